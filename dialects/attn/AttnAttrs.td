@@ -1,0 +1,55 @@
+//===- AttnAttrs.td - attn dialect attributes --------------*- tablegen -*-===//
+//
+// #attn.window: the band of keys each query may see, the structured form of
+// causal, sliding-window and truncated-local attention masks.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_ATTRS_TD
+#define ATTN_ATTRS_TD
+
+include "dialects/attn/AttnDialect.td"
+include "mlir/IR/AttrTypeBase.td"
+
+def Attn_WindowAttr : AttrDef<Attn_Dialect, "Window"> {
+  let mnemonic = "window";
+  let summary = "band of visible keys around each query position";
+  let description = [{
+    Query at absolute position `i` sees key `j` iff `i - left <= j <= i + right`.
+    Each bound is a non-negative integer or `inf`. Causal attention is
+    `#attn.window<left = inf, right = 0>`; a sliding window of `w` keys is
+    `#attn.window<left = w - 1, right = 0>`; both `inf` means no mask.
+
+    ```mlir
+    #attn.window<left = inf, right = 0>
+    #attn.window<left = 255, right = 0>
+    #attn.window<left = 64, right = 64>
+    ```
+  }];
+  // `inf` is stored as kUnbounded so the attribute stays a pair of integers.
+  let parameters = (ins "int64_t":$left, "int64_t":$right);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Stored in place of a bound to mean `inf`.
+    static constexpr int64_t kUnbounded = std::numeric_limits<int64_t>::max();
+    static WindowAttr getCausal(::mlir::MLIRContext *ctx) {
+      return get(ctx, kUnbounded, 0);
+    }
+    static WindowAttr getUnbounded(::mlir::MLIRContext *ctx) {
+      return get(ctx, kUnbounded, kUnbounded);
+    }
+    bool isLeftUnbounded() const { return getLeft() == kUnbounded; }
+    bool isRightUnbounded() const { return getRight() == kUnbounded; }
+    /// True when the window hides no key at all.
+    bool isUnbounded() const { return isLeftUnbounded() && isRightUnbounded(); }
+    bool isCausal() const { return isLeftUnbounded() && getRight() == 0; }
+    /// Whether query position `q` may see key position `k`.
+    bool contains(int64_t q, int64_t k) const {
+      return (isLeftUnbounded() || k >= q - getLeft()) &&
+             (isRightUnbounded() || k <= q + getRight());
+    }
+  }];
+}
+
+#endif // ATTN_ATTRS_TD

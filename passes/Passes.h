@@ -1,0 +1,21 @@
+//===- Passes.h - attn pass declarations and registration -------*- C++ -*-===//
+
+#ifndef ATTNC_PASSES_PASSES_H
+#define ATTNC_PASSES_PASSES_H
+
+#include "dialects/attn/AttnOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::attn {
+
+#define GEN_PASS_DECL
+#include "passes/Passes.h.inc"
+
+/// registerAttnPasses(): every attn pass, for tools that parse pipelines.
+#define GEN_PASS_REGISTRATION
+#include "passes/Passes.h.inc"
+
+} // namespace mlir::attn
+
+#endif // ATTNC_PASSES_PASSES_H

@@ -1,0 +1,43 @@
+//===- Passes.td - attn passes -----------------------------*- tablegen -*-===//
+//
+// Every attn pass is declared here; the name stem is shared by the flag, the
+// def, the implementation file and the test (see STYLE.md), and
+// test/passes/check_pass_layout.py enforces it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_PASSES_TD
+#define ATTN_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def AttnDecomposeSdpaPass : Pass<"attn-decompose-sdpa", "::mlir::func::FuncOp"> {
+  let summary = "Rewrite attn.sdpa into graph ops (the reference semantics)";
+  let description = [{
+    Expands every `attn.sdpa` into the unfused graph it stands for: key/value
+    heads broadcast to the query heads, `q @ kᵀ * scale`, the dense additive
+    mask added, every boolean visibility condition (window, key mask, boolean
+    dense mask) applied as `where(visible, s, -inf)`, softmax on the key axis,
+    rows without a visible key zeroed, then `@ v`. It is the fallback for
+    backends that cannot run an sdpa and the reference in tests.
+
+    Before:
+    ```mlir
+    %o = attn.sdpa %q, %k, %v {mask = #attn.window<left = inf, right = 0>, scale = 0.125 : f32}
+        : (tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32>
+    ```
+    After (abridged):
+    ```mlir
+    %kt = attn.transpose %k {permutation = array<i64: 0, 1, 3, 2>} ...
+    %s = attn.matmul %q, %kt ...
+    %scaled = attn.mul %s, %scale ...
+    %visible = attn.and %lower, %upper ...  // from iota(S), iota(T), offset
+    %masked = attn.where %visible, %scaled, %neg_inf ...
+    %p = attn.softmax %masked {axis = 3 : i64} ...
+    %o = attn.matmul %p0, %v ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::attn::AttnDialect"];
+}
+
+#endif // ATTN_PASSES_TD

@@ -1,0 +1,25 @@
+//===- Transforms.h - reusable rewrites behind the attn passes --*- C++ -*-===//
+//
+// Passes are thin drivers; the rewrites live here so pipelines and other
+// passes can call them directly.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_PASSES_TRANSFORMS_H
+#define ATTNC_PASSES_TRANSFORMS_H
+
+#include "dialects/attn/AttnOps.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::attn {
+
+/// Replaces `op` by the unfused graph ops it stands for (see
+/// AttnDecomposeSdpaPass in Passes.td). Returns the replacement value.
+Value decomposeSdpa(RewriterBase &rewriter, SdpaOp op);
+
+/// Adds the pattern that decomposes every attn.sdpa.
+void populateAttnDecomposeSdpaPatterns(RewritePatternSet &patterns);
+
+} // namespace mlir::attn
+
+#endif // ATTNC_PASSES_TRANSFORMS_H

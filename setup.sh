@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Sets attnc up from nothing on Debian bookworm, idempotently: system packages
+# (LLVM/MLIR 22, ONNX, torch for test models, GoogleTest), ONNX Runtime from
+# npm (reference and benchmark peer), then configures and builds into build/.
+#   ./setup.sh            install what is missing, configure, build
+#   ./setup.sh --no-build install only
+set -euo pipefail
+cd "$(dirname "$0")"
+
+APT_PACKAGES=(
+  llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld-22
+  cmake ninja-build ccache
+  libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
+  python3-onnx python3-numpy python3-torch
+  libgtest-dev libgmock-dev libbenchmark-dev
+  nodejs npm
+)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# ONNX Runtime (CPU library bundled in the package). Its install script
+# downloads from a host this machine cannot reach, hence --ignore-scripts.
+if [ ! -d bench/node_modules/onnxruntime-node ] && command -v npm >/dev/null; then
+  echo "setup: installing onnxruntime-node@1.30.0 into bench/node_modules"
+  (cd bench && npm install --no-audit --no-fund --ignore-scripts onnxruntime-node@1.30.0 >/dev/null) \
+    || echo "setup: warning: onnxruntime-node could not be installed (benchmarks only)"
+fi
+
+[ "${1:-}" = "--no-build" ] && exit 0
+
+# ccache hits across checkouts need a base dir (TOOLCHAIN.md P23).
+export CCACHE_BASEDIR="$PWD"
+cmake -G Ninja -S . -B build >/dev/null
+ninja -C build

@@ -1,0 +1,38 @@
+# lit configuration for attnc's regression tests (test/ mirrors the source tree).
+import os
+import shutil
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "attnc"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.attnc_obj_root, "test")
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs",
+                   "README.md"]
+
+# Captured variables stay local to their CHECK-LABEL block.
+config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
+
+llvm_config.with_system_environment(
+    ["HOME", "TMP", "TEMP", "CUDA_HOME", "CUDA_PATH", "CUDA_ROOT"])
+llvm_config.use_default_substitutions()
+# A RUN line may start with `not`; it lives beside FileCheck (TOOLCHAIN.md P7).
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.attnc_tools_dir, append_path=True)
+llvm_config.add_tool_substitutions(["attnc-opt", "attnc"],
+                                   [config.attnc_tools_dir])
+config.substitutions.append(("%python", config.python3_with_onnx))
+config.substitutions.append(("%attnc_src", config.attnc_src_root))
+
+if shutil.which("qemu-aarch64-static") and shutil.which("aarch64-linux-gnu-g++"):
+    config.available_features.add("qemu-aarch64")
+ptxas = shutil.which("ptxas") or (
+    "/usr/local/cuda/bin/ptxas" if os.path.exists("/usr/local/cuda/bin/ptxas") else None)
+if ptxas:
+    config.available_features.add("ptxas")
+    llvm_config.with_environment("PATH", os.path.dirname(ptxas), append_path=True)
+if os.path.exists("/dev/nvidia0"):
+    config.available_features.add("gpu")

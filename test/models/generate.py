@@ -1,0 +1,967 @@
+#!/usr/bin/python3
+"""Generate small exported transformer models as end-to-end test fixtures.
+
+Usage:
+    /usr/bin/python3 test/models/generate.py OUT_DIR [--only NAME ...] [--list]
+
+For every registered model this writes, in the layout of the ONNX backend
+tests:
+
+    OUT_DIR/<name>/model.onnx
+    OUT_DIR/<name>/test_data_set_0/input_<i>.pb, output_<i>.pb
+    OUT_DIR/<name>/test_data_set_1/...      (usually a different sequence length)
+
+Expected outputs are PyTorch's own outputs (eval mode, torch.no_grad) on the
+same inputs.  Weights and inputs come from fixed seeds, so running the script
+twice produces byte-identical files.
+
+Each architecture is one builder function registered with @register.  A
+builder returns a ModelSpec: (module, datasets, input_names, output_names,
+dynamic_axes) plus an optional opset.  ``datasets`` is a list of input tuples,
+one per test_data_set_<n>; the first one is also the example used for tracing.
+"""
+
+import argparse
+import math
+import os
+import sys
+import time
+import zlib
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import onnx
+from onnx import numpy_helper
+
+
+DEFAULT_OPSET = 17
+
+
+class ModelSpec(NamedTuple):
+    module: nn.Module
+    datasets: List[Tuple[torch.Tensor, ...]]
+    input_names: List[str]
+    output_names: List[str]
+    dynamic_axes: Dict[str, Dict[int, str]]
+    opset: int = DEFAULT_OPSET
+    # Compute reference outputs with autograd enabled.  Used for the built-in
+    # torch.nn transformer modules: under no_grad they switch to fused "fast
+    # path" kernels, while the exporter traces the regular composite path.
+    reference_with_grad: bool = False
+
+
+REGISTRY: Dict[str, Callable[[], ModelSpec]] = {}
+
+
+def register(name: str):
+    def deco(fn):
+        if name in REGISTRY:
+            raise ValueError(f"duplicate model name {name}")
+        REGISTRY[name] = fn
+        return fn
+    return deco
+
+
+# ----------------------------------------------------------------------------
+# Deterministic helpers
+# ----------------------------------------------------------------------------
+
+def seed_for(name: str) -> int:
+    return zlib.crc32(name.encode("utf-8")) & 0x7FFFFFFF
+
+
+def rng_for(name: str) -> np.random.Generator:
+    """numpy generator for a model's input data (independent of weights)."""
+    return np.random.default_rng(seed_for("data:" + name))
+
+
+class Norm(nn.Module):
+    """Marker base class: parameters of Norm subclasses (and nn.LayerNorm)
+    are initialised as scale ~ 1, shift ~ 0."""
+
+
+def init_weights(module: nn.Module, seed_name: str, std: float = 0.1,
+                 bias_std: float = 0.02, embed_std: float = 0.2) -> nn.Module:
+    """Deterministically re-initialise every parameter of ``module``.
+
+    Plain weights ~ N(0, std); biases ~ N(0, bias_std); embeddings ~
+    N(0, embed_std); norm scales ~ 1 + N(0, 0.1), norm shifts ~ N(0, bias_std).
+    """
+    torch.manual_seed(seed_for(seed_name))
+    gen = torch.Generator().manual_seed(seed_for(seed_name))
+    norm_params = set()
+    embed_params = set()
+    for m in module.modules():
+        if isinstance(m, (nn.LayerNorm, Norm)):
+            norm_params.update(id(p) for p in m.parameters(recurse=False))
+        if isinstance(m, nn.Embedding):
+            embed_params.update(id(p) for p in m.parameters(recurse=False))
+    with torch.no_grad():
+        for pname, p in module.named_parameters():
+            noise = torch.randn(p.shape, generator=gen, dtype=p.dtype)
+            leaf = pname.rsplit(".", 1)[-1]
+            if id(p) in norm_params:
+                if leaf == "weight":
+                    p.copy_(1.0 + 0.1 * noise)
+                else:
+                    p.copy_(bias_std * noise)
+            elif id(p) in embed_params:
+                p.copy_(embed_std * noise)
+            elif "bias" in leaf:
+                p.copy_(bias_std * noise)
+            else:
+                p.copy_(std * noise)
+    module.eval()
+    return module
+
+
+def rand_ids(rng: np.random.Generator, shape, vocab: int) -> torch.Tensor:
+    return torch.from_numpy(rng.integers(0, vocab, size=shape, dtype=np.int64))
+
+
+def rand_floats(rng: np.random.Generator, shape, scale: float = 1.0) -> torch.Tensor:
+    return torch.from_numpy((scale * rng.standard_normal(size=shape)).astype(np.float32))
+
+
+def gelu_tanh(x: torch.Tensor) -> torch.Tensor:
+    """GPT-2's tanh approximation of GELU, written out."""
+    return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x, 3.0))))
+
+
+# ----------------------------------------------------------------------------
+# GPT-2
+# ----------------------------------------------------------------------------
+
+class Conv1D(nn.Module):
+    """HF GPT-2 "Conv1D": a linear layer with transposed weight, via addmm."""
+
+    def __init__(self, nf: int, nx: int):
+        super().__init__()
+        self.nf = nf
+        self.weight = nn.Parameter(torch.empty(nx, nf))
+        self.bias = nn.Parameter(torch.zeros(nf))
+
+    def forward(self, x):
+        size_out = x.size()[:-1] + (self.nf,)
+        x = torch.addmm(self.bias, x.view(-1, x.size(-1)), self.weight)
+        return x.view(size_out)
+
+
+class GPT2Attention(nn.Module):
+    def __init__(self, d, n_head, max_pos):
+        super().__init__()
+        self.n_head = n_head
+        self.head_dim = d // n_head
+        self.d = d
+        self.register_buffer(
+            "bias",
+            torch.tril(torch.ones((max_pos, max_pos), dtype=torch.bool)).view(1, 1, max_pos, max_pos),
+            persistent=False,
+        )
+        self.c_attn = Conv1D(3 * d, d)
+        self.c_proj = Conv1D(d, d)
+
+    def _split_heads(self, x):
+        new_shape = x.size()[:-1] + (self.n_head, self.head_dim)
+        return x.view(new_shape).permute(0, 2, 1, 3)
+
+    def _merge_heads(self, x):
+        x = x.permute(0, 2, 1, 3).contiguous()
+        new_shape = x.size()[:-2] + (self.n_head * self.head_dim,)
+        return x.view(new_shape)
+
+    def _attn(self, query, key, value):
+        attn_weights = torch.matmul(query, key.transpose(-1, -2))
+        attn_weights = attn_weights / torch.full(
+            [], value.size(-1) ** 0.5, dtype=attn_weights.dtype, device=attn_weights.device)
+        query_length, key_length = query.size(-2), key.size(-2)
+        causal_mask = self.bias[:, :, key_length - query_length: key_length, :key_length]
+        mask_value = torch.finfo(attn_weights.dtype).min
+        mask_value = torch.full([], mask_value, dtype=attn_weights.dtype, device=attn_weights.device)
+        attn_weights = torch.where(causal_mask, attn_weights, mask_value)
+        attn_weights = nn.functional.softmax(attn_weights, dim=-1)
+        return torch.matmul(attn_weights, value)
+
+    def forward(self, hidden_states, layer_past=None):
+        query, key, value = self.c_attn(hidden_states).split(self.d, dim=2)
+        query = self._split_heads(query)
+        key = self._split_heads(key)
+        value = self._split_heads(value)
+        if layer_past is not None:
+            past_key, past_value = layer_past
+            key = torch.cat((past_key, key), dim=-2)
+            value = torch.cat((past_value, value), dim=-2)
+        present = (key, value)
+        out = self._attn(query, key, value)
+        out = self._merge_heads(out)
+        return self.c_proj(out), present
+
+
+class GPT2MLP(nn.Module):
+    def __init__(self, d, inner):
+        super().__init__()
+        self.c_fc = Conv1D(inner, d)
+        self.c_proj = Conv1D(d, inner)
+
+    def forward(self, x):
+        return self.c_proj(gelu_tanh(self.c_fc(x)))
+
+
+class GPT2Block(nn.Module):
+    def __init__(self, d, n_head, max_pos):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(d, eps=1e-5)
+        self.attn = GPT2Attention(d, n_head, max_pos)
+        self.ln_2 = nn.LayerNorm(d, eps=1e-5)
+        self.mlp = GPT2MLP(d, 4 * d)
+
+    def forward(self, x, layer_past=None):
+        a, present = self.attn(self.ln_1(x), layer_past)
+        x = x + a
+        x = x + self.mlp(self.ln_2(x))
+        return x, present
+
+
+class GPT2LMHeadModel(nn.Module):
+    def __init__(self, vocab=96, d=48, n_layer=2, n_head=4, max_pos=32):
+        super().__init__()
+        self.n_layer = n_layer
+        self.wte = nn.Embedding(vocab, d)
+        self.wpe = nn.Embedding(max_pos, d)
+        self.h = nn.ModuleList([GPT2Block(d, n_head, max_pos) for _ in range(n_layer)])
+        self.ln_f = nn.LayerNorm(d, eps=1e-5)
+
+    def forward(self, input_ids, past_key_values=None):
+        seq_len = input_ids.size(-1)
+        if past_key_values is None:
+            past_length = 0
+            past_key_values = [None] * self.n_layer
+        else:
+            past_length = past_key_values[0][0].size(-2)
+        position_ids = torch.arange(past_length, seq_len + past_length, dtype=torch.long,
+                                    device=input_ids.device).unsqueeze(0)
+        x = self.wte(input_ids) + self.wpe(position_ids)
+        presents = []
+        for block, past in zip(self.h, past_key_values):
+            x, present = block(x, past)
+            presents.append(present)
+        x = self.ln_f(x)
+        logits = torch.matmul(x, self.wte.weight.t())  # tied lm_head
+        return logits, presents
+
+
+class GPT2Logits(nn.Module):
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids):
+        return self.model(input_ids)[0]
+
+
+class GPT2DecodeStep(nn.Module):
+    """One decode step; past/present KV are flattened to separate tensors."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids, *past_flat):
+        pkv = [(past_flat[2 * i], past_flat[2 * i + 1]) for i in range(len(past_flat) // 2)]
+        logits, presents = self.model(input_ids, pkv)
+        flat = []
+        for k, v in presents:
+            flat += [k, v]
+        return (logits, *flat)
+
+
+GPT2_CFG = dict(vocab=96, d=48, n_layer=2, n_head=4, max_pos=32)
+
+
+def make_gpt2() -> GPT2LMHeadModel:
+    # gpt2 and gpt2_kv_cache share the same weights (same seed name).
+    return init_weights(GPT2LMHeadModel(**GPT2_CFG), "gpt2")
+
+
+@register("gpt2")
+def build_gpt2() -> ModelSpec:
+    rng = rng_for("gpt2")
+    V = GPT2_CFG["vocab"]
+    datasets = [(rand_ids(rng, (1, 8), V),), (rand_ids(rng, (1, 5), V),)]
+    return ModelSpec(
+        GPT2Logits(make_gpt2()).eval(), datasets,
+        ["input_ids"], ["logits"],
+        {"input_ids": {1: "sequence"}, "logits": {1: "sequence"}})
+
+
+@register("gpt2_kv_cache")
+def build_gpt2_kv_cache() -> ModelSpec:
+    gpt2 = make_gpt2()
+    rng = rng_for("gpt2_kv_cache")
+    V, L = GPT2_CFG["vocab"], GPT2_CFG["n_layer"]
+    datasets = []
+    for past_len in (7, 3):
+        # A real cache: run the full model on a random prefix.
+        prefix = rand_ids(rng, (1, past_len), V)
+        with torch.no_grad():
+            _, presents = gpt2(prefix)
+        flat = []
+        for k, v in presents:
+            flat += [k.contiguous(), v.contiguous()]
+        datasets.append((rand_ids(rng, (1, 1), V), *flat))
+    in_names = ["input_ids"]
+    out_names = ["logits"]
+    axes = {}
+    for i in range(L):
+        in_names += [f"past_key_{i}", f"past_value_{i}"]
+        out_names += [f"present_key_{i}", f"present_value_{i}"]
+        axes[f"past_key_{i}"] = {2: "past_sequence"}
+        axes[f"past_value_{i}"] = {2: "past_sequence"}
+        axes[f"present_key_{i}"] = {2: "total_sequence"}
+        axes[f"present_value_{i}"] = {2: "total_sequence"}
+    return ModelSpec(GPT2DecodeStep(gpt2).eval(), datasets, in_names, out_names, axes)
+
+
+# ----------------------------------------------------------------------------
+# BERT
+# ----------------------------------------------------------------------------
+
+class BertEmbeddings(nn.Module):
+    def __init__(self, vocab, d, max_pos, type_vocab=2):
+        super().__init__()
+        self.word_embeddings = nn.Embedding(vocab, d)
+        self.position_embeddings = nn.Embedding(max_pos, d)
+        self.token_type_embeddings = nn.Embedding(type_vocab, d)
+        self.LayerNorm = nn.LayerNorm(d, eps=1e-12)
+        self.register_buffer("position_ids", torch.arange(max_pos).expand((1, -1)), persistent=False)
+        self.register_buffer("token_type_ids", torch.zeros((1, max_pos), dtype=torch.long), persistent=False)
+
+    def forward(self, input_ids):
+        batch, seq_len = input_ids.size()
+        position_ids = self.position_ids[:, :seq_len]
+        token_type_ids = self.token_type_ids[:, :seq_len].expand(batch, seq_len)
+        x = (self.word_embeddings(input_ids) + self.token_type_embeddings(token_type_ids)
+             + self.position_embeddings(position_ids))
+        return self.LayerNorm(x)
+
+
+class BertSelfAttention(nn.Module):
+    def __init__(self, d, n_head):
+        super().__init__()
+        self.n_head = n_head
+        self.head_dim = d // n_head
+        self.query = nn.Linear(d, d)
+        self.key = nn.Linear(d, d)
+        self.value = nn.Linear(d, d)
+
+    def transpose_for_scores(self, x):
+        new_shape = x.size()[:-1] + (self.n_head, self.head_dim)
+        return x.view(new_shape).permute(0, 2, 1, 3)
+
+    def forward(self, hidden, ext_mask):
+        q = self.transpose_for_scores(self.query(hidden))
+        k = self.transpose_for_scores(self.key(hidden))
+        v = self.transpose_for_scores(self.value(hidden))
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_dim)
+        scores = scores + ext_mask
+        probs = F.softmax(scores, dim=-1)
+        ctx = torch.matmul(probs, v).permute(0, 2, 1, 3).contiguous()
+        new_shape = ctx.size()[:-2] + (self.n_head * self.head_dim,)
+        return ctx.view(new_shape)
+
+
+class BertLayer(nn.Module):
+    def __init__(self, d, n_head, inner):
+        super().__init__()
+        self.attention = BertSelfAttention(d, n_head)
+        self.attn_out = nn.Linear(d, d)
+        self.attn_ln = nn.LayerNorm(d, eps=1e-12)
+        self.intermediate = nn.Linear(d, inner)
+        self.output = nn.Linear(inner, d)
+        self.output_ln = nn.LayerNorm(d, eps=1e-12)
+
+    def forward(self, x, ext_mask):
+        x = self.attn_ln(self.attn_out(self.attention(x, ext_mask)) + x)
+        h = F.gelu(self.intermediate(x))  # exact (erf) GELU
+        return self.output_ln(self.output(h) + x)
+
+
+class BertModel(nn.Module):
+    def __init__(self, vocab=80, d=32, n_layer=2, n_head=2, inner=64, max_pos=32):
+        super().__init__()
+        self.embeddings = BertEmbeddings(vocab, d, max_pos)
+        self.layers = nn.ModuleList([BertLayer(d, n_head, inner) for _ in range(n_layer)])
+        self.pooler = nn.Linear(d, d)
+
+    def forward(self, input_ids, attention_mask):
+        dtype = torch.float32
+        ext = attention_mask[:, None, None, :].to(dtype=dtype)
+        ext = (1.0 - ext) * torch.finfo(dtype).min
+        x = self.embeddings(input_ids)
+        for layer in self.layers:
+            x = layer(x, ext)
+        pooled = torch.tanh(self.pooler(x[:, 0]))
+        return x, pooled
+
+
+@register("bert")
+def build_bert() -> ModelSpec:
+    vocab = 80
+    model = init_weights(BertModel(vocab=vocab), "bert")
+    rng = rng_for("bert")
+    datasets = []
+    for seq, pad in ((8, 3), (6, 2)):
+        ids = rand_ids(rng, (2, seq), vocab)
+        mask = torch.ones((2, seq), dtype=torch.int64)
+        mask[1, seq - pad:] = 0
+        datasets.append((ids, mask))
+    return ModelSpec(
+        model, datasets, ["input_ids", "attention_mask"], ["last_hidden_state", "pooler_output"],
+        {"input_ids": {1: "sequence"}, "attention_mask": {1: "sequence"},
+         "last_hidden_state": {1: "sequence"}},
+        opset=14)
+
+
+# ----------------------------------------------------------------------------
+# LLaMA / Mistral
+# ----------------------------------------------------------------------------
+
+class RMSNorm(Norm):
+    def __init__(self, d, eps=1e-6):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(d))
+        self.eps = eps
+
+    def forward(self, x):
+        variance = x.pow(2).mean(-1, keepdim=True)
+        x = x * torch.rsqrt(variance + self.eps)
+        return self.weight * x
+
+
+def rotate_half(x):
+    x1 = x[..., : x.shape[-1] // 2]
+    x2 = x[..., x.shape[-1] // 2:]
+    return torch.cat((-x2, x1), dim=-1)
+
+
+def repeat_kv(x, n_rep: int):
+    b, n_kv, s, hd = x.shape
+    if n_rep == 1:
+        return x
+    x = x[:, :, None, :, :].expand(b, n_kv, n_rep, s, hd)
+    return x.reshape(b, n_kv * n_rep, s, hd)
+
+
+class RotaryEmbedding(nn.Module):
+    def __init__(self, head_dim, base):
+        super().__init__()
+        inv_freq = 1.0 / (base ** (torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim))
+        self.register_buffer("inv_freq", inv_freq, persistent=False)
+
+    def forward(self, position_ids):
+        # position_ids: [B, S] int64 -> cos/sin [B, S, head_dim]
+        inv = self.inv_freq[None, :, None].expand(position_ids.shape[0], -1, 1)
+        pos = position_ids[:, None, :].float()
+        freqs = torch.matmul(inv, pos).transpose(1, 2)
+        emb = torch.cat((freqs, freqs), dim=-1)
+        return emb.cos(), emb.sin()
+
+
+class LlamaAttention(nn.Module):
+    def __init__(self, d, n_head, n_kv_head):
+        super().__init__()
+        self.n_head, self.n_kv_head = n_head, n_kv_head
+        self.head_dim = d // n_head
+        self.q_proj = nn.Linear(d, n_head * self.head_dim, bias=False)
+        self.k_proj = nn.Linear(d, n_kv_head * self.head_dim, bias=False)
+        self.v_proj = nn.Linear(d, n_kv_head * self.head_dim, bias=False)
+        self.o_proj = nn.Linear(n_head * self.head_dim, d, bias=False)
+
+    def forward(self, x, cos, sin, mask_fn):
+        b, s, _ = x.size()
+        q = self.q_proj(x).view(b, s, self.n_head, self.head_dim).transpose(1, 2)
+        k = self.k_proj(x).view(b, s, self.n_kv_head, self.head_dim).transpose(1, 2)
+        v = self.v_proj(x).view(b, s, self.n_kv_head, self.head_dim).transpose(1, 2)
+        cos, sin = cos.unsqueeze(1), sin.unsqueeze(1)
+        q = q * cos + rotate_half(q) * sin
+        k = k * cos + rotate_half(k) * sin
+        rep = self.n_head // self.n_kv_head
+        k = repeat_kv(k, rep)
+        v = repeat_kv(v, rep)
+        scores = torch.matmul(q, k.transpose(2, 3)) / math.sqrt(self.head_dim)
+        scores = mask_fn(scores)
+        probs = F.softmax(scores, dim=-1, dtype=torch.float32).to(q.dtype)
+        out = torch.matmul(probs, v).transpose(1, 2).contiguous().reshape(b, s, -1)
+        return self.o_proj(out)
+
+
+class LlamaMLP(nn.Module):
+    def __init__(self, d, inner):
+        super().__init__()
+        self.gate_proj = nn.Linear(d, inner, bias=False)
+        self.up_proj = nn.Linear(d, inner, bias=False)
+        self.down_proj = nn.Linear(inner, d, bias=False)
+
+    def forward(self, x):
+        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+
+
+class LlamaBlock(nn.Module):
+    def __init__(self, d, n_head, n_kv_head, inner, eps):
+        super().__init__()
+        self.input_layernorm = RMSNorm(d, eps)
+        self.self_attn = LlamaAttention(d, n_head, n_kv_head)
+        self.post_attention_layernorm = RMSNorm(d, eps)
+        self.mlp = LlamaMLP(d, inner)
+
+    def forward(self, x, cos, sin, mask_fn):
+        x = x + self.self_attn(self.input_layernorm(x), cos, sin, mask_fn)
+        return x + self.mlp(self.post_attention_layernorm(x))
+
+
+class LlamaForCausalLM(nn.Module):
+    """LLaMA-style decoder.  ``sliding_window`` switches to the Mistral mask."""
+
+    def __init__(self, vocab=64, d=64, n_layer=2, n_head=4, n_kv_head=2, inner=128,
+                 eps=1e-6, rope_base=10000.0, sliding_window: Optional[int] = None):
+        super().__init__()
+        self.embed_tokens = nn.Embedding(vocab, d)
+        self.layers = nn.ModuleList(
+            [LlamaBlock(d, n_head, n_kv_head, inner, eps) for _ in range(n_layer)])
+        self.norm = RMSNorm(d, eps)
+        self.lm_head = nn.Linear(d, vocab, bias=False)
+        self.rotary = RotaryEmbedding(d // n_head, rope_base)
+        self.sliding_window = sliding_window
+
+    def forward(self, input_ids):
+        b, s = input_ids.shape
+        position_ids = torch.arange(s, dtype=torch.long, device=input_ids.device).unsqueeze(0).expand(b, s)
+        x = self.embed_tokens(input_ids)
+        cos, sin = self.rotary(position_ids)
+        if self.sliding_window is None:
+            # LLaMA: additive -inf upper triangle.
+            mask = torch.full((s, s), float("-inf"), device=input_ids.device).triu(1)
+
+            def mask_fn(scores):
+                return scores + mask[None, None, :, :]
+        else:
+            # Mistral: sliding-window causal mask from index comparisons.
+            i = torch.arange(s, device=input_ids.device)[:, None]
+            j = torch.arange(s, device=input_ids.device)[None, :]
+            allowed = (j <= i) & ((i - j) < self.sliding_window)
+
+            def mask_fn(scores):
+                return scores.masked_fill(~allowed[None, None, :, :], float("-inf"))
+        for layer in self.layers:
+            x = layer(x, cos, sin, mask_fn)
+        return self.lm_head(self.norm(x))
+
+
+@register("llama")
+def build_llama() -> ModelSpec:
+    vocab = 64
+    model = init_weights(LlamaForCausalLM(vocab=vocab, n_head=4, n_kv_head=2), "llama")
+    rng = rng_for("llama")
+    datasets = [(rand_ids(rng, (1, 7), vocab),), (rand_ids(rng, (1, 12), vocab),)]
+    return ModelSpec(model, datasets, ["input_ids"], ["logits"],
+                     {"input_ids": {1: "sequence"}, "logits": {1: "sequence"}})
+
+
+@register("mistral")
+def build_mistral() -> ModelSpec:
+    vocab = 72
+    model = init_weights(
+        LlamaForCausalLM(vocab=vocab, d=32, n_head=4, n_kv_head=2, inner=96, eps=1e-5,
+                         rope_base=1000.0, sliding_window=4), "mistral")
+    rng = rng_for("mistral")
+    datasets = [(rand_ids(rng, (1, 9), vocab),), (rand_ids(rng, (1, 6), vocab),)]
+    return ModelSpec(model, datasets, ["input_ids"], ["logits"],
+                     {"input_ids": {1: "sequence"}, "logits": {1: "sequence"}})
+
+
+# ----------------------------------------------------------------------------
+# ViT
+# ----------------------------------------------------------------------------
+
+class ViTAttention(nn.Module):
+    def __init__(self, d, n_head):
+        super().__init__()
+        self.n_head = n_head
+        self.head_dim = d // n_head
+        self.scale = self.head_dim ** -0.5
+        self.qkv = nn.Linear(d, 3 * d)
+        self.proj = nn.Linear(d, d)
+
+    def forward(self, x):
+        B, N, C = x.shape
+        qkv = self.qkv(x).reshape(B, N, 3, self.n_head, self.head_dim).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv.unbind(0)
+        attn = (q * self.scale) @ k.transpose(-2, -1)
+        attn = attn.softmax(dim=-1)
+        x = (attn @ v).transpose(1, 2).reshape(B, N, C)
+        return self.proj(x)
+
+
+class ViTBlock(nn.Module):
+    def __init__(self, d, n_head, inner):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(d, eps=1e-6)
+        self.attn = ViTAttention(d, n_head)
+        self.norm2 = nn.LayerNorm(d, eps=1e-6)
+        self.fc1 = nn.Linear(d, inner)
+        self.fc2 = nn.Linear(inner, d)
+
+    def forward(self, x):
+        x = x + self.attn(self.norm1(x))
+        return x + self.fc2(F.gelu(self.fc1(self.norm2(x))))
+
+
+class ViT(nn.Module):
+    def __init__(self, image=16, patch=4, chans=3, d=32, n_layer=2, n_head=4, inner=64, classes=10):
+        super().__init__()
+        n_patches = (image // patch) ** 2
+        self.patch_embed = nn.Conv2d(chans, d, kernel_size=patch, stride=patch)
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, d))
+        self.pos_embed = nn.Parameter(torch.zeros(1, n_patches + 1, d))
+        self.blocks = nn.ModuleList([ViTBlock(d, n_head, inner) for _ in range(n_layer)])
+        self.norm = nn.LayerNorm(d, eps=1e-6)
+        self.head = nn.Linear(d, classes)
+
+    def forward(self, pixel_values):
+        x = self.patch_embed(pixel_values).flatten(2).transpose(1, 2)
+        cls = self.cls_token.expand(x.shape[0], -1, -1)
+        x = torch.cat((cls, x), dim=1) + self.pos_embed
+        for blk in self.blocks:
+            x = blk(x)
+        x = self.norm(x)
+        return self.head(x[:, 0])
+
+
+@register("vit")
+def build_vit() -> ModelSpec:
+    model = init_weights(ViT(), "vit")
+    rng = rng_for("vit")
+    datasets = [(rand_floats(rng, (1, 3, 16, 16)),), (rand_floats(rng, (1, 3, 16, 16)),)]
+    return ModelSpec(model, datasets, ["pixel_values"], ["logits"], {}, opset=14)
+
+
+# ----------------------------------------------------------------------------
+# Whisper (encoder-decoder)
+# ----------------------------------------------------------------------------
+
+def sinusoids(length, channels, max_timescale=10000.0):
+    log_inc = math.log(max_timescale) / (channels // 2 - 1)
+    inv = torch.exp(-log_inc * torch.arange(channels // 2, dtype=torch.float32))
+    t = torch.arange(length, dtype=torch.float32)[:, None] * inv[None, :]
+    return torch.cat([torch.sin(t), torch.cos(t)], dim=1)
+
+
+class WhisperAttention(nn.Module):
+    def __init__(self, d, n_head):
+        super().__init__()
+        self.n_head = n_head
+        self.head_dim = d // n_head
+        self.scaling = self.head_dim ** -0.5
+        self.q_proj = nn.Linear(d, d)
+        self.k_proj = nn.Linear(d, d, bias=False)
+        self.v_proj = nn.Linear(d, d)
+        self.out_proj = nn.Linear(d, d)
+
+    def _shape(self, t, seq, bsz):
+        return t.view(bsz, seq, self.n_head, self.head_dim).transpose(1, 2).contiguous()
+
+    def forward(self, hidden, kv=None, attn_mask=None):
+        bsz, tgt_len, _ = hidden.size()
+        q = self._shape(self.q_proj(hidden) * self.scaling, tgt_len, bsz)
+        src = hidden if kv is None else kv
+        src_len = src.size(1)
+        k = self._shape(self.k_proj(src), src_len, bsz)
+        v = self._shape(self.v_proj(src), src_len, bsz)
+        w = torch.matmul(q, k.transpose(2, 3))
+        if attn_mask is not None:
+            w = w + attn_mask
+        w = F.softmax(w, dim=-1)
+        out = torch.matmul(w, v).transpose(1, 2).reshape(bsz, tgt_len, -1)
+        return self.out_proj(out)
+
+
+class WhisperEncoderLayer(nn.Module):
+    def __init__(self, d, n_head, inner):
+        super().__init__()
+        self.self_attn_layer_norm = nn.LayerNorm(d)
+        self.self_attn = WhisperAttention(d, n_head)
+        self.final_layer_norm = nn.LayerNorm(d)
+        self.fc1 = nn.Linear(d, inner)
+        self.fc2 = nn.Linear(inner, d)
+
+    def forward(self, x):
+        x = x + self.self_attn(self.self_attn_layer_norm(x))
+        return x + self.fc2(F.gelu(self.fc1(self.final_layer_norm(x))))
+
+
+class WhisperDecoderLayer(nn.Module):
+    def __init__(self, d, n_head, inner):
+        super().__init__()
+        self.self_attn_layer_norm = nn.LayerNorm(d)
+        self.self_attn = WhisperAttention(d, n_head)
+        self.encoder_attn_layer_norm = nn.LayerNorm(d)
+        self.encoder_attn = WhisperAttention(d, n_head)
+        self.final_layer_norm = nn.LayerNorm(d)
+        self.fc1 = nn.Linear(d, inner)
+        self.fc2 = nn.Linear(inner, d)
+
+    def forward(self, x, enc, causal_mask):
+        x = x + self.self_attn(self.self_attn_layer_norm(x), attn_mask=causal_mask)
+        x = x + self.encoder_attn(self.encoder_attn_layer_norm(x), kv=enc)
+        return x + self.fc2(F.gelu(self.fc1(self.final_layer_norm(x))))
+
+
+class Whisper(nn.Module):
+    def __init__(self, n_mels=8, d=32, n_head=4, n_enc=2, n_dec=2, inner=64, vocab=64,
+                 max_source=32, max_target=16):
+        super().__init__()
+        self.conv1 = nn.Conv1d(n_mels, d, kernel_size=3, padding=1)
+        self.conv2 = nn.Conv1d(d, d, kernel_size=3, stride=2, padding=1)
+        self.register_buffer("embed_positions", sinusoids(max_source, d), persistent=False)
+        self.encoder_layers = nn.ModuleList([WhisperEncoderLayer(d, n_head, inner) for _ in range(n_enc)])
+        self.encoder_layer_norm = nn.LayerNorm(d)
+        self.embed_tokens = nn.Embedding(vocab, d)
+        self.decoder_positions = nn.Embedding(max_target, d)
+        self.decoder_layers = nn.ModuleList([WhisperDecoderLayer(d, n_head, inner) for _ in range(n_dec)])
+        self.decoder_layer_norm = nn.LayerNorm(d)
+
+    def encode(self, input_features):
+        x = F.gelu(self.conv1(input_features))
+        x = F.gelu(self.conv2(x))
+        x = x.permute(0, 2, 1)
+        x = x + self.embed_positions[: x.size(1)]
+        for layer in self.encoder_layers:
+            x = layer(x)
+        return self.encoder_layer_norm(x)
+
+    def forward(self, input_features, decoder_input_ids):
+        enc = self.encode(input_features)
+        tgt_len = decoder_input_ids.size(1)
+        positions = torch.arange(tgt_len, device=decoder_input_ids.device)
+        x = self.embed_tokens(decoder_input_ids) + self.decoder_positions(positions)
+        # Additive causal mask: 0 where key <= query, finfo.min above.
+        cond = torch.arange(tgt_len, device=x.device)
+        mask = torch.zeros((tgt_len, tgt_len), dtype=x.dtype, device=x.device)
+        mask = mask.masked_fill(cond[None, :] > cond[:, None], torch.finfo(x.dtype).min)
+        mask = mask[None, None, :, :]
+        for layer in self.decoder_layers:
+            x = layer(x, enc, mask)
+        x = self.decoder_layer_norm(x)
+        return torch.matmul(x, self.embed_tokens.weight.t())
+
+
+@register("whisper")
+def build_whisper() -> ModelSpec:
+    model = init_weights(Whisper(), "whisper")
+    rng = rng_for("whisper")
+    datasets = [
+        (rand_floats(rng, (1, 8, 16)), rand_ids(rng, (1, 5), 64)),   # 8 encoder positions
+        (rand_floats(rng, (1, 8, 10)), rand_ids(rng, (1, 3), 64)),   # 5 encoder positions
+    ]
+    return ModelSpec(
+        model, datasets, ["input_features", "decoder_input_ids"], ["logits"],
+        {"input_features": {2: "frames"}, "decoder_input_ids": {1: "decoder_sequence"},
+         "logits": {1: "decoder_sequence"}})
+
+
+# ----------------------------------------------------------------------------
+# Built-in torch.nn transformer modules
+# ----------------------------------------------------------------------------
+
+class TorchEncoder(nn.Module):
+    def __init__(self, d=32, nhead=4, ff=64, n_layer=2):
+        super().__init__()
+        layer = nn.TransformerEncoderLayer(d_model=d, nhead=nhead, dim_feedforward=ff,
+                                           dropout=0.0, batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, num_layers=n_layer, enable_nested_tensor=False)
+
+    def forward(self, x, src_key_padding_mask):
+        mask = nn.Transformer.generate_square_subsequent_mask(x.size(1))
+        return self.encoder(x, mask=mask, src_key_padding_mask=src_key_padding_mask)
+
+
+@register("torch_encoder_layer")
+def build_torch_encoder_layer() -> ModelSpec:
+    model = init_weights(TorchEncoder(), "torch_encoder_layer")
+    rng = rng_for("torch_encoder_layer")
+    datasets = []
+    for seq, pad in ((8, 2), (5, 1)):
+        pm = torch.zeros((1, seq), dtype=torch.bool)
+        pm[0, seq - pad:] = True
+        datasets.append((rand_floats(rng, (1, seq, 32)), pm))
+    return ModelSpec(
+        model, datasets, ["x", "src_key_padding_mask"], ["y"],
+        {"x": {1: "sequence"}, "src_key_padding_mask": {1: "sequence"}, "y": {1: "sequence"}},
+        reference_with_grad=True)
+
+
+class TorchMHA(nn.Module):
+    def __init__(self, d=32, nhead=4):
+        super().__init__()
+        self.mha = nn.MultiheadAttention(d, nhead, dropout=0.0, batch_first=True)
+
+    def forward(self, x):
+        out, _ = self.mha(x, x, x, need_weights=False)
+        return out
+
+
+@register("torch_mha")
+def build_torch_mha() -> ModelSpec:
+    model = init_weights(TorchMHA(), "torch_mha")
+    rng = rng_for("torch_mha")
+    datasets = [(rand_floats(rng, (1, 7, 32)),), (rand_floats(rng, (1, 12, 32)),)]
+    return ModelSpec(model, datasets, ["x"], ["y"], {"x": {1: "sequence"}, "y": {1: "sequence"}},
+                     reference_with_grad=True)
+
+
+# ----------------------------------------------------------------------------
+# Driver
+# ----------------------------------------------------------------------------
+
+def _flatten_outputs(out) -> List[torch.Tensor]:
+    if isinstance(out, torch.Tensor):
+        return [out]
+    flat = []
+    for o in out:
+        flat += _flatten_outputs(o)
+    return flat
+
+
+def reference_outputs(spec: ModelSpec, inputs) -> List[np.ndarray]:
+    if spec.reference_with_grad:
+        with torch.enable_grad():
+            outs = _flatten_outputs(spec.module(*inputs))
+        outs = [o.detach() for o in outs]
+    else:
+        with torch.no_grad():
+            outs = _flatten_outputs(spec.module(*inputs))
+    return [o.contiguous().numpy() for o in outs]
+
+
+def write_tensor(path: str, arr: np.ndarray, name: str):
+    t = numpy_helper.from_array(np.ascontiguousarray(arr), name=name)
+    with open(path, "wb") as f:
+        f.write(t.SerializeToString())
+
+
+def _pin_output_shapes(model, spec: ModelSpec, all_outs: List[List[np.ndarray]]):
+    """The exporter's shape inference sometimes leaves a static dim of an output
+    (typically the batch dim) as a made-up symbol such as 'MatMullogits_dim_0'.
+    Rewrite every output shape: dims listed in dynamic_axes get their declared
+    name, all others the concrete size (which must agree across data sets)."""
+    for idx, vi in enumerate(model.graph.output):
+        dyn = spec.dynamic_axes.get(vi.name, {})
+        shapes = {tuple(outs[idx].shape) for outs in all_outs}
+        ranks = {len(s) for s in shapes}
+        dims = vi.type.tensor_type.shape.dim
+        if ranks != {len(dims)}:
+            raise RuntimeError(f"{vi.name}: rank mismatch {ranks} vs {len(dims)}")
+        for ax, dim in enumerate(dims):
+            if ax in dyn:
+                dim.ClearField("dim_value")
+                dim.dim_param = dyn[ax]
+                continue
+            sizes = {s[ax] for s in shapes}
+            if len(sizes) != 1:
+                raise RuntimeError(f"{vi.name}: axis {ax} varies {sizes} but is not in dynamic_axes")
+            dim.ClearField("dim_param")
+            dim.dim_value = sizes.pop()
+
+
+def generate_one(name: str, out_dir: str, quiet: bool = False) -> Dict[str, object]:
+    t0 = time.time()
+    spec = REGISTRY[name]()
+    spec.module.eval()
+    mdir = os.path.join(out_dir, name)
+    os.makedirs(mdir, exist_ok=True)
+    model_path = os.path.join(mdir, "model.onnx")
+
+    example = spec.datasets[0]
+    torch.onnx.export(
+        spec.module, tuple(example), model_path,
+        input_names=spec.input_names, output_names=spec.output_names,
+        dynamic_axes=spec.dynamic_axes or None,
+        opset_version=spec.opset, do_constant_folding=True,
+        export_params=True, verbose=False)
+
+    model = onnx.load(model_path)
+    all_outs = [reference_outputs(spec, inputs) for inputs in spec.datasets]
+    _pin_output_shapes(model, spec, all_outs)
+    model.graph.name = name
+    onnx.save(model, model_path)
+    onnx.checker.check_model(model)
+    onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True)
+    graph_inputs = [i.name for i in model.graph.input]
+    graph_outputs = [o.name for o in model.graph.output]
+    if graph_inputs != list(spec.input_names):
+        raise RuntimeError(f"{name}: exported inputs {graph_inputs} != {spec.input_names}")
+    if graph_outputs != list(spec.output_names):
+        raise RuntimeError(f"{name}: exported outputs {graph_outputs} != {spec.output_names}")
+
+    for ds_idx, inputs in enumerate(spec.datasets):
+        ddir = os.path.join(mdir, f"test_data_set_{ds_idx}")
+        os.makedirs(ddir, exist_ok=True)
+        outs = all_outs[ds_idx]
+        if len(outs) != len(spec.output_names):
+            raise RuntimeError(f"{name}: {len(outs)} outputs, expected {len(spec.output_names)}")
+        for i, (t, n) in enumerate(zip(inputs, spec.input_names)):
+            write_tensor(os.path.join(ddir, f"input_{i}.pb"), t.numpy(), n)
+        for i, (a, n) in enumerate(zip(outs, spec.output_names)):
+            if not np.all(np.isfinite(a)):
+                raise RuntimeError(f"{name}: non-finite reference output {n}")
+            write_tensor(os.path.join(ddir, f"output_{i}.pb"), a, n)
+
+    info = {
+        "name": name,
+        "opset": spec.opset,
+        "bytes": os.path.getsize(model_path),
+        "ops": sorted({n.op_type for n in model.graph.node}),
+        "seconds": time.time() - t0,
+    }
+    if not quiet:
+        print(f"[{name}] opset {info['opset']}, {info['bytes']} bytes, "
+              f"{len(spec.datasets)} data sets, {info['seconds']:.1f}s", flush=True)
+    return info
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("out_dir", nargs="?", help="directory to write model folders into")
+    ap.add_argument("--only", nargs="+", metavar="NAME", help="generate only these models")
+    ap.add_argument("--list", action="store_true", help="list registered models and exit")
+    ap.add_argument("--ops", action="store_true", help="print the ONNX op types of each model")
+    args = ap.parse_args(argv)
+
+    if args.list:
+        for n in REGISTRY:
+            print(n)
+        return 0
+    if not args.out_dir:
+        ap.error("OUT_DIR is required")
+    names = args.only or list(REGISTRY)
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown:
+        ap.error(f"unknown model(s): {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
+
+    torch.set_num_threads(1)  # keeps float results independent of the thread count
+    os.makedirs(args.out_dir, exist_ok=True)
+    t0 = time.time()
+    infos = [generate_one(n, args.out_dir) for n in names]
+    if args.ops:
+        for info in infos:
+            print(f"{info['name']} (opset {info['opset']}): {' '.join(info['ops'])}")
+    print(f"generated {len(infos)} model(s) in {time.time() - t0:.1f}s -> {args.out_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
