@@ -13,8 +13,8 @@ APT_PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   python3-onnx python3-numpy python3-torch
   libgtest-dev libgmock-dev libbenchmark-dev
-  nodejs npm
 )
+# Node.js and npm come with the machine image (Debian's npm conflicts with it).
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
