@@ -40,4 +40,37 @@ def AttnDecomposeSdpaPass : Pass<"attn-decompose-sdpa", "::mlir::func::FuncOp"> 
   let dependentDialects = ["::mlir::attn::AttnDialect"];
 }
 
+def AttnToLinalgPass : Pass<"attn-to-linalg", "::mlir::func::FuncOp"> {
+  let summary = "Lower attn graph ops to linalg, tensor, arith and math";
+  let description = [{
+    Rewrites every static-shaped attn graph op into upstream ops on tensors:
+    elementwise ops (with numpy broadcasting folded into indexing maps) and
+    contractions become `linalg.generic`, layout ops become `linalg.transpose`,
+    `tensor.collapse_shape`/`expand_shape` or re-indexing generics,
+    reductions and normalizations become reduction generics. `attn.sdpa`
+    is not handled here: run `attn-decompose-sdpa` (or a tiling pass) first.
+
+    Before:
+    ```mlir
+    %y = attn.add %x, %b : (tensor<2x4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+    ```
+    After:
+    ```mlir
+    %e = tensor.empty() : tensor<2x4xf32>
+    %y = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>,
+                                          affine_map<(d0, d1) -> (d1)>,
+                                          affine_map<(d0, d1) -> (d0, d1)>], ...}
+        ins(%x, %b : tensor<2x4xf32>, tensor<4xf32>) outs(%e : tensor<2x4xf32>) {
+      ^bb0(%a: f32, %c: f32, %out: f32):
+        %s = arith.addf %a, %c : f32
+        linalg.yield %s : f32
+    } -> tensor<2x4xf32>
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
 #endif // ATTN_PASSES_TD

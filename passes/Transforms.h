@@ -20,6 +20,10 @@ Value decomposeSdpa(RewriterBase &rewriter, SdpaOp op);
 /// Adds the pattern that decomposes every attn.sdpa.
 void populateAttnDecomposeSdpaPatterns(RewritePatternSet &patterns);
 
+/// Adds the patterns that lower attn graph ops (all but attn.sdpa) to
+/// linalg/tensor/arith/math on tensors.
+void populateAttnToLinalgPatterns(RewritePatternSet &patterns);
+
 } // namespace mlir::attn
 
 #endif // ATTNC_PASSES_TRANSFORMS_H

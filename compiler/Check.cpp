@@ -1,0 +1,277 @@
+//===- Check.cpp - `attnc check`: compile and compare ONNX test dirs ----===//
+
+#include "compiler/Check.h"
+#include "attnc/runtime.h"
+#include "runtime/io/TensorFile.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/Path.h"
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <memory>
+
+namespace attnc {
+namespace {
+
+struct DataSet {
+  std::string dir;
+  std::vector<io::Tensor> inputs, outputs;
+};
+
+/// Sorted `prefixN.pb` files of `dir` (N numeric).
+std::vector<std::string> numberedFiles(const std::string &dir, llvm::StringRef prefix) {
+  std::vector<std::pair<int, std::string>> found;
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
+       it.increment(ec)) {
+    llvm::StringRef name = llvm::sys::path::filename(it->path());
+    int index;
+    if (name.consume_front(prefix) && name.consume_back(".pb") &&
+        !name.getAsInteger(10, index))
+      found.push_back({index, it->path()});
+  }
+  llvm::sort(found);
+  std::vector<std::string> paths;
+  for (auto &entry : found)
+    paths.push_back(entry.second);
+  return paths;
+}
+
+std::string readDataSets(const std::string &dir, std::vector<DataSet> &sets) {
+  std::vector<std::pair<int, std::string>> found;
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
+       it.increment(ec)) {
+    llvm::StringRef name = llvm::sys::path::filename(it->path());
+    int index;
+    if (name.consume_front("test_data_set_") && !name.getAsInteger(10, index))
+      found.push_back({index, it->path()});
+  }
+  if (found.empty())
+    return "no test_data_set_N directories";
+  llvm::sort(found);
+  for (auto &[index, path] : found) {
+    DataSet set{path, {}, {}};
+    for (auto [prefix, into] : {std::pair{"input_", &set.inputs},
+                                std::pair{"output_", &set.outputs}})
+      for (const std::string &file : numberedFiles(path, prefix)) {
+        io::Result<io::Tensor> tensor = io::readTensorFile(file);
+        if (!tensor.ok())
+          return tensor.status().message();
+        into->push_back(std::move(tensor.value()));
+      }
+    sets.push_back(std::move(set));
+  }
+  return "";
+}
+
+/// Reads element `i` of a tensor as a double, whatever its dtype.
+double elementAt(const io::Tensor &t, size_t i) {
+  const uint8_t *p = t.bytes.data();
+  switch (t.dtype) {
+  case ATTNC_DTYPE_F32: { float v; std::memcpy(&v, p + 4 * i, 4); return v; }
+  case ATTNC_DTYPE_F64: { double v; std::memcpy(&v, p + 8 * i, 8); return v; }
+  case ATTNC_DTYPE_I64: { int64_t v; std::memcpy(&v, p + 8 * i, 8); return (double)v; }
+  case ATTNC_DTYPE_I32: { int32_t v; std::memcpy(&v, p + 4 * i, 4); return v; }
+  case ATTNC_DTYPE_I16: { int16_t v; std::memcpy(&v, p + 2 * i, 2); return v; }
+  case ATTNC_DTYPE_I8: return (int8_t)p[i];
+  case ATTNC_DTYPE_U8:
+  case ATTNC_DTYPE_I1: return p[i];
+  case ATTNC_DTYPE_F16: {
+    uint16_t h; std::memcpy(&h, p + 2 * i, 2);
+    int exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
+    double sign = (h & 0x8000) ? -1 : 1;
+    if (exp == 0) return sign * std::ldexp(mant, -24);
+    if (exp == 31) return mant ? NAN : sign * INFINITY;
+    return sign * std::ldexp(mant + 1024, exp - 25);
+  }
+  default: return NAN;
+  }
+}
+
+struct Errors {
+  double maxAbs = 0, maxRel = 0;
+};
+
+/// Compares got against want; returns "" or the reason they differ.
+std::string compare(const io::Tensor &got, const io::Tensor &want,
+                    const std::string &name, const CheckOptions &options,
+                    Errors &errors) {
+  if (got.shape != want.shape || got.dtype != want.dtype)
+    return "output '" + name + "': shape or dtype differs from the reference";
+  size_t count = got.bytes.size() / std::max<size_t>(1, attnc_dtype_size(got.dtype));
+  for (size_t i = 0; i < count; ++i) {
+    double a = elementAt(got, i), b = elementAt(want, i);
+    if (std::isnan(a) && std::isnan(b))
+      continue;
+    if (std::isinf(a) || std::isinf(b)) {
+      if (a != b)
+        return "output '" + name + "' element " + std::to_string(i) + ": got " +
+               std::to_string(a) + ", want " + std::to_string(b);
+      continue;
+    }
+    double abs = std::fabs(a - b);
+    double rel = abs / std::max(std::fabs(b), 1e-30);
+    errors.maxAbs = std::max(errors.maxAbs, abs);
+    if (b != 0)
+      errors.maxRel = std::max(errors.maxRel, rel);
+    if (!(abs <= options.atol + options.rtol * std::fabs(b)))
+      return "output '" + name + "' element " + std::to_string(i) + ": got " +
+             std::to_string(a) + ", want " + std::to_string(b) + " (abs err " +
+             std::to_string(abs) + ")";
+  }
+  return "";
+}
+
+struct ModelDeleter {
+  void operator()(attnc_model_t *m) const { attnc_model_release(m); }
+};
+using ModelPtr = std::unique_ptr<attnc_model_t, ModelDeleter>;
+
+std::string takeMessage(attnc_status_t *status) {
+  std::string message = attnc_status_message(status);
+  attnc_status_free(status);
+  return message;
+}
+
+/// Runs one data set; returns "" or why it failed.
+std::string runDataSet(const std::string &modelPath, const DataSet &set,
+                       const CheckOptions &options, const std::string &scratch,
+                       std::map<std::string, ModelPtr> &compiled, Errors &errors) {
+  mlir::MLIRContext context;
+  prepareContext(context);
+  std::string diagnostics;
+  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &diag) {
+    if (diag.getSeverity() == mlir::DiagnosticSeverity::Error && diagnostics.empty())
+      diagnostics = diag.str();
+    return mlir::success();
+  });
+
+  // The graph's input names, to bind data-set shapes to them.
+  CompileOptions compileOptions;
+  compileOptions.emit = EmitKind::Library;
+  compileOptions.pipeline = options.pipeline;
+  mlir::OwningOpRef<mlir::ModuleOp> probe;
+  std::string shapeKey;
+  {
+    // Data-set tensors are named after graph inputs; unnamed ones bind by
+    // position, which needs the graph's input order: import once with the
+    // shapes we know, reading names from the file-order of inputs.
+    for (size_t i = 0; i < set.inputs.size(); ++i) {
+      const io::Tensor &t = set.inputs[i];
+      if (t.name.empty())
+        return "input_" + std::to_string(i) + ".pb has no tensor name";
+      compileOptions.inputShapes[t.name] =
+          llvm::SmallVector<int64_t>(t.shape.begin(), t.shape.end());
+      shapeKey += t.name + ":";
+      for (int64_t d : t.shape)
+        shapeKey += std::to_string(d) + "x";
+      shapeKey += ";";
+    }
+  }
+  auto it = compiled.find(shapeKey);
+  if (it == compiled.end()) {
+    std::string libPath = scratch + "/model-" + std::to_string(compiled.size()) + ".so";
+    if (mlir::failed(compileModel(context, modelPath, libPath, compileOptions)))
+      return "compile: " + (diagnostics.empty() ? std::string("failed") : diagnostics);
+    attnc_model_t *model = nullptr;
+    if (attnc_status_t *status = attnc_model_load(libPath.c_str(), &model))
+      return "load: " + takeMessage(status);
+    it = compiled.emplace(shapeKey, ModelPtr(model)).first;
+  }
+  attnc_model_t *model = it->second.get();
+
+  size_t inputCount = attnc_model_input_count(model);
+  size_t outputCount = attnc_model_output_count(model);
+  std::vector<attnc_tensor_t> inputs(inputCount);
+  for (size_t i = 0; i < inputCount; ++i) {
+    attnc_tensor_info_t info;
+    if (attnc_status_t *status = attnc_model_input_info(model, i, &info))
+      return takeMessage(status);
+    const io::Tensor *match = nullptr;
+    for (const io::Tensor &t : set.inputs)
+      if (t.name == info.name)
+        match = &t;
+    if (!match)
+      return std::string("data set has no tensor for input '") + info.name + "'";
+    inputs[i] = {const_cast<uint8_t *>(match->bytes.data()), match->dtype,
+                 match->shape.size(), match->shape.data(), match->bytes.size()};
+  }
+  if (set.outputs.size() != outputCount)
+    return "data set has " + std::to_string(set.outputs.size()) +
+           " outputs, the model " + std::to_string(outputCount);
+  std::vector<io::Tensor> results(outputCount);
+  std::vector<attnc_tensor_t> outputs(outputCount);
+  for (size_t i = 0; i < outputCount; ++i) {
+    attnc_tensor_info_t info;
+    if (attnc_status_t *status = attnc_model_output_info(model, i, &info))
+      return takeMessage(status);
+    results[i].name = info.name;
+    results[i].dtype = info.dtype;
+    results[i].shape.assign(info.dims, info.dims + info.rank);
+    results[i].bytes.assign(info.byte_size, 0);
+    outputs[i] = {results[i].bytes.data(), info.dtype, info.rank,
+                  results[i].shape.data(), info.byte_size};
+  }
+  if (attnc_status_t *status = attnc_model_invoke(model, inputs.data(), inputCount,
+                                                  outputs.data(), outputCount))
+    return "run: " + takeMessage(status);
+  for (size_t i = 0; i < outputCount; ++i) {
+    std::string why = compare(results[i], set.outputs[i], results[i].name, options, errors);
+    if (!why.empty())
+      return why;
+  }
+  return "";
+}
+
+} // namespace
+
+int checkDirectories(const std::vector<std::string> &dirs, const CheckOptions &options,
+                     llvm::raw_ostream &os) {
+  int passed = 0, failed = 0;
+  for (const std::string &dir : dirs) {
+    std::string why;
+    Errors errors;
+    llvm::SmallString<256> modelPath(dir);
+    llvm::sys::path::append(modelPath, "model.onnx");
+    std::vector<DataSet> sets;
+    llvm::SmallString<128> scratch;
+    if (!llvm::sys::fs::exists(modelPath))
+      why = "no model.onnx";
+    else
+      why = readDataSets(dir, sets);
+    if (why.empty() && llvm::sys::fs::createUniqueDirectory("attnc-check", scratch))
+      why = "cannot create a scratch directory";
+    {
+      std::map<std::string, ModelPtr> compiled;
+      for (const DataSet &set : sets) {
+        if (!why.empty())
+          break;
+        why = runDataSet(std::string(modelPath), set, options, std::string(scratch),
+                         compiled, errors);
+        if (!why.empty())
+          why = llvm::sys::path::filename(set.dir).str() + ": " + why;
+      }
+    }
+    if (!scratch.empty())
+      llvm::sys::fs::remove_directories(scratch);
+    // Keep the line on one line even when a diagnostic spans several.
+    std::replace(why.begin(), why.end(), '\n', ' ');
+    if (why.empty()) {
+      ++passed;
+      os << "PASS " << dir << " (max abs err " << llvm::format("%.3g", errors.maxAbs)
+         << ", max rel err " << llvm::format("%.3g", errors.maxRel) << ")\n";
+    } else {
+      ++failed;
+      os << "FAIL " << dir << ": " << why << "\n";
+    }
+    os.flush();
+  }
+  os << passed << " passed, " << failed << " failed\n";
+  return failed;
+}
+
+} // namespace attnc

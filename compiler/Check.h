@@ -1,0 +1,29 @@
+//===- Check.h - `attnc check`: compile and compare ONNX test dirs ------===//
+
+#ifndef ATTNC_COMPILER_CHECK_H
+#define ATTNC_COMPILER_CHECK_H
+
+#include "compiler/Compiler.h"
+#include "llvm/Support/raw_ostream.h"
+#include <string>
+#include <vector>
+
+namespace attnc {
+
+struct CheckOptions {
+  double rtol = 1e-4;
+  double atol = 1e-5;
+  PipelineOptions pipeline;
+};
+
+/// For each ONNX test directory (model.onnx + test_data_set_N/{input,output}_K.pb):
+/// compiles the model for each data set's input shapes, runs it, compares
+/// every output (|got - want| <= atol + rtol * |want|), and prints
+/// `PASS DIR (max abs err A, max rel err R)` or `FAIL DIR: reason`, then
+/// `N passed, M failed`. Returns the number of failed directories.
+int checkDirectories(const std::vector<std::string> &dirs,
+                     const CheckOptions &options, llvm::raw_ostream &os);
+
+} // namespace attnc
+
+#endif // ATTNC_COMPILER_CHECK_H

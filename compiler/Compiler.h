@@ -1,0 +1,48 @@
+//===- Compiler.h - ONNX (or attn IR) to a native artifact ------*- C++ -*-===//
+//
+// The whole compilation behind `attnc compile` and `attnc check`: import,
+// graph passes, CPU lowering, LLVM code generation, linking.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_COMPILER_COMPILER_H
+#define ATTNC_COMPILER_COMPILER_H
+
+#include "compiler/Pipeline.h"
+#include "compiler/Target.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/StringMap.h"
+
+namespace attnc {
+
+enum class EmitKind { Executable, Library, Object, Mlir, Llvm };
+
+struct CompileOptions {
+  /// Static shapes for graph inputs (--input-shape NAME=1x128).
+  llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
+  TargetOptions target;
+  PipelineOptions pipeline;
+  EmitKind emit = EmitKind::Executable;
+};
+
+/// Registers what compileModel needs on `context`.
+void prepareContext(mlir::MLIRContext &context);
+
+/// Loads `inputPath`: an ONNX model (`.onnx`), or attn IR (`.mlir`) with a
+/// `func.func @main`. Emits a diagnostic and returns null on failure.
+mlir::OwningOpRef<mlir::ModuleOp> loadModel(mlir::MLIRContext &context,
+                                            llvm::StringRef inputPath,
+                                            const CompileOptions &options);
+
+/// Compiles `inputPath` into `outputPath` as `options.emit` says. On failure
+/// emits diagnostics through `context` and leaves no output file behind.
+mlir::LogicalResult compileModel(mlir::MLIRContext &context,
+                                 llvm::StringRef inputPath,
+                                 llvm::StringRef outputPath,
+                                 const CompileOptions &options);
+
+} // namespace attnc
+
+#endif // ATTNC_COMPILER_COMPILER_H

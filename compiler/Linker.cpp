@@ -1,0 +1,88 @@
+//===- Linker.cpp - Object file to shared library or executable ---------===//
+
+#include "compiler/Linker.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+
+namespace attnc {
+
+/// The directory holding attnc's own libraries: <prefix>/lib beside
+/// <prefix>/bin/attnc.
+static std::string libraryDir() {
+  static int anchor;
+  std::string exe = llvm::sys::fs::getMainExecutable("attnc", &anchor);
+  llvm::SmallString<256> dir(llvm::sys::path::parent_path(llvm::sys::path::parent_path(exe)));
+  llvm::sys::path::append(dir, "lib");
+  return std::string(dir);
+}
+
+static std::string findDriver() {
+  for (const char *name : {"clang++-22", "clang++", "c++", "g++"})
+    if (llvm::ErrorOr<std::string> path = llvm::sys::findProgramByName(name))
+      return *path;
+  return "";
+}
+
+bool linkModel(const std::string &objectPath, const std::string &outputPath,
+               LinkKind kind, const TargetOptions &target, std::string &error) {
+  std::string driver = findDriver();
+  if (driver.empty()) {
+    error = "no C++ compiler driver (clang++-22, clang++, c++ or g++) on PATH "
+            "to link with";
+    return false;
+  }
+  std::vector<std::string> args = {driver};
+  if (!target.triple.empty())
+    args.push_back("--target=" + target.triple);
+  if (llvm::StringRef(driver).contains("clang"))
+    args.push_back("-fuse-ld=lld");
+  args.push_back("-o");
+  args.push_back(outputPath);
+  args.push_back(objectPath);
+  if (kind == LinkKind::SharedLibrary) {
+    args.push_back("-shared");
+  } else {
+    if (!isHostTarget(target)) {
+      error = "cannot link an executable for '" + target.triple +
+              "': the attnc runtime is built for this host only; use "
+              "--emit=obj or --emit=lib";
+      return false;
+    }
+    std::string lib = libraryDir();
+    for (const char *name : {"libattnc_runner.a", "libattnc_tensor_io.a",
+                             "libattnc_runtime.a"}) {
+      llvm::SmallString<256> path(lib);
+      llvm::sys::path::append(path, name);
+      if (!llvm::sys::fs::exists(path)) {
+        error = "attnc runtime library '" + std::string(path) + "' not found";
+        return false;
+      }
+      args.push_back(std::string(path));
+    }
+    args.push_back("-ldl");
+    args.push_back("-pthread");
+  }
+  args.push_back("-lm");
+
+  std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
+  std::string message;
+  llvm::SmallString<128> log;
+  llvm::sys::fs::createTemporaryFile("attnc-link", "log", log);
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, llvm::StringRef(log),
+                                                llvm::StringRef(log)};
+  int rc = llvm::sys::ExecuteAndWait(driver, argRefs, std::nullopt, redirects, 0, 0,
+                                     &message);
+  if (rc != 0) {
+    auto buffer = llvm::MemoryBuffer::getFile(log);
+    error = "linking '" + outputPath + "' failed" +
+            (message.empty() ? "" : ": " + message) +
+            (buffer ? "\n" + (*buffer)->getBuffer().str() : "");
+  }
+  llvm::sys::fs::remove(log);
+  return rc == 0;
+}
+
+} // namespace attnc

@@ -1,0 +1,22 @@
+//===- Linker.h - Object file to shared library or executable ---*- C++ -*-===//
+
+#ifndef ATTNC_COMPILER_LINKER_H
+#define ATTNC_COMPILER_LINKER_H
+
+#include "compiler/Target.h"
+#include <string>
+
+namespace attnc {
+
+enum class LinkKind { SharedLibrary, Executable };
+
+/// Links `objectPath` into `outputPath` with the system's clang driver:
+/// a shared library exporting the runtime ABI, or an executable with the
+/// attnc runner (runtime/runner) around it. Executables need the runtime
+/// built for the target, so they are host-only.
+bool linkModel(const std::string &objectPath, const std::string &outputPath,
+               LinkKind kind, const TargetOptions &target, std::string &error);
+
+} // namespace attnc
+
+#endif // ATTNC_COMPILER_LINKER_H

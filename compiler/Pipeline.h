@@ -1,0 +1,33 @@
+//===- Pipeline.h - attnc's pass pipelines ----------------------*- C++ -*-===//
+//
+// One options struct configures every pipeline; no global flags.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_COMPILER_PIPELINE_H
+#define ATTNC_COMPILER_PIPELINE_H
+
+#include "mlir/Pass/PassManager.h"
+
+namespace attnc {
+
+struct PipelineOptions {
+  /// Fuse elementwise linalg ops before bufferization (fewer buffers).
+  bool fuseElementwise = true;
+};
+
+/// Graph-level passes on attn IR (canonicalization; fusion passes plug in
+/// here). The result is what `attnc compile --emit=mlir` prints.
+void buildAttnGraphPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
+
+/// attn IR (with `func.func @main`) down to the LLVM dialect, with the
+/// entry point rewritten to the runtime ABI's destination-passing
+/// `attnc_main(inputs..., outputs...)` taking bare pointers.
+void buildCpuLoweringPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
+
+/// Registers every dialect and interface the pipelines above create.
+void registerPipelineDialects(mlir::DialectRegistry &registry);
+
+} // namespace attnc
+
+#endif // ATTNC_COMPILER_PIPELINE_H

@@ -1,0 +1,65 @@
+//===- Target.cpp - The machine a model is compiled for -----------------===//
+
+#include "compiler/Target.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+
+namespace attnc {
+
+bool isHostTarget(const TargetOptions &options) {
+  if (options.triple.empty())
+    return true;
+  return llvm::Triple(options.triple).getArch() ==
+         llvm::Triple(llvm::sys::getDefaultTargetTriple()).getArch();
+}
+
+std::unique_ptr<llvm::TargetMachine>
+createTargetMachine(const TargetOptions &options, std::string &error) {
+  static bool initialized = [] {
+    llvm::InitializeAllTargetInfos();
+    llvm::InitializeAllTargets();
+    llvm::InitializeAllTargetMCs();
+    llvm::InitializeAllAsmPrinters();
+    return true;
+  }();
+  (void)initialized;
+  bool host = options.triple.empty();
+  llvm::Triple triple(host ? llvm::sys::getDefaultTargetTriple() : options.triple);
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target) {
+    error = "unknown target '" + triple.str() + "': " + error;
+    return nullptr;
+  }
+  std::string cpu = options.cpu;
+  std::string features;
+  if (cpu.empty() || cpu == "native") {
+    if (host) {
+      cpu = llvm::sys::getHostCPUName().str();
+      for (const auto &feature : llvm::sys::getHostCPUFeatures())
+        features += (features.empty() ? "" : ",") +
+                    std::string(feature.second ? "+" : "-") + feature.first().str();
+    } else {
+      cpu = "generic";
+    }
+  }
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_,
+      std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+  if (!machine) {
+    error = "cannot create a target machine for '" + triple.str() + "'";
+    return nullptr;
+  }
+  // An unknown --mcpu would silently fall back to generic code.
+  if (!options.cpu.empty() && options.cpu != "native" &&
+      !machine->getMCSubtargetInfo()->isCPUStringValid(cpu)) {
+    error = "unknown CPU '" + cpu + "' for target '" + triple.str() + "'";
+    return nullptr;
+  }
+  return machine;
+}
+
+} // namespace attnc

@@ -1,0 +1,93 @@
+//===- ObjectEmitter.cpp - LLVM dialect to a native object file ---------===//
+
+#include "compiler/cpu/ObjectEmitter.h"
+#include "compiler/cpu/EntryPoint.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace attnc {
+
+/// Adds `attnc_model_manifest` and `attnc_model_run` (the runtime ABI).
+static bool addRuntimeAbi(llvm::Module &module, const ModelSignature &signature,
+                          std::string &error) {
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::Function *entry = module.getFunction(kEntryFunctionName);
+  size_t buffers = signature.inputs.size() + signature.outputs.size();
+  if (!entry || entry->arg_size() != buffers) {
+    error = "internal error: the lowered module has no attnc_main taking " +
+            std::to_string(buffers) + " buffers";
+    return false;
+  }
+  // Only the ABI is exported; the entry may be inlined into it.
+  entry->setLinkage(llvm::GlobalValue::InternalLinkage);
+  auto *ptrType = llvm::PointerType::getUnqual(ctx);
+
+  llvm::Constant *text = llvm::ConstantDataArray::getString(ctx, signature.manifest());
+  auto *manifest = new llvm::GlobalVariable(module, text->getType(), /*isConstant=*/true,
+                                            llvm::GlobalValue::PrivateLinkage, text,
+                                            "attnc.manifest");
+  auto *getManifest = llvm::Function::Create(
+      llvm::FunctionType::get(ptrType, false), llvm::GlobalValue::ExternalLinkage,
+      "attnc_model_manifest", module);
+  llvm::IRBuilder<> builder(llvm::BasicBlock::Create(ctx, "entry", getManifest));
+  builder.CreateRet(manifest);
+
+  auto *run = llvm::Function::Create(
+      llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptrType}, false),
+      llvm::GlobalValue::ExternalLinkage, "attnc_model_run", module);
+  builder.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", run));
+  llvm::SmallVector<llvm::Value *> args;
+  for (size_t i = 0; i < buffers; ++i) {
+    llvm::Value *slot = builder.CreateConstInBoundsGEP1_64(ptrType, run->getArg(0), i);
+    args.push_back(builder.CreateLoad(ptrType, slot));
+  }
+  builder.CreateCall(entry, args);
+  builder.CreateRetVoid();
+  return true;
+}
+
+std::unique_ptr<llvm::Module>
+translateToLLVMIR(mlir::ModuleOp module, const ModelSignature &signature,
+                  llvm::TargetMachine &machine, llvm::LLVMContext &context,
+                  std::string &error) {
+  mlir::DialectRegistry registry;
+  mlir::registerBuiltinDialectTranslation(registry);
+  mlir::registerLLVMDialectTranslation(registry);
+  module->getContext()->appendDialectRegistry(registry);
+  std::unique_ptr<llvm::Module> llvmModule =
+      mlir::translateModuleToLLVMIR(module, context, "attnc_model");
+  if (!llvmModule) {
+    error = "internal error: translation to LLVM IR failed";
+    return nullptr;
+  }
+  llvmModule->setTargetTriple(machine.getTargetTriple());
+  llvmModule->setDataLayout(machine.createDataLayout());
+  if (!addRuntimeAbi(*llvmModule, signature, error))
+    return nullptr;
+  auto optimize = mlir::makeOptimizingTransformer(3, 0, &machine);
+  if (llvm::Error failure = optimize(llvmModule.get())) {
+    error = "LLVM optimization failed: " + llvm::toString(std::move(failure));
+    return nullptr;
+  }
+  return llvmModule;
+}
+
+bool emitObject(llvm::Module &module, llvm::TargetMachine &machine,
+                llvm::SmallVectorImpl<char> &out, std::string &error) {
+  llvm::raw_svector_ostream os(out);
+  llvm::legacy::PassManager codegen;
+  if (machine.addPassesToEmitFile(codegen, os, nullptr,
+                                  llvm::CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit object files";
+    return false;
+  }
+  codegen.run(module);
+  return true;
+}
+
+} // namespace attnc

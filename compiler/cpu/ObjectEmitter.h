@@ -1,0 +1,29 @@
+//===- ObjectEmitter.h - LLVM dialect to a native object file -----------===//
+
+#ifndef ATTNC_COMPILER_CPU_OBJECTEMITTER_H
+#define ATTNC_COMPILER_CPU_OBJECTEMITTER_H
+
+#include "compiler/ModelSignature.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Target/TargetMachine.h"
+#include <memory>
+
+namespace attnc {
+
+/// Translates `module` (LLVM dialect, holding `attnc_main`) to LLVM IR and
+/// adds the runtime ABI around it: `attnc_model_manifest()` returning
+/// `signature.manifest()` and `attnc_model_run(void **buffers)`. The module
+/// gets `machine`'s triple and data layout and is optimized at -O3.
+std::unique_ptr<llvm::Module>
+translateToLLVMIR(mlir::ModuleOp module, const ModelSignature &signature,
+                  llvm::TargetMachine &machine, llvm::LLVMContext &context,
+                  std::string &error);
+
+/// Emits `module` as an object file into `out`.
+bool emitObject(llvm::Module &module, llvm::TargetMachine &machine,
+                llvm::SmallVectorImpl<char> &out, std::string &error);
+
+} // namespace attnc
+
+#endif // ATTNC_COMPILER_CPU_OBJECTEMITTER_H

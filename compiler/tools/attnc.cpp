@@ -1,0 +1,109 @@
+//===- attnc.cpp - The attnc compiler driver ------------------------------===//
+//
+//   attnc compile MODEL.onnx -o OUT [--emit=exe|lib|obj|mlir|llvm]
+//         [--input-shape NAME=DxD...]... [--target TRIPLE] [--mcpu CPU]
+//   attnc check DIR... [--rtol R] [--atol A]
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Check.h"
+#include "compiler/Compiler.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+
+static cl::SubCommand compileCommand("compile", "Compile an ONNX model");
+static cl::SubCommand checkCommand(
+    "check", "Compile ONNX test directories, run them and compare outputs");
+
+static cl::opt<std::string> modelPath(cl::Positional, cl::desc("MODEL.onnx"),
+                                      cl::sub(compileCommand), cl::Required);
+static cl::opt<std::string> outputPath("o", cl::desc("Output file"),
+                                       cl::value_desc("OUT"), cl::sub(compileCommand),
+                                       cl::Required);
+static cl::opt<attnc::EmitKind> emitKind(
+    "emit", cl::desc("What to produce"), cl::sub(compileCommand),
+    cl::init(attnc::EmitKind::Executable),
+    cl::values(clEnumValN(attnc::EmitKind::Executable, "exe", "native executable"),
+               clEnumValN(attnc::EmitKind::Library, "lib", "shared library"),
+               clEnumValN(attnc::EmitKind::Object, "obj", "object file"),
+               clEnumValN(attnc::EmitKind::Mlir, "mlir", "attn IR after graph passes"),
+               clEnumValN(attnc::EmitKind::Llvm, "llvm", "optimized LLVM IR")));
+static cl::list<std::string> inputShapes(
+    "input-shape", cl::desc("Static shape of a graph input"),
+    cl::value_desc("NAME=DxD..."), cl::sub(compileCommand));
+static cl::opt<std::string> targetTriple("target", cl::desc("Target triple (default: host)"),
+                                         cl::sub(compileCommand));
+static cl::opt<std::string> targetCpu("mcpu", cl::desc("Target CPU (default: host CPU)"),
+                                      cl::sub(compileCommand));
+
+static cl::list<std::string> checkDirs(cl::Positional, cl::desc("DIR..."),
+                                       cl::sub(checkCommand), cl::OneOrMore);
+static cl::opt<double> relativeTolerance("rtol", cl::desc("Relative tolerance"), cl::init(1e-4),
+                            cl::sub(checkCommand));
+static cl::opt<double> absoluteTolerance("atol", cl::desc("Absolute tolerance"), cl::init(1e-5),
+                            cl::sub(checkCommand));
+
+/// Parses NAME=1x128 (dims may be 0); returns false on bad syntax.
+static bool parseInputShape(StringRef spec, attnc::CompileOptions &options) {
+  auto [name, dims] = spec.rsplit('=');
+  if (name.empty() || dims.empty() || spec.count('=') == 0)
+    return false;
+  SmallVector<int64_t> shape;
+  SmallVector<StringRef> parts;
+  dims.split(parts, 'x');
+  for (StringRef part : parts) {
+    int64_t dim;
+    if (part.getAsInteger(10, dim) || dim < 0)
+      return false;
+    shape.push_back(dim);
+  }
+  options.inputShapes[name] = shape;
+  return true;
+}
+
+static int runCompile() {
+  attnc::CompileOptions options;
+  options.emit = emitKind;
+  options.target = {targetTriple, targetCpu};
+  for (const std::string &spec : inputShapes)
+    if (!parseInputShape(spec, options)) {
+      WithColor::error(errs(), "attnc")
+          << "bad --input-shape '" << spec << "': expected NAME=DxDx... (e.g. input_ids=1x128)\n";
+      return 1;
+    }
+  mlir::MLIRContext context;
+  attnc::prepareContext(context);
+  // One line per error: location, then message.
+  mlir::ScopedDiagnosticHandler handler(&context, [](mlir::Diagnostic &diag) {
+    if (diag.getSeverity() != mlir::DiagnosticSeverity::Error)
+      return mlir::success();
+    std::string loc;
+    llvm::raw_string_ostream os(loc);
+    if (!isa<mlir::UnknownLoc>(diag.getLocation()))
+      os << diag.getLocation() << ": ";
+    WithColor::error(errs(), "attnc") << loc << diag.str() << "\n";
+    return mlir::success();
+  });
+  return mlir::failed(attnc::compileModel(context, modelPath, outputPath, options)) ? 1 : 0;
+}
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv, "attnc: ahead-of-time compiler for transformer models\n");
+  if (compileCommand)
+    return runCompile();
+  if (checkCommand) {
+    attnc::CheckOptions options;
+    options.rtol = relativeTolerance;
+    options.atol = absoluteTolerance;
+    std::vector<std::string> dirs(checkDirs.begin(), checkDirs.end());
+    return attnc::checkDirectories(dirs, options, outs()) == 0 ? 0 : 1;
+  }
+  WithColor::error(errs(), "attnc") << "expected a subcommand: compile or check (see --help)\n";
+  return 1;
+}

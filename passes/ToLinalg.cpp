@@ -1,0 +1,64 @@
+//===- ToLinalg.cpp - Lower attn graph ops to linalg on tensors ---------===//
+//
+// The CPU path's entry into upstream MLIR: every attn graph op becomes
+// linalg/tensor/arith/math on tensors. attn.sdpa must be decomposed (or
+// tiled) before this runs; the patterns live in passes/lowering/.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+#include "passes/Transforms.h"
+#include "passes/lowering/Patterns.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir::attn {
+#define GEN_PASS_DEF_ATTNTOLINALGPASS
+#include "passes/Passes.h.inc"
+} // namespace mlir::attn
+
+using namespace mlir;
+using namespace mlir::attn;
+
+void mlir::attn::populateAttnToLinalgPatterns(RewritePatternSet &patterns) {
+  lowering::populateElementwiseToLinalgPatterns(patterns);
+  lowering::populateDataMovementToLinalgPatterns(patterns);
+  lowering::populateContractionToLinalgPatterns(patterns);
+  lowering::populateNormalizationToLinalgPatterns(patterns);
+}
+
+namespace {
+
+struct AttnToLinalgPass : attn::impl::AttnToLinalgPassBase<AttnToLinalgPass> {
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    // The patterns index with static sizes; say which value is dynamic.
+    WalkResult dynamic = func.walk([](Operation *op) {
+      if (!isa<AttnDialect>(op->getDialect()))
+        return WalkResult::advance();
+      for (Type type : op->getResultTypes())
+        if (auto tensor = dyn_cast<RankedTensorType>(type); tensor && !tensor.hasStaticShape()) {
+          op->emitOpError("needs static shapes to lower to linalg, found ") << type;
+          return WalkResult::interrupt();
+        }
+      return WalkResult::advance();
+    });
+    if (dynamic.wasInterrupted())
+      return signalPassFailure();
+
+    ConversionTarget target(getContext());
+    target.addIllegalDialect<AttnDialect>();
+    target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
+                           math::MathDialect, tensor::TensorDialect,
+                           func::FuncDialect>();
+    RewritePatternSet patterns(&getContext());
+    populateAttnToLinalgPatterns(patterns);
+    if (failed(applyPartialConversion(func, target, std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

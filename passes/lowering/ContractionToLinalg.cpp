@@ -1,0 +1,219 @@
+//===- ContractionToLinalg.cpp - attn matmul/linear/conv to linalg ------===//
+//
+// Contractions become one linalg.generic each, broadcasting batch dims
+// through the indexing maps rather than materializing copies.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/attn/AttnOps.h"
+#include "dialects/attn/Broadcast.h"
+#include "passes/lowering/LinalgBuilders.h"
+#include "passes/lowering/Patterns.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::lowering;
+
+namespace {
+
+/// out[loops] += lhs[lhsMap] * rhs[rhsMap] over `reductionDims` extra loops,
+/// starting from `init`.
+Value buildContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                       Value init, AffineMap lhsMap, AffineMap rhsMap,
+                       AffineMap outMap, int64_t parallelDims,
+                       int64_t reductionDims) {
+  SmallVector<utils::IteratorType> iterators(parallelDims,
+                                             utils::IteratorType::parallel);
+  iterators.append(reductionDims, utils::IteratorType::reduction);
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{lhs, rhs}, init,
+             ArrayRef<AffineMap>{lhsMap, rhsMap, outMap}, iterators,
+             [](OpBuilder &nested, Location l, ValueRange args) {
+               Value product = scalarMul(nested, l, args[0], args[1]);
+               linalg::YieldOp::create(nested, l, scalarAdd(nested, l, args[2], product));
+             })
+      .getResult(0);
+}
+
+/// Batch-dim expressions of an operand whose batch shape broadcasts into
+/// `batch` (aligned right; unit dims read index 0).
+SmallVector<AffineExpr> batchExprs(MLIRContext *ctx, ArrayRef<int64_t> operandBatch,
+                                   ArrayRef<int64_t> batch) {
+  AffineMap map = broadcastMap(ctx, operandBatch, batch);
+  return SmallVector<AffineExpr>(map.getResults());
+}
+
+// matmul(a [.., M, K], b [.., K, N]) -> [.., M, N]; 1-D operands are
+// reshaped to matrices first.
+struct MatmulLowering : OpConversionPattern<MatmulOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
+    SmallVector<int64_t> a(op.getLhs().getType().getShape());
+    SmallVector<int64_t> bShape(op.getRhs().getType().getShape());
+    if (a.size() == 1) {
+      a.insert(a.begin(), 1);
+      lhs = buildReshape(rewriter, loc, lhs, a);
+    }
+    if (bShape.size() == 1) {
+      bShape.push_back(1);
+      rhs = buildReshape(rewriter, loc, rhs, bShape);
+    }
+    int64_t m = a[a.size() - 2], n = bShape.back();
+    ArrayRef<int64_t> batchA = ArrayRef<int64_t>(a).drop_back(2);
+    ArrayRef<int64_t> batchB = ArrayRef<int64_t>(bShape).drop_back(2);
+    SmallVector<int64_t> batch = *broadcastShapes({batchA, batchB});
+    int64_t nb = batch.size();
+    // Loops: batch..., m, n, k.
+    AffineExpr dm = getAffineDimExpr(nb, ctx), dn = getAffineDimExpr(nb + 1, ctx),
+               dk = getAffineDimExpr(nb + 2, ctx);
+    auto withBatch = [&](ArrayRef<int64_t> operandBatch, ArrayRef<AffineExpr> tail) {
+      SmallVector<AffineExpr> exprs;
+      for (AffineExpr e : batchExprs(ctx, operandBatch, batch))
+        exprs.push_back(e);
+      exprs.append(tail.begin(), tail.end());
+      return AffineMap::get(nb + 3, 0, exprs, ctx);
+    };
+    AffineMap lhsMap = withBatch(batchA, {dm, dk});
+    AffineMap rhsMap = withBatch(batchB, {dk, dn});
+    SmallVector<AffineExpr> outExprs;
+    for (int64_t d = 0; d < nb + 2; ++d)
+      outExprs.push_back(getAffineDimExpr(d, ctx));
+    AffineMap outMap = AffineMap::get(nb + 3, 0, outExprs, ctx);
+    SmallVector<int64_t> outShape(batch);
+    outShape.push_back(m);
+    outShape.push_back(n);
+    Type element = op.getType().getElementType();
+    Value init = buildFilled(rewriter, loc, RankedTensorType::get(outShape, element),
+                             scalarConstant(rewriter, loc, element, 0));
+    Value result = buildContraction(rewriter, loc, lhs, rhs, init, lhsMap, rhsMap,
+                                    outMap, nb + 2, 1);
+    rewriter.replaceOp(op, buildReshape(rewriter, loc, result, op.getType().getShape()));
+    return success();
+  }
+};
+
+// linear(x [.., K], w [K, N] or [N, K]) + bias -> [.., N]
+struct LinearLowering : OpConversionPattern<LinearOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(LinearOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    RankedTensorType type = op.getType();
+    int64_t rank = type.getRank();
+    // Loops: result dims (.., n), then k.
+    AffineExpr dn = getAffineDimExpr(rank - 1, ctx), dk = getAffineDimExpr(rank, ctx);
+    SmallVector<AffineExpr> inputExprs;
+    for (int64_t d = 0; d + 1 < rank; ++d)
+      inputExprs.push_back(getAffineDimExpr(d, ctx));
+    inputExprs.push_back(dk);
+    AffineMap inputMap = AffineMap::get(rank + 1, 0, inputExprs, ctx);
+    AffineMap weightMap = AffineMap::get(
+        rank + 1, 0,
+        op.getTransposeWeight() ? ArrayRef<AffineExpr>{dn, dk} : ArrayRef<AffineExpr>{dk, dn},
+        ctx);
+    AffineMap outMap = AffineMap::getMultiDimIdentityMap(rank + 1, ctx).getMajorSubMap(rank);
+    Value init;
+    if (Value bias = adaptor.getBias())
+      init = buildElementwise(rewriter, loc, type, bias,
+                              [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+    else
+      init = buildFilled(rewriter, loc, type,
+                         scalarConstant(rewriter, loc, type.getElementType(), 0));
+    rewriter.replaceOp(op, buildContraction(rewriter, loc, adaptor.getInput(),
+                                            adaptor.getWeight(), init, inputMap,
+                                            weightMap, outMap, rank, 1));
+    return success();
+  }
+};
+
+// conv: pad into a zero tensor, split channels into groups, one generic
+// over (n, g, m, out...) x (c, kernel...), then add the bias.
+struct ConvLowering : OpConversionPattern<ConvOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ConvOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    RankedTensorType type = op.getType();
+    Type element = type.getElementType();
+    auto inputType = op.getInput().getType();
+    auto weightType = op.getWeight().getType();
+    int64_t spatial = inputType.getRank() - 2;
+    int64_t groups = op.getGroups();
+    ArrayRef<int64_t> pads = op.getPads(), strides = op.getStrides(),
+                      dilations = op.getDilations();
+    int64_t n = inputType.getDimSize(0), c = inputType.getDimSize(1);
+    int64_t m = weightType.getDimSize(0);
+
+    Value input = adaptor.getInput();
+    if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
+      SmallVector<int64_t> padded(inputType.getShape());
+      SmallVector<OpFoldResult> offsets(inputType.getRank(), rewriter.getIndexAttr(0));
+      for (int64_t i = 0; i < spatial; ++i) {
+        padded[2 + i] += pads[i] + pads[spatial + i];
+        offsets[2 + i] = rewriter.getIndexAttr(pads[i]);
+      }
+      Value zeros = buildFilled(rewriter, loc, RankedTensorType::get(padded, element),
+                                scalarConstant(rewriter, loc, element, 0));
+      SmallVector<OpFoldResult> sizes, unit(inputType.getRank(), rewriter.getIndexAttr(1));
+      for (int64_t dim : inputType.getShape())
+        sizes.push_back(rewriter.getIndexAttr(dim));
+      input = tensor::InsertSliceOp::create(rewriter, loc, input, zeros, offsets, sizes, unit);
+    }
+    auto inShape = cast<RankedTensorType>(input.getType()).getShape();
+    // [N, C, ...] -> [N, G, C/G, ...]; [M, C/G, k...] -> [G, M/G, C/G, k...].
+    SmallVector<int64_t> groupedIn = {n, groups, c / groups};
+    groupedIn.append(inShape.begin() + 2, inShape.end());
+    SmallVector<int64_t> groupedW = {groups, m / groups};
+    groupedW.append(weightType.getShape().begin() + 1, weightType.getShape().end());
+    Value in = buildReshape(rewriter, loc, input, groupedIn);
+    Value w = buildReshape(rewriter, loc, adaptor.getWeight(), groupedW);
+
+    // Loops: n, g, m, out_0.., c, k_0..
+    int64_t outLoops = 3 + spatial, total = outLoops + 1 + spatial;
+    auto dim = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<AffineExpr> inExprs = {dim(0), dim(1), dim(outLoops)};
+    SmallVector<AffineExpr> wExprs = {dim(1), dim(2), dim(outLoops)};
+    SmallVector<AffineExpr> outExprs = {dim(0), dim(1), dim(2)};
+    for (int64_t i = 0; i < spatial; ++i) {
+      inExprs.push_back(dim(3 + i) * strides[i] + dim(outLoops + 1 + i) * dilations[i]);
+      wExprs.push_back(dim(outLoops + 1 + i));
+      outExprs.push_back(dim(3 + i));
+    }
+    SmallVector<int64_t> groupedOut = {n, groups, m / groups};
+    groupedOut.append(type.getShape().begin() + 2, type.getShape().end());
+    Value init = buildFilled(rewriter, loc, RankedTensorType::get(groupedOut, element),
+                             scalarConstant(rewriter, loc, element, 0));
+    Value result = buildContraction(
+        rewriter, loc, in, w, init, AffineMap::get(total, 0, inExprs, ctx),
+        AffineMap::get(total, 0, wExprs, ctx), AffineMap::get(total, 0, outExprs, ctx),
+        outLoops, 1 + spatial);
+    result = buildReshape(rewriter, loc, result, type.getShape());
+    if (Value bias = adaptor.getBias()) {
+      // Bias [M] broadcasts over [N, M, spatial...] as [M, 1, ...].
+      SmallVector<int64_t> biasShape = {m};
+      biasShape.append(spatial, 1);
+      Value shaped = buildReshape(rewriter, loc, bias, biasShape);
+      result = buildElementwise(rewriter, loc, type, ValueRange{result, shaped},
+                                [](OpBuilder &b, Location l, ValueRange args) {
+                                  return scalarAdd(b, l, args[0], args[1]);
+                                });
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::attn::lowering::populateContractionToLinalgPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<MatmulLowering, LinearLowering, ConvLowering>(patterns.getContext());
+}

@@ -1,0 +1,273 @@
+//===- DataMovementToLinalg.cpp - attn layout ops to linalg/tensor ------===//
+//
+// constant, transpose, reshape, broadcast_to, tile, slice, concat, gather,
+// trilu and cumsum: ops that move or select elements.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/attn/AttnOps.h"
+#include "passes/lowering/LinalgBuilders.h"
+#include "passes/lowering/Patterns.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::lowering;
+
+namespace {
+
+SmallVector<utils::IteratorType> parallelLoops(int64_t n) {
+  return SmallVector<utils::IteratorType>(n, utils::IteratorType::parallel);
+}
+
+/// A generic over the result whose single input is read through `inputMap`
+/// (a copy with re-indexing: slices, tiles, broadcasts).
+Value buildGather(OpBuilder &b, Location loc, RankedTensorType resultType,
+                  Value input, AffineMap inputMap) {
+  Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(),
+                                       resultType.getElementType());
+  SmallVector<AffineMap> maps = {inputMap,
+                                 b.getMultiDimIdentityMap(resultType.getRank())};
+  return linalg::GenericOp::create(
+             b, loc, resultType, input, init, maps,
+             parallelLoops(resultType.getRank()),
+             [](OpBuilder &nested, Location l, ValueRange args) {
+               linalg::YieldOp::create(nested, l, args[0]);
+             })
+      .getResult(0);
+}
+
+struct ConstantLowering : OpConversionPattern<ConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ConstantOp op, OpAdaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, cast<TypedAttr>(op.getValue()));
+    return success();
+  }
+};
+
+struct TransposeLowering : OpConversionPattern<TransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(TransposeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getType();
+    Value init = tensor::EmptyOp::create(rewriter, op.getLoc(), type.getShape(),
+                                         type.getElementType());
+    auto transpose = linalg::TransposeOp::create(
+        rewriter, op.getLoc(), adaptor.getInput(), init, op.getPermutation());
+    rewriter.replaceOp(op, transpose.getResult());
+    return success();
+  }
+};
+
+struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ReshapeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, buildReshape(rewriter, op.getLoc(), adaptor.getInput(),
+                                        op.getType().getShape()));
+    return success();
+  }
+};
+
+struct BroadcastToLowering : OpConversionPattern<BroadcastToOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(BroadcastToOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getType();
+    AffineMap map = broadcastMap(rewriter.getContext(),
+                                 op.getInput().getType().getShape(), type.getShape());
+    rewriter.replaceOp(op, buildGather(rewriter, op.getLoc(), type,
+                                       adaptor.getInput(), map));
+    return success();
+  }
+};
+
+// tile(x)[i] = x[i mod dim]
+struct TileLowering : OpConversionPattern<TileOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(TileOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getType();
+    ArrayRef<int64_t> inShape = op.getInput().getType().getShape();
+    SmallVector<AffineExpr> exprs;
+    for (auto [d, dim] : llvm::enumerate(inShape))
+      exprs.push_back(rewriter.getAffineDimExpr(d) % dim);
+    AffineMap map = AffineMap::get(type.getRank(), 0, exprs, rewriter.getContext());
+    rewriter.replaceOp(op, buildGather(rewriter, op.getLoc(), type,
+                                       adaptor.getInput(), map));
+    return success();
+  }
+};
+
+// slice(x)[i] = x[offset + i * stride], strides of either sign
+struct SliceLowering : OpConversionPattern<SliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(SliceOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getType();
+    if (type.getNumElements() == 0) {
+      rewriter.replaceOpWithNewOp<tensor::EmptyOp>(op, type.getShape(),
+                                                   type.getElementType());
+      return success();
+    }
+    SmallVector<AffineExpr> exprs;
+    for (auto [d, offset, stride] :
+         llvm::enumerate(op.getOffsets(), op.getStrides()))
+      exprs.push_back(rewriter.getAffineDimExpr(d) * stride + offset);
+    AffineMap map = AffineMap::get(type.getRank(), 0, exprs, rewriter.getContext());
+    rewriter.replaceOp(op, buildGather(rewriter, op.getLoc(), type,
+                                       adaptor.getInput(), map));
+    return success();
+  }
+};
+
+struct ConcatLowering : OpConversionPattern<ConcatOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ConcatOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getType();
+    Location loc = op.getLoc();
+    Value result = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                           type.getElementType());
+    int64_t axis = op.getAxis(), at = 0;
+    for (Value input : adaptor.getInputs()) {
+      auto inputType = cast<RankedTensorType>(input.getType());
+      SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0));
+      offsets[axis] = rewriter.getIndexAttr(at);
+      SmallVector<OpFoldResult> sizes, strides(type.getRank(), rewriter.getIndexAttr(1));
+      for (int64_t dim : inputType.getShape())
+        sizes.push_back(rewriter.getIndexAttr(dim));
+      result = tensor::InsertSliceOp::create(rewriter, loc, input, result, offsets,
+                                             sizes, strides);
+      at += inputType.getDimSize(axis);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+// gather(data, idx)[pre, j, post] = data[pre, wrap(idx[j]), post]
+struct GatherLowering : OpConversionPattern<GatherOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(GatherOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getType();
+    Location loc = op.getLoc();
+    Value data = adaptor.getData();
+    auto dataType = cast<RankedTensorType>(data.getType());
+    int64_t axis = op.getAxis();
+    int64_t indexRank = op.getIndices().getType().getRank();
+    int64_t axisSize = dataType.getDimSize(axis);
+    SmallVector<AffineExpr> indexExprs;
+    for (int64_t d = 0; d < indexRank; ++d)
+      indexExprs.push_back(rewriter.getAffineDimExpr(axis + d));
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(type.getRank(), 0, indexExprs, rewriter.getContext()),
+        rewriter.getMultiDimIdentityMap(type.getRank())};
+    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                         type.getElementType());
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, type, adaptor.getIndices(), init, maps,
+        parallelLoops(type.getRank()),
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value raw = arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
+          // Negative indices count from the end; anything still out of
+          // range is clamped so bad data cannot read outside the table.
+          Value size = arith::ConstantIndexOp::create(b, l, axisSize);
+          Value zero = arith::ConstantIndexOp::create(b, l, 0);
+          Value isNegative = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, raw, zero);
+          Value wrapped = arith::SelectOp::create(
+              b, l, isNegative, arith::AddIOp::create(b, l, raw, size), raw);
+          Value last = arith::ConstantIndexOp::create(b, l, axisSize - 1);
+          Value clamped = arith::MinSIOp::create(
+              b, l, arith::MaxSIOp::create(b, l, wrapped, zero), last);
+          SmallVector<Value> coords;
+          for (int64_t d = 0; d < axis; ++d)
+            coords.push_back(linalg::IndexOp::create(b, l, d));
+          coords.push_back(clamped);
+          for (int64_t d = axis + indexRank; d < type.getRank(); ++d)
+            coords.push_back(linalg::IndexOp::create(b, l, d));
+          linalg::YieldOp::create(b, l, tensor::ExtractOp::create(b, l, data, coords).getResult());
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+// Keeps x where col - row is on the requested side of `diagonal`, else 0.
+struct TriluLowering : OpConversionPattern<TriluOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(TriluOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getType();
+    int64_t rank = type.getRank();
+    bool upper = op.getUpper();
+    int64_t diagonal = op.getDiagonal();
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), type, adaptor.getInput(),
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value row = linalg::IndexOp::create(b, l, rank - 2);
+          Value col = linalg::IndexOp::create(b, l, rank - 1);
+          Value distance = arith::SubIOp::create(b, l, col, row);
+          Value k = arith::ConstantIndexOp::create(b, l, diagonal);
+          Value keep = arith::CmpIOp::create(
+              b, l, upper ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sle,
+              distance, k);
+          return arith::SelectOp::create(
+              b, l, keep, args[0], scalarConstant(b, l, args[0].getType(), 0));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+// cumsum(x)[.., i, ..] = sum over j of x[.., j, ..] where j precedes i
+// (quadratic in the axis length, which is short where exporters use it).
+struct CumSumLowering : OpConversionPattern<CumSumOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(CumSumOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getType();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    int64_t rank = type.getRank(), axis = op.getAxis();
+    bool exclusive = op.getExclusive(), reverse = op.getReverse();
+    // Loops: the result dims, then j (the summed position) as dim `rank`.
+    SmallVector<AffineExpr> inputExprs;
+    for (int64_t d = 0; d < rank; ++d)
+      inputExprs.push_back(getAffineDimExpr(d == axis ? rank : d, ctx));
+    SmallVector<AffineMap> maps = {AffineMap::get(rank + 1, 0, inputExprs, ctx),
+                                   AffineMap::getMultiDimIdentityMap(rank + 1, ctx)
+                                       .getMajorSubMap(rank)};
+    SmallVector<utils::IteratorType> iterators = parallelLoops(rank);
+    iterators.push_back(utils::IteratorType::reduction);
+    Value zero = scalarConstant(rewriter, loc, type.getElementType(), 0);
+    Value init = buildFilled(rewriter, loc, type, zero);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, type, adaptor.getInput(), init, maps, iterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value i = linalg::IndexOp::create(b, l, axis);
+          Value j = linalg::IndexOp::create(b, l, rank);
+          arith::CmpIPredicate predicate =
+              reverse ? (exclusive ? arith::CmpIPredicate::sgt : arith::CmpIPredicate::sge)
+                      : (exclusive ? arith::CmpIPredicate::slt : arith::CmpIPredicate::sle);
+          Value counts = arith::CmpIOp::create(b, l, predicate, j, i);
+          Value term = arith::SelectOp::create(
+              b, l, counts, args[0], scalarConstant(b, l, args[0].getType(), 0));
+          linalg::YieldOp::create(b, l, scalarAdd(b, l, args[1], term));
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::attn::lowering::populateDataMovementToLinalgPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<ConstantLowering, TransposeLowering, ReshapeLowering,
+               BroadcastToLowering, TileLowering, SliceLowering, ConcatLowering,
+               GatherLowering, TriluLowering, CumSumLowering>(patterns.getContext());
+}

@@ -1,0 +1,129 @@
+/*===- attnc/model.h - Loading and running a compiled model --------*- C -*-===*
+ *
+ * A compiled model is native code exporting two C symbols, its manifest and
+ * its entry point (see "The model ABI" below). An attnc_model_t wraps them:
+ * it parses the manifest once, answers questions about inputs and outputs,
+ * and checks every run's buffers before the model code sees them.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef ATTNC_MODEL_H
+#define ATTNC_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attnc/status.h"
+#include "attnc/tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The model ABI
+ * -------------
+ * A compiled model exports, with C linkage:
+ *
+ *   const char *attnc_model_manifest(void);
+ *   void attnc_model_run(void **buffers);
+ *
+ * `buffers` holds the input data pointers in manifest order, then the output
+ * data pointers; each points at contiguous row-major data of exactly the
+ * declared dtype and shape. The manifest is line-based text:
+ *
+ *   attnc-model 1
+ *   input <name> <dtype> <rank> <d0> <d1> ...
+ *   output <name> <dtype> <rank> <d0> ...
+ *
+ * with names percent-encoded (every byte outside [A-Za-z0-9_.:/-] written as
+ * %XX) and dtypes spelled as attnc_dtype_name() spells them.
+ *
+ * The runtime's own functions never use those two symbol names, so a model
+ * object and this runtime link into one executable without clashing. */
+
+/// The signature of a compiled model's `attnc_model_run` entry point.
+typedef void (*attnc_model_run_fn_t)(void **buffers);
+
+/// A compiled model with its parsed manifest.
+///
+/// Ownership: reference counted. attnc_model_load() and
+/// attnc_model_wrap_linked() return a model holding one reference;
+/// attnc_model_retain() adds one and attnc_model_release() drops one; the
+/// last release frees the model and closes its library.
+/// Thread-safety: after creation a model is immutable. Every function below
+/// may be called concurrently on the same model. Runs of the same model code
+/// never overlap: attnc_model_invoke() holds a lock tied to the entry point,
+/// so compiled code need not be reentrant.
+typedef struct attnc_model_t attnc_model_t;
+
+/// Opens the compiled model library at `library_path` (dlopen with
+/// RTLD_NOW | RTLD_LOCAL), finds its two ABI symbols and parses its manifest.
+/// Errors name the file: UNAVAILABLE when it cannot be opened or lacks a
+/// symbol, DATA_LOSS when the manifest is malformed.
+attnc_status_t *attnc_model_load(const char *library_path,
+                                 attnc_model_t **out_model);
+
+/// Wraps a model whose object is linked into the calling executable: pass
+/// `attnc_model_manifest()` and `attnc_model_run`. Both are borrowed and must
+/// stay valid while the model lives (they are static in a linked model).
+attnc_status_t *attnc_model_wrap_linked(const char *manifest,
+                                        attnc_model_run_fn_t run,
+                                        attnc_model_t **out_model);
+
+/// Adds a reference to `model`. NULL is a no-op.
+void attnc_model_retain(attnc_model_t *model);
+
+/// Drops a reference to `model`, freeing it with the last one. NULL is a
+/// no-op.
+void attnc_model_release(attnc_model_t *model);
+
+/// Number of inputs / outputs the manifest declares (0 for NULL).
+size_t attnc_model_input_count(const attnc_model_t *model);
+size_t attnc_model_output_count(const attnc_model_t *model);
+
+/// Describes input / output `index` (0-based, manifest order). The pointers
+/// written to `out_info` stay valid while the model lives. NOT_FOUND when the
+/// index is out of range.
+attnc_status_t *attnc_model_input_info(const attnc_model_t *model, size_t index,
+                                       attnc_tensor_info_t *out_info);
+attnc_status_t *attnc_model_output_info(const attnc_model_t *model,
+                                        size_t index,
+                                        attnc_tensor_info_t *out_info);
+
+/// Finds the input / output called `name` (decoded, exact match) and writes
+/// its index. NOT_FOUND, listing the model's names, when there is none.
+attnc_status_t *attnc_model_find_input(const attnc_model_t *model,
+                                       const char *name, size_t *out_index);
+attnc_status_t *attnc_model_find_output(const attnc_model_t *model,
+                                        const char *name, size_t *out_index);
+
+/// Checks one caller buffer against input / output `index` without running
+/// anything; the same check and wording attnc_model_invoke() uses, e.g.
+/// "input 'input_ids': expected shape [1, 8] (i64), got [1, 9] (i64)".
+attnc_status_t *attnc_model_check_input(const attnc_model_t *model,
+                                        size_t index,
+                                        const attnc_tensor_t *tensor);
+attnc_status_t *attnc_model_check_output(const attnc_model_t *model,
+                                         size_t index,
+                                         const attnc_tensor_t *tensor);
+
+/// Runs the model once on caller-owned buffers: `inputs` in manifest order,
+/// read only; `outputs` in manifest order, written by the model.
+///
+/// Before calling the model it checks both counts and every tensor's dtype,
+/// rank, dims and byte size against the manifest, and returns
+/// INVALID_ARGUMENT naming the first mismatch with both shapes and dtypes.
+/// Nothing is written to any output buffer when a check fails.
+///
+/// (This is the runtime's checked entry point; the compiled model's raw
+/// `attnc_model_run(void **)` symbol is what it calls.)
+attnc_status_t *attnc_model_invoke(attnc_model_t *model,
+                                   const attnc_tensor_t *inputs,
+                                   size_t input_count, attnc_tensor_t *outputs,
+                                   size_t output_count);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* ATTNC_MODEL_H */

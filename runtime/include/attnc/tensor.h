@@ -1,0 +1,85 @@
+/*===- attnc/tensor.h - Element types and tensor descriptions ------*- C -*-===*
+ *
+ * Element types (dtypes) of model inputs and outputs, and the plain structs
+ * that describe a tensor: attnc_tensor_info_t (what a model declares) and
+ * attnc_tensor_t (a caller-owned buffer handed to a run).
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef ATTNC_TENSOR_H
+#define ATTNC_TENSOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Element type of a tensor. The short names are those of the model
+/// manifest; all data is little-endian, row-major and densely packed.
+typedef enum attnc_dtype_e {
+  ATTNC_DTYPE_INVALID = 0,
+  ATTNC_DTYPE_F32 = 1,  /* "f32":  IEEE binary32 */
+  ATTNC_DTYPE_F64 = 2,  /* "f64":  IEEE binary64 */
+  ATTNC_DTYPE_F16 = 3,  /* "f16":  IEEE binary16 */
+  ATTNC_DTYPE_BF16 = 4, /* "bf16": bfloat16 */
+  ATTNC_DTYPE_I64 = 5,  /* "i64" */
+  ATTNC_DTYPE_I32 = 6,  /* "i32" */
+  ATTNC_DTYPE_I16 = 7,  /* "i16" */
+  ATTNC_DTYPE_I8 = 8,   /* "i8" */
+  ATTNC_DTYPE_U8 = 9,   /* "u8" */
+  ATTNC_DTYPE_I1 = 10,  /* "i1": bool, one byte holding 0 or 1 */
+} attnc_dtype_t;
+
+/// The manifest name of `dtype` ("f32", "i1", ...); "invalid" for
+/// ATTNC_DTYPE_INVALID or any value outside the enum.
+const char *attnc_dtype_name(attnc_dtype_t dtype);
+
+/// Bytes per element of `dtype` (1 for i1); 0 for an invalid dtype.
+size_t attnc_dtype_size(attnc_dtype_t dtype);
+
+/// The dtype whose manifest name is `name` (exact, case-sensitive match);
+/// ATTNC_DTYPE_INVALID for NULL or an unknown name.
+attnc_dtype_t attnc_dtype_from_name(const char *name);
+
+/// What a model declares about one of its inputs or outputs.
+///
+/// Ownership: every pointer is borrowed from the model and stays valid until
+/// the model's last reference is released.
+typedef struct attnc_tensor_info_t {
+  /// Decoded name, NUL-terminated (the manifest's percent-encoding removed).
+  const char *name;
+  attnc_dtype_t dtype;
+  /// Number of dims; 0 for a scalar.
+  size_t rank;
+  /// `rank` non-negative extents, outermost first.
+  const int64_t *dims;
+  /// Product of the dims (1 for a scalar).
+  size_t element_count;
+  /// element_count * attnc_dtype_size(dtype).
+  size_t byte_size;
+} attnc_tensor_info_t;
+
+/// A caller-owned buffer passed to attnc_model_invoke().
+///
+/// Ownership: the runtime never frees, retains or reallocates anything an
+/// attnc_tensor_t points at; the caller keeps `data` and `dims` alive for the
+/// duration of the call.
+typedef struct attnc_tensor_t {
+  /// Contiguous row-major elements. May be NULL only when byte_size is 0.
+  void *data;
+  attnc_dtype_t dtype;
+  size_t rank;
+  /// `rank` extents; may be NULL only when rank is 0.
+  const int64_t *dims;
+  /// Size of the buffer at `data` in bytes; must equal the element count
+  /// times attnc_dtype_size(dtype).
+  size_t byte_size;
+} attnc_tensor_t;
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* ATTNC_TENSOR_H */

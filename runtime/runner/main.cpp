@@ -1,0 +1,429 @@
+//===- main.cpp - Command-line runner for a linked model --------*- C++ -*-===//
+//
+// Linked with one compiled model object into an executable:
+//   ./model --input NAME=FILE ... [--output-dir DIR] [--repeat N] [--help]
+// Reads .npy / .pb inputs, runs the model, prints each output's shape and the
+// median run time, and optionally writes the outputs. Any failure prints one
+// "error: ..." line on stderr and exits with status 1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attnc/runtime.h"
+#include "runtime/io/TensorFile.h"
+#include "runtime/src/PercentEncoding.h"
+#include "runtime/src/Shape.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+// The model ABI: the compiled model object linked beside this runner
+// defines both.
+extern "C" const char *attnc_model_manifest(void);
+extern "C" void attnc_model_run(void **buffers);
+
+namespace {
+
+using attnc::io::Result;
+using attnc::io::Status;
+using attnc::io::Tensor;
+using attnc::io::TensorFileFormat;
+
+constexpr size_t kMaxRepeat = 10000000;
+constexpr size_t kBufferAlignment = 64;
+
+struct Options {
+  /// The NAME=FILE arguments of --input, in command-line order.
+  std::vector<std::string> inputs;
+  std::string outputDir;
+  size_t repeat = 1;
+  bool help = false;
+};
+
+struct ModelDeleter {
+  void operator()(attnc_model_t *model) const { attnc_model_release(model); }
+};
+using ModelPtr = std::unique_ptr<attnc_model_t, ModelDeleter>;
+
+struct FreeDeleter {
+  void operator()(void *data) const { std::free(data); }
+};
+
+/// A zeroed, 64-byte aligned buffer, never null even when empty: compiled
+/// code may use aligned vector loads.
+struct AlignedBuffer {
+  std::unique_ptr<void, FreeDeleter> data;
+  size_t size = 0;
+};
+
+Result<AlignedBuffer> allocate(size_t size) {
+  void *data = nullptr;
+  size_t rounded =
+      std::max(kBufferAlignment, (size + kBufferAlignment - 1) /
+                                     kBufferAlignment * kBufferAlignment);
+  if (rounded < size || posix_memalign(&data, kBufferAlignment, rounded) != 0)
+    return Status::error("cannot allocate " + std::to_string(size) + " bytes");
+  std::memset(data, 0, rounded);
+  AlignedBuffer buffer;
+  buffer.data.reset(data);
+  buffer.size = size;
+  return buffer;
+}
+
+/// Takes ownership of `status` and turns it into an io::Status.
+Status toStatus(attnc_status_t *status) {
+  if (!status)
+    return Status();
+  Status result = Status::error(attnc_status_message(status));
+  attnc_status_free(status);
+  return result;
+}
+
+void printUsage(const char *program) {
+  std::printf(
+      "usage: %s --input NAME=FILE ... [--output-dir DIR] [--repeat N]\n"
+      "\n"
+      "Runs the compiled model linked into this executable.\n"
+      "\n"
+      "  --input NAME=FILE  bind model input NAME to FILE: .npy, or an ONNX\n"
+      "                     TensorProto (.pb or any other extension)\n"
+      "  --output-dir DIR   write each output to DIR/<name>.npy or .pb, the\n"
+      "                     extension of the first input file, with bytes\n"
+      "                     outside [A-Za-z0-9_.-] in <name> written as %%XX\n"
+      "  --repeat N         run N times (default 1) and print the median time\n"
+      "  --help             print this message and the model's inputs and\n"
+      "                     outputs\n",
+      program);
+}
+
+void printSignature(const attnc_model_t *model) {
+  for (int outputs = 0; outputs < 2; ++outputs) {
+    size_t count = outputs ? attnc_model_output_count(model)
+                           : attnc_model_input_count(model);
+    std::printf("\n%s:\n", outputs ? "outputs" : "inputs");
+    for (size_t i = 0; i < count; ++i) {
+      attnc_tensor_info_t info;
+      attnc_status_t *status = outputs
+                                   ? attnc_model_output_info(model, i, &info)
+                                   : attnc_model_input_info(model, i, &info);
+      if (status) {
+        attnc_status_free(status);
+        continue;
+      }
+      std::printf("  %s\n", attnc::describeNamedTensor(info.name, info.dtype,
+                                                       info.dims, info.rank)
+                                .c_str());
+    }
+  }
+}
+
+/// Reads "--flag VALUE" or "--flag=VALUE" at argv[i], advancing i.
+bool takeValue(int argc, char **argv, int &i, const char *flag,
+               std::string &out, Status &error) {
+  std::string arg = argv[i];
+  size_t length = std::strlen(flag);
+  if (arg.size() > length && arg.compare(0, length, flag) == 0 &&
+      arg[length] == '=') {
+    out = arg.substr(length + 1);
+    return true;
+  }
+  if (arg != flag)
+    return false;
+  if (i + 1 >= argc) {
+    error = Status::error(std::string(flag) + " needs a value");
+    return true;
+  }
+  out = argv[++i];
+  return true;
+}
+
+Status parseRepeat(const std::string &text, size_t &out) {
+  size_t value = 0;
+  bool ok = !text.empty();
+  for (char c : text) {
+    if (c < '0' || c > '9' || value > kMaxRepeat) {
+      ok = false;
+      break;
+    }
+    value = value * 10 + static_cast<size_t>(c - '0');
+  }
+  if (!ok || value < 1 || value > kMaxRepeat)
+    return Status::error("--repeat expects an integer from 1 to " +
+                         std::to_string(kMaxRepeat) + ", got '" + text + "'");
+  out = value;
+  return Status();
+}
+
+Status parseOptions(int argc, char **argv, Options &options) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i], value;
+    Status error;
+    if (arg == "--help" || arg == "-h") {
+      options.help = true;
+    } else if (takeValue(argc, argv, i, "--input", value, error)) {
+      if (!error)
+        return error;
+      options.inputs.push_back(value);
+    } else if (takeValue(argc, argv, i, "--output-dir", value, error)) {
+      if (!error)
+        return error;
+      if (value.empty())
+        return Status::error("--output-dir needs a non-empty directory");
+      options.outputDir = value;
+    } else if (takeValue(argc, argv, i, "--repeat", value, error)) {
+      if (!error)
+        return error;
+      if (Status status = parseRepeat(value, options.repeat); !status)
+        return status;
+    } else {
+      return Status::error("unknown argument '" + arg +
+                           "'; run with --help for usage");
+    }
+  }
+  return Status();
+}
+
+std::string describeInputs(const attnc_model_t *model) {
+  std::string text;
+  size_t count = attnc_model_input_count(model);
+  for (size_t i = 0; i < count; ++i) {
+    attnc_tensor_info_t info;
+    if (attnc_status_t *status = attnc_model_input_info(model, i, &info)) {
+      attnc_status_free(status);
+      continue;
+    }
+    text += (i ? ", " : "") + attnc::describeNamedTensor(info.name, info.dtype,
+                                                         info.dims, info.rank);
+  }
+  return text.empty() ? "(none)" : text;
+}
+
+/// One model input bound to a file and its data.
+struct BoundInput {
+  std::string file;
+  Tensor tensor;
+  AlignedBuffer buffer;
+  bool bound = false;
+};
+
+/// Splits NAME=FILE. Names may contain '=', so the longest prefix that names
+/// a model input wins; otherwise the text splits at the first '='.
+Status bindInput(const attnc_model_t *model, const std::string &argument,
+                 std::vector<BoundInput> &bound) {
+  size_t split = std::string::npos, index = 0;
+  for (size_t eq = argument.find('='); eq != std::string::npos;
+       eq = argument.find('=', eq + 1)) {
+    size_t found = 0;
+    attnc_status_t *status =
+        attnc_model_find_input(model, argument.substr(0, eq).c_str(), &found);
+    if (!status)
+      split = eq, index = found;
+    attnc_status_free(status);
+  }
+  if (split == std::string::npos) {
+    size_t eq = argument.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return Status::error("--input expects NAME=FILE, got '" + argument + "'");
+    return Status::error("unknown input '" + argument.substr(0, eq) +
+                         "'; the model's inputs are " + describeInputs(model));
+  }
+  BoundInput &input = bound[index];
+  std::string name = argument.substr(0, split);
+  if (input.bound)
+    return Status::error("input '" + name + "' is given twice");
+  input.bound = true;
+  input.file = argument.substr(split + 1);
+  if (input.file.empty())
+    return Status::error("--input " + name + "= needs a file name");
+  return Status();
+}
+
+Status loadInput(const attnc_model_t *model, size_t index, BoundInput &input,
+                 attnc_tensor_t &out) {
+  Result<Tensor> tensor = attnc::io::readTensorFile(input.file);
+  if (!tensor)
+    return tensor.status();
+  input.tensor = std::move(tensor.value());
+  Result<AlignedBuffer> buffer = allocate(input.tensor.bytes.size());
+  if (!buffer)
+    return Status::error("input '" + input.file + "': " + buffer.error());
+  input.buffer = std::move(buffer.value());
+  if (!input.tensor.bytes.empty())
+    std::memcpy(input.buffer.data.get(), input.tensor.bytes.data(),
+                input.tensor.bytes.size());
+  // The buffer now holds the data; drop the second copy.
+  std::vector<uint8_t>().swap(input.tensor.bytes);
+  out.data = input.buffer.data.get();
+  out.dtype = input.tensor.dtype;
+  out.rank = input.tensor.shape.size();
+  out.dims = input.tensor.shape.data();
+  out.byte_size = input.buffer.size;
+  if (Status status = toStatus(attnc_model_check_input(model, index, &out));
+      !status)
+    return Status::error(status.message() + " (read from '" + input.file +
+                         "')");
+  return Status();
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  size_t mid = values.size() / 2;
+  return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
+Status writeOutputs(const attnc_model_t *model,
+                    const std::vector<AlignedBuffer> &buffers,
+                    const std::string &dir, TensorFileFormat format) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error)
+    return Status::error("cannot create output directory '" + dir +
+                         "': " + error.message());
+  // Encode everything first so that a bad output writes no file at all.
+  std::vector<std::pair<std::string, std::vector<uint8_t>>> files;
+  for (size_t i = 0; i < buffers.size(); ++i) {
+    attnc_tensor_info_t info;
+    if (Status status = toStatus(attnc_model_output_info(model, i, &info));
+        !status)
+      return status;
+    Tensor tensor;
+    tensor.name = info.name;
+    tensor.dtype = info.dtype;
+    tensor.shape.assign(info.dims, info.dims + info.rank);
+    const auto *data = static_cast<const uint8_t *>(buffers[i].data.get());
+    tensor.bytes.assign(data, data + buffers[i].size);
+    std::string path = (std::filesystem::path(dir) /
+                        (attnc::percentEncode(info.name, attnc::kFileNameSafe) +
+                         attnc::io::extensionFor(format)))
+                           .string();
+    Result<std::vector<uint8_t>> bytes =
+        attnc::io::serializeTensor(tensor, format);
+    if (!bytes)
+      return Status::error("cannot write output '" + tensor.name + "' to '" +
+                           path + "': " + bytes.error());
+    files.emplace_back(path, std::move(bytes.value()));
+  }
+  for (const auto &[path, bytes] : files)
+    if (Status status = attnc::io::writeFileAtomically(path, bytes); !status)
+      return status;
+  return Status();
+}
+
+Status runMain(int argc, char **argv) {
+  Options options;
+  if (Status status = parseOptions(argc, argv, options); !status)
+    return status;
+  attnc_model_t *rawModel = nullptr;
+  Status wrapped = toStatus(attnc_model_wrap_linked(
+      attnc_model_manifest(), attnc_model_run, &rawModel));
+  ModelPtr model(rawModel);
+  if (options.help) {
+    printUsage(argc > 0 ? argv[0] : "model");
+    if (wrapped)
+      printSignature(model.get());
+    return wrapped;
+  }
+  if (!wrapped)
+    return wrapped;
+
+  size_t inputCount = attnc_model_input_count(model.get());
+  size_t outputCount = attnc_model_output_count(model.get());
+  std::vector<BoundInput> inputs(inputCount);
+  for (const std::string &argument : options.inputs)
+    if (Status status = bindInput(model.get(), argument, inputs); !status)
+      return status;
+  std::vector<attnc_tensor_t> inputTensors(inputCount);
+  for (size_t i = 0; i < inputCount; ++i) {
+    attnc_tensor_info_t info;
+    if (Status status = toStatus(attnc_model_input_info(model.get(), i, &info));
+        !status)
+      return status;
+    if (!inputs[i].bound)
+      return Status::error("missing input '" + std::string(info.name) +
+                           "'; the model's inputs are " +
+                           describeInputs(model.get()));
+  }
+  for (size_t i = 0; i < inputCount; ++i)
+    if (Status status = loadInput(model.get(), i, inputs[i], inputTensors[i]);
+        !status)
+      return status;
+
+  std::vector<AlignedBuffer> outputBuffers(outputCount);
+  std::vector<attnc_tensor_t> outputTensors(outputCount);
+  for (size_t i = 0; i < outputCount; ++i) {
+    attnc_tensor_info_t info;
+    if (Status status =
+            toStatus(attnc_model_output_info(model.get(), i, &info));
+        !status)
+      return status;
+    Result<AlignedBuffer> buffer = allocate(info.byte_size);
+    if (!buffer)
+      return Status::error("output '" + std::string(info.name) +
+                           "': " + buffer.error());
+    outputBuffers[i] = std::move(buffer.value());
+    outputTensors[i] = {outputBuffers[i].data.get(), info.dtype, info.rank,
+                        info.dims, info.byte_size};
+  }
+
+  std::vector<double> millis;
+  millis.reserve(options.repeat);
+  for (size_t iteration = 0; iteration < options.repeat; ++iteration) {
+    auto start = std::chrono::steady_clock::now();
+    if (Status status = toStatus(
+            attnc_model_invoke(model.get(), inputTensors.data(), inputCount,
+                               outputTensors.data(), outputCount));
+        !status)
+      return status;
+    auto stop = std::chrono::steady_clock::now();
+    millis.push_back(
+        std::chrono::duration<double, std::milli>(stop - start).count());
+  }
+
+  for (size_t i = 0; i < outputCount; ++i) {
+    attnc_tensor_info_t info;
+    if (Status status =
+            toStatus(attnc_model_output_info(model.get(), i, &info));
+        !status)
+      return status;
+    std::printf("%s: shape %s %s\n", info.name,
+                attnc::formatShape(info.dims, info.rank).c_str(),
+                attnc_dtype_name(info.dtype));
+  }
+  std::printf("median run time: %.3f ms over %zu runs\n", median(millis),
+              options.repeat);
+  std::fflush(stdout);
+
+  if (options.outputDir.empty())
+    return Status();
+  // The first --input argument ends with the first input file's name.
+  TensorFileFormat format = options.inputs.empty()
+                                ? TensorFileFormat::Npy
+                                : attnc::io::formatForPath(options.inputs[0]);
+  return writeOutputs(model.get(), outputBuffers, options.outputDir, format);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  try {
+    Status status = runMain(argc, argv);
+    if (status)
+      return 0;
+    std::fflush(stdout);
+    std::fprintf(stderr, "error: %s\n", status.message().c_str());
+  } catch (const std::bad_alloc &) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "error: out of memory\n");
+  } catch (...) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "error: unexpected internal error\n");
+  }
+  return 1;
+}

@@ -1,0 +1,200 @@
+//===- Manifest.cpp - Parse a compiled model's manifest ---------*- C++ -*-===//
+//
+// Strict by design: the manifest is written by the compiler, so anything
+// unexpected is a compiler or packaging bug and is reported, not guessed at.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/src/Manifest.h"
+
+#include "runtime/src/PercentEncoding.h"
+#include "runtime/src/Shape.h"
+
+#include <limits>
+
+namespace attnc {
+namespace {
+
+std::vector<std::string_view> splitTokens(std::string_view line) {
+  std::vector<std::string_view> tokens;
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t'))
+      ++i;
+    size_t start = i;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t')
+      ++i;
+    if (i > start)
+      tokens.push_back(line.substr(start, i - start));
+  }
+  return tokens;
+}
+
+/// Parses a non-negative decimal that fits in int64_t ("0", "007", "42").
+bool parseCount(std::string_view token, int64_t &out) {
+  if (token.empty())
+    return false;
+  uint64_t value = 0;
+  for (char c : token) {
+    if (c < '0' || c > '9')
+      return false;
+    value = value * 10 + static_cast<uint64_t>(c - '0');
+    if (value > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      return false;
+  }
+  out = static_cast<int64_t>(value);
+  return true;
+}
+
+std::string quoted(std::string_view text) {
+  return "'" + quoteForMessage(text) + "'";
+}
+
+class Parser {
+public:
+  Parser(Manifest &out, std::string &error) : out(out), error(error) {}
+
+  bool parse(std::string_view text) {
+    size_t lineNo = 0;
+    size_t pos = 0;
+    bool sawHeader = false;
+    while (pos < text.size()) {
+      size_t end = text.find('\n', pos);
+      if (end == std::string_view::npos)
+        end = text.size();
+      std::string_view line = text.substr(pos, end - pos);
+      pos = end + 1;
+      ++lineNo;
+      if (!line.empty() && line.back() == '\r')
+        line.remove_suffix(1);
+      std::vector<std::string_view> tokens = splitTokens(line);
+      if (!sawHeader) {
+        if (!parseHeader(line, tokens))
+          return false;
+        sawHeader = true;
+        continue;
+      }
+      if (tokens.empty())
+        continue;
+      if (!parseTensorLine(lineNo, line, tokens))
+        return false;
+    }
+    if (!sawHeader) {
+      error = "empty manifest; expected 'attnc-model " +
+              std::to_string(kManifestVersion) + "' on line 1";
+      return false;
+    }
+    if (out.outputs.empty()) {
+      error = "manifest declares no outputs";
+      return false;
+    }
+    return true;
+  }
+
+private:
+  bool parseHeader(std::string_view line,
+                   const std::vector<std::string_view> &tokens) {
+    std::string expected =
+        "'attnc-model " + std::to_string(kManifestVersion) + "'";
+    int64_t version = 0;
+    if (tokens.size() != 2 || tokens[0] != "attnc-model" ||
+        !parseCount(tokens[1], version)) {
+      error = "line 1: expected " + expected + ", got " + quoted(line);
+      return false;
+    }
+    if (version != kManifestVersion) {
+      error = "line 1: unsupported manifest version " +
+              std::to_string(version) + " (this runtime reads version " +
+              std::to_string(kManifestVersion) + ")";
+      return false;
+    }
+    return true;
+  }
+
+  bool parseTensorLine(size_t lineNo, std::string_view line,
+                       const std::vector<std::string_view> &tokens) {
+    std::string where = "line " + std::to_string(lineNo) + ": ";
+    std::string_view kind = tokens[0];
+    if (kind != "input" && kind != "output") {
+      error = where + "expected 'input' or 'output', got " + quoted(kind);
+      return false;
+    }
+    if (tokens.size() < 4) {
+      error = where + "expected '" + std::string(kind) +
+              " <name> <dtype> <rank> <dims...>', got " + quoted(line);
+      return false;
+    }
+    std::string subject = std::string(kind) + " " + quoted(tokens[1]);
+    TensorDecl decl;
+    std::string decodeError;
+    if (!percentDecode(tokens[1], kManifestNameSafe, decl.name, decodeError)) {
+      error = where + "bad " + std::string(kind) + " name " +
+              quoted(tokens[1]) + ": " + decodeError;
+      return false;
+    }
+    decl.dtype = attnc_dtype_from_name(std::string(tokens[2]).c_str());
+    if (decl.dtype == ATTNC_DTYPE_INVALID) {
+      error = where + subject + ": unknown dtype " + quoted(tokens[2]);
+      return false;
+    }
+    int64_t rank = 0;
+    if (!parseCount(tokens[3], rank)) {
+      error = where + subject + ": rank " + quoted(tokens[3]) +
+              " is not a non-negative integer";
+      return false;
+    }
+    size_t dimCount = tokens.size() - 4;
+    if (static_cast<uint64_t>(rank) != dimCount) {
+      error = where + subject + ": rank " + std::to_string(rank) + " needs " +
+              std::to_string(rank) + " dims, got " + std::to_string(dimCount);
+      return false;
+    }
+    for (size_t i = 0; i < dimCount; ++i) {
+      int64_t dim = 0;
+      if (!parseCount(tokens[4 + i], dim)) {
+        error = where + subject + ": dim " + std::to_string(i) + " " +
+                quoted(tokens[4 + i]) +
+                " is not a non-negative integer that fits in 64 bits";
+        return false;
+      }
+      decl.dims.push_back(dim);
+    }
+    size_t elementSize = attnc_dtype_size(decl.dtype);
+    if (!checkedElementCount(decl.dims.data(), decl.dims.size(), elementSize,
+                             decl.elementCount)) {
+      error =
+          where + subject + ": shape " +
+          formatShapeAndDtype(decl.dims.data(), decl.dims.size(), decl.dtype) +
+          " has more bytes than fit in memory";
+      return false;
+    }
+    decl.byteSize = decl.elementCount * elementSize;
+
+    std::vector<TensorDecl> &list = kind == "input" ? out.inputs : out.outputs;
+    std::vector<size_t> &lines = kind == "input" ? inputLines : outputLines;
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (list[i].name == decl.name) {
+        error = where + "duplicate " + std::string(kind) + " name " +
+                quoted(decl.name) + " (first on line " +
+                std::to_string(lines[i]) + ")";
+        return false;
+      }
+    }
+    list.push_back(std::move(decl));
+    lines.push_back(lineNo);
+    return true;
+  }
+
+  Manifest &out;
+  std::string &error;
+  std::vector<size_t> inputLines, outputLines;
+};
+
+} // namespace
+
+bool parseManifest(std::string_view text, Manifest &out, std::string &error) {
+  out = Manifest();
+  return Parser(out, error).parse(text);
+}
+
+} // namespace attnc

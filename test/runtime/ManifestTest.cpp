@@ -1,0 +1,242 @@
+//===- ManifestTest.cpp - Manifest parsing and name encoding ----*- C++ -*-===//
+
+#include "runtime/src/Manifest.h"
+#include "runtime/src/PercentEncoding.h"
+
+#include <gtest/gtest.h>
+
+namespace {
+
+using attnc::Manifest;
+
+std::string parseError(const std::string &text) {
+  Manifest manifest;
+  std::string error;
+  EXPECT_FALSE(attnc::parseManifest(text, manifest, error)) << text;
+  return error;
+}
+
+TEST(Manifest, ParsesInputsAndOutputsInOrder) {
+  Manifest manifest;
+  std::string error;
+  ASSERT_TRUE(attnc::parseManifest("attnc-model 1\n"
+                                   "input input_ids i64 2 1 8\n"
+                                   "input attention_mask i1 2 1 8\n"
+                                   "output logits f32 3 1 8 50257\n",
+                                   manifest, error))
+      << error;
+  ASSERT_EQ(manifest.inputs.size(), 2u);
+  ASSERT_EQ(manifest.outputs.size(), 1u);
+  EXPECT_EQ(manifest.inputs[0].name, "input_ids");
+  EXPECT_EQ(manifest.inputs[0].dtype, ATTNC_DTYPE_I64);
+  EXPECT_EQ(manifest.inputs[0].dims, (std::vector<int64_t>{1, 8}));
+  EXPECT_EQ(manifest.inputs[0].byteSize, 64u);
+  EXPECT_EQ(manifest.inputs[1].name, "attention_mask");
+  EXPECT_EQ(manifest.inputs[1].dtype, ATTNC_DTYPE_I1);
+  EXPECT_EQ(manifest.inputs[1].byteSize, 8u);
+  EXPECT_EQ(manifest.outputs[0].name, "logits");
+  EXPECT_EQ(manifest.outputs[0].elementCount, 8u * 50257u);
+}
+
+TEST(Manifest, AcceptsEveryDtypeScalarsAndEmptyTensors) {
+  Manifest manifest;
+  std::string error;
+  ASSERT_TRUE(attnc::parseManifest("attnc-model 1\r\n"
+                                   "input a f32 0\r\n"
+                                   "input b f64 1 0\n"
+                                   "input c f16 1 3\n"
+                                   "input d bf16 1 3\n"
+                                   "input e i64 1 3\n\n"
+                                   "input f i32 1 3\n"
+                                   "input g i16 1 3\n"
+                                   "input h i8 1 3\n"
+                                   "input i u8 1 3\n"
+                                   "output j i1 2  3\t4\n",
+                                   manifest, error))
+      << error;
+  ASSERT_EQ(manifest.inputs.size(), 9u);
+  EXPECT_TRUE(manifest.inputs[0].dims.empty());
+  EXPECT_EQ(manifest.inputs[0].elementCount, 1u);
+  EXPECT_EQ(manifest.inputs[0].byteSize, 4u);
+  EXPECT_EQ(manifest.inputs[1].elementCount, 0u);
+  EXPECT_EQ(manifest.inputs[1].byteSize, 0u);
+  EXPECT_EQ(manifest.inputs[3].byteSize, 6u);
+  EXPECT_EQ(manifest.inputs[4].byteSize, 24u);
+  EXPECT_EQ(manifest.outputs[0].dims, (std::vector<int64_t>{3, 4}));
+}
+
+TEST(Manifest, DecodesPercentEncodedNames) {
+  Manifest manifest;
+  std::string error;
+  ASSERT_TRUE(attnc::parseManifest("attnc-model 1\n"
+                                   "input /model/x:0%20%C3%A9 f32 1 1\n"
+                                   "output out%25put f32 1 1\n",
+                                   manifest, error))
+      << error;
+  EXPECT_EQ(manifest.inputs[0].name, "/model/x:0 \xC3\xA9");
+  EXPECT_EQ(manifest.outputs[0].name, "out%put");
+}
+
+TEST(Manifest, AllowsAnInputAndAnOutputToShareAName) {
+  Manifest manifest;
+  std::string error;
+  EXPECT_TRUE(attnc::parseManifest(
+      "attnc-model 1\ninput x f32 1 2\noutput x f32 1 2\n", manifest, error))
+      << error;
+}
+
+TEST(Manifest, RejectsEmptyText) {
+  EXPECT_EQ(parseError(""),
+            "empty manifest; expected 'attnc-model 1' on line 1");
+}
+
+TEST(Manifest, RejectsAMissingHeader) {
+  EXPECT_EQ(parseError("input x f32 1 2\noutput y f32 1 2\n"),
+            "line 1: expected 'attnc-model 1', got 'input x f32 1 2'");
+  EXPECT_EQ(parseError("attnc-model\n"),
+            "line 1: expected 'attnc-model 1', got 'attnc-model'");
+  EXPECT_EQ(parseError("attnc-model one\n"),
+            "line 1: expected 'attnc-model 1', got 'attnc-model one'");
+  EXPECT_EQ(parseError("attnc-model 1 extra\n"),
+            "line 1: expected 'attnc-model 1', got 'attnc-model 1 extra'");
+  EXPECT_EQ(parseError("\nattnc-model 1\n"),
+            "line 1: expected 'attnc-model 1', got ''");
+}
+
+TEST(Manifest, RejectsAnotherVersion) {
+  EXPECT_EQ(parseError("attnc-model 2\noutput y f32 0\n"),
+            "line 1: unsupported manifest version 2 (this runtime reads "
+            "version 1)");
+}
+
+TEST(Manifest, RejectsAManifestWithoutOutputs) {
+  EXPECT_EQ(parseError("attnc-model 1\ninput x f32 0\n"),
+            "manifest declares no outputs");
+}
+
+TEST(Manifest, RejectsAnUnknownLineKind) {
+  EXPECT_EQ(parseError("attnc-model 1\nweight w f32 0\n"),
+            "line 2: expected 'input' or 'output', got 'weight'");
+}
+
+TEST(Manifest, RejectsMissingFields) {
+  EXPECT_EQ(parseError("attnc-model 1\ninput x f32\n"),
+            "line 2: expected 'input <name> <dtype> <rank> <dims...>', got "
+            "'input x f32'");
+  EXPECT_EQ(parseError("attnc-model 1\noutput\n"),
+            "line 2: expected 'output <name> <dtype> <rank> <dims...>', got "
+            "'output'");
+}
+
+TEST(Manifest, RejectsAnUnknownDtype) {
+  EXPECT_EQ(parseError("attnc-model 1\ninput x f8 1 2\n"),
+            "line 2: input 'x': unknown dtype 'f8'");
+  EXPECT_EQ(parseError("attnc-model 1\ninput x F32 1 2\n"),
+            "line 2: input 'x': unknown dtype 'F32'");
+}
+
+TEST(Manifest, RejectsABadRank) {
+  EXPECT_EQ(parseError("attnc-model 1\ninput x f32 -1\n"),
+            "line 2: input 'x': rank '-1' is not a non-negative integer");
+  EXPECT_EQ(parseError("attnc-model 1\ninput x f32 two 1 2\n"),
+            "line 2: input 'x': rank 'two' is not a non-negative integer");
+  EXPECT_EQ(parseError("attnc-model 1\ninput x f32 99999999999999999999\n"),
+            "line 2: input 'x': rank '99999999999999999999' is not a "
+            "non-negative integer");
+}
+
+TEST(Manifest, RejectsARankThatDisagreesWithTheDims) {
+  EXPECT_EQ(parseError("attnc-model 1\ninput x f32 2 1\n"),
+            "line 2: input 'x': rank 2 needs 2 dims, got 1");
+  EXPECT_EQ(parseError("attnc-model 1\noutput y f32 1 1 2\n"),
+            "line 2: output 'y': rank 1 needs 1 dims, got 2");
+}
+
+TEST(Manifest, RejectsBadDims) {
+  EXPECT_EQ(parseError("attnc-model 1\ninput x f32 2 1 -8\n"),
+            "line 2: input 'x': dim 1 '-8' is not a non-negative integer "
+            "that fits in 64 bits");
+  EXPECT_EQ(parseError("attnc-model 1\ninput x f32 1 ?\n"),
+            "line 2: input 'x': dim 0 '?' is not a non-negative integer that "
+            "fits in 64 bits");
+  EXPECT_EQ(parseError("attnc-model 1\ninput x f32 1 9223372036854775808\n"),
+            "line 2: input 'x': dim 0 '9223372036854775808' is not a "
+            "non-negative integer that fits in 64 bits");
+}
+
+TEST(Manifest, RejectsAShapeTooLargeForMemory) {
+  EXPECT_EQ(parseError("attnc-model 1\n"
+                       "input x f64 2 4294967296 4294967296\n"),
+            "line 2: input 'x': shape [4294967296, 4294967296] (f64) has "
+            "more bytes than fit in memory");
+  // A zero dim makes any shape empty.
+  Manifest manifest;
+  std::string error;
+  EXPECT_TRUE(attnc::parseManifest("attnc-model 1\n"
+                                   "output x f64 3 4294967296 0 4294967296\n",
+                                   manifest, error))
+      << error;
+}
+
+TEST(Manifest, RejectsDuplicateNames) {
+  EXPECT_EQ(parseError("attnc-model 1\ninput x f32 0\ninput x f32 0\n"),
+            "line 3: duplicate input name 'x' (first on line 2)");
+  EXPECT_EQ(parseError("attnc-model 1\noutput y f32 0\n\noutput %79 f32 0\n"),
+            "line 4: duplicate output name 'y' (first on line 2)");
+}
+
+TEST(Manifest, RejectsBadNameEncodings) {
+  EXPECT_EQ(parseError("attnc-model 1\ninput a%G1 f32 0\n"),
+            "line 2: bad input name 'a%G1': bad escape '%G1' at byte 1");
+  EXPECT_EQ(parseError("attnc-model 1\ninput a%4 f32 0\n"),
+            "line 2: bad input name 'a%4': bad escape '%4' at byte 1");
+  EXPECT_EQ(parseError("attnc-model 1\noutput a%00 f32 0\n"),
+            "line 2: bad output name 'a%00': escape '%00' at byte 1 would put "
+            "a NUL byte in the name");
+  EXPECT_EQ(parseError("attnc-model 1\ninput a\"b f32 0\n"),
+            "line 2: bad input name 'a\"b': unencoded byte '\"' at byte 1");
+  EXPECT_EQ(parseError("attnc-model 1\ninput \xC3\xA9 f32 0\n"),
+            "line 2: bad input name '\\xC3\\xA9': unencoded byte '\\xC3' at "
+            "byte 0");
+}
+
+TEST(PercentEncoding, EncodesBytesOutsideTheSafeSet) {
+  EXPECT_EQ(attnc::percentEncode("a b/c:d%e\n\xff", attnc::kManifestNameSafe),
+            "a%20b/c:d%25e%0A%FF");
+  EXPECT_EQ(attnc::percentEncode("a b/c:d", attnc::kFileNameSafe),
+            "a%20b%2Fc%3Ad");
+  EXPECT_EQ(attnc::percentEncode("Az09_.-", attnc::kFileNameSafe), "Az09_.-");
+}
+
+TEST(PercentEncoding, DecodesBothHexCasesAndRoundTrips) {
+  std::string out, error;
+  ASSERT_TRUE(
+      attnc::percentDecode("%2f%2F%41", attnc::kManifestNameSafe, out, error));
+  EXPECT_EQ(out, "//A");
+  std::string all;
+  for (int c = 1; c < 256; ++c)
+    all += static_cast<char>(c);
+  for (std::string_view safe :
+       {attnc::kManifestNameSafe, attnc::kFileNameSafe}) {
+    ASSERT_TRUE(
+        attnc::percentDecode(attnc::percentEncode(all, safe), safe, out, error))
+        << error;
+    EXPECT_EQ(out, all);
+  }
+}
+
+TEST(PercentEncoding, RejectsMalformedText) {
+  std::string out, error;
+  EXPECT_FALSE(attnc::percentDecode("%", attnc::kManifestNameSafe, out, error));
+  EXPECT_EQ(error, "bad escape '%' at byte 0");
+  EXPECT_FALSE(
+      attnc::percentDecode("x%zz", attnc::kManifestNameSafe, out, error));
+  EXPECT_EQ(error, "bad escape '%zz' at byte 1");
+  EXPECT_FALSE(attnc::percentDecode("a/b", attnc::kFileNameSafe, out, error));
+  EXPECT_EQ(error, "unencoded byte '/' at byte 1");
+  EXPECT_FALSE(
+      attnc::percentDecode("a b", attnc::kManifestNameSafe, out, error));
+  EXPECT_EQ(error, "unencoded byte ' ' at byte 1");
+}
+
+} // namespace
