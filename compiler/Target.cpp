@@ -46,17 +46,20 @@ createTargetMachine(const TargetOptions &options, std::string &error) {
       cpu = "generic";
     }
   }
+  // Check the CPU first: LLVM would only warn and fall back to generic code.
+  if (!options.cpu.empty() && options.cpu != "native") {
+    std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
+        target->createMCSubtargetInfo(triple, "", ""));
+    if (subtarget && !subtarget->isCPUStringValid(cpu)) {
+      error = "unknown CPU '" + cpu + "' for target '" + triple.str() + "'";
+      return nullptr;
+    }
+  }
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
       triple, cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_,
       std::nullopt, llvm::CodeGenOptLevel::Aggressive));
   if (!machine) {
     error = "cannot create a target machine for '" + triple.str() + "'";
-    return nullptr;
-  }
-  // An unknown --mcpu would silently fall back to generic code.
-  if (!options.cpu.empty() && options.cpu != "native" &&
-      !machine->getMCSubtargetInfo()->isCPUStringValid(cpu)) {
-    error = "unknown CPU '" + cpu + "' for target '" + triple.str() + "'";
     return nullptr;
   }
   return machine;

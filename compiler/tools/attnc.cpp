@@ -66,6 +66,25 @@ static bool parseInputShape(StringRef spec, attnc::CompileOptions &options) {
   return true;
 }
 
+/// `file:line:col`, `node 'name' (file)` or "" for an unknown location.
+static std::string formatLocation(mlir::Location loc) {
+  if (auto file = dyn_cast<mlir::FileLineColLoc>(loc)) {
+    std::string text = file.getFilename().str();
+    if (file.getLine() != 0)
+      text += ":" + std::to_string(file.getLine()) + ":" + std::to_string(file.getColumn());
+    return text;
+  }
+  if (auto name = dyn_cast<mlir::NameLoc>(loc)) {
+    std::string child = formatLocation(name.getChildLoc());
+    return "node '" + name.getName().str() + "'" + (child.empty() ? "" : " (" + child + ")");
+  }
+  if (auto fused = dyn_cast<mlir::FusedLoc>(loc))
+    return fused.getLocations().empty() ? "" : formatLocation(fused.getLocations().front());
+  if (auto call = dyn_cast<mlir::CallSiteLoc>(loc))
+    return formatLocation(call.getCallee());
+  return "";
+}
+
 static int runCompile() {
   attnc::CompileOptions options;
   options.emit = emitKind;
@@ -78,15 +97,18 @@ static int runCompile() {
     }
   mlir::MLIRContext context;
   attnc::prepareContext(context);
-  // One line per error: location, then message.
-  mlir::ScopedDiagnosticHandler handler(&context, [](mlir::Diagnostic &diag) {
+  // One line per error: location, then message. Type inference repeats a
+  // verifier failure as "failed to infer returned types" at the same place;
+  // the first message is the useful one.
+  std::optional<mlir::Location> lastErrorLoc;
+  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &diag) {
     if (diag.getSeverity() != mlir::DiagnosticSeverity::Error)
       return mlir::success();
-    std::string loc;
-    llvm::raw_string_ostream os(loc);
-    if (!isa<mlir::UnknownLoc>(diag.getLocation()))
-      os << diag.getLocation() << ": ";
-    WithColor::error(errs(), "attnc") << loc << diag.str() << "\n";
+    if (lastErrorLoc && *lastErrorLoc == diag.getLocation())
+      return mlir::success();
+    lastErrorLoc = diag.getLocation();
+    std::string loc = formatLocation(diag.getLocation());
+    WithColor::error(errs(), "attnc") << (loc.empty() ? "" : loc + ": ") << diag.str() << "\n";
     return mlir::success();
   });
   return mlir::failed(attnc::compileModel(context, modelPath, outputPath, options)) ? 1 : 0;
