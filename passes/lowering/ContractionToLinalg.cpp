@@ -18,15 +18,12 @@ using namespace mlir::attn::lowering;
 
 namespace {
 
-/// out[loops] += lhs[lhsMap] * rhs[rhsMap] over `reductionDims` extra loops,
-/// starting from `init`.
+/// out[loops] += lhs[lhsMap] * rhs[rhsMap] starting from `init`, with the
+/// loop kinds given by `iterators` (in loop order).
 Value buildContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
                        Value init, AffineMap lhsMap, AffineMap rhsMap,
-                       AffineMap outMap, int64_t parallelDims,
-                       int64_t reductionDims) {
-  SmallVector<utils::IteratorType> iterators(parallelDims,
-                                             utils::IteratorType::parallel);
-  iterators.append(reductionDims, utils::IteratorType::reduction);
+                       AffineMap outMap,
+                       ArrayRef<utils::IteratorType> iterators) {
   return linalg::GenericOp::create(
              b, loc, init.getType(), ValueRange{lhs, rhs}, init,
              ArrayRef<AffineMap>{lhsMap, rhsMap, outMap}, iterators,
@@ -69,9 +66,11 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     ArrayRef<int64_t> batchB = ArrayRef<int64_t>(bShape).drop_back(2);
     SmallVector<int64_t> batch = *broadcastShapes({batchA, batchB});
     int64_t nb = batch.size();
-    // Loops: batch..., m, n, k.
-    AffineExpr dm = getAffineDimExpr(nb, ctx), dn = getAffineDimExpr(nb + 1, ctx),
-               dk = getAffineDimExpr(nb + 2, ctx);
+    // Loops: batch..., m, k, n. With n innermost, the inner loop streams
+    // through a row of rhs and of the output, which LLVM vectorizes; a k
+    // innermost loop would be a serial reduction.
+    AffineExpr dm = getAffineDimExpr(nb, ctx), dk = getAffineDimExpr(nb + 1, ctx),
+               dn = getAffineDimExpr(nb + 2, ctx);
     auto withBatch = [&](ArrayRef<int64_t> operandBatch, ArrayRef<AffineExpr> tail) {
       SmallVector<AffineExpr> exprs;
       for (AffineExpr e : batchExprs(ctx, operandBatch, batch))
@@ -82,9 +81,12 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     AffineMap lhsMap = withBatch(batchA, {dm, dk});
     AffineMap rhsMap = withBatch(batchB, {dk, dn});
     SmallVector<AffineExpr> outExprs;
-    for (int64_t d = 0; d < nb + 2; ++d)
+    for (int64_t d = 0; d <= nb; ++d)
       outExprs.push_back(getAffineDimExpr(d, ctx));
+    outExprs.push_back(dn);
     AffineMap outMap = AffineMap::get(nb + 3, 0, outExprs, ctx);
+    SmallVector<utils::IteratorType> iterators(nb + 3, utils::IteratorType::parallel);
+    iterators[nb + 1] = utils::IteratorType::reduction;
     SmallVector<int64_t> outShape(batch);
     outShape.push_back(m);
     outShape.push_back(n);
@@ -92,7 +94,7 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     Value init = buildFilled(rewriter, loc, RankedTensorType::get(outShape, element),
                              scalarConstant(rewriter, loc, element, 0));
     Value result = buildContraction(rewriter, loc, lhs, rhs, init, lhsMap, rhsMap,
-                                    outMap, nb + 2, 1);
+                                    outMap, iterators);
     rewriter.replaceOp(op, buildReshape(rewriter, loc, result, op.getType().getShape()));
     return success();
   }
@@ -107,18 +109,25 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
     MLIRContext *ctx = rewriter.getContext();
     RankedTensorType type = op.getType();
     int64_t rank = type.getRank();
-    // Loops: result dims (.., n), then k.
-    AffineExpr dn = getAffineDimExpr(rank - 1, ctx), dk = getAffineDimExpr(rank, ctx);
-    SmallVector<AffineExpr> inputExprs;
+    // Loops: leading dims, then (k, n) for a [K, N] weight so the inner loop
+    // streams a weight row, or (n, k) for [N, K] so it streams a weight row
+    // there too.
+    bool transposed = op.getTransposeWeight();
+    AffineExpr dk = getAffineDimExpr(transposed ? rank : rank - 1, ctx);
+    AffineExpr dn = getAffineDimExpr(transposed ? rank - 1 : rank, ctx);
+    SmallVector<AffineExpr> leading;
     for (int64_t d = 0; d + 1 < rank; ++d)
-      inputExprs.push_back(getAffineDimExpr(d, ctx));
+      leading.push_back(getAffineDimExpr(d, ctx));
+    SmallVector<AffineExpr> inputExprs(leading), outExprs(leading);
     inputExprs.push_back(dk);
+    outExprs.push_back(dn);
     AffineMap inputMap = AffineMap::get(rank + 1, 0, inputExprs, ctx);
     AffineMap weightMap = AffineMap::get(
-        rank + 1, 0,
-        op.getTransposeWeight() ? ArrayRef<AffineExpr>{dn, dk} : ArrayRef<AffineExpr>{dk, dn},
+        rank + 1, 0, transposed ? ArrayRef<AffineExpr>{dn, dk} : ArrayRef<AffineExpr>{dk, dn},
         ctx);
-    AffineMap outMap = AffineMap::getMultiDimIdentityMap(rank + 1, ctx).getMajorSubMap(rank);
+    AffineMap outMap = AffineMap::get(rank + 1, 0, outExprs, ctx);
+    SmallVector<utils::IteratorType> iterators(rank + 1, utils::IteratorType::parallel);
+    iterators[transposed ? rank : rank - 1] = utils::IteratorType::reduction;
     Value init;
     if (Value bias = adaptor.getBias())
       init = buildElementwise(rewriter, loc, type, bias,
@@ -128,7 +137,7 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
                          scalarConstant(rewriter, loc, type.getElementType(), 0));
     rewriter.replaceOp(op, buildContraction(rewriter, loc, adaptor.getInput(),
                                             adaptor.getWeight(), init, inputMap,
-                                            weightMap, outMap, rank, 1));
+                                            weightMap, outMap, iterators));
     return success();
   }
 };
@@ -191,10 +200,12 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     groupedOut.append(type.getShape().begin() + 2, type.getShape().end());
     Value init = buildFilled(rewriter, loc, RankedTensorType::get(groupedOut, element),
                              scalarConstant(rewriter, loc, element, 0));
+    SmallVector<utils::IteratorType> iterators(outLoops, utils::IteratorType::parallel);
+    iterators.append(1 + spatial, utils::IteratorType::reduction);
     Value result = buildContraction(
         rewriter, loc, in, w, init, AffineMap::get(total, 0, inExprs, ctx),
         AffineMap::get(total, 0, wExprs, ctx), AffineMap::get(total, 0, outExprs, ctx),
-        outLoops, 1 + spatial);
+        iterators);
     result = buildReshape(rewriter, loc, result, type.getShape());
     if (Value bias = adaptor.getBias()) {
       // Bias [M] broadcasts over [N, M, spatial...] as [M, 1, ...].

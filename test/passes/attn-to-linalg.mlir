@@ -30,13 +30,14 @@ func.func @compare_stretches_unit_dim(%a: tensor<3x5xi64>, %b: tensor<3x1xi64>) 
 // -----
 
 // Batched matmul with a broadcast batch dim on the rhs: one generic,
-// loops (batch, m, n, k), rhs batch index pinned to 0.
-// CHECK-DAG: #[[$LHS:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
-// CHECK-DAG: #[[$RHS:.+]] = affine_map<(d0, d1, d2, d3) -> (0, d3, d2)>
-// CHECK-DAG: #[[$OUT:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// loops (batch, m, k, n) so the inner loop streams rows, rhs batch index
+// pinned to 0.
+// CHECK-DAG: #[[$LHS:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-DAG: #[[$RHS:.+]] = affine_map<(d0, d1, d2, d3) -> (0, d2, d3)>
+// CHECK-DAG: #[[$OUT:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
 // CHECK-LABEL: func.func @matmul_broadcast_batch
 // CHECK: %[[ZERO:.+]] = linalg.fill
-// CHECK: linalg.generic {indexing_maps = [#[[$LHS]], #[[$RHS]], #[[$OUT]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+// CHECK: linalg.generic {indexing_maps = [#[[$LHS]], #[[$RHS]], #[[$OUT]]], iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
 // CHECK-SAME: outs(%[[ZERO]] : tensor<2x3x5xf32>)
 // CHECK: arith.mulf
 // CHECK: arith.addf
