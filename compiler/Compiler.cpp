@@ -4,9 +4,7 @@
 #include "compiler/Linker.h"
 #include "compiler/ModelSignature.h"
 #include "compiler/cpu/ObjectEmitter.h"
-#if ATTNC_HAVE_ONNX_FRONTEND
 #include "frontends/onnx/Importer.h"
-#endif
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
@@ -41,15 +39,10 @@ OwningOpRef<ModuleOp> loadModel(MLIRContext &context, llvm::StringRef inputPath,
     sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
     return parseSourceFile<ModuleOp>(sourceMgr, &context);
   }
-#if ATTNC_HAVE_ONNX_FRONTEND
   attn::onnx_frontend::ImportOptions importOptions;
   for (const auto &entry : options.inputShapes)
     importOptions.inputShapes[entry.getKey()] = entry.getValue();
   return attn::onnx_frontend::importOnnxFile(context, inputPath, importOptions);
-#else
-  emitError(UnknownLoc::get(&context)) << "built without the ONNX frontend";
-  return nullptr;
-#endif
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename, so a

@@ -1,9 +1,9 @@
-//===- AttnOps.cpp - attn op verifiers, type inference, folders -----------===//
+//===- AttnOps.cpp - attn op verifiers and type inference -----------------===//
 //
 // Result-type inference doubles as the structural verifier of the inferred
 // ops (InferTypeOpInterface runs it before the op's own verify()), so every
 // message below reads like a verifier message. Constraint ids (`sdpa.C3`)
-// refer to spec.md.
+// refer to spec.md. Folders (except the constant's) are in AttnFolders.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -340,13 +340,6 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
   return success();
 }
 
-OpFoldResult TransposeOp::fold(FoldAdaptor) {
-  if (llvm::equal(getPermutation(),
-                  llvm::seq<int64_t>(0, getPermutation().size())))
-    return getInput();
-  return {};
-}
-
 LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &inferred) {
@@ -367,12 +360,6 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *, std::optional<Location>
   }
   inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
   return success();
-}
-
-OpFoldResult ReshapeOp::fold(FoldAdaptor) {
-  if (getInput().getType() == getType())
-    return getInput();
-  return {};
 }
 
 LogicalResult BroadcastToOp::inferReturnTypes(MLIRContext *,

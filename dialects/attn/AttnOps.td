@@ -69,21 +69,33 @@ class Attn_UnaryOp<string mnemonic, Type operandType, string semantics>
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
-def Attn_NegOp : Attn_UnaryOp<"neg", Attn_Tensor, "-x">;
-def Attn_AbsOp : Attn_UnaryOp<"abs", Attn_Tensor, "|x|">;
+def Attn_NegOp : Attn_UnaryOp<"neg", Attn_Tensor, "-x"> {
+  let hasFolder = 1;
+}
+def Attn_AbsOp : Attn_UnaryOp<"abs", Attn_Tensor, "|x|"> {
+  let hasFolder = 1;
+}
 def Attn_ReluOp : Attn_UnaryOp<"relu", Attn_Tensor, "max(x, 0)">;
 def Attn_ExpOp : Attn_UnaryOp<"exp", Attn_FloatTensor, "e^x">;
 def Attn_LogOp : Attn_UnaryOp<"log", Attn_FloatTensor, "ln(x)">;
-def Attn_SqrtOp : Attn_UnaryOp<"sqrt", Attn_FloatTensor, "sqrt(x)">;
+def Attn_SqrtOp : Attn_UnaryOp<"sqrt", Attn_FloatTensor, "sqrt(x)"> {
+  let hasFolder = 1;
+}
 def Attn_ReciprocalOp : Attn_UnaryOp<"reciprocal", Attn_FloatTensor, "1 / x">;
 def Attn_ErfOp : Attn_UnaryOp<"erf", Attn_FloatTensor, "erf(x)">;
 def Attn_TanhOp : Attn_UnaryOp<"tanh", Attn_FloatTensor, "tanh(x)">;
 def Attn_SigmoidOp : Attn_UnaryOp<"sigmoid", Attn_FloatTensor, "1 / (1 + e^-x)">;
 def Attn_SinOp : Attn_UnaryOp<"sin", Attn_FloatTensor, "sin(x)">;
 def Attn_CosOp : Attn_UnaryOp<"cos", Attn_FloatTensor, "cos(x)">;
-def Attn_FloorOp : Attn_UnaryOp<"floor", Attn_FloatTensor, "floor(x)">;
-def Attn_CeilOp : Attn_UnaryOp<"ceil", Attn_FloatTensor, "ceil(x)">;
-def Attn_NotOp : Attn_UnaryOp<"not", Attn_BoolTensor, "!x">;
+def Attn_FloorOp : Attn_UnaryOp<"floor", Attn_FloatTensor, "floor(x)"> {
+  let hasFolder = 1;
+}
+def Attn_CeilOp : Attn_UnaryOp<"ceil", Attn_FloatTensor, "ceil(x)"> {
+  let hasFolder = 1;
+}
+def Attn_NotOp : Attn_UnaryOp<"not", Attn_BoolTensor, "!x"> {
+  let hasFolder = 1;
+}
 
 def Attn_GeluApproximationAttr : I32EnumAttr<"GeluApproximation",
     "how attn.gelu evaluates the Gaussian CDF", [
@@ -140,6 +152,7 @@ def Attn_CastOp : Attn_Op<"cast", [Pure, Elementwise, SameOperandsAndResultShape
   let arguments = (ins Attn_Tensor:$input);
   let results = (outs Attn_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -160,25 +173,55 @@ class Attn_BinaryOp<string mnemonic, Type operandType, Type resultType,
       "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
 }
 
-def Attn_AddOp : Attn_BinaryOp<"add", Attn_Tensor, Attn_Tensor, "a + b">;
-def Attn_SubOp : Attn_BinaryOp<"sub", Attn_Tensor, Attn_Tensor, "a - b">;
-def Attn_MulOp : Attn_BinaryOp<"mul", Attn_Tensor, Attn_Tensor, "a * b">;
+def Attn_AddOp : Attn_BinaryOp<"add", Attn_Tensor, Attn_Tensor, "a + b"> {
+  let hasFolder = 1;
+}
+def Attn_SubOp : Attn_BinaryOp<"sub", Attn_Tensor, Attn_Tensor, "a - b"> {
+  let hasFolder = 1;
+}
+def Attn_MulOp : Attn_BinaryOp<"mul", Attn_Tensor, Attn_Tensor, "a * b"> {
+  let hasFolder = 1;
+}
 def Attn_DivOp : Attn_BinaryOp<"div", Attn_Tensor, Attn_Tensor,
-                               "a / b (integers truncate toward zero)">;
-def Attn_PowOp : Attn_BinaryOp<"pow", Attn_FloatTensor, Attn_FloatTensor, "a ^ b">;
-def Attn_MaxOp : Attn_BinaryOp<"max", Attn_Tensor, Attn_Tensor, "max(a, b)">;
-def Attn_MinOp : Attn_BinaryOp<"min", Attn_Tensor, Attn_Tensor, "min(a, b)">;
-def Attn_AndOp : Attn_BinaryOp<"and", Attn_BoolTensor, Attn_BoolTensor, "a && b">;
-def Attn_OrOp : Attn_BinaryOp<"or", Attn_BoolTensor, Attn_BoolTensor, "a || b">;
-def Attn_XorOp : Attn_BinaryOp<"xor", Attn_BoolTensor, Attn_BoolTensor, "a != b">;
-def Attn_EqualOp : Attn_BinaryOp<"equal", Attn_Tensor, Attn_BoolTensor, "a == b">;
-def Attn_LessOp : Attn_BinaryOp<"less", Attn_Tensor, Attn_BoolTensor, "a < b">;
+                               "a / b (integers truncate toward zero)"> {
+  let hasFolder = 1;
+}
+def Attn_PowOp : Attn_BinaryOp<"pow", Attn_FloatTensor, Attn_FloatTensor, "a ^ b"> {
+  let hasFolder = 1;
+}
+def Attn_MaxOp : Attn_BinaryOp<"max", Attn_Tensor, Attn_Tensor, "max(a, b)"> {
+  let hasFolder = 1;
+}
+def Attn_MinOp : Attn_BinaryOp<"min", Attn_Tensor, Attn_Tensor, "min(a, b)"> {
+  let hasFolder = 1;
+}
+def Attn_AndOp : Attn_BinaryOp<"and", Attn_BoolTensor, Attn_BoolTensor, "a && b"> {
+  let hasFolder = 1;
+}
+def Attn_OrOp : Attn_BinaryOp<"or", Attn_BoolTensor, Attn_BoolTensor, "a || b"> {
+  let hasFolder = 1;
+}
+def Attn_XorOp : Attn_BinaryOp<"xor", Attn_BoolTensor, Attn_BoolTensor, "a != b"> {
+  let hasFolder = 1;
+}
+def Attn_EqualOp : Attn_BinaryOp<"equal", Attn_Tensor, Attn_BoolTensor, "a == b"> {
+  let hasFolder = 1;
+}
+def Attn_LessOp : Attn_BinaryOp<"less", Attn_Tensor, Attn_BoolTensor, "a < b"> {
+  let hasFolder = 1;
+}
 def Attn_LessEqualOp
-    : Attn_BinaryOp<"less_equal", Attn_Tensor, Attn_BoolTensor, "a <= b">;
+    : Attn_BinaryOp<"less_equal", Attn_Tensor, Attn_BoolTensor, "a <= b"> {
+  let hasFolder = 1;
+}
 def Attn_GreaterOp
-    : Attn_BinaryOp<"greater", Attn_Tensor, Attn_BoolTensor, "a > b">;
+    : Attn_BinaryOp<"greater", Attn_Tensor, Attn_BoolTensor, "a > b"> {
+  let hasFolder = 1;
+}
 def Attn_GreaterEqualOp
-    : Attn_BinaryOp<"greater_equal", Attn_Tensor, Attn_BoolTensor, "a >= b">;
+    : Attn_BinaryOp<"greater_equal", Attn_Tensor, Attn_BoolTensor, "a >= b"> {
+  let hasFolder = 1;
+}
 
 def Attn_WhereOp : Attn_InferredOp<"where"> {
   let summary = "select with broadcasting";
@@ -195,6 +238,7 @@ def Attn_WhereOp : Attn_InferredOp<"where"> {
   let results = (outs Attn_Tensor:$result);
   let assemblyFormat = "$condition `,` $true_value `,` $false_value attr-dict "
                        "`:` functional-type(operands, results)";
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -313,6 +357,7 @@ def Attn_BroadcastToOp : Attn_InferredOp<"broadcast_to"> {
   let results = (outs Attn_Tensor:$result);
   let assemblyFormat =
       "$input attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
 }
 
 def Attn_TileOp : Attn_InferredOp<"tile"> {
@@ -326,6 +371,7 @@ def Attn_TileOp : Attn_InferredOp<"tile"> {
   let results = (outs Attn_Tensor:$result);
   let assemblyFormat =
       "$input attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
 }
 
 def Attn_SliceOp : Attn_InferredOp<"slice"> {
@@ -345,6 +391,7 @@ def Attn_SliceOp : Attn_InferredOp<"slice"> {
   let results = (outs Attn_Tensor:$result);
   let assemblyFormat =
       "$input attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
 }
 
 def Attn_ConcatOp : Attn_InferredOp<"concat"> {
@@ -359,6 +406,7 @@ def Attn_ConcatOp : Attn_InferredOp<"concat"> {
   let results = (outs Attn_Tensor:$result);
   let assemblyFormat =
       "$inputs attr-dict `:` functional-type($inputs, results)";
+  let hasFolder = 1;
 }
 
 def Attn_GatherOp : Attn_InferredOp<"gather"> {
@@ -376,6 +424,7 @@ def Attn_GatherOp : Attn_InferredOp<"gather"> {
   let results = (outs Attn_Tensor:$result);
   let assemblyFormat =
       "$data `,` $indices attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
 }
 
 def Attn_TriluOp : Attn_Op<"trilu", [Pure, SameOperandsAndResultType]> {
@@ -410,6 +459,7 @@ class Attn_ReduceOp<string mnemonic, string semantics>
   let results = (outs Attn_Tensor:$result);
   let assemblyFormat =
       "$input attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
 }
 
 def Attn_ReduceSumOp : Attn_ReduceOp<"reduce_sum", "sum">;

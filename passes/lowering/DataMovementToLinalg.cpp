@@ -101,24 +101,44 @@ struct TileLowering : OpConversionPattern<TileOp> {
   }
 };
 
-// slice(x)[i] = x[offset + i * stride], strides of either sign
+// slice(x)[i] = x[offset + i * stride]: a tensor.extract_slice with
+// |stride|, then the dims with a negative stride reversed. (A generic reading
+// `offset + i * stride` directly would let linalg take a loop bound from the
+// larger input.)
 struct SliceLowering : OpConversionPattern<SliceOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(SliceOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     RankedTensorType type = op.getType();
+    Location loc = op.getLoc();
     if (type.getNumElements() == 0) {
       rewriter.replaceOpWithNewOp<tensor::EmptyOp>(op, type.getShape(),
                                                    type.getElementType());
       return success();
     }
-    SmallVector<AffineExpr> exprs;
-    for (auto [d, offset, stride] :
-         llvm::enumerate(op.getOffsets(), op.getStrides()))
-      exprs.push_back(rewriter.getAffineDimExpr(d) * stride + offset);
-    AffineMap map = AffineMap::get(type.getRank(), 0, exprs, rewriter.getContext());
-    rewriter.replaceOp(op, buildGather(rewriter, op.getLoc(), type,
-                                       adaptor.getInput(), map));
+    SmallVector<OpFoldResult> offsets, sizes, strides;
+    SmallVector<AffineExpr> readExprs;
+    bool reverses = false;
+    for (auto [d, offset, size, stride] :
+         llvm::enumerate(op.getOffsets(), op.getSizes(), op.getStrides())) {
+      // A backward walk covers the same elements as a forward one from its
+      // last index.
+      int64_t first = stride > 0 ? offset : offset + (size - 1) * stride;
+      offsets.push_back(rewriter.getIndexAttr(first));
+      sizes.push_back(rewriter.getIndexAttr(size));
+      strides.push_back(rewriter.getIndexAttr(std::abs(stride)));
+      AffineExpr dim = rewriter.getAffineDimExpr(d);
+      readExprs.push_back(stride > 0 ? dim : (size - 1) - dim);
+      reverses |= stride < 0;
+    }
+    Value forward = tensor::ExtractSliceOp::create(rewriter, loc, type, adaptor.getInput(),
+                                                   offsets, sizes, strides);
+    if (!reverses) {
+      rewriter.replaceOp(op, forward);
+      return success();
+    }
+    AffineMap map = AffineMap::get(type.getRank(), 0, readExprs, rewriter.getContext());
+    rewriter.replaceOp(op, buildGather(rewriter, loc, type, forward, map));
     return success();
   }
 };

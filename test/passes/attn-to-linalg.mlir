@@ -79,13 +79,26 @@ func.func @reshape_transpose(%x: tensor<1x4x6xf32>) -> tensor<1x2x4x3xf32> {
 
 // -----
 
-// A reversed slice reads offset + i * stride with a negative stride.
-// CHECK-DAG: #[[$REV:.+]] = affine_map<(d0) -> (-d0 + 7)>
+// A forward slice is a tensor.extract_slice.
+// CHECK-LABEL: func.func @forward_slice
+// CHECK: tensor.extract_slice %{{.+}}[0, 64] [8, 32] [1, 2] : tensor<8x192xf32> to tensor<8x32xf32>
+// CHECK-NOT: linalg.generic
+func.func @forward_slice(%x: tensor<8x192xf32>) -> tensor<8x32xf32> {
+  %0 = attn.slice %x {offsets = array<i64: 0, 64>, sizes = array<i64: 8, 32>, strides = array<i64: 1, 2>} : tensor<8x192xf32> -> tensor<8x32xf32>
+  return %0 : tensor<8x32xf32>
+}
+
+// -----
+
+// A backward slice takes the same elements forward from its last index
+// (7 - 2 * 3 = 1), then reverses that dim.
+// CHECK-DAG: #[[$REV:.+]] = affine_map<(d0) -> (-d0 + 3)>
 // CHECK-LABEL: func.func @reversed_slice
-// CHECK: linalg.generic {indexing_maps = [#[[$REV]], #{{.+}}]
-func.func @reversed_slice(%x: tensor<8xf32>) -> tensor<8xf32> {
-  %0 = attn.slice %x {offsets = array<i64: 7>, sizes = array<i64: 8>, strides = array<i64: -1>} : tensor<8xf32> -> tensor<8xf32>
-  return %0 : tensor<8xf32>
+// CHECK: %[[FWD:.+]] = tensor.extract_slice %{{.+}}[1] [4] [2] : tensor<8xf32> to tensor<4xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[$REV]], #{{.+}}]{{.*}} ins(%[[FWD]]
+func.func @reversed_slice(%x: tensor<8xf32>) -> tensor<4xf32> {
+  %0 = attn.slice %x {offsets = array<i64: 7>, sizes = array<i64: 4>, strides = array<i64: -2>} : tensor<8xf32> -> tensor<4xf32>
+  return %0 : tensor<4xf32>
 }
 
 // -----

@@ -1,0 +1,362 @@
+//===- GraphImporter.cpp - ONNX GraphProto -> func.func @main -------------===//
+//
+// Values are keyed by ONNX tensor name. Initializers become attn.constant at
+// their first use, so unused weights cost nothing. Every node is converted
+// under a diagnostic handler that catches what the handler, type inference or
+// a verifier reports, and re-emits it once, prefixed with the node's name, op
+// type, domain and opset.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/onnx/GraphImporter.h"
+#include "frontends/onnx/OnnxNode.h"
+#include "frontends/onnx/Registry.h"
+#include "frontends/onnx/Tensors.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/StringSet.h"
+#include <onnx/onnx_pb.h>
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::onnx_frontend;
+
+namespace {
+
+class GraphImporter {
+public:
+  GraphImporter(ModuleOp module, const onnx::ModelProto &model,
+                const ModelInfo &info, const ImportOptions &options)
+      : ctx(module.getContext()), module(module), graph(model.graph()),
+        info(info), options(options), builder(ctx),
+        fileLoc(FileLineColLoc::get(ctx, info.path, 0, 0)),
+        registry(buildHandlerRegistry()) {}
+
+  LogicalResult run();
+
+private:
+  LogicalResult collectInitializers();
+  FailureOr<RankedTensorType> boundInputType(const onnx::ValueInfoProto &input);
+  LogicalResult importNode(const onnx::NodeProto &node, size_t index);
+  LogicalResult convertNode(const onnx::NodeProto &node, int64_t opset,
+                            Location loc);
+  FailureOr<Value> lookup(StringRef name);
+  LogicalResult checkOutput(const onnx::ValueInfoProto &output, Value value);
+  void eraseDeadOps(func::FuncOp func);
+  void spillFoldedWeights(func::FuncOp func);
+
+  MLIRContext *ctx;
+  ModuleOp module;
+  const onnx::GraphProto &graph;
+  const ModelInfo &info;
+  const ImportOptions &options;
+  OpBuilder builder;
+  Location fileLoc;
+  HandlerRegistry registry;
+
+  llvm::StringMap<Value> values;
+  llvm::StringMap<const onnx::TensorProto *> initializers;
+  /// Tensor names read by some node or returned by the graph.
+  llvm::StringSet<> usedNames;
+};
+
+} // namespace
+
+static std::string domainName(StringRef domain) {
+  return domain.empty() ? "ai.onnx" : domain.str();
+}
+
+/// The declared shape of a value for messages: `[1, sequence, ?]`.
+static std::string declaredShape(const onnx::TensorShapeProto &shape) {
+  std::string text = "[";
+  for (int i = 0; i < shape.dim_size(); ++i) {
+    if (i)
+      text += ", ";
+    const auto &dim = shape.dim(i);
+    if (dim.has_dim_value())
+      text += std::to_string(dim.dim_value());
+    else if (dim.has_dim_param() && !dim.dim_param().empty())
+      text += dim.dim_param();
+    else
+      text += "?";
+  }
+  return text + "]";
+}
+
+static std::string shapeFlag(ArrayRef<int64_t> shape) {
+  std::string text;
+  for (auto [i, dim] : llvm::enumerate(shape))
+    text += (i ? "x" : "") + std::to_string(dim);
+  return text;
+}
+
+LogicalResult GraphImporter::collectInitializers() {
+  for (const onnx::TensorProto &tensor : graph.initializer())
+    initializers[tensor.name()] = &tensor;
+  if (graph.sparse_initializer_size() > 0)
+    return emitError(fileLoc) << "sparse initializers are not supported";
+  return success();
+}
+
+FailureOr<RankedTensorType>
+GraphImporter::boundInputType(const onnx::ValueInfoProto &input) {
+  const std::string &name = input.name();
+  if (!input.type().has_tensor_type())
+    return emitError(fileLoc) << "input '" << name << "' is not a tensor";
+  const auto &tensorType = input.type().tensor_type();
+  Type element = convertElementType(ctx, tensorType.elem_type());
+  if (!element)
+    return emitError(fileLoc) << "input '" << name
+                              << "' has unsupported element type '"
+                              << elementTypeName(tensorType.elem_type()) << "'";
+  auto bound = options.inputShapes.find(name);
+  if (!tensorType.has_shape()) {
+    if (bound == options.inputShapes.end())
+      return emitError(fileLoc) << "input '" << name
+                                << "' has no declared shape: pass "
+                                   "--input-shape "
+                                << name << "=...";
+    return RankedTensorType::get(bound->second, element);
+  }
+  const onnx::TensorShapeProto &shape = tensorType.shape();
+  if (bound != options.inputShapes.end()) {
+    ArrayRef<int64_t> given = bound->second;
+    bool matches = (int64_t)given.size() == shape.dim_size();
+    for (int i = 0; matches && i < shape.dim_size(); ++i)
+      matches = given[i] >= 0 && (!shape.dim(i).has_dim_value() ||
+                                  shape.dim(i).dim_value() == given[i]);
+    if (!matches)
+      return emitError(fileLoc)
+             << "input '" << name << "' has shape " << declaredShape(shape)
+             << " in the model, which --input-shape " << name << "="
+             << shapeFlag(given) << " contradicts";
+    return RankedTensorType::get(given, element);
+  }
+  SmallVector<int64_t> dims;
+  for (int i = 0; i < shape.dim_size(); ++i) {
+    const auto &dim = shape.dim(i);
+    if (dim.has_dim_value() && dim.dim_value() >= 0) {
+      dims.push_back(dim.dim_value());
+      continue;
+    }
+    if (dim.has_dim_param() && !dim.dim_param().empty())
+      return emitError(fileLoc) << "input '" << name << "' has symbolic dim '"
+                                << dim.dim_param() << "' (dim " << i
+                                << "): pass --input-shape " << name << "=...";
+    return emitError(fileLoc) << "input '" << name << "' has unknown dim " << i
+                              << ": pass --input-shape " << name << "=...";
+  }
+  return RankedTensorType::get(dims, element);
+}
+
+FailureOr<Value> GraphImporter::lookup(StringRef name) {
+  auto it = values.find(name);
+  if (it != values.end())
+    return it->second;
+  auto init = initializers.find(name);
+  if (init == initializers.end())
+    return emitError(builder.getInsertionBlock()->getParentOp()->getLoc())
+           << "tensor '" << name << "' is used before it is defined";
+  FailureOr<ElementsAttr> value =
+      convertTensor(*init->second, ctx, info.directory, fileLoc);
+  if (failed(value))
+    return failure();
+  Value constant =
+      ConstantOp::create(builder, NameLoc::get(builder.getStringAttr(name), fileLoc), *value);
+  values[name] = constant;
+  return constant;
+}
+
+LogicalResult GraphImporter::convertNode(const onnx::NodeProto &node,
+                                         int64_t opset, Location loc) {
+  bool isDefaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+  NodeHandler handler =
+      isDefaultDomain ? registry.lookup(node.op_type(), opset) : nullptr;
+  if (!handler)
+    return emitError(loc) << "unsupported operator";
+
+  SmallVector<Value> inputs;
+  for (const std::string &name : node.input()) {
+    if (name.empty()) {
+      inputs.push_back(Value());
+      continue;
+    }
+    FailureOr<Value> value = lookup(name);
+    if (failed(value))
+      return failure();
+    inputs.push_back(*value);
+  }
+  SmallVector<bool> outputUsed;
+  for (const std::string &name : node.output())
+    outputUsed.push_back(!name.empty() && usedNames.contains(name));
+
+  OnnxNode onnxNode(node, opset, loc, builder, std::move(inputs),
+                    std::move(outputUsed), info.directory);
+  if (failed(handler(onnxNode)))
+    return failure();
+  for (auto [i, name] : llvm::enumerate(node.output())) {
+    if (name.empty())
+      continue;
+    if (Value value = onnxNode.output(i))
+      values[name] = value;
+    else if (onnxNode.isOutputUsed(i))
+      return emitError(loc) << "output " << i << " ('" << name
+                            << "') is not supported";
+  }
+  return success();
+}
+
+LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
+                                        size_t index) {
+  std::string domain = node.domain() == "ai.onnx" ? "" : node.domain();
+  auto opsetIt = info.opsets.find(domain);
+  int64_t opset = opsetIt == info.opsets.end() ? 0 : opsetIt->second;
+  std::string name = node.name().empty()
+                         ? node.op_type() + "_" + std::to_string(index)
+                         : node.name();
+  Location loc = NameLoc::get(builder.getStringAttr(name), fileLoc);
+
+  std::string message;
+  LogicalResult result = success();
+  {
+    ScopedDiagnosticHandler capture(ctx, [&](Diagnostic &diag) {
+      if (diag.getSeverity() != DiagnosticSeverity::Error)
+        return failure();
+      if (message.empty())
+        message = diag.str();
+      return success();
+    });
+    result = convertNode(node, opset, loc);
+  }
+  if (succeeded(result))
+    return success();
+  return emitError(loc) << "node '" << name << "' (op '" << node.op_type()
+                        << "', domain '" << domainName(domain) << "', opset "
+                        << opset << "): "
+                        << (message.empty() ? "conversion failed" : message);
+}
+
+LogicalResult GraphImporter::checkOutput(const onnx::ValueInfoProto &output,
+                                         Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (!output.type().has_tensor_type())
+    return success();
+  const auto &declared = output.type().tensor_type();
+  if (declared.elem_type() != onnx::TensorProto::UNDEFINED) {
+    Type element = convertElementType(ctx, declared.elem_type());
+    if (element != type.getElementType())
+      return emitError(fileLoc) << "output '" << output.name()
+                                << "' is declared with element type '"
+                                << elementTypeName(declared.elem_type())
+                                << "', but the graph computes " << type;
+  }
+  if (!declared.has_shape())
+    return success();
+  const onnx::TensorShapeProto &shape = declared.shape();
+  bool matches = shape.dim_size() == type.getRank();
+  for (int i = 0; matches && i < shape.dim_size(); ++i)
+    matches = !shape.dim(i).has_dim_value() ||
+              shape.dim(i).dim_value() == type.getDimSize(i);
+  if (!matches)
+    return emitError(fileLoc) << "output '" << output.name()
+                              << "' is declared " << declaredShape(shape)
+                              << ", but the graph computes "
+                              << formatShape(type.getShape());
+  return success();
+}
+
+void GraphImporter::eraseDeadOps(func::FuncOp func) {
+  // Folding leaves the constants it consumed behind; drop what nothing reads.
+  Block &body = func.getBody().front();
+  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))
+    if (isOpTriviallyDead(&op))
+      op.erase();
+}
+
+void GraphImporter::spillFoldedWeights(func::FuncOp func) {
+  // Folding turns slices and gathers of weights (position tables, say) into
+  // dense float constants; give the large ones blobs like the initializers
+  // they came from, so weights are never printed inline. Integer and bool
+  // constants (ids, masks) stay readable.
+  func.walk([&](ConstantOp op) {
+    auto dense = dyn_cast<DenseElementsAttr>(op.getValue());
+    if (!dense || dense.isSplat() || !isa<FloatType>(dense.getElementType()) ||
+        dense.getNumElements() <= kMaxInlineElements)
+      return;
+    auto nameLoc = dyn_cast<NameLoc>(op.getLoc());
+    StringRef name = nameLoc ? nameLoc.getName().strref() : "folded";
+    op.setValueAttr(
+        makeResourceElements(dense.getType(), name, dense.getRawData()));
+  });
+}
+
+LogicalResult GraphImporter::run() {
+  if (failed(collectInitializers()))
+    return failure();
+
+  // Arguments: graph inputs that are not initializers (older exporters
+  // list weights as inputs too).
+  llvm::StringSet<> inputNames;
+  SmallVector<const onnx::ValueInfoProto *> arguments;
+  SmallVector<Type> argumentTypes;
+  for (const onnx::ValueInfoProto &input : graph.input()) {
+    if (initializers.contains(input.name()))
+      continue;
+    FailureOr<RankedTensorType> type = boundInputType(input);
+    if (failed(type))
+      return failure();
+    arguments.push_back(&input);
+    argumentTypes.push_back(*type);
+    inputNames.insert(input.name());
+  }
+  for (const auto &bound : options.inputShapes)
+    if (!inputNames.contains(bound.getKey()))
+      return emitError(fileLoc) << "--input-shape names '" << bound.getKey()
+                                << "', which is not an input of the graph";
+
+  builder.setInsertionPointToEnd(module.getBody());
+  auto func = func::FuncOp::create(builder, fileLoc, "main",
+                                   builder.getFunctionType(argumentTypes, {}));
+  Block *body = func.addEntryBlock();
+  for (auto [i, input] : llvm::enumerate(arguments)) {
+    BlockArgument argument = body->getArgument(i);
+    argument.setLoc(
+        NameLoc::get(builder.getStringAttr(input->name()), fileLoc));
+    values[input->name()] = argument;
+  }
+
+  for (const onnx::NodeProto &node : graph.node())
+    for (const std::string &name : node.input())
+      usedNames.insert(name);
+  for (const onnx::ValueInfoProto &output : graph.output())
+    usedNames.insert(output.name());
+
+  builder.setInsertionPointToEnd(body);
+  for (auto [index, node] : llvm::enumerate(graph.node()))
+    if (failed(importNode(node, index)))
+      return failure();
+
+  SmallVector<Value> results;
+  for (const onnx::ValueInfoProto &output : graph.output()) {
+    FailureOr<Value> value = lookup(output.name());
+    if (failed(value) || failed(checkOutput(output, *value)))
+      return failure();
+    results.push_back(*value);
+  }
+  func::ReturnOp::create(builder, fileLoc, results);
+  func.setType(builder.getFunctionType(argumentTypes, ValueRange(results).getTypes()));
+  for (auto [i, input] : llvm::enumerate(arguments))
+    func.setArgAttr(i, "attnc.name", builder.getStringAttr(input->name()));
+  for (auto [i, output] : llvm::enumerate(graph.output()))
+    func.setResultAttr(i, "attnc.name", builder.getStringAttr(output.name()));
+  eraseDeadOps(func);
+  spillFoldedWeights(func);
+  return success();
+}
+
+LogicalResult mlir::attn::onnx_frontend::importGraph(
+    ModuleOp module, const onnx::ModelProto &model, const ModelInfo &info,
+    const ImportOptions &options) {
+  return GraphImporter(module, model, info, options).run();
+}

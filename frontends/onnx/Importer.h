@@ -1,0 +1,45 @@
+//===- Importer.h - ONNX model -> attn graph IR -----------------*- C++ -*-===//
+//
+// The ONNX frontend's public entry points. The result is a module holding
+// `func.func @main` over statically shaped tensors, one attn op (or a few)
+// per ONNX node, shape arithmetic already folded to constants.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_FRONTENDS_ONNX_IMPORTER_H
+#define ATTNC_FRONTENDS_ONNX_IMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringMap.h"
+
+namespace mlir::attn::onnx_frontend {
+
+struct ImportOptions {
+  /// Full static shapes for graph inputs, by name (from --input-shape
+  /// NAME=1x128 or a data set).
+  llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
+};
+
+/// Reads `path` (binary ModelProto; external data files resolved relative to
+/// the model's directory), returns a module holding `func.func @main`. On
+/// failure returns nullptr after emitting one diagnostic that names the file,
+/// and for node problems the node name, op type, domain and opset.
+///
+/// ```mlir
+/// func.func @main(%arg0: tensor<1x8xi64> {attnc.name = "input_ids"})
+///     -> (tensor<1x8x96xf32> {attnc.name = "logits"})
+/// ```
+OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &ctx, llvm::StringRef path,
+                                     const ImportOptions &options);
+
+/// Same from ONNX textual syntax (onnx/defs/parser.h); `bufferName` stands
+/// for the file in locations and messages.
+OwningOpRef<ModuleOp> importOnnxText(MLIRContext &ctx, llvm::StringRef text,
+                                     llvm::StringRef bufferName,
+                                     const ImportOptions &options);
+
+} // namespace mlir::attn::onnx_frontend
+
+#endif // ATTNC_FRONTENDS_ONNX_IMPORTER_H

@@ -1,0 +1,200 @@
+//===- Indexing.cpp - ONNX Concat, Split, Slice, Gather, Trilu ------------===//
+//
+// Split and Slice resolve ONNX's clamped, possibly negative bounds into
+// attn.slice's in-bounds (offset, size, stride) triples.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/onnx/OnnxNode.h"
+#include "frontends/onnx/Registry.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::onnx_frontend;
+
+static LogicalResult convertConcat(OnnxNode &node) {
+  if (failed(node.requireInputs(node.numInputs())))
+    return failure();
+  if (node.numInputs() == 0)
+    return node.emitError() << "expected at least one input";
+  FailureOr<int64_t> axis = node.normalizeAxis(node.getInt("axis", 0),
+                                               node.inputType(0).getRank());
+  if (failed(axis))
+    return failure();
+  SmallVector<Value> inputs;
+  for (unsigned i = 0; i < node.numInputs(); ++i)
+    inputs.push_back(node.input(i));
+  return node.setOutput(0, node.create<ConcatOp>(inputs, *axis));
+}
+
+/// The sizes a Split without a `split` input cuts: num_outputs chunks of
+/// ceil(dim / n), the last one smaller (opset 18), or before 18 one equal
+/// chunk per output.
+static FailureOr<SmallVector<int64_t>> defaultSplitSizes(OnnxNode &node,
+                                                         int64_t dim) {
+  bool numOutputsForm = node.opset() >= 18 && node.hasAttr("num_outputs");
+  int64_t parts = numOutputsForm ? node.getInt("num_outputs", 0)
+                                 : (int64_t)node.numOutputs();
+  if (parts <= 0)
+    return node.emitError() << "expected a positive num_outputs, found "
+                            << parts;
+  int64_t chunk = numOutputsForm ? (dim + parts - 1) / parts : dim / parts;
+  if (!numOutputsForm && dim % parts != 0)
+    return node.emitError() << "cannot split dim of size " << dim << " into "
+                            << parts << " equal parts";
+  SmallVector<int64_t> sizes(parts, chunk);
+  sizes.back() = dim - chunk * (parts - 1);
+  if (sizes.back() < 0)
+    return node.emitError() << "cannot split dim of size " << dim << " into "
+                            << parts << " parts of " << chunk;
+  return sizes;
+}
+
+static LogicalResult convertSplit(OnnxNode &node) {
+  if (failed(node.requireInputs(1)))
+    return failure();
+  RankedTensorType type = node.inputType(0);
+  FailureOr<int64_t> axis =
+      node.normalizeAxis(node.getInt("axis", 0), type.getRank());
+  if (failed(axis))
+    return failure();
+  int64_t dim = type.getDimSize(*axis);
+  FailureOr<SmallVector<int64_t>> sizes =
+      node.hasInput(1) ? node.constantInts(1, "split")
+                       : defaultSplitSizes(node, dim);
+  if (failed(sizes))
+    return failure();
+  int64_t total = 0;
+  for (int64_t size : *sizes)
+    total += size;
+  if (sizes->size() != node.numOutputs() || total != dim ||
+      llvm::any_of(*sizes, [](int64_t s) { return s < 0; }))
+    return node.emitError() << "expected " << node.numOutputs()
+                            << " non-negative split sizes adding up to " << dim
+                            << ", found " << formatShape(*sizes);
+  SmallVector<int64_t> offsets(type.getRank(), 0), strides(type.getRank(), 1);
+  SmallVector<int64_t> shape(type.getShape());
+  for (auto [i, size] : llvm::enumerate(*sizes)) {
+    shape[*axis] = size;
+    if (failed(node.setOutput(i, node.create<SliceOp>(node.input(0), offsets,
+                                                      shape, strides))))
+      return failure();
+    offsets[*axis] += size;
+  }
+  return success();
+}
+
+/// ONNX Slice bounds for one axis -> (offset, size) of an in-bounds slice.
+/// Negative starts/ends count from the end; they clamp to [0, dim] going
+/// forward and to [-1, dim - 1] going backward.
+static std::pair<int64_t, int64_t> resolveSlice(int64_t start, int64_t end,
+                                                int64_t step, int64_t dim) {
+  if (start < 0)
+    start += dim;
+  if (end < 0)
+    end += dim;
+  int64_t size;
+  if (step > 0) {
+    start = std::clamp<int64_t>(start, 0, dim);
+    end = std::clamp<int64_t>(end, 0, dim);
+    size = end > start ? (end - start + step - 1) / step : 0;
+  } else {
+    start = std::clamp<int64_t>(start, 0, dim - 1);
+    end = std::clamp<int64_t>(end, -1, dim - 1);
+    size = start > end ? (start - end - step - 1) / -step : 0;
+  }
+  return {size > 0 ? start : 0, std::max<int64_t>(size, 0)};
+}
+
+// Slice-13: starts, ends and the optional axes / steps are constant inputs.
+static LogicalResult convertSlice(OnnxNode &node) {
+  if (failed(node.requireInputs(3)))
+    return failure();
+  ArrayRef<int64_t> shape = node.inputType(0).getShape();
+  int64_t rank = shape.size();
+  FailureOr<SmallVector<int64_t>> starts = node.constantInts(1, "starts");
+  if (failed(starts))
+    return failure();
+  FailureOr<SmallVector<int64_t>> ends = node.constantInts(2, "ends");
+  if (failed(ends))
+    return failure();
+  size_t count = starts->size();
+  FailureOr<SmallVector<int64_t>> axes =
+      node.hasInput(3) ? node.constantInts(3, "axes")
+                       : FailureOr<SmallVector<int64_t>>(
+                             llvm::to_vector(llvm::seq<int64_t>(0, count)));
+  if (failed(axes))
+    return failure();
+  FailureOr<SmallVector<int64_t>> steps =
+      node.hasInput(4) ? node.constantInts(4, "steps")
+                       : FailureOr<SmallVector<int64_t>>(
+                             SmallVector<int64_t>(count, 1));
+  if (failed(steps))
+    return failure();
+  if (ends->size() != count || axes->size() != count ||
+      steps->size() != count)
+    return node.emitError() << "expected starts, ends, axes and steps of one "
+                               "length, found "
+                            << count << ", " << ends->size() << ", "
+                            << axes->size() << " and " << steps->size();
+  FailureOr<SmallVector<int64_t>> normalized = node.normalizeAxes(*axes, rank);
+  if (failed(normalized))
+    return failure();
+
+  SmallVector<int64_t> offsets(rank, 0), sizes(shape), strides(rank, 1);
+  for (size_t i = 0; i < count; ++i) {
+    int64_t axis = (*normalized)[i], step = (*steps)[i];
+    if (step == 0)
+      return node.emitError() << "expected non-zero steps, found "
+                              << formatShape(*steps);
+    auto [offset, size] =
+        resolveSlice((*starts)[i], (*ends)[i], step, shape[axis]);
+    offsets[axis] = offset;
+    sizes[axis] = size;
+    strides[axis] = step;
+  }
+  return node.setOutput(
+      0, node.create<SliceOp>(node.input(0), offsets, sizes, strides));
+}
+
+// Gather: negative indices are resolved by the lowering at run time (and by
+// the folder when the indices are constant).
+static LogicalResult convertGather(OnnxNode &node) {
+  if (failed(node.requireInputs(2)))
+    return failure();
+  FailureOr<int64_t> axis = node.normalizeAxis(node.getInt("axis", 0),
+                                               node.inputType(0).getRank());
+  if (failed(axis))
+    return failure();
+  return node.setOutput(
+      0, node.create<GatherOp>(node.input(0), node.input(1), *axis));
+}
+
+// Trilu-14: k (the diagonal) is an optional constant input.
+static LogicalResult convertTrilu(OnnxNode &node) {
+  if (failed(node.requireInputs(1)))
+    return failure();
+  int64_t diagonal = 0;
+  if (node.hasInput(1)) {
+    FailureOr<SmallVector<int64_t>> k = node.constantInts(1, "k");
+    if (failed(k))
+      return failure();
+    if (k->size() != 1)
+      return node.emitError() << "expected input 1 ('k') to hold one value, "
+                                 "found "
+                              << k->size();
+    diagonal = k->front();
+  }
+  return node.setOutput(0, node.create<TriluOp>(node.input(0),
+                                                node.getInt("upper", 1) != 0,
+                                                diagonal));
+}
+
+void mlir::attn::onnx_frontend::registerIndexingHandlers(
+    HandlerRegistry &registry) {
+  registry.add("Concat", 13, convertConcat);
+  registry.add("Split", 13, convertSplit);
+  registry.add("Slice", 13, convertSlice);
+  registry.add("Gather", 13, convertGather);
+  registry.add("Trilu", 14, convertTrilu);
+}

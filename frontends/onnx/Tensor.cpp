@@ -1,0 +1,217 @@
+//===- Tensor.cpp - ONNX shape-changing ops, Cast, Shape, Size ------------===//
+//
+// Reshape, Flatten, Squeeze and Unsqueeze all become attn.reshape with a
+// resolved shape; Shape and Size become constants, since every shape is
+// static once the inputs are bound.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/onnx/OnnxNode.h"
+#include "frontends/onnx/Registry.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::onnx_frontend;
+
+static int64_t product(ArrayRef<int64_t> dims) {
+  int64_t result = 1;
+  for (int64_t dim : dims)
+    result *= dim;
+  return result;
+}
+
+// Reshape-14: 0 copies the input dim (unless allowzero), -1 is inferred.
+static LogicalResult convertReshape(OnnxNode &node) {
+  if (failed(node.requireInputs(2)))
+    return failure();
+  FailureOr<SmallVector<int64_t>> requested = node.constantInts(1, "shape");
+  if (failed(requested))
+    return failure();
+  ArrayRef<int64_t> input = node.inputType(0).getShape();
+  bool allowZero = node.getInt("allowzero", 0) != 0;
+  SmallVector<int64_t> shape;
+  std::optional<size_t> inferred;
+  for (auto [i, dim] : llvm::enumerate(*requested)) {
+    if (dim == 0 && !allowZero) {
+      if (i >= input.size())
+        return node.emitError() << "shape " << formatShape(*requested)
+                                << " copies dim " << i << " (0), but the "
+                                << "input " << formatShape(input)
+                                << " has no such dim";
+      dim = input[i];
+    } else if (dim == -1) {
+      if (inferred)
+        return node.emitError() << "shape " << formatShape(*requested)
+                                << " has more than one -1";
+      inferred = i;
+      dim = 1;
+    } else if (dim < 0) {
+      return node.emitError() << "shape " << formatShape(*requested)
+                              << " has a negative dim other than -1";
+    }
+    shape.push_back(dim);
+  }
+  if (inferred) {
+    int64_t known = product(shape);
+    if (known == 0 || product(input) % known != 0)
+      return node.emitError() << "cannot infer the -1 in shape "
+                              << formatShape(*requested) << " for an input of "
+                              << "shape " << formatShape(input);
+    shape[*inferred] = product(input) / known;
+  }
+  return node.setOutput(0, node.create<ReshapeOp>(node.input(0), shape));
+}
+
+// Flatten: dims before `axis` (which may equal the rank) become one, the
+// rest another.
+static LogicalResult convertFlatten(OnnxNode &node) {
+  if (failed(node.requireInputs(1)))
+    return failure();
+  ArrayRef<int64_t> input = node.inputType(0).getShape();
+  int64_t rank = input.size(), axis = node.getInt("axis", 1);
+  if (axis < -rank || axis > rank)
+    return node.emitError() << "expected axis in [" << -rank << ", " << rank
+                            << "], found " << axis;
+  if (axis < 0)
+    axis += rank;
+  SmallVector<int64_t> shape = {product(input.take_front(axis)),
+                                product(input.drop_front(axis))};
+  return node.setOutput(0, node.create<ReshapeOp>(node.input(0), shape));
+}
+
+static LogicalResult convertTranspose(OnnxNode &node) {
+  if (failed(node.requireInputs(1)))
+    return failure();
+  int64_t rank = node.inputType(0).getRank();
+  SmallVector<int64_t> permutation = node.getInts("perm").value_or(
+      llvm::to_vector(llvm::reverse(llvm::seq<int64_t>(0, rank))));
+  return node.setOutput(0,
+                        node.create<TransposeOp>(node.input(0), permutation));
+}
+
+// Squeeze-13: axes is an optional input; without it every unit dim goes.
+static LogicalResult convertSqueeze(OnnxNode &node) {
+  if (failed(node.requireInputs(1)))
+    return failure();
+  ArrayRef<int64_t> input = node.inputType(0).getShape();
+  SmallVector<int64_t> axes;
+  if (node.hasInput(1)) {
+    FailureOr<SmallVector<int64_t>> given = node.constantInts(1, "axes");
+    if (failed(given))
+      return failure();
+    FailureOr<SmallVector<int64_t>> normalized =
+        node.normalizeAxes(*given, input.size());
+    if (failed(normalized))
+      return failure();
+    axes = *normalized;
+    for (int64_t axis : axes)
+      if (input[axis] != 1)
+        return node.emitError() << "cannot squeeze dim " << axis << " of size "
+                                << input[axis] << " in "
+                                << formatShape(input);
+  } else {
+    for (auto [i, dim] : llvm::enumerate(input))
+      if (dim == 1)
+        axes.push_back(i);
+  }
+  SmallVector<int64_t> shape;
+  for (auto [i, dim] : llvm::enumerate(input))
+    if (!llvm::is_contained(axes, (int64_t)i))
+      shape.push_back(dim);
+  return node.setOutput(0, node.create<ReshapeOp>(node.input(0), shape));
+}
+
+// Unsqueeze-13: axes (an input) index the result, whose rank is the input's
+// plus the number of axes.
+static LogicalResult convertUnsqueeze(OnnxNode &node) {
+  if (failed(node.requireInputs(2)))
+    return failure();
+  ArrayRef<int64_t> input = node.inputType(0).getShape();
+  FailureOr<SmallVector<int64_t>> given = node.constantInts(1, "axes");
+  if (failed(given))
+    return failure();
+  int64_t rank = input.size() + given->size();
+  FailureOr<SmallVector<int64_t>> axes = node.normalizeAxes(*given, rank);
+  if (failed(axes))
+    return failure();
+  SmallVector<int64_t> shape;
+  const int64_t *next = input.begin();
+  for (int64_t i = 0; i < rank; ++i)
+    shape.push_back(llvm::is_contained(*axes, i) ? 1 : *next++);
+  return node.setOutput(0, node.create<ReshapeOp>(node.input(0), shape));
+}
+
+static LogicalResult convertExpand(OnnxNode &node) {
+  if (failed(node.requireInputs(2)))
+    return failure();
+  FailureOr<SmallVector<int64_t>> shape = node.constantInts(1, "shape");
+  if (failed(shape))
+    return failure();
+  return node.setOutput(0, node.create<BroadcastToOp>(node.input(0), *shape));
+}
+
+static LogicalResult convertTile(OnnxNode &node) {
+  if (failed(node.requireInputs(2)))
+    return failure();
+  FailureOr<SmallVector<int64_t>> repeats = node.constantInts(1, "repeats");
+  if (failed(repeats))
+    return failure();
+  return node.setOutput(0, node.create<TileOp>(node.input(0), *repeats));
+}
+
+static LogicalResult convertCast(OnnxNode &node) {
+  if (failed(node.requireInputs(1)))
+    return failure();
+  int64_t to = node.getInt("to", 0);
+  Type element = convertElementType(node.context(), to);
+  if (!element)
+    return node.emitError() << "cast to unsupported element type '"
+                            << elementTypeName(to) << "'";
+  return node.setOutput(0, node.castTo(node.input(0), element));
+}
+
+static LogicalResult convertIdentity(OnnxNode &node) {
+  if (failed(node.requireInputs(1)))
+    return failure();
+  return node.setOutput(0, node.input(0));
+}
+
+// Shape-15 adds start/end (negative counts from the back, clamped to the
+// rank); before 15 they are absent and the defaults take the whole shape.
+static LogicalResult convertShape(OnnxNode &node) {
+  if (failed(node.requireInputs(1)))
+    return failure();
+  ArrayRef<int64_t> shape = node.inputType(0).getShape();
+  int64_t rank = shape.size();
+  auto clampIndex = [&](int64_t index) {
+    if (index < 0)
+      index += rank;
+    return std::clamp<int64_t>(index, 0, rank);
+  };
+  int64_t start = clampIndex(node.getInt("start", 0));
+  int64_t end = clampIndex(node.getInt("end", rank));
+  return node.setOutput(
+      0, node.i64Vector(shape.slice(start, std::max<int64_t>(end - start, 0))));
+}
+
+static LogicalResult convertSize(OnnxNode &node) {
+  if (failed(node.requireInputs(1)))
+    return failure();
+  return node.setOutput(0, node.scalar(node.builder().getI64Type(),
+                                       node.inputType(0).getNumElements()));
+}
+
+void mlir::attn::onnx_frontend::registerTensorHandlers(
+    HandlerRegistry &registry) {
+  registry.add("Reshape", 13, convertReshape);
+  registry.add("Flatten", 13, convertFlatten);
+  registry.add("Transpose", 13, convertTranspose);
+  registry.add("Squeeze", 13, convertSqueeze);
+  registry.add("Unsqueeze", 13, convertUnsqueeze);
+  registry.add("Expand", 13, convertExpand);
+  registry.add("Tile", 13, convertTile);
+  registry.add("Cast", 13, convertCast);
+  registry.add("Identity", 13, convertIdentity);
+  registry.add("Shape", 13, convertShape);
+  registry.add("Size", 13, convertSize);
+}

@@ -1,0 +1,272 @@
+//===- Tensors.cpp - ONNX element types and TensorProto data --------------===//
+
+#include "frontends/onnx/Tensors.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SwapByteOrder.h"
+#include <onnx/onnx_pb.h>
+
+using namespace mlir;
+using namespace mlir::attn::onnx_frontend;
+using onnx::TensorProto;
+
+Type mlir::attn::onnx_frontend::convertElementType(MLIRContext *ctx,
+                                                   int32_t onnxType) {
+  Builder b(ctx);
+  switch (onnxType) {
+  case TensorProto::FLOAT:
+    return b.getF32Type();
+  case TensorProto::DOUBLE:
+    return b.getF64Type();
+  case TensorProto::FLOAT16:
+    return b.getF16Type();
+  case TensorProto::INT64:
+    return b.getI64Type();
+  case TensorProto::INT32:
+    return b.getI32Type();
+  case TensorProto::INT8:
+    return b.getI8Type();
+  case TensorProto::BOOL:
+    return b.getI1Type();
+  default:
+    return {};
+  }
+}
+
+std::string mlir::attn::onnx_frontend::elementTypeName(int32_t onnxType) {
+  std::string name = onnx::TensorProto_DataType_IsValid(onnxType)
+                         ? onnx::TensorProto_DataType_Name(onnxType)
+                         : std::string();
+  if (name.empty())
+    return "data type " + std::to_string(onnxType);
+  return llvm::StringRef(name).lower();
+}
+
+std::string mlir::attn::onnx_frontend::formatShape(ArrayRef<int64_t> shape) {
+  std::string text = "[";
+  llvm::raw_string_ostream os(text);
+  llvm::interleaveComma(shape, os);
+  os << "]";
+  return text;
+}
+
+namespace {
+
+/// Where an external tensor's bytes live.
+struct ExternalLocation {
+  std::string path;
+  uint64_t offset = 0;
+  std::optional<uint64_t> length;
+};
+
+} // namespace
+
+static FailureOr<ExternalLocation>
+readExternalLocation(const TensorProto &tensor, StringRef modelDir,
+                     Location loc) {
+  ExternalLocation result;
+  std::string location;
+  for (const auto &entry : tensor.external_data()) {
+    uint64_t number = 0;
+    if (entry.key() == "location") {
+      location = entry.value();
+    } else if (entry.key() == "offset" || entry.key() == "length") {
+      if (llvm::StringRef(entry.value()).getAsInteger(10, number)) {
+        emitError(loc) << "tensor '" << tensor.name() << "' has external "
+                       << entry.key() << " '" << entry.value()
+                       << "', expected a non-negative integer";
+        return failure();
+      }
+      if (entry.key() == "offset")
+        result.offset = number;
+      else
+        result.length = number;
+    }
+  }
+  if (location.empty()) {
+    emitError(loc) << "tensor '" << tensor.name()
+                   << "' is stored externally but names no location";
+    return failure();
+  }
+  llvm::SmallString<256> path(modelDir);
+  llvm::sys::path::append(path, location);
+  result.path = std::string(path);
+  return result;
+}
+
+/// Opens the external file and returns the tensor's byte range in it.
+static FailureOr<std::unique_ptr<llvm::MemoryBuffer>>
+openExternalData(const TensorProto &tensor, StringRef modelDir, Location loc,
+                 int64_t expectedBytes) {
+  FailureOr<ExternalLocation> where =
+      readExternalLocation(tensor, modelDir, loc);
+  if (failed(where))
+    return failure();
+  auto file = llvm::MemoryBuffer::getFile(where->path, /*IsText=*/false,
+                                          /*RequiresNullTerminator=*/false);
+  if (!file) {
+    emitError(loc) << "tensor '" << tensor.name()
+                   << "' is stored in external data file '" << where->path
+                   << "', which cannot be read: " << file.getError().message();
+    return failure();
+  }
+  uint64_t fileSize = (*file)->getBufferSize();
+  uint64_t length = where->length.value_or(
+      where->offset <= fileSize ? fileSize - where->offset : 0);
+  if (length != (uint64_t)expectedBytes ||
+      where->offset + length > fileSize) {
+    emitError(loc) << "tensor '" << tensor.name() << "' expects "
+                   << expectedBytes << " bytes at offset " << where->offset
+                   << " of '" << where->path << "', found a length of "
+                   << length << " in a file of " << fileSize << " bytes";
+    return failure();
+  }
+  return llvm::MemoryBuffer::getMemBufferCopy(
+      (*file)->getBuffer().substr(where->offset, length), where->path);
+}
+
+LogicalResult mlir::attn::onnx_frontend::checkExternalData(
+    const TensorProto &tensor, StringRef modelDir, Location loc) {
+  FailureOr<ExternalLocation> where =
+      readExternalLocation(tensor, modelDir, loc);
+  if (failed(where))
+    return failure();
+  if (!llvm::sys::fs::exists(where->path)) {
+    emitError(loc) << "tensor '" << tensor.name()
+                   << "' is stored in external data file '" << where->path
+                   << "', which does not exist";
+    return failure();
+  }
+  return success();
+}
+
+/// Narrows the int32_data field, where ONNX keeps bool, int8 and float16
+/// (as raw bits) one element per int32.
+template <typename T>
+static std::vector<char> narrowInt32Data(const TensorProto &tensor) {
+  std::vector<char> bytes(tensor.int32_data_size() * sizeof(T));
+  for (int i = 0; i < tensor.int32_data_size(); ++i) {
+    T value = static_cast<T>(tensor.int32_data(i));
+    std::memcpy(bytes.data() + i * sizeof(T), &value, sizeof(T));
+  }
+  return bytes;
+}
+
+template <typename Field>
+static std::vector<char> fieldBytes(const Field &field) {
+  std::vector<char> bytes(field.size() * sizeof(field.Get(0)));
+  if (!bytes.empty())
+    std::memcpy(bytes.data(), field.data(), bytes.size());
+  return bytes;
+}
+
+/// The little-endian bytes of the tensor's typed data field.
+static std::vector<char> typedFieldBytes(const TensorProto &tensor) {
+  switch (tensor.data_type()) {
+  case TensorProto::FLOAT:
+    return fieldBytes(tensor.float_data());
+  case TensorProto::DOUBLE:
+    return fieldBytes(tensor.double_data());
+  case TensorProto::INT64:
+    return fieldBytes(tensor.int64_data());
+  case TensorProto::INT32:
+    return narrowInt32Data<int32_t>(tensor);
+  case TensorProto::INT8:
+  case TensorProto::BOOL:
+    return narrowInt32Data<int8_t>(tensor);
+  case TensorProto::FLOAT16:
+    return narrowInt32Data<uint16_t>(tensor);
+  default:
+    return {};
+  }
+}
+
+/// A name usable as a resource key: [A-Za-z0-9_.], not starting with a
+/// digit or dot.
+static std::string blobName(StringRef tensorName) {
+  std::string name;
+  for (char c : tensorName)
+    name.push_back(llvm::isAlnum(c) || c == '_' || c == '.' ? c : '_');
+  if (name.empty() || !(llvm::isAlpha(name[0]) || name[0] == '_'))
+    name.insert(name.begin(), '_');
+  return name;
+}
+
+ElementsAttr mlir::attn::onnx_frontend::makeResourceElements(
+    ShapedType type, StringRef tensorName, ArrayRef<char> data) {
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
+      data, alignof(std::max_align_t));
+  return DenseResourceElementsAttr::get(type, blobName(tensorName),
+                                        std::move(blob));
+}
+
+FailureOr<ElementsAttr> mlir::attn::onnx_frontend::convertTensor(
+    const TensorProto &tensor, MLIRContext *ctx, StringRef modelDir,
+    Location loc) {
+  static_assert(sizeof(float) == 4 && sizeof(double) == 8);
+  if (!llvm::sys::IsLittleEndianHost) {
+    emitError(loc) << "reading ONNX tensor data needs a little-endian host";
+    return failure();
+  }
+  Type element = convertElementType(ctx, tensor.data_type());
+  if (!element) {
+    emitError(loc) << "tensor '" << tensor.name()
+                   << "' has unsupported element type '"
+                   << elementTypeName(tensor.data_type()) << "'";
+    return failure();
+  }
+  SmallVector<int64_t> shape;
+  int64_t count = 1;
+  for (int64_t dim : tensor.dims()) {
+    if (dim < 0) {
+      emitError(loc) << "tensor '" << tensor.name()
+                     << "' has a negative dim (" << dim << ")";
+      return failure();
+    }
+    shape.push_back(dim);
+    count *= dim;
+  }
+  auto type = RankedTensorType::get(shape, element);
+  // i1 is one byte per element in ONNX and in resource blobs.
+  int64_t elementBytes =
+      element.isInteger(1) ? 1 : element.getIntOrFloatBitWidth() / 8;
+  int64_t expectedBytes = count * elementBytes;
+
+  std::vector<char> bytes;
+  std::unique_ptr<llvm::MemoryBuffer> external;
+  ArrayRef<char> data;
+  if (tensor.data_location() == TensorProto::EXTERNAL) {
+    auto buffer = openExternalData(tensor, modelDir, loc, expectedBytes);
+    if (failed(buffer))
+      return failure();
+    external = std::move(*buffer);
+    data = ArrayRef<char>(external->getBufferStart(), external->getBufferSize());
+  } else if (tensor.has_raw_data()) {
+    data = ArrayRef<char>(tensor.raw_data().data(), tensor.raw_data().size());
+  } else {
+    bytes = typedFieldBytes(tensor);
+    data = bytes;
+  }
+  if ((int64_t)data.size() != expectedBytes) {
+    emitError(loc) << "tensor '" << tensor.name() << "' of shape "
+                   << formatShape(shape) << " holds " << data.size() << " bytes, expected "
+                   << expectedBytes;
+    return failure();
+  }
+
+  if (count > kMaxInlineElements)
+    return makeResourceElements(type, tensor.name(), data);
+  if (element.isInteger(1)) {
+    SmallVector<bool> bits(llvm::map_range(data, [](char c) { return c != 0; }));
+    return ElementsAttr(DenseElementsAttr::get(type, bits));
+  }
+  if (count == 0)
+    return ElementsAttr(DenseElementsAttr::get(type, ArrayRef<Attribute>()));
+  return ElementsAttr(DenseElementsAttr::getFromRawBuffer(type, data));
+}
