@@ -3,6 +3,8 @@
 #include "compiler/Check.h"
 #include "attnc/runtime.h"
 #include "runtime/io/TensorFile.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -137,6 +139,33 @@ std::string takeMessage(attnc_status_t *status) {
   return message;
 }
 
+/// The data-set tensor as an attribute of `context`, or null for a dtype
+/// the compiler has no element type for.
+mlir::DenseElementsAttr toAttribute(mlir::MLIRContext &context, const io::Tensor &t) {
+  mlir::Type element;
+  mlir::Builder b(&context);
+  switch (t.dtype) {
+  case ATTNC_DTYPE_F32: element = b.getF32Type(); break;
+  case ATTNC_DTYPE_F64: element = b.getF64Type(); break;
+  case ATTNC_DTYPE_F16: element = b.getF16Type(); break;
+  case ATTNC_DTYPE_I64: element = b.getI64Type(); break;
+  case ATTNC_DTYPE_I32: element = b.getI32Type(); break;
+  case ATTNC_DTYPE_I16: element = b.getI16Type(); break;
+  case ATTNC_DTYPE_I8: element = b.getI8Type(); break;
+  case ATTNC_DTYPE_I1: {
+    // i1 attributes are bit-packed; build them element by element.
+    auto type = mlir::RankedTensorType::get(t.shape, b.getI1Type());
+    llvm::SmallVector<bool> bits(t.bytes.begin(), t.bytes.end());
+    return mlir::DenseElementsAttr::get(type, llvm::ArrayRef<bool>(bits));
+  }
+  default: return {};
+  }
+  auto type = mlir::RankedTensorType::get(t.shape, element);
+  return mlir::DenseElementsAttr::getFromRawBuffer(
+      type, llvm::ArrayRef<char>(reinterpret_cast<const char *>(t.bytes.data()),
+                                 t.bytes.size()));
+}
+
 /// Runs one data set; returns "" or why it failed.
 std::string runDataSet(const std::string &modelPath, const DataSet &set,
                        const CheckOptions &options, const std::string &scratch,
@@ -166,9 +195,15 @@ std::string runDataSet(const std::string &modelPath, const DataSet &set,
         return "input_" + std::to_string(i) + ".pb has no tensor name";
       compileOptions.inputShapes[t.name] =
           llvm::SmallVector<int64_t>(t.shape.begin(), t.shape.end());
+      if (mlir::DenseElementsAttr value = toAttribute(context, t))
+        compileOptions.inputValues[t.name] = value;
       shapeKey += t.name + ":";
       for (int64_t d : t.shape)
         shapeKey += std::to_string(d) + "x";
+      // Small inputs may be folded in as constants (shapes, axes), so their
+      // values are part of what a compiled model is specialized to.
+      if (t.bytes.size() <= 256)
+        shapeKey += std::string(t.bytes.begin(), t.bytes.end());
       shapeKey += ";";
     }
   }

@@ -10,6 +10,7 @@
 
 #include "compiler/Pipeline.h"
 #include "compiler/Target.h"
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -22,6 +23,11 @@ enum class EmitKind { Executable, Library, Object, Mlir, Llvm };
 struct CompileOptions {
   /// Static shapes for graph inputs (--input-shape NAME=1x128).
   llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
+  /// Known values of graph inputs. The frontend folds one in only where an
+  /// op needs that input as a constant (a Reshape's shape, Unsqueeze's
+  /// axes, ...); every other use stays a run-time input. `attnc check`
+  /// passes the data set's tensors here.
+  llvm::StringMap<mlir::DenseElementsAttr> inputValues;
   TargetOptions target;
   PipelineOptions pipeline;
   EmitKind emit = EmitKind::Executable;

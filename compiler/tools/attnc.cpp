@@ -108,6 +108,10 @@ static int runCompile() {
       return mlir::success();
     lastErrorLoc = diag.getLocation();
     std::string loc = formatLocation(diag.getLocation());
+    // Frontend messages already name their node; say it once.
+    if (auto name = dyn_cast<mlir::NameLoc>(diag.getLocation()))
+      if (StringRef(diag.str()).contains("node '" + name.getName().str() + "'"))
+        loc = formatLocation(name.getChildLoc());
     WithColor::error(errs(), "attnc") << (loc.empty() ? "" : loc + ": ") << diag.str() << "\n";
     return mlir::success();
   });

@@ -48,14 +48,11 @@ static LogicalResult convertConstantOfShape(OnnxNode &node) {
   FailureOr<SmallVector<int64_t>> shape = node.constantInts(0, "shape");
   if (failed(shape))
     return failure();
-  int64_t count = 1;
-  for (int64_t dim : *shape) {
-    if (dim < 0)
-      return node.emitError() << "expected a non-negative shape, found "
-                              << formatShape(*shape);
-    count *= dim;
-  }
-  if (count > kMaxGeneratedElements)
+  std::optional<int64_t> count = elementCount(*shape);
+  if (!count)
+    return node.emitError() << "expected a non-negative shape, found "
+                            << formatShape(*shape);
+  if (*count > kMaxGeneratedElements)
     return node.emitError() << "shape " << formatShape(*shape)
                             << " has more than " << kMaxGeneratedElements
                             << " elements";

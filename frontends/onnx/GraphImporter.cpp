@@ -193,6 +193,7 @@ LogicalResult GraphImporter::convertNode(const onnx::NodeProto &node,
 
   OnnxNode onnxNode(node, opset, loc, builder, std::move(inputs),
                     std::move(outputUsed), info.directory);
+  onnxNode.setKnownInputValues(&options.inputValues);
   if (failed(handler(onnxNode)))
     return failure();
   for (auto [i, name] : llvm::enumerate(node.output())) {
@@ -339,6 +340,10 @@ LogicalResult GraphImporter::run() {
 
   SmallVector<Value> results;
   for (const onnx::ValueInfoProto &output : graph.output()) {
+    if (!values.contains(output.name()) &&
+        !initializers.contains(output.name()))
+      return emitError(fileLoc) << "output '" << output.name()
+                                << "' is not computed by any node";
     FailureOr<Value> value = lookup(output.name());
     if (failed(value) || failed(checkOutput(output, *value)))
       return failure();

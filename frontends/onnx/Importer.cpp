@@ -161,6 +161,8 @@ mlir::attn::onnx_frontend::importOnnxFile(MLIRContext &ctx, StringRef path,
                    << "': the file is truncated or not an ONNX ModelProto";
     return {};
   }
+  // The ModelProto holds its own copy of every byte from here on.
+  file->reset();
   ModelInfo info;
   info.path = path.str();
   info.directory = parentDirectory(path);

@@ -9,6 +9,7 @@
 #ifndef ATTNC_FRONTENDS_ONNX_IMPORTER_H
 #define ATTNC_FRONTENDS_ONNX_IMPORTER_H
 
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/SmallVector.h"
@@ -20,6 +21,10 @@ struct ImportOptions {
   /// Full static shapes for graph inputs, by name (from --input-shape
   /// NAME=1x128 or a data set).
   llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
+  /// Known values of graph inputs (a data set's tensors, for `attnc check`).
+  /// One is folded in only where an op needs that input as a constant (a
+  /// Reshape's shape, Unsqueeze's axes); other uses stay run-time inputs.
+  llvm::StringMap<DenseElementsAttr> inputValues;
 };
 
 /// Reads `path` (binary ModelProto; external data files resolved relative to

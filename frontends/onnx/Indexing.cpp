@@ -7,6 +7,7 @@
 
 #include "frontends/onnx/OnnxNode.h"
 #include "frontends/onnx/Registry.h"
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -93,17 +94,21 @@ static std::pair<int64_t, int64_t> resolveSlice(int64_t start, int64_t end,
     start += dim;
   if (end < 0)
     end += dim;
+  // ceil(distance / |step|) written so that huge steps cannot overflow.
   int64_t size;
   if (step > 0) {
     start = std::clamp<int64_t>(start, 0, dim);
     end = std::clamp<int64_t>(end, 0, dim);
-    size = end > start ? (end - start + step - 1) / step : 0;
+    size = end > start ? (end - start - 1) / step + 1 : 0;
   } else {
     start = std::clamp<int64_t>(start, 0, dim - 1);
     end = std::clamp<int64_t>(end, -1, dim - 1);
-    size = start > end ? (start - end - step - 1) / -step : 0;
+    int64_t magnitude = step == std::numeric_limits<int64_t>::min()
+                            ? std::numeric_limits<int64_t>::max()
+                            : -step;
+    size = start > end ? (start - end - 1) / magnitude + 1 : 0;
   }
-  return {size > 0 ? start : 0, std::max<int64_t>(size, 0)};
+  return {size > 0 ? start : 0, size};
 }
 
 // Slice-13: starts, ends and the optional axes / steps are constant inputs.

@@ -36,8 +36,39 @@ static LogicalResult convertGelu(OnnxNode &node) {
   return node.setOutput(0, node.create<GeluOp>(node.input(0), *mode));
 }
 
-// LayerNormalization-17; the Mean / InvStdDev outputs are training aids and
-// the importer rejects them when something reads them.
+/// LayerNormalization's optional Mean and InvStdDev outputs (training aids,
+/// but graphs may return them): statistics over dims [axis, rank), kept as
+/// unit dims.
+static LogicalResult setLayerNormStatistics(OnnxNode &node, int64_t axis,
+                                            float epsilon) {
+  RankedTensorType type = node.inputType(0);
+  SmallVector<int64_t> axes =
+      llvm::to_vector(llvm::seq<int64_t>(axis, type.getRank()));
+  FailureOr<Value> mean = node.create<ReduceMeanOp>(node.input(0), axes, true);
+  if (failed(mean) || failed(node.setOutput(1, mean)) || !node.isOutputUsed(2))
+    return failure(failed(mean));
+  FailureOr<Value> centered = node.create<SubOp>(node.input(0), *mean);
+  if (failed(centered))
+    return failure();
+  FailureOr<Value> squared = node.create<MulOp>(*centered, *centered);
+  if (failed(squared))
+    return failure();
+  FailureOr<Value> variance = node.create<ReduceMeanOp>(*squared, axes, true);
+  auto scalar = RankedTensorType::get({}, type.getElementType());
+  FailureOr<Value> eps = node.create<ConstantOp>(DenseElementsAttr::get(
+      scalar, FloatAttr::get(type.getElementType(), epsilon).getValue()));
+  if (failed(variance) || failed(eps))
+    return failure();
+  FailureOr<Value> shifted = node.create<AddOp>(*variance, *eps);
+  if (failed(shifted))
+    return failure();
+  FailureOr<Value> stddev = node.create<SqrtOp>(*shifted);
+  if (failed(stddev))
+    return failure();
+  return node.setOutput(2, node.create<ReciprocalOp>(*stddev));
+}
+
+// LayerNormalization-17, with its Mean / InvStdDev outputs when read.
 static LogicalResult convertLayerNorm(OnnxNode &node) {
   if (failed(node.requireInputs(2)))
     return failure();
@@ -45,7 +76,11 @@ static LogicalResult convertLayerNorm(OnnxNode &node) {
       node.normalizeAxis(node.getInt("axis", -1), node.inputType(0).getRank());
   if (failed(axis))
     return failure();
-  APFloat epsilon(node.getFloat("epsilon", 1e-5f));
+  float eps = node.getFloat("epsilon", 1e-5f);
+  APFloat epsilon(eps);
+  if ((node.isOutputUsed(1) || node.isOutputUsed(2)) &&
+      failed(setLayerNormStatistics(node, *axis, eps)))
+    return failure();
   return node.setOutput(
       0, node.create<LayerNormOp>(node.input(0), node.input(1), node.input(2),
                                   *axis, epsilon));

@@ -82,7 +82,9 @@ FailureOr<ElementsAttr> OnnxNode::getTensor(StringRef name) {
     emitError() << "expected a tensor attribute '" << name << "'";
     return failure();
   }
-  return convertTensor(attr->t(), context(), modelDir, location);
+  return convertTensor(attr->t(), context(), modelDir, location,
+                       proto.output_size() ? StringRef(proto.output(0))
+                                           : StringRef());
 }
 
 //===----------------------------------------------------------------------===//
@@ -99,6 +101,13 @@ FailureOr<DenseElementsAttr> OnnxNode::constantInput(unsigned i,
   if (matchPattern(input(i), m_Constant(&value)))
     if (DenseElementsAttr dense = asDenseElements(value))
       return dense;
+  // A graph input whose value is known (a test data set) is specialized
+  // here, and only here: its other uses stay run-time inputs.
+  if (knownInputValues && isa<BlockArgument>(input(i))) {
+    auto known = knownInputValues->find(inputName(i));
+    if (known != knownInputValues->end() && known->second.getType() == inputType(i))
+      return known->second;
+  }
   emitError() << "expected input " << i << " ('" << role << "', tensor '"
               << inputName(i)
               << "') to be a constant, found a value computed at run time";

@@ -33,6 +33,11 @@ public:
            SmallVector<bool> outputUsed, StringRef modelDir);
 
   StringRef opType() const;
+  /// Values of graph inputs that constantInput() may fold in where an op
+  /// needs a constant (ImportOptions::inputValues).
+  void setKnownInputValues(const llvm::StringMap<DenseElementsAttr> *values) {
+    knownInputValues = values;
+  }
   int64_t opset() const { return opsetVersion; }
   Location loc() const { return location; }
   OpBuilder &builder() { return opBuilder; }
@@ -161,6 +166,7 @@ private:
   SmallVector<bool> outputUsed;
   SmallVector<Value> outputs;
   std::string modelDir;
+  const llvm::StringMap<DenseElementsAttr> *knownInputValues = nullptr;
 };
 
 /// Handler for ONNX ops that are exactly one attn op over their first

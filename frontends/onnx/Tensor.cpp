@@ -51,6 +51,9 @@ static LogicalResult convertReshape(OnnxNode &node) {
     }
     shape.push_back(dim);
   }
+  if (!elementCount(shape))
+    return node.emitError() << "shape " << formatShape(*requested)
+                            << " has more elements than int64 can count";
   if (inferred) {
     int64_t known = product(shape);
     if (known == 0 || product(input) % known != 0)
@@ -147,6 +150,9 @@ static LogicalResult convertExpand(OnnxNode &node) {
   FailureOr<SmallVector<int64_t>> shape = node.constantInts(1, "shape");
   if (failed(shape))
     return failure();
+  if (!elementCount(*shape))
+    return node.emitError() << "expected a non-negative shape, found "
+                            << formatShape(*shape);
   return node.setOutput(0, node.create<BroadcastToOp>(node.input(0), *shape));
 }
 
@@ -156,6 +162,16 @@ static LogicalResult convertTile(OnnxNode &node) {
   FailureOr<SmallVector<int64_t>> repeats = node.constantInts(1, "repeats");
   if (failed(repeats))
     return failure();
+  ArrayRef<int64_t> input = node.inputType(0).getShape();
+  SmallVector<int64_t> tiled;
+  for (auto [dim, repeat] : llvm::zip(input, *repeats))
+    tiled.push_back(repeat < 0 || dim * (double)repeat > 9.0e18 ? -1
+                                                               : dim * repeat);
+  if (repeats->size() != input.size() || !elementCount(tiled))
+    return node.emitError() << "expected " << input.size()
+                            << " non-negative repeats that keep the result "
+                               "countable, found "
+                            << formatShape(*repeats);
   return node.setOutput(0, node.create<TileOp>(node.input(0), *repeats));
 }
 

@@ -6,6 +6,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -54,6 +55,15 @@ std::string mlir::attn::onnx_frontend::formatShape(ArrayRef<int64_t> shape) {
   llvm::interleaveComma(shape, os);
   os << "]";
   return text;
+}
+
+std::optional<int64_t>
+mlir::attn::onnx_frontend::elementCount(ArrayRef<int64_t> shape) {
+  int64_t count = 1;
+  for (int64_t dim : shape)
+    if (dim < 0 || llvm::MulOverflow(count, dim, count))
+      return std::nullopt;
+  return count;
 }
 
 namespace {
@@ -208,7 +218,9 @@ ElementsAttr mlir::attn::onnx_frontend::makeResourceElements(
 
 FailureOr<ElementsAttr> mlir::attn::onnx_frontend::convertTensor(
     const TensorProto &tensor, MLIRContext *ctx, StringRef modelDir,
-    Location loc) {
+    Location loc, StringRef fallbackName) {
+  // Constant nodes often leave their tensor unnamed.
+  StringRef name = tensor.name().empty() ? fallbackName : tensor.name();
   static_assert(sizeof(float) == 4 && sizeof(double) == 8);
   if (!llvm::sys::IsLittleEndianHost) {
     emitError(loc) << "reading ONNX tensor data needs a little-endian host";
@@ -216,22 +228,19 @@ FailureOr<ElementsAttr> mlir::attn::onnx_frontend::convertTensor(
   }
   Type element = convertElementType(ctx, tensor.data_type());
   if (!element) {
-    emitError(loc) << "tensor '" << tensor.name()
+    emitError(loc) << "tensor '" << name
                    << "' has unsupported element type '"
                    << elementTypeName(tensor.data_type()) << "'";
     return failure();
   }
-  SmallVector<int64_t> shape;
-  int64_t count = 1;
-  for (int64_t dim : tensor.dims()) {
-    if (dim < 0) {
-      emitError(loc) << "tensor '" << tensor.name()
-                     << "' has a negative dim (" << dim << ")";
-      return failure();
-    }
-    shape.push_back(dim);
-    count *= dim;
+  SmallVector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
+  std::optional<int64_t> elements = elementCount(shape);
+  if (!elements) {
+    emitError(loc) << "tensor '" << name << "' has an invalid shape "
+                   << formatShape(shape);
+    return failure();
   }
+  int64_t count = *elements;
   auto type = RankedTensorType::get(shape, element);
   // i1 is one byte per element in ONNX and in resource blobs.
   int64_t elementBytes =
@@ -254,14 +263,14 @@ FailureOr<ElementsAttr> mlir::attn::onnx_frontend::convertTensor(
     data = bytes;
   }
   if ((int64_t)data.size() != expectedBytes) {
-    emitError(loc) << "tensor '" << tensor.name() << "' of shape "
+    emitError(loc) << "tensor '" << name << "' of shape "
                    << formatShape(shape) << " holds " << data.size() << " bytes, expected "
                    << expectedBytes;
     return failure();
   }
 
   if (count > kMaxInlineElements)
-    return makeResourceElements(type, tensor.name(), data);
+    return makeResourceElements(type, name, data);
   if (element.isInteger(1)) {
     SmallVector<bool> bits(llvm::map_range(data, [](char c) { return c != 0; }));
     return ElementsAttr(DenseElementsAttr::get(type, bits));

@@ -11,6 +11,7 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Location.h"
+#include <optional>
 #include <string>
 
 namespace onnx {
@@ -31,15 +32,21 @@ std::string elementTypeName(int32_t onnxType);
 
 /// Reads the data of `tensor` (raw_data, typed fields, or an external file
 /// relative to `modelDir`). Emits an error at `loc` naming the tensor (and
-/// file) and fails on unsupported types, short data or missing files.
+/// file) and fails on unsupported types, short data or missing files. An
+/// unnamed tensor goes by `fallbackName`.
 FailureOr<ElementsAttr> convertTensor(const onnx::TensorProto &tensor,
                                       MLIRContext *ctx, StringRef modelDir,
-                                      Location loc);
+                                      Location loc,
+                                      StringRef fallbackName = "");
 
 /// A dense_resource constant of `type` holding a copy of `data` (one byte per
 /// i1), in a blob named after `tensorName`.
 ElementsAttr makeResourceElements(ShapedType type, StringRef tensorName,
                                   ArrayRef<char> data);
+
+/// The element count of `shape`, or nullopt when a dim is negative or the
+/// product overflows int64.
+std::optional<int64_t> elementCount(ArrayRef<int64_t> shape);
 
 /// Formats a shape as `[1, 8, 64]` for messages.
 std::string formatShape(ArrayRef<int64_t> shape);

@@ -204,7 +204,8 @@ private:
                             std::to_string(sizeof(T))));
     size_t start = out.size();
     out.resize(start + size / sizeof(T));
-    std::memcpy(out.data() + start, payload, size);
+    if (size)
+      std::memcpy(out.data() + start, payload, size);
     return true;
   }
 
@@ -384,6 +385,8 @@ private:
   Status decodeTyped(Tensor &tensor, uint32_t field, size_t count) {
     size_t elementSize = attnc_dtype_size(tensor.dtype);
     tensor.bytes.resize(count * elementSize);
+    if (!count)
+      return Status();
     uint8_t *out = tensor.bytes.data();
     if (field == kFloatData) {
       std::memcpy(out, typed.floats.data(), count * 4);

@@ -118,8 +118,13 @@ attnc_status_t *attnc_model_load(const char *library_path,
     auto model = std::make_unique<attnc_model_t>();
     model->source = "'" + quoteForMessage(library_path, 4096) + "'";
 
+    // A bare file name means the file in the current directory, not a
+    // search of the library path as dlopen would do.
+    std::string path = library_path;
+    if (path.find('/') == std::string::npos)
+      path = "./" + path;
     dlerror();
-    void *library = dlopen(library_path, RTLD_NOW | RTLD_LOCAL);
+    void *library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!library) {
       const char *why = dlerror();
       return makeStatus(ATTNC_STATUS_UNAVAILABLE,

@@ -83,6 +83,8 @@ const char *attnc_status_code_name(attnc_status_code_t code) {
     return "RESOURCE_EXHAUSTED";
   case ATTNC_STATUS_INTERNAL:
     return "INTERNAL";
+  case ATTNC_STATUS_MAX_ENUM:
+    break;
   }
   return "UNKNOWN";
 }

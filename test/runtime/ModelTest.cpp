@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -350,11 +351,29 @@ TEST(LoadedModel, NamesAMissingFile) {
 
 TEST(LoadedModel, RejectsALibraryWithoutTheModelSymbols) {
   attnc_model_t *model = nullptr;
-  attnc_status_t *status = attnc_model_load("libm.so.6", &model);
+  attnc_status_t *status =
+      attnc_model_load(ATTNC_FAKE_MODEL_NO_RUN_LIBRARY, &model);
   EXPECT_EQ(attnc_status_code(status), ATTNC_STATUS_UNAVAILABLE);
-  EXPECT_EQ(take(status), "'libm.so.6' is not an attnc model: it does not "
-                          "export 'attnc_model_manifest'");
+  EXPECT_EQ(take(status), std::string("'") + ATTNC_FAKE_MODEL_NO_RUN_LIBRARY +
+                              "' is not an attnc model: it does not export "
+                              "'attnc_model_run'");
   EXPECT_EQ(model, nullptr);
+}
+
+TEST(LoadedModel, ReadsABareFileNameFromTheCurrentDirectory) {
+  std::filesystem::path library(ATTNC_FAKE_MODEL_LIBRARY);
+  std::filesystem::path previous = std::filesystem::current_path();
+  std::filesystem::current_path(library.parent_path());
+  attnc_model_t *model = nullptr;
+  std::string found =
+      take(attnc_model_load(library.filename().c_str(), &model));
+  attnc_model_release(model);
+  // "libm.so.6" would be found on the library path by dlopen, not here.
+  std::string searched = take(attnc_model_load("libm.so.6", &model));
+  std::filesystem::current_path(previous);
+  EXPECT_EQ(found, "OK");
+  EXPECT_EQ(searched.rfind("cannot load model 'libm.so.6': ", 0), 0u)
+      << searched;
 }
 
 TEST(LoadedModel, NamesTheFileWithAMalformedManifest) {

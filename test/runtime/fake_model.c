@@ -2,7 +2,8 @@
  *
  * Implements the model ABI by hand: sum = a + b on f32 [2, 3], plus a bool
  * output "is positive" (sum > 0) whose name needs percent-encoding.
- * FAKE_MODEL_BAD_MANIFEST builds a variant whose manifest is malformed.
+ * FAKE_MODEL_BAD_MANIFEST builds a variant whose manifest is malformed,
+ * FAKE_MODEL_WITHOUT_RUN one that lacks the attnc_model_run symbol.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -24,6 +25,7 @@ static const char kManifest[] = "attnc-model 1\n"
 
 const char *attnc_model_manifest(void) { return kManifest; }
 
+#ifndef FAKE_MODEL_WITHOUT_RUN
 void attnc_model_run(void **buffers) {
   const float *a = (const float *)buffers[0];
   const float *b = (const float *)buffers[1];
@@ -34,3 +36,4 @@ void attnc_model_run(void **buffers) {
     positive[i] = sum[i] > 0.0f;
   }
 }
+#endif

@@ -52,12 +52,15 @@ typedef void (*attnc_model_run_fn_t)(void **buffers);
 /// last release frees the model and closes its library.
 /// Thread-safety: after creation a model is immutable. Every function below
 /// may be called concurrently on the same model. Runs of the same model code
-/// never overlap: attnc_model_invoke() holds a lock tied to the entry point,
-/// so compiled code need not be reentrant.
+/// never overlap: attnc_model_invoke() holds a lock tied to the entry point
+/// (shared by every model wrapping that code, and possibly by unrelated
+/// models too), so compiled code need not be reentrant.
 typedef struct attnc_model_t attnc_model_t;
 
 /// Opens the compiled model library at `library_path` (dlopen with
 /// RTLD_NOW | RTLD_LOCAL), finds its two ABI symbols and parses its manifest.
+/// The path is a file path: "model.so" means ./model.so, never a search of
+/// the library path.
 /// Errors name the file: UNAVAILABLE when it cannot be opened or lacks a
 /// symbol, DATA_LOSS when the manifest is malformed.
 attnc_status_t *attnc_model_load(const char *library_path,

@@ -28,6 +28,8 @@ typedef enum attnc_status_code_e {
   ATTNC_STATUS_RESOURCE_EXHAUSTED = 5,
   /// A runtime invariant broke; please report it.
   ATTNC_STATUS_INTERNAL = 6,
+  /* Not a code: keeps the enum 32 bits wide for C and C++ alike. */
+  ATTNC_STATUS_MAX_ENUM = 0x7fffffff,
 } attnc_status_code_t;
 
 /// An error: a code and a one-line, human-readable message.

@@ -30,6 +30,9 @@ typedef enum attnc_dtype_e {
   ATTNC_DTYPE_I8 = 8,   /* "i8" */
   ATTNC_DTYPE_U8 = 9,   /* "u8" */
   ATTNC_DTYPE_I1 = 10,  /* "i1": bool, one byte holding 0 or 1 */
+  /* Not a dtype: makes every 32-bit value a valid attnc_dtype_t in C++, so
+   * a stray value from C is reported as "invalid" rather than being UB. */
+  ATTNC_DTYPE_MAX_ENUM = 0x7fffffff,
 } attnc_dtype_t;
 
 /// The manifest name of `dtype` ("f32", "i1", ...); "invalid" for
