@@ -3,6 +3,8 @@
 #include "compiler/cpu/EntryPoint.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/ADT/BitVector.h"
 
 using namespace mlir;
 
@@ -18,10 +20,21 @@ void convertToDestinationPassingEntry(func::FuncOp func) {
   OpBuilder builder = OpBuilder::atBlockBegin(&entry);
   Location loc = func.getLoc();
 
-  // Inputs: the caller's buffers, read-only, aliasing nothing else.
+  // Inputs: the caller's buffers, read-only, aliasing nothing else. A
+  // zero-element input carries no data (and has no bare-pointer form): it
+  // becomes a tensor.empty and leaves the signature.
   SmallVector<Type> argTypes;
+  llvm::BitVector emptyArgs(entry.getNumArguments());
   for (BlockArgument arg : entry.getArguments()) {
     Type tensorType = arg.getType();
+    if (cast<RankedTensorType>(tensorType).getNumElements() == 0) {
+      auto type = cast<RankedTensorType>(tensorType);
+      Value empty = tensor::EmptyOp::create(builder, loc, type.getShape(),
+                                            type.getElementType());
+      arg.replaceAllUsesWith(empty);
+      emptyArgs.set(arg.getArgNumber());
+      continue;
+    }
     arg.setType(memrefFor(tensorType));
     auto tensor = bufferization::ToTensorOp::create(
         builder, loc, tensorType, arg, /*restrict=*/true, /*writable=*/false);
@@ -29,10 +42,14 @@ void convertToDestinationPassingEntry(func::FuncOp func) {
     argTypes.push_back(arg.getType());
   }
 
-  // Outputs: one caller-owned buffer per result, written in place.
+  entry.eraseArguments(emptyArgs);
+
+  // Outputs: one caller-owned buffer per non-empty result, written in place.
   auto ret = cast<func::ReturnOp>(entry.getTerminator());
   builder.setInsertionPoint(ret);
   for (Value result : ret.getOperands()) {
+    if (cast<RankedTensorType>(result.getType()).getNumElements() == 0)
+      continue;
     Value out = entry.addArgument(memrefFor(result.getType()), loc);
     argTypes.push_back(out.getType());
     auto materialize = bufferization::MaterializeInDestinationOp::create(

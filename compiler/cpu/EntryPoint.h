@@ -19,6 +19,7 @@ inline constexpr const char *kEntryFunctionName = "attnc_main";
 ///     %t = bufferization.to_tensor %x restrict ...
 ///     bufferization.materialize_in_destination %r in restrict writable %out
 ///   }
+/// Zero-element inputs and outputs carry no data and get no parameter.
 /// Run on tensor IR, before bufferization.
 void convertToDestinationPassingEntry(mlir::func::FuncOp func);
 

@@ -17,10 +17,21 @@ static bool addRuntimeAbi(llvm::Module &module, const ModelSignature &signature,
                           std::string &error) {
   llvm::LLVMContext &ctx = module.getContext();
   llvm::Function *entry = module.getFunction(kEntryFunctionName);
+  // attnc_main takes the non-empty buffers (see EntryPoint.h); the runtime
+  // passes all of them.
   size_t buffers = signature.inputs.size() + signature.outputs.size();
-  if (!entry || entry->arg_size() != buffers) {
+  llvm::SmallVector<size_t> passed;
+  size_t index = 0;
+  for (const auto *group : {&signature.inputs, &signature.outputs})
+    for (const TensorSignature &t : *group) {
+      if (llvm::all_of(t.shape, [](int64_t d) { return d != 0; }))
+        passed.push_back(index);
+      ++index;
+    }
+  if (!entry || entry->arg_size() != passed.size()) {
     error = "internal error: the lowered module has no attnc_main taking " +
-            std::to_string(buffers) + " buffers";
+            std::to_string(passed.size()) + " of the " + std::to_string(buffers) +
+            " buffers";
     return false;
   }
   // Only the ABI is exported; the entry may be inlined into it.
@@ -42,7 +53,7 @@ static bool addRuntimeAbi(llvm::Module &module, const ModelSignature &signature,
       llvm::GlobalValue::ExternalLinkage, "attnc_model_run", module);
   builder.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", run));
   llvm::SmallVector<llvm::Value *> args;
-  for (size_t i = 0; i < buffers; ++i) {
+  for (size_t i : passed) {
     llvm::Value *slot = builder.CreateConstInBoundsGEP1_64(ptrType, run->getArg(0), i);
     args.push_back(builder.CreateLoad(ptrType, slot));
   }
