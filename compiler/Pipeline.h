@@ -12,6 +12,8 @@
 namespace attnc {
 
 struct PipelineOptions {
+  /// Fuse attention into attn.sdpa and infer mask structure.
+  bool fuseAttention = true;
   /// Fuse elementwise linalg ops before bufferization (fewer buffers).
   bool fuseElementwise = true;
 };

@@ -40,6 +40,66 @@ def AttnDecomposeSdpaPass : Pass<"attn-decompose-sdpa", "::mlir::func::FuncOp"> 
   let dependentDialects = ["::mlir::attn::AttnDialect"];
 }
 
+def AttnFuseSdpaPass : Pass<"attn-fuse-sdpa", "::mlir::func::FuncOp"> {
+  let summary = "Fuse exported attention (QKᵀ, scale, masks, softmax, ·V) into attn.sdpa";
+  let description = [{
+    Starting from each `attn.softmax` over the last axis, walks back through
+    the masks (Add, Sub, Where with a -inf / finfo.min / <= -1e9 fill) and
+    scales (positive constant Mul/Div, on the scores, on q or on k) to a
+    `q @ kᵀ` matmul, and forward to `@ v`. Softmax written out
+    (ReduceMax/Sub/Exp/ReduceSum/Div or × Reciprocal) is raised to
+    `attn.softmax` first. Heads folded into the batch ([B·H, S, D]) and k/v
+    shared through matmul broadcasting (multi-query) are absorbed without
+    copies; `repeat_kv` (Reshape/Expand/Reshape) is folded into Hkv < Hq.
+    All masks become one additive `dense_mask` (a boolean mask `c` as
+    `where(c, 0, -inf)`), which is exact; `attn-infer-masks` proves
+    structure afterwards. A site whose probabilities have other uses is not
+    fused. Each failure's reason is what `attnc report` prints.
+
+    Before:
+    ```mlir
+    %s = attn.matmul %q, %kt : ...
+    %d = attn.div %s, %c8 : ...
+    %m = attn.where %causal, %d, %neg_inf : ...
+    %p = attn.softmax %m {axis = 3 : i64} : ...
+    %o = attn.matmul %p, %v : ...
+    ```
+    After:
+    ```mlir
+    %k = attn.transpose %kt {permutation = array<i64: 0, 1, 3, 2>} : ...
+    %bias = attn.where %causal, %zero, %neg_inf : ...
+    %o = attn.sdpa %q, %k, %v dense_mask(%bias) {scale = 1.250000e-01 : f32} : ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::attn::AttnDialect"];
+}
+
+def AttnInferMasksPass : Pass<"attn-infer-masks", "::mlir::func::FuncOp"> {
+  let summary = "Prove attention mask structure and move it into attn.sdpa";
+  let description = [{
+    For each `attn.sdpa` whose dense mask is a constant with entries 0
+    (visible) and -inf or <= -1e4 (hidden): if the visible entries are
+    exactly a band around the diagonal (top-left or bottom-right aligned),
+    the mask becomes `#attn.window<left = L, right = R>` (plus an `offset`
+    of T - S when bottom-right aligned); if they are a band ANDed with a
+    per-batch-row key mask, that becomes the `key_mask` operand. Near misses
+    (a band off by one, one stray entry), masks that differ per head,
+    general biases, and masks with a query row that sees no key (whose
+    result depends on the graph's fill value) stay dense.
+
+    Before:
+    ```mlir
+    %bias = attn.constant dense<[[0.0, 0xFF800000], [0.0, 0.0]]> : tensor<2x2xf32>
+    %o = attn.sdpa %q, %k, %v dense_mask(%bias) {scale = 1.0 : f32} : ...
+    ```
+    After:
+    ```mlir
+    %o = attn.sdpa %q, %k, %v {mask = #attn.window<left = inf, right = 0>, scale = 1.0 : f32} : ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::attn::AttnDialect"];
+}
+
 def AttnToLinalgPass : Pass<"attn-to-linalg", "::mlir::func::FuncOp"> {
   let summary = "Lower attn graph ops to linalg, tensor, arith and math";
   let description = [{

@@ -20,6 +20,13 @@ Value decomposeSdpa(RewriterBase &rewriter, SdpaOp op);
 /// Adds the pattern that decomposes every attn.sdpa.
 void populateAttnDecomposeSdpaPatterns(RewritePatternSet &patterns);
 
+/// Adds the patterns of attn-fuse-sdpa: manual softmax raising, attention
+/// fusion, repeat_kv folding.
+void populateAttnFuseSdpaPatterns(RewritePatternSet &patterns);
+
+/// Adds the pattern of attn-infer-masks.
+void populateAttnInferMasksPatterns(RewritePatternSet &patterns);
+
 /// Adds the patterns that lower attn graph ops (all but attn.sdpa) to
 /// linalg/tensor/arith/math on tensors.
 void populateAttnToLinalgPatterns(RewritePatternSet &patterns);

@@ -75,9 +75,18 @@ struct CopyToLinalgPass
 
 } // namespace
 
-void buildAttnGraphPipeline(OpPassManager &pm, const PipelineOptions &) {
+void buildAttnGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  if (!options.fuseAttention)
+    return;
+  OpPassManager &funcPm = pm.nest<func::FuncOp>();
+  funcPm.addPass(mlir::attn::createAttnFuseSdpaPass());
+  // Folds the fused masks to constants where their inputs are constant.
+  funcPm.addPass(createCanonicalizerPass());
+  funcPm.addPass(mlir::attn::createAttnInferMasksPass());
+  funcPm.addPass(createCanonicalizerPass());
+  funcPm.addPass(createCSEPass());
 }
 
 void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options) {

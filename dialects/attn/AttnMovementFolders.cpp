@@ -99,6 +99,33 @@ OpFoldResult BroadcastToOp::fold(FoldAdaptor adaptor) {
                       });
 }
 
+// Trilu of a constant (masks built as full(-inf).triu(1), ones().tril()).
+OpFoldResult TriluOp::fold(FoldAdaptor adaptor) {
+  std::optional<Elements> input = Elements::read(adaptor.getInput());
+  RankedTensorType type = getType();
+  if (!input || !fitsFoldLimit(type, /*splat=*/false))
+    return {};
+  int64_t rank = type.getRank();
+  int64_t rows = type.getDimSize(rank - 2), cols = type.getDimSize(rank - 1);
+  bool upper = getUpper();
+  int64_t diagonal = getDiagonal();
+  auto keep = [&](int64_t i) {
+    int64_t distance = i % cols - (i / cols) % rows;
+    return upper ? distance >= diagonal : distance <= diagonal;
+  };
+  int64_t count = type.getNumElements();
+  if (input->isFloat()) {
+    APFloat zero = APFloat::getZero(input->floatAt(0).getSemantics());
+    return buildElements(type, count, [&](int64_t i) -> std::optional<APFloat> {
+      return keep(i) ? input->floatAt(i) : zero;
+    });
+  }
+  APInt zero = APInt::getZero(input->intAt(0).getBitWidth());
+  return buildElements(type, count, [&](int64_t i) -> std::optional<APInt> {
+    return keep(i) ? input->intAt(i) : zero;
+  });
+}
+
 OpFoldResult TileOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType())
     return getInput();

@@ -441,6 +441,7 @@ def Attn_TriluOp : Attn_Op<"trilu", [Pure, SameOperandsAndResultType]> {
   let results = (outs Attn_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//

@@ -1,0 +1,289 @@
+//===- SdpaMatcher.cpp - Recognize exported attention around a softmax --===//
+//
+// softmax(scale * (q @ kᵀ) + masks) @ v, as exporters write it: the scale as
+// Mul/Div on the scores, on q or on k; masks as Add (additive), Sub, or
+// Where between the scores and a constant fill; any chain of these.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/fusion/SdpaMatcher.h"
+#include "dialects/attn/AttnFolders.h"
+#include "dialects/attn/Broadcast.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/Support/raw_ostream.h"
+#include <cmath>
+
+namespace mlir::attn {
+namespace {
+
+/// The value of a constant whose elements are all equal and whose dims are
+/// all 1 (a scalar broadcast), as a double.
+std::optional<double> scalarConstant(Value value) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!type || llvm::any_of(type.getShape(), [](int64_t d) { return d != 1; }))
+    return std::nullopt;
+  Attribute attr;
+  if (!matchPattern(value, m_Constant(&attr)))
+    return std::nullopt;
+  DenseElementsAttr dense = asDenseElements(attr);
+  if (!dense || !isa<FloatType>(dense.getElementType()))
+    return std::nullopt;
+  return (*dense.value_begin<APFloat>()).convertToDouble();
+}
+
+/// Whether `value` is computed from a matmul through the ops a scores chain
+/// may hold (scale, masks).
+bool reachesMatmul(Value value, int depth = 0) {
+  Operation *op = value.getDefiningOp();
+  if (!op || depth > 12)
+    return false;
+  if (isa<MatmulOp>(op))
+    return true;
+  if (isa<AddOp, SubOp, MulOp, DivOp>(op))
+    return llvm::any_of(op->getOperands(),
+                        [&](Value v) { return reachesMatmul(v, depth + 1); });
+  if (auto where = dyn_cast<WhereOp>(op))
+    return reachesMatmul(where.getTrueValue(), depth + 1) ||
+           reachesMatmul(where.getFalseValue(), depth + 1);
+  return false;
+}
+
+std::string opName(Operation *op) {
+  return op ? op->getName().getStringRef().str() : "a function argument";
+}
+
+/// A fill hides a key exactly when exp(fill + anything finite) underflows
+/// like exp(-inf): -inf itself, or a value so negative that adding a score
+/// cannot change it (finfo.min, -1e9, ...).
+bool hidesExactly(double fill) { return fill == -INFINITY || fill <= -1e9; }
+
+/// Peels positive constant Mul/Div factors off `value`, folding them into
+/// `scale`.
+Value peelScale(Value value, double &scale, SmallVectorImpl<Operation *> &covered) {
+  while (Operation *op = value.getDefiningOp()) {
+    if (!isa<MulOp, DivOp>(op) || !op->hasOneUse())
+      break;
+    Value lhs = op->getOperand(0), rhs = op->getOperand(1);
+    std::optional<double> c = scalarConstant(rhs);
+    Value rest = lhs;
+    if (!c && isa<MulOp>(op)) {
+      c = scalarConstant(lhs);
+      rest = rhs;
+    }
+    if (!c || !(*c > 0) || !std::isfinite(*c))
+      break;
+    scale *= isa<MulOp>(op) ? *c : 1.0 / *c;
+    covered.push_back(op);
+    value = rest;
+  }
+  return value;
+}
+
+} // namespace
+
+bool isAttentionSite(SoftmaxOp softmax) { return reachesMatmul(softmax.getInput()); }
+
+FailureOr<SdpaSite> matchSdpaSite(SoftmaxOp softmax, std::string &reason) {
+  auto fail = [&](const Twine &why) -> FailureOr<SdpaSite> {
+    reason = why.str();
+    return failure();
+  };
+  SdpaSite site;
+  site.softmax = softmax;
+  RankedTensorType probsType = softmax.getType();
+  int64_t rank = probsType.getRank();
+  if ((int64_t)softmax.getAxis() != rank - 1)
+    return fail("softmax is not over the last (key) axis");
+  if (rank != 3 && rank != 4)
+    return fail("scores have rank " + Twine(rank) + "; expected [B, H, S, T] or [B*H, S, T]");
+  if (!softmax->hasOneUse())
+    return fail("the attention probabilities have other uses (e.g. a graph "
+                "output); fusing would drop them");
+  auto output = dyn_cast<MatmulOp>(*softmax->user_begin());
+  if (!output || output.getLhs() != softmax.getResult())
+    return fail("the attention probabilities are not multiplied by V");
+  site.output = output;
+  site.covered = {output, softmax};
+
+  // Walk from the softmax input down to the Q·Kᵀ product. `factor` is the
+  // product of the scales applied outside the current point: a mask found
+  // inside is scaled by it too.
+  Value x = softmax.getInput();
+  double factor = 1.0;
+  for (int steps = 0;; ++steps) {
+    Operation *op = x.getDefiningOp();
+    if (!op || steps > 16)
+      return fail("scores are not computed from a Q·Kᵀ product (found " +
+                  opName(op) + ")");
+    if (isa<MatmulOp>(op))
+      break;
+    if (!op->hasOneUse())
+      return fail("an intermediate scores value (" + opName(op) +
+                  ") has other uses");
+    site.covered.push_back(op);
+    if (auto add = dyn_cast<AddOp>(op)) {
+      bool lhsScores = reachesMatmul(add.getLhs());
+      if (!lhsScores && !reachesMatmul(add.getRhs()))
+        return fail("neither side of a mask add leads to the Q·Kᵀ product");
+      Value mask = lhsScores ? add.getRhs() : add.getLhs();
+      site.additiveMasks.push_back({mask, factor});
+      x = lhsScores ? add.getLhs() : add.getRhs();
+      continue;
+    }
+    if (auto sub = dyn_cast<SubOp>(op)) {
+      if (!reachesMatmul(sub.getLhs()))
+        return fail("scores are subtracted from a mask, not masked");
+      site.additiveMasks.push_back({sub.getRhs(), -factor});
+      x = sub.getLhs();
+      continue;
+    }
+    if (auto where = dyn_cast<WhereOp>(op)) {
+      bool keepWhenTrue = reachesMatmul(where.getTrueValue());
+      Value fillValue = keepWhenTrue ? where.getFalseValue() : where.getTrueValue();
+      std::optional<double> fill = scalarConstant(fillValue);
+      if (!fill)
+        return fail("a Where on the scores does not fill with a constant");
+      if (!hidesExactly(*fill * factor))
+        return fail("a Where fills with " + Twine(std::to_string(*fill)) +
+                    ", which does not hide keys exactly (needs -inf or <= -1e9)");
+      (keepWhenTrue ? site.visibleMasks : site.hiddenMasks)
+          .push_back(where.getCondition());
+      x = keepWhenTrue ? where.getTrueValue() : where.getFalseValue();
+      continue;
+    }
+    if (isa<MulOp, DivOp>(op)) {
+      Value lhs = op->getOperand(0), rhs = op->getOperand(1);
+      std::optional<double> c = scalarConstant(rhs);
+      Value rest = lhs;
+      if (!c && isa<MulOp>(op)) {
+        c = scalarConstant(lhs);
+        rest = rhs;
+      }
+      if (!c || !(*c > 0) || !std::isfinite(*c))
+        return fail("scores are scaled by something other than a positive "
+                    "constant scalar");
+      double s = isa<MulOp>(op) ? *c : 1.0 / *c;
+      site.scale *= s;
+      factor *= s;
+      x = rest;
+      continue;
+    }
+    return fail("unexpected " + opName(op) +
+                " between the Q·Kᵀ product and the softmax");
+  }
+
+  auto scores = cast<MatmulOp>(x.getDefiningOp());
+  if (!scores->hasOneUse())
+    return fail("the Q·Kᵀ scores have other uses");
+  site.scores = scores;
+  site.covered.push_back(scores);
+  site.query = peelScale(scores.getLhs(), site.scale, site.covered);
+  site.keyT = peelScale(scores.getRhs(), site.scale, site.covered);
+  site.value = output.getRhs();
+
+  auto q = cast<RankedTensorType>(site.query.getType());
+  auto kt = cast<RankedTensorType>(site.keyT.getType());
+  auto v = cast<RankedTensorType>(site.value.getType());
+  if (q.getRank() != rank || kt.getRank() != rank || v.getRank() != rank)
+    return fail("q, kᵀ and v do not all have the scores' rank " + Twine(rank));
+  if (!q.hasStaticShape() || !kt.hasStaticShape() || !v.hasStaticShape())
+    return fail("q, k and v need static shapes");
+  if (!isa<FloatType>(q.getElementType()))
+    return fail("q is not a float tensor");
+  // Batch (and head) dims: k and v may broadcast a unit dim over q's
+  // (multi-query attention through matmul broadcasting).
+  for (int64_t d = 0; d < rank - 2; ++d) {
+    int64_t qd = q.getDimSize(d), kd = kt.getDimSize(d), vd = v.getDimSize(d);
+    if (kd != vd)
+      return fail("k and v differ in batch/head dim " + Twine(d));
+    if (kd != qd && kd != 1)
+      return fail("k's batch/head dim " + Twine(d) + " (" + Twine(kd) +
+                  ") neither matches q's (" + Twine(qd) + ") nor broadcasts");
+    if (d == 0 && rank == 4 && kd != qd)
+      return fail("k and v broadcast over the batch dim, which attn.sdpa "
+                  "does not model");
+  }
+  for (auto [mask, f] : site.additiveMasks)
+    if (!isa<FloatType>(cast<RankedTensorType>(mask.getType()).getElementType()))
+      return fail("an additive mask is not a float tensor");
+  return site;
+}
+
+SdpaOp rewriteSdpaSite(RewriterBase &rewriter, const SdpaSite &site) {
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(site.output);
+  SmallVector<Location> locs;
+  for (Operation *op : site.covered)
+    locs.push_back(op->getLoc());
+  Location loc = rewriter.getFusedLoc(locs);
+  auto q = cast<RankedTensorType>(site.query.getType());
+  auto kt = cast<RankedTensorType>(site.keyT.getType());
+  auto v = cast<RankedTensorType>(site.value.getType());
+  int64_t rank = q.getRank();
+  Type element = q.getElementType();
+
+  SmallVector<int64_t> swap = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  std::swap(swap[rank - 1], swap[rank - 2]);
+  Value key = TransposeOp::create(rewriter, loc, site.keyT,
+                                  rewriter.getDenseI64ArrayAttr(swap));
+  Value query = site.query, value = site.value;
+  // [B*H, S, D] becomes [B*H, 1, S, D]; when k and v are shared by every
+  // (batch*head) row it becomes [1, B*H, S, D] over one kv head instead, so
+  // nothing is copied.
+  SmallVector<int64_t> q4(q.getShape()), k4, v4;
+  bool sharedKv = false;
+  if (rank == 3) {
+    sharedKv = kt.getDimSize(0) == 1 && q.getDimSize(0) != 1;
+    q4 = sharedKv ? SmallVector<int64_t>{1, q.getDimSize(0), q.getDimSize(1), q.getDimSize(2)}
+                  : SmallVector<int64_t>{q.getDimSize(0), 1, q.getDimSize(1), q.getDimSize(2)};
+    k4 = {kt.getDimSize(0), 1, kt.getDimSize(2), kt.getDimSize(1)};
+    v4 = {v.getDimSize(0), 1, v.getDimSize(1), v.getDimSize(2)};
+    query = ReshapeOp::create(rewriter, loc, query, rewriter.getDenseI64ArrayAttr(q4));
+    key = ReshapeOp::create(rewriter, loc, key, rewriter.getDenseI64ArrayAttr(k4));
+    value = ReshapeOp::create(rewriter, loc, value, rewriter.getDenseI64ArrayAttr(v4));
+  }
+
+  // One additive dense mask: the graph's additive masks (with the scale
+  // that applied to them) plus each boolean mask as where(c, 0, -inf).
+  // Exact, including rows where nothing is visible; attn-infer-masks turns
+  // what it can prove into structure.
+  auto scalar = [&](double x) -> Value {
+    auto type = RankedTensorType::get({}, element);
+    return ConstantOp::create(rewriter, loc,
+                              DenseElementsAttr::get(type, rewriter.getFloatAttr(element, x).getValue()));
+  };
+  Value dense;
+  auto accumulate = [&](Value mask) {
+    dense = dense ? AddOp::create(rewriter, loc, dense, mask).getResult() : mask;
+  };
+  for (auto [mask, factor] : site.additiveMasks)
+    accumulate(factor == 1.0 ? mask
+                             : MulOp::create(rewriter, loc, mask, scalar(factor)).getResult());
+  for (Value cond : site.visibleMasks)
+    accumulate(WhereOp::create(rewriter, loc, cond, scalar(0.0), scalar(-INFINITY)));
+  for (Value cond : site.hiddenMasks)
+    accumulate(WhereOp::create(rewriter, loc, cond, scalar(-INFINITY), scalar(0.0)));
+  if (dense && rank == 3) {
+    // Masks broadcast against [B*H, S, T]; give them the head dim too.
+    auto type = cast<RankedTensorType>(dense.getType());
+    SmallVector<int64_t> shape(type.getShape());
+    while ((int64_t)shape.size() < 3)
+      shape.insert(shape.begin(), 1);
+    shape.insert(shape.begin() + (sharedKv ? 0 : 1), 1);
+    dense = ReshapeOp::create(rewriter, loc, dense, rewriter.getDenseI64ArrayAttr(shape));
+  }
+
+  auto sdpa = SdpaOp::create(rewriter, loc, query, key, value, /*offset=*/Value(),
+                             /*key_mask=*/Value(), dense,
+                             rewriter.getF32FloatAttr((float)site.scale),
+                             /*mask=*/WindowAttr());
+  MatmulOp output = site.output;
+  Value result = sdpa.getResult();
+  if (rank == 3)
+    result = ReshapeOp::create(rewriter, loc, result,
+                               rewriter.getDenseI64ArrayAttr(output.getType().getShape()));
+  rewriter.replaceOp(output, result);
+  return sdpa;
+}
+
+} // namespace mlir::attn

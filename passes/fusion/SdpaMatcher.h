@@ -1,0 +1,50 @@
+//===- SdpaMatcher.h - Recognize exported attention around a softmax ----===//
+//
+// Shared by attn-fuse-sdpa (which rewrites a match) and `attnc report`
+// (which explains every site, fused or not).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_PASSES_FUSION_SDPAMATCHER_H
+#define ATTNC_PASSES_FUSION_SDPAMATCHER_H
+
+#include "dialects/attn/AttnOps.h"
+#include <string>
+
+namespace mlir::attn {
+
+/// One attention as an exporter wrote it:
+///   softmax(scale * (q' @ kt') + masks) @ v'
+struct SdpaSite {
+  SoftmaxOp softmax;
+  MatmulOp scores;  // q' @ kt'
+  MatmulOp output;  // probabilities @ v'
+  Value query;      // [.., S, D] with any q-side scale peeled off
+  Value keyT;       // [.., D, T] with any k-side scale peeled off
+  Value value;      // [.., T, Dv]
+  double scale = 1.0;
+  /// Additive masks, each with the factor the scores' scale applied to it.
+  SmallVector<std::pair<Value, double>> additiveMasks;
+  /// Boolean masks, `true` where a key is visible.
+  SmallVector<Value> visibleMasks;
+  /// Boolean masks, `true` where a key is hidden (Where(c, fill, s)).
+  SmallVector<Value> hiddenMasks;
+  /// Every graph op the fused op replaces (for the report).
+  SmallVector<Operation *> covered;
+};
+
+/// Whether `softmax` is an attention site: its input is computed from a
+/// Q·Kᵀ matmul through scale and mask ops.
+bool isAttentionSite(SoftmaxOp softmax);
+
+/// Matches the attention around `softmax`; on failure `reason` says why
+/// (these reasons are what `attnc report` shows).
+FailureOr<SdpaSite> matchSdpaSite(SoftmaxOp softmax, std::string &reason);
+
+/// Builds the attn.sdpa for `site` and replaces its output matmul.
+/// Returns the new op.
+SdpaOp rewriteSdpaSite(RewriterBase &rewriter, const SdpaSite &site);
+
+} // namespace mlir::attn
+
+#endif // ATTNC_PASSES_FUSION_SDPAMATCHER_H
