@@ -88,10 +88,15 @@ FailureOr<MaskStructure> inferMaskStructure(SdpaOp op, std::string &reason) {
       anyKeyHidden |= !keys[b][j];
     }
 
-  // Try top-left (offset 0) then bottom-right (T - S) alignment.
+  // Try top-left (offset 0) and bottom-right (T - S) alignment. Both can
+  // fit (causal with S < T is also a window reaching T - S keys right of
+  // the diagonal); the reading a person would name has the smaller reach
+  // to the right, so keep the first exact fit with the least `right`.
   SmallVector<int64_t> offsets = {0};
   if (t != s)
     offsets.push_back(t - s);
+  std::optional<MaskStructure> best;
+  int64_t bestRight = 0;
   for (int64_t offset : offsets) {
     // The tightest band holding every visible entry (over kept keys).
     int64_t left = -1, right = -1;
@@ -129,8 +134,13 @@ FailureOr<MaskStructure> inferMaskStructure(SdpaOp op, std::string &reason) {
       if (rows == 1 && batch > 1)
         structure.keyMask->assign(batch, keys[0]);
     }
-    return structure;
+    if (!best || right < bestRight) {
+      best = std::move(structure);
+      bestRight = right;
+    }
   }
+  if (best)
+    return *best;
   return fail("the visible entries are neither a band (window) nor a band "
               "with key padding");
 }

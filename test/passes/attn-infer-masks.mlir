@@ -1,0 +1,170 @@
+// RUN: attnc-opt %s -attn-infer-masks -split-input-file | FileCheck %s
+
+// A constant causal mask becomes the causal window.
+// CHECK-LABEL: func.func @causal
+// CHECK-NOT: dense_mask
+// CHECK: attn.sdpa %{{.+}}, %{{.+}}, %{{.+}} {mask = #attn.window<left = inf, right = 0>, scale = 1.000000e+00 : f32}
+func.func @causal(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x4x8xf32>, %v: tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32> {
+  %m = attn.constant dense<[[0.0, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0.0, 0xFF800000, 0xFF800000], [0.0, 0.0, 0.0, 0xFF800000], [0.0, 0.0, 0.0, 0.0]]> : tensor<4x4xf32>
+  %o = attn.sdpa %q, %k, %v dense_mask(%m) {scale = 1.0 : f32}
+      : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<4x4xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// finfo.min counts as hidden (the row keeps a visible key).
+// CHECK-LABEL: func.func @causal_finfo_min
+// CHECK: attn.sdpa {{.+}} {mask = #attn.window<left = inf, right = 0>
+func.func @causal_finfo_min(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x4x8xf32>, %v: tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32> {
+  %m = attn.constant dense<[[0.0, -3.4028234663852886e+38, -3.4028234663852886e+38, -3.4028234663852886e+38], [0.0, 0.0, -3.4028234663852886e+38, -3.4028234663852886e+38], [0.0, 0.0, 0.0, -3.4028234663852886e+38], [0.0, 0.0, 0.0, 0.0]]> : tensor<4x4xf32>
+  %o = attn.sdpa %q, %k, %v dense_mask(%m) {scale = 1.0 : f32}
+      : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<4x4xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// Sliding window of 2 keys: left = 1.
+// CHECK-LABEL: func.func @sliding_window
+// CHECK: attn.sdpa {{.+}} {mask = #attn.window<left = 1, right = 0>
+func.func @sliding_window(%q: tensor<1x2x5x8xf32>, %k: tensor<1x2x5x8xf32>, %v: tensor<1x2x5x8xf32>) -> tensor<1x2x5x8xf32> {
+  %m = attn.constant dense<[[0.0, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0.0, 0xFF800000, 0xFF800000, 0xFF800000], [0xFF800000, 0.0, 0.0, 0xFF800000, 0xFF800000], [0xFF800000, 0xFF800000, 0.0, 0.0, 0xFF800000], [0xFF800000, 0xFF800000, 0xFF800000, 0.0, 0.0]]> : tensor<5x5xf32>
+  %o = attn.sdpa %q, %k, %v dense_mask(%m) {scale = 1.0 : f32}
+      : (tensor<1x2x5x8xf32>, tensor<1x2x5x8xf32>, tensor<1x2x5x8xf32>, tensor<5x5xf32>) -> tensor<1x2x5x8xf32>
+  return %o : tensor<1x2x5x8xf32>
+}
+
+// -----
+
+// Truncated local attention with different reach each side.
+// CHECK-LABEL: func.func @local_left_right
+// CHECK: attn.sdpa {{.+}} {mask = #attn.window<left = 2, right = 1>
+func.func @local_left_right(%q: tensor<1x2x6x8xf32>, %k: tensor<1x2x6x8xf32>, %v: tensor<1x2x6x8xf32>) -> tensor<1x2x6x8xf32> {
+  %m = attn.constant dense<[[0.0, 0.0, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0.0, 0.0, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0.0, 0.0, 0.0, 0xFF800000, 0xFF800000], [0xFF800000, 0.0, 0.0, 0.0, 0.0, 0xFF800000], [0xFF800000, 0xFF800000, 0.0, 0.0, 0.0, 0.0], [0xFF800000, 0xFF800000, 0xFF800000, 0.0, 0.0, 0.0]]> : tensor<6x6xf32>
+  %o = attn.sdpa %q, %k, %v dense_mask(%m) {scale = 1.0 : f32}
+      : (tensor<1x2x6x8xf32>, tensor<1x2x6x8xf32>, tensor<1x2x6x8xf32>, tensor<6x6xf32>) -> tensor<1x2x6x8xf32>
+  return %o : tensor<1x2x6x8xf32>
+}
+
+// -----
+
+// S < T (chunked prefill): causal aligned bottom-right is an offset of T - S.
+// CHECK-LABEL: func.func @bottom_right_causal
+// CHECK: %[[OFF:.+]] = attn.constant dense<3> : tensor<i64>
+// CHECK: attn.sdpa %{{.+}}, %{{.+}}, %{{.+}} offset(%[[OFF]]) {mask = #attn.window<left = inf, right = 0>
+func.func @bottom_right_causal(%q: tensor<1x2x2x8xf32>, %k: tensor<1x2x5x8xf32>, %v: tensor<1x2x5x8xf32>) -> tensor<1x2x2x8xf32> {
+  %m = attn.constant dense<[[0.0, 0.0, 0.0, 0.0, 0xFF800000], [0.0, 0.0, 0.0, 0.0, 0.0]]> : tensor<2x5xf32>
+  %o = attn.sdpa %q, %k, %v dense_mask(%m) {scale = 1.0 : f32}
+      : (tensor<1x2x2x8xf32>, tensor<1x2x5x8xf32>, tensor<1x2x5x8xf32>, tensor<2x5xf32>) -> tensor<1x2x2x8xf32>
+  return %o : tensor<1x2x2x8xf32>
+}
+
+// -----
+
+// Hidden keys that depend only on the batch row become the key mask.
+// CHECK-LABEL: func.func @key_padding
+// CHECK: %[[KM:.+]] = attn.constant dense<{{\[\[}}true, true, true, true], [true, true, true, false]]> : tensor<2x4xi1>
+// CHECK: attn.sdpa %{{.+}}, %{{.+}}, %{{.+}} key_mask(%[[KM]]) {scale = 1.000000e+00 : f32}
+func.func @key_padding(%q: tensor<2x2x4x8xf32>, %k: tensor<2x2x4x8xf32>, %v: tensor<2x2x4x8xf32>) -> tensor<2x2x4x8xf32> {
+  %m = attn.constant dense<[[[[0.0, 0.0, 0.0, 0.0]]], [[[0.0, 0.0, 0.0, 0xFF800000]]]]> : tensor<2x1x1x4xf32>
+  %o = attn.sdpa %q, %k, %v dense_mask(%m) {scale = 1.0 : f32}
+      : (tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x1x1x4xf32>) -> tensor<2x2x4x8xf32>
+  return %o : tensor<2x2x4x8xf32>
+}
+
+// -----
+
+// Causal and padding together: both parts are kept.
+// CHECK-LABEL: func.func @causal_plus_padding
+// CHECK: %[[KM:.+]] = attn.constant dense<{{\[\[}}true, true, true, true], [true, true, true, false]]> : tensor<2x4xi1>
+// CHECK: attn.sdpa %{{.+}}, %{{.+}}, %{{.+}} key_mask(%[[KM]]) {mask = #attn.window<left = inf, right = 0>
+func.func @causal_plus_padding(%q: tensor<2x2x4x8xf32>, %k: tensor<2x2x4x8xf32>, %v: tensor<2x2x4x8xf32>) -> tensor<2x2x4x8xf32> {
+  %m = attn.constant dense<[[[[0.0, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0.0, 0xFF800000, 0xFF800000], [0.0, 0.0, 0.0, 0xFF800000], [0.0, 0.0, 0.0, 0.0]]], [[[0.0, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0.0, 0xFF800000, 0xFF800000], [0.0, 0.0, 0.0, 0xFF800000], [0.0, 0.0, 0.0, 0xFF800000]]]]> : tensor<2x1x4x4xf32>
+  %o = attn.sdpa %q, %k, %v dense_mask(%m) {scale = 1.0 : f32}
+      : (tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x1x4x4xf32>) -> tensor<2x2x4x8xf32>
+  return %o : tensor<2x2x4x8xf32>
+}
+
+// -----
+
+// Near miss: strictly below the diagonal (row 0 sees key 0) is not a band.
+// CHECK-LABEL: func.func @near_miss_band_off_by_one
+// CHECK: attn.sdpa {{.+}} dense_mask(%{{.+}}) {scale = 1.000000e+00 : f32}
+func.func @near_miss_band_off_by_one(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x4x8xf32>, %v: tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32> {
+  %m = attn.constant dense<[[0.0, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0.0, 0xFF800000, 0xFF800000], [0.0, 0.0, 0.0, 0xFF800000]]> : tensor<4x4xf32>
+  %o = attn.sdpa %q, %k, %v dense_mask(%m) {scale = 1.0 : f32}
+      : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<4x4xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// Near miss: causal except one masked entry below the diagonal stays dense.
+// CHECK-LABEL: func.func @near_miss_one_entry
+// CHECK: attn.sdpa {{.+}} dense_mask(%{{.+}}) {scale = 1.000000e+00 : f32}
+func.func @near_miss_one_entry(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x4x8xf32>, %v: tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32> {
+  %m = attn.constant dense<[[0.0, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0.0, 0xFF800000, 0xFF800000], [0.0, 0.0, 0.0, 0xFF800000], [0.0, 0xFF800000, 0.0, 0.0]]> : tensor<4x4xf32>
+  %o = attn.sdpa %q, %k, %v dense_mask(%m) {scale = 1.0 : f32}
+      : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<4x4xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// A bias (ALiBi-like) is data, not structure.
+// CHECK-LABEL: func.func @alibi_bias_stays_dense
+// CHECK: attn.sdpa {{.+}} dense_mask(%{{.+}})
+func.func @alibi_bias_stays_dense(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x4x8xf32>, %v: tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32> {
+  %m = attn.constant dense<[[-0.0, 0xFF800000, 0xFF800000, 0xFF800000], [-0.5, -0.0, 0xFF800000, 0xFF800000], [-1.0, -0.5, -0.0, 0xFF800000], [-1.5, -1.0, -0.5, -0.0]]> : tensor<4x4xf32>
+  %o = attn.sdpa %q, %k, %v dense_mask(%m) {scale = 1.0 : f32}
+      : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<4x4xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// A mask that differs between heads stays dense.
+// CHECK-LABEL: func.func @differs_per_head
+// CHECK: attn.sdpa {{.+}} dense_mask(%{{.+}})
+func.func @differs_per_head(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x4x8xf32>, %v: tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32> {
+  %m = attn.constant dense<[[[[0.0, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0.0, 0xFF800000, 0xFF800000], [0.0, 0.0, 0.0, 0xFF800000], [0.0, 0.0, 0.0, 0.0]], [[0.0, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0.0, 0xFF800000, 0xFF800000], [0xFF800000, 0.0, 0.0, 0xFF800000], [0xFF800000, 0xFF800000, 0.0, 0.0]]]]> : tensor<1x2x4x4xf32>
+  %o = attn.sdpa %q, %k, %v dense_mask(%m) {scale = 1.0 : f32}
+      : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// A query row that sees no key stays dense: its result depends on the fill.
+// CHECK-LABEL: func.func @row_without_keys
+// CHECK: attn.sdpa {{.+}} dense_mask(%{{.+}})
+func.func @row_without_keys(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x4x8xf32>, %v: tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32> {
+  %m = attn.constant dense<[[0.0, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0.0, 0xFF800000, 0xFF800000], [0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0.0, 0.0, 0.0]]> : tensor<4x4xf32>
+  %o = attn.sdpa %q, %k, %v dense_mask(%m) {scale = 1.0 : f32}
+      : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<4x4xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// A mask of zeros hides nothing: no mask at all.
+// CHECK-LABEL: func.func @all_visible
+// CHECK: attn.sdpa %{{.+}}, %{{.+}}, %{{.+}} {scale = 1.000000e+00 : f32}
+func.func @all_visible(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x4x8xf32>, %v: tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32> {
+  %m = attn.constant dense<[[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]]> : tensor<4x4xf32>
+  %o = attn.sdpa %q, %k, %v dense_mask(%m) {scale = 1.0 : f32}
+      : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<4x4xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// A mask computed at run time stays dense.
+// CHECK-LABEL: func.func @runtime_mask
+// CHECK: attn.sdpa {{.+}} dense_mask(%{{.+}})
+func.func @runtime_mask(%q: tensor<1x2x4x8xf32>, %m: tensor<4x4xf32>) -> tensor<1x2x4x8xf32> {
+  %o = attn.sdpa %q, %q, %q dense_mask(%m) {scale = 1.0 : f32}
+      : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<4x4xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
