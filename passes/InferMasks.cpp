@@ -9,7 +9,9 @@
 #include "passes/Passes.h"
 #include "passes/Transforms.h"
 #include "passes/fusion/MaskStructure.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include <cmath>
 
 namespace mlir::attn {
 #define GEN_PASS_DEF_ATTNINFERMASKSPASS
@@ -21,6 +23,113 @@ using namespace mlir::attn;
 
 namespace {
 
+/// The constant value of a scalar-broadcast constant, if it is one.
+std::optional<double> splatValue(Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (llvm::any_of(type.getShape(), [](int64_t d) { return d != 1; }))
+    return std::nullopt;
+  DenseElementsAttr dense;
+  if (!matchPattern(value, m_Constant(&dense)) || !isa<FloatType>(dense.getElementType()))
+    return std::nullopt;
+  return (*dense.value_begin<APFloat>()).convertToDouble();
+}
+
+/// Splits an additive mask into terms whose sum it is, so a constant band
+/// can be told apart from a run-time padding term:
+///   a + b                   -> terms(a), terms(b)
+///   x * c  (c > 0 constant) -> terms(x) each scaled by c
+///   where(p, -inf, x)       -> terms(x), where(p, -inf, 0)
+///   where(p, x, -inf)       -> terms(x), where(p, 0, -inf)
+/// (exact: a key hidden by -inf stays hidden whatever is added to it).
+/// The shape of `term` (broadcastable to `from`) after the reshape from
+/// `from` to `to`, when that reshape only inserts or drops unit dims.
+std::optional<SmallVector<int64_t>> reshapeTermShape(ArrayRef<int64_t> term,
+                                                     ArrayRef<int64_t> from,
+                                                     ArrayRef<int64_t> to) {
+  SmallVector<int64_t> padded(from.size() - std::min(from.size(), term.size()), 1);
+  padded.append(term.begin(), term.end());
+  if (padded.size() != from.size())
+    return std::nullopt;
+  SmallVector<int64_t> result;
+  size_t i = 0;
+  for (int64_t o : to) {
+    while (i < from.size() && from[i] == 1 && o != 1)
+      ++i;
+    if (i < from.size() && from[i] == o)
+      result.push_back(padded[i++]);
+    else if (o == 1)
+      result.push_back(1);
+    else
+      return std::nullopt;
+  }
+  for (; i < from.size(); ++i)
+    if (from[i] != 1)
+      return std::nullopt;
+  return result;
+}
+
+void collectTerms(OpBuilder &b, Location loc, Value mask, double factor,
+                  SmallVectorImpl<std::pair<Value, double>> &terms, int depth = 0) {
+  Operation *op = mask.getDefiningOp();
+  if (op && depth < 8) {
+    if (auto reshape = dyn_cast<ReshapeOp>(op)) {
+      // A reshape that only moves unit dims distributes over the sum.
+      ArrayRef<int64_t> from = reshape.getInput().getType().getShape();
+      ArrayRef<int64_t> to = reshape.getType().getShape();
+      SmallVector<std::pair<Value, double>> inner;
+      collectTerms(b, loc, reshape.getInput(), factor, inner, depth + 1);
+      SmallVector<std::pair<Value, double>> reshaped;
+      for (auto [term, f] : inner) {
+        auto shape = reshapeTermShape(cast<RankedTensorType>(term.getType()).getShape(), from, to);
+        if (!shape) {
+          reshaped.clear();
+          break;
+        }
+        reshaped.push_back({b.createOrFold<ReshapeOp>(loc, term, b.getDenseI64ArrayAttr(*shape)), f});
+      }
+      if (!reshaped.empty()) {
+        terms.append(reshaped.begin(), reshaped.end());
+        return;
+      }
+    }
+    if (auto add = dyn_cast<AddOp>(op)) {
+      collectTerms(b, loc, add.getLhs(), factor, terms, depth + 1);
+      collectTerms(b, loc, add.getRhs(), factor, terms, depth + 1);
+      return;
+    }
+    if (auto mul = dyn_cast<MulOp>(op)) {
+      std::optional<double> c = splatValue(mul.getRhs());
+      if (c && *c > 0) {
+        collectTerms(b, loc, mul.getLhs(), factor * *c, terms, depth + 1);
+        return;
+      }
+    }
+    if (auto where = dyn_cast<WhereOp>(op)) {
+      std::optional<double> t = splatValue(where.getTrueValue());
+      std::optional<double> f = splatValue(where.getFalseValue());
+      auto type = cast<RankedTensorType>(mask.getType());
+      auto scalar = [&](double x) -> Value {
+        auto st = RankedTensorType::get({}, type.getElementType());
+        return ConstantOp::create(b, loc, DenseElementsAttr::get(
+            st, b.getFloatAttr(type.getElementType(), x).getValue()));
+      };
+      if (t && *t == -INFINITY && !f) {
+        collectTerms(b, loc, where.getFalseValue(), factor, terms, depth + 1);
+        terms.push_back({WhereOp::create(b, loc, where.getCondition(), scalar(-INFINITY),
+                                         scalar(0.0)), 1.0});
+        return;
+      }
+      if (f && *f == -INFINITY && !t) {
+        collectTerms(b, loc, where.getTrueValue(), factor, terms, depth + 1);
+        terms.push_back({WhereOp::create(b, loc, where.getCondition(), scalar(0.0),
+                                         scalar(-INFINITY)), 1.0});
+        return;
+      }
+    }
+  }
+  terms.push_back({mask, factor});
+}
+
 // sdpa(dense_mask = band & padding) -> sdpa {mask = #attn.window} key_mask(..)
 struct InferMaskPattern : OpRewritePattern<SdpaOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -29,9 +138,53 @@ struct InferMaskPattern : OpRewritePattern<SdpaOp> {
       return rewriter.notifyMatchFailure(op, "already has structure");
     std::string reason;
     FailureOr<MaskStructure> structure = inferMaskStructure(op, reason);
-    if (failed(structure))
-      return rewriter.notifyMatchFailure(op, reason);
+    // A constant band plus a run-time term (causal + a padding mask from a
+    // graph input): the band becomes structure, the rest stays dense. Adding
+    // the rest to window-masked scores or to -inf hides the same keys.
+    Value rest;
     Location loc = op.getLoc();
+    // Ops built while splitting the mask, erased again if nothing is found.
+    SmallVector<Operation *> scratch;
+    struct Listener : OpBuilder::Listener {
+      SmallVectorImpl<Operation *> &ops;
+      explicit Listener(SmallVectorImpl<Operation *> &ops) : ops(ops) {}
+      void notifyOperationInserted(Operation *op, OpBuilder::InsertPoint) override {
+        ops.push_back(op);
+      }
+    } listener(scratch);
+    if (failed(structure)) {
+      OpBuilder builder(op, &listener);
+      SmallVector<std::pair<Value, double>> terms;
+      collectTerms(builder, loc, op.getDenseMask(), 1.0, terms);
+      // Apply each term's factor (a constant term folds to a constant).
+      for (auto &[term, factor] : terms) {
+        if (factor == 1.0)
+          continue;
+        auto et = cast<RankedTensorType>(term.getType()).getElementType();
+        Value c = ConstantOp::create(builder, loc, DenseElementsAttr::get(
+            RankedTensorType::get({}, et), builder.getFloatAttr(et, factor).getValue()));
+        term = builder.createOrFold<MulOp>(loc, term, c);
+        factor = 1.0;
+      }
+      for (size_t i = 0; i < terms.size() && failed(structure); ++i) {
+        if (terms.size() < 2)
+          continue;
+        std::string partReason;
+        structure = inferMaskStructure(op, partReason, terms[i].first);
+        if (failed(structure))
+          continue;
+        for (auto [j, term] : llvm::enumerate(terms)) {
+          if (j == i)
+            continue;
+          rest = rest ? AddOp::create(builder, loc, rest, term.first).getResult() : term.first;
+        }
+      }
+    }
+    if (failed(structure)) {
+      for (Operation *created : llvm::reverse(scratch))
+        created->erase();
+      return rewriter.notifyMatchFailure(op, reason);
+    }
     Value offset, keyMask;
     if (structure->offset != 0)
       offset = ConstantOp::create(
@@ -49,7 +202,7 @@ struct InferMaskPattern : OpRewritePattern<SdpaOp> {
                                    DenseElementsAttr::get(type, ArrayRef<bool>(bits)));
     }
     rewriter.replaceOpWithNewOp<SdpaOp>(op, op.getQuery(), op.getKey(), op.getValue(),
-                                        offset, keyMask, /*dense_mask=*/Value(),
+                                        offset, keyMask, /*dense_mask=*/rest,
                                         op.getScaleAttr(), structure->window);
     return success();
   }

@@ -302,6 +302,18 @@ OpFoldResult CeilOp::fold(FoldAdaptor adaptor) {
   });
 }
 
+// log folds only where it is exact: log(1) = 0 and log(0) = -inf, which is
+// how exporters write masks (Log of a 0/1 matrix).
+OpFoldResult LogOp::fold(FoldAdaptor adaptor) {
+  return foldUnary(*this, adaptor, noIntUnary, [](const APFloat &a) -> FloatResult {
+    if (a.isZero())
+      return APFloat::getInf(a.getSemantics(), /*Negative=*/true);
+    if (a.isExactlyValue(1.0))
+      return APFloat::getZero(a.getSemantics());
+    return std::nullopt;
+  });
+}
+
 OpFoldResult SqrtOp::fold(FoldAdaptor adaptor) {
   return foldUnary(*this, adaptor, noIntUnary, squareRoot);
 }

@@ -77,7 +77,9 @@ def Attn_AbsOp : Attn_UnaryOp<"abs", Attn_Tensor, "|x|"> {
 }
 def Attn_ReluOp : Attn_UnaryOp<"relu", Attn_Tensor, "max(x, 0)">;
 def Attn_ExpOp : Attn_UnaryOp<"exp", Attn_FloatTensor, "e^x">;
-def Attn_LogOp : Attn_UnaryOp<"log", Attn_FloatTensor, "ln(x)">;
+def Attn_LogOp : Attn_UnaryOp<"log", Attn_FloatTensor, "ln(x)"> {
+  let hasFolder = 1;
+}
 def Attn_SqrtOp : Attn_UnaryOp<"sqrt", Attn_FloatTensor, "sqrt(x)"> {
   let hasFolder = 1;
 }

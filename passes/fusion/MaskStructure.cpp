@@ -10,12 +10,14 @@ namespace mlir::attn {
 /// Masks up to this many elements are read (64 Mi: a 8192 x 8192 mask).
 static constexpr int64_t kMaxMaskElements = int64_t(1) << 26;
 
-FailureOr<MaskStructure> inferMaskStructure(SdpaOp op, std::string &reason) {
+FailureOr<MaskStructure> inferMaskStructure(SdpaOp op, std::string &reason,
+                                            Value mask) {
   auto fail = [&](const Twine &why) -> FailureOr<MaskStructure> {
     reason = why.str();
     return failure();
   };
-  Value mask = op.getDenseMask();
+  if (!mask)
+    mask = op.getDenseMask();
   if (!mask)
     return fail("no dense mask");
   Attribute attr;

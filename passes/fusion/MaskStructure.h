@@ -24,7 +24,11 @@ struct MaskStructure {
 /// both ANDed. Declines (with `reason`) for anything else: general biases,
 /// masks that differ per head, near misses, and masks with a query row that
 /// sees no key (there the graph's result depends on its fill value).
-FailureOr<MaskStructure> inferMaskStructure(SdpaOp op, std::string &reason);
+///
+/// `mask` defaults to the op's dense mask; pass one additive term of it to
+/// analyze that term alone (the rest staying a dense operand).
+FailureOr<MaskStructure> inferMaskStructure(SdpaOp op, std::string &reason,
+                                            Value mask = {});
 
 } // namespace mlir::attn
 
