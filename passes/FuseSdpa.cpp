@@ -140,7 +140,11 @@ struct AttnFuseSdpaPass : attn::impl::AttnFuseSdpaPassBase<AttnFuseSdpaPass> {
 
 } // namespace
 
+void mlir::attn::populateAttnRaiseSoftmaxPatterns(RewritePatternSet &patterns) {
+  patterns.add<RaiseManualSoftmax>(patterns.getContext());
+}
+
 void mlir::attn::populateAttnFuseSdpaPatterns(RewritePatternSet &patterns) {
-  MLIRContext *ctx = patterns.getContext();
-  patterns.add<RaiseManualSoftmax, FuseSdpaPattern, FoldRepeatKv>(ctx);
+  populateAttnRaiseSoftmaxPatterns(patterns);
+  patterns.add<FuseSdpaPattern, FoldRepeatKv>(patterns.getContext());
 }

@@ -20,6 +20,10 @@ Value decomposeSdpa(RewriterBase &rewriter, SdpaOp op);
 /// Adds the pattern that decomposes every attn.sdpa.
 void populateAttnDecomposeSdpaPatterns(RewritePatternSet &patterns);
 
+/// Adds the pattern that raises a written-out softmax
+/// (exp(x - max) / sum, or * reciprocal(sum)) to attn.softmax.
+void populateAttnRaiseSoftmaxPatterns(RewritePatternSet &patterns);
+
 /// Adds the patterns of attn-fuse-sdpa: manual softmax raising, attention
 /// fusion, repeat_kv folding.
 void populateAttnFuseSdpaPatterns(RewritePatternSet &patterns);

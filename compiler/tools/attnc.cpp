@@ -3,11 +3,13 @@
 //   attnc compile MODEL.onnx -o OUT [--emit=exe|lib|obj|mlir|llvm]
 //         [--input-shape NAME=DxD...]... [--target TRIPLE] [--mcpu CPU]
 //   attnc check DIR... [--rtol R] [--atol A]
+//   attnc report MODEL.onnx [--input-shape NAME=DxD...]... [--json]
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Check.h"
 #include "compiler/Compiler.h"
+#include "compiler/Report.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -20,8 +22,13 @@ static cl::SubCommand compileCommand("compile", "Compile an ONNX model");
 static cl::SubCommand checkCommand(
     "check", "Compile ONNX test directories, run them and compare outputs");
 
+static cl::SubCommand reportCommand(
+    "report", "Show each attention site: fused or not, and the mask found");
+
 static cl::opt<std::string> modelPath(cl::Positional, cl::desc("MODEL.onnx"),
-                                      cl::sub(compileCommand), cl::Required);
+                                      cl::sub(compileCommand), cl::sub(reportCommand),
+                                      cl::Required);
+static cl::opt<bool> reportJson("json", cl::desc("Print JSON"), cl::sub(reportCommand));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file"),
                                        cl::value_desc("OUT"), cl::sub(compileCommand),
                                        cl::Required);
@@ -35,7 +42,7 @@ static cl::opt<attnc::EmitKind> emitKind(
                clEnumValN(attnc::EmitKind::Llvm, "llvm", "optimized LLVM IR")));
 static cl::list<std::string> inputShapes(
     "input-shape", cl::desc("Static shape of a graph input"),
-    cl::value_desc("NAME=DxD..."), cl::sub(compileCommand));
+    cl::value_desc("NAME=DxD..."), cl::sub(compileCommand), cl::sub(reportCommand));
 static cl::opt<std::string> targetTriple("target", cl::desc("Target triple (default: host)"),
                                          cl::sub(compileCommand));
 static cl::opt<std::string> targetCpu("mcpu", cl::desc("Target CPU (default: host CPU)"),
@@ -85,16 +92,23 @@ static std::string formatLocation(mlir::Location loc) {
   return "";
 }
 
-static int runCompile() {
-  attnc::CompileOptions options;
+/// Parses the options shared by compile and report; false after an error.
+static bool readCompileOptions(attnc::CompileOptions &options) {
   options.emit = emitKind;
   options.target = {targetTriple, targetCpu};
   for (const std::string &spec : inputShapes)
     if (!parseInputShape(spec, options)) {
       WithColor::error(errs(), "attnc")
           << "bad --input-shape '" << spec << "': expected NAME=DxDx... (e.g. input_ids=1x128)\n";
-      return 1;
+      return false;
     }
+  return true;
+}
+
+static int runCompile(bool report) {
+  attnc::CompileOptions options;
+  if (!readCompileOptions(options))
+    return 1;
   mlir::MLIRContext context;
   attnc::prepareContext(context);
   // One line per error: location, then message. Type inference repeats a
@@ -115,6 +129,10 @@ static int runCompile() {
     WithColor::error(errs(), "attnc") << (loc.empty() ? "" : loc + ": ") << diag.str() << "\n";
     return mlir::success();
   });
+  if (report)
+    return mlir::failed(attnc::reportModel(context, modelPath, options, reportJson, outs()))
+               ? 1
+               : 0;
   return mlir::failed(attnc::compileModel(context, modelPath, outputPath, options)) ? 1 : 0;
 }
 
@@ -122,7 +140,9 @@ int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "attnc: ahead-of-time compiler for transformer models\n");
   if (compileCommand)
-    return runCompile();
+    return runCompile(/*report=*/false);
+  if (reportCommand)
+    return runCompile(/*report=*/true);
   if (checkCommand) {
     attnc::CheckOptions options;
     options.rtol = relativeTolerance;
@@ -130,6 +150,6 @@ int main(int argc, char **argv) {
     std::vector<std::string> dirs(checkDirs.begin(), checkDirs.end());
     return attnc::checkDirectories(dirs, options, outs()) == 0 ? 0 : 1;
   }
-  WithColor::error(errs(), "attnc") << "expected a subcommand: compile or check (see --help)\n";
+  WithColor::error(errs(), "attnc") << "expected a subcommand: compile, check or report (see --help)\n";
   return 1;
 }

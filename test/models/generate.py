@@ -824,6 +824,453 @@ def build_torch_mha() -> ModelSpec:
 
 
 # ----------------------------------------------------------------------------
+# Attention export variants
+#
+# Small single-purpose models (hidden 32, one or two attention layers) that
+# each write attention, or its mask, in one particular way.  They are fixtures
+# for attention fusion (recognise every exported form of attention) and mask
+# inference (turn masks into #attn.window / key-padding structure, and leave
+# near misses dense).  All take float hidden states x [B,S,32]; README.md has
+# the table of what each one exercises and which mask a reader would name.
+# ----------------------------------------------------------------------------
+
+VAR_D = 32          # hidden size of every variant model
+VAR_MAX_POS = 16    # length of registered mask buffers (sliced to S in forward)
+VAR_STD = 0.2       # weight std: scores of O(1), so a wrong mask entry shows up
+
+
+class VarAttention(nn.Module):
+    """q/k/v/o projections plus head split/merge helpers; subclasses write
+    the attention itself (``forward``) in one particular way."""
+
+    def __init__(self, n_head: int, n_kv_head: Optional[int] = None, d: int = VAR_D):
+        super().__init__()
+        self.n_head = n_head
+        self.n_kv_head = n_head if n_kv_head is None else n_kv_head
+        self.head_dim = d // n_head
+        self.q_proj = nn.Linear(d, self.n_head * self.head_dim)
+        self.k_proj = nn.Linear(d, self.n_kv_head * self.head_dim)
+        self.v_proj = nn.Linear(d, self.n_kv_head * self.head_dim)
+        self.o_proj = nn.Linear(self.n_head * self.head_dim, d)
+
+    def split(self, t: torch.Tensor, n: int) -> torch.Tensor:
+        """[B, S, n*hd] -> [B, n, S, hd]"""
+        b, s, _ = t.shape
+        return t.view(b, s, n, self.head_dim).transpose(1, 2)
+
+    def merge(self, t: torch.Tensor) -> torch.Tensor:
+        """[B, n, S, hd] -> [B, S, n*hd] -> o_proj"""
+        b, n, s, hd = t.shape
+        return self.o_proj(t.transpose(1, 2).reshape(b, s, n * hd))
+
+    def qkv(self, x):
+        return (self.split(self.q_proj(x), self.n_head),
+                self.split(self.k_proj(x), self.n_kv_head),
+                self.split(self.v_proj(x), self.n_kv_head))
+
+
+class VarStack(nn.Module):
+    """x -> x + layer(x) for each layer (positional extra inputs are passed on)."""
+
+    def __init__(self, *layers: nn.Module):
+        super().__init__()
+        self.layers = nn.ModuleList(layers)
+
+    def forward(self, x, *extra):
+        for layer in self.layers:
+            x = x + layer(x, *extra)
+        return x
+
+
+def _causal_bool(s: int, t: int, device) -> torch.Tensor:
+    """[s, t] True where key j <= query i + (t - s) (bottom-right aligned)."""
+    i = torch.arange(s, device=device)[:, None] + (t - s)
+    j = torch.arange(t, device=device)[None, :]
+    return j <= i
+
+
+def _variant_spec(name: str, module: nn.Module, seqs=(8, 6), batch: int = 1) -> ModelSpec:
+    model = init_weights(module, name, std=VAR_STD)
+    rng = rng_for(name)
+    datasets = [(rand_floats(rng, (batch, s, VAR_D)),) for s in seqs]
+    return ModelSpec(model, datasets, ["x"], ["y"],
+                     {"x": {1: "sequence"}, "y": {1: "sequence"}})
+
+
+# 1. Scale on q before the score MatMul; K^T via k.transpose(-1, -2); no mask.
+class PrescaledQAttention(VarAttention):
+    def forward(self, x):
+        q, k, v = self.qkv(x)
+        q = q * self.head_dim ** -0.5
+        probs = torch.matmul(q, k.transpose(-1, -2)).softmax(dim=-1)
+        return self.merge(torch.matmul(probs, v))
+
+
+@register("attn_prescaled_q")
+def build_attn_prescaled_q() -> ModelSpec:
+    return _variant_spec("attn_prescaled_q", VarStack(PrescaledQAttention(4)))
+
+
+# 2. K^T straight from a MatMul: K^T = W_k @ x^T, i.e. the nn.Linear weight
+#    [H*hd, d] on the left of the transposed hidden states [B, d, T], giving
+#    [B, H*hd, T] -> reshape [B, H, hd, T].  The scores' K operand has no
+#    Transpose at all (the only Transpose is of x, before the projection).
+#    Scale as a Mul on the scores.  (Written as x @ W then a permute to
+#    [B,H,hd,T], it would export exactly like k.transpose(-1, -2) does: the
+#    exporter merges the head-split permute and the transpose into one
+#    Transpose[0,2,3,1].)
+class PretransposedKAttention(VarAttention):
+    def forward(self, x):
+        b, t, _ = x.shape
+        q = self.split(self.q_proj(x), self.n_head)
+        kt = torch.matmul(self.k_proj.weight, x.transpose(1, 2)) + self.k_proj.bias[:, None]
+        kt = kt.view(b, self.n_head, self.head_dim, t)  # [B, H, hd, T]
+        v = self.split(self.v_proj(x), self.n_head)
+        scores = torch.matmul(q, kt) * (1.0 / math.sqrt(self.head_dim))
+        probs = F.softmax(scores, dim=-1)
+        return self.merge(torch.matmul(probs, v))
+
+
+@register("attn_pretransposed_k")
+def build_attn_pretransposed_k() -> ModelSpec:
+    return _variant_spec("attn_pretransposed_k", VarStack(PretransposedKAttention(2)))
+
+
+# 3. Heads folded into the batch: [B*H, S, hd] and torch.bmm; causal mask as
+#    an additive float tensor (1 - tril(ones)) * -1e4 (not -inf).
+class HeadsFolded3DAttention(VarAttention):
+    def forward(self, x):
+        b, s, _ = x.shape
+        h, hd = self.n_head, self.head_dim
+        q, k, v = (t.reshape(b * h, s, hd) for t in self.qkv(x))
+        scores = torch.bmm(q, k.transpose(1, 2)) / math.sqrt(hd)
+        mask = (1.0 - torch.ones(s, s, device=x.device).tril()) * -10000.0
+        probs = F.softmax(scores + mask[None, :, :], dim=-1)
+        out = torch.bmm(probs, v).view(b, h, s, hd)
+        return self.merge(out)
+
+
+@register("attn_heads_folded_3d")
+def build_attn_heads_folded_3d() -> ModelSpec:
+    return _variant_spec("attn_heads_folded_3d", VarStack(HeadsFolded3DAttention(4)), batch=2)
+
+
+# 4. torch.baddbmm(mask_bias, q, k^T, beta=1, alpha=scale) on folded heads;
+#    the causal bias is full(finfo.min).triu(1).
+class BaddbmmAttention(VarAttention):
+    def forward(self, x):
+        b, s, _ = x.shape
+        h, hd = self.n_head, self.head_dim
+        q, k, v = (t.reshape(b * h, s, hd) for t in self.qkv(x))
+        bias = torch.full((s, s), torch.finfo(x.dtype).min, device=x.device).triu(1)
+        scores = torch.baddbmm(bias[None, :, :], q, k.transpose(1, 2),
+                               beta=1.0, alpha=1.0 / math.sqrt(hd))
+        probs = F.softmax(scores, dim=-1)
+        return self.merge(torch.bmm(probs, v).view(b, h, s, hd))
+
+
+@register("attn_baddbmm")
+def build_attn_baddbmm() -> ModelSpec:
+    return _variant_spec("attn_baddbmm", VarStack(BaddbmmAttention(2)), batch=2)
+
+
+# 5. Softmax written out (max-subtract, exp, normalise): layer 0 divides by
+#    the sum, layer 1 multiplies by reciprocal(sum).  Causal via
+#    masked_fill(tril[:S, :S] == 0, -inf) from a registered float buffer
+#    (nanoGPT style).
+class ManualSoftmaxAttention(VarAttention):
+    def __init__(self, n_head, use_reciprocal: bool):
+        super().__init__(n_head)
+        self.use_reciprocal = use_reciprocal
+        self.register_buffer("tril", torch.tril(torch.ones(VAR_MAX_POS, VAR_MAX_POS)),
+                             persistent=False)
+
+    def forward(self, x):
+        s = x.size(1)
+        q, k, v = self.qkv(x)
+        scores = torch.matmul(q, k.transpose(-2, -1)) * (1.0 / math.sqrt(self.head_dim))
+        scores = scores.masked_fill(self.tril[:s, :s] == 0, float("-inf"))
+        e = torch.exp(scores - scores.amax(dim=-1, keepdim=True))
+        denom = e.sum(dim=-1, keepdim=True)
+        probs = e * torch.reciprocal(denom) if self.use_reciprocal else e / denom
+        return self.merge(torch.matmul(probs, v))
+
+
+@register("attn_manual_softmax")
+def build_attn_manual_softmax() -> ModelSpec:
+    return _variant_spec("attn_manual_softmax",
+                         VarStack(ManualSoftmaxAttention(4, False), ManualSoftmaxAttention(4, True)))
+
+
+# 6. Causal mask as log of a 0/1 lower triangle (log 0 = -inf), added.
+class LogMaskAttention(VarAttention):
+    def forward(self, x):
+        s = x.size(1)
+        q, k, v = self.qkv(x)
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_dim)
+        mask = torch.log(torch.ones(s, s, device=x.device).tril())
+        probs = F.softmax(scores + mask, dim=-1)
+        return self.merge(torch.matmul(probs, v))
+
+
+@register("attn_log_mask")
+def build_attn_log_mask() -> ModelSpec:
+    return _variant_spec("attn_log_mask", VarStack(LogMaskAttention(2)))
+
+
+# 7. Multi-query attention: 4 query heads share one K/V head, kept as
+#    [B,1,T,hd] and broadcast by MatMul (no repeat).  Causal via
+#    where(j <= i, s, finfo.min).
+class MQABroadcastAttention(VarAttention):
+    def forward(self, x):
+        s = x.size(1)
+        q, k, v = self.qkv(x)                            # k, v: [B, 1, T, hd]
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_dim)
+        keep = _causal_bool(s, s, x.device)
+        scores = torch.where(keep, scores, torch.full([], torch.finfo(scores.dtype).min, dtype=scores.dtype))
+        probs = F.softmax(scores, dim=-1)
+        return self.merge(torch.matmul(probs, v))
+
+
+@register("attn_mqa_broadcast")
+def build_attn_mqa_broadcast() -> ModelSpec:
+    return _variant_spec("attn_mqa_broadcast", VarStack(MQABroadcastAttention(4, 1)))
+
+
+# 8. Grouped-query attention, 4 query heads / 2 KV heads, KV heads repeated
+#    with .repeat (ONNX Tile) rather than llama's expand+reshape.  Layer 0
+#    tiles a new axis, [B,Hkv,1,T,hd] -> [B,Hkv,rep,T,hd] -> reshape: query
+#    head h reads KV head h // rep (interleaved, same assignment as llama and
+#    as repeat_interleave).  Layer 1 tiles the head axis itself,
+#    [B,Hkv,T,hd] -> [B,rep*Hkv,T,hd]: query head h reads KV head h % Hkv, a
+#    different assignment that fusion must not confuse with the first.
+#    (torch.repeat_interleave is not used: the torch 1.13 exporter writes it
+#    as Split/Expand/Reshape whose Reshape [1,-1,0,hd] copies the wrong input
+#    dim when T is dynamic, so the exported graph is wrong.)
+#    Causal via masked_fill(ones(bool).triu(1), -inf).
+class GQATileAttention(VarAttention):
+    def __init__(self, n_head, n_kv_head, head_major: bool):
+        super().__init__(n_head, n_kv_head)
+        self.head_major = head_major
+
+    def forward(self, x):
+        b, s, _ = x.shape
+        q, k, v = self.qkv(x)
+        rep = self.n_head // self.n_kv_head
+        if self.head_major:
+            k, v = k.repeat(1, rep, 1, 1), v.repeat(1, rep, 1, 1)
+        else:
+            k, v = (t[:, :, None].repeat(1, 1, rep, 1, 1).reshape(b, self.n_head, s, self.head_dim)
+                    for t in (k, v))
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_dim)
+        above = torch.ones(s, s, dtype=torch.bool, device=x.device).triu(1)
+        probs = F.softmax(scores.masked_fill(above, float("-inf")), dim=-1)
+        return self.merge(torch.matmul(probs, v))
+
+
+@register("attn_gqa_tile")
+def build_attn_gqa_tile() -> ModelSpec:
+    return _variant_spec("attn_gqa_tile",
+                         VarStack(GQATileAttention(4, 2, False), GQATileAttention(4, 2, True)))
+
+
+# 9. Local attention with different left/right reach: query i sees keys
+#    i-3 .. i+1; mask from arange comparisons, masked_fill(-inf).
+class LocalWindowAttention(VarAttention):
+    def __init__(self, n_head, left: int, right: int):
+        super().__init__(n_head)
+        self.left, self.right = left, right
+
+    def forward(self, x):
+        s = x.size(1)
+        q, k, v = self.qkv(x)
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_dim)
+        i = torch.arange(s, device=x.device)[:, None]
+        j = torch.arange(s, device=x.device)[None, :]
+        allowed = ((i - j) <= self.left) & ((j - i) <= self.right)
+        probs = F.softmax(scores.masked_fill(~allowed, float("-inf")), dim=-1)
+        return self.merge(torch.matmul(probs, v))
+
+
+@register("attn_local_window")
+def build_attn_local_window() -> ModelSpec:
+    return _variant_spec("attn_local_window", VarStack(LocalWindowAttention(4, 3, 1)), seqs=(9, 6))
+
+
+# 10. Chunked prefill: S new queries against T = P + S keys (past K/V are
+#     graph inputs, K/V = cat([past, new])), bottom-right aligned causal mask
+#     j <= i + (T - S) from arange; the present K/V are outputs too.
+class ChunkedPrefillAttention(VarAttention):
+    def forward(self, x, past_key, past_value):
+        q, k, v = self.qkv(x)
+        k = torch.cat([past_key, k], dim=2)
+        v = torch.cat([past_value, v], dim=2)
+        s, t = q.size(2), k.size(2)
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_dim)
+        keep = _causal_bool(s, t, x.device)
+        probs = F.softmax(scores.masked_fill(~keep, float("-inf")), dim=-1)
+        return self.merge(torch.matmul(probs, v)), k, v
+
+
+class ChunkedPrefillModel(nn.Module):
+    def __init__(self, n_head):
+        super().__init__()
+        self.attn = ChunkedPrefillAttention(n_head)
+
+    def forward(self, x, past_key, past_value):
+        a, present_key, present_value = self.attn(x, past_key, past_value)
+        return x + a, present_key, present_value
+
+
+@register("attn_chunked_prefill")
+def build_attn_chunked_prefill() -> ModelSpec:
+    name = "attn_chunked_prefill"
+    h = 2
+    model = init_weights(ChunkedPrefillModel(h), name, std=VAR_STD)
+    rng = rng_for(name)
+    hd = VAR_D // h
+    datasets = []
+    for past in (5, 2):
+        datasets.append((rand_floats(rng, (1, 3, VAR_D)),
+                         rand_floats(rng, (1, h, past, hd)), rand_floats(rng, (1, h, past, hd))))
+    return ModelSpec(
+        model, datasets, ["x", "past_key", "past_value"], ["y", "present_key", "present_value"],
+        {"x": {1: "sequence"}, "y": {1: "sequence"},
+         "past_key": {2: "past_sequence"}, "past_value": {2: "past_sequence"},
+         "present_key": {2: "total_sequence"}, "present_value": {2: "total_sequence"}})
+
+
+# 11. Causal mask plus key-padding mask from an int64 attention_mask [B,T],
+#     both additive finfo.min, added one after the other (where both apply
+#     the sum overflows to -inf).  Padding is at the end, so key 0 is always
+#     visible and no row (not even a padded query row) is fully masked.
+class CausalPaddingAttention(VarAttention):
+    def forward(self, x, attention_mask):
+        s = x.size(1)
+        q, k, v = self.qkv(x)
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_dim)
+        fmin = torch.finfo(x.dtype).min
+        causal = torch.full((s, s), fmin, device=x.device).triu(1)[None, None, :, :]
+        padding = (1.0 - attention_mask[:, None, None, :].to(x.dtype)) * fmin
+        probs = F.softmax(scores + causal + padding, dim=-1)
+        return self.merge(torch.matmul(probs, v))
+
+
+@register("attn_causal_plus_padding")
+def build_attn_causal_plus_padding() -> ModelSpec:
+    name = "attn_causal_plus_padding"
+    model = init_weights(VarStack(CausalPaddingAttention(2)), name, std=VAR_STD)
+    rng = rng_for(name)
+    datasets = []
+    for seq, pad in ((8, 3), (6, 2)):
+        mask = torch.ones((2, seq), dtype=torch.int64)
+        mask[1, seq - pad:] = 0
+        datasets.append((rand_floats(rng, (2, seq, VAR_D)), mask))
+    return ModelSpec(model, datasets, ["x", "attention_mask"], ["y"],
+                     {"x": {1: "sequence"}, "attention_mask": {1: "sequence"},
+                      "y": {1: "sequence"}})
+
+
+# 12. Near misses: masks that look almost like structure but are not; they
+#     must stay dense, and the model must still compute correctly.
+class ConstMaskAttention(VarAttention):
+    """Applies a registered constant [MAX, MAX] mask sliced to [:S, :S]:
+    a float additive buffer (``additive=True``) or a bool keep buffer applied
+    with where(keep, s, finfo.min)."""
+
+    def __init__(self, n_head, mask: torch.Tensor, additive: bool):
+        super().__init__(n_head)
+        self.additive = additive
+        self.register_buffer("mask", mask, persistent=False)
+
+    def forward(self, x):
+        s = x.size(1)
+        q, k, v = self.qkv(x)
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_dim)
+        m = self.mask[:s, :s]
+        if self.additive:
+            scores = scores + m
+        else:
+            scores = torch.where(m, scores, torch.full([], torch.finfo(scores.dtype).min, dtype=scores.dtype))
+        probs = F.softmax(scores, dim=-1)
+        return self.merge(torch.matmul(probs, v))
+
+
+def near_miss_band_mask(n: int = VAR_MAX_POS) -> torch.Tensor:
+    """Additive: query i sees keys j <= i - 1; row 0 sees key 0."""
+    keep = torch.ones(n, n, dtype=torch.bool).tril(-1)
+    keep[0, 0] = True
+    return torch.zeros(n, n).masked_fill(~keep, float("-inf"))
+
+
+NEAR_MISS_ENTRY = (5, 2)   # (query, key) masked below the diagonal; inside both S=8 and S=6
+
+
+def near_miss_entry_mask(n: int = VAR_MAX_POS) -> torch.Tensor:
+    """Bool keep mask: causal except one masked entry below the diagonal."""
+    keep = torch.ones(n, n, dtype=torch.bool).tril()
+    keep[NEAR_MISS_ENTRY] = False
+    return keep
+
+
+@register("attn_near_miss_band")
+def build_attn_near_miss_band() -> ModelSpec:
+    return _variant_spec("attn_near_miss_band",
+                         VarStack(ConstMaskAttention(2, near_miss_band_mask(), additive=True)))
+
+
+@register("attn_near_miss_entry")
+def build_attn_near_miss_entry() -> ModelSpec:
+    return _variant_spec("attn_near_miss_entry",
+                         VarStack(ConstMaskAttention(2, near_miss_entry_mask(), additive=False)))
+
+
+class AlibiAttention(VarAttention):
+    """ALiBi-like: additive bias slope_h * (j - i) plus a -inf causal mask."""
+
+    def __init__(self, n_head):
+        super().__init__(n_head)
+        slopes = torch.tensor([2.0 ** (-8.0 * (h + 1) / n_head) for h in range(n_head)])
+        self.register_buffer("slopes", slopes, persistent=False)
+
+    def forward(self, x):
+        s = x.size(1)
+        q, k, v = self.qkv(x)
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_dim)
+        pos = torch.arange(s, device=x.device)
+        rel = (pos[None, :] - pos[:, None]).to(x.dtype)              # j - i
+        causal = torch.full((s, s), float("-inf"), device=x.device).triu(1)
+        bias = self.slopes[:, None, None] * rel[None, :, :] + causal[None, :, :]
+        probs = F.softmax(scores + bias[None], dim=-1)
+        return self.merge(torch.matmul(probs, v))
+
+
+@register("attn_alibi_bias")
+def build_attn_alibi_bias() -> ModelSpec:
+    return _variant_spec("attn_alibi_bias", VarStack(AlibiAttention(4)))
+
+
+# 13. Causal attention that also returns its probabilities as a graph output.
+class ProbsOutputModel(VarAttention):
+    def forward(self, x):
+        s = x.size(1)
+        q, k, v = self.qkv(x)
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_dim)
+        keep = torch.tril(torch.ones(s, s, device=x.device)).bool()
+        probs = F.softmax(scores.masked_fill(~keep, float("-inf")), dim=-1)
+        return x + self.merge(torch.matmul(probs, v)), probs
+
+
+@register("attn_probs_output")
+def build_attn_probs_output() -> ModelSpec:
+    name = "attn_probs_output"
+    spec = _variant_spec(name, ProbsOutputModel(2))
+    return spec._replace(output_names=["y", "probs"],
+                         dynamic_axes={"x": {1: "sequence"}, "y": {1: "sequence"},
+                                       "probs": {2: "sequence", 3: "sequence"}})
+
+
+# ----------------------------------------------------------------------------
 # Driver
 # ----------------------------------------------------------------------------
 

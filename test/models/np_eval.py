@@ -108,6 +108,21 @@ def _expand(x, shape):
     return np.broadcast_to(x, np.broadcast_shapes(x.shape, tuple(int(d) for d in shape))).copy()
 
 
+def _reduce(op, ins, a):
+    # axes: an attribute up to ReduceSum-11 / ReduceMean-17 / ReduceMax-17, an
+    # optional second input from ReduceSum-13 on.
+    axes = ins[1] if len(ins) > 1 and ins[1] is not None else a.get("axes")
+    keepdims = bool(a.get("keepdims", 1))
+    if axes is None or len(axes) == 0:
+        if op == "ReduceSum" and a.get("noop_with_empty_axes", 0):
+            return ins[0]
+        axes = None
+    else:
+        axes = tuple(int(x) for x in axes)
+    fn = {"ReduceMean": np.mean, "ReduceSum": np.sum, "ReduceMax": np.max}[op]
+    return np.asarray(fn(ins[0], axis=axes, keepdims=keepdims)).astype(ins[0].dtype)
+
+
 def run_node(node, ins):
     a = _attrs(node)
     op = node.op_type
@@ -126,6 +141,8 @@ def run_node(node, ins):
     if op == "Erf": return [f32(_erf(ins[0]), ins[0])]
     if op == "Sigmoid": return [f32(1.0 / (1.0 + np.exp(-ins[0].astype(np.float64))), ins[0])]
     if op == "Relu": return [np.maximum(ins[0], 0).astype(ins[0].dtype)]
+    if op == "Exp": return [np.exp(ins[0])]
+    if op == "Log": return [np.log(ins[0])]
     if op == "Cos": return [np.cos(ins[0])]
     if op == "Sin": return [np.sin(ins[0])]
     if op == "Reciprocal": return [1.0 / ins[0]]
@@ -143,10 +160,8 @@ def run_node(node, ins):
     if op == "Conv": return [_conv(ins[0], ins[1], ins[2] if len(ins) > 2 else None, a)]
     if op == "Softmax": return [_softmax(ins[0], a.get("axis", -1))]
     if op == "LayerNormalization": return [_layernorm(ins[0], ins[1], ins[2] if len(ins) > 2 else None, a)]
-    if op == "ReduceMean":
-        axes = a.get("axes")
-        return [ins[0].mean(axis=tuple(axes) if axes is not None else None,
-                            keepdims=bool(a.get("keepdims", 1))).astype(ins[0].dtype)]
+    if op in ("ReduceMean", "ReduceSum", "ReduceMax"):
+        return [_reduce(op, ins, a)]
     if op == "Cast": return [ins[0].astype(onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[a["to"]])]
     if op == "Constant": return [numpy_helper.to_array(a["value"])]
     if op == "ConstantOfShape":
@@ -175,6 +190,7 @@ def run_node(node, ins):
     if op == "Split":
         return _split(ins[0], ins[1] if len(ins) > 1 else None, a, len(node.output))
     if op == "Expand": return [_expand(ins[0], ins[1])]
+    if op == "Tile": return [np.tile(ins[0], tuple(int(r) for r in ins[1]))]
     if op == "Range":
         return [np.arange(ins[0], ins[1], ins[2]).astype(ins[0].dtype)]
     if op == "Trilu": return [_trilu(ins[0], ins[1] if len(ins) > 1 else None, a)]
@@ -186,7 +202,10 @@ def run_model(model, feeds):
     env.update(feeds)
     for node in model.graph.node:
         ins = [env[n] if n else None for n in node.input]
-        outs = run_node(node, ins)
+        # -inf masks are part of the models: finfo.min + finfo.min overflowing
+        # to -inf, log(0), exp(-inf) are expected, not worth a warning.
+        with np.errstate(over="ignore", divide="ignore"):
+            outs = run_node(node, ins)
         for name, val in zip(node.output, outs):
             if name:
                 env[name] = np.asarray(val)
