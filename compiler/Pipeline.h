@@ -14,6 +14,10 @@ namespace attnc {
 struct PipelineOptions {
   /// Fuse attention into attn.sdpa and infer mask structure.
   bool fuseAttention = true;
+  /// Lower attn.sdpa with the FlashAttention-2 loop (else decompose it).
+  bool tileAttention = true;
+  int64_t qBlock = 64;
+  int64_t kvBlock = 64;
   /// Fuse elementwise linalg ops before bufferization (fewer buffers).
   bool fuseElementwise = true;
 };
@@ -24,7 +28,8 @@ void buildAttnGraphPipeline(mlir::OpPassManager &pm, const PipelineOptions &opti
 
 /// attn IR (with `func.func @main`) down to the LLVM dialect, with the
 /// entry point rewritten to the runtime ABI's destination-passing
-/// `attnc_main(inputs..., outputs...)` taking bare pointers.
+/// `attnc_main(inputs..., outputs...)` taking memrefs (expanded by the
+/// LLVM calling convention into pointer, offset, sizes and strides).
 void buildCpuLoweringPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
 
 /// Registers every dialect and interface the pipelines above create.

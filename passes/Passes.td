@@ -100,6 +100,49 @@ def AttnInferMasksPass : Pass<"attn-infer-masks", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::attn::AttnDialect"];
 }
 
+def AttnTileSdpaPass : Pass<"attn-tile-sdpa", "::mlir::func::FuncOp"> {
+  let summary = "Lower attn.sdpa to the FlashAttention-2 loop nest";
+  let description = [{
+    Each static-shaped `attn.sdpa` becomes loops over batch, query head and
+    q-block; inside, a loop over only the kv-blocks that the window lets
+    the q-block see (computed from the window bounds and the offset; the
+    others are never visited) keeps a running row max `m`, sum `l` and
+    accumulator, rescaled by `exp(m - m')` per block; the division happens
+    once per q-block. Grouped-query heads read their kv head's tiles. The
+    window, key mask and dense mask are applied element by element inside
+    visited blocks. No S x T buffer exists: memory is O(S·D). Ragged
+    lengths (S or T not a multiple of the block) use partial last blocks.
+    A row that sees no key yields zeros (sdpa.C10).
+
+    Before:
+    ```mlir
+    %o = attn.sdpa %q, %k, %v {mask = #attn.window<left = inf, right = 0>, scale = 0.125 : f32} : ...
+    ```
+    After (abridged):
+    ```mlir
+    scf.for %b ... scf.for %h ... scf.for %qb ... {
+      %first = ...                     // kv-blocks before the window: skipped
+      %m, %l, %acc = scf.for %kb = %first to %last ... {
+        %s = linalg.generic ...        // q @ kᵀ * scale, window-masked
+        %m2 = linalg.generic ...       // max(m, rowmax(s))
+        ...                            // rescale l and acc, add p @ v
+      }
+      %tile = linalg.generic ...       // acc / l
+      tensor.insert_slice %tile ...
+    }
+    ```
+  }];
+  let options = [
+    Option<"qBlock", "q-block", "int64_t", /*default=*/"64", "Queries per block">,
+    Option<"kvBlock", "kv-block", "int64_t", /*default=*/"64", "Keys per block">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def AttnToLinalgPass : Pass<"attn-to-linalg", "::mlir::func::FuncOp"> {
   let summary = "Lower attn graph ops to linalg, tensor, arith and math";
   let description = [{

@@ -24,6 +24,11 @@ void populateAttnDecomposeSdpaPatterns(RewritePatternSet &patterns);
 /// (exp(x - max) / sum, or * reciprocal(sum)) to attn.softmax.
 void populateAttnRaiseSoftmaxPatterns(RewritePatternSet &patterns);
 
+/// Lowers a static-shaped `op` to the FlashAttention-2 loop nest (see
+/// AttnTileSdpaPass in Passes.td) with the given block sizes.
+LogicalResult tileSdpa(RewriterBase &rewriter, SdpaOp op, int64_t qBlock,
+                       int64_t kvBlock);
+
 /// Adds the patterns of attn-fuse-sdpa: manual softmax raising, attention
 /// fusion, repeat_kv folding.
 void populateAttnFuseSdpaPatterns(RewritePatternSet &patterns);

@@ -21,14 +21,20 @@ static bool addRuntimeAbi(llvm::Module &module, const ModelSignature &signature,
   // passes all of them.
   size_t buffers = signature.inputs.size() + signature.outputs.size();
   llvm::SmallVector<size_t> passed;
-  size_t index = 0;
+  llvm::SmallVector<const TensorSignature *> tensors;
+  size_t index = 0, expandedArgs = 0;
   for (const auto *group : {&signature.inputs, &signature.outputs})
     for (const TensorSignature &t : *group) {
-      if (llvm::all_of(t.shape, [](int64_t d) { return d != 0; }))
+      if (llvm::all_of(t.shape, [](int64_t d) { return d != 0; })) {
         passed.push_back(index);
+        tensors.push_back(&t);
+        // A memref argument expands to: allocated and aligned pointers,
+        // offset, then a size and a stride per dim.
+        expandedArgs += 3 + 2 * t.shape.size();
+      }
       ++index;
     }
-  if (!entry || entry->arg_size() != passed.size()) {
+  if (!entry || entry->arg_size() != expandedArgs) {
     error = "internal error: the lowered module has no attnc_main taking " +
             std::to_string(passed.size()) + " of the " + std::to_string(buffers) +
             " buffers";
@@ -52,10 +58,22 @@ static bool addRuntimeAbi(llvm::Module &module, const ModelSignature &signature,
       llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptrType}, false),
       llvm::GlobalValue::ExternalLinkage, "attnc_model_run", module);
   builder.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", run));
+  // Buffers are dense row-major: offset 0, strides from the static shape.
+  auto *i64 = llvm::Type::getInt64Ty(ctx);
   llvm::SmallVector<llvm::Value *> args;
-  for (size_t i : passed) {
+  for (auto [i, tensor] : llvm::zip(passed, tensors)) {
     llvm::Value *slot = builder.CreateConstInBoundsGEP1_64(ptrType, run->getArg(0), i);
-    args.push_back(builder.CreateLoad(ptrType, slot));
+    llvm::Value *data = builder.CreateLoad(ptrType, slot);
+    args.append({data, data, llvm::ConstantInt::get(i64, 0)});
+    for (int64_t dim : tensor->shape)
+      args.push_back(llvm::ConstantInt::get(i64, dim));
+    int64_t stride = 1;
+    llvm::SmallVector<llvm::Value *> strides(tensor->shape.size());
+    for (size_t d = tensor->shape.size(); d-- > 0;) {
+      strides[d] = llvm::ConstantInt::get(i64, stride);
+      stride *= tensor->shape[d];
+    }
+    args.append(strides.begin(), strides.end());
   }
   builder.CreateCall(entry, args);
   builder.CreateRetVoid();

@@ -91,6 +91,13 @@ void buildAttnGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
 
 void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options) {
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
+  if (options.tileAttention) {
+    mlir::attn::AttnTileSdpaPassOptions tiling;
+    tiling.qBlock = options.qBlock;
+    tiling.kvBlock = options.kvBlock;
+    funcPm.addPass(mlir::attn::createAttnTileSdpaPass(tiling));
+  }
+  // Whatever the tiler left (dynamic shapes, or tiling off) runs unfused.
   funcPm.addPass(mlir::attn::createAttnDecomposeSdpaPass());
   funcPm.addPass(mlir::attn::createAttnToLinalgPass());
   funcPm.addPass(createCanonicalizerPass());
@@ -102,6 +109,8 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
+  // The online-softmax loop carries new row statistics each iteration.
+  bufferize.allowReturnAllocsFromLoops = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
@@ -122,10 +131,7 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  ConvertFuncToLLVMPassOptions funcToLLVM;
-  // Static shapes make a bare pointer per buffer the whole ABI.
-  funcToLLVM.useBarePtrCallConv = true;
-  pm.addPass(createConvertFuncToLLVMPass(funcToLLVM));
+  pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
 }

@@ -48,6 +48,28 @@ static cl::opt<std::string> targetTriple("target", cl::desc("Target triple (defa
 static cl::opt<std::string> targetCpu("mcpu", cl::desc("Target CPU (default: host CPU)"),
                                       cl::sub(compileCommand));
 
+static cl::opt<int64_t> qBlock("q-block", cl::desc("Queries per attention block (default 64)"),
+                               cl::init(64), cl::sub(compileCommand), cl::sub(checkCommand));
+static cl::opt<int64_t> kvBlock("kv-block", cl::desc("Keys per attention block (default 64)"),
+                                cl::init(64), cl::sub(compileCommand), cl::sub(checkCommand));
+static cl::opt<bool> decomposeAttention(
+    "decompose-attention",
+    cl::desc("Run attn.sdpa unfused (the reference) instead of the tiled loop"),
+    cl::init(false), cl::sub(compileCommand), cl::sub(checkCommand));
+
+/// Reads the attention lowering flags; false after an error.
+static bool readAttentionOptions(attnc::PipelineOptions &pipeline) {
+  if (qBlock < 1 || kvBlock < 1) {
+    WithColor::error(errs(), "attnc") << "--q-block and --kv-block must be at least 1, got "
+                                      << qBlock << " and " << kvBlock << "\n";
+    return false;
+  }
+  pipeline.qBlock = qBlock;
+  pipeline.kvBlock = kvBlock;
+  pipeline.tileAttention = !decomposeAttention;
+  return true;
+}
+
 static cl::list<std::string> checkDirs(cl::Positional, cl::desc("DIR..."),
                                        cl::sub(checkCommand), cl::OneOrMore);
 static cl::opt<double> relativeTolerance("rtol", cl::desc("Relative tolerance"), cl::init(1e-4),
@@ -94,6 +116,8 @@ static std::string formatLocation(mlir::Location loc) {
 
 /// Parses the options shared by compile and report; false after an error.
 static bool readCompileOptions(attnc::CompileOptions &options) {
+  if (!readAttentionOptions(options.pipeline))
+    return false;
   options.emit = emitKind;
   options.target = {targetTriple, targetCpu};
   for (const std::string &spec : inputShapes)
@@ -145,6 +169,8 @@ int main(int argc, char **argv) {
     return runCompile(/*report=*/true);
   if (checkCommand) {
     attnc::CheckOptions options;
+    if (!readAttentionOptions(options.pipeline))
+      return 1;
     options.rtol = relativeTolerance;
     options.atol = absoluteTolerance;
     std::vector<std::string> dirs(checkDirs.begin(), checkDirs.end());

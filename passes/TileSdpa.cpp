@@ -1,0 +1,382 @@
+//===- TileSdpa.cpp - FlashAttention-2 loop for attn.sdpa ----*- C++ -*-===//
+//
+// Lowers attn.sdpa to loops over (batch, query head, q-block) and, inside,
+// over only the kv-blocks the window lets a q-block see, keeping a running
+// max and sum and rescaling the accumulator (online softmax); the division
+// happens once per q-block. No S x T buffer exists: memory is O(S·D).
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+#include "passes/Transforms.h"
+#include "passes/lowering/LinalgBuilders.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+#include <cmath>
+
+namespace mlir::attn {
+#define GEN_PASS_DEF_ATTNTILESDPAPASS
+#include "passes/Passes.h.inc"
+} // namespace mlir::attn
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::lowering;
+
+namespace {
+
+using utils::IteratorType;
+
+/// Builds index arithmetic tersely.
+struct IndexMath {
+  OpBuilder &b;
+  Location loc;
+  Value c(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value min(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
+  Value max(Value x, Value y) { return arith::MaxSIOp::create(b, loc, x, y); }
+  Value floorDiv(Value x, Value y) { return arith::FloorDivSIOp::create(b, loc, x, y); }
+  Value ceilDiv(Value x, Value y) { return arith::CeilDivSIOp::create(b, loc, x, y); }
+};
+
+/// A linalg.generic over `loops` loops writing `init` (read back as the last
+/// block argument), reading `inputs` through `maps`.
+Value generic(OpBuilder &b, Location loc, ValueRange inputs, Value init,
+              ArrayRef<AffineMap> maps, ArrayRef<IteratorType> loops,
+              function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), inputs, init, maps, loops,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(nb, l, body(nb, l, args));
+             })
+      .getResult(0);
+}
+
+Value emptyTile(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes, Type element) {
+  return tensor::EmptyOp::create(b, loc, sizes, element);
+}
+
+Value filled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes, Type element,
+             Value value) {
+  return linalg::FillOp::create(b, loc, value, emptyTile(b, loc, sizes, element))
+      .getResult(0);
+}
+
+/// A rank-reduced 2-D slice [rows, cols] at (i0, i1, r0, 0) of a 4-D tensor.
+Value slice2d(OpBuilder &b, Location loc, Value source, Value i0, Value i1, Value r0,
+              Value rows, int64_t cols) {
+  auto type = cast<RankedTensorType>(source.getType());
+  auto resultType = RankedTensorType::get({ShapedType::kDynamic, cols}, type.getElementType());
+  SmallVector<OpFoldResult> offsets = {i0, i1, r0, b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1), rows,
+                                     b.getIndexAttr(cols)};
+  SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(b, loc, resultType, source, offsets, sizes, strides);
+}
+
+} // namespace
+
+LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op, int64_t qBlock,
+                                   int64_t kvBlock) {
+    OpBuilder::InsertionGuard insertionGuard(rewriter);
+    rewriter.setInsertionPoint(op);
+    for (Value operand : op->getOperands())
+      if (!cast<RankedTensorType>(operand.getType()).hasStaticShape())
+        return rewriter.notifyMatchFailure(op, "tiling needs static shapes");
+    Location loc = op.getLoc();
+    RankedTensorType qType = op.getQuery().getType();
+    RankedTensorType kType = op.getKey().getType();
+    RankedTensorType vType = op.getValue().getType();
+    auto element = cast<FloatType>(qType.getElementType());
+    int64_t batch = qType.getDimSize(0), heads = qType.getDimSize(1);
+    int64_t s = qType.getDimSize(2), d = qType.getDimSize(3);
+    int64_t kvHeads = kType.getDimSize(1), t = kType.getDimSize(2);
+    int64_t dv = vType.getDimSize(3);
+    int64_t group = heads / kvHeads;
+    WindowAttr window = op.getWindow();
+    double scale = op.getScale().convertToDouble();
+    MLIRContext *ctx = rewriter.getContext();
+    IndexMath im{rewriter, loc};
+
+    Value out = tensor::EmptyOp::create(rewriter, loc, op.getType().getShape(), element);
+    auto batchLoop = scf::ForOp::create(rewriter, loc, im.c(0), im.c(batch), im.c(1), out);
+    rewriter.setInsertionPointToStart(batchLoop.getBody());
+    Value bIdx = batchLoop.getInductionVar();
+    auto headLoop = scf::ForOp::create(rewriter, loc, im.c(0), im.c(heads), im.c(1),
+                                       batchLoop.getRegionIterArgs());
+    rewriter.setInsertionPointToStart(headLoop.getBody());
+    Value hIdx = headLoop.getInductionVar();
+    Value kvHead = arith::DivUIOp::create(rewriter, loc, hIdx, im.c(group));
+    int64_t qBlocks = (s + qBlock - 1) / qBlock;
+    auto qLoop = scf::ForOp::create(rewriter, loc, im.c(0), im.c(qBlocks), im.c(1),
+                                    headLoop.getRegionIterArgs());
+    rewriter.setInsertionPointToStart(qLoop.getBody());
+    OpBuilder &b = rewriter;
+    Value qStart = im.mul(qLoop.getInductionVar(), im.c(qBlock));
+    Value qLen = im.min(im.c(qBlock), im.sub(im.c(s), qStart));
+
+    // Absolute position of this block's first query.
+    Value offset = im.c(0);
+    if (Value offsetTensor = op.getOffset()) {
+      SmallVector<Value> at;
+      if (cast<RankedTensorType>(offsetTensor.getType()).getRank() == 1)
+        at.push_back(bIdx);
+      Value raw = tensor::ExtractOp::create(b, loc, offsetTensor, at);
+      offset = arith::IndexCastOp::create(b, loc, b.getIndexType(), raw);
+    }
+    Value firstPos = im.add(offset, qStart);
+    Value lastPos = im.add(firstPos, im.sub(qLen, im.c(1)));
+
+    // The kv-blocks the window lets this q-block see; the others are never
+    // visited.
+    Value kvBegin = im.c(0), kvEnd = im.c(t);
+    if (!window.isLeftUnbounded())
+      kvBegin = im.max(im.c(0), im.sub(firstPos, im.c(window.getLeft())));
+    if (!window.isRightUnbounded())
+      kvEnd = im.min(im.c(t), im.add(lastPos, im.c(window.getRight() + 1)));
+    Value blockBegin = im.floorDiv(kvBegin, im.c(kvBlock));
+    Value blockEnd = im.max(blockBegin, im.ceilDiv(kvEnd, im.c(kvBlock)));
+
+    Value qTile = slice2d(b, loc, op.getQuery(), bIdx, hIdx, qStart, qLen, d);
+    SmallVector<OpFoldResult> rowSizes = {qLen};
+    SmallVector<OpFoldResult> accSizes = {qLen, b.getIndexAttr(dv)};
+    Value negInf = arith::ConstantOp::create(
+        b, loc, b.getFloatAttr(element, APFloat::getInf(element.getFloatSemantics(), true)));
+    Value zero = scalarConstant(b, loc, element, 0.0);
+    Value m0 = filled(b, loc, rowSizes, element, negInf);
+    Value l0 = filled(b, loc, rowSizes, element, zero);
+    Value acc0 = filled(b, loc, accSizes, element, zero);
+
+    auto d2 = [&](unsigned n, ArrayRef<unsigned> dims) {
+      SmallVector<AffineExpr> exprs;
+      for (unsigned dim : dims)
+        exprs.push_back(getAffineDimExpr(dim, ctx));
+      return AffineMap::get(n, 0, exprs, ctx);
+    };
+
+    auto kvLoop = scf::ForOp::create(b, loc, blockBegin, blockEnd, im.c(1),
+                                     ValueRange{m0, l0, acc0});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(kvLoop.getBody());
+      Value m = kvLoop.getRegionIterArgs()[0], l = kvLoop.getRegionIterArgs()[1],
+            acc = kvLoop.getRegionIterArgs()[2];
+      Value kStart = im.mul(kvLoop.getInductionVar(), im.c(kvBlock));
+      Value kLen = im.min(im.c(kvBlock), im.sub(im.c(t), kStart));
+      Value kTile = slice2d(b, loc, op.getKey(), bIdx, kvHead, kStart, kLen, d);
+      Value vTile = slice2d(b, loc, op.getValue(), bIdx, kvHead, kStart, kLen, dv);
+      SmallVector<OpFoldResult> scoreSizes = {qLen, kLen};
+
+      // s = scale * q @ kᵀ, loops (i, j, e).
+      Value scores = generic(
+          b, loc, ValueRange{qTile, kTile}, filled(b, loc, scoreSizes, element, zero),
+          {d2(3, {0, 2}), d2(3, {1, 2}), d2(3, {0, 1})},
+          {IteratorType::parallel, IteratorType::parallel, IteratorType::reduction},
+          [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+            return arith::AddFOp::create(nb, l, a[2], arith::MulFOp::create(nb, l, a[0], a[1]));
+          });
+
+      // Masking: window, key mask, dense mask (element by element).
+      SmallVector<Value> maskInputs = {scores};
+      SmallVector<AffineMap> maskMaps = {d2(2, {0, 1})};
+      if (Value keyMask = op.getKeyMask()) {
+        auto rowType = RankedTensorType::get({ShapedType::kDynamic}, b.getI1Type());
+        maskInputs.push_back(tensor::ExtractSliceOp::create(
+            b, loc, rowType, keyMask, ArrayRef<OpFoldResult>{bIdx, kStart},
+            ArrayRef<OpFoldResult>{b.getIndexAttr(1), kLen},
+            ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)}));
+        maskMaps.push_back(d2(2, {1}));
+      }
+      Value denseMask = op.getDenseMask();
+      if (denseMask) {
+        auto maskType = cast<RankedTensorType>(denseMask.getType());
+        SmallVector<int64_t> shape(maskType.getShape());
+        while (shape.size() < 4)
+          shape.insert(shape.begin(), 1);
+        Value mask4 = buildReshape(b, loc, denseMask, shape);
+        // Unit dims broadcast: read index 0 there.
+        SmallVector<OpFoldResult> offsets = {
+            shape[0] == 1 ? OpFoldResult(b.getIndexAttr(0)) : OpFoldResult(bIdx),
+            shape[1] == 1 ? OpFoldResult(b.getIndexAttr(0)) : OpFoldResult(hIdx),
+            shape[2] == 1 ? OpFoldResult(b.getIndexAttr(0)) : OpFoldResult(qStart),
+            shape[3] == 1 ? OpFoldResult(b.getIndexAttr(0)) : OpFoldResult(kStart)};
+        SmallVector<OpFoldResult> sizes = {
+            b.getIndexAttr(1), b.getIndexAttr(1),
+            shape[2] == 1 ? OpFoldResult(b.getIndexAttr(1)) : OpFoldResult(qLen),
+            shape[3] == 1 ? OpFoldResult(b.getIndexAttr(1)) : OpFoldResult(kLen)};
+        auto tileType = RankedTensorType::get(
+            {shape[2] == 1 ? 1 : ShapedType::kDynamic, shape[3] == 1 ? 1 : ShapedType::kDynamic},
+            maskType.getElementType());
+        maskInputs.push_back(tensor::ExtractSliceOp::create(
+            b, loc, tileType, mask4, offsets, sizes,
+            SmallVector<OpFoldResult>(4, b.getIndexAttr(1))));
+        SmallVector<AffineExpr> exprs = {
+            shape[2] == 1 ? getAffineConstantExpr(0, ctx) : getAffineDimExpr(0, ctx),
+            shape[3] == 1 ? getAffineConstantExpr(0, ctx) : getAffineDimExpr(1, ctx)};
+        maskMaps.push_back(AffineMap::get(2, 0, exprs, ctx));
+      }
+      bool hasKeyMask = (bool)op.getKeyMask();
+      bool denseIsBool = denseMask && cast<RankedTensorType>(denseMask.getType())
+                                          .getElementType()
+                                          .isInteger(1);
+      maskMaps.push_back(d2(2, {0, 1}));
+      Value masked = generic(
+          b, loc, maskInputs, emptyTile(b, loc, scoreSizes, element), maskMaps,
+          {IteratorType::parallel, IteratorType::parallel},
+          [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+            Value x = arith::MulFOp::create(nb, l, a[0], scalarConstant(nb, l, element, scale));
+            unsigned next = 1;
+            Value visible;
+            auto conjoin = [&](Value c) {
+              visible = visible ? arith::AndIOp::create(nb, l, visible, c).getResult() : c;
+            };
+            if (!window.isUnbounded()) {
+              IndexMath il{nb, l};
+              Value qPos = il.add(firstPos, linalg::IndexOp::create(nb, l, 0));
+              Value kPos = il.add(kStart, linalg::IndexOp::create(nb, l, 1));
+              Value distance = il.sub(kPos, qPos);
+              if (!window.isLeftUnbounded())
+                conjoin(arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, distance,
+                                              il.c(-window.getLeft())));
+              if (!window.isRightUnbounded())
+                conjoin(arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sle, distance,
+                                              il.c(window.getRight())));
+            }
+            if (hasKeyMask)
+              conjoin(a[next++]);
+            if (denseMask) {
+              if (denseIsBool)
+                conjoin(a[next++]);
+              else
+                x = arith::AddFOp::create(nb, l, x, a[next++]);
+            }
+            if (visible)
+              x = arith::SelectOp::create(nb, l, visible, x, negInf);
+            return x;
+          });
+
+      // Online softmax: m' = max(m, rowmax(s)); p = exp(s - m');
+      // corr = exp(m - m'); l' = l * corr + rowsum(p); acc' = acc * corr + p @ v.
+      Value mNew = generic(b, loc, masked, m, {d2(2, {0, 1}), d2(2, {0})},
+                           {IteratorType::parallel, IteratorType::reduction},
+                           [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                             return arith::MaximumFOp::create(nb, l, a[1], a[0]);
+                           });
+      // exp(x - m') where a hidden x (-inf) contributes exactly 0, also
+      // when the whole row is hidden so far (m' = -inf).
+      auto shiftedExp = [&](OpBuilder &nb, Location l, Value x, Value rowMax) -> Value {
+        Value isHidden = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, x, negInf);
+        Value e = math::ExpOp::create(nb, l, arith::SubFOp::create(nb, l, x, rowMax));
+        return arith::SelectOp::create(nb, l, isHidden, zero, e);
+      };
+      Value probs = generic(b, loc, ValueRange{masked, mNew},
+                            emptyTile(b, loc, scoreSizes, element),
+                            {d2(2, {0, 1}), d2(2, {0}), d2(2, {0, 1})},
+                            {IteratorType::parallel, IteratorType::parallel},
+                            [&](OpBuilder &nb, Location l, ValueRange a) {
+                              return shiftedExp(nb, l, a[0], a[1]);
+                            });
+      Value correction = generic(b, loc, ValueRange{m, mNew}, emptyTile(b, loc, rowSizes, element),
+                                 {d2(1, {0}), d2(1, {0}), d2(1, {0})}, {IteratorType::parallel},
+                                 [&](OpBuilder &nb, Location l, ValueRange a) {
+                                   return shiftedExp(nb, l, a[0], a[1]);
+                                 });
+      Value lScaled = generic(b, loc, ValueRange{l, correction}, emptyTile(b, loc, rowSizes, element),
+                              {d2(1, {0}), d2(1, {0}), d2(1, {0})}, {IteratorType::parallel},
+                              [](OpBuilder &nb, Location loc2, ValueRange a) -> Value {
+                                return arith::MulFOp::create(nb, loc2, a[0], a[1]);
+                              });
+      Value lNew = generic(b, loc, probs, lScaled, {d2(2, {0, 1}), d2(2, {0})},
+                           {IteratorType::parallel, IteratorType::reduction},
+                           [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                             return arith::AddFOp::create(nb, l, a[1], a[0]);
+                           });
+      Value accScaled = generic(b, loc, ValueRange{acc, correction},
+                                emptyTile(b, loc, accSizes, element),
+                                {d2(2, {0, 1}), d2(2, {0}), d2(2, {0, 1})},
+                                {IteratorType::parallel, IteratorType::parallel},
+                                [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                                  return arith::MulFOp::create(nb, l, a[0], a[1]);
+                                });
+      // acc' += p @ v with loops (i, j, c): c innermost streams rows of v.
+      Value accNew = generic(b, loc, ValueRange{probs, vTile}, accScaled,
+                             {d2(3, {0, 1}), d2(3, {1, 2}), d2(3, {0, 2})},
+                             {IteratorType::parallel, IteratorType::reduction,
+                              IteratorType::parallel},
+                             [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                               return arith::AddFOp::create(
+                                   nb, l, a[2], arith::MulFOp::create(nb, l, a[0], a[1]));
+                             });
+      scf::YieldOp::create(b, loc, ValueRange{mNew, lNew, accNew});
+    }
+
+    // Divide once; a row that saw no key yields zeros (sdpa.C10).
+    Value lFinal = kvLoop.getResult(1), accFinal = kvLoop.getResult(2);
+    Value tile = generic(b, loc, ValueRange{accFinal, lFinal}, emptyTile(b, loc, accSizes, element),
+                         {d2(2, {0, 1}), d2(2, {0}), d2(2, {0, 1})},
+                         {IteratorType::parallel, IteratorType::parallel},
+                         [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                           Value empty = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
+                                                               a[1], zero);
+                           Value q = arith::DivFOp::create(nb, l, a[0], a[1]);
+                           return arith::SelectOp::create(nb, l, empty, zero, q);
+                         });
+    Value updated = tensor::InsertSliceOp::create(
+        b, loc, tile, qLoop.getRegionIterArgs()[0],
+        ArrayRef<OpFoldResult>{bIdx, hIdx, qStart, b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1), qLen, b.getIndexAttr(dv)},
+        SmallVector<OpFoldResult>(4, b.getIndexAttr(1)));
+    scf::YieldOp::create(b, loc, updated);
+    b.setInsertionPointAfter(qLoop);
+    scf::YieldOp::create(b, loc, qLoop.getResult(0));
+    b.setInsertionPointAfter(headLoop);
+    scf::YieldOp::create(b, loc, headLoop.getResult(0));
+    // Record the tiling decisions where they are static (no run-time
+    // offset): block sizes and how many (q-block, kv-block) pairs a
+    // (batch, head) visits out of all of them.
+    qLoop->setAttr("attn.q_block", b.getI64IntegerAttr(qBlock));
+    qLoop->setAttr("attn.kv_block", b.getI64IntegerAttr(kvBlock));
+    int64_t kvBlocks = (t + kvBlock - 1) / kvBlock;
+    qLoop->setAttr("attn.total_blocks", b.getI64IntegerAttr(qBlocks * kvBlocks));
+    if (!op.getOffset()) {
+      int64_t visited = 0;
+      for (int64_t qb = 0; qb < qBlocks; ++qb) {
+        int64_t first = qb * qBlock, last = std::min(s, first + qBlock) - 1;
+        int64_t begin = window.isLeftUnbounded() ? 0 : std::max<int64_t>(0, first - window.getLeft());
+        int64_t end = window.isRightUnbounded() ? t : std::min(t, last + window.getRight() + 1);
+        int64_t beginBlock = begin / kvBlock;
+        int64_t endBlock = std::max(beginBlock, (end + kvBlock - 1) / kvBlock);
+        visited += endBlock - beginBlock;
+      }
+      qLoop->setAttr("attn.visited_blocks", b.getI64IntegerAttr(visited));
+    }
+    rewriter.replaceOp(op, batchLoop.getResult(0));
+    return success();
+}
+
+namespace {
+
+struct AttnTileSdpaPass : attn::impl::AttnTileSdpaPassBase<AttnTileSdpaPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    if (qBlock < 1 || kvBlock < 1) {
+      getOperation().emitError("attn-tile-sdpa: block sizes must be positive, got q-block ")
+          << qBlock << " and kv-block " << kvBlock;
+      return signalPassFailure();
+    }
+    SmallVector<SdpaOp> ops;
+    getOperation().walk([&](SdpaOp op) { ops.push_back(op); });
+    IRRewriter rewriter(&getContext());
+    // Dynamic shapes are left for attn-decompose-sdpa to report.
+    for (SdpaOp op : ops)
+      (void)tileSdpa(rewriter, op, qBlock, kvBlock);
+  }
+};
+
+} // namespace
