@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
 #include <cmath>
 
@@ -80,6 +81,21 @@ Value slice2d(OpBuilder &b, Location loc, Value source, Value i0, Value i1, Valu
   return tensor::ExtractSliceOp::create(b, loc, resultType, source, offsets, sizes, strides);
 }
 
+/// A rank-reduced 2-D slice [rows, cols] at (i0, i1, r0, c0) of a 4-D tensor.
+Value slice2dAt(OpBuilder &b, Location loc, Value source, Value i0, Value i1,
+                OpFoldResult r0, OpFoldResult rows, OpFoldResult c0, OpFoldResult cols) {
+  auto type = cast<RankedTensorType>(source.getType());
+  auto dim = [](OpFoldResult size) {
+    std::optional<int64_t> c = getConstantIntValue(size);
+    return c ? *c : ShapedType::kDynamic;
+  };
+  auto resultType = RankedTensorType::get({dim(rows), dim(cols)}, type.getElementType());
+  SmallVector<OpFoldResult> offsets = {i0, i1, r0, c0};
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1), rows, cols};
+  SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(b, loc, resultType, source, offsets, sizes, strides);
+}
+
 } // namespace
 
 LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op, int64_t qBlock,
@@ -104,6 +120,15 @@ LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op, int64_t qB
     MLIRContext *ctx = rewriter.getContext();
     IndexMath im{rewriter, loc};
 
+    // K transposed once to [B, Hkv, D, T] (O(T·D) memory): the score
+    // product's inner loop then streams contiguous key rows.
+    Value keyT = linalg::TransposeOp::create(
+                     rewriter, loc, op.getKey(),
+                     tensor::EmptyOp::create(rewriter, loc,
+                                             ArrayRef<int64_t>{kType.getDimSize(0), kvHeads, d, t},
+                                             element),
+                     ArrayRef<int64_t>{0, 1, 3, 2})
+                     .getResult()[0];
     Value out = tensor::EmptyOp::create(rewriter, loc, op.getType().getShape(), element);
     auto batchLoop = scf::ForOp::create(rewriter, loc, im.c(0), im.c(batch), im.c(1), out);
     rewriter.setInsertionPointToStart(batchLoop.getBody());
@@ -169,15 +194,16 @@ LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op, int64_t qB
             acc = kvLoop.getRegionIterArgs()[2];
       Value kStart = im.mul(kvLoop.getInductionVar(), im.c(kvBlock));
       Value kLen = im.min(im.c(kvBlock), im.sub(im.c(t), kStart));
-      Value kTile = slice2d(b, loc, op.getKey(), bIdx, kvHead, kStart, kLen, d);
+      Value kTile = slice2dAt(b, loc, keyT, bIdx, kvHead, b.getIndexAttr(0), b.getIndexAttr(d),
+                              kStart, kLen);
       Value vTile = slice2d(b, loc, op.getValue(), bIdx, kvHead, kStart, kLen, dv);
       SmallVector<OpFoldResult> scoreSizes = {qLen, kLen};
 
-      // s = scale * q @ kᵀ, loops (i, j, e).
+      // s = q @ kᵀ with loops (i, e, j): j innermost streams a row of kᵀ.
       Value scores = generic(
           b, loc, ValueRange{qTile, kTile}, filled(b, loc, scoreSizes, element, zero),
-          {d2(3, {0, 2}), d2(3, {1, 2}), d2(3, {0, 1})},
-          {IteratorType::parallel, IteratorType::parallel, IteratorType::reduction},
+          {d2(3, {0, 1}), d2(3, {1, 2}), d2(3, {0, 2})},
+          {IteratorType::parallel, IteratorType::reduction, IteratorType::parallel},
           [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
             return arith::AddFOp::create(nb, l, a[2], arith::MulFOp::create(nb, l, a[0], a[1]));
           });

@@ -26,6 +26,9 @@
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -70,6 +73,24 @@ struct CopyToLinalgPass
                              copy.getTarget());
       copy.erase();
     });
+  }
+};
+
+/// exp as a polynomial in arith ops (MLIR's approximation, ~1 ulp in f32)
+/// instead of a libm call per element: LLVM can vectorize it.
+struct ApproximateExpPass
+    : PassWrapper<ApproximateExpPass, OperationPass<func::FuncOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(ApproximateExpPass)
+  StringRef getArgument() const override { return "attnc-approximate-exp"; }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<arith::ArithDialect, vector::VectorDialect>();
+  }
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateMathPolynomialApproximationPatterns(
+        patterns, [](StringRef name) { return name == "exp" || name == "math.exp"; });
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
   }
 };
 
@@ -121,6 +142,7 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   OpPassManager &loops = pm.nest<func::FuncOp>();
   loops.addPass(std::make_unique<CopyToLinalgPass>());
   loops.addPass(createConvertLinalgToLoopsPass());
+  loops.addPass(std::make_unique<ApproximateExpPass>());
   pm.addPass(createLowerAffinePass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
