@@ -1,0 +1,31 @@
+// Median time of one ONNX Runtime session.run on random f32 inputs.
+//   node ort_time.js MODEL.onnx REPEAT THREADS
+// Prints {"median_ms": ...} or {"error": "..."}.
+const path = require('path');
+const ort = require(path.join(__dirname, '..', 'node_modules', 'onnxruntime-node'));
+
+async function main() {
+  const [model, repeatArg, threadsArg] = process.argv.slice(2);
+  const session = await ort.InferenceSession.create(model, {
+    intraOpNumThreads: parseInt(threadsArg, 10), interOpNumThreads: 1,
+    graphOptimizationLevel: 'all'});
+  const feeds = {};
+  for (const name of session.inputNames) {
+    const meta = session.inputMetadata.find((m) => m.name === name);
+    const dims = meta.shape;
+    const n = dims.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(n);
+    for (let i = 0; i < n; ++i) data[i] = Math.sin(i * 12.9898) * 0.5;
+    feeds[name] = new ort.Tensor('float32', data, dims);
+  }
+  await session.run(feeds);
+  const times = [];
+  for (let i = 0; i < parseInt(repeatArg, 10); ++i) {
+    const start = process.hrtime.bigint();
+    await session.run(feeds);
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  console.log(JSON.stringify({median_ms: times[Math.floor(times.length / 2)]}));
+}
+main().catch((e) => { console.log(JSON.stringify({error: e.message.split('\n')[0]})); });
