@@ -1,8 +1,7 @@
 //===- MaskStructure.cpp - Prove the structure of an attention mask -----===//
 
 #include "passes/fusion/MaskStructure.h"
-#include "dialects/attn/AttnFolders.h"
-#include "mlir/IR/Matchers.h"
+#include "passes/fusion/MaskEvaluator.h"
 #include <cmath>
 
 namespace mlir::attn {
@@ -20,12 +19,12 @@ FailureOr<MaskStructure> inferMaskStructure(SdpaOp op, std::string &reason,
     mask = op.getDenseMask();
   if (!mask)
     return fail("no dense mask");
-  Attribute attr;
-  if (!matchPattern(mask, m_Constant(&attr)))
-    return fail("the mask is computed at run time (not a constant)");
-  DenseElementsAttr dense = asDenseElements(attr, kMaxMaskElements);
-  if (!dense)
-    return fail("the mask constant is too large to analyze");
+  // Constant masks, and masks the graph computes from constants (Range /
+  // compare, Trilu, slices of a registered buffer), are evaluated here.
+  std::optional<EvaluatedTensor> evaluated =
+      evaluateConstantSubgraph(mask, kMaxMaskElements);
+  if (!evaluated)
+    return fail("the mask is computed at run time (not from constants only)");
   auto type = cast<RankedTensorType>(mask.getType());
   bool boolean = type.getElementType().isInteger(1);
 
@@ -38,15 +37,14 @@ FailureOr<MaskStructure> inferMaskStructure(SdpaOp op, std::string &reason,
   int64_t t = op.getKey().getType().getDimSize(2);
   int64_t mB = shape[0], mH = shape[1], mS = shape[2], mT = shape[3];
 
-  // visible[b][h][i][j] from the flattened constant.
-  std::vector<char> visible(dense.getNumElements());
+  // visible[b][h][i][j] from the flattened values.
+  std::vector<char> visible(evaluated->data.size());
   size_t index = 0;
   if (boolean) {
-    for (bool v : dense.getValues<bool>())
-      visible[index++] = v;
+    for (double v : evaluated->data)
+      visible[index++] = v != 0;
   } else {
-    for (APFloat v : dense.getValues<APFloat>()) {
-      double x = v.convertToDouble();
+    for (double x : evaluated->data) {
       if (x == 0)
         visible[index++] = 1;
       else if (x <= -1e4)

@@ -168,3 +168,27 @@ func.func @runtime_mask(%q: tensor<1x2x4x8xf32>, %m: tensor<4x4xf32>) -> tensor<
       : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<4x4xf32>) -> tensor<1x2x4x8xf32>
   return %o : tensor<1x2x4x8xf32>
 }
+
+// -----
+
+// A mask computed from constants that the folders leave alone (72 x 72 =
+// 5184 elements): its Range/compare arithmetic is evaluated, and a sliding
+// window of 8 keys is proven.
+// CHECK-LABEL: func.func @computed_window_mask
+// CHECK: attn.sdpa %{{.+}}, %{{.+}}, %{{.+}} {mask = #attn.window<left = 7, right = 0>, scale = 1.000000e+00 : f32}
+func.func @computed_window_mask(%q: tensor<1x1x72x8xf32>) -> tensor<1x1x72x8xf32> {
+  %rows = attn.constant dense<[[0], [1], [2], [3], [4], [5], [6], [7], [8], [9], [10], [11], [12], [13], [14], [15], [16], [17], [18], [19], [20], [21], [22], [23], [24], [25], [26], [27], [28], [29], [30], [31], [32], [33], [34], [35], [36], [37], [38], [39], [40], [41], [42], [43], [44], [45], [46], [47], [48], [49], [50], [51], [52], [53], [54], [55], [56], [57], [58], [59], [60], [61], [62], [63], [64], [65], [66], [67], [68], [69], [70], [71]]> : tensor<72x1xi64>
+  %cols = attn.constant dense<[[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71]]> : tensor<1x72xi64>
+  %seven = attn.constant dense<7> : tensor<i64>
+  %zero_i = attn.constant dense<0> : tensor<i64>
+  %zero = attn.constant dense<0.0> : tensor<f32>
+  %ninf = attn.constant dense<0xFF800000> : tensor<f32>
+  %d = attn.sub %rows, %cols : (tensor<72x1xi64>, tensor<1x72xi64>) -> tensor<72x72xi64>
+  %past = attn.greater_equal %d, %zero_i : (tensor<72x72xi64>, tensor<i64>) -> tensor<72x72xi1>
+  %near = attn.less_equal %d, %seven : (tensor<72x72xi64>, tensor<i64>) -> tensor<72x72xi1>
+  %keep = attn.and %past, %near : (tensor<72x72xi1>, tensor<72x72xi1>) -> tensor<72x72xi1>
+  %bias = attn.where %keep, %zero, %ninf : (tensor<72x72xi1>, tensor<f32>, tensor<f32>) -> tensor<72x72xf32>
+  %o = attn.sdpa %q, %q, %q dense_mask(%bias) {scale = 1.0 : f32}
+      : (tensor<1x1x72x8xf32>, tensor<1x1x72x8xf32>, tensor<1x1x72x8xf32>, tensor<72x72xf32>) -> tensor<1x1x72x8xf32>
+  return %o : tensor<1x1x72x8xf32>
+}
