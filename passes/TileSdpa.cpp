@@ -130,20 +130,29 @@ LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op, int64_t qB
                      ArrayRef<int64_t>{0, 1, 3, 2})
                      .getResult()[0];
     Value out = tensor::EmptyOp::create(rewriter, loc, op.getType().getShape(), element);
-    auto batchLoop = scf::ForOp::create(rewriter, loc, im.c(0), im.c(batch), im.c(1), out);
-    rewriter.setInsertionPointToStart(batchLoop.getBody());
-    Value bIdx = batchLoop.getInductionVar();
-    auto headLoop = scf::ForOp::create(rewriter, loc, im.c(0), im.c(heads), im.c(1),
-                                       batchLoop.getRegionIterArgs());
-    rewriter.setInsertionPointToStart(headLoop.getBody());
-    Value hIdx = headLoop.getInductionVar();
-    Value kvHead = arith::DivUIOp::create(rewriter, loc, hIdx, im.c(group));
+    // One parallel loop over every (batch, head, q-block). Causal and window
+    // q-blocks carry unequal work, so consecutive iterations pair a short
+    // block with a long one (0, n-1, 1, n-2, ...): contiguous chunks per
+    // thread then hold equal work.
     int64_t qBlocks = (s + qBlock - 1) / qBlock;
-    auto qLoop = scf::ForOp::create(rewriter, loc, im.c(0), im.c(qBlocks), im.c(1),
-                                    headLoop.getRegionIterArgs());
-    rewriter.setInsertionPointToStart(qLoop.getBody());
+    auto forall = scf::ForallOp::create(
+        rewriter, loc, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(batch * heads * qBlocks)},
+        ValueRange{out}, std::nullopt);
+    rewriter.setInsertionPoint(forall.getTerminator());
+    Value flat = forall.getInductionVars()[0];
+    Value perBatch = im.c(heads * qBlocks);
+    Value bIdx = arith::DivUIOp::create(rewriter, loc, flat, perBatch);
+    Value inBatch = arith::RemUIOp::create(rewriter, loc, flat, perBatch);
+    Value hIdx = arith::DivUIOp::create(rewriter, loc, inBatch, im.c(qBlocks));
+    Value slot = arith::RemUIOp::create(rewriter, loc, inBatch, im.c(qBlocks));
+    Value half = arith::DivUIOp::create(rewriter, loc, slot, im.c(2));
+    Value odd = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ne,
+                                      arith::RemUIOp::create(rewriter, loc, slot, im.c(2)), im.c(0));
+    Value qBlockIdx = arith::SelectOp::create(rewriter, loc, odd,
+                                              im.sub(im.c(qBlocks - 1), half), half);
+    Value kvHead = arith::DivUIOp::create(rewriter, loc, hIdx, im.c(group));
     OpBuilder &b = rewriter;
-    Value qStart = im.mul(qLoop.getInductionVar(), im.c(qBlock));
+    Value qStart = im.mul(qBlockIdx, im.c(qBlock));
     Value qLen = im.min(im.c(qBlock), im.sub(im.c(s), qStart));
 
     // Absolute position of this block's first query.
@@ -353,23 +362,22 @@ LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op, int64_t qB
                            Value q = arith::DivFOp::create(nb, l, a[0], a[1]);
                            return arith::SelectOp::create(nb, l, empty, zero, q);
                          });
-    Value updated = tensor::InsertSliceOp::create(
-        b, loc, tile, qLoop.getRegionIterArgs()[0],
-        ArrayRef<OpFoldResult>{bIdx, hIdx, qStart, b.getIndexAttr(0)},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1), qLen, b.getIndexAttr(dv)},
-        SmallVector<OpFoldResult>(4, b.getIndexAttr(1)));
-    scf::YieldOp::create(b, loc, updated);
-    b.setInsertionPointAfter(qLoop);
-    scf::YieldOp::create(b, loc, qLoop.getResult(0));
-    b.setInsertionPointAfter(headLoop);
-    scf::YieldOp::create(b, loc, headLoop.getResult(0));
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(forall.getTerminator().getBody());
+      tensor::ParallelInsertSliceOp::create(
+          b, loc, tile, forall.getRegionIterArgs()[0],
+          ArrayRef<OpFoldResult>{bIdx, hIdx, qStart, b.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1), qLen, b.getIndexAttr(dv)},
+          SmallVector<OpFoldResult>(4, b.getIndexAttr(1)));
+    }
     // Record the tiling decisions where they are static (no run-time
     // offset): block sizes and how many (q-block, kv-block) pairs a
     // (batch, head) visits out of all of them.
-    qLoop->setAttr("attn.q_block", b.getI64IntegerAttr(qBlock));
-    qLoop->setAttr("attn.kv_block", b.getI64IntegerAttr(kvBlock));
+    forall->setAttr("attn.q_block", b.getI64IntegerAttr(qBlock));
+    forall->setAttr("attn.kv_block", b.getI64IntegerAttr(kvBlock));
     int64_t kvBlocks = (t + kvBlock - 1) / kvBlock;
-    qLoop->setAttr("attn.total_blocks", b.getI64IntegerAttr(qBlocks * kvBlocks));
+    forall->setAttr("attn.total_blocks", b.getI64IntegerAttr(qBlocks * kvBlocks));
     if (!op.getOffset()) {
       int64_t visited = 0;
       for (int64_t qb = 0; qb < qBlocks; ++qb) {
@@ -380,9 +388,9 @@ LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op, int64_t qB
         int64_t endBlock = std::max(beginBlock, (end + kvBlock - 1) / kvBlock);
         visited += endBlock - beginBlock;
       }
-      qLoop->setAttr("attn.visited_blocks", b.getI64IntegerAttr(visited));
+      forall->setAttr("attn.visited_blocks", b.getI64IntegerAttr(visited));
     }
-    rewriter.replaceOp(op, batchLoop.getResult(0));
+    rewriter.replaceOp(op, forall.getResult(0));
     return success();
 }
 
