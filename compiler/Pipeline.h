@@ -18,6 +18,9 @@ struct PipelineOptions {
   bool tileAttention = true;
   int64_t qBlock = 64;
   int64_t kvBlock = 64;
+  /// Run parallel loops on OpenMP threads (libomp; OMP_NUM_THREADS picks
+  /// how many, all cores by default).
+  bool threads = true;
   /// Fuse elementwise linalg ops before bufferization (fewer buffers).
   bool fuseElementwise = true;
 };

@@ -12,6 +12,9 @@
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MathToLibm/MathToLibm.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/OpenMPToLLVM/ConvertOpenMPToLLVM.h"
+#include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -95,6 +98,31 @@ struct ApproximateExpPass
   }
 };
 
+/// convert-scf-to-openmp wraps each parallel body in memref.alloca_scope,
+/// whose region must stay one block; the loops inside become several. Our
+/// bodies allocate on the heap only, so the scopes are dropped (inlined).
+struct InlineAllocaScopesPass
+    : PassWrapper<InlineAllocaScopesPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(InlineAllocaScopesPass)
+  StringRef getArgument() const override { return "attnc-inline-alloca-scopes"; }
+  void runOnOperation() override {
+    SmallVector<memref::AllocaScopeOp> scopes;
+    getOperation().walk([&](memref::AllocaScopeOp scope) { scopes.push_back(scope); });
+    IRRewriter rewriter(&getContext());
+    for (memref::AllocaScopeOp scope : scopes) {
+      if (scope->walk([](memref::AllocaOp) { return WalkResult::interrupt(); })
+              .wasInterrupted())
+        continue; // a stack allocation needs its scope
+      Block *body = &scope.getBodyRegion().front();
+      auto yield = cast<memref::AllocaScopeReturnOp>(body->getTerminator());
+      SmallVector<Value> results(yield.getResults());
+      rewriter.eraseOp(yield);
+      rewriter.inlineBlockBefore(body, scope);
+      rewriter.replaceOp(scope, results);
+    }
+  }
+};
+
 } // namespace
 
 void buildAttnGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
@@ -142,6 +170,12 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createCanonicalizerPass());
 
+  // The parallel (batch, head, q-block) loop runs on OpenMP threads.
+  if (options.threads) {
+    pm.addPass(createConvertSCFToOpenMPPass());
+    pm.addPass(std::make_unique<InlineAllocaScopesPass>());
+  }
+
   OpPassManager &loops = pm.nest<func::FuncOp>();
   loops.addPass(std::make_unique<CopyToLinalgPass>());
   loops.addPass(createConvertLinalgToLoopsPass());
@@ -157,6 +191,8 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertFuncToLLVMPass());
+  if (options.threads)
+    pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
@@ -166,7 +202,7 @@ void registerPipelineDialects(DialectRegistry &registry) {
                   tensor::TensorDialect, linalg::LinalgDialect, math::MathDialect,
                   memref::MemRefDialect, scf::SCFDialect, cf::ControlFlowDialect,
                   affine::AffineDialect, bufferization::BufferizationDialect,
-                  LLVM::LLVMDialect>();
+                  LLVM::LLVMDialect, omp::OpenMPDialect>();
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);

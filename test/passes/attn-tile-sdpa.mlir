@@ -1,15 +1,18 @@
 // RUN: attnc-opt %s -attn-tile-sdpa="q-block=4 kv-block=4" -split-input-file | FileCheck %s
 
 // Non-causal, S = T = 16, blocks of 4: every one of the 4 x 4 block pairs.
+// One parallel loop over (batch, head, q-block) = 1 * 2 * 4 iterations; the
+// q-blocks are taken in zigzag order (0, 3, 1, 2) so that contiguous chunks
+// of iterations carry equal causal work.
 // CHECK-LABEL: func.func @no_mask_visits_every_block
-// CHECK: scf.for
-// CHECK: scf.for
-// CHECK: scf.for
+// CHECK: scf.forall (%[[P:.+]]) in (8) shared_outs
+// CHECK: arith.select
 // CHECK: %[[ACC:.+]]:3 = scf.for {{.+}} -> (tensor<?xf32>, tensor<?xf32>, tensor<?x8xf32>)
 // CHECK: linalg.generic
 // CHECK: arith.maximumf
 // CHECK: math.exp
-// CHECK: tensor.insert_slice
+// CHECK: scf.forall.in_parallel
+// CHECK-NEXT: tensor.parallel_insert_slice
 // CHECK: {attn.kv_block = 4 : i64, attn.q_block = 4 : i64, attn.total_blocks = 16 : i64, attn.visited_blocks = 16 : i64}
 // CHECK-NOT: attn.sdpa
 func.func @no_mask_visits_every_block(%q: tensor<1x2x16x8xf32>, %k: tensor<1x2x16x8xf32>, %v: tensor<1x2x16x8xf32>)
