@@ -66,10 +66,13 @@ bool linkModel(const std::string &objectPath, const std::string &outputPath,
     args.push_back("-pthread");
   }
   // Parallel loops call libomp (LLVM's OpenMP runtime), which Debian keeps
-  // beside LLVM rather than on the loader's path.
-  args.push_back("-L/usr/lib/llvm-22/lib");
-  args.push_back("-Wl,-rpath,/usr/lib/llvm-22/lib");
-  args.push_back("-lomp");
+  // beside LLVM rather than on the loader's path. A cross-compiled shared
+  // library leaves those symbols to the target's libomp.
+  if (isHostTarget(target)) {
+    args.push_back("-L/usr/lib/llvm-22/lib");
+    args.push_back("-Wl,-rpath,/usr/lib/llvm-22/lib");
+    args.push_back("-lomp");
+  }
   args.push_back("-lm");
 
   std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
