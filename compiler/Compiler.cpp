@@ -5,6 +5,7 @@
 #include "compiler/ModelSignature.h"
 #include "compiler/cpu/ObjectEmitter.h"
 #include "frontends/onnx/Importer.h"
+#include "passes/Transforms.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
@@ -68,6 +69,37 @@ static LogicalResult writeAtomically(MLIRContext &context, llvm::StringRef path,
   return success();
 }
 
+/// One line per attn.sdpa: the blocks attn-tile-sdpa will use and why, and
+/// how much of the block grid the window lets it skip.
+static void printTiling(ModuleOp module, const CompileOptions &options,
+                        llvm::raw_ostream &os) {
+  const PipelineOptions &p = options.pipeline;
+  module.walk([&](attn::SdpaOp op) {
+    RankedTensorType q = op.getQuery().getType(), k = op.getKey().getType();
+    os << "tiling: attn.sdpa q " << q << " k " << k;
+    if (attn::WindowAttr window = op.getMaskAttr())
+      os << " " << window;
+    if (!p.tileAttention) {
+      os << ": unfused (--decompose-attention)\n";
+      return;
+    }
+    if (!q.hasStaticShape() || !k.hasStaticShape()) {
+      os << ": unfused (dynamic shapes)\n";
+      return;
+    }
+    attn::SdpaTilingPlan plan = attn::planSdpaTiling(op, p.qBlock, p.kvBlock);
+    os << ": q-block " << plan.qBlock << ", kv-block " << plan.kvBlock << " ("
+       << (options.blocksFromFlags ? "from --q-block/--kv-block"
+                                   : "default; no cost model yet")
+       << "); per (batch, head) visits ";
+    if (plan.visitedBlocks)
+      os << *plan.visitedBlocks;
+    else
+      os << "an offset-dependent number";
+    os << " of " << plan.qBlocks * plan.kvBlocks << " block pairs\n";
+  });
+}
+
 static std::string printed(Operation *op) {
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -86,6 +118,8 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
   buildAttnGraphPipeline(graph, options.pipeline);
   if (failed(graph.run(*module)))
     return failure();
+  if (options.tilingLog)
+    printTiling(*module, options, *options.tilingLog);
   if (options.emit == EmitKind::Mlir)
     return writeAtomically(context, outputPath, printed(*module));
 

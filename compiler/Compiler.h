@@ -15,6 +15,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/raw_ostream.h"
 
 namespace attnc {
 
@@ -31,6 +32,10 @@ struct CompileOptions {
   TargetOptions target;
   PipelineOptions pipeline;
   EmitKind emit = EmitKind::Executable;
+  /// Where to print the attention tiling chosen for each attn.sdpa (null:
+  /// nowhere), and whether the block sizes came from flags.
+  llvm::raw_ostream *tilingLog = nullptr;
+  bool blocksFromFlags = false;
 };
 
 /// Registers what compileModel needs on `context`.

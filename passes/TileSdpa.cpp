@@ -98,6 +98,27 @@ Value slice2dAt(OpBuilder &b, Location loc, Value source, Value i0, Value i1,
 
 } // namespace
 
+SdpaTilingPlan mlir::attn::planSdpaTiling(SdpaOp op, int64_t qBlock, int64_t kvBlock) {
+  int64_t s = op.getQuery().getType().getDimSize(2);
+  int64_t t = op.getKey().getType().getDimSize(2);
+  SdpaTilingPlan plan{qBlock, kvBlock, (s + qBlock - 1) / qBlock, (t + kvBlock - 1) / kvBlock,
+                      std::nullopt};
+  if (op.getOffset())
+    return plan;
+  // The same kv-block range the loop computes at run time.
+  WindowAttr window = op.getWindow();
+  int64_t visited = 0;
+  for (int64_t qb = 0; qb < plan.qBlocks; ++qb) {
+    int64_t first = qb * qBlock, last = std::min(s, first + qBlock) - 1;
+    int64_t begin = window.isLeftUnbounded() ? 0 : std::max<int64_t>(0, first - window.getLeft());
+    int64_t end = window.isRightUnbounded() ? t : std::min(t, last + window.getRight() + 1);
+    int64_t beginBlock = begin / kvBlock;
+    visited += std::max(beginBlock, (end + kvBlock - 1) / kvBlock) - beginBlock;
+  }
+  plan.visitedBlocks = visited;
+  return plan;
+}
+
 LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op, int64_t qBlock,
                                    int64_t kvBlock) {
     OpBuilder::InsertionGuard insertionGuard(rewriter);
@@ -371,25 +392,14 @@ LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op, int64_t qB
           ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1), qLen, b.getIndexAttr(dv)},
           SmallVector<OpFoldResult>(4, b.getIndexAttr(1)));
     }
-    // Record the tiling decisions where they are static (no run-time
-    // offset): block sizes and how many (q-block, kv-block) pairs a
-    // (batch, head) visits out of all of them.
+    // Record the tiling decisions: block sizes and, where static, how many
+    // (q-block, kv-block) pairs a (batch, head) visits out of all of them.
+    SdpaTilingPlan plan = planSdpaTiling(op, qBlock, kvBlock);
     forall->setAttr("attn.q_block", b.getI64IntegerAttr(qBlock));
     forall->setAttr("attn.kv_block", b.getI64IntegerAttr(kvBlock));
-    int64_t kvBlocks = (t + kvBlock - 1) / kvBlock;
-    forall->setAttr("attn.total_blocks", b.getI64IntegerAttr(qBlocks * kvBlocks));
-    if (!op.getOffset()) {
-      int64_t visited = 0;
-      for (int64_t qb = 0; qb < qBlocks; ++qb) {
-        int64_t first = qb * qBlock, last = std::min(s, first + qBlock) - 1;
-        int64_t begin = window.isLeftUnbounded() ? 0 : std::max<int64_t>(0, first - window.getLeft());
-        int64_t end = window.isRightUnbounded() ? t : std::min(t, last + window.getRight() + 1);
-        int64_t beginBlock = begin / kvBlock;
-        int64_t endBlock = std::max(beginBlock, (end + kvBlock - 1) / kvBlock);
-        visited += endBlock - beginBlock;
-      }
-      forall->setAttr("attn.visited_blocks", b.getI64IntegerAttr(visited));
-    }
+    forall->setAttr("attn.total_blocks", b.getI64IntegerAttr(plan.qBlocks * plan.kvBlocks));
+    if (plan.visitedBlocks)
+      forall->setAttr("attn.visited_blocks", b.getI64IntegerAttr(*plan.visitedBlocks));
     rewriter.replaceOp(op, forall.getResult(0));
     return success();
 }

@@ -24,6 +24,16 @@ void populateAttnDecomposeSdpaPatterns(RewritePatternSet &patterns);
 /// (exp(x - max) / sum, or * reciprocal(sum)) to attn.softmax.
 void populateAttnRaiseSoftmaxPatterns(RewritePatternSet &patterns);
 
+/// The block structure attn-tile-sdpa gives a static-shaped `op`.
+struct SdpaTilingPlan {
+  int64_t qBlock, kvBlock;
+  int64_t qBlocks, kvBlocks;
+  /// (q-block, kv-block) pairs visited per (batch, head); unknown when a
+  /// run-time offset decides the window's position.
+  std::optional<int64_t> visitedBlocks;
+};
+SdpaTilingPlan planSdpaTiling(SdpaOp op, int64_t qBlock, int64_t kvBlock);
+
 /// Lowers a static-shaped `op` to the FlashAttention-2 loop nest (see
 /// AttnTileSdpaPass in Passes.td) with the given block sizes.
 LogicalResult tileSdpa(RewriterBase &rewriter, SdpaOp op, int64_t qBlock,

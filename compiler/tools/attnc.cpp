@@ -52,6 +52,9 @@ static cl::opt<int64_t> qBlock("q-block", cl::desc("Queries per attention block 
                                cl::init(64), cl::sub(compileCommand), cl::sub(checkCommand));
 static cl::opt<int64_t> kvBlock("kv-block", cl::desc("Keys per attention block (default 64)"),
                                 cl::init(64), cl::sub(compileCommand), cl::sub(checkCommand));
+static cl::opt<bool> printTilingFlag(
+    "print-tiling", cl::desc("Print the attention tiling chosen for each attn.sdpa"),
+    cl::init(false), cl::sub(compileCommand));
 static cl::opt<bool> decomposeAttention(
     "decompose-attention",
     cl::desc("Run attn.sdpa unfused (the reference) instead of the tiled loop"),
@@ -118,6 +121,9 @@ static std::string formatLocation(mlir::Location loc) {
 static bool readCompileOptions(attnc::CompileOptions &options) {
   if (!readAttentionOptions(options.pipeline))
     return false;
+  options.blocksFromFlags = qBlock.getNumOccurrences() || kvBlock.getNumOccurrences();
+  if (printTilingFlag)
+    options.tilingLog = &outs();
   options.emit = emitKind;
   options.target = {targetTriple, targetCpu};
   for (const std::string &spec : inputShapes)
