@@ -135,6 +135,26 @@ struct LogSoftmaxLowering : OpConversionPattern<LogSoftmaxOp> {
   }
 };
 
+/// x * rsqrt(moment + eps) * scale (+ bias): the common tail of layer and
+/// RMS normalization (`x` centered or not, `moment` the matching mean).
+Value normalize(OpBuilder &b, Location loc, RankedTensorType type, Value x, Value moment,
+                Value scale, Value bias, double epsilon) {
+  SmallVector<Value> inputs = {x, moment, scale};
+  if (bias)
+    inputs.push_back(bias);
+  return buildElementwise(b, loc, type, inputs,
+                          [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                            Value eps = scalarConstant(nb, l, args[1].getType(), epsilon);
+                            Value inv = math::RsqrtOp::create(
+                                nb, l, arith::AddFOp::create(nb, l, args[1], eps));
+                            Value y = arith::MulFOp::create(
+                                nb, l, arith::MulFOp::create(nb, l, args[0], inv), args[2]);
+                            return args.size() > 3
+                                       ? arith::AddFOp::create(nb, l, y, args[3]).getResult()
+                                       : y;
+                          });
+}
+
 // (x - mean) / sqrt(var + eps) * scale + bias over dims [axis, rank)
 struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -148,20 +168,8 @@ struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
     Value centered = binary(rewriter, loc, type, x, mean, scalarSub);
     Value squared = binary(rewriter, loc, type, centered, centered, scalarMul);
     Value variance = reduceKeepDims(rewriter, loc, squared, axes, ReduceKind::Mean);
-    double epsilon = op.getEpsilon().convertToDouble();
-    SmallVector<Value> inputs = {centered, variance, adaptor.getScale()};
-    if (Value bias = adaptor.getBias())
-      inputs.push_back(bias);
-    Value result = buildElementwise(
-        rewriter, loc, type, inputs,
-        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-          Value eps = scalarConstant(b, l, args[1].getType(), epsilon);
-          Value inv = math::RsqrtOp::create(b, l, arith::AddFOp::create(b, l, args[1], eps));
-          Value y = arith::MulFOp::create(
-              b, l, arith::MulFOp::create(b, l, args[0], inv), args[2]);
-          return args.size() > 3 ? arith::AddFOp::create(b, l, y, args[3]).getResult() : y;
-        });
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op, normalize(rewriter, loc, type, centered, variance, adaptor.getScale(),
+                                     adaptor.getBias(), op.getEpsilon().convertToDouble()));
     return success();
   }
 };
@@ -177,16 +185,8 @@ struct RmsNormLowering : OpConversionPattern<RmsNormOp> {
     Value x = adaptor.getInput();
     Value squared = binary(rewriter, loc, type, x, x, scalarMul);
     Value meanSquare = reduceKeepDims(rewriter, loc, squared, axes, ReduceKind::Mean);
-    double epsilon = op.getEpsilon().convertToDouble();
-    Value result = buildElementwise(
-        rewriter, loc, type, ValueRange{x, meanSquare, adaptor.getScale()},
-        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-          Value eps = scalarConstant(b, l, args[1].getType(), epsilon);
-          Value inv = math::RsqrtOp::create(b, l, arith::AddFOp::create(b, l, args[1], eps));
-          return arith::MulFOp::create(b, l, arith::MulFOp::create(b, l, args[0], inv),
-                                       args[2]);
-        });
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op, normalize(rewriter, loc, type, x, meanSquare, adaptor.getScale(),
+                                     /*bias=*/Value(), op.getEpsilon().convertToDouble()));
     return success();
   }
 };
