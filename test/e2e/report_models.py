@@ -18,6 +18,7 @@ CAUSAL = {"left": INF, "right": 0}
 # name -> (sites, fused, window, key_mask, dense_mask, offset, q_heads, kv_heads)
 EXPECTED = {
     "gpt2": (2, 2, CAUSAL, False, False, None, 4, 4),
+    "gpt2_long": (2, 2, CAUSAL, False, False, None, 4, 4),  # 200 tokens, 512-slot buffer
     "gpt2_kv_cache": (2, 2, None, False, False, None, 4, 4),  # one query sees every key
     "bert": (2, 2, None, False, True, None, None, None),      # padding from a graph input
     "llama": (2, 2, CAUSAL, False, False, None, 4, 2),

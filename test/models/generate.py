@@ -298,6 +298,21 @@ def build_gpt2() -> ModelSpec:
         {"input_ids": {1: "sequence"}, "logits": {1: "sequence"}})
 
 
+@register("gpt2_long")
+def build_gpt2_long() -> ModelSpec:
+    # Real sequence lengths: a 512-position tril buffer sliced to 200 and 130
+    # tokens (masks far beyond what constant folding keeps; several attention
+    # blocks per head).
+    cfg = dict(GPT2_CFG, max_pos=512)
+    rng = rng_for("gpt2_long")
+    V = cfg["vocab"]
+    datasets = [(rand_ids(rng, (1, 200), V),), (rand_ids(rng, (1, 130), V),)]
+    return ModelSpec(
+        GPT2Logits(init_weights(GPT2LMHeadModel(**cfg), "gpt2_long")).eval(), datasets,
+        ["input_ids"], ["logits"],
+        {"input_ids": {1: "sequence"}, "logits": {1: "sequence"}})
+
+
 @register("gpt2_kv_cache")
 def build_gpt2_kv_cache() -> ModelSpec:
     gpt2 = make_gpt2()
