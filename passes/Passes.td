@@ -108,7 +108,10 @@ def AttnTileSdpaPass : Pass<"attn-tile-sdpa", "::mlir::func::FuncOp"> {
     the q-block see (computed from the window bounds and the offset; the
     others are never visited) keeps a running row max `m`, sum `l` and
     accumulator, rescaled by `exp(m - m')` per block; the division happens
-    once per q-block. Grouped-query heads read their kv head's tiles. The
+    once per q-block. A key mask also bounds the kv loop: each batch row's
+    first and one-past-last visible key are computed once, so padding at
+    either end is never visited. Grouped-query heads read their kv head's
+    tiles. The
     window, key mask and dense mask are applied element by element inside
     visited blocks. No S x T buffer exists: memory is O(S·D). Ragged
     lengths (S or T not a multiple of the block) use partial last blocks.

@@ -143,6 +143,37 @@ LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op, int64_t qB
 
     // K transposed once to [B, Hkv, D, T] (O(T·D) memory): the score
     // product's inner loop then streams contiguous key rows.
+    // With a key mask, each batch row's first and one-past-last visible key
+    // bound its kv loop too (padding at either end is never visited):
+    // keyBounds[b] = (min j, max j + 1) over visible keys, (T, 0) if none.
+    Value keyBounds;
+    if (Value keyMask = op.getKeyMask()) {
+      auto boundsType = RankedTensorType::get({batch, 2}, rewriter.getI64Type());
+      SmallVector<int64_t> empty;
+      for (int64_t i = 0; i < batch; ++i)
+        empty.append({t, 0});
+      Value init = arith::ConstantOp::create(
+          rewriter, loc, DenseElementsAttr::get(boundsType, ArrayRef<int64_t>(empty)));
+      MLIRContext *c = rewriter.getContext();
+      // Loops (b, j, which): `which` 0 tracks the min, 1 the max + 1.
+      keyBounds = generic(
+          rewriter, loc, keyMask, init,
+          {AffineMap::get(3, 0, {getAffineDimExpr(0, c), getAffineDimExpr(1, c)}, c),
+           AffineMap::get(3, 0, {getAffineDimExpr(0, c), getAffineDimExpr(2, c)}, c)},
+          {IteratorType::parallel, IteratorType::reduction, IteratorType::parallel},
+          [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+            Value j = arith::IndexCastOp::create(nb, l, nb.getI64Type(),
+                                                 linalg::IndexOp::create(nb, l, 1));
+            Value which = linalg::IndexOp::create(nb, l, 2);
+            Value isMax = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ne, which,
+                                                arith::ConstantIndexOp::create(nb, l, 0));
+            Value one = arith::ConstantIntOp::create(nb, l, 1, 64);
+            Value candidate = arith::SelectOp::create(
+                nb, l, isMax, arith::MaxSIOp::create(nb, l, a[1], arith::AddIOp::create(nb, l, j, one)),
+                arith::MinSIOp::create(nb, l, a[1], j));
+            return arith::SelectOp::create(nb, l, a[0], candidate, a[1]);
+          });
+    }
     Value keyT = linalg::TransposeOp::create(
                      rewriter, loc, op.getKey(),
                      tensor::EmptyOp::create(rewriter, loc,
@@ -195,6 +226,14 @@ LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op, int64_t qB
       kvBegin = im.max(im.c(0), im.sub(firstPos, im.c(window.getLeft())));
     if (!window.isRightUnbounded())
       kvEnd = im.min(im.c(t), im.add(lastPos, im.c(window.getRight() + 1)));
+    if (keyBounds) {
+      auto bound = [&](int64_t which) -> Value {
+        Value v = tensor::ExtractOp::create(b, loc, keyBounds, ValueRange{bIdx, im.c(which)});
+        return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+      };
+      kvBegin = im.max(kvBegin, bound(0));
+      kvEnd = im.min(kvEnd, bound(1));
+    }
     Value blockBegin = im.floorDiv(kvBegin, im.c(kvBlock));
     Value blockEnd = im.max(blockBegin, im.ceilDiv(kvEnd, im.c(kvBlock)));
 

@@ -68,10 +68,14 @@ func.func @ragged_lengths(%q: tensor<1x1x10x8xf32>, %k: tensor<1x1x7x8xf32>, %v:
 // -----
 
 // A run-time offset (KV-cache decoding) and a key mask: the visited range
-// depends on the offset, so no static count is recorded; the key mask row
-// of the batch is read per kv-block.
+// depends on the offset, so no static count is recorded. Each batch row's
+// first and one-past-last visible key are computed once and bound its kv
+// loop (padding at either end is never visited); inside, the key mask row
+// is read per kv-block.
 // CHECK-LABEL: func.func @offset_and_key_mask
+// CHECK: %[[BOUNDS:.+]] = linalg.generic {{.+}} ins(%{{.+}} : tensor<1x12xi1>) outs(%{{.+}} : tensor<1x2xi64>)
 // CHECK: tensor.extract %{{.+}}[] : tensor<i64>
+// CHECK: tensor.extract %[[BOUNDS]]
 // CHECK: tensor.extract_slice %{{.+}} : tensor<1x12xi1> to tensor<?xi1>
 // CHECK: {attn.kv_block = 4 : i64, attn.q_block = 4 : i64, attn.total_blocks = 3 : i64}
 // CHECK-NOT: attn.visited_blocks
