@@ -6,8 +6,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+#include "passes/ScalarConstants.h"
 #include "passes/Transforms.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include <cmath>
 
 namespace mlir::attn {
 #define GEN_PASS_DEF_ATTNDECOMPOSESDPAPASS
@@ -22,13 +24,6 @@ static Value constantI64(OpBuilder &builder, Location loc,
                          ArrayRef<int64_t> shape, ArrayRef<int64_t> values) {
   auto type = RankedTensorType::get(shape, builder.getI64Type());
   return ConstantOp::create(builder, loc, DenseElementsAttr::get(type, values));
-}
-
-static Value scalarFloat(OpBuilder &builder, Location loc, FloatType type,
-                         const APFloat &value) {
-  auto tensorType = RankedTensorType::get({}, type);
-  return ConstantOp::create(builder, loc,
-                            DenseElementsAttr::get(tensorType, value));
 }
 
 /// Repeats each of the Hkv heads of `kv` [B, Hkv, T, D] Hq / Hkv times, so
@@ -104,22 +99,17 @@ Value mlir::attn::decomposeSdpa(RewriterBase &rewriter, SdpaOp op) {
   Value keyT = TransposeOp::create(rewriter, loc, key,
                                    rewriter.getDenseI64ArrayAttr({0, 1, 3, 2}));
   Value scores = MatmulOp::create(rewriter, loc, op.getQuery(), keyT);
-  APFloat scale = op.getScale();
-  bool losesInfo = false;
-  scale.convert(elementType.getFloatSemantics(), APFloat::rmNearestTiesToEven,
-                &losesInfo);
-  scores = MulOp::create(rewriter, loc, scores,
-                         scalarFloat(rewriter, loc, elementType, scale));
+  scores = MulOp::create(
+      rewriter, loc, scores,
+      buildScalarConstant(rewriter, loc, elementType, op.getScale().convertToDouble()));
   if (Value dense = op.getDenseMask())
     if (!cast<RankedTensorType>(dense.getType()).getElementType().isInteger(1))
       scores = AddOp::create(rewriter, loc, scores, dense);
 
   Value visible = buildVisibility(rewriter, loc, op);
-  const llvm::fltSemantics &sem = elementType.getFloatSemantics();
   if (visible)
     scores = WhereOp::create(rewriter, loc, visible, scores,
-                             scalarFloat(rewriter, loc, elementType,
-                                         APFloat::getInf(sem, /*Negative=*/true)));
+                             buildScalarConstant(rewriter, loc, elementType, -INFINITY));
   Value probs = SoftmaxOp::create(rewriter, loc, scores, 3);
   if (visible) {
     // sdpa.C10: a row with no visible key yields zeros, not softmax's NaN.
@@ -128,8 +118,7 @@ Value mlir::attn::decomposeSdpa(RewriterBase &rewriter, SdpaOp op) {
         rewriter, loc, visible, rewriter.getDenseI64ArrayAttr({lastAxis}),
         /*keepdims=*/true);
     probs = WhereOp::create(rewriter, loc, rowHasKey, probs,
-                            scalarFloat(rewriter, loc, elementType,
-                                        APFloat::getZero(sem)));
+                            buildScalarConstant(rewriter, loc, elementType, 0.0));
   }
   Value result = MatmulOp::create(rewriter, loc, probs, value);
   rewriter.replaceOp(op, result);

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+#include "passes/ScalarConstants.h"
 #include "passes/Transforms.h"
 #include "passes/fusion/MaskStructure.h"
 #include "mlir/IR/Matchers.h"
@@ -23,24 +24,6 @@ using namespace mlir::attn;
 
 namespace {
 
-/// The constant value of a scalar-broadcast constant, if it is one.
-std::optional<double> splatValue(Value value) {
-  auto type = cast<RankedTensorType>(value.getType());
-  if (llvm::any_of(type.getShape(), [](int64_t d) { return d != 1; }))
-    return std::nullopt;
-  DenseElementsAttr dense;
-  if (!matchPattern(value, m_Constant(&dense)) || !isa<FloatType>(dense.getElementType()))
-    return std::nullopt;
-  return (*dense.value_begin<APFloat>()).convertToDouble();
-}
-
-/// Splits an additive mask into terms whose sum it is, so a constant band
-/// can be told apart from a run-time padding term:
-///   a + b                   -> terms(a), terms(b)
-///   x * c  (c > 0 constant) -> terms(x) each scaled by c
-///   where(p, -inf, x)       -> terms(x), where(p, -inf, 0)
-///   where(p, x, -inf)       -> terms(x), where(p, 0, -inf)
-/// (exact: a key hidden by -inf stays hidden whatever is added to it).
 /// The shape of `term` (broadcastable to `from`) after the reshape from
 /// `from` to `to`, when that reshape only inserts or drops unit dims.
 std::optional<SmallVector<int64_t>> reshapeTermShape(ArrayRef<int64_t> term,
@@ -98,20 +81,18 @@ void collectTerms(OpBuilder &b, Location loc, Value mask, double factor,
       return;
     }
     if (auto mul = dyn_cast<MulOp>(op)) {
-      std::optional<double> c = splatValue(mul.getRhs());
+      std::optional<double> c = matchScalarConstant(mul.getRhs());
       if (c && *c > 0) {
         collectTerms(b, loc, mul.getLhs(), factor * *c, terms, depth + 1);
         return;
       }
     }
     if (auto where = dyn_cast<WhereOp>(op)) {
-      std::optional<double> t = splatValue(where.getTrueValue());
-      std::optional<double> f = splatValue(where.getFalseValue());
+      std::optional<double> t = matchScalarConstant(where.getTrueValue());
+      std::optional<double> f = matchScalarConstant(where.getFalseValue());
       auto type = cast<RankedTensorType>(mask.getType());
-      auto scalar = [&](double x) -> Value {
-        auto st = RankedTensorType::get({}, type.getElementType());
-        return ConstantOp::create(b, loc, DenseElementsAttr::get(
-            st, b.getFloatAttr(type.getElementType(), x).getValue()));
+      auto scalar = [&](double x) {
+        return buildScalarConstant(b, loc, type.getElementType(), x);
       };
       if (t && *t == -INFINITY && !f) {
         collectTerms(b, loc, where.getFalseValue(), factor, terms, depth + 1);
@@ -161,9 +142,7 @@ struct InferMaskPattern : OpRewritePattern<SdpaOp> {
         if (factor == 1.0)
           continue;
         auto et = cast<RankedTensorType>(term.getType()).getElementType();
-        Value c = ConstantOp::create(builder, loc, DenseElementsAttr::get(
-            RankedTensorType::get({}, et), builder.getFloatAttr(et, factor).getValue()));
-        term = builder.createOrFold<MulOp>(loc, term, c);
+        term = builder.createOrFold<MulOp>(loc, term, buildScalarConstant(builder, loc, et, factor));
         factor = 1.0;
       }
       for (size_t i = 0; i < terms.size() && failed(structure); ++i) {
@@ -187,10 +166,7 @@ struct InferMaskPattern : OpRewritePattern<SdpaOp> {
     }
     Value offset, keyMask;
     if (structure->offset != 0)
-      offset = ConstantOp::create(
-          rewriter, loc,
-          DenseElementsAttr::get(RankedTensorType::get({}, rewriter.getI64Type()),
-                                 rewriter.getI64IntegerAttr(structure->offset).getValue()));
+      offset = buildScalarConstant(rewriter, loc, rewriter.getI64Type(), structure->offset);
     if (structure->keyMask) {
       const auto &rows = *structure->keyMask;
       SmallVector<bool> bits;

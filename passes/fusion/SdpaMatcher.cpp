@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/fusion/SdpaMatcher.h"
+#include "passes/ScalarConstants.h"
 #include "dialects/attn/AttnFolders.h"
 #include "dialects/attn/Broadcast.h"
 #include "mlir/IR/Matchers.h"
@@ -15,21 +16,6 @@
 
 namespace mlir::attn {
 namespace {
-
-/// The value of a constant whose elements are all equal and whose dims are
-/// all 1 (a scalar broadcast), as a double.
-std::optional<double> scalarConstant(Value value) {
-  auto type = dyn_cast<RankedTensorType>(value.getType());
-  if (!type || llvm::any_of(type.getShape(), [](int64_t d) { return d != 1; }))
-    return std::nullopt;
-  Attribute attr;
-  if (!matchPattern(value, m_Constant(&attr)))
-    return std::nullopt;
-  DenseElementsAttr dense = asDenseElements(attr);
-  if (!dense || !isa<FloatType>(dense.getElementType()))
-    return std::nullopt;
-  return (*dense.value_begin<APFloat>()).convertToDouble();
-}
 
 /// Whether `value` is computed from a matmul through the ops a scores chain
 /// may hold (scale, masks).
@@ -64,10 +50,10 @@ Value peelScale(Value value, double &scale, SmallVectorImpl<Operation *> &covere
     if (!isa<MulOp, DivOp>(op) || !op->hasOneUse())
       break;
     Value lhs = op->getOperand(0), rhs = op->getOperand(1);
-    std::optional<double> c = scalarConstant(rhs);
+    std::optional<double> c = matchScalarConstant(rhs);
     Value rest = lhs;
     if (!c && isa<MulOp>(op)) {
-      c = scalarConstant(lhs);
+      c = matchScalarConstant(lhs);
       rest = rhs;
     }
     if (!c || !(*c > 0) || !std::isfinite(*c))
@@ -140,7 +126,7 @@ FailureOr<SdpaSite> matchSdpaSite(SoftmaxOp softmax, std::string &reason) {
     if (auto where = dyn_cast<WhereOp>(op)) {
       bool keepWhenTrue = reachesMatmul(where.getTrueValue());
       Value fillValue = keepWhenTrue ? where.getFalseValue() : where.getTrueValue();
-      std::optional<double> fill = scalarConstant(fillValue);
+      std::optional<double> fill = matchScalarConstant(fillValue);
       if (!fill)
         return fail("a Where on the scores does not fill with a constant");
       if (!hidesExactly(*fill * factor))
@@ -153,10 +139,10 @@ FailureOr<SdpaSite> matchSdpaSite(SoftmaxOp softmax, std::string &reason) {
     }
     if (isa<MulOp, DivOp>(op)) {
       Value lhs = op->getOperand(0), rhs = op->getOperand(1);
-      std::optional<double> c = scalarConstant(rhs);
+      std::optional<double> c = matchScalarConstant(rhs);
       Value rest = lhs;
       if (!c && isa<MulOp>(op)) {
-        c = scalarConstant(lhs);
+        c = matchScalarConstant(lhs);
         rest = rhs;
       }
       if (!c || !(*c > 0) || !std::isfinite(*c))
@@ -247,11 +233,7 @@ SdpaOp rewriteSdpaSite(RewriterBase &rewriter, const SdpaSite &site) {
   // that applied to them) plus each boolean mask as where(c, 0, -inf).
   // Exact, including rows where nothing is visible; attn-infer-masks turns
   // what it can prove into structure.
-  auto scalar = [&](double x) -> Value {
-    auto type = RankedTensorType::get({}, element);
-    return ConstantOp::create(rewriter, loc,
-                              DenseElementsAttr::get(type, rewriter.getFloatAttr(element, x).getValue()));
-  };
+  auto scalar = [&](double x) { return buildScalarConstant(rewriter, loc, element, x); };
   Value dense;
   auto accumulate = [&](Value mask) {
     dense = dense ? AddOp::create(rewriter, loc, dense, mask).getResult() : mask;
