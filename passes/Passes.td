@@ -138,6 +138,14 @@ def AttnTileSdpaPass : Pass<"attn-tile-sdpa", "::mlir::func::FuncOp"> {
   let options = [
     Option<"qBlock", "q-block", "int64_t", /*default=*/"64", "Queries per block">,
     Option<"kvBlock", "kv-block", "int64_t", /*default=*/"64", "Keys per block">,
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"0",
+           "Elements per vector register for the register-tiled kernel (0: portable kernel)">,
+    Option<"registerRows", "register-rows", "int64_t", /*default=*/"4",
+           "Query rows of the register tile">,
+    Option<"registerColumnVectors", "register-column-vectors", "int64_t", /*default=*/"2",
+           "Vectors of columns of the register tile">,
+    Option<"kvSplits", "kv-splits", "int64_t", /*default=*/"1",
+           "Parallel splits of each q-block's kv range, merged at the end">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",

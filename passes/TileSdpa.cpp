@@ -119,8 +119,9 @@ SdpaTilingPlan mlir::attn::planSdpaTiling(SdpaOp op, int64_t qBlock, int64_t kvB
   return plan;
 }
 
-LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op, int64_t qBlock,
-                                   int64_t kvBlock) {
+LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op,
+                                   const SdpaTiling &tiling) {
+    int64_t qBlock = tiling.qBlock, kvBlock = tiling.kvBlock;
     OpBuilder::InsertionGuard insertionGuard(rewriter);
     rewriter.setInsertionPoint(op);
     for (Value operand : op->getOperands())
@@ -448,17 +449,33 @@ namespace {
 struct AttnTileSdpaPass : attn::impl::AttnTileSdpaPassBase<AttnTileSdpaPass> {
   using Base::Base;
   void runOnOperation() override {
-    if (qBlock < 1 || kvBlock < 1) {
-      getOperation().emitError("attn-tile-sdpa: block sizes must be positive, got q-block ")
-          << qBlock << " and kv-block " << kvBlock;
-      return signalPassFailure();
-    }
+    SdpaTiling defaults;
+    defaults.qBlock = qBlock;
+    defaults.kvBlock = kvBlock;
+    defaults.vectorWidth = vectorWidth;
+    defaults.registerRows = registerRows;
+    defaults.registerColumnVectors = registerColumnVectors;
+    defaults.kvSplits = kvSplits;
     SmallVector<SdpaOp> ops;
     getOperation().walk([&](SdpaOp op) { ops.push_back(op); });
     IRRewriter rewriter(&getContext());
-    // Dynamic shapes are left for attn-decompose-sdpa to report.
-    for (SdpaOp op : ops)
-      (void)tileSdpa(rewriter, op, qBlock, kvBlock);
+    for (SdpaOp op : ops) {
+      // Dynamic shapes are left for attn-decompose-sdpa to report.
+      if (!llvm::all_of(op->getOperandTypes(), [](Type type) {
+            return cast<RankedTensorType>(type).hasStaticShape();
+          }))
+        continue;
+      FailureOr<std::optional<SdpaTiling>> recorded = getSdpaTiling(op);
+      if (failed(recorded))
+        return signalPassFailure();
+      SdpaTiling tiling = recorded->value_or(defaults);
+      std::string problem = validateSdpaTiling(op, tiling);
+      if (!problem.empty()) {
+        op.emitError("attn-tile-sdpa: ") << problem;
+        return signalPassFailure();
+      }
+      (void)tileSdpa(rewriter, op, tiling);
+    }
   }
 };
 

@@ -9,6 +9,7 @@
 #define ATTNC_PASSES_TRANSFORMS_H
 
 #include "dialects/attn/AttnOps.h"
+#include "passes/SdpaTiling.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::attn {
@@ -35,9 +36,9 @@ struct SdpaTilingPlan {
 SdpaTilingPlan planSdpaTiling(SdpaOp op, int64_t qBlock, int64_t kvBlock);
 
 /// Lowers a static-shaped `op` to the FlashAttention-2 loop nest (see
-/// AttnTileSdpaPass in Passes.td) with the given block sizes.
-LogicalResult tileSdpa(RewriterBase &rewriter, SdpaOp op, int64_t qBlock,
-                       int64_t kvBlock);
+/// AttnTileSdpaPass in Passes.td) as `tiling` says; `tiling` must pass
+/// validateSdpaTiling.
+LogicalResult tileSdpa(RewriterBase &rewriter, SdpaOp op, const SdpaTiling &tiling);
 
 /// Adds the patterns of attn-fuse-sdpa: manual softmax raising, attention
 /// fusion, repeat_kv folding.

@@ -1,0 +1,58 @@
+//===- SdpaTiling.h - How attn-tile-sdpa tiles one attn.sdpa ----*- C++ -*-===//
+//
+// The tiling of one attn.sdpa is data, not pass state: a cost model (in
+// compiler/) decides it per op and records it as the discardable attribute
+// `attn.tiling`; attn-tile-sdpa reads it back, falling back to its pass
+// options for ops without one. Tests and users can write the attribute by
+// hand.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_PASSES_SDPATILING_H
+#define ATTNC_PASSES_SDPATILING_H
+
+#include "dialects/attn/AttnOps.h"
+#include <optional>
+#include <string>
+
+namespace mlir::attn {
+
+struct SdpaTiling {
+  /// Queries and keys per block of the FlashAttention-2 loop.
+  int64_t qBlock = 64;
+  int64_t kvBlock = 64;
+  /// Elements per vector register for the register-tiled kernel; 0 selects
+  /// the portable kernel (linalg loops, left to LLVM's auto-vectorizer).
+  int64_t vectorWidth = 0;
+  /// The register tile of both products: `registerRows` query rows by
+  /// `registerColumnVectors` vectors of columns (keys in q·kᵀ, value
+  /// channels in p·v).
+  int64_t registerRows = 4;
+  int64_t registerColumnVectors = 2;
+  /// Splits of each q-block's kv range run as separate parallel tasks and
+  /// merged (flash-decoding); 1 means no split.
+  int64_t kvSplits = 1;
+
+  bool operator==(const SdpaTiling &) const = default;
+};
+
+/// The name of the per-op attribute: a dictionary with the keys q_block,
+/// kv_block, vector_width, register_rows, register_column_vectors,
+/// kv_splits (missing keys keep their defaults).
+constexpr llvm::StringLiteral kSdpaTilingAttrName = "attn.tiling";
+
+/// Records `tiling` on `op`.
+void setSdpaTiling(SdpaOp op, const SdpaTiling &tiling);
+
+/// The tiling recorded on `op`, or std::nullopt if none. An attribute that
+/// is not a dictionary of positive integers is reported on `op` and yields
+/// failure.
+FailureOr<std::optional<SdpaTiling>> getSdpaTiling(SdpaOp op);
+
+/// Checks `tiling` against `op`'s shapes; returns a message naming the
+/// offending field, or the empty string if it is usable.
+std::string validateSdpaTiling(SdpaOp op, const SdpaTiling &tiling);
+
+} // namespace mlir::attn
+
+#endif // ATTNC_PASSES_SDPATILING_H
