@@ -33,7 +33,6 @@ struct SdpaTiling {
   /// merged (flash-decoding); 1 means no split.
   int64_t kvSplits = 1;
 
-  bool operator==(const SdpaTiling &) const = default;
 };
 
 /// The name of the per-op attribute: a dictionary with the keys q_block,

@@ -10,6 +10,8 @@
 #include "passes/Passes.h"
 #include "passes/Transforms.h"
 #include "passes/lowering/LinalgBuilders.h"
+#include "passes/tiling/FlashCommon.h"
+#include "passes/tiling/VectorFlashKernel.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -27,24 +29,11 @@ namespace mlir::attn {
 using namespace mlir;
 using namespace mlir::attn;
 using namespace mlir::attn::lowering;
+using namespace mlir::attn::tiling;
 
 namespace {
 
 using utils::IteratorType;
-
-/// Builds index arithmetic tersely.
-struct IndexMath {
-  OpBuilder &b;
-  Location loc;
-  Value c(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
-  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
-  Value min(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
-  Value max(Value x, Value y) { return arith::MaxSIOp::create(b, loc, x, y); }
-  Value floorDiv(Value x, Value y) { return arith::FloorDivSIOp::create(b, loc, x, y); }
-  Value ceilDiv(Value x, Value y) { return arith::CeilDivSIOp::create(b, loc, x, y); }
-};
 
 /// A linalg.generic over `loops` loops writing `init` (read back as the last
 /// block argument), reading `inputs` through `maps`.
@@ -98,29 +87,46 @@ Value slice2dAt(OpBuilder &b, Location loc, Value source, Value i0, Value i1,
 
 } // namespace
 
-SdpaTilingPlan mlir::attn::planSdpaTiling(SdpaOp op, int64_t qBlock, int64_t kvBlock) {
+SdpaTilingPlan mlir::attn::planSdpaTiling(SdpaOp op, int64_t qBlock, int64_t kvBlock,
+                                          int64_t vectorWidth) {
   int64_t s = op.getQuery().getType().getDimSize(2);
   int64_t t = op.getKey().getType().getDimSize(2);
   SdpaTilingPlan plan{qBlock, kvBlock, (s + qBlock - 1) / qBlock, (t + kvBlock - 1) / kvBlock,
-                      std::nullopt};
+                      std::nullopt, std::nullopt};
   if (op.getOffset())
     return plan;
+  int64_t span = vectorWidth ? (std::min(kvBlock, t) + vectorWidth - 1) / vectorWidth * vectorWidth
+                             : std::min(kvBlock, t);
+  bool masked = op.getKeyMask() || op.getDenseMask();
   // The same kv-block range the loop computes at run time.
   WindowAttr window = op.getWindow();
-  int64_t visited = 0;
+  int64_t visited = 0, full = 0;
   for (int64_t qb = 0; qb < plan.qBlocks; ++qb) {
     int64_t first = qb * qBlock, last = std::min(s, first + qBlock) - 1;
     int64_t begin = window.isLeftUnbounded() ? 0 : std::max<int64_t>(0, first - window.getLeft());
     int64_t end = window.isRightUnbounded() ? t : std::min(t, last + window.getRight() + 1);
     int64_t beginBlock = begin / kvBlock;
-    visited += std::max(beginBlock, (end + kvBlock - 1) / kvBlock) - beginBlock;
+    int64_t endBlock = std::max(beginBlock, (end + kvBlock - 1) / kvBlock);
+    visited += endBlock - beginBlock;
+    for (int64_t kb = beginBlock; kb < endBlock && !masked; ++kb) {
+      int64_t kStart = kb * kvBlock, kLen = std::min(kvBlock, t - kStart);
+      bool cut = kLen < span ||
+                 (!window.isLeftUnbounded() && kStart + window.getLeft() < last) ||
+                 (!window.isRightUnbounded() && kStart + span - 1 - first > window.getRight());
+      full += !cut;
+    }
   }
   plan.visitedBlocks = visited;
+  plan.fullBlocks = full;
   return plan;
 }
 
 LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op,
                                    const SdpaTiling &tiling) {
+    if (tiling.vectorWidth > 0) {
+      tileSdpaWithVectorKernel(rewriter, op, tiling);
+      return success();
+    }
     int64_t qBlock = tiling.qBlock, kvBlock = tiling.kvBlock;
     OpBuilder::InsertionGuard insertionGuard(rewriter);
     rewriter.setInsertionPoint(op);
@@ -148,33 +154,8 @@ LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op,
     // bound its kv loop too (padding at either end is never visited):
     // keyBounds[b] = (min j, max j + 1) over visible keys, (T, 0) if none.
     Value keyBounds;
-    if (Value keyMask = op.getKeyMask()) {
-      auto boundsType = RankedTensorType::get({batch, 2}, rewriter.getI64Type());
-      SmallVector<int64_t> empty;
-      for (int64_t i = 0; i < batch; ++i)
-        empty.append({t, 0});
-      Value init = arith::ConstantOp::create(
-          rewriter, loc, DenseElementsAttr::get(boundsType, ArrayRef<int64_t>(empty)));
-      MLIRContext *c = rewriter.getContext();
-      // Loops (b, j, which): `which` 0 tracks the min, 1 the max + 1.
-      keyBounds = generic(
-          rewriter, loc, keyMask, init,
-          {AffineMap::get(3, 0, {getAffineDimExpr(0, c), getAffineDimExpr(1, c)}, c),
-           AffineMap::get(3, 0, {getAffineDimExpr(0, c), getAffineDimExpr(2, c)}, c)},
-          {IteratorType::parallel, IteratorType::reduction, IteratorType::parallel},
-          [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-            Value j = arith::IndexCastOp::create(nb, l, nb.getI64Type(),
-                                                 linalg::IndexOp::create(nb, l, 1));
-            Value which = linalg::IndexOp::create(nb, l, 2);
-            Value isMax = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ne, which,
-                                                arith::ConstantIndexOp::create(nb, l, 0));
-            Value one = arith::ConstantIntOp::create(nb, l, 1, 64);
-            Value candidate = arith::SelectOp::create(
-                nb, l, isMax, arith::MaxSIOp::create(nb, l, a[1], arith::AddIOp::create(nb, l, j, one)),
-                arith::MinSIOp::create(nb, l, a[1], j));
-            return arith::SelectOp::create(nb, l, a[0], candidate, a[1]);
-          });
-    }
+    if (Value keyMask = op.getKeyMask())
+      keyBounds = buildKeyBounds(rewriter, loc, keyMask);
     Value keyT = linalg::TransposeOp::create(
                      rewriter, loc, op.getKey(),
                      tensor::EmptyOp::create(rewriter, loc,
@@ -198,45 +179,16 @@ LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op,
     Value inBatch = arith::RemUIOp::create(rewriter, loc, flat, perBatch);
     Value hIdx = arith::DivUIOp::create(rewriter, loc, inBatch, im.c(qBlocks));
     Value slot = arith::RemUIOp::create(rewriter, loc, inBatch, im.c(qBlocks));
-    Value half = arith::DivUIOp::create(rewriter, loc, slot, im.c(2));
-    Value odd = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ne,
-                                      arith::RemUIOp::create(rewriter, loc, slot, im.c(2)), im.c(0));
-    Value qBlockIdx = arith::SelectOp::create(rewriter, loc, odd,
-                                              im.sub(im.c(qBlocks - 1), half), half);
+    Value qBlockIdx = zigzagBlock(im, slot, qBlocks);
     Value kvHead = arith::DivUIOp::create(rewriter, loc, hIdx, im.c(group));
     OpBuilder &b = rewriter;
     Value qStart = im.mul(qBlockIdx, im.c(qBlock));
     Value qLen = im.min(im.c(qBlock), im.sub(im.c(s), qStart));
 
-    // Absolute position of this block's first query.
-    Value offset = im.c(0);
-    if (Value offsetTensor = op.getOffset()) {
-      SmallVector<Value> at;
-      if (cast<RankedTensorType>(offsetTensor.getType()).getRank() == 1)
-        at.push_back(bIdx);
-      Value raw = tensor::ExtractOp::create(b, loc, offsetTensor, at);
-      offset = arith::IndexCastOp::create(b, loc, b.getIndexType(), raw);
-    }
-    Value firstPos = im.add(offset, qStart);
-    Value lastPos = im.add(firstPos, im.sub(qLen, im.c(1)));
-
-    // The kv-blocks the window lets this q-block see; the others are never
-    // visited.
-    Value kvBegin = im.c(0), kvEnd = im.c(t);
-    if (!window.isLeftUnbounded())
-      kvBegin = im.max(im.c(0), im.sub(firstPos, im.c(window.getLeft())));
-    if (!window.isRightUnbounded())
-      kvEnd = im.min(im.c(t), im.add(lastPos, im.c(window.getRight() + 1)));
-    if (keyBounds) {
-      auto bound = [&](int64_t which) -> Value {
-        Value v = tensor::ExtractOp::create(b, loc, keyBounds, ValueRange{bIdx, im.c(which)});
-        return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
-      };
-      kvBegin = im.max(kvBegin, bound(0));
-      kvEnd = im.min(kvEnd, bound(1));
-    }
-    Value blockBegin = im.floorDiv(kvBegin, im.c(kvBlock));
-    Value blockEnd = im.max(blockBegin, im.ceilDiv(kvEnd, im.c(kvBlock)));
+    // The kv-blocks the window (and key mask) let this q-block see; the
+    // others are never visited.
+    KvBlockRange range = buildKvBlockRange(im, op, keyBounds, bIdx, qStart, qLen, kvBlock);
+    Value firstPos = range.firstPos, blockBegin = range.blockBegin, blockEnd = range.blockEnd;
 
     Value qTile = slice2d(b, loc, op.getQuery(), bIdx, hIdx, qStart, qLen, d);
     SmallVector<OpFoldResult> rowSizes = {qLen};

@@ -32,8 +32,13 @@ struct SdpaTilingPlan {
   /// (q-block, kv-block) pairs visited per (batch, head); unknown when a
   /// run-time offset decides the window's position.
   std::optional<int64_t> visitedBlocks;
+  /// Of the visited pairs, those where every (query, key) pair is visible
+  /// (no mask code runs); unknown with an offset, 0 with a key or dense
+  /// mask. A kv-block spans kvBlock keys rounded up to `vectorWidth`.
+  std::optional<int64_t> fullBlocks;
 };
-SdpaTilingPlan planSdpaTiling(SdpaOp op, int64_t qBlock, int64_t kvBlock);
+SdpaTilingPlan planSdpaTiling(SdpaOp op, int64_t qBlock, int64_t kvBlock,
+                              int64_t vectorWidth = 0);
 
 /// Lowers a static-shaped `op` to the FlashAttention-2 loop nest (see
 /// AttnTileSdpaPass in Passes.td) as `tiling` says; `tiling` must pass

@@ -31,6 +31,9 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
@@ -180,7 +183,10 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   loops.addPass(std::make_unique<CopyToLinalgPass>());
   loops.addPass(createConvertLinalgToLoopsPass());
   loops.addPass(std::make_unique<ApproximateExpPass>());
+  // The register-tiled attention kernel's vector ops.
+  pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass());
   pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
@@ -202,7 +208,8 @@ void registerPipelineDialects(DialectRegistry &registry) {
                   tensor::TensorDialect, linalg::LinalgDialect, math::MathDialect,
                   memref::MemRefDialect, scf::SCFDialect, cf::ControlFlowDialect,
                   affine::AffineDialect, bufferization::BufferizationDialect,
-                  LLVM::LLVMDialect, omp::OpenMPDialect>();
+                  LLVM::LLVMDialect, omp::OpenMPDialect, vector::VectorDialect>();
+  vector::registerBufferizableOpInterfaceExternalModels(registry);
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);

@@ -1,0 +1,87 @@
+//===- FlashCommon.cpp - Pieces both attn.sdpa kernels share -------------===//
+
+#include "passes/tiling/FlashCommon.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::tiling;
+
+Value tiling::zigzagBlock(IndexMath &im, Value slot, int64_t count) {
+  Value half = im.div(slot, 2);
+  Value odd = arith::CmpIOp::create(im.b, im.loc, arith::CmpIPredicate::ne, im.rem(slot, 2),
+                                    im.c(0));
+  return arith::SelectOp::create(im.b, im.loc, odd, im.sub(im.c(count - 1), half), half);
+}
+
+Value tiling::buildKeyBounds(OpBuilder &b, Location loc, Value keyMask) {
+  auto maskType = cast<RankedTensorType>(keyMask.getType());
+  int64_t batch = maskType.getDimSize(0), t = maskType.getDimSize(1);
+  auto boundsType = RankedTensorType::get({batch, 2}, b.getI64Type());
+  SmallVector<int64_t> empty;
+  for (int64_t i = 0; i < batch; ++i)
+    empty.append({t, 0});
+  Value init = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(boundsType, ArrayRef<int64_t>(empty)));
+  MLIRContext *c = b.getContext();
+  // Loops (b, j, which): `which` 0 tracks the min, 1 the max + 1.
+  auto map = [&](unsigned d0, unsigned d1) {
+    return AffineMap::get(3, 0, {getAffineDimExpr(d0, c), getAffineDimExpr(d1, c)}, c);
+  };
+  return linalg::GenericOp::create(
+             b, loc, boundsType, keyMask, init, ArrayRef<AffineMap>{map(0, 1), map(0, 2)},
+             ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                           utils::IteratorType::reduction,
+                                           utils::IteratorType::parallel},
+             [](OpBuilder &nb, Location l, ValueRange a) {
+               Value j = arith::IndexCastOp::create(nb, l, nb.getI64Type(),
+                                                    linalg::IndexOp::create(nb, l, 1));
+               Value which = linalg::IndexOp::create(nb, l, 2);
+               Value isMax = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ne, which,
+                                                   arith::ConstantIndexOp::create(nb, l, 0));
+               Value one = arith::ConstantIntOp::create(nb, l, 1, 64);
+               Value candidate = arith::SelectOp::create(
+                   nb, l, isMax,
+                   arith::MaxSIOp::create(nb, l, a[1], arith::AddIOp::create(nb, l, j, one)),
+                   arith::MinSIOp::create(nb, l, a[1], j));
+               linalg::YieldOp::create(nb, l,
+                                       ValueRange{arith::SelectOp::create(nb, l, a[0],
+                                                                          candidate, a[1])});
+             })
+      .getResult(0);
+}
+
+KvBlockRange tiling::buildKvBlockRange(IndexMath &im, SdpaOp op, Value keyBounds, Value bIdx,
+                                       Value qStart, Value qLen, int64_t kvBlock) {
+  OpBuilder &b = im.b;
+  Location loc = im.loc;
+  int64_t t = op.getKey().getType().getDimSize(2);
+  Value offset = im.c(0);
+  if (Value offsetTensor = op.getOffset()) {
+    SmallVector<Value> at;
+    if (cast<RankedTensorType>(offsetTensor.getType()).getRank() == 1)
+      at.push_back(bIdx);
+    Value raw = tensor::ExtractOp::create(b, loc, offsetTensor, at);
+    offset = arith::IndexCastOp::create(b, loc, b.getIndexType(), raw);
+  }
+  Value firstPos = im.add(offset, qStart);
+  Value lastPos = im.add(firstPos, im.sub(qLen, im.c(1)));
+  WindowAttr window = op.getWindow();
+  Value kvBegin = im.c(0), kvEnd = im.c(t);
+  if (!window.isLeftUnbounded())
+    kvBegin = im.max(im.c(0), im.sub(firstPos, im.c(window.getLeft())));
+  if (!window.isRightUnbounded())
+    kvEnd = im.min(im.c(t), im.add(lastPos, im.c(window.getRight() + 1)));
+  if (keyBounds) {
+    auto bound = [&](int64_t which) -> Value {
+      Value v = tensor::ExtractOp::create(b, loc, keyBounds, ValueRange{bIdx, im.c(which)});
+      return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+    };
+    kvBegin = im.max(kvBegin, bound(0));
+    kvEnd = im.min(kvEnd, bound(1));
+  }
+  Value blockBegin = im.floorDiv(kvBegin, im.c(kvBlock));
+  Value blockEnd = im.max(blockBegin, im.ceilDiv(kvEnd, im.c(kvBlock)));
+  return {firstPos, blockBegin, blockEnd};
+}

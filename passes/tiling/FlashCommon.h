@@ -1,0 +1,55 @@
+//===- FlashCommon.h - Pieces both attn.sdpa kernels share ------*- C++ -*-===//
+//
+// The portable (linalg) and the register-tiled (vector) FlashAttention
+// kernels differ in how they compute a (q-block, kv-block) pair; which
+// kv-blocks a q-block visits, and the order q-blocks run in, are the same.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_PASSES_TILING_FLASHCOMMON_H
+#define ATTNC_PASSES_TILING_FLASHCOMMON_H
+
+#include "dialects/attn/AttnOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+namespace mlir::attn::tiling {
+
+/// Index arithmetic, tersely.
+struct IndexMath {
+  OpBuilder &b;
+  Location loc;
+  Value c(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value min(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
+  Value max(Value x, Value y) { return arith::MaxSIOp::create(b, loc, x, y); }
+  Value div(Value x, int64_t y) { return arith::DivUIOp::create(b, loc, x, c(y)); }
+  Value rem(Value x, int64_t y) { return arith::RemUIOp::create(b, loc, x, c(y)); }
+  Value floorDiv(Value x, Value y) { return arith::FloorDivSIOp::create(b, loc, x, y); }
+  Value ceilDiv(Value x, Value y) { return arith::CeilDivSIOp::create(b, loc, x, y); }
+};
+
+/// Maps the slot-th of `count` q-blocks to a q-block index in zigzag order
+/// (0, n-1, 1, n-2, ...): causal and window q-blocks carry unequal work, so
+/// contiguous chunks of a parallel loop then hold equal work.
+Value zigzagBlock(IndexMath &im, Value slot, int64_t count);
+
+/// For a [B, T] key mask, a [B, 2] i64 tensor of each batch row's first
+/// visible key and one past its last ((T, 0) when none is visible), so
+/// padding at either end of a row is never visited.
+Value buildKeyBounds(OpBuilder &b, Location loc, Value keyMask);
+
+/// The kv-blocks a q-block of `qLen` rows starting at `qStart` visits.
+struct KvBlockRange {
+  /// Absolute position of the q-block's first query (offset + qStart).
+  Value firstPos;
+  /// Visited kv-blocks: [blockBegin, blockEnd).
+  Value blockBegin, blockEnd;
+};
+KvBlockRange buildKvBlockRange(IndexMath &im, SdpaOp op, Value keyBounds, Value bIdx,
+                               Value qStart, Value qLen, int64_t kvBlock);
+
+} // namespace mlir::attn::tiling
+
+#endif // ATTNC_PASSES_TILING_FLASHCOMMON_H

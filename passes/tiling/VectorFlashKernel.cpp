@@ -1,0 +1,458 @@
+//===- VectorFlashKernel.cpp - Register-tiled attn.sdpa kernel ----------===//
+//
+// The FlashAttention-2 loop of attn-tile-sdpa with both products written as
+// register tiles in the vector dialect, so that they become FMA
+// instructions on whole vector registers (AVX2, AVX-512, NEON: W lanes):
+//
+//   Kᵀ packed once per call: [B, Hkv, kv-block, D, Bk'] (Bk' = Bk rounded up
+//   to W, zero-padded), so one block's keys are contiguous.
+//   for each (batch, kv head, q-block) in parallel, zigzag order:
+//     Q̂ = scale · q, the rows of every query head sharing the kv head
+//     for each visited kv-block:
+//       S = Q̂ · Kᵀ                         R x (C·W) register tiles
+//       if the block is cut: mask S         window, padding, key/dense mask
+//       per row: m' = max(m, rowmax S), P = exp(S - m'),
+//                l = l·e^(m - m') + rowsum P
+//       acc = acc · e^(m - m') + P · V      R x (C·W) register tiles
+//     out = acc / l                         (0 where l = 0, sdpa.C10)
+//
+// Query heads that share a kv head (grouped-query attention) are stacked
+// into one block of rows, so each K and V tile is read once for all of
+// them. A block is "full" when every (query, key) pair in it is visible; it
+// skips the mask code. Memory: per task O(G·Bq·(D + Bk + Dv)), plus packed
+// Kᵀ, O(T·D); never S x T.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/tiling/VectorFlashKernel.h"
+#include "passes/Transforms.h"
+#include "passes/tiling/FlashCommon.h"
+#include "passes/tiling/VectorExp.h"
+#include "passes/lowering/LinalgBuilders.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::tiling;
+
+namespace {
+
+int64_t roundUp(int64_t x, int64_t multiple) { return (x + multiple - 1) / multiple * multiple; }
+
+/// The largest divisor of `n` that is at most `limit`.
+int64_t largestDivisorAtMost(int64_t n, int64_t limit) {
+  for (int64_t candidate = std::min(n, limit); candidate > 1; --candidate)
+    if (n % candidate == 0)
+      return candidate;
+  return 1;
+}
+
+/// Builds the kernel's IR: vector reads and writes of tensors, loops with
+/// values carried through iteration arguments.
+struct Emitter {
+  ImplicitLocOpBuilder &b;
+  int64_t w;
+  VectorType vec;
+  IndexMath im;
+
+  Emitter(ImplicitLocOpBuilder &b, int64_t w)
+      : b(b), w(w), vec(VectorType::get({w}, b.getF32Type())), im{b, b.getLoc()} {}
+
+  Value idx(int64_t v) { return im.c(v); }
+  Value f32(double v) { return arith::ConstantOp::create(b, b.getF32FloatAttr(v)); }
+  Value negInf() { return f32(-std::numeric_limits<double>::infinity()); }
+  Value splat(Value scalar) { return vector::BroadcastOp::create(b, vec, scalar); }
+  /// W consecutive elements of the innermost dimension, all in bounds.
+  Value read(Value tensor, ValueRange at) {
+    return vector::TransferReadOp::create(b, vec, tensor, at, f32(0.0), ArrayRef<bool>{true});
+  }
+  Value write(Value v, Value tensor, ValueRange at) {
+    return vector::TransferWriteOp::create(b, v, tensor, at, ArrayRef<bool>{true}).getResult();
+  }
+  Value fill(ArrayRef<int64_t> shape, Value value) {
+    Value empty = tensor::EmptyOp::create(b, shape, b.getF32Type());
+    return linalg::FillOp::create(b, value, empty).getResult(0);
+  }
+  /// scf.for from `lb` to `ub` by `step` carrying `inits`; `body` returns
+  /// the values to yield.
+  SmallVector<Value> loop(Value lb, Value ub, int64_t step, ValueRange inits,
+                          function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+    auto forOp = scf::ForOp::create(b, lb, ub, idx(step), inits,
+                                    [&](OpBuilder &, Location, Value iv, ValueRange args) {
+                                      scf::YieldOp::create(b, body(iv, args));
+                                    });
+    return forOp.getResults();
+  }
+  SmallVector<Value> loop(int64_t lb, int64_t ub, int64_t step, ValueRange inits,
+                          function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+    return loop(idx(lb), idx(ub), step, inits, body);
+  }
+  Value at(Value tensor, ValueRange indices) { return tensor::ExtractOp::create(b, tensor, indices); }
+  Value i32(Value index) { return arith::IndexCastOp::create(b, b.getI32Type(), index); }
+};
+
+} // namespace
+
+void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op,
+                                      const SdpaTiling &tiling) {
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(op);
+  ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+  Emitter e(b, tiling.vectorWidth);
+  IndexMath &im = e.im;
+  const int64_t w = tiling.vectorWidth;
+
+  RankedTensorType qType = op.getQuery().getType(), kType = op.getKey().getType();
+  int64_t batch = qType.getDimSize(0), heads = qType.getDimSize(1);
+  int64_t s = qType.getDimSize(2), d = qType.getDimSize(3);
+  int64_t kvHeads = kType.getDimSize(1), t = kType.getDimSize(2);
+  int64_t dv = op.getValue().getType().getDimSize(3);
+  int64_t group = heads / kvHeads;
+  WindowAttr window = op.getWindow();
+  Type f32 = b.getF32Type();
+
+  // Block geometry. Rows of a task: `group` heads x qPad rows each, qPad a
+  // multiple of the register tile's rows. Columns of a kv-block: kPad, a
+  // multiple of W; the columns past the block's keys are masked.
+  int64_t qBlock = std::min(tiling.qBlock, s), kvBlock = std::min(tiling.kvBlock, t);
+  int64_t regRows = std::min(tiling.registerRows, qBlock);
+  int64_t qPad = roundUp(qBlock, regRows), rows = group * qPad;
+  int64_t kPad = roundUp(kvBlock, w);
+  int64_t qBlocks = (s + qBlock - 1) / qBlock, kvBlocks = (t + kvBlock - 1) / kvBlock;
+  int64_t scoreCols = largestDivisorAtMost(kPad / w, tiling.registerColumnVectors);
+  int64_t valueCols = largestDivisorAtMost(dv / w, tiling.registerColumnVectors);
+
+  // Kᵀ packed by kv-block: packed[b, h, kb, c, j] = k[b, h, kb·Bk + j, c]
+  // for j < Bk and kb·Bk + j < T, else 0.
+  Value packedK;
+  {
+    auto packedType = RankedTensorType::get({batch, kvHeads, kvBlocks, d, kPad}, f32);
+    Value init = tensor::EmptyOp::create(b, packedType.getShape(), f32);
+    MLIRContext *ctx = b.getContext();
+    packedK = linalg::GenericOp::create(
+                  b, packedType, ValueRange{}, init,
+                  ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(5, ctx)},
+                  SmallVector<utils::IteratorType>(5, utils::IteratorType::parallel),
+                  [&](OpBuilder &nb, Location l, ValueRange) {
+                    ImplicitLocOpBuilder ib(l, nb);
+                    IndexMath il{ib, l};
+                    Value bi = linalg::IndexOp::create(ib, 0), hi = linalg::IndexOp::create(ib, 1);
+                    Value kb = linalg::IndexOp::create(ib, 2), ci = linalg::IndexOp::create(ib, 3);
+                    Value j = linalg::IndexOp::create(ib, 4);
+                    Value key = il.add(il.mul(kb, il.c(kvBlock)), j);
+                    Value valid = arith::AndIOp::create(
+                        ib, arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, j, il.c(kvBlock)),
+                        arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, key, il.c(t)));
+                    Value clamped = il.min(key, il.c(t - 1));
+                    Value x = tensor::ExtractOp::create(ib, op.getKey(),
+                                                        ValueRange{bi, hi, clamped, ci});
+                    Value zero = arith::ConstantOp::create(ib, ib.getF32FloatAttr(0.0));
+                    linalg::YieldOp::create(ib, ValueRange{arith::SelectOp::create(ib, valid, x, zero)});
+                  })
+                  .getResult(0);
+  }
+
+  // A key mask becomes an additive bias [B, T'] (0 or -inf, -inf past T) so
+  // that masking reads whole vectors; its bounds also trim the kv loop.
+  Value keyBounds, keyBias;
+  int64_t biasLength = (kvBlocks - 1) * kvBlock + kPad;
+  if (Value keyMask = op.getKeyMask()) {
+    keyBounds = buildKeyBounds(b, b.getLoc(), keyMask);
+    Value biasInit = e.fill({batch, biasLength}, e.negInf());
+    MLIRContext *ctx = b.getContext();
+    auto biasType = RankedTensorType::get({batch, biasLength}, f32);
+    keyBias = linalg::GenericOp::create(
+                  b, biasType, ValueRange{}, biasInit,
+                  ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(2, ctx)},
+                  SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+                  [&](OpBuilder &nb, Location l, ValueRange args) {
+                    ImplicitLocOpBuilder ib(l, nb);
+                    IndexMath il{ib, l};
+                    Value bi = linalg::IndexOp::create(ib, 0), j = linalg::IndexOp::create(ib, 1);
+                    Value inside = arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, j, il.c(t));
+                    Value visible = tensor::ExtractOp::create(
+                        ib, keyMask, ValueRange{bi, il.min(j, il.c(t - 1))});
+                    Value zero = arith::ConstantOp::create(ib, ib.getF32FloatAttr(0.0));
+                    Value shown = arith::AndIOp::create(ib, inside, visible);
+                    linalg::YieldOp::create(ib, ValueRange{arith::SelectOp::create(ib, shown, zero, args[0])});
+                  })
+                  .getResult(0);
+  }
+
+  Value out = tensor::EmptyOp::create(b, op.getType().getShape(), f32);
+  auto forall = scf::ForallOp::create(
+      b, ArrayRef<OpFoldResult>{b.getIndexAttr(batch * kvHeads * qBlocks)}, ValueRange{out},
+      std::nullopt);
+  b.setInsertionPoint(forall.getTerminator());
+  Value flat = forall.getInductionVars()[0];
+  Value bIdx = im.div(flat, kvHeads * qBlocks);
+  Value inBatch = im.rem(flat, kvHeads * qBlocks);
+  Value kvHead = im.div(inBatch, qBlocks);
+  Value qBlockIdx = zigzagBlock(im, im.rem(inBatch, qBlocks), qBlocks);
+  Value qStart = im.mul(qBlockIdx, im.c(qBlock));
+  Value qLen = im.min(im.c(qBlock), im.sub(im.c(s), qStart));
+  KvBlockRange range = buildKvBlockRange(im, op, keyBounds, bIdx, qStart, qLen, kvBlock);
+  Value firstPos = range.firstPos;
+  Value lastPos = im.add(firstPos, im.sub(qLen, im.c(1)));
+  auto headOf = [&](int64_t g) { return im.add(im.mul(kvHead, im.c(group)), im.c(g)); };
+
+  // Q̂: the scaled query rows, head g's at rows [g·qPad, g·qPad + qLen).
+  Value scale = e.splat(e.f32(op.getScale().convertToDouble()));
+  Value qHat = e.fill({rows, d}, e.f32(0.0));
+  for (int64_t g = 0; g < group; ++g) {
+    Value head = headOf(g);
+    qHat = e.loop(im.c(0), qLen, 1, qHat, [&](Value i, ValueRange a) -> SmallVector<Value> {
+      Value tile = a[0];
+      for (int64_t c = 0; c < d; c += w) {
+        Value x = e.read(op.getQuery(), {bIdx, head, im.add(qStart, i), im.c(c)});
+        tile = e.write(arith::MulFOp::create(b, x, scale), tile,
+                       {im.add(i, im.c(g * qPad)), im.c(c)});
+      }
+      return {tile};
+    })[0];
+  }
+
+  Value scoresInit = tensor::EmptyOp::create(b, ArrayRef<int64_t>{rows, kPad}, f32);
+  Value m0 = e.fill({rows}, e.negInf());
+  Value l0 = e.fill({rows}, e.f32(0.0));
+  Value corr0 = e.fill({rows}, e.f32(0.0));
+  Value acc0 = e.fill({rows, dv}, e.f32(0.0));
+
+  Value denseMask = op.getDenseMask();
+  bool alwaysCut = op.getKeyMask() || denseMask;
+
+  SmallVector<Value> state = e.loop(
+      range.blockBegin, range.blockEnd, 1, ValueRange{scoresInit, m0, l0, corr0, acc0},
+      [&](Value kb, ValueRange a) -> SmallVector<Value> {
+        Value kStart = im.mul(kb, im.c(kvBlock));
+        Value kLen = im.min(im.c(kvBlock), im.sub(im.c(t), kStart));
+
+        // S = Q̂ · Kᵀ in R x (C·W) register tiles: per step along D, C
+        // vector loads of Kᵀ and R broadcasts of Q̂ feed R·C FMAs.
+        Value scores = e.loop(0, rows, regRows, a[0], [&](Value i0, ValueRange a1) {
+          return e.loop(0, kPad, scoreCols * w, a1[0], [&](Value j0, ValueRange a2) {
+            SmallVector<Value> zeros(regRows * scoreCols, e.splat(e.f32(0.0)));
+            SmallVector<Value> sums = e.loop(0, d, 1, zeros, [&](Value c, ValueRange acc) {
+              SmallVector<Value> keys;
+              for (int64_t col = 0; col < scoreCols; ++col)
+                keys.push_back(e.read(packedK, {bIdx, kvHead, kb, c, im.add(j0, im.c(col * w))}));
+              SmallVector<Value> next;
+              for (int64_t r = 0; r < regRows; ++r) {
+                Value q = e.splat(e.at(qHat, {im.add(i0, im.c(r)), c}));
+                for (int64_t col = 0; col < scoreCols; ++col)
+                  next.push_back(vector::FMAOp::create(b, q, keys[col], acc[r * scoreCols + col]));
+              }
+              return next;
+            });
+            Value tile = a2[0];
+            for (int64_t r = 0; r < regRows; ++r)
+              for (int64_t col = 0; col < scoreCols; ++col)
+                tile = e.write(sums[r * scoreCols + col], tile,
+                               {im.add(i0, im.c(r)), im.add(j0, im.c(col * w))});
+            return SmallVector<Value>{tile};
+          });
+        })[0];
+
+        // A block is cut when some pair in it is hidden: padding columns,
+        // a window edge crossing it, or a key/dense mask.
+        Value cut = arith::CmpIOp::create(b, arith::CmpIPredicate::slt, kLen, im.c(kPad));
+        if (alwaysCut)
+          cut = arith::ConstantIntOp::create(b, 1, 1);
+        if (!window.isLeftUnbounded())
+          cut = arith::OrIOp::create(
+              b, cut,
+              arith::CmpIOp::create(b, arith::CmpIPredicate::slt,
+                                    im.add(kStart, im.c(window.getLeft())), lastPos));
+        if (!window.isRightUnbounded())
+          cut = arith::OrIOp::create(
+              b, cut,
+              arith::CmpIOp::create(b, arith::CmpIPredicate::sgt,
+                                    im.sub(im.add(kStart, im.c(kPad - 1)), firstPos),
+                                    im.c(window.getRight())));
+        auto ifCut = scf::IfOp::create(
+            b, cut,
+            [&](OpBuilder &, Location) {
+              Value masked = e.loop(0, rows, 1, scores, [&](Value r, ValueRange a1) {
+                Value pos = im.add(firstPos, im.rem(r, qPad));
+                Value lo = window.isLeftUnbounded() ? kStart
+                                                    : im.sub(pos, im.c(window.getLeft()));
+                Value hi = im.add(kStart, kLen);
+                if (!window.isRightUnbounded())
+                  hi = im.min(hi, im.add(pos, im.c(window.getRight() + 1)));
+                auto i32Vec = VectorType::get({w}, b.getI32Type());
+                Value loV = vector::BroadcastOp::create(b, i32Vec, e.i32(lo));
+                Value hiV = vector::BroadcastOp::create(b, i32Vec, e.i32(hi));
+                SmallVector<int32_t> lanes;
+                for (int64_t lane = 0; lane < w; ++lane)
+                  lanes.push_back(lane);
+                Value iota = arith::ConstantOp::create(
+                    b, DenseElementsAttr::get(i32Vec, ArrayRef<int32_t>(lanes)));
+                return e.loop(0, kPad, w, a1[0], [&](Value col, ValueRange a2) {
+                  Value x = e.read(a2[0], {r, col});
+                  Value key = arith::AddIOp::create(
+                      b, vector::BroadcastOp::create(b, i32Vec, e.i32(im.add(kStart, col))), iota);
+                  Value visible = arith::AndIOp::create(
+                      b, arith::CmpIOp::create(b, arith::CmpIPredicate::sge, key, loV),
+                      arith::CmpIOp::create(b, arith::CmpIPredicate::slt, key, hiV));
+                  x = arith::SelectOp::create(b, visible, x, e.splat(e.negInf()));
+                  if (keyBias)
+                    x = arith::AddFOp::create(b, x, e.read(keyBias, {bIdx, im.add(kStart, col)}));
+                  return SmallVector<Value>{e.write(x, a2[0], {r, col})};
+                });
+              })[0];
+              if (denseMask)
+                masked = [&] {
+                  // Element by element: a dense mask may broadcast along any
+                  // dimension and be i1 or additive.
+                  auto maskType = cast<RankedTensorType>(denseMask.getType());
+                  SmallVector<int64_t> shape(maskType.getShape());
+                  while (shape.size() < 4)
+                    shape.insert(shape.begin(), 1);
+                  Value mask4 = lowering::buildReshape(b, b.getLoc(), denseMask, shape);
+                  bool isBool = maskType.getElementType().isInteger(1);
+                  Value tile = masked;
+                  for (int64_t g = 0; g < group; ++g) {
+                    Value head = headOf(g);
+                    tile = e.loop(im.c(0), qLen, 1, tile, [&](Value i, ValueRange a1) {
+                      return e.loop(im.c(0), kLen, 1, a1[0], [&](Value j, ValueRange a2) {
+                        Value r = im.add(i, im.c(g * qPad));
+                        Value x = e.at(a2[0], {r, j});
+                        Value mv = e.at(mask4, {shape[0] == 1 ? im.c(0) : bIdx,
+                                                shape[1] == 1 ? im.c(0) : head,
+                                                shape[2] == 1 ? im.c(0) : im.add(qStart, i),
+                                                shape[3] == 1 ? im.c(0) : im.add(kStart, j)});
+                        x = isBool ? Value(arith::SelectOp::create(b, mv, x, e.negInf()))
+                                   : Value(arith::AddFOp::create(b, x, mv));
+                        return SmallVector<Value>{tensor::InsertOp::create(b, x, a2[0], ValueRange{r, j})};
+                      });
+                    })[0];
+                  }
+                  return tile;
+                }();
+              scf::YieldOp::create(b, masked);
+            },
+            [&](OpBuilder &, Location) { scf::YieldOp::create(b, scores); });
+        scores = ifCut.getResult(0);
+
+        // Online softmax, row by row, on vectors of W scores.
+        SmallVector<Value> soft = e.loop(
+            0, rows, 1, ValueRange{scores, a[1], a[2], a[3]},
+            [&](Value r, ValueRange a1) -> SmallVector<Value> {
+              Value tile = a1[0];
+              Value vmax = e.loop(0, kPad, w, e.splat(e.negInf()), [&](Value col, ValueRange x) {
+                return SmallVector<Value>{
+                    arith::MaximumFOp::create(b, x[0], e.read(tile, {r, col}))};
+              })[0];
+              Value rowMax = vector::ReductionOp::create(b, vector::CombiningKind::MAXIMUMF, vmax);
+              Value mOld = e.at(a1[1], {r});
+              Value mNew = arith::MaximumFOp::create(b, mOld, rowMax);
+              // A row that has seen no visible key yet keeps m = -inf; shift
+              // by 0 then, so exp(-inf - 0) = 0 rather than NaN.
+              Value empty = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, mNew, e.negInf());
+              Value mSafe = arith::SelectOp::create(b, empty, e.f32(0.0), mNew);
+              Value wasEmpty = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, mOld, e.negInf());
+              Value corr = arith::SelectOp::create(
+                  b, wasEmpty, e.f32(0.0),
+                  math::ExpOp::create(b, arith::SubFOp::create(b, mOld, mSafe)));
+              Value shift = e.splat(mSafe);
+              SmallVector<Value> probs = e.loop(
+                  0, kPad, w, ValueRange{tile, e.splat(e.f32(0.0))}, [&](Value col, ValueRange x) {
+                    Value p = buildVectorExp(b, arith::SubFOp::create(b, e.read(x[0], {r, col}), shift));
+                    return SmallVector<Value>{e.write(p, x[0], {r, col}),
+                                              arith::AddFOp::create(b, x[1], p)};
+                  });
+              Value rowSum = vector::ReductionOp::create(b, vector::CombiningKind::ADD, probs[1]);
+              Value lNew = arith::AddFOp::create(
+                  b, arith::MulFOp::create(b, e.at(a1[2], {r}), corr), rowSum);
+              return {probs[0], tensor::InsertOp::create(b, mNew, a1[1], ValueRange{r}),
+                      tensor::InsertOp::create(b, lNew, a1[2], ValueRange{r}),
+                      tensor::InsertOp::create(b, corr, a1[3], ValueRange{r})};
+            });
+        Value probs = soft[0], corrs = soft[3];
+
+        // acc = acc · corr + P · V in R x (C·W) register tiles: per key, C
+        // vector loads of V and R broadcasts of P feed R·C FMAs.
+        Value acc = e.loop(0, rows, regRows, a[4], [&](Value i0, ValueRange a1) {
+          return e.loop(0, dv, valueCols * w, a1[0], [&](Value c0, ValueRange a2) {
+            SmallVector<Value> init;
+            for (int64_t r = 0; r < regRows; ++r) {
+              Value rowCorr = e.splat(e.at(corrs, {im.add(i0, im.c(r))}));
+              for (int64_t col = 0; col < valueCols; ++col)
+                init.push_back(arith::MulFOp::create(
+                    b, e.read(a2[0], {im.add(i0, im.c(r)), im.add(c0, im.c(col * w))}), rowCorr));
+            }
+            SmallVector<Value> sums = e.loop(im.c(0), kLen, 1, init, [&](Value j, ValueRange x) {
+              SmallVector<Value> values;
+              for (int64_t col = 0; col < valueCols; ++col)
+                values.push_back(e.read(op.getValue(), {bIdx, kvHead, im.add(kStart, j),
+                                                        im.add(c0, im.c(col * w))}));
+              SmallVector<Value> next;
+              for (int64_t r = 0; r < regRows; ++r) {
+                Value p = e.splat(e.at(probs, {im.add(i0, im.c(r)), j}));
+                for (int64_t col = 0; col < valueCols; ++col)
+                  next.push_back(vector::FMAOp::create(b, p, values[col], x[r * valueCols + col]));
+              }
+              return next;
+            });
+            Value tile = a2[0];
+            for (int64_t r = 0; r < regRows; ++r)
+              for (int64_t col = 0; col < valueCols; ++col)
+                tile = e.write(sums[r * valueCols + col], tile,
+                               {im.add(i0, im.c(r)), im.add(c0, im.c(col * w))});
+            return SmallVector<Value>{tile};
+          });
+        })[0];
+        return {probs, soft[1], soft[2], corrs, acc};
+      });
+
+  // Divide once; a row that saw no key yields zeros (sdpa.C10).
+  Value lFinal = state[2];
+  Value result = e.loop(0, rows, 1, state[4], [&](Value r, ValueRange a) -> SmallVector<Value> {
+    Value l = e.at(lFinal, {r});
+    Value empty = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l, e.f32(0.0));
+    Value inverse = arith::SelectOp::create(
+        b, empty, e.f32(0.0), arith::DivFOp::create(b, e.f32(1.0), l));
+    Value tile = a[0];
+    for (int64_t c = 0; c < dv; c += w)
+      tile = e.write(arith::MulFOp::create(b, e.read(tile, {r, im.c(c)}), e.splat(inverse)), tile,
+                     {r, im.c(c)});
+    return {tile};
+  })[0];
+  SmallVector<Value> headTiles, headIndices;
+  auto tileType = RankedTensorType::get({ShapedType::kDynamic, dv}, f32);
+  for (int64_t g = 0; g < group; ++g)
+    headTiles.push_back(tensor::ExtractSliceOp::create(
+        b, tileType, result, ArrayRef<OpFoldResult>{b.getIndexAttr(g * qPad), b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{qLen, b.getIndexAttr(dv)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)}));
+  for (int64_t g = 0; g < group; ++g)
+    headIndices.push_back(headOf(g));
+  {
+    OpBuilder::InsertionGuard inParallel(b);
+    b.setInsertionPointToStart(forall.getTerminator().getBody());
+    for (int64_t g = 0; g < group; ++g)
+      tensor::ParallelInsertSliceOp::create(
+          b, headTiles[g], forall.getRegionIterArgs()[0],
+          ArrayRef<OpFoldResult>{bIdx, headIndices[g], qStart, b.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1), qLen, b.getIndexAttr(dv)},
+          SmallVector<OpFoldResult>(4, b.getIndexAttr(1)));
+  }
+
+  SdpaTilingPlan plan = planSdpaTiling(op, qBlock, kvBlock, w);
+  forall->setAttr("attn.q_block", b.getI64IntegerAttr(qBlock));
+  forall->setAttr("attn.kv_block", b.getI64IntegerAttr(kvBlock));
+  forall->setAttr("attn.total_blocks", b.getI64IntegerAttr(plan.qBlocks * plan.kvBlocks));
+  if (plan.visitedBlocks)
+    forall->setAttr("attn.visited_blocks", b.getI64IntegerAttr(*plan.visitedBlocks));
+  if (plan.fullBlocks)
+    forall->setAttr("attn.full_blocks", b.getI64IntegerAttr(*plan.fullBlocks));
+  forall->setAttr("attn.vector_width", b.getI64IntegerAttr(w));
+  forall->setAttr("attn.register_tile", b.getDenseI64ArrayAttr({regRows, scoreCols * w}));
+  rewriter.replaceOp(op, forall.getResult(0));
+}

@@ -1,0 +1,18 @@
+//===- VectorFlashKernel.h - Register-tiled attn.sdpa kernel ----*- C++ -*-===//
+
+#ifndef ATTNC_PASSES_TILING_VECTORFLASHKERNEL_H
+#define ATTNC_PASSES_TILING_VECTORFLASHKERNEL_H
+
+#include "passes/SdpaTiling.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::attn::tiling {
+
+/// Lowers a static-shaped f32 `op` to the FlashAttention-2 loop with
+/// register-tiled vector kernels (see VectorFlashKernel.cpp);
+/// `tiling.vectorWidth` > 0 and validateSdpaTiling passed.
+void tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const SdpaTiling &tiling);
+
+} // namespace mlir::attn::tiling
+
+#endif // ATTNC_PASSES_TILING_VECTORFLASHKERNEL_H
