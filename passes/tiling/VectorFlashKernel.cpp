@@ -93,6 +93,21 @@ struct Emitter {
                           function_ref<SmallVector<Value>(Value, ValueRange)> body) {
     return loop(idx(lb), idx(ub), step, inits, body);
   }
+  /// max(x, y) as x > y ? x : y, one vmaxps on x86.
+  Value max(Value x, Value y) {
+    Value greater = arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, x, y);
+    return arith::SelectOp::create(b, greater, x, y);
+  }
+  /// Combines the lanes of `v` in log2(W) shuffle steps; returns lane 0.
+  Value horizontal(Value v, function_ref<Value(Value, Value)> combine) {
+    for (int64_t half = w / 2; half >= 1; half /= 2) {
+      SmallVector<int64_t> rotate;
+      for (int64_t lane = 0; lane < w; ++lane)
+        rotate.push_back((lane + half) % w);
+      v = combine(v, vector::ShuffleOp::create(b, v, v, rotate));
+    }
+    return vector::ExtractOp::create(b, v, ArrayRef<int64_t>{0});
+  }
   Value at(Value tensor, ValueRange indices) { return tensor::ExtractOp::create(b, tensor, indices); }
   Value i32(Value index) { return arith::IndexCastOp::create(b, b.getI32Type(), index); }
 };
@@ -219,16 +234,20 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op,
   }
 
   Value scoresInit = tensor::EmptyOp::create(b, ArrayRef<int64_t>{rows, kPad}, f32);
-  Value m0 = e.fill({rows}, e.negInf());
-  Value l0 = e.fill({rows}, e.f32(0.0));
-  Value corr0 = e.fill({rows}, e.f32(0.0));
+  // Row statistics, padded to whole vectors of rows.
+  int64_t rowsPad = roundUp(rows, w);
+  Value m0 = e.fill({rowsPad}, e.negInf());
+  Value l0 = e.fill({rowsPad}, e.f32(0.0));
+  Value corr0 = e.fill({rowsPad}, e.f32(0.0));
+  Value shift0 = e.fill({rowsPad}, e.f32(0.0));
+  Value rowStat0 = e.fill({rowsPad}, e.f32(0.0));
   Value acc0 = e.fill({rows, dv}, e.f32(0.0));
 
   Value denseMask = op.getDenseMask();
   bool alwaysCut = op.getKeyMask() || denseMask;
 
   SmallVector<Value> state = e.loop(
-      range.blockBegin, range.blockEnd, 1, ValueRange{scoresInit, m0, l0, corr0, acc0},
+      range.blockBegin, range.blockEnd, 1, ValueRange{scoresInit, m0, l0, corr0, shift0, rowStat0, acc0},
       [&](Value kb, ValueRange a) -> SmallVector<Value> {
         Value kStart = im.mul(kb, im.c(kvBlock));
         Value kLen = im.min(im.c(kvBlock), im.sub(im.c(t), kStart));
@@ -340,45 +359,58 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op,
             [&](OpBuilder &, Location) { scf::YieldOp::create(b, scores); });
         scores = ifCut.getResult(0);
 
-        // Online softmax, row by row, on vectors of W scores.
-        SmallVector<Value> soft = e.loop(
-            0, rows, 1, ValueRange{scores, a[1], a[2], a[3]},
-            [&](Value r, ValueRange a1) -> SmallVector<Value> {
-              Value tile = a1[0];
-              Value vmax = e.loop(0, kPad, w, e.splat(e.negInf()), [&](Value col, ValueRange x) {
-                return SmallVector<Value>{
-                    arith::MaximumFOp::create(b, x[0], e.read(tile, {r, col}))};
-              })[0];
-              Value rowMax = vector::ReductionOp::create(b, vector::CombiningKind::MAXIMUMF, vmax);
-              Value mOld = e.at(a1[1], {r});
-              Value mNew = arith::MaximumFOp::create(b, mOld, rowMax);
-              // A row that has seen no visible key yet keeps m = -inf; shift
-              // by 0 then, so exp(-inf - 0) = 0 rather than NaN.
-              Value empty = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, mNew, e.negInf());
-              Value mSafe = arith::SelectOp::create(b, empty, e.f32(0.0), mNew);
-              Value wasEmpty = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, mOld, e.negInf());
-              Value corr = arith::SelectOp::create(
-                  b, wasEmpty, e.f32(0.0),
-                  math::ExpOp::create(b, arith::SubFOp::create(b, mOld, mSafe)));
-              Value shift = e.splat(mSafe);
-              SmallVector<Value> probs = e.loop(
-                  0, kPad, w, ValueRange{tile, e.splat(e.f32(0.0))}, [&](Value col, ValueRange x) {
+        // Online softmax in four sweeps, so that the per-row statistics
+        // are computed W rows at a time rather than one scalar at a time:
+        //   per row:        rowmax S
+        //   W rows at once: m' = max(m, rowmax), shift = m' (0 while m' is
+        //                   -inf: no visible key yet), corr = e^(m - shift)
+        //   per row:        P = exp(S - shift), rowsum P
+        //   W rows at once: l = l·corr + rowsum
+        Value rowMax = e.loop(0, rows, 1, a[5], [&](Value r, ValueRange a1) {
+          Value vmax = e.loop(0, kPad, w, e.splat(e.negInf()), [&](Value col, ValueRange x) {
+            return SmallVector<Value>{e.max(x[0], e.read(scores, {r, col}))};
+          })[0];
+          return SmallVector<Value>{tensor::InsertOp::create(
+              b, e.horizontal(vmax, [&](Value x, Value y) { return e.max(x, y); }), a1[0],
+              ValueRange{r})};
+        })[0];
+        SmallVector<Value> stats = e.loop(
+            0, rowsPad, w, ValueRange{a[1], a[3], a[4]}, [&](Value r0, ValueRange x) {
+              Value mOld = e.read(x[0], {r0});
+              Value mNew = e.max(mOld, e.read(rowMax, {r0}));
+              Value unseen = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, mNew,
+                                                   e.splat(e.negInf()));
+              Value shift = arith::SelectOp::create(b, unseen, e.splat(e.f32(0.0)), mNew);
+              Value corr = buildVectorExp(b, arith::SubFOp::create(b, mOld, shift));
+              return SmallVector<Value>{e.write(mNew, x[0], {r0}), e.write(corr, x[1], {r0}),
+                                        e.write(shift, x[2], {r0})};
+            });
+        Value corrs = stats[1], shifts = stats[2];
+        SmallVector<Value> probsAndSums = e.loop(
+            0, rows, 1, ValueRange{scores, rowMax}, [&](Value r, ValueRange a1) {
+              Value shift = e.splat(e.at(shifts, {r}));
+              SmallVector<Value> sweep = e.loop(
+                  0, kPad, w, ValueRange{a1[0], e.splat(e.f32(0.0))}, [&](Value col, ValueRange x) {
                     Value p = buildVectorExp(b, arith::SubFOp::create(b, e.read(x[0], {r, col}), shift));
                     return SmallVector<Value>{e.write(p, x[0], {r, col}),
                                               arith::AddFOp::create(b, x[1], p)};
                   });
-              Value rowSum = vector::ReductionOp::create(b, vector::CombiningKind::ADD, probs[1]);
-              Value lNew = arith::AddFOp::create(
-                  b, arith::MulFOp::create(b, e.at(a1[2], {r}), corr), rowSum);
-              return {probs[0], tensor::InsertOp::create(b, mNew, a1[1], ValueRange{r}),
-                      tensor::InsertOp::create(b, lNew, a1[2], ValueRange{r}),
-                      tensor::InsertOp::create(b, corr, a1[3], ValueRange{r})};
+              Value rowSum = e.horizontal(sweep[1], [&](Value x, Value y) -> Value {
+                return arith::AddFOp::create(b, x, y);
+              });
+              return SmallVector<Value>{sweep[0],
+                                        tensor::InsertOp::create(b, rowSum, a1[1], ValueRange{r})};
             });
-        Value probs = soft[0], corrs = soft[3];
+        Value probs = probsAndSums[0], rowSums = probsAndSums[1];
+        Value sums = e.loop(0, rowsPad, w, a[2], [&](Value r0, ValueRange x) {
+          Value l = math::FmaOp::create(b, e.read(x[0], {r0}), e.read(corrs, {r0}),
+                                        e.read(rowSums, {r0}));
+          return SmallVector<Value>{e.write(l, x[0], {r0})};
+        })[0];
 
         // acc = acc · corr + P · V in R x (C·W) register tiles: per key, C
         // vector loads of V and R broadcasts of P feed R·C FMAs.
-        Value acc = e.loop(0, rows, regRows, a[4], [&](Value i0, ValueRange a1) {
+        Value acc = e.loop(0, rows, regRows, a[6], [&](Value i0, ValueRange a1) {
           return e.loop(0, dv, valueCols * w, a1[0], [&](Value c0, ValueRange a2) {
             SmallVector<Value> init;
             for (int64_t r = 0; r < regRows; ++r) {
@@ -408,12 +440,12 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op,
             return SmallVector<Value>{tile};
           });
         })[0];
-        return {probs, soft[1], soft[2], corrs, acc};
+        return {probs, stats[0], sums, corrs, shifts, rowSums, acc};
       });
 
   // Divide once; a row that saw no key yields zeros (sdpa.C10).
   Value lFinal = state[2];
-  Value result = e.loop(0, rows, 1, state[4], [&](Value r, ValueRange a) -> SmallVector<Value> {
+  Value result = e.loop(0, rows, 1, state[6], [&](Value r, ValueRange a) -> SmallVector<Value> {
     Value l = e.at(lFinal, {r});
     Value empty = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l, e.f32(0.0));
     Value inverse = arith::SelectOp::create(
