@@ -42,9 +42,8 @@ FailureOr<std::optional<SdpaTiling>> mlir::attn::getSdpaTiling(SdpaOp op) {
     return op.emitError("'") << kSdpaTilingAttrName << "' must be a dictionary, got " << raw;
   SdpaTiling tiling;
   for (NamedAttribute entry : dict) {
-    const Field *field = llvm::find_if(kFields, [&](const Field &f) {
-      return f.key == entry.getName().getValue();
-    });
+    const Field *field =
+        llvm::find_if(kFields, [&](const Field &f) { return f.key == entry.getName().getValue(); });
     if (field == std::end(kFields))
       return op.emitError("'") << kSdpaTilingAttrName << "' has an unknown key '"
                                << entry.getName().getValue() << "'";
@@ -78,8 +77,7 @@ std::string mlir::attn::validateSdpaTiling(SdpaOp op, const SdpaTiling &tiling) 
   int64_t d = op.getQuery().getType().getDimSize(3);
   int64_t dv = op.getValue().getType().getDimSize(3);
   if (d % tiling.vectorWidth || dv % tiling.vectorWidth)
-    return "the vector kernel needs head sizes (" + std::to_string(d) + ", " +
-           std::to_string(dv) + ") that are multiples of vector_width " +
-           std::to_string(tiling.vectorWidth);
+    return "the vector kernel needs head sizes (" + std::to_string(d) + ", " + std::to_string(dv) +
+           ") that are multiples of vector_width " + std::to_string(tiling.vectorWidth);
   return "";
 }

@@ -32,7 +32,6 @@ struct SdpaTiling {
   /// Splits of each q-block's kv range run as separate parallel tasks and
   /// merged (flash-decoding); 1 means no split.
   int64_t kvSplits = 1;
-
 };
 
 /// The name of the per-op attribute: a dictionary with the keys q_block,

@@ -1,77 +1,304 @@
 #!/usr/bin/env python3
 """attnc's attn.sdpa against ONNX Runtime 1.30 in the same run.
 
-  bench_attention.py ATTNC [--sizes 512 1024 ...] [--repeat N] [--threads T]
+  bench_attention.py ATTNC [--sizes 128 512 ...] [--repeat N] [--threads T]
+                     [--skip-ort-above S] [--ort-memory-gb G]
+                     [--attnc-flags "..."] [--no-decode] [--memory] [--check]
 
-B=1, H=12, D=64; masks: none, causal, sliding window 256. attnc: an
-executable per case compiled from one attn.sdpa (its own median over N
-runs). ONNX Runtime (onnxruntime-node, CPU): the unfused MatMul/Softmax/
-MatMul graph, com.microsoft MultiHeadAttention (no mask) and the opset-23
-Attention op (none / causal), medians over N runs with T intra-op threads.
-GFLOP/s count 4·B·H·S·T·D for every case (masked work included), as the
-issue defines. Prints one markdown table.
+B=1, H=12, D=64, fp32; masks: none, causal, sliding window of 256 keys, for
+each S in --sizes (T = S), plus a decode row: 1 query over 4096 cached keys.
+attnc: an executable per case compiled from one attn.sdpa (`attnc compile
+--attnc-flags`), its own median over N runs with OMP_NUM_THREADS=T.
+ONNX Runtime (onnxruntime-node, CPU EP, all graph optimizations, T intra-op
+threads), median of N session.run calls after one warm-up: the unfused
+MatMul/Softmax/MatMul graph and the fused CPU ops that apply (MultiHeadAttention,
+GroupQueryAttention, opset-23 Attention; see make_models.py). A peer whose
+S x T score tensors would need more than --ort-memory-gb is not run.
+
+The header gives the machine and its measured FMA peak (fma_peak.c, built
+with -march=native, on T threads). GFLOP/s count 4·B·H·S·T·D for every mask,
+so causal and window rows count the masked work too and rows compare.
+
+--memory: peak RSS of attnc at S = 16384, window 256, beyond its inputs and
+output. --check: every peer's and attnc's output against numpy (small S).
 """
 import argparse
 import json
+import os
 import pathlib
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
 
 import numpy as np
+import onnx
 
 HERE = pathlib.Path(__file__).resolve().parent
-B, H, D = 1, 12, 64
+sys.path.insert(0, str(HERE))
+import make_models as mm  # noqa: E402
+
+B, H, D = mm.B, mm.H, mm.D
+MEMORY_S = 16384
+CLANG = ["clang-22", "-O2", "-march=native", "-fopenmp", "-L/usr/lib/llvm-22/lib",
+         "-Wl,-rpath,/usr/lib/llvm-22/lib"]
 
 
-def ort_ms(model, repeat, threads):
-    out = subprocess.run(["node", str(HERE / "ort_time.js"), str(model), str(repeat), str(threads)],
-                         capture_output=True, text=True)
+def log(*parts):
+    print(*parts, file=sys.stderr, flush=True)
+
+
+def machine():
     try:
-        result = json.loads(out.stdout)
-    except json.JSONDecodeError:
+        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        model = re.search(r"Model name:\s*(.+)", lscpu).group(1).strip()
+    except (OSError, AttributeError):
+        model = "unknown CPU"
+    return f"{model}, {os.cpu_count()} logical CPUs"
+
+
+def fma_peak(threads, tmp):
+    """(GFLOP/s, ISA) measured by fma_peak.c on `threads` threads."""
+    exe = tmp / "fma_peak"
+    subprocess.run(CLANG + [str(HERE / "fma_peak.c"), "-o", str(exe)], check=True)
+    out = subprocess.run([str(exe), str(threads)], check=True, capture_output=True, text=True).stdout
+    match = re.search(r"FMA peak: ([0-9.]+) GFLOP/s on \d+ thread\(s\), (.+)", out)
+    return float(match.group(1)), match.group(2).strip()
+
+
+def ort_version():
+    package = HERE.parent / "node_modules" / "onnxruntime-node" / "package.json"
+    return json.loads(package.read_text())["version"]
+
+
+def fill(shape):
+    """The inputs ort_time.js feeds: element i is float32(sin(i * 12.9898) * 0.5)."""
+    n = int(np.prod(shape))
+    return (np.sin(np.arange(n) * 12.9898) * 0.5).astype(np.float32).reshape(shape)
+
+
+def compile_attnc(args, d, name, S, T, mask):
+    src = d / f"attn_{name}.mlir"
+    src.write_text(mm.mlir(S, T, mask))
+    exe = d / f"attn_{name}"
+    out = subprocess.run([args.attnc, "compile", str(src), "-o", str(exe)] + shlex.split(args.attnc_flags),
+                         capture_output=True, text=True)
+    if out.returncode:
+        log(f"attnc compile {name} (S={S}, T={T}) failed:\n{out.stderr.strip()}")
         return None
-    return result.get("median_ms")
+    return exe
+
+
+def attnc_command(exe, d, repeat, extra=()):
+    return [str(exe), "--input", f"q={d}/q.npy", "--input", f"k={d}/k.npy", "--input", f"v={d}/v.npy",
+            "--repeat", str(repeat), *extra]
+
+
+def attnc_ms(args, exe, d):
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
+    out = subprocess.run(attnc_command(exe, d, args.repeat), capture_output=True, text=True, env=env)
+    match = re.search(r"median run time: ([0-9.]+) ms", out.stdout)
+    if out.returncode or not match:
+        log(f"{exe.name} failed (rc {out.returncode}):\n{out.stderr.strip()}")
+        return None
+    return float(match.group(1))
+
+
+def ort_run(model_path, repeat, threads, output=None):
+    """ort_time.js's result: {"median_ms": ...} or {"error": ...}."""
+    command = ["node", str(HERE / "ort_time.js"), str(model_path), str(repeat), str(threads)]
+    out = subprocess.run(command + ([str(output)] if output else []), capture_output=True, text=True)
+    try:
+        return json.loads(out.stdout)
+    except json.JSONDecodeError:
+        return {"error": (out.stderr.strip().splitlines() or ["no output"])[-1]}
+
+
+def write_inputs(d, S, T, make=None):
+    d.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    make = make or (lambda shape: rng.standard_normal(shape).astype(np.float32))
+    for n, rows in (("q", S), ("k", T), ("v", T)):
+        np.save(d / f"{n}.npy", make((B, H, rows, D)))
+
+
+def ort_cells(args, d, name, S, T, mask, decode):
+    """One cell per ORT peer: milliseconds, or why there is no time."""
+    cells = {}
+    for peer in mm.PEERS:
+        if not mm.applies(peer, mask, decode):
+            cells[peer] = "n/a"
+        elif args.skip_ort_above is not None and S > args.skip_ort_above:
+            cells[peer] = "skipped (--skip-ort-above)"
+        elif mm.peak_bytes(peer, S, T) > args.ort_memory_gb * 2**30:
+            cells[peer] = "skipped (memory)"
+        else:
+            path = d / f"ort_{peer}_{name}.onnx"
+            onnx.save(mm.ort_model(peer, S, T, mask), str(path))
+            result = ort_run(path, args.repeat, args.threads)
+            path.unlink()
+            if result.get("median_ms") is None:
+                log(f"ORT {peer} {name} (S={S}, T={T}) failed: {result.get('error')}")
+                cells[peer] = "failed"
+            else:
+                cells[peer] = result["median_ms"]
+    return cells
+
+
+def fmt_ms(x):
+    if not isinstance(x, float):
+        return "n/a" if x is None else x
+    return f"{x:.3f}" if x < 1 else f"{x:.2f}"
+
+
+def row(args, tmp, peak, label, name, S, T, mask, decode=False):
+    d = tmp / f"{label}-{name}".replace(" ", "_")
+    write_inputs(d, S, T)
+    exe = compile_attnc(args, d, name, S, T, mask)
+    ours = attnc_ms(args, exe, d) if exe else None
+    cells = ort_cells(args, d, name, S, T, mask, decode)
+    times = {peer: x for peer, x in cells.items() if isinstance(x, float)}
+    best_peer = min(times, key=times.get) if times else None
+    gflops = 4 * B * H * S * T * D / ours / 1e6 if ours else None
+    if ours and best_peer:
+        speedup = times[best_peer] / ours
+        versus = f"{speedup:.2f}x faster" if speedup >= 1 else f"{speedup:.2f}x"
+    else:
+        versus = "n/a"
+    fields = [label, mask, fmt_ms(ours) if ours else "failed",
+              f"{gflops:.1f}" if gflops else "n/a", f"{100 * gflops / peak:.1f} %" if gflops else "n/a"]
+    fields += [fmt_ms(cells[peer]) for peer in mm.PEERS]
+    fields += [fmt_ms(times.get(best_peer)), mm.PEER_TITLES[best_peer] if best_peer else "n/a", versus]
+    print("| " + " | ".join(fields) + " |", flush=True)
+
+
+def table(args, tmp, peak):
+    titles = ["S", "mask", "attnc ms", "attnc GFLOP/s", "% of peak"]
+    titles += [f"{mm.PEER_TITLES[peer]} ms" for peer in mm.PEERS]
+    titles += ["best ORT ms", "best ORT peer", "attnc vs best ORT"]
+    print("| " + " | ".join(titles) + " |")
+    print("|" + " --- |" * len(titles), flush=True)
+    for S in args.sizes:
+        for mask in mm.MASKS:
+            row(args, tmp, peak, str(S), mask, S, S, mask)
+    if args.decode:
+        row(args, tmp, peak, f"1 (T={mm.DECODE_T})", "decode", 1, mm.DECODE_T, "none", decode=True)
+
+
+def memory(args, tmp):
+    """attnc's peak RSS at S = MEMORY_S, window, beyond inputs and output."""
+    d = tmp / "memory"
+    write_inputs(d, MEMORY_S, MEMORY_S)
+    exe = compile_attnc(args, d, "memory", MEMORY_S, MEMORY_S, "window")
+    if not exe:
+        print(f"\nMemory at S = {MEMORY_S}: attnc compile failed")
+        return
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
+    child = subprocess.Popen(attnc_command(exe, d, 1), stdout=subprocess.PIPE, text=True, env=env)
+    stdout = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    match = re.search(r"median run time: ([0-9.]+) ms", stdout)
+    peak_mb = usage.ru_maxrss * 1024 / 1e6  # ru_maxrss is in KiB on Linux.
+    tensors_mb = 4 * B * H * MEMORY_S * D * 4 / 1e6
+    print(f"\nMemory at S = {MEMORY_S}, window {mm.WINDOW} (B={B}, H={H}, D={D}, "
+          f"{args.threads} thread(s)): attnc peak RSS {peak_mb:.1f} MB; q, k, v and o take "
+          f"{tensors_mb:.1f} MB (4 x {tensors_mb / 4:.1f} MB), so {peak_mb - tensors_mb:.1f} MB beyond "
+          f"them; run time {match.group(1) + ' ms' if match else 'n/a'} (exit {child.returncode}).")
+
+
+def reference(q, k, v, mask):
+    S, T = q.shape[2], k.shape[2]
+    s = np.where(mm.visible(S, T, mask), q.astype(np.float64) @ k.transpose(0, 1, 3, 2) * mm.SCALE, -np.inf)
+    p = np.exp(s - s.max(-1, keepdims=True))
+    return (p / p.sum(-1, keepdims=True)) @ v
+
+
+def check(args, tmp):
+    """Max |error| of attnc and every ORT peer against numpy, on ort_time.js's inputs."""
+    print("| case | S | T | " + " | ".join(["attnc"] + [mm.PEER_TITLES[p] for p in mm.PEERS]) + " |")
+    print("|" + " --- |" * (4 + len(mm.PEERS)))
+    cases = [("none", 128, 128, "none"), ("causal", 128, 128, "causal"), ("window", 384, 384, "window"),
+             ("decode", 1, mm.DECODE_T, "none")]
+    for name, S, T, mask in cases:
+        d = tmp / f"check-{name}"
+        write_inputs(d, S, T, make=fill)
+        inputs = {n: np.load(d / f"{n}.npy") for n in "qkv"}
+        cells = []
+        exe = compile_attnc(args, d, name, S, T, mask)
+        env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
+        if exe and subprocess.run(attnc_command(exe, d, 1, ["--output-dir", str(d)]), env=env,
+                                  capture_output=True).returncode == 0:
+            cells.append(np.abs(np.load(d / "o.npy") - reference(*inputs.values(), mask)).max())
+        else:
+            cells.append("failed")
+        for peer in mm.PEERS:
+            if not mm.applies(peer, mask, name == "decode"):
+                cells.append("n/a")
+                continue
+            model = mm.ort_model(peer, S, T, mask)
+            onnx.save(model, str(d / "peer.onnx"))
+            result = ort_run(d / "peer.onnx", 1, args.threads, d / "peer.bin")
+            if "error" in result:
+                log(f"ORT {peer} {name} failed: {result['error']}")
+                cells.append("failed")
+                continue
+            feeds = {i.name: fill([x.dim_value for x in i.type.tensor_type.shape.dim]) for i in model.graph.input}
+            if peer in ("mha", "gqa"):  # [B, S, H*D] -> [B, H, S, D]
+                q, k, v = (feeds[n].reshape(B, -1, H, D).transpose(0, 2, 1, 3) for n in "qkv")
+                if "past_k" in feeds:
+                    k = np.concatenate([feeds["past_k"], k], axis=2)
+                    v = np.concatenate([feeds["past_v"], v], axis=2)
+                expected = reference(q, k, v, mask).transpose(0, 2, 1, 3)
+            else:
+                expected = reference(feeds["q"], feeds["k"], feeds["v"], mask)
+            cells.append(np.abs(np.fromfile(d / "peer.bin", np.float32) - expected.reshape(-1)).max())
+        print(f"| {name} | {S} | {T} | " +
+              " | ".join(f"{c:.1e}" if isinstance(c, (float, np.floating)) else c for c in cells) + " |",
+              flush=True)
+    print()
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("attnc")
-    parser.add_argument("--sizes", type=int, nargs="*", default=[128, 512, 1024, 2048])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("attnc", help="path to the attnc binary")
+    parser.add_argument("--sizes", type=int, nargs="*", default=[128, 512, 1024, 2048, 4096, 8192])
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=os.cpu_count(),
+                        help="OMP_NUM_THREADS for attnc, intra-op threads for ORT, FMA peak threads")
+    parser.add_argument("--skip-ort-above", type=int, metavar="S",
+                        help="run no ORT peer for sizes above S")
+    parser.add_argument("--ort-memory-gb", type=float, default=8,
+                        help="skip ORT peers whose score tensors would need more (default 8)")
+    parser.add_argument("--attnc-flags", default="", help="extra `attnc compile` flags, one string")
+    parser.add_argument("--no-decode", dest="decode", action="store_false",
+                        help="leave out the decode row")
+    parser.add_argument("--memory", action="store_true",
+                        help=f"also measure attnc's peak RSS at S = {MEMORY_S}, window {mm.WINDOW}")
+    parser.add_argument("--check", action="store_true",
+                        help="first compare every output against numpy at small sizes")
     args = parser.parse_args()
-    print("| S | mask | attnc ms | attnc GFLOP/s | ORT unfused ms | ORT MHA ms | ORT Attention-23 ms | attnc / best ORT |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
-        for S in args.sizes:
-            d = tmp / str(S)
-            subprocess.run([sys.executable, str(HERE / "make_models.py"), str(d), str(S)], check=True)
-            rng = np.random.default_rng(0)
-            for n in "qkv":
-                np.save(d / f"{n}.npy", rng.standard_normal((B, H, S, D)).astype(np.float32))
-            flops = 4 * B * H * S * S * D
-            for mask in ("none", "causal", "window"):
-                exe = d / f"attn_{mask}"
-                subprocess.run([args.attnc, "compile", str(d / f"attn_{mask}.mlir"), "-o", str(exe)],
-                               check=True)
-                out = subprocess.run([str(exe), "--input", f"q={d}/q.npy", "--input", f"k={d}/k.npy",
-                                      "--input", f"v={d}/v.npy", "--repeat", str(args.repeat)],
-                                     check=True, capture_output=True, text=True).stdout
-                ours = float(re.search(r"median run time: ([0-9.]+) ms", out).group(1))
-                unfused = ort_ms(d / f"ort_unfused_{mask}.onnx", args.repeat, args.threads)
-                mha = ort_ms(d / "ort_mha_none.onnx", args.repeat, args.threads) if mask == "none" else None
-                a23 = (ort_ms(d / f"ort_attention23_{mask}.onnx", args.repeat, args.threads)
-                       if mask in ("none", "causal") else None)
-                peers = [x for x in (unfused, mha, a23) if x]
-                best = min(peers) if peers else None
-                fmt = lambda x: "n/a" if x is None else f"{x:.2f}"
-                ratio = f"{ours / best:.2f}x" if best else "n/a"
-                print(f"| {S} | {mask} | {ours:.2f} | {flops / ours / 1e6:.1f} | {fmt(unfused)} | "
-                      f"{fmt(mha)} | {fmt(a23)} | {ratio} |")
-                sys.stdout.flush()
+        peak, isa = fma_peak(args.threads, tmp)
+        print(f"Machine: {machine()}; {isa} FMA. Measured FMA peak (fma_peak.c, -march=native): "
+              f"{peak:.1f} GFLOP/s on {args.threads} thread(s).")
+        compile_command = " ".join(["attnc compile", args.attnc_flags]).strip()
+        print(f"attnc: `{compile_command}`, OMP_NUM_THREADS={args.threads}; "
+              f"ONNX Runtime {ort_version()} (onnxruntime-node, CPU EP, {args.threads} intra-op "
+              f"thread(s)); medians of {args.repeat} runs.")
+        print(f"B={B}, H={H}, D={D}, fp32; window = {mm.WINDOW} keys; decode = 1 query over "
+              f"{mm.DECODE_T} keys. GFLOP/s = 4·B·H·S·T·D / time, with T = S except decode: masked "
+              f"work counts too, so causal and window rows compare with none. % of peak = GFLOP/s / FMA "
+              f"peak. attnc vs best ORT = best ORT ms / attnc ms (below 1x attnc is slower).\n")
+        if args.check:
+            check(args, tmp)
+        if args.sizes or args.decode:
+            table(args, tmp, peak)
+        if args.memory:
+            memory(args, tmp)
 
 
 if __name__ == "__main__":

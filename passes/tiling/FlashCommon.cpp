@@ -10,8 +10,8 @@ using namespace mlir::attn::tiling;
 
 Value tiling::zigzagBlock(IndexMath &im, Value slot, int64_t count) {
   Value half = im.div(slot, 2);
-  Value odd = arith::CmpIOp::create(im.b, im.loc, arith::CmpIPredicate::ne, im.rem(slot, 2),
-                                    im.c(0));
+  Value odd =
+      arith::CmpIOp::create(im.b, im.loc, arith::CmpIPredicate::ne, im.rem(slot, 2), im.c(0));
   return arith::SelectOp::create(im.b, im.loc, odd, im.sub(im.c(count - 1), half), half);
 }
 
@@ -45,9 +45,8 @@ Value tiling::buildKeyBounds(OpBuilder &b, Location loc, Value keyMask) {
                    nb, l, isMax,
                    arith::MaxSIOp::create(nb, l, a[1], arith::AddIOp::create(nb, l, j, one)),
                    arith::MinSIOp::create(nb, l, a[1], j));
-               linalg::YieldOp::create(nb, l,
-                                       ValueRange{arith::SelectOp::create(nb, l, a[0],
-                                                                          candidate, a[1])});
+               linalg::YieldOp::create(
+                   nb, l, ValueRange{arith::SelectOp::create(nb, l, a[0], candidate, a[1])});
              })
       .getResult(0);
 }

@@ -47,8 +47,8 @@ struct KvBlockRange {
   /// Visited kv-blocks: [blockBegin, blockEnd).
   Value blockBegin, blockEnd;
 };
-KvBlockRange buildKvBlockRange(IndexMath &im, SdpaOp op, Value keyBounds, Value bIdx,
-                               Value qStart, Value qLen, int64_t kvBlock);
+KvBlockRange buildKvBlockRange(IndexMath &im, SdpaOp op, Value keyBounds, Value bIdx, Value qStart,
+                               Value qLen, int64_t kvBlock);
 
 } // namespace mlir::attn::tiling
 

@@ -15,9 +15,13 @@ Value mlir::attn::buildVectorExp(ImplicitLocOpBuilder &b, Value x) {
         b, DenseElementsAttr::get(type, b.getFloatAttr(b.getF32Type(), v)));
   };
   // (ln 2)^k / k!, highest power first for Horner's rule.
-  const double coefficients[] = {1.5403530393381608e-4, 1.3333558146428443e-3,
-                                 9.6181291076284772e-3, 5.5504108664821580e-2,
-                                 2.4022650695910071e-1, 6.9314718055994531e-1, 1.0};
+  const double coefficients[] = {1.5403530393381608e-4,
+                                 1.3333558146428443e-3,
+                                 9.6181291076284772e-3,
+                                 5.5504108664821580e-2,
+                                 2.4022650695910071e-1,
+                                 6.9314718055994531e-1,
+                                 1.0};
   Value t = arith::MulFOp::create(b, x, splat(1.4426950408889634));
   Value n = math::RoundEvenOp::create(b, t);
   Value f = arith::SubFOp::create(b, t, n);

@@ -25,16 +25,16 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/tiling/VectorFlashKernel.h"
-#include "passes/Transforms.h"
-#include "passes/tiling/FlashCommon.h"
-#include "passes/tiling/VectorExp.h"
-#include "passes/lowering/LinalgBuilders.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "passes/Transforms.h"
+#include "passes/lowering/LinalgBuilders.h"
+#include "passes/tiling/FlashCommon.h"
+#include "passes/tiling/VectorExp.h"
 #include <limits>
 
 using namespace mlir;
@@ -42,6 +42,10 @@ using namespace mlir::attn;
 using namespace mlir::attn::tiling;
 
 namespace {
+
+/// Below this many query rows per kv head (S x group), scores use K's own
+/// layout instead of packing Kᵀ (see packKeys).
+constexpr int64_t kMinRowsForPackedKeys = 16;
 
 int64_t roundUp(int64_t x, int64_t multiple) { return (x + multiple - 1) / multiple * multiple; }
 
@@ -108,14 +112,15 @@ struct Emitter {
     }
     return vector::ExtractOp::create(b, v, ArrayRef<int64_t>{0});
   }
-  Value at(Value tensor, ValueRange indices) { return tensor::ExtractOp::create(b, tensor, indices); }
+  Value at(Value tensor, ValueRange indices) {
+    return tensor::ExtractOp::create(b, tensor, indices);
+  }
   Value i32(Value index) { return arith::IndexCastOp::create(b, b.getI32Type(), index); }
 };
 
 } // namespace
 
-void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op,
-                                      const SdpaTiling &tiling) {
+void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const SdpaTiling &tiling) {
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(op);
   ImplicitLocOpBuilder b(op.getLoc(), rewriter);
@@ -144,33 +149,53 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op,
   int64_t valueCols = largestDivisorAtMost(dv / w, tiling.registerColumnVectors);
 
   // Kᵀ packed by kv-block: packed[b, h, kb, c, j] = k[b, h, kb·Bk + j, c]
-  // for j < Bk and kb·Bk + j < T, else 0.
+  // for j < Bk and kb·Bk + j < T, else 0; one parallel task per block.
+  // Packing reads all of K once per call, which pays off when many query
+  // rows share each key; with only a few (decoding), scores are dot
+  // products along D of K's own rows instead.
+  bool packKeys = s * group >= kMinRowsForPackedKeys;
   Value packedK;
-  {
+  if (packKeys) {
     auto packedType = RankedTensorType::get({batch, kvHeads, kvBlocks, d, kPad}, f32);
     Value init = tensor::EmptyOp::create(b, packedType.getShape(), f32);
+    auto pack =
+        scf::ForallOp::create(b, ArrayRef<OpFoldResult>{b.getIndexAttr(batch * kvHeads * kvBlocks)},
+                              ValueRange{init}, std::nullopt);
+    OpBuilder::InsertionGuard packGuard(b);
+    b.setInsertionPoint(pack.getTerminator());
+    Value task = pack.getInductionVars()[0];
+    Value bi = im.div(task, kvHeads * kvBlocks);
+    Value hi = im.rem(im.div(task, kvBlocks), kvHeads);
+    Value kb = im.rem(task, kvBlocks);
     MLIRContext *ctx = b.getContext();
-    packedK = linalg::GenericOp::create(
-                  b, packedType, ValueRange{}, init,
-                  ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(5, ctx)},
-                  SmallVector<utils::IteratorType>(5, utils::IteratorType::parallel),
-                  [&](OpBuilder &nb, Location l, ValueRange) {
-                    ImplicitLocOpBuilder ib(l, nb);
-                    IndexMath il{ib, l};
-                    Value bi = linalg::IndexOp::create(ib, 0), hi = linalg::IndexOp::create(ib, 1);
-                    Value kb = linalg::IndexOp::create(ib, 2), ci = linalg::IndexOp::create(ib, 3);
-                    Value j = linalg::IndexOp::create(ib, 4);
-                    Value key = il.add(il.mul(kb, il.c(kvBlock)), j);
-                    Value valid = arith::AndIOp::create(
-                        ib, arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, j, il.c(kvBlock)),
-                        arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, key, il.c(t)));
-                    Value clamped = il.min(key, il.c(t - 1));
-                    Value x = tensor::ExtractOp::create(ib, op.getKey(),
-                                                        ValueRange{bi, hi, clamped, ci});
-                    Value zero = arith::ConstantOp::create(ib, ib.getF32FloatAttr(0.0));
-                    linalg::YieldOp::create(ib, ValueRange{arith::SelectOp::create(ib, valid, x, zero)});
-                  })
-                  .getResult(0);
+    Value tile =
+        linalg::GenericOp::create(
+            b, RankedTensorType::get({d, kPad}, f32), ValueRange{},
+            Value(tensor::EmptyOp::create(b, ArrayRef<int64_t>{d, kPad}, f32)),
+            ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(2, ctx)},
+            SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+            [&](OpBuilder &nb, Location l, ValueRange) {
+              ImplicitLocOpBuilder ib(l, nb);
+              IndexMath il{ib, l};
+              Value ci = linalg::IndexOp::create(ib, 0), j = linalg::IndexOp::create(ib, 1);
+              Value key = il.add(il.mul(kb, il.c(kvBlock)), j);
+              Value valid = arith::AndIOp::create(
+                  ib, arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, j, il.c(kvBlock)),
+                  arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, key, il.c(t)));
+              Value x = tensor::ExtractOp::create(ib, op.getKey(),
+                                                  ValueRange{bi, hi, il.min(key, il.c(t - 1)), ci});
+              Value zero = arith::ConstantOp::create(ib, ib.getF32FloatAttr(0.0));
+              linalg::YieldOp::create(ib, ValueRange{arith::SelectOp::create(ib, valid, x, zero)});
+            })
+            .getResult(0);
+    b.setInsertionPointToStart(pack.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(
+        b, tile, pack.getRegionIterArgs()[0],
+        ArrayRef<OpFoldResult>{bi, hi, kb, b.getIndexAttr(0), b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1), b.getIndexAttr(1),
+                               b.getIndexAttr(d), b.getIndexAttr(kPad)},
+        SmallVector<OpFoldResult>(5, b.getIndexAttr(1)));
+    packedK = pack.getResult(0);
   }
 
   // A key mask becomes an additive bias [B, T'] (0 or -inf, -inf past T) so
@@ -195,15 +220,16 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op,
                         ib, keyMask, ValueRange{bi, il.min(j, il.c(t - 1))});
                     Value zero = arith::ConstantOp::create(ib, ib.getF32FloatAttr(0.0));
                     Value shown = arith::AndIOp::create(ib, inside, visible);
-                    linalg::YieldOp::create(ib, ValueRange{arith::SelectOp::create(ib, shown, zero, args[0])});
+                    linalg::YieldOp::create(
+                        ib, ValueRange{arith::SelectOp::create(ib, shown, zero, args[0])});
                   })
                   .getResult(0);
   }
 
   Value out = tensor::EmptyOp::create(b, op.getType().getShape(), f32);
-  auto forall = scf::ForallOp::create(
-      b, ArrayRef<OpFoldResult>{b.getIndexAttr(batch * kvHeads * qBlocks)}, ValueRange{out},
-      std::nullopt);
+  auto forall =
+      scf::ForallOp::create(b, ArrayRef<OpFoldResult>{b.getIndexAttr(batch * kvHeads * qBlocks)},
+                            ValueRange{out}, std::nullopt);
   b.setInsertionPoint(forall.getTerminator());
   Value flat = forall.getInductionVars()[0];
   Value bIdx = im.div(flat, kvHeads * qBlocks);
@@ -226,8 +252,8 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op,
       Value tile = a[0];
       for (int64_t c = 0; c < d; c += w) {
         Value x = e.read(op.getQuery(), {bIdx, head, im.add(qStart, i), im.c(c)});
-        tile = e.write(arith::MulFOp::create(b, x, scale), tile,
-                       {im.add(i, im.c(g * qPad)), im.c(c)});
+        tile =
+            e.write(arith::MulFOp::create(b, x, scale), tile, {im.add(i, im.c(g * qPad)), im.c(c)});
       }
       return {tile};
     })[0];
@@ -243,40 +269,64 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op,
   Value rowStat0 = e.fill({rowsPad}, e.f32(0.0));
   Value acc0 = e.fill({rows, dv}, e.f32(0.0));
 
+  // S = Q̂ · Kᵀ in R x (C·W) register tiles: per step along D, C vector
+  // loads of packed Kᵀ and R broadcasts of Q̂ feed R·C FMAs.
+  auto packedScores = [&](Value scoresIn, Value kb) -> Value {
+    return e.loop(0, rows, regRows, scoresIn, [&](Value i0, ValueRange a1) {
+      return e.loop(0, kPad, scoreCols * w, a1[0], [&](Value j0, ValueRange a2) {
+        SmallVector<Value> zeros(regRows * scoreCols, e.splat(e.f32(0.0)));
+        SmallVector<Value> sums = e.loop(0, d, 1, zeros, [&](Value c, ValueRange acc) {
+          SmallVector<Value> keys;
+          for (int64_t col = 0; col < scoreCols; ++col)
+            keys.push_back(e.read(packedK, {bIdx, kvHead, kb, c, im.add(j0, im.c(col * w))}));
+          SmallVector<Value> next;
+          for (int64_t r = 0; r < regRows; ++r) {
+            Value q = e.splat(e.at(qHat, {im.add(i0, im.c(r)), c}));
+            for (int64_t col = 0; col < scoreCols; ++col)
+              next.push_back(vector::FMAOp::create(b, q, keys[col], acc[r * scoreCols + col]));
+          }
+          return next;
+        });
+        Value tile = a2[0];
+        for (int64_t r = 0; r < regRows; ++r)
+          for (int64_t col = 0; col < scoreCols; ++col)
+            tile = e.write(sums[r * scoreCols + col], tile,
+                           {im.add(i0, im.c(r)), im.add(j0, im.c(col * w))});
+        return SmallVector<Value>{tile};
+      });
+    })[0];
+  };
+  // S[r, j] = Q̂[r, :] · k[j, :] for the block's keys: W-wide FMAs along D
+  // and one horizontal sum per score (few query rows, K unpacked).
+  auto dotScores = [&](Value scoresIn, Value kStart, Value kLen) -> Value {
+    return e.loop(0, rows, 1, scoresIn, [&](Value r, ValueRange a1) {
+      SmallVector<Value> query;
+      for (int64_t c = 0; c < d; c += w)
+        query.push_back(e.read(qHat, {r, im.c(c)}));
+      return e.loop(im.c(0), kLen, 1, a1[0], [&](Value j, ValueRange a2) {
+        Value sum = e.splat(e.f32(0.0));
+        for (int64_t c = 0; c < d; c += w)
+          sum = vector::FMAOp::create(
+              b, query[c / w], e.read(op.getKey(), {bIdx, kvHead, im.add(kStart, j), im.c(c)}),
+              sum);
+        Value score = e.horizontal(
+            sum, [&](Value x, Value y) -> Value { return arith::AddFOp::create(b, x, y); });
+        return SmallVector<Value>{tensor::InsertOp::create(b, score, a2[0], ValueRange{r, j})};
+      });
+    })[0];
+  };
+
   Value denseMask = op.getDenseMask();
   bool alwaysCut = op.getKeyMask() || denseMask;
 
   SmallVector<Value> state = e.loop(
-      range.blockBegin, range.blockEnd, 1, ValueRange{scoresInit, m0, l0, corr0, shift0, rowStat0, acc0},
+      range.blockBegin, range.blockEnd, 1,
+      ValueRange{scoresInit, m0, l0, corr0, shift0, rowStat0, acc0},
       [&](Value kb, ValueRange a) -> SmallVector<Value> {
         Value kStart = im.mul(kb, im.c(kvBlock));
         Value kLen = im.min(im.c(kvBlock), im.sub(im.c(t), kStart));
 
-        // S = Q̂ · Kᵀ in R x (C·W) register tiles: per step along D, C
-        // vector loads of Kᵀ and R broadcasts of Q̂ feed R·C FMAs.
-        Value scores = e.loop(0, rows, regRows, a[0], [&](Value i0, ValueRange a1) {
-          return e.loop(0, kPad, scoreCols * w, a1[0], [&](Value j0, ValueRange a2) {
-            SmallVector<Value> zeros(regRows * scoreCols, e.splat(e.f32(0.0)));
-            SmallVector<Value> sums = e.loop(0, d, 1, zeros, [&](Value c, ValueRange acc) {
-              SmallVector<Value> keys;
-              for (int64_t col = 0; col < scoreCols; ++col)
-                keys.push_back(e.read(packedK, {bIdx, kvHead, kb, c, im.add(j0, im.c(col * w))}));
-              SmallVector<Value> next;
-              for (int64_t r = 0; r < regRows; ++r) {
-                Value q = e.splat(e.at(qHat, {im.add(i0, im.c(r)), c}));
-                for (int64_t col = 0; col < scoreCols; ++col)
-                  next.push_back(vector::FMAOp::create(b, q, keys[col], acc[r * scoreCols + col]));
-              }
-              return next;
-            });
-            Value tile = a2[0];
-            for (int64_t r = 0; r < regRows; ++r)
-              for (int64_t col = 0; col < scoreCols; ++col)
-                tile = e.write(sums[r * scoreCols + col], tile,
-                               {im.add(i0, im.c(r)), im.add(j0, im.c(col * w))});
-            return SmallVector<Value>{tile};
-          });
-        })[0];
+        Value scores = packKeys ? packedScores(a[0], kb) : dotScores(a[0], kStart, kLen);
 
         // A block is cut when some pair in it is hidden: padding columns,
         // a window edge crossing it, or a key/dense mask.
@@ -284,10 +334,10 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op,
         if (alwaysCut)
           cut = arith::ConstantIntOp::create(b, 1, 1);
         if (!window.isLeftUnbounded())
-          cut = arith::OrIOp::create(
-              b, cut,
-              arith::CmpIOp::create(b, arith::CmpIPredicate::slt,
-                                    im.add(kStart, im.c(window.getLeft())), lastPos));
+          cut = arith::OrIOp::create(b, cut,
+                                     arith::CmpIOp::create(b, arith::CmpIPredicate::slt,
+                                                           im.add(kStart, im.c(window.getLeft())),
+                                                           lastPos));
         if (!window.isRightUnbounded())
           cut = arith::OrIOp::create(
               b, cut,
@@ -299,8 +349,7 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op,
             [&](OpBuilder &, Location) {
               Value masked = e.loop(0, rows, 1, scores, [&](Value r, ValueRange a1) {
                 Value pos = im.add(firstPos, im.rem(r, qPad));
-                Value lo = window.isLeftUnbounded() ? kStart
-                                                    : im.sub(pos, im.c(window.getLeft()));
+                Value lo = window.isLeftUnbounded() ? kStart : im.sub(pos, im.c(window.getLeft()));
                 Value hi = im.add(kStart, kLen);
                 if (!window.isRightUnbounded())
                   hi = im.min(hi, im.add(pos, im.c(window.getRight() + 1)));
@@ -348,7 +397,8 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op,
                                                 shape[3] == 1 ? im.c(0) : im.add(kStart, j)});
                         x = isBool ? Value(arith::SelectOp::create(b, mv, x, e.negInf()))
                                    : Value(arith::AddFOp::create(b, x, mv));
-                        return SmallVector<Value>{tensor::InsertOp::create(b, x, a2[0], ValueRange{r, j})};
+                        return SmallVector<Value>{
+                            tensor::InsertOp::create(b, x, a2[0], ValueRange{r, j})};
                       });
                     })[0];
                   }
@@ -374,24 +424,25 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op,
               b, e.horizontal(vmax, [&](Value x, Value y) { return e.max(x, y); }), a1[0],
               ValueRange{r})};
         })[0];
-        SmallVector<Value> stats = e.loop(
-            0, rowsPad, w, ValueRange{a[1], a[3], a[4]}, [&](Value r0, ValueRange x) {
+        SmallVector<Value> stats =
+            e.loop(0, rowsPad, w, ValueRange{a[1], a[3], a[4]}, [&](Value r0, ValueRange x) {
               Value mOld = e.read(x[0], {r0});
               Value mNew = e.max(mOld, e.read(rowMax, {r0}));
-              Value unseen = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, mNew,
-                                                   e.splat(e.negInf()));
+              Value unseen =
+                  arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, mNew, e.splat(e.negInf()));
               Value shift = arith::SelectOp::create(b, unseen, e.splat(e.f32(0.0)), mNew);
               Value corr = buildVectorExp(b, arith::SubFOp::create(b, mOld, shift));
               return SmallVector<Value>{e.write(mNew, x[0], {r0}), e.write(corr, x[1], {r0}),
                                         e.write(shift, x[2], {r0})};
             });
         Value corrs = stats[1], shifts = stats[2];
-        SmallVector<Value> probsAndSums = e.loop(
-            0, rows, 1, ValueRange{scores, rowMax}, [&](Value r, ValueRange a1) {
+        SmallVector<Value> probsAndSums =
+            e.loop(0, rows, 1, ValueRange{scores, rowMax}, [&](Value r, ValueRange a1) {
               Value shift = e.splat(e.at(shifts, {r}));
               SmallVector<Value> sweep = e.loop(
                   0, kPad, w, ValueRange{a1[0], e.splat(e.f32(0.0))}, [&](Value col, ValueRange x) {
-                    Value p = buildVectorExp(b, arith::SubFOp::create(b, e.read(x[0], {r, col}), shift));
+                    Value p =
+                        buildVectorExp(b, arith::SubFOp::create(b, e.read(x[0], {r, col}), shift));
                     return SmallVector<Value>{e.write(p, x[0], {r, col}),
                                               arith::AddFOp::create(b, x[1], p)};
                   });
@@ -422,8 +473,8 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op,
             SmallVector<Value> sums = e.loop(im.c(0), kLen, 1, init, [&](Value j, ValueRange x) {
               SmallVector<Value> values;
               for (int64_t col = 0; col < valueCols; ++col)
-                values.push_back(e.read(op.getValue(), {bIdx, kvHead, im.add(kStart, j),
-                                                        im.add(c0, im.c(col * w))}));
+                values.push_back(e.read(
+                    op.getValue(), {bIdx, kvHead, im.add(kStart, j), im.add(c0, im.c(col * w))}));
               SmallVector<Value> next;
               for (int64_t r = 0; r < regRows; ++r) {
                 Value p = e.splat(e.at(probs, {im.add(i0, im.c(r)), j}));
@@ -448,8 +499,8 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op,
   Value result = e.loop(0, rows, 1, state[6], [&](Value r, ValueRange a) -> SmallVector<Value> {
     Value l = e.at(lFinal, {r});
     Value empty = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l, e.f32(0.0));
-    Value inverse = arith::SelectOp::create(
-        b, empty, e.f32(0.0), arith::DivFOp::create(b, e.f32(1.0), l));
+    Value inverse =
+        arith::SelectOp::create(b, empty, e.f32(0.0), arith::DivFOp::create(b, e.f32(1.0), l));
     Value tile = a[0];
     for (int64_t c = 0; c < dv; c += w)
       tile = e.write(arith::MulFOp::create(b, e.read(tile, {r, im.c(c)}), e.splat(inverse)), tile,

@@ -3,8 +3,8 @@
 #ifndef ATTNC_PASSES_TILING_VECTORFLASHKERNEL_H
 #define ATTNC_PASSES_TILING_VECTORFLASHKERNEL_H
 
-#include "passes/SdpaTiling.h"
 #include "mlir/IR/PatternMatch.h"
+#include "passes/SdpaTiling.h"
 
 namespace mlir::attn::tiling {
 
