@@ -283,7 +283,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
         peak, isa = fma_peak(args.threads, tmp)
-        print(f"Machine: {machine()}; {isa} FMA. Measured FMA peak (fma_peak.c, -march=native): "
+        print(f"Machine: {machine()}; ISA: {isa}. Measured FMA peak (fma_peak.c, -march=native): "
               f"{peak:.1f} GFLOP/s on {args.threads} thread(s).")
         compile_command = " ".join(["attnc compile", args.attnc_flags]).strip()
         print(f"attnc: `{compile_command}`, OMP_NUM_THREADS={args.threads}; "
