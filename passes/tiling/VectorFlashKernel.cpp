@@ -226,19 +226,69 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
                   .getResult(0);
   }
 
+  // A task's (batch, kv head, q-block); q-blocks in zigzag order.
+  struct TaskIndices {
+    Value batch, kvHead, qStart, qLen;
+  };
+  auto taskIndices = [&](IndexMath &im, Value task) {
+    Value inBatch = im.rem(task, kvHeads * qBlocks);
+    Value qStart = im.mul(zigzagBlock(im, im.rem(inBatch, qBlocks), qBlocks), im.c(qBlock));
+    return TaskIndices{im.div(task, kvHeads * qBlocks), im.div(inBatch, qBlocks), qStart,
+                       im.min(im.c(qBlock), im.sub(im.c(s), qStart))};
+  };
+  auto inverseOrZero = [&](Value l) -> Value {
+    Value empty = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l, e.f32(0.0));
+    return arith::SelectOp::create(b, empty, e.f32(0.0), arith::DivFOp::create(b, e.f32(1.0), l));
+  };
+  // Writes each query head's rows of `tile` ([rows, Dv], head g at
+  // g·qPad) into the output, from the terminator of `loop`.
+  auto insertHeadRows = [&](scf::ForallOp loop, Value tile, const TaskIndices &at) {
+    SmallVector<Value> headTiles, headIndices;
+    auto tileType = RankedTensorType::get({ShapedType::kDynamic, dv}, f32);
+    for (int64_t g = 0; g < group; ++g) {
+      headTiles.push_back(tensor::ExtractSliceOp::create(
+          b, tileType, tile, ArrayRef<OpFoldResult>{b.getIndexAttr(g * qPad), b.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{at.qLen, b.getIndexAttr(dv)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)}));
+      headIndices.push_back(im.add(im.mul(at.kvHead, im.c(group)), im.c(g)));
+    }
+    OpBuilder::InsertionGuard inParallel(b);
+    b.setInsertionPointToStart(loop.getTerminator().getBody());
+    for (int64_t g = 0; g < group; ++g)
+      tensor::ParallelInsertSliceOp::create(
+          b, headTiles[g], loop.getRegionIterArgs()[0],
+          ArrayRef<OpFoldResult>{at.batch, headIndices[g], at.qStart, b.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1), at.qLen, b.getIndexAttr(dv)},
+          SmallVector<OpFoldResult>(4, b.getIndexAttr(1)));
+  };
+
   Value out = tensor::EmptyOp::create(b, op.getType().getShape(), f32);
-  auto forall =
-      scf::ForallOp::create(b, ArrayRef<OpFoldResult>{b.getIndexAttr(batch * kvHeads * qBlocks)},
-                            ValueRange{out}, std::nullopt);
+  // Flash-decoding: with kvSplits > 1 each (batch, kv head, q-block) task
+  // is split into that many tasks over consecutive parts of its kv range;
+  // they write unnormalized partial results (acc, m, l) that a second
+  // parallel loop merges.
+  int64_t tasks = batch * kvHeads * qBlocks;
+  int64_t splits = std::max<int64_t>(1, std::min(tiling.kvSplits, kvBlocks));
+  int64_t rowsPad = roundUp(rows, w);
+  SmallVector<Value> sharedOuts = {out};
+  if (splits > 1)
+    sharedOuts = {Value(tensor::EmptyOp::create(b, ArrayRef<int64_t>{tasks * splits, rows, dv}, f32)),
+                  Value(tensor::EmptyOp::create(b, ArrayRef<int64_t>{tasks * splits, rowsPad}, f32)),
+                  Value(tensor::EmptyOp::create(b, ArrayRef<int64_t>{tasks * splits, rowsPad}, f32))};
+  auto forall = scf::ForallOp::create(
+      b, ArrayRef<OpFoldResult>{b.getIndexAttr(tasks * splits)}, sharedOuts, std::nullopt);
   b.setInsertionPoint(forall.getTerminator());
   Value flat = forall.getInductionVars()[0];
-  Value bIdx = im.div(flat, kvHeads * qBlocks);
-  Value inBatch = im.rem(flat, kvHeads * qBlocks);
-  Value kvHead = im.div(inBatch, qBlocks);
-  Value qBlockIdx = zigzagBlock(im, im.rem(inBatch, qBlocks), qBlocks);
-  Value qStart = im.mul(qBlockIdx, im.c(qBlock));
-  Value qLen = im.min(im.c(qBlock), im.sub(im.c(s), qStart));
+  Value split = im.rem(flat, splits);
+  TaskIndices task = taskIndices(im, im.div(flat, splits));
+  Value bIdx = task.batch, kvHead = task.kvHead, qStart = task.qStart, qLen = task.qLen;
   KvBlockRange range = buildKvBlockRange(im, op, keyBounds, bIdx, qStart, qLen, kvBlock);
+  Value splitBegin = range.blockBegin, splitEnd = range.blockEnd;
+  if (splits > 1) {
+    Value chunk = im.ceilDiv(im.sub(range.blockEnd, range.blockBegin), im.c(splits));
+    splitBegin = im.min(range.blockEnd, im.add(range.blockBegin, im.mul(split, chunk)));
+    splitEnd = im.min(range.blockEnd, im.add(splitBegin, chunk));
+  }
   Value firstPos = range.firstPos;
   Value lastPos = im.add(firstPos, im.sub(qLen, im.c(1)));
   auto headOf = [&](int64_t g) { return im.add(im.mul(kvHead, im.c(group)), im.c(g)); };
@@ -261,7 +311,6 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
 
   Value scoresInit = tensor::EmptyOp::create(b, ArrayRef<int64_t>{rows, kPad}, f32);
   // Row statistics, padded to whole vectors of rows.
-  int64_t rowsPad = roundUp(rows, w);
   Value m0 = e.fill({rowsPad}, e.negInf());
   Value l0 = e.fill({rowsPad}, e.f32(0.0));
   Value corr0 = e.fill({rowsPad}, e.f32(0.0));
@@ -320,7 +369,7 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
   bool alwaysCut = op.getKeyMask() || denseMask;
 
   SmallVector<Value> state = e.loop(
-      range.blockBegin, range.blockEnd, 1,
+      splitBegin, splitEnd, 1,
       ValueRange{scoresInit, m0, l0, corr0, shift0, rowStat0, acc0},
       [&](Value kb, ValueRange a) -> SmallVector<Value> {
         Value kStart = im.mul(kb, im.c(kvBlock));
@@ -494,37 +543,72 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
         return {probs, stats[0], sums, corrs, shifts, rowSums, acc};
       });
 
-  // Divide once; a row that saw no key yields zeros (sdpa.C10).
-  Value lFinal = state[2];
-  Value result = e.loop(0, rows, 1, state[6], [&](Value r, ValueRange a) -> SmallVector<Value> {
-    Value l = e.at(lFinal, {r});
-    Value empty = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l, e.f32(0.0));
-    Value inverse =
-        arith::SelectOp::create(b, empty, e.f32(0.0), arith::DivFOp::create(b, e.f32(1.0), l));
-    Value tile = a[0];
-    for (int64_t c = 0; c < dv; c += w)
-      tile = e.write(arith::MulFOp::create(b, e.read(tile, {r, im.c(c)}), e.splat(inverse)), tile,
-                     {r, im.c(c)});
-    return {tile};
-  })[0];
-  SmallVector<Value> headTiles, headIndices;
-  auto tileType = RankedTensorType::get({ShapedType::kDynamic, dv}, f32);
-  for (int64_t g = 0; g < group; ++g)
-    headTiles.push_back(tensor::ExtractSliceOp::create(
-        b, tileType, result, ArrayRef<OpFoldResult>{b.getIndexAttr(g * qPad), b.getIndexAttr(0)},
-        ArrayRef<OpFoldResult>{qLen, b.getIndexAttr(dv)},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)}));
-  for (int64_t g = 0; g < group; ++g)
-    headIndices.push_back(headOf(g));
-  {
-    OpBuilder::InsertionGuard inParallel(b);
-    b.setInsertionPointToStart(forall.getTerminator().getBody());
-    for (int64_t g = 0; g < group; ++g)
+  auto forallOp = forall;
+  if (splits == 1) {
+    // Divide once; a row that saw no key yields zeros (sdpa.C10).
+    Value lFinal = state[2];
+    Value result = e.loop(0, rows, 1, state[6], [&](Value r, ValueRange a) -> SmallVector<Value> {
+      Value inverse = inverseOrZero(e.at(lFinal, {r}));
+      Value tile = a[0];
+      for (int64_t c = 0; c < dv; c += w)
+        tile = e.write(arith::MulFOp::create(b, e.read(tile, {r, im.c(c)}), e.splat(inverse)),
+                       tile, {r, im.c(c)});
+      return {tile};
+    })[0];
+    insertHeadRows(forall, result, task);
+  } else {
+    {
+      OpBuilder::InsertionGuard inParallel(b);
+      b.setInsertionPointToStart(forall.getTerminator().getBody());
+      auto one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
       tensor::ParallelInsertSliceOp::create(
-          b, headTiles[g], forall.getRegionIterArgs()[0],
-          ArrayRef<OpFoldResult>{bIdx, headIndices[g], qStart, b.getIndexAttr(0)},
-          ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1), qLen, b.getIndexAttr(dv)},
-          SmallVector<OpFoldResult>(4, b.getIndexAttr(1)));
+          b, state[6], forall.getRegionIterArgs()[0], ArrayRef<OpFoldResult>{flat, zero, zero},
+          ArrayRef<OpFoldResult>{one, b.getIndexAttr(rows), b.getIndexAttr(dv)},
+          SmallVector<OpFoldResult>(3, one));
+      for (int64_t which : {1, 2})
+        tensor::ParallelInsertSliceOp::create(
+            b, state[which], forall.getRegionIterArgs()[which], ArrayRef<OpFoldResult>{flat, zero},
+            ArrayRef<OpFoldResult>{one, b.getIndexAttr(rowsPad)}, SmallVector<OpFoldResult>(2, one));
+    }
+    // Merge: M = max_s m_s, w_s = e^(m_s - M) (0 where m_s = -inf),
+    // out = Σ w_s·acc_s / Σ w_s·l_s (0 where that sum is 0, sdpa.C10).
+    b.setInsertionPointAfter(forall);
+    Value partAcc = forall.getResult(0), partM = forall.getResult(1), partL = forall.getResult(2);
+    forallOp = scf::ForallOp::create(b, ArrayRef<OpFoldResult>{b.getIndexAttr(tasks)}, ValueRange{out},
+                                     std::nullopt);
+    b.setInsertionPoint(forallOp.getTerminator());
+    Value taskIndex = forallOp.getInductionVars()[0];
+    TaskIndices merged = taskIndices(im, taskIndex);
+    Value tile = tensor::EmptyOp::create(b, ArrayRef<int64_t>{rows, dv}, f32);
+    tile = e.loop(0, rows, 1, tile, [&](Value r, ValueRange a) -> SmallVector<Value> {
+      SmallVector<Value> slots, maxima;
+      Value mMax = e.negInf();
+      for (int64_t part = 0; part < splits; ++part) {
+        slots.push_back(im.add(im.mul(taskIndex, im.c(splits)), im.c(part)));
+        maxima.push_back(e.at(partM, {slots.back(), r}));
+        mMax = arith::MaximumFOp::create(b, mMax, maxima.back());
+      }
+      SmallVector<Value> weights;
+      Value total = e.f32(0.0);
+      for (int64_t part = 0; part < splits; ++part) {
+        Value unseen = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, maxima[part], e.negInf());
+        weights.push_back(arith::SelectOp::create(
+            b, unseen, e.f32(0.0),
+            math::ExpOp::create(b, arith::SubFOp::create(b, maxima[part], mMax))));
+        total = math::FmaOp::create(b, weights.back(), e.at(partL, {slots[part], r}), total);
+      }
+      Value inverse = inverseOrZero(total);
+      Value row = a[0];
+      for (int64_t c = 0; c < dv; c += w) {
+        Value sum = e.splat(e.f32(0.0));
+        for (int64_t part = 0; part < splits; ++part)
+          sum = vector::FMAOp::create(b, e.read(partAcc, {slots[part], r, im.c(c)}),
+                                      e.splat(arith::MulFOp::create(b, weights[part], inverse)), sum);
+        row = e.write(sum, row, {r, im.c(c)});
+      }
+      return {row};
+    })[0];
+    insertHeadRows(forallOp, tile, merged);
   }
 
   SdpaTilingPlan plan = planSdpaTiling(op, qBlock, kvBlock, w);
@@ -537,5 +621,6 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
     forall->setAttr("attn.full_blocks", b.getI64IntegerAttr(*plan.fullBlocks));
   forall->setAttr("attn.vector_width", b.getI64IntegerAttr(w));
   forall->setAttr("attn.register_tile", b.getDenseI64ArrayAttr({regRows, scoreCols * w}));
-  rewriter.replaceOp(op, forall.getResult(0));
+  forall->setAttr("attn.kv_splits", b.getI64IntegerAttr(splits));
+  rewriter.replaceOp(op, forallOp.getResult(0));
 }

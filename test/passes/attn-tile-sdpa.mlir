@@ -107,7 +107,7 @@ func.func @offset_and_key_mask(%q: tensor<1x4x1x8xf32>, %k: tensor<1x2x12x8xf32>
 // CHECK: arith.cmpi sge, %{{.+}} : vector<16xi32>
 // CHECK: vector.shuffle
 // CHECK: vector.fma
-// CHECK: {attn.full_blocks = 9 : i64, attn.kv_block = 64 : i64, attn.q_block = 48 : i64, attn.register_tile = array<i64: 6, 64>, attn.total_blocks = 24 : i64, attn.vector_width = 16 : i64, attn.visited_blocks = 17 : i64}
+// CHECK: {attn.full_blocks = 9 : i64, attn.kv_block = 64 : i64, attn.kv_splits = 1 : i64, attn.q_block = 48 : i64, attn.register_tile = array<i64: 6, 64>, attn.total_blocks = 24 : i64, attn.vector_width = 16 : i64, attn.visited_blocks = 17 : i64}
 func.func @vector_kernel_causal(%q: tensor<1x2x256x64xf32>, %k: tensor<1x2x256x64xf32>, %v: tensor<1x2x256x64xf32>)
     -> tensor<1x2x256x64xf32> {
   %o = attn.sdpa %q, %k, %v {scale = 0.125 : f32, mask = #attn.window<left = inf, right = 0>,
@@ -122,7 +122,7 @@ func.func @vector_kernel_causal(%q: tensor<1x2x256x64xf32>, %k: tensor<1x2x256x6
 // every q-block sees its own kv-block and the one before (15 of 64 pairs);
 // each of those is cut by a window edge, so none is full.
 // CHECK-LABEL: func.func @vector_kernel_window
-// CHECK: {attn.full_blocks = 0 : i64, attn.kv_block = 64 : i64, attn.q_block = 64 : i64, attn.register_tile = array<i64: 4, 16>, attn.total_blocks = 64 : i64, attn.vector_width = 8 : i64, attn.visited_blocks = 15 : i64}
+// CHECK: {attn.full_blocks = 0 : i64, attn.kv_block = 64 : i64, attn.kv_splits = 1 : i64, attn.q_block = 64 : i64, attn.register_tile = array<i64: 4, 16>, attn.total_blocks = 64 : i64, attn.vector_width = 8 : i64, attn.visited_blocks = 15 : i64}
 func.func @vector_kernel_window(%q: tensor<1x1x512x32xf32>, %k: tensor<1x1x512x32xf32>, %v: tensor<1x1x512x32xf32>)
     -> tensor<1x1x512x32xf32> {
   %o = attn.sdpa %q, %k, %v {scale = 0.125 : f32, mask = #attn.window<left = 63, right = 0>,
@@ -136,16 +136,20 @@ func.func @vector_kernel_window(%q: tensor<1x1x512x32xf32>, %k: tensor<1x1x512x3
 // Decoding: one query per head, 4 query heads over 2 kv heads, so a task
 // holds 2 query rows: too few to pay for packing Kᵀ. Scores are W-wide dot
 // products along D over K's own rows, then a horizontal sum. Ragged: T = 100
-// keys in blocks of 32, the last one cut.
+// keys in blocks of 32, the last one cut. Flash-decoding: each of the 2
+// (batch, kv head) tasks splits its 4 kv-blocks into 2 parallel parts that
+// write partial (acc, m, l); a second parallel loop merges them.
 // CHECK-LABEL: func.func @vector_kernel_decode
 // CHECK-NOT: tensor<1x2x4x32x32xf32>
-// CHECK: scf.forall (%{{.+}}) in (2) shared_outs
+// CHECK: scf.forall (%{{.+}}) in (4) shared_outs({{.+}}) -> (tensor<4x2x32xf32>, tensor<4x16xf32>, tensor<4x16xf32>)
 // CHECK: vector.transfer_read %{{.+}} {in_bounds = [true]} : tensor<1x2x100x32xf32>, vector<16xf32>
-// CHECK: {attn.full_blocks = 3 : i64, attn.kv_block = 32 : i64, attn.q_block = 1 : i64, attn.register_tile = array<i64: 1, 16>, attn.total_blocks = 4 : i64, attn.vector_width = 16 : i64, attn.visited_blocks = 4 : i64}
+// CHECK: {attn.full_blocks = 3 : i64, attn.kv_block = 32 : i64, attn.kv_splits = 2 : i64, attn.q_block = 1 : i64, attn.register_tile = array<i64: 1, 16>, attn.total_blocks = 4 : i64, attn.vector_width = 16 : i64, attn.visited_blocks = 4 : i64}
+// CHECK: scf.forall (%{{.+}}) in (2) shared_outs({{.+}}) -> (tensor<1x4x1x32xf32>)
+// CHECK: math.exp
 func.func @vector_kernel_decode(%q: tensor<1x4x1x32xf32>, %k: tensor<1x2x100x32xf32>, %v: tensor<1x2x100x32xf32>)
     -> tensor<1x4x1x32xf32> {
   %o = attn.sdpa %q, %k, %v {scale = 0.125 : f32,
-      "attn.tiling" = {q_block = 1, kv_block = 32, vector_width = 16, register_rows = 1, register_column_vectors = 1}}
+      "attn.tiling" = {q_block = 1, kv_block = 32, vector_width = 16, register_rows = 1, register_column_vectors = 1, kv_splits = 2}}
       : (tensor<1x4x1x32xf32>, tensor<1x2x100x32xf32>, tensor<1x2x100x32xf32>) -> tensor<1x4x1x32xf32>
   return %o : tensor<1x4x1x32xf32>
 }
