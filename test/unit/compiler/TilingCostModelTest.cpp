@@ -228,7 +228,7 @@ TEST_F(TilingCostModelTest, FlagsOverrideTheBlocks) {
   ASSERT_EQ(choice.warnings.size(), 3u);
   EXPECT_EQ(choice.warnings[0], "--q-block 100 rounded up to 102, a multiple of the 6-row "
                                 "register tile");
-  EXPECT_EQ(choice.warnings[2], "--q-block/--kv-block: 102x256 blocks need 282 KiB of tiles "
+  EXPECT_EQ(choice.warnings[2], "--q-block/--kv-block: 102x256 blocks need 281 KiB of tiles "
                                 "per thread, more than the 256 KiB L2 cache; expect it to be "
                                 "slow");
   EXPECT_NE(choice.reason.find("blocks from --q-block/--kv-block"), std::string::npos);
