@@ -28,21 +28,23 @@ constexpr int64_t kKiB = 1024, kMiB = 1024 * 1024;
 constexpr int64_t kFmaLatency = 4;
 /// validateSdpaTiling's bounds on the register tile.
 constexpr int64_t kMaxRegisterRows = 16, kMaxRegisterColumns = 8;
-/// More q rows per block stop paying off well before this: K and V are
-/// re-read once per q-block, which at 64 rows is already 32 FLOP per byte
-/// of K/V, beyond what any of the targeted cores can compute from L3.
-constexpr int64_t kMaxQBlock = 128;
+/// More q rows per block do not pay: K and V are re-read once per q-block,
+/// and at 64 rows that is already 32 FLOP per byte of K/V, so a core at
+/// 100 GFLOP/s needs only ~3 GB/s of it; larger blocks only cost tasks.
+/// (The portable kernel measured within ~10% from 32 to 128 rows,
+/// bench/RESULTS.md "Block sizes".)
+constexpr int64_t kMaxQBlock = 64;
+/// The portable kernel pays a fixed cost per kv-block step (its tiles are
+/// allocated per iteration): 32-key blocks ran 2.3-2.5x slower than 64-key
+/// ones, and 64 to 256 keys within ~5% (D = 64 and 128, bench/RESULTS.md
+/// "Block sizes").
+constexpr int64_t kMinPortableKvBlock = 64;
 /// A kv split (flash decoding) must cover at least this many keys, so its
 /// partial result is worth the merge.
 constexpr int64_t kMinKeysPerSplit = 256;
 /// Parallel tasks wanted per core: two keep a core busy when the tasks
 /// are uneven (causal rows differ in length).
 constexpr int64_t kTasksPerCore = 2;
-/// The unfused path (attn-decompose-sdpa) beat the portable tiled kernel
-/// when a (batch, head) has fewer scores than this (S * T): its fixed
-/// cost per call is lower. Measured on the 2-core AVX-512 development VM,
-/// bench/attention/bench_tiling.py, bench/RESULTS.md "Tiled or unfused".
-constexpr int64_t kUnfusedMaxScores = 4096;
 /// Flag-given tiles beyond this many bytes per thread are refused: no
 /// cache holds them and the tiles are allocated per thread.
 constexpr int64_t kMaxWorkingSet = 64 * kMiB;
@@ -157,20 +159,13 @@ TilingChoice chooseSdpaTiling(SdpaOp op, const TargetDescription &target,
     }
   }
 
-  // Small problems: the unfused path's lower fixed cost wins (measured
-  // with the portable kernel only, so only replaces that one).
-  bool portableRuns = !vector || !request.vectorKernelAvailable;
-  if (request.flags.kernel == AttentionKernel::Auto && !flagBlocks && portableRuns &&
-      shape.queries * shape.keys < kUnfusedMaxScores) {
-    choice.decompose = true;
-    why << "cost model: unfused, " << shape.queries << "x" << shape.keys
-        << " scores per (batch, head) is below the " << kUnfusedMaxScores
-        << " where the tiled kernel starts to win (bench/RESULTS.md)";
-    choice.reason = reason;
-    return choice;
-  }
+  // The unfused path (attn-decompose-sdpa) is never chosen: it was not
+  // measurably faster than the tiled portable kernel anywhere, down to
+  // 8x8 scores and single-query decode steps (bench/RESULTS.md, "Tiled or
+  // unfused"). `decompose` stays for a measurement that says otherwise.
 
   SdpaTiling &tiling = choice.tiling;
+  bool vectorRuns = vector && request.vectorKernelAvailable;
   RegisterTile tile{1, 1};
   int64_t qAlign = 8, kvAlign = 16;
   if (vector) {
@@ -181,26 +176,30 @@ TilingChoice chooseSdpaTiling(SdpaOp op, const TargetDescription &target,
     if (shape.queries < tile.rows)
       tile = chooseRegisterTile(target.vectorRegisters, shape.valueDim / lanes,
                                 target.fmaUnits, shape.queries);
+  }
+  // Blocks are whole register tiles for the vector kernel. For the
+  // portable kernel, multiples of 8 rows and 16 keys (a 64-byte line of
+  // f32 scores); its auto-vectorized loops need nothing more.
+  if (vectorRuns) {
     qAlign = tile.rows;
     kvAlign = lanes * tile.columns;
   }
-  // Portable kernel: blocks in multiples of 8 rows and 16 keys (a 64-byte
-  // line of f32 scores); the auto-vectorized loops need nothing more.
 
   // kv-block: the K tile, then the V tile, is swept once per register-row
   // strip, so each should stay in half of L1 (the other half holds the
-  // score and q strips).
+  // score and q strips); the portable kernel wants kMinPortableKvBlock.
   int64_t l1 = target.l1Bytes > 0 ? target.l1Bytes : 32 * kKiB;
   int64_t l2 = target.l2Bytes > 0 ? target.l2Bytes : 256 * kKiB;
   int64_t widest = std::max(shape.headDim, shape.valueDim);
-  int64_t kvBlock = std::max(kvAlign, roundDown(l1 / 2 / (4 * std::max<int64_t>(widest, 1)),
-                                                kvAlign));
+  int64_t kvMin = vectorRuns ? kvAlign : kMinPortableKvBlock;
+  int64_t kvBlock = std::max(kvMin, roundDown(l1 / 2 / (4 * std::max<int64_t>(widest, 1)),
+                                              kvAlign));
   // q-block: as many rows as keep the whole working set in half of L2
   // (the other half streams the next K/V tiles), up to kMaxQBlock.
   auto fits = [&](int64_t q, int64_t kv) {
     return sdpaWorkingSetBytes(q, kv, shape.headDim, shape.valueDim) <= l2 / 2;
   };
-  while (!fits(qAlign, kvBlock) && kvBlock > kvAlign)
+  while (!fits(qAlign, kvBlock) && kvBlock > kvMin)
     kvBlock -= kvAlign;
   int64_t qBlock = std::max(qAlign, roundDown(kMaxQBlock, qAlign));
   while (qBlock > qAlign && !fits(qBlock, kvBlock))
@@ -210,18 +209,19 @@ TilingChoice chooseSdpaTiling(SdpaOp op, const TargetDescription &target,
   bool shrunkToWindow = false;
   if (shape.windowSpan)
     while (qBlock + kvBlock > *shape.windowSpan / 2 &&
-           (qBlock > qAlign || kvBlock > kvAlign)) {
+           (qBlock > qAlign || kvBlock > kvMin)) {
       shrunkToWindow = true;
       if (qBlock >= kvBlock && qBlock > qAlign)
         qBlock -= qAlign;
-      else if (kvBlock > kvAlign)
+      else if (kvBlock > kvMin)
         kvBlock -= kvAlign;
       else
         qBlock -= qAlign;
     }
-  // Never larger than the problem.
-  qBlock = std::min(qBlock, roundUp(std::max<int64_t>(shape.queries, 1), qAlign));
-  kvBlock = std::min(kvBlock, roundUp(std::max<int64_t>(shape.keys, 1), kvAlign));
+  // Never larger than the problem (in whole register tiles for the vector
+  // kernel).
+  qBlock = std::min(qBlock, roundUp(std::max<int64_t>(shape.queries, 1), vectorRuns ? qAlign : 1));
+  kvBlock = std::min(kvBlock, roundUp(std::max<int64_t>(shape.keys, 1), vectorRuns ? kvAlign : 1));
   // Parallel tasks are (batch, head, q-block): shrink the q-block (not
   // below the register tile) until each core gets kTasksPerCore.
   int64_t heads = shape.batch * shape.heads;
@@ -232,7 +232,6 @@ TilingChoice chooseSdpaTiling(SdpaOp op, const TargetDescription &target,
 
   // Flags override the blocks; for the vector kernel the register tile
   // adapts to small ones and other sizes are rounded up to it.
-  bool vectorRuns = vector && request.vectorKernelAvailable;
   if (request.flags.qBlock) {
     qBlock = *request.flags.qBlock;
     if (vectorRuns && qBlock < tile.rows)

@@ -1,9 +1,8 @@
 //===- TilingCostModel.h - How to tile one attn.sdpa on a CPU ---*- C++ -*-===//
 //
 // A small, explicit model: register tile from the register file, blocks
-// from the caches and the core count, kv splits for decode shapes, and the
-// unfused path where it was measured faster (bench/RESULTS.md). Command-line
-// choices override it.
+// from the caches and the core count, kv splits for decode shapes.
+// Command-line choices override it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -44,7 +43,9 @@ struct TilingRequest {
 struct TilingChoice {
   /// What to record on the op (unused when `decompose`).
   mlir::attn::SdpaTiling tiling;
-  /// Run the op unfused (attn-decompose-sdpa) instead of tiling it.
+  /// Run the op unfused (attn-decompose-sdpa) instead of tiling it. The
+  /// model never sets it today: the unfused path was not measured faster
+  /// anywhere (bench/RESULTS.md, "Tiled or unfused").
   bool decompose = false;
   /// One line: what was chosen and why.
   std::string reason;

@@ -110,8 +110,10 @@ TEST_F(TilingCostModelTest, CausalPrefillOnAvx2UsesTheVectorKernel) {
   EXPECT_EQ(choice.tiling.registerRows, 6);
   EXPECT_EQ(choice.tiling.registerColumnVectors, 2);
   EXPECT_EQ(choice.tiling.kvSplits, 1);
-  // K tile in half of L1: 64 keys of 64 floats.
+  // K tile in half of L1: 64 keys of 64 floats; 64 rows at most, in
+  // whole register tiles.
   EXPECT_EQ(choice.tiling.kvBlock, 64);
+  EXPECT_EQ(choice.tiling.qBlock, 60);
   EXPECT_GE(12 * ((4096 + choice.tiling.qBlock - 1) / choice.tiling.qBlock), 2 * 2);
   EXPECT_NE(choice.reason.find("avx2 8 lanes, 6x2 register tile"), std::string::npos)
       << choice.reason;
@@ -196,22 +198,40 @@ TEST_F(TilingCostModelTest, MissingKernelsAreRecordedOffButReported) {
   expectUsable(op, choice, t);
   EXPECT_EQ(choice.tiling.vectorWidth, 0);
   EXPECT_EQ(choice.tiling.kvSplits, 1);
+  // The portable kernel's blocks: whole 16-key lines.
+  EXPECT_EQ(choice.tiling.kvBlock, 64);
   EXPECT_NE(choice.reason.find("vector kernel unavailable"), std::string::npos) << choice.reason;
   EXPECT_NE(choice.reason.find("would split the kv range 3 ways"), std::string::npos)
       << choice.reason;
 }
 
-TEST_F(TilingCostModelTest, TinyProblemsRunUnfusedWithThePortableKernel) {
+TEST_F(TilingCostModelTest, PortableKernelKeepsKvBlocksOf64Keys) {
+  // D = 128: half of a 32 KiB L1 holds 32 keys, but the portable kernel
+  // measured 2.5x slower with 32-key blocks than with 64.
+  TargetDescription t = avx2(2);
+  attn::SdpaOp op = sdpa(1, 8, 2048, 2048, 128, "#attn.window<left = inf, right = 0>");
+  TilingRequest portable;
+  portable.vectorKernelAvailable = false;
+  TilingChoice choice = chooseSdpaTiling(op, t, portable);
+  expectUsable(op, choice, t);
+  EXPECT_EQ(choice.tiling.kvBlock, 64);
+  // The vector kernel keeps its K tile in L1.
+  choice = chooseSdpaTiling(op, t);
+  expectUsable(op, choice, t);
+  EXPECT_EQ(choice.tiling.kvBlock, 32);
+}
+
+TEST_F(TilingCostModelTest, TinyProblemsStayTiled) {
+  // The unfused path was not measured faster, even at 8x8 scores.
   TargetDescription t = avx2(2);
   attn::SdpaOp op = sdpa(1, 2, 8, 8, 16);
   TilingRequest portable;
   portable.vectorKernelAvailable = false;
-  EXPECT_TRUE(chooseSdpaTiling(op, t, portable).decompose);
-  // Not measured against the vector kernel, so not applied to it.
-  EXPECT_FALSE(chooseSdpaTiling(op, t).decompose);
-  // Flags ask for the tiled loop.
-  portable.flags.qBlock = 4;
-  EXPECT_FALSE(chooseSdpaTiling(op, t, portable).decompose);
+  TilingChoice choice = chooseSdpaTiling(op, t, portable);
+  expectUsable(op, choice, t);
+  EXPECT_FALSE(choice.decompose);
+  EXPECT_EQ(choice.tiling.qBlock, 8);
+  EXPECT_EQ(choice.tiling.kvBlock, 8);
 }
 
 TEST_F(TilingCostModelTest, FlagsOverrideTheBlocks) {
