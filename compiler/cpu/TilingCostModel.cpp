@@ -22,9 +22,9 @@ namespace attnc {
 namespace {
 
 constexpr int64_t kKiB = 1024, kMiB = 1024 * 1024;
-/// FMA latency in cycles on every core the model knows (Haswell..Sapphire
-/// Rapids, Zen, Neoverse: 4 cycles): a register tile needs this many
-/// accumulators per FMA unit to keep the units busy.
+/// FMA latency in cycles (4 on Skylake and later, Zen and Neoverse; 5 on
+/// Haswell): a register tile needs this many independent accumulators per
+/// FMA unit to keep the units busy.
 constexpr int64_t kFmaLatency = 4;
 /// validateSdpaTiling's bounds on the register tile.
 constexpr int64_t kMaxRegisterRows = 16, kMaxRegisterColumns = 8;
