@@ -183,6 +183,7 @@ std::string runDataSet(const std::string &modelPath, const DataSet &set,
   CompileOptions compileOptions;
   compileOptions.emit = EmitKind::Library;
   compileOptions.pipeline = options.pipeline;
+  compileOptions.tilingFlags = options.tilingFlags;
   mlir::OwningOpRef<mlir::ModuleOp> probe;
   std::string shapeKey;
   {

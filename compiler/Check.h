@@ -14,6 +14,7 @@ struct CheckOptions {
   double rtol = 1e-4;
   double atol = 1e-5;
   PipelineOptions pipeline;
+  TilingFlags tilingFlags;
 };
 
 /// For each ONNX test directory (model.onnx + test_data_set_N/{input,output}_K.pb):

@@ -3,10 +3,12 @@
 #include "compiler/Compiler.h"
 #include "compiler/Linker.h"
 #include "compiler/ModelSignature.h"
+#include "compiler/TargetDescription.h"
 #include "compiler/cpu/ObjectEmitter.h"
 #include "frontends/onnx/Importer.h"
 #include "passes/Transforms.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
@@ -69,35 +71,98 @@ static LogicalResult writeAtomically(MLIRContext &context, llvm::StringRef path,
   return success();
 }
 
-/// One line per attn.sdpa: the blocks attn-tile-sdpa will use and why, and
-/// how much of the block grid the window lets it skip.
-static void printTiling(ModuleOp module, const CompileOptions &options,
-                        llvm::raw_ostream &os) {
+/// Prints `op`'s shapes and window: the start of its --print-tiling line.
+static void printSdpa(attn::SdpaOp op, llvm::raw_ostream &os) {
+  os << "tiling: attn.sdpa q " << op.getQuery().getType() << " k " << op.getKey().getType();
+  if (attn::WindowAttr window = op.getMaskAttr())
+    os << " " << window;
+}
+
+/// The rest of a --print-tiling line for a tiled op: the tiling, how much
+/// of the block grid the window lets it visit, and why.
+static void printTiling(attn::SdpaOp op, const attn::SdpaTiling &tiling,
+                        llvm::StringRef reason, llvm::raw_ostream &os) {
+  os << ": q-block " << tiling.qBlock << ", kv-block " << tiling.kvBlock;
+  if (tiling.vectorWidth > 0)
+    os << ", vector width " << tiling.vectorWidth << ", register tile " << tiling.registerRows
+       << "x" << tiling.registerColumnVectors;
+  else
+    os << ", vector width 0 (portable kernel)";
+  os << ", kv splits " << tiling.kvSplits << "; per (batch, head) visits ";
+  attn::SdpaTilingPlan plan = attn::planSdpaTiling(op, tiling.qBlock, tiling.kvBlock);
+  if (plan.visitedBlocks)
+    os << *plan.visitedBlocks;
+  else
+    os << "an offset-dependent number";
+  os << " of " << plan.qBlocks * plan.kvBlocks << " block pairs; " << reason << "\n";
+}
+
+/// Decides how every static-shaped attn.sdpa runs: records the cost
+/// model's tiling (with the flags' overrides) as its `attn.tiling`, or adds
+/// it to `unfused` where the unfused path is faster. An op that already
+/// carries `attn.tiling` keeps it unless flags set the blocks.
+static LogicalResult chooseTilings(ModuleOp module, const CompileOptions &options,
+                                   Location fileLoc, SmallVectorImpl<attn::SdpaOp> &unfused) {
   const PipelineOptions &p = options.pipeline;
-  module.walk([&](attn::SdpaOp op) {
-    RankedTensorType q = op.getQuery().getType(), k = op.getKey().getType();
-    os << "tiling: attn.sdpa q " << q << " k " << k;
-    if (attn::WindowAttr window = op.getMaskAttr())
-      os << " " << window;
+  llvm::raw_ostream *log = options.tilingLog;
+  SmallVector<attn::SdpaOp> ops;
+  module.walk([&](attn::SdpaOp op) { ops.push_back(op); });
+  if (ops.empty())
+    return success();
+  std::optional<TargetDescription> target;
+  if (p.tileAttention) {
+    std::string error;
+    target = describeTarget(options.target, error);
+    if (!target)
+      return emitError(fileLoc) << error;
+  }
+  TilingRequest request;
+  request.flags = options.tilingFlags;
+  request.vectorKernelAvailable = p.vectorKernelAvailable;
+  request.kvSplitsAvailable = p.kvSplitsAvailable;
+  for (attn::SdpaOp op : ops) {
+    if (log)
+      printSdpa(op, *log);
     if (!p.tileAttention) {
-      os << ": unfused (--decompose-attention)\n";
-      return;
+      if (log)
+        *log << ": unfused (--decompose-attention)\n";
+      continue;
     }
-    if (!q.hasStaticShape() || !k.hasStaticShape()) {
-      os << ": unfused (dynamic shapes)\n";
-      return;
+    if (!llvm::all_of(op->getOperandTypes(), [](Type type) {
+          return cast<RankedTensorType>(type).hasStaticShape();
+        })) {
+      if (log)
+        *log << ": unfused (dynamic shapes)\n";
+      continue;
     }
-    attn::SdpaTilingPlan plan = attn::planSdpaTiling(op, p.qBlock, p.kvBlock);
-    os << ": q-block " << plan.qBlock << ", kv-block " << plan.kvBlock << " ("
-       << (options.blocksFromFlags ? "from --q-block/--kv-block"
-                                   : "default; no cost model yet")
-       << "); per (batch, head) visits ";
-    if (plan.visitedBlocks)
-      os << *plan.visitedBlocks;
-    else
-      os << "an offset-dependent number";
-    os << " of " << plan.qBlocks * plan.kvBlocks << " block pairs\n";
-  });
+    FailureOr<std::optional<attn::SdpaTiling>> recorded = attn::getSdpaTiling(op);
+    if (failed(recorded))
+      return failure();
+    if (*recorded && !options.tilingFlags.setsBlocks() &&
+        options.tilingFlags.kernel == AttentionKernel::Auto) {
+      if (log)
+        printTiling(op, **recorded, "from its attn.tiling attribute", *log);
+      continue;
+    }
+    TilingChoice choice = chooseSdpaTiling(op, *target, request);
+    if (!choice.error.empty())
+      return op.emitError(choice.error);
+    for (const std::string &warning : choice.warnings)
+      op.emitWarning(warning);
+    if (choice.decompose) {
+      if (log)
+        *log << ": unfused (" << choice.reason << ")\n";
+      unfused.push_back(op);
+      continue;
+    }
+    std::string problem = attn::validateSdpaTiling(op, choice.tiling);
+    assert(problem.empty() && "the cost model chose a tiling attn-tile-sdpa rejects");
+    (void)problem;
+    attn::setSdpaTiling(op, choice.tiling);
+    if (log)
+      printTiling(op, choice.tiling, choice.reason, *log);
+  }
+  return success();
 }
 
 static std::string printed(Operation *op) {
@@ -118,10 +183,17 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
   buildAttnGraphPipeline(graph, options.pipeline);
   if (failed(graph.run(*module)))
     return failure();
-  if (options.tilingLog)
-    printTiling(*module, options, *options.tilingLog);
+  SmallVector<attn::SdpaOp> unfused;
+  if (failed(chooseTilings(*module, options, fileLoc, unfused)))
+    return failure();
   if (options.emit == EmitKind::Mlir)
     return writeAtomically(context, outputPath, printed(*module));
+  // Ops the cost model runs unfused; attn-tile-sdpa tiles the rest.
+  IRRewriter rewriter(&context);
+  for (attn::SdpaOp op : unfused) {
+    rewriter.setInsertionPoint(op);
+    attn::decomposeSdpa(rewriter, op);
+  }
 
   auto main = module->lookupSymbol<func::FuncOp>("main");
   if (!main)

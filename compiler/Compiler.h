@@ -10,6 +10,7 @@
 
 #include "compiler/Pipeline.h"
 #include "compiler/Target.h"
+#include "compiler/cpu/TilingCostModel.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -32,10 +33,12 @@ struct CompileOptions {
   TargetOptions target;
   PipelineOptions pipeline;
   EmitKind emit = EmitKind::Executable;
+  /// Overrides of the tiling cost model (--attention-kernel, --q-block,
+  /// --kv-block); it runs unless pipeline.tileAttention is off.
+  TilingFlags tilingFlags;
   /// Where to print the attention tiling chosen for each attn.sdpa (null:
-  /// nowhere), and whether the block sizes came from flags.
+  /// nowhere).
   llvm::raw_ostream *tilingLog = nullptr;
-  bool blocksFromFlags = false;
 };
 
 /// Registers what compileModel needs on `context`.

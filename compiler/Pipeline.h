@@ -16,8 +16,16 @@ struct PipelineOptions {
   bool fuseAttention = true;
   /// Lower attn.sdpa with the FlashAttention-2 loop (else decompose it).
   bool tileAttention = true;
+  /// attn-tile-sdpa's blocks for an attn.sdpa without an `attn.tiling`
+  /// attribute (compileModel records one on every static-shaped op).
   int64_t qBlock = 64;
   int64_t kvBlock = 64;
+  /// What attn-tile-sdpa can run, so the cost model records only that
+  /// (it still reports what it would pick). Set vectorKernelAvailable to
+  /// true once attn-tile-sdpa has the vector kernel (vector_width > 0), and
+  /// kvSplitsAvailable once it has the flash-decoding split (kv_splits > 1).
+  bool vectorKernelAvailable = false;
+  bool kvSplitsAvailable = false;
   /// Run parallel loops on OpenMP threads (libomp; OMP_NUM_THREADS picks
   /// how many, all cores by default).
   bool threads = true;

@@ -2,6 +2,8 @@
 //
 //   attnc compile MODEL.onnx -o OUT [--emit=exe|lib|obj|mlir|llvm]
 //         [--input-shape NAME=DxD...]... [--target TRIPLE] [--mcpu CPU]
+//         [--q-block N] [--kv-block N] [--attention-kernel=auto|vector|portable]
+//         [--decompose-attention] [--print-tiling]
 //   attnc check DIR... [--rtol R] [--atol A]
 //   attnc report MODEL.onnx [--input-shape NAME=DxD...]... [--json]
 //
@@ -48,10 +50,20 @@ static cl::opt<std::string> targetTriple("target", cl::desc("Target triple (defa
 static cl::opt<std::string> targetCpu("mcpu", cl::desc("Target CPU (default: host CPU)"),
                                       cl::sub(compileCommand));
 
-static cl::opt<int64_t> qBlock("q-block", cl::desc("Queries per attention block (default 64)"),
+static cl::opt<int64_t> qBlock("q-block",
+                               cl::desc("Queries per attention block (default: the cost model's)"),
                                cl::init(64), cl::sub(compileCommand), cl::sub(checkCommand));
-static cl::opt<int64_t> kvBlock("kv-block", cl::desc("Keys per attention block (default 64)"),
+static cl::opt<int64_t> kvBlock("kv-block",
+                                cl::desc("Keys per attention block (default: the cost model's)"),
                                 cl::init(64), cl::sub(compileCommand), cl::sub(checkCommand));
+static cl::opt<attnc::AttentionKernel> attentionKernel(
+    "attention-kernel", cl::desc("Kernel of the tiled attention loop"),
+    cl::init(attnc::AttentionKernel::Auto), cl::sub(compileCommand), cl::sub(checkCommand),
+    cl::values(clEnumValN(attnc::AttentionKernel::Auto, "auto", "the cost model's choice"),
+               clEnumValN(attnc::AttentionKernel::Vector, "vector",
+                          "the register-tiled vector kernel (an error where it cannot run)"),
+               clEnumValN(attnc::AttentionKernel::Portable, "portable",
+                          "the portable kernel (linalg loops, auto-vectorized)")));
 static cl::opt<bool> printTilingFlag(
     "print-tiling", cl::desc("Print the attention tiling chosen for each attn.sdpa"),
     cl::init(false), cl::sub(compileCommand));
@@ -61,7 +73,7 @@ static cl::opt<bool> decomposeAttention(
     cl::init(false), cl::sub(compileCommand), cl::sub(checkCommand));
 
 /// Reads the attention lowering flags; false after an error.
-static bool readAttentionOptions(attnc::PipelineOptions &pipeline) {
+static bool readAttentionOptions(attnc::PipelineOptions &pipeline, attnc::TilingFlags &flags) {
   if (qBlock < 1 || kvBlock < 1) {
     WithColor::error(errs(), "attnc") << "--q-block and --kv-block must be at least 1, got "
                                       << qBlock << " and " << kvBlock << "\n";
@@ -70,6 +82,11 @@ static bool readAttentionOptions(attnc::PipelineOptions &pipeline) {
   pipeline.qBlock = qBlock;
   pipeline.kvBlock = kvBlock;
   pipeline.tileAttention = !decomposeAttention;
+  if (qBlock.getNumOccurrences())
+    flags.qBlock = qBlock;
+  if (kvBlock.getNumOccurrences())
+    flags.kvBlock = kvBlock;
+  flags.kernel = attentionKernel;
   return true;
 }
 
@@ -119,9 +136,8 @@ static std::string formatLocation(mlir::Location loc) {
 
 /// Parses the options shared by compile and report; false after an error.
 static bool readCompileOptions(attnc::CompileOptions &options) {
-  if (!readAttentionOptions(options.pipeline))
+  if (!readAttentionOptions(options.pipeline, options.tilingFlags))
     return false;
-  options.blocksFromFlags = qBlock.getNumOccurrences() || kvBlock.getNumOccurrences();
   if (printTilingFlag)
     options.tilingLog = &outs();
   options.emit = emitKind;
@@ -146,6 +162,11 @@ static int runCompile(bool report) {
   // the first message is the useful one.
   std::optional<mlir::Location> lastErrorLoc;
   mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &diag) {
+    if (diag.getSeverity() == mlir::DiagnosticSeverity::Warning) {
+      std::string loc = formatLocation(diag.getLocation());
+      WithColor::warning(errs(), "attnc") << (loc.empty() ? "" : loc + ": ") << diag.str() << "\n";
+      return mlir::success();
+    }
     if (diag.getSeverity() != mlir::DiagnosticSeverity::Error)
       return mlir::success();
     if (lastErrorLoc && *lastErrorLoc == diag.getLocation())
@@ -175,7 +196,7 @@ int main(int argc, char **argv) {
     return runCompile(/*report=*/true);
   if (checkCommand) {
     attnc::CheckOptions options;
-    if (!readAttentionOptions(options.pipeline))
+    if (!readAttentionOptions(options.pipeline, options.tilingFlags))
       return 1;
     options.rtol = relativeTolerance;
     options.atol = absoluteTolerance;

@@ -1,0 +1,337 @@
+//===- TilingCostModel.cpp - How to tile one attn.sdpa on a CPU ----------===//
+//
+// Each rule below is a reason a user can read back from
+// `attnc compile --print-tiling`; none is tuned beyond what its comment
+// says. Thresholds that come from measurements cite them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/cpu/TilingCostModel.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+#include <algorithm>
+
+using namespace mlir;
+using mlir::attn::SdpaOp;
+using mlir::attn::SdpaTiling;
+using mlir::attn::WindowAttr;
+
+namespace attnc {
+
+namespace {
+
+constexpr int64_t kKiB = 1024, kMiB = 1024 * 1024;
+/// FMA latency in cycles (4 on Skylake and later, Zen and Neoverse; 5 on
+/// Haswell): a register tile needs this many independent accumulators per
+/// FMA unit to keep the units busy.
+constexpr int64_t kFmaLatency = 4;
+/// validateSdpaTiling's bounds on the register tile.
+constexpr int64_t kMaxRegisterRows = 16, kMaxRegisterColumns = 8;
+/// More q rows per block do not pay: K and V are re-read once per q-block,
+/// and at 64 rows that is already 32 FLOP per byte of K/V, so a core at
+/// 100 GFLOP/s needs only ~3 GB/s of it; larger blocks only cost tasks.
+/// (The portable kernel measured within ~10% from 32 to 128 rows,
+/// bench/RESULTS.md "Block sizes".)
+constexpr int64_t kMaxQBlock = 64;
+/// The portable kernel pays a fixed cost per kv-block step (its tiles are
+/// allocated per iteration): 32-key blocks ran 2.3-2.5x slower than 64-key
+/// ones, and 64 to 256 keys within ~5% (D = 64 and 128, bench/RESULTS.md
+/// "Block sizes").
+constexpr int64_t kMinPortableKvBlock = 64;
+/// A kv split (flash decoding) must cover at least this many keys, so its
+/// partial result is worth the merge.
+constexpr int64_t kMinKeysPerSplit = 256;
+/// Parallel tasks wanted per core: two keep a core busy when the tasks
+/// are uneven (causal rows differ in length).
+constexpr int64_t kTasksPerCore = 2;
+/// Flag-given tiles beyond this many bytes per thread are refused: no
+/// cache holds them and the tiles are allocated per thread.
+constexpr int64_t kMaxWorkingSet = 64 * kMiB;
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
+int64_t roundDown(int64_t a, int64_t b) { return a / b * b; }
+
+std::string formatBytes(int64_t bytes) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  if (bytes >= kMiB && bytes % kMiB == 0)
+    os << bytes / kMiB << " MiB";
+  else if (bytes >= kMiB)
+    os << llvm::format("%.1f", double(bytes) / kMiB) << " MiB";
+  else
+    os << ceilDiv(bytes, kKiB) << " KiB";
+  return text;
+}
+
+/// The shapes the model looks at.
+struct SdpaShape {
+  int64_t batch, heads, queries, keys, headDim, valueDim;
+  bool isF32;
+  /// Keys one query can see: the window's span, or all of them.
+  int64_t visibleKeys;
+  /// The window's span when both its bounds are finite.
+  std::optional<int64_t> windowSpan;
+};
+
+SdpaShape readShape(SdpaOp op) {
+  RankedTensorType q = op.getQuery().getType(), k = op.getKey().getType(),
+                   v = op.getValue().getType();
+  SdpaShape shape{q.getDimSize(0), q.getDimSize(1), q.getDimSize(2), k.getDimSize(2),
+                  q.getDimSize(3), v.getDimSize(3), q.getElementType().isF32(),
+                  k.getDimSize(2), std::nullopt};
+  if (WindowAttr window = op.getMaskAttr())
+    if (!window.isLeftUnbounded() && !window.isRightUnbounded()) {
+      shape.windowSpan = window.getLeft() + window.getRight() + 1;
+      shape.visibleKeys = std::min(shape.keys, *shape.windowSpan);
+    }
+  return shape;
+}
+
+} // namespace
+
+int64_t sdpaWorkingSetBytes(int64_t qBlock, int64_t kvBlock, int64_t headDim,
+                            int64_t valueDim) {
+  return 4 * (qBlock * headDim + qBlock * kvBlock + qBlock * valueDim + kvBlock * headDim +
+              kvBlock * valueDim);
+}
+
+RegisterTile chooseRegisterTile(int64_t registers, int64_t valueVectors, int64_t fmaUnits,
+                                int64_t maxRows) {
+  RegisterTile best{1, 1};
+  bool bestHidesLatency = false;
+  for (int64_t columns = 1; columns <= kMaxRegisterColumns; ++columns) {
+    if (valueVectors % columns)
+      continue;
+    // rows * columns accumulators + columns loaded vectors + 1 broadcast.
+    int64_t rows = std::min({(registers - 1 - columns) / columns, kMaxRegisterRows, maxRows});
+    if (rows < 1)
+      continue;
+    bool hidesLatency = rows * columns >= kFmaLatency * fmaUnits;
+    // FMAs per load: rows*columns / (rows + columns), compared exactly.
+    int64_t gain = rows * columns * (best.rows + best.columns);
+    int64_t bestGain = best.rows * best.columns * (rows + columns);
+    bool better = hidesLatency != bestHidesLatency
+                      ? hidesLatency
+                      : gain != bestGain ? gain > bestGain
+                                         : rows * columns > best.rows * best.columns;
+    if (better) {
+      best = {rows, columns};
+      bestHidesLatency = hidesLatency;
+    }
+  }
+  return best;
+}
+
+TilingChoice chooseSdpaTiling(SdpaOp op, const TargetDescription &target,
+                              const TilingRequest &request) {
+  SdpaShape shape = readShape(op);
+  TilingChoice choice;
+  std::string reason;
+  llvm::raw_string_ostream why(reason);
+  bool flagBlocks = request.flags.setsBlocks();
+
+  // The vector kernel is built around vector FMAs on f32 with head sizes
+  // in whole vectors; anything else runs the portable kernel.
+  int64_t lanes = target.hasFma ? target.vectorBits / 32 : 0;
+  std::string noVector;
+  llvm::raw_string_ostream noVectorOs(noVector);
+  if (lanes == 0)
+    noVectorOs << (target.vectorBits == 0 ? "no SIMD unit" : "no FMA") << " on "
+               << (target.cpu.empty() ? target.triple : target.cpu);
+  else if (!shape.isF32)
+    noVectorOs << "the vector kernel is f32 only, got "
+               << op.getQuery().getType().getElementType();
+  else if (shape.headDim % lanes || shape.valueDim % lanes)
+    noVectorOs << "head sizes " << shape.headDim << " and " << shape.valueDim
+               << " are not multiples of " << lanes << " " << target.simd << " lanes";
+
+  bool vector = noVector.empty() && request.flags.kernel != AttentionKernel::Portable;
+  if (request.flags.kernel == AttentionKernel::Vector) {
+    if (!noVector.empty()) {
+      choice.error = "--attention-kernel=vector: " + noVector;
+      return choice;
+    }
+    if (!request.vectorKernelAvailable) {
+      choice.error = "--attention-kernel=vector: attn-tile-sdpa has no vector kernel yet";
+      return choice;
+    }
+  }
+
+  // The unfused path (attn-decompose-sdpa) is never chosen: it was not
+  // measurably faster than the tiled portable kernel anywhere, down to
+  // 8x8 scores and single-query decode steps (bench/RESULTS.md, "Tiled or
+  // unfused"). `decompose` stays for a measurement that says otherwise.
+
+  SdpaTiling &tiling = choice.tiling;
+  bool vectorRuns = vector && request.vectorKernelAvailable;
+  RegisterTile tile{1, 1};
+  int64_t qAlign = 8, kvAlign = 16;
+  if (vector) {
+    tile = chooseRegisterTile(target.vectorRegisters, shape.valueDim / lanes, target.fmaUnits,
+                              kMaxRegisterRows);
+    // A decode step has fewer query rows than the tile: spend the
+    // registers on columns instead.
+    if (shape.queries < tile.rows)
+      tile = chooseRegisterTile(target.vectorRegisters, shape.valueDim / lanes,
+                                target.fmaUnits, shape.queries);
+  }
+  // Blocks are whole register tiles for the vector kernel. For the
+  // portable kernel, multiples of 8 rows and 16 keys (a 64-byte line of
+  // f32 scores); its auto-vectorized loops need nothing more.
+  if (vectorRuns) {
+    qAlign = tile.rows;
+    kvAlign = lanes * tile.columns;
+  }
+
+  // kv-block: the K tile, then the V tile, is swept once per register-row
+  // strip, so each should stay in half of L1 (the other half holds the
+  // score and q strips); the portable kernel wants kMinPortableKvBlock.
+  int64_t l1 = target.l1Bytes > 0 ? target.l1Bytes : 32 * kKiB;
+  int64_t l2 = target.l2Bytes > 0 ? target.l2Bytes : 256 * kKiB;
+  int64_t widest = std::max(shape.headDim, shape.valueDim);
+  int64_t kvMin = vectorRuns ? kvAlign : kMinPortableKvBlock;
+  int64_t kvBlock = std::max(kvMin, roundDown(l1 / 2 / (4 * std::max<int64_t>(widest, 1)),
+                                              kvAlign));
+  // q-block: as many rows as keep the whole working set in half of L2
+  // (the other half streams the next K/V tiles), up to kMaxQBlock.
+  auto fits = [&](int64_t q, int64_t kv) {
+    return sdpaWorkingSetBytes(q, kv, shape.headDim, shape.valueDim) <= l2 / 2;
+  };
+  while (!fits(qAlign, kvBlock) && kvBlock > kvMin)
+    kvBlock -= kvAlign;
+  int64_t qBlock = std::max(qAlign, roundDown(kMaxQBlock, qAlign));
+  while (qBlock > qAlign && !fits(qBlock, kvBlock))
+    qBlock -= qAlign;
+  // A sliding window: blocks straddling its edges compute masked scores,
+  // about (q-block + kv-block) / span of the work; keep that under half.
+  bool shrunkToWindow = false;
+  if (shape.windowSpan)
+    while (qBlock + kvBlock > *shape.windowSpan / 2 &&
+           (qBlock > qAlign || kvBlock > kvMin)) {
+      shrunkToWindow = true;
+      if (qBlock >= kvBlock && qBlock > qAlign)
+        qBlock -= qAlign;
+      else if (kvBlock > kvMin)
+        kvBlock -= kvAlign;
+      else
+        qBlock -= qAlign;
+    }
+  // Never larger than the problem (in whole register tiles for the vector
+  // kernel).
+  qBlock = std::min(qBlock, roundUp(std::max<int64_t>(shape.queries, 1), vectorRuns ? qAlign : 1));
+  kvBlock = std::min(kvBlock, roundUp(std::max<int64_t>(shape.keys, 1), vectorRuns ? kvAlign : 1));
+  // Parallel tasks are (batch, head, q-block): shrink the q-block (not
+  // below the register tile) until each core gets kTasksPerCore.
+  int64_t heads = shape.batch * shape.heads;
+  auto tasks = [&](int64_t q) { return heads * ceilDiv(shape.queries, q); };
+  if (target.cores > 0)
+    while (qBlock > qAlign && tasks(qBlock) < kTasksPerCore * target.cores)
+      qBlock -= qAlign;
+
+  // Flags override the blocks; for the vector kernel the register tile
+  // adapts to small ones and other sizes are rounded up to it.
+  if (request.flags.qBlock) {
+    qBlock = *request.flags.qBlock;
+    if (vectorRuns && qBlock < tile.rows)
+      tile.rows = qBlock;
+    int64_t rounded = roundUp(qBlock, vectorRuns ? tile.rows : 1);
+    if (rounded != qBlock)
+      choice.warnings.push_back("--q-block " + std::to_string(qBlock) + " rounded up to " +
+                                std::to_string(rounded) + ", a multiple of the " +
+                                std::to_string(tile.rows) + "-row register tile");
+    qBlock = rounded;
+  }
+  if (request.flags.kvBlock) {
+    kvBlock = *request.flags.kvBlock;
+    if (vectorRuns && kvBlock < lanes * tile.columns)
+      tile.columns = std::max<int64_t>(1, kvBlock / lanes);
+    int64_t step = vectorRuns ? lanes * tile.columns : 1;
+    int64_t rounded = roundUp(kvBlock, step);
+    if (rounded != kvBlock)
+      choice.warnings.push_back("--kv-block " + std::to_string(kvBlock) + " rounded up to " +
+                                std::to_string(rounded) + ", a multiple of the register tile's " +
+                                std::to_string(step) + " keys");
+    kvBlock = rounded;
+  }
+  if (flagBlocks) {
+    // A block beyond the problem is one ragged block anyway; clamping it
+    // keeps its tiles from being sized by the flag.
+    int64_t qStep = vectorRuns ? tile.rows : 1, kvStep = vectorRuns ? lanes * tile.columns : 1;
+    int64_t qMax = roundUp(std::max<int64_t>(shape.queries, 1), qStep);
+    int64_t kvMax = roundUp(std::max<int64_t>(shape.keys, 1), kvStep);
+    if (request.flags.qBlock && qBlock > qMax) {
+      choice.warnings.push_back("--q-block " + std::to_string(qBlock) + " clamped to " +
+                                std::to_string(qMax) + ": the op has " +
+                                std::to_string(shape.queries) + " queries");
+      qBlock = qMax;
+    }
+    if (request.flags.kvBlock && kvBlock > kvMax) {
+      choice.warnings.push_back("--kv-block " + std::to_string(kvBlock) + " clamped to " +
+                                std::to_string(kvMax) + ": the op has " +
+                                std::to_string(shape.keys) + " keys");
+      kvBlock = kvMax;
+    }
+    int64_t bytes = sdpaWorkingSetBytes(qBlock, kvBlock, shape.headDim, shape.valueDim);
+    if (bytes > kMaxWorkingSet) {
+      choice.error = "--q-block/--kv-block: " + std::to_string(qBlock) + "x" +
+                     std::to_string(kvBlock) + " blocks need " + formatBytes(bytes) +
+                     " of tiles per thread, more than the " + formatBytes(kMaxWorkingSet) +
+                     " allowed";
+      return choice;
+    }
+    if (bytes > l2)
+      choice.warnings.push_back("--q-block/--kv-block: " + std::to_string(qBlock) + "x" +
+                                std::to_string(kvBlock) + " blocks need " + formatBytes(bytes) +
+                                " of tiles per thread, more than the " + formatBytes(l2) +
+                                " L2 cache; expect it to be slow");
+  }
+
+  // Flash decoding: too few (batch, head, q-block) tasks for the cores and
+  // a long kv range: split each q-block's kv range into parallel parts.
+  int64_t splits = 1;
+  if (target.cores > 0 && tasks(qBlock) < kTasksPerCore * target.cores)
+    splits = std::max<int64_t>(
+        1, std::min({ceilDiv(kTasksPerCore * target.cores, tasks(qBlock)),
+                     shape.visibleKeys / kMinKeysPerSplit, ceilDiv(shape.visibleKeys, kvBlock)}));
+
+  tiling.qBlock = qBlock;
+  tiling.kvBlock = kvBlock;
+  tiling.vectorWidth = vectorRuns ? lanes : 0;
+  if (vector) {
+    tiling.registerRows = tile.rows;
+    tiling.registerColumnVectors = tile.columns;
+  }
+  tiling.kvSplits = request.kvSplitsAvailable ? splits : 1;
+
+  if (flagBlocks)
+    why << "blocks from --q-block/--kv-block; ";
+  why << "cost model: ";
+  if (vector) {
+    why << target.simd << " " << lanes << " lanes, " << tile.rows << "x" << tile.columns
+        << " register tile";
+    if (!request.vectorKernelAvailable)
+      why << " (vector kernel unavailable: portable kernel)";
+  } else {
+    why << "portable kernel ("
+        << (noVector.empty() ? std::string("--attention-kernel=portable") : noVector) << ")";
+  }
+  why << ", " << qBlock << "x" << kvBlock << " blocks: "
+      << formatBytes(sdpaWorkingSetBytes(qBlock, kvBlock, shape.headDim, shape.valueDim))
+      << " working set in " << formatBytes(l2) << " L2";
+  if (shrunkToWindow && !flagBlocks)
+    why << " (shrunk to the " << *shape.windowSpan << "-key window)";
+  why << ", " << tasks(qBlock) << " tasks";
+  if (target.cores > 0)
+    why << " for " << target.cores << " cores";
+  else
+    why << " (cores unknown)";
+  if (splits > 1)
+    why << (request.kvSplitsAvailable ? ", kv range split " : ", would split the kv range ")
+        << splits << " ways" << (request.kvSplitsAvailable ? "" : " (no split kernel yet)");
+  choice.reason = reason;
+  return choice;
+}
+
+} // namespace attnc
