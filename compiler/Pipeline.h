@@ -24,8 +24,8 @@ struct PipelineOptions {
   /// (it still reports what it would pick). Set vectorKernelAvailable to
   /// true once attn-tile-sdpa has the vector kernel (vector_width > 0), and
   /// kvSplitsAvailable once it has the flash-decoding split (kv_splits > 1).
-  bool vectorKernelAvailable = false;
-  bool kvSplitsAvailable = false;
+  bool vectorKernelAvailable = true;
+  bool kvSplitsAvailable = true;
   /// Run parallel loops on OpenMP threads (libomp; OMP_NUM_THREADS picks
   /// how many, all cores by default).
   bool threads = true;

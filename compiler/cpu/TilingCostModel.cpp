@@ -135,6 +135,10 @@ TilingChoice chooseSdpaTiling(SdpaOp op, const TargetDescription &target,
   // The vector kernel is built around vector FMAs on f32 with head sizes
   // in whole vectors; anything else runs the portable kernel.
   int64_t lanes = target.hasFma ? target.vectorBits / 32 : 0;
+  // Narrower vectors of the same unit serve head sizes that are not whole
+  // wide vectors (D = 8 or 40 with AVX-512's 16 lanes).
+  while (lanes > 4 && shape.isF32 && (shape.headDim % lanes || shape.valueDim % lanes))
+    lanes /= 2;
   std::string noVector;
   llvm::raw_string_ostream noVectorOs(noVector);
   if (lanes == 0)

@@ -241,25 +241,27 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
     return arith::SelectOp::create(b, empty, e.f32(0.0), arith::DivFOp::create(b, e.f32(1.0), l));
   };
   // Writes each query head's rows of `tile` ([rows, Dv], head g at
-  // g·qPad) into the output, from the terminator of `loop`.
+  // g·qPad) into the output, from the terminator of `loop`, as one slice
+  // [group, qLen, Dv]: a single parallel_insert_slice per task (a loop
+  // with one iteration is folded, and its inserts must not overlap).
   auto insertHeadRows = [&](scf::ForallOp loop, Value tile, const TaskIndices &at) {
-    SmallVector<Value> headTiles, headIndices;
-    auto tileType = RankedTensorType::get({ShapedType::kDynamic, dv}, f32);
-    for (int64_t g = 0; g < group; ++g) {
-      headTiles.push_back(tensor::ExtractSliceOp::create(
-          b, tileType, tile, ArrayRef<OpFoldResult>{b.getIndexAttr(g * qPad), b.getIndexAttr(0)},
-          ArrayRef<OpFoldResult>{at.qLen, b.getIndexAttr(dv)},
-          ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)}));
-      headIndices.push_back(im.add(im.mul(at.kvHead, im.c(group)), im.c(g)));
-    }
+    Value byHead = tensor::ExpandShapeOp::create(
+        b, RankedTensorType::get({group, qPad, dv}, f32), tile,
+        ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+    auto one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
+    Value rowsOut = tensor::ExtractSliceOp::create(
+        b, RankedTensorType::get({group, ShapedType::kDynamic, dv}, f32), byHead,
+        ArrayRef<OpFoldResult>{zero, zero, zero},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(group), at.qLen, b.getIndexAttr(dv)},
+        SmallVector<OpFoldResult>(3, one));
+    Value firstHead = im.mul(at.kvHead, im.c(group));
     OpBuilder::InsertionGuard inParallel(b);
     b.setInsertionPointToStart(loop.getTerminator().getBody());
-    for (int64_t g = 0; g < group; ++g)
-      tensor::ParallelInsertSliceOp::create(
-          b, headTiles[g], loop.getRegionIterArgs()[0],
-          ArrayRef<OpFoldResult>{at.batch, headIndices[g], at.qStart, b.getIndexAttr(0)},
-          ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1), at.qLen, b.getIndexAttr(dv)},
-          SmallVector<OpFoldResult>(4, b.getIndexAttr(1)));
+    tensor::ParallelInsertSliceOp::create(
+        b, rowsOut, loop.getRegionIterArgs()[0],
+        ArrayRef<OpFoldResult>{at.batch, firstHead, at.qStart, zero},
+        ArrayRef<OpFoldResult>{one, b.getIndexAttr(group), at.qLen, b.getIndexAttr(dv)},
+        SmallVector<OpFoldResult>(4, one));
   };
 
   Value out = tensor::EmptyOp::create(b, op.getType().getShape(), f32);
