@@ -234,37 +234,25 @@ TilingChoice chooseSdpaTiling(SdpaOp op, const TargetDescription &target,
     while (qBlock > qAlign && tasks(qBlock) < kTasksPerCore * target.cores)
       qBlock -= qAlign;
 
-  // Flags override the blocks; for the vector kernel the register tile
-  // adapts to small ones and other sizes are rounded up to it.
+  // Flags override the blocks exactly: the vector kernel pads a block to
+  // whole register tiles itself (the padding rows and columns are computed
+  // and discarded, padding keys masked), so any size is correct; the
+  // register tile only shrinks to fit a small block.
   if (request.flags.qBlock) {
     qBlock = *request.flags.qBlock;
     if (vectorRuns && qBlock < tile.rows)
       tile.rows = qBlock;
-    int64_t rounded = roundUp(qBlock, vectorRuns ? tile.rows : 1);
-    if (rounded != qBlock)
-      choice.warnings.push_back("--q-block " + std::to_string(qBlock) + " rounded up to " +
-                                std::to_string(rounded) + ", a multiple of the " +
-                                std::to_string(tile.rows) + "-row register tile");
-    qBlock = rounded;
   }
   if (request.flags.kvBlock) {
     kvBlock = *request.flags.kvBlock;
     if (vectorRuns && kvBlock < lanes * tile.columns)
-      tile.columns = std::max<int64_t>(1, kvBlock / lanes);
-    int64_t step = vectorRuns ? lanes * tile.columns : 1;
-    int64_t rounded = roundUp(kvBlock, step);
-    if (rounded != kvBlock)
-      choice.warnings.push_back("--kv-block " + std::to_string(kvBlock) + " rounded up to " +
-                                std::to_string(rounded) + ", a multiple of the register tile's " +
-                                std::to_string(step) + " keys");
-    kvBlock = rounded;
+      tile.columns = std::max<int64_t>(1, ceilDiv(kvBlock, lanes));
   }
   if (flagBlocks) {
     // A block beyond the problem is one ragged block anyway; clamping it
     // keeps its tiles from being sized by the flag.
-    int64_t qStep = vectorRuns ? tile.rows : 1, kvStep = vectorRuns ? lanes * tile.columns : 1;
-    int64_t qMax = roundUp(std::max<int64_t>(shape.queries, 1), qStep);
-    int64_t kvMax = roundUp(std::max<int64_t>(shape.keys, 1), kvStep);
+    int64_t qMax = std::max<int64_t>(shape.queries, 1);
+    int64_t kvMax = std::max<int64_t>(shape.keys, 1);
     if (request.flags.qBlock && qBlock > qMax) {
       choice.warnings.push_back("--q-block " + std::to_string(qBlock) + " clamped to " +
                                 std::to_string(qMax) + ": the op has " +

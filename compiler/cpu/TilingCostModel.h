@@ -52,7 +52,7 @@ struct TilingChoice {
   /// Set when a request cannot be honoured; names the flag. The rest of
   /// the choice is then meaningless.
   std::string error;
-  /// Flags that were adjusted (rounded to the register tile, clamped to
+  /// Flags that were adjusted (clamped to
   /// the shape) or that will be slow; one line each, naming the flag.
   std::vector<std::string> warnings;
 };
