@@ -195,12 +195,14 @@ def memory(args, tmp):
         print(f"\nMemory at S = {MEMORY_S}: attnc compile failed")
         return
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
-    child = subprocess.Popen(attnc_command(exe, d, 1), stdout=subprocess.PIPE, text=True, env=env)
-    stdout = child.stdout.read()
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
+    # Measured by /usr/bin/time, a small process: a child forked from this
+    # Python process would report the parent's resident pages at fork time
+    # (hundreds of MB of benchmark arrays) as its own peak.
+    child = subprocess.run(["/usr/bin/time", "-f", "maxrss_kb=%M"] + attnc_command(exe, d, 1),
+                           capture_output=True, text=True, env=env)
+    stdout = child.stdout
     match = re.search(r"median run time: ([0-9.]+) ms", stdout)
-    peak_mb = usage.ru_maxrss * 1024 / 1e6  # ru_maxrss is in KiB on Linux.
+    peak_mb = int(re.search(r"maxrss_kb=(\d+)", child.stderr).group(1)) * 1024 / 1e6
     tensors_mb = 4 * B * H * MEMORY_S * D * 4 / 1e6
     print(f"\nMemory at S = {MEMORY_S}, window {mm.WINDOW} (B={B}, H={H}, D={D}, "
           f"{args.threads} thread(s)): attnc peak RSS {peak_mb:.1f} MB; q, k, v and o take "
