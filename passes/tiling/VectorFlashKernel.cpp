@@ -97,6 +97,45 @@ struct Emitter {
                           function_ref<SmallVector<Value>(Value, ValueRange)> body) {
     return loop(idx(lb), idx(ub), step, inits, body);
   }
+  /// out[i, j] = init(i, j) + Σ_k lhs(i, k)·rhs(k, j) over [rows, cols] of
+  /// `out`, in register tiles of `tileRows` rows x `tileVectors` vectors:
+  /// per k, `tileVectors` vector loads of rhs and `tileRows` broadcasts of
+  /// lhs feed tileRows·tileVectors FMAs held in registers. `init(out, i, j)`
+  /// (reading the current `out`) and `rhs(k, j)` give W-wide vectors at
+  /// column j, `lhs(i, k)` a scalar.
+  Value registerTiledProduct(Value out, int64_t rows, int64_t cols, int64_t tileRows,
+                             int64_t tileVectors, Value kEnd,
+                             function_ref<Value(Value, Value, Value)> init,
+                             function_ref<Value(Value, Value)> lhs,
+                             function_ref<Value(Value, Value)> rhs) {
+    return loop(0, rows, tileRows, out, [&](Value i0, ValueRange a1) {
+      return loop(0, cols, tileVectors * w, a1[0], [&](Value j0, ValueRange a2) {
+        auto row = [&](int64_t r) { return im.add(i0, im.c(r)); };
+        auto col = [&](int64_t v) { return im.add(j0, im.c(v * w)); };
+        SmallVector<Value> start;
+        for (int64_t r = 0; r < tileRows; ++r)
+          for (int64_t v = 0; v < tileVectors; ++v)
+            start.push_back(init(a2[0], row(r), col(v)));
+        SmallVector<Value> sums = loop(im.c(0), kEnd, 1, start, [&](Value k, ValueRange acc) {
+          SmallVector<Value> right;
+          for (int64_t v = 0; v < tileVectors; ++v)
+            right.push_back(rhs(k, col(v)));
+          SmallVector<Value> next;
+          for (int64_t r = 0; r < tileRows; ++r) {
+            Value left = splat(lhs(row(r), k));
+            for (int64_t v = 0; v < tileVectors; ++v)
+              next.push_back(vector::FMAOp::create(b, left, right[v], acc[r * tileVectors + v]));
+          }
+          return next;
+        });
+        Value tile = a2[0];
+        for (int64_t r = 0; r < tileRows; ++r)
+          for (int64_t v = 0; v < tileVectors; ++v)
+            tile = write(sums[r * tileVectors + v], tile, {row(r), col(v)});
+        return SmallVector<Value>{tile};
+      });
+    })[0];
+  }
   /// max(x, y) as x > y ? x : y, one vmaxps on x86.
   Value max(Value x, Value y) {
     Value greater = arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, x, y);
@@ -264,6 +303,19 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
         SmallVector<OpFoldResult>(4, one));
   };
 
+  // A dense mask viewed as 4-D (unit dims broadcast), reshaped once.
+  Value mask4;
+  SmallVector<int64_t> mask4Shape;
+  bool isBool = false;
+  if (Value denseMask = op.getDenseMask()) {
+    auto maskType = cast<RankedTensorType>(denseMask.getType());
+    mask4Shape.assign(maskType.getShape().begin(), maskType.getShape().end());
+    while (mask4Shape.size() < 4)
+      mask4Shape.insert(mask4Shape.begin(), 1);
+    mask4 = lowering::buildReshape(b, b.getLoc(), denseMask, mask4Shape);
+    isBool = maskType.getElementType().isInteger(1);
+  }
+
   Value out = tensor::EmptyOp::create(b, op.getType().getShape(), f32);
   // Flash-decoding: with kvSplits > 1 each (batch, kv head, q-block) task
   // is split into that many tasks over consecutive parts of its kv range;
@@ -323,29 +375,11 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
   // S = Q̂ · Kᵀ in R x (C·W) register tiles: per step along D, C vector
   // loads of packed Kᵀ and R broadcasts of Q̂ feed R·C FMAs.
   auto packedScores = [&](Value scoresIn, Value kb) -> Value {
-    return e.loop(0, rows, regRows, scoresIn, [&](Value i0, ValueRange a1) {
-      return e.loop(0, kPad, scoreCols * w, a1[0], [&](Value j0, ValueRange a2) {
-        SmallVector<Value> zeros(regRows * scoreCols, e.splat(e.f32(0.0)));
-        SmallVector<Value> sums = e.loop(0, d, 1, zeros, [&](Value c, ValueRange acc) {
-          SmallVector<Value> keys;
-          for (int64_t col = 0; col < scoreCols; ++col)
-            keys.push_back(e.read(packedK, {bIdx, kvHead, kb, c, im.add(j0, im.c(col * w))}));
-          SmallVector<Value> next;
-          for (int64_t r = 0; r < regRows; ++r) {
-            Value q = e.splat(e.at(qHat, {im.add(i0, im.c(r)), c}));
-            for (int64_t col = 0; col < scoreCols; ++col)
-              next.push_back(vector::FMAOp::create(b, q, keys[col], acc[r * scoreCols + col]));
-          }
-          return next;
-        });
-        Value tile = a2[0];
-        for (int64_t r = 0; r < regRows; ++r)
-          for (int64_t col = 0; col < scoreCols; ++col)
-            tile = e.write(sums[r * scoreCols + col], tile,
-                           {im.add(i0, im.c(r)), im.add(j0, im.c(col * w))});
-        return SmallVector<Value>{tile};
-      });
-    })[0];
+    return e.registerTiledProduct(
+        scoresIn, rows, kPad, regRows, scoreCols, im.c(d),
+        [&](Value, Value, Value) { return e.splat(e.f32(0.0)); },
+        [&](Value i, Value c) { return e.at(qHat, {i, c}); },
+        [&](Value c, Value j) { return e.read(packedK, {bIdx, kvHead, kb, c, j}); });
   };
   // S[r, j] = Q̂[r, :] · k[j, :] for the block's keys: W-wide FMAs along D
   // and one horizontal sum per score (few query rows, K unpacked).
@@ -429,12 +463,7 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
                 masked = [&] {
                   // Element by element: a dense mask may broadcast along any
                   // dimension and be i1 or additive.
-                  auto maskType = cast<RankedTensorType>(denseMask.getType());
-                  SmallVector<int64_t> shape(maskType.getShape());
-                  while (shape.size() < 4)
-                    shape.insert(shape.begin(), 1);
-                  Value mask4 = lowering::buildReshape(b, b.getLoc(), denseMask, shape);
-                  bool isBool = maskType.getElementType().isInteger(1);
+                  ArrayRef<int64_t> shape = mask4Shape;
                   Value tile = masked;
                   for (int64_t g = 0; g < group; ++g) {
                     Value head = headOf(g);
@@ -512,36 +541,15 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
 
         // acc = acc · corr + P · V in R x (C·W) register tiles: per key, C
         // vector loads of V and R broadcasts of P feed R·C FMAs.
-        Value acc = e.loop(0, rows, regRows, a[6], [&](Value i0, ValueRange a1) {
-          return e.loop(0, dv, valueCols * w, a1[0], [&](Value c0, ValueRange a2) {
-            SmallVector<Value> init;
-            for (int64_t r = 0; r < regRows; ++r) {
-              Value rowCorr = e.splat(e.at(corrs, {im.add(i0, im.c(r))}));
-              for (int64_t col = 0; col < valueCols; ++col)
-                init.push_back(arith::MulFOp::create(
-                    b, e.read(a2[0], {im.add(i0, im.c(r)), im.add(c0, im.c(col * w))}), rowCorr));
-            }
-            SmallVector<Value> sums = e.loop(im.c(0), kLen, 1, init, [&](Value j, ValueRange x) {
-              SmallVector<Value> values;
-              for (int64_t col = 0; col < valueCols; ++col)
-                values.push_back(e.read(
-                    op.getValue(), {bIdx, kvHead, im.add(kStart, j), im.add(c0, im.c(col * w))}));
-              SmallVector<Value> next;
-              for (int64_t r = 0; r < regRows; ++r) {
-                Value p = e.splat(e.at(probs, {im.add(i0, im.c(r)), j}));
-                for (int64_t col = 0; col < valueCols; ++col)
-                  next.push_back(vector::FMAOp::create(b, p, values[col], x[r * valueCols + col]));
-              }
-              return next;
+        Value acc = e.registerTiledProduct(
+            a[6], rows, dv, regRows, valueCols, kLen,
+            [&](Value tile, Value i, Value c) -> Value {
+              return arith::MulFOp::create(b, e.read(tile, {i, c}), e.splat(e.at(corrs, {i})));
+            },
+            [&](Value i, Value j) { return e.at(probs, {i, j}); },
+            [&](Value j, Value c) {
+              return e.read(op.getValue(), {bIdx, kvHead, im.add(kStart, j), c});
             });
-            Value tile = a2[0];
-            for (int64_t r = 0; r < regRows; ++r)
-              for (int64_t col = 0; col < valueCols; ++col)
-                tile = e.write(sums[r * valueCols + col], tile,
-                               {im.add(i0, im.c(r)), im.add(c0, im.c(col * w))});
-            return SmallVector<Value>{tile};
-          });
-        })[0];
         return {probs, stats[0], sums, corrs, shifts, rowSums, acc};
       });
 
