@@ -79,7 +79,7 @@ static Value buildVisibility(OpBuilder &builder, Location loc, SdpaOp op) {
       conjoin(LessEqualOp::create(builder, loc, distance,
                                   constantI64(builder, loc, {}, {window.getRight()})));
   }
-  if (Value keyMask = op.getKeyMask())
+  if (Value keyMask = op.getKeyVisibility())
     conjoin(ReshapeOp::create(builder, loc, keyMask,
                               builder.getDenseI64ArrayAttr({batch, 1, 1, t})));
   if (Value dense = op.getDenseMask())
@@ -105,6 +105,12 @@ Value mlir::attn::decomposeSdpa(RewriterBase &rewriter, SdpaOp op) {
   if (Value dense = op.getDenseMask())
     if (!cast<RankedTensorType>(dense.getType()).getElementType().isInteger(1))
       scores = AddOp::create(rewriter, loc, scores, dense);
+  if (Value keyBias = op.getKeyBias()) {
+    int64_t batch = queryType.getDimSize(0), t = op.getKey().getType().getDimSize(2);
+    scores = AddOp::create(rewriter, loc, scores,
+                           ReshapeOp::create(rewriter, loc, keyBias,
+                                             rewriter.getDenseI64ArrayAttr({batch, 1, 1, t})));
+  }
 
   Value visible = buildVisibility(rewriter, loc, op);
   if (visible)

@@ -9,6 +9,7 @@
 #include "passes/Passes.h"
 #include "passes/ScalarConstants.h"
 #include "passes/Transforms.h"
+#include "passes/fusion/KeyOnlyMask.h"
 #include "passes/fusion/MaskStructure.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -114,15 +115,10 @@ void collectTerms(OpBuilder &b, Location loc, Value mask, double factor,
 // sdpa(dense_mask = band & padding) -> sdpa {mask = #attn.window} key_mask(..)
 struct InferMaskPattern : OpRewritePattern<SdpaOp> {
   using OpRewritePattern::OpRewritePattern;
+
   LogicalResult matchAndRewrite(SdpaOp op, PatternRewriter &rewriter) const override {
-    if (op.getMaskAttr() || op.getOffset() || op.getKeyMask())
-      return rewriter.notifyMatchFailure(op, "already has structure");
-    std::string reason;
-    FailureOr<MaskStructure> structure = inferMaskStructure(op, reason);
-    // A constant band plus a run-time term (causal + a padding mask from a
-    // graph input): the band becomes structure, the rest stays dense. Adding
-    // the rest to window-masked scores or to -inf hides the same keys.
-    Value rest;
+    if (!op.getDenseMask() || op.getKeyMask())
+      return rewriter.notifyMatchFailure(op, "no dense mask left to infer");
     Location loc = op.getLoc();
     // Ops built while splitting the mask, erased again if nothing is found.
     SmallVector<Operation *> scratch;
@@ -133,54 +129,91 @@ struct InferMaskPattern : OpRewritePattern<SdpaOp> {
         ops.push_back(op);
       }
     } listener(scratch);
-    if (failed(structure)) {
-      OpBuilder builder(op, &listener);
-      SmallVector<std::pair<Value, double>> terms;
-      collectTerms(builder, loc, op.getDenseMask(), 1.0, terms);
-      // Apply each term's factor (a constant term folds to a constant).
-      for (auto &[term, factor] : terms) {
-        if (factor == 1.0)
-          continue;
-        auto et = cast<RankedTensorType>(term.getType()).getElementType();
-        term = builder.createOrFold<MulOp>(loc, term, buildScalarConstant(builder, loc, et, factor));
-        factor = 1.0;
-      }
-      for (size_t i = 0; i < terms.size() && failed(structure); ++i) {
-        if (terms.size() < 2)
-          continue;
-        std::string partReason;
-        structure = inferMaskStructure(op, partReason, terms[i].first);
-        if (failed(structure))
-          continue;
-        for (auto [j, term] : llvm::enumerate(terms)) {
-          if (j == i)
-            continue;
-          rest = rest ? AddOp::create(builder, loc, rest, term.first).getResult() : term.first;
-        }
+    OpBuilder builder(op, &listener);
+
+    // 1. A band (window, offset) and constant padding, from the whole mask
+    //    or from one of its additive terms; the other terms stay dense.
+    MaskStructure structure{op.getMaskAttr(), 0, std::nullopt};
+    Value offset = op.getOffset(), rest = op.getDenseMask();
+    std::string reason = "already has a window";
+    bool found = false;
+    if (!op.getMaskAttr() && !op.getOffset()) {
+      FailureOr<MaskStructure> inferred = inferStructure(builder, op, reason, rest);
+      if (succeeded(inferred)) {
+        structure = *inferred;
+        found = true;
+        if (structure.offset != 0)
+          offset = buildScalarConstant(builder, loc, builder.getI64Type(), structure.offset);
       }
     }
-    if (failed(structure)) {
-      for (Operation *created : llvm::reverse(scratch))
-        created->erase();
-      return rewriter.notifyMatchFailure(op, reason);
-    }
-    Value offset, keyMask;
-    if (structure->offset != 0)
-      offset = buildScalarConstant(rewriter, loc, rewriter.getI64Type(), structure->offset);
-    if (structure->keyMask) {
-      const auto &rows = *structure->keyMask;
+    // 2. What is left, if it only varies by batch row and key (a run-time
+    //    padding mask), becomes the key_mask operand with its own values.
+    Value keyMask;
+    if (structure.keyMask) {
+      const auto &rows = *structure.keyMask;
       SmallVector<bool> bits;
       for (const auto &row : rows)
         bits.append(row.begin(), row.end());
       auto type = RankedTensorType::get({(int64_t)rows.size(), (int64_t)rows[0].size()},
-                                        rewriter.getI1Type());
-      keyMask = ConstantOp::create(rewriter, loc,
+                                        builder.getI1Type());
+      keyMask = ConstantOp::create(builder, loc,
                                    DenseElementsAttr::get(type, ArrayRef<bool>(bits)));
+    } else if (rest && isKeyOnlyMask(op, rest)) {
+      keyMask = buildKeyMask(builder, loc, op, rest);
+      rest = Value();
+      found = true;
     }
-    rewriter.replaceOpWithNewOp<SdpaOp>(op, op.getQuery(), op.getKey(), op.getValue(),
-                                        offset, keyMask, /*dense_mask=*/rest,
-                                        op.getScaleAttr(), structure->window);
+    if (!found) {
+      for (Operation *created : llvm::reverse(scratch))
+        if (created->use_empty())
+          created->erase();
+      return rewriter.notifyMatchFailure(op, reason);
+    }
+    rewriter.replaceOpWithNewOp<SdpaOp>(op, op.getQuery(), op.getKey(), op.getValue(), offset,
+                                        keyMask, rest, op.getScaleAttr(), structure.window);
     return success();
+  }
+
+private:
+  /// The structure of `mask`, or of one of its additive terms; then `mask`
+  /// becomes the sum of the other terms (null if none).
+  static FailureOr<MaskStructure> inferStructure(OpBuilder &builder, SdpaOp op,
+                                                 std::string &reason, Value &mask) {
+    FailureOr<MaskStructure> structure = inferMaskStructure(op, reason);
+    if (succeeded(structure)) {
+      mask = Value();
+      return structure;
+    }
+    // A constant band plus a run-time term (causal + a padding mask from a
+    // graph input): the band becomes structure, the rest stays. Adding the
+    // rest to window-masked scores or to -inf hides the same keys.
+    Location loc = op.getLoc();
+    SmallVector<std::pair<Value, double>> terms;
+    collectTerms(builder, loc, op.getDenseMask(), 1.0, terms);
+    if (terms.size() < 2)
+      return failure();
+    // Apply each term's factor (a constant term folds to a constant).
+    for (auto &[term, factor] : terms) {
+      if (factor == 1.0)
+        continue;
+      auto et = cast<RankedTensorType>(term.getType()).getElementType();
+      term = builder.createOrFold<MulOp>(loc, term, buildScalarConstant(builder, loc, et, factor));
+      factor = 1.0;
+    }
+    for (size_t i = 0; i < terms.size(); ++i) {
+      std::string partReason;
+      structure = inferMaskStructure(op, partReason, terms[i].first);
+      if (failed(structure))
+        continue;
+      Value others;
+      for (auto [j, term] : llvm::enumerate(terms))
+        if (j != i)
+          others = others ? AddOp::create(builder, loc, others, term.first).getResult()
+                          : term.first;
+      mask = others;
+      return structure;
+    }
+    return failure();
   }
 };
 

@@ -154,7 +154,7 @@ LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op,
     // bound its kv loop too (padding at either end is never visited):
     // keyBounds[b] = (min j, max j + 1) over visible keys, (T, 0) if none.
     Value keyBounds;
-    if (Value keyMask = op.getKeyMask())
+    if (Value keyMask = op.getKeyVisibility())
       keyBounds = buildKeyBounds(rewriter, loc, keyMask);
     Value keyT = linalg::TransposeOp::create(
                      rewriter, loc, op.getKey(),
@@ -234,7 +234,8 @@ LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op,
       SmallVector<Value> maskInputs = {scores};
       SmallVector<AffineMap> maskMaps = {d2(2, {0, 1})};
       if (Value keyMask = op.getKeyMask()) {
-        auto rowType = RankedTensorType::get({ShapedType::kDynamic}, b.getI1Type());
+        auto rowType = RankedTensorType::get(
+            {ShapedType::kDynamic}, cast<RankedTensorType>(keyMask.getType()).getElementType());
         maskInputs.push_back(tensor::ExtractSliceOp::create(
             b, loc, rowType, keyMask, ArrayRef<OpFoldResult>{bIdx, kStart},
             ArrayRef<OpFoldResult>{b.getIndexAttr(1), kLen},
@@ -269,7 +270,7 @@ LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op,
             shape[3] == 1 ? getAffineConstantExpr(0, ctx) : getAffineDimExpr(1, ctx)};
         maskMaps.push_back(AffineMap::get(2, 0, exprs, ctx));
       }
-      bool hasKeyMask = (bool)op.getKeyMask();
+      bool hasKeyMask = (bool)op.getKeyMask(), keyMaskIsBias = (bool)op.getKeyBias();
       bool denseIsBool = denseMask && cast<RankedTensorType>(denseMask.getType())
                                           .getElementType()
                                           .isInteger(1);
@@ -296,8 +297,12 @@ LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op,
                 conjoin(arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sle, distance,
                                               il.c(window.getRight())));
             }
-            if (hasKeyMask)
-              conjoin(a[next++]);
+            if (hasKeyMask) {
+              if (keyMaskIsBias)
+                x = arith::AddFOp::create(nb, l, x, a[next++]);
+              else
+                conjoin(a[next++]);
+            }
             if (denseMask) {
               if (denseIsBool)
                 conjoin(a[next++]);

@@ -641,6 +641,10 @@ LogicalResult SdpaOp::verify() {
     if (shape.size() != 2 || !sameDim(shape[0], batch) || !sameDim(shape[1], t))
       return emitOpError("expected key_mask of shape [")
              << batch << ", " << t << "], found " << shapeStr(shape);
+    Type element = rankedType(keyMask).getElementType();
+    if (!element.isInteger(1) && element != q.getElementType())
+      return emitOpError("expected key_mask element type i1 or ")
+             << q.getElementType() << ", found " << element;
   }
   // sdpa.C8
   if (Value denseMask = getDenseMask()) {
@@ -672,6 +676,16 @@ WindowAttr SdpaOp::getWindow() {
   if (WindowAttr window = getMaskAttr())
     return window;
   return WindowAttr::getUnbounded(getContext());
+}
+
+Value SdpaOp::getKeyVisibility() {
+  Value keyMask = getKeyMask();
+  return keyMask && rankedType(keyMask).getElementType().isInteger(1) ? keyMask : Value();
+}
+
+Value SdpaOp::getKeyBias() {
+  Value keyMask = getKeyMask();
+  return keyMask && !rankedType(keyMask).getElementType().isInteger(1) ? keyMask : Value();
 }
 
 #define GET_OP_CLASSES

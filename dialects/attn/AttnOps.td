@@ -554,7 +554,9 @@ def Attn_SdpaOp : Attn_InferredOp<"sdpa", [AttrSizedOperandSegments]> {
       position `offset + i` and sees key `j` iff it lies in the window.
     - `offset` operand (i64, rank 0 or [B]): query position offset, e.g. the
       past length in KV-cache decoding; 0 when absent.
-    - `key_mask` operand (i1 [B, T]): `true` keys are visible (padding).
+    - `key_mask` operand [B, T], the padding mask of each batch row: i1
+      (`true` keys are visible) or of q's float type (added to every query's
+      score of that key, as the graph's own `(1 - mask) * min` would be).
     - `dense_mask` operand, broadcastable to [B, Hq, S, T]: additive (same
       float type as q) or boolean (`true` is visible) - the last resort.
 
@@ -572,7 +574,7 @@ def Attn_SdpaOp : Attn_InferredOp<"sdpa", [AttrSizedOperandSegments]> {
   let arguments = (ins Attn_FloatTensor:$query, Attn_FloatTensor:$key,
                    Attn_FloatTensor:$value,
                    Optional<RankedTensorOf<[I64]>>:$offset,
-                   Optional<Attn_BoolTensor>:$key_mask,
+                   Optional<Attn_Tensor>:$key_mask,
                    Optional<Attn_Tensor>:$dense_mask,
                    F32Attr:$scale,
                    OptionalAttr<Attn_WindowAttr>:$mask);
@@ -588,6 +590,10 @@ def Attn_SdpaOp : Attn_InferredOp<"sdpa", [AttrSizedOperandSegments]> {
   let extraClassDeclaration = [{
     /// The window, or the unbounded window when the attribute is absent.
     WindowAttr getWindow();
+    /// The key mask when it is boolean (hides keys), else null.
+    Value getKeyVisibility();
+    /// The key mask when it is additive (a per-key score bias), else null.
+    Value getKeyBias();
   }];
 }
 

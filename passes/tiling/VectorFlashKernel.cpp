@@ -237,12 +237,15 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
     packedK = pack.getResult(0);
   }
 
-  // A key mask becomes an additive bias [B, T'] (0 or -inf, -inf past T) so
-  // that masking reads whole vectors; its bounds also trim the kv loop.
+  // A key mask becomes an additive bias [B, T'] (-inf past T) so that
+  // masking reads whole vectors: 0 or -inf from a boolean mask, whose
+  // bounds also trim the kv loop, or the values of an additive one.
   Value keyBounds, keyBias;
   int64_t biasLength = (kvBlocks - 1) * kvBlock + kPad;
   if (Value keyMask = op.getKeyMask()) {
-    keyBounds = buildKeyBounds(b, b.getLoc(), keyMask);
+    bool additive = (bool)op.getKeyBias();
+    if (!additive)
+      keyBounds = buildKeyBounds(b, b.getLoc(), keyMask);
     Value biasInit = e.fill({batch, biasLength}, e.negInf());
     MLIRContext *ctx = b.getContext();
     auto biasType = RankedTensorType::get({batch, biasLength}, f32);
@@ -255,10 +258,15 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
                     IndexMath il{ib, l};
                     Value bi = linalg::IndexOp::create(ib, 0), j = linalg::IndexOp::create(ib, 1);
                     Value inside = arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, j, il.c(t));
-                    Value visible = tensor::ExtractOp::create(
+                    Value entry = tensor::ExtractOp::create(
                         ib, keyMask, ValueRange{bi, il.min(j, il.c(t - 1))});
+                    if (additive) {
+                      linalg::YieldOp::create(
+                          ib, ValueRange{arith::SelectOp::create(ib, inside, entry, args[0])});
+                      return;
+                    }
                     Value zero = arith::ConstantOp::create(ib, ib.getF32FloatAttr(0.0));
-                    Value shown = arith::AndIOp::create(ib, inside, visible);
+                    Value shown = arith::AndIOp::create(ib, inside, entry);
                     linalg::YieldOp::create(
                         ib, ValueRange{arith::SelectOp::create(ib, shown, zero, args[0])});
                   })

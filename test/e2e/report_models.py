@@ -20,11 +20,11 @@ EXPECTED = {
     "gpt2": (2, 2, CAUSAL, False, False, None, 4, 4),
     "gpt2_long": (2, 2, CAUSAL, False, False, None, 4, 4),  # 200 tokens, 512-slot buffer
     "gpt2_kv_cache": (2, 2, None, False, False, None, 4, 4),  # one query sees every key
-    "bert": (2, 2, None, False, True, None, None, None),      # padding from a graph input
+    "bert": (2, 2, None, True, False, None, None, None),      # padding from a graph input
     "llama": (2, 2, CAUSAL, False, False, None, 4, 2),
     "mistral": (2, 2, {"left": 3, "right": 0}, False, False, None, None, None),
     "vit": (2, 2, None, False, False, None, None, None),
-    "torch_encoder_layer": (2, 2, CAUSAL, False, True, None, None, None),
+    "torch_encoder_layer": (2, 2, CAUSAL, True, False, None, None, None),
     "torch_mha": (1, 1, None, False, False, None, None, None),
     # encoder self-attention x2, decoder causal self-attention x2, cross x2
     "whisper": (6, 6, [None, None, None, None, CAUSAL, CAUSAL], False, False, None, None, None),
@@ -38,11 +38,12 @@ EXPECTED = {
     "attn_gqa_tile": (2, 2, CAUSAL, False, False, None, None, None),
     "attn_local_window": (1, 1, {"left": 3, "right": 1}, False, False, None, None, None),
     "attn_chunked_prefill": (1, 1, CAUSAL, False, False, 5, None, None),
-    "attn_causal_plus_padding": (1, 1, CAUSAL, False, True, None, None, None),
+    "attn_causal_plus_padding": (1, 1, CAUSAL, True, False, None, None, None),
     "attn_near_miss_band": (1, 1, None, False, True, None, None, None),
     "attn_near_miss_entry": (1, 1, None, False, True, None, None, None),
     "attn_alibi_bias": (1, 1, None, False, True, None, None, None),
     "attn_probs_output": (1, 0, None, False, False, None, None, None),
+    "attn_expanded_padding": (1, 1, None, True, False, None, None, None),  # expanded, all-padding row
 }
 
 

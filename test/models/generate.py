@@ -1285,6 +1285,40 @@ def build_attn_probs_output() -> ModelSpec:
                                        "probs": {2: "sequence", 3: "sequence"}})
 
 
+# 14. Key padding the way HF transformers prepares it
+#     (_prepare_4d_attention_mask): attention_mask [B,T] is expanded to
+#     [B,1,S,T] *before* it is inverted and filled with finfo.min, so the
+#     mask reaches the scores at full size. Batch row 2 is all padding: its
+#     rows see only finfo.min scores, and the graph averages V over every
+#     key there (no NaN, no zeros); a compiler must keep that.
+class ExpandedPaddingAttention(VarAttention):
+    def forward(self, x, attention_mask):
+        b, s = attention_mask.shape
+        q, k, v = self.qkv(x)
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_dim)
+        expanded = attention_mask[:, None, None, :].expand(b, 1, x.size(1), s).to(x.dtype)
+        inverted = 1.0 - expanded
+        padding = inverted.masked_fill(inverted.to(torch.bool), torch.finfo(x.dtype).min)
+        probs = F.softmax(scores + padding, dim=-1)
+        return x + self.merge(torch.matmul(probs, v))
+
+
+@register("attn_expanded_padding")
+def build_attn_expanded_padding() -> ModelSpec:
+    name = "attn_expanded_padding"
+    model = init_weights(ExpandedPaddingAttention(2), name, std=VAR_STD)
+    rng = rng_for(name)
+    datasets = []
+    for seq, pad in ((8, 3), (6, 2)):
+        mask = torch.ones((3, seq), dtype=torch.int64)
+        mask[1, seq - pad:] = 0
+        mask[2, :] = 0
+        datasets.append((rand_floats(rng, (3, seq, VAR_D)), mask))
+    return ModelSpec(model, datasets, ["x", "attention_mask"], ["y"],
+                     {"x": {1: "sequence"}, "attention_mask": {1: "sequence"},
+                      "y": {1: "sequence"}})
+
+
 # ----------------------------------------------------------------------------
 # Driver
 # ----------------------------------------------------------------------------

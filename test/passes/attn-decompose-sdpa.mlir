@@ -107,3 +107,21 @@ func.func @dynamic_shapes_are_reported(%q: tensor<1x2x?x8xf32>, %k: tensor<1x2x4
       : (tensor<1x2x?x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x?x8xf32>
   return %o : tensor<1x2x?x8xf32>
 }
+
+// -----
+
+// An additive key mask is added to the scaled scores as [B, 1, 1, T]; it
+// hides nothing, so no visibility guard is built.
+// CHECK-LABEL: func.func @additive_key_mask
+// CHECK-SAME: %[[KB:[^:]+]]: tensor<2x6xf32>
+// CHECK: %[[SCALED:.+]] = attn.mul
+// CHECK: %[[KB4:.+]] = attn.reshape %[[KB]] {shape = array<i64: 2, 1, 1, 6>}
+// CHECK: %[[BIASED:.+]] = attn.add %[[SCALED]], %[[KB4]] : (tensor<2x2x4x6xf32>, tensor<2x1x1x6xf32>) -> tensor<2x2x4x6xf32>
+// CHECK: attn.softmax %[[BIASED]]
+// CHECK-NOT: attn.where
+func.func @additive_key_mask(%q: tensor<2x2x4x8xf32>, %k: tensor<2x2x6x8xf32>, %kb: tensor<2x6xf32>)
+    -> tensor<2x2x4x8xf32> {
+  %o = attn.sdpa %q, %k, %k key_mask(%kb) {scale = 0.25 : f32}
+      : (tensor<2x2x4x8xf32>, tensor<2x2x6x8xf32>, tensor<2x2x6x8xf32>, tensor<2x6xf32>) -> tensor<2x2x4x8xf32>
+  return %o : tensor<2x2x4x8xf32>
+}

@@ -192,3 +192,106 @@ func.func @computed_window_mask(%q: tensor<1x1x72x8xf32>) -> tensor<1x1x72x8xf32
       : (tensor<1x1x72x8xf32>, tensor<1x1x72x8xf32>, tensor<1x1x72x8xf32>, tensor<72x72xf32>) -> tensor<1x1x72x8xf32>
   return %o : tensor<1x1x72x8xf32>
 }
+
+// -----
+
+// BERT's run-time padding: attention_mask [B, T] unsqueezed to [B, 1, 1, T],
+// inverted and scaled. It only varies by batch row and key, so it becomes an
+// additive key_mask that keeps the graph's own values.
+// CHECK-LABEL: func.func @runtime_padding_additive
+// CHECK: %[[BIAS:.+]] = attn.mul
+// CHECK: %[[KM:.+]] = attn.reshape %[[BIAS]] {shape = array<i64: 2, 4>} : tensor<2x1x1x4xf32> -> tensor<2x4xf32>
+// CHECK: attn.sdpa %{{.+}}, %{{.+}}, %{{.+}} key_mask(%[[KM]]) {scale = 1.000000e+00 : f32}
+// CHECK-SAME: tensor<2x4xf32>) -> tensor<2x2x4x8xf32>
+func.func @runtime_padding_additive(%q: tensor<2x2x4x8xf32>, %m: tensor<2x4xi64>) -> tensor<2x2x4x8xf32> {
+  %one = attn.constant dense<1.0> : tensor<f32>
+  %min = attn.constant dense<-3.40282347E+38> : tensor<f32>
+  %r = attn.reshape %m {shape = array<i64: 2, 1, 1, 4>} : tensor<2x4xi64> -> tensor<2x1x1x4xi64>
+  %f = attn.cast %r : tensor<2x1x1x4xi64> -> tensor<2x1x1x4xf32>
+  %inv = attn.sub %one, %f : (tensor<f32>, tensor<2x1x1x4xf32>) -> tensor<2x1x1x4xf32>
+  %bias = attn.mul %inv, %min : (tensor<2x1x1x4xf32>, tensor<f32>) -> tensor<2x1x1x4xf32>
+  %o = attn.sdpa %q, %q, %q dense_mask(%bias) {scale = 1.0 : f32}
+      : (tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x1x1x4xf32>) -> tensor<2x2x4x8xf32>
+  return %o : tensor<2x2x4x8xf32>
+}
+
+// -----
+
+// A boolean key-padding mask stays boolean: hidden keys are never visited.
+// CHECK-LABEL: func.func @runtime_padding_bool
+// CHECK: %[[KM:.+]] = attn.reshape %arg1 {shape = array<i64: 2, 4>}
+// CHECK: attn.sdpa %{{.+}}, %{{.+}}, %{{.+}} key_mask(%[[KM]]) {scale
+// CHECK-SAME: tensor<2x4xi1>) -> tensor<2x2x4x8xf32>
+func.func @runtime_padding_bool(%q: tensor<2x2x4x8xf32>, %m: tensor<2x1x1x4xi1>) -> tensor<2x2x4x8xf32> {
+  %o = attn.sdpa %q, %q, %q dense_mask(%m) {scale = 1.0 : f32}
+      : (tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x1x1x4xi1>) -> tensor<2x2x4x8xf32>
+  return %o : tensor<2x2x4x8xf32>
+}
+
+// -----
+
+// HF's _prepare_4d_attention_mask: the mask is expanded to [B, 1, S, T]
+// before it is inverted and filled. The broadcast is undone through the
+// elementwise ops; the inversion and fill are redone at [B, 1, 1, T].
+// CHECK-LABEL: func.func @expanded_padding
+// CHECK: %[[C:.+]] = attn.cast %{{.+}} : tensor<2x1x1x4xi64> -> tensor<2x1x1x4xf32>
+// CHECK: %[[INV:.+]] = attn.sub %{{.+}}, %[[C]] : (tensor<f32>, tensor<2x1x1x4xf32>) -> tensor<2x1x1x4xf32>
+// CHECK: %[[B:.+]] = attn.cast %[[INV]] : tensor<2x1x1x4xf32> -> tensor<2x1x1x4xi1>
+// CHECK: %[[W:.+]] = attn.where %[[B]], %{{.+}}, %[[INV]] : (tensor<2x1x1x4xi1>, tensor<f32>, tensor<2x1x1x4xf32>) -> tensor<2x1x1x4xf32>
+// CHECK: %[[KM:.+]] = attn.reshape %[[W]] {shape = array<i64: 2, 4>}
+// CHECK: attn.sdpa %{{.+}}, %{{.+}}, %{{.+}} key_mask(%[[KM]]) {mask = #attn.window<left = inf, right = 0>, scale
+func.func @expanded_padding(%q: tensor<2x2x4x8xf32>, %m: tensor<2x4xi64>) -> tensor<2x2x4x8xf32> {
+  %one = attn.constant dense<1.0> : tensor<f32>
+  %min = attn.constant dense<-3.40282347E+38> : tensor<f32>
+  %r = attn.reshape %m {shape = array<i64: 2, 1, 1, 4>} : tensor<2x4xi64> -> tensor<2x1x1x4xi64>
+  %e = attn.broadcast_to %r {shape = array<i64: 2, 1, 4, 4>} : tensor<2x1x1x4xi64> -> tensor<2x1x4x4xi64>
+  %f = attn.cast %e : tensor<2x1x4x4xi64> -> tensor<2x1x4x4xf32>
+  %inv = attn.sub %one, %f : (tensor<f32>, tensor<2x1x4x4xf32>) -> tensor<2x1x4x4xf32>
+  %hide = attn.cast %inv : tensor<2x1x4x4xf32> -> tensor<2x1x4x4xi1>
+  %pad = attn.where %hide, %min, %inv : (tensor<2x1x4x4xi1>, tensor<f32>, tensor<2x1x4x4xf32>) -> tensor<2x1x4x4xf32>
+  %o = attn.sdpa %q, %q, %q dense_mask(%pad) {mask = #attn.window<left = inf, right = 0>, scale = 1.0 : f32}
+      : (tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x1x4x4xf32>) -> tensor<2x2x4x8xf32>
+  return %o : tensor<2x2x4x8xf32>
+}
+
+// -----
+
+// One padding row shared by the batch: broadcast to [B, T].
+// CHECK-LABEL: func.func @shared_padding_row
+// CHECK: %[[R:.+]] = attn.reshape %arg1 {shape = array<i64: 1, 4>}
+// CHECK: %[[KM:.+]] = attn.broadcast_to %[[R]] {shape = array<i64: 2, 4>}
+// CHECK: attn.sdpa %{{.+}}, %{{.+}}, %{{.+}} key_mask(%[[KM]])
+func.func @shared_padding_row(%q: tensor<2x2x4x8xf32>, %m: tensor<4xf32>) -> tensor<2x2x4x8xf32> {
+  %o = attn.sdpa %q, %q, %q dense_mask(%m) {scale = 1.0 : f32}
+      : (tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<4xf32>) -> tensor<2x2x4x8xf32>
+  return %o : tensor<2x2x4x8xf32>
+}
+
+// -----
+
+// Near misses for a key mask: a padding mask that differs per head, one
+// that varies by query after the expand (an Add of a [S, 1] term), and a
+// per-batch-row scalar (it shifts every score alike) all stay dense.
+// CHECK-LABEL: func.func @per_head_padding_stays_dense
+// CHECK: attn.sdpa {{.+}} dense_mask(%arg1)
+func.func @per_head_padding_stays_dense(%q: tensor<2x2x4x8xf32>, %m: tensor<2x2x1x4xf32>) -> tensor<2x2x4x8xf32> {
+  %o = attn.sdpa %q, %q, %q dense_mask(%m) {scale = 1.0 : f32}
+      : (tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x2x1x4xf32>) -> tensor<2x2x4x8xf32>
+  return %o : tensor<2x2x4x8xf32>
+}
+// CHECK-LABEL: func.func @query_term_stays_dense
+// CHECK: attn.sdpa {{.+}} dense_mask(%{{.+}}) {scale
+func.func @query_term_stays_dense(%q: tensor<2x2x4x8xf32>, %m: tensor<2x1x1x4xf32>, %byq: tensor<4x1xf32>) -> tensor<2x2x4x8xf32> {
+  %e = attn.broadcast_to %m {shape = array<i64: 2, 1, 4, 4>} : tensor<2x1x1x4xf32> -> tensor<2x1x4x4xf32>
+  %s = attn.add %e, %byq : (tensor<2x1x4x4xf32>, tensor<4x1xf32>) -> tensor<2x1x4x4xf32>
+  %o = attn.sdpa %q, %q, %q dense_mask(%s) {scale = 1.0 : f32}
+      : (tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x1x4x4xf32>) -> tensor<2x2x4x8xf32>
+  return %o : tensor<2x2x4x8xf32>
+}
+// CHECK-LABEL: func.func @per_row_scalar_stays_dense
+// CHECK: attn.sdpa {{.+}} dense_mask(%arg1)
+func.func @per_row_scalar_stays_dense(%q: tensor<2x2x4x8xf32>, %m: tensor<2x1x1x1xf32>) -> tensor<2x2x4x8xf32> {
+  %o = attn.sdpa %q, %q, %q dense_mask(%m) {scale = 1.0 : f32}
+      : (tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x1x1x1xf32>) -> tensor<2x2x4x8xf32>
+  return %o : tensor<2x2x4x8xf32>
+}

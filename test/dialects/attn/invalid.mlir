@@ -89,6 +89,14 @@ func.func @sdpa_c7_key_mask_shape(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16x
 
 // -----
 
+func.func @sdpa_c7_key_mask_element_type(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>, %v: tensor<1x4x8x16xf32>, %km: tensor<1x8xi64>) {
+  // expected-error @+1 {{'attn.sdpa' op expected key_mask element type i1 or 'f32', found 'i64'}}
+  %o = attn.sdpa %q, %k, %v key_mask(%km) {scale = 1.0 : f32} : (tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x8xi64>) -> tensor<1x4x8x16xf32>
+  return
+}
+
+// -----
+
 func.func @sdpa_c8_dense_mask_element_type(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>, %v: tensor<1x4x8x16xf32>, %m: tensor<8x8xi64>) {
   // expected-error @+1 {{'attn.sdpa' op expected dense_mask element type i1 or 'f32', found 'i64'}}
   %o = attn.sdpa %q, %k, %v dense_mask(%m) {scale = 1.0 : f32} : (tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<8x8xi64>) -> tensor<1x4x8x16xf32>

@@ -46,6 +46,15 @@ func.func @sdpa_gqa_decode_with_offset_and_key_mask(
   return %o : tensor<1x12x1x64xf32>
 }
 
+// An additive key mask: the graph's own padding values, per batch row and key.
+// CHECK-LABEL: func.func @sdpa_additive_key_mask
+func.func @sdpa_additive_key_mask(%q: tensor<2x4x8x16xf32>, %pad: tensor<2x8xf32>) -> tensor<2x4x8x16xf32> {
+  // CHECK: attn.sdpa %{{.+}}, %{{.+}}, %{{.+}} key_mask(%{{.+}}) {scale = 2.500000e-01 : f32} : ({{.+}}, tensor<2x8xf32>) -> tensor<2x4x8x16xf32>
+  %o = attn.sdpa %q, %q, %q key_mask(%pad) {scale = 0.25 : f32}
+      : (tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x8xf32>) -> tensor<2x4x8x16xf32>
+  return %o : tensor<2x4x8x16xf32>
+}
+
 // CHECK-LABEL: func.func @sdpa_dense_masks
 func.func @sdpa_dense_masks(%q: tensor<1x2x8x4xf32>, %k: tensor<1x2x8x4xf32>,
                             %v: tensor<1x2x8x4xf32>, %bias: tensor<1x1x8x8xf32>,
