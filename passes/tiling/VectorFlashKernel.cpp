@@ -103,12 +103,12 @@ struct Emitter {
   /// lhs feed tileRows·tileVectors FMAs held in registers. `init(out, i, j)`
   /// (reading the current `out`) and `rhs(k, j)` give W-wide vectors at
   /// column j, `lhs(i, k)` a scalar.
-  Value registerTiledProduct(Value out, int64_t rows, int64_t cols, int64_t tileRows,
+  Value registerTiledProduct(Value out, Value rows, int64_t cols, int64_t tileRows,
                              int64_t tileVectors, Value kEnd,
                              function_ref<Value(Value, Value, Value)> init,
                              function_ref<Value(Value, Value)> lhs,
                              function_ref<Value(Value, Value)> rhs) {
-    return loop(0, rows, tileRows, out, [&](Value i0, ValueRange a1) {
+    return loop(im.c(0), rows, tileRows, out, [&](Value i0, ValueRange a1) {
       return loop(0, cols, tileVectors * w, a1[0], [&](Value j0, ValueRange a2) {
         auto row = [&](int64_t r) { return im.add(i0, im.c(r)); };
         auto col = [&](int64_t v) { return im.add(j0, im.c(v * w)); };
@@ -354,6 +354,11 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
   Value firstPos = range.firstPos;
   Value lastPos = im.add(firstPos, im.sub(qLen, im.c(1)));
   auto headOf = [&](int64_t g) { return im.add(im.mul(kvHead, im.c(group)), im.c(g)); };
+  // Rows that hold queries, up to the last head's last register tile: a
+  // short last q-block (S = 1024 in blocks of 60: 4 rows) computes one
+  // register tile, not the whole block.
+  Value activeRows = im.add(im.c((group - 1) * qPad), im.mul(im.ceilDiv(qLen, im.c(regRows)),
+                                                              im.c(regRows)));
 
   // Q̂: the scaled query rows, head g's at rows [g·qPad, g·qPad + qLen).
   Value scale = e.splat(e.f32(op.getScale().convertToDouble()));
@@ -374,7 +379,10 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
   Value scoresInit = tensor::EmptyOp::create(b, ArrayRef<int64_t>{rows, kPad}, f32);
   // Row statistics, padded to whole vectors of rows.
   Value m0 = e.fill({rowsPad}, e.negInf());
-  Value l0 = e.fill({rowsPad}, e.f32(0.0));
+  // The running sum l is kept per lane ([rows, W]) and reduced across
+  // lanes once per task: a horizontal sum per row and kv-block would be a
+  // serial shuffle chain as long as the row's exps.
+  Value l0 = e.fill({rows, w}, e.f32(0.0));
   Value corr0 = e.fill({rowsPad}, e.f32(0.0));
   Value shift0 = e.fill({rowsPad}, e.f32(0.0));
   Value rowStat0 = e.fill({rowsPad}, e.f32(0.0));
@@ -384,7 +392,7 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
   // loads of packed Kᵀ and R broadcasts of Q̂ feed R·C FMAs.
   auto packedScores = [&](Value scoresIn, Value kb) -> Value {
     return e.registerTiledProduct(
-        scoresIn, rows, kPad, regRows, scoreCols, im.c(d),
+        scoresIn, activeRows, kPad, regRows, scoreCols, im.c(d),
         [&](Value, Value, Value) { return e.splat(e.f32(0.0)); },
         [&](Value i, Value c) { return e.at(qHat, {i, c}); },
         [&](Value c, Value j) { return e.read(packedK, {bIdx, kvHead, kb, c, j}); });
@@ -392,7 +400,7 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
   // S[r, j] = Q̂[r, :] · k[j, :] for the block's keys: W-wide FMAs along D
   // and one horizontal sum per score (few query rows, K unpacked).
   auto dotScores = [&](Value scoresIn, Value kStart, Value kLen) -> Value {
-    return e.loop(0, rows, 1, scoresIn, [&](Value r, ValueRange a1) {
+    return e.loop(im.c(0), activeRows, 1, scoresIn, [&](Value r, ValueRange a1) {
       SmallVector<Value> query;
       for (int64_t c = 0; c < d; c += w)
         query.push_back(e.read(qHat, {r, im.c(c)}));
@@ -440,7 +448,7 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
         auto ifCut = scf::IfOp::create(
             b, cut,
             [&](OpBuilder &, Location) {
-              Value masked = e.loop(0, rows, 1, scores, [&](Value r, ValueRange a1) {
+              Value masked = e.loop(im.c(0), activeRows, 1, scores, [&](Value r, ValueRange a1) {
                 Value pos = im.add(firstPos, im.rem(r, qPad));
                 Value lo = window.isLeftUnbounded() ? kStart : im.sub(pos, im.c(window.getLeft()));
                 Value hi = im.add(kStart, kLen);
@@ -504,7 +512,7 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
         //                   -inf: no visible key yet), corr = e^(m - shift)
         //   per row:        P = exp(S - shift), rowsum P
         //   W rows at once: l = l·corr + rowsum
-        Value rowMax = e.loop(0, rows, 1, a[5], [&](Value r, ValueRange a1) {
+        Value rowMax = e.loop(im.c(0), activeRows, 1, a[5], [&](Value r, ValueRange a1) {
           Value vmax = e.loop(0, kPad, w, e.splat(e.negInf()), [&](Value col, ValueRange x) {
             return SmallVector<Value>{e.max(x[0], e.read(scores, {r, col}))};
           })[0];
@@ -524,33 +532,27 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
                                         e.write(shift, x[2], {r0})};
             });
         Value corrs = stats[1], shifts = stats[2];
+        //   per row:        P = exp(S - shift), l = l·corr + P summed per lane
         SmallVector<Value> probsAndSums =
-            e.loop(0, rows, 1, ValueRange{scores, rowMax}, [&](Value r, ValueRange a1) {
+            e.loop(im.c(0), activeRows, 1, ValueRange{scores, a[2]}, [&](Value r, ValueRange a1) {
               Value shift = e.splat(e.at(shifts, {r}));
-              SmallVector<Value> sweep = e.loop(
-                  0, kPad, w, ValueRange{a1[0], e.splat(e.f32(0.0))}, [&](Value col, ValueRange x) {
+              Value carried = arith::MulFOp::create(b, e.read(a1[1], {r, im.c(0)}),
+                                                    e.splat(e.at(corrs, {r})));
+              SmallVector<Value> sweep =
+                  e.loop(0, kPad, w, ValueRange{a1[0], carried}, [&](Value col, ValueRange x) {
                     Value p =
                         buildVectorExp(b, arith::SubFOp::create(b, e.read(x[0], {r, col}), shift));
                     return SmallVector<Value>{e.write(p, x[0], {r, col}),
                                               arith::AddFOp::create(b, x[1], p)};
                   });
-              Value rowSum = e.horizontal(sweep[1], [&](Value x, Value y) -> Value {
-                return arith::AddFOp::create(b, x, y);
-              });
-              return SmallVector<Value>{sweep[0],
-                                        tensor::InsertOp::create(b, rowSum, a1[1], ValueRange{r})};
+              return SmallVector<Value>{sweep[0], e.write(sweep[1], a1[1], {r, im.c(0)})};
             });
-        Value probs = probsAndSums[0], rowSums = probsAndSums[1];
-        Value sums = e.loop(0, rowsPad, w, a[2], [&](Value r0, ValueRange x) {
-          Value l = math::FmaOp::create(b, e.read(x[0], {r0}), e.read(corrs, {r0}),
-                                        e.read(rowSums, {r0}));
-          return SmallVector<Value>{e.write(l, x[0], {r0})};
-        })[0];
+        Value probs = probsAndSums[0], sums = probsAndSums[1];
 
         // acc = acc · corr + P · V in R x (C·W) register tiles: per key, C
         // vector loads of V and R broadcasts of P feed R·C FMAs.
         Value acc = e.registerTiledProduct(
-            a[6], rows, dv, regRows, valueCols, kLen,
+            a[6], activeRows, dv, regRows, valueCols, kLen,
             [&](Value tile, Value i, Value c) -> Value {
               return arith::MulFOp::create(b, e.read(tile, {i, c}), e.splat(e.at(corrs, {i})));
             },
@@ -558,14 +560,21 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
             [&](Value j, Value c) {
               return e.read(op.getValue(), {bIdx, kvHead, im.add(kStart, j), c});
             });
-        return {probs, stats[0], sums, corrs, shifts, rowSums, acc};
+        return {probs, stats[0], sums, corrs, shifts, rowMax, acc};
       });
+
+  // l per row: its lanes summed (rows past `rows` stay 0).
+  Value lLanes = state[2];
+  Value lFinal = e.loop(im.c(0), activeRows, 1, e.fill({rowsPad}, e.f32(0.0)), [&](Value r, ValueRange a) {
+    Value l = e.horizontal(e.read(lLanes, {r, im.c(0)}),
+                           [&](Value x, Value y) -> Value { return arith::AddFOp::create(b, x, y); });
+    return SmallVector<Value>{tensor::InsertOp::create(b, l, a[0], ValueRange{r})};
+  })[0];
 
   auto forallOp = forall;
   if (splits == 1) {
     // Divide once; a row that saw no key yields zeros (sdpa.C10).
-    Value lFinal = state[2];
-    Value result = e.loop(0, rows, 1, state[6], [&](Value r, ValueRange a) -> SmallVector<Value> {
+    Value result = e.loop(im.c(0), activeRows, 1, state[6], [&](Value r, ValueRange a) -> SmallVector<Value> {
       Value inverse = inverseOrZero(e.at(lFinal, {r}));
       Value tile = a[0];
       for (int64_t c = 0; c < dv; c += w)
@@ -583,9 +592,9 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
           b, state[6], forall.getRegionIterArgs()[0], ArrayRef<OpFoldResult>{flat, zero, zero},
           ArrayRef<OpFoldResult>{one, b.getIndexAttr(rows), b.getIndexAttr(dv)},
           SmallVector<OpFoldResult>(3, one));
-      for (int64_t which : {1, 2})
+      for (auto [which, stat] : llvm::enumerate(ArrayRef<Value>{state[1], lFinal}))
         tensor::ParallelInsertSliceOp::create(
-            b, state[which], forall.getRegionIterArgs()[which], ArrayRef<OpFoldResult>{flat, zero},
+            b, stat, forall.getRegionIterArgs()[which + 1], ArrayRef<OpFoldResult>{flat, zero},
             ArrayRef<OpFoldResult>{one, b.getIndexAttr(rowsPad)}, SmallVector<OpFoldResult>(2, one));
     }
     // Merge: M = max_s m_s, w_s = e^(m_s - M) (0 where m_s = -inf),
