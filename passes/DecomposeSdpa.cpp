@@ -113,15 +113,23 @@ Value mlir::attn::decomposeSdpa(RewriterBase &rewriter, SdpaOp op) {
   }
 
   Value visible = buildVisibility(rewriter, loc, op);
+  Value negInf = buildScalarConstant(rewriter, loc, elementType, -INFINITY);
   if (visible)
-    scores = WhereOp::create(rewriter, loc, visible, scores,
-                             buildScalarConstant(rewriter, loc, elementType, -INFINITY));
+    scores = WhereOp::create(rewriter, loc, visible, scores, negInf);
   Value probs = SoftmaxOp::create(rewriter, loc, scores, 3);
-  if (visible) {
-    // sdpa.C10: a row with no visible key yields zeros, not softmax's NaN.
-    int64_t lastAxis = cast<RankedTensorType>(visible.getType()).getRank() - 1;
+  // sdpa.C10: a row with no key left (none visible, or every visible one
+  // at -inf through an additive mask) yields zeros, not softmax's NaN.
+  Value live = visible;
+  bool additive = op.getKeyBias() || (op.getDenseMask() && !cast<RankedTensorType>(
+                                                                 op.getDenseMask().getType())
+                                                                 .getElementType()
+                                                                 .isInteger(1));
+  if (additive)
+    live = NotOp::create(rewriter, loc, EqualOp::create(rewriter, loc, scores, negInf));
+  if (live) {
+    int64_t lastAxis = cast<RankedTensorType>(live.getType()).getRank() - 1;
     Value rowHasKey = ReduceMaxOp::create(
-        rewriter, loc, visible, rewriter.getDenseI64ArrayAttr({lastAxis}),
+        rewriter, loc, live, rewriter.getDenseI64ArrayAttr({lastAxis}),
         /*keepdims=*/true);
     probs = WhereOp::create(rewriter, loc, rowHasKey, probs,
                             buildScalarConstant(rewriter, loc, elementType, 0.0));

@@ -67,7 +67,7 @@ std::string formatBytes(int64_t bytes) {
 
 /// The shapes the model looks at.
 struct SdpaShape {
-  int64_t batch, heads, queries, keys, headDim, valueDim;
+  int64_t batch, heads, kvHeads, queries, keys, headDim, valueDim;
   bool isF32;
   /// Keys one query can see: the window's span, or all of them.
   int64_t visibleKeys;
@@ -78,7 +78,7 @@ struct SdpaShape {
 SdpaShape readShape(SdpaOp op) {
   RankedTensorType q = op.getQuery().getType(), k = op.getKey().getType(),
                    v = op.getValue().getType();
-  SdpaShape shape{q.getDimSize(0), q.getDimSize(1), q.getDimSize(2), k.getDimSize(2),
+  SdpaShape shape{q.getDimSize(0), q.getDimSize(1), k.getDimSize(1), q.getDimSize(2), k.getDimSize(2),
                   q.getDimSize(3), v.getDimSize(3), q.getElementType().isF32(),
                   k.getDimSize(2), std::nullopt};
   if (WindowAttr window = op.getMaskAttr())
@@ -226,9 +226,10 @@ TilingChoice chooseSdpaTiling(SdpaOp op, const TargetDescription &target,
   // kernel).
   qBlock = std::min(qBlock, roundUp(std::max<int64_t>(shape.queries, 1), vectorRuns ? qAlign : 1));
   kvBlock = std::min(kvBlock, roundUp(std::max<int64_t>(shape.keys, 1), vectorRuns ? kvAlign : 1));
-  // Parallel tasks are (batch, head, q-block): shrink the q-block (not
+  // Parallel tasks are (batch, head, q-block), with the query heads of a
+  // kv head in one task in the vector kernel: shrink the q-block (not
   // below the register tile) until each core gets kTasksPerCore.
-  int64_t heads = shape.batch * shape.heads;
+  int64_t heads = shape.batch * (vectorRuns ? shape.kvHeads : shape.heads);
   auto tasks = [&](int64_t q) { return heads * ceilDiv(shape.queries, q); };
   if (target.cores > 0)
     while (qBlock > qAlign && tasks(qBlock) < kTasksPerCore * target.cores)

@@ -110,15 +110,20 @@ func.func @dynamic_shapes_are_reported(%q: tensor<1x2x?x8xf32>, %k: tensor<1x2x4
 
 // -----
 
-// An additive key mask is added to the scaled scores as [B, 1, 1, T]; it
-// hides nothing, so no visibility guard is built.
+// An additive key mask is added to the scaled scores as [B, 1, 1, T]. It
+// hides nothing, but a row whose keys all score -inf through it has no key
+// left: it yields zeros (sdpa.C10), so the guard tests the scores.
 // CHECK-LABEL: func.func @additive_key_mask
 // CHECK-SAME: %[[KB:[^:]+]]: tensor<2x6xf32>
+// CHECK-DAG: %[[NEG_INF:.+]] = attn.constant dense<0xFF800000> : tensor<f32>
 // CHECK: %[[SCALED:.+]] = attn.mul
 // CHECK: %[[KB4:.+]] = attn.reshape %[[KB]] {shape = array<i64: 2, 1, 1, 6>}
 // CHECK: %[[BIASED:.+]] = attn.add %[[SCALED]], %[[KB4]] : (tensor<2x2x4x6xf32>, tensor<2x1x1x6xf32>) -> tensor<2x2x4x6xf32>
-// CHECK: attn.softmax %[[BIASED]]
-// CHECK-NOT: attn.where
+// CHECK: %[[P:.+]] = attn.softmax %[[BIASED]]
+// CHECK: %[[DEAD:.+]] = attn.equal %[[BIASED]], %[[NEG_INF]]
+// CHECK: %[[LIVE:.+]] = attn.not %[[DEAD]]
+// CHECK: %[[ROW:.+]] = attn.reduce_max %[[LIVE]] {axes = array<i64: 3>} : tensor<2x2x4x6xi1> -> tensor<2x2x4x1xi1>
+// CHECK: attn.where %[[ROW]], %[[P]]
 func.func @additive_key_mask(%q: tensor<2x2x4x8xf32>, %k: tensor<2x2x6x8xf32>, %kb: tensor<2x6xf32>)
     -> tensor<2x2x4x8xf32> {
   %o = attn.sdpa %q, %k, %k key_mask(%kb) {scale = 0.25 : f32}
