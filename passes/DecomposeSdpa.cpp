@@ -102,9 +102,11 @@ Value mlir::attn::decomposeSdpa(RewriterBase &rewriter, SdpaOp op) {
   scores = MulOp::create(
       rewriter, loc, scores,
       buildScalarConstant(rewriter, loc, elementType, op.getScale().convertToDouble()));
-  if (Value dense = op.getDenseMask())
-    if (!cast<RankedTensorType>(dense.getType()).getElementType().isInteger(1))
-      scores = AddOp::create(rewriter, loc, scores, dense);
+  Value denseBias = op.getDenseMask();
+  if (denseBias && cast<RankedTensorType>(denseBias.getType()).getElementType().isInteger(1))
+    denseBias = Value();
+  if (denseBias)
+    scores = AddOp::create(rewriter, loc, scores, denseBias);
   if (Value keyBias = op.getKeyBias()) {
     int64_t batch = queryType.getDimSize(0), t = op.getKey().getType().getDimSize(2);
     scores = AddOp::create(rewriter, loc, scores,
@@ -120,10 +122,7 @@ Value mlir::attn::decomposeSdpa(RewriterBase &rewriter, SdpaOp op) {
   // sdpa.C10: a row with no key left (none visible, or every visible one
   // at -inf through an additive mask) yields zeros, not softmax's NaN.
   Value live = visible;
-  bool additive = op.getKeyBias() || (op.getDenseMask() && !cast<RankedTensorType>(
-                                                                 op.getDenseMask().getType())
-                                                                 .getElementType()
-                                                                 .isInteger(1));
+  bool additive = op.getKeyBias() || denseBias;
   if (additive)
     live = NotOp::create(rewriter, loc, EqualOp::create(rewriter, loc, scores, negInf));
   if (live) {

@@ -12,7 +12,8 @@
 //       S = Q̂ · Kᵀ                         R x (C·W) register tiles
 //       if the block is cut: mask S         window, padding, key/dense mask
 //       per row: m' = max(m, rowmax S), P = exp(S - m'),
-//                l = l·e^(m - m') + rowsum P
+//                l = l·e^(m - m') + rowsum P  (l kept per lane, summed
+//                                              across lanes once per task)
 //       acc = acc · e^(m - m') + P · V      R x (C·W) register tiles
 //     out = acc / l                         (0 where l = 0, sdpa.C10)
 //
@@ -505,13 +506,11 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
             [&](OpBuilder &, Location) { scf::YieldOp::create(b, scores); });
         scores = ifCut.getResult(0);
 
-        // Online softmax in four sweeps, so that the per-row statistics
+        // Online softmax in three sweeps, so that the per-row statistics
         // are computed W rows at a time rather than one scalar at a time:
         //   per row:        rowmax S
         //   W rows at once: m' = max(m, rowmax), shift = m' (0 while m' is
         //                   -inf: no visible key yet), corr = e^(m - shift)
-        //   per row:        P = exp(S - shift), rowsum P
-        //   W rows at once: l = l·corr + rowsum
         Value rowMax = e.loop(im.c(0), activeRows, 1, a[5], [&](Value r, ValueRange a1) {
           Value vmax = e.loop(0, kPad, w, e.splat(e.negInf()), [&](Value col, ValueRange x) {
             return SmallVector<Value>{e.max(x[0], e.read(scores, {r, col}))};
