@@ -76,6 +76,8 @@ static void printSdpa(attn::SdpaOp op, llvm::raw_ostream &os) {
   os << "tiling: attn.sdpa q " << op.getQuery().getType() << " k " << op.getKey().getType();
   if (attn::WindowAttr window = op.getMaskAttr())
     os << " " << window;
+  if (attn::LayoutAttr layout = op.getLayoutAttr())
+    os << " " << layout;
 }
 
 /// The rest of a --print-tiling line for a tiled op: the tiling, how much

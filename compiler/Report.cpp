@@ -198,12 +198,12 @@ LogicalResult reportModel(MLIRContext &context, llvm::StringRef modelPath,
       }
       site.keyMask = (bool)sdpa.getKeyMask();
       site.denseMask = (bool)sdpa.getDenseMask();
-      RankedTensorType q = sdpa.getQuery().getType(), k = sdpa.getKey().getType();
-      site.qHeads = q.getDimSize(1);
-      site.kvHeads = k.getDimSize(1);
-      site.s = q.getDimSize(2);
-      site.t = k.getDimSize(2);
-      site.d = q.getDimSize(3);
+      SdpaDims dims = sdpa.getDims();
+      site.qHeads = dims.queryHeads;
+      site.kvHeads = dims.kvHeads;
+      site.s = dims.queryLen;
+      site.t = dims.keyLen;
+      site.d = dims.headDim;
     }
   });
   for (SiteReport &site : sites)

@@ -48,9 +48,8 @@ static Value expandHeads(OpBuilder &builder, Location loc, Value kv,
 /// implied by the window, the offset, the key mask and a boolean dense mask,
 /// or null when every key is visible.
 static Value buildVisibility(OpBuilder &builder, Location loc, SdpaOp op) {
-  int64_t batch = op.getQuery().getType().getDimSize(0);
-  int64_t s = op.getQuery().getType().getDimSize(2);
-  int64_t t = op.getKey().getType().getDimSize(2);
+  SdpaDims dims = op.getDims();
+  int64_t batch = dims.batch, s = dims.queryLen, t = dims.keyLen;
   Value visible;
   auto conjoin = [&](Value condition) {
     visible = visible ? AndOp::create(builder, loc, visible, condition).getResult()
@@ -88,17 +87,28 @@ static Value buildVisibility(OpBuilder &builder, Location loc, SdpaOp op) {
   return visible;
 }
 
+/// Swaps the head and sequence axes of a rank-4 sdpa tensor: [B, S, H, D]
+/// to [B, H, S, D] and back (sdpa.C11).
+static Value swapHeadsAndSequence(OpBuilder &builder, Location loc, Value x) {
+  return TransposeOp::create(builder, loc, x, builder.getDenseI64ArrayAttr({0, 2, 1, 3}));
+}
+
 Value mlir::attn::decomposeSdpa(RewriterBase &rewriter, SdpaOp op) {
   Location loc = op.getLoc();
-  RankedTensorType queryType = op.getQuery().getType();
-  auto elementType = cast<FloatType>(queryType.getElementType());
-  int64_t queryHeads = queryType.getDimSize(1);
-
-  Value key = expandHeads(rewriter, loc, op.getKey(), queryHeads);
-  Value value = expandHeads(rewriter, loc, op.getValue(), queryHeads);
+  auto elementType = cast<FloatType>(op.getQuery().getType().getElementType());
+  SdpaDims dims = op.getDims();
+  // The graph below works head-major; a sequence-major tensor is the
+  // Transpose the fusion absorbed, put back.
+  auto swapIfSeqMajor = [&](Value x, SdpaTensor tensor) {
+    return op.isSeqMajor(tensor) ? swapHeadsAndSequence(rewriter, loc, x) : x;
+  };
+  Value query = swapIfSeqMajor(op.getQuery(), SdpaTensor::Query);
+  Value key = expandHeads(rewriter, loc, swapIfSeqMajor(op.getKey(), SdpaTensor::Key), dims.queryHeads);
+  Value value =
+      expandHeads(rewriter, loc, swapIfSeqMajor(op.getValue(), SdpaTensor::Value), dims.queryHeads);
   Value keyT = TransposeOp::create(rewriter, loc, key,
                                    rewriter.getDenseI64ArrayAttr({0, 1, 3, 2}));
-  Value scores = MatmulOp::create(rewriter, loc, op.getQuery(), keyT);
+  Value scores = MatmulOp::create(rewriter, loc, query, keyT);
   scores = MulOp::create(
       rewriter, loc, scores,
       buildScalarConstant(rewriter, loc, elementType, op.getScale().convertToDouble()));
@@ -108,10 +118,10 @@ Value mlir::attn::decomposeSdpa(RewriterBase &rewriter, SdpaOp op) {
   if (denseBias)
     scores = AddOp::create(rewriter, loc, scores, denseBias);
   if (Value keyBias = op.getKeyBias()) {
-    int64_t batch = queryType.getDimSize(0), t = op.getKey().getType().getDimSize(2);
-    scores = AddOp::create(rewriter, loc, scores,
-                           ReshapeOp::create(rewriter, loc, keyBias,
-                                             rewriter.getDenseI64ArrayAttr({batch, 1, 1, t})));
+    scores = AddOp::create(
+        rewriter, loc, scores,
+        ReshapeOp::create(rewriter, loc, keyBias,
+                          rewriter.getDenseI64ArrayAttr({dims.batch, 1, 1, dims.keyLen})));
   }
 
   Value visible = buildVisibility(rewriter, loc, op);
@@ -133,7 +143,7 @@ Value mlir::attn::decomposeSdpa(RewriterBase &rewriter, SdpaOp op) {
     probs = WhereOp::create(rewriter, loc, rowHasKey, probs,
                             buildScalarConstant(rewriter, loc, elementType, 0.0));
   }
-  Value result = MatmulOp::create(rewriter, loc, probs, value);
+  Value result = swapIfSeqMajor(MatmulOp::create(rewriter, loc, probs, value), SdpaTensor::Result);
   rewriter.replaceOp(op, result);
   return result;
 }

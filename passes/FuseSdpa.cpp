@@ -115,6 +115,9 @@ Value unrepeatKv(Value kv) {
 struct FoldRepeatKv : OpRewritePattern<SdpaOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(SdpaOp op, PatternRewriter &rewriter) const override {
+    // repeat_kv is matched on head-major shapes.
+    if (op.isSeqMajor(SdpaTensor::Key) || op.isSeqMajor(SdpaTensor::Value))
+      return rewriter.notifyMatchFailure(op, "k or v is sequence-major");
     Value key = unrepeatKv(op.getKey()), value = unrepeatKv(op.getValue());
     if (!key || !value)
       return rewriter.notifyMatchFailure(op, "k and v are not both repeat_kv expansions");

@@ -170,7 +170,8 @@ struct InferMaskPattern : OpRewritePattern<SdpaOp> {
       return rewriter.notifyMatchFailure(op, reason);
     }
     rewriter.replaceOpWithNewOp<SdpaOp>(op, op.getQuery(), op.getKey(), op.getValue(), offset,
-                                        keyMask, rest, op.getScaleAttr(), structure.window);
+                                        keyMask, rest, op.getScaleAttr(), structure.window,
+                                        op.getLayoutAttr());
     return success();
   }
 

@@ -11,6 +11,33 @@
 
 include "mlir/Pass/PassBase.td"
 
+def AttnAbsorbHeadLayoutPass : Pass<"attn-absorb-head-layout", "::mlir::func::FuncOp"> {
+  let summary = "Fold the multi-head Transposes around attn.sdpa into its layout";
+  let description = [{
+    An exported graph holds q, k, v and the attention output as
+    [B, S, H, D] and Transposes them ([0, 2, 1, 3]) to and from the
+    head-major [B, H, S, D] that attention computes on: four full copies
+    per layer. This pass drops each such Transpose that only the sdpa reads
+    (and the one that only reads the sdpa's result) and records the
+    tensor as sequence-major in the op's `#attn.layout` (sdpa.C11); the
+    kernels then index the tensor in place. A Transpose with other uses
+    stays, and the op reads its result as before.
+
+    Before:
+    ```mlir
+    %qt = attn.transpose %q {permutation = array<i64: 0, 2, 1, 3>} : tensor<1x8x4x16xf32> -> tensor<1x4x8x16xf32>
+    %o = attn.sdpa %qt, %k, %v {scale = 0.25 : f32} : (...) -> tensor<1x4x8x16xf32>
+    %ot = attn.transpose %o {permutation = array<i64: 0, 2, 1, 3>} : tensor<1x4x8x16xf32> -> tensor<1x8x4x16xf32>
+    ```
+    After:
+    ```mlir
+    %ot = attn.sdpa %q, %k, %v {layout = #attn.layout<query = bshd, result = bshd>, scale = 0.25 : f32}
+        : (tensor<1x8x4x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>) -> tensor<1x8x4x16xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::attn::AttnDialect"];
+}
+
 def AttnDecomposeSdpaPass : Pass<"attn-decompose-sdpa", "::mlir::func::FuncOp"> {
   let summary = "Rewrite attn.sdpa into graph ops (the reference semantics)";
   let description = [{

@@ -74,8 +74,7 @@ std::string mlir::attn::validateSdpaTiling(SdpaOp op, const SdpaTiling &tiling) 
            std::to_string(tiling.registerColumnVectors);
   if (!op.getQuery().getType().getElementType().isF32())
     return "the vector kernel handles f32 only";
-  int64_t d = op.getQuery().getType().getDimSize(3);
-  int64_t dv = op.getValue().getType().getDimSize(3);
+  int64_t d = op.getDims().headDim, dv = op.getDims().valueDim;
   if (d % tiling.vectorWidth || dv % tiling.vectorWidth)
     return "the vector kernel needs head sizes (" + std::to_string(d) + ", " + std::to_string(dv) +
            ") that are multiples of vector_width " + std::to_string(tiling.vectorWidth);

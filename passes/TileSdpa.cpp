@@ -58,16 +58,15 @@ Value filled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes, Type elem
       .getResult(0);
 }
 
-/// A rank-reduced 2-D slice [rows, cols] at (i0, i1, r0, 0) of a 4-D tensor.
-Value slice2d(OpBuilder &b, Location loc, Value source, Value i0, Value i1, Value r0,
-              Value rows, int64_t cols) {
+/// The rows [start, start + rows) of head `head` in batch row `batch` of
+/// an sdpa tensor, as a rank-reduced [rows, cols] slice.
+Value sliceHeadRows(OpBuilder &b, Location loc, Value source, bool seqMajor, Value batch,
+                    Value head, Value start, Value rows, int64_t cols) {
   auto type = cast<RankedTensorType>(source.getType());
   auto resultType = RankedTensorType::get({ShapedType::kDynamic, cols}, type.getElementType());
-  SmallVector<OpFoldResult> offsets = {i0, i1, r0, b.getIndexAttr(0)};
-  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1), rows,
-                                     b.getIndexAttr(cols)};
+  HeadRows at = headRows(b, seqMajor, batch, head, start, rows, cols);
   SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
-  return tensor::ExtractSliceOp::create(b, loc, resultType, source, offsets, sizes, strides);
+  return tensor::ExtractSliceOp::create(b, loc, resultType, source, at.offsets, at.sizes, strides);
 }
 
 /// A rank-reduced 2-D slice [rows, cols] at (i0, i1, r0, c0) of a 4-D tensor.
@@ -89,8 +88,7 @@ Value slice2dAt(OpBuilder &b, Location loc, Value source, Value i0, Value i1,
 
 SdpaTilingPlan mlir::attn::planSdpaTiling(SdpaOp op, int64_t qBlock, int64_t kvBlock,
                                           int64_t vectorWidth) {
-  int64_t s = op.getQuery().getType().getDimSize(2);
-  int64_t t = op.getKey().getType().getDimSize(2);
+  int64_t s = op.getDims().queryLen, t = op.getDims().keyLen;
   SdpaTilingPlan plan{qBlock, kvBlock, (s + qBlock - 1) / qBlock, (t + kvBlock - 1) / kvBlock,
                       std::nullopt, std::nullopt};
   if (op.getOffset())
@@ -134,14 +132,10 @@ LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op,
       if (!cast<RankedTensorType>(operand.getType()).hasStaticShape())
         return rewriter.notifyMatchFailure(op, "tiling needs static shapes");
     Location loc = op.getLoc();
-    RankedTensorType qType = op.getQuery().getType();
-    RankedTensorType kType = op.getKey().getType();
-    RankedTensorType vType = op.getValue().getType();
-    auto element = cast<FloatType>(qType.getElementType());
-    int64_t batch = qType.getDimSize(0), heads = qType.getDimSize(1);
-    int64_t s = qType.getDimSize(2), d = qType.getDimSize(3);
-    int64_t kvHeads = kType.getDimSize(1), t = kType.getDimSize(2);
-    int64_t dv = vType.getDimSize(3);
+    auto element = cast<FloatType>(op.getQuery().getType().getElementType());
+    SdpaDims dims = op.getDims();
+    int64_t batch = dims.batch, heads = dims.queryHeads, kvHeads = dims.kvHeads;
+    int64_t s = dims.queryLen, t = dims.keyLen, d = dims.headDim, dv = dims.valueDim;
     int64_t group = heads / kvHeads;
     WindowAttr window = op.getWindow();
     double scale = op.getScale().convertToDouble();
@@ -156,12 +150,12 @@ LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op,
     Value keyBounds;
     if (Value keyMask = op.getKeyVisibility())
       keyBounds = buildKeyBounds(rewriter, loc, keyMask);
+    bool keySeqMajor = op.isSeqMajor(SdpaTensor::Key);
     Value keyT = linalg::TransposeOp::create(
                      rewriter, loc, op.getKey(),
                      tensor::EmptyOp::create(rewriter, loc,
-                                             ArrayRef<int64_t>{kType.getDimSize(0), kvHeads, d, t},
-                                             element),
-                     ArrayRef<int64_t>{0, 1, 3, 2})
+                                             ArrayRef<int64_t>{batch, kvHeads, d, t}, element),
+                     keySeqMajor ? ArrayRef<int64_t>{0, 2, 3, 1} : ArrayRef<int64_t>{0, 1, 3, 2})
                      .getResult()[0];
     Value out = tensor::EmptyOp::create(rewriter, loc, op.getType().getShape(), element);
     // One parallel loop over every (batch, head, q-block). Causal and window
@@ -190,7 +184,8 @@ LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op,
     KvBlockRange range = buildKvBlockRange(im, op, keyBounds, bIdx, qStart, qLen, kvBlock);
     Value firstPos = range.firstPos, blockBegin = range.blockBegin, blockEnd = range.blockEnd;
 
-    Value qTile = slice2d(b, loc, op.getQuery(), bIdx, hIdx, qStart, qLen, d);
+    Value qTile = sliceHeadRows(b, loc, op.getQuery(), op.isSeqMajor(SdpaTensor::Query), bIdx,
+                                hIdx, qStart, qLen, d);
     SmallVector<OpFoldResult> rowSizes = {qLen};
     SmallVector<OpFoldResult> accSizes = {qLen, b.getIndexAttr(dv)};
     Value negInf = arith::ConstantOp::create(
@@ -218,7 +213,8 @@ LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op,
       Value kLen = im.min(im.c(kvBlock), im.sub(im.c(t), kStart));
       Value kTile = slice2dAt(b, loc, keyT, bIdx, kvHead, b.getIndexAttr(0), b.getIndexAttr(d),
                               kStart, kLen);
-      Value vTile = slice2d(b, loc, op.getValue(), bIdx, kvHead, kStart, kLen, dv);
+      Value vTile = sliceHeadRows(b, loc, op.getValue(), op.isSeqMajor(SdpaTensor::Value), bIdx,
+                                  kvHead, kStart, kLen, dv);
       SmallVector<OpFoldResult> scoreSizes = {qLen, kLen};
 
       // s = q @ kᵀ with loops (i, e, j): j innermost streams a row of kᵀ.
@@ -383,11 +379,10 @@ LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op,
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(forall.getTerminator().getBody());
-      tensor::ParallelInsertSliceOp::create(
-          b, loc, tile, forall.getRegionIterArgs()[0],
-          ArrayRef<OpFoldResult>{bIdx, hIdx, qStart, b.getIndexAttr(0)},
-          ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1), qLen, b.getIndexAttr(dv)},
-          SmallVector<OpFoldResult>(4, b.getIndexAttr(1)));
+      HeadRows at = headRows(b, op.isSeqMajor(SdpaTensor::Result), bIdx, hIdx, qStart, qLen, dv);
+      tensor::ParallelInsertSliceOp::create(b, loc, tile, forall.getRegionIterArgs()[0],
+                                            at.offsets, at.sizes,
+                                            SmallVector<OpFoldResult>(4, b.getIndexAttr(1)));
     }
     // Record the tiling decisions: block sizes and, where static, how many
     // (q-block, kv-block) pairs a (batch, head) visits out of all of them.

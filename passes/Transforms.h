@@ -49,6 +49,10 @@ LogicalResult tileSdpa(RewriterBase &rewriter, SdpaOp op, const SdpaTiling &tili
 /// fusion, repeat_kv folding.
 void populateAttnFuseSdpaPatterns(RewritePatternSet &patterns);
 
+/// Adds the patterns of attn-absorb-head-layout: a head/sequence Transpose
+/// on an attn.sdpa operand or result becomes the op's #attn.layout.
+void populateAttnAbsorbHeadLayoutPatterns(RewritePatternSet &patterns);
+
 /// Adds the pattern of attn-infer-masks.
 void populateAttnInferMasksPatterns(RewritePatternSet &patterns);
 

@@ -138,6 +138,7 @@ void buildAttnGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
   // Folds the fused masks to constants where their inputs are constant.
   funcPm.addPass(createCanonicalizerPass());
   funcPm.addPass(mlir::attn::createAttnInferMasksPass());
+  funcPm.addPass(mlir::attn::createAttnAbsorbHeadLayoutPass());
   funcPm.addPass(createCanonicalizerPass());
   funcPm.addPass(createCSEPass());
 }

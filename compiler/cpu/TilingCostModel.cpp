@@ -76,11 +76,11 @@ struct SdpaShape {
 };
 
 SdpaShape readShape(SdpaOp op) {
-  RankedTensorType q = op.getQuery().getType(), k = op.getKey().getType(),
-                   v = op.getValue().getType();
-  SdpaShape shape{q.getDimSize(0), q.getDimSize(1), k.getDimSize(1), q.getDimSize(2), k.getDimSize(2),
-                  q.getDimSize(3), v.getDimSize(3), q.getElementType().isF32(),
-                  k.getDimSize(2), std::nullopt};
+  mlir::attn::SdpaDims dims = op.getDims();
+  SdpaShape shape{dims.batch,   dims.queryHeads, dims.kvHeads,
+                  dims.queryLen, dims.keyLen,    dims.headDim,
+                  dims.valueDim, op.getQuery().getType().getElementType().isF32(),
+                  dims.keyLen,   std::nullopt};
   if (WindowAttr window = op.getMaskAttr())
     if (!window.isLeftUnbounded() && !window.isRightUnbounded()) {
       shape.windowSpan = window.getLeft() + window.getRight() + 1;

@@ -1,4 +1,4 @@
-//===- AttnAttrs.cpp - #attn.window parsing, printing, verification -------===//
+//===- AttnAttrs.cpp - #attn.window/#attn.layout parsing, printing, checks -===//
 
 #include "dialects/attn/AttnOps.h"
 #include "mlir/IR/Builders.h"
@@ -68,5 +68,66 @@ LogicalResult WindowAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (left < 0 || right < 0)
     return emitError() << "expected non-negative window bounds, found left = "
                        << left << ", right = " << right;
+  return success();
+}
+
+namespace {
+constexpr StringLiteral kLayoutOperands[] = {"query", "key", "value", "result"};
+} // namespace
+
+// layout.C1: `<` then `name = bhsd|bshd` for any of query, key, value,
+// result in that order, comma separated, then `>`.
+Attribute LayoutAttr::parse(AsmParser &parser, Type) {
+  bool seqMajor[4] = {false, false, false, false};
+  if (parser.parseLess())
+    return {};
+  unsigned next = 0;
+  bool first = true;
+  while (failed(parser.parseOptionalGreater())) {
+    if (!first && parser.parseComma())
+      return {};
+    first = false;
+    SMLoc loc = parser.getCurrentLocation();
+    StringRef name, layout;
+    if (parser.parseKeyword(&name) || parser.parseEqual() || parser.parseKeyword(&layout))
+      return {};
+    unsigned which = next;
+    while (which < 4 && name != kLayoutOperands[which])
+      ++which;
+    if (which == 4) {
+      parser.emitError(loc, "expected query, key, value or result, in that order, found '")
+          << name << "'";
+      return {};
+    }
+    if (layout != "bhsd" && layout != "bshd") {
+      parser.emitError(loc, "expected bhsd or bshd for ") << name << ", found '" << layout << "'";
+      return {};
+    }
+    seqMajor[which] = layout == "bshd";
+    next = which + 1;
+  }
+  return LayoutAttr::getChecked([&] { return parser.emitError(parser.getNameLoc()); },
+                                parser.getContext(), seqMajor[0], seqMajor[1], seqMajor[2],
+                                seqMajor[3]);
+}
+
+void LayoutAttr::print(AsmPrinter &printer) const {
+  printer << "<";
+  bool first = true;
+  for (unsigned i = 0; i < 4; ++i) {
+    if (!isSeqMajor(i))
+      continue;
+    printer << (first ? "" : ", ") << kLayoutOperands[i] << " = bshd";
+    first = false;
+  }
+  printer << ">";
+}
+
+// layout.C2: at least one tensor is sequence-major.
+LogicalResult LayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 bool query, bool key, bool value, bool result) {
+  if (!(query || key || value || result))
+    return emitError() << "expected at least one bshd tensor: an all-bhsd sdpa has no layout "
+                          "attribute";
   return success();
 }

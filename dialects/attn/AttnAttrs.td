@@ -2,6 +2,7 @@
 //
 // #attn.window: the band of keys each query may see, the structured form of
 // causal, sliding-window and truncated-local attention masks.
+// #attn.layout: which of attn.sdpa's tensors are stored sequence-major.
 //
 //===----------------------------------------------------------------------===//
 
@@ -48,6 +49,37 @@ def Attn_WindowAttr : AttrDef<Attn_Dialect, "Window"> {
     bool contains(int64_t q, int64_t k) const {
       return (isLeftUnbounded() || k >= q - getLeft()) &&
              (isRightUnbounded() || k <= q + getRight());
+    }
+  }];
+}
+
+def Attn_LayoutAttr : AttrDef<Attn_Dialect, "Layout"> {
+  let mnemonic = "layout";
+  let summary = "which of attn.sdpa's query, key, value and result are sequence-major";
+  let description = [{
+    attn.sdpa's tensors are head-major, `[B, H, S, D]` (`bhsd`), unless this
+    attribute marks them sequence-major, `[B, S, H, D]` (`bshd`): the layout
+    an exported graph has before its multi-head Transpose and after the one
+    that undoes it. Reading the tensor in place skips both copies. Operands
+    not named are `bhsd`; at least one is `bshd`, so that there is one way to
+    write the all-`bhsd` op (no attribute).
+
+    ```mlir
+    #attn.layout<query = bshd, result = bshd>
+    #attn.layout<query = bshd, key = bshd, value = bshd, result = bshd>
+    ```
+  }];
+  let parameters = (ins "bool":$querySeqMajor, "bool":$keySeqMajor,
+                        "bool":$valueSeqMajor, "bool":$resultSeqMajor);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Whether the tensor `operand` (0 query, 1 key, 2 value, 3 result) is
+    /// [B, S, H, D].
+    bool isSeqMajor(unsigned operand) const {
+      bool flags[] = {getQuerySeqMajor(), getKeySeqMajor(), getValueSeqMajor(),
+                      getResultSeqMajor()};
+      return flags[operand];
     }
   }];
 }

@@ -597,37 +597,50 @@ LogicalResult SdpaOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
   if (failed(checkSameElementType(loc, name, ValueRange(qkv),
                                   {"query", "key", "value"})))
     return failure();
-  int64_t batch = q.getDimSize(0), hq = q.getDimSize(1), d = q.getDimSize(3);
+  // sdpa.C11: read each tensor's heads and length where its layout puts them.
+  LayoutAttr layout = adaptor.getLayoutAttr();
+  auto seqMajor = [&](SdpaTensor t) { return layout && layout.isSeqMajor(unsigned(t)); };
+  auto heads = [&](RankedTensorType type, SdpaTensor t) {
+    return type.getDimSize(sdpaHeadAxis(seqMajor(t)));
+  };
+  auto length = [&](RankedTensorType type, SdpaTensor t) {
+    return type.getDimSize(sdpaSeqAxis(seqMajor(t)));
+  };
+  int64_t batch = q.getDimSize(0), hq = heads(q, SdpaTensor::Query), d = q.getDimSize(3);
   if (!sameDim(k.getDimSize(0), batch) || !sameDim(v.getDimSize(0), batch))
     return opError(loc, name, "expected query, key and value batch (",
                    batch, ", ", k.getDimSize(0), ", ", v.getDimSize(0),
                    ") to match");
   // sdpa.C3
-  int64_t hkv = k.getDimSize(1);
-  if (!sameDim(v.getDimSize(1), hkv))
+  int64_t hkv = heads(k, SdpaTensor::Key), vHeads = heads(v, SdpaTensor::Value);
+  if (!sameDim(vHeads, hkv))
     return opError(loc, name, "expected key heads (", hkv,
-                   ") to match value heads (", v.getDimSize(1), ")");
+                   ") to match value heads (", vHeads, ")");
   if (!ShapedType::isDynamic(hq) && !ShapedType::isDynamic(hkv) &&
       (hkv == 0 || hq % hkv != 0))
     return opError(loc, name, "expected key heads (", hkv,
                    ") to divide query heads (", hq, ")");
   // sdpa.C4
-  if (!sameDim(k.getDimSize(2), v.getDimSize(2)))
-    return opError(loc, name, "expected key length (", k.getDimSize(2),
-                   ") to match value length (", v.getDimSize(2), ")");
+  int64_t t = length(k, SdpaTensor::Key), vLength = length(v, SdpaTensor::Value);
+  if (!sameDim(t, vLength))
+    return opError(loc, name, "expected key length (", t,
+                   ") to match value length (", vLength, ")");
   // sdpa.C5
   if (!sameDim(k.getDimSize(3), d))
     return opError(loc, name, "expected key head dim (", k.getDimSize(3),
                    ") to match query head dim (", d, ")");
-  inferred.push_back(RankedTensorType::get(
-      {batch, hq, q.getDimSize(2), v.getDimSize(3)}, q.getElementType()));
+  int64_t s = length(q, SdpaTensor::Query), dv = v.getDimSize(3);
+  SmallVector<int64_t> shape = seqMajor(SdpaTensor::Result)
+                                   ? SmallVector<int64_t>{batch, s, hq, dv}
+                                   : SmallVector<int64_t>{batch, hq, s, dv};
+  inferred.push_back(RankedTensorType::get(shape, q.getElementType()));
   return success();
 }
 
 LogicalResult SdpaOp::verify() {
   RankedTensorType q = getQuery().getType();
-  RankedTensorType k = getKey().getType();
-  int64_t batch = q.getDimSize(0), t = k.getDimSize(2);
+  SdpaDims dims = getDims();
+  int64_t batch = dims.batch, t = dims.keyLen;
   // sdpa.C6
   if (Value offset = getOffset()) {
     ArrayRef<int64_t> shape = rankedType(offset).getShape();
@@ -653,7 +666,7 @@ LogicalResult SdpaOp::verify() {
     if (!element.isInteger(1) && element != q.getElementType())
       return emitOpError("expected dense_mask element type i1 or ")
              << q.getElementType() << ", found " << element;
-    SmallVector<int64_t> scores = {batch, q.getDimSize(1), q.getDimSize(2), t};
+    SmallVector<int64_t> scores = {batch, dims.queryHeads, dims.queryLen, t};
     ArrayRef<int64_t> shape = type.getShape();
     bool fits = shape.size() <= 4;
     for (size_t i = 0; fits && i < shape.size(); ++i) {
@@ -686,6 +699,23 @@ Value SdpaOp::getKeyVisibility() {
 Value SdpaOp::getKeyBias() {
   Value keyMask = getKeyMask();
   return keyMask && !rankedType(keyMask).getElementType().isInteger(1) ? keyMask : Value();
+}
+
+bool SdpaOp::isSeqMajor(SdpaTensor tensor) {
+  LayoutAttr layout = getLayoutAttr();
+  return layout && layout.isSeqMajor(unsigned(tensor));
+}
+
+SdpaDims SdpaOp::getDims() {
+  RankedTensorType q = getQuery().getType(), k = getKey().getType(), v = getValue().getType();
+  bool qSeq = isSeqMajor(SdpaTensor::Query), kSeq = isSeqMajor(SdpaTensor::Key);
+  return {q.getDimSize(0),
+          q.getDimSize(sdpaHeadAxis(qSeq)),
+          k.getDimSize(sdpaHeadAxis(kSeq)),
+          q.getDimSize(sdpaSeqAxis(qSeq)),
+          k.getDimSize(sdpaSeqAxis(kSeq)),
+          q.getDimSize(3),
+          v.getDimSize(3)};
 }
 
 #define GET_OP_CLASSES

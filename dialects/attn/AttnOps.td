@@ -562,6 +562,11 @@ def Attn_SdpaOp : Attn_InferredOp<"sdpa", [AttrSizedOperandSegments]> {
 
     A query row that sees no key yields zeros (sdpa.C10 in spec.md).
 
+    `layout` (`#attn.layout`, sdpa.C11) marks tensors stored sequence-major,
+    `[B, S, H, D]`, as a graph holds them around its multi-head Transpose;
+    the shapes above are then read with S and H swapped. `getDims()` gives
+    the sizes whatever the layout.
+
     ```mlir
     %o = attn.sdpa %q, %k, %v {mask = #attn.window<left = inf, right = 0>, scale = 1.250000e-01 : f32}
         : (tensor<1x12x1024x64xf32>, tensor<1x12x1024x64xf32>, tensor<1x12x1024x64xf32>)
@@ -569,6 +574,9 @@ def Attn_SdpaOp : Attn_InferredOp<"sdpa", [AttrSizedOperandSegments]> {
     %d = attn.sdpa %q1, %kc, %vc offset(%past) key_mask(%pad) {scale = 1.250000e-01 : f32}
         : (tensor<1x12x1x64xf32>, tensor<1x4x4096x64xf32>, tensor<1x4x4096x64xf32>,
            tensor<i64>, tensor<1x4096xi1>) -> tensor<1x12x1x64xf32>
+    %l = attn.sdpa %qs, %ks, %vs {layout = #attn.layout<query = bshd, key = bshd, value = bshd, result = bshd>, scale = 1.250000e-01 : f32}
+        : (tensor<1x128x12x64xf32>, tensor<1x128x12x64xf32>, tensor<1x128x12x64xf32>)
+        -> tensor<1x128x12x64xf32>
     ```
   }];
   let arguments = (ins Attn_FloatTensor:$query, Attn_FloatTensor:$key,
@@ -577,7 +585,8 @@ def Attn_SdpaOp : Attn_InferredOp<"sdpa", [AttrSizedOperandSegments]> {
                    Optional<Attn_Tensor>:$key_mask,
                    Optional<Attn_Tensor>:$dense_mask,
                    F32Attr:$scale,
-                   OptionalAttr<Attn_WindowAttr>:$mask);
+                   OptionalAttr<Attn_WindowAttr>:$mask,
+                   OptionalAttr<Attn_LayoutAttr>:$layout);
   let results = (outs Attn_FloatTensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value
@@ -594,6 +603,10 @@ def Attn_SdpaOp : Attn_InferredOp<"sdpa", [AttrSizedOperandSegments]> {
     Value getKeyVisibility();
     /// The key mask when it is additive (a per-key score bias), else null.
     Value getKeyBias();
+    /// Whether `tensor` is stored [B, S, H, D] (see `layout`).
+    bool isSeqMajor(SdpaTensor tensor);
+    /// B, Hq, Hkv, S, T, D and Dv, whatever the layout.
+    SdpaDims getDims();
   }];
 }
 

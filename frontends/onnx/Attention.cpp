@@ -167,7 +167,7 @@ static LogicalResult convertAttention(OnnxNode &node) {
   }
   FailureOr<Value> result =
       node.create<SdpaOp>(q, k, v, offset, /*key_mask=*/Value(), denseMask,
-                          APFloat(scale), window);
+                          APFloat(scale), window, LayoutAttr());
   if (failed(result))
     return failure();
   if (rank == 3)

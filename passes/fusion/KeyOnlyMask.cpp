@@ -106,8 +106,7 @@ Value narrow(OpBuilder &b, Location loc, Value v, DenseMap<Value, Value> &done) 
 } // namespace
 
 bool mlir::attn::isKeyOnlyMask(SdpaOp op, Value mask) {
-  int64_t batch = op.getQuery().getType().getDimSize(0);
-  int64_t t = op.getKey().getType().getDimSize(2);
+  int64_t batch = op.getDims().batch, t = op.getDims().keyLen;
   Type element = cast<RankedTensorType>(mask.getType()).getElementType();
   if (!element.isInteger(1) && element != op.getQuery().getType().getElementType())
     return false;
@@ -118,8 +117,7 @@ bool mlir::attn::isKeyOnlyMask(SdpaOp op, Value mask) {
 }
 
 Value mlir::attn::buildKeyMask(OpBuilder &b, Location loc, SdpaOp op, Value mask) {
-  int64_t batch = op.getQuery().getType().getDimSize(0);
-  int64_t t = op.getKey().getType().getDimSize(2);
+  int64_t batch = op.getDims().batch, t = op.getDims().keyLen;
   DenseMap<Value, Value> done;
   Value narrowed = narrow(b, loc, mask, done);
   int64_t rows = asScores(shapeOf(narrowed))[0];

@@ -32,9 +32,8 @@ FailureOr<MaskStructure> inferMaskStructure(SdpaOp op, std::string &reason,
   SmallVector<int64_t> shape(type.getShape());
   while (shape.size() < 4)
     shape.insert(shape.begin(), 1);
-  RankedTensorType q = op.getQuery().getType();
-  int64_t batch = q.getDimSize(0), s = q.getDimSize(2);
-  int64_t t = op.getKey().getType().getDimSize(2);
+  SdpaDims dims = op.getDims();
+  int64_t batch = dims.batch, s = dims.queryLen, t = dims.keyLen;
   int64_t mB = shape[0], mH = shape[1], mS = shape[2], mT = shape[3];
 
   // visible[b][h][i][j] from the flattened values.

@@ -258,7 +258,7 @@ SdpaOp rewriteSdpaSite(RewriterBase &rewriter, const SdpaSite &site) {
   auto sdpa = SdpaOp::create(rewriter, loc, query, key, value, /*offset=*/Value(),
                              /*key_mask=*/Value(), dense,
                              rewriter.getF32FloatAttr((float)site.scale),
-                             /*mask=*/WindowAttr());
+                             /*mask=*/WindowAttr(), /*layout=*/LayoutAttr());
   MatmulOp output = site.output;
   Value result = sdpa.getResult();
   if (rank == 3)

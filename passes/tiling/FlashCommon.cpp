@@ -51,11 +51,26 @@ Value tiling::buildKeyBounds(OpBuilder &b, Location loc, Value keyMask) {
       .getResult(0);
 }
 
+HeadRows tiling::headRows(OpBuilder &b, bool seqMajor, OpFoldResult batch, OpFoldResult head,
+                          OpFoldResult start, OpFoldResult rows, int64_t cols) {
+  OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0), width = b.getIndexAttr(cols);
+  if (seqMajor)
+    return {{batch, start, head, zero}, {one, rows, one, width}};
+  return {{batch, head, start, zero}, {one, one, rows, width}};
+}
+
+SmallVector<Value, 4> tiling::headIndex(bool seqMajor, Value batch, Value head, Value position,
+                                        Value column) {
+  if (seqMajor)
+    return {batch, position, head, column};
+  return {batch, head, position, column};
+}
+
 KvBlockRange tiling::buildKvBlockRange(IndexMath &im, SdpaOp op, Value keyBounds, Value bIdx,
                                        Value qStart, Value qLen, int64_t kvBlock) {
   OpBuilder &b = im.b;
   Location loc = im.loc;
-  int64_t t = op.getKey().getType().getDimSize(2);
+  int64_t t = op.getDims().keyLen;
   Value offset = im.c(0);
   if (Value offsetTensor = op.getOffset()) {
     SmallVector<Value> at;

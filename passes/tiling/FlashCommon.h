@@ -30,6 +30,21 @@ struct IndexMath {
   Value ceilDiv(Value x, Value y) { return arith::CeilDivSIOp::create(b, loc, x, y); }
 };
 
+/// Where `rows` consecutive positions from `start` of one head lie in a
+/// rank-4 attn.sdpa tensor with `cols` columns: sizes [1, 1, rows, cols] at
+/// (batch, head, start, 0), or [1, rows, 1, cols] at (batch, start, head, 0)
+/// when the tensor is sequence-major (sdpa.C11).
+struct HeadRows {
+  SmallVector<OpFoldResult, 4> offsets, sizes;
+};
+HeadRows headRows(OpBuilder &b, bool seqMajor, OpFoldResult batch, OpFoldResult head,
+                  OpFoldResult start, OpFoldResult rows, int64_t cols);
+
+/// The index of element (batch, head, position, column) of a rank-4
+/// attn.sdpa tensor in its layout.
+SmallVector<Value, 4> headIndex(bool seqMajor, Value batch, Value head, Value position,
+                                Value column);
+
 /// Maps the slot-th of `count` q-blocks to a q-block index in zigzag order
 /// (0, n-1, 1, n-2, ...): causal and window q-blocks carry unequal work, so
 /// contiguous chunks of a parallel loop then hold equal work.

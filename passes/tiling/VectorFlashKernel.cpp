@@ -168,11 +168,19 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
   IndexMath &im = e.im;
   const int64_t w = tiling.vectorWidth;
 
-  RankedTensorType qType = op.getQuery().getType(), kType = op.getKey().getType();
-  int64_t batch = qType.getDimSize(0), heads = qType.getDimSize(1);
-  int64_t s = qType.getDimSize(2), d = qType.getDimSize(3);
-  int64_t kvHeads = kType.getDimSize(1), t = kType.getDimSize(2);
-  int64_t dv = op.getValue().getType().getDimSize(3);
+  SdpaDims dims = op.getDims();
+  int64_t batch = dims.batch, heads = dims.queryHeads, kvHeads = dims.kvHeads;
+  int64_t s = dims.queryLen, t = dims.keyLen, d = dims.headDim, dv = dims.valueDim;
+  // Element (batch, head, position, column) of q, k, v in their layouts.
+  auto qAt = [&](Value bi, Value h, Value pos, Value c) {
+    return headIndex(op.isSeqMajor(SdpaTensor::Query), bi, h, pos, c);
+  };
+  auto kAt = [&](Value bi, Value h, Value pos, Value c) {
+    return headIndex(op.isSeqMajor(SdpaTensor::Key), bi, h, pos, c);
+  };
+  auto vAt = [&](Value bi, Value h, Value pos, Value c) {
+    return headIndex(op.isSeqMajor(SdpaTensor::Value), bi, h, pos, c);
+  };
   int64_t group = heads / kvHeads;
   WindowAttr window = op.getWindow();
   Type f32 = b.getF32Type();
@@ -223,7 +231,7 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
                   ib, arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, j, il.c(kvBlock)),
                   arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, key, il.c(t)));
               Value x = tensor::ExtractOp::create(ib, op.getKey(),
-                                                  ValueRange{bi, hi, il.min(key, il.c(t - 1)), ci});
+                                                  kAt(bi, hi, il.min(key, il.c(t - 1)), ci));
               Value zero = arith::ConstantOp::create(ib, ib.getF32FloatAttr(0.0));
               linalg::YieldOp::create(ib, ValueRange{arith::SelectOp::create(ib, valid, x, zero)});
             })
@@ -289,9 +297,12 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
     return arith::SelectOp::create(b, empty, e.f32(0.0), arith::DivFOp::create(b, e.f32(1.0), l));
   };
   // Writes each query head's rows of `tile` ([rows, Dv], head g at
-  // g·qPad) into the output, from the terminator of `loop`, as one slice
-  // [group, qLen, Dv]: a single parallel_insert_slice per task (a loop
-  // with one iteration is folded, and its inserts must not overlap).
+  // g·qPad) into the output, from the terminator of `loop`, as one slice:
+  // [group, qLen, Dv] head-major, or, sequence-major, the same rows
+  // transposed to [qLen, group, Dv] (one small copy per task). One
+  // parallel_insert_slice per task: a loop with one iteration is folded,
+  // and the fold keeps only one insert.
+  bool resultSeqMajor = op.isSeqMajor(SdpaTensor::Result);
   auto insertHeadRows = [&](scf::ForallOp loop, Value tile, const TaskIndices &at) {
     Value byHead = tensor::ExpandShapeOp::create(
         b, RankedTensorType::get({group, qPad, dv}, f32), tile,
@@ -303,13 +314,20 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
         ArrayRef<OpFoldResult>{b.getIndexAttr(group), at.qLen, b.getIndexAttr(dv)},
         SmallVector<OpFoldResult>(3, one));
     Value firstHead = im.mul(at.kvHead, im.c(group));
+    SmallVector<OpFoldResult> offsets = {at.batch, firstHead, at.qStart, zero};
+    SmallVector<OpFoldResult> sizes = {one, b.getIndexAttr(group), at.qLen, b.getIndexAttr(dv)};
+    if (resultSeqMajor) {
+      Value init = tensor::EmptyOp::create(
+          b, ArrayRef<OpFoldResult>{at.qLen, b.getIndexAttr(group), b.getIndexAttr(dv)}, f32);
+      rowsOut = linalg::TransposeOp::create(b, rowsOut, init, ArrayRef<int64_t>{1, 0, 2})
+                    .getResult()[0];
+      std::swap(offsets[1], offsets[2]);
+      std::swap(sizes[1], sizes[2]);
+    }
     OpBuilder::InsertionGuard inParallel(b);
     b.setInsertionPointToStart(loop.getTerminator().getBody());
-    tensor::ParallelInsertSliceOp::create(
-        b, rowsOut, loop.getRegionIterArgs()[0],
-        ArrayRef<OpFoldResult>{at.batch, firstHead, at.qStart, zero},
-        ArrayRef<OpFoldResult>{one, b.getIndexAttr(group), at.qLen, b.getIndexAttr(dv)},
-        SmallVector<OpFoldResult>(4, one));
+    tensor::ParallelInsertSliceOp::create(b, rowsOut, loop.getRegionIterArgs()[0], offsets, sizes,
+                                          SmallVector<OpFoldResult>(4, one));
   };
 
   // A dense mask viewed as 4-D (unit dims broadcast), reshaped once.
@@ -369,7 +387,7 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
     qHat = e.loop(im.c(0), qLen, 1, qHat, [&](Value i, ValueRange a) -> SmallVector<Value> {
       Value tile = a[0];
       for (int64_t c = 0; c < d; c += w) {
-        Value x = e.read(op.getQuery(), {bIdx, head, im.add(qStart, i), im.c(c)});
+        Value x = e.read(op.getQuery(), qAt(bIdx, head, im.add(qStart, i), im.c(c)));
         tile =
             e.write(arith::MulFOp::create(b, x, scale), tile, {im.add(i, im.c(g * qPad)), im.c(c)});
       }
@@ -409,7 +427,7 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
         Value sum = e.splat(e.f32(0.0));
         for (int64_t c = 0; c < d; c += w)
           sum = vector::FMAOp::create(
-              b, query[c / w], e.read(op.getKey(), {bIdx, kvHead, im.add(kStart, j), im.c(c)}),
+              b, query[c / w], e.read(op.getKey(), kAt(bIdx, kvHead, im.add(kStart, j), im.c(c))),
               sum);
         Value score = e.horizontal(
             sum, [&](Value x, Value y) -> Value { return arith::AddFOp::create(b, x, y); });
@@ -557,7 +575,7 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
             },
             [&](Value i, Value j) { return e.at(probs, {i, j}); },
             [&](Value j, Value c) {
-              return e.read(op.getValue(), {bIdx, kvHead, im.add(kStart, j), c});
+              return e.read(op.getValue(), vAt(bIdx, kvHead, im.add(kStart, j), c));
             });
         return {probs, stats[0], sums, corrs, shifts, rowMax, acc};
       });

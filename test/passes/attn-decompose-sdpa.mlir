@@ -130,3 +130,22 @@ func.func @additive_key_mask(%q: tensor<2x2x4x8xf32>, %k: tensor<2x2x6x8xf32>, %
       : (tensor<2x2x4x8xf32>, tensor<2x2x6x8xf32>, tensor<2x2x6x8xf32>, tensor<2x6xf32>) -> tensor<2x2x4x8xf32>
   return %o : tensor<2x2x4x8xf32>
 }
+
+// -----
+
+// Sequence-major tensors (sdpa.C11) are Transposed to head-major on the
+// way in and the result back on the way out; the rest is the usual graph.
+// CHECK-LABEL: func.func @sequence_major
+// CHECK-SAME: (%[[Q:.+]]: tensor<1x8x4x16xf32>, %[[K:.+]]: tensor<1x2x6x16xf32>, %[[V:.+]]: tensor<1x6x2x16xf32>)
+// CHECK: %[[QH:.+]] = attn.transpose %[[Q]] {permutation = array<i64: 0, 2, 1, 3>} : tensor<1x8x4x16xf32> -> tensor<1x4x8x16xf32>
+// CHECK: %[[VH:.+]] = attn.transpose %[[V]] {permutation = array<i64: 0, 2, 1, 3>} : tensor<1x6x2x16xf32> -> tensor<1x2x6x16xf32>
+// CHECK: attn.matmul %[[QH]]
+// CHECK: %[[O:.+]] = attn.matmul %{{.+}}, %{{.+}} : (tensor<1x4x8x6xf32>, tensor<1x4x6x16xf32>) -> tensor<1x4x8x16xf32>
+// CHECK: %[[OS:.+]] = attn.transpose %[[O]] {permutation = array<i64: 0, 2, 1, 3>} : tensor<1x4x8x16xf32> -> tensor<1x8x4x16xf32>
+// CHECK: return %[[OS]]
+func.func @sequence_major(%q: tensor<1x8x4x16xf32>, %k: tensor<1x2x6x16xf32>, %v: tensor<1x6x2x16xf32>)
+    -> tensor<1x8x4x16xf32> {
+  %o = attn.sdpa %q, %k, %v {scale = 0.25 : f32, layout = #attn.layout<query = bshd, value = bshd, result = bshd>}
+      : (tensor<1x8x4x16xf32>, tensor<1x2x6x16xf32>, tensor<1x6x2x16xf32>) -> tensor<1x8x4x16xf32>
+  return %o : tensor<1x8x4x16xf32>
+}

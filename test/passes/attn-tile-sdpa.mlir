@@ -154,3 +154,46 @@ func.func @vector_kernel_decode(%q: tensor<1x4x1x32xf32>, %k: tensor<1x2x100x32x
   return %o : tensor<1x4x1x32xf32>
 }
 
+
+// -----
+
+// Sequence-major q, k and result (sdpa.C11) are read and written in place:
+// a q-block is the slice [1, rows, 1, D] at (b, start, head, 0), and Kᵀ
+// comes from [B, T, Hkv, D] by permutation [0, 2, 3, 1]. Head-major v is
+// sliced as usual. Same blocks as head-major: 16 of 16 visited.
+// CHECK-LABEL: func.func @sequence_major_portable
+// CHECK: linalg.transpose ins(%{{.+}} : tensor<1x16x2x8xf32>) outs(%{{.+}} : tensor<1x2x8x16xf32>) permutation = [0, 2, 3, 1]
+// CHECK: scf.forall
+// CHECK: tensor.extract_slice %{{.+}}[%[[B:.+]], %[[START:.+]], %[[HEAD:.+]], 0] [1, %[[ROWS:.+]], 1, 8] [1, 1, 1, 1] : tensor<1x16x2x8xf32> to tensor<?x8xf32>
+// CHECK: tensor.extract_slice %{{.+}}[%[[B]], %{{.+}}, %{{.+}}, 0] [1, 1, %{{.+}}, 8] [1, 1, 1, 1] : tensor<1x2x16x8xf32> to tensor<?x8xf32>
+// CHECK: tensor.parallel_insert_slice %{{.+}} into %{{.+}}[%[[B]], %[[START]], %[[HEAD]], 0] [1, %[[ROWS]], 1, 8] [1, 1, 1, 1] : tensor<?x8xf32> into tensor<1x16x2x8xf32>
+// CHECK: {attn.kv_block = 4 : i64, attn.q_block = 4 : i64, attn.total_blocks = 16 : i64, attn.visited_blocks = 16 : i64}
+func.func @sequence_major_portable(%q: tensor<1x16x2x8xf32>, %k: tensor<1x16x2x8xf32>, %v: tensor<1x2x16x8xf32>)
+    -> tensor<1x16x2x8xf32> {
+  %o = attn.sdpa %q, %k, %v {scale = 0.35 : f32, layout = #attn.layout<query = bshd, key = bshd, result = bshd>}
+      : (tensor<1x16x2x8xf32>, tensor<1x16x2x8xf32>, tensor<1x2x16x8xf32>) -> tensor<1x16x2x8xf32>
+  return %o : tensor<1x16x2x8xf32>
+}
+
+// -----
+
+// The vector kernel on sequence-major tensors with 2 query heads per kv
+// head: the packed Kᵀ reads k[b, t, h, c], vectors of q and v are read at
+// (b, position, head, 0), and each task writes its 2 heads' rows,
+// transposed to [rows, 2, Dv], as one slice of the [B, S, Hq, Dv] result.
+// Causal 64 x 64 in blocks of 16: 10 of 16 pairs visited, as head-major.
+// CHECK-LABEL: func.func @sequence_major_vector_kernel
+// CHECK: tensor.extract %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}] : tensor<1x64x2x16xf32>
+// CHECK: vector.transfer_read %{{.+}} : tensor<1x64x4x16xf32>, vector<16xf32>
+// CHECK: vector.transfer_read %{{.+}} : tensor<1x64x2x16xf32>, vector<16xf32>
+// CHECK: linalg.transpose ins(%{{.+}} : tensor<2x?x16xf32>) outs(%{{.+}} : tensor<?x2x16xf32>) permutation = [1, 0, 2]
+// CHECK: tensor.parallel_insert_slice %{{.+}} into %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}, 0] [1, %{{.+}}, 2, 16] [1, 1, 1, 1] : tensor<?x2x16xf32> into tensor<1x64x4x16xf32>
+// CHECK: attn.total_blocks = 16 : i64, attn.vector_width = 16 : i64, attn.visited_blocks = 10 : i64}
+func.func @sequence_major_vector_kernel(%q: tensor<1x64x4x16xf32>, %k: tensor<1x64x2x16xf32>, %v: tensor<1x64x2x16xf32>)
+    -> tensor<1x64x4x16xf32> {
+  %o = attn.sdpa %q, %k, %v {scale = 0.25 : f32, mask = #attn.window<left = inf, right = 0>,
+      layout = #attn.layout<query = bshd, key = bshd, value = bshd, result = bshd>,
+      "attn.tiling" = {q_block = 16, kv_block = 16, vector_width = 16, register_rows = 4, register_column_vectors = 1}}
+      : (tensor<1x64x4x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x4x16xf32>
+  return %o : tensor<1x64x4x16xf32>
+}

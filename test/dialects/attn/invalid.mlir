@@ -523,3 +523,48 @@ func.func @rms_norm_scale_does_not_broadcast(%x: tensor<1x8x64xf32>, %g: tensor<
   return
 }
 
+
+// -----
+
+func.func @sdpa_c11_layout_swaps_heads(%q: tensor<1x8x4x16xf32>, %k: tensor<1x4x8x16xf32>, %v: tensor<1x4x8x16xf32>) {
+  // A [B, S, H, D] query read as head-major has 8 heads, which 4 kv heads
+  // divide, but 4 queries against 8 keys: the result type is wrong.
+  // expected-error @+2 {{'attn.sdpa' op failed to infer returned types}}
+  // expected-error @+1 {{'attn.sdpa' op inferred type(s) 'tensor<1x8x4x16xf32>' are incompatible with return type(s) of operation 'tensor<1x4x8x16xf32>'}}
+  %o = attn.sdpa %q, %k, %v {scale = 1.0 : f32, layout = #attn.layout<query = bshd, result = bshd>} : (tensor<1x8x4x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @sdpa_c11_layout_key_heads_mismatch(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>, %v: tensor<1x4x8x16xf32>) {
+  // k read sequence-major has 8 heads of 4 keys; v has 4 heads of 8.
+  // expected-error @+2 {{'attn.sdpa' op failed to infer returned types}}
+  // expected-error @+1 {{'attn.sdpa' op expected key heads (8) to match value heads (4)}}
+  %o = attn.sdpa %q, %k, %v {scale = 1.0 : f32, layout = #attn.layout<key = bshd>} : (tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @layout_c2_all_head_major(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>, %v: tensor<1x4x8x16xf32>) {
+  // expected-error @+1 {{expected at least one bshd tensor: an all-bhsd sdpa has no layout attribute}}
+  %o = attn.sdpa %q, %k, %v {scale = 1.0 : f32, layout = #attn.layout<query = bhsd>} : (tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @layout_c1_out_of_order(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>, %v: tensor<1x4x8x16xf32>) {
+  // expected-error @+1 {{expected query, key, value or result, in that order, found 'query'}}
+  %o = attn.sdpa %q, %k, %v {scale = 1.0 : f32, layout = #attn.layout<key = bshd, query = bshd>} : (tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @layout_c1_unknown_layout(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>, %v: tensor<1x4x8x16xf32>) {
+  // expected-error @+1 {{expected bhsd or bshd for key, found 'bsdh'}}
+  %o = attn.sdpa %q, %k, %v {scale = 1.0 : f32, layout = #attn.layout<key = bsdh>} : (tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32>
+  return
+}

@@ -24,6 +24,28 @@ func.func @sdpa_finite_window(%q: tensor<1x4x16x8xf32>, %k: tensor<1x4x16x8xf32>
   return %o : tensor<1x4x16x8xf32>
 }
 
+// sdpa.C11: sequence-major tensors read S and H swapped; only the bshd
+// ones print.
+// CHECK-LABEL: func.func @sdpa_layout
+func.func @sdpa_layout(%q: tensor<2x16x8x32xf32>, %k: tensor<2x2x20x32xf32>,
+                       %v: tensor<2x20x2x16xf32>) -> tensor<2x16x8x16xf32> {
+  // CHECK: attn.sdpa %{{.*}} {layout = #attn.layout<query = bshd, value = bshd, result = bshd>, scale = 1.000000e+00 : f32} : (tensor<2x16x8x32xf32>, tensor<2x2x20x32xf32>, tensor<2x20x2x16xf32>) -> tensor<2x16x8x16xf32>
+  %o = attn.sdpa %q, %k, %v {scale = 1.0 : f32, layout = #attn.layout<query = bshd, key = bhsd, value = bshd, result = bshd>}
+      : (tensor<2x16x8x32xf32>, tensor<2x2x20x32xf32>, tensor<2x20x2x16xf32>) -> tensor<2x16x8x16xf32>
+  return %o : tensor<2x16x8x16xf32>
+}
+
+// A sequence-major result with head-major inputs: the result type is
+// inferred in the layout.
+// CHECK-LABEL: func.func @sdpa_layout_result_only
+func.func @sdpa_layout_result_only(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>,
+                                   %v: tensor<1x4x8x16xf32>) -> tensor<1x8x4x16xf32> {
+  // CHECK: {layout = #attn.layout<result = bshd>
+  %o = attn.sdpa %q, %k, %v {scale = 1.0 : f32, layout = #attn.layout<result = bshd>}
+      : (tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>) -> tensor<1x8x4x16xf32>
+  return %o : tensor<1x8x4x16xf32>
+}
+
 // CHECK-LABEL: func.func @sdpa_no_mask
 func.func @sdpa_no_mask(%q: tensor<2x4x16x8xf32>, %k: tensor<2x4x20x8xf32>,
                         %v: tensor<2x4x20x32xf32>) -> tensor<2x4x16x32xf32> {
