@@ -7,6 +7,10 @@
 // its tensors sequence-major (#attn.layout, sdpa.C11), so the Transposes
 // fold into the op and vanish; the Reshapes around them are free views.
 //
+// Heads folded into the batch (3-D [B·H, S, D] matmuls) fuse into an sdpa
+// over [B·H, 1, S, D] Reshapes of [B, H, S, D] tensors; those Reshapes are
+// undone first, so the op knows its real heads (and its Transposes can go).
+//
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
@@ -90,6 +94,71 @@ struct AbsorbResultTranspose : OpRewritePattern<SdpaOp> {
   }
 };
 
+/// The [B, H, L, D] tensor that `folded` ([B·H, 1, L, D]) is a Reshape of,
+/// or null.
+Value unfoldedHeads(Value folded) {
+  auto reshape = folded.getDefiningOp<ReshapeOp>();
+  if (!reshape)
+    return {};
+  auto from = reshape.getInput().getType(), to = reshape.getType();
+  if (from.getRank() != 4 || !from.hasStaticShape() || !to.hasStaticShape())
+    return {};
+  if (to.getDimSize(0) != from.getDimSize(0) * from.getDimSize(1) || to.getDimSize(1) != 1 ||
+      to.getDimSize(2) != from.getDimSize(2) || to.getDimSize(3) != from.getDimSize(3))
+    return {};
+  return reshape.getInput();
+}
+
+// sdpa(reshape(q4), reshape(k4), reshape(v4)) over [B·H, 1, L, D] views of
+// [B, H, L, D] tensors -> reshape(sdpa(q4, k4, v4)), so that the op has H
+// heads, not a batch of B·H single heads. Batch row n = b·H + h of the
+// folded op is (b, h) of the unfolded one, so masks that do not vary by
+// batch row carry over; a dense mask that does ([B·H, 1, S, T]) is
+// reshaped the same way, and the other per-row operands (a [B·H] offset,
+// a key mask) keep the op as it is.
+struct UnfoldHeadsFromBatch : OpRewritePattern<SdpaOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SdpaOp op, PatternRewriter &rewriter) const override {
+    if (op.getLayoutAttr())
+      return rewriter.notifyMatchFailure(op, "already has a layout");
+    SdpaDims dims = op.getDims();
+    if (dims.queryHeads != 1 || dims.kvHeads != 1)
+      return rewriter.notifyMatchFailure(op, "has heads of its own");
+    Value query = unfoldedHeads(op.getQuery()), key = unfoldedHeads(op.getKey()),
+          value = unfoldedHeads(op.getValue());
+    if (!query || !key || !value)
+      return rewriter.notifyMatchFailure(op, "q, k, v are not all [B·H, 1, L, D] views");
+    auto shapeOf = [](Value v) { return cast<RankedTensorType>(v.getType()).getShape(); };
+    int64_t batch = shapeOf(query)[0], heads = shapeOf(query)[1];
+    for (Value kv : {key, value})
+      if (shapeOf(kv)[0] != batch || shapeOf(kv)[1] != heads)
+        return rewriter.notifyMatchFailure(op, "q, k and v fold different heads");
+    if (op.getKeyMask())
+      return rewriter.notifyMatchFailure(op, "its key mask is per folded batch row");
+    if (Value offset = op.getOffset())
+      if (cast<RankedTensorType>(offset.getType()).getRank() != 0)
+        return rewriter.notifyMatchFailure(op, "its offset is per folded batch row");
+    Location loc = op.getLoc();
+    Value dense = op.getDenseMask();
+    if (dense) {
+      ArrayRef<int64_t> shape = shapeOf(dense);
+      bool perRow = shape.size() == 4 && shape[0] != 1;
+      if (perRow && shape[1] != 1)
+        return rewriter.notifyMatchFailure(op, "its dense mask is not [B·H, 1, S, T]");
+      if (perRow)
+        dense = ReshapeOp::create(rewriter, loc, dense,
+                                  rewriter.getDenseI64ArrayAttr({batch, heads, shape[2], shape[3]}));
+    }
+    auto unfolded = SdpaOp::create(rewriter, loc, query, key, value, op.getOffset(),
+                                   /*key_mask=*/Value(), dense, op.getScaleAttr(),
+                                   op.getMaskAttr(), /*layout=*/LayoutAttr());
+    unfolded->setDiscardableAttrs(op->getDiscardableAttrDictionary());
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, unfolded,
+                                           rewriter.getDenseI64ArrayAttr(op.getType().getShape()));
+    return success();
+  }
+};
+
 struct AttnAbsorbHeadLayoutPass
     : attn::impl::AttnAbsorbHeadLayoutPassBase<AttnAbsorbHeadLayoutPass> {
   void runOnOperation() override {
@@ -103,5 +172,6 @@ struct AttnAbsorbHeadLayoutPass
 } // namespace
 
 void mlir::attn::populateAttnAbsorbHeadLayoutPatterns(RewritePatternSet &patterns) {
-  patterns.add<AbsorbOperandTranspose, AbsorbResultTranspose>(patterns.getContext());
+  patterns.add<UnfoldHeadsFromBatch, AbsorbOperandTranspose, AbsorbResultTranspose>(
+      patterns.getContext());
 }

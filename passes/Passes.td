@@ -23,6 +23,12 @@ def AttnAbsorbHeadLayoutPass : Pass<"attn-absorb-head-layout", "::mlir::func::Fu
     kernels then index the tensor in place. A Transpose with other uses
     stays, and the op reads its result as before.
 
+    Heads folded into the batch (3-D `[B·H, S, D]` matmuls) fuse into an
+    sdpa over `[B·H, 1, L, D]` Reshapes of `[B, H, L, D]` tensors; the pass
+    first unfolds them, so the op has its real H heads and the Transposes
+    that built those tensors can fold too. It does not when a key mask or
+    offset differs per folded batch row.
+
     Before:
     ```mlir
     %qt = attn.transpose %q {permutation = array<i64: 0, 2, 1, 3>} : tensor<1x8x4x16xf32> -> tensor<1x4x8x16xf32>

@@ -30,7 +30,7 @@ EXPECTED = {
     "whisper": (6, 6, [None, None, None, None, CAUSAL, CAUSAL], False, False, None, None, None),
     "attn_prescaled_q": (1, 1, None, False, False, None, None, None),
     "attn_pretransposed_k": (1, 1, None, False, False, None, None, None),
-    "attn_heads_folded_3d": (1, 1, CAUSAL, False, False, None, None, None),
+    "attn_heads_folded_3d": (1, 1, CAUSAL, False, False, None, 4, 4),  # [B·H, S, D] unfolded
     "attn_baddbmm": (1, 1, CAUSAL, False, False, None, None, None),
     "attn_manual_softmax": (2, 2, CAUSAL, False, False, None, None, None),
     "attn_log_mask": (1, 1, CAUSAL, False, False, None, None, None),

@@ -79,3 +79,69 @@ func.func @flip_back(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>, %v: ten
       : (tensor<1x8x4x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32>
   return %o : tensor<1x4x8x16xf32>
 }
+
+// -----
+
+// Heads folded into the batch: the sdpa runs over [B·H, 1, L, D] Reshapes
+// of [B, H, L, D] tensors. Unfolded, it has its 4 real heads; a per-row
+// dense mask [B·H, 1, S, T] is reshaped alike, and the Reshape back to the
+// folded result is what the graph reads.
+// CHECK-LABEL: func.func @heads_folded_into_batch
+// CHECK-SAME: (%[[Q:.+]]: tensor<2x4x8x16xf32>, %[[K:.+]]: tensor<2x4x6x16xf32>, %[[V:.+]]: tensor<2x4x6x16xf32>, %[[M:.+]]: tensor<8x1x8x6xf32>)
+// CHECK: %[[M4:.+]] = attn.reshape %[[M]] {shape = array<i64: 2, 4, 8, 6>}
+// CHECK: %[[O:.+]] = attn.sdpa %[[Q]], %[[K]], %[[V]] dense_mask(%[[M4]]) {mask = #attn.window<left = inf, right = 0>, scale = 2.500000e-01 : f32} : (tensor<2x4x8x16xf32>, tensor<2x4x6x16xf32>, tensor<2x4x6x16xf32>, tensor<2x4x8x6xf32>) -> tensor<2x4x8x16xf32>
+// CHECK: %[[F:.+]] = attn.reshape %[[O]] {shape = array<i64: 8, 1, 8, 16>}
+// CHECK: return %[[F]]
+func.func @heads_folded_into_batch(%q: tensor<2x4x8x16xf32>, %k: tensor<2x4x6x16xf32>, %v: tensor<2x4x6x16xf32>,
+                                   %m: tensor<8x1x8x6xf32>) -> tensor<8x1x8x16xf32> {
+  %qf = attn.reshape %q {shape = array<i64: 8, 1, 8, 16>} : tensor<2x4x8x16xf32> -> tensor<8x1x8x16xf32>
+  %kf = attn.reshape %k {shape = array<i64: 8, 1, 6, 16>} : tensor<2x4x6x16xf32> -> tensor<8x1x6x16xf32>
+  %vf = attn.reshape %v {shape = array<i64: 8, 1, 6, 16>} : tensor<2x4x6x16xf32> -> tensor<8x1x6x16xf32>
+  %o = attn.sdpa %qf, %kf, %vf dense_mask(%m) {scale = 0.25 : f32, mask = #attn.window<left = inf, right = 0>}
+      : (tensor<8x1x8x16xf32>, tensor<8x1x6x16xf32>, tensor<8x1x6x16xf32>, tensor<8x1x8x6xf32>) -> tensor<8x1x8x16xf32>
+  return %o : tensor<8x1x8x16xf32>
+}
+
+// -----
+
+// Unfolded, then the head Transposes go too: q, k, v and the result end
+// up read in the graph's [B, S, H, D].
+// CHECK-LABEL: func.func @heads_folded_then_absorbed
+// CHECK-NOT: attn.transpose
+// CHECK: attn.sdpa %{{.+}}, %{{.+}}, %{{.+}} {layout = #attn.layout<query = bshd, key = bshd, value = bshd, result = bshd>, scale = 2.500000e-01 : f32} : (tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32>
+// CHECK-NOT: attn.transpose
+func.func @heads_folded_then_absorbed(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v: tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32> {
+  %qt = attn.transpose %q {permutation = array<i64: 0, 2, 1, 3>} : tensor<2x8x4x16xf32> -> tensor<2x4x8x16xf32>
+  %kt = attn.transpose %k {permutation = array<i64: 0, 2, 1, 3>} : tensor<2x8x4x16xf32> -> tensor<2x4x8x16xf32>
+  %vt = attn.transpose %v {permutation = array<i64: 0, 2, 1, 3>} : tensor<2x8x4x16xf32> -> tensor<2x4x8x16xf32>
+  %qf = attn.reshape %qt {shape = array<i64: 8, 1, 8, 16>} : tensor<2x4x8x16xf32> -> tensor<8x1x8x16xf32>
+  %kf = attn.reshape %kt {shape = array<i64: 8, 1, 8, 16>} : tensor<2x4x8x16xf32> -> tensor<8x1x8x16xf32>
+  %vf = attn.reshape %vt {shape = array<i64: 8, 1, 8, 16>} : tensor<2x4x8x16xf32> -> tensor<8x1x8x16xf32>
+  %o = attn.sdpa %qf, %kf, %vf {scale = 0.25 : f32}
+      : (tensor<8x1x8x16xf32>, tensor<8x1x8x16xf32>, tensor<8x1x8x16xf32>) -> tensor<8x1x8x16xf32>
+  %o4 = attn.reshape %o {shape = array<i64: 2, 4, 8, 16>} : tensor<8x1x8x16xf32> -> tensor<2x4x8x16xf32>
+  %ot = attn.transpose %o4 {permutation = array<i64: 0, 2, 1, 3>} : tensor<2x4x8x16xf32> -> tensor<2x8x4x16xf32>
+  return %ot : tensor<2x8x4x16xf32>
+}
+
+// -----
+
+// A key mask per folded batch row, or q and k folding different head
+// counts, keep the folded op.
+// CHECK-LABEL: func.func @folded_key_mask_stays
+// CHECK: attn.sdpa {{.+}} key_mask(%{{.+}}) {scale = 1.000000e+00 : f32} : (tensor<8x1x8x16xf32>
+// CHECK-LABEL: func.func @folded_head_counts_differ
+// CHECK: attn.sdpa {{.+}} : (tensor<8x1x8x16xf32>
+func.func @folded_key_mask_stays(%q: tensor<2x4x8x16xf32>, %keep: tensor<8x8xi1>) -> tensor<8x1x8x16xf32> {
+  %qf = attn.reshape %q {shape = array<i64: 8, 1, 8, 16>} : tensor<2x4x8x16xf32> -> tensor<8x1x8x16xf32>
+  %o = attn.sdpa %qf, %qf, %qf key_mask(%keep) {scale = 1.0 : f32}
+      : (tensor<8x1x8x16xf32>, tensor<8x1x8x16xf32>, tensor<8x1x8x16xf32>, tensor<8x8xi1>) -> tensor<8x1x8x16xf32>
+  return %o : tensor<8x1x8x16xf32>
+}
+func.func @folded_head_counts_differ(%q: tensor<2x4x8x16xf32>, %k: tensor<4x2x8x16xf32>) -> tensor<8x1x8x16xf32> {
+  %qf = attn.reshape %q {shape = array<i64: 8, 1, 8, 16>} : tensor<2x4x8x16xf32> -> tensor<8x1x8x16xf32>
+  %kf = attn.reshape %k {shape = array<i64: 8, 1, 8, 16>} : tensor<4x2x8x16xf32> -> tensor<8x1x8x16xf32>
+  %o = attn.sdpa %qf, %kf, %kf {scale = 1.0 : f32}
+      : (tensor<8x1x8x16xf32>, tensor<8x1x8x16xf32>, tensor<8x1x8x16xf32>) -> tensor<8x1x8x16xf32>
+  return %o : tensor<8x1x8x16xf32>
+}
