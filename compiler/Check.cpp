@@ -184,6 +184,7 @@ std::string runDataSet(const std::string &modelPath, const DataSet &set,
   compileOptions.emit = EmitKind::Library;
   compileOptions.pipeline = options.pipeline;
   compileOptions.tilingFlags = options.tilingFlags;
+  compileOptions.target.cpu = options.cpu;
   mlir::OwningOpRef<mlir::ModuleOp> probe;
   std::string shapeKey;
   {

@@ -15,6 +15,10 @@ struct CheckOptions {
   double atol = 1e-5;
   PipelineOptions pipeline;
   TilingFlags tilingFlags;
+  /// The CPU to compile for (--mcpu), on the host's triple: a narrower CPU
+  /// than the host checks that CPU's code (AVX2 on an AVX-512 host, say).
+  /// Empty: the host CPU.
+  std::string cpu;
 };
 
 /// For each ONNX test directory (model.onnx + test_data_set_N/{input,output}_K.pb):

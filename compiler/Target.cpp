@@ -7,6 +7,7 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
+#include "llvm/TargetParser/X86TargetParser.h"
 
 namespace attnc {
 
@@ -15,6 +16,30 @@ bool isHostTarget(const TargetOptions &options) {
     return true;
   return llvm::Triple(options.triple).getArch() ==
          llvm::Triple(llvm::sys::getDefaultTargetTriple()).getArch();
+}
+
+std::string featuresHostLacks(const std::string &cpu) {
+  llvm::Triple host(llvm::sys::getDefaultTargetTriple());
+  if (!host.isX86() || cpu.empty() || cpu == "native")
+    return "";
+  // An unknown CPU is compileModel's error to report.
+  if (llvm::X86::parseArchX86(cpu) == llvm::X86::CK_None)
+    return "";
+  llvm::SmallVector<llvm::StringRef> wanted;
+  llvm::X86::getFeaturesForCPU(cpu, wanted);
+  llvm::StringMap<bool> has = llvm::sys::getHostCPUFeatures();
+  // Only the instruction sets generated code uses; a CPU's system features
+  // (SGX, ...) and x87 (which the host map leaves out) do not matter.
+  auto generated = [](llvm::StringRef feature) {
+    return feature.starts_with("sse") || feature == "ssse3" || feature.starts_with("avx") ||
+           feature == "fma" || feature == "f16c" || feature.starts_with("bmi") ||
+           feature.starts_with("amx");
+  };
+  std::string missing;
+  for (llvm::StringRef feature : wanted)
+    if (generated(feature) && !has.lookup(feature))
+      missing += (missing.empty() ? "" : ",") + feature.str();
+  return missing;
 }
 
 std::unique_ptr<llvm::TargetMachine>

@@ -16,6 +16,12 @@ struct TargetOptions {
   std::string cpu;
 };
 
+/// For a CPU named to run on this host (`attnc check --mcpu`): the
+/// instruction-set features it has that the host lacks, comma separated;
+/// empty when the host runs its code. Checked on x86 hosts; elsewhere every
+/// CPU LLVM knows passes.
+std::string featuresHostLacks(const std::string &cpu);
+
 /// Creates the LLVM TargetMachine for `options` (host triple, CPU and
 /// features by default). Returns null and sets `error` for unknown ones.
 std::unique_ptr<llvm::TargetMachine>

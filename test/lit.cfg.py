@@ -27,6 +27,16 @@ llvm_config.add_tool_substitutions(["attnc-opt", "attnc"],
 config.substitutions.append(("%python", config.python3_with_onnx))
 config.substitutions.append(("%attnc_src", config.attnc_src_root))
 
+# This host runs AVX2 + FMA code (e.g. `attnc check --mcpu haswell`).
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        flags = next((line.split(":", 1)[1].split() for line in cpuinfo
+                      if line.startswith("flags")), [])
+    if "avx2" in flags and "fma" in flags:
+        config.available_features.add("host-avx2")
+except OSError:
+    pass
+
 if shutil.which("qemu-aarch64-static") and shutil.which("aarch64-linux-gnu-g++"):
     config.available_features.add("qemu-aarch64")
 ptxas = shutil.which("ptxas") or (

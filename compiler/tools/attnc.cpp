@@ -12,6 +12,7 @@
 #include "compiler/Check.h"
 #include "compiler/Compiler.h"
 #include "compiler/Report.h"
+#include "compiler/Target.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -48,7 +49,7 @@ static cl::list<std::string> inputShapes(
 static cl::opt<std::string> targetTriple("target", cl::desc("Target triple (default: host)"),
                                          cl::sub(compileCommand));
 static cl::opt<std::string> targetCpu("mcpu", cl::desc("Target CPU (default: host CPU)"),
-                                      cl::sub(compileCommand));
+                                      cl::sub(compileCommand), cl::sub(checkCommand));
 
 static cl::opt<int64_t> qBlock("q-block",
                                cl::desc("Queries per attention block (default: the cost model's)"),
@@ -198,6 +199,15 @@ int main(int argc, char **argv) {
     attnc::CheckOptions options;
     if (!readAttentionOptions(options.pipeline, options.tilingFlags))
       return 1;
+    // The compiled code runs here: a CPU whose instructions the host lacks
+    // would crash it, not fail the check.
+    if (std::string missing = attnc::featuresHostLacks(targetCpu); !missing.empty()) {
+      WithColor::error(errs(), "attnc")
+          << "check --mcpu " << targetCpu << ": this host lacks " << missing
+          << ", so it cannot run that CPU's code\n";
+      return 1;
+    }
+    options.cpu = targetCpu;
     options.rtol = relativeTolerance;
     options.atol = absoluteTolerance;
     std::vector<std::string> dirs(checkDirs.begin(), checkDirs.end());
