@@ -55,7 +55,8 @@ struct AbsorbOperandTranspose : OpRewritePattern<SdpaOp> {
         {SdpaTensor::Query, &op.getQueryMutable()},
         {SdpaTensor::Key, &op.getKeyMutable()},
         {SdpaTensor::Value, &op.getValueMutable()}};
-    for (auto [tensor, operand] : operands) {
+    for (auto [tensor, slot] : operands) {
+      OpOperand *operand = slot; // a lambda below captures it (C++17)
       auto transpose = operand->get().getDefiningOp<TransposeOp>();
       if (!transpose || !swapsHeadsAndSequence(transpose) || !transpose->hasOneUse())
         continue;
@@ -145,9 +146,10 @@ struct UnfoldHeadsFromBatch : OpRewritePattern<SdpaOp> {
       bool perRow = shape.size() == 4 && shape[0] != 1;
       if (perRow && shape[1] != 1)
         return rewriter.notifyMatchFailure(op, "its dense mask is not [B·H, 1, S, T]");
-      if (perRow)
-        dense = ReshapeOp::create(rewriter, loc, dense,
-                                  rewriter.getDenseI64ArrayAttr({batch, heads, shape[2], shape[3]}));
+      if (perRow) {
+        auto unfoldedShape = rewriter.getDenseI64ArrayAttr({batch, heads, shape[2], shape[3]});
+        dense = ReshapeOp::create(rewriter, loc, dense, unfoldedShape);
+      }
     }
     auto unfolded = SdpaOp::create(rewriter, loc, query, key, value, op.getOffset(),
                                    /*key_mask=*/Value(), dense, op.getScaleAttr(),

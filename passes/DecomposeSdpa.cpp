@@ -103,7 +103,8 @@ Value mlir::attn::decomposeSdpa(RewriterBase &rewriter, SdpaOp op) {
     return op.isSeqMajor(tensor) ? swapHeadsAndSequence(rewriter, loc, x) : x;
   };
   Value query = swapIfSeqMajor(op.getQuery(), SdpaTensor::Query);
-  Value key = expandHeads(rewriter, loc, swapIfSeqMajor(op.getKey(), SdpaTensor::Key), dims.queryHeads);
+  Value key =
+      expandHeads(rewriter, loc, swapIfSeqMajor(op.getKey(), SdpaTensor::Key), dims.queryHeads);
   Value value =
       expandHeads(rewriter, loc, swapIfSeqMajor(op.getValue(), SdpaTensor::Value), dims.queryHeads);
   Value keyT = TransposeOp::create(rewriter, loc, key,
@@ -143,7 +144,8 @@ Value mlir::attn::decomposeSdpa(RewriterBase &rewriter, SdpaOp op) {
     probs = WhereOp::create(rewriter, loc, rowHasKey, probs,
                             buildScalarConstant(rewriter, loc, elementType, 0.0));
   }
-  Value result = swapIfSeqMajor(MatmulOp::create(rewriter, loc, probs, value), SdpaTensor::Result);
+  Value result =
+      swapIfSeqMajor(MatmulOp::create(rewriter, loc, probs, value), SdpaTensor::Result);
   rewriter.replaceOp(op, result);
   return result;
 }

@@ -171,15 +171,9 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
   SdpaDims dims = op.getDims();
   int64_t batch = dims.batch, heads = dims.queryHeads, kvHeads = dims.kvHeads;
   int64_t s = dims.queryLen, t = dims.keyLen, d = dims.headDim, dv = dims.valueDim;
-  // Element (batch, head, position, column) of q, k, v in their layouts.
-  auto qAt = [&](Value bi, Value h, Value pos, Value c) {
-    return headIndex(op.isSeqMajor(SdpaTensor::Query), bi, h, pos, c);
-  };
-  auto kAt = [&](Value bi, Value h, Value pos, Value c) {
-    return headIndex(op.isSeqMajor(SdpaTensor::Key), bi, h, pos, c);
-  };
-  auto vAt = [&](Value bi, Value h, Value pos, Value c) {
-    return headIndex(op.isSeqMajor(SdpaTensor::Value), bi, h, pos, c);
+  // Element (batch, head, position, column) of q, k or v in its layout.
+  auto at = [&](SdpaTensor tensor, Value bi, Value h, Value pos, Value c) {
+    return headIndex(op.isSeqMajor(tensor), bi, h, pos, c);
   };
   int64_t group = heads / kvHeads;
   WindowAttr window = op.getWindow();
@@ -230,8 +224,8 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
               Value valid = arith::AndIOp::create(
                   ib, arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, j, il.c(kvBlock)),
                   arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, key, il.c(t)));
-              Value x = tensor::ExtractOp::create(ib, op.getKey(),
-                                                  kAt(bi, hi, il.min(key, il.c(t - 1)), ci));
+              Value x = tensor::ExtractOp::create(
+                  ib, op.getKey(), at(SdpaTensor::Key, bi, hi, il.min(key, il.c(t - 1)), ci));
               Value zero = arith::ConstantOp::create(ib, ib.getF32FloatAttr(0.0));
               linalg::YieldOp::create(ib, ValueRange{arith::SelectOp::create(ib, valid, x, zero)});
             })
@@ -387,7 +381,8 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
     qHat = e.loop(im.c(0), qLen, 1, qHat, [&](Value i, ValueRange a) -> SmallVector<Value> {
       Value tile = a[0];
       for (int64_t c = 0; c < d; c += w) {
-        Value x = e.read(op.getQuery(), qAt(bIdx, head, im.add(qStart, i), im.c(c)));
+        Value x =
+            e.read(op.getQuery(), at(SdpaTensor::Query, bIdx, head, im.add(qStart, i), im.c(c)));
         tile =
             e.write(arith::MulFOp::create(b, x, scale), tile, {im.add(i, im.c(g * qPad)), im.c(c)});
       }
@@ -425,10 +420,11 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
         query.push_back(e.read(qHat, {r, im.c(c)}));
       return e.loop(im.c(0), kLen, 1, a1[0], [&](Value j, ValueRange a2) {
         Value sum = e.splat(e.f32(0.0));
-        for (int64_t c = 0; c < d; c += w)
-          sum = vector::FMAOp::create(
-              b, query[c / w], e.read(op.getKey(), kAt(bIdx, kvHead, im.add(kStart, j), im.c(c))),
-              sum);
+        for (int64_t c = 0; c < d; c += w) {
+          Value key = e.read(op.getKey(),
+                             at(SdpaTensor::Key, bIdx, kvHead, im.add(kStart, j), im.c(c)));
+          sum = vector::FMAOp::create(b, query[c / w], key, sum);
+        }
         Value score = e.horizontal(
             sum, [&](Value x, Value y) -> Value { return arith::AddFOp::create(b, x, y); });
         return SmallVector<Value>{tensor::InsertOp::create(b, score, a2[0], ValueRange{r, j})};
@@ -575,7 +571,8 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
             },
             [&](Value i, Value j) { return e.at(probs, {i, j}); },
             [&](Value j, Value c) {
-              return e.read(op.getValue(), vAt(bIdx, kvHead, im.add(kStart, j), c));
+              return e.read(op.getValue(),
+                            at(SdpaTensor::Value, bIdx, kvHead, im.add(kStart, j), c));
             });
         return {probs, stats[0], sums, corrs, shifts, rowMax, acc};
       });
