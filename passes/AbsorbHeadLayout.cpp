@@ -95,19 +95,59 @@ struct AbsorbResultTranspose : OpRewritePattern<SdpaOp> {
   }
 };
 
-/// The [B, H, L, D] tensor that `folded` ([B·H, 1, L, D]) is a Reshape of,
-/// or null.
-Value unfoldedHeads(Value folded) {
+/// Where a [B·H, 1, L, D] sdpa operand comes from: a Reshape of a
+/// [B, H, L, D] tensor, or (torch's nn.MultiheadAttention) of
+/// transpose([L, B·H, D], [1, 0, 2]) where [L, B·H, D] is a Reshape of the
+/// [L, B, H·D] projections.
+struct FoldedHeads {
+  Value source;
+  bool sequenceFirst; // `source` is [L, B, H·D]
+  int64_t batch, heads;
+};
+
+std::optional<FoldedHeads> matchFoldedHeads(Value folded) {
   auto reshape = folded.getDefiningOp<ReshapeOp>();
   if (!reshape)
-    return {};
-  auto from = reshape.getInput().getType(), to = reshape.getType();
-  if (from.getRank() != 4 || !from.hasStaticShape() || !to.hasStaticShape())
-    return {};
-  if (to.getDimSize(0) != from.getDimSize(0) * from.getDimSize(1) || to.getDimSize(1) != 1 ||
-      to.getDimSize(2) != from.getDimSize(2) || to.getDimSize(3) != from.getDimSize(3))
-    return {};
-  return reshape.getInput();
+    return std::nullopt;
+  RankedTensorType from = reshape.getInput().getType(), to = reshape.getType();
+  if (!from.hasStaticShape() || !to.hasStaticShape() || to.getRank() != 4 ||
+      to.getDimSize(1) != 1)
+    return std::nullopt;
+  int64_t rows = to.getDimSize(0), length = to.getDimSize(2), depth = to.getDimSize(3);
+  if (from.getRank() == 4) {
+    if (from.getDimSize(0) * from.getDimSize(1) != rows || from.getDimSize(2) != length ||
+        from.getDimSize(3) != depth)
+      return std::nullopt;
+    return FoldedHeads{reshape.getInput(), false, from.getDimSize(0), from.getDimSize(1)};
+  }
+  // [L, B·H, D] -> transpose [1, 0, 2] -> [B·H, L, D] -> reshape [B·H, 1, L, D].
+  auto transpose = reshape.getInput().getDefiningOp<TransposeOp>();
+  if (from.getRank() != 3 || !transpose ||
+      transpose.getPermutation() != ArrayRef<int64_t>{1, 0, 2})
+    return std::nullopt;
+  auto split = transpose.getInput().getDefiningOp<ReshapeOp>();
+  if (!split)
+    return std::nullopt;
+  RankedTensorType projections = split.getInput().getType();
+  if (projections.getRank() != 3 || !projections.hasStaticShape() ||
+      projections.getDimSize(0) != length || projections.getDimSize(2) % depth)
+    return std::nullopt;
+  int64_t batch = projections.getDimSize(1), heads = projections.getDimSize(2) / depth;
+  if (batch * heads != rows)
+    return std::nullopt;
+  return FoldedHeads{split.getInput(), true, batch, heads};
+}
+
+/// The [B, H, L, D] tensor `folded` stands for.
+Value unfoldHeads(PatternRewriter &rewriter, Location loc, const FoldedHeads &folded,
+                  int64_t length, int64_t depth) {
+  if (!folded.sequenceFirst)
+    return folded.source;
+  // One Transpose, as the graph's own [1, 0, 2] was (it is left unused).
+  Value split = ReshapeOp::create(
+      rewriter, loc, folded.source,
+      rewriter.getDenseI64ArrayAttr({length, folded.batch, folded.heads, depth}));
+  return TransposeOp::create(rewriter, loc, split, rewriter.getDenseI64ArrayAttr({1, 2, 0, 3}));
 }
 
 // sdpa(reshape(q4), reshape(k4), reshape(v4)) over [B·H, 1, L, D] views of
@@ -125,14 +165,15 @@ struct UnfoldHeadsFromBatch : OpRewritePattern<SdpaOp> {
     SdpaDims dims = op.getDims();
     if (dims.queryHeads != 1 || dims.kvHeads != 1)
       return rewriter.notifyMatchFailure(op, "has heads of its own");
-    Value query = unfoldedHeads(op.getQuery()), key = unfoldedHeads(op.getKey()),
-          value = unfoldedHeads(op.getValue());
+    std::optional<FoldedHeads> query = matchFoldedHeads(op.getQuery()),
+                               key = matchFoldedHeads(op.getKey()),
+                               value = matchFoldedHeads(op.getValue());
     if (!query || !key || !value)
       return rewriter.notifyMatchFailure(op, "q, k, v are not all [B·H, 1, L, D] views");
     auto shapeOf = [](Value v) { return cast<RankedTensorType>(v.getType()).getShape(); };
-    int64_t batch = shapeOf(query)[0], heads = shapeOf(query)[1];
-    for (Value kv : {key, value})
-      if (shapeOf(kv)[0] != batch || shapeOf(kv)[1] != heads)
+    int64_t batch = query->batch, heads = query->heads;
+    for (const FoldedHeads &kv : {*key, *value})
+      if (kv.batch != batch || kv.heads != heads)
         return rewriter.notifyMatchFailure(op, "q, k and v fold different heads");
     if (op.getKeyMask())
       return rewriter.notifyMatchFailure(op, "its key mask is per folded batch row");
@@ -151,7 +192,10 @@ struct UnfoldHeadsFromBatch : OpRewritePattern<SdpaOp> {
         dense = ReshapeOp::create(rewriter, loc, dense, unfoldedShape);
       }
     }
-    auto unfolded = SdpaOp::create(rewriter, loc, query, key, value, op.getOffset(),
+    Value q4 = unfoldHeads(rewriter, loc, *query, dims.queryLen, dims.headDim);
+    Value k4 = unfoldHeads(rewriter, loc, *key, dims.keyLen, dims.headDim);
+    Value v4 = unfoldHeads(rewriter, loc, *value, dims.keyLen, dims.valueDim);
+    auto unfolded = SdpaOp::create(rewriter, loc, q4, k4, v4, op.getOffset(),
                                    /*key_mask=*/Value(), dense, op.getScaleAttr(),
                                    op.getMaskAttr(), /*layout=*/LayoutAttr());
     unfolded->setDiscardableAttrs(op->getDiscardableAttrDictionary());

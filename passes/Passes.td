@@ -24,10 +24,12 @@ def AttnAbsorbHeadLayoutPass : Pass<"attn-absorb-head-layout", "::mlir::func::Fu
     stays, and the op reads its result as before.
 
     Heads folded into the batch (3-D `[B·H, S, D]` matmuls) fuse into an
-    sdpa over `[B·H, 1, L, D]` Reshapes of `[B, H, L, D]` tensors; the pass
-    first unfolds them, so the op has its real H heads and the Transposes
-    that built those tensors can fold too. It does not when a key mask or
-    offset differs per folded batch row.
+    sdpa over `[B·H, 1, L, D]` Reshapes of `[B, H, L, D]` tensors, or, as
+    torch's `nn.MultiheadAttention` writes them, of `[L, B, H·D]`
+    projections reshaped to `[L, B·H, D]` and transposed; the pass first
+    unfolds them, so the op has its real H heads (and, in the first form,
+    the Transposes that built those tensors can fold too). It does not when
+    a key mask or offset differs per folded batch row.
 
     Before:
     ```mlir

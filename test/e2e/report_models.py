@@ -25,7 +25,7 @@ EXPECTED = {
     "mistral": (2, 2, {"left": 3, "right": 0}, False, False, None, None, None),
     "vit": (2, 2, None, False, False, None, None, None),
     "torch_encoder_layer": (2, 2, CAUSAL, True, False, None, None, None),
-    "torch_mha": (1, 1, None, False, False, None, None, None),
+    "torch_mha": (1, 1, None, False, False, None, 4, 4),  # [S, B·H, D] unfolded
     # encoder self-attention x2, decoder causal self-attention x2, cross x2
     "whisper": (6, 6, [None, None, None, None, CAUSAL, CAUSAL], False, False, None, None, None),
     "attn_prescaled_q": (1, 1, None, False, False, None, None, None),

@@ -145,3 +145,23 @@ func.func @folded_head_counts_differ(%q: tensor<2x4x8x16xf32>, %k: tensor<4x2x8x
       : (tensor<8x1x8x16xf32>, tensor<8x1x8x16xf32>, tensor<8x1x8x16xf32>) -> tensor<8x1x8x16xf32>
   return %o : tensor<8x1x8x16xf32>
 }
+
+// -----
+
+// torch's nn.MultiheadAttention folds heads from [L, B, H·D] projections:
+// reshape to [L, B·H, D], transpose [1, 0, 2]. Unfolded to [B, H, L, D]
+// by one Reshape and one Transpose each (the graph's own Transposes are
+// left unused), so the op has its 4 heads.
+// CHECK-LABEL: func.func @heads_folded_sequence_first
+// CHECK-SAME: (%[[X:.+]]: tensor<7x2x32xf32>)
+// CHECK-COUNT-3: attn.transpose %{{.+}} {permutation = array<i64: 1, 2, 0, 3>} : tensor<7x2x4x8xf32> -> tensor<2x4x7x8xf32>
+// CHECK: %[[O:.+]] = attn.sdpa %{{.+}}, %{{.+}}, %{{.+}} {scale = 1.000000e+00 : f32} : (tensor<2x4x7x8xf32>, tensor<2x4x7x8xf32>, tensor<2x4x7x8xf32>) -> tensor<2x4x7x8xf32>
+// CHECK: attn.reshape %[[O]] {shape = array<i64: 8, 1, 7, 8>}
+func.func @heads_folded_sequence_first(%x: tensor<7x2x32xf32>) -> tensor<8x1x7x8xf32> {
+  %s = attn.reshape %x {shape = array<i64: 7, 8, 8>} : tensor<7x2x32xf32> -> tensor<7x8x8xf32>
+  %t = attn.transpose %s {permutation = array<i64: 1, 0, 2>} : tensor<7x8x8xf32> -> tensor<8x7x8xf32>
+  %f = attn.reshape %t {shape = array<i64: 8, 1, 7, 8>} : tensor<8x7x8xf32> -> tensor<8x1x7x8xf32>
+  %o = attn.sdpa %f, %f, %f {scale = 1.0 : f32}
+      : (tensor<8x1x7x8xf32>, tensor<8x1x7x8xf32>, tensor<8x1x7x8xf32>) -> tensor<8x1x7x8xf32>
+  return %o : tensor<8x1x7x8xf32>
+}
