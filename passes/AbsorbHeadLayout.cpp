@@ -8,8 +8,9 @@
 // fold into the op and vanish; the Reshapes around them are free views.
 //
 // Heads folded into the batch (3-D [B·H, S, D] matmuls) fuse into an sdpa
-// over [B·H, 1, S, D] Reshapes of [B, H, S, D] tensors; those Reshapes are
-// undone first, so the op knows its real heads (and its Transposes can go).
+// over [B·H, 1, S, D] Reshapes of [B, H, S, D] tensors (or of torch MHA's
+// [S, B, H·D] projections); those are undone first, so the op knows its
+// real heads (and its Transposes can go).
 //
 //===----------------------------------------------------------------------===//
 
