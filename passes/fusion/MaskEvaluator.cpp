@@ -95,6 +95,22 @@ private:
     return out;
   }
 
+  /// result[i] = in[source(index of i, in's strides)]: the data movement
+  /// ops (slice, transpose) differ only in where an element comes from.
+  Tensor gather(const Tensor &in, ArrayRef<int64_t> shape,
+                function_ref<int64_t(ArrayRef<int64_t>, ArrayRef<int64_t>)> source) {
+    if (!in)
+      return nullptr;
+    Tensor out = make(shape);
+    if (!out)
+      return nullptr;
+    SmallVector<int64_t> inStrides = strides(in->shape);
+    forEachIndex(shape, [&](int64_t linear, ArrayRef<int64_t> index) {
+      out->data[linear] = in->data[source(index, inStrides)];
+    });
+    return out;
+  }
+
   Tensor compute(Value value, int depth) {
     Operation *op = value.getDefiningOp();
     auto type = dyn_cast<RankedTensorType>(value.getType());
@@ -199,38 +215,22 @@ private:
       return elementwise({a, b}, shape, [&](ArrayRef<double> x) { return fn(x[0], x[1]); });
     }
     if (auto slice = dyn_cast<SliceOp>(op)) {
-      Tensor in = operand(0);
-      if (!in)
-        return nullptr;
-      Tensor out = make(shape);
-      if (!out)
-        return nullptr;
-      SmallVector<int64_t> inStrides = strides(in->shape);
       ArrayRef<int64_t> offsets = slice.getOffsets(), steps = slice.getStrides();
-      forEachIndex(shape, [&](int64_t linear, ArrayRef<int64_t> index) {
+      return gather(operand(0), shape, [&](ArrayRef<int64_t> index, ArrayRef<int64_t> inStrides) {
         int64_t source = 0;
         for (size_t d = 0; d < index.size(); ++d)
           source += (offsets[d] + index[d] * steps[d]) * inStrides[d];
-        out->data[linear] = in->data[source];
+        return source;
       });
-      return out;
     }
     if (auto transpose = dyn_cast<TransposeOp>(op)) {
-      Tensor in = operand(0);
-      if (!in)
-        return nullptr;
-      Tensor out = make(shape);
-      if (!out)
-        return nullptr;
-      SmallVector<int64_t> inStrides = strides(in->shape);
       ArrayRef<int64_t> perm = transpose.getPermutation();
-      forEachIndex(shape, [&](int64_t linear, ArrayRef<int64_t> index) {
+      return gather(operand(0), shape, [&](ArrayRef<int64_t> index, ArrayRef<int64_t> inStrides) {
         int64_t source = 0;
         for (size_t d = 0; d < index.size(); ++d)
           source += index[d] * inStrides[perm[d]];
-        out->data[linear] = in->data[source];
+        return source;
       });
-      return out;
     }
     if (auto trilu = dyn_cast<TriluOp>(op)) {
       Tensor in = operand(0);

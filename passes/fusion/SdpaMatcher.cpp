@@ -43,24 +43,37 @@ std::string opName(Operation *op) {
 /// cannot change it (finfo.min, -1e9, ...).
 bool hidesExactly(double fill) { return fill == -INFINITY || fill <= -1e9; }
 
+/// A Mul or Div `op` by a positive finite constant scalar: the factor it
+/// applies (c, or 1 / c for Div) and the operand it scales.
+struct ConstantScaling {
+  double factor;
+  Value scaled;
+};
+std::optional<ConstantScaling> matchConstantScaling(Operation *op) {
+  if (!isa<MulOp, DivOp>(op))
+    return std::nullopt;
+  Value lhs = op->getOperand(0), rhs = op->getOperand(1);
+  std::optional<double> c = matchScalarConstant(rhs);
+  Value rest = lhs;
+  if (!c && isa<MulOp>(op)) {
+    c = matchScalarConstant(lhs);
+    rest = rhs;
+  }
+  if (!c || !(*c > 0) || !std::isfinite(*c))
+    return std::nullopt;
+  return ConstantScaling{isa<MulOp>(op) ? *c : 1.0 / *c, rest};
+}
+
 /// Peels positive constant Mul/Div factors off `value`, folding them into
 /// `scale`.
 Value peelScale(Value value, double &scale, SmallVectorImpl<Operation *> &covered) {
   while (Operation *op = value.getDefiningOp()) {
-    if (!isa<MulOp, DivOp>(op) || !op->hasOneUse())
+    std::optional<ConstantScaling> scaling;
+    if (!op->hasOneUse() || !(scaling = matchConstantScaling(op)))
       break;
-    Value lhs = op->getOperand(0), rhs = op->getOperand(1);
-    std::optional<double> c = matchScalarConstant(rhs);
-    Value rest = lhs;
-    if (!c && isa<MulOp>(op)) {
-      c = matchScalarConstant(lhs);
-      rest = rhs;
-    }
-    if (!c || !(*c > 0) || !std::isfinite(*c))
-      break;
-    scale *= isa<MulOp>(op) ? *c : 1.0 / *c;
+    scale *= scaling->factor;
     covered.push_back(op);
-    value = rest;
+    value = scaling->scaled;
   }
   return value;
 }
@@ -138,20 +151,13 @@ FailureOr<SdpaSite> matchSdpaSite(SoftmaxOp softmax, std::string &reason) {
       continue;
     }
     if (isa<MulOp, DivOp>(op)) {
-      Value lhs = op->getOperand(0), rhs = op->getOperand(1);
-      std::optional<double> c = matchScalarConstant(rhs);
-      Value rest = lhs;
-      if (!c && isa<MulOp>(op)) {
-        c = matchScalarConstant(lhs);
-        rest = rhs;
-      }
-      if (!c || !(*c > 0) || !std::isfinite(*c))
+      std::optional<ConstantScaling> scaling = matchConstantScaling(op);
+      if (!scaling)
         return fail("scores are scaled by something other than a positive "
                     "constant scalar");
-      double s = isa<MulOp>(op) ? *c : 1.0 / *c;
-      site.scale *= s;
-      factor *= s;
-      x = rest;
+      site.scale *= scaling->factor;
+      factor *= scaling->factor;
+      x = scaling->scaled;
       continue;
     }
     return fail("unexpected " + opName(op) +
