@@ -238,10 +238,12 @@ private:
         return nullptr;
       int64_t rows = shape[shape.size() - 2], cols = shape.back();
       auto out = std::make_shared<EvaluatedTensor>(*in);
+      // Signed: the I64Attr getter is unsigned, and a negative diagonal
+      // (tril(x, -1), triu(x, -1)) must compare as negative.
+      int64_t diagonal = trilu.getDiagonal();
       for (size_t i = 0; i < out->data.size(); ++i) {
         int64_t distance = (int64_t)(i % cols) - (int64_t)((i / cols) % rows);
-        bool keep = trilu.getUpper() ? distance >= trilu.getDiagonal()
-                                     : distance <= trilu.getDiagonal();
+        bool keep = trilu.getUpper() ? distance >= diagonal : distance <= diagonal;
         if (!keep)
           out->data[i] = 0;
       }

@@ -295,3 +295,22 @@ func.func @per_row_scalar_stays_dense(%q: tensor<2x2x4x8xf32>, %m: tensor<2x1x1x
       : (tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x1x1x1xf32>) -> tensor<2x2x4x8xf32>
   return %o : tensor<2x2x4x8xf32>
 }
+
+// -----
+
+// A Trilu-built mask with a negative diagonal: triu(ones, -1) keeps
+// col - row >= -1, the band left = 1 (right unbounded). At 72 x 72 it is
+// past the folders' limit, so the mask evaluator computes the Trilu.
+// CHECK-LABEL: func.func @trilu_negative_diagonal
+// CHECK: attn.sdpa %{{.+}}, %{{.+}}, %{{.+}} {mask = #attn.window<left = 1, right = inf>, scale = 1.000000e+00 : f32}
+func.func @trilu_negative_diagonal(%q: tensor<1x1x72x8xf32>) -> tensor<1x1x72x8xf32> {
+  %ones = attn.constant dense<1.0> : tensor<72x72xf32>
+  %one = attn.constant dense<1.0> : tensor<f32>
+  %big = attn.constant dense<1.0e9> : tensor<f32>
+  %band = attn.trilu %ones {upper = true, diagonal = -1 : i64} : tensor<72x72xf32>
+  %hidden = attn.sub %band, %one : (tensor<72x72xf32>, tensor<f32>) -> tensor<72x72xf32>
+  %bias = attn.mul %hidden, %big : (tensor<72x72xf32>, tensor<f32>) -> tensor<72x72xf32>
+  %o = attn.sdpa %q, %q, %q dense_mask(%bias) {scale = 1.0 : f32}
+      : (tensor<1x1x72x8xf32>, tensor<1x1x72x8xf32>, tensor<1x1x72x8xf32>, tensor<72x72xf32>) -> tensor<1x1x72x8xf32>
+  return %o : tensor<1x1x72x8xf32>
+}
