@@ -1,4 +1,4 @@
-//===- VectorExp.cpp - exp on f32 vectors in arith ops -------------------===//
+//===- VectorExp.cpp - 2^t on f32 vectors in arith ops -------------------===//
 
 #include "passes/tiling/VectorExp.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -7,34 +7,37 @@
 
 using namespace mlir;
 
-Value mlir::attn::buildVectorExp(ImplicitLocOpBuilder &b, Value x) {
-  auto type = cast<VectorType>(x.getType());
+Value mlir::attn::buildVectorExp2(ImplicitLocOpBuilder &b, Value t) {
+  auto type = cast<VectorType>(t.getType());
   auto intType = VectorType::get(type.getShape(), b.getI32Type());
   auto splat = [&](double v) -> Value {
     return arith::ConstantOp::create(
         b, DenseElementsAttr::get(type, b.getFloatAttr(b.getF32Type(), v)));
   };
-  // (ln 2)^k / k!, highest power first for Horner's rule.
-  const double coefficients[] = {1.5403530393381608e-4,
-                                 1.3333558146428443e-3,
-                                 9.6181291076284772e-3,
-                                 5.5504108664821580e-2,
-                                 2.4022650695910071e-1,
-                                 6.9314718055994531e-1,
-                                 1.0};
-  Value t = arith::MulFOp::create(b, x, splat(1.4426950408889634));
-  Value n = math::RoundEvenOp::create(b, t);
-  Value f = arith::SubFOp::create(b, t, n);
+  auto splatInt = [&](int32_t v) -> Value {
+    return arith::ConstantOp::create(b, DenseElementsAttr::get(intType, b.getI32IntegerAttr(v)));
+  };
+  // Minimax for 2^f on [-1/2, 1/2] with p(0) = 1 (relative error weight),
+  // highest power first for Horner's rule.
+  const double coefficients[] = {1.3264727213903142e-3, 9.6715128125071170e-3,
+                                 5.5507337448242930e-2, 2.4022242082677223e-1,
+                                 6.9314697759733170e-1, 1.0};
+  // t < -127 ? -127 : t, written so that a NaN t is kept (x86: one vmaxps).
+  Value below = arith::CmpFOp::create(b, arith::CmpFPredicate::OLT, t, splat(-127.0));
+  Value clamped = arith::SelectOp::create(b, below, splat(-127.0), t);
+  // Adding 1.5·2^23 rounds to an integer (round to nearest even) and leaves
+  // it in the low mantissa bits; subtracting gives n as a float.
+  Value magic = splat(12582912.0);
+  Value shifted = arith::AddFOp::create(b, clamped, magic);
+  Value n = arith::SubFOp::create(b, shifted, magic);
+  Value f = arith::SubFOp::create(b, clamped, n);
   Value p = splat(coefficients[0]);
   for (double c : ArrayRef(coefficients).drop_front())
     p = math::FmaOp::create(b, p, f, splat(c));
+  // (bits(shifted) + 127) << 23 is (n + 127) << 23 modulo 2^32: the bits of
+  // 1.5·2^23 itself shift out. n = -127 gives +0.
   Value exponent = arith::ShLIOp::create(
-      b, arith::FPToSIOp::create(b, intType, n),
-      arith::ConstantOp::create(b, DenseElementsAttr::get(intType, b.getI32IntegerAttr(23))));
-  Value bits = arith::AddIOp::create(b, arith::BitcastOp::create(b, intType, p), exponent);
-  Value result = arith::BitcastOp::create(b, type, bits);
-  Value underflow = arith::CmpFOp::create(b, arith::CmpFPredicate::OLT, x, splat(-87.0));
-  result = arith::SelectOp::create(b, underflow, splat(0.0), result);
-  Value isNan = arith::CmpFOp::create(b, arith::CmpFPredicate::UNO, x, x);
-  return arith::SelectOp::create(b, isNan, x, result);
+      b, arith::AddIOp::create(b, arith::BitcastOp::create(b, intType, shifted), splatInt(127)),
+      splatInt(23));
+  return arith::MulFOp::create(b, p, arith::BitcastOp::create(b, type, exponent));
 }

@@ -7,14 +7,16 @@
 //   Kᵀ packed once per call: [B, Hkv, kv-block, D, Bk'] (Bk' = Bk rounded up
 //   to W, zero-padded), so one block's keys are contiguous.
 //   for each (batch, kv head, q-block) in parallel, zigzag order:
-//     Q̂ = scale · q, the rows of every query head sharing the kv head
+//     Q̂ = scale · log2(e) · q, the rows of every query head sharing the
+//         kv head, so that scores are in log2 units and e^x is 2^x'
+//         (without log2(e) when an additive mask is added to the scores)
 //     for each visited kv-block:
 //       S = Q̂ · Kᵀ                         R x (C·W) register tiles
 //       if the block is cut: mask S         window, padding, key/dense mask
-//       per row: m' = max(m, rowmax S), P = exp(S - m'),
-//                l = l·e^(m - m') + rowsum P  (l kept per lane, summed
+//       per row: m' = max(m, rowmax S), P = 2^(S - m'),
+//                l = l·2^(m - m') + rowsum P  (l kept per lane, summed
 //                                              across lanes once per task)
-//       acc = acc · e^(m - m') + P · V      R x (C·W) register tiles
+//       acc = acc · 2^(m - m') + P · V      R x (C·W) register tiles
 //     out = acc / l                         (0 where l = 0, sdpa.C10)
 //
 // Query heads that share a kv head (grouped-query attention) are stacked
@@ -47,6 +49,9 @@ namespace {
 /// Below this many query rows per kv head (S x group), scores use K's own
 /// layout instead of packing Kᵀ (see packKeys).
 constexpr int64_t kMinRowsForPackedKeys = 16;
+
+/// log2(e): exponentials are powers of 2 (buildVectorExp2), e^x = 2^(x·log2(e)).
+constexpr double kLog2E = 1.4426950408889634;
 
 int64_t roundUp(int64_t x, int64_t multiple) { return (x + multiple - 1) / multiple * multiple; }
 
@@ -374,7 +379,18 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
                                                               im.c(regRows)));
 
   // Q̂: the scaled query rows, head g's at rows [g·qPad, g·qPad + qLen).
-  Value scale = e.splat(e.f32(op.getScale().convertToDouble()));
+  // Scores are kept in log2 units (log2(e) folded into the scale) unless an
+  // additive mask is added to them: its values are in natural units, and
+  // converting them could overflow (-FLT_MAX·log2(e) is -inf), so then
+  // each exponent is converted instead, one multiply more per score.
+  bool additiveMask = op.getKeyBias() || (op.getDenseMask() && !isBool);
+  double scoreUnit = additiveMask ? 1.0 : kLog2E;
+  auto expOf = [&](Value x) {
+    if (additiveMask)
+      x = arith::MulFOp::create(b, x, e.splat(e.f32(kLog2E)));
+    return buildVectorExp2(b, x);
+  };
+  Value scale = e.splat(e.f32(op.getScale().convertToDouble() * scoreUnit));
   Value qHat = e.fill({rows, d}, e.f32(0.0));
   for (int64_t g = 0; g < group; ++g) {
     Value head = headOf(g);
@@ -524,7 +540,7 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
         // are computed W rows at a time rather than one scalar at a time:
         //   per row:        rowmax S
         //   W rows at once: m' = max(m, rowmax), shift = m' (0 while m' is
-        //                   -inf: no visible key yet), corr = e^(m - shift)
+        //                   -inf: no visible key yet), corr = 2^(m - shift)
         Value rowMax = e.loop(im.c(0), activeRows, 1, a[5], [&](Value r, ValueRange a1) {
           Value vmax = e.loop(0, kPad, w, e.splat(e.negInf()), [&](Value col, ValueRange x) {
             return SmallVector<Value>{e.max(x[0], e.read(scores, {r, col}))};
@@ -540,12 +556,12 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
               Value unseen =
                   arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, mNew, e.splat(e.negInf()));
               Value shift = arith::SelectOp::create(b, unseen, e.splat(e.f32(0.0)), mNew);
-              Value corr = buildVectorExp(b, arith::SubFOp::create(b, mOld, shift));
+              Value corr = expOf(arith::SubFOp::create(b, mOld, shift));
               return SmallVector<Value>{e.write(mNew, x[0], {r0}), e.write(corr, x[1], {r0}),
                                         e.write(shift, x[2], {r0})};
             });
         Value corrs = stats[1], shifts = stats[2];
-        //   per row:        P = exp(S - shift), l = l·corr + P summed per lane
+        //   per row:        P = 2^(S - shift), l = l·corr + P summed per lane
         SmallVector<Value> probsAndSums =
             e.loop(im.c(0), activeRows, 1, ValueRange{scores, a[2]}, [&](Value r, ValueRange a1) {
               Value shift = e.splat(e.at(shifts, {r}));
@@ -554,7 +570,7 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
               SmallVector<Value> sweep =
                   e.loop(0, kPad, w, ValueRange{a1[0], carried}, [&](Value col, ValueRange x) {
                     Value p =
-                        buildVectorExp(b, arith::SubFOp::create(b, e.read(x[0], {r, col}), shift));
+                        expOf(arith::SubFOp::create(b, e.read(x[0], {r, col}), shift));
                     return SmallVector<Value>{e.write(p, x[0], {r, col}),
                                               arith::AddFOp::create(b, x[1], p)};
                   });
@@ -611,7 +627,8 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
             b, stat, forall.getRegionIterArgs()[which + 1], ArrayRef<OpFoldResult>{flat, zero},
             ArrayRef<OpFoldResult>{one, b.getIndexAttr(rowsPad)}, SmallVector<OpFoldResult>(2, one));
     }
-    // Merge: M = max_s m_s, w_s = e^(m_s - M) (0 where m_s = -inf),
+    // Merge: M = max_s m_s, w_s = e^(m_s - M) (0 where m_s = -inf; a
+    // power of 2 where m is in log2 units),
     // out = Σ w_s·acc_s / Σ w_s·l_s (0 where that sum is 0, sdpa.C10).
     b.setInsertionPointAfter(forall);
     Value partAcc = forall.getResult(0), partM = forall.getResult(1), partL = forall.getResult(2);
@@ -635,7 +652,9 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
         Value unseen = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, maxima[part], e.negInf());
         weights.push_back(arith::SelectOp::create(
             b, unseen, e.f32(0.0),
-            math::ExpOp::create(b, arith::SubFOp::create(b, maxima[part], mMax))));
+            math::Exp2Op::create(b, arith::MulFOp::create(
+                                        b, arith::SubFOp::create(b, maxima[part], mMax),
+                                        e.f32(kLog2E / scoreUnit)))));
         total = math::FmaOp::create(b, weights.back(), e.at(partL, {slots[part], r}), total);
       }
       Value inverse = inverseOrZero(total);
