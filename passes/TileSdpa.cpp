@@ -145,10 +145,11 @@ LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op,
     // K transposed once to [B, Hkv, D, T] (O(T·D) memory): the score
     // product's inner loop then streams contiguous key rows.
     // With a key mask, each batch row's first and one-past-last visible key
-    // bound its kv loop too (padding at either end is never visited):
-    // keyBounds[b] = (min j, max j + 1) over visible keys, (T, 0) if none.
+    // (true, or an additive bias other than -inf) bound its kv loop too
+    // (padding at either end is never visited): keyBounds[b] = (min j,
+    // max j + 1) over visible keys, (T, 0) if none.
     Value keyBounds;
-    if (Value keyMask = op.getKeyVisibility())
+    if (Value keyMask = op.getKeyMask())
       keyBounds = buildKeyBounds(rewriter, loc, keyMask);
     bool keySeqMajor = op.isSeqMajor(SdpaTensor::Key);
     Value keyT = linalg::TransposeOp::create(

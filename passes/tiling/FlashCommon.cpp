@@ -3,6 +3,7 @@
 #include "passes/tiling/FlashCommon.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -35,6 +36,14 @@ Value tiling::buildKeyBounds(OpBuilder &b, Location loc, Value keyMask) {
                                            utils::IteratorType::reduction,
                                            utils::IteratorType::parallel},
              [](OpBuilder &nb, Location l, ValueRange a) {
+               Value visible = a[0];
+               if (auto floatType = dyn_cast<FloatType>(visible.getType()))
+                 // Unordered-or-not-equal: a NaN bias stays visible (and
+                 // poisons its row, as it must).
+                 visible = arith::CmpFOp::create(
+                     nb, l, arith::CmpFPredicate::UNE, visible,
+                     arith::ConstantOp::create(
+                         nb, l, nb.getFloatAttr(floatType, -std::numeric_limits<double>::infinity())));
                Value j = arith::IndexCastOp::create(nb, l, nb.getI64Type(),
                                                     linalg::IndexOp::create(nb, l, 1));
                Value which = linalg::IndexOp::create(nb, l, 2);
@@ -46,7 +55,7 @@ Value tiling::buildKeyBounds(OpBuilder &b, Location loc, Value keyMask) {
                    arith::MaxSIOp::create(nb, l, a[1], arith::AddIOp::create(nb, l, j, one)),
                    arith::MinSIOp::create(nb, l, a[1], j));
                linalg::YieldOp::create(
-                   nb, l, ValueRange{arith::SelectOp::create(nb, l, a[0], candidate, a[1])});
+                   nb, l, ValueRange{arith::SelectOp::create(nb, l, visible, candidate, a[1])});
              })
       .getResult(0);
 }

@@ -52,7 +52,12 @@ Value zigzagBlock(IndexMath &im, Value slot, int64_t count);
 
 /// For a [B, T] key mask, a [B, 2] i64 tensor of each batch row's first
 /// visible key and one past its last ((T, 0) when none is visible), so
-/// padding at either end of a row is never visited.
+/// padding at either end of a row is never visited. A key is visible where
+/// a boolean mask is true, or where an additive one is not -inf: a -inf
+/// bias gives that key weight exactly 0, so skipping it changes nothing
+/// (a row of only -inf keys yields zeros either way, sdpa.C10; a finite
+/// bias however negative is kept, since a row of only such keys averages
+/// them).
 Value buildKeyBounds(OpBuilder &b, Location loc, Value keyMask);
 
 /// The kv-blocks a q-block of `qLen` rows starting at `qStart` visits.

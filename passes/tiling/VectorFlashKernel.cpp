@@ -246,14 +246,14 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
   }
 
   // A key mask becomes an additive bias [B, T'] (-inf past T) so that
-  // masking reads whole vectors: 0 or -inf from a boolean mask, whose
-  // bounds also trim the kv loop, or the values of an additive one.
+  // masking reads whole vectors: 0 or -inf from a boolean mask, or the
+  // values of an additive one. Its bounds (the first and last key that is
+  // not hidden or -inf) also trim the kv loop.
   Value keyBounds, keyBias;
   int64_t biasLength = (kvBlocks - 1) * kvBlock + kPad;
   if (Value keyMask = op.getKeyMask()) {
     bool additive = (bool)op.getKeyBias();
-    if (!additive)
-      keyBounds = buildKeyBounds(b, b.getLoc(), keyMask);
+    keyBounds = buildKeyBounds(b, b.getLoc(), keyMask);
     Value biasInit = e.fill({batch, biasLength}, e.negInf());
     MLIRContext *ctx = b.getContext();
     auto biasType = RankedTensorType::get({batch, biasLength}, f32);

@@ -90,6 +90,45 @@ func.func @offset_and_key_mask(%q: tensor<1x4x1x8xf32>, %k: tensor<1x2x12x8xf32>
 
 // -----
 
+// An additive key mask bounds the kv loop too: keys whose bias is -inf
+// weigh exactly 0, so a row's -inf padding at either end is never visited
+// (compared unordered, so a NaN bias stays visible). The bias itself is
+// still added inside.
+// CHECK-LABEL: func.func @additive_key_mask_bounds
+// CHECK: %[[BOUNDS:.+]] = linalg.generic {{.+}} ins(%{{.+}} : tensor<2x12xf32>) outs(%{{.+}} : tensor<2x2xi64>)
+// CHECK: %[[NEG_INF:.+]] = arith.constant 0xFF800000 : f32
+// CHECK: arith.cmpf une, %{{.+}}, %[[NEG_INF]] : f32
+// CHECK: tensor.extract %[[BOUNDS]]
+// CHECK: tensor.extract_slice %{{.+}} : tensor<2x12xf32> to tensor<?xf32>
+func.func @additive_key_mask_bounds(%q: tensor<2x2x8x8xf32>, %k: tensor<2x2x12x8xf32>, %v: tensor<2x2x12x8xf32>,
+                                    %bias: tensor<2x12xf32>) -> tensor<2x2x8x8xf32> {
+  %o = attn.sdpa %q, %k, %v key_mask(%bias) {scale = 0.35 : f32}
+      : (tensor<2x2x8x8xf32>, tensor<2x2x12x8xf32>, tensor<2x2x12x8xf32>, tensor<2x12xf32>)
+      -> tensor<2x2x8x8xf32>
+  return %o : tensor<2x2x8x8xf32>
+}
+
+// -----
+
+// The same in the vector kernel: the bounds are computed once, before the
+// task loop, from the additive mask.
+// CHECK-LABEL: func.func @additive_key_mask_bounds_vector_kernel
+// CHECK: linalg.generic {{.+}} ins(%{{.+}} : tensor<2x12xf32>) outs(%{{.+}} : tensor<2x2xi64>)
+// CHECK: arith.cmpf une
+// CHECK: scf.forall
+func.func @additive_key_mask_bounds_vector_kernel(%q: tensor<2x2x8x8xf32>, %k: tensor<2x2x12x8xf32>,
+                                                  %v: tensor<2x2x12x8xf32>, %bias: tensor<2x12xf32>)
+    -> tensor<2x2x8x8xf32> {
+  %o = attn.sdpa %q, %k, %v key_mask(%bias)
+      {scale = 0.35 : f32, "attn.tiling" = {q_block = 4 : i64, kv_block = 8 : i64, vector_width = 8 : i64,
+                                            register_rows = 4 : i64, register_column_vectors = 1 : i64}}
+      : (tensor<2x2x8x8xf32>, tensor<2x2x12x8xf32>, tensor<2x2x12x8xf32>, tensor<2x12xf32>)
+      -> tensor<2x2x8x8xf32>
+  return %o : tensor<2x2x8x8xf32>
+}
+
+// -----
+
 // The register-tiled vector kernel (an attn.tiling attribute picks it).
 // Causal, S = T = 256, blocks of 48 x 64: Kᵀ is packed by kv-block in a
 // parallel loop (1 x 2 x 4 blocks of [64 x 64]); the (batch, kv head,
