@@ -449,7 +449,9 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
   };
 
   Value denseMask = op.getDenseMask();
-  bool alwaysCut = op.getKeyMask() || denseMask;
+  // A dense mask may hide any pair: every block is cut. A key mask, as its
+  // bias row, cuts only the blocks where some bias is not 0.
+  bool alwaysCut = (bool)denseMask;
 
   SmallVector<Value> state = e.loop(
       splitBegin, splitEnd, 1,
@@ -465,6 +467,17 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
         Value cut = arith::CmpIOp::create(b, arith::CmpIPredicate::slt, kLen, im.c(kPad));
         if (alwaysCut)
           cut = arith::ConstantIntOp::create(b, 1, 1);
+        if (keyBias && !alwaysCut) {
+          Value anyBias;
+          for (int64_t col = 0; col < kPad; col += w) {
+            Value bias = e.read(keyBias, {bIdx, im.add(kStart, im.c(col))});
+            Value nonZero =
+                arith::CmpFOp::create(b, arith::CmpFPredicate::UNE, bias, e.splat(e.f32(0.0)));
+            anyBias = anyBias ? Value(arith::OrIOp::create(b, anyBias, nonZero)) : nonZero;
+          }
+          cut = arith::OrIOp::create(
+              b, cut, vector::ReductionOp::create(b, vector::CombiningKind::OR, anyBias));
+        }
         if (!window.isLeftUnbounded())
           cut = arith::OrIOp::create(b, cut,
                                      arith::CmpIOp::create(b, arith::CmpIPredicate::slt,

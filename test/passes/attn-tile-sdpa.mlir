@@ -111,11 +111,17 @@ func.func @additive_key_mask_bounds(%q: tensor<2x2x8x8xf32>, %k: tensor<2x2x12x8
 // -----
 
 // The same in the vector kernel: the bounds are computed once, before the
-// task loop, from the additive mask.
+// task loop, from the additive mask. Inside, a kv-block is cut (mask code
+// runs) only where some key's bias is not 0.
 // CHECK-LABEL: func.func @additive_key_mask_bounds_vector_kernel
 // CHECK: linalg.generic {{.+}} ins(%{{.+}} : tensor<2x12xf32>) outs(%{{.+}} : tensor<2x2xi64>)
 // CHECK: arith.cmpf une
 // CHECK: scf.forall
+// CHECK: %[[BIAS:.+]] = vector.transfer_read {{.+}} : tensor<2x16xf32>, vector<8xf32>
+// CHECK: %[[NONZERO:.+]] = arith.cmpf une, %[[BIAS]], %{{.+}} : vector<8xf32>
+// CHECK: %[[ANY:.+]] = vector.reduction <or>, %[[NONZERO]] : vector<8xi1> into i1
+// CHECK: %[[CUT:.+]] = arith.ori %{{.+}}, %[[ANY]] : i1
+// CHECK: scf.if %[[CUT]]
 func.func @additive_key_mask_bounds_vector_kernel(%q: tensor<2x2x8x8xf32>, %k: tensor<2x2x12x8xf32>,
                                                   %v: tensor<2x2x12x8xf32>, %bias: tensor<2x12xf32>)
     -> tensor<2x2x8x8xf32> {
