@@ -60,7 +60,8 @@ int main(void) {
     {
       float *q = aligned_alloc(64, 64 * D * 4), *s = aligned_alloc(64, 64 * 64 * 4);
       float *acc = aligned_alloc(64, 64 * D * 4);
-      float *kt = aligned_alloc(64, (size_t)KEYS * D * 4), *v = aligned_alloc(64, (size_t)KEYS * D * 4);
+      float *kt = aligned_alloc(64, (size_t)KEYS * D * 4);
+      float *v = aligned_alloc(64, (size_t)KEYS * D * 4);
       for (long i = 0; i < (long)KEYS * D; i++) {
         kt[i] = 1e-3f * (i % 7);
         v[i] = 1e-3f * (i % 5);

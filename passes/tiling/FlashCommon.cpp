@@ -37,13 +37,14 @@ Value tiling::buildKeyBounds(OpBuilder &b, Location loc, Value keyMask) {
                                            utils::IteratorType::parallel},
              [](OpBuilder &nb, Location l, ValueRange a) {
                Value visible = a[0];
-               if (auto floatType = dyn_cast<FloatType>(visible.getType()))
+               if (auto floatType = dyn_cast<FloatType>(visible.getType())) {
                  // Unordered-or-not-equal: a NaN bias stays visible (and
                  // poisons its row, as it must).
+                 double negInf = -std::numeric_limits<double>::infinity();
                  visible = arith::CmpFOp::create(
                      nb, l, arith::CmpFPredicate::UNE, visible,
-                     arith::ConstantOp::create(
-                         nb, l, nb.getFloatAttr(floatType, -std::numeric_limits<double>::infinity())));
+                     arith::ConstantOp::create(nb, l, nb.getFloatAttr(floatType, negInf)));
+               }
                Value j = arith::IndexCastOp::create(nb, l, nb.getI64Type(),
                                                     linalg::IndexOp::create(nb, l, 1));
                Value which = linalg::IndexOp::create(nb, l, 2);

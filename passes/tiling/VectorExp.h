@@ -20,8 +20,8 @@ namespace mlir::attn {
 ///   2^n as the float whose exponent field is n + 127, built from the
 ///   sum's bits, multiplied in.
 /// t below -126.5 (and -inf: masked scores) gives exactly 0, since n =
-/// -127 builds exponent field 0; a NaN t gives NaN through the polynomial. Checked against numpy
-/// by test/compiler/cpu/vector-exp-accuracy.test.
+/// -127 builds exponent field 0; a NaN t gives NaN through the polynomial.
+/// Checked against numpy by test/compiler/cpu/vector-exp-accuracy.test.
 Value buildVectorExp2(ImplicitLocOpBuilder &b, Value t);
 
 } // namespace mlir::attn
