@@ -181,11 +181,14 @@ def AttnTileSdpaPass : Pass<"attn-tile-sdpa", "::mlir::func::FuncOp"> {
            "Vectors of columns of the register tile">,
     Option<"kvSplits", "kv-splits", "int64_t", /*default=*/"1",
            "Parallel splits of each q-block's kv range, merged at the end">,
+    Option<"avx512", "avx512", "int64_t", /*default=*/"0",
+           "1: the vector kernel may use AVX-512F instructions (vscalefps)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect", "::mlir::scf::SCFDialect",
-    "::mlir::tensor::TensorDialect", "::mlir::vector::VectorDialect"
+    "::mlir::tensor::TensorDialect", "::mlir::vector::VectorDialect",
+    "::mlir::x86vector::X86VectorDialect"
   ];
 }
 

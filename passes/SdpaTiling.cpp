@@ -21,6 +21,7 @@ constexpr Field kFields[] = {
     {"register_rows", &SdpaTiling::registerRows},
     {"register_column_vectors", &SdpaTiling::registerColumnVectors},
     {"kv_splits", &SdpaTiling::kvSplits},
+    {"avx512", &SdpaTiling::avx512},
 };
 
 } // namespace
@@ -63,6 +64,11 @@ std::string mlir::attn::validateSdpaTiling(SdpaOp op, const SdpaTiling &tiling) 
            " and kv-block " + std::to_string(tiling.kvBlock);
   if (!positive(tiling.kvSplits))
     return "kv_splits must be at least 1";
+  if (tiling.avx512 > 1)
+    return "avx512 must be 0 or 1, got " + std::to_string(tiling.avx512);
+  if (tiling.avx512 && tiling.vectorWidth != 16)
+    return "avx512 needs vector_width 16 (512-bit vectors of f32), got " +
+           std::to_string(tiling.vectorWidth);
   if (tiling.vectorWidth == 0)
     return "";
   if (tiling.vectorWidth != 4 && tiling.vectorWidth != 8 && tiling.vectorWidth != 16)

@@ -32,11 +32,15 @@ struct SdpaTiling {
   /// Splits of each q-block's kv range run as separate parallel tasks and
   /// merged (flash-decoding); 1 means no split.
   int64_t kvSplits = 1;
+  /// 1 when the target has AVX-512F: the vector kernel (vector_width 16)
+  /// then computes 2^n of its exponentials with vscalefps (see
+  /// buildVectorExp2) instead of building the float's bits.
+  int64_t avx512 = 0;
 };
 
 /// The name of the per-op attribute: a dictionary with the keys q_block,
 /// kv_block, vector_width, register_rows, register_column_vectors,
-/// kv_splits (missing keys keep their defaults).
+/// kv_splits, avx512 (missing keys keep their defaults).
 constexpr llvm::StringLiteral kSdpaTilingAttrName = "attn.tiling";
 
 /// Records `tiling` on `op`.

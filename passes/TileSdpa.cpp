@@ -409,6 +409,7 @@ struct AttnTileSdpaPass : attn::impl::AttnTileSdpaPassBase<AttnTileSdpaPass> {
     defaults.registerRows = registerRows;
     defaults.registerColumnVectors = registerColumnVectors;
     defaults.kvSplits = kvSplits;
+    defaults.avx512 = avx512;
     SmallVector<SdpaOp> ops;
     getOperation().walk([&](SdpaOp op) { ops.push_back(op); });
     IRRewriter rewriter(&getContext());

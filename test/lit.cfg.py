@@ -34,6 +34,9 @@ try:
                       if line.startswith("flags")), [])
     if "avx2" in flags and "fma" in flags:
         config.available_features.add("host-avx2")
+    # ... and AVX-512 code (the vector kernel's vscalefps exponentials).
+    if "avx512f" in flags:
+        config.available_features.add("host-avx512")
 except OSError:
     pass
 

@@ -41,6 +41,7 @@
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -187,7 +188,10 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   // The register-tiled attention kernel's vector ops.
   pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createConvertVectorToLLVMPass());
+  // x86vector ops (the kernel's vscalefps on AVX-512) become LLVM intrinsics.
+  ConvertVectorToLLVMPassOptions vectorToLlvm;
+  vectorToLlvm.x86Vector = true;
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLlvm));
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
@@ -209,7 +213,8 @@ void registerPipelineDialects(DialectRegistry &registry) {
                   tensor::TensorDialect, linalg::LinalgDialect, math::MathDialect,
                   memref::MemRefDialect, scf::SCFDialect, cf::ControlFlowDialect,
                   affine::AffineDialect, bufferization::BufferizationDialect,
-                  LLVM::LLVMDialect, omp::OpenMPDialect, vector::VectorDialect>();
+                  LLVM::LLVMDialect, omp::OpenMPDialect, vector::VectorDialect,
+                  x86vector::X86VectorDialect>();
   vector::registerBufferizableOpInterfaceExternalModels(registry);
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   linalg::registerBufferizableOpInterfaceExternalModels(registry);

@@ -309,6 +309,8 @@ TilingChoice chooseSdpaTiling(SdpaOp op, const TargetDescription &target,
     tiling.registerColumnVectors = tile.columns;
   }
   tiling.kvSplits = request.kvSplitsAvailable ? splits : 1;
+  // 16 lanes of AVX-512: exponentials scale by 2^n with vscalefps.
+  tiling.avx512 = vectorRuns && target.simd == "avx512" && lanes == 16;
 
   if (flagBlocks)
     why << "blocks from --q-block/--kv-block; ";

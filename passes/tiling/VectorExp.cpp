@@ -4,10 +4,11 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 
 using namespace mlir;
 
-Value mlir::attn::buildVectorExp2(ImplicitLocOpBuilder &b, Value t) {
+Value mlir::attn::buildVectorExp2(ImplicitLocOpBuilder &b, Value t, Exp2Scaling scaling) {
   auto type = cast<VectorType>(t.getType());
   auto intType = VectorType::get(type.getShape(), b.getI32Type());
   auto splat = [&](double v) -> Value {
@@ -22,18 +23,41 @@ Value mlir::attn::buildVectorExp2(ImplicitLocOpBuilder &b, Value t) {
   const double coefficients[] = {1.3264727213903142e-3, 9.6715128125071170e-3,
                                  5.5507337448242930e-2, 2.4022242082677223e-1,
                                  6.9314697759733170e-1, 1.0};
-  // t < -127 ? -127 : t, written so that a NaN t is kept (x86: one vmaxps).
-  Value below = arith::CmpFOp::create(b, arith::CmpFPredicate::OLT, t, splat(-127.0));
-  Value clamped = arith::SelectOp::create(b, below, splat(-127.0), t);
+  auto polynomial = [&](Value f) {
+    Value p = splat(coefficients[0]);
+    for (double c : ArrayRef(coefficients).drop_front())
+      p = math::FmaOp::create(b, p, f, splat(c));
+    return p;
+  };
+  // t < lowest ? lowest : t, written so that a NaN t is kept (x86: one
+  // vmaxps).
+  auto clamp = [&](double lowest) -> Value {
+    Value below = arith::CmpFOp::create(b, arith::CmpFPredicate::OLT, t, splat(lowest));
+    return arith::SelectOp::create(b, below, splat(lowest), t);
+  };
+
+  if (scaling == Exp2Scaling::Avx512Scalef) {
+    // -160: 2^-160·p rounds to 0 (the smallest denormal is 2^-149).
+    Value clamped = clamp(-160.0);
+    Value n = math::RoundEvenOp::create(b, clamped);
+    Value p = polynomial(arith::SubFOp::create(b, clamped, n));
+    // p·2^floor(n), every lane (mask all ones), current rounding mode (4).
+    // The op passes its operands to llvm.x86.avx512.mask.scalef.ps.512 in
+    // order, whose order is (a, b, passthrough): the op's own names for
+    // them (src, a, b) do not say that.
+    Value allLanes = arith::ConstantOp::create(b, b.getI16IntegerAttr(-1));
+    Value currentRounding = arith::ConstantOp::create(b, b.getI32IntegerAttr(4));
+    return x86vector::MaskScaleFOp::create(b, type, /*a=*/p, /*b=*/n, /*passthrough=*/p, allLanes,
+                                           currentRounding);
+  }
+
+  Value clamped = clamp(-127.0);
   // Adding 1.5·2^23 rounds to an integer (round to nearest even) and leaves
   // it in the low mantissa bits; subtracting gives n as a float.
   Value magic = splat(12582912.0);
   Value shifted = arith::AddFOp::create(b, clamped, magic);
   Value n = arith::SubFOp::create(b, shifted, magic);
-  Value f = arith::SubFOp::create(b, clamped, n);
-  Value p = splat(coefficients[0]);
-  for (double c : ArrayRef(coefficients).drop_front())
-    p = math::FmaOp::create(b, p, f, splat(c));
+  Value p = polynomial(arith::SubFOp::create(b, clamped, n));
   // (bits(shifted) + 127) << 23 is (n + 127) << 23 modulo 2^32: the bits of
   // 1.5·2^23 itself shift out. n = -127 gives +0.
   Value exponent = arith::ShLIOp::create(

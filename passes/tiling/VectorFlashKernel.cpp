@@ -385,10 +385,11 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
   // each exponent is converted instead, one multiply more per score.
   bool additiveMask = op.getKeyBias() || (op.getDenseMask() && !isBool);
   double scoreUnit = additiveMask ? 1.0 : kLog2E;
+  Exp2Scaling exp2Scaling = tiling.avx512 ? Exp2Scaling::Avx512Scalef : Exp2Scaling::ExponentBits;
   auto expOf = [&](Value x) {
     if (additiveMask)
       x = arith::MulFOp::create(b, x, e.splat(e.f32(kLog2E)));
-    return buildVectorExp2(b, x);
+    return buildVectorExp2(b, x, exp2Scaling);
   };
   Value scale = e.splat(e.f32(op.getScale().convertToDouble() * scoreUnit));
   Value qHat = e.fill({rows, d}, e.f32(0.0));

@@ -39,3 +39,24 @@ func.func @tiling_not_a_dictionary(%q: tensor<1x1x8x8xf32>, %k: tensor<1x1x8x8xf
       : (tensor<1x1x8x8xf32>, tensor<1x1x8x8xf32>, tensor<1x1x8x8xf32>) -> tensor<1x1x8x8xf32>
   return %o : tensor<1x1x8x8xf32>
 }
+
+// -----
+
+// AVX-512's instructions work on 16 f32 lanes.
+func.func @avx512_needs_16_lanes(%q: tensor<1x1x8x8xf32>, %k: tensor<1x1x8x8xf32>, %v: tensor<1x1x8x8xf32>)
+    -> tensor<1x1x8x8xf32> {
+  // expected-error @+1 {{attn-tile-sdpa: avx512 needs vector_width 16 (512-bit vectors of f32), got 8}}
+  %o = attn.sdpa %q, %k, %v {scale = 0.125 : f32, "attn.tiling" = {vector_width = 8, avx512 = 1}}
+      : (tensor<1x1x8x8xf32>, tensor<1x1x8x8xf32>, tensor<1x1x8x8xf32>) -> tensor<1x1x8x8xf32>
+  return %o : tensor<1x1x8x8xf32>
+}
+
+// -----
+
+func.func @avx512_is_a_flag(%q: tensor<1x1x8x16xf32>, %k: tensor<1x1x8x16xf32>, %v: tensor<1x1x8x16xf32>)
+    -> tensor<1x1x8x16xf32> {
+  // expected-error @+1 {{attn-tile-sdpa: avx512 must be 0 or 1, got 2}}
+  %o = attn.sdpa %q, %k, %v {scale = 0.125 : f32, "attn.tiling" = {vector_width = 16, avx512 = 2}}
+      : (tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>) -> tensor<1x1x8x16xf32>
+  return %o : tensor<1x1x8x16xf32>
+}

@@ -152,6 +152,7 @@ func.func @additive_key_mask_bounds_vector_kernel(%q: tensor<2x2x8x8xf32>, %k: t
 // CHECK: arith.cmpi sge, %{{.+}} : vector<16xi32>
 // CHECK: vector.shuffle
 // CHECK: vector.fma
+// CHECK-NOT: x86vector
 // CHECK: {attn.full_blocks = 9 : i64, attn.kv_block = 64 : i64, attn.kv_splits = 1 : i64, attn.q_block = 48 : i64, attn.register_tile = array<i64: 6, 64>, attn.total_blocks = 24 : i64, attn.vector_width = 16 : i64, attn.visited_blocks = 17 : i64}
 func.func @vector_kernel_causal(%q: tensor<1x2x256x64xf32>, %k: tensor<1x2x256x64xf32>, %v: tensor<1x2x256x64xf32>)
     -> tensor<1x2x256x64xf32> {
@@ -159,6 +160,25 @@ func.func @vector_kernel_causal(%q: tensor<1x2x256x64xf32>, %k: tensor<1x2x256x6
       "attn.tiling" = {q_block = 48, kv_block = 64, vector_width = 16, register_rows = 6, register_column_vectors = 4}}
       : (tensor<1x2x256x64xf32>, tensor<1x2x256x64xf32>, tensor<1x2x256x64xf32>) -> tensor<1x2x256x64xf32>
   return %o : tensor<1x2x256x64xf32>
+}
+
+// -----
+
+// avx512 = 1: exponentials scale by 2^n with vscalefps (the x86vector op)
+// after rounding n with math.roundeven, instead of building 2^n's bits;
+// without it (the case above) no x86vector op appears.
+// CHECK-LABEL: func.func @vector_kernel_avx512_exponentials
+// CHECK: math.roundeven %{{.+}} : vector<16xf32>
+// CHECK: x86vector.avx512.mask.scalef %{{.+}} : vector<16xf32>
+// CHECK-NOT: arith.shli
+// CHECK: return
+func.func @vector_kernel_avx512_exponentials(%q: tensor<1x1x64x64xf32>, %k: tensor<1x1x64x64xf32>,
+                                             %v: tensor<1x1x64x64xf32>) -> tensor<1x1x64x64xf32> {
+  %o = attn.sdpa %q, %k, %v {scale = 0.125 : f32,
+      "attn.tiling" = {q_block = 48, kv_block = 64, vector_width = 16, register_rows = 6,
+                       register_column_vectors = 4, avx512 = 1}}
+      : (tensor<1x1x64x64xf32>, tensor<1x1x64x64xf32>, tensor<1x1x64x64xf32>) -> tensor<1x1x64x64xf32>
+  return %o : tensor<1x1x64x64xf32>
 }
 
 // -----
