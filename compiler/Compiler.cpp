@@ -182,6 +182,8 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
     return failure();
 
   PassManager graph(&context);
+  if (failed(applyPassManagerCLOptions(graph)))
+    return failure();
   buildAttnGraphPipeline(graph, options.pipeline);
   if (failed(graph.run(*module)))
     return failure();
@@ -210,6 +212,8 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
     return emitError(fileLoc) << error;
 
   PassManager lowering(&context);
+  if (failed(applyPassManagerCLOptions(lowering)))
+    return failure();
   buildCpuLoweringPipeline(lowering, options.pipeline);
   if (failed(lowering.run(*module)))
     return failure();

@@ -14,6 +14,7 @@
 #include "compiler/Report.h"
 #include "compiler/Target.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/WithColor.h"
@@ -190,6 +191,9 @@ static int runCompile(bool report) {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  // MLIR's pass-manager options (--mlir-print-ir-after-all, --mlir-timing,
+  // ...) for whoever debugs or times a pipeline.
+  mlir::registerPassManagerCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "attnc: ahead-of-time compiler for transformer models\n");
   if (compileCommand)
     return runCompile(/*report=*/false);

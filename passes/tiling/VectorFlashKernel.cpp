@@ -28,6 +28,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/tiling/VectorFlashKernel.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -88,6 +89,15 @@ struct Emitter {
   Value fill(ArrayRef<int64_t> shape, Value value) {
     Value empty = tensor::EmptyOp::create(b, shape, b.getF32Type());
     return linalg::FillOp::create(b, value, empty).getResult(0);
+  }
+  /// A tensor the kv-block loop carries and updates in place, in its own
+  /// allocation: from fills of one tensor.empty (CSE merges equal ones),
+  /// one-shot bufferization can give two loop-carried tensors whose first
+  /// contents are never read the same buffer, one overwriting the other.
+  Value carried(ArrayRef<int64_t> shape, std::optional<Value> value = std::nullopt) {
+    Value own = bufferization::AllocTensorOp::create(
+        b, RankedTensorType::get(shape, b.getF32Type()), ValueRange{});
+    return value ? linalg::FillOp::create(b, *value, own).getResult(0) : own;
   }
   /// scf.for from `lb` to `ub` by `step` carrying `inits`; `body` returns
   /// the values to yield.
@@ -407,17 +417,18 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
     })[0];
   }
 
-  Value scoresInit = tensor::EmptyOp::create(b, ArrayRef<int64_t>{rows, kPad}, f32);
+  // The loop-carried state, each tensor in its own buffer (see carried).
+  Value scoresInit = e.carried({rows, kPad});
   // Row statistics, padded to whole vectors of rows.
-  Value m0 = e.fill({rowsPad}, e.negInf());
+  Value m0 = e.carried({rowsPad}, e.negInf());
   // The running sum l is kept per lane ([rows, W]) and reduced across
   // lanes once per task: a horizontal sum per row and kv-block would be a
   // serial shuffle chain as long as the row's exps.
-  Value l0 = e.fill({rows, w}, e.f32(0.0));
-  Value corr0 = e.fill({rowsPad}, e.f32(0.0));
-  Value shift0 = e.fill({rowsPad}, e.f32(0.0));
-  Value rowStat0 = e.fill({rowsPad}, e.f32(0.0));
-  Value acc0 = e.fill({rows, dv}, e.f32(0.0));
+  Value l0 = e.carried({rows, w}, e.f32(0.0));
+  Value corr0 = e.carried({rowsPad}, e.f32(0.0));
+  Value shift0 = e.carried({rowsPad}, e.f32(0.0));
+  Value rowStat0 = e.carried({rowsPad}, e.f32(0.0));
+  Value acc0 = e.carried({rows, dv}, e.f32(0.0));
 
   // S = Q̂ · Kᵀ in R x (C·W) register tiles: per step along D, C vector
   // loads of packed Kᵀ and R broadcasts of Q̂ feed R·C FMAs.
