@@ -34,10 +34,11 @@ enum class Exp2Scaling {
 /// t below -126.5 (and -inf: masked scores) gives exactly 0, since n =
 /// -127 builds exponent field 0.
 ///
-/// Avx512Scalef, nine: t' = max(t, -160); n = roundeven(t') (vrndscaleps);
-/// the polynomial; vscalefps(p, n). Results below 2^-126 are denormals
-/// rather than 0, down to t = -150; below that (and -inf) exactly 0:
-/// p·2^n < 2^-150 rounds to 0, and p·2^-160 always does.
+/// Avx512Scalef, nine: a write mask of the lanes with t >= -126 (or NaN);
+/// n = roundeven(t) (vrndscaleps); the polynomial; vscalefps(p, n) under
+/// the mask, 0 elsewhere. t below -126 (and -inf) gives exactly 0 without
+/// computing it: an underflowing or denormal vscalefps result would cost a
+/// microcode assist per vector.
 ///
 /// Checked against numpy by test/compiler/cpu/vector-exp-accuracy.test.
 Value buildVectorExp2(ImplicitLocOpBuilder &b, Value t,
