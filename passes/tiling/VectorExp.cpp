@@ -35,11 +35,8 @@ Value mlir::attn::buildVectorExp2(ImplicitLocOpBuilder &b, Value t, Exp2Scaling 
     // result costs a microcode assist (on a sliding window, where a third
     // of the scores are masked, that made the kernel 1.5x slower). NaN is
     // not below -126, so it is computed, and stays NaN.
-    Value below = arith::CmpFOp::create(b, arith::CmpFPredicate::OLT, t, splat(-126.0));
-    Value kept = arith::XOrIOp::create(
-        b, below,
-        arith::ConstantOp::create(
-            b, DenseElementsAttr::get(VectorType::get(type.getShape(), b.getI1Type()), true)));
+    // Unordered >=: true where t >= -126 or t is NaN.
+    Value kept = arith::CmpFOp::create(b, arith::CmpFPredicate::UGE, t, splat(-126.0));
     Value mask = vector::ExtractOp::create(
         b,
         vector::BitCastOp::create(b, VectorType::get({1}, b.getIntegerType(type.getShape()[0])),
