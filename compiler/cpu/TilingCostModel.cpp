@@ -28,12 +28,17 @@ constexpr int64_t kKiB = 1024, kMiB = 1024 * 1024;
 constexpr int64_t kFmaLatency = 4;
 /// validateSdpaTiling's bounds on the register tile.
 constexpr int64_t kMaxRegisterRows = 16, kMaxRegisterColumns = 8;
-/// More q rows per block do not pay: K and V are re-read once per q-block,
-/// and at 64 rows that is already 32 FLOP per byte of K/V, so a core at
-/// 100 GFLOP/s needs only ~3 GB/s of it; larger blocks only cost tasks.
-/// (The portable kernel measured within ~10% from 32 to 128 rows,
-/// bench/RESULTS.md "Block sizes".)
-constexpr int64_t kMaxQBlock = 64;
+/// The portable kernel: more q rows per block do not pay. K and V are
+/// re-read once per q-block, and at 64 rows that is already 32 FLOP per
+/// byte of K/V, so a core at 100 GFLOP/s needs only ~3 GB/s of it; larger
+/// blocks only cost tasks (it measured within ~10% from 32 to 128 rows,
+/// bench/RESULTS.md "Block sizes").
+constexpr int64_t kMaxPortableQBlock = 64;
+/// The vector kernel runs 3x faster, and also pays per (row, kv-block) for
+/// its row statistics, so longer blocks both ways pay: non-causal S = 4096
+/// on the 2-core AVX-512 VM took 155 ms in 60x64 blocks, 152 in 120x128,
+/// 146 in 240x128, 147 in 360x128 (bench/RESULTS.md "Larger blocks").
+constexpr int64_t kMaxVectorQBlock = 256;
 /// The portable kernel pays a fixed cost per kv-block step (its tiles are
 /// allocated per iteration): 32-key blocks ran 2.3-2.5x slower than 64-key
 /// ones, and 64 to 256 keys within ~5% (D = 64 and 128, bench/RESULTS.md
@@ -190,22 +195,28 @@ TilingChoice chooseSdpaTiling(SdpaOp op, const TargetDescription &target,
   }
 
   // kv-block: the K tile, then the V tile, is swept once per register-row
-  // strip, so each should stay in half of L1 (the other half holds the
-  // score and q strips); the portable kernel wants kMinPortableKvBlock.
+  // strip, so each should stay in L1 beside the score and q strips: in
+  // half of it for the portable kernel (which wants kMinPortableKvBlock
+  // too), in 3/4 for the vector kernel, whose strips are one register tile
+  // of rows. 48 KiB L1, non-causal S = 4096: 64 keys 155 ms, 128 keys
+  // (32 KiB of K) 146 ms, 192 (48 KiB) 157 ms (bench/RESULTS.md "Larger
+  // blocks").
   int64_t l1 = target.l1Bytes > 0 ? target.l1Bytes : 32 * kKiB;
   int64_t l2 = target.l2Bytes > 0 ? target.l2Bytes : 256 * kKiB;
   int64_t widest = std::max(shape.headDim, shape.valueDim);
   int64_t kvMin = vectorRuns ? kvAlign : kMinPortableKvBlock;
-  int64_t kvBlock = std::max(kvMin, roundDown(l1 / 2 / (4 * std::max<int64_t>(widest, 1)),
-                                              kvAlign));
+  int64_t kTileBytes = vectorRuns ? l1 * 3 / 4 : l1 / 2;
+  int64_t kvBlock =
+      std::max(kvMin, roundDown(kTileBytes / (4 * std::max<int64_t>(widest, 1)), kvAlign));
   // q-block: as many rows as keep the whole working set in half of L2
-  // (the other half streams the next K/V tiles), up to kMaxQBlock.
+  // (the other half streams the next K/V tiles), up to the kernel's most.
   auto fits = [&](int64_t q, int64_t kv) {
     return sdpaWorkingSetBytes(q, kv, shape.headDim, shape.valueDim) <= l2 / 2;
   };
   while (!fits(qAlign, kvBlock) && kvBlock > kvMin)
     kvBlock -= kvAlign;
-  int64_t qBlock = std::max(qAlign, roundDown(kMaxQBlock, qAlign));
+  int64_t maxQBlock = vectorRuns ? kMaxVectorQBlock : kMaxPortableQBlock;
+  int64_t qBlock = std::max(qAlign, roundDown(maxQBlock, qAlign));
   while (qBlock > qAlign && !fits(qBlock, kvBlock))
     qBlock -= qAlign;
   // A sliding window: blocks straddling its edges compute masked scores,

@@ -113,26 +113,34 @@ struct Emitter {
                           function_ref<SmallVector<Value>(Value, ValueRange)> body) {
     return loop(idx(lb), idx(ub), step, inits, body);
   }
-  /// out[i, j] = init(i, j) + Σ_k lhs(i, k)·rhs(k, j) over [rows, cols] of
+  /// What one strip of `tileRows` rows of a register-tiled product
+  /// computes: columns [colBegin, colEnd) (whole tiles), each a sum over k
+  /// in [kBegin, kEnd).
+  struct StripRange {
+    Value colBegin, colEnd, kBegin, kEnd;
+  };
+  /// out[i, j] = init(i, j) + Σ_k lhs(i, k)·rhs(k, j) over `rows` rows of
   /// `out`, in register tiles of `tileRows` rows x `tileVectors` vectors:
   /// per k, `tileVectors` vector loads of rhs and `tileRows` broadcasts of
-  /// lhs feed tileRows·tileVectors FMAs held in registers. `init(out, i, j)`
-  /// (reading the current `out`) and `rhs(k, j)` give W-wide vectors at
-  /// column j, `lhs(i, k)` a scalar.
-  Value registerTiledProduct(Value out, Value rows, int64_t cols, int64_t tileRows,
-                             int64_t tileVectors, Value kEnd,
+  /// lhs feed tileRows·tileVectors FMAs held in registers. `range(i0)`
+  /// bounds the strip from row i0; columns outside it are not written.
+  /// `init(out, i, j)` (reading the current `out`) and `rhs(k, j)` give
+  /// W-wide vectors at column j, `lhs(i, k)` a scalar.
+  Value registerTiledProduct(Value out, Value rows, int64_t tileRows, int64_t tileVectors,
+                             function_ref<StripRange(Value)> range,
                              function_ref<Value(Value, Value, Value)> init,
                              function_ref<Value(Value, Value)> lhs,
                              function_ref<Value(Value, Value)> rhs) {
     return loop(im.c(0), rows, tileRows, out, [&](Value i0, ValueRange a1) {
-      return loop(0, cols, tileVectors * w, a1[0], [&](Value j0, ValueRange a2) {
+      StripRange strip = range(i0);
+      auto tile = [&](Value j0, ValueRange a2) {
         auto row = [&](int64_t r) { return im.add(i0, im.c(r)); };
         auto col = [&](int64_t v) { return im.add(j0, im.c(v * w)); };
         SmallVector<Value> start;
         for (int64_t r = 0; r < tileRows; ++r)
           for (int64_t v = 0; v < tileVectors; ++v)
             start.push_back(init(a2[0], row(r), col(v)));
-        SmallVector<Value> sums = loop(im.c(0), kEnd, 1, start, [&](Value k, ValueRange acc) {
+        auto step = [&](Value k, ValueRange acc) {
           SmallVector<Value> right;
           for (int64_t v = 0; v < tileVectors; ++v)
             right.push_back(rhs(k, col(v)));
@@ -143,13 +151,15 @@ struct Emitter {
               next.push_back(vector::FMAOp::create(b, left, right[v], acc[r * tileVectors + v]));
           }
           return next;
-        });
-        Value tile = a2[0];
+        };
+        SmallVector<Value> sums = loop(strip.kBegin, strip.kEnd, 1, start, step);
+        Value written = a2[0];
         for (int64_t r = 0; r < tileRows; ++r)
           for (int64_t v = 0; v < tileVectors; ++v)
-            tile = write(sums[r * tileVectors + v], tile, {row(r), col(v)});
-        return SmallVector<Value>{tile};
-      });
+            written = write(sums[r * tileVectors + v], written, {row(r), col(v)});
+        return SmallVector<Value>{written};
+      };
+      return loop(strip.colBegin, strip.colEnd, tileVectors * w, a1[0], tile);
     })[0];
   }
   /// max(x, y) as x > y ? x : y, one vmaxps on x86.
@@ -166,6 +176,28 @@ struct Emitter {
       v = combine(v, vector::ShuffleOp::create(b, v, v, rotate));
     }
     return vector::ExtractOp::create(b, v, ArrayRef<int64_t>{0});
+  }
+  /// The W x W transpose of `rows` (W vectors of W lanes) in W·log2(W)
+  /// two-source shuffles: for each bit h of the lane index, from the
+  /// highest, rows i and i + h (bit h of i clear) swap their off-diagonal
+  /// h-lane blocks. Each step swaps one bit of the row index with the same
+  /// bit of the lane index; after all of them, element (i, j) is at (j, i).
+  SmallVector<Value> transpose(ArrayRef<Value> rows) {
+    SmallVector<Value> m(rows);
+    for (int64_t h = w / 2; h >= 1; h /= 2)
+      for (int64_t i = 0; i < w; ++i) {
+        if (i & h)
+          continue;
+        SmallVector<int64_t> low, high;
+        for (int64_t lane = 0; lane < w; ++lane) {
+          low.push_back(lane & h ? w + lane - h : lane);
+          high.push_back(lane & h ? w + lane : lane + h);
+        }
+        Value upper = m[i], lower = m[i + h];
+        m[i] = vector::ShuffleOp::create(b, upper, lower, low);
+        m[i + h] = vector::ShuffleOp::create(b, upper, lower, high);
+      }
+    return m;
   }
   Value at(Value tensor, ValueRange indices) {
     return tensor::ExtractOp::create(b, tensor, indices);
@@ -224,27 +256,30 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
     Value bi = im.div(task, kvHeads * kvBlocks);
     Value hi = im.rem(im.div(task, kvBlocks), kvHeads);
     Value kb = im.rem(task, kvBlocks);
-    MLIRContext *ctx = b.getContext();
-    Value tile =
-        linalg::GenericOp::create(
-            b, RankedTensorType::get({d, kPad}, f32), ValueRange{},
-            Value(tensor::EmptyOp::create(b, ArrayRef<int64_t>{d, kPad}, f32)),
-            ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(2, ctx)},
-            SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
-            [&](OpBuilder &nb, Location l, ValueRange) {
-              ImplicitLocOpBuilder ib(l, nb);
-              IndexMath il{ib, l};
-              Value ci = linalg::IndexOp::create(ib, 0), j = linalg::IndexOp::create(ib, 1);
-              Value key = il.add(il.mul(kb, il.c(kvBlock)), j);
-              Value valid = arith::AndIOp::create(
-                  ib, arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, j, il.c(kvBlock)),
-                  arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, key, il.c(t)));
-              Value x = tensor::ExtractOp::create(
-                  ib, op.getKey(), at(SdpaTensor::Key, bi, hi, il.min(key, il.c(t - 1)), ci));
-              Value zero = arith::ConstantOp::create(ib, ib.getF32FloatAttr(0.0));
-              linalg::YieldOp::create(ib, ValueRange{arith::SelectOp::create(ib, valid, x, zero)});
-            })
-            .getResult(0);
+    // W keys x W columns at a time: W row reads of K, a transpose in
+    // registers, W row writes of the tile. Keys past the block or past T
+    // read the last key (in bounds) and are replaced by zeros.
+    Value tile = tensor::EmptyOp::create(b, ArrayRef<int64_t>{d, kPad}, f32);
+    tile = e.loop(0, d, w, tile, [&](Value c0, ValueRange a1) {
+      return e.loop(0, kPad, w, a1[0], [&](Value j0, ValueRange a2) {
+        SmallVector<Value> keys;
+        for (int64_t r = 0; r < w; ++r) {
+          Value j = im.add(j0, im.c(r));
+          Value key = im.add(im.mul(kb, im.c(kvBlock)), j);
+          Value valid = arith::AndIOp::create(
+              b, arith::CmpIOp::create(b, arith::CmpIPredicate::slt, j, im.c(kvBlock)),
+              arith::CmpIOp::create(b, arith::CmpIPredicate::slt, key, im.c(t)));
+          Value row =
+              e.read(op.getKey(), at(SdpaTensor::Key, bi, hi, im.min(key, im.c(t - 1)), c0));
+          keys.push_back(arith::SelectOp::create(b, valid, row, e.splat(e.f32(0.0))));
+        }
+        SmallVector<Value> columns = e.transpose(keys);
+        Value packedTile = a2[0];
+        for (int64_t c = 0; c < w; ++c)
+          packedTile = e.write(columns[c], packedTile, {im.add(c0, im.c(c)), j0});
+        return SmallVector<Value>{packedTile};
+      });
+    })[0];
     b.setInsertionPointToStart(pack.getTerminator().getBody());
     tensor::ParallelInsertSliceOp::create(
         b, tile, pack.getRegionIterArgs()[0],
@@ -305,38 +340,39 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
     Value empty = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l, e.f32(0.0));
     return arith::SelectOp::create(b, empty, e.f32(0.0), arith::DivFOp::create(b, e.f32(1.0), l));
   };
-  // Writes each query head's rows of `tile` ([rows, Dv], head g at
-  // g·qPad) into the output, from the terminator of `loop`, as one slice:
-  // [group, qLen, Dv] head-major, or, sequence-major, the same rows
-  // transposed to [qLen, group, Dv] (one small copy per task). One
-  // parallel_insert_slice per task: a loop with one iteration is folded,
-  // and the fold keeps only one insert.
+  // Writes each query head's rows straight into the slice of the output
+  // that the task owns, [1, group, qLen, Dv] (or [1, qLen, group, Dv]
+  // sequence-major), and returns the slice with one parallel_insert_slice
+  // at the same place, which bufferizes in place: no tile, no copy. Row i
+  // of head g is row g·qPad + i of the task; `rowVectors(r)` gives its
+  // Dv/W vectors.
   bool resultSeqMajor = op.isSeqMajor(SdpaTensor::Result);
-  auto insertHeadRows = [&](scf::ForallOp loop, Value tile, const TaskIndices &at) {
-    Value byHead = tensor::ExpandShapeOp::create(
-        b, RankedTensorType::get({group, qPad, dv}, f32), tile,
-        ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+  auto storeHeadRows = [&](scf::ForallOp loop, const TaskIndices &at,
+                           function_ref<SmallVector<Value>(Value)> rowVectors) {
     auto one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
-    Value rowsOut = tensor::ExtractSliceOp::create(
-        b, RankedTensorType::get({group, ShapedType::kDynamic, dv}, f32), byHead,
-        ArrayRef<OpFoldResult>{zero, zero, zero},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(group), at.qLen, b.getIndexAttr(dv)},
-        SmallVector<OpFoldResult>(3, one));
     Value firstHead = im.mul(at.kvHead, im.c(group));
     SmallVector<OpFoldResult> offsets = {at.batch, firstHead, at.qStart, zero};
     SmallVector<OpFoldResult> sizes = {one, b.getIndexAttr(group), at.qLen, b.getIndexAttr(dv)};
     if (resultSeqMajor) {
-      Value init = tensor::EmptyOp::create(
-          b, ArrayRef<OpFoldResult>{at.qLen, b.getIndexAttr(group), b.getIndexAttr(dv)}, f32);
-      rowsOut = linalg::TransposeOp::create(b, rowsOut, init, ArrayRef<int64_t>{1, 0, 2})
-                    .getResult()[0];
       std::swap(offsets[1], offsets[2]);
       std::swap(sizes[1], sizes[2]);
     }
+    SmallVector<OpFoldResult> strides(4, one);
+    Value shared = loop.getRegionIterArgs()[0];
+    Value slice = tensor::ExtractSliceOp::create(b, shared, offsets, sizes, strides);
+    for (int64_t g = 0; g < group; ++g)
+      slice = e.loop(im.c(0), at.qLen, 1, slice, [&](Value i, ValueRange a) -> SmallVector<Value> {
+        SmallVector<Value> vectors = rowVectors(im.add(i, im.c(g * qPad)));
+        Value head = im.c(g), tile = a[0];
+        for (auto [c, vector] : llvm::enumerate(vectors))
+          tile = e.write(vector, tile,
+                         resultSeqMajor ? ValueRange{im.c(0), i, head, im.c(c * w)}
+                                        : ValueRange{im.c(0), head, i, im.c(c * w)});
+        return {tile};
+      })[0];
     OpBuilder::InsertionGuard inParallel(b);
     b.setInsertionPointToStart(loop.getTerminator().getBody());
-    tensor::ParallelInsertSliceOp::create(b, rowsOut, loop.getRegionIterArgs()[0], offsets, sizes,
-                                          SmallVector<OpFoldResult>(4, one));
+    tensor::ParallelInsertSliceOp::create(b, slice, shared, offsets, sizes, strides);
   };
 
   // A dense mask viewed as 4-D (unit dims broadcast), reshaped once.
@@ -430,11 +466,42 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
   Value rowStat0 = e.carried({rowsPad}, e.f32(0.0));
   Value acc0 = e.carried({rows, dv}, e.f32(0.0));
 
+  // The position of row r's query. Padding rows (past qLen) take the last
+  // query's, so that no row sees a key its strip's range (stripKeys) left
+  // out: a padding row's result is discarded, but stale scores read there
+  // could be NaN or subnormal, and slow.
+  auto rowPos = [&](Value r) {
+    return im.add(firstPos, im.min(im.rem(r, qPad), im.sub(qLen, im.c(1))));
+  };
+  // The keys of the kv-block at kStart, [lo, hi) relative to kStart, that
+  // some row of the register strip from row i0 sees through the window:
+  // the products skip the rest of the block, which the mask then hides
+  // (a block where any row's view is narrower than the block is cut).
+  // Diagonal blocks of causal attention need only their lower triangle.
+  auto stripKeys = [&](Value i0, Value kStart, Value kLen) -> std::pair<Value, Value> {
+    Value lo = im.c(0), hi = kLen;
+    if (!window.isLeftUnbounded())
+      lo = im.max(lo, im.sub(im.sub(rowPos(i0), im.c(window.getLeft())), kStart));
+    if (!window.isRightUnbounded()) {
+      Value lastRow = im.add(i0, im.c(regRows - 1));
+      hi = im.min(hi, im.sub(im.add(rowPos(lastRow), im.c(window.getRight() + 1)), kStart));
+    }
+    return {lo, hi};
+  };
+
   // S = Q̂ · Kᵀ in R x (C·W) register tiles: per step along D, C vector
-  // loads of packed Kᵀ and R broadcasts of Q̂ feed R·C FMAs.
-  auto packedScores = [&](Value scoresIn, Value kb) -> Value {
+  // loads of packed Kᵀ and R broadcasts of Q̂ feed R·C FMAs; per strip,
+  // only the tiles holding keys it sees.
+  auto packedScores = [&](Value scoresIn, Value kb, Value kStart, Value kLen) -> Value {
+    int64_t tileWidth = scoreCols * w;
     return e.registerTiledProduct(
-        scoresIn, activeRows, kPad, regRows, scoreCols, im.c(d),
+        scoresIn, activeRows, regRows, scoreCols,
+        [&](Value i0) {
+          auto [lo, hi] = stripKeys(i0, kStart, kLen);
+          Value first = im.mul(im.div(lo, tileWidth), im.c(tileWidth));
+          Value end = im.mul(im.ceilDiv(hi, im.c(tileWidth)), im.c(tileWidth));
+          return Emitter::StripRange{first, end, im.c(0), im.c(d)};
+        },
         [&](Value, Value, Value) { return e.splat(e.f32(0.0)); },
         [&](Value i, Value c) { return e.at(qHat, {i, c}); },
         [&](Value c, Value j) { return e.read(packedK, {bIdx, kvHead, kb, c, j}); });
@@ -472,7 +539,8 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
         Value kStart = im.mul(kb, im.c(kvBlock));
         Value kLen = im.min(im.c(kvBlock), im.sub(im.c(t), kStart));
 
-        Value scores = packKeys ? packedScores(a[0], kb) : dotScores(a[0], kStart, kLen);
+        Value scores =
+            packKeys ? packedScores(a[0], kb, kStart, kLen) : dotScores(a[0], kStart, kLen);
 
         // A block is cut when some pair in it is hidden: padding columns,
         // a window edge crossing it, or a key/dense mask.
@@ -505,7 +573,7 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
             b, cut,
             [&](OpBuilder &, Location) {
               Value masked = e.loop(im.c(0), activeRows, 1, scores, [&](Value r, ValueRange a1) {
-                Value pos = im.add(firstPos, im.rem(r, qPad));
+                Value pos = rowPos(r);
                 Value lo = window.isLeftUnbounded() ? kStart : im.sub(pos, im.c(window.getLeft()));
                 Value hi = im.add(kStart, kLen);
                 if (!window.isRightUnbounded())
@@ -605,8 +673,13 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
 
         // acc = acc · corr + P · V in R x (C·W) register tiles: per key, C
         // vector loads of V and R broadcasts of P feed R·C FMAs.
+        // Per strip, only the keys it sees (P is 0 for the others).
         Value acc = e.registerTiledProduct(
-            a[6], activeRows, dv, regRows, valueCols, kLen,
+            a[6], activeRows, regRows, valueCols,
+            [&](Value i0) {
+              auto [lo, hi] = stripKeys(i0, kStart, kLen);
+              return Emitter::StripRange{im.c(0), im.c(dv), lo, hi};
+            },
             [&](Value tile, Value i, Value c) -> Value {
               return arith::MulFOp::create(b, e.read(tile, {i, c}), e.splat(e.at(corrs, {i})));
             },
@@ -618,27 +691,30 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
         return {probs, stats[0], sums, corrs, shifts, rowMax, acc};
       });
 
-  // l per row: its lanes summed (rows past `rows` stay 0).
+  // l of row r: the sum of its lanes.
   Value lLanes = state[2];
-  Value lFinal = e.loop(im.c(0), activeRows, 1, e.fill({rowsPad}, e.f32(0.0)), [&](Value r, ValueRange a) {
-    Value l = e.horizontal(e.read(lLanes, {r, im.c(0)}),
-                           [&](Value x, Value y) -> Value { return arith::AddFOp::create(b, x, y); });
-    return SmallVector<Value>{tensor::InsertOp::create(b, l, a[0], ValueRange{r})};
-  })[0];
+  auto rowSum = [&](Value r) {
+    return e.horizontal(e.read(lLanes, {r, im.c(0)}),
+                        [&](Value x, Value y) -> Value { return arith::AddFOp::create(b, x, y); });
+  };
 
   auto forallOp = forall;
   if (splits == 1) {
-    // Divide once; a row that saw no key yields zeros (sdpa.C10).
-    Value result = e.loop(im.c(0), activeRows, 1, state[6], [&](Value r, ValueRange a) -> SmallVector<Value> {
-      Value inverse = inverseOrZero(e.at(lFinal, {r}));
-      Value tile = a[0];
+    // Divide once, into the output; a row that saw no key yields zeros
+    // (sdpa.C10).
+    storeHeadRows(forall, task, [&](Value r) {
+      Value inverse = e.splat(inverseOrZero(rowSum(r)));
+      SmallVector<Value> vectors;
       for (int64_t c = 0; c < dv; c += w)
-        tile = e.write(arith::MulFOp::create(b, e.read(tile, {r, im.c(c)}), e.splat(inverse)),
-                       tile, {r, im.c(c)});
-      return {tile};
-    })[0];
-    insertHeadRows(forall, result, task);
+        vectors.push_back(arith::MulFOp::create(b, e.read(state[6], {r, im.c(c)}), inverse));
+      return vectors;
+    });
   } else {
+    Value lFinal = e.loop(im.c(0), activeRows, 1, e.fill({rowsPad}, e.f32(0.0)),
+                          [&](Value r, ValueRange a) {
+                            return SmallVector<Value>{
+                                tensor::InsertOp::create(b, rowSum(r), a[0], ValueRange{r})};
+                          })[0];
     {
       OpBuilder::InsertionGuard inParallel(b);
       b.setInsertionPointToStart(forall.getTerminator().getBody());
@@ -657,13 +733,11 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
     // out = Σ w_s·acc_s / Σ w_s·l_s (0 where that sum is 0, sdpa.C10).
     b.setInsertionPointAfter(forall);
     Value partAcc = forall.getResult(0), partM = forall.getResult(1), partL = forall.getResult(2);
-    forallOp = scf::ForallOp::create(b, ArrayRef<OpFoldResult>{b.getIndexAttr(tasks)}, ValueRange{out},
-                                     std::nullopt);
+    forallOp = scf::ForallOp::create(b, ArrayRef<OpFoldResult>{b.getIndexAttr(tasks)},
+                                     ValueRange{out}, std::nullopt);
     b.setInsertionPoint(forallOp.getTerminator());
     Value taskIndex = forallOp.getInductionVars()[0];
-    TaskIndices merged = taskIndices(im, taskIndex);
-    Value tile = tensor::EmptyOp::create(b, ArrayRef<int64_t>{rows, dv}, f32);
-    tile = e.loop(0, rows, 1, tile, [&](Value r, ValueRange a) -> SmallVector<Value> {
+    storeHeadRows(forallOp, taskIndices(im, taskIndex), [&](Value r) {
       SmallVector<Value> slots, maxima;
       Value mMax = e.negInf();
       for (int64_t part = 0; part < splits; ++part) {
@@ -674,7 +748,8 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
       SmallVector<Value> weights;
       Value total = e.f32(0.0);
       for (int64_t part = 0; part < splits; ++part) {
-        Value unseen = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, maxima[part], e.negInf());
+        Value unseen =
+            arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, maxima[part], e.negInf());
         weights.push_back(arith::SelectOp::create(
             b, unseen, e.f32(0.0),
             math::Exp2Op::create(b, arith::MulFOp::create(
@@ -683,17 +758,17 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
         total = math::FmaOp::create(b, weights.back(), e.at(partL, {slots[part], r}), total);
       }
       Value inverse = inverseOrZero(total);
-      Value row = a[0];
+      SmallVector<Value> vectors;
       for (int64_t c = 0; c < dv; c += w) {
         Value sum = e.splat(e.f32(0.0));
         for (int64_t part = 0; part < splits; ++part)
-          sum = vector::FMAOp::create(b, e.read(partAcc, {slots[part], r, im.c(c)}),
-                                      e.splat(arith::MulFOp::create(b, weights[part], inverse)), sum);
-        row = e.write(sum, row, {r, im.c(c)});
+          sum = vector::FMAOp::create(
+              b, e.read(partAcc, {slots[part], r, im.c(c)}),
+              e.splat(arith::MulFOp::create(b, weights[part], inverse)), sum);
+        vectors.push_back(sum);
       }
-      return {row};
-    })[0];
-    insertHeadRows(forallOp, tile, merged);
+      return vectors;
+    });
   }
 
   SdpaTilingPlan plan = planSdpaTiling(op, qBlock, kvBlock, w);

@@ -243,16 +243,21 @@ func.func @sequence_major_portable(%q: tensor<1x16x2x8xf32>, %k: tensor<1x16x2x8
 // -----
 
 // The vector kernel on sequence-major tensors with 2 query heads per kv
-// head: the packed Kᵀ reads k[b, t, h, c], vectors of q and v are read at
-// (b, position, head, 0), and each task writes its 2 heads' rows,
-// transposed to [rows, 2, Dv], as one slice of the [B, S, Hq, Dv] result.
+// head: the packed Kᵀ reads rows of k[b, t, h, :] and transposes them in
+// registers, vectors of q and v are read at (b, position, head, 0), and
+// each task writes its 2 heads' rows straight into its [1, rows, 2, Dv]
+// slice of the [B, S, Hq, Dv] result (row i of head g at (0, i, g, 0)).
 // Causal 64 x 64 in blocks of 16: 10 of 16 pairs visited, as head-major.
 // CHECK-LABEL: func.func @sequence_major_vector_kernel
-// CHECK: tensor.extract %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}] : tensor<1x64x2x16xf32>
+// CHECK: vector.transfer_read %{{.+}} : tensor<1x64x2x16xf32>, vector<16xf32>
+// CHECK: vector.shuffle %{{.+}}, %{{.+}} [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23] : vector<16xf32>, vector<16xf32>
+// CHECK: tensor.parallel_insert_slice %{{.+}} : tensor<16x16xf32> into tensor<1x2x4x16x16xf32>
 // CHECK: vector.transfer_read %{{.+}} : tensor<1x64x4x16xf32>, vector<16xf32>
 // CHECK: vector.transfer_read %{{.+}} : tensor<1x64x2x16xf32>, vector<16xf32>
-// CHECK: linalg.transpose ins(%{{.+}} : tensor<2x?x16xf32>) outs(%{{.+}} : tensor<?x2x16xf32>) permutation = [1, 0, 2]
-// CHECK: tensor.parallel_insert_slice %{{.+}} into %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}, 0] [1, %{{.+}}, 2, 16] [1, 1, 1, 1] : tensor<?x2x16xf32> into tensor<1x64x4x16xf32>
+// CHECK: %[[SLICE:.+]] = tensor.extract_slice %[[OUT:.+]][%[[B:.+]], %[[Q:.+]], %[[H:.+]], 0] [1, %[[LEN:.+]], 2, 16] [1, 1, 1, 1] : tensor<1x64x4x16xf32> to tensor<1x?x2x16xf32>
+// CHECK: vector.transfer_write %{{.+}}, %{{.+}}[%{{.+}}, %{{.+}}, %c0{{.*}}, %{{.+}}] {in_bounds = [true]} : vector<16xf32>, tensor<1x?x2x16xf32>
+// CHECK: vector.transfer_write %{{.+}}, %{{.+}}[%{{.+}}, %{{.+}}, %c1{{.*}}, %{{.+}}] {in_bounds = [true]} : vector<16xf32>, tensor<1x?x2x16xf32>
+// CHECK: tensor.parallel_insert_slice %{{.+}} into %[[OUT]][%[[B]], %[[Q]], %[[H]], 0] [1, %[[LEN]], 2, 16] [1, 1, 1, 1] : tensor<1x?x2x16xf32> into tensor<1x64x4x16xf32>
 // CHECK: attn.total_blocks = 16 : i64, attn.vector_width = 16 : i64, attn.visited_blocks = 10 : i64}
 func.func @sequence_major_vector_kernel(%q: tensor<1x64x4x16xf32>, %k: tensor<1x64x2x16xf32>, %v: tensor<1x64x2x16xf32>)
     -> tensor<1x64x4x16xf32> {
