@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """attnc's attn.sdpa against ONNX Runtime 1.30 in the same run.
 
-  bench_attention.py ATTNC [--sizes 128 512 ...] [--repeat N] [--threads T]
+  bench_attention.py ATTNC [--sizes 128 512 ...] [--repeat N] [--rounds R] [--threads T]
                      [--skip-ort-above S] [--ort-memory-gb G]
                      [--attnc-flags "..."] [--no-decode] [--memory] [--check]
 
 B=1, H=12, D=64, fp32; masks: none, causal, sliding window of 256 keys, for
 each S in --sizes (T = S), plus a decode row: 1 query over 4096 cached keys.
 attnc: an executable per case compiled from one attn.sdpa (`attnc compile
---attnc-flags`), its own median over N runs with OMP_NUM_THREADS=T.
+--attnc-flags`), its own median over N runs with OMP_NUM_THREADS=T; the
+executables of one size run in R interleaved rounds and each reports the
+median of its rounds, so that the ratios between masks (printed after the
+table) compare runs taken side by side.
 ONNX Runtime (onnxruntime-node, CPU EP, all graph optimizations, T intra-op
 threads), median of N session.run calls after one warm-up: the unfused
 MatMul/Softmax/MatMul graph and the fused CPU ops that apply (MultiHeadAttention,
@@ -152,11 +155,28 @@ def fmt_ms(x):
     return f"{x:.3f}" if x < 1 else f"{x:.2f}"
 
 
-def row(args, tmp, peak, label, name, S, T, mask, decode=False):
+def prepare(args, tmp, label, name, S, T, mask):
+    """The case's input directory and attnc executable (None if it failed)."""
     d = tmp / f"{label}-{name}".replace(" ", "_")
     write_inputs(d, S, T)
-    exe = compile_attnc(args, d, name, S, T, mask)
-    ours = attnc_ms(args, exe, d) if exe else None
+    return d, compile_attnc(args, d, name, S, T, mask)
+
+
+def attnc_rounds(args, cases):
+    """attnc's time per case: the median over --rounds rounds, each running
+    every case once (its own median of --repeat runs). Interleaving keeps a
+    slow spell of a shared machine from landing on one case only, so the
+    ratios between masks mean something."""
+    runs = {key: [] for key in cases}
+    for _ in range(args.rounds):
+        for key, (d, exe) in cases.items():
+            ms = attnc_ms(args, exe, d) if exe else None
+            if ms is not None:
+                runs[key].append(ms)
+    return {key: float(np.median(x)) if len(x) == args.rounds else None for key, x in runs.items()}
+
+
+def row(args, peak, label, name, S, T, mask, d, ours, decode=False):
     cells = ort_cells(args, d, name, S, T, mask, decode)
     times = {peer: x for peer, x in cells.items() if isinstance(x, float)}
     best_peer = min(times, key=times.get) if times else None
@@ -179,11 +199,26 @@ def table(args, tmp, peak):
     titles += ["best ORT ms", "best ORT peer", "attnc vs best ORT"]
     print("| " + " | ".join(titles) + " |")
     print("|" + " --- |" * len(titles), flush=True)
+    ours = {}
     for S in args.sizes:
+        cases = {mask: prepare(args, tmp, str(S), mask, S, S, mask) for mask in mm.MASKS}
+        times = attnc_rounds(args, cases)
         for mask in mm.MASKS:
-            row(args, tmp, peak, str(S), mask, S, S, mask)
+            ours[S, mask] = times[mask]
+            row(args, peak, str(S), mask, S, S, mask, cases[mask][0], times[mask])
     if args.decode:
-        row(args, tmp, peak, f"1 (T={mm.DECODE_T})", "decode", 1, mm.DECODE_T, "none", decode=True)
+        label = f"1 (T={mm.DECODE_T})"
+        case = prepare(args, tmp, label, "decode", 1, mm.DECODE_T, "none")
+        time = attnc_rounds(args, {"decode": case})["decode"]
+        row(args, peak, label, "decode", 1, mm.DECODE_T, "none", case[0], time, decode=True)
+    # The issue's ratios between masks, from the same rounds.
+    ratios = [(f"causal / none at S = {S}", ours.get((S, "causal")), ours.get((S, "none")))
+              for S in args.sizes if S >= 1024]
+    ratios += [(f"window / causal at S = {S}", ours.get((S, "window")), ours.get((S, "causal")))
+               for S in args.sizes if S >= 4096]
+    lines = [f"{name}: {a / b:.3f}" for name, a, b in ratios if a and b]
+    if lines:
+        print("\nattnc time ratios: " + "; ".join(lines) + ".")
 
 
 def memory(args, tmp):
@@ -267,6 +302,8 @@ def main():
     parser.add_argument("attnc", help="path to the attnc binary")
     parser.add_argument("--sizes", type=int, nargs="*", default=[128, 512, 1024, 2048, 4096, 8192])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="attnc: rounds over one size's masks, interleaved; median of rounds")
     parser.add_argument("--threads", type=int, default=os.cpu_count(),
                         help="OMP_NUM_THREADS for attnc, intra-op threads for ORT, FMA peak threads")
     parser.add_argument("--skip-ort-above", type=int, metavar="S",
@@ -290,7 +327,8 @@ def main():
         compile_command = " ".join(["attnc compile", args.attnc_flags]).strip()
         print(f"attnc: `{compile_command}`, OMP_NUM_THREADS={args.threads}; "
               f"ONNX Runtime {ort_version()} (onnxruntime-node, CPU EP, {args.threads} intra-op "
-              f"thread(s)); medians of {args.repeat} runs.")
+              f"thread(s)); medians of {args.repeat} runs (attnc: median of "
+              f"{args.rounds} interleaved rounds of them).")
         print(f"B={B}, H={H}, D={D}, fp32; window = {mm.WINDOW} keys; decode = 1 query over "
               f"{mm.DECODE_T} keys. GFLOP/s = 4·B·H·S·T·D / time, with T = S except decode: masked "
               f"work counts too, so causal and window rows compare with none. % of peak = GFLOP/s / FMA "
