@@ -497,9 +497,15 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
     return e.registerTiledProduct(
         scoresIn, activeRows, regRows, scoreCols,
         [&](Value i0) {
+          // A side the window leaves open keeps its constant bound: loops
+          // with constant trip counts are unrolled (padding keys past T
+          // are zeros in packed Kᵀ, and masked).
           auto [lo, hi] = stripKeys(i0, kStart, kLen);
-          Value first = im.mul(im.div(lo, tileWidth), im.c(tileWidth));
-          Value end = im.mul(im.ceilDiv(hi, im.c(tileWidth)), im.c(tileWidth));
+          Value first = window.isLeftUnbounded() ? im.c(0)
+                                                 : im.mul(im.div(lo, tileWidth), im.c(tileWidth));
+          Value end = window.isRightUnbounded()
+                          ? im.c(kPad)
+                          : im.mul(im.ceilDiv(hi, im.c(tileWidth)), im.c(tileWidth));
           return Emitter::StripRange{first, end, im.c(0), im.c(d)};
         },
         [&](Value, Value, Value) { return e.splat(e.f32(0.0)); },
