@@ -13,6 +13,7 @@ APT_PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   python3-onnx python3-numpy python3-torch
   libgtest-dev libgmock-dev libbenchmark-dev
+  qemu-user g++-aarch64-linux-gnu
 )
 # Node.js and npm come with the machine image (Debian's npm conflicts with it).
 

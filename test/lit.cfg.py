@@ -40,7 +40,8 @@ try:
 except OSError:
     pass
 
-if shutil.which("qemu-aarch64-static") and shutil.which("aarch64-linux-gnu-g++"):
+# aarch64 code runs under qemu-user, linked by the cross g++ (setup.sh).
+if shutil.which("qemu-aarch64") and shutil.which("aarch64-linux-gnu-g++"):
     config.available_features.add("qemu-aarch64")
 ptxas = shutil.which("ptxas") or (
     "/usr/local/cuda/bin/ptxas" if os.path.exists("/usr/local/cuda/bin/ptxas") else None)

@@ -69,6 +69,11 @@ static cl::opt<attnc::AttentionKernel> attentionKernel(
 static cl::opt<bool> printTilingFlag(
     "print-tiling", cl::desc("Print the attention tiling chosen for each attn.sdpa"),
     cl::init(false), cl::sub(compileCommand));
+static cl::opt<bool> singleThread(
+    "single-thread",
+    cl::desc("Run the parallel loops on the calling thread: no OpenMP runtime (libomp) needed, "
+             "for targets without one"),
+    cl::init(false), cl::sub(compileCommand), cl::sub(checkCommand));
 static cl::opt<bool> decomposeAttention(
     "decompose-attention",
     cl::desc("Run attn.sdpa unfused (the reference) instead of the tiled loop"),
@@ -84,6 +89,7 @@ static bool readAttentionOptions(attnc::PipelineOptions &pipeline, attnc::Tiling
   pipeline.qBlock = qBlock;
   pipeline.kvBlock = kvBlock;
   pipeline.tileAttention = !decomposeAttention;
+  pipeline.threads = !singleThread;
   if (qBlock.getNumOccurrences())
     flags.qBlock = qBlock;
   if (kvBlock.getNumOccurrences())
