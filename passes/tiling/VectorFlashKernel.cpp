@@ -438,16 +438,20 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
     return buildVectorExp2(b, x, exp2Scaling);
   };
   Value scale = e.splat(e.f32(op.getScale().convertToDouble() * scoreUnit));
-  Value qHat = e.fill({rows, d}, e.f32(0.0));
+  // Padding rows (past qLen in each head's qPad) are zeros: the products
+  // compute them, and their results are discarded.
+  Value qHat = tensor::EmptyOp::create(b, ArrayRef<int64_t>{rows, d}, f32);
   for (int64_t g = 0; g < group; ++g) {
     Value head = headOf(g);
-    qHat = e.loop(im.c(0), qLen, 1, qHat, [&](Value i, ValueRange a) -> SmallVector<Value> {
+    qHat = e.loop(im.c(0), im.c(qPad), 1, qHat, [&](Value i, ValueRange a) -> SmallVector<Value> {
+      Value inside = arith::CmpIOp::create(b, arith::CmpIPredicate::slt, i, qLen);
+      Value query = im.add(qStart, im.min(i, im.sub(qLen, im.c(1))));
       Value tile = a[0];
       for (int64_t c = 0; c < d; c += w) {
-        Value x =
-            e.read(op.getQuery(), at(SdpaTensor::Query, bIdx, head, im.add(qStart, i), im.c(c)));
-        tile =
-            e.write(arith::MulFOp::create(b, x, scale), tile, {im.add(i, im.c(g * qPad)), im.c(c)});
+        Value x = e.read(op.getQuery(), at(SdpaTensor::Query, bIdx, head, query, im.c(c)));
+        x = arith::SelectOp::create(b, inside, arith::MulFOp::create(b, x, scale),
+                                    e.splat(e.f32(0.0)));
+        tile = e.write(x, tile, {im.add(i, im.c(g * qPad)), im.c(c)});
       }
       return {tile};
     })[0];
