@@ -339,8 +339,10 @@ TilingChoice chooseSdpaTiling(SdpaOp op, const TargetDescription &target,
       << formatBytes(sdpaWorkingSetBytes(qBlock, kvBlock, shape.headDim, shape.valueDim))
       << " working set in " << formatBytes(l2) << " L2";
   if ((shrunkToWindow || alignedToWindow) && !flagBlocks)
-    why << " (" << (shrunkToWindow ? "shrunk to" : "aligned for") << " the "
-        << *shape.windowSpan << "-key window)";
+    why << " (" << (shrunkToWindow && alignedToWindow ? "shrunk to and aligned for"
+                    : shrunkToWindow                     ? "shrunk to"
+                                                         : "aligned for")
+        << " the " << *shape.windowSpan << "-key window)";
   why << ", " << tasks(qBlock) << " tasks";
   if (target.cores > 0)
     why << " for " << target.cores << " cores";

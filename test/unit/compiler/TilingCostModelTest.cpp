@@ -118,10 +118,10 @@ TEST_F(TilingCostModelTest, CausalPrefillOnAvx2UsesTheVectorKernel) {
   EXPECT_EQ(choice.tiling.registerRows, 6);
   EXPECT_EQ(choice.tiling.registerColumnVectors, 2);
   EXPECT_EQ(choice.tiling.kvSplits, 1);
-  // K tile in half of L1: 64 keys of 64 floats; 64 rows at most, in
-  // whole register tiles.
-  EXPECT_EQ(choice.tiling.kvBlock, 64);
-  EXPECT_EQ(choice.tiling.qBlock, 60);
+  // K tile in 3/4 of L1: 96 keys of 64 floats; then as many rows (in
+  // whole register tiles) as keep the working set in half of L2.
+  EXPECT_EQ(choice.tiling.kvBlock, 96);
+  EXPECT_EQ(choice.tiling.qBlock, 90);
   EXPECT_GE(12 * ((4096 + choice.tiling.qBlock - 1) / choice.tiling.qBlock), 2 * 2);
   EXPECT_NE(choice.reason.find("avx2 8 lanes, 6x2 register tile"), std::string::npos)
       << choice.reason;
@@ -233,10 +233,10 @@ TEST_F(TilingCostModelTest, PortableKernelKeepsKvBlocksOf64Keys) {
   TilingChoice choice = chooseSdpaTiling(op, t, portable);
   expectUsable(op, choice, t);
   EXPECT_EQ(choice.tiling.kvBlock, 64);
-  // The vector kernel keeps its K tile in L1.
+  // The vector kernel keeps its K tile in 3/4 of L1: 48 keys.
   choice = chooseSdpaTiling(op, t);
   expectUsable(op, choice, t);
-  EXPECT_EQ(choice.tiling.kvBlock, 32);
+  EXPECT_EQ(choice.tiling.kvBlock, 48);
 }
 
 TEST_F(TilingCostModelTest, TinyProblemsStayTiled) {
