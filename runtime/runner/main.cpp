@@ -412,6 +412,12 @@ Status runMain(int argc, char **argv) {
 } // namespace
 
 int main(int argc, char **argv) {
+  // Parallel loops run on OpenMP threads, which the OS may leave on one
+  // core for a whole short run: on the 2-core VM of bench/RESULTS.md, 6 of
+  // 30 runs of a 1.2 ms attention took 2.4 ms, unpinned; pinned to
+  // distinct cores, 0 of 30. libomp reads this at its first parallel
+  // region; a user's own setting wins.
+  setenv("OMP_PROC_BIND", "spread", /*overwrite=*/0);
   try {
     Status status = runMain(argc, argv);
     if (status)
