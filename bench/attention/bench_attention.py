@@ -19,8 +19,10 @@ GroupQueryAttention, opset-23 Attention; see make_models.py). A peer whose
 S x T score tensors would need more than --ort-memory-gb is not run.
 
 The header gives the machine and its measured FMA peak (fma_peak.c, built
-with -march=native, on T threads). GFLOP/s count 4·B·H·S·T·D for every mask,
-so causal and window rows count the masked work too and rows compare.
+with -march=native, on T threads); each size's rows use the peak measured
+again in that size's rounds, beside its attnc runs. GFLOP/s count
+4·B·H·S·T·D for every mask, so causal and window rows count the masked work
+too and rows compare.
 
 --memory: peak RSS of attnc at S = 16384, window 256, beyond its inputs and
 output. --check: every peer's and attnc's output against numpy (small S).
@@ -62,9 +64,11 @@ def machine():
 
 
 def fma_peak(threads, tmp):
-    """(GFLOP/s, ISA) measured by fma_peak.c on `threads` threads."""
+    """(GFLOP/s, ISA) measured by fma_peak.c on `threads` threads (built
+    once into tmp)."""
     exe = tmp / "fma_peak"
-    subprocess.run(CLANG + [str(HERE / "fma_peak.c"), "-o", str(exe)], check=True)
+    if not exe.exists():
+        subprocess.run(CLANG + [str(HERE / "fma_peak.c"), "-o", str(exe)], check=True)
     out = subprocess.run([str(exe), str(threads)], check=True, capture_output=True, text=True).stdout
     match = re.search(r"FMA peak: ([0-9.]+) GFLOP/s on \d+ thread\(s\), (.+)", out)
     return float(match.group(1)), match.group(2).strip()
@@ -162,21 +166,28 @@ def prepare(args, tmp, label, name, S, T, mask):
     return d, compile_attnc(args, d, name, S, T, mask)
 
 
-def attnc_rounds(args, cases):
-    """attnc's time per case: the median over --rounds rounds, each running
-    every case once (its own median of --repeat runs). Interleaving keeps a
-    slow spell of a shared machine from landing on one case only, so the
-    ratios between masks mean something."""
+def attnc_rounds(args, tmp, cases):
+    """attnc's time per case, and the FMA peak measured beside them: the
+    medians over --rounds rounds, each running the FMA microbenchmark and
+    then every case once (its own median of --repeat runs). Interleaving
+    keeps a slow spell of a shared machine from landing on one case only,
+    so the ratios between masks mean something; the peak taken in the same
+    rounds is what those runs could reach (this VM's speed drifts by 10-20 %
+    over minutes)."""
     runs = {key: [] for key in cases}
+    peaks = []
     for _ in range(args.rounds):
+        peaks.append(fma_peak(args.threads, tmp)[0])
         for key, (d, exe) in cases.items():
             ms = attnc_ms(args, exe, d) if exe else None
             if ms is not None:
                 runs[key].append(ms)
-    return {key: float(np.median(x)) if len(x) == args.rounds else None for key, x in runs.items()}
+    times = {key: float(np.median(x)) if len(x) == args.rounds else None for key, x in runs.items()}
+    return times, float(np.median(peaks))
 
 
 def row(args, peak, label, name, S, T, mask, d, ours, decode=False):
+    """One table row; `peak` is the FMA peak measured in the same rounds."""
     cells = ort_cells(args, d, name, S, T, mask, decode)
     times = {peer: x for peer, x in cells.items() if isinstance(x, float)}
     best_peer = min(times, key=times.get) if times else None
@@ -187,14 +198,15 @@ def row(args, peak, label, name, S, T, mask, d, ours, decode=False):
     else:
         versus = "n/a"
     fields = [label, mask, fmt_ms(ours) if ours else "failed",
-              f"{gflops:.1f}" if gflops else "n/a", f"{100 * gflops / peak:.1f} %" if gflops else "n/a"]
+              f"{gflops:.1f}" if gflops else "n/a", f"{peak:.1f}",
+              f"{100 * gflops / peak:.1f} %" if gflops else "n/a"]
     fields += [fmt_ms(cells[peer]) for peer in mm.PEERS]
     fields += [fmt_ms(times.get(best_peer)), mm.PEER_TITLES[best_peer] if best_peer else "n/a", versus]
     print("| " + " | ".join(fields) + " |", flush=True)
 
 
-def table(args, tmp, peak):
-    titles = ["S", "mask", "attnc ms", "attnc GFLOP/s", "% of peak"]
+def table(args, tmp):
+    titles = ["S", "mask", "attnc ms", "attnc GFLOP/s", "FMA peak GFLOP/s", "% of peak"]
     titles += [f"{mm.PEER_TITLES[peer]} ms" for peer in mm.PEERS]
     titles += ["best ORT ms", "best ORT peer", "attnc vs best ORT"]
     print("| " + " | ".join(titles) + " |")
@@ -202,14 +214,15 @@ def table(args, tmp, peak):
     ours = {}
     for S in args.sizes:
         cases = {mask: prepare(args, tmp, str(S), mask, S, S, mask) for mask in mm.MASKS}
-        times = attnc_rounds(args, cases)
+        times, peak = attnc_rounds(args, tmp, cases)
         for mask in mm.MASKS:
             ours[S, mask] = times[mask]
             row(args, peak, str(S), mask, S, S, mask, cases[mask][0], times[mask])
     if args.decode:
         label = f"1 (T={mm.DECODE_T})"
         case = prepare(args, tmp, label, "decode", 1, mm.DECODE_T, "none")
-        time = attnc_rounds(args, {"decode": case})["decode"]
+        times, peak = attnc_rounds(args, tmp, {"decode": case})
+        time = times["decode"]
         row(args, peak, label, "decode", 1, mm.DECODE_T, "none", case[0], time, decode=True)
     # The issue's ratios between masks, from the same rounds.
     ratios = [(f"causal / none at S = {S}", ours.get((S, "causal")), ours.get((S, "none")))
@@ -332,11 +345,12 @@ def main():
         print(f"B={B}, H={H}, D={D}, fp32; window = {mm.WINDOW} keys; decode = 1 query over "
               f"{mm.DECODE_T} keys. GFLOP/s = 4·B·H·S·T·D / time, with T = S except decode: masked "
               f"work counts too, so causal and window rows compare with none. % of peak = GFLOP/s / FMA "
-              f"peak. attnc vs best ORT = best ORT ms / attnc ms (below 1x attnc is slower).\n")
+              f"peak measured in the same rounds as the row's attnc runs (the one above is from the "
+              f"start). attnc vs best ORT = best ORT ms / attnc ms (below 1x attnc is slower).\n")
         if args.check:
             check(args, tmp)
         if args.sizes or args.decode:
-            table(args, tmp, peak)
+            table(args, tmp)
         if args.memory:
             memory(args, tmp)
 
