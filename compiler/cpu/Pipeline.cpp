@@ -2,6 +2,7 @@
 
 #include "compiler/Pipeline.h"
 #include "compiler/cpu/EntryPoint.h"
+#include "compiler/cpu/TaskStack.h"
 #include "dialects/attn/AttnOps.h"
 #include "passes/Passes.h"
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
@@ -102,31 +103,6 @@ struct ApproximateExpPass
   }
 };
 
-/// convert-scf-to-openmp wraps each parallel body in memref.alloca_scope,
-/// whose region must stay one block; the loops inside become several. Our
-/// bodies allocate on the heap only, so the scopes are dropped (inlined).
-struct InlineAllocaScopesPass
-    : PassWrapper<InlineAllocaScopesPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(InlineAllocaScopesPass)
-  StringRef getArgument() const override { return "attnc-inline-alloca-scopes"; }
-  void runOnOperation() override {
-    SmallVector<memref::AllocaScopeOp> scopes;
-    getOperation().walk([&](memref::AllocaScopeOp scope) { scopes.push_back(scope); });
-    IRRewriter rewriter(&getContext());
-    for (memref::AllocaScopeOp scope : scopes) {
-      if (scope->walk([](memref::AllocaOp) { return WalkResult::interrupt(); })
-              .wasInterrupted())
-        continue; // a stack allocation needs its scope
-      Block *body = &scope.getBodyRegion().front();
-      auto yield = cast<memref::AllocaScopeReturnOp>(body->getTerminator());
-      SmallVector<Value> results(yield.getResults());
-      rewriter.eraseOp(yield);
-      rewriter.inlineBlockBefore(body, scope);
-      rewriter.replaceOp(scope, results);
-    }
-  }
-};
-
 } // namespace
 
 void buildAttnGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
@@ -169,6 +145,11 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // Each parallel task's small tiles on its stack, not the heap; only for
+  // OpenMP, whose lowering scopes each task's stack (a sequential loop
+  // would grow the stack by every iteration's buffers).
+  if (options.threads)
+    pm.addPass(createStackTaskBuffersPass());
   // The tiled attention's (batch, head, q-block) loop is an scf.forall.
   pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
   bufferization::BufferDeallocationPipelineOptions dealloc;
@@ -178,7 +159,7 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   // The parallel (batch, head, q-block) loop runs on OpenMP threads.
   if (options.threads) {
     pm.addPass(createConvertSCFToOpenMPPass());
-    pm.addPass(std::make_unique<InlineAllocaScopesPass>());
+    pm.addPass(createLowerAllocaScopesPass());
   }
 
   OpPassManager &loops = pm.nest<func::FuncOp>();
