@@ -5,19 +5,24 @@
 // instructions on whole vector registers (AVX2, AVX-512, NEON: W lanes):
 //
 //   Kᵀ packed once per call: [B, Hkv, kv-block, D, Bk'] (Bk' = Bk rounded up
-//   to W, zero-padded), so one block's keys are contiguous.
+//   to W, zero-padded), so one block's keys are contiguous; W x W
+//   transposes in registers.
 //   for each (batch, kv head, q-block) in parallel, zigzag order:
 //     Q̂ = scale · log2(e) · q, the rows of every query head sharing the
 //         kv head, so that scores are in log2 units and e^x is 2^x'
 //         (without log2(e) when an additive mask is added to the scores)
 //     for each visited kv-block:
-//       S = Q̂ · Kᵀ                         R x (C·W) register tiles
+//       S = Q̂ · Kᵀ                         R x (C·W) register tiles; each
+//                                           strip of R rows only the tiles
+//                                           with keys its rows can see
 //       if the block is cut: mask S         window, padding, key/dense mask
 //       per row: m' = max(m, rowmax S), P = 2^(S - m'),
 //                l = l·2^(m - m') + rowsum P  (l kept per lane, summed
 //                                              across lanes once per task)
-//       acc = acc · 2^(m - m') + P · V      R x (C·W) register tiles
-//     out = acc / l                         (0 where l = 0, sdpa.C10)
+//       acc = acc · 2^(m - m') + P · V      R x (C·W) register tiles, over
+//                                           the keys the strip can see
+//     out = acc / l                         (0 where l = 0, sdpa.C10),
+//                                           written in place
 //
 // Query heads that share a kv head (grouped-query attention) are stacked
 // into one block of rows, so each K and V tile is read once for all of
