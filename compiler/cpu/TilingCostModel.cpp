@@ -36,7 +36,7 @@ constexpr int64_t kMaxRegisterRows = 16, kMaxRegisterColumns = 8;
 constexpr int64_t kMaxPortableQBlock = 64;
 /// The vector kernel runs 3x faster, and also pays per (row, kv-block) for
 /// its row statistics, so longer blocks both ways pay: non-causal S = 4096
-/// on the 2-core AVX-512 VM took 155 ms in 60x64 blocks, 152 in 120x128,
+/// on the 2-core AVX-512 VM took 157 ms in 60x64 blocks, 153 in 120x128,
 /// 146 in 240x128, 147 in 360x128 (bench/RESULTS.md "Larger blocks").
 constexpr int64_t kMaxVectorQBlock = 256;
 /// The portable kernel pays a fixed cost per kv-block step (its tiles are
@@ -198,9 +198,9 @@ TilingChoice chooseSdpaTiling(SdpaOp op, const TargetDescription &target,
   // strip, so each should stay in L1 beside the score and q strips: in
   // half of it for the portable kernel (which wants kMinPortableKvBlock
   // too), in 3/4 for the vector kernel, whose strips are one register tile
-  // of rows. 48 KiB L1, non-causal S = 4096: 64 keys 155 ms, 128 keys
-  // (32 KiB of K) 146 ms, 192 (48 KiB) 157 ms (bench/RESULTS.md "Larger
-  // blocks").
+  // of rows. 48 KiB L1, non-causal S = 4096 in 240-row q-blocks: 128
+  // keys (32 KiB of K) 146 ms, 192 (48 KiB) 160 ms, 256 157 ms
+  // (bench/RESULTS.md "Larger blocks").
   int64_t l1 = target.l1Bytes > 0 ? target.l1Bytes : 32 * kKiB;
   int64_t l2 = target.l2Bytes > 0 ? target.l2Bytes : 256 * kKiB;
   int64_t widest = std::max(shape.headDim, shape.valueDim);
