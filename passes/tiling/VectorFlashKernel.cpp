@@ -482,20 +482,27 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
   auto rowPos = [&](Value r) {
     return im.add(firstPos, im.min(im.rem(r, qPad), im.sub(qLen, im.c(1))));
   };
-  // The keys of the kv-block at kStart, [lo, hi) relative to kStart, that
-  // some row of the register strip from row i0 sees through the window:
-  // the products skip the rest of the block, which the mask then hides
-  // (a block where any row's view is narrower than the block is cut).
-  // Diagonal blocks of causal attention need only their lower triangle.
-  auto stripKeys = [&](Value i0, Value kStart, Value kLen) -> std::pair<Value, Value> {
-    Value lo = im.c(0), hi = kLen;
+  // The keys [lo, hi) of the kv-block [kStart, kStart + kLen) that queries
+  // at positions first..last see through the window, together: one row's
+  // (first = last) for the mask, a register strip's for the products.
+  auto windowKeys = [&](Value first, Value last, Value kStart,
+                        Value kLen) -> std::pair<Value, Value> {
+    Value lo = kStart, hi = im.add(kStart, kLen);
     if (!window.isLeftUnbounded())
-      lo = im.max(lo, im.sub(im.sub(rowPos(i0), im.c(window.getLeft())), kStart));
-    if (!window.isRightUnbounded()) {
-      Value lastRow = im.add(i0, im.c(regRows - 1));
-      hi = im.min(hi, im.sub(im.add(rowPos(lastRow), im.c(window.getRight() + 1)), kStart));
-    }
+      lo = im.max(lo, im.sub(first, im.c(window.getLeft())));
+    if (!window.isRightUnbounded())
+      hi = im.min(hi, im.add(last, im.c(window.getRight() + 1)));
     return {lo, hi};
+  };
+  // The keys some row of the register strip from row i0 sees, [lo, hi)
+  // relative to kStart: the products skip the rest of the block, which the
+  // mask then hides (a block where any row's view is narrower than the
+  // block is cut). Diagonal blocks of causal attention need only their
+  // lower triangle.
+  auto stripKeys = [&](Value i0, Value kStart, Value kLen) -> std::pair<Value, Value> {
+    auto [lo, hi] =
+        windowKeys(rowPos(i0), rowPos(im.add(i0, im.c(regRows - 1))), kStart, kLen);
+    return {im.sub(lo, kStart), im.sub(hi, kStart)};
   };
 
   // S = Q̂ · Kᵀ in R x (C·W) register tiles: per step along D, C vector
@@ -589,10 +596,7 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
             [&](OpBuilder &, Location) {
               Value masked = e.loop(im.c(0), activeRows, 1, scores, [&](Value r, ValueRange a1) {
                 Value pos = rowPos(r);
-                Value lo = window.isLeftUnbounded() ? kStart : im.sub(pos, im.c(window.getLeft()));
-                Value hi = im.add(kStart, kLen);
-                if (!window.isRightUnbounded())
-                  hi = im.min(hi, im.add(pos, im.c(window.getRight() + 1)));
+                auto [lo, hi] = windowKeys(pos, pos, kStart, kLen);
                 auto i32Vec = VectorType::get({w}, b.getI32Type());
                 Value loV = vector::BroadcastOp::create(b, i32Vec, e.i32(lo));
                 Value hiV = vector::BroadcastOp::create(b, i32Vec, e.i32(hi));
