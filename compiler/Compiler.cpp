@@ -211,10 +211,19 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
   if (!machine)
     return emitError(fileLoc) << error;
 
+  PipelineOptions pipeline = options.pipeline;
+  std::optional<TargetDescription> target = describeTarget(options.target, error);
+  if (!target)
+    return emitError(fileLoc) << error;
+  MatmulKernelChoice matmul = chooseMatmulKernel(*target);
+  pipeline.matmulVectorWidth = matmul.vectorWidth;
+  pipeline.matmulRegisterRows = matmul.tile.rows;
+  pipeline.matmulRegisterColumnVectors = matmul.tile.columns;
+
   PassManager lowering(&context);
   if (failed(applyPassManagerCLOptions(lowering)))
     return failure();
-  buildCpuLoweringPipeline(lowering, options.pipeline);
+  buildCpuLoweringPipeline(lowering, pipeline);
   if (failed(lowering.run(*module)))
     return failure();
 

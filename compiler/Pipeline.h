@@ -31,6 +31,12 @@ struct PipelineOptions {
   bool threads = true;
   /// Fuse elementwise linalg ops before bufferization (fewer buffers).
   bool fuseElementwise = true;
+  /// attn-tile-matmul's kernel: f32 lanes per vector (0: matmuls stay
+  /// linalg.generic loops) and its register tile; compileModel sets them
+  /// from the target (chooseMatmulKernel).
+  int64_t matmulVectorWidth = 0;
+  int64_t matmulRegisterRows = 6;
+  int64_t matmulRegisterColumnVectors = 4;
 };
 
 /// Graph-level passes on attn IR (canonicalization; fusion passes plug in

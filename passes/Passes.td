@@ -135,6 +135,103 @@ def AttnInferMasksPass : Pass<"attn-infer-masks", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::attn::AttnDialect"];
 }
 
+def AttnParallelizeLinalgPass : Pass<"attn-parallelize-linalg", "::mlir::func::FuncOp"> {
+  let summary = "Tile large linalg ops along their leading parallel loops into scf.forall tasks";
+  let description = [{
+    Every linalg op (on tensors, static shapes) directly in the function
+    whose iteration space holds at least `min-elements` points is tiled
+    into about `work / task-elements` tasks, at most `max-tasks`, along
+    its leading parallel loops (outermost first; never the innermost loop,
+    which each task keeps whole so that it vectorizes). The CPU pipeline
+    turns the `scf.forall` into an OpenMP loop, so elementwise chains,
+    norms, softmax and layout changes run on all cores like the kernels.
+    Ops inside loops (the kernels' own tiles) and small ops are left
+    alone: a parallel region costs a few microseconds.
+
+    Before:
+    ```mlir
+    %y = linalg.generic {iterator_types = ["parallel", "parallel", "parallel"], ...}
+        ins(%x : tensor<1x128x768xf32>) outs(%e : tensor<1x128x768xf32>) { ... }
+    ```
+    After (`task-elements=4096 max-tasks=16`):
+    ```mlir
+    %y = scf.forall (%i, %j) = (0, 0) to (1, 128) step (1, 8) shared_outs(%o = %e) {
+      %t = linalg.generic ... ins(%x_slice : tensor<1x8x768xf32>) outs(%o_slice : tensor<1x8x768xf32>)
+      scf.forall.in_parallel { tensor.parallel_insert_slice %t into %o[%i, %j, 0] ... }
+    }
+    ```
+  }];
+  let options = [
+    Option<"minElements", "min-elements", "int64_t", /*default=*/"32768",
+           "Smallest iteration space (points) worth running in parallel">,
+    Option<"taskElements", "task-elements", "int64_t", /*default=*/"8192",
+           "Iteration-space points per task">,
+    Option<"maxTasks", "max-tasks", "int64_t", /*default=*/"64",
+           "Most tasks one op is cut into">,
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def AttnTileMatmulPass : Pass<"attn-tile-matmul", "::mlir::func::FuncOp"> {
+  let summary = "Lower matmuls with a 2-D weight to register-tiled vector kernels on packed panels";
+  let description = [{
+    Every f32 `attn.linear`, and every `attn.matmul` whose right operand is
+    a 2-D matrix (nn.Linear as torch exports it on 3-D activations, the
+    tied unembedding through a Transpose), becomes `out[M, N] = x[M, K] ·
+    w[K, N] + bias` with the leading dims of x folded into M:
+
+    - the weight is re-laid-out into panels of `register-column-vectors` x
+      `vector-width` columns, `packed[p, k, j]`, so each panel is one
+      contiguous stream; a constant weight (also through a Transpose, or
+      `transpose_weight`) is packed now, into a new `dense_resource` blob,
+      any other by a loop before the product;
+    - an `scf.forall` over (row block of `task-rows` rows, panel), panel
+      fastest, runs on all cores;
+    - inside, strips of `register-rows` rows keep `register-rows` x
+      `register-column-vectors` accumulators in vector registers: per k,
+      one vector load per column vector, one broadcast per row, and an FMA
+      for each pair;
+    - the bias (the op's, or an `attn.add` of an [N]-shaped tensor that is
+      the product's only use) starts the accumulators, so it costs nothing.
+
+    The choice is recorded on the loop (`attn.register_tile`,
+    `attn.vector_width`, `attn.task_rows`, `attn.weight_packed`). With
+    `vector-width` = 0 (the default) the pass does nothing and
+    `attn-to-linalg` lowers the ops to a `linalg.generic`.
+
+    Before:
+    ```mlir
+    %y = attn.matmul %x, %w : (tensor<1x128x768xf32>, tensor<768x3072xf32>) -> tensor<1x128x3072xf32>
+    %z = attn.add %y, %b : (tensor<1x128x3072xf32>, tensor<3072xf32>) -> tensor<1x128x3072xf32>
+    ```
+    After (abridged, `vector-width=16 register-rows=6 register-column-vectors=4`):
+    ```mlir
+    %packed = arith.constant dense_resource<packed_weight> : tensor<48x768x64xf32>
+    %out = scf.forall (%t) in (48) shared_outs(%o = %empty) -> (tensor<128x3072xf32>) {
+      ... scf.for %i0 = 0 to 128 step 6 { scf.for %k = 0 to 768 { vector.fma ... } } ...
+    } {attn.register_tile = array<i64: 6, 4>, attn.task_rows = 128 : i64, ...}
+    %z = tensor.expand_shape %out ... : tensor<128x3072xf32> into tensor<1x128x3072xf32>
+    ```
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"0",
+           "f32 lanes per vector register (0: leave matmuls to attn-to-linalg)">,
+    Option<"registerRows", "register-rows", "int64_t", /*default=*/"6",
+           "Rows of the register tile">,
+    Option<"registerColumnVectors", "register-column-vectors", "int64_t", /*default=*/"4",
+           "Vectors of columns of the register tile (the panel width in vectors)">,
+    Option<"taskRows", "task-rows", "int64_t", /*default=*/"128",
+           "Rows of the output one parallel task computes for one panel">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect", "::mlir::vector::VectorDialect"
+  ];
+}
+
 def AttnTileSdpaPass : Pass<"attn-tile-sdpa", "::mlir::func::FuncOp"> {
   let summary = "Lower attn.sdpa to the FlashAttention-2 loop nest";
   let description = [{

@@ -29,6 +29,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Linalg/Transforms/TilingInterfaceImpl.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -85,19 +86,24 @@ struct CopyToLinalgPass
   }
 };
 
-/// exp as a polynomial in arith ops (MLIR's approximation, ~1 ulp in f32)
-/// instead of a libm call per element: LLVM can vectorize it.
-struct ApproximateExpPass
-    : PassWrapper<ApproximateExpPass, OperationPass<func::FuncOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(ApproximateExpPass)
-  StringRef getArgument() const override { return "attnc-approximate-exp"; }
+/// f32 exp, expm1, log, log1p, tanh and erf as polynomials in arith ops
+/// (MLIR's approximations) instead of a libm call per element, so that
+/// LLVM vectorizes the loops around them (GELU's tanh or erf, softmax's
+/// exp); pow by a small constant exponent becomes multiplications.
+struct ApproximateMathPass
+    : PassWrapper<ApproximateMathPass, OperationPass<func::FuncOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(ApproximateMathPass)
+  StringRef getArgument() const override { return "attnc-approximate-math"; }
   void getDependentDialects(DialectRegistry &registry) const override {
     registry.insert<arith::ArithDialect, vector::VectorDialect>();
   }
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    populateMathPolynomialApproximationPatterns(
-        patterns, [](StringRef name) { return name == "exp" || name == "math.exp"; });
+    populateMathPolynomialApproximationPatterns(patterns, [](StringRef name) {
+      name.consume_front("math.");
+      return llvm::is_contained({"exp", "expm1", "log", "log1p", "tanh", "erf"}, name);
+    });
+    populateMathAlgebraicSimplificationPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
@@ -130,11 +136,19 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   }
   // Whatever the tiler left (dynamic shapes, or tiling off) runs unfused.
   funcPm.addPass(mlir::attn::createAttnDecomposeSdpaPass());
+  mlir::attn::AttnTileMatmulPassOptions matmul;
+  matmul.vectorWidth = options.matmulVectorWidth;
+  matmul.registerRows = options.matmulRegisterRows;
+  matmul.registerColumnVectors = options.matmulRegisterColumnVectors;
+  funcPm.addPass(mlir::attn::createAttnTileMatmulPass(matmul));
   funcPm.addPass(mlir::attn::createAttnToLinalgPass());
   funcPm.addPass(createCanonicalizerPass());
   if (options.fuseElementwise)
     funcPm.addPass(createLinalgElementwiseOpFusionPass());
   funcPm.addPass(createCSEPass());
+  // Everything outside the kernels on all cores too.
+  if (options.threads)
+    funcPm.addPass(mlir::attn::createAttnParallelizeLinalgPass());
 
   pm.addPass(std::make_unique<EntryPointPass>());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
@@ -165,7 +179,7 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   OpPassManager &loops = pm.nest<func::FuncOp>();
   loops.addPass(std::make_unique<CopyToLinalgPass>());
   loops.addPass(createConvertLinalgToLoopsPass());
-  loops.addPass(std::make_unique<ApproximateExpPass>());
+  loops.addPass(std::make_unique<ApproximateMathPass>());
   // The register-tiled attention kernel's vector ops.
   pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass());
   pm.addPass(createLowerAffinePass());
@@ -199,6 +213,7 @@ void registerPipelineDialects(DialectRegistry &registry) {
   vector::registerBufferizableOpInterfaceExternalModels(registry);
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
+  linalg::registerTilingInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
   scf::registerBufferizableOpInterfaceExternalModels(registry);
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(registry);

@@ -129,6 +129,19 @@ RegisterTile chooseRegisterTile(int64_t registers, int64_t valueVectors, int64_t
   return best;
 }
 
+MatmulKernelChoice chooseMatmulKernel(const TargetDescription &target) {
+  MatmulKernelChoice choice;
+  if (!target.hasFma || target.vectorBits < 128)
+    return choice;
+  choice.vectorWidth = target.vectorBits / 32;
+  // Panels of up to 4 vectors: wider ones cost registers that rows use
+  // better (6x4 on 32 registers, 4x3 on 16).
+  constexpr int64_t kPanelVectorsDivisible = 12;
+  choice.tile = chooseRegisterTile(target.vectorRegisters, kPanelVectorsDivisible,
+                                   target.fmaUnits, kMaxRegisterRows);
+  return choice;
+}
+
 TilingChoice chooseSdpaTiling(SdpaOp op, const TargetDescription &target,
                               const TilingRequest &request) {
   SdpaShape shape = readShape(op);

@@ -75,6 +75,16 @@ struct RegisterTile {
 RegisterTile chooseRegisterTile(int64_t registers, int64_t valueVectors, int64_t fmaUnits,
                                 int64_t maxRows);
 
+/// attn-tile-matmul's kernel for `target`: f32 lanes per vector (0 when
+/// the target has no vector FMA the kernel uses) and the register tile with
+/// the most FMAs per load (chooseRegisterTile, columns dividing 12 so a
+/// panel of 1-4 or 6 vectors).
+struct MatmulKernelChoice {
+  int64_t vectorWidth = 0;
+  RegisterTile tile{1, 1};
+};
+MatmulKernelChoice chooseMatmulKernel(const TargetDescription &target);
+
 /// Bytes of the f32 tiles one thread keeps live for a qBlock x kvBlock
 /// step: q (qBlock x D), scores (qBlock x kvBlock), accumulator
 /// (qBlock x Dv), K (kvBlock x D) and V (kvBlock x Dv).

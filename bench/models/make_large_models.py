@@ -1,0 +1,88 @@
+#!/usr/bin/python3
+"""Export the full-size benchmark models (fixed-seed weights, torch 1.13).
+
+  /usr/bin/python3 bench/models/make_large_models.py OUT_DIR [--only NAME ...] [--seq 128 1024]
+
+Writes one ONNX test directory per (model, sequence length), in the layout of
+test/models/generate.py (model.onnx, test_data_set_0/{input,output}_K.pb with
+torch's outputs):
+
+  gpt2_small_S     GPT-2 small: 12 layers, d_model 768, 12 heads, FFN 3072,
+                   vocab 50257, tied unembedding (124 M parameters)
+  bert_base_S      BERT-base: 12 layers, hidden 768, FFN 3072, erf GELU,
+                   vocab 30522; batch 2, the second row right-padded by S/4
+                   with `attention_mask`
+  llama_2l_S       TinyLlama-1.1B layer shapes, 2 layers: hidden 2048, 32 query
+                   / 4 kv heads, SwiGLU 5632, RMSNorm, RoPE, vocab 32000
+
+The architectures are test/models/generate.py's; only their sizes differ.
+Weights are N(0, 0.02) (embeddings N(0, 0.02) too), as the real models are
+initialised, so activations stay in a realistic range.
+"""
+import argparse
+import os
+import pathlib
+import sys
+
+import torch
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent / "test" / "models"))
+import generate as g  # noqa: E402
+
+
+def gpt2_small(seq):
+    model = g.init_weights(
+        g.GPT2LMHeadModel(vocab=50257, d=768, n_layer=12, n_head=12, max_pos=1024),
+        "gpt2_small", std=0.02, embed_std=0.02)
+    ids = g.rand_ids(g.rng_for(f"gpt2_small_{seq}"), (1, seq), 50257)
+    return g.ModelSpec(g.GPT2Logits(model).eval(), [(ids,)], ["input_ids"], ["logits"],
+                       {"input_ids": {1: "sequence"}, "logits": {1: "sequence"}})
+
+
+def bert_base(seq):
+    model = g.init_weights(
+        g.BertModel(vocab=30522, d=768, n_layer=12, n_head=12, inner=3072, max_pos=max(seq, 512)),
+        "bert_base", std=0.02, embed_std=0.02)
+    ids = g.rand_ids(g.rng_for(f"bert_base_{seq}"), (2, seq), 30522)
+    mask = torch.ones((2, seq), dtype=torch.int64)
+    mask[1, seq - seq // 4:] = 0
+    return g.ModelSpec(model, [(ids, mask)], ["input_ids", "attention_mask"],
+                       ["last_hidden_state", "pooler_output"],
+                       {"input_ids": {1: "sequence"}, "attention_mask": {1: "sequence"},
+                        "last_hidden_state": {1: "sequence"}}, opset=14)
+
+
+def llama_2l(seq):
+    model = g.init_weights(
+        g.LlamaForCausalLM(vocab=32000, d=2048, n_layer=2, n_head=32, n_kv_head=4, inner=5632,
+                           eps=1e-5),
+        "llama_2l", std=0.02, embed_std=0.02)
+    ids = g.rand_ids(g.rng_for(f"llama_2l_{seq}"), (1, seq), 32000)
+    return g.ModelSpec(model, [(ids,)], ["input_ids"], ["logits"],
+                       {"input_ids": {1: "sequence"}, "logits": {1: "sequence"}})
+
+
+BUILDERS = {"gpt2_small": gpt2_small, "bert_base": bert_base, "llama_2l": llama_2l}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("out_dir")
+    ap.add_argument("--only", nargs="+", choices=sorted(BUILDERS), default=sorted(BUILDERS))
+    ap.add_argument("--seq", nargs="+", type=int, default=[128, 1024])
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    os.makedirs(args.out_dir, exist_ok=True)
+    for name in args.only:
+        for seq in args.seq:
+            key = f"{name}_{seq}"
+            if (pathlib.Path(args.out_dir) / key / "test_data_set_0" / "output_0.pb").exists():
+                print(f"[{key}] exists, kept", flush=True)
+                continue
+            g.REGISTRY[key] = lambda name=name, seq=seq: BUILDERS[name](seq)
+            g.generate_one(key, args.out_dir)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+//===- TileMatmul.cpp - Matmuls with a 2-D weight to packed vector kernels ===//
+//
+// Finds the contractions of a transformer's projections (attn.linear, and
+// attn.matmul with a 2-D right operand) and lowers each, with its bias, to
+// the register-tiled kernel of tiling/PackedMatmulKernel.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+#include "passes/lowering/LinalgBuilders.h"
+#include "passes/tiling/PackedMatmulKernel.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::attn {
+#define GEN_PASS_DEF_ATTNTILEMATMULPASS
+#include "passes/Passes.h.inc"
+} // namespace mlir::attn
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::tiling;
+
+namespace {
+
+/// One contraction to lower: `input` [..., K] times a 2-D weight, plus an
+/// optional bias that broadcasts as [N]; `replaced` is the value the
+/// kernel's result stands for (the op's, or that of the add it absorbed).
+struct Contraction {
+  Operation *op;
+  Value input, weight, bias;
+  bool transposed;
+  Value replaced;
+};
+
+bool isStaticF32(Value value) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  return type && type.hasStaticShape() && type.getElementType().isF32();
+}
+
+/// Whether `bias` broadcasts onto [..., N] as an [N] vector: every dim
+/// but the last is 1, and the last is N.
+bool isRowBias(Value bias, int64_t n) {
+  auto type = cast<RankedTensorType>(bias.getType());
+  if (!isStaticF32(bias) || type.getRank() == 0 || type.getShape().back() != n)
+    return false;
+  return llvm::all_of(type.getShape().drop_back(), [](int64_t d) { return d == 1; });
+}
+
+/// The weight seen through a 2-D Transpose: (source, transposed).
+std::pair<Value, bool> throughTranspose(Value weight, bool transposed) {
+  if (auto t = weight.getDefiningOp<TransposeOp>())
+    if (t.getPermutation().size() == 2 && t.getPermutation()[0] == 1)
+      return {t.getInput(), !transposed};
+  return {weight, transposed};
+}
+
+/// The contraction `op` describes, if the kernel can run it; `add` is
+/// absorbed as its bias when it is the product's only use.
+std::optional<Contraction> matchContraction(Operation *op) {
+  Contraction c{op, {}, {}, {}, false, op->getResult(0)};
+  if (auto linear = dyn_cast<LinearOp>(op)) {
+    c.input = linear.getInput();
+    c.weight = linear.getWeight();
+    c.bias = linear.getBias();
+    c.transposed = linear.getTransposeWeight();
+  } else if (auto matmul = dyn_cast<MatmulOp>(op)) {
+    c.input = matmul.getLhs();
+    c.weight = matmul.getRhs();
+  } else {
+    return std::nullopt;
+  }
+  auto inputType = dyn_cast<RankedTensorType>(c.input.getType());
+  auto weightType = dyn_cast<RankedTensorType>(c.weight.getType());
+  if (!isStaticF32(c.input) || !isStaticF32(c.weight) || !isStaticF32(op->getResult(0)) ||
+      weightType.getRank() != 2 || inputType.getRank() < 1 ||
+      inputType.getNumElements() == 0 || weightType.getNumElements() == 0 ||
+      (isa<MatmulOp>(op) && inputType.getRank() < 2))
+    return std::nullopt;
+  int64_t n = weightType.getDimSize(c.transposed ? 0 : 1);
+  if (c.bias && !isRowBias(c.bias, n))
+    return std::nullopt;
+  if (!c.bias && op->getResult(0).hasOneUse())
+    if (auto add = dyn_cast<AddOp>(*op->getResult(0).getUsers().begin())) {
+      Value other = add.getLhs() == op->getResult(0) ? add.getRhs() : add.getLhs();
+      if (add.getType() == op->getResult(0).getType() && isRowBias(other, n)) {
+        c.bias = other;
+        c.replaced = add.getResult();
+      }
+    }
+  std::tie(c.weight, c.transposed) = throughTranspose(c.weight, c.transposed);
+  return c;
+}
+
+/// [..., K] <-> [M, K]: the leading dims fold into one, the last stays,
+/// so a strided [M, N] slice reshapes without a copy.
+SmallVector<ReassociationIndices> leadingDimsIntoRows(int64_t rank) {
+  ReassociationIndices leading;
+  for (int64_t d = 0; d + 1 < rank; ++d)
+    leading.push_back(d);
+  if (rank == 1)
+    return {};
+  return {leading, {rank - 1}};
+}
+
+Value toRows(RewriterBase &rewriter, Location loc, Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getRank() == 2)
+    return value;
+  if (type.getRank() == 1)
+    return tensor::ExpandShapeOp::create(
+        rewriter, loc, RankedTensorType::get({1, type.getDimSize(0)}, type.getElementType()),
+        value, SmallVector<ReassociationIndices>{{0, 1}});
+  int64_t k = type.getShape().back();
+  auto rowsType = RankedTensorType::get({type.getNumElements() / k, k}, type.getElementType());
+  return tensor::CollapseShapeOp::create(rewriter, loc, rowsType, value,
+                                         leadingDimsIntoRows(type.getRank()));
+}
+
+Value fromRows(RewriterBase &rewriter, Location loc, Value rows, RankedTensorType type) {
+  if (type.getRank() == 2)
+    return rows;
+  if (type.getRank() == 1)
+    return tensor::CollapseShapeOp::create(rewriter, loc, type, rows,
+                                           SmallVector<ReassociationIndices>{{0, 1}});
+  return tensor::ExpandShapeOp::create(rewriter, loc, type, rows,
+                                       leadingDimsIntoRows(type.getRank()));
+}
+
+void lowerContraction(RewriterBase &rewriter, const Contraction &c,
+                      const MatmulKernelShape &shape) {
+  Operation *last = c.replaced.getDefiningOp();
+  rewriter.setInsertionPoint(last);
+  Location loc = c.op->getLoc();
+  MatmulOperands operands;
+  operands.input = toRows(rewriter, loc, c.input);
+  operands.weight = c.weight;
+  operands.transposed = c.transposed;
+  auto resultType = cast<RankedTensorType>(c.replaced.getType());
+  int64_t n = resultType.getShape().back();
+  if (c.bias)
+    operands.bias = lowering::buildReshape(rewriter, loc, c.bias, {n});
+  Value product = buildPackedMatmul(rewriter, loc, operands, shape);
+  rewriter.replaceAllUsesWith(c.replaced, fromRows(rewriter, loc, product, resultType));
+  if (last != c.op)
+    rewriter.eraseOp(last);
+  rewriter.eraseOp(c.op);
+}
+
+struct AttnTileMatmulPass : attn::impl::AttnTileMatmulPassBase<AttnTileMatmulPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (vectorWidth <= 0)
+      return;
+    if (registerRows < 1 || registerColumnVectors < 1 || taskRows < 1) {
+      getOperation().emitError("attn-tile-matmul: register-rows, register-column-vectors and "
+                               "task-rows must be positive");
+      return signalPassFailure();
+    }
+    MatmulKernelShape shape;
+    shape.vectorWidth = vectorWidth;
+    shape.registerRows = registerRows;
+    shape.registerColumnVectors = registerColumnVectors;
+    shape.taskRows = taskRows;
+    SmallVector<Contraction> found;
+    getOperation().walk([&](Operation *op) {
+      if (std::optional<Contraction> c = matchContraction(op))
+        found.push_back(*c);
+    });
+    IRRewriter rewriter(&getContext());
+    for (const Contraction &c : found)
+      lowerContraction(rewriter, c, shape);
+  }
+};
+
+} // namespace

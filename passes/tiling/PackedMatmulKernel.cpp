@@ -1,0 +1,218 @@
+//===- PackedMatmulKernel.cpp - Register-tiled matmul on packed weights -===//
+//
+// out[M, N] = a[M, K] · w[K, N] + bias, as the attention kernel computes its
+// products: register tiles of R rows x C vectors (W lanes each) of FMAs.
+//
+//   w packed into panels: packed[p, k, j] = w[k, p·C·W + j] (zero past N),
+//     so the C·W columns of one panel are one contiguous stream over k. A
+//     constant weight is packed here, at compile time, into a new blob.
+//   for each (row block of `taskRows` rows, panel p) in parallel:
+//     for each strip of R rows:
+//       acc[R][C] = bias[p·C·W ...]   (or 0)
+//       for k < K: C vector loads of packed[p, k], R broadcasts of a[i, k],
+//                  R·C FMAs
+//       write acc into the output rows
+//
+// Rows past M (M rounded up to R) read a's last row, and columns past N
+// compute zeros; both land in padding that the result slices away. With
+// p the fastest task index, consecutive tasks of a thread reuse the same
+// block of `a` (in cache) and stream the weight once per row block.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/tiling/PackedMatmulKernel.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
+#include "passes/tiling/VectorEmitter.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::tiling;
+
+namespace {
+
+/// The f32 values of a constant, if `value` is one with readable bytes.
+std::optional<ArrayRef<float>> constantFloats(Value value, SmallVectorImpl<float> &storage) {
+  ElementsAttr attr;
+  if (!matchPattern(value, m_Constant(&attr)) || !attr.getElementType().isF32())
+    return std::nullopt;
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return std::nullopt;
+    ArrayRef<char> bytes = blob->getData();
+    if ((int64_t)bytes.size() != attr.getNumElements() * (int64_t)sizeof(float))
+      return std::nullopt;
+    return ArrayRef<float>(reinterpret_cast<const float *>(bytes.data()), attr.getNumElements());
+  }
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    storage.assign(dense.getValues<float>().begin(), dense.getValues<float>().end());
+    if (dense.isSplat())
+      storage.assign(attr.getNumElements(), storage.front());
+    return ArrayRef<float>(storage);
+  }
+  return std::nullopt;
+}
+
+/// The panel geometry of a packed weight.
+struct Panels {
+  int64_t k, n, width, count;
+  RankedTensorType type(MLIRContext *ctx) const {
+    return RankedTensorType::get({count, k, width}, Float32Type::get(ctx));
+  }
+};
+
+/// packed[p, kk, j] = w(kk, p·width + j), or 0 past N, computed now.
+Value packConstantWeight(ImplicitLocOpBuilder &b, ArrayRef<float> w, bool transposed,
+                         const Panels &panels) {
+  int64_t k = panels.k, n = panels.n, width = panels.width;
+  size_t bytes = panels.count * k * width * sizeof(float);
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(bytes, alignof(std::max_align_t));
+  auto *packed = reinterpret_cast<float *>(blob.getMutableData().data());
+  for (int64_t p = 0; p < panels.count; ++p)
+    for (int64_t kk = 0; kk < k; ++kk)
+      for (int64_t j = 0; j < width; ++j) {
+        int64_t col = p * width + j;
+        float value = 0.0f;
+        if (col < n)
+          value = transposed ? w[col * k + kk] : w[kk * n + col];
+        *packed++ = value;
+      }
+  auto attr = DenseResourceElementsAttr::get(panels.type(b.getContext()), "packed_weight",
+                                             std::move(blob));
+  return arith::ConstantOp::create(b, attr);
+}
+
+/// The same packing as a parallel loop over the packed tensor, for a
+/// weight known only at run time.
+Value packWeightAtRunTime(ImplicitLocOpBuilder &b, Value w, bool transposed, const Panels &panels) {
+  MLIRContext *ctx = b.getContext();
+  Value init = tensor::EmptyOp::create(b, panels.type(ctx).getShape(), b.getF32Type());
+  return linalg::GenericOp::create(
+             b, panels.type(ctx), ValueRange{}, init,
+             ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(3, ctx)},
+             SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location l, ValueRange) {
+               ImplicitLocOpBuilder ib(l, nb);
+               IndexMath im{ib, l};
+               Value p = linalg::IndexOp::create(ib, 0), kk = linalg::IndexOp::create(ib, 1),
+                     j = linalg::IndexOp::create(ib, 2);
+               Value col = im.add(im.mul(p, im.c(panels.width)), j);
+               Value inside = arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, col,
+                                                    im.c(panels.n));
+               Value clamped = im.min(col, im.c(panels.n - 1));
+               Value value = tensor::ExtractOp::create(
+                   ib, w, transposed ? ValueRange{clamped, kk} : ValueRange{kk, clamped});
+               Value zero = arith::ConstantOp::create(ib, ib.getF32FloatAttr(0.0));
+               linalg::YieldOp::create(ib, ValueRange{arith::SelectOp::create(ib, inside, value, zero)});
+             })
+      .getResult(0);
+}
+
+/// bias [N] extended with zeros to [nPad] (unchanged when N = nPad).
+Value padBias(ImplicitLocOpBuilder &b, Value bias, int64_t n, int64_t nPad) {
+  if (n == nPad)
+    return bias;
+  MLIRContext *ctx = b.getContext();
+  auto type = RankedTensorType::get({nPad}, b.getF32Type());
+  Value init = tensor::EmptyOp::create(b, type.getShape(), b.getF32Type());
+  return linalg::GenericOp::create(
+             b, type, ValueRange{}, init,
+             ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(1, ctx)},
+             ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
+             [&](OpBuilder &nb, Location l, ValueRange) {
+               ImplicitLocOpBuilder ib(l, nb);
+               IndexMath im{ib, l};
+               Value j = linalg::IndexOp::create(ib, 0);
+               Value inside = arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, j, im.c(n));
+               Value value = tensor::ExtractOp::create(ib, bias, ValueRange{im.min(j, im.c(n - 1))});
+               Value zero = arith::ConstantOp::create(ib, ib.getF32FloatAttr(0.0));
+               linalg::YieldOp::create(ib, ValueRange{arith::SelectOp::create(ib, inside, value, zero)});
+             })
+      .getResult(0);
+}
+
+} // namespace
+
+Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
+                                const MatmulOperands &operands, const MatmulKernelShape &shape) {
+  ImplicitLocOpBuilder b(loc, rewriter);
+  const int64_t w = shape.vectorWidth;
+  Emitter e(b, w);
+  IndexMath &im = e.im;
+  Type f32 = b.getF32Type();
+
+  auto inputType = cast<RankedTensorType>(operands.input.getType());
+  auto weightType = cast<RankedTensorType>(operands.weight.getType());
+  int64_t m = inputType.getDimSize(0), k = inputType.getDimSize(1);
+  int64_t n = weightType.getDimSize(operands.transposed ? 0 : 1);
+
+  // Geometry: panels of C·W columns, strips of R rows, tasks of a row
+  // block (a multiple of R) by one panel.
+  int64_t columnVectors = shape.registerColumnVectors;
+  int64_t width = columnVectors * w;
+  Panels panels{k, n, width, (n + width - 1) / width};
+  int64_t nPad = panels.count * width;
+  int64_t rows = std::min(shape.registerRows, m);
+  int64_t mPad = roundUp(m, rows);
+  int64_t taskRows = roundUp(std::min(shape.taskRows, mPad), rows);
+  int64_t rowBlocks = (mPad + taskRows - 1) / taskRows;
+
+  SmallVector<float> storage;
+  Value packed;
+  if (std::optional<ArrayRef<float>> values = constantFloats(operands.weight, storage))
+    packed = packConstantWeight(b, *values, operands.transposed, panels);
+  else
+    packed = packWeightAtRunTime(b, operands.weight, operands.transposed, panels);
+  Value bias = operands.bias ? padBias(b, operands.bias, n, nPad) : Value();
+
+  Value out = tensor::EmptyOp::create(b, ArrayRef<int64_t>{mPad, nPad}, f32);
+  auto forall = scf::ForallOp::create(
+      b, ArrayRef<OpFoldResult>{b.getIndexAttr(rowBlocks * panels.count)}, ValueRange{out},
+      std::nullopt);
+  forall->setAttr("attn.register_tile", b.getDenseI64ArrayAttr({rows, columnVectors}));
+  forall->setAttr("attn.vector_width", b.getI64IntegerAttr(w));
+  forall->setAttr("attn.task_rows", b.getI64IntegerAttr(taskRows));
+  forall->setAttr("attn.weight_packed",
+                  b.getStringAttr(isa<arith::ConstantOp>(packed.getDefiningOp()) ? "compile-time"
+                                                                                 : "run-time"));
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(forall.getTerminator());
+    Value task = forall.getInductionVars()[0];
+    Value panel = im.rem(task, panels.count);
+    Value rowStart = im.mul(im.div(task, panels.count), im.c(taskRows));
+    Value rowCount = im.min(im.c(taskRows), im.sub(im.c(mPad), rowStart));
+    Value colStart = im.mul(panel, im.c(width));
+    SmallVector<OpFoldResult> offsets = {rowStart, colStart};
+    SmallVector<OpFoldResult> sizes = {rowCount, b.getIndexAttr(width)};
+    SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+    Value shared = forall.getRegionIterArgs()[0];
+    Value slice = tensor::ExtractSliceOp::create(b, shared, offsets, sizes, strides);
+
+    Value zero = e.splat(e.f32(0.0));
+    auto range = [&](Value) {
+      return Emitter::StripRange{im.c(0), im.c(width), im.c(0), im.c(k)};
+    };
+    auto init = [&](Value, Value, Value col) {
+      return bias ? e.read(bias, {im.add(colStart, col)}) : zero;
+    };
+    auto lhs = [&](Value row, Value kk) {
+      Value inputRow = im.min(im.add(rowStart, row), im.c(m - 1));
+      return e.at(operands.input, {inputRow, kk});
+    };
+    auto rhs = [&](Value kk, Value col) { return e.read(packed, {panel, kk, col}); };
+    slice = e.registerTiledProduct(slice, rowCount, rows, columnVectors, range, init, lhs, rhs);
+
+    b.setInsertionPointToStart(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(b, slice, shared, offsets, sizes, strides);
+  }
+  Value result = forall.getResult(0);
+  if (mPad != m || nPad != n)
+    result = tensor::ExtractSliceOp::create(
+        b, result, ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(m), b.getIndexAttr(n)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+  return result;
+}

@@ -1,0 +1,40 @@
+//===- PackedMatmulKernel.h - Register-tiled matmul on packed weights -*- C++ -*-===//
+
+#ifndef ATTNC_PASSES_TILING_PACKEDMATMULKERNEL_H
+#define ATTNC_PASSES_TILING_PACKEDMATMULKERNEL_H
+
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::attn::tiling {
+
+/// How one contraction out[M, N] = a[M, K] · w[K, N] (+ bias) is run.
+struct MatmulKernelShape {
+  /// f32 lanes per vector register.
+  int64_t vectorWidth = 16;
+  /// The register tile: `registerRows` rows of `a` by `registerColumnVectors`
+  /// vectors of columns (one packed panel is that many vectors wide).
+  int64_t registerRows = 6;
+  int64_t registerColumnVectors = 4;
+  /// Rows of the output one parallel task computes for one panel.
+  int64_t taskRows = 128;
+};
+
+/// The operands of one contraction, already 2-D where it matters: `input`
+/// [M, K] (f32), `weight` [K, N] or, with `transposed`, [N, K], and an
+/// optional `bias` [N].
+struct MatmulOperands {
+  Value input, weight, bias;
+  bool transposed = false;
+};
+
+/// Builds out[M, N] = input · weight + bias (the result value, a tensor of
+/// exactly [M, N]) at the rewriter's insertion point, in the register-tiled
+/// form described in PackedMatmulKernel.cpp. A constant `weight` is packed
+/// at compile time into a new resource blob; any other is packed by a loop
+/// that runs before the product.
+Value buildPackedMatmul(RewriterBase &rewriter, Location loc, const MatmulOperands &operands,
+                        const MatmulKernelShape &shape);
+
+} // namespace mlir::attn::tiling
+
+#endif // ATTNC_PASSES_TILING_PACKEDMATMULKERNEL_H
