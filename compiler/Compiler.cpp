@@ -219,6 +219,7 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
   pipeline.matmulVectorWidth = matmul.vectorWidth;
   pipeline.matmulRegisterRows = matmul.tile.rows;
   pipeline.matmulRegisterColumnVectors = matmul.tile.columns;
+  pipeline.matmulKBlock = matmul.kBlock;
 
   PassManager lowering(&context);
   if (failed(applyPassManagerCLOptions(lowering)))

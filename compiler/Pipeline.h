@@ -37,6 +37,7 @@ struct PipelineOptions {
   int64_t matmulVectorWidth = 0;
   int64_t matmulRegisterRows = 6;
   int64_t matmulRegisterColumnVectors = 4;
+  int64_t matmulKBlock = 128;
 };
 
 /// Graph-level passes on attn IR (canonicalization; fusion passes plug in

@@ -225,6 +225,8 @@ def AttnTileMatmulPass : Pass<"attn-tile-matmul", "::mlir::func::FuncOp"> {
            "Vectors of columns of the register tile (the panel width in vectors)">,
     Option<"taskRows", "task-rows", "int64_t", /*default=*/"128",
            "Rows of the output one parallel task computes for one panel">,
+    Option<"kBlock", "k-block", "int64_t", /*default=*/"128",
+           "Reduction steps per pass over a task's rows (the panel slice reused from L1)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect",

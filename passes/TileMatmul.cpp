@@ -157,9 +157,9 @@ struct AttnTileMatmulPass : attn::impl::AttnTileMatmulPassBase<AttnTileMatmulPas
   void runOnOperation() override {
     if (vectorWidth <= 0)
       return;
-    if (registerRows < 1 || registerColumnVectors < 1 || taskRows < 1) {
-      getOperation().emitError("attn-tile-matmul: register-rows, register-column-vectors and "
-                               "task-rows must be positive");
+    if (registerRows < 1 || registerColumnVectors < 1 || taskRows < 1 || kBlock < 1) {
+      getOperation().emitError("attn-tile-matmul: register-rows, register-column-vectors, "
+                               "task-rows and k-block must be positive");
       return signalPassFailure();
     }
     MatmulKernelShape shape;
@@ -167,6 +167,7 @@ struct AttnTileMatmulPass : attn::impl::AttnTileMatmulPassBase<AttnTileMatmulPas
     shape.registerRows = registerRows;
     shape.registerColumnVectors = registerColumnVectors;
     shape.taskRows = taskRows;
+    shape.kBlock = kBlock;
     SmallVector<Contraction> found;
     getOperation().walk([&](Operation *op) {
       if (std::optional<Contraction> c = matchContraction(op))

@@ -140,6 +140,7 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   matmul.vectorWidth = options.matmulVectorWidth;
   matmul.registerRows = options.matmulRegisterRows;
   matmul.registerColumnVectors = options.matmulRegisterColumnVectors;
+  matmul.kBlock = options.matmulKBlock;
   funcPm.addPass(mlir::attn::createAttnTileMatmulPass(matmul));
   funcPm.addPass(mlir::attn::createAttnToLinalgPass());
   funcPm.addPass(createCanonicalizerPass());

@@ -139,6 +139,11 @@ MatmulKernelChoice chooseMatmulKernel(const TargetDescription &target) {
   constexpr int64_t kPanelVectorsDivisible = 12;
   choice.tile = chooseRegisterTile(target.vectorRegisters, kPanelVectorsDivisible,
                                    target.fmaUnits, kMaxRegisterRows);
+  int64_t panelRowBytes = choice.tile.columns * choice.vectorWidth * 4;
+  int64_t l1 = target.l1Bytes > 0 ? target.l1Bytes : 32 * 1024;
+  // Two thirds of L1: at 48 KiB and 64-column panels, 128 steps measured
+  // 5-10 % faster than 96 or 192 (bench/RESULTS.md).
+  choice.kBlock = std::max<int64_t>(16, l1 * 2 / 3 / panelRowBytes / 16 * 16);
   return choice;
 }
 

@@ -82,6 +82,10 @@ RegisterTile chooseRegisterTile(int64_t registers, int64_t valueVectors, int64_t
 struct MatmulKernelChoice {
   int64_t vectorWidth = 0;
   RegisterTile tile{1, 1};
+  /// Reduction steps per pass over a task's rows: the panel's kBlock x
+  /// (columns · vectorWidth) slice takes two thirds of L1, the rest is
+  /// left to the strips of the input and the output rows.
+  int64_t kBlock = 128;
 };
 MatmulKernelChoice chooseMatmulKernel(const TargetDescription &target);
 

@@ -7,16 +7,20 @@
 //     so the C·W columns of one panel are one contiguous stream over k. A
 //     constant weight is packed here, at compile time, into a new blob.
 //   for each (row block of `taskRows` rows, panel p) in parallel:
-//     for each strip of R rows:
-//       acc[R][C] = bias[p·C·W ...]   (or 0)
-//       for k < K: C vector loads of packed[p, k], R broadcasts of a[i, k],
-//                  R·C FMAs
-//       write acc into the output rows
+//     for each k-block of `kBlock` (its part of the panel stays in L1):
+//       for each strip of R rows:
+//         acc[R][C] = bias[p·C·W ...] (or 0) in the first k-block, else the
+//                     partial sums in the output rows
+//         for k in the block: C vector loads of packed[p, k], R broadcasts
+//                             of a[i, k], R·C FMAs
+//         write acc into the output rows
 //
-// Rows past M (M rounded up to R) read a's last row, and columns past N
-// compute zeros; both land in padding that the result slices away. With
-// p the fastest task index, consecutive tasks of a thread reuse the same
-// block of `a` (in cache) and stream the weight once per row block.
+// The last R-row strip may be shorter (M mod R rows, its own register
+// tile), and the last panel may end inside a vector (N mod W): its
+// columns past N compute zeros that masked stores drop, so the output is
+// exactly [M, N], with no copy. With p the fastest task index, consecutive
+// tasks of a thread reuse the same block of `a` (in cache) and stream the
+// weight once per row block.
 //
 //===----------------------------------------------------------------------===//
 
@@ -148,16 +152,20 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
   int64_t m = inputType.getDimSize(0), k = inputType.getDimSize(1);
   int64_t n = weightType.getDimSize(operands.transposed ? 0 : 1);
 
-  // Geometry: panels of C·W columns, strips of R rows, tasks of a row
-  // block (a multiple of R) by one panel.
+  // Geometry: panels of C·W columns, strips of R rows (and one strip of
+  // M mod R rows at the end), tasks of a row block (a multiple of R) by
+  // one panel. The last panel may end inside a vector: its writes are
+  // masked, so the output is exactly [M, N] and nothing is copied.
   int64_t columnVectors = shape.registerColumnVectors;
   int64_t width = columnVectors * w;
   Panels panels{k, n, width, (n + width - 1) / width};
   int64_t nPad = panels.count * width;
   int64_t rows = std::min(shape.registerRows, m);
-  int64_t mPad = roundUp(m, rows);
-  int64_t taskRows = roundUp(std::min(shape.taskRows, mPad), rows);
-  int64_t rowBlocks = (mPad + taskRows - 1) / taskRows;
+  int64_t tailRows = m % rows;
+  int64_t taskRows = std::min(roundUp(shape.taskRows, rows), roundUp(m, rows));
+  int64_t rowBlocks = (m + taskRows - 1) / taskRows;
+  int64_t kBlock = std::min(shape.kBlock, k);
+  bool maskColumns = n % width != 0;
 
   SmallVector<float> storage;
   Value packed;
@@ -167,52 +175,67 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
     packed = packWeightAtRunTime(b, operands.weight, operands.transposed, panels);
   Value bias = operands.bias ? padBias(b, operands.bias, n, nPad) : Value();
 
-  Value out = tensor::EmptyOp::create(b, ArrayRef<int64_t>{mPad, nPad}, f32);
+  Value out = tensor::EmptyOp::create(b, ArrayRef<int64_t>{m, n}, f32);
   auto forall = scf::ForallOp::create(
       b, ArrayRef<OpFoldResult>{b.getIndexAttr(rowBlocks * panels.count)}, ValueRange{out},
       std::nullopt);
   forall->setAttr("attn.register_tile", b.getDenseI64ArrayAttr({rows, columnVectors}));
   forall->setAttr("attn.vector_width", b.getI64IntegerAttr(w));
   forall->setAttr("attn.task_rows", b.getI64IntegerAttr(taskRows));
+  forall->setAttr("attn.k_block", b.getI64IntegerAttr(kBlock));
   forall->setAttr("attn.weight_packed",
                   b.getStringAttr(isa<arith::ConstantOp>(packed.getDefiningOp()) ? "compile-time"
                                                                                  : "run-time"));
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPoint(forall.getTerminator());
-    Value task = forall.getInductionVars()[0];
-    Value panel = im.rem(task, panels.count);
-    Value rowStart = im.mul(im.div(task, panels.count), im.c(taskRows));
-    Value rowCount = im.min(im.c(taskRows), im.sub(im.c(mPad), rowStart));
-    Value colStart = im.mul(panel, im.c(width));
-    SmallVector<OpFoldResult> offsets = {rowStart, colStart};
-    SmallVector<OpFoldResult> sizes = {rowCount, b.getIndexAttr(width)};
-    SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
-    Value shared = forall.getRegionIterArgs()[0];
-    Value slice = tensor::ExtractSliceOp::create(b, shared, offsets, sizes, strides);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forall.getTerminator());
+  Value task = forall.getInductionVars()[0];
+  Value panel = im.rem(task, panels.count);
+  Value rowStart = im.mul(im.div(task, panels.count), im.c(taskRows));
+  Value rowCount = im.min(im.c(taskRows), im.sub(im.c(m), rowStart));
+  Value colStart = im.mul(panel, im.c(width));
+  Value colCount = im.min(im.c(width), im.sub(im.c(n), colStart));
+  SmallVector<OpFoldResult> offsets = {rowStart, colStart};
+  SmallVector<OpFoldResult> sizes = {rowCount, colCount};
+  SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+  Value shared = forall.getRegionIterArgs()[0];
+  Value slice = tensor::ExtractSliceOp::create(b, shared, offsets, sizes, strides);
 
-    Value zero = e.splat(e.f32(0.0));
+  // The first k-block starts the accumulators from the bias, the others
+  // from the partial sums in the output rows.
+  Value zero = e.splat(e.f32(0.0));
+  auto startFromBias = [&](Value, Value, Value col) {
+    return bias ? e.read(bias, {im.add(colStart, col)}) : zero;
+  };
+  auto startFromPartial = [&](Value partial, Value row, Value col) {
+    return maskColumns ? e.readMasked(partial, {row, col}) : e.read(partial, {row, col});
+  };
+  auto lhs = [&](Value row, Value kk) {
+    return e.at(operands.input, {im.add(rowStart, row), kk});
+  };
+  auto rhs = [&](Value kk, Value col) { return e.read(packed, {panel, kk, col}); };
+  // Rows [0, rowCount) of the task over k in [kBegin, kEnd): whole strips,
+  // then the strip of M mod R rows (only the last row block has one).
+  auto product = [&](Value partial, Value kBegin, Value kEnd,
+                     function_ref<Value(Value, Value, Value)> init) {
     auto range = [&](Value) {
-      return Emitter::StripRange{im.c(0), im.c(width), im.c(0), im.c(k)};
+      return Emitter::StripRange{im.c(0), im.c(width), kBegin, kEnd};
     };
-    auto init = [&](Value, Value, Value col) {
-      return bias ? e.read(bias, {im.add(colStart, col)}) : zero;
-    };
-    auto lhs = [&](Value row, Value kk) {
-      Value inputRow = im.min(im.add(rowStart, row), im.c(m - 1));
-      return e.at(operands.input, {inputRow, kk});
-    };
-    auto rhs = [&](Value kk, Value col) { return e.read(packed, {panel, kk, col}); };
-    slice = e.registerTiledProduct(slice, rowCount, rows, columnVectors, range, init, lhs, rhs);
+    Value wholeRows = im.sub(rowCount, im.rem(rowCount, rows));
+    partial = e.registerTiledProduct(partial, im.c(0), wholeRows, rows, columnVectors, range,
+                                     init, lhs, rhs, maskColumns);
+    if (tailRows > 0)
+      partial = e.registerTiledProduct(partial, wholeRows, rowCount, tailRows, columnVectors,
+                                       range, init, lhs, rhs, maskColumns);
+    return partial;
+  };
+  slice = product(slice, im.c(0), im.c(kBlock), startFromBias);
+  if (kBlock < k)
+    slice = e.loop(kBlock, k, kBlock, slice, [&](Value kBegin, ValueRange partial) {
+      Value kEnd = im.min(im.add(kBegin, im.c(kBlock)), im.c(k));
+      return SmallVector<Value>{product(partial[0], kBegin, kEnd, startFromPartial)};
+    })[0];
 
-    b.setInsertionPointToStart(forall.getTerminator().getBody());
-    tensor::ParallelInsertSliceOp::create(b, slice, shared, offsets, sizes, strides);
-  }
-  Value result = forall.getResult(0);
-  if (mPad != m || nPad != n)
-    result = tensor::ExtractSliceOp::create(
-        b, result, ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0)},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(m), b.getIndexAttr(n)},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
-  return result;
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(b, slice, shared, offsets, sizes, strides);
+  return forall.getResult(0);
 }

@@ -17,6 +17,9 @@ struct MatmulKernelShape {
   int64_t registerColumnVectors = 4;
   /// Rows of the output one parallel task computes for one panel.
   int64_t taskRows = 128;
+  /// Steps of the reduction per pass over a task's rows: the panel's
+  /// kBlock x C·W slice is reused by every strip, so it should fit in L1.
+  int64_t kBlock = 128;
 };
 
 /// The operands of one contraction, already 2-D where it matters: `input`

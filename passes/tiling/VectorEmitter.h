@@ -54,6 +54,15 @@ struct Emitter {
   Value write(Value v, Value tensor, ValueRange at) {
     return vector::TransferWriteOp::create(b, v, tensor, at, ArrayRef<bool>{true}).getResult();
   }
+  /// W consecutive elements from `at`, zeros for those past the tensor's
+  /// end (a masked load).
+  Value readMasked(Value tensor, ValueRange at) {
+    return vector::TransferReadOp::create(b, vec, tensor, at, f32(0.0), ArrayRef<bool>{false});
+  }
+  /// Stores the lanes of `v` that fall within the tensor (a masked store).
+  Value writeMasked(Value v, Value tensor, ValueRange at) {
+    return vector::TransferWriteOp::create(b, v, tensor, at, ArrayRef<bool>{false}).getResult();
+  }
   Value fill(ArrayRef<int64_t> shape, Value value) {
     Value empty = tensor::EmptyOp::create(b, shape, b.getF32Type());
     return linalg::FillOp::create(b, value, empty).getResult(0);
@@ -99,7 +108,16 @@ struct Emitter {
                              function_ref<Value(Value, Value, Value)> init,
                              function_ref<Value(Value, Value)> lhs,
                              function_ref<Value(Value, Value)> rhs) {
-    return loop(im.c(0), rows, tileRows, out, [&](Value i0, ValueRange a1) {
+    return registerTiledProduct(out, im.c(0), rows, tileRows, tileVectors, range, init, lhs, rhs);
+  }
+  /// The same over rows [rowBegin, rowEnd). With `maskColumns`, `out` may
+  /// end inside a vector: each write stores only the lanes within it.
+  Value registerTiledProduct(Value out, Value rowBegin, Value rowEnd, int64_t tileRows,
+                             int64_t tileVectors, function_ref<StripRange(Value)> range,
+                             function_ref<Value(Value, Value, Value)> init,
+                             function_ref<Value(Value, Value)> lhs,
+                             function_ref<Value(Value, Value)> rhs, bool maskColumns = false) {
+    return loop(rowBegin, rowEnd, tileRows, out, [&](Value i0, ValueRange a1) {
       StripRange strip = range(i0);
       auto tile = [&](Value j0, ValueRange a2) {
         auto row = [&](int64_t r) { return im.add(i0, im.c(r)); };
@@ -124,7 +142,8 @@ struct Emitter {
         Value written = a2[0];
         for (int64_t r = 0; r < tileRows; ++r)
           for (int64_t v = 0; v < tileVectors; ++v)
-            written = write(sums[r * tileVectors + v], written, {row(r), col(v)});
+            written = maskColumns ? writeMasked(sums[r * tileVectors + v], written, {row(r), col(v)})
+                                  : write(sums[r * tileVectors + v], written, {row(r), col(v)});
         return SmallVector<Value>{written};
       };
       return loop(strip.colBegin, strip.colEnd, tileVectors * w, a1[0], tile);

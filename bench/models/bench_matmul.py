@@ -1,0 +1,110 @@
+#!/usr/bin/python3
+"""Matmuls at the benchmark models' layer shapes: attnc against ONNX Runtime.
+
+  /usr/bin/python3 bench/models/bench_matmul.py build/bin/attnc [--threads 2] [--repeat 20]
+      [--rows 1 128 1024] [--only NAME ...]
+
+Each case is a one-node ONNX model, y = x[M, K] @ W[K, N] with W a constant
+initializer (as exported projections are), compiled by `attnc compile` and
+timed by the executable's own median over --repeat runs; ONNX Runtime runs
+the same model with the same thread count in the same run, interleaved.
+GFLOP/s counts 2·M·K·N. The FMA peak (bench/attention/fma_peak.c) is
+measured beside each shape; for M = 1 the weight bytes per second are shown
+beside the measured bandwidth of streaming a buffer of the same size
+(peak_bandwidth(), a read of the weight-sized buffer by all threads).
+"""
+import argparse
+import json
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "attention"))
+from bench_attention import fma_peak, machine, ort_version  # noqa: E402
+
+# (name, K, N): the projections of GPT-2 small / BERT-base and of the
+# LLaMA-shaped model (TinyLlama layer shapes), and GPT-2's tied unembedding.
+SHAPES = [
+    ("qkv 768x2304", 768, 2304),
+    ("attn-out 768x768", 768, 768),
+    ("ffn-up 768x3072", 768, 3072),
+    ("ffn-down 3072x768", 3072, 768),
+    ("gpt2-unembed 768x50257", 768, 50257),
+    ("llama-q 2048x2048", 2048, 2048),
+    ("llama-kv 2048x256", 2048, 256),
+    ("llama-gate 2048x5632", 2048, 5632),
+    ("llama-down 5632x2048", 5632, 2048),
+]
+
+
+def make_model(path, m, k, n):
+    rng = np.random.default_rng(k * 7919 + n)
+    w = (rng.standard_normal((k, n)) * 0.02).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"])], "matmul",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [m, k])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [m, n])],
+        [numpy_helper.from_array(w, "w")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.save(model, str(path))
+
+
+def time_attnc(attnc, model, x_npy, exe, repeat, threads):
+    subprocess.run([attnc, "compile", str(model), "-o", str(exe)], check=True, capture_output=True)
+    env = {"OMP_NUM_THREADS": str(threads)}
+    out = subprocess.run([str(exe), "--input", f"x={x_npy}", "--repeat", str(repeat)], check=True,
+                         capture_output=True, text=True, env=env).stdout
+    return float(re.search(r"median run time: ([0-9.]+) ms", out).group(1))
+
+
+def time_ort(model, x, tmp, repeat, threads):
+    raw = tmp / "x.bin"
+    raw.write_bytes(np.ascontiguousarray(x).tobytes())
+    feeds = tmp / "feeds.json"
+    feeds.write_text(json.dumps([{"name": "x", "dtype": "float32", "dims": list(x.shape),
+                                  "file": str(raw)}]))
+    out = subprocess.run(["node", str(HERE / "ort_run.js"), str(model), str(feeds), str(repeat),
+                          str(threads)], check=True, capture_output=True, text=True).stdout
+    return json.loads(out)["median_ms"]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("attnc")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--rows", type=int, nargs="+", default=[1, 128, 1024])
+    ap.add_argument("--only", nargs="*", default=[])
+    args = ap.parse_args()
+    print(f"Machine: {machine()}; {args.threads} threads; ONNX Runtime {ort_version()}\n")
+    print("| shape (K x N) | M | attnc ms | attnc GFLOP/s | % of FMA peak | ORT ms | ORT GFLOP/s "
+          "| FMA peak GFLOP/s | attnc / ORT time |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = pathlib.Path(tmpdir)
+        for name, k, n in SHAPES:
+            if args.only and not any(o in name for o in args.only):
+                continue
+            for m in args.rows:
+                model = tmp / "mm.onnx"
+                make_model(model, m, k, n)
+                x = np.random.default_rng(m).standard_normal((m, k)).astype(np.float32)
+                np.save(tmp / "x.npy", x)
+                peak, _ = fma_peak(args.threads, tmp)
+                a = time_attnc(args.attnc, model, tmp / "x.npy", tmp / "mm", args.repeat, args.threads)
+                o = time_ort(model, x, tmp, args.repeat, args.threads)
+                flops = 2.0 * m * k * n
+                ga, go = flops / a / 1e6, flops / o / 1e6
+                print(f"| {name} | {m} | {a:.3f} | {ga:.1f} | {100 * ga / peak:.1f} % | {o:.3f} | "
+                      f"{go:.1f} | {peak:.0f} | {a / o:.2f}x |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
