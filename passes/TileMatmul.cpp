@@ -168,14 +168,17 @@ struct AttnTileMatmulPass : attn::impl::AttnTileMatmulPassBase<AttnTileMatmulPas
     shape.registerColumnVectors = registerColumnVectors;
     shape.taskRows = taskRows;
     shape.kBlock = kBlock;
-    SmallVector<Contraction> found;
+    // Matched one at a time: lowering a contraction replaces its result,
+    // which may be the next one's input.
+    SmallVector<Operation *> candidates;
     getOperation().walk([&](Operation *op) {
-      if (std::optional<Contraction> c = matchContraction(op))
-        found.push_back(*c);
+      if (isa<LinearOp, MatmulOp>(op))
+        candidates.push_back(op);
     });
     IRRewriter rewriter(&getContext());
-    for (const Contraction &c : found)
-      lowerContraction(rewriter, c, shape);
+    for (Operation *op : candidates)
+      if (std::optional<Contraction> c = matchContraction(op))
+        lowerContraction(rewriter, *c, shape);
   }
 };
 

@@ -134,15 +134,19 @@ MatmulKernelChoice chooseMatmulKernel(const TargetDescription &target) {
   if (!target.hasFma || target.vectorBits < 128)
     return choice;
   choice.vectorWidth = target.vectorBits / 32;
-  // Panels of up to 4 vectors: wider ones cost registers that rows use
-  // better (6x4 on 32 registers, 4x3 on 16).
-  constexpr int64_t kPanelVectorsDivisible = 12;
-  choice.tile = chooseRegisterTile(target.vectorRegisters, kPanelVectorsDivisible,
-                                   target.fmaUnits, kMaxRegisterRows);
-  int64_t panelRowBytes = choice.tile.columns * choice.vectorWidth * 4;
+  // Panels two vectors wide and as many rows as the registers hold (2 per
+  // row, plus the panel's 2 vectors and a broadcast), up to 12: on
+  // AVX-512, 12x2 with 256-step k-blocks measured 79-87 % of the FMA peak
+  // at the projections' shapes where 6x4 (more FMAs per load) reached
+  // 69-80 % and 14x2 74-81 % (bench/RESULTS.md): the partial sums that
+  // each k-block reloads, not L1 loads, were what cost.
+  constexpr int64_t kPanelVectors = 2, kMaxMatmulRows = 12;
+  choice.tile.columns = kPanelVectors;
+  choice.tile.rows = std::max<int64_t>(
+      1, std::min(kMaxMatmulRows, (target.vectorRegisters - 1 - kPanelVectors) / kPanelVectors));
+  // The panel's k-block slice takes two thirds of L1.
+  int64_t panelRowBytes = kPanelVectors * choice.vectorWidth * 4;
   int64_t l1 = target.l1Bytes > 0 ? target.l1Bytes : 32 * 1024;
-  // Two thirds of L1: at 48 KiB and 64-column panels, 128 steps measured
-  // 5-10 % faster than 96 or 192 (bench/RESULTS.md).
   choice.kBlock = std::max<int64_t>(16, l1 * 2 / 3 / panelRowBytes / 16 * 16);
   return choice;
 }

@@ -76,9 +76,9 @@ RegisterTile chooseRegisterTile(int64_t registers, int64_t valueVectors, int64_t
                                 int64_t maxRows);
 
 /// attn-tile-matmul's kernel for `target`: f32 lanes per vector (0 when
-/// the target has no vector FMA the kernel uses) and the register tile with
-/// the most FMAs per load (chooseRegisterTile, columns dividing 12 so a
-/// panel of 1-4 or 6 vectors).
+/// the target has no vector FMA the kernel uses), the register tile
+/// (panels of 2 vectors, up to 12 rows: 12x2 on 32 registers, 6x2 on 16)
+/// and the k-block.
 struct MatmulKernelChoice {
   int64_t vectorWidth = 0;
   RegisterTile tile{1, 1};

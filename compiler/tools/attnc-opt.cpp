@@ -8,12 +8,27 @@
 
 #include "compiler/Pipeline.h"
 #include "passes/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   attnc::registerPipelineDialects(registry);
   mlir::attn::registerAttnPasses();
+  // The upstream passes the pipelines run (canonicalize, cse,
+  // linalg-fuse-elementwise-ops, ...), and the pipelines themselves with
+  // attnc compile's defaults, so a stage can be replayed from its input.
+  mlir::registerTransformsPasses();
+  mlir::registerLinalgPasses();
+  mlir::PassPipelineRegistration<>(
+      "attnc-graph-pipeline", "attnc compile's attn graph passes (fusion, masks, layout)",
+      [](mlir::OpPassManager &pm) { attnc::buildAttnGraphPipeline(pm, attnc::PipelineOptions()); });
+  mlir::PassPipelineRegistration<>(
+      "attnc-cpu-pipeline",
+      "attnc compile's CPU lowering (attn IR to the LLVM dialect) with the default options",
+      [](mlir::OpPassManager &pm) { attnc::buildCpuLoweringPipeline(pm, attnc::PipelineOptions()); });
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "attnc optimizer driver: attn dialect and passes\n", registry));
 }

@@ -87,3 +87,20 @@ func.func @not_a_projection(%a: tensor<2x4x8xf32>, %b: tensor<2x8x4xf32>, %i: te
   %l = attn.linear %x, %w, %rowbias : (tensor<4x8xf32>, tensor<8x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
   return %y, %z, %l : tensor<2x4x4xf32>, tensor<4x4xi64>, tensor<4x4xf32>
 }
+
+// -----
+
+// A chain: the second product's input is the first one's result, lowered
+// just before it (a regression test: it used to read the erased result).
+// CHECK-LABEL: func.func @chained_projections
+// CHECK: %[[FIRST:.+]] = scf.forall {{.+}} -> (tensor<4x16xf32>)
+// CHECK: scf.forall {{.+}} -> (tensor<4x8xf32>)
+// CHECK: tensor.extract %[[FIRST]]
+// CHECK-NOT: attn.matmul
+func.func @chained_projections(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %w1 = attn.constant dense<0.5> : tensor<8x16xf32>
+  %w2 = attn.constant dense<0.25> : tensor<16x8xf32>
+  %h = attn.matmul %x, %w1 : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+  %y = attn.matmul %h, %w2 : (tensor<4x16xf32>, tensor<16x8xf32>) -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}

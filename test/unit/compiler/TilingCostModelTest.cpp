@@ -108,6 +108,24 @@ TEST(RegisterTileTest, MostFmasPerLoadThatFitTheRegisters) {
   EXPECT_EQ(decode.columns, 4);
 }
 
+TEST(MatmulKernelTest, PanelsOfTwoVectorsAndAsManyRowsAsFit) {
+  MatmulKernelChoice skylake = chooseMatmulKernel(avx512(2));
+  EXPECT_EQ(skylake.vectorWidth, 16);
+  EXPECT_EQ(skylake.tile.rows, 12);
+  EXPECT_EQ(skylake.tile.columns, 2);
+  // Two thirds of 32 KiB over 128-byte panel rows, in steps of 16.
+  EXPECT_EQ(skylake.kBlock, 160);
+  MatmulKernelChoice haswell = chooseMatmulKernel(avx2(2));
+  EXPECT_EQ(haswell.vectorWidth, 8);
+  EXPECT_EQ(haswell.tile.rows, 6);
+  EXPECT_EQ(haswell.tile.columns, 2);
+  EXPECT_EQ(haswell.kBlock, 336);
+  // No vector FMA: the matmuls stay linalg loops.
+  TargetDescription sse = avx2(2);
+  sse.hasFma = false;
+  EXPECT_EQ(chooseMatmulKernel(sse).vectorWidth, 0);
+}
+
 TEST_F(TilingCostModelTest, CausalPrefillOnAvx2UsesTheVectorKernel) {
   TargetDescription t = avx2(2);
   attn::SdpaOp op = sdpa(1, 12, 4096, 4096, 64, "#attn.window<left = inf, right = 0>");
