@@ -220,6 +220,7 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
   pipeline.matmulRegisterRows = matmul.tile.rows;
   pipeline.matmulRegisterColumnVectors = matmul.tile.columns;
   pipeline.matmulKBlock = matmul.kBlock;
+  pipeline.matmulTasks = matmul.tasks;
 
   PassManager lowering(&context);
   if (failed(applyPassManagerCLOptions(lowering)))

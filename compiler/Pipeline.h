@@ -38,6 +38,7 @@ struct PipelineOptions {
   int64_t matmulRegisterRows = 6;
   int64_t matmulRegisterColumnVectors = 4;
   int64_t matmulKBlock = 128;
+  int64_t matmulTasks = 16;
 };
 
 /// Graph-level passes on attn IR (canonicalization; fusion passes plug in

@@ -188,9 +188,11 @@ def AttnTileMatmulPass : Pass<"attn-tile-matmul", "::mlir::func::FuncOp"> {
       contiguous stream; a constant weight (also through a Transpose, or
       `transpose_weight`) is packed now, into a new `dense_resource` blob,
       any other by a loop before the product;
-    - an `scf.forall` over (row block of `task-rows` rows, panel), panel
-      fastest, runs on all cores;
-    - inside, strips of `register-rows` rows keep `register-rows` x
+    - an `scf.forall` over about `tasks` tasks, each a row block of
+      `task-rows` rows by a group of consecutive panels, runs on all cores;
+    - inside, for each `k-block` steps of the reduction, for each panel of
+      the group (its slice of the k-block then stays in L1), strips of
+      `register-rows` rows keep `register-rows` x
       `register-column-vectors` accumulators in vector registers: per k,
       one vector load per column vector, one broadcast per row, and an FMA
       for each pair;
@@ -198,7 +200,8 @@ def AttnTileMatmulPass : Pass<"attn-tile-matmul", "::mlir::func::FuncOp"> {
       the product's only use) starts the accumulators, so it costs nothing.
 
     The choice is recorded on the loop (`attn.register_tile`,
-    `attn.vector_width`, `attn.task_rows`, `attn.weight_packed`). With
+    `attn.vector_width`, `attn.task_rows`, `attn.task_panels`,
+    `attn.k_block`, `attn.weight_packed`). With
     `vector-width` = 0 (the default) the pass does nothing and
     `attn-to-linalg` lowers the ops to a `linalg.generic`.
 
@@ -224,12 +227,15 @@ def AttnTileMatmulPass : Pass<"attn-tile-matmul", "::mlir::func::FuncOp"> {
     Option<"registerColumnVectors", "register-column-vectors", "int64_t", /*default=*/"4",
            "Vectors of columns of the register tile (the panel width in vectors)">,
     Option<"taskRows", "task-rows", "int64_t", /*default=*/"128",
-           "Rows of the output one parallel task computes for one panel">,
+           "Rows of the output one parallel task computes">,
+    Option<"tasks", "tasks", "int64_t", /*default=*/"16",
+           "About how many parallel tasks (row blocks x groups of panels) to make">,
     Option<"kBlock", "k-block", "int64_t", /*default=*/"128",
            "Reduction steps per pass over a task's rows (the panel slice reused from L1)">,
   ];
   let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect",
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::linalg::LinalgDialect", "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect", "::mlir::vector::VectorDialect"
   ];
 }

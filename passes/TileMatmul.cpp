@@ -10,7 +10,9 @@
 #include "passes/lowering/LinalgBuilders.h"
 #include "passes/tiling/PackedMatmulKernel.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -157,9 +159,10 @@ struct AttnTileMatmulPass : attn::impl::AttnTileMatmulPassBase<AttnTileMatmulPas
   void runOnOperation() override {
     if (vectorWidth <= 0)
       return;
-    if (registerRows < 1 || registerColumnVectors < 1 || taskRows < 1 || kBlock < 1) {
+    if (registerRows < 1 || registerColumnVectors < 1 || taskRows < 1 || kBlock < 1 ||
+        tasks < 1) {
       getOperation().emitError("attn-tile-matmul: register-rows, register-column-vectors, "
-                               "task-rows and k-block must be positive");
+                               "task-rows, k-block and tasks must be positive");
       return signalPassFailure();
     }
     MatmulKernelShape shape;
@@ -168,6 +171,7 @@ struct AttnTileMatmulPass : attn::impl::AttnTileMatmulPassBase<AttnTileMatmulPas
     shape.registerColumnVectors = registerColumnVectors;
     shape.taskRows = taskRows;
     shape.kBlock = kBlock;
+    shape.tasks = tasks;
     // Matched one at a time: lowering a contraction replaces its result,
     // which may be the next one's input.
     SmallVector<Operation *> candidates;

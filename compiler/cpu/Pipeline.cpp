@@ -141,6 +141,7 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   matmul.registerRows = options.matmulRegisterRows;
   matmul.registerColumnVectors = options.matmulRegisterColumnVectors;
   matmul.kBlock = options.matmulKBlock;
+  matmul.tasks = options.matmulTasks;
   funcPm.addPass(mlir::attn::createAttnTileMatmulPass(matmul));
   funcPm.addPass(mlir::attn::createAttnToLinalgPass());
   funcPm.addPass(createCanonicalizerPass());

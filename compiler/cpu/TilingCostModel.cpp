@@ -148,6 +148,7 @@ MatmulKernelChoice chooseMatmulKernel(const TargetDescription &target) {
   int64_t panelRowBytes = kPanelVectors * choice.vectorWidth * 4;
   int64_t l1 = target.l1Bytes > 0 ? target.l1Bytes : 32 * 1024;
   choice.kBlock = std::max<int64_t>(16, l1 * 2 / 3 / panelRowBytes / 16 * 16);
+  choice.tasks = target.cores > 0 ? 2 * target.cores : 16;
   return choice;
 }
 

@@ -86,6 +86,9 @@ struct MatmulKernelChoice {
   /// (columns · vectorWidth) slice takes two thirds of L1, the rest is
   /// left to the strips of the input and the output rows.
   int64_t kBlock = 128;
+  /// Parallel tasks per matmul: two per core, so that two threads' worth
+  /// of imbalance is absorbed, or 16 when the core count is unknown.
+  int64_t tasks = 16;
 };
 MatmulKernelChoice chooseMatmulKernel(const TargetDescription &target);
 

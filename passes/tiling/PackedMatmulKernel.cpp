@@ -6,21 +6,22 @@
 //   w packed into panels: packed[p, k, j] = w[k, p·C·W + j] (zero past N),
 //     so the C·W columns of one panel are one contiguous stream over k. A
 //     constant weight is packed here, at compile time, into a new blob.
-//   for each (row block of `taskRows` rows, panel p) in parallel:
-//     for each k-block of `kBlock` (its part of the panel stays in L1):
-//       for each strip of R rows:
-//         acc[R][C] = bias[p·C·W ...] (or 0) in the first k-block, else the
-//                     partial sums in the output rows
-//         for k in the block: C vector loads of packed[p, k], R broadcasts
-//                             of a[i, k], R·C FMAs
-//         write acc into the output rows
+//   for each (row block of `taskRows` rows, group of panels) in parallel:
+//     for each k-block of `kBlock`:
+//       for each panel p of the group (its k-block slice stays in L1):
+//         for each strip of R rows:
+//           acc[R][C] = bias[p·C·W ...] (or 0) in the first k-block, else
+//                       the partial sums in the output rows
+//           for k in the block: C vector loads of packed[p, k], R
+//                               broadcasts of a[i, k], R·C FMAs
+//           write acc into the output rows
 //
 // The last R-row strip may be shorter (M mod R rows, its own register
 // tile), and the last panel may end inside a vector (N mod W): its
 // columns past N compute zeros that masked stores drop, so the output is
-// exactly [M, N], with no copy. With p the fastest task index, consecutive
-// tasks of a thread reuse the same block of `a` (in cache) and stream the
-// weight once per row block.
+// exactly [M, N], with no copy. A task's block of `a` rows (one k-block
+// of it) stays in L2 while every panel of its group passes over it, and
+// the weight streams from memory once per row block.
 //
 //===----------------------------------------------------------------------===//
 
@@ -153,9 +154,10 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
   int64_t n = weightType.getDimSize(operands.transposed ? 0 : 1);
 
   // Geometry: panels of C·W columns, strips of R rows (and one strip of
-  // M mod R rows at the end), tasks of a row block (a multiple of R) by
-  // one panel. The last panel may end inside a vector: its writes are
-  // masked, so the output is exactly [M, N] and nothing is copied.
+  // M mod R rows at the end). A task is a row block (a multiple of R) by a
+  // group of consecutive panels, about `shape.tasks` tasks in all. The
+  // last panel may end inside a vector: its writes are masked, so the
+  // output is exactly [M, N] and nothing is copied.
   int64_t columnVectors = shape.registerColumnVectors;
   int64_t width = columnVectors * w;
   Panels panels{k, n, width, (n + width - 1) / width};
@@ -164,6 +166,9 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
   int64_t tailRows = m % rows;
   int64_t taskRows = std::min(roundUp(shape.taskRows, rows), roundUp(m, rows));
   int64_t rowBlocks = (m + taskRows - 1) / taskRows;
+  int64_t groupsWanted = std::max<int64_t>(1, (shape.tasks + rowBlocks - 1) / rowBlocks);
+  int64_t groupPanels = (panels.count + groupsWanted - 1) / groupsWanted;
+  int64_t groups = (panels.count + groupPanels - 1) / groupPanels;
   int64_t kBlock = std::min(shape.kBlock, k);
   bool maskColumns = n % width != 0;
 
@@ -177,11 +182,12 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
 
   Value out = tensor::EmptyOp::create(b, ArrayRef<int64_t>{m, n}, f32);
   auto forall = scf::ForallOp::create(
-      b, ArrayRef<OpFoldResult>{b.getIndexAttr(rowBlocks * panels.count)}, ValueRange{out},
+      b, ArrayRef<OpFoldResult>{b.getIndexAttr(rowBlocks * groups)}, ValueRange{out},
       std::nullopt);
   forall->setAttr("attn.register_tile", b.getDenseI64ArrayAttr({rows, columnVectors}));
   forall->setAttr("attn.vector_width", b.getI64IntegerAttr(w));
   forall->setAttr("attn.task_rows", b.getI64IntegerAttr(taskRows));
+  forall->setAttr("attn.task_panels", b.getI64IntegerAttr(groupPanels));
   forall->setAttr("attn.k_block", b.getI64IntegerAttr(kBlock));
   forall->setAttr("attn.weight_packed",
                   b.getStringAttr(isa<arith::ConstantOp>(packed.getDefiningOp()) ? "compile-time"
@@ -189,11 +195,12 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(forall.getTerminator());
   Value task = forall.getInductionVars()[0];
-  Value panel = im.rem(task, panels.count);
-  Value rowStart = im.mul(im.div(task, panels.count), im.c(taskRows));
+  Value firstPanel = im.mul(im.rem(task, groups), im.c(groupPanels));
+  Value panelCount = im.min(im.c(groupPanels), im.sub(im.c(panels.count), firstPanel));
+  Value rowStart = im.mul(im.div(task, groups), im.c(taskRows));
   Value rowCount = im.min(im.c(taskRows), im.sub(im.c(m), rowStart));
-  Value colStart = im.mul(panel, im.c(width));
-  Value colCount = im.min(im.c(width), im.sub(im.c(n), colStart));
+  Value colStart = im.mul(firstPanel, im.c(width));
+  Value colCount = im.min(im.mul(panelCount, im.c(width)), im.sub(im.c(n), colStart));
   SmallVector<OpFoldResult> offsets = {rowStart, colStart};
   SmallVector<OpFoldResult> sizes = {rowCount, colCount};
   SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
@@ -212,27 +219,34 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
   auto lhs = [&](Value row, Value kk) {
     return e.at(operands.input, {im.add(rowStart, row), kk});
   };
-  auto rhs = [&](Value kk, Value col) { return e.read(packed, {panel, kk, col}); };
-  // Rows [0, rowCount) of the task over k in [kBegin, kEnd): whole strips,
-  // then the strip of M mod R rows (only the last row block has one).
-  auto product = [&](Value partial, Value kBegin, Value kEnd,
-                     function_ref<Value(Value, Value, Value)> init) {
-    auto range = [&](Value) {
-      return Emitter::StripRange{im.c(0), im.c(width), kBegin, kEnd};
-    };
-    Value wholeRows = im.sub(rowCount, im.rem(rowCount, rows));
-    partial = e.registerTiledProduct(partial, im.c(0), wholeRows, rows, columnVectors, range,
-                                     init, lhs, rhs, maskColumns);
-    if (tailRows > 0)
-      partial = e.registerTiledProduct(partial, wholeRows, rowCount, tailRows, columnVectors,
-                                       range, init, lhs, rhs, maskColumns);
-    return partial;
+  // One k-block of the task: for each panel of the group (its k-block
+  // slice read from memory once, then from L1), every strip of rows;
+  // the block of `input` rows stays in L2 across the group.
+  auto kBlockProduct = [&](Value partial, Value kBegin, Value kEnd,
+                           function_ref<Value(Value, Value, Value)> init) {
+    return e.loop(im.c(0), panelCount, 1, partial, [&](Value local, ValueRange acc) {
+      Value panel = im.add(firstPanel, local);
+      Value panelCol = im.mul(local, im.c(width));
+      auto range = [&](Value) {
+        return Emitter::StripRange{panelCol, im.add(panelCol, im.c(width)), kBegin, kEnd};
+      };
+      auto rhs = [&](Value kk, Value col) {
+        return e.read(packed, {panel, kk, im.sub(col, panelCol)});
+      };
+      Value wholeRows = im.sub(rowCount, im.rem(rowCount, rows));
+      Value result = e.registerTiledProduct(acc[0], im.c(0), wholeRows, rows, columnVectors,
+                                            range, init, lhs, rhs, maskColumns);
+      if (tailRows > 0)
+        result = e.registerTiledProduct(result, wholeRows, rowCount, tailRows, columnVectors,
+                                        range, init, lhs, rhs, maskColumns);
+      return SmallVector<Value>{result};
+    })[0];
   };
-  slice = product(slice, im.c(0), im.c(kBlock), startFromBias);
+  slice = kBlockProduct(slice, im.c(0), im.c(kBlock), startFromBias);
   if (kBlock < k)
     slice = e.loop(kBlock, k, kBlock, slice, [&](Value kBegin, ValueRange partial) {
       Value kEnd = im.min(im.add(kBegin, im.c(kBlock)), im.c(k));
-      return SmallVector<Value>{product(partial[0], kBegin, kEnd, startFromPartial)};
+      return SmallVector<Value>{kBlockProduct(partial[0], kBegin, kEnd, startFromPartial)};
     })[0];
 
   b.setInsertionPointToStart(forall.getTerminator().getBody());

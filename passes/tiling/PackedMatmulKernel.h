@@ -15,8 +15,12 @@ struct MatmulKernelShape {
   /// vectors of columns (one packed panel is that many vectors wide).
   int64_t registerRows = 6;
   int64_t registerColumnVectors = 4;
-  /// Rows of the output one parallel task computes for one panel.
+  /// Rows of the output one parallel task computes.
   int64_t taskRows = 128;
+  /// About how many parallel tasks to make: row blocks times groups of
+  /// panels (a few per core balance the threads; fewer, larger groups
+  /// reuse each block of the input more).
+  int64_t tasks = 16;
   /// Steps of the reduction per pass over a task's rows: the panel's
   /// kBlock x C·W slice is reused by every strip, so it should fit in L1.
   int64_t kBlock = 128;

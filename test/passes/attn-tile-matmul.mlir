@@ -1,18 +1,20 @@
-// RUN: attnc-opt %s -attn-tile-matmul="vector-width=4 register-rows=3 register-column-vectors=2 task-rows=6 k-block=8" -split-input-file | FileCheck %s
+// RUN: attnc-opt %s -attn-tile-matmul="vector-width=4 register-rows=3 register-column-vectors=2 task-rows=6 k-block=8 tasks=2" -split-input-file | FileCheck %s
 // RUN: attnc-opt %s -attn-tile-matmul -split-input-file | FileCheck %s --check-prefix=OFF
 
 // nn.Linear on 3-D activations as torch exports it (MatMul + Add): the
 // constant weight [8, 20] is packed now into 3 panels of 2 x 4 columns
 // (20 columns, the last panel zero-padded), the bias add becomes the
 // accumulators' start (padded to 24 as well), and the leading dims fold
-// into M = 7 rows: two strips of 3 rows, then one strip of 1 row. The
-// last panel ends inside a vector, so the output's writes are masked and
-// the result is exactly [7, 20].
+// into M = 7 rows: two strips of 3 rows, then one strip of 1 row. Two
+// tasks: row blocks of 6 rows, each over all 3 panels. The last panel
+// ends inside a vector, so the output's writes are masked and the result
+// is exactly [7, 20].
 // CHECK-LABEL: func.func @matmul_with_bias_add
 // CHECK-DAG: %[[PACKED:.+]] = arith.constant dense_resource<packed_weight> : tensor<3x8x8xf32>
 // CHECK-DAG: %[[BIAS:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<24xf32>)
-// CHECK: %[[OUT:.+]] = scf.forall (%[[T:.+]]) in (6) shared_outs(%[[O:.+]] = %{{.+}}) -> (tensor<7x20xf32>)
+// CHECK: %[[OUT:.+]] = scf.forall (%[[T:.+]]) in (2) shared_outs(%[[O:.+]] = %{{.+}}) -> (tensor<7x20xf32>)
 // CHECK: %[[SLICE:.+]] = tensor.extract_slice %[[O]]{{.+}} to tensor<?x?xf32>
+// CHECK: scf.for %[[PANEL:.+]] = %{{.+}} to %{{.+}} step %c1
 // CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c3
 // CHECK: vector.transfer_read %[[BIAS]]
 // CHECK: scf.for
@@ -21,7 +23,7 @@
 // CHECK: vector.transfer_write %{{.+}}, %{{.+}}[%{{.+}}, %{{.+}}] : vector<4xf32>, tensor<?x?xf32>
 // CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c1
 // CHECK: tensor.parallel_insert_slice
-// CHECK: } {attn.k_block = 8 : i64, attn.register_tile = array<i64: 3, 2>, attn.task_rows = 6 : i64, attn.vector_width = 4 : i64, attn.weight_packed = "compile-time"}
+// CHECK: } {attn.k_block = 8 : i64, attn.register_tile = array<i64: 3, 2>, attn.task_panels = 3 : i64, attn.task_rows = 6 : i64, attn.vector_width = 4 : i64, attn.weight_packed = "compile-time"}
 // CHECK: tensor.expand_shape %[[OUT]] {{.+}} into tensor<1x7x20xf32>
 // CHECK-NOT: attn.add
 // CHECK-NOT: attn.matmul
@@ -46,7 +48,7 @@ func.func @matmul_with_bias_add(%x: tensor<1x7x8xf32>, %b: tensor<20xf32>) -> te
 // CHECK: scf.forall (%{{.+}}) in (2) shared_outs(%{{.+}} = %{{.+}}) -> (tensor<1x16xf32>)
 // CHECK: vector.transfer_read %arg2
 // CHECK: vector.transfer_read %[[PACKED]]
-// CHECK: } {attn.k_block = 8 : i64, attn.register_tile = array<i64: 1, 2>, attn.task_rows = 1 : i64, attn.vector_width = 4 : i64, attn.weight_packed = "run-time"}
+// CHECK: } {attn.k_block = 8 : i64, attn.register_tile = array<i64: 1, 2>, attn.task_panels = 1 : i64, attn.task_rows = 1 : i64, attn.vector_width = 4 : i64, attn.weight_packed = "run-time"}
 // CHECK-NOT: attn.linear
 func.func @linear_transposed_runtime_weight(%x: tensor<1x8xf32>, %w: tensor<16x8xf32>, %b: tensor<16xf32>) -> tensor<1x16xf32> {
   %y = attn.linear %x, %w, %b {transpose_weight = true} : (tensor<1x8xf32>, tensor<16x8xf32>, tensor<16xf32>) -> tensor<1x16xf32>
@@ -61,7 +63,7 @@ func.func @linear_transposed_runtime_weight(%x: tensor<1x8xf32>, %w: tensor<16x8
 // CHECK-LABEL: func.func @tied_unembedding_through_transpose
 // CHECK: arith.constant dense_resource<packed_weight> : tensor<2x8x8xf32>
 // CHECK: scf.forall (%{{.+}}) in (2) shared_outs(%{{.+}} = %{{.+}}) -> (tensor<4x10xf32>)
-// CHECK: attn.register_tile = array<i64: 3, 2>, attn.task_rows = 6 : i64, attn.vector_width = 4 : i64, attn.weight_packed = "compile-time"
+// CHECK: attn.register_tile = array<i64: 3, 2>, attn.task_panels = 1 : i64, attn.task_rows = 6 : i64, attn.vector_width = 4 : i64, attn.weight_packed = "compile-time"
 func.func @tied_unembedding_through_transpose(%h: tensor<4x8xf32>) -> tensor<4x10xf32> {
   %wte = attn.constant dense<0.25> : tensor<10x8xf32>
   %wt = attn.transpose %wte {permutation = array<i64: 1, 0>} : tensor<10x8xf32> -> tensor<8x10xf32>
