@@ -184,6 +184,7 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
   PassManager graph(&context);
   if (failed(applyPassManagerCLOptions(graph)))
     return failure();
+  applyDefaultTimingPassManagerCLOptions(graph);
   buildAttnGraphPipeline(graph, options.pipeline);
   if (failed(graph.run(*module)))
     return failure();
@@ -225,6 +226,7 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
   PassManager lowering(&context);
   if (failed(applyPassManagerCLOptions(lowering)))
     return failure();
+  applyDefaultTimingPassManagerCLOptions(lowering);
   buildCpuLoweringPipeline(lowering, pipeline);
   if (failed(lowering.run(*module)))
     return failure();

@@ -1,4 +1,11 @@
 //===- ObjectEmitter.cpp - LLVM dialect to a native object file ---------===//
+//
+// Model weights bypass LLVM's optimizer and its per-element constant
+// handling: each large weight global is translated as a declaration, and
+// its bytes are attached after optimization as one byte array, which the
+// object writer copies in one piece (GPT-2 small: 650 MB of weights).
+//
+//===----------------------------------------------------------------------===//
 
 #include "compiler/cpu/ObjectEmitter.h"
 #include "compiler/cpu/EntryPoint.h"
@@ -7,6 +14,10 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/IR/Constants.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/Support/raw_ostream.h"
@@ -81,6 +92,61 @@ static bool addRuntimeAbi(llvm::Module &module, const ModelSignature &signature,
   return true;
 }
 
+namespace {
+
+/// A weight global whose bytes are attached after optimization.
+struct DetachedWeight {
+  std::string name;
+  llvm::ArrayRef<char> bytes;
+  uint64_t alignment;
+};
+
+/// Globals at least this large are detached (small constants stay
+/// visible to the optimizer, which may fold them).
+constexpr size_t kMinDetachedBytes = 64 * 1024;
+
+/// Turns every large `dense_resource` global of `module` into an external
+/// declaration and returns its bytes (owned by the context's blobs, which
+/// outlive the translation).
+std::vector<DetachedWeight> detachWeights(mlir::ModuleOp module) {
+  std::vector<DetachedWeight> detached;
+  module.walk([&](mlir::LLVM::GlobalOp global) {
+    auto resource =
+        llvm::dyn_cast_if_present<mlir::DenseResourceElementsAttr>(global.getValueOrNull());
+    if (!resource || !global.getConstant())
+      return;
+    mlir::AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || blob->getData().size() < kMinDetachedBytes)
+      return;
+    detached.push_back({global.getSymName().str(), blob->getData(),
+                        global.getAlignment().value_or(64)});
+    global.removeValueAttr();
+    global.setLinkage(mlir::LLVM::Linkage::External);
+  });
+  return detached;
+}
+
+/// Gives each detached weight's declaration its bytes, as a private
+/// constant byte array of the same name.
+void attachWeights(llvm::Module &module, const std::vector<DetachedWeight> &weights) {
+  llvm::Type *byte = llvm::Type::getInt8Ty(module.getContext());
+  for (const DetachedWeight &weight : weights) {
+    llvm::GlobalVariable *declaration = module.getNamedGlobal(weight.name);
+    if (!declaration)
+      continue; // every use was optimized away
+    llvm::Constant *data = llvm::ConstantDataArray::getRaw(
+        llvm::StringRef(weight.bytes.data(), weight.bytes.size()), weight.bytes.size(), byte);
+    auto *definition = new llvm::GlobalVariable(module, data->getType(), /*isConstant=*/true,
+                                                llvm::GlobalValue::PrivateLinkage, data);
+    definition->setAlignment(llvm::Align(std::max<uint64_t>(weight.alignment, 64)));
+    declaration->replaceAllUsesWith(definition);
+    definition->takeName(declaration);
+    declaration->eraseFromParent();
+  }
+}
+
+} // namespace
+
 std::unique_ptr<llvm::Module>
 translateToLLVMIR(mlir::ModuleOp module, const ModelSignature &signature,
                   llvm::TargetMachine &machine, llvm::LLVMContext &context,
@@ -90,6 +156,7 @@ translateToLLVMIR(mlir::ModuleOp module, const ModelSignature &signature,
   mlir::registerLLVMDialectTranslation(registry);
   mlir::registerOpenMPDialectTranslation(registry);
   module->getContext()->appendDialectRegistry(registry);
+  std::vector<DetachedWeight> weights = detachWeights(module);
   std::unique_ptr<llvm::Module> llvmModule =
       mlir::translateModuleToLLVMIR(module, context, "attnc_model");
   if (!llvmModule) {
@@ -105,6 +172,7 @@ translateToLLVMIR(mlir::ModuleOp module, const ModelSignature &signature,
     error = "LLVM optimization failed: " + llvm::toString(std::move(failure));
     return nullptr;
   }
+  attachWeights(*llvmModule, weights);
   return llvmModule;
 }
 

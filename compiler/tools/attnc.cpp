@@ -13,8 +13,12 @@
 #include "compiler/Compiler.h"
 #include "compiler/Report.h"
 #include "compiler/Target.h"
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
+#include "mlir/Transforms/Passes.h"
+#include "passes/Passes.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/WithColor.h"
@@ -200,6 +204,23 @@ int main(int argc, char **argv) {
   // MLIR's pass-manager options (--mlir-print-ir-after-all, --mlir-timing,
   // ...) for whoever debugs or times a pipeline.
   mlir::registerPassManagerCLOptions();
+  mlir::registerDefaultTimingManagerCLOptions();
+  mlir::registerAsmPrinterCLOptions();
+  // --mlir-print-ir-after=PASS names passes by their flags.
+  mlir::attn::registerAttnPasses();
+  mlir::registerTransformsPasses();
+  // They are registered without a subcommand; `attnc compile` and
+  // `attnc report` run the pipelines, so they take them there.
+  std::vector<cl::Option *> mlirOptions;
+  for (auto &entry : cl::getRegisteredOptions(cl::SubCommand::getTopLevel()))
+    if (entry.first.starts_with("mlir-"))
+      mlirOptions.push_back(entry.second);
+  for (cl::Option *option : mlirOptions) {
+    option->removeArgument();
+    option->addSubCommand(compileCommand);
+    option->addSubCommand(reportCommand);
+    option->addArgument();
+  }
   cl::ParseCommandLineOptions(argc, argv, "attnc: ahead-of-time compiler for transformer models\n");
   if (compileCommand)
     return runCompile(/*report=*/false);
