@@ -203,12 +203,13 @@ int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   // MLIR's pass-manager options (--mlir-print-ir-after-all, --mlir-timing,
   // ...) for whoever debugs or times a pipeline.
+  // --mlir-print-ir-after=PASS names passes by their flags: registered
+  // before the option that lists them.
+  mlir::attn::registerAttnPasses();
+  mlir::registerTransformsPasses();
   mlir::registerPassManagerCLOptions();
   mlir::registerDefaultTimingManagerCLOptions();
   mlir::registerAsmPrinterCLOptions();
-  // --mlir-print-ir-after=PASS names passes by their flags.
-  mlir::attn::registerAttnPasses();
-  mlir::registerTransformsPasses();
   // They are registered without a subcommand; `attnc compile` and
   // `attnc report` run the pipelines, so they take them there.
   std::vector<cl::Option *> mlirOptions;

@@ -1,0 +1,68 @@
+"""Writes the ONNX test directories of matmul-kernel.test into argv[1]."""
+import pathlib
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+out = pathlib.Path(sys.argv[1])
+rng = np.random.default_rng(7)
+
+
+def rand(*shape):
+    return rng.standard_normal(shape).astype(np.float32)
+
+
+def write(name, nodes, inputs, outputs, initializers):
+    d = out / name
+    (d / "test_data_set_0").mkdir(parents=True)
+    graph = helper.make_graph(
+        nodes, name,
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, list(v.shape)) for n, v in inputs],
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, list(v.shape)) for n, v in outputs],
+        [numpy_helper.from_array(v, n) for n, v in initializers])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.save(model, str(d / "model.onnx"))
+    for kind, tensors in (("input", inputs), ("output", outputs)):
+        for i, (n, v) in enumerate(tensors):
+            tensor = numpy_helper.from_array(np.ascontiguousarray(v, dtype=np.float32), n)
+            (d / "test_data_set_0" / f"{kind}_{i}.pb").write_bytes(tensor.SerializeToString())
+
+
+def f64(x):
+    return x.astype(np.float64)
+
+
+# nn.Linear on 3-D activations: MatMul + Add, 2 x 13 rows, N = 37.
+x, w, b = rand(2, 13, 40), rand(40, 37), rand(37)
+write("matmul_bias_add",
+      [helper.make_node("MatMul", ["x", "w"], ["h"]), helper.make_node("Add", ["h", "b"], ["y"])],
+      [("x", x)], [("y", f64(x) @ f64(w) + f64(b))], [("w", w), ("b", b)])
+
+# Gemm with transB and a bias: weight [N, K].
+x, w, b = rand(19, 24), rand(45, 24), rand(45)
+write("gemm_transb_bias", [helper.make_node("Gemm", ["x", "w", "b"], ["y"], transB=1)],
+      [("x", x)], [("y", f64(x) @ f64(w).T + f64(b))], [("w", w), ("b", b)])
+
+# A tied weight: logits = h @ Transpose(table).
+h, table = rand(1, 7, 32), rand(50, 32)
+write("tied_transpose",
+      [helper.make_node("Transpose", ["table"], ["t"], perm=[1, 0]),
+       helper.make_node("MatMul", ["h", "t"], ["y"])],
+      [("h", h)], [("y", f64(h) @ f64(table).T)], [("table", table)])
+
+# A weight given at run time: packed by a loop before the product.
+x, w = rand(9, 16), rand(16, 30)
+write("runtime_weight", [helper.make_node("MatMul", ["x", "w"], ["y"])],
+      [("x", x), ("w", w)], [("y", f64(x) @ f64(w))], [])
+
+# Decode: one row.
+x, w = rand(1, 64), rand(64, 70)
+write("one_row", [helper.make_node("MatMul", ["x", "w"], ["y"])],
+      [("x", x)], [("y", f64(x) @ f64(w))], [("w", w)])
+
+# Several k-blocks (K = 700 > 256 and 336).
+x, w = rand(14, 700), rand(700, 33) * np.float32(0.05)
+write("deep_k", [helper.make_node("MatMul", ["x", "w"], ["y"])],
+      [("x", x)], [("y", f64(x) @ f64(w))], [("w", w)])
