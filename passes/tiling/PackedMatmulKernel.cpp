@@ -27,6 +27,7 @@
 
 #include "passes/tiling/PackedMatmulKernel.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "passes/tiling/VectorEmitter.h"
@@ -180,6 +181,17 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
     packed = packWeightAtRunTime(b, operands.weight, operands.transposed, panels);
   Value bias = operands.bias ? padBias(b, operands.bias, n, nPad) : Value();
 
+  // The weight streams from memory: while a panel's slice of a k-block is
+  // in use, each step fetches the same row of the next panel's slice into
+  // L2 (a jump of K rows that the hardware prefetcher does not follow;
+  // chained 2048x5632 / 5632x2048 products at M = 128: 128 -> 108 ms).
+  // Fetching the next k-block's first slice after a group's last panel
+  // instead measured slower (115 ms). Read in place (read_only: no copy);
+  // prefetches never fault.
+  Value weightBuffer = bufferization::ToBufferOp::create(
+      b, MemRefType::get(panels.type(b.getContext()).getShape(), f32), packed,
+      /*read_only=*/true);
+
   Value out = tensor::EmptyOp::create(b, ArrayRef<int64_t>{m, n}, f32);
   auto forall = scf::ForallOp::create(
       b, ArrayRef<OpFoldResult>{b.getIndexAttr(rowBlocks * groups)}, ValueRange{out},
@@ -230,8 +242,12 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
       auto range = [&](Value) {
         return Emitter::StripRange{panelCol, im.add(panelCol, im.c(width)), kBegin, kEnd};
       };
+      Value nextPanel = im.min(im.add(panel, im.c(1)), im.c(panels.count - 1));
       auto rhs = [&](Value kk, Value col) {
-        return e.read(packed, {panel, kk, im.sub(col, panelCol)});
+        Value inPanel = im.sub(col, panelCol);
+        memref::PrefetchOp::create(b, weightBuffer, ValueRange{nextPanel, kk, inPanel},
+                                   /*isWrite=*/false, /*localityHint=*/2, /*isDataCache=*/true);
+        return e.read(packed, {panel, kk, inPanel});
       };
       Value wholeRows = im.sub(rowCount, im.rem(rowCount, rows));
       Value result = e.registerTiledProduct(acc[0], im.c(0), wholeRows, rows, columnVectors,
