@@ -222,6 +222,7 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
   pipeline.matmulRegisterColumnVectors = matmul.tile.columns;
   pipeline.matmulKBlock = matmul.kBlock;
   pipeline.matmulTasks = matmul.tasks;
+  pipeline.matmulTaskRows = matmul.taskRows;
 
   PassManager lowering(&context);
   if (failed(applyPassManagerCLOptions(lowering)))

@@ -39,6 +39,7 @@ struct PipelineOptions {
   int64_t matmulRegisterColumnVectors = 4;
   int64_t matmulKBlock = 128;
   int64_t matmulTasks = 16;
+  int64_t matmulTaskRows = 128;
 };
 
 /// Graph-level passes on attn IR (canonicalization; fusion passes plug in

@@ -1,18 +1,24 @@
 #!/usr/bin/env python3
-"""Compile time and run time of attnc against ONNX Runtime on the test models.
+"""Compile time, run time and peak memory of attnc against ONNX Runtime.
 
-  bench_models.py ATTNC MODELS_DIR [--repeat N] [--threads T] [--only NAME ...]
+  bench_models.py ATTNC MODELS_DIR [--repeat N] [--rounds R] [--threads T] [--only NAME ...]
 
-MODELS_DIR holds ONNX test directories (test/models/generate.py output).
-For each model and its test_data_set_0: `attnc compile` (timed, wall clock),
-the executable's median over N runs, and onnxruntime-node's median over N
-runs with the same inputs and thread count, measured in this same run.
-Prints a markdown table.
+MODELS_DIR holds ONNX test directories (test/models/generate.py or
+bench/models/make_large_models.py output). For each model and its
+test_data_set_0: `attnc compile` (timed, wall clock), then R rounds that
+alternate the executable (its own median over N runs) and onnxruntime-node
+(median of N `session.run` calls after a warm-up), with the same inputs and
+thread count (OMP_NUM_THREADS / intraOpNumThreads); each side's figure is
+the median of its rounds, so the machine's drift hits both alike. Peak
+memory is each process's maximum resident set (ORT's includes Node.js,
+about 45 MB). Prints a markdown table.
 """
 import argparse
 import json
+import os
 import pathlib
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,10 +32,11 @@ HERE = pathlib.Path(__file__).resolve().parent
 NODE_DTYPES = {np.dtype("float32"): "float32", np.dtype("int64"): "int64", np.dtype("bool"): "bool"}
 
 
-def bench(attnc, model_dir, repeat, threads, scratch):
+def prepare(attnc, model_dir, scratch):
     data = sorted(model_dir.glob("test_data_set_0/input_*.pb"))
-    tensors = [numpy_helper.to_array(onnx.load_tensor(str(p))) for p in data]
-    names = [onnx.load_tensor(str(p)).name for p in data]
+    protos = [onnx.load_tensor(str(p)) for p in data]
+    tensors = [numpy_helper.to_array(t) for t in protos]
+    names = [t.name for t in protos]
     shapes = [f"--input-shape={n}={'x'.join(map(str, t.shape)) or '1'}" for n, t in zip(names, tensors)]
     exe = scratch / model_dir.name
     start = time.perf_counter()
@@ -45,38 +52,78 @@ def bench(attnc, model_dir, repeat, threads, scratch):
         raw.write_bytes(np.ascontiguousarray(tensor).tobytes())
         feeds.append({"name": name, "dtype": NODE_DTYPES[tensor.dtype], "dims": list(tensor.shape),
                       "file": str(raw)})
-    out = subprocess.run([str(exe), *args, "--repeat", str(repeat)], check=True,
-                         capture_output=True, text=True).stdout
-    attnc_ms = float(re.search(r"median run time: ([0-9.]+) ms", out).group(1))
     feeds_json = scratch / f"{model_dir.name}.json"
     feeds_json.write_text(json.dumps(feeds))
-    ort = subprocess.run(["node", str(HERE / "ort_run.js"), str(model_dir / "model.onnx"),
-                          str(feeds_json), str(repeat), str(threads)],
-                         capture_output=True, text=True)
-    ort_ms = json.loads(ort.stdout)["median_ms"] if ort.returncode == 0 else None
-    return compile_s, attnc_ms, ort_ms
+    return compile_s, [str(exe), *args], feeds_json
+
+
+def timed(cmd, env, parse):
+    """(milliseconds, peak RSS MB) of one run of `cmd`, or (None, None)."""
+    with tempfile.TemporaryFile("w+") as out:
+        pid = os.fork()
+        if pid == 0:
+            os.dup2(out.fileno(), 1)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            try:
+                os.execvpe(cmd[0], cmd, env)
+            finally:
+                os._exit(127)
+        _, status, usage = os.wait4(pid, 0)
+        out.seek(0)
+        text = out.read()
+    if status != 0:
+        return None, None
+    return parse(text), usage.ru_maxrss / 1024
+
+
+def bench(attnc, model_dir, repeat, rounds, threads, scratch):
+    compile_s, exe_cmd, feeds_json = prepare(attnc, model_dir, scratch)
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    ort_cmd = ["node", str(HERE / "ort_run.js"), str(model_dir / "model.onnx"), str(feeds_json),
+               str(repeat), str(threads)]
+    attnc_ms, ort_ms, attnc_rss, ort_rss = [], [], [], []
+    for _ in range(rounds):
+        ms, rss = timed(exe_cmd + ["--repeat", str(repeat)], env,
+                        lambda t: float(re.search(r"median run time: ([0-9.]+) ms", t).group(1)))
+        attnc_ms.append(ms)
+        attnc_rss.append(rss)
+        ms, rss = timed(ort_cmd, env, lambda t: json.loads(t)["median_ms"])
+        if ms is not None:
+            ort_ms.append(ms)
+            ort_rss.append(rss)
+    ort = statistics.median(ort_ms) if ort_ms else None
+    return (compile_s, statistics.median(attnc_ms), ort, max(attnc_rss),
+            max(ort_rss) if ort_rss else None)
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("attnc")
     parser.add_argument("models")
-    parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--only", nargs="*", default=[])
     args = parser.parse_args()
-    print(f"| model | attnc compile (s) | attnc run (ms) | ONNX Runtime run (ms) | attnc / ORT |")
-    print("| --- | --- | --- | --- | --- |")
+    print(f"{args.threads} threads; medians of {args.rounds} alternating rounds of "
+          f"{args.repeat} runs each\n")
+    print("| model | attnc compile (s) | attnc run (ms) | ONNX Runtime run (ms) | attnc speedup "
+          "| attnc peak RSS (MB) | ORT peak RSS (MB) |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     with tempfile.TemporaryDirectory() as tmp:
         for model_dir in sorted(pathlib.Path(args.models).iterdir()):
             if not (model_dir / "model.onnx").exists() or (args.only and model_dir.name not in args.only):
                 continue
             try:
-                c, a, o = bench(args.attnc, model_dir, args.repeat, args.threads, pathlib.Path(tmp))
-                ratio = f"{a / o:.2f}x" if o else "n/a"
-                print(f"| {model_dir.name} | {c:.2f} | {a:.3f} | {o if o is None else f'{o:.3f}'} | {ratio} |")
+                c, a, o, ar, orr = bench(args.attnc, model_dir, args.repeat, args.rounds, args.threads,
+                                         pathlib.Path(tmp))
+                speedup = f"{o / a:.2f}x" if o else "n/a"
+                ort = f"{o:.1f}" if o else "failed"
+                ort_rss = f"{orr:.0f}" if orr else "n/a"
+                print(f"| {model_dir.name} | {c:.1f} | {a:.1f} | {ort} | {speedup} | {ar:.0f} | {ort_rss} |")
             except subprocess.CalledProcessError as e:
-                print(f"| {model_dir.name} | failed: {(e.stderr or '').strip()[:80]} | | | |")
+                print(f"| {model_dir.name} | failed: {(e.stderr or b'').strip()[:80]} | | | | | |")
             sys.stdout.flush()
 
 

@@ -142,6 +142,7 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   matmul.registerColumnVectors = options.matmulRegisterColumnVectors;
   matmul.kBlock = options.matmulKBlock;
   matmul.tasks = options.matmulTasks;
+  matmul.taskRows = options.matmulTaskRows;
   funcPm.addPass(mlir::attn::createAttnTileMatmulPass(matmul));
   funcPm.addPass(mlir::attn::createAttnToLinalgPass());
   funcPm.addPass(createCanonicalizerPass());

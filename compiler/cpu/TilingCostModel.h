@@ -89,6 +89,10 @@ struct MatmulKernelChoice {
   /// Parallel tasks per matmul: two per core, so that two threads' worth
   /// of imbalance is absorbed, or 16 when the core count is unknown.
   int64_t tasks = 16;
+  /// Rows of a task (rounded up to the tile's): its k-block of the input
+  /// stays in L2 while the task's panels pass over it, and the weight is
+  /// read once per row block.
+  int64_t taskRows = 128;
 };
 MatmulKernelChoice chooseMatmulKernel(const TargetDescription &target);
 
