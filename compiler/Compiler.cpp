@@ -216,13 +216,7 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
   std::optional<TargetDescription> target = describeTarget(options.target, error);
   if (!target)
     return emitError(fileLoc) << error;
-  MatmulKernelChoice matmul = chooseMatmulKernel(*target);
-  pipeline.matmulVectorWidth = matmul.vectorWidth;
-  pipeline.matmulRegisterRows = matmul.tile.rows;
-  pipeline.matmulRegisterColumnVectors = matmul.tile.columns;
-  pipeline.matmulKBlock = matmul.kBlock;
-  pipeline.matmulTasks = matmul.tasks;
-  pipeline.matmulTaskRows = matmul.taskRows;
+  pipeline.matmulKernel = chooseMatmulKernel(*target);
 
   PassManager lowering(&context);
   if (failed(applyPassManagerCLOptions(lowering)))

@@ -7,6 +7,7 @@
 #ifndef ATTNC_COMPILER_PIPELINE_H
 #define ATTNC_COMPILER_PIPELINE_H
 
+#include "passes/tiling/PackedMatmulKernel.h"
 #include "mlir/Pass/PassManager.h"
 
 namespace attnc {
@@ -31,15 +32,10 @@ struct PipelineOptions {
   bool threads = true;
   /// Fuse elementwise linalg ops before bufferization (fewer buffers).
   bool fuseElementwise = true;
-  /// attn-tile-matmul's kernel: f32 lanes per vector (0: matmuls stay
-  /// linalg.generic loops) and its register tile; compileModel sets them
-  /// from the target (chooseMatmulKernel).
-  int64_t matmulVectorWidth = 0;
-  int64_t matmulRegisterRows = 6;
-  int64_t matmulRegisterColumnVectors = 4;
-  int64_t matmulKBlock = 128;
-  int64_t matmulTasks = 16;
-  int64_t matmulTaskRows = 128;
+  /// attn-tile-matmul's kernel (vector width 0: matmuls stay
+  /// linalg.generic loops); compileModel sets it from the target
+  /// (chooseMatmulKernel).
+  mlir::attn::tiling::MatmulKernelShape matmulKernel;
 };
 
 /// Graph-level passes on attn IR (canonicalization; fusion passes plug in

@@ -137,12 +137,13 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   // Whatever the tiler left (dynamic shapes, or tiling off) runs unfused.
   funcPm.addPass(mlir::attn::createAttnDecomposeSdpaPass());
   mlir::attn::AttnTileMatmulPassOptions matmul;
-  matmul.vectorWidth = options.matmulVectorWidth;
-  matmul.registerRows = options.matmulRegisterRows;
-  matmul.registerColumnVectors = options.matmulRegisterColumnVectors;
-  matmul.kBlock = options.matmulKBlock;
-  matmul.tasks = options.matmulTasks;
-  matmul.taskRows = options.matmulTaskRows;
+  const mlir::attn::tiling::MatmulKernelShape &kernel = options.matmulKernel;
+  matmul.vectorWidth = kernel.vectorWidth;
+  matmul.registerRows = kernel.registerRows;
+  matmul.registerColumnVectors = kernel.registerColumnVectors;
+  matmul.taskRows = kernel.taskRows;
+  matmul.kBlock = kernel.kBlock;
+  matmul.tasks = kernel.tasks;
   funcPm.addPass(mlir::attn::createAttnTileMatmulPass(matmul));
   funcPm.addPass(mlir::attn::createAttnToLinalgPass());
   funcPm.addPass(createCanonicalizerPass());

@@ -129,8 +129,8 @@ RegisterTile chooseRegisterTile(int64_t registers, int64_t valueVectors, int64_t
   return best;
 }
 
-MatmulKernelChoice chooseMatmulKernel(const TargetDescription &target) {
-  MatmulKernelChoice choice;
+mlir::attn::tiling::MatmulKernelShape chooseMatmulKernel(const TargetDescription &target) {
+  mlir::attn::tiling::MatmulKernelShape choice;
   if (!target.hasFma || target.vectorBits < 128)
     return choice;
   choice.vectorWidth = target.vectorBits / 32;
@@ -141,13 +141,14 @@ MatmulKernelChoice chooseMatmulKernel(const TargetDescription &target) {
   // 69-80 % and 14x2 74-81 % (bench/RESULTS.md): the partial sums that
   // each k-block reloads, not L1 loads, were what cost.
   constexpr int64_t kPanelVectors = 2, kMaxMatmulRows = 12;
-  choice.tile.columns = kPanelVectors;
-  choice.tile.rows = std::max<int64_t>(
+  choice.registerColumnVectors = kPanelVectors;
+  choice.registerRows = std::max<int64_t>(
       1, std::min(kMaxMatmulRows, (target.vectorRegisters - 1 - kPanelVectors) / kPanelVectors));
   // The panel's k-block slice takes two thirds of L1.
   int64_t panelRowBytes = kPanelVectors * choice.vectorWidth * 4;
   int64_t l1 = target.l1Bytes > 0 ? target.l1Bytes : 32 * 1024;
   choice.kBlock = std::max<int64_t>(16, l1 * 2 / 3 / panelRowBytes / 16 * 16);
+  // Two tasks per core absorb two threads' worth of imbalance.
   choice.tasks = target.cores > 0 ? 2 * target.cores : 16;
   // 128 rows (rounded up to the tile's): BERT-base at 2 x 128 tokens ran
   // 148-153 ms with it, 152-160 ms with 264 or 512 (one row block).

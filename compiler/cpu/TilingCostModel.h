@@ -1,4 +1,4 @@
-//===- TilingCostModel.h - How to tile one attn.sdpa on a CPU ---*- C++ -*-===//
+//===- TilingCostModel.h - How to tile attn.sdpa and matmuls on a CPU -*- C++ -*-===//
 //
 // A small, explicit model: register tile from the register file, blocks
 // from the caches and the core count, kv splits for decode shapes.
@@ -11,6 +11,7 @@
 
 #include "compiler/TargetDescription.h"
 #include "passes/SdpaTiling.h"
+#include "passes/tiling/PackedMatmulKernel.h"
 #include <optional>
 #include <string>
 #include <vector>
@@ -76,25 +77,11 @@ RegisterTile chooseRegisterTile(int64_t registers, int64_t valueVectors, int64_t
                                 int64_t maxRows);
 
 /// attn-tile-matmul's kernel for `target`: f32 lanes per vector (0 when
-/// the target has no vector FMA the kernel uses), the register tile
-/// (panels of 2 vectors, up to 12 rows: 12x2 on 32 registers, 6x2 on 16)
-/// and the k-block.
-struct MatmulKernelChoice {
-  int64_t vectorWidth = 0;
-  RegisterTile tile{1, 1};
-  /// Reduction steps per pass over a task's rows: the panel's kBlock x
-  /// (columns · vectorWidth) slice takes two thirds of L1, the rest is
-  /// left to the strips of the input and the output rows.
-  int64_t kBlock = 128;
-  /// Parallel tasks per matmul: two per core, so that two threads' worth
-  /// of imbalance is absorbed, or 16 when the core count is unknown.
-  int64_t tasks = 16;
-  /// Rows of a task (rounded up to the tile's): its k-block of the input
-  /// stays in L2 while the task's panels pass over it, and the weight is
-  /// read once per row block.
-  int64_t taskRows = 128;
-};
-MatmulKernelChoice chooseMatmulKernel(const TargetDescription &target);
+/// the target has no vector FMA the kernel uses); the register tile
+/// (panels of 2 vectors, up to 12 rows: 12x2 on 32 registers, 6x2 on 16);
+/// k-blocks whose slice of a panel takes two thirds of L1; tasks of 128
+/// rows, two per core (16 when the core count is unknown).
+mlir::attn::tiling::MatmulKernelShape chooseMatmulKernel(const TargetDescription &target);
 
 /// Bytes of the f32 tiles one thread keeps live for a qBlock x kvBlock
 /// step: q (qBlock x D), scores (qBlock x kvBlock), accumulator

@@ -7,10 +7,12 @@
 
 namespace mlir::attn::tiling {
 
-/// How one contraction out[M, N] = a[M, K] · w[K, N] (+ bias) is run.
+/// How attn-tile-matmul runs each contraction out[M, N] = a[M, K] · w[K, N]
+/// (+ bias): what the cost model (chooseMatmulKernel) decides for a target
+/// and the pass's options carry.
 struct MatmulKernelShape {
-  /// f32 lanes per vector register.
-  int64_t vectorWidth = 16;
+  /// f32 lanes per vector register; 0: no kernel (matmuls stay linalg).
+  int64_t vectorWidth = 0;
   /// The register tile: `registerRows` rows of `a` by `registerColumnVectors`
   /// vectors of columns (one packed panel is that many vectors wide).
   int64_t registerRows = 6;

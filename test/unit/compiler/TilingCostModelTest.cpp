@@ -109,17 +109,19 @@ TEST(RegisterTileTest, MostFmasPerLoadThatFitTheRegisters) {
 }
 
 TEST(MatmulKernelTest, PanelsOfTwoVectorsAndAsManyRowsAsFit) {
-  MatmulKernelChoice skylake = chooseMatmulKernel(avx512(2));
+  mlir::attn::tiling::MatmulKernelShape skylake = chooseMatmulKernel(avx512(2));
   EXPECT_EQ(skylake.vectorWidth, 16);
-  EXPECT_EQ(skylake.tile.rows, 12);
-  EXPECT_EQ(skylake.tile.columns, 2);
+  EXPECT_EQ(skylake.registerRows, 12);
+  EXPECT_EQ(skylake.registerColumnVectors, 2);
   // Two thirds of 32 KiB over 128-byte panel rows, in steps of 16.
   EXPECT_EQ(skylake.kBlock, 160);
-  MatmulKernelChoice haswell = chooseMatmulKernel(avx2(2));
+  mlir::attn::tiling::MatmulKernelShape haswell = chooseMatmulKernel(avx2(2));
   EXPECT_EQ(haswell.vectorWidth, 8);
-  EXPECT_EQ(haswell.tile.rows, 6);
-  EXPECT_EQ(haswell.tile.columns, 2);
+  EXPECT_EQ(haswell.registerRows, 6);
+  EXPECT_EQ(haswell.registerColumnVectors, 2);
   EXPECT_EQ(haswell.kBlock, 336);
+  EXPECT_EQ(haswell.tasks, 4);
+  EXPECT_EQ(haswell.taskRows, 128);
   // No vector FMA: the matmuls stay linalg loops.
   TargetDescription sse = avx2(2);
   sse.hasFma = false;
