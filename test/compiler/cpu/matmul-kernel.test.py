@@ -66,3 +66,42 @@ write("one_row", [helper.make_node("MatMul", ["x", "w"], ["y"])],
 x, w = rand(14, 700), rand(700, 33) * np.float32(0.05)
 write("deep_k", [helper.make_node("MatMul", ["x", "w"], ["y"])],
       [("x", x)], [("y", f64(x) @ f64(w))], [("w", w)])
+
+
+def run_on_aarch64(src):
+    """Compiles every case for NEON (aarch64, --single-thread), links it
+    with the runtime cross-built from `src`, runs it under qemu-aarch64 and
+    compares with the stored outputs; prints one PASS/FAIL line per case."""
+    import glob
+    import subprocess
+    cxx, qemu = "aarch64-linux-gnu-g++", ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"]
+    sources = sorted(glob.glob(f"{src}/runtime/src/*.cpp") + glob.glob(f"{src}/runtime/io/*.cpp"))
+    sources.append(f"{src}/runtime/runner/main.cpp")
+    objects = []
+    for source in sources:
+        obj = out / "runtime" / f"{pathlib.Path(source).parent.name}_{pathlib.Path(source).name}.o"
+        obj.parent.mkdir(exist_ok=True)
+        subprocess.run([cxx, "-std=c++17", "-O1", "-c", f"-I{src}/runtime/include", f"-I{src}", source,
+                        "-o", str(obj)], check=True)
+        objects.append(str(obj))
+    for case in sorted(p for p in out.iterdir() if (p / "model.onnx").exists()):
+        shapes, args = [], []
+        for pb in sorted((case / "test_data_set_0").glob("input_*.pb")):
+            t = onnx.load_tensor(str(pb))
+            shapes.append(f"--input-shape={t.name}={'x'.join(map(str, t.dims))}")
+            args += ["--input", f"{t.name}={pb}"]
+        subprocess.run(["attnc", "compile", str(case / "model.onnx"), "--emit=obj", "--target",
+                        "aarch64-linux-gnu", "--mcpu", "neoverse-n1", "--single-thread", "-o",
+                        str(case / "neon.o"), *shapes], check=True)
+        subprocess.run([cxx, str(case / "neon.o"), *objects, "-o", str(case / "neon"), "-ldl",
+                        "-pthread", "-lm"], check=True)
+        subprocess.run(qemu + [str(case / "neon"), *args, "--output-dir", str(case / "neon_out")],
+                       check=True, capture_output=True)
+        want = onnx.load_tensor(str(case / "test_data_set_0" / "output_0.pb"))
+        got = numpy_helper.to_array(onnx.load_tensor(str(case / "neon_out" / f"{want.name}.pb")))
+        ok = np.allclose(got, numpy_helper.to_array(want), rtol=1e-4, atol=1e-5)
+        print(f"{'PASS' if ok else 'FAIL'} neon {case.name}")
+
+
+if len(sys.argv) > 2 and sys.argv[2] == "neon":
+    run_on_aarch64(sys.argv[3])
