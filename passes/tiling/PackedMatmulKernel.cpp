@@ -139,6 +139,47 @@ Value padBias(ImplicitLocOpBuilder &b, Value bias, int64_t n, int64_t nPad) {
       .getResult(0);
 }
 
+/// How one contraction is cut up. Panels of C·W columns; strips of R rows
+/// (and one strip of M mod R rows at the end); a task is a row block (a
+/// multiple of R) by a group of consecutive panels, about `shape.tasks`
+/// tasks in all. The last panel may end inside a vector: its writes are
+/// masked, so the output is exactly [M, N] and nothing is copied.
+struct MatmulPlan {
+  Panels panels;
+  int64_t rows, tailRows, taskRows, rowBlocks, groupPanels, groups, kBlock;
+  bool maskColumns;
+};
+
+MatmulPlan planMatmul(int64_t m, int64_t k, int64_t n, const MatmulKernelShape &shape) {
+  MatmulPlan plan;
+  int64_t width = shape.registerColumnVectors * shape.vectorWidth;
+  plan.panels = Panels{k, n, width, (n + width - 1) / width};
+  plan.rows = std::min(shape.registerRows, m);
+  plan.tailRows = m % plan.rows;
+  plan.taskRows = std::min(roundUp(shape.taskRows, plan.rows), roundUp(m, plan.rows));
+  plan.rowBlocks = (m + plan.taskRows - 1) / plan.taskRows;
+  int64_t groupsWanted = std::max<int64_t>(1, (shape.tasks + plan.rowBlocks - 1) / plan.rowBlocks);
+  plan.groupPanels = (plan.panels.count + groupsWanted - 1) / groupsWanted;
+  plan.groups = (plan.panels.count + plan.groupPanels - 1) / plan.groupPanels;
+  plan.kBlock = std::min(shape.kBlock, k);
+  plan.maskColumns = n % width != 0;
+  return plan;
+}
+
+/// The plan on the task loop, for --mlir-print-ir-after and tests.
+void recordPlan(scf::ForallOp loop, const MatmulPlan &plan, const MatmulKernelShape &shape,
+                bool packedAtCompileTime) {
+  Builder b(loop.getContext());
+  loop->setAttr("attn.register_tile",
+                b.getDenseI64ArrayAttr({plan.rows, shape.registerColumnVectors}));
+  loop->setAttr("attn.vector_width", b.getI64IntegerAttr(shape.vectorWidth));
+  loop->setAttr("attn.task_rows", b.getI64IntegerAttr(plan.taskRows));
+  loop->setAttr("attn.task_panels", b.getI64IntegerAttr(plan.groupPanels));
+  loop->setAttr("attn.k_block", b.getI64IntegerAttr(plan.kBlock));
+  loop->setAttr("attn.weight_packed",
+                b.getStringAttr(packedAtCompileTime ? "compile-time" : "run-time"));
+}
+
 } // namespace
 
 Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
@@ -154,24 +195,13 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
   int64_t m = inputType.getDimSize(0), k = inputType.getDimSize(1);
   int64_t n = weightType.getDimSize(operands.transposed ? 0 : 1);
 
-  // Geometry: panels of C·W columns, strips of R rows (and one strip of
-  // M mod R rows at the end). A task is a row block (a multiple of R) by a
-  // group of consecutive panels, about `shape.tasks` tasks in all. The
-  // last panel may end inside a vector: its writes are masked, so the
-  // output is exactly [M, N] and nothing is copied.
-  int64_t columnVectors = shape.registerColumnVectors;
-  int64_t width = columnVectors * w;
-  Panels panels{k, n, width, (n + width - 1) / width};
-  int64_t nPad = panels.count * width;
-  int64_t rows = std::min(shape.registerRows, m);
-  int64_t tailRows = m % rows;
-  int64_t taskRows = std::min(roundUp(shape.taskRows, rows), roundUp(m, rows));
-  int64_t rowBlocks = (m + taskRows - 1) / taskRows;
-  int64_t groupsWanted = std::max<int64_t>(1, (shape.tasks + rowBlocks - 1) / rowBlocks);
-  int64_t groupPanels = (panels.count + groupsWanted - 1) / groupsWanted;
-  int64_t groups = (panels.count + groupPanels - 1) / groupPanels;
-  int64_t kBlock = std::min(shape.kBlock, k);
-  bool maskColumns = n % width != 0;
+  MatmulPlan plan = planMatmul(m, k, n, shape);
+  const Panels &panels = plan.panels;
+  int64_t width = panels.width, rows = plan.rows, tailRows = plan.tailRows;
+  int64_t taskRows = plan.taskRows, rowBlocks = plan.rowBlocks, groups = plan.groups;
+  int64_t groupPanels = plan.groupPanels, kBlock = plan.kBlock;
+  int64_t columnVectors = shape.registerColumnVectors, nPad = panels.count * width;
+  bool maskColumns = plan.maskColumns;
 
   SmallVector<float> storage;
   Value packed;
@@ -196,14 +226,7 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
   auto forall = scf::ForallOp::create(
       b, ArrayRef<OpFoldResult>{b.getIndexAttr(rowBlocks * groups)}, ValueRange{out},
       std::nullopt);
-  forall->setAttr("attn.register_tile", b.getDenseI64ArrayAttr({rows, columnVectors}));
-  forall->setAttr("attn.vector_width", b.getI64IntegerAttr(w));
-  forall->setAttr("attn.task_rows", b.getI64IntegerAttr(taskRows));
-  forall->setAttr("attn.task_panels", b.getI64IntegerAttr(groupPanels));
-  forall->setAttr("attn.k_block", b.getI64IntegerAttr(kBlock));
-  forall->setAttr("attn.weight_packed",
-                  b.getStringAttr(isa<arith::ConstantOp>(packed.getDefiningOp()) ? "compile-time"
-                                                                                 : "run-time"));
+  recordPlan(forall, plan, shape, isa<arith::ConstantOp>(packed.getDefiningOp()));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(forall.getTerminator());
   Value task = forall.getInductionVars()[0];
