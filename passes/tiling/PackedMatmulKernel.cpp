@@ -76,15 +76,21 @@ Value packConstantWeight(ImplicitLocOpBuilder &b, ArrayRef<float> w, bool transp
   size_t bytes = panels.count * k * width * sizeof(float);
   AsmResourceBlob blob = HeapAsmResourceBlob::allocate(bytes, alignof(std::max_align_t));
   auto *packed = reinterpret_cast<float *>(blob.getMutableData().data());
-  for (int64_t p = 0; p < panels.count; ++p)
-    for (int64_t kk = 0; kk < k; ++kk)
-      for (int64_t j = 0; j < width; ++j) {
-        int64_t col = p * width + j;
-        float value = 0.0f;
-        if (col < n)
-          value = transposed ? w[col * k + kk] : w[kk * n + col];
-        *packed++ = value;
-      }
+  std::fill(packed, packed + panels.count * k * width, 0.0f);
+  // Each loop order reads the source row by row ([N, K] weights column of
+  // the panel by column), so that packing 154 MB stays memory-bound.
+  for (int64_t p = 0; p < panels.count; ++p) {
+    float *panel = packed + p * k * width;
+    int64_t columns = std::min(width, n - p * width);
+    if (transposed) {
+      for (int64_t j = 0; j < columns; ++j)
+        for (int64_t kk = 0; kk < k; ++kk)
+          panel[kk * width + j] = w[(p * width + j) * k + kk];
+    } else {
+      for (int64_t kk = 0; kk < k; ++kk)
+        std::copy_n(&w[kk * n + p * width], columns, panel + kk * width);
+    }
+  }
   auto attr = DenseResourceElementsAttr::get(panels.type(b.getContext()), "packed_weight",
                                              std::move(blob));
   return arith::ConstantOp::create(b, attr);
