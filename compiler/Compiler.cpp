@@ -104,20 +104,17 @@ static void printTiling(attn::SdpaOp op, const attn::SdpaTiling &tiling,
 /// it to `unfused` where the unfused path is faster. An op that already
 /// carries `attn.tiling` keeps it unless flags set the blocks.
 static LogicalResult chooseTilings(ModuleOp module, const CompileOptions &options,
-                                   Location fileLoc, SmallVectorImpl<attn::SdpaOp> &unfused) {
+                                   function_ref<const TargetDescription *()> describe,
+                                   SmallVectorImpl<attn::SdpaOp> &unfused) {
   const PipelineOptions &p = options.pipeline;
   llvm::raw_ostream *log = options.tilingLog;
   SmallVector<attn::SdpaOp> ops;
   module.walk([&](attn::SdpaOp op) { ops.push_back(op); });
   if (ops.empty())
     return success();
-  std::optional<TargetDescription> target;
-  if (p.tileAttention) {
-    std::string error;
-    target = describeTarget(options.target, error);
-    if (!target)
-      return emitError(fileLoc) << error;
-  }
+  const TargetDescription *target = nullptr;
+  if (p.tileAttention && !(target = describe()))
+    return failure();
   TilingRequest request;
   request.flags = options.tilingFlags;
   request.vectorKernelAvailable = p.vectorKernelAvailable;
@@ -188,8 +185,21 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
   buildAttnGraphPipeline(graph, options.pipeline);
   if (failed(graph.run(*module)))
     return failure();
+  // The target is read once, by whichever decision needs it first.
+  std::optional<TargetDescription> target;
+  auto describe = [&]() -> const TargetDescription * {
+    if (!target) {
+      std::string error;
+      target = describeTarget(options.target, error);
+      if (!target) {
+        emitError(fileLoc) << error;
+        return nullptr;
+      }
+    }
+    return &*target;
+  };
   SmallVector<attn::SdpaOp> unfused;
-  if (failed(chooseTilings(*module, options, fileLoc, unfused)))
+  if (failed(chooseTilings(*module, options, describe, unfused)))
     return failure();
   if (options.emit == EmitKind::Mlir)
     return writeAtomically(context, outputPath, printed(*module));
@@ -213,10 +223,10 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
     return emitError(fileLoc) << error;
 
   PipelineOptions pipeline = options.pipeline;
-  std::optional<TargetDescription> target = describeTarget(options.target, error);
-  if (!target)
-    return emitError(fileLoc) << error;
-  pipeline.matmulKernel = chooseMatmulKernel(*target);
+  const TargetDescription *description = describe();
+  if (!description)
+    return failure();
+  pipeline.matmulKernel = chooseMatmulKernel(*description);
 
   PassManager lowering(&context);
   if (failed(applyPassManagerCLOptions(lowering)))

@@ -96,6 +96,15 @@ Value packConstantWeight(ImplicitLocOpBuilder &b, ArrayRef<float> w, bool transp
   return arith::ConstantOp::create(b, attr);
 }
 
+/// `tensor[clamped]` where `inside`, else 0: the padding of a packed weight
+/// or bias. The indices are clamped into bounds, so the read is always
+/// valid.
+Value extractOrZero(ImplicitLocOpBuilder &b, Value tensor, ValueRange clamped, Value inside) {
+  Value value = tensor::ExtractOp::create(b, tensor, clamped);
+  Value zero = arith::ConstantOp::create(b, b.getF32FloatAttr(0.0));
+  return arith::SelectOp::create(b, inside, value, zero);
+}
+
 /// The same packing as a parallel loop over the packed tensor, for a
 /// weight known only at run time.
 Value packWeightAtRunTime(ImplicitLocOpBuilder &b, Value w, bool transposed, const Panels &panels) {
@@ -114,10 +123,10 @@ Value packWeightAtRunTime(ImplicitLocOpBuilder &b, Value w, bool transposed, con
                Value inside = arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, col,
                                                     im.c(panels.n));
                Value clamped = im.min(col, im.c(panels.n - 1));
-               Value value = tensor::ExtractOp::create(
-                   ib, w, transposed ? ValueRange{clamped, kk} : ValueRange{kk, clamped});
-               Value zero = arith::ConstantOp::create(ib, ib.getF32FloatAttr(0.0));
-               linalg::YieldOp::create(ib, ValueRange{arith::SelectOp::create(ib, inside, value, zero)});
+               linalg::YieldOp::create(
+                   ib, extractOrZero(ib, w,
+                                     transposed ? ValueRange{clamped, kk} : ValueRange{kk, clamped},
+                                     inside));
              })
       .getResult(0);
 }
@@ -138,9 +147,8 @@ Value padBias(ImplicitLocOpBuilder &b, Value bias, int64_t n, int64_t nPad) {
                IndexMath im{ib, l};
                Value j = linalg::IndexOp::create(ib, 0);
                Value inside = arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, j, im.c(n));
-               Value value = tensor::ExtractOp::create(ib, bias, ValueRange{im.min(j, im.c(n - 1))});
-               Value zero = arith::ConstantOp::create(ib, ib.getF32FloatAttr(0.0));
-               linalg::YieldOp::create(ib, ValueRange{arith::SelectOp::create(ib, inside, value, zero)});
+               linalg::YieldOp::create(
+                   ib, extractOrZero(ib, bias, ValueRange{im.min(j, im.c(n - 1))}, inside));
              })
       .getResult(0);
 }
