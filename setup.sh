@@ -39,7 +39,7 @@ fi
 
 [ "${1:-}" = "--no-build" ] && exit 0
 
-# ccache hits across checkouts need a base dir (TOOLCHAIN.md P23).
+# ccache hits across checkouts need a base dir (CONTRIBUTING.md, "Toolchain pitfalls").
 export CCACHE_BASEDIR="$PWD"
 cmake -G Ninja -S . -B build >/dev/null
 ninja -C build

@@ -1,8 +1,8 @@
 //===- Passes.td - attn passes -----------------------------*- tablegen -*-===//
 //
 // Every attn pass is declared here; the name stem is shared by the flag, the
-// def, the implementation file and the test (see STYLE.md), and
-// test/passes/check_pass_layout.py enforces it.
+// def, the implementation file and the test (CONTRIBUTING.md, "(c) A pass"),
+// and test/passes/check_pass_layout.py enforces it.
 //
 //===----------------------------------------------------------------------===//
 

@@ -19,7 +19,7 @@ config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
 llvm_config.with_system_environment(
     ["HOME", "TMP", "TEMP", "CUDA_HOME", "CUDA_PATH", "CUDA_ROOT"])
 llvm_config.use_default_substitutions()
-# A RUN line may start with `not`; it lives beside FileCheck (TOOLCHAIN.md P7).
+# A RUN line may start with `not`; it lives beside FileCheck.
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.attnc_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(["attnc-opt", "attnc"],

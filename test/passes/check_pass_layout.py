@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Checks STYLE.md's "one stem, four places" rule for every attn pass.
+"""Checks the "one stem, four places" rule for every attn pass (CONTRIBUTING.md,
+"(c) A pass").
 
 For each `def Attn<Stem>Pass : Pass<"attn-<flag>", ...>` in passes/Passes.td:
   - passes/<Stem>.cpp exists and is the only file defining GEN_PASS_DEF_<DEF>;
