@@ -4,6 +4,7 @@
 #include "compiler/Linker.h"
 #include "compiler/ModelSignature.h"
 #include "compiler/TargetDescription.h"
+#include "compiler/cpu/EntryPoint.h"
 #include "compiler/cpu/ObjectEmitter.h"
 #include "frontends/onnx/Importer.h"
 #include "passes/Transforms.h"
@@ -235,6 +236,7 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
   buildCpuLoweringPipeline(lowering, pipeline);
   if (failed(lowering.run(*module)))
     return failure();
+  signature->workspaceBytes = entryWorkspaceBytes(*module);
 
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =

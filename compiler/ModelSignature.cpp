@@ -45,8 +45,10 @@ static std::string dtypeName(Type type) {
 }
 
 std::string ModelSignature::manifest() const {
-  std::string text = "attnc-model 1\n";
+  std::string text = "attnc-model 2\n";
   llvm::raw_string_ostream os(text);
+  if (workspaceBytes > 0)
+    os << "workspace " << workspaceBytes << '\n';
   auto line = [&](const char *kind, const TensorSignature &t) {
     os << kind << ' ' << percentEncode(t.name) << ' ' << t.dtype << ' '
        << t.shape.size();

@@ -23,8 +23,12 @@ struct TensorSignature {
 struct ModelSignature {
   std::vector<TensorSignature> inputs;
   std::vector<TensorSignature> outputs;
+  /// Scratch bytes the entry takes after the outputs (attn-plan-memory's
+  /// arena); 0 when it takes none.
+  int64_t workspaceBytes = 0;
 
-  /// The manifest text: "attnc-model 1" then one line per input and output.
+  /// The manifest text: "attnc-model 2", the workspace line when there is
+  /// a workspace, then one line per input and output.
   std::string manifest() const;
 };
 

@@ -175,6 +175,55 @@ def AttnParallelizeLinalgPass : Pass<"attn-parallelize-linalg", "::mlir::func::F
   ];
 }
 
+def AttnPlanMemoryPass : Pass<"attn-plan-memory", "::mlir::func::FuncOp"> {
+  let summary = "Place a function's static intermediate buffers in one arena by liveness";
+  let description = [{
+    Runs after bufferization. Every `memref.alloc` of a static, identity-
+    laid-out shape directly in the function's entry block whose memory is
+    only used by ops in the function (through any chain of views; not
+    returned, yielded, turned back into a tensor or freed) is given an
+    offset in one byte arena, and becomes a `memref.view` of it there.
+    A buffer lives from its alloc to the last top-level op that uses it
+    (an op whose region uses it counts as a whole); buffers whose lives
+    do not overlap share bytes. Placement is greedy by size: largest
+    first, each at the lowest `alignment`-aligned offset free for its
+    whole life. Buffers in nested regions (a parallel task's scratch) and
+    dynamic shapes stay as they are.
+
+    The arena is one `memref.alloc` at the top of the function, or, with
+    `workspace-argument`, a new last argument `memref<Nxi8>` that the
+    caller provides (the runtime's per-model workspace, so a run allocates
+    nothing). The plan is recorded on the function as `attn.memory_plan =
+    {arena_bytes, buffers, heap_allocs, workspace}`: the arena's size, the
+    buffers placed, the allocs left on the heap, and whether the arena is
+    the argument.
+
+    Before:
+    ```mlir
+    %a = memref.alloc() {alignment = 64 : i64} : memref<128x768xf32>
+    linalg.generic ... outs(%a : memref<128x768xf32>)
+    %b = memref.alloc() {alignment = 64 : i64} : memref<128x768xf32>
+    linalg.generic ... ins(%a : memref<128x768xf32>) outs(%b : memref<128x768xf32>)
+    %c = memref.alloc() {alignment = 64 : i64} : memref<128x768xf32>
+    linalg.generic ... ins(%b : memref<128x768xf32>) outs(%c : memref<128x768xf32>)
+    ```
+    After (`%c` reuses `%a`'s bytes):
+    ```mlir
+    %arena = memref.alloc() {alignment = 64 : i64} : memref<786432xi8>
+    %a = memref.view %arena[%c0][] : memref<786432xi8> to memref<128x768xf32>
+    %b = memref.view %arena[%c393216][] : memref<786432xi8> to memref<128x768xf32>
+    %c = memref.view %arena[%c0][] : memref<786432xi8> to memref<128x768xf32>
+    ```
+  }];
+  let options = [
+    Option<"workspaceArgument", "workspace-argument", "bool", /*default=*/"false",
+           "Take the arena as a new last function argument instead of allocating it">,
+    Option<"alignment", "alignment", "int64_t", /*default=*/"64",
+           "Least alignment in bytes of every buffer's offset (a power of two)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"];
+}
+
 def AttnTileMatmulPass : Pass<"attn-tile-matmul", "::mlir::func::FuncOp"> {
   let summary = "Lower matmuls with a 2-D weight to register-tiled vector kernels on packed panels";
   let description = [{

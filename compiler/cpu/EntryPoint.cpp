@@ -67,4 +67,14 @@ void convertToDestinationPassingEntry(func::FuncOp func) {
   func->removeAttr(func.getResAttrsAttrName());
 }
 
+int64_t entryWorkspaceBytes(ModuleOp module) {
+  Operation *entry = module.lookupSymbol(kEntryFunctionName);
+  auto plan = entry ? entry->getAttrOfType<DictionaryAttr>("attn.memory_plan") : nullptr;
+  auto workspace = plan ? plan.getAs<BoolAttr>("workspace") : nullptr;
+  auto bytes = plan ? plan.getAs<IntegerAttr>("arena_bytes") : nullptr;
+  if (!workspace || !workspace.getValue() || !bytes)
+    return 0;
+  return bytes.getInt();
+}
+
 } // namespace attnc

@@ -4,6 +4,7 @@
 #define ATTNC_COMPILER_CPU_ENTRYPOINT_H
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
 
 namespace attnc {
 
@@ -22,6 +23,11 @@ inline constexpr const char *kEntryFunctionName = "attnc_main";
 /// Zero-element inputs and outputs carry no data and get no parameter.
 /// Run on tensor IR, before bufferization.
 void convertToDestinationPassingEntry(mlir::func::FuncOp func);
+
+/// The workspace bytes the lowered entry (func or llvm.func `attnc_main`
+/// in `module`) takes as its last argument, from the `attn.memory_plan`
+/// that attn-plan-memory recorded on it; 0 when it takes none.
+int64_t entryWorkspaceBytes(mlir::ModuleOp module);
 
 } // namespace attnc
 

@@ -170,6 +170,10 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
     pm.addPass(createStackTaskBuffersPass());
   // The tiled attention's (batch, head, q-block) loop is an scf.forall.
   pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
+  // Every static intermediate in the runtime's per-model workspace.
+  mlir::attn::AttnPlanMemoryPassOptions plan;
+  plan.workspaceArgument = true;
+  pm.addNestedPass<func::FuncOp>(mlir::attn::createAttnPlanMemoryPass(plan));
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createCanonicalizerPass());
@@ -199,7 +203,10 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // Heap allocations through counting functions (ObjectEmitter.cpp).
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLlvm;
+  memrefToLlvm.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLlvm));
   pm.addPass(createConvertFuncToLLVMPass());
   if (options.threads)
     pm.addPass(createConvertOpenMPToLLVMPass());

@@ -1,7 +1,8 @@
 //===- main.cpp - Command-line runner for a linked model --------*- C++ -*-===//
 //
 // Linked with one compiled model object into an executable:
-//   ./model --input NAME=FILE ... [--output-dir DIR] [--repeat N] [--help]
+//   ./model --input NAME=FILE ... [--output-dir DIR] [--repeat N] [--stats]
+//           [--help]
 // Reads .npy / .pb inputs, runs the model, prints each output's shape and the
 // median run time, and optionally writes the outputs. Any failure prints one
 // "error: ..." line on stderr and exits with status 1.
@@ -32,6 +33,10 @@
 // defines both.
 extern "C" const char *attnc_model_manifest(void);
 extern "C" void attnc_model_run(void **buffers);
+// Optional: models compiled by this attnc count their heap blocks (see
+// attnc_model_memory_stats in compiler/cpu/ObjectEmitter.cpp); weak, so a
+// model object without it still links.
+extern "C" void attnc_model_memory_stats(uint64_t *out) __attribute__((weak));
 
 namespace {
 
@@ -48,6 +53,7 @@ struct Options {
   std::vector<std::string> inputs;
   std::string outputDir;
   size_t repeat = 1;
+  bool stats = false;
   bool help = false;
 };
 
@@ -92,7 +98,7 @@ Status toStatus(attnc_status_t *status) {
 
 void printUsage(const char *program) {
   std::printf(
-      "usage: %s --input NAME=FILE ... [--output-dir DIR] [--repeat N]\n"
+      "usage: %s --input NAME=FILE ... [--output-dir DIR] [--repeat N] [--stats]\n"
       "\n"
       "Runs the compiled model linked into this executable.\n"
       "\n"
@@ -102,6 +108,9 @@ void printUsage(const char *program) {
       "                     extension of the first input file, with bytes\n"
       "                     outside [A-Za-z0-9_.-] in <name> written as %%XX\n"
       "  --repeat N         run N times (default 1) and print the median time\n"
+      "  --stats            print the memory a run uses: the workspace planned\n"
+      "                     at compile time, and heap allocations per run with\n"
+      "                     the peak of live heap bytes\n"
       "  --help             print this message and the model's inputs and\n"
       "                     outputs\n",
       program);
@@ -171,6 +180,8 @@ Status parseOptions(int argc, char **argv, Options &options) {
     Status error;
     if (arg == "--help" || arg == "-h") {
       options.help = true;
+    } else if (arg == "--stats") {
+      options.stats = true;
     } else if (takeValue(argc, argv, i, "--input", value, error)) {
       if (!error)
         return error;
@@ -320,6 +331,50 @@ Status writeOutputs(const attnc_model_t *model,
   return Status();
 }
 
+/// The model's heap counters (zeros when the model has none).
+struct MemoryStats {
+  bool available = false;
+  uint64_t allocations = 0, bytes = 0, peakLive = 0;
+};
+
+MemoryStats readMemoryStats() {
+  MemoryStats stats;
+  if (!attnc_model_memory_stats)
+    return stats;
+  uint64_t values[3] = {0, 0, 0};
+  attnc_model_memory_stats(values);
+  stats.available = true;
+  stats.allocations = values[0];
+  stats.bytes = values[1];
+  stats.peakLive = values[2];
+  return stats;
+}
+
+/// --stats: the workspace and the heap traffic of the runs since `before`.
+void printMemoryStats(const attnc_model_t *model, const MemoryStats &before,
+                      size_t runs) {
+  size_t workspace = attnc_model_workspace_size(model);
+  if (workspace)
+    std::printf("memory: workspace %zu bytes (intermediates planned at "
+                "compile time, allocated once)\n",
+                workspace);
+  else
+    std::printf("memory: no memory plan (this model has no workspace; its "
+                "intermediates, if any, are on the heap)\n");
+  MemoryStats after = readMemoryStats();
+  if (!after.available) {
+    std::printf("heap: not counted (the model was compiled without heap "
+                "counters)\n");
+    return;
+  }
+  std::printf("heap: %.1f allocations, %.0f bytes per run; peak %llu bytes "
+              "live; peak total %llu bytes with the workspace\n",
+              double(after.allocations - before.allocations) / runs,
+              double(after.bytes - before.bytes) / runs,
+              static_cast<unsigned long long>(after.peakLive),
+              static_cast<unsigned long long>(after.peakLive + workspace));
+}
+
 Status runMain(int argc, char **argv) {
   Options options;
   if (Status status = parseOptions(argc, argv, options); !status)
@@ -376,6 +431,7 @@ Status runMain(int argc, char **argv) {
                         info.dims, info.byte_size};
   }
 
+  MemoryStats before = readMemoryStats();
   std::vector<double> millis;
   millis.reserve(options.repeat);
   for (size_t iteration = 0; iteration < options.repeat; ++iteration) {
@@ -402,6 +458,8 @@ Status runMain(int argc, char **argv) {
   }
   std::printf("median run time: %.3f ms over %zu runs\n", median(millis),
               options.repeat);
+  if (options.stats)
+    printMemoryStats(model.get(), before, options.repeat);
   std::fflush(stdout);
 
   if (options.outputDir.empty())

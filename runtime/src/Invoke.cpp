@@ -139,11 +139,13 @@ attnc_status_t *attnc_model_invoke(attnc_model_t *model,
       return status;
 
     std::vector<void *> buffers;
-    buffers.reserve(input_count + output_count);
+    buffers.reserve(input_count + output_count + 1);
     for (size_t i = 0; i < input_count; ++i)
       buffers.push_back(inputs[i].byte_size ? inputs[i].data : emptyBuffer);
     for (size_t i = 0; i < output_count; ++i)
       buffers.push_back(outputs[i].byte_size ? outputs[i].data : emptyBuffer);
+    if (model->workspace)
+      buffers.push_back(model->workspace);
 
     std::lock_guard<std::mutex> guard(lockFor(model->run));
     model->run(buffers.data());

@@ -76,6 +76,11 @@ public:
       }
       if (tokens.empty())
         continue;
+      if (tokens[0] == "workspace") {
+        if (!parseWorkspaceLine(lineNo, line, tokens))
+          return false;
+        continue;
+      }
       if (!parseTensorLine(lineNo, line, tokens))
         return false;
     }
@@ -102,12 +107,37 @@ private:
       error = "line 1: expected " + expected + ", got " + quoted(line);
       return false;
     }
-    if (version != kManifestVersion) {
+    if (version < 1 || version > kManifestVersion) {
       error = "line 1: unsupported manifest version " +
-              std::to_string(version) + " (this runtime reads version " +
+              std::to_string(version) + " (this runtime reads versions 1 to " +
               std::to_string(kManifestVersion) + ")";
       return false;
     }
+    this->version = version;
+    return true;
+  }
+
+  /// `workspace <bytes>`: at most once, from version 2 on.
+  bool parseWorkspaceLine(size_t lineNo, std::string_view line,
+                          const std::vector<std::string_view> &tokens) {
+    std::string where = "line " + std::to_string(lineNo) + ": ";
+    int64_t bytes = 0;
+    if (version < 2) {
+      error = where + "'workspace' needs manifest version 2, got version " +
+              std::to_string(version);
+      return false;
+    }
+    if (workspaceLine) {
+      error = where + "duplicate 'workspace' line (first on line " +
+              std::to_string(workspaceLine) + ")";
+      return false;
+    }
+    if (tokens.size() != 2 || !parseCount(tokens[1], bytes)) {
+      error = where + "expected 'workspace <bytes>', got " + quoted(line);
+      return false;
+    }
+    workspaceLine = lineNo;
+    out.workspaceBytes = static_cast<size_t>(bytes);
     return true;
   }
 
@@ -116,7 +146,8 @@ private:
     std::string where = "line " + std::to_string(lineNo) + ": ";
     std::string_view kind = tokens[0];
     if (kind != "input" && kind != "output") {
-      error = where + "expected 'input' or 'output', got " + quoted(kind);
+      error = where + "expected 'input', 'output' or 'workspace', got " +
+              quoted(kind);
       return false;
     }
     if (tokens.size() < 4) {
@@ -187,6 +218,8 @@ private:
 
   Manifest &out;
   std::string &error;
+  int64_t version = 0;
+  size_t workspaceLine = 0;
   std::vector<size_t> inputLines, outputLines;
 };
 

@@ -30,10 +30,14 @@ struct TensorDecl {
 struct Manifest {
   std::vector<TensorDecl> inputs;
   std::vector<TensorDecl> outputs;
+  /// Scratch bytes the model needs per run (its planned intermediates),
+  /// passed after the outputs; 0 when the model needs none.
+  size_t workspaceBytes = 0;
 };
 
-/// The only manifest version this runtime reads.
-inline constexpr int kManifestVersion = 1;
+/// The newest manifest version this runtime reads; it reads every version
+/// from 1 (no `workspace` line) up to this one.
+inline constexpr int kManifestVersion = 2;
 
 /// Parses `text` into `out`. On failure returns false and sets `error` to a
 /// message that names the line, e.g. "line 2: input 'x': unknown dtype 'f8'".

@@ -7,7 +7,9 @@
 #include "runtime/src/Status.h"
 
 #include <dlfcn.h>
+#include <sys/mman.h>
 
+#include <cstdlib>
 #include <memory>
 
 using namespace attnc;
@@ -23,6 +25,29 @@ attnc_status_t *invalidArgument(const std::string &message) {
   return makeStatus(ATTNC_STATUS_INVALID_ARGUMENT, message);
 }
 
+/// Large workspaces are aligned to and advised as transparent huge pages:
+/// the model sweeps through all of it every run.
+constexpr size_t kHugePage = 2u << 20;
+
+attnc_status_t *allocateWorkspace(attnc_model_t &model) {
+  size_t bytes = model.manifest.workspaceBytes;
+  if (!bytes)
+    return nullptr;
+  size_t alignment = bytes >= kHugePage ? kHugePage : 64;
+  size_t rounded = (bytes + alignment - 1) / alignment * alignment;
+  if (rounded < bytes || posix_memalign(&model.workspace, alignment, rounded) != 0) {
+    model.workspace = nullptr;
+    return makeStatus(ATTNC_STATUS_RESOURCE_EXHAUSTED,
+                      "cannot allocate the " + std::to_string(bytes) +
+                          "-byte workspace of " + model.source);
+  }
+#ifdef MADV_HUGEPAGE
+  if (alignment == kHugePage)
+    madvise(model.workspace, rounded, MADV_HUGEPAGE);
+#endif
+  return nullptr;
+}
+
 /// Parses `manifestText` into a new model owned by `*outModel`.
 attnc_status_t *finishModel(std::unique_ptr<attnc_model_t> model,
                             const char *manifestText,
@@ -31,6 +56,8 @@ attnc_status_t *finishModel(std::unique_ptr<attnc_model_t> model,
   if (!parseManifest(manifestText, model->manifest, error))
     return makeStatus(ATTNC_STATUS_DATA_LOSS,
                       "invalid manifest in " + model->source + ": " + error);
+  if (attnc_status_t *status = allocateWorkspace(*model))
+    return status;
   *outModel = model.release();
   return nullptr;
 }
@@ -101,6 +128,7 @@ attnc_status_t *attnc::indexOutOfRange(const char *kind, size_t index,
 }
 
 attnc_model_t::~attnc_model_t() {
+  std::free(workspace);
   if (library)
     dlclose(library);
 }
@@ -184,6 +212,10 @@ void attnc_model_release(attnc_model_t *model) {
 
 size_t attnc_model_input_count(const attnc_model_t *model) {
   return model ? model->manifest.inputs.size() : 0;
+}
+
+size_t attnc_model_workspace_size(const attnc_model_t *model) {
+  return model ? model->manifest.workspaceBytes : 0;
 }
 
 size_t attnc_model_output_count(const attnc_model_t *model) {

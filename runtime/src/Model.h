@@ -28,6 +28,11 @@ struct attnc_model_t {
   void *library = nullptr;
   attnc_model_run_fn_t run = nullptr;
   attnc::Manifest manifest;
+  /// The model's scratch memory (manifest.workspaceBytes, 64-byte aligned),
+  /// allocated once at load and handed to every run; null when it needs
+  /// none. Runs of one entry point never overlap (see Invoke.cpp), so one
+  /// workspace per model is enough.
+  void *workspace = nullptr;
 };
 
 namespace attnc {

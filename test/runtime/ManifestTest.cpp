@@ -87,26 +87,54 @@ TEST(Manifest, AllowsAnInputAndAnOutputToShareAName) {
 
 TEST(Manifest, RejectsEmptyText) {
   EXPECT_EQ(parseError(""),
-            "empty manifest; expected 'attnc-model 1' on line 1");
+            "empty manifest; expected 'attnc-model 2' on line 1");
 }
 
 TEST(Manifest, RejectsAMissingHeader) {
   EXPECT_EQ(parseError("input x f32 1 2\noutput y f32 1 2\n"),
-            "line 1: expected 'attnc-model 1', got 'input x f32 1 2'");
+            "line 1: expected 'attnc-model 2', got 'input x f32 1 2'");
   EXPECT_EQ(parseError("attnc-model\n"),
-            "line 1: expected 'attnc-model 1', got 'attnc-model'");
+            "line 1: expected 'attnc-model 2', got 'attnc-model'");
   EXPECT_EQ(parseError("attnc-model one\n"),
-            "line 1: expected 'attnc-model 1', got 'attnc-model one'");
+            "line 1: expected 'attnc-model 2', got 'attnc-model one'");
   EXPECT_EQ(parseError("attnc-model 1 extra\n"),
-            "line 1: expected 'attnc-model 1', got 'attnc-model 1 extra'");
+            "line 1: expected 'attnc-model 2', got 'attnc-model 1 extra'");
   EXPECT_EQ(parseError("\nattnc-model 1\n"),
-            "line 1: expected 'attnc-model 1', got ''");
+            "line 1: expected 'attnc-model 2', got ''");
 }
 
 TEST(Manifest, RejectsAnotherVersion) {
-  EXPECT_EQ(parseError("attnc-model 2\noutput y f32 0\n"),
-            "line 1: unsupported manifest version 2 (this runtime reads "
-            "version 1)");
+  EXPECT_EQ(parseError("attnc-model 3\noutput y f32 0\n"),
+            "line 1: unsupported manifest version 3 (this runtime reads "
+            "versions 1 to 2)");
+  EXPECT_EQ(parseError("attnc-model 0\noutput y f32 0\n"),
+            "line 1: unsupported manifest version 0 (this runtime reads "
+            "versions 1 to 2)");
+}
+
+TEST(Manifest, ReadsTheWorkspaceSize) {
+  Manifest manifest;
+  std::string error;
+  ASSERT_TRUE(attnc::parseManifest("attnc-model 2\nworkspace 4096\n"
+                                   "input x f32 1 2\noutput y f32 1 2\n",
+                                   manifest, error))
+      << error;
+  EXPECT_EQ(manifest.workspaceBytes, 4096u);
+  ASSERT_TRUE(attnc::parseManifest("attnc-model 1\noutput y f32 0\n",
+                                   manifest, error))
+      << error;
+  EXPECT_EQ(manifest.workspaceBytes, 0u);
+}
+
+TEST(Manifest, RejectsABadWorkspaceLine) {
+  EXPECT_EQ(parseError("attnc-model 1\nworkspace 64\noutput y f32 0\n"),
+            "line 2: 'workspace' needs manifest version 2, got version 1");
+  EXPECT_EQ(parseError("attnc-model 2\nworkspace 64\nworkspace 64\n"),
+            "line 3: duplicate 'workspace' line (first on line 2)");
+  EXPECT_EQ(parseError("attnc-model 2\nworkspace -1\n"),
+            "line 2: expected 'workspace <bytes>', got 'workspace -1'");
+  EXPECT_EQ(parseError("attnc-model 2\nworkspace\n"),
+            "line 2: expected 'workspace <bytes>', got 'workspace'");
 }
 
 TEST(Manifest, RejectsAManifestWithoutOutputs) {
@@ -116,7 +144,7 @@ TEST(Manifest, RejectsAManifestWithoutOutputs) {
 
 TEST(Manifest, RejectsAnUnknownLineKind) {
   EXPECT_EQ(parseError("attnc-model 1\nweight w f32 0\n"),
-            "line 2: expected 'input' or 'output', got 'weight'");
+            "line 2: expected 'input', 'output' or 'workspace', got 'weight'");
 }
 
 TEST(Manifest, RejectsMissingFields) {

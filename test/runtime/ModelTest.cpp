@@ -388,3 +388,45 @@ TEST(LoadedModel, NamesTheFileWithAMalformedManifest) {
 }
 
 } // namespace
+
+// A model with a workspace: its run gets one more pointer after the
+// outputs, to the declared bytes, 64-byte aligned, the same every run.
+namespace {
+
+void *seenWorkspace = nullptr;
+
+void scratchRun(void **buffers) {
+  seenWorkspace = buffers[2];
+  auto *scratch = static_cast<float *>(buffers[2]);
+  scratch[0] = *static_cast<const float *>(buffers[0]);
+  scratch[1023] = 2.0f;
+  *static_cast<float *>(buffers[1]) = scratch[0] * scratch[1023];
+}
+
+TEST(LinkedModel, HandsTheWorkspaceToEveryRun) {
+  attnc_model_t *raw = nullptr;
+  ASSERT_EQ(take(attnc_model_wrap_linked("attnc-model 2\nworkspace 4096\n"
+                                         "input x f32 0\noutput y f32 0\n",
+                                         scratchRun, &raw)),
+            "OK");
+  ModelPtr model(raw);
+  EXPECT_EQ(attnc_model_workspace_size(model.get()), 4096u);
+  float x = 3.0f, y = 0.0f;
+  attnc_tensor_t in = {&x, ATTNC_DTYPE_F32, 0, nullptr, sizeof x};
+  attnc_tensor_t out = {&y, ATTNC_DTYPE_F32, 0, nullptr, sizeof y};
+  ASSERT_EQ(take(attnc_model_invoke(model.get(), &in, 1, &out, 1)), "OK");
+  EXPECT_EQ(y, 6.0f);
+  void *first = seenWorkspace;
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(first) % 64, 0u);
+  ASSERT_EQ(take(attnc_model_invoke(model.get(), &in, 1, &out, 1)), "OK");
+  EXPECT_EQ(seenWorkspace, first);
+}
+
+TEST(LinkedModel, HasNoWorkspaceWithoutTheLine) {
+  ModelPtr model = wrapScaleModel();
+  EXPECT_EQ(attnc_model_workspace_size(model.get()), 0u);
+  EXPECT_EQ(attnc_model_workspace_size(nullptr), 0u);
+}
+
+} // namespace

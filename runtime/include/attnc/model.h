@@ -29,13 +29,19 @@ extern "C" {
  *
  * `buffers` holds the input data pointers in manifest order, then the output
  * data pointers; each points at contiguous row-major data of exactly the
- * declared dtype and shape. The manifest is line-based text:
+ * declared dtype and shape. When the manifest declares a workspace, one more
+ * pointer follows: `workspace` bytes of scratch memory, 64-byte aligned,
+ * that the model uses for its intermediates and that no other run uses at
+ * the same time (its contents need not survive between runs). The manifest
+ * is line-based text:
  *
- *   attnc-model 1
+ *   attnc-model 2
+ *   workspace <bytes>
  *   input <name> <dtype> <rank> <d0> <d1> ...
  *   output <name> <dtype> <rank> <d0> ...
  *
- * with names percent-encoded (every byte outside [A-Za-z0-9_.:/-] written as
+ * with the workspace line optional (version 1 has none; the runtime reads
+ * both versions), names percent-encoded (every byte outside [A-Za-z0-9_.:/-] written as
  * %XX) and dtypes spelled as attnc_dtype_name() spells them.
  *
  * The runtime's own functions never use those two symbol names, so a model
@@ -79,6 +85,10 @@ void attnc_model_retain(attnc_model_t *model);
 /// Drops a reference to `model`, freeing it with the last one. NULL is a
 /// no-op.
 void attnc_model_release(attnc_model_t *model);
+
+/// Bytes of scratch memory the model's runs use (its planned intermediates,
+/// allocated once when the model is loaded or wrapped; 0 for NULL).
+size_t attnc_model_workspace_size(const attnc_model_t *model);
 
 /// Number of inputs / outputs the manifest declares (0 for NULL).
 size_t attnc_model_input_count(const attnc_model_t *model);
