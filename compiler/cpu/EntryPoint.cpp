@@ -1,10 +1,16 @@
 //===- EntryPoint.cpp - Destination-passing entry for compiled models ---===//
 
 #include "compiler/cpu/EntryPoint.h"
+#include "compiler/cpu/Passes.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/ADT/BitVector.h"
+
+namespace attnc::cpu {
+#define GEN_PASS_DEF_CPUENTRYPOINTPASS
+#include "compiler/cpu/Passes.h.inc"
+} // namespace attnc::cpu
 
 using namespace mlir;
 
@@ -66,6 +72,21 @@ void convertToDestinationPassingEntry(func::FuncOp func) {
   func->removeAttr(func.getArgAttrsAttrName());
   func->removeAttr(func.getResAttrsAttrName());
 }
+
+namespace {
+
+struct CpuEntryPointPass : cpu::impl::CpuEntryPointPassBase<CpuEntryPointPass> {
+  void runOnOperation() override {
+    auto main = getOperation().lookupSymbol<func::FuncOp>("main");
+    if (!main) {
+      getOperation().emitError("expected a 'func.func @main' to compile");
+      return signalPassFailure();
+    }
+    convertToDestinationPassingEntry(main);
+  }
+};
+
+} // namespace
 
 int64_t entryWorkspaceBytes(ModuleOp module) {
   Operation *entry = module.lookupSymbol(kEntryFunctionName);

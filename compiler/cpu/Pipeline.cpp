@@ -1,8 +1,7 @@
 //===- Pipeline.cpp - attn graph and CPU lowering pipelines -------------===//
 
 #include "compiler/Pipeline.h"
-#include "compiler/cpu/EntryPoint.h"
-#include "compiler/cpu/TaskStack.h"
+#include "compiler/cpu/Passes.h"
 #include "dialects/attn/AttnOps.h"
 #include "passes/Passes.h"
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
@@ -50,66 +49,6 @@
 using namespace mlir;
 
 namespace attnc {
-namespace {
-
-/// Turns `func.func @main` into the runtime ABI's `attnc_main`.
-struct EntryPointPass
-    : PassWrapper<EntryPointPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(EntryPointPass)
-  StringRef getArgument() const override { return "attnc-entry-point"; }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<bufferization::BufferizationDialect, memref::MemRefDialect>();
-  }
-  void runOnOperation() override {
-    auto main = getOperation().lookupSymbol<func::FuncOp>("main");
-    if (!main) {
-      getOperation().emitError("expected a 'func.func @main' to compile");
-      return signalPassFailure();
-    }
-    convertToDestinationPassingEntry(main);
-  }
-};
-
-/// memref.copy between strided views lowers to a call into MLIR's runner
-/// library, which compiled models do not link; copy with loops instead.
-struct CopyToLinalgPass
-    : PassWrapper<CopyToLinalgPass, OperationPass<func::FuncOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(CopyToLinalgPass)
-  StringRef getArgument() const override { return "attnc-copy-to-linalg"; }
-  void runOnOperation() override {
-    getOperation().walk([](memref::CopyOp copy) {
-      OpBuilder builder(copy);
-      linalg::CopyOp::create(builder, copy.getLoc(), copy.getSource(),
-                             copy.getTarget());
-      copy.erase();
-    });
-  }
-};
-
-/// f32 exp, expm1, log, log1p, tanh and erf as polynomials in arith ops
-/// (MLIR's approximations) instead of a libm call per element, so that
-/// LLVM vectorizes the loops around them (GELU's tanh or erf, softmax's
-/// exp); pow by a small constant exponent becomes multiplications.
-struct ApproximateMathPass
-    : PassWrapper<ApproximateMathPass, OperationPass<func::FuncOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(ApproximateMathPass)
-  StringRef getArgument() const override { return "attnc-approximate-math"; }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<arith::ArithDialect, vector::VectorDialect>();
-  }
-  void runOnOperation() override {
-    RewritePatternSet patterns(&getContext());
-    populateMathPolynomialApproximationPatterns(patterns, [](StringRef name) {
-      name.consume_front("math.");
-      return llvm::is_contained({"exp", "expm1", "log", "log1p", "tanh", "erf"}, name);
-    });
-    populateMathAlgebraicSimplificationPatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      signalPassFailure();
-  }
-};
-
-} // namespace
 
 void buildAttnGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
   pm.addPass(createCanonicalizerPass());
@@ -154,7 +93,7 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   if (options.threads)
     funcPm.addPass(mlir::attn::createAttnParallelizeLinalgPass());
 
-  pm.addPass(std::make_unique<EntryPointPass>());
+  pm.addPass(cpu::createCpuEntryPointPass());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
@@ -167,7 +106,7 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   // OpenMP, whose lowering scopes each task's stack (a sequential loop
   // would grow the stack by every iteration's buffers).
   if (options.threads)
-    pm.addPass(createStackTaskBuffersPass());
+    pm.addPass(cpu::createCpuStackTaskBuffersPass());
   // The tiled attention's (batch, head, q-block) loop is an scf.forall.
   pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
   // Every static intermediate in the runtime's per-model workspace.
@@ -181,13 +120,13 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   // The parallel (batch, head, q-block) loop runs on OpenMP threads.
   if (options.threads) {
     pm.addPass(createConvertSCFToOpenMPPass());
-    pm.addPass(createLowerAllocaScopesPass());
+    pm.addPass(cpu::createCpuLowerAllocaScopesPass());
   }
 
   OpPassManager &loops = pm.nest<func::FuncOp>();
-  loops.addPass(std::make_unique<CopyToLinalgPass>());
+  loops.addPass(cpu::createCpuCopyToLinalgPass());
   loops.addPass(createConvertLinalgToLoopsPass());
-  loops.addPass(std::make_unique<ApproximateMathPass>());
+  loops.addPass(cpu::createCpuApproximateMathPass());
   // The register-tiled attention kernel's vector ops.
   pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass());
   pm.addPass(createLowerAffinePass());

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Pipeline.h"
+#include "compiler/cpu/Passes.h"
 #include "passes/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -17,6 +18,7 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   attnc::registerPipelineDialects(registry);
   mlir::attn::registerAttnPasses();
+  attnc::cpu::registerCpuPasses();
   // The upstream passes the pipelines run (canonicalize, cse,
   // linalg-fuse-elementwise-ops, ...), and the pipelines themselves with
   // attnc compile's defaults, so a stage can be replayed from its input.

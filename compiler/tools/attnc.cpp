@@ -13,6 +13,7 @@
 #include "compiler/Compiler.h"
 #include "compiler/Report.h"
 #include "compiler/Target.h"
+#include "compiler/cpu/Passes.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
@@ -206,6 +207,7 @@ int main(int argc, char **argv) {
   // --mlir-print-ir-after=PASS names passes by their flags: registered
   // before the option that lists them.
   mlir::attn::registerAttnPasses();
+  attnc::cpu::registerCpuPasses();
   mlir::registerTransformsPasses();
   mlir::registerPassManagerCLOptions();
   mlir::registerDefaultTimingManagerCLOptions();

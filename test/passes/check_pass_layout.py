@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
-"""Checks the "one stem, four places" rule for every attn pass (CONTRIBUTING.md,
-"(c) A pass").
+"""Checks the "one stem, four places" rule for every declared pass
+(CONTRIBUTING.md, "(c) A pass").
 
-For each `def Attn<Stem>Pass : Pass<"attn-<flag>", ...>` in passes/Passes.td:
-  - passes/<Stem>.cpp exists and is the only file defining GEN_PASS_DEF_<DEF>;
-  - test/passes/attn-<flag>.mlir exists.
+For each pass file below, for each `def <Prefix><Stem>Pass : Pass<"<flag>", ...>`:
+  - the flag is <flag-prefix> followed by the kebab-case of <Stem>;
+  - <impl dir>/<Stem>.cpp exists and is the only file of that folder
+    defining GEN_PASS_DEF_<DEF>;
+  - <test dir>/<flag>.mlir exists.
+Registration in attnc-opt comes with the generated register*Passes(), which
+attnc-opt calls for each file (checked too).
 Prints one line per problem and exits non-zero if there is any.
 """
 import pathlib
@@ -12,26 +16,42 @@ import re
 import sys
 
 root = pathlib.Path(sys.argv[1])
-td = (root / "passes" / "Passes.td").read_text()
-defs = re.findall(r'def\s+(Attn(\w+)Pass)\s*:\s*Pass<"([\w-]+)"', td)
+# (Passes.td, def prefix, flag prefix, implementation folder, test folder,
+#  registration call in attnc-opt)
+PASS_FILES = [
+    ("passes/Passes.td", "Attn", "attn-", "passes", "test/passes",
+     "registerAttnPasses()"),
+    ("compiler/cpu/Passes.td", "Cpu", "cpu-", "compiler/cpu", "test/compiler/cpu",
+     "registerCpuPasses()"),
+]
+
 problems = []
-if not defs:
-    problems.append("no passes found in passes/Passes.td")
-sources = list((root / "passes").glob("*.cpp"))
-for name, stem, flag in defs:
-    if flag != "attn-" + re.sub(r"(?<!^)(?=[A-Z])", "-", stem).lower():
-        problems.append(f"{name}: flag '{flag}' does not match its def name")
-    impl = root / "passes" / f"{stem}.cpp"
-    macro = f"GEN_PASS_DEF_{name.upper()}"
-    definers = [p.name for p in sources if macro in p.read_text()]
-    if not impl.exists():
-        problems.append(f"{name}: missing passes/{stem}.cpp")
-    elif definers != [impl.name]:
-        problems.append(f"{name}: {macro} must be defined only in {impl.name}, found in {definers}")
-    test = root / "test" / "passes" / f"{flag}.mlir"
-    if not test.exists():
-        problems.append(f"{name}: missing test/passes/{flag}.mlir")
+total = 0
+opt = (root / "compiler" / "tools" / "attnc-opt.cpp").read_text()
+for td_path, prefix, flag_prefix, impl_dir, test_dir, register in PASS_FILES:
+    td = (root / td_path).read_text()
+    defs = re.findall(rf'def\s+({prefix}(\w+)Pass)\s*:\s*Pass<"([\w-]+)"', td)
+    if not defs:
+        problems.append(f"no passes found in {td_path}")
+    if register not in opt:
+        problems.append(f"attnc-opt does not call {register} for {td_path}")
+    sources = list((root / impl_dir).glob("*.cpp"))
+    for name, stem, flag in defs:
+        total += 1
+        if flag != flag_prefix + re.sub(r"(?<!^)(?=[A-Z])", "-", stem).lower():
+            problems.append(f"{name}: flag '{flag}' does not match its def name")
+        impl = root / impl_dir / f"{stem}.cpp"
+        macro = f"GEN_PASS_DEF_{name.upper()}"
+        definers = [p.name for p in sources if macro in p.read_text()]
+        if not impl.exists():
+            problems.append(f"{name}: missing {impl_dir}/{stem}.cpp")
+        elif definers != [impl.name]:
+            problems.append(
+                f"{name}: {macro} must be defined only in {impl.name}, found in {definers}")
+        test = root / test_dir / f"{flag}.mlir"
+        if not test.exists():
+            problems.append(f"{name}: missing {test_dir}/{flag}.mlir")
 for p in problems:
     print(p)
-print(f"checked {len(defs)} passes, {len(problems)} problems")
+print(f"checked {total} passes, {len(problems)} problems")
 sys.exit(1 if problems else 0)

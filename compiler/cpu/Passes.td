@@ -1,0 +1,87 @@
+//===- Passes.td - The CPU backend's own passes ------------*- tablegen -*-===//
+//
+// The passes the CPU lowering pipeline (compiler/cpu/Pipeline.cpp) runs
+// besides the attn passes (passes/Passes.td) and upstream MLIR's: the
+// model entry ABI, the per-task stack buffers, and the math and copy
+// rewrites that keep compiled code free of library calls. One stem in four
+// places, as for the attn passes: `def Cpu<Stem>Pass : Pass<"cpu-<flag>">`
+// here, compiler/cpu/<Stem>.cpp defining GEN_PASS_DEF_CPU<STEM>PASS, a test
+// test/compiler/cpu/cpu-<flag>.mlir, and registration in attnc-opt (through
+// registerCpuPasses()).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_CPU_PASSES_TD
+#define ATTNC_CPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def CpuApproximateMathPass : Pass<"cpu-approximate-math", "::mlir::func::FuncOp"> {
+  let summary = "Evaluate f32 exp, expm1, log, log1p, tanh and erf as polynomials";
+  let description = [{
+    Rewrites f32 `math.exp`, `expm1`, `log`, `log1p`, `tanh` and `erf`
+    (scalar or vector) into MLIR's polynomial approximations in arith ops,
+    instead of one libm call per element, so that LLVM vectorizes the loops
+    around them (GELU's tanh or erf, softmax's exp); `math.powf` by a small
+    constant exponent becomes multiplications. Other math ops stay.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::vector::VectorDialect"];
+}
+
+def CpuCopyToLinalgPass : Pass<"cpu-copy-to-linalg", "::mlir::func::FuncOp"> {
+  let summary = "Rewrite memref.copy into linalg.copy";
+  let description = [{
+    `memref.copy` between strided views lowers to a call into MLIR's runner
+    library, which compiled models do not link; as a `linalg.copy` it
+    becomes loops.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def CpuEntryPointPass : Pass<"cpu-entry-point", "::mlir::ModuleOp"> {
+  let summary = "Turn func.func @main into the runtime ABI's destination-passing attnc_main";
+  let description = [{
+    Rewrites `@main` (tensors in, tensors out) into `@attnc_main`, which
+    takes every non-empty input and then every non-empty output as a memref
+    and writes the results into the caller's output buffers: each input
+    becomes a `bufferization.to_tensor restrict` of its argument, each
+    result a `bufferization.materialize_in_destination` into a new output
+    argument. Zero-element inputs and outputs carry no data and get no
+    parameter. Runs on tensor IR, before bufferization; a module without
+    `@main` is an error.
+  }];
+  let dependentDialects = [
+    "::mlir::bufferization::BufferizationDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def CpuLowerAllocaScopesPass : Pass<"cpu-lower-alloca-scopes", "::mlir::ModuleOp"> {
+  let summary = "Inline memref.alloca_scope, saving and restoring the stack around allocas";
+  let description = [{
+    After convert-scf-to-openmp, which wraps each parallel body in
+    `memref.alloca_scope`: a scope without allocas is inlined; one with
+    allocas becomes `llvm.intr.stacksave` / `stackrestore` around its
+    inlined body, so each task's stack buffers are released at its end. (A
+    scope's region must stay one block, and the loops inside become
+    several.)
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def CpuStackTaskBuffersPass : Pass<"cpu-stack-task-buffers", "::mlir::ModuleOp"> {
+  let summary = "Put each parallel task's small buffers on its stack";
+  let description = [{
+    After bufferization, before buffer deallocation: each static
+    `memref.alloc` directly in an `scf.forall` body becomes a
+    `memref.alloca` when it is at most 64 KiB and the body's stack buffers
+    stay within 256 KiB (OpenMP worker threads have a few MiB of stack).
+    A tiled attention task allocates its tiles once per task; from the
+    heap each costs a malloc and a free (2-3 % of a 256-key window's time
+    at S = 8192). Only for OpenMP, whose lowering scopes each task's stack
+    (a sequential loop would grow the stack by every iteration's buffers).
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
+#endif // ATTNC_CPU_PASSES_TD
