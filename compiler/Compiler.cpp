@@ -72,99 +72,6 @@ static LogicalResult writeAtomically(MLIRContext &context, llvm::StringRef path,
   return success();
 }
 
-/// Prints `op`'s shapes and window: the start of its --print-tiling line.
-static void printSdpa(attn::SdpaOp op, llvm::raw_ostream &os) {
-  os << "tiling: attn.sdpa q " << op.getQuery().getType() << " k " << op.getKey().getType();
-  if (attn::WindowAttr window = op.getMaskAttr())
-    os << " " << window;
-  if (attn::LayoutAttr layout = op.getLayoutAttr())
-    os << " " << layout;
-}
-
-/// The rest of a --print-tiling line for a tiled op: the tiling, how much
-/// of the block grid the window lets it visit, and why.
-static void printTiling(attn::SdpaOp op, const attn::SdpaTiling &tiling,
-                        llvm::StringRef reason, llvm::raw_ostream &os) {
-  os << ": q-block " << tiling.qBlock << ", kv-block " << tiling.kvBlock;
-  if (tiling.vectorWidth > 0)
-    os << ", vector width " << tiling.vectorWidth << ", register tile " << tiling.registerRows
-       << "x" << tiling.registerColumnVectors;
-  else
-    os << ", vector width 0 (portable kernel)";
-  os << ", kv splits " << tiling.kvSplits << "; per (batch, head) visits ";
-  attn::SdpaTilingPlan plan = attn::planSdpaTiling(op, tiling.qBlock, tiling.kvBlock);
-  if (plan.visitedBlocks)
-    os << *plan.visitedBlocks;
-  else
-    os << "an offset-dependent number";
-  os << " of " << plan.qBlocks * plan.kvBlocks << " block pairs; " << reason << "\n";
-}
-
-/// Decides how every static-shaped attn.sdpa runs: records the cost
-/// model's tiling (with the flags' overrides) as its `attn.tiling`, or adds
-/// it to `unfused` where the unfused path is faster. An op that already
-/// carries `attn.tiling` keeps it unless flags set the blocks.
-static LogicalResult chooseTilings(ModuleOp module, const CompileOptions &options,
-                                   function_ref<const TargetDescription *()> describe,
-                                   SmallVectorImpl<attn::SdpaOp> &unfused) {
-  const PipelineOptions &p = options.pipeline;
-  llvm::raw_ostream *log = options.tilingLog;
-  SmallVector<attn::SdpaOp> ops;
-  module.walk([&](attn::SdpaOp op) { ops.push_back(op); });
-  if (ops.empty())
-    return success();
-  const TargetDescription *target = nullptr;
-  if (p.tileAttention && !(target = describe()))
-    return failure();
-  TilingRequest request;
-  request.flags = options.tilingFlags;
-  request.vectorKernelAvailable = p.vectorKernelAvailable;
-  request.kvSplitsAvailable = p.kvSplitsAvailable;
-  for (attn::SdpaOp op : ops) {
-    if (log)
-      printSdpa(op, *log);
-    if (!p.tileAttention) {
-      if (log)
-        *log << ": unfused (--decompose-attention)\n";
-      continue;
-    }
-    if (!llvm::all_of(op->getOperandTypes(), [](Type type) {
-          return cast<RankedTensorType>(type).hasStaticShape();
-        })) {
-      if (log)
-        *log << ": unfused (dynamic shapes)\n";
-      continue;
-    }
-    FailureOr<std::optional<attn::SdpaTiling>> recorded = attn::getSdpaTiling(op);
-    if (failed(recorded))
-      return failure();
-    if (*recorded && !options.tilingFlags.setsBlocks() &&
-        options.tilingFlags.kernel == AttentionKernel::Auto) {
-      if (log)
-        printTiling(op, **recorded, "from its attn.tiling attribute", *log);
-      continue;
-    }
-    TilingChoice choice = chooseSdpaTiling(op, *target, request);
-    if (!choice.error.empty())
-      return op.emitError(choice.error);
-    for (const std::string &warning : choice.warnings)
-      op.emitWarning(warning);
-    if (choice.decompose) {
-      if (log)
-        *log << ": unfused (" << choice.reason << ")\n";
-      unfused.push_back(op);
-      continue;
-    }
-    std::string problem = attn::validateSdpaTiling(op, choice.tiling);
-    assert(problem.empty() && "the cost model chose a tiling attn-tile-sdpa rejects");
-    (void)problem;
-    attn::setSdpaTiling(op, choice.tiling);
-    if (log)
-      printTiling(op, choice.tiling, choice.reason, *log);
-  }
-  return success();
-}
-
 static std::string printed(Operation *op) {
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -186,29 +93,24 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
   buildAttnGraphPipeline(graph, options.pipeline);
   if (failed(graph.run(*module)))
     return failure();
-  // The target is read once, by whichever decision needs it first.
-  std::optional<TargetDescription> target;
-  auto describe = [&]() -> const TargetDescription * {
-    if (!target) {
-      std::string error;
-      target = describeTarget(options.target, error);
-      if (!target) {
-        emitError(fileLoc) << error;
-        return nullptr;
-      }
-    }
-    return &*target;
-  };
-  SmallVector<attn::SdpaOp> unfused;
-  if (failed(chooseTilings(*module, options, describe, unfused)))
-    return failure();
-  if (options.emit == EmitKind::Mlir)
+  PipelineOptions pipeline = options.pipeline;
+  pipeline.target = options.target;
+  pipeline.tilingFlags = options.tilingFlags;
+  pipeline.tilingLog = options.tilingLog;
+  // An unknown target is the user's error, named at the model's file.
+  std::string error;
+  if (!describeTarget(options.target, error))
+    return emitError(fileLoc) << error;
+  if (options.emit == EmitKind::Mlir) {
+    // The graph with the backend's decisions recorded on it.
+    PassManager decisions(&context);
+    if (failed(applyPassManagerCLOptions(decisions)))
+      return failure();
+    applyDefaultTimingPassManagerCLOptions(decisions);
+    buildCpuDecisionPipeline(decisions, pipeline);
+    if (failed(decisions.run(*module)))
+      return failure();
     return writeAtomically(context, outputPath, printed(*module));
-  // Ops the cost model runs unfused; attn-tile-sdpa tiles the rest.
-  IRRewriter rewriter(&context);
-  for (attn::SdpaOp op : unfused) {
-    rewriter.setInsertionPoint(op);
-    attn::decomposeSdpa(rewriter, op);
   }
 
   auto main = module->lookupSymbol<func::FuncOp>("main");
@@ -218,16 +120,9 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
   if (failed(signature))
     return failure();
 
-  std::string error;
   std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(options.target, error);
   if (!machine)
     return emitError(fileLoc) << error;
-
-  PipelineOptions pipeline = options.pipeline;
-  const TargetDescription *description = describe();
-  if (!description)
-    return failure();
-  pipeline.matmulKernel = chooseMatmulKernel(*description);
 
   PassManager lowering(&context);
   if (failed(applyPassManagerCLOptions(lowering)))

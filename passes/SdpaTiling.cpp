@@ -1,59 +1,37 @@
-//===- SdpaTiling.cpp - The attn.tiling attribute ------------------------===//
+//===- SdpaTiling.cpp - attn.sdpa's attn.tiling attribute ----------------===//
 
 #include "passes/SdpaTiling.h"
+#include "dialects/attn/AttnAttrs.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
 
 using namespace mlir;
 using namespace mlir::attn;
 
-namespace {
-
-/// The attribute's keys, paired with the field each one sets.
-struct Field {
-  llvm::StringLiteral key;
-  int64_t SdpaTiling::*member;
-};
-constexpr Field kFields[] = {
-    {"q_block", &SdpaTiling::qBlock},
-    {"kv_block", &SdpaTiling::kvBlock},
-    {"vector_width", &SdpaTiling::vectorWidth},
-    {"register_rows", &SdpaTiling::registerRows},
-    {"register_column_vectors", &SdpaTiling::registerColumnVectors},
-    {"kv_splits", &SdpaTiling::kvSplits},
-    {"avx512", &SdpaTiling::avx512},
-};
-
-} // namespace
-
 void mlir::attn::setSdpaTiling(SdpaOp op, const SdpaTiling &tiling) {
-  Builder b(op.getContext());
-  SmallVector<NamedAttribute> entries;
-  for (const Field &field : kFields)
-    entries.push_back(b.getNamedAttr(field.key, b.getI64IntegerAttr(tiling.*field.member)));
-  op->setAttr(kSdpaTilingAttrName, b.getDictionaryAttr(entries));
+  op->setAttr(kTilingAttrName,
+              SdpaTilingAttr::get(op.getContext(), tiling.qBlock, tiling.kvBlock,
+                                  tiling.vectorWidth, tiling.registerRows,
+                                  tiling.registerColumnVectors, tiling.kvSplits,
+                                  tiling.avx512 != 0));
 }
 
 FailureOr<std::optional<SdpaTiling>> mlir::attn::getSdpaTiling(SdpaOp op) {
-  Attribute raw = op->getAttr(kSdpaTilingAttrName);
+  Attribute raw = op->getAttr(kTilingAttrName);
   if (!raw)
     return std::optional<SdpaTiling>();
-  auto dict = dyn_cast<DictionaryAttr>(raw);
-  if (!dict)
-    return op.emitError("'") << kSdpaTilingAttrName << "' must be a dictionary, got " << raw;
+  auto attr = dyn_cast<SdpaTilingAttr>(raw);
+  if (!attr)
+    return op.emitError("'") << kTilingAttrName << "' must be an #attn.sdpa_tiling, got "
+                             << raw;
   SdpaTiling tiling;
-  for (NamedAttribute entry : dict) {
-    const Field *field =
-        llvm::find_if(kFields, [&](const Field &f) { return f.key == entry.getName().getValue(); });
-    if (field == std::end(kFields))
-      return op.emitError("'") << kSdpaTilingAttrName << "' has an unknown key '"
-                               << entry.getName().getValue() << "'";
-    auto value = dyn_cast<IntegerAttr>(entry.getValue());
-    if (!value || value.getValue().getSExtValue() < 0)
-      return op.emitError("'") << kSdpaTilingAttrName << "' key '" << field->key
-                               << "' must be a non-negative integer, got " << entry.getValue();
-    tiling.*field->member = value.getValue().getSExtValue();
-  }
+  tiling.qBlock = attr.getQBlock();
+  tiling.kvBlock = attr.getKvBlock();
+  tiling.vectorWidth = attr.getVectorWidth();
+  tiling.registerRows = attr.getRegisterRows();
+  tiling.registerColumnVectors = attr.getRegisterColumnVectors();
+  tiling.kvSplits = attr.getKvSplits();
+  tiling.avx512 = attr.getAvx512() ? 1 : 0;
   return std::optional<SdpaTiling>(tiling);
 }
 

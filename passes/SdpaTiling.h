@@ -1,10 +1,11 @@
 //===- SdpaTiling.h - How attn-tile-sdpa tiles one attn.sdpa ----*- C++ -*-===//
 //
-// The tiling of one attn.sdpa is data, not pass state: a cost model (in
-// compiler/) decides it per op and records it as the discardable attribute
-// `attn.tiling`; attn-tile-sdpa reads it back, falling back to its pass
-// options for ops without one. Tests and users can write the attribute by
-// hand.
+// The tiling of one attn.sdpa is data, not pass state: the declared pass
+// cpu-choose-tilings (compiler/cpu) decides it per op from the target and
+// records it as the discardable attribute `attn.tiling`, an
+// `#attn.sdpa_tiling<...>`; attn-tile-sdpa reads it back, falling back to
+// its pass options for ops without one. Tests and users can write the
+// attribute by hand.
 //
 //===----------------------------------------------------------------------===//
 
@@ -38,17 +39,15 @@ struct SdpaTiling {
   int64_t avx512 = 0;
 };
 
-/// The name of the per-op attribute: a dictionary with the keys q_block,
-/// kv_block, vector_width, register_rows, register_column_vectors,
-/// kv_splits, avx512 (missing keys keep their defaults).
-constexpr llvm::StringLiteral kSdpaTilingAttrName = "attn.tiling";
+/// The name of the per-op attribute: an #attn.sdpa_tiling on attn.sdpa, an
+/// #attn.matmul_tiling on attn.linear and attn.matmul.
+constexpr llvm::StringLiteral kTilingAttrName = "attn.tiling";
 
 /// Records `tiling` on `op`.
 void setSdpaTiling(SdpaOp op, const SdpaTiling &tiling);
 
 /// The tiling recorded on `op`, or std::nullopt if none. An attribute that
-/// is not a dictionary of positive integers is reported on `op` and yields
-/// failure.
+/// is not an #attn.sdpa_tiling is reported on `op` and yields failure.
 FailureOr<std::optional<SdpaTiling>> getSdpaTiling(SdpaOp op);
 
 /// Checks `tiling` against `op`'s shapes; returns a message naming the

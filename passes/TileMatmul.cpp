@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+#include "passes/SdpaTiling.h"
 #include "passes/lowering/LinalgBuilders.h"
 #include "passes/tiling/PackedMatmulKernel.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -157,21 +158,25 @@ struct AttnTileMatmulPass : attn::impl::AttnTileMatmulPassBase<AttnTileMatmulPas
   using Base::Base;
 
   void runOnOperation() override {
-    if (vectorWidth <= 0)
-      return;
-    if (registerRows < 1 || registerColumnVectors < 1 || taskRows < 1 || kBlock < 1 ||
-        tasks < 1) {
-      getOperation().emitError("attn-tile-matmul: register-rows, register-column-vectors, "
-                               "task-rows, k-block and tasks must be positive");
-      return signalPassFailure();
+    // The options are the kernel for ops without an `attn.tiling` of their
+    // own (cpu-choose-tilings records one on each).
+    std::optional<MatmulKernelShape> defaults;
+    if (vectorWidth > 0) {
+      if (registerRows < 1 || registerColumnVectors < 1 || taskRows < 1 || kBlock < 1 ||
+          tasks < 1) {
+        getOperation().emitError("attn-tile-matmul: register-rows, register-column-vectors, "
+                                 "task-rows, k-block and tasks must be positive");
+        return signalPassFailure();
+      }
+      MatmulKernelShape shape;
+      shape.vectorWidth = vectorWidth;
+      shape.registerRows = registerRows;
+      shape.registerColumnVectors = registerColumnVectors;
+      shape.taskRows = taskRows;
+      shape.kBlock = kBlock;
+      shape.tasks = tasks;
+      defaults = shape;
     }
-    MatmulKernelShape shape;
-    shape.vectorWidth = vectorWidth;
-    shape.registerRows = registerRows;
-    shape.registerColumnVectors = registerColumnVectors;
-    shape.taskRows = taskRows;
-    shape.kBlock = kBlock;
-    shape.tasks = tasks;
     // Matched one at a time: lowering a contraction replaces its result,
     // which may be the next one's input.
     SmallVector<Operation *> candidates;
@@ -180,9 +185,22 @@ struct AttnTileMatmulPass : attn::impl::AttnTileMatmulPassBase<AttnTileMatmulPas
         candidates.push_back(op);
     });
     IRRewriter rewriter(&getContext());
-    for (Operation *op : candidates)
+    for (Operation *op : candidates) {
+      std::optional<MatmulKernelShape> shape = defaults;
+      if (Attribute recorded = op->getAttr(kTilingAttrName)) {
+        auto attr = dyn_cast<MatmulTilingAttr>(recorded);
+        if (!attr) {
+          op->emitError("'") << kTilingAttrName << "' must be an #attn.matmul_tiling, got "
+                             << recorded;
+          return signalPassFailure();
+        }
+        shape = kernelShapeOf(attr);
+      }
+      if (!shape || shape->vectorWidth == 0)
+        continue;
       if (std::optional<Contraction> c = matchContraction(op))
-        lowerContraction(rewriter, *c, shape);
+        lowerContraction(rewriter, *c, *shape);
+    }
   }
 };
 

@@ -3,6 +3,7 @@
 #ifndef ATTNC_COMPILER_CPU_PASSES_H
 #define ATTNC_COMPILER_CPU_PASSES_H
 
+#include "dialects/attn/AttnOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -18,6 +19,11 @@ namespace attnc::cpu {
 
 #define GEN_PASS_DECL
 #include "compiler/cpu/Passes.h.inc"
+
+/// cpu-choose-tilings with a log: one --print-tiling line per attn.sdpa,
+/// written to `log` (none when null).
+std::unique_ptr<mlir::Pass>
+createCpuChooseTilingsPass(const CpuChooseTilingsPassOptions &options, llvm::raw_ostream *log);
 
 /// registerCpuPasses(): every CPU pass, for tools that parse pipelines.
 #define GEN_PASS_REGISTRATION

@@ -28,6 +28,48 @@ def CpuApproximateMathPass : Pass<"cpu-approximate-math", "::mlir::func::FuncOp"
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::vector::VectorDialect"];
 }
 
+def CpuChooseTilingsPass : Pass<"cpu-choose-tilings", "::mlir::ModuleOp"> {
+  let summary = "Decide how each attn.sdpa and matmul is tiled for the target, as typed attributes";
+  let description = [{
+    The one place where the CPU backend's lowering decisions are made. From
+    the target's description (vector registers, FMA units, caches, cores:
+    `triple` and `cpu`, the host's by default) the tiling cost model picks,
+    for every static-shaped `attn.sdpa`, its FlashAttention-2 blocks,
+    kernel, register tile and kv splits, recorded as its `attn.tiling =
+    #attn.sdpa_tiling<...>` (an op that already has one keeps it, unless
+    `q-block`, `kv-block` or `attention-kernel` say otherwise); an op the
+    model runs unfused is decomposed into graph ops here. Every f32
+    `attn.linear` and `attn.matmul` gets the matmul kernel for the target
+    as its `attn.tiling = #attn.matmul_tiling<...>` (none when the target
+    has no vector FMA the kernel uses). `attn-tile-sdpa` and
+    `attn-tile-matmul` then read the attributes, so
+    `--mlir-print-ir-after=cpu-choose-tilings` shows every decision.
+
+    ```mlir
+    %o = attn.sdpa %q, %k, %v {scale = 0.125 : f32, mask = #attn.window<left = inf, right = 0>,
+        attn.tiling = #attn.sdpa_tiling<q_block = 32, kv_block = 64, vector_width = 16,
+                                        register_rows = 8, avx512 = true>} : ...
+    %y = attn.matmul %x, %w {attn.tiling = #attn.matmul_tiling<vector_width = 16,
+        register_rows = 12, register_column_vectors = 2, k_block = 256, tasks = 4>} : ...
+    ```
+  }];
+  let options = [
+    Option<"triple", "triple", "std::string", /*default=*/"\"\"",
+           "Target triple (empty: the host's)">,
+    Option<"cpu", "cpu", "std::string", /*default=*/"\"\"",
+           "Target CPU (empty or native: the host's)">,
+    Option<"attentionKernel", "attention-kernel", "std::string", /*default=*/"\"auto\"",
+           "attn.sdpa's kernel: auto (the cost model's), vector or portable">,
+    Option<"qBlock", "q-block", "int64_t", /*default=*/"0",
+           "Query block of every attn.sdpa (0: the cost model's)">,
+    Option<"kvBlock", "kv-block", "int64_t", /*default=*/"0",
+           "Key/value block of every attn.sdpa (0: the cost model's)">,
+    Option<"tileAttention", "tile-attention", "bool", /*default=*/"true",
+           "Tile attn.sdpa (false: leave every attn.sdpa to attn-decompose-sdpa)">,
+  ];
+  let dependentDialects = ["::mlir::attn::AttnDialect"];
+}
+
 def CpuCopyToLinalgPass : Pass<"cpu-copy-to-linalg", "::mlir::func::FuncOp"> {
   let summary = "Rewrite memref.copy into linalg.copy";
   let description = [{

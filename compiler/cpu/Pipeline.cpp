@@ -65,7 +65,22 @@ void buildAttnGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
   funcPm.addPass(createCSEPass());
 }
 
+void buildCpuDecisionPipeline(OpPassManager &pm, const PipelineOptions &options) {
+  cpu::CpuChooseTilingsPassOptions choose;
+  choose.triple = options.target.triple;
+  choose.cpu = options.target.cpu;
+  const TilingFlags &flags = options.tilingFlags;
+  choose.attentionKernel = flags.kernel == AttentionKernel::Vector     ? "vector"
+                           : flags.kernel == AttentionKernel::Portable ? "portable"
+                                                                       : "auto";
+  choose.qBlock = flags.qBlock.value_or(0);
+  choose.kvBlock = flags.kvBlock.value_or(0);
+  choose.tileAttention = options.tileAttention;
+  pm.addPass(cpu::createCpuChooseTilingsPass(choose, options.tilingLog));
+}
+
 void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options) {
+  buildCpuDecisionPipeline(pm, options);
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
   if (options.tileAttention) {
     mlir::attn::AttnTileSdpaPassOptions tiling;
@@ -75,15 +90,8 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   }
   // Whatever the tiler left (dynamic shapes, or tiling off) runs unfused.
   funcPm.addPass(mlir::attn::createAttnDecomposeSdpaPass());
-  mlir::attn::AttnTileMatmulPassOptions matmul;
-  const mlir::attn::tiling::MatmulKernelShape &kernel = options.matmulKernel;
-  matmul.vectorWidth = kernel.vectorWidth;
-  matmul.registerRows = kernel.registerRows;
-  matmul.registerColumnVectors = kernel.registerColumnVectors;
-  matmul.taskRows = kernel.taskRows;
-  matmul.kBlock = kernel.kBlock;
-  matmul.tasks = kernel.tasks;
-  funcPm.addPass(mlir::attn::createAttnTileMatmulPass(matmul));
+  // Each matmul's kernel comes from its attn.tiling (cpu-choose-tilings).
+  funcPm.addPass(mlir::attn::createAttnTileMatmulPass());
   funcPm.addPass(mlir::attn::createAttnToLinalgPass());
   funcPm.addPass(createCanonicalizerPass());
   if (options.fuseElementwise)

@@ -71,6 +71,51 @@ LogicalResult WindowAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
+/// Vector widths the kernels are written for: f32 lanes of 128-, 256- and
+/// 512-bit registers (0: no vector kernel).
+static bool isKernelVectorWidth(int64_t width) {
+  return width == 0 || width == 4 || width == 8 || width == 16;
+}
+
+LogicalResult SdpaTilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                     int64_t qBlock, int64_t kvBlock, int64_t vectorWidth,
+                                     int64_t registerRows, int64_t registerColumnVectors,
+                                     int64_t kvSplits, bool avx512) {
+  if (qBlock < 1 || kvBlock < 1)
+    return emitError() << "expected q_block and kv_block of at least 1, found " << qBlock
+                       << " and " << kvBlock;
+  if (kvSplits < 1)
+    return emitError() << "expected kv_splits of at least 1, found " << kvSplits;
+  if (!isKernelVectorWidth(vectorWidth))
+    return emitError() << "expected vector_width 0, 4, 8 or 16, found " << vectorWidth;
+  if (registerRows < 1 || registerRows > 16)
+    return emitError() << "expected register_rows in [1, 16], found " << registerRows;
+  if (registerColumnVectors < 1 || registerColumnVectors > 8)
+    return emitError() << "expected register_column_vectors in [1, 8], found "
+                       << registerColumnVectors;
+  if (avx512 && vectorWidth != 16)
+    return emitError() << "avx512 needs vector_width 16 (512-bit vectors of f32), found "
+                       << vectorWidth;
+  return success();
+}
+
+LogicalResult MatmulTilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                       int64_t vectorWidth, int64_t registerRows,
+                                       int64_t registerColumnVectors, int64_t taskRows,
+                                       int64_t kBlock, int64_t tasks) {
+  if (!isKernelVectorWidth(vectorWidth))
+    return emitError() << "expected vector_width 0, 4, 8 or 16, found " << vectorWidth;
+  if (registerRows < 1 || registerRows > 16)
+    return emitError() << "expected register_rows in [1, 16], found " << registerRows;
+  if (registerColumnVectors < 1 || registerColumnVectors > 8)
+    return emitError() << "expected register_column_vectors in [1, 8], found "
+                       << registerColumnVectors;
+  if (taskRows < 1 || kBlock < 1 || tasks < 1)
+    return emitError() << "expected task_rows, k_block and tasks of at least 1, found "
+                       << taskRows << ", " << kBlock << " and " << tasks;
+  return success();
+}
+
 namespace {
 constexpr StringLiteral kLayoutOperands[] = {"query", "key", "value", "result"};
 } // namespace

@@ -84,4 +84,63 @@ def Attn_LayoutAttr : AttrDef<Attn_Dialect, "Layout"> {
   }];
 }
 
+def Attn_SdpaTilingAttr : AttrDef<Attn_Dialect, "SdpaTiling"> {
+  let mnemonic = "sdpa_tiling";
+  let summary = "how attn-tile-sdpa tiles one attn.sdpa";
+  let description = [{
+    The decision `cpu-choose-tilings` records on each attn.sdpa as its
+    `attn.tiling` (or a user writes by hand), read by `attn-tile-sdpa`:
+    `q_block` x `kv_block` blocks of the FlashAttention-2 loop;
+    `vector_width` f32 lanes for the register-tiled kernel (0: the portable
+    kernel, linalg loops); its `register_rows` x `register_column_vectors`
+    register tile; `kv_splits` parallel parts of each q-block's kv range
+    (flash-decoding); `avx512` to compute 2^n with vscalefps (needs
+    `vector_width` = 16). Keys left out take the defaults shown.
+
+    ```mlir
+    #attn.sdpa_tiling<q_block = 64, kv_block = 64, vector_width = 0,
+                      register_rows = 4, register_column_vectors = 2,
+                      kv_splits = 1, avx512 = false>
+    #attn.sdpa_tiling<q_block = 48, kv_block = 64, vector_width = 16,
+                      register_rows = 6, register_column_vectors = 4, avx512 = true>
+    ```
+  }];
+  let parameters = (ins DefaultValuedParameter<"int64_t", "64">:$q_block,
+                        DefaultValuedParameter<"int64_t", "64">:$kv_block,
+                        DefaultValuedParameter<"int64_t", "0">:$vector_width,
+                        DefaultValuedParameter<"int64_t", "4">:$register_rows,
+                        DefaultValuedParameter<"int64_t", "2">:$register_column_vectors,
+                        DefaultValuedParameter<"int64_t", "1">:$kv_splits,
+                        DefaultValuedParameter<"bool", "false">:$avx512);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+def Attn_MatmulTilingAttr : AttrDef<Attn_Dialect, "MatmulTiling"> {
+  let mnemonic = "matmul_tiling";
+  let summary = "how attn-tile-matmul lowers one attn.linear or attn.matmul";
+  let description = [{
+    The decision `cpu-choose-tilings` records on each f32 attn.linear and
+    attn.matmul as its `attn.tiling`, read by `attn-tile-matmul`:
+    `vector_width` f32 lanes (0: leave the op to attn-to-linalg); the
+    `register_rows` x `register_column_vectors` register tile (a packed
+    panel is `register_column_vectors` vectors wide); `task_rows` output
+    rows per parallel task; about `tasks` tasks; `k_block` reduction steps
+    per pass over a task's rows.
+
+    ```mlir
+    #attn.matmul_tiling<vector_width = 16, register_rows = 12, register_column_vectors = 2,
+                        task_rows = 128, k_block = 256, tasks = 4>
+    ```
+  }];
+  let parameters = (ins DefaultValuedParameter<"int64_t", "0">:$vector_width,
+                        DefaultValuedParameter<"int64_t", "6">:$register_rows,
+                        DefaultValuedParameter<"int64_t", "4">:$register_column_vectors,
+                        DefaultValuedParameter<"int64_t", "128">:$task_rows,
+                        DefaultValuedParameter<"int64_t", "128">:$k_block,
+                        DefaultValuedParameter<"int64_t", "16">:$tasks);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 #endif // ATTN_ATTRS_TD

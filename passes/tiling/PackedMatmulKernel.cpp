@@ -306,3 +306,20 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
   tensor::ParallelInsertSliceOp::create(b, slice, shared, offsets, sizes, strides);
   return forall.getResult(0);
 }
+
+MatmulKernelShape tiling::kernelShapeOf(MatmulTilingAttr attr) {
+  MatmulKernelShape shape;
+  shape.vectorWidth = attr.getVectorWidth();
+  shape.registerRows = attr.getRegisterRows();
+  shape.registerColumnVectors = attr.getRegisterColumnVectors();
+  shape.taskRows = attr.getTaskRows();
+  shape.kBlock = attr.getKBlock();
+  shape.tasks = attr.getTasks();
+  return shape;
+}
+
+MatmulTilingAttr tiling::matmulTilingAttrOf(MLIRContext *context, const MatmulKernelShape &shape) {
+  return MatmulTilingAttr::get(context, shape.vectorWidth, shape.registerRows,
+                               shape.registerColumnVectors, shape.taskRows, shape.kBlock,
+                               shape.tasks);
+}

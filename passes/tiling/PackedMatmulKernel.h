@@ -3,6 +3,7 @@
 #ifndef ATTNC_PASSES_TILING_PACKEDMATMULKERNEL_H
 #define ATTNC_PASSES_TILING_PACKEDMATMULKERNEL_H
 
+#include "dialects/attn/AttnAttrs.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::attn::tiling {
@@ -27,6 +28,10 @@ struct MatmulKernelShape {
   /// kBlock x C·W slice is reused by every strip, so it should fit in L1.
   int64_t kBlock = 128;
 };
+
+/// The shape recorded in an #attn.matmul_tiling, and back.
+MatmulKernelShape kernelShapeOf(MatmulTilingAttr attr);
+MatmulTilingAttr matmulTilingAttrOf(MLIRContext *context, const MatmulKernelShape &shape);
 
 /// The operands of one contraction, already 2-D where it matters: `input`
 /// [M, K] (f32), `weight` [K, N] or, with `transposed`, [N, K], and an

@@ -106,3 +106,26 @@ func.func @chained_projections(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %y = attn.matmul %h, %w2 : (tensor<4x16xf32>, tensor<16x8xf32>) -> tensor<4x8xf32>
   return %y : tensor<4x8xf32>
 }
+
+// -----
+
+// An op's own attn.tiling (cpu-choose-tilings records one on each) wins
+// over the options: here 8 lanes and a 2x1 register tile, also when the
+// options leave matmuls alone (OFF); vector_width = 0 in the attribute
+// leaves that op to attn-to-linalg even when the options would tile it.
+// CHECK-LABEL: func.func @per_op_tiling
+// CHECK: scf.forall {{.+}} -> (tensor<4x16xf32>)
+// CHECK: attn.register_tile = array<i64: 2, 1>
+// CHECK-SAME: attn.vector_width = 8
+// CHECK: attn.matmul {{.*}}#attn.matmul_tiling<>
+// OFF-LABEL: func.func @per_op_tiling
+// OFF: scf.forall {{.+}} -> (tensor<4x16xf32>)
+// OFF: attn.matmul {{.*}}#attn.matmul_tiling<>
+func.func @per_op_tiling(%x: tensor<4x8xf32>) -> (tensor<4x16xf32>, tensor<4x16xf32>) {
+  %w = attn.constant dense<0.5> : tensor<8x16xf32>
+  %y = attn.matmul %x, %w {attn.tiling = #attn.matmul_tiling<vector_width = 8, register_rows = 2, register_column_vectors = 1>}
+      : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+  %z = attn.matmul %x, %w {attn.tiling = #attn.matmul_tiling<vector_width = 0>}
+      : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+  return %y, %z : tensor<4x16xf32>, tensor<4x16xf32>
+}

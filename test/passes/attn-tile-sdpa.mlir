@@ -126,8 +126,7 @@ func.func @additive_key_mask_bounds_vector_kernel(%q: tensor<2x2x8x8xf32>, %k: t
                                                   %v: tensor<2x2x12x8xf32>, %bias: tensor<2x12xf32>)
     -> tensor<2x2x8x8xf32> {
   %o = attn.sdpa %q, %k, %v key_mask(%bias)
-      {scale = 0.35 : f32, "attn.tiling" = {q_block = 4 : i64, kv_block = 8 : i64, vector_width = 8 : i64,
-                                            register_rows = 4 : i64, register_column_vectors = 1 : i64}}
+      {scale = 0.35 : f32, attn.tiling = #attn.sdpa_tiling<q_block = 4, kv_block = 8, vector_width = 8, register_rows = 4, register_column_vectors = 1>}
       : (tensor<2x2x8x8xf32>, tensor<2x2x12x8xf32>, tensor<2x2x12x8xf32>, tensor<2x12xf32>)
       -> tensor<2x2x8x8xf32>
   return %o : tensor<2x2x8x8xf32>
@@ -157,7 +156,7 @@ func.func @additive_key_mask_bounds_vector_kernel(%q: tensor<2x2x8x8xf32>, %k: t
 func.func @vector_kernel_causal(%q: tensor<1x2x256x64xf32>, %k: tensor<1x2x256x64xf32>, %v: tensor<1x2x256x64xf32>)
     -> tensor<1x2x256x64xf32> {
   %o = attn.sdpa %q, %k, %v {scale = 0.125 : f32, mask = #attn.window<left = inf, right = 0>,
-      "attn.tiling" = {q_block = 48, kv_block = 64, vector_width = 16, register_rows = 6, register_column_vectors = 4}}
+      attn.tiling = #attn.sdpa_tiling<q_block = 48, kv_block = 64, vector_width = 16, register_rows = 6, register_column_vectors = 4>}
       : (tensor<1x2x256x64xf32>, tensor<1x2x256x64xf32>, tensor<1x2x256x64xf32>) -> tensor<1x2x256x64xf32>
   return %o : tensor<1x2x256x64xf32>
 }
@@ -175,8 +174,7 @@ func.func @vector_kernel_causal(%q: tensor<1x2x256x64xf32>, %k: tensor<1x2x256x6
 func.func @vector_kernel_avx512_exponentials(%q: tensor<1x1x64x64xf32>, %k: tensor<1x1x64x64xf32>,
                                              %v: tensor<1x1x64x64xf32>) -> tensor<1x1x64x64xf32> {
   %o = attn.sdpa %q, %k, %v {scale = 0.125 : f32,
-      "attn.tiling" = {q_block = 48, kv_block = 64, vector_width = 16, register_rows = 6,
-                       register_column_vectors = 4, avx512 = 1}}
+      attn.tiling = #attn.sdpa_tiling<q_block = 48, kv_block = 64, vector_width = 16, register_rows = 6, register_column_vectors = 4, avx512 = true>}
       : (tensor<1x1x64x64xf32>, tensor<1x1x64x64xf32>, tensor<1x1x64x64xf32>) -> tensor<1x1x64x64xf32>
   return %o : tensor<1x1x64x64xf32>
 }
@@ -191,7 +189,7 @@ func.func @vector_kernel_avx512_exponentials(%q: tensor<1x1x64x64xf32>, %k: tens
 func.func @vector_kernel_window(%q: tensor<1x1x512x32xf32>, %k: tensor<1x1x512x32xf32>, %v: tensor<1x1x512x32xf32>)
     -> tensor<1x1x512x32xf32> {
   %o = attn.sdpa %q, %k, %v {scale = 0.125 : f32, mask = #attn.window<left = 63, right = 0>,
-      "attn.tiling" = {q_block = 64, kv_block = 64, vector_width = 8, register_rows = 4, register_column_vectors = 2}}
+      attn.tiling = #attn.sdpa_tiling<q_block = 64, kv_block = 64, vector_width = 8, register_rows = 4, register_column_vectors = 2>}
       : (tensor<1x1x512x32xf32>, tensor<1x1x512x32xf32>, tensor<1x1x512x32xf32>) -> tensor<1x1x512x32xf32>
   return %o : tensor<1x1x512x32xf32>
 }
@@ -214,7 +212,7 @@ func.func @vector_kernel_window(%q: tensor<1x1x512x32xf32>, %k: tensor<1x1x512x3
 func.func @vector_kernel_decode(%q: tensor<1x4x1x32xf32>, %k: tensor<1x2x100x32xf32>, %v: tensor<1x2x100x32xf32>)
     -> tensor<1x4x1x32xf32> {
   %o = attn.sdpa %q, %k, %v {scale = 0.125 : f32,
-      "attn.tiling" = {q_block = 1, kv_block = 32, vector_width = 16, register_rows = 1, register_column_vectors = 1, kv_splits = 2}}
+      attn.tiling = #attn.sdpa_tiling<q_block = 1, kv_block = 32, vector_width = 16, register_rows = 1, register_column_vectors = 1, kv_splits = 2>}
       : (tensor<1x4x1x32xf32>, tensor<1x2x100x32xf32>, tensor<1x2x100x32xf32>) -> tensor<1x4x1x32xf32>
   return %o : tensor<1x4x1x32xf32>
 }
@@ -263,7 +261,7 @@ func.func @sequence_major_vector_kernel(%q: tensor<1x64x4x16xf32>, %k: tensor<1x
     -> tensor<1x64x4x16xf32> {
   %o = attn.sdpa %q, %k, %v {scale = 0.25 : f32, mask = #attn.window<left = inf, right = 0>,
       layout = #attn.layout<query = bshd, key = bshd, value = bshd, result = bshd>,
-      "attn.tiling" = {q_block = 16, kv_block = 16, vector_width = 16, register_rows = 4, register_column_vectors = 1}}
+      attn.tiling = #attn.sdpa_tiling<q_block = 16, kv_block = 16, vector_width = 16, register_rows = 4, register_column_vectors = 1>}
       : (tensor<1x64x4x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x4x16xf32>
   return %o : tensor<1x64x4x16xf32>
 }

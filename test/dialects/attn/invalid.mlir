@@ -568,3 +568,46 @@ func.func @layout_c1_unknown_layout(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x1
   %o = attn.sdpa %q, %k, %v {scale = 1.0 : f32, layout = #attn.layout<key = bsdh>} : (tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32>
   return
 }
+
+// -----
+
+// The decision attributes check their own fields.
+// expected-error @+1 {{expected q_block and kv_block of at least 1, found 0 and 64}}
+func.func @sdpa_tiling_zero_block() attributes {attn.tiling = #attn.sdpa_tiling<q_block = 0>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{avx512 needs vector_width 16 (512-bit vectors of f32), found 8}}
+func.func @sdpa_tiling_avx512_needs_16_lanes() attributes {attn.tiling = #attn.sdpa_tiling<vector_width = 8, avx512 = true>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{expected vector_width 0, 4, 8 or 16, found 12}}
+func.func @sdpa_tiling_vector_width() attributes {attn.tiling = #attn.sdpa_tiling<vector_width = 12>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{duplicate or unknown struct parameter name: q_blocks}}
+func.func @sdpa_tiling_unknown_key() attributes {attn.tiling = #attn.sdpa_tiling<q_blocks = 8>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{expected register_rows in [1, 16], found 17}}
+func.func @matmul_tiling_register_rows() attributes {attn.tiling = #attn.matmul_tiling<vector_width = 16, register_rows = 17>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{expected task_rows, k_block and tasks of at least 1, found 128, 0 and 16}}
+func.func @matmul_tiling_positive_tasks() attributes {attn.tiling = #attn.matmul_tiling<k_block = 0>} {
+  return
+}

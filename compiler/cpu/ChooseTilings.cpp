@@ -1,0 +1,187 @@
+//===- ChooseTilings.cpp - The CPU backend's lowering decisions ----------===//
+//
+// One declared pass decides how every attn.sdpa and matmul is lowered for
+// the target and records it as a typed attribute on the op; the lowering
+// passes only read those attributes. The decisions themselves come from
+// TilingCostModel.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/TargetDescription.h"
+#include "compiler/cpu/Passes.h"
+#include "compiler/cpu/TilingCostModel.h"
+#include "passes/SdpaTiling.h"
+#include "passes/Transforms.h"
+#include "passes/tiling/PackedMatmulKernel.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace attnc::cpu {
+#define GEN_PASS_DEF_CPUCHOOSETILINGSPASS
+#include "compiler/cpu/Passes.h.inc"
+} // namespace attnc::cpu
+
+using namespace mlir;
+
+namespace attnc {
+namespace {
+
+/// Prints `op`'s shapes and window: the start of its --print-tiling line.
+void printSdpa(attn::SdpaOp op, llvm::raw_ostream &os) {
+  os << "tiling: attn.sdpa q " << op.getQuery().getType() << " k " << op.getKey().getType();
+  if (attn::WindowAttr window = op.getMaskAttr())
+    os << " " << window;
+  if (attn::LayoutAttr layout = op.getLayoutAttr())
+    os << " " << layout;
+}
+
+/// The rest of a --print-tiling line for a tiled op: the tiling, how much
+/// of the block grid the window lets it visit, and why.
+void printTiling(attn::SdpaOp op, const attn::SdpaTiling &tiling, llvm::StringRef reason,
+                 llvm::raw_ostream &os) {
+  os << ": q-block " << tiling.qBlock << ", kv-block " << tiling.kvBlock;
+  if (tiling.vectorWidth > 0)
+    os << ", vector width " << tiling.vectorWidth << ", register tile " << tiling.registerRows
+       << "x" << tiling.registerColumnVectors;
+  else
+    os << ", vector width 0 (portable kernel)";
+  os << ", kv splits " << tiling.kvSplits << "; per (batch, head) visits ";
+  attn::SdpaTilingPlan plan = attn::planSdpaTiling(op, tiling.qBlock, tiling.kvBlock);
+  if (plan.visitedBlocks)
+    os << *plan.visitedBlocks;
+  else
+    os << "an offset-dependent number";
+  os << " of " << plan.qBlocks * plan.kvBlocks << " block pairs; " << reason << "\n";
+}
+
+bool hasStaticOperands(attn::SdpaOp op) {
+  return llvm::all_of(op->getOperandTypes(), [](Type type) {
+    return cast<RankedTensorType>(type).hasStaticShape();
+  });
+}
+
+struct CpuChooseTilingsPass : cpu::impl::CpuChooseTilingsPassBase<CpuChooseTilingsPass> {
+  using Base::Base;
+  CpuChooseTilingsPass(const cpu::CpuChooseTilingsPassOptions &options, llvm::raw_ostream *log)
+      : Base(options), log(log) {}
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    FailureOr<TilingFlags> flags = readFlags();
+    if (failed(flags))
+      return signalPassFailure();
+    std::string error;
+    std::optional<TargetDescription> target = describeTarget({triple, cpu}, error);
+    if (!target) {
+      module.emitError(error);
+      return signalPassFailure();
+    }
+    if (failed(chooseSdpaTilings(module, *target, *flags)))
+      return signalPassFailure();
+    chooseMatmulTilings(module, *target);
+  }
+
+private:
+  /// The options as the cost model's overrides.
+  FailureOr<TilingFlags> readFlags() {
+    TilingFlags flags;
+    if (attentionKernel == "vector")
+      flags.kernel = AttentionKernel::Vector;
+    else if (attentionKernel == "portable")
+      flags.kernel = AttentionKernel::Portable;
+    else if (attentionKernel != "auto")
+      return getOperation().emitError("cpu-choose-tilings: attention-kernel must be auto, "
+                                      "vector or portable, got '")
+             << attentionKernel << "'";
+    if (qBlock < 0 || kvBlock < 0)
+      return getOperation().emitError("cpu-choose-tilings: q-block and kv-block must be "
+                                      "positive (or 0 for the cost model's), got ")
+             << static_cast<int64_t>(qBlock) << " and " << static_cast<int64_t>(kvBlock);
+    if (qBlock > 0)
+      flags.qBlock = qBlock;
+    if (kvBlock > 0)
+      flags.kvBlock = kvBlock;
+    return flags;
+  }
+
+  /// Records the cost model's tiling on every static-shaped attn.sdpa, or
+  /// decomposes the op where the model runs it unfused. An op that already
+  /// carries `attn.tiling` keeps it unless the flags set the blocks or the
+  /// kernel.
+  LogicalResult chooseSdpaTilings(ModuleOp module, const TargetDescription &target,
+                                  const TilingFlags &flags) {
+    SmallVector<attn::SdpaOp> ops;
+    module.walk([&](attn::SdpaOp op) { ops.push_back(op); });
+    TilingRequest request;
+    request.flags = flags;
+    IRRewriter rewriter(&getContext());
+    for (attn::SdpaOp op : ops) {
+      if (log)
+        printSdpa(op, *log);
+      if (!tileAttention) {
+        if (log)
+          *log << ": unfused (--decompose-attention)\n";
+        continue;
+      }
+      if (!hasStaticOperands(op)) {
+        if (log)
+          *log << ": unfused (dynamic shapes)\n";
+        continue;
+      }
+      FailureOr<std::optional<attn::SdpaTiling>> recorded = attn::getSdpaTiling(op);
+      if (failed(recorded))
+        return failure();
+      if (*recorded && !flags.setsBlocks() && flags.kernel == AttentionKernel::Auto) {
+        if (log)
+          printTiling(op, **recorded, "from its attn.tiling attribute", *log);
+        continue;
+      }
+      TilingChoice choice = chooseSdpaTiling(op, target, request);
+      if (!choice.error.empty())
+        return op.emitError(choice.error);
+      for (const std::string &warning : choice.warnings)
+        op.emitWarning(warning);
+      if (choice.decompose) {
+        if (log)
+          *log << ": unfused (" << choice.reason << ")\n";
+        rewriter.setInsertionPoint(op);
+        attn::decomposeSdpa(rewriter, op);
+        continue;
+      }
+      std::string problem = attn::validateSdpaTiling(op, choice.tiling);
+      assert(problem.empty() && "the cost model chose a tiling attn-tile-sdpa rejects");
+      (void)problem;
+      attn::setSdpaTiling(op, choice.tiling);
+      if (log)
+        printTiling(op, choice.tiling, choice.reason, *log);
+    }
+    return success();
+  }
+
+  /// The target's matmul kernel on every f32 attn.linear and attn.matmul
+  /// that has no `attn.tiling` yet.
+  void chooseMatmulTilings(ModuleOp module, const TargetDescription &target) {
+    attn::tiling::MatmulKernelShape kernel = chooseMatmulKernel(target);
+    if (kernel.vectorWidth == 0)
+      return;
+    attn::MatmulTilingAttr attr = attn::tiling::matmulTilingAttrOf(&getContext(), kernel);
+    module.walk([&](Operation *op) {
+      if (!isa<attn::LinearOp, attn::MatmulOp>(op) || op->hasAttr(attn::kTilingAttrName))
+        return;
+      auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+      if (type && type.getElementType().isF32())
+        op->setAttr(attn::kTilingAttrName, attr);
+    });
+  }
+
+  llvm::raw_ostream *log = nullptr;
+};
+
+} // namespace
+
+std::unique_ptr<Pass> cpu::createCpuChooseTilingsPass(const CpuChooseTilingsPassOptions &options,
+                                                      llvm::raw_ostream *log) {
+  return std::make_unique<CpuChooseTilingsPass>(options, log);
+}
+
+} // namespace attnc
