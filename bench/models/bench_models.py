@@ -2,6 +2,7 @@
 """Compile time, run time and peak memory of attnc against ONNX Runtime.
 
   bench_models.py ATTNC MODELS_DIR [--repeat N] [--rounds R] [--threads T] [--only NAME ...]
+                  [--baseline OTHER_ATTNC]
 
 MODELS_DIR holds ONNX test directories (test/models/generate.py or
 bench/models/make_large_models.py output). For each model and its
@@ -11,7 +12,10 @@ alternate the executable (its own median over N runs) and onnxruntime-node
 thread count (OMP_NUM_THREADS / intraOpNumThreads); each side's figure is
 the median of its rounds, so the machine's drift hits both alike. Peak
 memory is each process's maximum resident set (ORT's includes Node.js,
-about 45 MB). Prints a markdown table.
+about 45 MB). With --baseline, each model is also compiled by another attnc
+build (an older commit, say) whose executable runs in every round too,
+between the two: a change's effect measured side by side. Prints a
+markdown table.
 """
 import argparse
 import json
@@ -33,6 +37,7 @@ NODE_DTYPES = {np.dtype("float32"): "float32", np.dtype("int64"): "int64", np.dt
 
 
 def prepare(attnc, model_dir, scratch):
+    scratch.mkdir(parents=True, exist_ok=True)
     data = sorted(model_dir.glob("test_data_set_0/input_*.pb"))
     protos = [onnx.load_tensor(str(p)) for p in data]
     tensors = [numpy_helper.to_array(t) for t in protos]
@@ -77,24 +82,31 @@ def timed(cmd, env, parse):
     return parse(text), usage.ru_maxrss / 1024
 
 
-def bench(attnc, model_dir, repeat, rounds, threads, scratch):
+def median_ms(text):
+    return float(re.search(r"median run time: ([0-9.]+) ms", text).group(1))
+
+
+def bench(attnc, model_dir, repeat, rounds, threads, scratch, baseline=None):
     compile_s, exe_cmd, feeds_json = prepare(attnc, model_dir, scratch)
+    base_cmd = prepare(baseline, model_dir, scratch / "baseline")[1] if baseline else None
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     ort_cmd = ["node", str(HERE / "ort_run.js"), str(model_dir / "model.onnx"), str(feeds_json),
                str(repeat), str(threads)]
-    attnc_ms, ort_ms, attnc_rss, ort_rss = [], [], [], []
+    attnc_ms, base_ms, ort_ms, attnc_rss, ort_rss = [], [], [], [], []
     for _ in range(rounds):
-        ms, rss = timed(exe_cmd + ["--repeat", str(repeat)], env,
-                        lambda t: float(re.search(r"median run time: ([0-9.]+) ms", t).group(1)))
+        ms, rss = timed(exe_cmd + ["--repeat", str(repeat)], env, median_ms)
         attnc_ms.append(ms)
         attnc_rss.append(rss)
+        if base_cmd:
+            base_ms.append(timed(base_cmd + ["--repeat", str(repeat)], env, median_ms)[0])
         ms, rss = timed(ort_cmd, env, lambda t: json.loads(t)["median_ms"])
         if ms is not None:
             ort_ms.append(ms)
             ort_rss.append(rss)
     ort = statistics.median(ort_ms) if ort_ms else None
+    base = statistics.median(base_ms) if base_ms else None
     return (compile_s, statistics.median(attnc_ms), ort, max(attnc_rss),
-            max(ort_rss) if ort_rss else None)
+            max(ort_rss) if ort_rss else None, base)
 
 
 def main():
@@ -105,23 +117,27 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--only", nargs="*", default=[])
+    parser.add_argument("--baseline", help="another attnc, run interleaved in every round")
     args = parser.parse_args()
     print(f"{args.threads} threads; medians of {args.rounds} alternating rounds of "
           f"{args.repeat} runs each\n")
+    base_head = " baseline run (ms) | vs baseline |" if args.baseline else ""
     print("| model | attnc compile (s) | attnc run (ms) | ONNX Runtime run (ms) | attnc speedup "
-          "| attnc peak RSS (MB) | ORT peak RSS (MB) |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+          "| attnc peak RSS (MB) | ORT peak RSS (MB) |" + base_head)
+    print("| --- | --- | --- | --- | --- | --- | --- |" + (" --- | --- |" if args.baseline else ""))
     with tempfile.TemporaryDirectory() as tmp:
         for model_dir in sorted(pathlib.Path(args.models).iterdir()):
             if not (model_dir / "model.onnx").exists() or (args.only and model_dir.name not in args.only):
                 continue
             try:
-                c, a, o, ar, orr = bench(args.attnc, model_dir, args.repeat, args.rounds, args.threads,
-                                         pathlib.Path(tmp))
+                c, a, o, ar, orr, b = bench(args.attnc, model_dir, args.repeat, args.rounds,
+                                            args.threads, pathlib.Path(tmp), args.baseline)
                 speedup = f"{o / a:.2f}x" if o else "n/a"
                 ort = f"{o:.1f}" if o else "failed"
                 ort_rss = f"{orr:.0f}" if orr else "n/a"
-                print(f"| {model_dir.name} | {c:.1f} | {a:.1f} | {ort} | {speedup} | {ar:.0f} | {ort_rss} |")
+                base = f" {b:.1f} | {b / a:.2f}x |" if b else (" n/a | |" if args.baseline else "")
+                print(f"| {model_dir.name} | {c:.1f} | {a:.1f} | {ort} | {speedup} | {ar:.0f} | {ort_rss} |"
+                      + base)
             except subprocess.CalledProcessError as e:
                 print(f"| {model_dir.name} | failed: {(e.stderr or b'').strip()[:80]} | | | | | |")
             sys.stdout.flush()
