@@ -79,9 +79,22 @@ static std::string printed(Operation *op) {
   return text;
 }
 
+/// Fails early, naming the folder, when `outputPath` cannot be written
+/// because its folder is missing or is not a folder.
+static LogicalResult checkOutputFolder(MLIRContext &context, llvm::StringRef outputPath) {
+  llvm::StringRef folder = llvm::sys::path::parent_path(outputPath);
+  if (folder.empty() || llvm::sys::fs::is_directory(folder))
+    return success();
+  return emitError(UnknownLoc::get(&context))
+         << "cannot write '" << outputPath << "': folder '" << folder << "' "
+         << (llvm::sys::fs::exists(folder) ? "is not a folder" : "does not exist");
+}
+
 LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
                            llvm::StringRef outputPath, const CompileOptions &options) {
   Location fileLoc = FileLineColLoc::get(&context, inputPath, 0, 0);
+  if (failed(checkOutputFolder(context, outputPath)))
+    return failure();
   OwningOpRef<ModuleOp> module = loadModel(context, inputPath, options);
   if (!module)
     return failure();

@@ -84,10 +84,18 @@ bool linkModel(const std::string &objectPath, const std::string &outputPath,
   int rc = llvm::sys::ExecuteAndWait(driver, argRefs, std::nullopt, redirects, 0, 0,
                                      &message);
   if (rc != 0) {
-    auto buffer = llvm::MemoryBuffer::getFile(log);
-    error = "linking '" + outputPath + "' failed" +
-            (message.empty() ? "" : ": " + message) +
-            (buffer ? "\n" + (*buffer)->getBuffer().str() : "");
+    // One line: the linker's first error, not the driver's whole log.
+    std::string reason = message;
+    if (auto buffer = llvm::MemoryBuffer::getFile(log)) {
+      llvm::SmallVector<llvm::StringRef> lines;
+      (*buffer)->getBuffer().split(lines, '\n', -1, /*KeepEmpty=*/false);
+      auto first = llvm::find_if(lines, [](llvm::StringRef l) { return l.contains("error:"); });
+      if (first != lines.end())
+        reason = first->trim().str();
+      else if (!lines.empty() && reason.empty())
+        reason = lines.front().trim().str();
+    }
+    error = "linking '" + outputPath + "' failed" + (reason.empty() ? "" : ": " + reason);
   }
   llvm::sys::fs::remove(log);
   return rc == 0;

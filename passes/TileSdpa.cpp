@@ -414,9 +414,12 @@ struct AttnTileSdpaPass : attn::impl::AttnTileSdpaPassBase<AttnTileSdpaPass> {
     getOperation().walk([&](SdpaOp op) { ops.push_back(op); });
     IRRewriter rewriter(&getContext());
     for (SdpaOp op : ops) {
-      // Dynamic shapes are left for attn-decompose-sdpa to report.
+      // Dynamic shapes are left for attn-decompose-sdpa to report, and
+      // empty tensors for it to compute (an empty result, or zeros where
+      // there are queries but no keys): there is nothing to tile.
       if (!llvm::all_of(op->getOperandTypes(), [](Type type) {
-            return cast<RankedTensorType>(type).hasStaticShape();
+            auto tensor = cast<RankedTensorType>(type);
+            return tensor.hasStaticShape() && tensor.getNumElements() > 0;
           }))
         continue;
       FailureOr<std::optional<SdpaTiling>> recorded = getSdpaTiling(op);

@@ -60,6 +60,12 @@ bool hasStaticOperands(attn::SdpaOp op) {
   });
 }
 
+bool hasEmptyOperand(attn::SdpaOp op) {
+  return llvm::any_of(op->getOperandTypes(), [](Type type) {
+    return cast<RankedTensorType>(type).getNumElements() == 0;
+  });
+}
+
 struct CpuChooseTilingsPass : cpu::impl::CpuChooseTilingsPassBase<CpuChooseTilingsPass> {
   using Base::Base;
   CpuChooseTilingsPass(const cpu::CpuChooseTilingsPassOptions &options, llvm::raw_ostream *log)
@@ -126,6 +132,13 @@ private:
       if (!hasStaticOperands(op)) {
         if (log)
           *log << ": unfused (dynamic shapes)\n";
+        continue;
+      }
+      // Zero queries, keys or channels: nothing to tile (attn-decompose-sdpa
+      // gives the empty result, or zeros for queries without keys).
+      if (hasEmptyOperand(op)) {
+        if (log)
+          *log << ": unfused (an empty tensor)\n";
         continue;
       }
       FailureOr<std::optional<attn::SdpaTiling>> recorded = attn::getSdpaTiling(op);

@@ -21,9 +21,14 @@
 #include "mlir/Transforms/Passes.h"
 #include "passes/Passes.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/ErrorHandling.h"
+#include "llvm/Support/ManagedStatic.h"
+#include "llvm/Support/Signals.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+#include <unistd.h>
 
 using namespace llvm;
 
@@ -200,8 +205,28 @@ static int runCompile(bool report) {
   return mlir::failed(attnc::compileModel(context, modelPath, outputPath, options)) ? 1 : 0;
 }
 
+/// A crash is attnc's bug: one line that says so, instead of LLVM's stack
+/// dump and its invitation to report the bug to LLVM. Runs in the signal
+/// handler, so it only writes; the signal then ends the process as usual.
+static void reportCrash(void *) {
+  static const char message[] =
+      "attnc: internal error: attnc crashed; this is a bug in attnc, please report it with "
+      "the command line and the model\n";
+  ssize_t ignored = ::write(2, message, sizeof(message) - 1);
+  (void)ignored;
+}
+
+/// LLVM's fatal errors (report_fatal_error) as one attnc error line.
+static void reportFatalError(void *, const char *reason, bool) {
+  WithColor::error(errs(), "attnc") << "internal error: " << reason << "\n";
+  std::exit(1);
+}
+
 int main(int argc, char **argv) {
-  InitLLVM init(argc, argv);
+  // Not InitLLVM: it installs the stack dump that reportCrash replaces.
+  llvm_shutdown_obj shutdown;
+  sys::AddSignalHandler(reportCrash, nullptr);
+  install_fatal_error_handler(reportFatalError, nullptr);
   // MLIR's pass-manager options (--mlir-print-ir-after-all, --mlir-timing,
   // ...) for whoever debugs or times a pipeline.
   // --mlir-print-ir-after=PASS names passes by their flags: registered

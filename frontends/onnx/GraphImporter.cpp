@@ -311,10 +311,18 @@ LogicalResult GraphImporter::run() {
     argumentTypes.push_back(*type);
     inputNames.insert(input.name());
   }
-  for (const auto &bound : options.inputShapes)
-    if (!inputNames.contains(bound.getKey()))
-      return emitError(fileLoc) << "--input-shape names '" << bound.getKey()
-                                << "', which is not an input of the graph";
+  for (const auto &bound : options.inputShapes) {
+    if (inputNames.contains(bound.getKey()))
+      continue;
+    InFlightDiagnostic diag = emitError(fileLoc)
+                              << "--input-shape names '" << bound.getKey()
+                              << "', which is not an input of the graph; its inputs are ";
+    if (arguments.empty())
+      diag << "none";
+    for (auto [i, input] : llvm::enumerate(arguments))
+      diag << (i ? ", " : "") << "'" << input->name() << "'";
+    return diag;
+  }
 
   builder.setInsertionPointToEnd(module.getBody());
   auto func = func::FuncOp::create(builder, fileLoc, "main",
