@@ -181,7 +181,7 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
   LinkKind kind = options.emit == EmitKind::Library ? LinkKind::SharedLibrary
                                                     : LinkKind::Executable;
   bool linked = linkModel(std::string(objectPath), std::string(linkedPath), kind,
-                          options.target, error);
+                          options.target, options.pipeline.threads, error);
   llvm::sys::fs::remove(objectPath);
   if (!linked) {
     llvm::sys::fs::remove(linkedPath);

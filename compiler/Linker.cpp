@@ -27,7 +27,8 @@ static std::string findDriver() {
 }
 
 bool linkModel(const std::string &objectPath, const std::string &outputPath,
-               LinkKind kind, const TargetOptions &target, std::string &error) {
+               LinkKind kind, const TargetOptions &target, bool usesOpenMP,
+               std::string &error) {
   std::string driver = findDriver();
   if (driver.empty()) {
     error = "no C++ compiler driver (clang++-22, clang++, c++ or g++) on PATH "
@@ -68,7 +69,7 @@ bool linkModel(const std::string &objectPath, const std::string &outputPath,
   // Parallel loops call libomp (LLVM's OpenMP runtime), which Debian keeps
   // beside LLVM rather than on the loader's path. A cross-compiled shared
   // library leaves those symbols to the target's libomp.
-  if (isHostTarget(target)) {
+  if (usesOpenMP && isHostTarget(target)) {
     args.push_back("-L/usr/lib/llvm-22/lib");
     args.push_back("-Wl,-rpath,/usr/lib/llvm-22/lib");
     args.push_back("-lomp");

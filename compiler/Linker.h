@@ -14,8 +14,11 @@ enum class LinkKind { SharedLibrary, Executable };
 /// a shared library exporting the runtime ABI, or an executable with the
 /// attnc runner (runtime/runner) around it. Executables need the runtime
 /// built for the target, so they are host-only.
+/// `usesOpenMP`: the object calls libomp (parallel loops); without it the
+/// artifact does not depend on libomp at all (--single-thread).
 bool linkModel(const std::string &objectPath, const std::string &outputPath,
-               LinkKind kind, const TargetOptions &target, std::string &error);
+               LinkKind kind, const TargetOptions &target, bool usesOpenMP,
+               std::string &error);
 
 } // namespace attnc
 

@@ -1,8 +1,8 @@
 //===- main.cpp - Command-line runner for a linked model --------*- C++ -*-===//
 //
 // Linked with one compiled model object into an executable:
-//   ./model --input NAME=FILE ... [--output-dir DIR] [--repeat N] [--stats]
-//           [--help]
+//   ./model --input NAME=FILE ... [--output-dir DIR] [--repeat N] [--print]
+//           [--stats] [--help]
 // Reads .npy / .pb inputs, runs the model, prints each output's shape and the
 // median run time, and optionally writes the outputs. Any failure prints one
 // "error: ..." line on stderr and exits with status 1.
@@ -11,6 +11,7 @@
 
 #include "attnc/runtime.h"
 #include "runtime/io/TensorFile.h"
+#include "runtime/io/TensorSummary.h"
 #include "runtime/src/PercentEncoding.h"
 #include "runtime/src/Shape.h"
 
@@ -54,6 +55,7 @@ struct Options {
   std::string outputDir;
   size_t repeat = 1;
   bool stats = false;
+  bool print = false;
   bool help = false;
 };
 
@@ -98,7 +100,8 @@ Status toStatus(attnc_status_t *status) {
 
 void printUsage(const char *program) {
   std::printf(
-      "usage: %s --input NAME=FILE ... [--output-dir DIR] [--repeat N] [--stats]\n"
+      "usage: %s --input NAME=FILE ... [--output-dir DIR] [--repeat N] [--print]\n"
+      "          [--stats]\n"
       "\n"
       "Runs the compiled model linked into this executable.\n"
       "\n"
@@ -108,6 +111,10 @@ void printUsage(const char *program) {
       "                     extension of the first input file, with bytes\n"
       "                     outside [A-Za-z0-9_.-] in <name> written as %%XX\n"
       "  --repeat N         run N times (default 1) and print the median time\n"
+      "  --print            show each output's values in brief: the first ones,\n"
+      "                     min/max/mean, and the top 5 of the last row of a\n"
+      "                     floating-point output (a language model's next\n"
+      "                     token candidates)\n"
       "  --stats            print the memory a run uses: the workspace planned\n"
       "                     at compile time, and heap allocations per run with\n"
       "                     the peak of live heap bytes\n"
@@ -182,6 +189,8 @@ Status parseOptions(int argc, char **argv, Options &options) {
       options.help = true;
     } else if (arg == "--stats") {
       options.stats = true;
+    } else if (arg == "--print") {
+      options.print = true;
     } else if (takeValue(argc, argv, i, "--input", value, error)) {
       if (!error)
         return error;
@@ -455,6 +464,11 @@ Status runMain(int argc, char **argv) {
     std::printf("%s: shape %s %s\n", info.name,
                 attnc::formatShape(info.dims, info.rank).c_str(),
                 attnc_dtype_name(info.dtype));
+    if (options.print)
+      std::fputs(attnc::io::summarizeTensor(outputBuffers[i].data.get(), info.dtype,
+                                            info.dims, info.rank)
+                     .c_str(),
+                 stdout);
   }
   std::printf("median run time: %.3f ms over %zu runs\n", median(millis),
               options.repeat);
