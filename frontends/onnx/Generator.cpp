@@ -103,7 +103,8 @@ static LogicalResult convertRange(OnnxNode &node) {
 
 void mlir::attn::onnx_frontend::registerGeneratorHandlers(
     HandlerRegistry &registry) {
-  registry.add("Constant", 13, convertConstant);
-  registry.add("ConstantOfShape", 13, convertConstantOfShape);
-  registry.add("Range", 13, convertRange);
+  for (int64_t since : {1, 9, 11, 12, 13})
+    registry.add("Constant", since, convertConstant);
+  registry.add("ConstantOfShape", 9, convertConstantOfShape);
+  registry.add("Range", 11, convertRange);
 }

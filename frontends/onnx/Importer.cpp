@@ -25,10 +25,13 @@ using namespace mlir;
 using namespace mlir::attn;
 using namespace mlir::attn::onnx_frontend;
 
-/// Default-domain opsets attnc imports. Models below use pre-13 semantics
-/// (Softmax coercion, attribute-style Split/Squeeze/ReduceSum); above, ops
-/// may have changed in ways the handlers do not know.
-static constexpr int64_t kMinOpset = 13;
+/// Default-domain opsets attnc imports: from 7 (numpy broadcasting in the
+/// arithmetic ops) to 23. Each node's handler is the one for the op version
+/// in effect at the model's opset (Registry.h); older forms (attribute
+/// axes, splits and slices, Clip-6's bounds, Softmax-1's 2-D coercion) have
+/// their own. Above 23, ops may have changed in ways the handlers do not
+/// know.
+static constexpr int64_t kMinOpset = 7;
 static constexpr int64_t kMaxOpset = 23;
 /// What ONNX 1.12's checker and schema registry understand.
 static constexpr int64_t kCheckerMaxOpset = 17;

@@ -51,9 +51,8 @@ static FailureOr<SmallVector<int64_t>> defaultSplitSizes(OnnxNode &node,
   return sizes;
 }
 
-static LogicalResult convertSplit(OnnxNode &node) {
-  if (failed(node.requireInputs(1)))
-    return failure();
+/// Split along `axis` into `given` sizes (equal parts without them).
+static LogicalResult split(OnnxNode &node, std::optional<SmallVector<int64_t>> given) {
   RankedTensorType type = node.inputType(0);
   FailureOr<int64_t> axis =
       node.normalizeAxis(node.getInt("axis", 0), type.getRank());
@@ -61,8 +60,7 @@ static LogicalResult convertSplit(OnnxNode &node) {
     return failure();
   int64_t dim = type.getDimSize(*axis);
   FailureOr<SmallVector<int64_t>> sizes =
-      node.hasInput(1) ? node.constantInts(1, "split")
-                       : defaultSplitSizes(node, dim);
+      given ? FailureOr<SmallVector<int64_t>>(*given) : defaultSplitSizes(node, dim);
   if (failed(sizes))
     return failure();
   int64_t total = 0;
@@ -83,6 +81,25 @@ static LogicalResult convertSplit(OnnxNode &node) {
     offsets[*axis] += size;
   }
   return success();
+}
+
+// Split-13: the sizes are an optional input.
+static LogicalResult convertSplit(OnnxNode &node) {
+  if (failed(node.requireInputs(1)))
+    return failure();
+  if (!node.hasInput(1))
+    return split(node, std::nullopt);
+  FailureOr<SmallVector<int64_t>> sizes = node.constantInts(1, "split");
+  if (failed(sizes))
+    return failure();
+  return split(node, *sizes);
+}
+
+// Split-2/11: the sizes are an optional attribute.
+static LogicalResult convertSplitAttr(OnnxNode &node) {
+  if (failed(node.requireInputs(1)))
+    return failure();
+  return split(node, node.getInts("split"));
 }
 
 /// ONNX Slice bounds for one axis -> (offset, size) of an in-bounds slice.
@@ -112,54 +129,66 @@ static std::pair<int64_t, int64_t> resolveSlice(int64_t start, int64_t end,
 }
 
 // Slice-13: starts, ends and the optional axes / steps are constant inputs.
-static LogicalResult convertSlice(OnnxNode &node) {
-  if (failed(node.requireInputs(3)))
-    return failure();
+/// Slice with every list given: `axes` defaults to 0..n-1, `steps` to 1s.
+static LogicalResult slice(OnnxNode &node, ArrayRef<int64_t> startList, ArrayRef<int64_t> endList,
+                           std::optional<SmallVector<int64_t>> axisList,
+                           std::optional<SmallVector<int64_t>> stepList) {
   ArrayRef<int64_t> shape = node.inputType(0).getShape();
   int64_t rank = shape.size();
-  FailureOr<SmallVector<int64_t>> starts = node.constantInts(1, "starts");
-  if (failed(starts))
-    return failure();
-  FailureOr<SmallVector<int64_t>> ends = node.constantInts(2, "ends");
-  if (failed(ends))
-    return failure();
-  size_t count = starts->size();
-  FailureOr<SmallVector<int64_t>> axes =
-      node.hasInput(3) ? node.constantInts(3, "axes")
-                       : FailureOr<SmallVector<int64_t>>(
-                             llvm::to_vector(llvm::seq<int64_t>(0, count)));
-  if (failed(axes))
-    return failure();
-  FailureOr<SmallVector<int64_t>> steps =
-      node.hasInput(4) ? node.constantInts(4, "steps")
-                       : FailureOr<SmallVector<int64_t>>(
-                             SmallVector<int64_t>(count, 1));
-  if (failed(steps))
-    return failure();
-  if (ends->size() != count || axes->size() != count ||
-      steps->size() != count)
+  size_t count = startList.size();
+  SmallVector<int64_t> starts(startList), ends(endList);
+  SmallVector<int64_t> axes =
+      axisList ? *axisList : llvm::to_vector(llvm::seq<int64_t>(0, count));
+  SmallVector<int64_t> steps = stepList ? *stepList : SmallVector<int64_t>(count, 1);
+  if (ends.size() != count || axes.size() != count || steps.size() != count)
     return node.emitError() << "expected starts, ends, axes and steps of one "
                                "length, found "
-                            << count << ", " << ends->size() << ", "
-                            << axes->size() << " and " << steps->size();
-  FailureOr<SmallVector<int64_t>> normalized = node.normalizeAxes(*axes, rank);
+                            << count << ", " << ends.size() << ", "
+                            << axes.size() << " and " << steps.size();
+  FailureOr<SmallVector<int64_t>> normalized = node.normalizeAxes(axes, rank);
   if (failed(normalized))
     return failure();
 
   SmallVector<int64_t> offsets(rank, 0), sizes(shape), strides(rank, 1);
   for (size_t i = 0; i < count; ++i) {
-    int64_t axis = (*normalized)[i], step = (*steps)[i];
+    int64_t axis = (*normalized)[i], step = steps[i];
     if (step == 0)
       return node.emitError() << "expected non-zero steps, found "
-                              << formatShape(*steps);
-    auto [offset, size] =
-        resolveSlice((*starts)[i], (*ends)[i], step, shape[axis]);
+                              << formatShape(steps);
+    auto [offset, size] = resolveSlice(starts[i], ends[i], step, shape[axis]);
     offsets[axis] = offset;
     sizes[axis] = size;
     strides[axis] = step;
   }
   return node.setOutput(
       0, node.create<SliceOp>(node.input(0), offsets, sizes, strides));
+}
+
+// Slice-10/11/13: starts, ends and the optional axes and steps are inputs.
+static LogicalResult convertSlice(OnnxNode &node) {
+  if (failed(node.requireInputs(3)))
+    return failure();
+  std::optional<SmallVector<int64_t>> lists[4];
+  StringRef roles[4] = {"starts", "ends", "axes", "steps"};
+  for (unsigned i = 0; i < 4; ++i) {
+    if (i >= 2 && !node.hasInput(i + 1))
+      continue;
+    FailureOr<SmallVector<int64_t>> list = node.constantInts(i + 1, roles[i]);
+    if (failed(list))
+      return failure();
+    lists[i] = *list;
+  }
+  return slice(node, *lists[0], *lists[1], lists[2], lists[3]);
+}
+
+// Slice-1: starts, ends and the optional axes are attributes; no steps.
+static LogicalResult convertSliceAttr(OnnxNode &node) {
+  if (failed(node.requireInputs(1)))
+    return failure();
+  std::optional<SmallVector<int64_t>> starts = node.getInts("starts"), ends = node.getInts("ends");
+  if (!starts || !ends)
+    return node.emitError() << "expected 'starts' and 'ends' attributes";
+  return slice(node, *starts, *ends, node.getInts("axes"), std::nullopt);
 }
 
 // Gather: negative indices are resolved by the lowering at run time (and by
@@ -197,9 +226,15 @@ static LogicalResult convertTrilu(OnnxNode &node) {
 
 void mlir::attn::onnx_frontend::registerIndexingHandlers(
     HandlerRegistry &registry) {
-  registry.add("Concat", 13, convertConcat);
+  for (int64_t since : {4, 11, 13})
+    registry.add("Concat", since, convertConcat);
+  for (int64_t since : {2, 11})
+    registry.add("Split", since, convertSplitAttr);
   registry.add("Split", 13, convertSplit);
-  registry.add("Slice", 13, convertSlice);
-  registry.add("Gather", 13, convertGather);
+  registry.add("Slice", 1, convertSliceAttr);
+  for (int64_t since : {10, 11, 13})
+    registry.add("Slice", since, convertSlice);
+  for (int64_t since : {1, 11, 13})
+    registry.add("Gather", since, convertGather);
   registry.add("Trilu", 14, convertTrilu);
 }

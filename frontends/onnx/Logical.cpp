@@ -20,14 +20,21 @@ static LogicalResult convertWhere(OnnxNode &node) {
 
 void mlir::attn::onnx_frontend::registerLogicalHandlers(
     HandlerRegistry &registry) {
-  registry.add("Equal", 13, convertOneToOne<EqualOp, 2>);
-  registry.add("Less", 13, convertOneToOne<LessOp, 2>);
-  registry.add("LessOrEqual", 13, convertOneToOne<LessEqualOp, 2>);
-  registry.add("Greater", 13, convertOneToOne<GreaterOp, 2>);
-  registry.add("GreaterOrEqual", 13, convertOneToOne<GreaterEqualOp, 2>);
-  registry.add("Not", 13, convertOneToOne<NotOp, 1>);
-  registry.add("And", 13, convertOneToOne<AndOp, 2>);
-  registry.add("Or", 13, convertOneToOne<OrOp, 2>);
-  registry.add("Xor", 13, convertOneToOne<XorOp, 2>);
-  registry.add("Where", 13, convertWhere);
+  // From the first version in effect at opset 7 (later ones added types).
+  for (int64_t since : {7, 11, 13})
+    registry.add("Equal", since, convertOneToOne<EqualOp, 2>);
+  for (int64_t since : {7, 9, 13}) {
+    registry.add("Less", since, convertOneToOne<LessOp, 2>);
+    registry.add("Greater", since, convertOneToOne<GreaterOp, 2>);
+  }
+  for (int64_t since : {12, 16}) {
+    registry.add("LessOrEqual", since, convertOneToOne<LessEqualOp, 2>);
+    registry.add("GreaterOrEqual", since, convertOneToOne<GreaterEqualOp, 2>);
+  }
+  registry.add("Not", 1, convertOneToOne<NotOp, 1>);
+  registry.add("And", 7, convertOneToOne<AndOp, 2>);
+  registry.add("Or", 7, convertOneToOne<OrOp, 2>);
+  registry.add("Xor", 7, convertOneToOne<XorOp, 2>);
+  for (int64_t since : {9, 16})
+    registry.add("Where", since, convertWhere);
 }

@@ -8,6 +8,8 @@
 #include "frontends/onnx/OnnxNode.h"
 #include "frontends/onnx/Registry.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::attn;
 using namespace mlir::attn::onnx_frontend;
@@ -62,6 +64,17 @@ static LogicalResult convertClip(OnnxNode &node) {
   }
   return node.setOutput(
       0, node.create<ClipOp>(node.input(0), bounds[0], bounds[1]));
+}
+
+// Clip-6: the bounds are attributes (defaults: the float range).
+static LogicalResult convertClipAttr(OnnxNode &node) {
+  if (failed(node.requireInputs(1)))
+    return failure();
+  float lowest = node.getFloat("min", -std::numeric_limits<float>::max());
+  float highest = node.getFloat("max", std::numeric_limits<float>::max());
+  return node.setOutput(0, node.create<ClipOp>(node.input(0),
+                                               node.builder().getF64FloatAttr(lowest),
+                                               node.builder().getF64FloatAttr(highest)));
 }
 
 // Gemm: alpha * A' @ B' + beta * C. With alpha == 1, beta * C is
@@ -125,30 +138,47 @@ static LogicalResult convertCumSum(OnnxNode &node) {
 }
 
 void mlir::attn::onnx_frontend::registerMathHandlers(HandlerRegistry &registry) {
-  registry.add("Add", 13, convertOneToOne<AddOp, 2>);
-  registry.add("Sub", 13, convertOneToOne<SubOp, 2>);
-  registry.add("Mul", 13, convertOneToOne<MulOp, 2>);
-  registry.add("Div", 13, convertOneToOne<DivOp, 2>);
-  registry.add("Pow", 13, convertPow);
-  registry.add("Max", 13, convertVariadic<MaxOp>);
-  registry.add("Min", 13, convertVariadic<MinOp>);
-  registry.add("Sum", 13, convertVariadic<AddOp>);
-  registry.add("Sqrt", 13, convertOneToOne<SqrtOp, 1>);
-  registry.add("Reciprocal", 13, convertOneToOne<ReciprocalOp, 1>);
-  registry.add("Neg", 13, convertOneToOne<NegOp, 1>);
-  registry.add("Abs", 13, convertOneToOne<AbsOp, 1>);
-  registry.add("Exp", 13, convertOneToOne<ExpOp, 1>);
-  registry.add("Log", 13, convertOneToOne<LogOp, 1>);
-  registry.add("Erf", 13, convertOneToOne<ErfOp, 1>);
-  registry.add("Tanh", 13, convertOneToOne<TanhOp, 1>);
-  registry.add("Sigmoid", 13, convertOneToOne<SigmoidOp, 1>);
-  registry.add("Relu", 13, convertOneToOne<ReluOp, 1>);
-  registry.add("Sin", 13, convertOneToOne<SinOp, 1>);
-  registry.add("Cos", 13, convertOneToOne<CosOp, 1>);
-  registry.add("Floor", 13, convertOneToOne<FloorOp, 1>);
-  registry.add("Ceil", 13, convertOneToOne<CeilOp, 1>);
-  registry.add("Clip", 13, convertClip);
-  registry.add("MatMul", 13, convertOneToOne<MatmulOp, 2>);
-  registry.add("Gemm", 13, convertGemm);
-  registry.add("CumSum", 13, convertCumSum);
+  // Each op from the first version in effect at opset 7 whose inference
+  // semantics the handler implements (numpy broadcasting from Add-7 and
+  // Max/Min/Sum-8; the versions between only added element types).
+  for (int64_t since : {7, 13, 14}) {
+    registry.add("Add", since, convertOneToOne<AddOp, 2>);
+    registry.add("Sub", since, convertOneToOne<SubOp, 2>);
+    registry.add("Mul", since, convertOneToOne<MulOp, 2>);
+    registry.add("Div", since, convertOneToOne<DivOp, 2>);
+  }
+  for (int64_t since : {7, 12, 13, 15})
+    registry.add("Pow", since, convertPow);
+  for (int64_t since : {6, 8, 12, 13}) {
+    registry.add("Max", since, convertVariadic<MaxOp>);
+    registry.add("Min", since, convertVariadic<MinOp>);
+  }
+  for (int64_t since : {6, 8, 13})
+    registry.add("Sum", since, convertVariadic<AddOp>);
+  for (int64_t since : {6, 13}) {
+    registry.add("Sqrt", since, convertOneToOne<SqrtOp, 1>);
+    registry.add("Reciprocal", since, convertOneToOne<ReciprocalOp, 1>);
+    registry.add("Neg", since, convertOneToOne<NegOp, 1>);
+    registry.add("Abs", since, convertOneToOne<AbsOp, 1>);
+    registry.add("Exp", since, convertOneToOne<ExpOp, 1>);
+    registry.add("Log", since, convertOneToOne<LogOp, 1>);
+    registry.add("Tanh", since, convertOneToOne<TanhOp, 1>);
+    registry.add("Sigmoid", since, convertOneToOne<SigmoidOp, 1>);
+    registry.add("Relu", since, convertOneToOne<ReluOp, 1>);
+    registry.add("Floor", since, convertOneToOne<FloorOp, 1>);
+    registry.add("Ceil", since, convertOneToOne<CeilOp, 1>);
+  }
+  for (int64_t since : {9, 13})
+    registry.add("Erf", since, convertOneToOne<ErfOp, 1>);
+  registry.add("Sin", 7, convertOneToOne<SinOp, 1>);
+  registry.add("Cos", 7, convertOneToOne<CosOp, 1>);
+  registry.add("Clip", 6, convertClipAttr);
+  for (int64_t since : {11, 12, 13})
+    registry.add("Clip", since, convertClip);
+  for (int64_t since : {1, 9, 13})
+    registry.add("MatMul", since, convertOneToOne<MatmulOp, 2>);
+  for (int64_t since : {7, 9, 11, 13})
+    registry.add("Gemm", since, convertGemm);
+  for (int64_t since : {11, 14})
+    registry.add("CumSum", since, convertCumSum);
 }

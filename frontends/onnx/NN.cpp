@@ -24,6 +24,33 @@ static LogicalResult convertSoftmax(OnnxNode &node) {
   return node.setOutput(0, node.create<OpTy>(node.input(0), *axis));
 }
 
+// Softmax-1/11 and LogSoftmax-1/11: the input is seen as a matrix, the
+// dims before `axis` (default 1) as rows and the rest as one row each, and
+// the op normalizes over those whole rows.
+template <typename OpTy>
+static LogicalResult convertSoftmaxCoerced(OnnxNode &node) {
+  if (failed(node.requireInputs(1)))
+    return failure();
+  ArrayRef<int64_t> shape = node.inputType(0).getShape();
+  int64_t rank = shape.size();
+  FailureOr<int64_t> axis = node.normalizeAxis(node.getInt("axis", 1), rank);
+  if (failed(axis))
+    return failure();
+  if (*axis == rank - 1)
+    return node.setOutput(0, node.create<OpTy>(node.input(0), *axis));
+  int64_t rows = 1, columns = 1;
+  for (int64_t d = 0; d < rank; ++d)
+    (d < *axis ? rows : columns) *= shape[d];
+  FailureOr<Value> matrix =
+      node.create<ReshapeOp>(node.input(0), ArrayRef<int64_t>{rows, columns});
+  if (failed(matrix))
+    return failure();
+  FailureOr<Value> normalized = node.create<OpTy>(*matrix, int64_t(1));
+  if (failed(normalized))
+    return failure();
+  return node.setOutput(0, node.create<ReshapeOp>(*normalized, shape));
+}
+
 static LogicalResult convertGelu(OnnxNode &node) {
   if (failed(node.requireInputs(1)))
     return failure();
@@ -223,12 +250,22 @@ static LogicalResult convertDropout(OnnxNode &node) {
 }
 
 void mlir::attn::onnx_frontend::registerNNHandlers(HandlerRegistry &registry) {
+  for (int64_t since : {1, 11}) {
+    registry.add("Softmax", since, convertSoftmaxCoerced<SoftmaxOp>);
+    registry.add("LogSoftmax", since, convertSoftmaxCoerced<LogSoftmaxOp>);
+  }
   registry.add("Softmax", 13, convertSoftmax<SoftmaxOp>);
   registry.add("LogSoftmax", 13, convertSoftmax<LogSoftmaxOp>);
   registry.add("Gelu", 20, convertGelu);
   registry.add("LayerNormalization", 17, convertLayerNorm);
   registry.add("RMSNormalization", 23, convertRmsNorm);
-  registry.add("BatchNormalization", 13, convertBatchNorm);
-  registry.add("Conv", 13, convertConv);
-  registry.add("Dropout", 13, convertDropout);
+  // Inference semantics unchanged since the version in effect at opset 7
+  // (BatchNormalization-7's `spatial` = 1 is its only form; Dropout in
+  // inference is the identity whether its ratio is an attribute or input).
+  for (int64_t since : {7, 9, 14, 15})
+    registry.add("BatchNormalization", since, convertBatchNorm);
+  for (int64_t since : {1, 11})
+    registry.add("Conv", since, convertConv);
+  for (int64_t since : {7, 10, 12, 13})
+    registry.add("Dropout", since, convertDropout);
 }

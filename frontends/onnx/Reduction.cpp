@@ -44,11 +44,17 @@ static LogicalResult convertReduce(OnnxNode &node) {
 
 void mlir::attn::onnx_frontend::registerReductionHandlers(
     HandlerRegistry &registry) {
+  // Axes as an attribute until ReduceSum-13 and the others' version 18.
+  for (int64_t since : {1, 11})
+    registry.add("ReduceSum", since, convertReduce<ReduceSumOp, false>);
   registry.add("ReduceSum", 13, convertReduce<ReduceSumOp, true>);
-  registry.add("ReduceMean", 13, convertReduce<ReduceMeanOp, false>);
+  for (int64_t since : {1, 11, 13})
+    registry.add("ReduceMean", since, convertReduce<ReduceMeanOp, false>);
   registry.add("ReduceMean", 18, convertReduce<ReduceMeanOp, true>);
-  registry.add("ReduceMax", 13, convertReduce<ReduceMaxOp, false>);
+  for (int64_t since : {1, 11, 12, 13}) {
+    registry.add("ReduceMax", since, convertReduce<ReduceMaxOp, false>);
+    registry.add("ReduceMin", since, convertReduce<ReduceMinOp, false>);
+  }
   registry.add("ReduceMax", 18, convertReduce<ReduceMaxOp, true>);
-  registry.add("ReduceMin", 13, convertReduce<ReduceMinOp, false>);
   registry.add("ReduceMin", 18, convertReduce<ReduceMinOp, true>);
 }

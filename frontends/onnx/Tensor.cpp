@@ -92,18 +92,12 @@ static LogicalResult convertTranspose(OnnxNode &node) {
                         node.create<TransposeOp>(node.input(0), permutation));
 }
 
-// Squeeze-13: axes is an optional input; without it every unit dim goes.
-static LogicalResult convertSqueeze(OnnxNode &node) {
-  if (failed(node.requireInputs(1)))
-    return failure();
+/// Squeeze: `given` axes (or, without them, every unit dim) go.
+static LogicalResult squeeze(OnnxNode &node, std::optional<SmallVector<int64_t>> given) {
   ArrayRef<int64_t> input = node.inputType(0).getShape();
   SmallVector<int64_t> axes;
-  if (node.hasInput(1)) {
-    FailureOr<SmallVector<int64_t>> given = node.constantInts(1, "axes");
-    if (failed(given))
-      return failure();
-    FailureOr<SmallVector<int64_t>> normalized =
-        node.normalizeAxes(*given, input.size());
+  if (given) {
+    FailureOr<SmallVector<int64_t>> normalized = node.normalizeAxes(*given, input.size());
     if (failed(normalized))
       return failure();
     axes = *normalized;
@@ -124,17 +118,31 @@ static LogicalResult convertSqueeze(OnnxNode &node) {
   return node.setOutput(0, node.create<ReshapeOp>(node.input(0), shape));
 }
 
-// Unsqueeze-13: axes (an input) index the result, whose rank is the input's
-// plus the number of axes.
-static LogicalResult convertUnsqueeze(OnnxNode &node) {
-  if (failed(node.requireInputs(2)))
+// Squeeze-13: axes is an optional input.
+static LogicalResult convertSqueeze(OnnxNode &node) {
+  if (failed(node.requireInputs(1)))
     return failure();
-  ArrayRef<int64_t> input = node.inputType(0).getShape();
+  if (!node.hasInput(1))
+    return squeeze(node, std::nullopt);
   FailureOr<SmallVector<int64_t>> given = node.constantInts(1, "axes");
   if (failed(given))
     return failure();
-  int64_t rank = input.size() + given->size();
-  FailureOr<SmallVector<int64_t>> axes = node.normalizeAxes(*given, rank);
+  return squeeze(node, *given);
+}
+
+// Squeeze-1/11: axes is an optional attribute.
+static LogicalResult convertSqueezeAttr(OnnxNode &node) {
+  if (failed(node.requireInputs(1)))
+    return failure();
+  return squeeze(node, node.getInts("axes"));
+}
+
+/// Unsqueeze: `given` axes index the result, whose rank is the input's
+/// plus the number of axes.
+static LogicalResult unsqueeze(OnnxNode &node, ArrayRef<int64_t> given) {
+  ArrayRef<int64_t> input = node.inputType(0).getShape();
+  int64_t rank = input.size() + given.size();
+  FailureOr<SmallVector<int64_t>> axes = node.normalizeAxes(given, rank);
   if (failed(axes))
     return failure();
   SmallVector<int64_t> shape;
@@ -142,6 +150,26 @@ static LogicalResult convertUnsqueeze(OnnxNode &node) {
   for (int64_t i = 0; i < rank; ++i)
     shape.push_back(llvm::is_contained(*axes, i) ? 1 : *next++);
   return node.setOutput(0, node.create<ReshapeOp>(node.input(0), shape));
+}
+
+// Unsqueeze-13: axes is an input.
+static LogicalResult convertUnsqueeze(OnnxNode &node) {
+  if (failed(node.requireInputs(2)))
+    return failure();
+  FailureOr<SmallVector<int64_t>> given = node.constantInts(1, "axes");
+  if (failed(given))
+    return failure();
+  return unsqueeze(node, *given);
+}
+
+// Unsqueeze-1/11: axes is a required attribute.
+static LogicalResult convertUnsqueezeAttr(OnnxNode &node) {
+  if (failed(node.requireInputs(1)))
+    return failure();
+  std::optional<SmallVector<int64_t>> given = node.getInts("axes");
+  if (!given)
+    return node.emitError() << "expected an 'axes' attribute";
+  return unsqueeze(node, *given);
 }
 
 static LogicalResult convertExpand(OnnxNode &node) {
@@ -219,15 +247,29 @@ static LogicalResult convertSize(OnnxNode &node) {
 
 void mlir::attn::onnx_frontend::registerTensorHandlers(
     HandlerRegistry &registry) {
-  registry.add("Reshape", 13, convertReshape);
-  registry.add("Flatten", 13, convertFlatten);
-  registry.add("Transpose", 13, convertTranspose);
+  // Each op from the first version in effect at opset 7 whose inference
+  // semantics the handler implements; later versions only added types.
+  for (int64_t since : {5, 13})
+    registry.add("Reshape", since, convertReshape);
+  for (int64_t since : {1, 9, 11, 13})
+    registry.add("Flatten", since, convertFlatten);
+  for (int64_t since : {1, 13})
+    registry.add("Transpose", since, convertTranspose);
+  for (int64_t since : {1, 11})
+    registry.add("Squeeze", since, convertSqueezeAttr);
   registry.add("Squeeze", 13, convertSqueeze);
+  for (int64_t since : {1, 11})
+    registry.add("Unsqueeze", since, convertUnsqueezeAttr);
   registry.add("Unsqueeze", 13, convertUnsqueeze);
-  registry.add("Expand", 13, convertExpand);
-  registry.add("Tile", 13, convertTile);
-  registry.add("Cast", 13, convertCast);
-  registry.add("Identity", 13, convertIdentity);
-  registry.add("Shape", 13, convertShape);
-  registry.add("Size", 13, convertSize);
+  for (int64_t since : {8, 13})
+    registry.add("Expand", since, convertExpand);
+  for (int64_t since : {6, 13})
+    registry.add("Tile", since, convertTile);
+  for (int64_t since : {6, 9, 13})
+    registry.add("Cast", since, convertCast);
+  registry.add("Identity", 1, convertIdentity);
+  for (int64_t since : {1, 13})
+    registry.add("Shape", since, convertShape);
+  for (int64_t since : {1, 13})
+    registry.add("Size", since, convertSize);
 }
