@@ -31,6 +31,8 @@ Type mlir::attn::onnx_frontend::convertElementType(MLIRContext *ctx,
     return b.getI64Type();
   case TensorProto::INT32:
     return b.getI32Type();
+  case TensorProto::INT16:
+    return b.getI16Type();
   case TensorProto::INT8:
     return b.getI8Type();
   case TensorProto::BOOL:
@@ -187,6 +189,8 @@ static std::vector<char> typedFieldBytes(const TensorProto &tensor) {
     return fieldBytes(tensor.int64_data());
   case TensorProto::INT32:
     return narrowInt32Data<int32_t>(tensor);
+  case TensorProto::INT16:
+    return narrowInt32Data<int16_t>(tensor);
   case TensorProto::INT8:
   case TensorProto::BOOL:
     return narrowInt32Data<int8_t>(tensor);
