@@ -16,6 +16,9 @@ namespace attnc {
 struct PipelineOptions {
   /// Fuse attention into attn.sdpa and infer mask structure.
   bool fuseAttention = true;
+  /// The graph passes report why their patterns do not match, as remarks
+  /// (their `explain` option; `attnc compile --attn-explain`).
+  bool explain = false;
   /// Lower attn.sdpa with the FlashAttention-2 loop (else decompose it).
   bool tileAttention = true;
   /// attn-tile-sdpa's blocks for an attn.sdpa without an `attn.tiling`

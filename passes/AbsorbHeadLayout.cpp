@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/MatchFailureRemarks.h"
 #include "passes/Passes.h"
 #include "passes/Transforms.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -208,10 +209,12 @@ struct UnfoldHeadsFromBatch : OpRewritePattern<SdpaOp> {
 
 struct AttnAbsorbHeadLayoutPass
     : attn::impl::AttnAbsorbHeadLayoutPassBase<AttnAbsorbHeadLayoutPass> {
+  using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateAttnAbsorbHeadLayoutPatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyPatternsExplained(getOperation(), std::move(patterns), explain,
+                                      getArgument())))
       return signalPassFailure();
   }
 };

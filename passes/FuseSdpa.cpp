@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/MatchFailureRemarks.h"
 #include "passes/Passes.h"
 #include "passes/Transforms.h"
 #include "passes/fusion/SdpaMatcher.h"
@@ -133,10 +134,12 @@ struct FoldRepeatKv : OpRewritePattern<SdpaOp> {
 };
 
 struct AttnFuseSdpaPass : attn::impl::AttnFuseSdpaPassBase<AttnFuseSdpaPass> {
+  using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateAttnFuseSdpaPatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyPatternsExplained(getOperation(), std::move(patterns), explain,
+                                      getArgument())))
       return signalPassFailure();
   }
 };

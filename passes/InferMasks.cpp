@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/MatchFailureRemarks.h"
 #include "passes/Passes.h"
 #include "passes/ScalarConstants.h"
 #include "passes/Transforms.h"
@@ -219,10 +220,12 @@ private:
 };
 
 struct AttnInferMasksPass : attn::impl::AttnInferMasksPassBase<AttnInferMasksPass> {
+  using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateAttnInferMasksPatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyPatternsExplained(getOperation(), std::move(patterns), explain,
+                                      getArgument())))
       return signalPassFailure();
   }
 };

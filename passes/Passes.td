@@ -43,6 +43,10 @@ def AttnAbsorbHeadLayoutPass : Pass<"attn-absorb-head-layout", "::mlir::func::Fu
         : (tensor<1x8x4x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>) -> tensor<1x8x4x16xf32>
     ```
   }];
+  let options = [
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Report, as a remark at each op, why each of the pass's patterns does not match it">,
+  ];
   let dependentDialects = ["::mlir::attn::AttnDialect"];
 }
 
@@ -106,6 +110,10 @@ def AttnFuseSdpaPass : Pass<"attn-fuse-sdpa", "::mlir::func::FuncOp"> {
     %o = attn.sdpa %q, %k, %v dense_mask(%bias) {scale = 1.250000e-01 : f32} : ...
     ```
   }];
+  let options = [
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Report, as a remark at each op, why each of the pass's patterns does not match it">,
+  ];
   let dependentDialects = ["::mlir::attn::AttnDialect"];
 }
 
@@ -132,6 +140,10 @@ def AttnInferMasksPass : Pass<"attn-infer-masks", "::mlir::func::FuncOp"> {
     %o = attn.sdpa %q, %k, %v {mask = #attn.window<left = inf, right = 0>, scale = 1.0 : f32} : ...
     ```
   }];
+  let options = [
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Report, as a remark at each op, why each of the pass's patterns does not match it">,
+  ];
   let dependentDialects = ["::mlir::attn::AttnDialect"];
 }
 

@@ -56,11 +56,17 @@ void buildAttnGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
   if (!options.fuseAttention)
     return;
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
-  funcPm.addPass(mlir::attn::createAttnFuseSdpaPass());
+  mlir::attn::AttnFuseSdpaPassOptions fuse;
+  fuse.explain = options.explain;
+  funcPm.addPass(mlir::attn::createAttnFuseSdpaPass(fuse));
   // Folds the fused masks to constants where their inputs are constant.
   funcPm.addPass(createCanonicalizerPass());
-  funcPm.addPass(mlir::attn::createAttnInferMasksPass());
-  funcPm.addPass(mlir::attn::createAttnAbsorbHeadLayoutPass());
+  mlir::attn::AttnInferMasksPassOptions masks;
+  masks.explain = options.explain;
+  funcPm.addPass(mlir::attn::createAttnInferMasksPass(masks));
+  mlir::attn::AttnAbsorbHeadLayoutPassOptions layout;
+  layout.explain = options.explain;
+  funcPm.addPass(mlir::attn::createAttnAbsorbHeadLayoutPass(layout));
   funcPm.addPass(createCanonicalizerPass());
   funcPm.addPass(createCSEPass());
 }

@@ -84,6 +84,11 @@ static cl::opt<bool> singleThread(
     cl::desc("Run the parallel loops on the calling thread: no OpenMP runtime (libomp) needed, "
              "for targets without one"),
     cl::init(false), cl::sub(compileCommand), cl::sub(checkCommand));
+static cl::opt<bool> attnExplain(
+    "attn-explain",
+    cl::desc("Report, as a remark at each op, why each attn graph pattern (attention fusion, "
+             "mask inference, head layout) does not match it"),
+    cl::init(false), cl::sub(compileCommand));
 static cl::opt<bool> decomposeAttention(
     "decompose-attention",
     cl::desc("Run attn.sdpa unfused (the reference) instead of the tiled loop"),
@@ -100,6 +105,7 @@ static bool readAttentionOptions(attnc::PipelineOptions &pipeline, attnc::Tiling
   pipeline.kvBlock = kvBlock;
   pipeline.tileAttention = !decomposeAttention;
   pipeline.threads = !singleThread;
+  pipeline.explain = attnExplain;
   if (qBlock.getNumOccurrences())
     flags.qBlock = qBlock;
   if (kvBlock.getNumOccurrences())
@@ -183,6 +189,12 @@ static int runCompile(bool report) {
     if (diag.getSeverity() == mlir::DiagnosticSeverity::Warning) {
       std::string loc = formatLocation(diag.getLocation());
       WithColor::warning(errs(), "attnc") << (loc.empty() ? "" : loc + ": ") << diag.str() << "\n";
+      return mlir::success();
+    }
+    // --attn-explain's reasons, one line each.
+    if (diag.getSeverity() == mlir::DiagnosticSeverity::Remark) {
+      std::string loc = formatLocation(diag.getLocation());
+      WithColor::remark(errs(), "attnc") << (loc.empty() ? "" : loc + ": ") << diag.str() << "\n";
       return mlir::success();
     }
     if (diag.getSeverity() != mlir::DiagnosticSeverity::Error)

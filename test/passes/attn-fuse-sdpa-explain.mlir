@@ -1,0 +1,98 @@
+// RUN: attnc-opt %s -split-input-file -attn-fuse-sdpa=explain=true -verify-diagnostics -o /dev/null
+
+// With `explain`, each pattern that still does not match an op says why, as
+// a remark at the op: what keeps an exported attention from fusing.
+
+// The probabilities are also a graph output.
+func.func @probabilities_returned(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2x8x4xf32>, %v: tensor<1x2x4x8xf32>)
+    -> (tensor<1x2x4x8xf32>, tensor<1x2x4x4xf32>) {
+  %s = attn.matmul %q, %kt : (tensor<1x2x4x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x4x4xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: the attention probabilities have other uses (e.g. a graph output); fusing would drop them}}
+  %p = attn.softmax %s {axis = 3 : i64} : tensor<1x2x4x4xf32>
+  %o = attn.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %o, %p : tensor<1x2x4x8xf32>, tensor<1x2x4x4xf32>
+}
+
+// -----
+
+// A Where fill of -1e4 does not hide keys exactly.
+func.func @where_fill_too_small(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2x8x4xf32>, %v: tensor<1x2x4x8xf32>,
+                                %c: tensor<4x4xi1>) -> tensor<1x2x4x8xf32> {
+  %fill = attn.constant dense<-1.0e4> : tensor<f32>
+  %s = attn.matmul %q, %kt : (tensor<1x2x4x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x4x4xf32>
+  %m = attn.where %c, %s, %fill : (tensor<4x4xi1>, tensor<1x2x4x4xf32>, tensor<f32>) -> tensor<1x2x4x4xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: a Where fills with -10000.000000, which does not hide keys exactly (needs -inf or <= -1e9)}}
+  %p = attn.softmax %m {axis = 3 : i64} : tensor<1x2x4x4xf32>
+  %o = attn.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// Softmax over the query axis is not attention.
+func.func @softmax_over_queries(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2x8x4xf32>, %v: tensor<1x2x4x8xf32>)
+    -> tensor<1x2x4x8xf32> {
+  %s = attn.matmul %q, %kt : (tensor<1x2x4x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x4x4xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: softmax is not over the last (key) axis}}
+  %p = attn.softmax %s {axis = 2 : i64} : tensor<1x2x4x4xf32>
+  %o = attn.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// Scores scaled by a run-time value; the division is not a written-out
+// softmax either.
+func.func @scale_not_constant(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2x8x4xf32>, %v: tensor<1x2x4x8xf32>,
+                              %t: tensor<f32>) -> tensor<1x2x4x8xf32> {
+  %s = attn.matmul %q, %kt : (tensor<1x2x4x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x4x4xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: not exp(x) / sum(exp(x))}}
+  %d = attn.div %s, %t : (tensor<1x2x4x4xf32>, tensor<f32>) -> tensor<1x2x4x4xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: scores are scaled by something other than a positive constant scalar}}
+  %p = attn.softmax %d {axis = 3 : i64} : tensor<1x2x4x4xf32>
+  %o = attn.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// A written-out softmax whose division broadcasts the sums over a wider
+// result is not softmax(x).
+func.func @softmax_division_broadcasts(%x: tensor<4xf32>) -> tensor<3x4xf32> {
+  %e = attn.exp %x : tensor<4xf32>
+  %sum = attn.reduce_sum %e {axes = array<i64: 0>, keepdims = true} : tensor<4xf32> -> tensor<1xf32>
+  %wide = attn.constant dense<1.0> : tensor<3x4xf32>
+  %ew = attn.mul %wide, %e : (tensor<3x4xf32>, tensor<4xf32>) -> tensor<3x4xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: not exp(x) / sum(exp(x))}}
+  %p = attn.div %ew, %sum : (tensor<3x4xf32>, tensor<1xf32>) -> tensor<3x4xf32>
+  return %p : tensor<3x4xf32>
+}
+
+// -----
+
+// An attn.sdpa whose k and v are not repeat_kv expansions keeps them, and
+// one that reads k or v sequence-major is not looked at.
+func.func @repeat_kv_not_folded(%q: tensor<1x4x4x8xf32>, %k: tensor<1x4x4x8xf32>, %kseq: tensor<1x4x4x8xf32>)
+    -> (tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>) {
+  // expected-remark @+1 {{attn-fuse-sdpa: k and v are not both repeat_kv expansions}}
+  %o = attn.sdpa %q, %k, %k {scale = 1.0 : f32} : (tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: k or v is sequence-major}}
+  %s = attn.sdpa %q, %kseq, %kseq {scale = 1.0 : f32, layout = #attn.layout<key = bshd, value = bshd>} : (tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
+  return %o, %s : tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>
+}
+
+// -----
+
+// k and v expanded from different kv head counts (2 and 1).
+func.func @repeat_kv_different_heads(%q: tensor<1x4x4x8xf32>, %k: tensor<1x2x4x8xf32>, %v: tensor<1x1x4x8xf32>)
+    -> tensor<1x4x4x8xf32> {
+  %k5 = attn.reshape %k {shape = array<i64: 1, 2, 1, 4, 8>} : tensor<1x2x4x8xf32> -> tensor<1x2x1x4x8xf32>
+  %ke = attn.broadcast_to %k5 {shape = array<i64: 1, 2, 2, 4, 8>} : tensor<1x2x1x4x8xf32> -> tensor<1x2x2x4x8xf32>
+  %kr = attn.reshape %ke {shape = array<i64: 1, 4, 4, 8>} : tensor<1x2x2x4x8xf32> -> tensor<1x4x4x8xf32>
+  %v5 = attn.reshape %v {shape = array<i64: 1, 1, 1, 4, 8>} : tensor<1x1x4x8xf32> -> tensor<1x1x1x4x8xf32>
+  %ve = attn.broadcast_to %v5 {shape = array<i64: 1, 1, 4, 4, 8>} : tensor<1x1x1x4x8xf32> -> tensor<1x1x4x4x8xf32>
+  %vr = attn.reshape %ve {shape = array<i64: 1, 4, 4, 8>} : tensor<1x1x4x4x8xf32> -> tensor<1x4x4x8xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: k and v repeat different head counts}}
+  %o = attn.sdpa %q, %kr, %vr {scale = 1.0 : f32} : (tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
+  return %o : tensor<1x4x4x8xf32>
+}
