@@ -9,6 +9,8 @@
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/JSON.h"
 
+#include <map>
+
 using namespace mlir;
 using namespace mlir::attn;
 
@@ -146,7 +148,8 @@ LogicalResult reportModel(MLIRContext &context, llvm::StringRef modelPath,
       return failure();
   }
 
-  // Every site, with the nodes a fusion would cover or why it would not.
+  // Every site, with the nodes a fusion would cover (the matcher's view;
+  // why a site does not fuse comes from attn-fuse-sdpa's own remarks below).
   std::vector<SiteReport> sites;
   std::vector<Operation *> order;
   module->walk([&](Operation *op) { order.push_back(op); });
@@ -165,7 +168,6 @@ LogicalResult reportModel(MLIRContext &context, llvm::StringRef modelPath,
     llvm::sort(covered, [&](Operation *a, Operation *b) { return position(a) < position(b); });
     for (Operation *op : covered)
       collectNodeNames(op->getLoc(), site.nodes);
-    site.reason = succeeded(match) ? "" : reason;
     // Shapes of an unfused site, as far as the scores tell them.
     RankedTensorType scores = softmax.getType();
     int64_t rank = scores.getRank();
@@ -175,12 +177,33 @@ LogicalResult reportModel(MLIRContext &context, llvm::StringRef modelPath,
     sites.push_back(std::move(site));
   });
 
-  PassManager fusion(&context);
-  PipelineOptions pipeline = options.pipeline;
-  pipeline.fuseAttention = true;
-  buildAttnGraphPipeline(fusion, pipeline);
-  if (failed(fusion.run(*module)))
-    return failure();
+  // The graph pipeline as attnc compile runs it, explaining: an unfused
+  // site's reason is attn-fuse-sdpa's remark at its softmax.
+  std::map<const void *, std::string> fuseReasons;
+  const StringRef fusePrefix = "attn-fuse-sdpa: ";
+  {
+    ScopedDiagnosticHandler capture(&context, [&](Diagnostic &diag) -> LogicalResult {
+      if (diag.getSeverity() != DiagnosticSeverity::Remark)
+        return failure(); // errors and warnings go to the caller's handler
+      std::string text = diag.str();
+      if (StringRef(text).starts_with(fusePrefix))
+        fuseReasons.emplace(diag.getLocation().getAsOpaquePointer(),
+                            text.substr(fusePrefix.size()));
+      return success();
+    });
+    PassManager fusion(&context);
+    PipelineOptions pipeline = options.pipeline;
+    pipeline.fuseAttention = true;
+    pipeline.explain = true;
+    buildAttnGraphPipeline(fusion, pipeline);
+    if (failed(fusion.run(*module)))
+      return failure();
+  }
+  for (SiteReport &site : sites) {
+    auto reason = fuseReasons.find(site.softmaxLoc.getAsOpaquePointer());
+    if (reason != fuseReasons.end())
+      site.reason = reason->second;
+  }
   module->walk([&](SdpaOp sdpa) {
     for (SiteReport &site : sites) {
       if (!containsLoc(sdpa.getLoc(), site.softmaxLoc))
