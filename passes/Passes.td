@@ -262,7 +262,7 @@ def AttnTileMatmulPass : Pass<"attn-tile-matmul", "::mlir::func::FuncOp"> {
 
     The choice is recorded on the loop (`attn.register_tile`,
     `attn.vector_width`, `attn.task_rows`, `attn.task_panels`,
-    `attn.k_block`, `attn.weight_packed`). With
+    `attn.k_block`, `attn.chunk_panels`, `attn.weight_packed`). With
     `vector-width` = 0 (the default) the pass does nothing and
     `attn-to-linalg` lowers the ops to a `linalg.generic`.
 
@@ -293,6 +293,8 @@ def AttnTileMatmulPass : Pass<"attn-tile-matmul", "::mlir::func::FuncOp"> {
            "About how many parallel tasks (row blocks x groups of panels) to make">,
     Option<"kBlock", "k-block", "int64_t", /*default=*/"128",
            "Reduction steps per pass over a task's rows (the panel slice reused from L1)">,
+    Option<"chunkPanels", "chunk-panels", "int64_t", /*default=*/"0",
+           "Panels of a task finished before the next start (0: all at once)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",

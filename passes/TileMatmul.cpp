@@ -163,7 +163,7 @@ struct AttnTileMatmulPass : attn::impl::AttnTileMatmulPassBase<AttnTileMatmulPas
     std::optional<MatmulKernelShape> defaults;
     if (vectorWidth > 0) {
       if (registerRows < 1 || registerColumnVectors < 1 || taskRows < 1 || kBlock < 1 ||
-          tasks < 1) {
+          tasks < 1 || chunkPanels < 0) {
         getOperation().emitError("attn-tile-matmul: register-rows, register-column-vectors, "
                                  "task-rows, k-block and tasks must be positive");
         return signalPassFailure();
@@ -175,6 +175,7 @@ struct AttnTileMatmulPass : attn::impl::AttnTileMatmulPassBase<AttnTileMatmulPas
       shape.taskRows = taskRows;
       shape.kBlock = kBlock;
       shape.tasks = tasks;
+      shape.chunkPanels = chunkPanels;
       defaults = shape;
     }
     // Matched one at a time: lowering a contraction replaces its result,

@@ -153,6 +153,15 @@ mlir::attn::tiling::MatmulKernelShape chooseMatmulKernel(const TargetDescription
   // 128 rows (rounded up to the tile's): BERT-base at 2 x 128 tokens ran
   // 148-153 ms with it, 152-160 ms with 264 or 512 (one row block).
   choice.taskRows = 128;
+  // A task's panels in chunks whose partial sums (task rows x chunk
+  // columns) take half of L2, all k-blocks of a chunk before the next: on
+  // the 2048 x 32000 LLaMA-shaped head a task's whole group (8 MB of
+  // partial sums) went through memory at every k-block. Chunks of 64
+  // panels: LLaMA-shaped S = 1024 1260 -> 1168 ms, GPT-2 S = 1024 1076 ->
+  // 1027 ms, S = 128 -3 to -4 % (bench/RESULTS.md).
+  int64_t l2 = target.l2Bytes > 0 ? target.l2Bytes : 1024 * 1024;
+  choice.chunkPanels =
+      std::max<int64_t>(1, l2 / 2 / (choice.taskRows * panelRowBytes));
   return choice;
 }
 

@@ -102,7 +102,7 @@ LogicalResult SdpaTilingAttr::verify(function_ref<InFlightDiagnostic()> emitErro
 LogicalResult MatmulTilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                        int64_t vectorWidth, int64_t registerRows,
                                        int64_t registerColumnVectors, int64_t taskRows,
-                                       int64_t kBlock, int64_t tasks) {
+                                       int64_t kBlock, int64_t tasks, int64_t chunkPanels) {
   if (!isKernelVectorWidth(vectorWidth))
     return emitError() << "expected vector_width 0, 4, 8 or 16, found " << vectorWidth;
   if (registerRows < 1 || registerRows > 16)
@@ -113,6 +113,8 @@ LogicalResult MatmulTilingAttr::verify(function_ref<InFlightDiagnostic()> emitEr
   if (taskRows < 1 || kBlock < 1 || tasks < 1)
     return emitError() << "expected task_rows, k_block and tasks of at least 1, found "
                        << taskRows << ", " << kBlock << " and " << tasks;
+  if (chunkPanels < 0)
+    return emitError() << "expected chunk_panels of at least 0, found " << chunkPanels;
   return success();
 }
 

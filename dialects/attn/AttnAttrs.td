@@ -126,11 +126,13 @@ def Attn_MatmulTilingAttr : AttrDef<Attn_Dialect, "MatmulTiling"> {
     `register_rows` x `register_column_vectors` register tile (a packed
     panel is `register_column_vectors` vectors wide); `task_rows` output
     rows per parallel task; about `tasks` tasks; `k_block` reduction steps
-    per pass over a task's rows.
+    per pass over a task's rows; `chunk_panels` panels of a task finished
+    (every k-block) before the next ones start, so that their partial sums
+    stay in L2 (0: all of the task's panels at once).
 
     ```mlir
     #attn.matmul_tiling<vector_width = 16, register_rows = 12, register_column_vectors = 2,
-                        task_rows = 128, k_block = 256, tasks = 4>
+                        task_rows = 128, k_block = 256, tasks = 4, chunk_panels = 64>
     ```
   }];
   let parameters = (ins DefaultValuedParameter<"int64_t", "0">:$vector_width,
@@ -138,7 +140,8 @@ def Attn_MatmulTilingAttr : AttrDef<Attn_Dialect, "MatmulTiling"> {
                         DefaultValuedParameter<"int64_t", "4">:$register_column_vectors,
                         DefaultValuedParameter<"int64_t", "128">:$task_rows,
                         DefaultValuedParameter<"int64_t", "128">:$k_block,
-                        DefaultValuedParameter<"int64_t", "16">:$tasks);
+                        DefaultValuedParameter<"int64_t", "16">:$tasks,
+                        DefaultValuedParameter<"int64_t", "0">:$chunk_panels);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

@@ -156,11 +156,12 @@ Value padBias(ImplicitLocOpBuilder &b, Value bias, int64_t n, int64_t nPad) {
 /// How one contraction is cut up. Panels of C·W columns; strips of R rows
 /// (and one strip of M mod R rows at the end); a task is a row block (a
 /// multiple of R) by a group of consecutive panels, about `shape.tasks`
-/// tasks in all. The last panel may end inside a vector: its writes are
+/// tasks in all, done `chunkPanels` panels at a time. The last panel may
+/// end inside a vector: its writes are
 /// masked, so the output is exactly [M, N] and nothing is copied.
 struct MatmulPlan {
   Panels panels;
-  int64_t rows, tailRows, taskRows, rowBlocks, groupPanels, groups, kBlock;
+  int64_t rows, tailRows, taskRows, rowBlocks, groupPanels, groups, kBlock, chunkPanels;
   bool maskColumns;
 };
 
@@ -176,6 +177,8 @@ MatmulPlan planMatmul(int64_t m, int64_t k, int64_t n, const MatmulKernelShape &
   plan.groupPanels = (plan.panels.count + groupsWanted - 1) / groupsWanted;
   plan.groups = (plan.panels.count + plan.groupPanels - 1) / plan.groupPanels;
   plan.kBlock = std::min(shape.kBlock, k);
+  plan.chunkPanels = shape.chunkPanels > 0 ? std::min(shape.chunkPanels, plan.groupPanels)
+                                           : plan.groupPanels;
   plan.maskColumns = n % width != 0;
   return plan;
 }
@@ -190,6 +193,7 @@ void recordPlan(scf::ForallOp loop, const MatmulPlan &plan, const MatmulKernelSh
   loop->setAttr("attn.task_rows", b.getI64IntegerAttr(plan.taskRows));
   loop->setAttr("attn.task_panels", b.getI64IntegerAttr(plan.groupPanels));
   loop->setAttr("attn.k_block", b.getI64IntegerAttr(plan.kBlock));
+  loop->setAttr("attn.chunk_panels", b.getI64IntegerAttr(plan.chunkPanels));
   loop->setAttr("attn.weight_packed",
                 b.getStringAttr(packedAtCompileTime ? "compile-time" : "run-time"));
 }
@@ -271,9 +275,9 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
   // One k-block of the task: for each panel of the group (its k-block
   // slice read from memory once, then from L1), every strip of rows;
   // the block of `input` rows stays in L2 across the group.
-  auto kBlockProduct = [&](Value partial, Value kBegin, Value kEnd,
-                           function_ref<Value(Value, Value, Value)> init) {
-    return e.loop(im.c(0), panelCount, 1, partial, [&](Value local, ValueRange acc) {
+  auto kBlockProduct = [&](Value partial, Value chunkBegin, Value chunkEnd, Value kBegin,
+                           Value kEnd, function_ref<Value(Value, Value, Value)> init) {
+    return e.loop(chunkBegin, chunkEnd, 1, partial, [&](Value local, ValueRange acc) {
       Value panel = im.add(firstPanel, local);
       Value panelCol = im.mul(local, im.c(width));
       auto range = [&](Value) {
@@ -295,11 +299,25 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
       return SmallVector<Value>{result};
     })[0];
   };
-  slice = kBlockProduct(slice, im.c(0), im.c(kBlock), startFromBias);
-  if (kBlock < k)
-    slice = e.loop(kBlock, k, kBlock, slice, [&](Value kBegin, ValueRange partial) {
-      Value kEnd = im.min(im.add(kBegin, im.c(kBlock)), im.c(k));
-      return SmallVector<Value>{kBlockProduct(partial[0], kBegin, kEnd, startFromPartial)};
+  // All k-blocks of a chunk of the group's panels before the next chunk:
+  // the chunk's partial sums stay in L2 between k-blocks.
+  auto chunkProduct = [&](Value partial, Value chunkBegin, Value chunkEnd) {
+    partial = kBlockProduct(partial, chunkBegin, chunkEnd, im.c(0), im.c(kBlock), startFromBias);
+    if (kBlock < k)
+      partial = e.loop(kBlock, k, kBlock, partial, [&](Value kBegin, ValueRange p) {
+        Value kEnd = im.min(im.add(kBegin, im.c(kBlock)), im.c(k));
+        return SmallVector<Value>{
+            kBlockProduct(p[0], chunkBegin, chunkEnd, kBegin, kEnd, startFromPartial)};
+      })[0];
+    return partial;
+  };
+  int64_t chunkPanels = plan.chunkPanels;
+  if (chunkPanels >= groupPanels)
+    slice = chunkProduct(slice, im.c(0), panelCount);
+  else
+    slice = e.loop(im.c(0), panelCount, chunkPanels, slice, [&](Value chunkBegin, ValueRange p) {
+      Value chunkEnd = im.min(im.add(chunkBegin, im.c(chunkPanels)), panelCount);
+      return SmallVector<Value>{chunkProduct(p[0], chunkBegin, chunkEnd)};
     })[0];
 
   b.setInsertionPointToStart(forall.getTerminator().getBody());
@@ -315,11 +333,12 @@ MatmulKernelShape tiling::kernelShapeOf(MatmulTilingAttr attr) {
   shape.taskRows = attr.getTaskRows();
   shape.kBlock = attr.getKBlock();
   shape.tasks = attr.getTasks();
+  shape.chunkPanels = attr.getChunkPanels();
   return shape;
 }
 
 MatmulTilingAttr tiling::matmulTilingAttrOf(MLIRContext *context, const MatmulKernelShape &shape) {
   return MatmulTilingAttr::get(context, shape.vectorWidth, shape.registerRows,
                                shape.registerColumnVectors, shape.taskRows, shape.kBlock,
-                               shape.tasks);
+                               shape.tasks, shape.chunkPanels);
 }

@@ -27,6 +27,10 @@ struct MatmulKernelShape {
   /// Steps of the reduction per pass over a task's rows: the panel's
   /// kBlock x C·W slice is reused by every strip, so it should fit in L1.
   int64_t kBlock = 128;
+  /// Panels of a task's group finished (all k-blocks) before the next
+  /// ones start, so their partial sums stay in L2 between k-blocks; 0:
+  /// the whole group at once.
+  int64_t chunkPanels = 0;
 };
 
 /// The shape recorded in an #attn.matmul_tiling, and back.

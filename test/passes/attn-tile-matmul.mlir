@@ -23,7 +23,7 @@
 // CHECK: vector.transfer_write %{{.+}}, %{{.+}}[%{{.+}}, %{{.+}}] : vector<4xf32>, tensor<?x?xf32>
 // CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c1
 // CHECK: tensor.parallel_insert_slice
-// CHECK: } {attn.k_block = 8 : i64, attn.register_tile = array<i64: 3, 2>, attn.task_panels = 3 : i64, attn.task_rows = 6 : i64, attn.vector_width = 4 : i64, attn.weight_packed = "compile-time"}
+// CHECK: } {attn.chunk_panels = 3 : i64, attn.k_block = 8 : i64, attn.register_tile = array<i64: 3, 2>, attn.task_panels = 3 : i64, attn.task_rows = 6 : i64, attn.vector_width = 4 : i64, attn.weight_packed = "compile-time"}
 // CHECK: tensor.expand_shape %[[OUT]] {{.+}} into tensor<1x7x20xf32>
 // CHECK-NOT: attn.add
 // CHECK-NOT: attn.matmul
@@ -48,7 +48,7 @@ func.func @matmul_with_bias_add(%x: tensor<1x7x8xf32>, %b: tensor<20xf32>) -> te
 // CHECK: scf.forall (%{{.+}}) in (2) shared_outs(%{{.+}} = %{{.+}}) -> (tensor<1x16xf32>)
 // CHECK: vector.transfer_read %arg2
 // CHECK: vector.transfer_read %[[PACKED]]
-// CHECK: } {attn.k_block = 8 : i64, attn.register_tile = array<i64: 1, 2>, attn.task_panels = 1 : i64, attn.task_rows = 1 : i64, attn.vector_width = 4 : i64, attn.weight_packed = "run-time"}
+// CHECK: } {attn.chunk_panels = 1 : i64, attn.k_block = 8 : i64, attn.register_tile = array<i64: 1, 2>, attn.task_panels = 1 : i64, attn.task_rows = 1 : i64, attn.vector_width = 4 : i64, attn.weight_packed = "run-time"}
 // CHECK-NOT: attn.linear
 func.func @linear_transposed_runtime_weight(%x: tensor<1x8xf32>, %w: tensor<16x8xf32>, %b: tensor<16xf32>) -> tensor<1x16xf32> {
   %y = attn.linear %x, %w, %b {transpose_weight = true} : (tensor<1x8xf32>, tensor<16x8xf32>, tensor<16xf32>) -> tensor<1x16xf32>
@@ -113,9 +113,13 @@ func.func @chained_projections(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
 // over the options: here 8 lanes and a 2x1 register tile, also when the
 // options leave matmuls alone (OFF); vector_width = 0 in the attribute
 // leaves that op to attn-to-linalg even when the options would tile it.
+// One task of both 8-column panels, done one panel (all k-blocks) at a
+// time (chunk_panels = 1): a loop over the chunks around the k-blocks.
 // CHECK-LABEL: func.func @per_op_tiling
 // CHECK: scf.forall {{.+}} -> (tensor<4x16xf32>)
-// CHECK: attn.register_tile = array<i64: 2, 1>
+// CHECK: scf.for %{{.+}} = %c0{{.*}} to %{{.+}} step %c1
+// CHECK: attn.chunk_panels = 1 : i64
+// CHECK-SAME: attn.register_tile = array<i64: 2, 1>
 // CHECK-SAME: attn.vector_width = 8
 // CHECK: attn.matmul {{.*}}#attn.matmul_tiling<>
 // OFF-LABEL: func.func @per_op_tiling
@@ -123,7 +127,7 @@ func.func @chained_projections(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
 // OFF: attn.matmul {{.*}}#attn.matmul_tiling<>
 func.func @per_op_tiling(%x: tensor<4x8xf32>) -> (tensor<4x16xf32>, tensor<4x16xf32>) {
   %w = attn.constant dense<0.5> : tensor<8x16xf32>
-  %y = attn.matmul %x, %w {attn.tiling = #attn.matmul_tiling<vector_width = 8, register_rows = 2, register_column_vectors = 1>}
+  %y = attn.matmul %x, %w {attn.tiling = #attn.matmul_tiling<vector_width = 8, register_rows = 2, register_column_vectors = 1, tasks = 1, chunk_panels = 1>}
       : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
   %z = attn.matmul %x, %w {attn.tiling = #attn.matmul_tiling<vector_width = 0>}
       : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>

@@ -611,3 +611,10 @@ func.func @matmul_tiling_register_rows() attributes {attn.tiling = #attn.matmul_
 func.func @matmul_tiling_positive_tasks() attributes {attn.tiling = #attn.matmul_tiling<k_block = 0>} {
   return
 }
+
+// -----
+
+// expected-error @+1 {{expected chunk_panels of at least 0, found -1}}
+func.func @matmul_tiling_negative_chunk() attributes {attn.tiling = #attn.matmul_tiling<chunk_panels = -1>} {
+  return
+}

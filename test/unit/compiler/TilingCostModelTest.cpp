@@ -122,6 +122,11 @@ TEST(MatmulKernelTest, PanelsOfTwoVectorsAndAsManyRowsAsFit) {
   EXPECT_EQ(haswell.kBlock, 336);
   EXPECT_EQ(haswell.tasks, 4);
   EXPECT_EQ(haswell.taskRows, 128);
+  // Each task's panels in chunks whose partial sums of 128 rows take half
+  // of L2: 128 KiB over 128 rows of 64-byte panel rows here, 512 KiB over
+  // 128-byte ones on the 1 MiB AVX-512 L2.
+  EXPECT_EQ(haswell.chunkPanels, 16);
+  EXPECT_EQ(skylake.chunkPanels, 32);
   // No vector FMA: the matmuls stay linalg loops.
   TargetDescription sse = avx2(2);
   sse.hasFma = false;
