@@ -318,7 +318,10 @@ def AttnTileSdpaPass : Pass<"attn-tile-sdpa", "::mlir::func::FuncOp"> {
     window, key mask and dense mask are applied element by element inside
     visited blocks. No S x T buffer exists: memory is O(S·D). Ragged
     lengths (S or T not a multiple of the block) use partial last blocks.
-    A row that sees no key yields zeros (sdpa.C10).
+    A row that sees no key yields zeros (sdpa.C10). Each op's blocks and
+    kernel come from its `attn.tiling = #attn.sdpa_tiling<...>` (recorded by
+    `cpu-choose-tilings`), or from the options for an op without one; ops
+    with an empty operand are left to `attn-decompose-sdpa`.
 
     Before:
     ```mlir
