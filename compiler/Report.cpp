@@ -212,7 +212,6 @@ LogicalResult reportModel(MLIRContext &context, llvm::StringRef modelPath,
       site.reason.clear();
       site.window = sdpa.getMaskAttr();
       if (Value offset = sdpa.getOffset()) {
-        IntegerAttr value;
         DenseElementsAttr dense;
         if (matchPattern(offset, m_Constant(&dense)) && dense.isSplat())
           site.offset = dense.getSplatValue<APInt>().getSExtValue();
