@@ -3,6 +3,8 @@
 #include "compiler/Compiler.h"
 #include "compiler/Linker.h"
 #include "compiler/ModelSignature.h"
+#include "compiler/StaticLibrary.h"
+#include "compiler/Target.h"
 #include "compiler/TargetDescription.h"
 #include "compiler/cpu/EntryPoint.h"
 #include "compiler/cpu/ObjectEmitter.h"
@@ -70,6 +72,32 @@ static LogicalResult writeAtomically(MLIRContext &context, llvm::StringRef path,
            << "cannot write '" << path << "': " << ec.message();
   }
   return success();
+}
+
+/// --emit=staticlib: the archive at `outputPath` and its header beside it
+/// (NAME.a -> NAME.h), both written atomically.
+static LogicalResult writeStaticLibrary(MLIRContext &context, Location fileLoc,
+                                        llvm::StringRef outputPath, llvm::StringRef object,
+                                        const ModelSignature &signature,
+                                        const CompileOptions &options) {
+  if (!isHostTarget(options.target))
+    return emitError(fileLoc) << "cannot build a static library for '" << options.target.triple
+                              << "': the attnc runtime is built for this host only; use "
+                                 "--emit=obj or --emit=lib";
+  std::string archive, error;
+  if (!buildStaticLibrary(object, archive, error))
+    return emitError(fileLoc) << error;
+  llvm::SmallString<256> headerPath(outputPath);
+  llvm::sys::path::replace_extension(headerPath, "h");
+  if (headerPath == outputPath)
+    return emitError(fileLoc) << "--emit=staticlib needs an output name whose header differs "
+                                 "from it (e.g. model.a), got '"
+                              << outputPath << "'";
+  std::string header =
+      buildModelHeader(signature, cPrefixFor(outputPath), options.pipeline.threads);
+  if (failed(writeAtomically(context, headerPath, header)))
+    return failure();
+  return writeAtomically(context, outputPath, archive);
 }
 
 static std::string printed(Operation *op) {
@@ -164,6 +192,8 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
   llvm::StringRef objectBytes(object.data(), object.size());
   if (options.emit == EmitKind::Object)
     return writeAtomically(context, outputPath, objectBytes);
+  if (options.emit == EmitKind::StaticLibrary)
+    return writeStaticLibrary(context, fileLoc, outputPath, objectBytes, *signature, options);
 
   // Link from a temporary object into a temporary output beside the final
   // path, then rename: nothing half-written survives a failure.

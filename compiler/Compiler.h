@@ -20,7 +20,7 @@
 
 namespace attnc {
 
-enum class EmitKind { Executable, Library, Object, Mlir, Llvm };
+enum class EmitKind { Executable, Library, StaticLibrary, Object, Mlir, Llvm };
 
 struct CompileOptions {
   /// Static shapes for graph inputs (--input-shape NAME=1x128).

@@ -51,6 +51,8 @@ static cl::opt<attnc::EmitKind> emitKind(
     cl::init(attnc::EmitKind::Executable),
     cl::values(clEnumValN(attnc::EmitKind::Executable, "exe", "native executable"),
                clEnumValN(attnc::EmitKind::Library, "lib", "shared library"),
+               clEnumValN(attnc::EmitKind::StaticLibrary, "staticlib",
+                          "static library (with the runtime) and a C header NAME.h beside it"),
                clEnumValN(attnc::EmitKind::Object, "obj", "object file"),
                clEnumValN(attnc::EmitKind::Mlir, "mlir", "attn IR after graph passes"),
                clEnumValN(attnc::EmitKind::Llvm, "llvm", "optimized LLVM IR")));

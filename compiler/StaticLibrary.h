@@ -1,0 +1,34 @@
+//===- StaticLibrary.h - A model as a static library and a C header -*- C++ -*-===//
+//
+// `attnc compile --emit=staticlib -o NAME.a`: an archive holding the model
+// object (with the attnc runtime's objects, for callers of the C API), and
+// NAME.h beside it: the model's inputs and outputs as constants and a
+// typed `NAME_run` over caller buffers, so a C program links the archive
+// with nothing but libc and libm (and libomp unless --single-thread).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_COMPILER_STATICLIBRARY_H
+#define ATTNC_COMPILER_STATICLIBRARY_H
+
+#include "compiler/ModelSignature.h"
+#include "llvm/ADT/StringRef.h"
+#include <string>
+
+namespace attnc {
+
+/// The archive's bytes: `object` plus every member of the runtime library
+/// beside attnc. Returns false and sets `error` on failure.
+bool buildStaticLibrary(llvm::StringRef object, std::string &archive, std::string &error);
+
+/// The C prefix for an output path: its file name without extension, with
+/// bytes outside [A-Za-z0-9_] as '_' (and a leading '_' before a digit).
+std::string cPrefixFor(llvm::StringRef outputPath);
+
+/// The header text for a model whose functions are prefixed `prefix`.
+std::string buildModelHeader(const ModelSignature &signature, llvm::StringRef prefix,
+                             bool usesOpenMP);
+
+} // namespace attnc
+
+#endif // ATTNC_COMPILER_STATICLIBRARY_H
