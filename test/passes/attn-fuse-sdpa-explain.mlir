@@ -96,3 +96,64 @@ func.func @repeat_kv_different_heads(%q: tensor<1x4x4x8xf32>, %k: tensor<1x2x4x8
   %o = attn.sdpa %q, %kr, %vr {scale = 1.0 : f32} : (tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
   return %o : tensor<1x4x4x8xf32>
 }
+
+// -----
+
+// The raw scores are also a graph output.
+func.func @scores_returned(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2x8x4xf32>, %v: tensor<1x2x4x8xf32>)
+    -> (tensor<1x2x4x8xf32>, tensor<1x2x4x4xf32>) {
+  %s = attn.matmul %q, %kt : (tensor<1x2x4x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x4x4xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: the Q·Kᵀ scores have other uses}}
+  %p = attn.softmax %s {axis = 3 : i64} : tensor<1x2x4x4xf32>
+  %o = attn.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %o, %s : tensor<1x2x4x8xf32>, tensor<1x2x4x4xf32>
+}
+
+// -----
+
+// A softmax over values that are no product of q and kᵀ.
+func.func @scores_not_a_product(%x: tensor<1x2x4x4xf32>, %v: tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32> {
+  %e = attn.exp %x : tensor<1x2x4x4xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: unexpected attn.exp between the Q·Kᵀ product and the softmax}}
+  %p = attn.softmax %e {axis = 3 : i64} : tensor<1x2x4x4xf32>
+  %o = attn.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// mask - scores is not a masking of the scores.
+func.func @scores_subtracted_from_mask(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2x8x4xf32>, %v: tensor<1x2x4x8xf32>,
+                                       %m: tensor<4x4xf32>) -> tensor<1x2x4x8xf32> {
+  %s = attn.matmul %q, %kt : (tensor<1x2x4x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x4x4xf32>
+  %d = attn.sub %m, %s : (tensor<4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: scores are subtracted from a mask, not masked}}
+  %p = attn.softmax %d {axis = 3 : i64} : tensor<1x2x4x4xf32>
+  %o = attn.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// A Where whose fill is a run-time value.
+func.func @where_fill_not_constant(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2x8x4xf32>, %v: tensor<1x2x4x8xf32>,
+                                   %c: tensor<4x4xi1>, %fill: tensor<f32>) -> tensor<1x2x4x8xf32> {
+  %s = attn.matmul %q, %kt : (tensor<1x2x4x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x4x4xf32>
+  %m = attn.where %c, %s, %fill : (tensor<4x4xi1>, tensor<1x2x4x4xf32>, tensor<f32>) -> tensor<1x2x4x4xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: a Where on the scores does not fill with a constant}}
+  %p = attn.softmax %m {axis = 3 : i64} : tensor<1x2x4x4xf32>
+  %o = attn.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// An add of two values, neither of them the scores.
+func.func @mask_add_without_scores(%a: tensor<1x2x4x4xf32>, %b: tensor<1x2x4x4xf32>, %v: tensor<1x2x4x8xf32>)
+    -> tensor<1x2x4x8xf32> {
+  %s = attn.add %a, %b : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: neither side of a mask add leads to the Q·Kᵀ product}}
+  %p = attn.softmax %s {axis = 3 : i64} : tensor<1x2x4x4xf32>
+  %o = attn.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
