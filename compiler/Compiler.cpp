@@ -100,6 +100,18 @@ static LogicalResult writeStaticLibrary(MLIRContext &context, Location fileLoc,
   return writeAtomically(context, outputPath, archive);
 }
 
+/// Runs the passes `build` adds on `module`, with the MLIR pass-manager
+/// options the user gave (--mlir-print-ir-after, --mlir-timing, ...).
+static LogicalResult runPipeline(MLIRContext &context, ModuleOp module,
+                                 function_ref<void(OpPassManager &)> build) {
+  PassManager pm(&context);
+  if (failed(applyPassManagerCLOptions(pm)))
+    return failure();
+  applyDefaultTimingPassManagerCLOptions(pm);
+  build(pm);
+  return pm.run(module);
+}
+
 static std::string printed(Operation *op) {
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -127,12 +139,9 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
   if (!module)
     return failure();
 
-  PassManager graph(&context);
-  if (failed(applyPassManagerCLOptions(graph)))
-    return failure();
-  applyDefaultTimingPassManagerCLOptions(graph);
-  buildAttnGraphPipeline(graph, options.pipeline);
-  if (failed(graph.run(*module)))
+  if (failed(runPipeline(context, *module, [&](OpPassManager &pm) {
+        buildAttnGraphPipeline(pm, options.pipeline);
+      })))
     return failure();
   PipelineOptions pipeline = options.pipeline;
   pipeline.target = options.target;
@@ -144,12 +153,9 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
     return emitError(fileLoc) << error;
   if (options.emit == EmitKind::Mlir) {
     // The graph with the backend's decisions recorded on it.
-    PassManager decisions(&context);
-    if (failed(applyPassManagerCLOptions(decisions)))
-      return failure();
-    applyDefaultTimingPassManagerCLOptions(decisions);
-    buildCpuDecisionPipeline(decisions, pipeline);
-    if (failed(decisions.run(*module)))
+    if (failed(runPipeline(context, *module, [&](OpPassManager &pm) {
+          buildCpuDecisionPipeline(pm, pipeline);
+        })))
       return failure();
     return writeAtomically(context, outputPath, printed(*module));
   }
@@ -165,12 +171,9 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
   if (!machine)
     return emitError(fileLoc) << error;
 
-  PassManager lowering(&context);
-  if (failed(applyPassManagerCLOptions(lowering)))
-    return failure();
-  applyDefaultTimingPassManagerCLOptions(lowering);
-  buildCpuLoweringPipeline(lowering, pipeline);
-  if (failed(lowering.run(*module)))
+  if (failed(runPipeline(context, *module, [&](OpPassManager &pm) {
+        buildCpuLoweringPipeline(pm, pipeline);
+      })))
     return failure();
   signature->workspaceBytes = entryWorkspaceBytes(*module);
 

@@ -77,6 +77,21 @@ static bool isKernelVectorWidth(int64_t width) {
   return width == 0 || width == 4 || width == 8 || width == 16;
 }
 
+/// The fields both kernels' tilings share: the vector width and the
+/// register tile's rows and column vectors.
+static LogicalResult verifyRegisterTile(function_ref<InFlightDiagnostic()> emitError,
+                                        int64_t vectorWidth, int64_t registerRows,
+                                        int64_t registerColumnVectors) {
+  if (!isKernelVectorWidth(vectorWidth))
+    return emitError() << "expected vector_width 0, 4, 8 or 16, found " << vectorWidth;
+  if (registerRows < 1 || registerRows > 16)
+    return emitError() << "expected register_rows in [1, 16], found " << registerRows;
+  if (registerColumnVectors < 1 || registerColumnVectors > 8)
+    return emitError() << "expected register_column_vectors in [1, 8], found "
+                       << registerColumnVectors;
+  return success();
+}
+
 LogicalResult SdpaTilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                      int64_t qBlock, int64_t kvBlock, int64_t vectorWidth,
                                      int64_t registerRows, int64_t registerColumnVectors,
@@ -86,13 +101,8 @@ LogicalResult SdpaTilingAttr::verify(function_ref<InFlightDiagnostic()> emitErro
                        << " and " << kvBlock;
   if (kvSplits < 1)
     return emitError() << "expected kv_splits of at least 1, found " << kvSplits;
-  if (!isKernelVectorWidth(vectorWidth))
-    return emitError() << "expected vector_width 0, 4, 8 or 16, found " << vectorWidth;
-  if (registerRows < 1 || registerRows > 16)
-    return emitError() << "expected register_rows in [1, 16], found " << registerRows;
-  if (registerColumnVectors < 1 || registerColumnVectors > 8)
-    return emitError() << "expected register_column_vectors in [1, 8], found "
-                       << registerColumnVectors;
+  if (failed(verifyRegisterTile(emitError, vectorWidth, registerRows, registerColumnVectors)))
+    return failure();
   if (avx512 && vectorWidth != 16)
     return emitError() << "avx512 needs vector_width 16 (512-bit vectors of f32), found "
                        << vectorWidth;
@@ -103,13 +113,8 @@ LogicalResult MatmulTilingAttr::verify(function_ref<InFlightDiagnostic()> emitEr
                                        int64_t vectorWidth, int64_t registerRows,
                                        int64_t registerColumnVectors, int64_t taskRows,
                                        int64_t kBlock, int64_t tasks, int64_t chunkPanels) {
-  if (!isKernelVectorWidth(vectorWidth))
-    return emitError() << "expected vector_width 0, 4, 8 or 16, found " << vectorWidth;
-  if (registerRows < 1 || registerRows > 16)
-    return emitError() << "expected register_rows in [1, 16], found " << registerRows;
-  if (registerColumnVectors < 1 || registerColumnVectors > 8)
-    return emitError() << "expected register_column_vectors in [1, 8], found "
-                       << registerColumnVectors;
+  if (failed(verifyRegisterTile(emitError, vectorWidth, registerRows, registerColumnVectors)))
+    return failure();
   if (taskRows < 1 || kBlock < 1 || tasks < 1)
     return emitError() << "expected task_rows, k_block and tasks of at least 1, found "
                        << taskRows << ", " << kBlock << " and " << tasks;
