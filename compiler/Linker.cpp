@@ -9,9 +9,7 @@
 
 namespace attnc {
 
-/// The directory holding attnc's own libraries: <prefix>/lib beside
-/// <prefix>/bin/attnc.
-static std::string libraryDir() {
+std::string libraryDir() {
   static int anchor;
   std::string exe = llvm::sys::fs::getMainExecutable("attnc", &anchor);
   llvm::SmallString<256> dir(llvm::sys::path::parent_path(llvm::sys::path::parent_path(exe)));

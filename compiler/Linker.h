@@ -14,6 +14,10 @@ enum class LinkKind { SharedLibrary, Executable };
 /// a shared library exporting the runtime ABI, or an executable with the
 /// attnc runner (runtime/runner) around it. Executables need the runtime
 /// built for the target, so they are host-only.
+/// The directory holding attnc's own libraries: <prefix>/lib beside
+/// <prefix>/bin/attnc (build/lib beside build/bin).
+std::string libraryDir();
+
 /// `usesOpenMP`: the object calls libomp (parallel loops); without it the
 /// artifact does not depend on libomp at all (--single-thread).
 bool linkModel(const std::string &objectPath, const std::string &outputPath,

@@ -1,6 +1,7 @@
 //===- StaticLibrary.cpp - A model as a static library and a C header ----===//
 
 #include "compiler/StaticLibrary.h"
+#include "compiler/Linker.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Object/Archive.h"
 #include "llvm/Object/ArchiveWriter.h"
