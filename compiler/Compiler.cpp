@@ -74,6 +74,16 @@ static LogicalResult writeAtomically(MLIRContext &context, llvm::StringRef path,
   return success();
 }
 
+/// Text output: to standard output for `-o -`, else written atomically.
+static LogicalResult writeText(MLIRContext &context, llvm::StringRef path,
+                               llvm::StringRef text) {
+  if (path != "-")
+    return writeAtomically(context, path, text);
+  llvm::outs() << text;
+  llvm::outs().flush();
+  return success();
+}
+
 /// --emit=staticlib: the archive at `outputPath` and its header beside it
 /// (NAME.a -> NAME.h), both written atomically.
 static LogicalResult writeStaticLibrary(MLIRContext &context, Location fileLoc,
@@ -133,7 +143,13 @@ static LogicalResult checkOutputFolder(MLIRContext &context, llvm::StringRef out
 LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
                            llvm::StringRef outputPath, const CompileOptions &options) {
   Location fileLoc = FileLineColLoc::get(&context, inputPath, 0, 0);
-  if (failed(checkOutputFolder(context, outputPath)))
+  // `-o -` prints text to standard output; a binary there would be noise.
+  bool toStdout = outputPath == "-";
+  if (toStdout && options.emit != EmitKind::Mlir && options.emit != EmitKind::Llvm)
+    return emitError(UnknownLoc::get(&context))
+           << "'-o -' (standard output) is only for --emit=mlir and --emit=llvm; name an "
+              "output file";
+  if (!toStdout && failed(checkOutputFolder(context, outputPath)))
     return failure();
   OwningOpRef<ModuleOp> module = loadModel(context, inputPath, options);
   if (!module)
@@ -157,7 +173,7 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
           buildCpuDecisionPipeline(pm, pipeline);
         })))
       return failure();
-    return writeAtomically(context, outputPath, printed(*module));
+    return writeText(context, outputPath, printed(*module));
   }
 
   auto main = module->lookupSymbol<func::FuncOp>("main");
@@ -186,7 +202,7 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
     std::string text;
     llvm::raw_string_ostream os(text);
     llvmModule->print(os, nullptr);
-    return writeAtomically(context, outputPath, text);
+    return writeText(context, outputPath, text);
   }
 
   llvm::SmallVector<char, 0> object;

@@ -16,6 +16,9 @@ namespace attnc {
 struct PipelineOptions {
   /// Fuse attention into attn.sdpa and infer mask structure.
   bool fuseAttention = true;
+  /// Merge projections of one input by constant weights (q/k/v, gate/up)
+  /// into one product (attn-merge-projections).
+  bool mergeProjections = true;
   /// The graph passes report why their patterns do not match, as remarks
   /// (their `explain` option; `attnc compile --attn-explain`).
   bool explain = false;

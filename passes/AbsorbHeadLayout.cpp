@@ -185,10 +185,9 @@ struct UnfoldHeadsFromBatch : OpRewritePattern<SdpaOp> {
     Location loc = op.getLoc();
     Value dense = op.getDenseMask();
     if (dense) {
+      // With one head, sdpa.C8 makes a rank-4 mask [B·H or 1, 1, S, T].
       ArrayRef<int64_t> shape = shapeOf(dense);
       bool perRow = shape.size() == 4 && shape[0] != 1;
-      if (perRow && shape[1] != 1)
-        return rewriter.notifyMatchFailure(op, "its dense mask is not [B·H, 1, S, T]");
       if (perRow) {
         auto unfoldedShape = rewriter.getDenseI64ArrayAttr({batch, heads, shape[2], shape[3]});
         dense = ReshapeOp::create(rewriter, loc, dense, unfoldedShape);

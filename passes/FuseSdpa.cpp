@@ -56,8 +56,8 @@ struct RaiseManualSoftmax : RewritePattern {
     if (!exp || !sum || sum.getInput() != exp.getResult() ||
         !isLastAxisReduction(sum, exp.getResult(), sum.getKeepdims()))
       return rewriter.notifyMatchFailure(op, "not exp(x) / sum(exp(x))");
-    if (exp.getType() != op->getResult(0).getType())
-      return rewriter.notifyMatchFailure(op, "the division broadcasts");
+    // A keepdims last-axis sum has exp's shape but for a last dim of 1, so
+    // the division's result has exp's type: nothing broadcasts.
     // The max subtraction only guards against overflow; softmax is
     // shift-invariant, so both forms are softmax(x).
     Value x = exp.getInput();

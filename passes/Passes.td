@@ -147,6 +147,51 @@ def AttnInferMasksPass : Pass<"attn-infer-masks", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::attn::AttnDialect"];
 }
 
+def AttnMergeProjectionsPass : Pass<"attn-merge-projections", "::mlir::func::FuncOp"> {
+  let summary = "Merge products of one input by constant weights into one wider product";
+  let description = [{
+    Attention projects the same hidden states for q, k and v, and a gated
+    feed-forward (SwiGLU) for gate and up, each with its own constant
+    weight. This pass concatenates such weights along their output columns
+    (and their biases likewise), computes one product, and replaces each
+    projection by a slice of the result's last dim. The input is then read
+    and the weights stream once, one parallel loop runs instead of several,
+    and the wider product splits better over threads.
+
+    It merges every `attn.matmul` whose right operand is a constant 2-D
+    float matrix, with the `attn.add` of a constant [N] bias when that is
+    the product's only use (nn.Linear on 3-D activations, as torch exports
+    it), and every `attn.linear` with a constant weight (and bias). Only
+    projections of the same form merge: the same op, `transpose_weight`,
+    element type, K, and bias presence; the merged weight is a new
+    `dense_resource` blob (`merged_weight`, `merged_bias`).
+
+    Before:
+    ```mlir
+    %q0 = attn.matmul %x, %wq : (tensor<1x8x64xf32>, tensor<64x64xf32>) -> tensor<1x8x64xf32>
+    %q = attn.add %q0, %bq : (tensor<1x8x64xf32>, tensor<64xf32>) -> tensor<1x8x64xf32>
+    %k0 = attn.matmul %x, %wk : (tensor<1x8x64xf32>, tensor<64x16xf32>) -> tensor<1x8x16xf32>
+    %k = attn.add %k0, %bk : (tensor<1x8x16xf32>, tensor<16xf32>) -> tensor<1x8x16xf32>
+    ```
+    After:
+    ```mlir
+    %w = attn.constant dense_resource<merged_weight> : tensor<64x80xf32>
+    %b = attn.constant dense_resource<merged_bias> : tensor<80xf32>
+    %y0 = attn.matmul %x, %w : (tensor<1x8x64xf32>, tensor<64x80xf32>) -> tensor<1x8x80xf32>
+    %y = attn.add %y0, %b : (tensor<1x8x80xf32>, tensor<80xf32>) -> tensor<1x8x80xf32>
+    %q = attn.slice %y {offsets = array<i64: 0, 0, 0>, sizes = array<i64: 1, 8, 64>,
+                        strides = array<i64: 1, 1, 1>} : tensor<1x8x80xf32> -> tensor<1x8x64xf32>
+    %k = attn.slice %y {offsets = array<i64: 0, 0, 64>, sizes = array<i64: 1, 8, 16>,
+                        strides = array<i64: 1, 1, 1>} : tensor<1x8x80xf32> -> tensor<1x8x16xf32>
+    ```
+  }];
+  let options = [
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Report, as a remark at each op, why each of the pass's patterns does not match it">,
+  ];
+  let dependentDialects = ["::mlir::attn::AttnDialect"];
+}
+
 def AttnParallelizeLinalgPass : Pass<"attn-parallelize-linalg", "::mlir::func::FuncOp"> {
   let summary = "Tile large linalg ops along their leading parallel loops into scf.forall tasks";
   let description = [{

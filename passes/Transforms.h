@@ -53,6 +53,10 @@ void populateAttnFuseSdpaPatterns(RewritePatternSet &patterns);
 /// on an attn.sdpa operand or result becomes the op's #attn.layout.
 void populateAttnAbsorbHeadLayoutPatterns(RewritePatternSet &patterns);
 
+/// Adds the patterns of attn-merge-projections: products of one input by
+/// constant weights of the same form become slices of one product.
+void populateAttnMergeProjectionsPatterns(RewritePatternSet &patterns);
+
 /// Adds the pattern of attn-infer-masks.
 void populateAttnInferMasksPatterns(RewritePatternSet &patterns);
 

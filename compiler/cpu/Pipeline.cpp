@@ -53,20 +53,29 @@ namespace attnc {
 void buildAttnGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  if (!options.fuseAttention)
+  if (!options.fuseAttention && !options.mergeProjections)
     return;
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
-  mlir::attn::AttnFuseSdpaPassOptions fuse;
-  fuse.explain = options.explain;
-  funcPm.addPass(mlir::attn::createAttnFuseSdpaPass(fuse));
-  // Folds the fused masks to constants where their inputs are constant.
-  funcPm.addPass(createCanonicalizerPass());
-  mlir::attn::AttnInferMasksPassOptions masks;
-  masks.explain = options.explain;
-  funcPm.addPass(mlir::attn::createAttnInferMasksPass(masks));
-  mlir::attn::AttnAbsorbHeadLayoutPassOptions layout;
-  layout.explain = options.explain;
-  funcPm.addPass(mlir::attn::createAttnAbsorbHeadLayoutPass(layout));
+  if (options.fuseAttention) {
+    mlir::attn::AttnFuseSdpaPassOptions fuse;
+    fuse.explain = options.explain;
+    funcPm.addPass(mlir::attn::createAttnFuseSdpaPass(fuse));
+    // Folds the fused masks to constants where their inputs are constant.
+    funcPm.addPass(createCanonicalizerPass());
+    mlir::attn::AttnInferMasksPassOptions masks;
+    masks.explain = options.explain;
+    funcPm.addPass(mlir::attn::createAttnInferMasksPass(masks));
+    mlir::attn::AttnAbsorbHeadLayoutPassOptions layout;
+    layout.explain = options.explain;
+    funcPm.addPass(mlir::attn::createAttnAbsorbHeadLayoutPass(layout));
+  }
+  // After fusion, so that the attention matchers see each projection as
+  // the exporter wrote it.
+  if (options.mergeProjections) {
+    mlir::attn::AttnMergeProjectionsPassOptions merge;
+    merge.explain = options.explain;
+    funcPm.addPass(mlir::attn::createAttnMergeProjectionsPass(merge));
+  }
   funcPm.addPass(createCanonicalizerPass());
   funcPm.addPass(createCSEPass());
 }

@@ -43,7 +43,7 @@ static cl::opt<std::string> modelPath(cl::Positional, cl::desc("MODEL.onnx"),
                                       cl::sub(compileCommand), cl::sub(reportCommand),
                                       cl::Required);
 static cl::opt<bool> reportJson("json", cl::desc("Print JSON"), cl::sub(reportCommand));
-static cl::opt<std::string> outputPath("o", cl::desc("Output file"),
+static cl::opt<std::string> outputPath("o", cl::desc("Output file ('-': standard output, for --emit=mlir|llvm)"),
                                        cl::value_desc("OUT"), cl::sub(compileCommand),
                                        cl::Required);
 static cl::opt<attnc::EmitKind> emitKind(
@@ -89,8 +89,13 @@ static cl::opt<bool> singleThread(
 static cl::opt<bool> attnExplain(
     "attn-explain",
     cl::desc("Report, as a remark at each op, why each attn graph pattern (attention fusion, "
-             "mask inference, head layout) does not match it"),
+             "mask inference, head layout, projection merging) does not match it"),
     cl::init(false), cl::sub(compileCommand));
+static cl::opt<bool> mergeProjections(
+    "merge-projections",
+    cl::desc("Merge products of one input by constant weights (q/k/v, gate/up) into one "
+             "(default on; =false to compare)"),
+    cl::init(true), cl::sub(compileCommand), cl::sub(checkCommand));
 static cl::opt<bool> decomposeAttention(
     "decompose-attention",
     cl::desc("Run attn.sdpa unfused (the reference) instead of the tiled loop"),
@@ -108,6 +113,7 @@ static bool readAttentionOptions(attnc::PipelineOptions &pipeline, attnc::Tiling
   pipeline.tileAttention = !decomposeAttention;
   pipeline.threads = !singleThread;
   pipeline.explain = attnExplain;
+  pipeline.mergeProjections = mergeProjections;
   if (qBlock.getNumOccurrences())
     flags.qBlock = qBlock;
   if (kvBlock.getNumOccurrences())

@@ -180,8 +180,6 @@ FailureOr<SdpaSite> matchSdpaSite(SoftmaxOp softmax, std::string &reason) {
     return fail("q, kᵀ and v do not all have the scores' rank " + Twine(rank));
   if (!q.hasStaticShape() || !kt.hasStaticShape() || !v.hasStaticShape())
     return fail("q, k and v need static shapes");
-  if (!isa<FloatType>(q.getElementType()))
-    return fail("q is not a float tensor");
   // Batch (and head) dims: k and v may broadcast a unit dim over q's
   // (multi-query attention through matmul broadcasting).
   for (int64_t d = 0; d < rank - 2; ++d) {
@@ -195,9 +193,8 @@ FailureOr<SdpaSite> matchSdpaSite(SoftmaxOp softmax, std::string &reason) {
       return fail("k and v broadcast over the batch dim, which attn.sdpa "
                   "does not model");
   }
-  for (auto [mask, f] : site.additiveMasks)
-    if (!isa<FloatType>(cast<RankedTensorType>(mask.getType()).getElementType()))
-      return fail("an additive mask is not a float tensor");
+  // Softmax takes floats, and a binary op's operands share its element
+  // type, so q, kᵀ, v and every additive mask are float tensors here.
   return site;
 }
 

@@ -54,3 +54,27 @@ func.func @folded_head_counts_differ(%q: tensor<2x4x8x16xf32>, %k: tensor<4x2x8x
       : (tensor<8x1x8x16xf32>, tensor<8x1x8x16xf32>, tensor<8x1x8x16xf32>) -> tensor<8x1x8x16xf32>
   return %o : tensor<8x1x8x16xf32>
 }
+
+// -----
+
+func.func @folded_heads_not_views(%q: tensor<8x1x8x16xf32>, %k: tensor<2x4x8x16xf32>) -> tensor<8x1x8x16xf32> {
+  %kf = attn.reshape %k {shape = array<i64: 8, 1, 8, 16>} : tensor<2x4x8x16xf32> -> tensor<8x1x8x16xf32>
+  // expected-remark @+3 {{attn-absorb-head-layout: q, k, v are not all [B·H, 1, L, D] views}}
+  // expected-remark @+2 {{attn-absorb-head-layout: no operand is a head/sequence Transpose of its own}}
+  // expected-remark @+1 {{attn-absorb-head-layout: the result is not a head/sequence Transpose}}
+  %o = attn.sdpa %q, %kf, %kf {scale = 1.0 : f32}
+      : (tensor<8x1x8x16xf32>, tensor<8x1x8x16xf32>, tensor<8x1x8x16xf32>) -> tensor<8x1x8x16xf32>
+  return %o : tensor<8x1x8x16xf32>
+}
+
+// -----
+
+func.func @folded_offset_per_row(%q: tensor<2x4x8x16xf32>, %off: tensor<8xi64>) -> tensor<8x1x8x16xf32> {
+  %qf = attn.reshape %q {shape = array<i64: 8, 1, 8, 16>} : tensor<2x4x8x16xf32> -> tensor<8x1x8x16xf32>
+  // expected-remark @+3 {{attn-absorb-head-layout: its offset is per folded batch row}}
+  // expected-remark @+2 {{attn-absorb-head-layout: no operand is a head/sequence Transpose of its own}}
+  // expected-remark @+1 {{attn-absorb-head-layout: the result is not a head/sequence Transpose}}
+  %o = attn.sdpa %qf, %qf, %qf offset(%off) {mask = #attn.window<left = inf, right = 0>, scale = 1.0 : f32}
+      : (tensor<8x1x8x16xf32>, tensor<8x1x8x16xf32>, tensor<8x1x8x16xf32>, tensor<8xi64>) -> tensor<8x1x8x16xf32>
+  return %o : tensor<8x1x8x16xf32>
+}

@@ -157,3 +157,105 @@ func.func @mask_add_without_scores(%a: tensor<1x2x4x4xf32>, %b: tensor<1x2x4x4xf
   %o = attn.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
   return %o : tensor<1x2x4x8xf32>
 }
+
+// -----
+
+// Softmax over rank-2 scores: no batch or head dims.
+func.func @rank_two_scores(%q: tensor<4x8xf32>, %kt: tensor<8x4xf32>, %v: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %s = attn.matmul %q, %kt : (tensor<4x8xf32>, tensor<8x4xf32>) -> tensor<4x4xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: scores have rank 2; expected [B, H, S, T] or [B*H, S, T]}}
+  %p = attn.softmax %s {axis = 1 : i64} : tensor<4x4xf32>
+  %o = attn.matmul %p, %v : (tensor<4x4xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %o : tensor<4x8xf32>
+}
+
+// -----
+
+// The probabilities are the right operand of the output product.
+func.func @probabilities_on_the_right(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2x8x4xf32>, %v: tensor<1x2x8x4xf32>)
+    -> tensor<1x2x8x4xf32> {
+  %s = attn.matmul %q, %kt : (tensor<1x2x4x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x4x4xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: the attention probabilities are not multiplied by V}}
+  %p = attn.softmax %s {axis = 3 : i64} : tensor<1x2x4x4xf32>
+  %o = attn.matmul %v, %p : (tensor<1x2x8x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x8x4xf32>
+  return %o : tensor<1x2x8x4xf32>
+}
+
+// -----
+
+// A softmax of a graph input: no product to fuse.
+func.func @scores_from_an_argument(%s: tensor<1x2x4x4xf32>, %v: tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32> {
+  // expected-remark @+1 {{attn-fuse-sdpa: scores are not computed from a Q·Kᵀ product (found a function argument)}}
+  %p = attn.softmax %s {axis = 3 : i64} : tensor<1x2x4x4xf32>
+  %o = attn.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// The masked scores are also a graph output.
+func.func @masked_scores_returned(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2x8x4xf32>, %v: tensor<1x2x4x8xf32>,
+                                  %m: tensor<4x4xf32>) -> (tensor<1x2x4x8xf32>, tensor<1x2x4x4xf32>) {
+  %s = attn.matmul %q, %kt : (tensor<1x2x4x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x4x4xf32>
+  %a = attn.add %s, %m : (tensor<1x2x4x4xf32>, tensor<4x4xf32>) -> tensor<1x2x4x4xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: an intermediate scores value (attn.add) has other uses}}
+  %p = attn.softmax %a {axis = 3 : i64} : tensor<1x2x4x4xf32>
+  %o = attn.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %o, %a : tensor<1x2x4x8xf32>, tensor<1x2x4x4xf32>
+}
+
+// -----
+
+// kᵀ of rank 3 broadcast over a rank-4 q.
+func.func @key_rank_differs(%q: tensor<1x2x4x8xf32>, %kt: tensor<2x8x4xf32>, %v: tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32> {
+  %s = attn.matmul %q, %kt : (tensor<1x2x4x8xf32>, tensor<2x8x4xf32>) -> tensor<1x2x4x4xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: q, kᵀ and v do not all have the scores' rank 4}}
+  %p = attn.softmax %s {axis = 3 : i64} : tensor<1x2x4x4xf32>
+  %o = attn.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// A sequence length known only at run time.
+func.func @dynamic_length(%q: tensor<1x2x?x8xf32>, %kt: tensor<1x2x8x?xf32>, %v: tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32> {
+  %s = attn.matmul %q, %kt : (tensor<1x2x?x8xf32>, tensor<1x2x8x?xf32>) -> tensor<1x2x?x?xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: q, k and v need static shapes}}
+  %p = attn.softmax %s {axis = 3 : i64} : tensor<1x2x?x?xf32>
+  %o = attn.matmul %p, %v : (tensor<1x2x?x?xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+  return %o : tensor<1x2x?x8xf32>
+}
+
+// -----
+
+// k has two heads, v one (broadcast by the output product).
+func.func @key_value_heads_differ(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2x8x4xf32>, %v: tensor<1x1x4x8xf32>) -> tensor<1x2x4x8xf32> {
+  %s = attn.matmul %q, %kt : (tensor<1x2x4x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x4x4xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: k and v differ in batch/head dim 1}}
+  %p = attn.softmax %s {axis = 3 : i64} : tensor<1x2x4x4xf32>
+  %o = attn.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x1x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// One query head broadcast over two key heads.
+func.func @query_broadcast_over_keys(%q: tensor<1x1x4x8xf32>, %kt: tensor<1x2x8x4xf32>, %v: tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32> {
+  %s = attn.matmul %q, %kt : (tensor<1x1x4x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x4x4xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: k's batch/head dim 1 (2) neither matches q's (1) nor broadcasts}}
+  %p = attn.softmax %s {axis = 3 : i64} : tensor<1x2x4x4xf32>
+  %o = attn.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// One k and v shared by every batch row.
+func.func @key_value_broadcast_over_batch(%q: tensor<2x2x4x8xf32>, %kt: tensor<1x2x8x4xf32>, %v: tensor<1x2x4x8xf32>) -> tensor<2x2x4x8xf32> {
+  %s = attn.matmul %q, %kt : (tensor<2x2x4x8xf32>, tensor<1x2x8x4xf32>) -> tensor<2x2x4x4xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: k and v broadcast over the batch dim, which attn.sdpa does not model}}
+  %p = attn.softmax %s {axis = 3 : i64} : tensor<2x2x4x4xf32>
+  %o = attn.matmul %p, %v : (tensor<2x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<2x2x4x8xf32>
+  return %o : tensor<2x2x4x8xf32>
+}
+

@@ -62,3 +62,13 @@ func.func @no_dense_mask(%q: tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32> {
       : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
   return %o : tensor<1x2x4x8xf32>
 }
+
+// -----
+
+// A window is already known, and the rest of the dense mask holds no band.
+func.func @window_already_known(%q: tensor<1x2x4x8xf32>, %m: tensor<1x1x4x4xf32>) -> tensor<1x2x4x8xf32> {
+  // expected-remark @+1 {{attn-infer-masks: already has a window}}
+  %o = attn.sdpa %q, %q, %q dense_mask(%m) {mask = #attn.window<left = inf, right = 0>, scale = 1.0 : f32}
+      : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x1x4x4xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
