@@ -2,7 +2,7 @@
 
 #include "compiler/Report.h"
 #include "passes/Transforms.h"
-#include "passes/fusion/SdpaMatcher.h"
+#include "passes/fusion/SdpaMatcher.h" // isAttentionSite
 #include "mlir/IR/Matchers.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -40,6 +40,24 @@ void collectNodeNames(Location loc, std::vector<std::string> &names) {
   if (auto fused = dyn_cast<FusedLoc>(loc))
     for (Location child : fused.getLocations())
       collectNodeNames(child, names);
+}
+
+/// The ONNX nodes a fused op covers (its location fuses theirs), in the
+/// order the imported graph held them.
+void collectCoveredNodes(Location fusedLoc,
+                         const llvm::DenseMap<const void *, int64_t> &graphPosition,
+                         std::vector<std::string> &names) {
+  SmallVector<Location> parts;
+  if (auto fused = dyn_cast<FusedLoc>(fusedLoc))
+    llvm::append_range(parts, fused.getLocations());
+  else
+    parts.push_back(fusedLoc);
+  auto position = [&](Location loc) {
+    return graphPosition.lookup_or(loc.getAsOpaquePointer(), INT64_MAX);
+  };
+  llvm::stable_sort(parts, [&](Location a, Location b) { return position(a) < position(b); });
+  for (Location part : parts)
+    collectNodeNames(part, names);
 }
 
 bool containsLoc(Location haystack, Location needle) {
@@ -148,26 +166,19 @@ LogicalResult reportModel(MLIRContext &context, llvm::StringRef modelPath,
       return failure();
   }
 
-  // Every site, with the nodes a fusion would cover (the matcher's view;
-  // why a site does not fuse comes from attn-fuse-sdpa's own remarks below).
+  // Every site, as the importer wrote it. Which nodes a fused site covers
+  // is read from the fused op's location below, and why a site does not
+  // fuse from attn-fuse-sdpa's own remarks: nothing here re-runs a matcher.
   std::vector<SiteReport> sites;
-  std::vector<Operation *> order;
-  module->walk([&](Operation *op) { order.push_back(op); });
-  auto position = [&](Operation *op) { return llvm::find(order, op) - order.begin(); };
+  llvm::DenseMap<const void *, int64_t> graphPosition;
+  module->walk([&](Operation *op) {
+    graphPosition.try_emplace(op->getLoc().getAsOpaquePointer(), graphPosition.size());
+  });
   module->walk([&](SoftmaxOp softmax) {
     if (!isAttentionSite(softmax))
       return;
     SiteReport site{softmax.getLoc(), {}, false, "", {}, {}, false, false, false, 0, 0, 0, 0, 0};
-    std::string reason;
-    FailureOr<SdpaSite> match = matchSdpaSite(softmax, reason);
-    SmallVector<Operation *> covered;
-    if (succeeded(match))
-      covered = match->covered;
-    else
-      covered.push_back(softmax);
-    llvm::sort(covered, [&](Operation *a, Operation *b) { return position(a) < position(b); });
-    for (Operation *op : covered)
-      collectNodeNames(op->getLoc(), site.nodes);
+    collectNodeNames(softmax.getLoc(), site.nodes);
     // Shapes of an unfused site, as far as the scores tell them.
     RankedTensorType scores = softmax.getType();
     int64_t rank = scores.getRank();
@@ -210,6 +221,8 @@ LogicalResult reportModel(MLIRContext &context, llvm::StringRef modelPath,
         continue;
       site.fused = true;
       site.reason.clear();
+      site.nodes.clear();
+      collectCoveredNodes(sdpa.getLoc(), graphPosition, site.nodes);
       site.window = sdpa.getMaskAttr();
       if (Value offset = sdpa.getOffset()) {
         DenseElementsAttr dense;
