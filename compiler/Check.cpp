@@ -82,6 +82,15 @@ double elementAt(const io::Tensor &t, size_t i) {
   case ATTNC_DTYPE_I8: return (int8_t)p[i];
   case ATTNC_DTYPE_U8:
   case ATTNC_DTYPE_I1: return p[i];
+  case ATTNC_DTYPE_U16: { uint16_t v; std::memcpy(&v, p + 2 * i, 2); return v; }
+  case ATTNC_DTYPE_U32: { uint32_t v; std::memcpy(&v, p + 4 * i, 4); return v; }
+  case ATTNC_DTYPE_U64: { uint64_t v; std::memcpy(&v, p + 8 * i, 8); return (double)v; }
+  case ATTNC_DTYPE_BF16: {
+    uint16_t h; std::memcpy(&h, p + 2 * i, 2);
+    uint32_t bits = uint32_t(h) << 16;
+    float v; std::memcpy(&v, &bits, 4);
+    return v;
+  }
   case ATTNC_DTYPE_F16: {
     uint16_t h; std::memcpy(&h, p + 2 * i, 2);
     int exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
@@ -94,6 +103,33 @@ double elementAt(const io::Tensor &t, size_t i) {
   }
 }
 
+bool isIntegral(attnc_dtype_t dtype) {
+  switch (dtype) {
+  case ATTNC_DTYPE_I64: case ATTNC_DTYPE_I32: case ATTNC_DTYPE_I16: case ATTNC_DTYPE_I8:
+  case ATTNC_DTYPE_U64: case ATTNC_DTYPE_U32: case ATTNC_DTYPE_U16: case ATTNC_DTYPE_U8:
+  case ATTNC_DTYPE_I1:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/// Element `i` of an integer tensor, exactly, as text.
+std::string integerText(const io::Tensor &t, size_t i) {
+  const uint8_t *p = t.bytes.data();
+  if (t.dtype == ATTNC_DTYPE_U64) {
+    uint64_t v;
+    std::memcpy(&v, p + 8 * i, 8);
+    return std::to_string(v);
+  }
+  if (t.dtype == ATTNC_DTYPE_I64) {
+    int64_t v;
+    std::memcpy(&v, p + 8 * i, 8);
+    return std::to_string(v);
+  }
+  return std::to_string((int64_t)elementAt(t, i));
+}
+
 struct Errors {
   double maxAbs = 0, maxRel = 0;
 };
@@ -102,11 +138,27 @@ struct Errors {
 std::string compare(const io::Tensor &got, const io::Tensor &want,
                     const std::string &name, const CheckOptions &options,
                     Errors &errors) {
-  if (got.shape != want.shape || got.dtype != want.dtype)
+  // A bf16 reference may be stored as its u16 bits (numpy has no bfloat16).
+  bool bitsOfBf16 = got.dtype == ATTNC_DTYPE_BF16 && want.dtype == ATTNC_DTYPE_U16;
+  if (got.shape != want.shape || (got.dtype != want.dtype && !bitsOfBf16))
     return "output '" + name + "': shape or dtype differs from the reference";
-  size_t count = got.bytes.size() / std::max<size_t>(1, attnc_dtype_size(got.dtype));
+  if (bitsOfBf16) {
+    io::Tensor asBf16 = want;
+    asBf16.dtype = ATTNC_DTYPE_BF16;
+    return compare(got, asBf16, name, options, errors);
+  }
+  size_t size = std::max<size_t>(1, attnc_dtype_size(got.dtype));
+  size_t count = got.bytes.size() / size;
   for (size_t i = 0; i < count; ++i) {
     double a = elementAt(got, i), b = elementAt(want, i);
+    // Integers and booleans must match exactly (a double would blur 64-bit
+    // values past 2^53, and a tolerance means nothing for them).
+    if (isIntegral(got.dtype)) {
+      if (std::memcmp(got.bytes.data() + i * size, want.bytes.data() + i * size, size) != 0)
+        return "output '" + name + "' element " + std::to_string(i) + ": got " +
+               integerText(got, i) + ", want " + integerText(want, i);
+      continue;
+    }
     if (std::isnan(a) && std::isnan(b))
       continue;
     if (std::isinf(a) || std::isinf(b)) {
@@ -152,6 +204,10 @@ mlir::DenseElementsAttr toAttribute(mlir::MLIRContext &context, const io::Tensor
   case ATTNC_DTYPE_I32: element = b.getI32Type(); break;
   case ATTNC_DTYPE_I16: element = b.getI16Type(); break;
   case ATTNC_DTYPE_I8: element = b.getI8Type(); break;
+  case ATTNC_DTYPE_U8: element = b.getIntegerType(8, /*isSigned=*/false); break;
+  case ATTNC_DTYPE_U16: element = b.getIntegerType(16, /*isSigned=*/false); break;
+  case ATTNC_DTYPE_U32: element = b.getIntegerType(32, /*isSigned=*/false); break;
+  case ATTNC_DTYPE_U64: element = b.getIntegerType(64, /*isSigned=*/false); break;
   case ATTNC_DTYPE_I1: {
     // i1 attributes are bit-packed; build them element by element.
     auto type = mlir::RankedTensorType::get(t.shape, b.getI1Type());

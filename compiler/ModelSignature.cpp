@@ -31,6 +31,14 @@ static std::string dtypeName(Type type) {
     return "f16";
   if (type.isBF16())
     return "bf16";
+  if (type.isUnsignedInteger(64))
+    return "u64";
+  if (type.isUnsignedInteger(32))
+    return "u32";
+  if (type.isUnsignedInteger(16))
+    return "u16";
+  if (type.isUnsignedInteger(8))
+    return "u8";
   if (type.isInteger(64))
     return "i64";
   if (type.isInteger(32))

@@ -80,6 +80,9 @@ static const char *cType(llvm::StringRef dtype) {
       .Case("i32", "int32_t")
       .Case("i16", "int16_t")
       .Case("i8", "int8_t")
+      .Case("u16", "uint16_t")
+      .Case("u32", "uint32_t")
+      .Case("u64", "uint64_t")
       .Default("uint8_t");
 }
 

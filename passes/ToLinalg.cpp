@@ -1,7 +1,8 @@
 //===- ToLinalg.cpp - Lower attn graph ops to linalg on tensors ---------===//
 //
 // The CPU path's entry into upstream MLIR: every attn graph op becomes
-// linalg/tensor/arith/math on tensors. attn.sdpa must be decomposed (or
+// linalg/tensor/arith/math on tensors, and every integer signless (the
+// signedness of unsigned ones moves into the ops: divui, cmpi ult, ...). attn.sdpa must be decomposed (or
 // tiled) before this runs; the patterns live in passes/lowering/.
 //
 //===----------------------------------------------------------------------===//
@@ -23,11 +24,12 @@ namespace mlir::attn {
 using namespace mlir;
 using namespace mlir::attn;
 
-void mlir::attn::populateAttnToLinalgPatterns(RewritePatternSet &patterns) {
-  lowering::populateElementwiseToLinalgPatterns(patterns);
+void mlir::attn::populateAttnToLinalgPatterns(RewritePatternSet &patterns,
+                                              const lowering::UnsignedOps &unsignedOps) {
+  lowering::populateElementwiseToLinalgPatterns(patterns, unsignedOps);
   lowering::populateDataMovementToLinalgPatterns(patterns);
   lowering::populateContractionToLinalgPatterns(patterns);
-  lowering::populateNormalizationToLinalgPatterns(patterns);
+  lowering::populateNormalizationToLinalgPatterns(patterns, unsignedOps);
 }
 
 namespace {
@@ -49,13 +51,17 @@ struct AttnToLinalgPass : attn::impl::AttnToLinalgPassBase<AttnToLinalgPass> {
     if (dynamic.wasInterrupted())
       return signalPassFailure();
 
+    // From here on integers are signless; the ops whose lowering depends on
+    // signedness find it in `unsignedOps`.
+    lowering::UnsignedOps unsignedOps = lowering::makeIntegersSignless(func);
+
     ConversionTarget target(getContext());
     target.addIllegalDialect<AttnDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, tensor::TensorDialect,
                            func::FuncDialect>();
     RewritePatternSet patterns(&getContext());
-    populateAttnToLinalgPatterns(patterns);
+    populateAttnToLinalgPatterns(patterns, unsignedOps);
     if (failed(applyPartialConversion(func, target, std::move(patterns))))
       signalPassFailure();
   }

@@ -10,6 +10,7 @@
 
 #include "dialects/attn/AttnOps.h"
 #include "passes/SdpaTiling.h"
+#include "passes/lowering/LinalgBuilders.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::attn {
@@ -61,8 +62,11 @@ void populateAttnMergeProjectionsPatterns(RewritePatternSet &patterns);
 void populateAttnInferMasksPatterns(RewritePatternSet &patterns);
 
 /// Adds the patterns that lower attn graph ops (all but attn.sdpa) to
-/// linalg/tensor/arith/math on tensors.
-void populateAttnToLinalgPatterns(RewritePatternSet &patterns);
+/// linalg/tensor/arith/math on tensors, for a function whose integers are
+/// already signless (lowering::makeIntegersSignless, which says which ops
+/// had unsigned ones).
+void populateAttnToLinalgPatterns(RewritePatternSet &patterns,
+                                  const lowering::UnsignedOps &unsignedOps);
 
 } // namespace mlir::attn
 

@@ -360,7 +360,10 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
     return getInput();
   std::optional<Elements> input = Elements::read(adaptor.getInput());
   RankedTensorType type = getType();
-  if (!input || !fitsFoldLimit(type, input->splat))
+  // Unsigned constants are not read (Elements::read), so only casts into
+  // an unsigned type need refusing here: castToInt converts signed.
+  if (!input || !fitsFoldLimit(type, input->splat) ||
+      type.getElementType().isUnsignedInteger())
     return {};
   int64_t count = input->splat ? 1 : type.getNumElements();
   if (auto floatType = dyn_cast<FloatType>(type.getElementType()))

@@ -25,7 +25,9 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 def Attn_FloatTensor : RankedTensorOf<[AnyFloat]>;
 def Attn_BoolTensor : RankedTensorOf<[I1]>;
 def Attn_IndexTensor : RankedTensorOf<[I32, I64]>;
-def Attn_Tensor : RankedTensorOf<[AnyFloat, AnySignlessInteger]>;
+// Integers are signless (ONNX's signed types) or unsigned (uint8..64): the
+// lowering reads signedness from the type.
+def Attn_Tensor : RankedTensorOf<[AnyFloat, AnySignlessInteger, AnyUnsignedInteger]>;
 
 // Ops whose result type follows from operands and attributes; the verifier
 // checks the written type against the inferred one.

@@ -144,8 +144,8 @@ FailureOr<double> OnnxNode::constantScalar(unsigned i, StringRef role) {
   if (isa<FloatType>(element))
     return (*value->getValues<APFloat>().begin()).convertToDouble();
   const APInt &integer = *value->getValues<APInt>().begin();
-  return element.isInteger(1) ? (double)integer.getZExtValue()
-                              : (double)integer.getSExtValue();
+  return element.isInteger(1) || element.isUnsignedInteger() ? (double)integer.getZExtValue()
+                                                              : (double)integer.getSExtValue();
 }
 
 Value OnnxNode::constant(ElementsAttr value) {

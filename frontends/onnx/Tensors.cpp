@@ -35,6 +35,18 @@ Type mlir::attn::onnx_frontend::convertElementType(MLIRContext *ctx,
     return b.getI16Type();
   case TensorProto::INT8:
     return b.getI8Type();
+  // Unsigned integers keep their signedness in the type: the lowering
+  // picks unsigned compare, divide, extend and convert from it.
+  case TensorProto::UINT8:
+    return b.getIntegerType(8, /*isSigned=*/false);
+  case TensorProto::UINT16:
+    return b.getIntegerType(16, /*isSigned=*/false);
+  case TensorProto::UINT32:
+    return b.getIntegerType(32, /*isSigned=*/false);
+  case TensorProto::UINT64:
+    return b.getIntegerType(64, /*isSigned=*/false);
+  case TensorProto::BFLOAT16:
+    return b.getBF16Type();
   case TensorProto::BOOL:
     return b.getI1Type();
   default:
@@ -158,13 +170,25 @@ LogicalResult mlir::attn::onnx_frontend::checkExternalData(
   return success();
 }
 
-/// Narrows the int32_data field, where ONNX keeps bool, int8 and float16
-/// (as raw bits) one element per int32.
+/// Narrows the int32_data field, where ONNX keeps bool, (u)int8, (u)int16,
+/// float16 and bfloat16 (as raw bits) one element per int32.
 template <typename T>
 static std::vector<char> narrowInt32Data(const TensorProto &tensor) {
   std::vector<char> bytes(tensor.int32_data_size() * sizeof(T));
   for (int i = 0; i < tensor.int32_data_size(); ++i) {
     T value = static_cast<T>(tensor.int32_data(i));
+    std::memcpy(bytes.data() + i * sizeof(T), &value, sizeof(T));
+  }
+  return bytes;
+}
+
+/// Narrows the uint64_data field, where ONNX keeps uint32 one element per
+/// uint64.
+template <typename T>
+static std::vector<char> narrowUint64Data(const TensorProto &tensor) {
+  std::vector<char> bytes(tensor.uint64_data_size() * sizeof(T));
+  for (int i = 0; i < tensor.uint64_data_size(); ++i) {
+    T value = static_cast<T>(tensor.uint64_data(i));
     std::memcpy(bytes.data() + i * sizeof(T), &value, sizeof(T));
   }
   return bytes;
@@ -192,10 +216,17 @@ static std::vector<char> typedFieldBytes(const TensorProto &tensor) {
   case TensorProto::INT16:
     return narrowInt32Data<int16_t>(tensor);
   case TensorProto::INT8:
+  case TensorProto::UINT8:
   case TensorProto::BOOL:
     return narrowInt32Data<int8_t>(tensor);
+  case TensorProto::UINT16:
   case TensorProto::FLOAT16:
+  case TensorProto::BFLOAT16:
     return narrowInt32Data<uint16_t>(tensor);
+  case TensorProto::UINT32:
+    return narrowUint64Data<uint32_t>(tensor);
+  case TensorProto::UINT64:
+    return fieldBytes(tensor.uint64_data());
   default:
     return {};
   }

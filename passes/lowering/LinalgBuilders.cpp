@@ -130,24 +130,25 @@ Value scalarConstant(OpBuilder &b, Location loc, Type type, double value) {
                                    b.getIntegerAttr(type, (int64_t)value));
 }
 
-Value lowestValue(OpBuilder &b, Location loc, Type type) {
+Value lowestValue(OpBuilder &b, Location loc, Type type, bool isUnsigned) {
   if (auto floatType = dyn_cast<FloatType>(type))
     return arith::ConstantOp::create(
         b, loc,
         b.getFloatAttr(floatType, APFloat::getInf(floatType.getFloatSemantics(),
                                                   /*Negative=*/true)));
   unsigned width = type.getIntOrFloatBitWidth();
-  APInt lowest = width == 1 ? APInt(1, 0) : APInt::getSignedMinValue(width);
+  APInt lowest = width == 1 || isUnsigned ? APInt(width, 0) : APInt::getSignedMinValue(width);
   return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, lowest));
 }
 
-Value highestValue(OpBuilder &b, Location loc, Type type) {
+Value highestValue(OpBuilder &b, Location loc, Type type, bool isUnsigned) {
   if (auto floatType = dyn_cast<FloatType>(type))
     return arith::ConstantOp::create(
         b, loc,
         b.getFloatAttr(floatType, APFloat::getInf(floatType.getFloatSemantics())));
   unsigned width = type.getIntOrFloatBitWidth();
-  APInt highest = width == 1 ? APInt(1, 1) : APInt::getSignedMaxValue(width);
+  APInt highest = width == 1 || isUnsigned ? APInt::getAllOnes(width)
+                                           : APInt::getSignedMaxValue(width);
   return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, highest));
 }
 
@@ -172,7 +173,7 @@ Value scalarMul(OpBuilder &b, Location loc, Value x, Value y) {
   return arith::MulIOp::create(b, loc, x, y);
 }
 
-Value scalarDiv(OpBuilder &b, Location loc, Value x, Value y) {
+Value scalarDiv(OpBuilder &b, Location loc, Value x, Value y, bool isUnsigned) {
   if (isFloat(x))
     return arith::DivFOp::create(b, loc, x, y);
   // Integer division by zero is undefined in ONNX; divide by 1 instead of
@@ -181,26 +182,32 @@ Value scalarDiv(OpBuilder &b, Location loc, Value x, Value y) {
   Value one = scalarConstant(b, loc, y.getType(), 1);
   Value isZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y, zero);
   Value safe = arith::SelectOp::create(b, loc, isZero, one, y);
+  if (isUnsigned)
+    return arith::DivUIOp::create(b, loc, x, safe);
   return arith::DivSIOp::create(b, loc, x, safe);
 }
 
-Value scalarMax(OpBuilder &b, Location loc, Value x, Value y) {
+Value scalarMax(OpBuilder &b, Location loc, Value x, Value y, bool isUnsigned) {
   if (isFloat(x))
     return arith::MaximumFOp::create(b, loc, x, y);
   if (isBool(x))
     return arith::OrIOp::create(b, loc, x, y);
+  if (isUnsigned)
+    return arith::MaxUIOp::create(b, loc, x, y);
   return arith::MaxSIOp::create(b, loc, x, y);
 }
 
-Value scalarMin(OpBuilder &b, Location loc, Value x, Value y) {
+Value scalarMin(OpBuilder &b, Location loc, Value x, Value y, bool isUnsigned) {
   if (isFloat(x))
     return arith::MinimumFOp::create(b, loc, x, y);
   if (isBool(x))
     return arith::AndIOp::create(b, loc, x, y);
+  if (isUnsigned)
+    return arith::MinUIOp::create(b, loc, x, y);
   return arith::MinSIOp::create(b, loc, x, y);
 }
 
-Value scalarCast(OpBuilder &b, Location loc, Value x, Type to) {
+Value scalarCast(OpBuilder &b, Location loc, Value x, Type to, IntegerSigns signs) {
   Type from = x.getType();
   if (from == to)
     return x;
@@ -214,22 +221,34 @@ Value scalarCast(OpBuilder &b, Location loc, Value x, Type to) {
                                  scalarConstant(b, loc, from, 0));
   }
   if (fromFloat && toFloat) {
+    // f16 <-> bf16: the same width, different formats; through f32.
+    if (fromFloat.getWidth() == toFloat.getWidth())
+      return arith::TruncFOp::create(b, loc, to,
+                                     arith::ExtFOp::create(b, loc, b.getF32Type(), x));
     if (fromFloat.getWidth() < toFloat.getWidth())
       return arith::ExtFOp::create(b, loc, to, x);
     return arith::TruncFOp::create(b, loc, to, x);
   }
-  if (fromFloat)
+  if (fromFloat) {
+    if (signs.unsignedResult)
+      return arith::FPToUIOp::create(b, loc, to, x);
     return arith::FPToSIOp::create(b, loc, to, x);
+  }
+  bool fromUnsigned = from.isInteger(1) || signs.unsignedOperands;
   if (toFloat) {
-    if (from.isInteger(1))
+    if (fromUnsigned)
       return arith::UIToFPOp::create(b, loc, to, x);
     return arith::SIToFPOp::create(b, loc, to, x);
   }
+  // Integer to integer: the source's signedness decides the extension; a
+  // narrower or equal-width target keeps the low bits (two's complement).
   unsigned fromWidth = from.getIntOrFloatBitWidth();
   unsigned toWidth = to.getIntOrFloatBitWidth();
+  if (fromWidth == toWidth)
+    return x;
   if (fromWidth > toWidth)
     return arith::TruncIOp::create(b, loc, to, x);
-  if (from.isInteger(1))
+  if (fromUnsigned)
     return arith::ExtUIOp::create(b, loc, to, x);
   return arith::ExtSIOp::create(b, loc, to, x);
 }

@@ -10,8 +10,20 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/DenseMap.h"
 
 namespace mlir::attn::lowering {
+
+/// Which integers of an attn op were unsigned (ONNX's uint8..64) before
+/// attn-to-linalg made every integer signless: arith takes signless
+/// integers and says the signedness in the op (divui, cmpi ult, extui,
+/// uitofp), so the lowering of such an op reads it from here.
+struct IntegerSigns {
+  bool unsignedOperands = false;
+  bool unsignedResult = false;
+};
+/// The ops of a function that had unsigned integers, by op.
+using UnsignedOps = llvm::DenseMap<Operation *, IntegerSigns>;
 
 /// Computes one scalar result from the scalars of the generic's inputs.
 using ScalarBodyFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
@@ -46,19 +58,22 @@ SmallVector<int64_t> keepDimsShape(ArrayRef<int64_t> shape,
 
 // Scalar constants of `type` (a float or integer type).
 Value scalarConstant(OpBuilder &b, Location loc, Type type, double value);
-/// The identity of max (lowest value) or min (highest value) for `type`.
-Value lowestValue(OpBuilder &b, Location loc, Type type);
-Value highestValue(OpBuilder &b, Location loc, Type type);
+/// The identity of max (lowest value) or min (highest value) for `type`,
+/// an unsigned one's with `isUnsigned`.
+Value lowestValue(OpBuilder &b, Location loc, Type type, bool isUnsigned = false);
+Value highestValue(OpBuilder &b, Location loc, Type type, bool isUnsigned = false);
 
 // Scalar arithmetic dispatched on float vs integer element types.
 Value scalarAdd(OpBuilder &b, Location loc, Value x, Value y);
 Value scalarSub(OpBuilder &b, Location loc, Value x, Value y);
 Value scalarMul(OpBuilder &b, Location loc, Value x, Value y);
-Value scalarDiv(OpBuilder &b, Location loc, Value x, Value y);
-Value scalarMax(OpBuilder &b, Location loc, Value x, Value y);
-Value scalarMin(OpBuilder &b, Location loc, Value x, Value y);
-/// Converts a scalar like ONNX Cast (float->int truncates, ->i1 is != 0).
-Value scalarCast(OpBuilder &b, Location loc, Value x, Type to);
+// Integer division, max and min read `isUnsigned`.
+Value scalarDiv(OpBuilder &b, Location loc, Value x, Value y, bool isUnsigned = false);
+Value scalarMax(OpBuilder &b, Location loc, Value x, Value y, bool isUnsigned = false);
+Value scalarMin(OpBuilder &b, Location loc, Value x, Value y, bool isUnsigned = false);
+/// Converts a scalar like ONNX Cast (float->int truncates, ->i1 is != 0);
+/// `signs` says whether `x` and `to` are unsigned integers.
+Value scalarCast(OpBuilder &b, Location loc, Value x, Type to, IntegerSigns signs = {});
 
 } // namespace mlir::attn::lowering
 

@@ -22,7 +22,7 @@ enum class ReduceKind { Sum, Mean, Max, Min };
 /// Reduces `input` over `axes` and keeps them as unit dims, so the result
 /// broadcasts back against the input.
 Value reduceKeepDims(OpBuilder &b, Location loc, Value input,
-                     ArrayRef<int64_t> axes, ReduceKind kind) {
+                     ArrayRef<int64_t> axes, ReduceKind kind, bool isUnsigned = false) {
   auto type = cast<RankedTensorType>(input.getType());
   Type element = type.getElementType();
   Value init;
@@ -32,20 +32,20 @@ Value reduceKeepDims(OpBuilder &b, Location loc, Value input,
     init = scalarConstant(b, loc, element, 0);
     break;
   case ReduceKind::Max:
-    init = lowestValue(b, loc, element);
+    init = lowestValue(b, loc, element, isUnsigned);
     break;
   case ReduceKind::Min:
-    init = highestValue(b, loc, element);
+    init = highestValue(b, loc, element, isUnsigned);
     break;
   }
   Value reduced = buildReduction(
       b, loc, input, axes, init,
-      [kind](OpBuilder &nb, Location l, Value acc, Value x) -> Value {
+      [kind, isUnsigned](OpBuilder &nb, Location l, Value acc, Value x) -> Value {
         switch (kind) {
         case ReduceKind::Max:
-          return scalarMax(nb, l, acc, x);
+          return scalarMax(nb, l, acc, x, isUnsigned);
         case ReduceKind::Min:
-          return scalarMin(nb, l, acc, x);
+          return scalarMin(nb, l, acc, x, isUnsigned);
         default:
           return scalarAdd(nb, l, acc, x);
         }
@@ -60,7 +60,7 @@ Value reduceKeepDims(OpBuilder &b, Location loc, Value input,
   auto keptType = cast<RankedTensorType>(kept.getType());
   return buildElementwise(b, loc, keptType, kept,
                           [&](OpBuilder &nb, Location l, ValueRange args) {
-                            return scalarDiv(nb, l, args[0], divisor);
+                            return scalarDiv(nb, l, args[0], divisor, isUnsigned);
                           });
 }
 
@@ -78,15 +78,18 @@ SmallVector<int64_t> trailingAxes(int64_t from, int64_t rank) {
 
 template <typename OpTy, ReduceKind kind>
 struct ReduceLowering : OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
+  ReduceLowering(MLIRContext *ctx, const UnsignedOps &unsignedOps)
+      : OpConversionPattern<OpTy>(ctx), unsignedOps(unsignedOps) {}
   LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    Value kept = reduceKeepDims(rewriter, op.getLoc(), adaptor.getInput(),
-                                op.getAxes(), kind);
+    Value kept = reduceKeepDims(rewriter, op.getLoc(), adaptor.getInput(), op.getAxes(), kind,
+                                unsignedOps.lookup(op).unsignedOperands);
     rewriter.replaceOp(op, buildReshape(rewriter, op.getLoc(), kept,
                                         op.getType().getShape()));
     return success();
   }
+
+  const UnsignedOps &unsignedOps;
 };
 
 /// exp(x - max(x)) along `axis`, and its sum (kept dims).
@@ -109,7 +112,10 @@ struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
     RankedTensorType type = op.getType();
     auto [exp, sum] = shiftedExp(rewriter, op.getLoc(), adaptor.getInput(), type,
                                  op.getAxis());
-    rewriter.replaceOp(op, binary(rewriter, op.getLoc(), type, exp, sum, scalarDiv));
+    rewriter.replaceOp(op, binary(rewriter, op.getLoc(), type, exp, sum,
+                                  [](OpBuilder &b, Location l, Value x, Value y) {
+                                    return scalarDiv(b, l, x, y);
+                                  }));
     return success();
   }
 };
@@ -194,11 +200,11 @@ struct RmsNormLowering : OpConversionPattern<RmsNormOp> {
 } // namespace
 
 void mlir::attn::lowering::populateNormalizationToLinalgPatterns(
-    RewritePatternSet &patterns) {
+    RewritePatternSet &patterns, const UnsignedOps &unsignedOps) {
   patterns.add<ReduceLowering<ReduceSumOp, ReduceKind::Sum>,
                ReduceLowering<ReduceMeanOp, ReduceKind::Mean>,
                ReduceLowering<ReduceMaxOp, ReduceKind::Max>,
-               ReduceLowering<ReduceMinOp, ReduceKind::Min>, SoftmaxLowering,
-               LogSoftmaxLowering, LayerNormLowering, RmsNormLowering>(
+               ReduceLowering<ReduceMinOp, ReduceKind::Min>>(patterns.getContext(), unsignedOps);
+  patterns.add<SoftmaxLowering, LogSoftmaxLowering, LayerNormLowering, RmsNormLowering>(
       patterns.getContext());
 }

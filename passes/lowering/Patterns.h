@@ -8,14 +8,25 @@
 #ifndef ATTNC_PASSES_LOWERING_PATTERNS_H
 #define ATTNC_PASSES_LOWERING_PATTERNS_H
 
+#include "passes/lowering/LinalgBuilders.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace mlir::attn::lowering {
 
-void populateElementwiseToLinalgPatterns(RewritePatternSet &patterns);
+// The ops in `unsignedOps` had unsigned integers (now signless): the
+// patterns that depend on signedness read it there.
+void populateElementwiseToLinalgPatterns(RewritePatternSet &patterns,
+                                         const UnsignedOps &unsignedOps);
 void populateDataMovementToLinalgPatterns(RewritePatternSet &patterns);
 void populateContractionToLinalgPatterns(RewritePatternSet &patterns);
-void populateNormalizationToLinalgPatterns(RewritePatternSet &patterns);
+void populateNormalizationToLinalgPatterns(RewritePatternSet &patterns,
+                                           const UnsignedOps &unsignedOps);
+
+/// Makes every integer in `func` signless (types of values, the
+/// signature, constants' attributes) and returns the ops that had
+/// unsigned ones, with which side did.
+UnsignedOps makeIntegersSignless(func::FuncOp func);
 
 } // namespace mlir::attn::lowering
 

@@ -31,7 +31,8 @@ TensorInfo = namedtuple("TensorInfo", ["name", "dtype", "shape"])
 
 # attnc_dtype_t values (attnc/tensor.h) and their numpy dtypes.
 _DTYPES = {1: np.float32, 2: np.float64, 3: np.float16, 5: np.int64, 6: np.int32,
-           7: np.int16, 8: np.int8, 9: np.uint8, 10: np.bool_}
+           7: np.int16, 8: np.int8, 9: np.uint8, 10: np.bool_, 11: np.uint16, 12: np.uint32,
+           13: np.uint64}
 _CODES = {np.dtype(v): k for k, v in _DTYPES.items()}
 
 

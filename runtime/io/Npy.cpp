@@ -32,6 +32,10 @@ constexpr NpyType kNpyTypes[] = {
     {ATTNC_DTYPE_F32, "f4"}, {ATTNC_DTYPE_F64, "f8"}, {ATTNC_DTYPE_F16, "f2"},
     {ATTNC_DTYPE_I64, "i8"}, {ATTNC_DTYPE_I32, "i4"}, {ATTNC_DTYPE_I16, "i2"},
     {ATTNC_DTYPE_I8, "i1"},  {ATTNC_DTYPE_U8, "u1"},  {ATTNC_DTYPE_I1, "b1"},
+    {ATTNC_DTYPE_U16, "u2"}, {ATTNC_DTYPE_U32, "u4"}, {ATTNC_DTYPE_U64, "u8"},
+    // numpy has no bfloat16: bf16 is written as its bits ("<u2", read back
+    // as u16, which a bf16 input accepts).
+    {ATTNC_DTYPE_BF16, "u2"},
 };
 
 /// Maps a descr such as "<f4" or "|b1" to a dtype; INVALID with `why` set

@@ -47,7 +47,7 @@ constexpr OnnxType kOnnxTypes[] = {
     {1, "FLOAT", ATTNC_DTYPE_F32},
     {2, "UINT8", ATTNC_DTYPE_U8},
     {3, "INT8", ATTNC_DTYPE_I8},
-    {4, "UINT16", ATTNC_DTYPE_INVALID},
+    {4, "UINT16", ATTNC_DTYPE_U16},
     {5, "INT16", ATTNC_DTYPE_I16},
     {6, "INT32", ATTNC_DTYPE_I32},
     {7, "INT64", ATTNC_DTYPE_I64},
@@ -55,8 +55,8 @@ constexpr OnnxType kOnnxTypes[] = {
     {9, "BOOL", ATTNC_DTYPE_I1},
     {10, "FLOAT16", ATTNC_DTYPE_F16},
     {11, "DOUBLE", ATTNC_DTYPE_F64},
-    {12, "UINT32", ATTNC_DTYPE_INVALID},
-    {13, "UINT64", ATTNC_DTYPE_INVALID},
+    {12, "UINT32", ATTNC_DTYPE_U32},
+    {13, "UINT64", ATTNC_DTYPE_U64},
     {14, "COMPLEX64", ATTNC_DTYPE_INVALID},
     {15, "COMPLEX128", ATTNC_DTYPE_INVALID},
     {16, "BFLOAT16", ATTNC_DTYPE_BF16},
@@ -277,6 +277,9 @@ private:
       return kDoubleData;
     case ATTNC_DTYPE_I64:
       return kInt64Data;
+    case ATTNC_DTYPE_U32:
+    case ATTNC_DTYPE_U64:
+      return kUint64Data;
     default:
       return kInt32Data;
     }
@@ -308,6 +311,9 @@ private:
       return;
     case ATTNC_DTYPE_I16:
       low = -32768, high = 32767;
+      return;
+    case ATTNC_DTYPE_U16:
+      low = 0, high = 65535;
       return;
     case ATTNC_DTYPE_F16:
     case ATTNC_DTYPE_BF16:
@@ -397,8 +403,19 @@ private:
       return Status();
     }
     const std::vector<uint64_t> &values = typed.varints[varintSlot(field)];
-    if (field == kInt64Data) {
+    if (field == kInt64Data || tensor.dtype == ATTNC_DTYPE_U64) {
       std::memcpy(out, values.data(), count * 8);
+      return Status();
+    }
+    if (field == kUint64Data) {
+      // uint32 values: uint64_data varints that must fit in 32 bits.
+      for (size_t i = 0; i < count; ++i) {
+        if (values[i] > UINT32_MAX)
+          return invalid("uint64_data value " + std::to_string(values[i]) + " at index " +
+                         std::to_string(i) + " does not fit in u32");
+        auto bits = static_cast<uint32_t>(values[i]);
+        std::memcpy(out + i * elementSize, &bits, elementSize);
+      }
       return Status();
     }
     int64_t low = 0, high = 0;

@@ -49,6 +49,9 @@ double elementAt(const void *data, attnc_dtype_t dtype, size_t i) {
   case ATTNC_DTYPE_I8: return read(int8_t());
   case ATTNC_DTYPE_U8:
   case ATTNC_DTYPE_I1: return read(uint8_t());
+  case ATTNC_DTYPE_U16: return read(uint16_t());
+  case ATTNC_DTYPE_U32: return read(uint32_t());
+  case ATTNC_DTYPE_U64: return static_cast<double>(read(uint64_t()));
   default: return NAN;
   }
 }

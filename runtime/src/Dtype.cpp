@@ -17,6 +17,8 @@ constexpr DtypeRow kDtypes[] = {
     {ATTNC_DTYPE_I64, "i64", 8}, {ATTNC_DTYPE_I32, "i32", 4},
     {ATTNC_DTYPE_I16, "i16", 2}, {ATTNC_DTYPE_I8, "i8", 1},
     {ATTNC_DTYPE_U8, "u8", 1},   {ATTNC_DTYPE_I1, "i1", 1},
+    {ATTNC_DTYPE_U16, "u16", 2}, {ATTNC_DTYPE_U32, "u32", 4},
+    {ATTNC_DTYPE_U64, "u64", 8},
 };
 
 const DtypeRow *findRow(attnc_dtype_t dtype) {

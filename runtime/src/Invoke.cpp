@@ -36,8 +36,15 @@ std::string describeGot(const attnc_tensor_t &tensor) {
   return formatShapeAndDtype(tensor.dims, tensor.rank, tensor.dtype);
 }
 
+/// Whether data of `given` may bind a tensor declared `declared`: the same
+/// dtype, or u16 bits for bf16 (numpy and ONNX's own test data have no
+/// bfloat16 and carry it as uint16).
+bool sameDtype(attnc_dtype_t declared, attnc_dtype_t given) {
+  return given == declared || (declared == ATTNC_DTYPE_BF16 && given == ATTNC_DTYPE_U16);
+}
+
 bool sameShape(const TensorDecl &decl, const attnc_tensor_t &tensor) {
-  return tensor.dtype == decl.dtype && tensor.rank == decl.dims.size() &&
+  return sameDtype(decl.dtype, tensor.dtype) && tensor.rank == decl.dims.size() &&
          (tensor.rank == 0 || std::memcmp(tensor.dims, decl.dims.data(),
                                           tensor.rank * sizeof(int64_t)) == 0);
 }

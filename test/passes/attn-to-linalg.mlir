@@ -124,3 +124,62 @@ func.func @sdpa_is_left_to_other_passes(%q: tensor<1x1x2x4xf32>) -> tensor<1x1x2
   %0 = attn.sdpa %q, %q, %q {scale = 1.0 : f32} : (tensor<1x1x2x4xf32>, tensor<1x1x2x4xf32>, tensor<1x1x2x4xf32>) -> tensor<1x1x2x4xf32>
   return %0 : tensor<1x1x2x4xf32>
 }
+
+// -----
+
+// Unsigned integers: the function becomes signless and the ops that depend
+// on signedness take their unsigned forms.
+// CHECK-LABEL: func.func @unsigned_ops
+// CHECK-SAME: (%{{.+}}: tensor<2x4xi8>, %{{.+}}: tensor<2x4xi8>) -> (tensor<2x4xi8>, tensor<2x4xi8>, tensor<2x4xi1>, tensor<2x4xi8>, tensor<2x4xi8>)
+// CHECK: arith.divui
+// CHECK: arith.maxui
+// CHECK: arith.cmpi ult
+// CHECK: arith.maxui
+// CHECK: arith.maxui
+// CHECK: arith.minui
+// CHECK-NOT: ui8
+func.func @unsigned_ops(%a: tensor<2x4xui8>, %b: tensor<2x4xui8>) -> (tensor<2x4xui8>, tensor<2x4xui8>, tensor<2x4xi1>, tensor<2x4xui8>, tensor<2x4xui8>) {
+  %0 = attn.div %a, %b : (tensor<2x4xui8>, tensor<2x4xui8>) -> tensor<2x4xui8>
+  %1 = attn.max %a, %b : (tensor<2x4xui8>, tensor<2x4xui8>) -> tensor<2x4xui8>
+  %2 = attn.less %a, %b : (tensor<2x4xui8>, tensor<2x4xui8>) -> tensor<2x4xi1>
+  %3 = attn.relu %a : tensor<2x4xui8>
+  %4 = attn.clip %a {max = 2.500000e+02 : f64, min = 1.000000e+02 : f64} : tensor<2x4xui8>
+  return %0, %1, %2, %3, %4 : tensor<2x4xui8>, tensor<2x4xui8>, tensor<2x4xi1>, tensor<2x4xui8>, tensor<2x4xui8>
+}
+
+// -----
+
+// Conversions read the signedness of each side: uitofp from unsigned,
+// fptoui into unsigned, extui to widen unsigned, extsi to widen signed into
+// unsigned; abs of unsigned is the value itself.
+// CHECK-LABEL: func.func @unsigned_casts
+// CHECK: arith.uitofp %{{.+}} : i32 to f32
+// CHECK: arith.fptoui %{{.+}} : f32 to i32
+// CHECK: arith.extui %{{.+}} : i8 to i32
+// CHECK: arith.extsi %{{.+}} : i8 to i64
+// CHECK-NOT: math.absi
+func.func @unsigned_casts(%w: tensor<4xui32>, %f: tensor<4xf32>, %a: tensor<4xui8>, %s: tensor<4xi8>) -> (tensor<4xf32>, tensor<4xui32>, tensor<4xi32>, tensor<4xui64>, tensor<4xui8>) {
+  %0 = attn.cast %w : tensor<4xui32> -> tensor<4xf32>
+  %1 = attn.cast %f : tensor<4xf32> -> tensor<4xui32>
+  %2 = attn.cast %a : tensor<4xui8> -> tensor<4xi32>
+  %3 = attn.cast %s : tensor<4xi8> -> tensor<4xui64>
+  %4 = attn.abs %a : tensor<4xui8>
+  return %0, %1, %2, %3, %4 : tensor<4xf32>, tensor<4xui32>, tensor<4xi32>, tensor<4xui64>, tensor<4xui8>
+}
+
+// -----
+
+// An unsigned max reduction starts from 0 and an unsigned min from all
+// ones; constants keep their bytes, typed signless.
+// CHECK-LABEL: func.func @unsigned_reductions
+// CHECK: arith.constant 0 : i8
+// CHECK: arith.maxui
+// CHECK: arith.constant -1 : i8
+// CHECK: arith.minui
+// CHECK: arith.constant dense<[7, -1]> : tensor<2xi8>
+func.func @unsigned_reductions(%a: tensor<2x4xui8>) -> (tensor<2xui8>, tensor<2xui8>, tensor<2xui8>) {
+  %0 = attn.reduce_max %a {axes = array<i64: 1>, keepdims = false} : tensor<2x4xui8> -> tensor<2xui8>
+  %1 = attn.reduce_min %a {axes = array<i64: 1>, keepdims = false} : tensor<2x4xui8> -> tensor<2xui8>
+  %2 = attn.constant dense<[7, 255]> : tensor<2xui8>
+  return %0, %1, %2 : tensor<2xui8>, tensor<2xui8>, tensor<2xui8>
+}

@@ -105,6 +105,35 @@ TEST(TensorProto, ReadsTypedDataAsOnnxWritesIt) {
   EXPECT_EQ(elementsAs<int32_t>(i32->bytes), (std::vector<int32_t>{-7, 70000}));
 }
 
+TEST(TensorProto, ReadsUnsignedIntegersFromTheirFields) {
+  // make_tensor("w", UINT16, [2], [65535, 3]): int32_data.
+  attnc::io::Result<Tensor> u16 =
+      parse({0x08, 0x02, 0x10, 0x04, 0x2a, 0x04, 0xff, 0xff, 0x03, 0x03, 0x42, 0x01, 0x77});
+  ASSERT_TRUE(u16.ok()) << u16.error();
+  EXPECT_EQ(u16->dtype, ATTNC_DTYPE_U16);
+  EXPECT_EQ(elementsAs<uint16_t>(u16->bytes), (std::vector<uint16_t>{65535, 3}));
+
+  // make_tensor("u", UINT32, [2], [4000000000, 1]): uint64_data.
+  attnc::io::Result<Tensor> u32 = parse({0x08, 0x02, 0x10, 0x0c, 0x42, 0x01, 0x75, 0x5a, 0x06,
+                                         0x80, 0xd0, 0xac, 0xf3, 0x0e, 0x01});
+  ASSERT_TRUE(u32.ok()) << u32.error();
+  EXPECT_EQ(u32->dtype, ATTNC_DTYPE_U32);
+  EXPECT_EQ(elementsAs<uint32_t>(u32->bytes), (std::vector<uint32_t>{4000000000u, 1}));
+
+  // make_tensor("v", UINT64, [2], [2^64 - 1, 7]): uint64_data.
+  attnc::io::Result<Tensor> u64 =
+      parse({0x08, 0x02, 0x10, 0x0d, 0x42, 0x01, 0x76, 0x5a, 0x0b, 0xff, 0xff, 0xff, 0xff,
+             0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x07});
+  ASSERT_TRUE(u64.ok()) << u64.error();
+  EXPECT_EQ(u64->dtype, ATTNC_DTYPE_U64);
+  EXPECT_EQ(elementsAs<uint64_t>(u64->bytes), (std::vector<uint64_t>{UINT64_MAX, 7}));
+
+  // A uint32 value past 32 bits is refused, not truncated.
+  EXPECT_EQ(parseError({0x08, 0x01, 0x10, 0x0c, 0x5a, 0x05, 0x80, 0x80, 0x80, 0x80, 0x10}),
+            "invalid TensorProto in 'x.pb': uint64_data value 4294967296 at index 0 does "
+            "not fit in u32");
+}
+
 TEST(TensorProto, ReadsUnpackedRepeatedFieldsAndSkipsUnknownOnes) {
   Bytes bytes = {
       0x0a, 0x02, 0x01, 0x02,             // dims, packed: [1, 2]
@@ -148,7 +177,7 @@ TEST(TensorProto, RoundTripsEveryDtype) {
   for (attnc_dtype_t dtype :
        {ATTNC_DTYPE_F32, ATTNC_DTYPE_F64, ATTNC_DTYPE_F16, ATTNC_DTYPE_BF16,
         ATTNC_DTYPE_I64, ATTNC_DTYPE_I32, ATTNC_DTYPE_I16, ATTNC_DTYPE_I8,
-        ATTNC_DTYPE_U8, ATTNC_DTYPE_I1}) {
+        ATTNC_DTYPE_U8, ATTNC_DTYPE_I1, ATTNC_DTYPE_U16, ATTNC_DTYPE_U32, ATTNC_DTYPE_U64}) {
     Tensor tensor;
     tensor.name = std::string("t/") + attnc_dtype_name(dtype);
     tensor.dtype = dtype;
@@ -242,8 +271,8 @@ TEST(TensorProto, RejectsWhatItCannotRepresent) {
             "unsupported TensorProto in 'x.pb': external data (field 14, "
             "data_location = EXTERNAL) is not supported; save the tensor with "
             "its data inline");
-  EXPECT_EQ(parseError({0x10, 0x0c}),
-            "unsupported TensorProto in 'x.pb': data_type 12 (UINT32) has no "
+  EXPECT_EQ(parseError({0x10, 0x0e}),
+            "unsupported TensorProto in 'x.pb': data_type 14 (COMPLEX64) has no "
             "attnc dtype");
   EXPECT_EQ(parseError({0x10, 0x63}),
             "unsupported TensorProto in 'x.pb': unknown data_type 99");

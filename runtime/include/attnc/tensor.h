@@ -23,13 +23,16 @@ typedef enum attnc_dtype_e {
   ATTNC_DTYPE_F32 = 1,  /* "f32":  IEEE binary32 */
   ATTNC_DTYPE_F64 = 2,  /* "f64":  IEEE binary64 */
   ATTNC_DTYPE_F16 = 3,  /* "f16":  IEEE binary16 */
-  ATTNC_DTYPE_BF16 = 4, /* "bf16": bfloat16 */
+  ATTNC_DTYPE_BF16 = 4, /* "bf16": bfloat16; an input accepts u16 bits */
   ATTNC_DTYPE_I64 = 5,  /* "i64" */
   ATTNC_DTYPE_I32 = 6,  /* "i32" */
   ATTNC_DTYPE_I16 = 7,  /* "i16" */
   ATTNC_DTYPE_I8 = 8,   /* "i8" */
   ATTNC_DTYPE_U8 = 9,   /* "u8" */
   ATTNC_DTYPE_I1 = 10,  /* "i1": bool, one byte holding 0 or 1 */
+  ATTNC_DTYPE_U16 = 11, /* "u16" */
+  ATTNC_DTYPE_U32 = 12, /* "u32" */
+  ATTNC_DTYPE_U64 = 13, /* "u64" */
   /* Not a dtype: makes every 32-bit value a valid attnc_dtype_t in C++, so
    * a stray value from C is reported as "invalid" rather than being UB. */
   ATTNC_DTYPE_MAX_ENUM = 0x7fffffff,
