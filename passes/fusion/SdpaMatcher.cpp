@@ -28,6 +28,8 @@ bool reachesMatmul(Value value, int depth = 0) {
   if (isa<AddOp, SubOp, MulOp, DivOp>(op))
     return llvm::any_of(op->getOperands(),
                         [&](Value v) { return reachesMatmul(v, depth + 1); });
+  if (auto reshape = dyn_cast<ReshapeOp>(op))
+    return reachesMatmul(reshape.getInput(), depth + 1);
   if (auto where = dyn_cast<WhereOp>(op))
     return reachesMatmul(where.getTrueValue(), depth + 1) ||
            reachesMatmul(where.getFalseValue(), depth + 1);
@@ -42,6 +44,21 @@ std::string opName(Operation *op) {
 /// like exp(-inf): -inf itself, or a value so negative that adding a score
 /// cannot change it (finfo.min, -1e9, ...).
 bool hidesExactly(double fill) { return fill == -INFINITY || fill <= -1e9; }
+
+/// The head count H when `reshape` views 3-D scores [B·H, S, T] as
+/// [B, H, S, T] (`unfolds`) or the other way round; 0 for any other
+/// reshape.
+int64_t headsOfScoresView(ReshapeOp reshape, bool unfolds) {
+  auto from = cast<RankedTensorType>(reshape.getInput().getType());
+  auto to = cast<RankedTensorType>(reshape.getType());
+  RankedTensorType folded = unfolds ? from : to, heads = unfolds ? to : from;
+  if (folded.getRank() != 3 || heads.getRank() != 4 || !folded.hasStaticShape() ||
+      !heads.hasStaticShape() ||
+      folded.getDimSize(0) != heads.getDimSize(0) * heads.getDimSize(1) ||
+      folded.getShape().drop_front() != heads.getShape().drop_front(2))
+    return 0;
+  return heads.getDimSize(1);
+}
 
 /// A Mul or Div `op` by a positive finite constant scalar: the factor it
 /// applies (c, or 1 / c for Div) and the operand it scales.
@@ -109,6 +126,10 @@ FailureOr<SdpaSite> matchSdpaSite(SoftmaxOp softmax, std::string &reason) {
   // inside is scaled by it too.
   Value x = softmax.getInput();
   double factor = 1.0;
+  // 3-D scores may be viewed as [B, H, S, T] for the masks and viewed
+  // back: from the softmax's side the walk is first outside the view,
+  // then inside (site.viewHeads = H), then past it at the product.
+  enum class View { Outside, Inside, Past } view = View::Outside;
   for (int steps = 0;; ++steps) {
     Operation *op = x.getDefiningOp();
     if (!op || steps > 16)
@@ -120,6 +141,24 @@ FailureOr<SdpaSite> matchSdpaSite(SoftmaxOp softmax, std::string &reason) {
       return fail("an intermediate scores value (" + opName(op) +
                   ") has other uses");
     site.covered.push_back(op);
+    if (auto reshape = dyn_cast<ReshapeOp>(op)) {
+      bool viewBack = view == View::Outside && rank == 3;
+      int64_t heads = view == View::Past ? 0 : headsOfScoresView(reshape, !viewBack);
+      if (heads == 0 || (!viewBack && heads != site.viewHeads))
+        return fail("scores are reshaped other than between [B*H, S, T] and a "
+                    "[B, H, S, T] view of them");
+      if (viewBack && !(site.additiveMasks.empty() && site.visibleMasks.empty() &&
+                        site.hiddenMasks.empty()))
+        return fail("a mask is added to the [B*H, S, T] scores outside their "
+                    "[B, H, S, T] view");
+      site.viewHeads = heads;
+      view = viewBack ? View::Inside : View::Past;
+      x = reshape.getInput();
+      continue;
+    }
+    if (view == View::Past && isa<AddOp, SubOp, WhereOp>(op))
+      return fail("a mask is added to the [B*H, S, T] scores outside their "
+                  "[B, H, S, T] view");
     if (auto add = dyn_cast<AddOp>(op)) {
       bool lhsScores = reachesMatmul(add.getLhs());
       if (!lhsScores && !reachesMatmul(add.getRhs()))
@@ -164,6 +203,8 @@ FailureOr<SdpaSite> matchSdpaSite(SoftmaxOp softmax, std::string &reason) {
                 " between the Q·Kᵀ product and the softmax");
   }
 
+  if (view == View::Inside)
+    return fail("the [B, H, S, T] view of the scores is not of a [B*H, S, T] product");
   auto scores = cast<MatmulOp>(x.getDefiningOp());
   if (!scores->hasOneUse())
     return fail("the Q·Kᵀ scores have other uses");
@@ -189,7 +230,7 @@ FailureOr<SdpaSite> matchSdpaSite(SoftmaxOp softmax, std::string &reason) {
     if (kd != qd && kd != 1)
       return fail("k's batch/head dim " + Twine(d) + " (" + Twine(kd) +
                   ") neither matches q's (" + Twine(qd) + ") nor broadcasts");
-    if (d == 0 && rank == 4 && kd != qd)
+    if (d == 0 && (rank == 4 || site.viewHeads) && kd != qd)
       return fail("k and v broadcast over the batch dim, which attn.sdpa "
                   "does not model");
   }
@@ -221,12 +262,22 @@ SdpaOp rewriteSdpaSite(RewriterBase &rewriter, const SdpaSite &site) {
   // nothing is copied.
   SmallVector<int64_t> q4(q.getShape()), k4, v4;
   bool sharedKv = false;
-  if (rank == 3) {
+  if (site.viewHeads > 0) {
+    // The masks were added on a [B, H, S, T] view of the scores: q, k and v
+    // take the same view, so the op has the real heads and the masks keep
+    // their meaning as they are.
+    int64_t heads = site.viewHeads, batch = q.getDimSize(0) / heads;
+    q4 = {batch, heads, q.getDimSize(1), q.getDimSize(2)};
+    k4 = {batch, heads, kt.getDimSize(2), kt.getDimSize(1)};
+    v4 = {batch, heads, v.getDimSize(1), v.getDimSize(2)};
+  } else if (rank == 3) {
     sharedKv = kt.getDimSize(0) == 1 && q.getDimSize(0) != 1;
     q4 = sharedKv ? SmallVector<int64_t>{1, q.getDimSize(0), q.getDimSize(1), q.getDimSize(2)}
                   : SmallVector<int64_t>{q.getDimSize(0), 1, q.getDimSize(1), q.getDimSize(2)};
     k4 = {kt.getDimSize(0), 1, kt.getDimSize(2), kt.getDimSize(1)};
     v4 = {v.getDimSize(0), 1, v.getDimSize(1), v.getDimSize(2)};
+  }
+  if (rank == 3) {
     query = ReshapeOp::create(rewriter, loc, query, rewriter.getDenseI64ArrayAttr(q4));
     key = ReshapeOp::create(rewriter, loc, key, rewriter.getDenseI64ArrayAttr(k4));
     value = ReshapeOp::create(rewriter, loc, value, rewriter.getDenseI64ArrayAttr(v4));
@@ -248,7 +299,7 @@ SdpaOp rewriteSdpaSite(RewriterBase &rewriter, const SdpaSite &site) {
     accumulate(WhereOp::create(rewriter, loc, cond, scalar(0.0), scalar(-INFINITY)));
   for (Value cond : site.hiddenMasks)
     accumulate(WhereOp::create(rewriter, loc, cond, scalar(-INFINITY), scalar(0.0)));
-  if (dense && rank == 3) {
+  if (dense && rank == 3 && site.viewHeads == 0) {
     // Masks broadcast against [B*H, S, T]; give them the head dim too.
     auto type = cast<RankedTensorType>(dense.getType());
     SmallVector<int64_t> shape(type.getShape());

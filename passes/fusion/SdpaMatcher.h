@@ -31,6 +31,11 @@ struct SdpaSite {
   SmallVector<Value> hiddenMasks;
   /// Every graph op the fused op replaces (for the report).
   SmallVector<Operation *> covered;
+  /// Heads folded into the batch of 3-D scores [B·H, S, T] whose masks are
+  /// added on a [B, H, S, T] view of them (HF's seq2seq attention): the
+  /// real head count H, so the fused op gets [B, H, ...] operands and the
+  /// masks keep their [B, H, S, T] meaning; 0 otherwise.
+  int64_t viewHeads = 0;
 };
 
 /// Whether `softmax` is an attention site: its input is computed from a

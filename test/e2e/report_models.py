@@ -24,6 +24,9 @@ EXPECTED = {
     "llama": (2, 2, CAUSAL, False, False, None, 4, 2),
     "mistral": (2, 2, {"left": 3, "right": 0}, False, False, None, None, None),
     "vit": (2, 2, None, False, False, None, None, None),
+    # encoder self x2 (padding), decoder causal + padding self x2, cross x2
+    # (encoder padding): masks added on [B, H, T, S] views of 3-D scores
+    "bart": (6, 6, [None, None, None, None, CAUSAL, CAUSAL], True, False, None, 4, 4),
     "torch_encoder_layer": (2, 2, CAUSAL, True, False, None, None, None),
     "torch_mha": (1, 1, None, False, False, None, 4, 4),  # [S, B·H, D] unfolded
     # encoder self-attention x2, decoder causal self-attention x2, cross x2

@@ -789,6 +789,144 @@ def build_whisper() -> ModelSpec:
 
 
 # ----------------------------------------------------------------------------
+# BART-style seq2seq (HF BartAttention, as Marian/Pegasus/M2M/Whisper write it)
+# ----------------------------------------------------------------------------
+
+class BartAttention(nn.Module):
+    """HF's seq2seq attention: q scaled after its projection, heads folded
+    into the batch for 3-D bmm over [B·H, T, d], and the mask added between
+    a view to [B, H, T, S] and a view back."""
+
+    def __init__(self, d, n_head):
+        super().__init__()
+        self.embed_dim, self.num_heads = d, n_head
+        self.head_dim = d // n_head
+        self.scaling = self.head_dim ** -0.5
+        self.k_proj = nn.Linear(d, d)
+        self.v_proj = nn.Linear(d, d)
+        self.q_proj = nn.Linear(d, d)
+        self.out_proj = nn.Linear(d, d)
+
+    def _shape(self, tensor, seq_len, bsz):
+        return tensor.view(bsz, seq_len, self.num_heads, self.head_dim).transpose(1, 2).contiguous()
+
+    def forward(self, hidden_states, key_value_states=None, attention_mask=None):
+        bsz, tgt_len, _ = hidden_states.size()
+        query_states = self.q_proj(hidden_states) * self.scaling
+        source = hidden_states if key_value_states is None else key_value_states
+        key_states = self._shape(self.k_proj(source), -1, bsz)
+        value_states = self._shape(self.v_proj(source), -1, bsz)
+        proj_shape = (bsz * self.num_heads, -1, self.head_dim)
+        query_states = self._shape(query_states, tgt_len, bsz).view(*proj_shape)
+        key_states = key_states.reshape(*proj_shape)
+        value_states = value_states.reshape(*proj_shape)
+        src_len = key_states.size(1)
+        attn_weights = torch.bmm(query_states, key_states.transpose(1, 2))
+        if attention_mask is not None:
+            attn_weights = attn_weights.view(bsz, self.num_heads, tgt_len, src_len) + attention_mask
+            attn_weights = attn_weights.view(bsz * self.num_heads, tgt_len, src_len)
+        attn_weights = F.softmax(attn_weights, dim=-1)
+        attn_output = torch.bmm(attn_weights, value_states)
+        attn_output = attn_output.view(bsz, self.num_heads, tgt_len, self.head_dim)
+        attn_output = attn_output.transpose(1, 2).reshape(bsz, tgt_len, self.embed_dim)
+        return self.out_proj(attn_output)
+
+
+def bart_expand_mask(mask, dtype, tgt_len):
+    """HF's _expand_mask: [B, S] 1/0 -> additive [B, 1, T, S] (finfo.min)."""
+    bsz, src_len = mask.size()
+    expanded = mask[:, None, None, :].expand(bsz, 1, tgt_len, src_len).to(dtype)
+    inverted = 1.0 - expanded
+    return inverted.masked_fill(inverted.to(torch.bool), torch.finfo(dtype).min)
+
+
+def bart_causal_mask(bsz, tgt_len, dtype):
+    """HF's _make_causal_mask: finfo.min above the diagonal, [B, 1, T, T]."""
+    mask = torch.full((tgt_len, tgt_len), torch.finfo(dtype).min)
+    cond = torch.arange(mask.size(-1))
+    mask.masked_fill_(cond < (cond + 1).view(mask.size(-1), 1), 0)
+    return mask.to(dtype)[None, None, :, :].expand(bsz, 1, tgt_len, tgt_len)
+
+
+class BartEncoderLayer(nn.Module):
+    def __init__(self, d, n_head, inner):
+        super().__init__()
+        self.self_attn = BartAttention(d, n_head)
+        self.self_attn_layer_norm = nn.LayerNorm(d)
+        self.fc1 = nn.Linear(d, inner)
+        self.fc2 = nn.Linear(inner, d)
+        self.final_layer_norm = nn.LayerNorm(d)
+
+    def forward(self, x, mask):
+        x = self.self_attn_layer_norm(x + self.self_attn(x, attention_mask=mask))
+        return self.final_layer_norm(x + self.fc2(F.gelu(self.fc1(x))))
+
+
+class BartDecoderLayer(nn.Module):
+    def __init__(self, d, n_head, inner):
+        super().__init__()
+        self.self_attn = BartAttention(d, n_head)
+        self.self_attn_layer_norm = nn.LayerNorm(d)
+        self.encoder_attn = BartAttention(d, n_head)
+        self.encoder_attn_layer_norm = nn.LayerNorm(d)
+        self.fc1 = nn.Linear(d, inner)
+        self.fc2 = nn.Linear(inner, d)
+        self.final_layer_norm = nn.LayerNorm(d)
+
+    def forward(self, x, self_mask, enc, cross_mask):
+        x = self.self_attn_layer_norm(x + self.self_attn(x, attention_mask=self_mask))
+        x = self.encoder_attn_layer_norm(
+            x + self.encoder_attn(x, key_value_states=enc, attention_mask=cross_mask))
+        return self.final_layer_norm(x + self.fc2(F.gelu(self.fc1(x))))
+
+
+class Bart(nn.Module):
+    def __init__(self, vocab=64, d=32, n_head=4, n_enc=2, n_dec=2, inner=64, max_pos=32):
+        super().__init__()
+        self.shared = nn.Embedding(vocab, d)
+        self.enc_pos = nn.Embedding(max_pos, d)
+        self.dec_pos = nn.Embedding(max_pos, d)
+        self.encoder_layers = nn.ModuleList([BartEncoderLayer(d, n_head, inner) for _ in range(n_enc)])
+        self.decoder_layers = nn.ModuleList([BartDecoderLayer(d, n_head, inner) for _ in range(n_dec)])
+
+    def forward(self, input_ids, attention_mask, decoder_input_ids, decoder_attention_mask):
+        src_len, tgt_len = input_ids.size(1), decoder_input_ids.size(1)
+        x = self.shared(input_ids) + self.enc_pos(torch.arange(src_len))
+        enc_mask = bart_expand_mask(attention_mask, x.dtype, src_len)
+        for layer in self.encoder_layers:
+            x = layer(x, enc_mask)
+        y = self.shared(decoder_input_ids) + self.dec_pos(torch.arange(tgt_len))
+        # HF's _prepare_decoder_attention_mask: causal plus the decoder's padding.
+        self_mask = bart_causal_mask(y.size(0), tgt_len, y.dtype) + \
+            bart_expand_mask(decoder_attention_mask, y.dtype, tgt_len)
+        cross_mask = bart_expand_mask(attention_mask, y.dtype, tgt_len)
+        for layer in self.decoder_layers:
+            y = layer(y, self_mask, x, cross_mask)
+        return torch.matmul(y, self.shared.weight.t())
+
+
+@register("bart")
+def build_bart() -> ModelSpec:
+    model = init_weights(Bart(), "bart")
+    rng = rng_for("bart")
+
+    def data(src, tgt, src_pad, tgt_pad):
+        enc_mask = torch.ones((2, src), dtype=torch.int64)
+        enc_mask[1, src - src_pad:] = 0
+        dec_mask = torch.ones((2, tgt), dtype=torch.int64)
+        dec_mask[1, tgt - tgt_pad:] = 0
+        return (rand_ids(rng, (2, src), 64), enc_mask, rand_ids(rng, (2, tgt), 64), dec_mask)
+
+    datasets = [data(9, 6, 3, 2), data(7, 4, 2, 1)]
+    return ModelSpec(
+        model, datasets,
+        ["input_ids", "attention_mask", "decoder_input_ids", "decoder_attention_mask"], ["logits"],
+        {"input_ids": {1: "sequence"}, "attention_mask": {1: "sequence"},
+         "decoder_input_ids": {1: "decoder_sequence"},
+         "decoder_attention_mask": {1: "decoder_sequence"}, "logits": {1: "decoder_sequence"}})
+
+
+# ----------------------------------------------------------------------------
 # Built-in torch.nn transformer modules
 # ----------------------------------------------------------------------------
 

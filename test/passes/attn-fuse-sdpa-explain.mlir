@@ -259,3 +259,45 @@ func.func @key_value_broadcast_over_batch(%q: tensor<2x2x4x8xf32>, %kt: tensor<1
   return %o : tensor<2x2x4x8xf32>
 }
 
+
+// -----
+
+// A reshape of the scores that is not a [B, H, S, T] view of [B*H, S, T].
+func.func @scores_reshaped_otherwise(%q: tensor<6x5x8xf32>, %kt: tensor<6x8x4xf32>, %v: tensor<6x5x8xf32>)
+    -> tensor<6x4x8xf32> {
+  %s = attn.matmul %q, %kt : (tensor<6x5x8xf32>, tensor<6x8x4xf32>) -> tensor<6x5x4xf32>
+  %m = attn.reshape %s {shape = array<i64: 6, 4, 5>} : tensor<6x5x4xf32> -> tensor<6x4x5xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: scores are reshaped other than between [B*H, S, T] and a [B, H, S, T] view of them}}
+  %p = attn.softmax %m {axis = 2 : i64} : tensor<6x4x5xf32>
+  %o = attn.matmul %p, %v : (tensor<6x4x5xf32>, tensor<6x5x8xf32>) -> tensor<6x4x8xf32>
+  return %o : tensor<6x4x8xf32>
+}
+
+// -----
+
+// A mask added to the folded scores as well as to their view.
+func.func @mask_outside_the_view(%q: tensor<6x4x8xf32>, %kt: tensor<6x8x5xf32>, %v: tensor<6x5x8xf32>,
+                                 %mask: tensor<4x5xf32>, %mask4: tensor<2x1x4x5xf32>) -> tensor<6x4x8xf32> {
+  %s = attn.matmul %q, %kt : (tensor<6x4x8xf32>, tensor<6x8x5xf32>) -> tensor<6x4x5xf32>
+  %s4 = attn.reshape %s {shape = array<i64: 2, 3, 4, 5>} : tensor<6x4x5xf32> -> tensor<2x3x4x5xf32>
+  %m4 = attn.add %s4, %mask4 : (tensor<2x3x4x5xf32>, tensor<2x1x4x5xf32>) -> tensor<2x3x4x5xf32>
+  %m = attn.reshape %m4 {shape = array<i64: 6, 4, 5>} : tensor<2x3x4x5xf32> -> tensor<6x4x5xf32>
+  %mm = attn.add %m, %mask : (tensor<6x4x5xf32>, tensor<4x5xf32>) -> tensor<6x4x5xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: a mask is added to the [B*H, S, T] scores outside their [B, H, S, T] view}}
+  %p = attn.softmax %mm {axis = 2 : i64} : tensor<6x4x5xf32>
+  %o = attn.matmul %p, %v : (tensor<6x4x5xf32>, tensor<6x5x8xf32>) -> tensor<6x4x8xf32>
+  return %o : tensor<6x4x8xf32>
+}
+
+// -----
+
+// The [B, H, S, T] view is of a 4-D product, not of [B*H, S, T] scores.
+func.func @view_of_a_4d_product(%q: tensor<2x3x4x8xf32>, %kt: tensor<2x3x8x5xf32>, %v: tensor<6x5x8xf32>)
+    -> tensor<6x4x8xf32> {
+  %s4 = attn.matmul %q, %kt : (tensor<2x3x4x8xf32>, tensor<2x3x8x5xf32>) -> tensor<2x3x4x5xf32>
+  %m = attn.reshape %s4 {shape = array<i64: 6, 4, 5>} : tensor<2x3x4x5xf32> -> tensor<6x4x5xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: the [B, H, S, T] view of the scores is not of a [B*H, S, T] product}}
+  %p = attn.softmax %m {axis = 2 : i64} : tensor<6x4x5xf32>
+  %o = attn.matmul %p, %v : (tensor<6x4x5xf32>, tensor<6x5x8xf32>) -> tensor<6x4x8xf32>
+  return %o : tensor<6x4x8xf32>
+}

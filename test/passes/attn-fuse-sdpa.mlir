@@ -133,6 +133,29 @@ func.func @heads_folded_3d(%q: tensor<6x4x8xf32>, %kt: tensor<6x8x4xf32>, %v: te
 
 // -----
 
+// HF seq2seq (BART): 3-D scores [B*H, S, T] viewed as [B, H, S, T] for the
+// mask and viewed back; q, k and v take the same view, so the op has the
+// real 2 x 3 heads and the [B, 1, S, T] mask keeps its meaning.
+// CHECK-LABEL: func.func @seq2seq_mask_on_a_view
+// CHECK-DAG: %[[Q4:.+]] = attn.reshape %{{.+}} {shape = array<i64: 2, 3, 4, 8>}
+// CHECK-DAG: %[[K4:.+]] = attn.reshape %{{.+}} {shape = array<i64: 2, 3, 5, 8>}
+// CHECK-DAG: %[[V4:.+]] = attn.reshape %{{.+}} {shape = array<i64: 2, 3, 5, 8>}
+// CHECK: %[[O:.+]] = attn.sdpa %[[Q4]], %[[K4]], %[[V4]] dense_mask(%{{.+}}) {{.*}}tensor<2x1x4x5xf32>) -> tensor<2x3x4x8xf32>
+// CHECK: attn.reshape %[[O]] {shape = array<i64: 6, 4, 8>}
+// CHECK-NOT: attn.softmax
+func.func @seq2seq_mask_on_a_view(%q: tensor<6x4x8xf32>, %kt: tensor<6x8x5xf32>, %v: tensor<6x5x8xf32>,
+                                  %mask: tensor<2x1x4x5xf32>) -> tensor<6x4x8xf32> {
+  %s = attn.matmul %q, %kt : (tensor<6x4x8xf32>, tensor<6x8x5xf32>) -> tensor<6x4x5xf32>
+  %s4 = attn.reshape %s {shape = array<i64: 2, 3, 4, 5>} : tensor<6x4x5xf32> -> tensor<2x3x4x5xf32>
+  %m4 = attn.add %s4, %mask : (tensor<2x3x4x5xf32>, tensor<2x1x4x5xf32>) -> tensor<2x3x4x5xf32>
+  %m = attn.reshape %m4 {shape = array<i64: 6, 4, 5>} : tensor<2x3x4x5xf32> -> tensor<6x4x5xf32>
+  %p = attn.softmax %m {axis = 2 : i64} : tensor<6x4x5xf32>
+  %o = attn.matmul %p, %v : (tensor<6x4x5xf32>, tensor<6x5x8xf32>) -> tensor<6x4x8xf32>
+  return %o : tensor<6x4x8xf32>
+}
+
+// -----
+
 // Not fused: the probabilities are also a graph output.
 // CHECK-LABEL: func.func @probabilities_returned
 // CHECK: attn.softmax
