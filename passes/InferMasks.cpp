@@ -53,6 +53,47 @@ std::optional<SmallVector<int64_t>> reshapeTermShape(ArrayRef<int64_t> term,
   return result;
 }
 
+/// The additive terms (0 / -inf each) of the boolean condition `c` that
+/// hides keys where it is true (`hides`) or where it is false: a key is
+/// hidden when any term hides it, so Not, Or of hidden and And of visible
+/// conditions split into one term per operand (NeMo's band AND padding).
+/// Reshapes that only move unit dims move onto the terms.
+void collectConditionTerms(OpBuilder &b, Location loc, Value c, bool hides, Type element,
+                           SmallVectorImpl<std::pair<Value, double>> &terms, int depth) {
+  Operation *op = c.getDefiningOp();
+  if (op && depth < 8) {
+    if (auto negation = dyn_cast<NotOp>(op))
+      return collectConditionTerms(b, loc, negation.getInput(), !hides, element, terms,
+                                   depth + 1);
+    // The operands broadcast to c's shape, and so do their terms.
+    if ((hides && isa<OrOp>(op)) || (!hides && isa<AndOp>(op))) {
+      collectConditionTerms(b, loc, op->getOperand(0), hides, element, terms, depth + 1);
+      collectConditionTerms(b, loc, op->getOperand(1), hides, element, terms, depth + 1);
+      return;
+    }
+    if (auto reshape = dyn_cast<ReshapeOp>(op)) {
+      ArrayRef<int64_t> from = reshape.getInput().getType().getShape();
+      ArrayRef<int64_t> to = reshape.getType().getShape();
+      SmallVector<std::pair<Value, double>> inner;
+      collectConditionTerms(b, loc, reshape.getInput(), hides, element, inner, depth + 1);
+      SmallVector<std::pair<Value, double>> reshaped;
+      for (auto [term, f] : inner) {
+        auto shape = reshapeTermShape(cast<RankedTensorType>(term.getType()).getShape(), from, to);
+        if (!shape)
+          break;
+        reshaped.push_back({b.createOrFold<ReshapeOp>(loc, term, b.getDenseI64ArrayAttr(*shape)), f});
+      }
+      if (reshaped.size() == inner.size()) {
+        terms.append(reshaped.begin(), reshaped.end());
+        return;
+      }
+    }
+  }
+  Value hidden = buildScalarConstant(b, loc, element, -INFINITY);
+  Value shown = buildScalarConstant(b, loc, element, 0.0);
+  terms.push_back({WhereOp::create(b, loc, c, hides ? hidden : shown, hides ? shown : hidden), 1.0});
+}
+
 void collectTerms(OpBuilder &b, Location loc, Value mask, double factor,
                   SmallVectorImpl<std::pair<Value, double>> &terms, int depth = 0) {
   Operation *op = mask.getDefiningOp();
@@ -107,6 +148,21 @@ void collectTerms(OpBuilder &b, Location loc, Value mask, double factor,
         terms.push_back({WhereOp::create(b, loc, where.getCondition(), scalar(0.0),
                                          scalar(-INFINITY)), 1.0});
         return;
+      }
+      // where(c, -inf, 0) or where(c, 0, -inf): a boolean mask, split by its
+      // condition's structure.
+      bool hideForm = t && f && *t == -INFINITY && *f == 0.0;
+      bool showForm = t && f && *t == 0.0 && *f == -INFINITY;
+      if (hideForm || showForm) {
+        SmallVector<std::pair<Value, double>> split;
+        collectConditionTerms(b, loc, where.getCondition(), hideForm, type.getElementType(),
+                              split, depth + 1);
+        if (split.size() > 1) {
+          // The terms broadcast against the scores as the Where did.
+          for (auto [term, f] : split)
+            terms.push_back({term, f * factor});
+          return;
+        }
       }
     }
   }

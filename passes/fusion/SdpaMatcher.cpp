@@ -45,6 +45,44 @@ std::string opName(Operation *op) {
 /// cannot change it (finfo.min, -1e9, ...).
 bool hidesExactly(double fill) { return fill == -INFINITY || fill <= -1e9; }
 
+/// A fill that hides keys when the probabilities are zeroed again with the
+/// same mask after the softmax: those keys then contribute only
+/// exp(fill - rowmax) to the softmax's sum, which is 0 in f32 whenever some
+/// visible scaled score of the row exceeds fill + 104 (for -1e4: any score
+/// above -9896), and a row with no visible key is zero either way.
+constexpr double kZeroedFill = -1e4;
+
+/// A mask on the probabilities after the softmax, zeroing some of them:
+/// `where(c, 0, p)` (`visible` false: zero where c) or `where(c, p, 0)` and
+/// `p * cast(c)` (`visible` true: keep where c).
+struct ZeroedProbabilities {
+  Value condition;
+  bool visible;
+};
+
+/// The zeroing `op` applies to `probs`, if it is one.
+std::optional<ZeroedProbabilities> matchZeroing(Operation *op, Value probs) {
+  if (op->getNumResults() != 1 || op->getResult(0).getType() != probs.getType())
+    return std::nullopt;
+  auto isZero = [](Value v) {
+    std::optional<double> c = matchScalarConstant(v);
+    return c && *c == 0.0;
+  };
+  if (auto where = dyn_cast<WhereOp>(op)) {
+    if (where.getFalseValue() == probs && isZero(where.getTrueValue()))
+      return ZeroedProbabilities{where.getCondition(), false};
+    if (where.getTrueValue() == probs && isZero(where.getFalseValue()))
+      return ZeroedProbabilities{where.getCondition(), true};
+  }
+  if (auto mul = dyn_cast<MulOp>(op)) {
+    Value other = mul.getLhs() == probs ? mul.getRhs() : mul.getLhs();
+    if (auto cast = other.getDefiningOp<CastOp>())
+      if (cast.getInput().getType().getElementType().isInteger(1))
+        return ZeroedProbabilities{cast.getInput(), true};
+  }
+  return std::nullopt;
+}
+
 /// The head count H when `reshape` views 3-D scores [B·H, S, T] as
 /// [B, H, S, T] (`unfolds`) or the other way round; 0 for any other
 /// reshape.
@@ -115,11 +153,35 @@ FailureOr<SdpaSite> matchSdpaSite(SoftmaxOp softmax, std::string &reason) {
   if (!softmax->hasOneUse())
     return fail("the attention probabilities have other uses (e.g. a graph "
                 "output); fusing would drop them");
-  auto output = dyn_cast<MatmulOp>(*softmax->user_begin());
-  if (!output || output.getLhs() != softmax.getResult())
+  // Probabilities zeroed again after the softmax where the scores were
+  // masked before it (NeMo's conformer): the same keys stay hidden.
+  Value probs = softmax.getResult();
+  SmallVector<ZeroedProbabilities> zeroings;
+  SmallVector<Operation *> zeroingOps;
+  Operation *user = *softmax->user_begin();
+  while (std::optional<ZeroedProbabilities> zeroing = matchZeroing(user, probs)) {
+    if (!user->hasOneUse())
+      return fail("the zeroed attention probabilities have other uses");
+    zeroings.push_back(*zeroing);
+    zeroingOps.push_back(user);
+    probs = user->getResult(0);
+    user = *user->user_begin();
+  }
+  auto output = dyn_cast<MatmulOp>(user);
+  if (!output || output.getLhs() != probs)
     return fail("the attention probabilities are not multiplied by V");
   site.output = output;
-  site.covered = {output, softmax};
+  site.covered = {output};
+  site.covered.append(zeroingOps.rbegin(), zeroingOps.rend());
+  site.covered.push_back(softmax);
+  // A pre-softmax Where whose fill is large but finite hides its keys when
+  // the same mask zeroes them again after the softmax; matched at the end.
+  SmallVector<ZeroedProbabilities> maskedAndZeroed;
+  auto zeroedAfter = [&](Value condition, bool visible) {
+    return llvm::any_of(zeroings, [&](const ZeroedProbabilities &z) {
+      return z.condition == condition && z.visible == visible;
+    });
+  };
 
   // Walk from the softmax input down to the Q·Kᵀ product. `factor` is the
   // product of the scales applied outside the current point: a mask found
@@ -181,9 +243,13 @@ FailureOr<SdpaSite> matchSdpaSite(SoftmaxOp softmax, std::string &reason) {
       std::optional<double> fill = matchScalarConstant(fillValue);
       if (!fill)
         return fail("a Where on the scores does not fill with a constant");
-      if (!hidesExactly(*fill * factor))
+      bool zeroedToo = zeroedAfter(where.getCondition(), keepWhenTrue);
+      if (!hidesExactly(*fill * factor) && !(zeroedToo && *fill * factor <= kZeroedFill))
         return fail("a Where fills with " + Twine(std::to_string(*fill)) +
-                    ", which does not hide keys exactly (needs -inf or <= -1e9)");
+                    ", which does not hide keys exactly (needs -inf or <= -1e9, or <= -1e4 "
+                    "with the same mask zeroing the probabilities after the softmax)");
+      if (zeroedToo)
+        maskedAndZeroed.push_back({where.getCondition(), keepWhenTrue});
       (keepWhenTrue ? site.visibleMasks : site.hiddenMasks)
           .push_back(where.getCondition());
       x = keepWhenTrue ? where.getTrueValue() : where.getFalseValue();
@@ -205,6 +271,12 @@ FailureOr<SdpaSite> matchSdpaSite(SoftmaxOp softmax, std::string &reason) {
 
   if (view == View::Inside)
     return fail("the [B, H, S, T] view of the scores is not of a [B*H, S, T] product");
+  for (const ZeroedProbabilities &z : zeroings)
+    if (!llvm::any_of(maskedAndZeroed, [&](const ZeroedProbabilities &m) {
+          return m.condition == z.condition && m.visible == z.visible;
+        }))
+      return fail("the probabilities are zeroed after the softmax where the scores were "
+                  "not masked the same way before it");
   auto scores = cast<MatmulOp>(x.getDefiningOp());
   if (!scores->hasOneUse())
     return fail("the Q·Kᵀ scores have other uses");

@@ -27,6 +27,10 @@ EXPECTED = {
     # encoder self x2 (padding), decoder causal + padding self x2, cross x2
     # (encoder padding): masks added on [B, H, T, S] views of 3-D scores
     "bart": (6, 6, [None, None, None, None, CAUSAL, CAUSAL], True, False, None, 4, 4),
+    # NeMo's limited context (4 left, 2 right) AND padding, masked with -1e4
+    # before the softmax and zeroed after it; the padding (keys and queries)
+    # stays dense
+    "conformer": (2, 2, {"left": 4, "right": 2}, False, True, None, 4, 4),
     "torch_encoder_layer": (2, 2, CAUSAL, True, False, None, None, None),
     "torch_mha": (1, 1, None, False, False, None, 4, 4),  # [S, B·H, D] unfolded
     # encoder self-attention x2, decoder causal self-attention x2, cross x2

@@ -927,6 +927,110 @@ def build_bart() -> ModelSpec:
 
 
 # ----------------------------------------------------------------------------
+# Conformer (NeMo-style encoder with limited attention context)
+# ----------------------------------------------------------------------------
+
+class NemoMultiHeadAttention(nn.Module):
+    """NeMo's MultiHeadAttention: scores masked with -10000 before the
+    softmax and the probabilities zeroed with the same mask after it."""
+
+    def __init__(self, n_head, n_feat):
+        super().__init__()
+        self.d_k = n_feat // n_head
+        self.s_d_k = math.sqrt(self.d_k)
+        self.h = n_head
+        self.linear_q = nn.Linear(n_feat, n_feat)
+        self.linear_k = nn.Linear(n_feat, n_feat)
+        self.linear_v = nn.Linear(n_feat, n_feat)
+        self.linear_out = nn.Linear(n_feat, n_feat)
+
+    def forward(self, query, key, value, mask):
+        n_batch = value.size(0)
+        q = self.linear_q(query).view(n_batch, -1, self.h, self.d_k).transpose(1, 2)
+        k = self.linear_k(key).view(n_batch, -1, self.h, self.d_k).transpose(1, 2)
+        v = self.linear_v(value).view(n_batch, -1, self.h, self.d_k).transpose(1, 2)
+        scores = torch.matmul(q, k.transpose(-2, -1)) / self.s_d_k
+        mask = mask.unsqueeze(1)
+        scores = scores.masked_fill(mask, -10000.0)
+        attn = torch.softmax(scores, dim=-1).masked_fill(mask, 0.0)
+        x = torch.matmul(attn, v)
+        x = x.transpose(1, 2).reshape(n_batch, -1, self.h * self.d_k)
+        return self.linear_out(x)
+
+
+class ConformerLayer(nn.Module):
+    """Macaron feed-forwards around self-attention and a depthwise
+    convolution module, as NeMo's ConformerLayer (without relative
+    positions and with LayerNorm in the convolution module)."""
+
+    def __init__(self, d, n_head, inner, kernel=3):
+        super().__init__()
+        self.norm_ff1 = nn.LayerNorm(d)
+        self.ff1 = nn.Sequential(nn.Linear(d, inner), nn.SiLU(), nn.Linear(inner, d))
+        self.norm_att = nn.LayerNorm(d)
+        self.self_attn = NemoMultiHeadAttention(n_head, d)
+        self.norm_conv = nn.LayerNorm(d)
+        self.pointwise1 = nn.Conv1d(d, 2 * d, 1)
+        self.depthwise = nn.Conv1d(d, d, kernel, padding=kernel // 2, groups=d)
+        self.conv_norm = nn.LayerNorm(d)
+        self.pointwise2 = nn.Conv1d(d, d, 1)
+        self.norm_ff2 = nn.LayerNorm(d)
+        self.ff2 = nn.Sequential(nn.Linear(d, inner), nn.SiLU(), nn.Linear(inner, d))
+        self.norm_out = nn.LayerNorm(d)
+
+    def forward(self, x, att_mask, pad_mask):
+        x = x + 0.5 * self.ff1(self.norm_ff1(x))
+        y = self.norm_att(x)
+        x = x + self.self_attn(y, y, y, att_mask)
+        y = self.norm_conv(x).transpose(1, 2)
+        y = F.glu(self.pointwise1(y), dim=1)
+        y = y.masked_fill(pad_mask.unsqueeze(1), 0.0)
+        y = self.depthwise(y)
+        y = F.silu(self.conv_norm(y.transpose(1, 2))).transpose(1, 2)
+        x = x + self.pointwise2(y).transpose(1, 2)
+        x = x + 0.5 * self.ff2(self.norm_ff2(x))
+        return self.norm_out(x)
+
+
+class Conformer(nn.Module):
+    def __init__(self, feat=8, d=32, n_head=4, n_layer=2, inner=64, att_context=(4, 2)):
+        super().__init__()
+        self.pre_encode = nn.Linear(feat, d)
+        self.att_context = att_context
+        self.layers = nn.ModuleList([ConformerLayer(d, n_head, inner) for _ in range(n_layer)])
+
+    def create_masks(self, length, max_len):
+        """NeMo's ConformerEncoder._create_masks, "regular" context style."""
+        att_mask = torch.ones(1, max_len, max_len, dtype=torch.bool)
+        att_mask = att_mask.triu(diagonal=-self.att_context[0])
+        att_mask = att_mask.tril(diagonal=self.att_context[1])
+        pad_mask = torch.arange(0, max_len).expand(length.size(0), -1) < length.unsqueeze(-1)
+        pad_for_att = pad_mask.unsqueeze(1).repeat([1, max_len, 1])
+        pad_for_att = torch.logical_and(pad_for_att, pad_for_att.transpose(1, 2))
+        att_mask = torch.logical_and(pad_for_att, att_mask[:, :max_len, :max_len])
+        return ~pad_mask, ~att_mask
+
+    def forward(self, audio_signal, length):
+        x = self.pre_encode(audio_signal)
+        pad_mask, att_mask = self.create_masks(length, x.size(1))
+        for layer in self.layers:
+            x = layer(x, att_mask, pad_mask)
+        return x
+
+
+@register("conformer")
+def build_conformer() -> ModelSpec:
+    model = init_weights(Conformer(), "conformer")
+    rng = rng_for("conformer")
+    datasets = [
+        (rand_floats(rng, (2, 12, 8)), torch.tensor([12, 7], dtype=torch.int64)),
+        (rand_floats(rng, (2, 9, 8)), torch.tensor([5, 9], dtype=torch.int64)),
+    ]
+    return ModelSpec(model, datasets, ["audio_signal", "length"], ["encoded"],
+                     {"audio_signal": {1: "time"}, "encoded": {1: "time"}})
+
+
+# ----------------------------------------------------------------------------
 # Built-in torch.nn transformer modules
 # ----------------------------------------------------------------------------
 

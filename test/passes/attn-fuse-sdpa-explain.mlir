@@ -21,7 +21,7 @@ func.func @where_fill_too_small(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2x8x4xf32
   %fill = attn.constant dense<-1.0e4> : tensor<f32>
   %s = attn.matmul %q, %kt : (tensor<1x2x4x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x4x4xf32>
   %m = attn.where %c, %s, %fill : (tensor<4x4xi1>, tensor<1x2x4x4xf32>, tensor<f32>) -> tensor<1x2x4x4xf32>
-  // expected-remark @+1 {{attn-fuse-sdpa: a Where fills with -10000.000000, which does not hide keys exactly (needs -inf or <= -1e9)}}
+  // expected-remark @+1 {{attn-fuse-sdpa: a Where fills with -10000.000000, which does not hide keys exactly (needs -inf or <= -1e9, or <= -1e4 with the same mask zeroing the probabilities after the softmax)}}
   %p = attn.softmax %m {axis = 3 : i64} : tensor<1x2x4x4xf32>
   %o = attn.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
   return %o : tensor<1x2x4x8xf32>
@@ -300,4 +300,19 @@ func.func @view_of_a_4d_product(%q: tensor<2x3x4x8xf32>, %kt: tensor<2x3x8x5xf32
   %p = attn.softmax %m {axis = 2 : i64} : tensor<6x4x5xf32>
   %o = attn.matmul %p, %v : (tensor<6x4x5xf32>, tensor<6x5x8xf32>) -> tensor<6x4x8xf32>
   return %o : tensor<6x4x8xf32>
+}
+
+// -----
+
+// The probabilities are zeroed after the softmax where the scores were not
+// masked before it: renormalizing would change the kept ones.
+func.func @zeroed_without_a_mask_before(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2x8x4xf32>, %v: tensor<1x2x4x8xf32>,
+                                        %c: tensor<1x1x4x4xi1>) -> tensor<1x2x4x8xf32> {
+  %zero = attn.constant dense<0.0> : tensor<f32>
+  %s = attn.matmul %q, %kt : (tensor<1x2x4x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x4x4xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: the probabilities are zeroed after the softmax where the scores were not masked the same way before it}}
+  %p = attn.softmax %s {axis = 3 : i64} : tensor<1x2x4x4xf32>
+  %z = attn.where %c, %zero, %p : (tensor<1x1x4x4xi1>, tensor<f32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %o = attn.matmul %z, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
 }

@@ -156,6 +156,48 @@ func.func @seq2seq_mask_on_a_view(%q: tensor<6x4x8xf32>, %kt: tensor<6x8x5xf32>,
 
 // -----
 
+// NeMo's conformer: scores filled with -1e4 where the mask is set, and the
+// probabilities zeroed again with the same mask after the softmax. Together
+// they hide those keys: one hide mask, -inf where the condition holds.
+// CHECK-LABEL: func.func @masked_before_and_zeroed_after
+// CHECK: %[[M:.+]] = attn.where %{{.+}}, %{{.+}}, %{{.+}} : (tensor<2x1x4x4xi1>, tensor<f32>, tensor<f32>) -> tensor<2x1x4x4xf32>
+// CHECK: attn.sdpa %{{.+}}, %{{.+}}, %{{.+}} dense_mask(%[[M]]) {scale = 0.353553{{[0-9]*}} : f32}
+// CHECK-NOT: attn.softmax
+func.func @masked_before_and_zeroed_after(%q: tensor<2x2x4x8xf32>, %kt: tensor<2x2x8x4xf32>, %v: tensor<2x2x4x8xf32>,
+                                          %mask: tensor<2x1x4x4xi1>) -> tensor<2x2x4x8xf32> {
+  %d = attn.constant dense<2.828427> : tensor<f32>
+  %fill = attn.constant dense<-1.0e4> : tensor<f32>
+  %zero = attn.constant dense<0.0> : tensor<f32>
+  %s = attn.matmul %q, %kt : (tensor<2x2x4x8xf32>, tensor<2x2x8x4xf32>) -> tensor<2x2x4x4xf32>
+  %sd = attn.div %s, %d : (tensor<2x2x4x4xf32>, tensor<f32>) -> tensor<2x2x4x4xf32>
+  %m = attn.where %mask, %fill, %sd : (tensor<2x1x4x4xi1>, tensor<f32>, tensor<2x2x4x4xf32>) -> tensor<2x2x4x4xf32>
+  %p = attn.softmax %m {axis = 3 : i64} : tensor<2x2x4x4xf32>
+  %z = attn.where %mask, %zero, %p : (tensor<2x1x4x4xi1>, tensor<f32>, tensor<2x2x4x4xf32>) -> tensor<2x2x4x4xf32>
+  %o = attn.matmul %z, %v : (tensor<2x2x4x4xf32>, tensor<2x2x4x8xf32>) -> tensor<2x2x4x8xf32>
+  return %o : tensor<2x2x4x8xf32>
+}
+
+// -----
+
+// The same with a keep mask: scores kept where it holds (else -1e4) and the
+// probabilities multiplied by it as 0/1 floats.
+// CHECK-LABEL: func.func @kept_before_and_multiplied_after
+// CHECK: attn.sdpa %{{.+}}, %{{.+}}, %{{.+}} dense_mask(%{{.+}})
+// CHECK-NOT: attn.softmax
+func.func @kept_before_and_multiplied_after(%q: tensor<2x2x4x8xf32>, %kt: tensor<2x2x8x4xf32>, %v: tensor<2x2x4x8xf32>,
+                                            %keep: tensor<2x1x4x4xi1>) -> tensor<2x2x4x8xf32> {
+  %fill = attn.constant dense<-1.0e4> : tensor<f32>
+  %s = attn.matmul %q, %kt : (tensor<2x2x4x8xf32>, tensor<2x2x8x4xf32>) -> tensor<2x2x4x4xf32>
+  %m = attn.where %keep, %s, %fill : (tensor<2x1x4x4xi1>, tensor<2x2x4x4xf32>, tensor<f32>) -> tensor<2x2x4x4xf32>
+  %p = attn.softmax %m {axis = 3 : i64} : tensor<2x2x4x4xf32>
+  %k = attn.cast %keep : tensor<2x1x4x4xi1> -> tensor<2x1x4x4xf32>
+  %z = attn.mul %p, %k : (tensor<2x2x4x4xf32>, tensor<2x1x4x4xf32>) -> tensor<2x2x4x4xf32>
+  %o = attn.matmul %z, %v : (tensor<2x2x4x4xf32>, tensor<2x2x4x8xf32>) -> tensor<2x2x4x8xf32>
+  return %o : tensor<2x2x4x8xf32>
+}
+
+// -----
+
 // Not fused: the probabilities are also a graph output.
 // CHECK-LABEL: func.func @probabilities_returned
 // CHECK: attn.softmax

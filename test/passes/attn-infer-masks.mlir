@@ -314,3 +314,26 @@ func.func @trilu_negative_diagonal(%q: tensor<1x1x72x8xf32>) -> tensor<1x1x72x8x
       : (tensor<1x1x72x8xf32>, tensor<1x1x72x8xf32>, tensor<1x1x72x8xf32>, tensor<72x72xf32>) -> tensor<1x1x72x8xf32>
   return %o : tensor<1x1x72x8xf32>
 }
+
+// -----
+
+// NeMo's limited context: a constant band AND-ed with a run-time padding
+// condition, inverted and used as a hide mask on a [B, 1, S, T] view. The
+// condition splits into one term per conjunct: the band becomes the window,
+// the padding stays dense.
+// CHECK-LABEL: func.func @band_and_runtime_condition
+// CHECK: %[[KEEP:.+]] = attn.where %arg1, %{{.+}}, %{{.+}} : (tensor<2x4x4xi1>, tensor<f32>, tensor<f32>) -> tensor<2x4x4xf32>
+// CHECK: %[[PAD:.+]] = attn.reshape %[[KEEP]] {shape = array<i64: 2, 1, 4, 4>}
+// CHECK: attn.sdpa %{{.+}}, %{{.+}}, %{{.+}} dense_mask(%[[PAD]]) {mask = #attn.window<left = 1, right = 2>
+func.func @band_and_runtime_condition(%q: tensor<2x2x4x8xf32>, %pad: tensor<2x4x4xi1>) -> tensor<2x2x4x8xf32> {
+  %band = attn.constant dense<[[[true, true, true, false], [true, true, true, true], [false, true, true, true], [false, false, true, true]]]> : tensor<1x4x4xi1>
+  %ninf = attn.constant dense<0xFF800000> : tensor<f32>
+  %zero = attn.constant dense<0.0> : tensor<f32>
+  %keep = attn.and %pad, %band : (tensor<2x4x4xi1>, tensor<1x4x4xi1>) -> tensor<2x4x4xi1>
+  %masked = attn.not %keep : tensor<2x4x4xi1>
+  %m4 = attn.reshape %masked {shape = array<i64: 2, 1, 4, 4>} : tensor<2x4x4xi1> -> tensor<2x1x4x4xi1>
+  %bias = attn.where %m4, %ninf, %zero : (tensor<2x1x4x4xi1>, tensor<f32>, tensor<f32>) -> tensor<2x1x4x4xf32>
+  %o = attn.sdpa %q, %q, %q dense_mask(%bias) {scale = 1.0 : f32}
+      : (tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x1x4x4xf32>) -> tensor<2x2x4x8xf32>
+  return %o : tensor<2x2x4x8xf32>
+}
