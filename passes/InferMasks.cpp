@@ -219,6 +219,16 @@ struct InferMaskPattern : OpRewritePattern<SdpaOp> {
       keyMask = buildKeyMask(builder, loc, op, rest);
       rest = Value();
       found = true;
+    } else if (rest) {
+      // 3. Or the terms of it that do (padding beside a position bias or a
+      //    per-query condition); the others stay dense.
+      auto [keyOnly, others] = splitKeyOnlyTerms(builder, op, rest);
+      if (keyOnly && others) {
+        keyMask = buildKeyMask(builder, loc, op, keyOnly);
+        rest = others;
+        found = true;
+        reason.clear();
+      }
     }
     if (!found) {
       for (Operation *created : llvm::reverse(scratch))
@@ -233,6 +243,33 @@ struct InferMaskPattern : OpRewritePattern<SdpaOp> {
   }
 
 private:
+  /// `mask` as the sum of its key-only additive terms and of the others
+  /// (either may be null).
+  static std::pair<Value, Value> splitKeyOnlyTerms(OpBuilder &builder, SdpaOp op, Value mask) {
+    Location loc = op.getLoc();
+    SmallVector<std::pair<Value, double>> terms;
+    collectTerms(builder, loc, mask, 1.0, terms);
+    applyFactors(builder, loc, terms);
+    Value keyOnly, others;
+    for (auto [term, factor] : terms) {
+      Value &sum = isKeyOnlyMask(op, term) ? keyOnly : others;
+      sum = sum ? AddOp::create(builder, loc, sum, term).getResult() : term;
+    }
+    return {keyOnly, others};
+  }
+
+  /// Multiplies each term by its factor (a constant term folds).
+  static void applyFactors(OpBuilder &builder, Location loc,
+                           SmallVectorImpl<std::pair<Value, double>> &terms) {
+    for (auto &[term, factor] : terms) {
+      if (factor == 1.0)
+        continue;
+      auto et = cast<RankedTensorType>(term.getType()).getElementType();
+      term = builder.createOrFold<MulOp>(loc, term, buildScalarConstant(builder, loc, et, factor));
+      factor = 1.0;
+    }
+  }
+
   /// The structure of `mask`, or of one of its additive terms; then `mask`
   /// becomes the sum of the other terms (null if none).
   static FailureOr<MaskStructure> inferStructure(OpBuilder &builder, SdpaOp op,
@@ -250,14 +287,7 @@ private:
     collectTerms(builder, loc, op.getDenseMask(), 1.0, terms);
     if (terms.size() < 2)
       return failure();
-    // Apply each term's factor (a constant term folds to a constant).
-    for (auto &[term, factor] : terms) {
-      if (factor == 1.0)
-        continue;
-      auto et = cast<RankedTensorType>(term.getType()).getElementType();
-      term = builder.createOrFold<MulOp>(loc, term, buildScalarConstant(builder, loc, et, factor));
-      factor = 1.0;
-    }
+    applyFactors(builder, loc, terms);
     for (size_t i = 0; i < terms.size(); ++i) {
       std::string partReason;
       structure = inferMaskStructure(op, partReason, terms[i].first);

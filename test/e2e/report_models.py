@@ -28,9 +28,9 @@ EXPECTED = {
     # (encoder padding): masks added on [B, H, T, S] views of 3-D scores
     "bart": (6, 6, [None, None, None, None, CAUSAL, CAUSAL], True, False, None, 4, 4),
     # NeMo's limited context (4 left, 2 right) AND padding, masked with -1e4
-    # before the softmax and zeroed after it; the padding (keys and queries)
-    # stays dense
-    "conformer": (2, 2, {"left": 4, "right": 2}, False, True, None, 4, 4),
+    # before the softmax and zeroed after it: the key padding becomes the key
+    # mask, the query padding (padded rows see nothing) stays dense
+    "conformer": (2, 2, {"left": 4, "right": 2}, True, True, None, 4, 4),
     "torch_encoder_layer": (2, 2, CAUSAL, True, False, None, None, None),
     "torch_mha": (1, 1, None, False, False, None, 4, 4),  # [S, B·H, D] unfolded
     # encoder self-attention x2, decoder causal self-attention x2, cross x2
@@ -51,6 +51,9 @@ EXPECTED = {
     "attn_alibi_bias": (1, 1, None, False, True, None, None, None),
     "attn_probs_output": (1, 0, None, False, False, None, None, None),
     "attn_expanded_padding": (1, 1, None, True, False, None, None, None),  # expanded, all-padding row
+    "attn_distilbert": (1, 1, None, True, False, None, 2, 2),  # (mask == 0) expanded, masked_fill
+    # relative-position bias (dense, per head) plus padding (the key mask)
+    "attn_t5_relative_bias": (1, 1, None, True, True, None, 2, 2),
 }
 
 

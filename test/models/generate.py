@@ -1561,6 +1561,82 @@ def build_attn_expanded_padding() -> ModelSpec:
                       "y": {1: "sequence"}})
 
 
+# 15. DistilBERT: q divided by sqrt(d) before the product, and the padding
+#     mask as (attention_mask == 0) viewed to [B, 1, 1, T], expanded to the
+#     scores and applied with masked_fill(finfo.min).
+class DistilBertAttention(VarAttention):
+    def forward(self, x, attention_mask):
+        b, s = attention_mask.shape
+        q, k, v = self.qkv(x)
+        q = q / math.sqrt(self.head_dim)
+        scores = torch.matmul(q, k.transpose(2, 3))
+        mask = (attention_mask == 0).view(b, 1, 1, s).expand_as(scores)
+        scores = scores.masked_fill(mask, torch.tensor(torch.finfo(scores.dtype).min))
+        probs = F.softmax(scores, dim=-1)
+        return x + self.merge(torch.matmul(probs, v))
+
+
+def _padded_spec(name: str, module: nn.Module) -> ModelSpec:
+    """x [2, S, D] and an int64 attention_mask [2, S] whose row 1 is padded."""
+    model = init_weights(module, name, std=VAR_STD)
+    rng = rng_for(name)
+    datasets = []
+    for seq, pad in ((8, 3), (6, 2)):
+        mask = torch.ones((2, seq), dtype=torch.int64)
+        mask[1, seq - pad:] = 0
+        datasets.append((rand_floats(rng, (2, seq, VAR_D)), mask))
+    return ModelSpec(model, datasets, ["x", "attention_mask"], ["y"],
+                     {"x": {1: "sequence"}, "attention_mask": {1: "sequence"},
+                      "y": {1: "sequence"}})
+
+
+@register("attn_distilbert")
+def build_attn_distilbert() -> ModelSpec:
+    return _padded_spec("attn_distilbert", DistilBertAttention(2))
+
+
+# 16. T5: no scaling, and a relative-position bias per head computed from
+#     bucketed (key - query) distances through an embedding, added to the
+#     scores with the padding mask; the bias stays a dense operand.
+class T5Attention(VarAttention):
+    def __init__(self, n_head, buckets=8, max_distance=16):
+        super().__init__(n_head)
+        self.buckets, self.max_distance = buckets, max_distance
+        self.relative_attention_bias = nn.Embedding(buckets, n_head)
+
+    def bucket(self, relative):
+        # Bidirectional buckets as T5 computes them (half per direction,
+        # exact below max_exact, logarithmic above).
+        n = self.buckets // 2
+        ret = (relative > 0).to(torch.long) * n
+        relative = torch.abs(relative)
+        max_exact = n // 2
+        is_small = relative < max_exact
+        large = max_exact + (torch.log(relative.float() / max_exact)
+                             / math.log(self.max_distance / max_exact)
+                             * (n - max_exact)).to(torch.long)
+        large = torch.min(large, torch.full_like(large, n - 1))
+        return ret + torch.where(is_small, relative, large)
+
+    def forward(self, x, attention_mask):
+        s = x.size(1)
+        q, k, v = self.qkv(x)
+        scores = torch.matmul(q, k.transpose(3, 2))
+        context = torch.arange(s, dtype=torch.long)[:, None]
+        memory = torch.arange(s, dtype=torch.long)[None, :]
+        bias = self.relative_attention_bias(self.bucket(memory - context))
+        bias = bias.permute([2, 0, 1]).unsqueeze(0)
+        padding = (1.0 - attention_mask[:, None, None, :].to(x.dtype)) * torch.finfo(x.dtype).min
+        scores = scores + (bias + padding)
+        probs = F.softmax(scores.float(), dim=-1).type_as(scores)
+        return x + self.merge(torch.matmul(probs, v))
+
+
+@register("attn_t5_relative_bias")
+def build_attn_t5_relative_bias() -> ModelSpec:
+    return _padded_spec("attn_t5_relative_bias", T5Attention(2))
+
+
 # ----------------------------------------------------------------------------
 # Driver
 # ----------------------------------------------------------------------------

@@ -337,3 +337,42 @@ func.func @band_and_runtime_condition(%q: tensor<2x2x4x8xf32>, %pad: tensor<2x4x
       : (tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x1x4x4xf32>) -> tensor<2x2x4x8xf32>
   return %o : tensor<2x2x4x8xf32>
 }
+
+// -----
+
+// T5: a per-head position bias plus a run-time padding mask. The padding
+// term only varies by batch row and key and becomes the key mask; the bias
+// stays dense.
+// CHECK-LABEL: func.func @bias_plus_padding
+// CHECK: %[[KM:.+]] = attn.reshape %arg2 {shape = array<i64: 2, 4>}
+// CHECK: attn.sdpa %{{.+}}, %{{.+}}, %{{.+}} key_mask(%[[KM]]) dense_mask(%arg1)
+func.func @bias_plus_padding(%q: tensor<2x2x4x8xf32>, %bias: tensor<1x2x4x4xf32>, %pad: tensor<2x1x1x4xf32>) -> tensor<2x2x4x8xf32> {
+  %m = attn.add %bias, %pad : (tensor<1x2x4x4xf32>, tensor<2x1x1x4xf32>) -> tensor<2x2x4x4xf32>
+  %o = attn.sdpa %q, %q, %q dense_mask(%m) {scale = 1.0 : f32}
+      : (tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x2x4x4xf32>) -> tensor<2x2x4x8xf32>
+  return %o : tensor<2x2x4x8xf32>
+}
+
+// -----
+
+// NeMo's padding: [B, T] repeated over the queries, AND-ed with its own
+// transpose (padded queries see nothing), viewed as [B, 1, S, T]. Followed
+// through the tile, the transpose and the view, the key side becomes the
+// key mask (recomputed at [B, 1, T]); the query side stays dense.
+// CHECK-LABEL: func.func @repeated_padding_rows
+// CHECK: %[[KEYS:.+]] = attn.where %arg1, %{{.+}}, %{{.+}} : (tensor<2x1x4xi1>, tensor<f32>, tensor<f32>) -> tensor<2x1x4xf32>
+// CHECK: %[[KM:.+]] = attn.reshape %[[KEYS]] {shape = array<i64: 2, 4>}
+// CHECK: attn.sdpa %{{.+}}, %{{.+}}, %{{.+}} key_mask(%[[KM]]) dense_mask(%{{.+}}) {scale
+func.func @repeated_padding_rows(%q: tensor<2x2x4x8xf32>, %pad: tensor<2x1x4xi1>) -> tensor<2x2x4x8xf32> {
+  %ninf = attn.constant dense<0xFF800000> : tensor<f32>
+  %zero = attn.constant dense<0.0> : tensor<f32>
+  %rows = attn.tile %pad {repeats = array<i64: 1, 4, 1>} : tensor<2x1x4xi1> -> tensor<2x4x4xi1>
+  %cols = attn.transpose %rows {permutation = array<i64: 0, 2, 1>} : tensor<2x4x4xi1> -> tensor<2x4x4xi1>
+  %keep = attn.and %rows, %cols : (tensor<2x4x4xi1>, tensor<2x4x4xi1>) -> tensor<2x4x4xi1>
+  %masked = attn.not %keep : tensor<2x4x4xi1>
+  %m4 = attn.reshape %masked {shape = array<i64: 2, 1, 4, 4>} : tensor<2x4x4xi1> -> tensor<2x1x4x4xi1>
+  %bias = attn.where %m4, %ninf, %zero : (tensor<2x1x4x4xi1>, tensor<f32>, tensor<f32>) -> tensor<2x1x4x4xf32>
+  %o = attn.sdpa %q, %q, %q dense_mask(%bias) {scale = 1.0 : f32}
+      : (tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x1x4x4xf32>) -> tensor<2x2x4x8xf32>
+  return %o : tensor<2x2x4x8xf32>
+}
