@@ -25,7 +25,7 @@ bool reachesMatmul(Value value, int depth = 0) {
     return false;
   if (isa<MatmulOp>(op))
     return true;
-  if (isa<AddOp, SubOp, MulOp, DivOp>(op))
+  if (isa<AddOp, SubOp, MulOp, DivOp, MaxOp>(op))
     return llvm::any_of(op->getOperands(),
                         [&](Value v) { return reachesMatmul(v, depth + 1); });
   if (auto reshape = dyn_cast<ReshapeOp>(op))
@@ -51,6 +51,11 @@ bool hidesExactly(double fill) { return fill == -INFINITY || fill <= -1e9; }
 /// visible scaled score of the row exceeds fill + 104 (for -1e4: any score
 /// above -9896), and a row with no visible key is zero either way.
 constexpr double kZeroedFill = -1e4;
+
+/// The largest constant a clamp max(scores, c) may use: adding c to any
+/// score of magnitude below 2^103 rounds to c in f32, so clamping the
+/// masks instead of the scores gives the same values.
+constexpr double kClampBelow = -1e30;
 
 /// A mask on the probabilities after the softmax, zeroing some of them:
 /// `where(c, 0, p)` (`visible` false: zero where c) or `where(c, p, 0)` and
@@ -218,6 +223,19 @@ FailureOr<SdpaSite> matchSdpaSite(SoftmaxOp softmax, std::string &reason) {
       x = reshape.getInput();
       continue;
     }
+    if (auto max = dyn_cast<MaxOp>(op)) {
+      bool lhsScores = reachesMatmul(max.getLhs());
+      std::optional<double> c = matchScalarConstant(lhsScores ? max.getRhs() : max.getLhs());
+      if (!c || *c > kClampBelow || site.clamp || factor != 1.0)
+        return fail("scores go through a max other than one clamp at a constant <= -1e30 "
+                    "with no scale after it");
+      site.clamp = *c;
+      site.clampedFrom = site.additiveMasks.size();
+      x = lhsScores ? max.getLhs() : max.getRhs();
+      continue;
+    }
+    if (site.clamp && isa<WhereOp>(op))
+      return fail("a Where masks the scores inside a clamp");
     if (view == View::Past && isa<AddOp, SubOp, WhereOp>(op))
       return fail("a mask is added to the [B*H, S, T] scores outside their "
                   "[B, H, S, T] view");
@@ -364,9 +382,23 @@ SdpaOp rewriteSdpaSite(RewriterBase &rewriter, const SdpaSite &site) {
   auto accumulate = [&](Value mask) {
     dense = dense ? AddOp::create(rewriter, loc, dense, mask).getResult() : mask;
   };
-  for (auto [mask, factor] : site.additiveMasks)
-    accumulate(factor == 1.0 ? mask
-                             : MulOp::create(rewriter, loc, mask, scalar(factor)).getResult());
+  auto scaled = [&](Value mask, double factor) -> Value {
+    return factor == 1.0 ? mask : MulOp::create(rewriter, loc, mask, scalar(factor)).getResult();
+  };
+  for (auto [mask, factor] : ArrayRef(site.additiveMasks).take_front(site.clampedFrom))
+    accumulate(scaled(mask, factor));
+  // The masks inside a clamp, clamped (the scores themselves are finite and
+  // above it). With none inside, the clamp changes no score.
+  if (site.clamp && site.clampedFrom < site.additiveMasks.size()) {
+    Value inside;
+    for (auto [mask, factor] : ArrayRef(site.additiveMasks).drop_front(site.clampedFrom))
+      inside = inside ? AddOp::create(rewriter, loc, inside, scaled(mask, factor)).getResult()
+                      : scaled(mask, factor);
+    accumulate(MaxOp::create(rewriter, loc, inside, scalar(*site.clamp)));
+  } else {
+    for (auto [mask, factor] : ArrayRef(site.additiveMasks).drop_front(site.clampedFrom))
+      accumulate(scaled(mask, factor));
+  }
   for (Value cond : site.visibleMasks)
     accumulate(WhereOp::create(rewriter, loc, cond, scalar(0.0), scalar(-INFINITY)));
   for (Value cond : site.hiddenMasks)

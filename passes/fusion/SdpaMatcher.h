@@ -36,6 +36,12 @@ struct SdpaSite {
   /// real head count H, so the fused op gets [B, H, ...] operands and the
   /// masks keep their [B, H, S, T] meaning; 0 otherwise.
   int64_t viewHeads = 0;
+  /// OPT's clamp, max(scores + masks, c) with c <= -1e30: the additive
+  /// masks from index `clampedFrom` on were added inside it, and their sum
+  /// is clamped at c (in f32, s + max(m, c) == max(s + m, c) for any score
+  /// below 2^103 in magnitude).
+  std::optional<double> clamp;
+  size_t clampedFrom = 0;
 };
 
 /// Whether `softmax` is an attention site: its input is computed from a

@@ -52,6 +52,11 @@ EXPECTED = {
     "attn_probs_output": (1, 0, None, False, False, None, None, None),
     "attn_expanded_padding": (1, 1, None, True, False, None, None, None),  # expanded, all-padding row
     "attn_distilbert": (1, 1, None, True, False, None, 2, 2),  # (mask == 0) expanded, masked_fill
+    # causal + padding clamped at finfo.min: the clamp makes left-padded rows
+    # average over every key (future ones too), which a window would change;
+    # exact only as a dense mask
+    "attn_opt": (1, 1, None, False, True, None, 2, 2),
+    "attn_gpt_neox": (1, 1, CAUSAL, True, False, None, 2, 2),  # where(tril) + padding, partial rotary
     # relative-position bias (dense, per head) plus padding (the key mask)
     "attn_t5_relative_bias": (1, 1, None, True, True, None, 2, 2),
 }

@@ -1637,6 +1637,83 @@ def build_attn_t5_relative_bias() -> ModelSpec:
     return _padded_spec("attn_t5_relative_bias", T5Attention(2))
 
 
+# 17. OPT: q scaled after its projection, heads folded for 3-D bmm, causal
+#     plus padding (HF's combined [B, 1, S, T] mask) added on a
+#     [B, H, S, T] view, then clamped with torch.max(w, finfo.min) before
+#     the view back.
+class OptAttention(VarAttention):
+    def forward(self, x, attention_mask):
+        b, s, _ = x.shape
+        h, hd = self.n_head, self.head_dim
+        q = self.q_proj(x) * hd ** -0.5
+        fold = lambda t: t.view(b, s, h, hd).transpose(1, 2).contiguous().view(b * h, s, hd)
+        q, k, v = fold(q), fold(self.k_proj(x)), fold(self.v_proj(x))
+        fmin = torch.finfo(x.dtype).min
+        causal = torch.full((s, s), fmin).triu(1)[None, None]
+        padding = (1.0 - attention_mask[:, None, None, :].to(x.dtype)).masked_fill(
+            attention_mask[:, None, None, :] == 0, fmin)
+        w = torch.bmm(q, k.transpose(1, 2)).view(b, h, s, s) + (causal + padding)
+        w = torch.max(w, torch.tensor(fmin))
+        w = F.softmax(w.view(b * h, s, s), dim=-1)
+        out = torch.bmm(w, v).view(b, h, s, hd)
+        return x + self.merge(out)
+
+
+@register("attn_opt")
+def build_attn_opt() -> ModelSpec:
+    # Left padding, as OPT generates in batches: the first queries of row 1
+    # see only padding, every score of theirs is clamped to finfo.min, and
+    # the graph averages V over all keys there; a compiler must keep that.
+    name = "attn_opt"
+    model = init_weights(OptAttention(2), name, std=VAR_STD)
+    rng = rng_for(name)
+    datasets = []
+    for seq, pad in ((8, 3), (6, 2)):
+        mask = torch.ones((2, seq), dtype=torch.int64)
+        mask[1, :pad] = 0
+        datasets.append((rand_floats(rng, (2, seq, VAR_D)), mask))
+    return ModelSpec(model, datasets, ["x", "attention_mask"], ["y"],
+                     {"x": {1: "sequence"}, "attention_mask": {1: "sequence"},
+                      "y": {1: "sequence"}})
+
+
+# 18. GPT-NeoX: causal as where(tril buffer, s, finfo.min) after scaling by
+#     norm_factor, the padding mask added after it, rotary embedding on the
+#     first half of each head only (partial rotary).
+class NeoXAttention(VarAttention):
+    def __init__(self, n_head):
+        super().__init__(n_head)
+        self.register_buffer("bias", torch.tril(torch.ones(VAR_MAX_POS, VAR_MAX_POS, dtype=torch.bool))
+                             .view(1, 1, VAR_MAX_POS, VAR_MAX_POS))
+        self.rotary = self.head_dim // 2
+        inv = 1.0 / (10000 ** (torch.arange(0, self.rotary, 2).float() / self.rotary))
+        self.register_buffer("inv_freq", inv)
+
+    def rope(self, t, cos, sin):
+        rot, rest = t[..., :self.rotary], t[..., self.rotary:]
+        half = self.rotary // 2
+        rotated = torch.cat((-rot[..., half:], rot[..., :half]), dim=-1)
+        return torch.cat((rot * cos + rotated * sin, rest), dim=-1)
+
+    def forward(self, x, attention_mask):
+        s = x.size(1)
+        q, k, v = self.qkv(x)
+        freqs = torch.arange(s, dtype=torch.float32)[:, None] * self.inv_freq[None, :]
+        emb = torch.cat((freqs, freqs), dim=-1)
+        q, k = self.rope(q, emb.cos(), emb.sin()), self.rope(k, emb.cos(), emb.sin())
+        scores = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(self.head_dim))
+        causal = self.bias[:, :, :s, :s]
+        scores = torch.where(causal, scores, torch.tensor(torch.finfo(scores.dtype).min))
+        padding = (1.0 - attention_mask[:, None, None, :].to(x.dtype)) * torch.finfo(x.dtype).min
+        probs = F.softmax(scores + padding, dim=-1)
+        return x + self.merge(torch.matmul(probs, v))
+
+
+@register("attn_gpt_neox")
+def build_attn_gpt_neox() -> ModelSpec:
+    return _padded_spec("attn_gpt_neox", NeoXAttention(2))
+
+
 # ----------------------------------------------------------------------------
 # Driver
 # ----------------------------------------------------------------------------

@@ -316,3 +316,33 @@ func.func @zeroed_without_a_mask_before(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2
   %o = attn.matmul %z, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
   return %o : tensor<1x2x4x8xf32>
 }
+
+// -----
+
+// A max at a constant that is not far below every score changes scores.
+func.func @max_at_a_small_constant(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2x8x4xf32>, %v: tensor<1x2x4x8xf32>)
+    -> tensor<1x2x4x8xf32> {
+  %c = attn.constant dense<-1.0e4> : tensor<f32>
+  %s = attn.matmul %q, %kt : (tensor<1x2x4x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x4x4xf32>
+  %m = attn.max %s, %c : (tensor<1x2x4x4xf32>, tensor<f32>) -> tensor<1x2x4x4xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: scores go through a max other than one clamp at a constant <= -1e30 with no scale after it}}
+  %p = attn.softmax %m {axis = 3 : i64} : tensor<1x2x4x4xf32>
+  %o = attn.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// A boolean mask inside the clamp: its -inf would become the clamp's value.
+func.func @where_inside_a_clamp(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2x8x4xf32>, %v: tensor<1x2x4x8xf32>,
+                                %keep: tensor<4x4xi1>) -> tensor<1x2x4x8xf32> {
+  %fmin = attn.constant dense<-3.40282347E+38> : tensor<f32>
+  %ninf = attn.constant dense<0xFF800000> : tensor<f32>
+  %s = attn.matmul %q, %kt : (tensor<1x2x4x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x4x4xf32>
+  %w = attn.where %keep, %s, %ninf : (tensor<4x4xi1>, tensor<1x2x4x4xf32>, tensor<f32>) -> tensor<1x2x4x4xf32>
+  %m = attn.max %w, %fmin : (tensor<1x2x4x4xf32>, tensor<f32>) -> tensor<1x2x4x4xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: a Where masks the scores inside a clamp}}
+  %p = attn.softmax %m {axis = 3 : i64} : tensor<1x2x4x4xf32>
+  %o = attn.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}

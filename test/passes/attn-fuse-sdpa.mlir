@@ -198,6 +198,26 @@ func.func @kept_before_and_multiplied_after(%q: tensor<2x2x4x8xf32>, %kt: tensor
 
 // -----
 
+// OPT: the masked scores clamped with max(w, finfo.min). Clamping the mask
+// instead gives the same values, so the op's dense mask is max(mask, c);
+// rows that see only padding keep the graph's average over every key.
+// CHECK-LABEL: func.func @clamped_scores
+// CHECK: %[[C:.+]] = attn.max %arg3, %{{.+}} : (tensor<1x1x4x4xf32>, tensor<f32>) -> tensor<1x1x4x4xf32>
+// CHECK: attn.sdpa %{{.+}}, %{{.+}}, %{{.+}} dense_mask(%[[C]])
+// CHECK-NOT: attn.softmax
+func.func @clamped_scores(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2x8x4xf32>, %v: tensor<1x2x4x8xf32>,
+                          %mask: tensor<1x1x4x4xf32>) -> tensor<1x2x4x8xf32> {
+  %fmin = attn.constant dense<-3.40282347E+38> : tensor<f32>
+  %s = attn.matmul %q, %kt : (tensor<1x2x4x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x4x4xf32>
+  %m = attn.add %s, %mask : (tensor<1x2x4x4xf32>, tensor<1x1x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %c = attn.max %m, %fmin : (tensor<1x2x4x4xf32>, tensor<f32>) -> tensor<1x2x4x4xf32>
+  %p = attn.softmax %c {axis = 3 : i64} : tensor<1x2x4x4xf32>
+  %o = attn.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
+
+// -----
+
 // Not fused: the probabilities are also a graph output.
 // CHECK-LABEL: func.func @probabilities_returned
 // CHECK: attn.softmax
