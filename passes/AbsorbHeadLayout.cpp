@@ -17,6 +17,7 @@
 #include "passes/MatchFailureRemarks.h"
 #include "passes/Passes.h"
 #include "passes/Transforms.h"
+#include "passes/fusion/KeyOnlyMask.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::attn {
@@ -152,13 +153,97 @@ Value unfoldHeads(PatternRewriter &rewriter, Location loc, const FoldedHeads &fo
   return TransposeOp::create(rewriter, loc, split, rewriter.getDenseI64ArrayAttr({1, 2, 0, 3}));
 }
 
+/// `v`, whose leading dim is B·H, computed again with that dim split into
+/// [B, H] (the rest unchanged), by following it back to where the two were
+/// merged: a reshape of a [B, H, ...] value, through elementwise ops and
+/// reshapes of the rest. Null when the chain is otherwise (what was built
+/// on the way is then unused).
+Value splitRows(OpBuilder &b, Location loc, Value v, int64_t batch, int64_t heads,
+                int depth = 0) {
+  auto type = cast<RankedTensorType>(v.getType());
+  ArrayRef<int64_t> shape = type.getShape();
+  if (depth > 8 || shape.empty() || shape[0] != batch * heads)
+    return Value();
+  SmallVector<int64_t> split = {batch, heads};
+  split.append(shape.begin() + 1, shape.end());
+  Operation *def = v.getDefiningOp();
+  if (!def)
+    return Value();
+  if (auto reshape = dyn_cast<ReshapeOp>(def)) {
+    Value input = reshape.getInput();
+    ArrayRef<int64_t> from = cast<RankedTensorType>(input.getType()).getShape();
+    // Merged here: the input is [B, H, ...] (with the same element count).
+    if (from.size() >= 2 && from[0] == batch && from[1] == heads)
+      return b.createOrFold<ReshapeOp>(loc, input, b.getDenseI64ArrayAttr(split));
+    if (Value inner = splitRows(b, loc, input, batch, heads, depth + 1))
+      return b.createOrFold<ReshapeOp>(loc, inner, b.getDenseI64ArrayAttr(split));
+    return Value();
+  }
+  bool elementwise = def->getNumResults() == 1 &&
+                     (def->hasTrait<OpTrait::Elementwise>() ||
+                      isa<AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, AndOp, OrOp, EqualOp, LessOp,
+                          GreaterOp, WhereOp, CastOp, NotOp>(def));
+  if (!elementwise)
+    return Value();
+  SmallVector<Value> operands;
+  for (Value operand : def->getOperands()) {
+    ArrayRef<int64_t> os = cast<RankedTensorType>(operand.getType()).getShape();
+    if (os.size() < shape.size()) {
+      operands.push_back(operand); // broadcast from the right: still aligned
+    } else if (os[0] == 1) {
+      SmallVector<int64_t> unit = {1, 1};
+      unit.append(os.begin() + 1, os.end());
+      operands.push_back(b.createOrFold<ReshapeOp>(loc, operand, b.getDenseI64ArrayAttr(unit)));
+    } else if (Value inner = splitRows(b, loc, operand, batch, heads, depth + 1)) {
+      operands.push_back(inner);
+    } else {
+      return Value();
+    }
+  }
+  OperationState state(loc, def->getName().getIdentifier(), operands,
+                       TypeRange{type.clone(split)}, def->getAttrs());
+  return b.create(state)->getResult(0);
+}
+
+/// The key mask [B, T] of the unfolded op, when the folded op's [B·H, T]
+/// key mask is the same for every head of a batch row (torch's MHA repeats
+/// its key padding mask per head); null otherwise. Ops built on the way
+/// and not used are erased again.
+Value unfoldKeyMask(Operation *op, Value keyMask, int64_t batch, int64_t heads) {
+  SmallVector<Operation *> scratch;
+  struct Listener : OpBuilder::Listener {
+    SmallVectorImpl<Operation *> &ops;
+    explicit Listener(SmallVectorImpl<Operation *> &ops) : ops(ops) {}
+    void notifyOperationInserted(Operation *op, OpBuilder::InsertPoint) override {
+      ops.push_back(op);
+    }
+  } listener(scratch);
+  OpBuilder b(op, &listener);
+  Location loc = op->getLoc();
+  Value result;
+  int64_t keyLen = cast<RankedTensorType>(keyMask.getType()).getShape()[1];
+  if (Value rows = splitRows(b, loc, keyMask, batch, heads)) {
+    // [B, H, T] as a mask of the scores [B, H, 1, T]: key-only when H is a
+    // broadcast.
+    Value scores = b.createOrFold<ReshapeOp>(loc, rows,
+                                             b.getDenseI64ArrayAttr({batch, heads, 1, keyLen}));
+    result = keyMaskOf(b, loc, scores, batch, keyLen);
+  }
+  if (!result)
+    for (Operation *created : llvm::reverse(scratch))
+      if (created->use_empty())
+        created->erase();
+  return result;
+}
+
 // sdpa(reshape(q4), reshape(k4), reshape(v4)) over [B·H, 1, L, D] views of
 // [B, H, L, D] tensors -> reshape(sdpa(q4, k4, v4)), so that the op has H
 // heads, not a batch of B·H single heads. Batch row n = b·H + h of the
 // folded op is (b, h) of the unfolded one, so masks that do not vary by
 // batch row carry over; a dense mask that does ([B·H, 1, S, T]) is
 // reshaped the same way, and the other per-row operands (a [B·H] offset,
-// a key mask) keep the op as it is.
+// a key mask that differs between the heads of a batch row) keep the op as
+// it is; a key mask repeated per head becomes the unfolded op's [B, T].
 struct UnfoldHeadsFromBatch : OpRewritePattern<SdpaOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(SdpaOp op, PatternRewriter &rewriter) const override {
@@ -177,7 +262,8 @@ struct UnfoldHeadsFromBatch : OpRewritePattern<SdpaOp> {
     for (const FoldedHeads &kv : {*key, *value})
       if (kv.batch != batch || kv.heads != heads)
         return rewriter.notifyMatchFailure(op, "q, k and v fold different heads");
-    if (op.getKeyMask())
+    Value keyMask;
+    if (op.getKeyMask() && !(keyMask = unfoldKeyMask(op, op.getKeyMask(), batch, heads)))
       return rewriter.notifyMatchFailure(op, "its key mask is per folded batch row");
     if (Value offset = op.getOffset())
       if (cast<RankedTensorType>(offset.getType()).getRank() != 0)
@@ -196,8 +282,8 @@ struct UnfoldHeadsFromBatch : OpRewritePattern<SdpaOp> {
     Value q4 = unfoldHeads(rewriter, loc, *query, dims.queryLen, dims.headDim);
     Value k4 = unfoldHeads(rewriter, loc, *key, dims.keyLen, dims.headDim);
     Value v4 = unfoldHeads(rewriter, loc, *value, dims.keyLen, dims.valueDim);
-    auto unfolded = SdpaOp::create(rewriter, loc, q4, k4, v4, op.getOffset(),
-                                   /*key_mask=*/Value(), dense, op.getScaleAttr(),
+    auto unfolded = SdpaOp::create(rewriter, loc, q4, k4, v4, op.getOffset(), keyMask, dense,
+                                   op.getScaleAttr(),
                                    op.getMaskAttr(), /*layout=*/LayoutAttr());
     unfolded->setDiscardableAttrs(op->getDiscardableAttrDictionary());
     rewriter.replaceOpWithNewOp<ReshapeOp>(op, unfolded,

@@ -235,11 +235,9 @@ std::optional<Shape> narrowedScoresShape(Value mask) {
 
 } // namespace
 
-bool mlir::attn::isKeyOnlyMask(SdpaOp op, Value mask) {
-  int64_t batch = op.getDims().batch, t = op.getDims().keyLen;
-  Type element = cast<RankedTensorType>(mask.getType()).getElementType();
-  if (!element.isInteger(1) && element != op.getQuery().getType().getElementType())
-    return false;
+/// Whether `mask` (broadcasting to [batch, H, S, t]) only varies by batch
+/// row and key.
+static bool onlyByRowAndKey(Value mask, int64_t batch, int64_t t) {
   std::optional<Shape> shape = narrowedScoresShape(mask);
   // It must still span the keys: one value per batch row shifts all of a
   // row's scores alike, which is no padding.
@@ -247,8 +245,26 @@ bool mlir::attn::isKeyOnlyMask(SdpaOp op, Value mask) {
          ((*shape)[0] == 1 || (*shape)[0] == batch) && (*shape)[3] == t && t > 1;
 }
 
+bool mlir::attn::isKeyOnlyMask(SdpaOp op, Value mask) {
+  Type element = cast<RankedTensorType>(mask.getType()).getElementType();
+  if (!element.isInteger(1) && element != op.getQuery().getType().getElementType())
+    return false;
+  return onlyByRowAndKey(mask, op.getDims().batch, op.getDims().keyLen);
+}
+
+Value mlir::attn::keyMaskOf(OpBuilder &b, Location loc, Value mask, int64_t batch,
+                            int64_t keyLen) {
+  if (!onlyByRowAndKey(mask, batch, keyLen))
+    return Value();
+  return buildKeyMask(b, loc, mask, batch, keyLen);
+}
+
 Value mlir::attn::buildKeyMask(OpBuilder &b, Location loc, SdpaOp op, Value mask) {
-  int64_t batch = op.getDims().batch, t = op.getDims().keyLen;
+  return buildKeyMask(b, loc, mask, op.getDims().batch, op.getDims().keyLen);
+}
+
+Value mlir::attn::buildKeyMask(OpBuilder &b, Location loc, Value mask, int64_t batch,
+                               int64_t t) {
   DenseMap<Value, Value> done;
   Value narrowed = narrow(b, loc, mask, maskRoles(mask), done);
   int64_t rows = (*narrowedScoresShape(mask))[0];

@@ -19,6 +19,13 @@ bool isKeyOnlyMask(SdpaOp op, Value mask);
 /// the broadcasts, then reshaped. Boolean stays boolean, float stays float
 /// (an additive key mask keeps the graph's own values).
 Value buildKeyMask(OpBuilder &b, Location loc, SdpaOp op, Value mask);
+/// The same for a mask broadcasting to [batch, H, S, keyLen].
+Value buildKeyMask(OpBuilder &b, Location loc, Value mask, int64_t batch, int64_t keyLen);
+
+/// The [batch, keyLen] key mask equal to `mask` (broadcasting to
+/// [batch, H, S, keyLen]) when it only varies by batch row and key; null
+/// otherwise (nothing is built then).
+Value keyMaskOf(OpBuilder &b, Location loc, Value mask, int64_t batch, int64_t keyLen);
 
 } // namespace mlir::attn
 

@@ -31,7 +31,8 @@ EXPECTED = {
     # before the softmax and zeroed after it: the key padding becomes the key
     # mask, the query padding (padded rows see nothing) stays dense
     "conformer": (2, 2, {"left": 4, "right": 2}, True, True, None, 4, 4),
-    "torch_encoder_layer": (2, 2, CAUSAL, True, False, None, None, None),
+    # key padding repeated per head by torch's MHA: unfolded to 4 real heads
+    "torch_encoder_layer": (2, 2, CAUSAL, True, False, None, 4, 4),
     "torch_mha": (1, 1, None, False, False, None, 4, 4),  # [S, B·H, D] unfolded
     # encoder self-attention x2, decoder causal self-attention x2, cross x2
     "whisper": (6, 6, [None, None, None, None, CAUSAL, CAUSAL], False, False, None, None, None),

@@ -1051,10 +1051,13 @@ def build_torch_encoder_layer() -> ModelSpec:
     model = init_weights(TorchEncoder(), "torch_encoder_layer")
     rng = rng_for("torch_encoder_layer")
     datasets = []
+    # Two rows padded differently: the key padding mask, repeated per head
+    # by torch's MHA, differs by batch row.
     for seq, pad in ((8, 2), (5, 1)):
-        pm = torch.zeros((1, seq), dtype=torch.bool)
+        pm = torch.zeros((2, seq), dtype=torch.bool)
         pm[0, seq - pad:] = True
-        datasets.append((rand_floats(rng, (1, seq, 32)), pm))
+        pm[1, seq - pad - 1:] = True
+        datasets.append((rand_floats(rng, (2, seq, 32)), pm))
     return ModelSpec(
         model, datasets, ["x", "src_key_padding_mask"], ["y"],
         {"x": {1: "sequence"}, "src_key_padding_mask": {1: "sequence"}, "y": {1: "sequence"}},

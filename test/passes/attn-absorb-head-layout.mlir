@@ -148,6 +148,30 @@ func.func @folded_head_counts_differ(%q: tensor<2x4x8x16xf32>, %k: tensor<4x2x8x
 
 // -----
 
+// torch's MHA repeats a [B, T] key padding mask per head over the folded
+// rows ([B, 1, 1, T] expanded to [B, H, 1, T], viewed as [B·H, T]): the
+// same for every head of a batch row, so the op unfolds and its key mask
+// becomes [B, T] again.
+// CHECK-LABEL: func.func @key_mask_repeated_per_head
+// CHECK-SAME: (%[[Q:.+]]: tensor<2x4x8x16xf32>, %[[PAD:.+]]: tensor<2x8xi1>)
+// CHECK: %[[P4:.+]] = attn.reshape %[[PAD]] {shape = array<i64: 2, 1, 1, 8>}
+// CHECK: %[[KEEP:.+]] = attn.not %[[P4]] : tensor<2x1x1x8xi1>
+// CHECK: %[[K2:.+]] = attn.reshape %[[KEEP]] {shape = array<i64: 2, 8>}
+// CHECK: attn.sdpa %[[Q]], %[[Q]], %[[Q]] key_mask(%[[K2]]) {scale = 1.000000e+00 : f32} : (tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x8xi1>)
+func.func @key_mask_repeated_per_head(%q: tensor<2x4x8x16xf32>, %pad: tensor<2x8xi1>) -> tensor<8x1x8x16xf32> {
+  %qf = attn.reshape %q {shape = array<i64: 8, 1, 8, 16>} : tensor<2x4x8x16xf32> -> tensor<8x1x8x16xf32>
+  %p4 = attn.reshape %pad {shape = array<i64: 2, 1, 1, 8>} : tensor<2x8xi1> -> tensor<2x1x1x8xi1>
+  %ph = attn.broadcast_to %p4 {shape = array<i64: 2, 4, 1, 8>} : tensor<2x1x1x8xi1> -> tensor<2x4x1x8xi1>
+  %pf = attn.reshape %ph {shape = array<i64: 8, 1, 8>} : tensor<2x4x1x8xi1> -> tensor<8x1x8xi1>
+  %keep = attn.not %pf : tensor<8x1x8xi1>
+  %km = attn.reshape %keep {shape = array<i64: 8, 8>} : tensor<8x1x8xi1> -> tensor<8x8xi1>
+  %o = attn.sdpa %qf, %qf, %qf key_mask(%km) {scale = 1.0 : f32}
+      : (tensor<8x1x8x16xf32>, tensor<8x1x8x16xf32>, tensor<8x1x8x16xf32>, tensor<8x8xi1>) -> tensor<8x1x8x16xf32>
+  return %o : tensor<8x1x8x16xf32>
+}
+
+// -----
+
 // torch's nn.MultiheadAttention folds heads from [L, B, H·D] projections:
 // reshape to [L, B·H, D], transpose [1, 0, 2]. Unfolded to [B, H, L, D]
 // by one Reshape and one Transpose each (the graph's own Transposes are
