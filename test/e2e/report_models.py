@@ -58,6 +58,7 @@ EXPECTED = {
     # exact only as a dense mask
     "attn_opt": (1, 1, None, False, True, None, 2, 2),
     "attn_gpt_neox": (1, 1, CAUSAL, True, False, None, 2, 2),  # where(tril) + padding, partial rotary
+    "attn_global_tokens": (1, 1, None, False, True, None, 2, 2),  # window OR global: not a band
     # relative-position bias (dense, per head) plus padding (the key mask)
     "attn_t5_relative_bias": (1, 1, None, True, True, None, 2, 2),
 }

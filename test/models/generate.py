@@ -1717,6 +1717,27 @@ def build_attn_gpt_neox() -> ModelSpec:
     return _padded_spec("attn_gpt_neox", NeoXAttention(2))
 
 
+# 19. Longformer/BigBird-style: a local window (2 each side) plus global
+#     tokens (the first 2 positions see and are seen by every position).
+#     Not a band: it must stay a dense mask, never become a wrong window.
+class GlobalTokensAttention(VarAttention):
+    def forward(self, x):
+        s = x.size(1)
+        q, k, v = self.qkv(x)
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_dim)
+        i = torch.arange(s)[:, None]
+        j = torch.arange(s)[None, :]
+        is_global = torch.arange(s) < 2
+        allowed = ((i - j).abs() <= 2) | is_global[None, :] | is_global[:, None]
+        scores = scores.masked_fill(~allowed, float("-inf"))
+        return self.merge(torch.matmul(F.softmax(scores, dim=-1), v))
+
+
+@register("attn_global_tokens")
+def build_attn_global_tokens() -> ModelSpec:
+    return _variant_spec("attn_global_tokens", VarStack(GlobalTokensAttention(2)), seqs=(9, 7))
+
+
 # ----------------------------------------------------------------------------
 # Driver
 # ----------------------------------------------------------------------------
