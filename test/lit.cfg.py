@@ -52,3 +52,6 @@ if ptxas:
     llvm_config.with_environment("PATH", os.path.dirname(ptxas), append_path=True)
 if os.path.exists("/dev/nvidia0"):
     config.available_features.add("gpu")
+# The libFuzzer targets (test/fuzz), built when the compiler is clang.
+if os.path.exists(os.path.join(config.attnc_tools_dir, "attnc-fuzz-tensor-files")):
+    config.available_features.add("fuzzers")

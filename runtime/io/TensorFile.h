@@ -111,7 +111,8 @@ Status writeFileAtomically(const std::string &path,
 
 /// In-memory .npy: `fileName` only names the data in messages. Reads major
 /// versions 1, 2 and 3 (minor 0); writes 1.0, or 2.0 for huge headers.
-/// bf16 has no .npy dtype and is rejected when writing.
+/// numpy has no bfloat16: bf16 is written as its bits ("<u2") and reads
+/// back as u16.
 Result<Tensor> parseNpy(const uint8_t *data, size_t size,
                         const std::string &fileName);
 Result<std::vector<uint8_t>> serializeNpy(const Tensor &tensor);

@@ -1,0 +1,49 @@
+//===- OnnxImportFuzzer.cpp - libFuzzer target: the ONNX importer --------===//
+//
+// Model bytes (a ModelProto, or the ONNX text form when they start with
+// '<') go through the importer, the verifier, and then attnc's graph
+// passes (fusion, mask inference, layout), as `attnc compile` runs them.
+// Bad input must end in a diagnostic, never a crash, a hang or an
+// assertion. The binary form is read from a file (the importer resolves
+// external data next to it), written to the fuzzer's working directory.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Compiler.h"
+#include "compiler/Pipeline.h"
+#include "frontends/onnx/Importer.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <cstdio>
+#include <string>
+#include <unistd.h>
+
+using namespace mlir;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  MLIRContext context;
+  attnc::prepareContext(context);
+  ScopedDiagnosticHandler quiet(&context, [](Diagnostic &) { return success(); });
+  attn::onnx_frontend::ImportOptions options;
+  llvm::StringRef bytes(reinterpret_cast<const char *>(data), size);
+  OwningOpRef<ModuleOp> module;
+  if (bytes.ltrim().starts_with("<")) {
+    module = attn::onnx_frontend::importOnnxText(context, bytes, "fuzz.onnxtxt", options);
+  } else {
+    static const std::string path = "attnc-fuzz-" + std::to_string(getpid()) + ".onnx";
+    if (FILE *file = std::fopen(path.c_str(), "wb")) {
+      std::fwrite(data, 1, size, file);
+      std::fclose(file);
+      module = attn::onnx_frontend::importOnnxFile(context, path, options);
+    }
+  }
+  if (!module || failed(verify(*module)))
+    return 0;
+  PassManager pm(&context);
+  attnc::PipelineOptions pipeline;
+  attnc::buildAttnGraphPipeline(pm, pipeline);
+  (void)pm.run(*module);
+  return 0;
+}
