@@ -9,6 +9,7 @@ cd "$(dirname "$0")"
 
 APT_PACKAGES=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld-22 libomp-22-dev
+  libclang-rt-22-dev
   cmake ninja-build ccache
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   python3-onnx python3-numpy python3-torch

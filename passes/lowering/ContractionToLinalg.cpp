@@ -18,20 +18,45 @@ using namespace mlir::attn::lowering;
 
 namespace {
 
+/// The type a contraction over `element` sums in: f32 for the 16-bit
+/// floats (a bf16 sum of K products would lose most of its bits), else the
+/// element type itself.
+Type accumulatorType(Type element) {
+  auto floatType = dyn_cast<FloatType>(element);
+  if (floatType && floatType.getWidth() < 32)
+    return Float32Type::get(element.getContext());
+  return element;
+}
+
 /// out[loops] += lhs[lhsMap] * rhs[rhsMap] starting from `init`, with the
-/// loop kinds given by `iterators` (in loop order).
+/// loop kinds given by `iterators` (in loop order). 16-bit floats are
+/// multiplied and summed in f32 and rounded once at the end.
 Value buildContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
                        Value init, AffineMap lhsMap, AffineMap rhsMap,
                        AffineMap outMap,
                        ArrayRef<utils::IteratorType> iterators) {
-  return linalg::GenericOp::create(
-             b, loc, init.getType(), ValueRange{lhs, rhs}, init,
-             ArrayRef<AffineMap>{lhsMap, rhsMap, outMap}, iterators,
-             [](OpBuilder &nested, Location l, ValueRange args) {
-               Value product = scalarMul(nested, l, args[0], args[1]);
-               linalg::YieldOp::create(nested, l, scalarAdd(nested, l, args[2], product));
-             })
-      .getResult(0);
+  auto type = cast<RankedTensorType>(init.getType());
+  Type element = type.getElementType(), acc = accumulatorType(element);
+  auto widened = type.clone(acc);
+  if (acc != element)
+    init = buildElementwise(b, loc, widened, init, [&](OpBuilder &nb, Location l, ValueRange a) {
+      return scalarCast(nb, l, a[0], acc);
+    });
+  Value sum = linalg::GenericOp::create(
+                  b, loc, widened, ValueRange{lhs, rhs}, init,
+                  ArrayRef<AffineMap>{lhsMap, rhsMap, outMap}, iterators,
+                  [&](OpBuilder &nested, Location l, ValueRange args) {
+                    Value x = scalarCast(nested, l, args[0], acc);
+                    Value y = scalarCast(nested, l, args[1], acc);
+                    Value product = scalarMul(nested, l, x, y);
+                    linalg::YieldOp::create(nested, l, scalarAdd(nested, l, args[2], product));
+                  })
+                  .getResult(0);
+  if (acc == element)
+    return sum;
+  return buildElementwise(b, loc, type, sum, [&](OpBuilder &nb, Location l, ValueRange a) {
+    return scalarCast(nb, l, a[0], element);
+  });
 }
 
 /// Batch-dim expressions of an operand whose batch shape broadcasts into

@@ -37,6 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       std::fwrite(data, 1, size, file);
       std::fclose(file);
       module = attn::onnx_frontend::importOnnxFile(context, path, options);
+      std::remove(path.c_str());
     }
   }
   if (!module || failed(verify(*module)))

@@ -346,3 +346,19 @@ func.func @where_inside_a_clamp(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2x8x4xf32
   %o = attn.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
   return %o : tensor<1x2x4x8xf32>
 }
+
+// -----
+
+// The zeroed probabilities are also a graph output.
+func.func @zeroed_probabilities_returned(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2x8x4xf32>, %v: tensor<1x2x4x8xf32>,
+                                         %c: tensor<1x1x4x4xi1>) -> (tensor<1x2x4x8xf32>, tensor<1x2x4x4xf32>) {
+  %zero = attn.constant dense<0.0> : tensor<f32>
+  %fill = attn.constant dense<-1.0e4> : tensor<f32>
+  %s = attn.matmul %q, %kt : (tensor<1x2x4x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x4x4xf32>
+  %m = attn.where %c, %fill, %s : (tensor<1x1x4x4xi1>, tensor<f32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: the zeroed attention probabilities have other uses}}
+  %p = attn.softmax %m {axis = 3 : i64} : tensor<1x2x4x4xf32>
+  %z = attn.where %c, %zero, %p : (tensor<1x1x4x4xi1>, tensor<f32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %o = attn.matmul %z, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %o, %z : tensor<1x2x4x8xf32>, tensor<1x2x4x4xf32>
+}
