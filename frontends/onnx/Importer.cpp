@@ -161,7 +161,8 @@ mlir::attn::onnx_frontend::importOnnxFile(MLIRContext &ctx, StringRef path,
   if (!model.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage() ||
       !model.has_graph()) {
     emitError(loc) << "failed to parse ONNX model '" << path
-                   << "': the file is truncated or not an ONNX ModelProto";
+                   << "': the file is truncated or not an ONNX ModelProto (or nests "
+                      "subgraphs deeper than protobuf's limit of 100)";
     return {};
   }
   // The ModelProto holds its own copy of every byte from here on.

@@ -118,8 +118,30 @@ readExternalLocation(const TensorProto &tensor, StringRef modelDir,
                    << "' is stored externally but names no location";
     return failure();
   }
+  // External data lives beside the model: a path that leaves its folder
+  // (absolute, through "..", or through a symlink) is refused before any
+  // file is opened, so a downloaded model cannot make attnc read elsewhere.
+  auto leaves = [&](StringRef why) {
+    emitError(loc) << "tensor '" << tensor.name() << "' has external data location '"
+                   << location << "', " << why
+                   << "; external data must be a relative path inside the model's folder";
+    return failure();
+  };
+  if (llvm::sys::path::is_absolute(location) || StringRef(location).starts_with("/"))
+    return leaves("an absolute path");
+  for (StringRef component : llvm::make_range(llvm::sys::path::begin(location),
+                                              llvm::sys::path::end(location)))
+    if (component == "..")
+      return leaves("which leaves the model's folder");
   llvm::SmallString<256> path(modelDir);
   llvm::sys::path::append(path, location);
+  llvm::SmallString<256> realPath, realDir;
+  if (!llvm::sys::fs::real_path(path, realPath) &&
+      !llvm::sys::fs::real_path(modelDir.empty() ? "." : modelDir, realDir)) {
+    StringRef inside(realPath);
+    if (!inside.consume_front(realDir) || !llvm::sys::path::is_separator(inside.front()))
+      return leaves(("which resolves to '" + realPath + "', outside the model's folder").str());
+  }
   result.path = std::string(path);
   return result;
 }
@@ -143,8 +165,8 @@ openExternalData(const TensorProto &tensor, StringRef modelDir, Location loc,
   uint64_t fileSize = (*file)->getBufferSize();
   uint64_t length = where->length.value_or(
       where->offset <= fileSize ? fileSize - where->offset : 0);
-  if (length != (uint64_t)expectedBytes ||
-      where->offset + length > fileSize) {
+  if (length != (uint64_t)expectedBytes || where->offset > fileSize ||
+      length > fileSize - where->offset) {
     emitError(loc) << "tensor '" << tensor.name() << "' expects "
                    << expectedBytes << " bytes at offset " << where->offset
                    << " of '" << where->path << "', found a length of "
