@@ -151,12 +151,9 @@ int main(int argc, char **argv) {
                  << inputPath << "': " << file.getError().message() << "\n";
     return 1;
   }
-  // Text models start with `<` after any `#` comment lines.
-  StringRef contents = (*file)->getBuffer(), start = contents.ltrim();
-  while (start.starts_with("#"))
-    start = start.drop_until([](char c) { return c == '\n'; }).ltrim();
-  bool isText =
-      StringRef(inputPath).ends_with(".onnxtxt") || start.starts_with("<");
+  StringRef contents = (*file)->getBuffer();
+  bool isText = StringRef(inputPath).ends_with(".onnxtxt") ||
+                onnx_frontend::looksLikeOnnxText(contents);
   OwningOpRef<ModuleOp> module =
       isText ? onnx_frontend::importOnnxText(context, contents, inputPath,
                                              options)

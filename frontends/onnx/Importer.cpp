@@ -142,6 +142,15 @@ static std::string parentDirectory(StringRef path) {
   return parent.empty() ? "." : parent.str();
 }
 
+bool mlir::attn::onnx_frontend::looksLikeOnnxText(StringRef contents) {
+  // The text form starts with `<` after any `#` comment lines; a binary
+  // ModelProto starts with a field tag (ir_version is 0x08).
+  StringRef start = contents.ltrim();
+  while (start.starts_with("#"))
+    start = start.drop_until([](char c) { return c == '\n'; }).ltrim();
+  return start.starts_with("<");
+}
+
 OwningOpRef<ModuleOp>
 mlir::attn::onnx_frontend::importOnnxFile(MLIRContext &ctx, StringRef path,
                                           const ImportOptions &options) {
@@ -153,6 +162,8 @@ mlir::attn::onnx_frontend::importOnnxFile(MLIRContext &ctx, StringRef path,
                    << "': " << file.getError().message();
     return {};
   }
+  if (looksLikeOnnxText((*file)->getBuffer()))
+    return importOnnxText(ctx, (*file)->getBuffer(), path, options);
   onnx::ModelProto model;
   google::protobuf::io::CodedInputStream stream(
       reinterpret_cast<const uint8_t *>((*file)->getBufferStart()),

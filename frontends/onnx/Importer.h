@@ -27,8 +27,9 @@ struct ImportOptions {
   llvm::StringMap<DenseElementsAttr> inputValues;
 };
 
-/// Reads `path` (binary ModelProto; external data files resolved relative to
-/// the model's directory), returns a module holding `func.func @main`. On
+/// Reads `path` (a binary ModelProto, or the text form when the file starts
+/// with `<`; external data files resolved relative to the model's directory
+/// and refused outside it), returns a module holding `func.func @main`. On
 /// failure returns nullptr after emitting one diagnostic that names the file,
 /// and for node problems the node name, op type, domain and opset.
 ///
@@ -38,6 +39,10 @@ struct ImportOptions {
 /// ```
 OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &ctx, llvm::StringRef path,
                                      const ImportOptions &options);
+
+/// Whether file contents are the ONNX text form rather than a binary
+/// ModelProto. importOnnxFile reads either.
+bool looksLikeOnnxText(llvm::StringRef contents);
 
 /// Same from ONNX textual syntax (onnx/defs/parser.h); `bufferName` stands
 /// for the file in locations and messages.
