@@ -138,6 +138,32 @@ Value peelScale(Value value, double &scale, SmallVectorImpl<Operation *> &covere
   return value;
 }
 
+/// A positive constant Mul/Div behind single-use reshapes and transposes
+/// of `value` (HF's `q_proj(x) * scaling`, then the head split): its factor
+/// joins `scale` and the op is recorded for the rewrite to bypass. The
+/// scaling commutes with the views, and every op on the way has one use, so
+/// only this attention reads the unscaled values.
+void peelScaleBehindViews(Value value, double &scale, SmallVectorImpl<Operation *> &bypass,
+                          SmallVectorImpl<Operation *> &covered) {
+  Value v = value;
+  for (int depth = 0; depth < 8; ++depth) {
+    Operation *op = v.getDefiningOp();
+    if (!op || !op->hasOneUse())
+      return;
+    if (isa<ReshapeOp, TransposeOp>(op)) {
+      v = op->getOperand(0);
+      continue;
+    }
+    std::optional<ConstantScaling> scaling = matchConstantScaling(op);
+    if (depth == 0 || !scaling || scaling->scaled.getType() != op->getResult(0).getType())
+      return;
+    scale *= scaling->factor;
+    bypass.push_back(op);
+    covered.push_back(op);
+    return;
+  }
+}
+
 } // namespace
 
 bool isAttentionSite(SoftmaxOp softmax) { return reachesMatmul(softmax.getInput()); }
@@ -302,6 +328,8 @@ FailureOr<SdpaSite> matchSdpaSite(SoftmaxOp softmax, std::string &reason) {
   site.covered.push_back(scores);
   site.query = peelScale(scores.getLhs(), site.scale, site.covered);
   site.keyT = peelScale(scores.getRhs(), site.scale, site.covered);
+  peelScaleBehindViews(site.query, site.scale, site.scalesBehindViews, site.covered);
+  peelScaleBehindViews(site.keyT, site.scale, site.scalesBehindViews, site.covered);
   site.value = output.getRhs();
 
   auto q = cast<RankedTensorType>(site.query.getType());
@@ -336,6 +364,10 @@ SdpaOp rewriteSdpaSite(RewriterBase &rewriter, const SdpaSite &site) {
   for (Operation *op : site.covered)
     locs.push_back(op->getLoc());
   Location loc = rewriter.getFusedLoc(locs);
+  for (Operation *op : site.scalesBehindViews) {
+    rewriter.replaceAllUsesWith(op->getResult(0), matchConstantScaling(op)->scaled);
+    rewriter.eraseOp(op);
+  }
   auto q = cast<RankedTensorType>(site.query.getType());
   auto kt = cast<RankedTensorType>(site.keyT.getType());
   auto v = cast<RankedTensorType>(site.value.getType());

@@ -42,6 +42,10 @@ struct SdpaSite {
   /// below 2^103 in magnitude).
   std::optional<double> clamp;
   size_t clampedFrom = 0;
+  /// Constant scalings of q or k behind their head views (HF's
+  /// `q_proj(x) * scaling` before the split into heads): their factors are
+  /// in `scale`, and the rewrite bypasses them.
+  SmallVector<Operation *> scalesBehindViews;
 };
 
 /// Whether `softmax` is an attention site: its input is computed from a

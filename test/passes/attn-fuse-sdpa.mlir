@@ -218,6 +218,28 @@ func.func @clamped_scores(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2x8x4xf32>, %v:
 
 // -----
 
+// HF's `q_proj(x) * scaling` comes before the head split: the constant
+// factor behind the reshapes and the transpose joins the op's scale and the
+// Mul goes.
+// CHECK-LABEL: func.func @scale_behind_head_views
+// CHECK-NOT: attn.mul
+// CHECK: attn.sdpa {{.+}} {scale = 2.500000e-01 : f32}
+// CHECK-NOT: attn.mul
+func.func @scale_behind_head_views(%x: tensor<2x4x24xf32>, %kt: tensor<6x8x4xf32>, %v: tensor<6x4x8xf32>)
+    -> tensor<6x4x8xf32> {
+  %c = attn.constant dense<0.25> : tensor<f32>
+  %xs = attn.mul %x, %c : (tensor<2x4x24xf32>, tensor<f32>) -> tensor<2x4x24xf32>
+  %x4 = attn.reshape %xs {shape = array<i64: 2, 4, 3, 8>} : tensor<2x4x24xf32> -> tensor<2x4x3x8xf32>
+  %xt = attn.transpose %x4 {permutation = array<i64: 0, 2, 1, 3>} : tensor<2x4x3x8xf32> -> tensor<2x3x4x8xf32>
+  %q = attn.reshape %xt {shape = array<i64: 6, 4, 8>} : tensor<2x3x4x8xf32> -> tensor<6x4x8xf32>
+  %s = attn.matmul %q, %kt : (tensor<6x4x8xf32>, tensor<6x8x4xf32>) -> tensor<6x4x4xf32>
+  %p = attn.softmax %s {axis = 2 : i64} : tensor<6x4x4xf32>
+  %o = attn.matmul %p, %v : (tensor<6x4x4xf32>, tensor<6x4x8xf32>) -> tensor<6x4x8xf32>
+  return %o : tensor<6x4x8xf32>
+}
+
+// -----
+
 // Not fused: the probabilities are also a graph output.
 // CHECK-LABEL: func.func @probabilities_returned
 // CHECK: attn.softmax
