@@ -16,6 +16,7 @@
 
 #include "passes/MatchFailureRemarks.h"
 #include "passes/Passes.h"
+#include "passes/ScratchBuilder.h"
 #include "passes/Transforms.h"
 #include "passes/fusion/KeyOnlyMask.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -179,11 +180,7 @@ Value splitRows(OpBuilder &b, Location loc, Value v, int64_t batch, int64_t head
       return b.createOrFold<ReshapeOp>(loc, inner, b.getDenseI64ArrayAttr(split));
     return Value();
   }
-  bool elementwise = def->getNumResults() == 1 &&
-                     (def->hasTrait<OpTrait::Elementwise>() ||
-                      isa<AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, AndOp, OrOp, EqualOp, LessOp,
-                          GreaterOp, WhereOp, CastOp, NotOp>(def));
-  if (!elementwise)
+  if (!isElementwise(def))
     return Value();
   SmallVector<Value> operands;
   for (Value operand : def->getOperands()) {
@@ -210,15 +207,7 @@ Value splitRows(OpBuilder &b, Location loc, Value v, int64_t batch, int64_t head
 /// its key padding mask per head); null otherwise. Ops built on the way
 /// and not used are erased again.
 Value unfoldKeyMask(Operation *op, Value keyMask, int64_t batch, int64_t heads) {
-  SmallVector<Operation *> scratch;
-  struct Listener : OpBuilder::Listener {
-    SmallVectorImpl<Operation *> &ops;
-    explicit Listener(SmallVectorImpl<Operation *> &ops) : ops(ops) {}
-    void notifyOperationInserted(Operation *op, OpBuilder::InsertPoint) override {
-      ops.push_back(op);
-    }
-  } listener(scratch);
-  OpBuilder b(op, &listener);
+  ScratchBuilder b(op);
   Location loc = op->getLoc();
   Value result;
   int64_t keyLen = cast<RankedTensorType>(keyMask.getType()).getShape()[1];
@@ -230,9 +219,7 @@ Value unfoldKeyMask(Operation *op, Value keyMask, int64_t batch, int64_t heads) 
     result = keyMaskOf(b, loc, scores, batch, keyLen);
   }
   if (!result)
-    for (Operation *created : llvm::reverse(scratch))
-      if (created->use_empty())
-        created->erase();
+    b.discardUnused();
   return result;
 }
 

@@ -9,6 +9,7 @@
 #include "passes/MatchFailureRemarks.h"
 #include "passes/Passes.h"
 #include "passes/ScalarConstants.h"
+#include "passes/ScratchBuilder.h"
 #include "passes/Transforms.h"
 #include "passes/fusion/KeyOnlyMask.h"
 #include "passes/fusion/MaskStructure.h"
@@ -178,15 +179,7 @@ struct InferMaskPattern : OpRewritePattern<SdpaOp> {
       return rewriter.notifyMatchFailure(op, "no dense mask left to infer");
     Location loc = op.getLoc();
     // Ops built while splitting the mask, erased again if nothing is found.
-    SmallVector<Operation *> scratch;
-    struct Listener : OpBuilder::Listener {
-      SmallVectorImpl<Operation *> &ops;
-      explicit Listener(SmallVectorImpl<Operation *> &ops) : ops(ops) {}
-      void notifyOperationInserted(Operation *op, OpBuilder::InsertPoint) override {
-        ops.push_back(op);
-      }
-    } listener(scratch);
-    OpBuilder builder(op, &listener);
+    ScratchBuilder builder(op);
 
     // 1. A band (window, offset) and constant padding, from the whole mask
     //    or from one of its additive terms; the other terms stay dense.
@@ -231,9 +224,7 @@ struct InferMaskPattern : OpRewritePattern<SdpaOp> {
       }
     }
     if (!found) {
-      for (Operation *created : llvm::reverse(scratch))
-        if (created->use_empty())
-          created->erase();
+      builder.discardUnused();
       return rewriter.notifyMatchFailure(op, reason);
     }
     rewriter.replaceOpWithNewOp<SdpaOp>(op, op.getQuery(), op.getKey(), op.getValue(), offset,

@@ -49,14 +49,6 @@ Shape broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
   return result;
 }
 
-/// Ops whose result is elementwise in their (numpy-broadcast) operands.
-bool isElementwise(Operation *op) {
-  return op->getNumResults() == 1 &&
-         (op->hasTrait<OpTrait::Elementwise>() ||
-          isa<AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, AndOp, OrOp, XorOp, EqualOp,
-              LessOp, LessEqualOp, GreaterOp, GreaterEqualOp, WhereOp>(op));
-}
-
 /// For a reshape that only inserts or drops unit dims: for each input dim,
 /// the output dim it becomes (-1 for a dropped unit dim).
 std::optional<SmallVector<int64_t>> unitDimMapping(ArrayRef<int64_t> from,
@@ -234,6 +226,13 @@ std::optional<Shape> narrowedScoresShape(Value mask) {
 }
 
 } // namespace
+
+bool mlir::attn::isElementwise(Operation *op) {
+  return op->getNumResults() == 1 &&
+         (op->hasTrait<OpTrait::Elementwise>() ||
+          isa<AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, AndOp, OrOp, XorOp, EqualOp,
+              LessOp, LessEqualOp, GreaterOp, GreaterEqualOp, WhereOp>(op));
+}
 
 /// Whether `mask` (broadcasting to [batch, H, S, t]) only varies by batch
 /// row and key.

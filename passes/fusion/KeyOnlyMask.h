@@ -7,6 +7,10 @@
 
 namespace mlir::attn {
 
+/// Whether `op`'s one result is elementwise in its (numpy-broadcast)
+/// operands, so it can be recomputed on narrower or reshaped operands.
+bool isElementwise(Operation *op);
+
 /// Whether the dense `mask` of `op` (or one of its terms) provably depends
 /// only on the batch row and the key: its shape broadcasts along heads and
 /// queries ([B or 1, 1, 1, T] right-aligned), or it is computed from such

@@ -1579,14 +1579,18 @@ class DistilBertAttention(VarAttention):
         return x + self.merge(torch.matmul(probs, v))
 
 
-def _padded_spec(name: str, module: nn.Module) -> ModelSpec:
-    """x [2, S, D] and an int64 attention_mask [2, S] whose row 1 is padded."""
+def _padded_spec(name: str, module: nn.Module, left: bool = False) -> ModelSpec:
+    """x [2, S, D] and an int64 attention_mask [2, S] whose row 1 is padded
+    at the end (or, with ``left``, at the start)."""
     model = init_weights(module, name, std=VAR_STD)
     rng = rng_for(name)
     datasets = []
     for seq, pad in ((8, 3), (6, 2)):
         mask = torch.ones((2, seq), dtype=torch.int64)
-        mask[1, seq - pad:] = 0
+        if left:
+            mask[1, :pad] = 0
+        else:
+            mask[1, seq - pad:] = 0
         datasets.append((rand_floats(rng, (2, seq, VAR_D)), mask))
     return ModelSpec(model, datasets, ["x", "attention_mask"], ["y"],
                      {"x": {1: "sequence"}, "attention_mask": {1: "sequence"},
@@ -1667,17 +1671,7 @@ def build_attn_opt() -> ModelSpec:
     # Left padding, as OPT generates in batches: the first queries of row 1
     # see only padding, every score of theirs is clamped to finfo.min, and
     # the graph averages V over all keys there; a compiler must keep that.
-    name = "attn_opt"
-    model = init_weights(OptAttention(2), name, std=VAR_STD)
-    rng = rng_for(name)
-    datasets = []
-    for seq, pad in ((8, 3), (6, 2)):
-        mask = torch.ones((2, seq), dtype=torch.int64)
-        mask[1, :pad] = 0
-        datasets.append((rand_floats(rng, (2, seq, VAR_D)), mask))
-    return ModelSpec(model, datasets, ["x", "attention_mask"], ["y"],
-                     {"x": {1: "sequence"}, "attention_mask": {1: "sequence"},
-                      "y": {1: "sequence"}})
+    return _padded_spec("attn_opt", OptAttention(2), left=True)
 
 
 # 18. GPT-NeoX: causal as where(tril buffer, s, finfo.min) after scaling by
