@@ -15,6 +15,7 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -111,13 +112,14 @@ static LogicalResult writeStaticLibrary(MLIRContext &context, Location fileLoc,
 }
 
 /// Runs the passes `build` adds on `module`, with the MLIR pass-manager
-/// options the user gave (--mlir-print-ir-after, --mlir-timing, ...).
-static LogicalResult runPipeline(MLIRContext &context, ModuleOp module,
+/// options the user gave (--mlir-print-ir-after, ...); with --mlir-timing
+/// each pass's time is reported under `phase`.
+static LogicalResult runPipeline(MLIRContext &context, ModuleOp module, TimingScope &phase,
                                  function_ref<void(OpPassManager &)> build) {
   PassManager pm(&context);
   if (failed(applyPassManagerCLOptions(pm)))
     return failure();
-  applyDefaultTimingPassManagerCLOptions(pm);
+  pm.enableTiming(phase);
   build(pm);
   return pm.run(module);
 }
@@ -151,11 +153,17 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
               "output file";
   if (!toStdout && failed(checkOutputFolder(context, outputPath)))
     return failure();
+  // --mlir-timing reports every phase, the passes nested in theirs.
+  DefaultTimingManager timing;
+  applyDefaultTimingManagerCLOptions(timing);
+  TimingScope total = timing.getRootScope();
+  TimingScope phase = total.nest("import");
   OwningOpRef<ModuleOp> module = loadModel(context, inputPath, options);
   if (!module)
     return failure();
+  phase = total.nest("graph passes");
 
-  if (failed(runPipeline(context, *module, [&](OpPassManager &pm) {
+  if (failed(runPipeline(context, *module, phase, [&](OpPassManager &pm) {
         buildAttnGraphPipeline(pm, options.pipeline);
       })))
     return failure();
@@ -169,7 +177,8 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
     return emitError(fileLoc) << error;
   if (options.emit == EmitKind::Mlir) {
     // The graph with the backend's decisions recorded on it.
-    if (failed(runPipeline(context, *module, [&](OpPassManager &pm) {
+    phase = total.nest("backend decisions");
+    if (failed(runPipeline(context, *module, phase, [&](OpPassManager &pm) {
           buildCpuDecisionPipeline(pm, pipeline);
         })))
       return failure();
@@ -187,15 +196,17 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
   if (!machine)
     return emitError(fileLoc) << error;
 
-  if (failed(runPipeline(context, *module, [&](OpPassManager &pm) {
+  phase = total.nest("lowering to LLVM dialect");
+  if (failed(runPipeline(context, *module, phase, [&](OpPassManager &pm) {
         buildCpuLoweringPipeline(pm, pipeline);
       })))
     return failure();
   signature->workspaceBytes = entryWorkspaceBytes(*module);
 
+  phase.stop(); // translateToLLVMIR times its own phases
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
-      translateToLLVMIR(*module, *signature, *machine, llvmContext, error);
+      translateToLLVMIR(*module, *signature, *machine, llvmContext, total, error);
   if (!llvmModule)
     return emitError(fileLoc) << error;
   if (options.emit == EmitKind::Llvm) {
@@ -205,6 +216,7 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
     return writeText(context, outputPath, text);
   }
 
+  phase = total.nest("code generation");
   llvm::SmallVector<char, 0> object;
   if (!emitObject(*llvmModule, *machine, object, error))
     return emitError(fileLoc) << error;
@@ -216,6 +228,7 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
 
   // Link from a temporary object into a temporary output beside the final
   // path, then rename: nothing half-written survives a failure.
+  phase = total.nest("link");
   llvm::SmallString<256> objectPath, linkedPath;
   int fd;
   if (llvm::sys::fs::createTemporaryFile("attnc-model", "o", fd, objectPath))

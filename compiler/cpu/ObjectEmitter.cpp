@@ -285,7 +285,8 @@ void attachWeights(llvm::Module &module, const std::vector<DetachedWeight> &weig
 std::unique_ptr<llvm::Module>
 translateToLLVMIR(mlir::ModuleOp module, const ModelSignature &signature,
                   llvm::TargetMachine &machine, llvm::LLVMContext &context,
-                  std::string &error) {
+                  mlir::TimingScope &timing, std::string &error) {
+  mlir::TimingScope phase = timing.nest("translation to LLVM IR");
   mlir::DialectRegistry registry;
   mlir::registerBuiltinDialectTranslation(registry);
   mlir::registerLLVMDialectTranslation(registry);
@@ -303,6 +304,7 @@ translateToLLVMIR(mlir::ModuleOp module, const ModelSignature &signature,
   if (!addRuntimeAbi(*llvmModule, signature, error))
     return nullptr;
   defineCountingAllocator(*llvmModule);
+  phase = timing.nest("LLVM optimization");
   auto optimize = mlir::makeOptimizingTransformer(3, 0, &machine);
   if (llvm::Error failure = optimize(llvmModule.get())) {
     error = "LLVM optimization failed: " + llvm::toString(std::move(failure));

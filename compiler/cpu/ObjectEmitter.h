@@ -5,6 +5,7 @@
 
 #include "compiler/ModelSignature.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Target/TargetMachine.h"
 #include <memory>
@@ -14,11 +15,12 @@ namespace attnc {
 /// Translates `module` (LLVM dialect, holding `attnc_main`) to LLVM IR and
 /// adds the runtime ABI around it: `attnc_model_manifest()` returning
 /// `signature.manifest()` and `attnc_model_run(void **buffers)`. The module
-/// gets `machine`'s triple and data layout and is optimized at -O3.
+/// gets `machine`'s triple and data layout and is optimized at -O3. The
+/// translation and the optimization are timed as two phases in `timing`.
 std::unique_ptr<llvm::Module>
 translateToLLVMIR(mlir::ModuleOp module, const ModelSignature &signature,
                   llvm::TargetMachine &machine, llvm::LLVMContext &context,
-                  std::string &error);
+                  mlir::TimingScope &timing, std::string &error);
 
 /// Emits `module` as an object file into `out`.
 bool emitObject(llvm::Module &module, llvm::TargetMachine &machine,

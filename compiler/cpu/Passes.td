@@ -111,6 +111,34 @@ def CpuLowerAllocaScopesPass : Pass<"cpu-lower-alloca-scopes", "::mlir::ModuleOp
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def CpuOutlineKernelsPass : Pass<"cpu-outline-kernels", "::mlir::ModuleOp"> {
+  let summary = "Move each loop nest of a function into a function of its own, one per distinct kernel";
+  let description = [{
+    After bufferization and memory planning the entry function holds every
+    kernel of the model inline, and a 12-layer model holds each of its
+    layer's loop nests 12 times: LLVM then optimizes and generates code
+    for every copy, which was most of `attnc compile`'s time. This pass
+    moves each op directly in a public function's body that has regions
+    and no results (an `scf.parallel` or `scf.forall` loop nest, a
+    `linalg` op on memrefs) into a private function, and calls it there.
+
+    The new function takes as arguments the values the op uses from
+    outside it, in order of first use, except constants, which are cloned
+    into it so that loop bounds stay static. Each argument keeps its type
+    (the memory plan's views of the workspace have the same type in every
+    layer). Functions with the same body are then merged: each distinct
+    kernel is compiled once and called wherever it occurs.
+
+    ```mlir
+    // before                                  // after
+    scf.parallel (%i) = (%c0) to (%c4) ...    call @kernel0(%view, %w)
+    ...                                        call @kernel0(%view_7, %w_1)
+    scf.parallel (%i) = (%c0) to (%c4) ...    func.func private @kernel0(...)
+    ```
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect"];
+}
+
 def CpuStackTaskBuffersPass : Pass<"cpu-stack-task-buffers", "::mlir::ModuleOp"> {
   let summary = "Put each parallel task's small buffers on its stack";
   let description = [{

@@ -139,6 +139,8 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createCanonicalizerPass());
+  // Each repeated layer's loop nests compiled once (cpu-outline-kernels).
+  pm.addPass(cpu::createCpuOutlineKernelsPass());
 
   // The parallel (batch, head, q-block) loop runs on OpenMP threads.
   if (options.threads) {
