@@ -30,6 +30,27 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# The OpenMP runtime for aarch64, so that multi-threaded aarch64 executables
+# link (cmake/CrossRuntimes.cmake copies it beside the aarch64 runtime).
+# Only downloaded and unpacked into .deps/: nothing for arm64 is installed.
+# Bookworm's arm64 libomp-22-dev takes its libomp.so.5 from libomp5-19.
+if [ ! -f .deps/aarch64-linux-gnu/libomp.so.5 ]; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    $SUDO dpkg --add-architecture arm64
+    $SUDO apt-get update -qq
+  fi
+  scratch=$(mktemp -d)
+  if (cd "$scratch" && apt-get download -qq libomp5-19:arm64 2>/dev/null \
+      && dpkg -x libomp5-19_*_arm64.deb unpacked); then
+    mkdir -p .deps/aarch64-linux-gnu
+    cp -L "$scratch"/unpacked/usr/lib/llvm-19/lib/libomp.so.5 .deps/aarch64-linux-gnu/
+  else
+    echo "setup: warning: no aarch64 libomp; aarch64 executables need --single-thread"
+  fi
+  rm -rf "$scratch"
+fi
+
 # ONNX Runtime (CPU library bundled in the package). Its install script
 # downloads from a host this machine cannot reach, hence --ignore-scripts.
 if [ ! -d bench/node_modules/onnxruntime-node ] && command -v npm >/dev/null; then

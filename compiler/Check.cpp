@@ -3,13 +3,16 @@
 #include "compiler/Check.h"
 #include "attnc/runtime.h"
 #include "runtime/io/TensorFile.h"
+#include "runtime/src/PercentEncoding.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -21,6 +24,8 @@ namespace {
 struct DataSet {
   std::string dir;
   std::vector<io::Tensor> inputs, outputs;
+  /// The files `inputs` were read from (an executable reads them itself).
+  std::vector<std::string> inputFiles;
 };
 
 /// Sorted `prefixN.pb` files of `dir` (N numeric).
@@ -56,7 +61,7 @@ std::string readDataSets(const std::string &dir, std::vector<DataSet> &sets) {
     return "no test_data_set_N directories";
   llvm::sort(found);
   for (auto &[index, path] : found) {
-    DataSet set{path, {}, {}};
+    DataSet set{path, {}, {}, numberedFiles(path, "input_")};
     for (auto [prefix, into] : {std::pair{"input_", &set.inputs},
                                 std::pair{"output_", &set.outputs}})
       for (const std::string &file : numberedFiles(path, prefix)) {
@@ -222,54 +227,82 @@ mlir::DenseElementsAttr toAttribute(mlir::MLIRContext &context, const io::Tensor
                                  t.bytes.size()));
 }
 
-/// Runs one data set; returns "" or why it failed.
+/// The compile options for one data set: its input shapes (and small
+/// input values, which may fold in as constants), and `key`, what the
+/// compiled model is specialized to. Returns "" or why not.
+std::string compileOptionsFor(mlir::MLIRContext &context, const DataSet &set,
+                              const CheckOptions &options, CompileOptions &compileOptions,
+                              std::string &key) {
+  compileOptions.pipeline = options.pipeline;
+  compileOptions.tilingFlags = options.tilingFlags;
+  compileOptions.target = options.target;
+  for (size_t i = 0; i < set.inputs.size(); ++i) {
+    const io::Tensor &t = set.inputs[i];
+    if (t.name.empty())
+      return "input_" + std::to_string(i) + ".pb has no tensor name";
+    compileOptions.inputShapes[t.name] =
+        llvm::SmallVector<int64_t>(t.shape.begin(), t.shape.end());
+    if (mlir::DenseElementsAttr value = toAttribute(context, t))
+      compileOptions.inputValues[t.name] = value;
+    key += t.name + ":";
+    for (int64_t d : t.shape)
+      key += std::to_string(d) + "x";
+    // Small inputs may be folded in as constants (shapes, axes), so their
+    // values are part of what a compiled model is specialized to.
+    if (t.bytes.size() <= 256)
+      key += std::string(t.bytes.begin(), t.bytes.end());
+    key += ";";
+  }
+  return "";
+}
+
+/// Compares every output of a run with the data set's; returns "" or why
+/// they differ.
+std::string compareOutputs(const std::vector<io::Tensor> &results, const DataSet &set,
+                           const CheckOptions &options, Errors &errors) {
+  if (set.outputs.size() != results.size())
+    return "data set has " + std::to_string(set.outputs.size()) + " outputs, the model " +
+           std::to_string(results.size());
+  for (size_t i = 0; i < results.size(); ++i) {
+    std::string why = compare(results[i], set.outputs[i], results[i].name, options, errors);
+    if (!why.empty())
+      return why;
+  }
+  return "";
+}
+
+/// The diagnostics of a compile, for the check's one-line reason.
+struct FirstError {
+  explicit FirstError(mlir::MLIRContext &context)
+      : handler(&context, [this](mlir::Diagnostic &diag) {
+          if (diag.getSeverity() == mlir::DiagnosticSeverity::Error && message.empty())
+            message = diag.str();
+          return mlir::success();
+        }) {}
+  std::string message;
+  mlir::ScopedDiagnosticHandler handler;
+};
+
+/// Runs one data set in this process, through the runtime's C API on a
+/// shared library compiled for the host; returns "" or why it failed.
 std::string runDataSet(const std::string &modelPath, const DataSet &set,
                        const CheckOptions &options, const std::string &scratch,
                        std::map<std::string, ModelPtr> &compiled, Errors &errors) {
   mlir::MLIRContext context;
   prepareContext(context);
-  std::string diagnostics;
-  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &diag) {
-    if (diag.getSeverity() == mlir::DiagnosticSeverity::Error && diagnostics.empty())
-      diagnostics = diag.str();
-    return mlir::success();
-  });
-
-  // The graph's input names, to bind data-set shapes to them.
+  FirstError diagnostics(context);
   CompileOptions compileOptions;
   compileOptions.emit = EmitKind::Library;
-  compileOptions.pipeline = options.pipeline;
-  compileOptions.tilingFlags = options.tilingFlags;
-  compileOptions.target.cpu = options.cpu;
-  mlir::OwningOpRef<mlir::ModuleOp> probe;
   std::string shapeKey;
-  {
-    // Data-set tensors are named after graph inputs; unnamed ones bind by
-    // position, which needs the graph's input order: import once with the
-    // shapes we know, reading names from the file-order of inputs.
-    for (size_t i = 0; i < set.inputs.size(); ++i) {
-      const io::Tensor &t = set.inputs[i];
-      if (t.name.empty())
-        return "input_" + std::to_string(i) + ".pb has no tensor name";
-      compileOptions.inputShapes[t.name] =
-          llvm::SmallVector<int64_t>(t.shape.begin(), t.shape.end());
-      if (mlir::DenseElementsAttr value = toAttribute(context, t))
-        compileOptions.inputValues[t.name] = value;
-      shapeKey += t.name + ":";
-      for (int64_t d : t.shape)
-        shapeKey += std::to_string(d) + "x";
-      // Small inputs may be folded in as constants (shapes, axes), so their
-      // values are part of what a compiled model is specialized to.
-      if (t.bytes.size() <= 256)
-        shapeKey += std::string(t.bytes.begin(), t.bytes.end());
-      shapeKey += ";";
-    }
-  }
+  std::string why = compileOptionsFor(context, set, options, compileOptions, shapeKey);
+  if (!why.empty())
+    return why;
   auto it = compiled.find(shapeKey);
   if (it == compiled.end()) {
     std::string libPath = scratch + "/model-" + std::to_string(compiled.size()) + ".so";
     if (mlir::failed(compileModel(context, modelPath, libPath, compileOptions)))
-      return "compile: " + (diagnostics.empty() ? std::string("failed") : diagnostics);
+      return "compile: " +
+             (diagnostics.message.empty() ? std::string("failed") : diagnostics.message);
     attnc_model_t *model = nullptr;
     if (attnc_status_t *status = attnc_model_load(libPath.c_str(), &model))
       return "load: " + takeMessage(status);
@@ -312,12 +345,70 @@ std::string runDataSet(const std::string &modelPath, const DataSet &set,
   if (attnc_status_t *status = attnc_model_invoke(model, inputs.data(), inputCount,
                                                   outputs.data(), outputCount))
     return "run: " + takeMessage(status);
-  for (size_t i = 0; i < outputCount; ++i) {
-    std::string why = compare(results[i], set.outputs[i], results[i].name, options, errors);
-    if (!why.empty())
-      return why;
+  return compareOutputs(results, set, options, errors);
+}
+
+/// Runs one data set as an executable compiled for `options.target`,
+/// started through `options.runWith` (an emulator such as qemu-aarch64,
+/// or nothing): the executable reads the data set's input files and writes
+/// its outputs into the scratch folder, which are read back and compared.
+std::string runDataSetExecutable(const std::string &modelPath, const DataSet &set,
+                                 const CheckOptions &options, const std::string &scratch,
+                                 std::map<std::string, std::string> &compiled,
+                                 Errors &errors) {
+  mlir::MLIRContext context;
+  prepareContext(context);
+  FirstError diagnostics(context);
+  CompileOptions compileOptions;
+  compileOptions.emit = EmitKind::Executable;
+  std::string shapeKey;
+  std::string why = compileOptionsFor(context, set, options, compileOptions, shapeKey);
+  if (!why.empty())
+    return why;
+  auto it = compiled.find(shapeKey);
+  if (it == compiled.end()) {
+    std::string exePath = scratch + "/model-" + std::to_string(compiled.size());
+    if (mlir::failed(compileModel(context, modelPath, exePath, compileOptions)))
+      return "compile: " +
+             (diagnostics.message.empty() ? std::string("failed") : diagnostics.message);
+    it = compiled.emplace(shapeKey, exePath).first;
   }
-  return "";
+
+  std::string outDir = scratch + "/outputs-" + llvm::sys::path::filename(set.dir).str();
+  llvm::sys::fs::create_directories(outDir);
+  llvm::SmallVector<llvm::StringRef> words;
+  llvm::StringRef(options.runWith).split(words, ' ', -1, /*KeepEmpty=*/false);
+  std::vector<std::string> argv(words.begin(), words.end());
+  argv.push_back(it->second);
+  for (auto [tensor, file] : llvm::zip(set.inputs, set.inputFiles))
+    argv.push_back("--input=" + tensor.name + "=" + file);
+  argv.push_back("--output-dir=" + outDir);
+  llvm::ErrorOr<std::string> program = llvm::sys::findProgramByName(argv.front());
+  if (!program)
+    return "run: cannot find '" + argv.front() + "'";
+  std::vector<llvm::StringRef> args(argv.begin(), argv.end());
+  std::string log = scratch + "/run.log", message;
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, llvm::StringRef(log),
+                                                llvm::StringRef(log)};
+  int rc = llvm::sys::ExecuteAndWait(*program, args, std::nullopt, redirects, 0, 0, &message);
+  if (rc != 0) {
+    auto buffer = llvm::MemoryBuffer::getFile(log);
+    std::string output = buffer ? (*buffer)->getBuffer().trim().str() : message;
+    return "run: exit status " + std::to_string(rc) + (output.empty() ? "" : ": " + output);
+  }
+  std::vector<io::Tensor> results;
+  for (const io::Tensor &want : set.outputs) {
+    std::string file = outDir + "/" + percentEncode(want.name, kFileNameSafe) +
+                       io::extensionFor(io::formatForPath(set.inputFiles.empty()
+                                                              ? std::string(".pb")
+                                                              : set.inputFiles.front()));
+    io::Result<io::Tensor> got = io::readTensorFile(file);
+    if (!got.ok())
+      return "run: no output '" + want.name + "': " + got.error();
+    results.push_back(std::move(got.value()));
+    results.back().name = want.name;
+  }
+  return compareOutputs(results, set, options, errors);
 }
 
 } // namespace
@@ -340,11 +431,15 @@ int checkDirectories(const std::vector<std::string> &dirs, const CheckOptions &o
       why = "cannot create a scratch directory";
     {
       std::map<std::string, ModelPtr> compiled;
+      std::map<std::string, std::string> executables;
       for (const DataSet &set : sets) {
         if (!why.empty())
           break;
-        why = runDataSet(std::string(modelPath), set, options, std::string(scratch),
-                         compiled, errors);
+        why = options.runsExecutables()
+                  ? runDataSetExecutable(std::string(modelPath), set, options,
+                                         std::string(scratch), executables, errors)
+                  : runDataSet(std::string(modelPath), set, options, std::string(scratch),
+                               compiled, errors);
         if (!why.empty())
           why = llvm::sys::path::filename(set.dir).str() + ": " + why;
       }

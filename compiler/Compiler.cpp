@@ -91,12 +91,8 @@ static LogicalResult writeStaticLibrary(MLIRContext &context, Location fileLoc,
                                         llvm::StringRef outputPath, llvm::StringRef object,
                                         const ModelSignature &signature,
                                         const CompileOptions &options) {
-  if (!isHostTarget(options.target))
-    return emitError(fileLoc) << "cannot build a static library for '" << options.target.triple
-                              << "': the attnc runtime is built for this host only; use "
-                                 "--emit=obj or --emit=lib";
   std::string archive, error;
-  if (!buildStaticLibrary(object, archive, error))
+  if (!buildStaticLibrary(object, options.target, archive, error))
     return emitError(fileLoc) << error;
   llvm::SmallString<256> headerPath(outputPath);
   llvm::sys::path::replace_extension(headerPath, "h");

@@ -6,6 +6,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
+#include "llvm/TargetParser/Triple.h"
 
 namespace attnc {
 
@@ -14,6 +15,24 @@ std::string libraryDir() {
   std::string exe = llvm::sys::fs::getMainExecutable("attnc", &anchor);
   llvm::SmallString<256> dir(llvm::sys::path::parent_path(llvm::sys::path::parent_path(exe)));
   llvm::sys::path::append(dir, "lib");
+  return std::string(dir);
+}
+
+std::string runtimeDirFor(const TargetOptions &target, std::string &error) {
+  if (isHostTarget(target))
+    return libraryDir();
+  llvm::Triple triple(llvm::Triple::normalize(target.triple));
+  std::string name = (triple.getArchName() + "-" + triple.getOSName() + "-" +
+                      triple.getEnvironmentName())
+                         .str();
+  llvm::SmallString<256> dir(libraryDir());
+  llvm::sys::path::append(dir, name);
+  if (!llvm::sys::fs::exists(llvm::Twine(dir) + "/libattnc_runtime.a")) {
+    error = "no attnc runtime for '" + target.triple + "' in '" + std::string(dir) +
+            "' (built when its cross compiler " + name +
+            "-g++ is installed; see README); --emit=obj and --emit=lib need none";
+    return "";
+  }
   return std::string(dir);
 }
 
@@ -44,13 +63,9 @@ bool linkModel(const std::string &objectPath, const std::string &outputPath,
   if (kind == LinkKind::SharedLibrary) {
     args.push_back("-shared");
   } else {
-    if (!isHostTarget(target)) {
-      error = "cannot link an executable for '" + target.triple +
-              "': the attnc runtime is built for this host only; use "
-              "--emit=obj or --emit=lib";
+    std::string lib = runtimeDirFor(target, error);
+    if (lib.empty())
       return false;
-    }
-    std::string lib = libraryDir();
     for (const char *name : {"libattnc_runner.a", "libattnc_tensor_io.a",
                              "libattnc_runtime.a"}) {
       llvm::SmallString<256> path(lib);
@@ -66,10 +81,22 @@ bool linkModel(const std::string &objectPath, const std::string &outputPath,
   }
   // Parallel loops call libomp (LLVM's OpenMP runtime), which Debian keeps
   // beside LLVM rather than on the loader's path. A cross-compiled shared
-  // library leaves those symbols to the target's libomp.
+  // library leaves those symbols to the target's libomp; a cross-compiled
+  // executable links the target's libomp from beside its runtime (the
+  // target's loader finds it on its own path).
   if (usesOpenMP && isHostTarget(target)) {
     args.push_back("-L/usr/lib/llvm-22/lib");
     args.push_back("-Wl,-rpath,/usr/lib/llvm-22/lib");
+    args.push_back("-lomp");
+  } else if (usesOpenMP && kind == LinkKind::Executable) {
+    std::string lib = runtimeDirFor(target, error);
+    if (!llvm::sys::fs::exists(lib + "/libomp.so")) {
+      error = "no OpenMP runtime (libomp.so) for '" + target.triple + "' in '" + lib +
+              "' (./setup.sh fetches it): compile with --single-thread, or put the "
+              "target's libomp.so there";
+      return false;
+    }
+    args.push_back("-L" + lib);
     args.push_back("-lomp");
   }
   args.push_back("-lm");

@@ -10,14 +10,20 @@ namespace attnc {
 
 enum class LinkKind { SharedLibrary, Executable };
 
-/// Links `objectPath` into `outputPath` with the system's clang driver:
-/// a shared library exporting the runtime ABI, or an executable with the
-/// attnc runner (runtime/runner) around it. Executables need the runtime
-/// built for the target, so they are host-only.
 /// The directory holding attnc's own libraries: <prefix>/lib beside
 /// <prefix>/bin/attnc (build/lib beside build/bin).
 std::string libraryDir();
 
+/// Where the runtime built for `target` is: libraryDir() for the host,
+/// libraryDir()/<arch>-<os>-<environment> (lib/aarch64-linux-gnu) for a
+/// cross target (cmake/CrossRuntimes.cmake builds them). Sets `error`
+/// and returns "" when there is none for `target`.
+std::string runtimeDirFor(const TargetOptions &target, std::string &error);
+
+/// Links `objectPath` into `outputPath` with the system's clang driver:
+/// a shared library exporting the runtime ABI, or an executable with the
+/// attnc runner (runtime/runner) around it, linked with the runtime built
+/// for the target (runtimeDirFor).
 /// `usesOpenMP`: the object calls libomp (parallel loops); without it the
 /// artifact does not depend on libomp at all (--single-thread).
 bool linkModel(const std::string &objectPath, const std::string &outputPath,

@@ -12,17 +12,14 @@
 
 namespace attnc {
 
-/// <prefix>/lib/libattnc_runtime.a beside <prefix>/bin/attnc.
-static std::string runtimeArchivePath() {
-  static int anchor;
-  std::string exe = llvm::sys::fs::getMainExecutable("attnc", &anchor);
-  llvm::SmallString<256> path(llvm::sys::path::parent_path(llvm::sys::path::parent_path(exe)));
-  llvm::sys::path::append(path, "lib", "libattnc_runtime.a");
-  return std::string(path);
-}
-
-bool buildStaticLibrary(llvm::StringRef object, std::string &archive, std::string &error) {
-  std::string runtimePath = runtimeArchivePath();
+bool buildStaticLibrary(llvm::StringRef object, const TargetOptions &target,
+                        std::string &archive, std::string &error) {
+  std::string runtimeDir = runtimeDirFor(target, error);
+  if (runtimeDir.empty())
+    return false;
+  llvm::SmallString<256> runtimePathBuffer(runtimeDir);
+  llvm::sys::path::append(runtimePathBuffer, "libattnc_runtime.a");
+  std::string runtimePath(runtimePathBuffer);
   auto runtimeBuffer = llvm::MemoryBuffer::getFile(runtimePath);
   if (!runtimeBuffer) {
     error = "attnc runtime library '" + runtimePath + "' not found";

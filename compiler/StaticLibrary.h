@@ -13,13 +13,16 @@
 
 #include "compiler/ModelSignature.h"
 #include "llvm/ADT/StringRef.h"
+#include "compiler/Target.h"
 #include <string>
 
 namespace attnc {
 
 /// The archive's bytes: `object` plus every member of the runtime library
-/// beside attnc. Returns false and sets `error` on failure.
-bool buildStaticLibrary(llvm::StringRef object, std::string &archive, std::string &error);
+/// built for `target` (runtimeDirFor). Returns false and sets `error` on
+/// failure.
+bool buildStaticLibrary(llvm::StringRef object, const TargetOptions &target,
+                        std::string &archive, std::string &error);
 
 /// The C prefix for an output path: its file name without extension, with
 /// bytes outside [A-Za-z0-9_] as '_' (and a leading '_' before a digit).

@@ -45,6 +45,10 @@ except OSError:
 # aarch64 code runs under qemu-user, linked by the cross g++ (setup.sh).
 if shutil.which("qemu-aarch64") and shutil.which("aarch64-linux-gnu-g++"):
     config.available_features.add("qemu-aarch64")
+    # ... multi-threaded too, with the aarch64 libomp setup.sh fetches.
+    if os.path.exists(os.path.join(config.attnc_obj_root, "lib", "aarch64-linux-gnu",
+                                   "libomp.so")):
+        config.available_features.add("aarch64-libomp")
 ptxas = shutil.which("ptxas") or (
     "/usr/local/cuda/bin/ptxas" if os.path.exists("/usr/local/cuda/bin/ptxas") else None)
 if ptxas:

@@ -60,7 +60,7 @@ static cl::list<std::string> inputShapes(
     "input-shape", cl::desc("Static shape of a graph input"),
     cl::value_desc("NAME=DxD..."), cl::sub(compileCommand), cl::sub(reportCommand));
 static cl::opt<std::string> targetTriple("target", cl::desc("Target triple (default: host)"),
-                                         cl::sub(compileCommand));
+                                         cl::sub(compileCommand), cl::sub(checkCommand));
 static cl::opt<std::string> targetCpu("mcpu", cl::desc("Target CPU (default: host CPU)"),
                                       cl::sub(compileCommand), cl::sub(checkCommand));
 
@@ -126,6 +126,11 @@ static cl::list<std::string> checkDirs(cl::Positional, cl::desc("DIR..."),
                                        cl::sub(checkCommand), cl::OneOrMore);
 static cl::opt<double> relativeTolerance("rtol", cl::desc("Relative tolerance"), cl::init(1e-4),
                             cl::sub(checkCommand));
+static cl::opt<std::string> runWith(
+    "run-with",
+    cl::desc("check: run each model as an executable through this command (split at "
+             "spaces), e.g. an emulator for --target: \"qemu-aarch64 -L /usr/aarch64-linux-gnu\""),
+    cl::value_desc("COMMAND"), cl::sub(checkCommand));
 static cl::opt<double> absoluteTolerance("atol", cl::desc("Absolute tolerance"), cl::init(1e-5),
                             cl::sub(checkCommand));
 
@@ -279,14 +284,24 @@ int main(int argc, char **argv) {
     if (!readAttentionOptions(options.pipeline, options.tilingFlags))
       return 1;
     // The compiled code runs here: a CPU whose instructions the host lacks
-    // would crash it, not fail the check.
-    if (std::string missing = attnc::featuresHostLacks(targetCpu); !missing.empty()) {
+    // would crash it, not fail the check (an emulator may run it).
+    attnc::TargetOptions target{targetTriple, targetCpu};
+    if (!attnc::isHostTarget(target) && runWith.empty()) {
+      WithColor::error(errs(), "attnc")
+          << "check --target " << targetTriple
+          << ": this host cannot run that target's code; give --run-with an emulator "
+             "(e.g. \"qemu-aarch64 -L /usr/aarch64-linux-gnu\")\n";
+      return 1;
+    }
+    if (std::string missing = attnc::featuresHostLacks(targetCpu);
+        attnc::isHostTarget(target) && !missing.empty()) {
       WithColor::error(errs(), "attnc")
           << "check --mcpu " << targetCpu << ": this host lacks " << missing
           << ", so it cannot run that CPU's code\n";
       return 1;
     }
-    options.cpu = targetCpu;
+    options.target = target;
+    options.runWith = runWith;
     options.rtol = relativeTolerance;
     options.atol = absoluteTolerance;
     std::vector<std::string> dirs(checkDirs.begin(), checkDirs.end());
