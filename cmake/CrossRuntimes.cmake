@@ -55,3 +55,10 @@ foreach(triple IN LISTS attnc_cross_targets)
     file(CREATE_LINK libomp.so.5 ${libdir}/libomp.so SYMBOLIC)
   endif()
 endforeach()
+
+# Installed beside the host's runtime, where an installed attnc looks:
+# <prefix>/lib/<triple>/.
+foreach(triple IN LISTS attnc_cross_targets)
+  install(DIRECTORY ${CMAKE_BINARY_DIR}/lib/${triple}/ DESTINATION lib/${triple}
+          FILES_MATCHING PATTERN "*.a" PATTERN "libomp.so*")
+endforeach()
