@@ -34,21 +34,24 @@ fi
 # link (cmake/CrossRuntimes.cmake copies it beside the aarch64 runtime).
 # Only downloaded and unpacked into .deps/: nothing for arm64 is installed.
 # Bookworm's arm64 libomp-22-dev takes its libomp.so.5 from libomp5-19.
-if [ ! -f .deps/aarch64-linux-gnu/libomp.so.5 ]; then
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+fetch_aarch64_libomp() {
+  local SUDO="" scratch
+  [ "$(id -u)" = 0 ] || SUDO=sudo
   if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-    $SUDO dpkg --add-architecture arm64
-    $SUDO apt-get update -qq
+    $SUDO dpkg --add-architecture arm64 && $SUDO apt-get update -qq || return 1
   fi
   scratch=$(mktemp -d)
-  if (cd "$scratch" && apt-get download -qq libomp5-19:arm64 2>/dev/null \
-      && dpkg -x libomp5-19_*_arm64.deb unpacked); then
-    mkdir -p .deps/aarch64-linux-gnu
-    cp -L "$scratch"/unpacked/usr/lib/llvm-19/lib/libomp.so.5 .deps/aarch64-linux-gnu/
-  else
-    echo "setup: warning: no aarch64 libomp; aarch64 executables need --single-thread"
-  fi
+  (cd "$scratch" && apt-get download -qq libomp5-19:arm64 2>/dev/null \
+     && dpkg -x libomp5-19_*_arm64.deb unpacked) \
+    && mkdir -p .deps/aarch64-linux-gnu \
+    && cp -L "$scratch"/unpacked/usr/lib/llvm-19/lib/libomp.so.5 .deps/aarch64-linux-gnu/
+  local status=$?
   rm -rf "$scratch"
+  return $status
+}
+if [ ! -f .deps/aarch64-linux-gnu/libomp.so.5 ]; then
+  fetch_aarch64_libomp \
+    || echo "setup: warning: no aarch64 libomp; aarch64 executables need --single-thread"
 fi
 
 # ONNX Runtime (CPU library bundled in the package). Its install script
