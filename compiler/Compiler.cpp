@@ -2,6 +2,7 @@
 
 #include "compiler/Compiler.h"
 #include "compiler/Linker.h"
+#include "compiler/ModelInfo.h"
 #include "compiler/ModelSignature.h"
 #include "compiler/StaticLibrary.h"
 #include "compiler/Target.h"
@@ -187,6 +188,9 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
   FailureOr<ModelSignature> signature = readSignature(main);
   if (failed(signature))
     return failure();
+  signature->description =
+      describeModel(*module, *signature, llvm::sys::path::filename(inputPath), options.target,
+                    options.pipeline.threads);
 
   std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(options.target, error);
   if (!machine)
@@ -249,6 +253,27 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
     llvm::sys::fs::remove(linkedPath);
     return emitError(fileLoc) << "cannot write '" << outputPath << "': " << ec.message();
   }
+  return success();
+}
+
+LogicalResult inspectModel(MLIRContext &context, llvm::StringRef inputPath,
+                           const CompileOptions &options, llvm::raw_ostream &os) {
+  OwningOpRef<ModuleOp> module = loadModel(context, inputPath, options);
+  if (!module)
+    return failure();
+  PassManager pm(&context);
+  buildAttnGraphPipeline(pm, options.pipeline);
+  if (failed(pm.run(*module)))
+    return failure();
+  auto main = module->lookupSymbol<func::FuncOp>("main");
+  if (!main)
+    return emitError(FileLineColLoc::get(&context, inputPath, 0, 0))
+           << "expected a 'func.func @main' in '" << inputPath << "'";
+  FailureOr<ModelSignature> signature = readSignature(main);
+  if (failed(signature))
+    return failure();
+  os << describeModel(*module, *signature, llvm::sys::path::filename(inputPath),
+                      options.target, options.pipeline.threads);
   return success();
 }
 

@@ -57,6 +57,14 @@ mlir::LogicalResult compileModel(mlir::MLIRContext &context,
                                  llvm::StringRef outputPath,
                                  const CompileOptions &options);
 
+/// `attnc inspect` of a model source: imports `inputPath`, runs the graph
+/// passes and prints what a compiled artifact of it would carry in its
+/// `.attnc_info` section (describeModel in ModelInfo.h). Emits diagnostics
+/// and fails when the model cannot be imported (a symbolic dim not bound
+/// by `options.inputShapes` is named in the error).
+mlir::LogicalResult inspectModel(mlir::MLIRContext &context, llvm::StringRef inputPath,
+                                 const CompileOptions &options, llvm::raw_ostream &os);
+
 } // namespace attnc
 
 #endif // ATTNC_COMPILER_COMPILER_H

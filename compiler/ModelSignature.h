@@ -26,6 +26,10 @@ struct ModelSignature {
   /// Scratch bytes the entry takes after the outputs (attn-plan-memory's
   /// arena); 0 when it takes none.
   int64_t workspaceBytes = 0;
+  /// What `attnc inspect` shows of the model (describeModel in
+  /// ModelInfo.h), kept in the artifact's `.attnc_info` section; none when
+  /// empty.
+  std::string description;
 
   /// The manifest text: "attnc-model 2", the workspace line when there is
   /// a workspace, then one line per input and output.

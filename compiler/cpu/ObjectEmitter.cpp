@@ -10,6 +10,7 @@
 
 #include "compiler/cpu/ObjectEmitter.h"
 #include "compiler/cpu/EntryPoint.h"
+#include "compiler/ModelInfo.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -22,6 +23,7 @@
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Transforms/Utils/ModuleUtils.h"
 
 namespace attnc {
 
@@ -64,6 +66,15 @@ static bool addRuntimeAbi(llvm::Module &module, const ModelSignature &signature,
   auto *manifest = new llvm::GlobalVariable(module, text->getType(), /*isConstant=*/true,
                                             llvm::GlobalValue::PrivateLinkage, text,
                                             "attnc.manifest");
+  if (!signature.description.empty()) {
+    // Read by `attnc inspect` from the file, never loaded: kept by
+    // llvm.used, not referenced.
+    llvm::Constant *text = llvm::ConstantDataArray::getString(ctx, signature.description);
+    auto *info = new llvm::GlobalVariable(module, text->getType(), /*isConstant=*/true,
+                                          llvm::GlobalValue::PrivateLinkage, text, "attnc.info");
+    info->setSection(kModelInfoSection);
+    llvm::appendToUsed(module, {info});
+  }
   auto *getManifest = llvm::Function::Create(
       llvm::FunctionType::get(ptrType, false), llvm::GlobalValue::ExternalLinkage,
       "attnc_model_manifest", module);

@@ -11,6 +11,7 @@
 
 #include "compiler/Check.h"
 #include "compiler/Compiler.h"
+#include "compiler/ModelInfo.h"
 #include "compiler/Report.h"
 #include "compiler/Target.h"
 #include "compiler/cpu/Passes.h"
@@ -20,9 +21,11 @@
 #include "mlir/Support/Timing.h"
 #include "mlir/Transforms/Passes.h"
 #include "passes/Passes.h"
+#include "llvm/BinaryFormat/Magic.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/ManagedStatic.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Signals.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
@@ -38,10 +41,13 @@ static cl::SubCommand checkCommand(
 
 static cl::SubCommand reportCommand(
     "report", "Show each attention site: fused or not, and the mask found");
+static cl::SubCommand inspectCommand(
+    "inspect", "Show what a compiled model (executable, library, object) or an ONNX model "
+               "holds: version, target, inputs, outputs, attention ops");
 
 static cl::opt<std::string> modelPath(cl::Positional, cl::desc("MODEL.onnx"),
                                       cl::sub(compileCommand), cl::sub(reportCommand),
-                                      cl::Required);
+                                      cl::sub(inspectCommand), cl::Required);
 static cl::opt<bool> reportJson("json", cl::desc("Print JSON"), cl::sub(reportCommand));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file ('-': standard output, for --emit=mlir|llvm)"),
                                        cl::value_desc("OUT"), cl::sub(compileCommand),
@@ -58,7 +64,8 @@ static cl::opt<attnc::EmitKind> emitKind(
                clEnumValN(attnc::EmitKind::Llvm, "llvm", "optimized LLVM IR")));
 static cl::list<std::string> inputShapes(
     "input-shape", cl::desc("Static shape of a graph input"),
-    cl::value_desc("NAME=DxD..."), cl::sub(compileCommand), cl::sub(reportCommand));
+    cl::value_desc("NAME=DxD..."), cl::sub(compileCommand), cl::sub(reportCommand),
+    cl::sub(inspectCommand));
 static cl::opt<std::string> targetTriple("target", cl::desc("Target triple (default: host)"),
                                          cl::sub(compileCommand), cl::sub(checkCommand));
 static cl::opt<std::string> targetCpu("mcpu", cl::desc("Target CPU (default: host CPU)"),
@@ -188,7 +195,31 @@ static bool readCompileOptions(attnc::CompileOptions &options) {
   return true;
 }
 
-static int runCompile(bool report) {
+enum class Mode { Compile, Report, Inspect };
+
+/// `attnc inspect` of a compiled file: its .attnc_info text.
+static int inspectArtifact(StringRef path) {
+  std::string error;
+  std::optional<std::string> info = attnc::readModelInfo(path, error);
+  if (!info) {
+    WithColor::error(errs(), "attnc") << error << "\n";
+    return 1;
+  }
+  outs() << *info;
+  return 0;
+}
+
+static int runCompile(Mode mode) {
+  // A compiled file (ELF or archive) carries its description; a model
+  // source is imported.
+  if (mode == Mode::Inspect) {
+    auto buffer = MemoryBuffer::getFileSlice(modelPath, 64, 0);
+    if (buffer) {
+      file_magic magic = identify_magic((*buffer)->getBuffer());
+      if (magic.is_object() || magic == file_magic::archive)
+        return inspectArtifact(modelPath);
+    }
+  }
   attnc::CompileOptions options;
   if (!readCompileOptions(options))
     return 1;
@@ -223,10 +254,12 @@ static int runCompile(bool report) {
     WithColor::error(errs(), "attnc") << (loc.empty() ? "" : loc + ": ") << diag.str() << "\n";
     return mlir::success();
   });
-  if (report)
+  if (mode == Mode::Report)
     return mlir::failed(attnc::reportModel(context, modelPath, options, reportJson, outs()))
                ? 1
                : 0;
+  if (mode == Mode::Inspect)
+    return mlir::failed(attnc::inspectModel(context, modelPath, options, outs())) ? 1 : 0;
   return mlir::failed(attnc::compileModel(context, modelPath, outputPath, options)) ? 1 : 0;
 }
 
@@ -276,9 +309,11 @@ int main(int argc, char **argv) {
   }
   cl::ParseCommandLineOptions(argc, argv, "attnc: ahead-of-time compiler for transformer models\n");
   if (compileCommand)
-    return runCompile(/*report=*/false);
+    return runCompile(Mode::Compile);
   if (reportCommand)
-    return runCompile(/*report=*/true);
+    return runCompile(Mode::Report);
+  if (inspectCommand)
+    return runCompile(Mode::Inspect);
   if (checkCommand) {
     attnc::CheckOptions options;
     if (!readAttentionOptions(options.pipeline, options.tilingFlags))
@@ -307,6 +342,6 @@ int main(int argc, char **argv) {
     std::vector<std::string> dirs(checkDirs.begin(), checkDirs.end());
     return attnc::checkDirectories(dirs, options, outs()) == 0 ? 0 : 1;
   }
-  WithColor::error(errs(), "attnc") << "expected a subcommand: compile, check or report (see --help)\n";
+  WithColor::error(errs(), "attnc") << "expected a subcommand: compile, check, report or inspect (see --help)\n";
   return 1;
 }
