@@ -60,586 +60,622 @@ constexpr int64_t kMinRowsForPackedKeys = 16;
 /// log2(e): exponentials are powers of 2 (buildVectorExp2), e^x = 2^(x·log2(e)).
 constexpr double kLog2E = 1.4426950408889634;
 
-} // namespace
-
-void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const SdpaTiling &tiling) {
-  OpBuilder::InsertionGuard guard(rewriter);
-  rewriter.setInsertionPoint(op);
-  ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-  Emitter e(b, tiling.vectorWidth);
-  IndexMath &im = e.im;
-  const int64_t w = tiling.vectorWidth;
-
-  SdpaDims dims = op.getDims();
-  int64_t batch = dims.batch, heads = dims.queryHeads, kvHeads = dims.kvHeads;
-  int64_t s = dims.queryLen, t = dims.keyLen, d = dims.headDim, dv = dims.valueDim;
-  // Element (batch, head, position, column) of q, k or v in its layout.
-  auto at = [&](SdpaTensor tensor, Value bi, Value h, Value pos, Value c) {
-    return headIndex(op.isSeqMajor(tensor), bi, h, pos, c);
-  };
-  int64_t group = heads / kvHeads;
-  WindowAttr window = op.getWindow();
-  Type f32 = b.getF32Type();
-
-  // Block geometry. Rows of a task: `group` heads x qPad rows each, qPad a
-  // multiple of the register tile's rows. Columns of a kv-block: kPad, a
-  // multiple of W; the columns past the block's keys are masked.
-  int64_t qBlock = std::min(tiling.qBlock, s), kvBlock = std::min(tiling.kvBlock, t);
-  int64_t regRows = std::min(tiling.registerRows, qBlock);
-  int64_t qPad = roundUp(qBlock, regRows), rows = group * qPad;
-  int64_t kPad = roundUp(kvBlock, w);
-  int64_t qBlocks = (s + qBlock - 1) / qBlock, kvBlocks = (t + kvBlock - 1) / kvBlock;
-  int64_t scoreCols = largestDivisorAtMost(kPad / w, tiling.registerColumnVectors);
-  int64_t valueCols = largestDivisorAtMost(dv / w, tiling.registerColumnVectors);
-
-  // Kᵀ packed by kv-block: packed[b, h, kb, c, j] = k[b, h, kb·Bk + j, c]
-  // for j < Bk and kb·Bk + j < T, else 0; one parallel task per block.
-  // Packing reads all of K once per call, which pays off when many query
-  // rows share each key; with only a few (decoding), scores are dot
-  // products along D of K's own rows instead.
-  bool packKeys = s * group >= kMinRowsForPackedKeys;
-  Value packedK;
-  if (packKeys) {
-    auto packedType = RankedTensorType::get({batch, kvHeads, kvBlocks, d, kPad}, f32);
-    Value init = tensor::EmptyOp::create(b, packedType.getShape(), f32);
-    auto pack =
-        scf::ForallOp::create(b, ArrayRef<OpFoldResult>{b.getIndexAttr(batch * kvHeads * kvBlocks)},
-                              ValueRange{init}, std::nullopt);
-    OpBuilder::InsertionGuard packGuard(b);
-    b.setInsertionPoint(pack.getTerminator());
-    Value task = pack.getInductionVars()[0];
-    Value bi = im.div(task, kvHeads * kvBlocks);
-    Value hi = im.rem(im.div(task, kvBlocks), kvHeads);
-    Value kb = im.rem(task, kvBlocks);
-    // W keys x W columns at a time: W row reads of K, a transpose in
-    // registers, W row writes of the tile. Keys past the block or past T
-    // read the last key (in bounds) and are replaced by zeros.
-    Value tile = tensor::EmptyOp::create(b, ArrayRef<int64_t>{d, kPad}, f32);
-    tile = e.loop(0, d, w, tile, [&](Value c0, ValueRange a1) {
-      return e.loop(0, kPad, w, a1[0], [&](Value j0, ValueRange a2) {
-        SmallVector<Value> keys;
-        for (int64_t r = 0; r < w; ++r) {
-          Value j = im.add(j0, im.c(r));
-          Value key = im.add(im.mul(kb, im.c(kvBlock)), j);
-          Value valid = arith::AndIOp::create(
-              b, arith::CmpIOp::create(b, arith::CmpIPredicate::slt, j, im.c(kvBlock)),
-              arith::CmpIOp::create(b, arith::CmpIPredicate::slt, key, im.c(t)));
-          Value row =
-              e.read(op.getKey(), at(SdpaTensor::Key, bi, hi, im.min(key, im.c(t - 1)), c0));
-          keys.push_back(arith::SelectOp::create(b, valid, row, e.splat(e.f32(0.0))));
-        }
-        SmallVector<Value> columns = e.transpose(keys);
-        Value packedTile = a2[0];
-        for (int64_t c = 0; c < w; ++c)
-          packedTile = e.write(columns[c], packedTile, {im.add(c0, im.c(c)), j0});
-        return SmallVector<Value>{packedTile};
-      });
-    })[0];
-    b.setInsertionPointToStart(pack.getTerminator().getBody());
-    tensor::ParallelInsertSliceOp::create(
-        b, tile, pack.getRegionIterArgs()[0],
-        ArrayRef<OpFoldResult>{bi, hi, kb, b.getIndexAttr(0), b.getIndexAttr(0)},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1), b.getIndexAttr(1),
-                               b.getIndexAttr(d), b.getIndexAttr(kPad)},
-        SmallVector<OpFoldResult>(5, b.getIndexAttr(1)));
-    packedK = pack.getResult(0);
+/// One attn.sdpa emitted as the register-tiled FlashAttention-2 loop
+/// described at the top of this file. The constructor fixes the block
+/// geometry; emit() runs the stages in order: per call, pack Kᵀ, turn a
+/// key mask into a bias row and view a dense mask; then the parallel loop
+/// over (batch, kv head, q-block[, kv split]) tasks, each loading its
+/// scaled queries and stepping over its kv-blocks (scores, mask, online
+/// softmax, P·V); then the results, divided into the output or, with kv
+/// splits, merged by a second parallel loop.
+class VectorFlashKernel {
+public:
+  VectorFlashKernel(ImplicitLocOpBuilder &b, SdpaOp op, const SdpaTiling &tiling)
+      : b(b), e(b, tiling.vectorWidth), im(e.im), op(op), w(tiling.vectorWidth),
+        window(op.getWindow()) {
+    SdpaDims dims = op.getDims();
+    batch = dims.batch, heads = dims.queryHeads, kvHeads = dims.kvHeads;
+    s = dims.queryLen, t = dims.keyLen, d = dims.headDim, dv = dims.valueDim;
+    group = heads / kvHeads;
+    // Block geometry. Rows of a task: `group` heads x qPad rows each, qPad a
+    // multiple of the register tile's rows. Columns of a kv-block: kPad, a
+    // multiple of W; the columns past the block's keys are masked.
+    qBlock = std::min(tiling.qBlock, s), kvBlock = std::min(tiling.kvBlock, t);
+    regRows = std::min(tiling.registerRows, qBlock);
+    qPad = roundUp(qBlock, regRows), rows = group * qPad;
+    kPad = roundUp(kvBlock, w);
+    qBlocks = (s + qBlock - 1) / qBlock, kvBlocks = (t + kvBlock - 1) / kvBlock;
+    scoreCols = largestDivisorAtMost(kPad / w, tiling.registerColumnVectors);
+    valueCols = largestDivisorAtMost(dv / w, tiling.registerColumnVectors);
+    tasks = batch * kvHeads * qBlocks;
+    splits = std::max<int64_t>(1, std::min(tiling.kvSplits, kvBlocks));
+    rowsPad = roundUp(rows, w);
+    // Packing Kᵀ reads all of K once per call, which pays off when many
+    // query rows share each key; with only a few (decoding), scores are
+    // dot products along D of K's own rows instead.
+    packKeys = s * group >= kMinRowsForPackedKeys;
+    resultSeqMajor = op.isSeqMajor(SdpaTensor::Result);
+    if (Value denseMask = op.getDenseMask())
+      isBool = cast<RankedTensorType>(denseMask.getType()).getElementType().isInteger(1);
+    // Scores are kept in log2 units (log2(e) folded into the scale) unless
+    // an additive mask is added to them: its values are in natural units,
+    // and converting them could overflow (-FLT_MAX·log2(e) is -inf), so
+    // then each exponent is converted instead, one multiply more per score.
+    additiveMask = op.getKeyBias() || (op.getDenseMask() && !isBool);
+    scoreUnit = additiveMask ? 1.0 : kLog2E;
+    exp2Scaling = tiling.avx512 ? Exp2Scaling::Avx512Scalef : Exp2Scaling::ExponentBits;
   }
 
-  // A key mask becomes an additive bias [B, T'] (-inf past T) so that
-  // masking reads whole vectors: 0 or -inf from a boolean mask, or the
-  // values of an additive one. Its bounds (the first and last key that is
-  // not hidden or -inf) also trim the kv loop.
-  Value keyBounds, keyBias;
-  int64_t biasLength = (kvBlocks - 1) * kvBlock + kPad;
-  if (Value keyMask = op.getKeyMask()) {
-    bool additive = (bool)op.getKeyBias();
-    keyBounds = buildKeyBounds(b, b.getLoc(), keyMask);
-    Value biasInit = e.fill({batch, biasLength}, e.negInf());
-    MLIRContext *ctx = b.getContext();
-    auto biasType = RankedTensorType::get({batch, biasLength}, f32);
-    keyBias = linalg::GenericOp::create(
-                  b, biasType, ValueRange{}, biasInit,
-                  ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(2, ctx)},
-                  SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
-                  [&](OpBuilder &nb, Location l, ValueRange args) {
-                    ImplicitLocOpBuilder ib(l, nb);
-                    IndexMath il{ib, l};
-                    Value bi = linalg::IndexOp::create(ib, 0), j = linalg::IndexOp::create(ib, 1);
-                    Value inside = arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, j, il.c(t));
-                    Value entry = tensor::ExtractOp::create(
-                        ib, keyMask, ValueRange{bi, il.min(j, il.c(t - 1))});
-                    if (additive) {
-                      linalg::YieldOp::create(
-                          ib, ValueRange{arith::SelectOp::create(ib, inside, entry, args[0])});
-                      return;
-                    }
-                    Value zero = arith::ConstantOp::create(ib, ib.getF32FloatAttr(0.0));
-                    Value shown = arith::AndIOp::create(ib, inside, entry);
-                    linalg::YieldOp::create(
-                        ib, ValueRange{arith::SelectOp::create(ib, shown, zero, args[0])});
-                  })
-                  .getResult(0);
-  }
+  /// Emits the loop before the op; returns the value that replaces its
+  /// result and the main parallel loop (which carries the plan's
+  /// attributes).
+  std::pair<Value, scf::ForallOp> emit();
 
-  // A task's (batch, kv head, q-block); q-blocks in zigzag order.
+private:
+  /// A task's (batch, kv head, q-block): its first query and length.
   struct TaskIndices {
     Value batch, kvHead, qStart, qLen;
   };
-  auto taskIndices = [&](IndexMath &im, Value task) {
-    Value inBatch = im.rem(task, kvHeads * qBlocks);
-    Value qStart = im.mul(zigzagBlock(im, im.rem(inBatch, qBlocks), qBlocks), im.c(qBlock));
-    return TaskIndices{im.div(task, kvHeads * qBlocks), im.div(inBatch, qBlocks), qStart,
-                       im.min(im.c(qBlock), im.sub(im.c(s), qStart))};
-  };
-  auto inverseOrZero = [&](Value l) -> Value {
-    Value empty = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l, e.f32(0.0));
-    return arith::SelectOp::create(b, empty, e.f32(0.0), arith::DivFOp::create(b, e.f32(1.0), l));
-  };
-  // Writes each query head's rows straight into the slice of the output
-  // that the task owns, [1, group, qLen, Dv] (or [1, qLen, group, Dv]
-  // sequence-major), and returns the slice with one parallel_insert_slice
-  // at the same place, which bufferizes in place: no tile, no copy. Row i
-  // of head g is row g·qPad + i of the task; `rowVectors(r)` gives its
-  // Dv/W vectors.
-  bool resultSeqMajor = op.isSeqMajor(SdpaTensor::Result);
-  auto storeHeadRows = [&](scf::ForallOp loop, const TaskIndices &at,
-                           function_ref<SmallVector<Value>(Value)> rowVectors) {
-    auto one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
-    Value firstHead = im.mul(at.kvHead, im.c(group));
-    SmallVector<OpFoldResult> offsets = {at.batch, firstHead, at.qStart, zero};
-    SmallVector<OpFoldResult> sizes = {one, b.getIndexAttr(group), at.qLen, b.getIndexAttr(dv)};
-    if (resultSeqMajor) {
-      std::swap(offsets[1], offsets[2]);
-      std::swap(sizes[1], sizes[2]);
-    }
-    SmallVector<OpFoldResult> strides(4, one);
-    Value shared = loop.getRegionIterArgs()[0];
-    Value slice = tensor::ExtractSliceOp::create(b, shared, offsets, sizes, strides);
-    for (int64_t g = 0; g < group; ++g)
-      slice = e.loop(im.c(0), at.qLen, 1, slice, [&](Value i, ValueRange a) -> SmallVector<Value> {
-        SmallVector<Value> vectors = rowVectors(im.add(i, im.c(g * qPad)));
-        Value head = im.c(g), tile = a[0];
-        for (auto [c, vector] : llvm::enumerate(vectors))
-          tile = e.write(vector, tile,
-                         resultSeqMajor ? ValueRange{im.c(0), i, head, im.c(c * w)}
-                                        : ValueRange{im.c(0), head, i, im.c(c * w)});
-        return {tile};
-      })[0];
-    OpBuilder::InsertionGuard inParallel(b);
-    b.setInsertionPointToStart(loop.getTerminator().getBody());
-    tensor::ParallelInsertSliceOp::create(b, slice, shared, offsets, sizes, strides);
-  };
 
-  // A dense mask viewed as 4-D (unit dims broadcast), reshaped once.
-  Value mask4;
-  SmallVector<int64_t> mask4Shape;
-  bool isBool = false;
-  if (Value denseMask = op.getDenseMask()) {
-    auto maskType = cast<RankedTensorType>(denseMask.getType());
-    mask4Shape.assign(maskType.getShape().begin(), maskType.getShape().end());
-    while (mask4Shape.size() < 4)
-      mask4Shape.insert(mask4Shape.begin(), 1);
-    mask4 = lowering::buildReshape(b, b.getLoc(), denseMask, mask4Shape);
-    isBool = maskType.getElementType().isInteger(1);
+  // Per call, before the parallel loop.
+  Value packKeysByBlock();
+  void buildKeyBias();
+  void viewDenseMask();
+
+  // A task and its rows.
+  TaskIndices taskIndices(Value task);
+  Value headOf(int64_t g);
+  void startTask(Value task, Value split);
+  Value loadScaledQueries();
+  Value rowPos(Value r);
+  std::pair<Value, Value> windowKeys(Value first, Value last, Value kStart, Value kLen);
+  std::pair<Value, Value> stripKeys(Value i0, Value kStart, Value kLen);
+
+  // One kv-block of a task.
+  SmallVector<Value> kvBlockStep(Value kb, ValueRange carried);
+  Value packedScores(Value scoresIn, Value kb, Value kStart, Value kLen);
+  Value dotScores(Value scoresIn, Value kStart, Value kLen);
+  Value blockIsCut(Value kStart, Value kLen);
+  Value maskScores(Value scores, Value kStart, Value kLen);
+  Value applyDenseMask(Value scores, Value kStart, Value kLen);
+  Value expOf(Value x);
+
+  // Results.
+  Value inverseOrZero(Value l);
+  Value rowSum(Value lLanes, Value r);
+  void storeHeadRows(scf::ForallOp loop, const TaskIndices &at,
+                     function_ref<SmallVector<Value>(Value)> rowVectors);
+  scf::ForallOp mergeSplits(scf::ForallOp parts);
+  void recordPlan(scf::ForallOp forall);
+
+  // The element (batch, head, position, column) of q, k or v in its layout.
+  SmallVector<Value> at(SdpaTensor tensor, Value bi, Value h, Value pos, Value c) {
+    return headIndex(op.isSeqMajor(tensor), bi, h, pos, c);
   }
 
-  Value out = tensor::EmptyOp::create(b, op.getType().getShape(), f32);
-  // Flash-decoding: with kvSplits > 1 each (batch, kv head, q-block) task
-  // is split into that many tasks over consecutive parts of its kv range;
-  // they write unnormalized partial results (acc, m, l) that a second
-  // parallel loop merges.
-  int64_t tasks = batch * kvHeads * qBlocks;
-  int64_t splits = std::max<int64_t>(1, std::min(tiling.kvSplits, kvBlocks));
-  int64_t rowsPad = roundUp(rows, w);
-  SmallVector<Value> sharedOuts = {out};
-  if (splits > 1)
-    sharedOuts = {Value(tensor::EmptyOp::create(b, ArrayRef<int64_t>{tasks * splits, rows, dv}, f32)),
-                  Value(tensor::EmptyOp::create(b, ArrayRef<int64_t>{tasks * splits, rowsPad}, f32)),
-                  Value(tensor::EmptyOp::create(b, ArrayRef<int64_t>{tasks * splits, rowsPad}, f32))};
-  auto forall = scf::ForallOp::create(
-      b, ArrayRef<OpFoldResult>{b.getIndexAttr(tasks * splits)}, sharedOuts, std::nullopt);
-  b.setInsertionPoint(forall.getTerminator());
-  Value flat = forall.getInductionVars()[0];
-  Value split = im.rem(flat, splits);
-  TaskIndices task = taskIndices(im, im.div(flat, splits));
-  Value bIdx = task.batch, kvHead = task.kvHead, qStart = task.qStart, qLen = task.qLen;
-  KvBlockRange range = buildKvBlockRange(im, op, keyBounds, bIdx, qStart, qLen, kvBlock);
-  Value splitBegin = range.blockBegin, splitEnd = range.blockEnd;
+  ImplicitLocOpBuilder &b;
+  Emitter e;
+  IndexMath &im;
+  SdpaOp op;
+  const int64_t w;
+  WindowAttr window;
+  int64_t batch, heads, kvHeads, s, t, d, dv, group;
+  int64_t qBlock, kvBlock, regRows, qPad, rows, kPad, qBlocks, kvBlocks;
+  int64_t scoreCols, valueCols, tasks, splits, rowsPad;
+  bool packKeys, resultSeqMajor, isBool = false, additiveMask;
+  double scoreUnit;
+  Exp2Scaling exp2Scaling;
+
+  // Per call: packed Kᵀ, the key mask's bounds and bias row, the dense
+  // mask viewed as 4-D, and the output.
+  Value packedK, keyBounds, keyBias, mask4, out;
+  SmallVector<int64_t> mask4Shape;
+
+  // The task being emitted (startTask): its indices, its kv-blocks, the
+  // position of its first and last query, the rows that hold queries, and
+  // its scaled queries Q̂.
+  TaskIndices task;
+  Value splitBegin, splitEnd, firstPos, lastPos, activeRows, qHat;
+};
+
+// Kᵀ packed by kv-block: packed[b, h, kb, c, j] = k[b, h, kb·Bk + j, c]
+// for j < Bk and kb·Bk + j < T, else 0; one parallel task per block.
+Value VectorFlashKernel::packKeysByBlock() {
+  Type f32 = b.getF32Type();
+  auto packedType = RankedTensorType::get({batch, kvHeads, kvBlocks, d, kPad}, f32);
+  Value init = tensor::EmptyOp::create(b, packedType.getShape(), f32);
+  auto pack =
+      scf::ForallOp::create(b, ArrayRef<OpFoldResult>{b.getIndexAttr(batch * kvHeads * kvBlocks)},
+                            ValueRange{init}, std::nullopt);
+  OpBuilder::InsertionGuard packGuard(b);
+  b.setInsertionPoint(pack.getTerminator());
+  Value task = pack.getInductionVars()[0];
+  Value bi = im.div(task, kvHeads * kvBlocks);
+  Value hi = im.rem(im.div(task, kvBlocks), kvHeads);
+  Value kb = im.rem(task, kvBlocks);
+  // W keys x W columns at a time: W row reads of K, a transpose in
+  // registers, W row writes of the tile. Keys past the block or past T
+  // read the last key (in bounds) and are replaced by zeros.
+  Value tile = tensor::EmptyOp::create(b, ArrayRef<int64_t>{d, kPad}, f32);
+  tile = e.loop(0, d, w, tile, [&](Value c0, ValueRange a1) {
+    return e.loop(0, kPad, w, a1[0], [&](Value j0, ValueRange a2) {
+      SmallVector<Value> keys;
+      for (int64_t r = 0; r < w; ++r) {
+        Value j = im.add(j0, im.c(r));
+        Value key = im.add(im.mul(kb, im.c(kvBlock)), j);
+        Value valid = arith::AndIOp::create(
+            b, arith::CmpIOp::create(b, arith::CmpIPredicate::slt, j, im.c(kvBlock)),
+            arith::CmpIOp::create(b, arith::CmpIPredicate::slt, key, im.c(t)));
+        Value row =
+            e.read(op.getKey(), at(SdpaTensor::Key, bi, hi, im.min(key, im.c(t - 1)), c0));
+        keys.push_back(arith::SelectOp::create(b, valid, row, e.splat(e.f32(0.0))));
+      }
+      SmallVector<Value> columns = e.transpose(keys);
+      Value packedTile = a2[0];
+      for (int64_t c = 0; c < w; ++c)
+        packedTile = e.write(columns[c], packedTile, {im.add(c0, im.c(c)), j0});
+      return SmallVector<Value>{packedTile};
+    });
+  })[0];
+  b.setInsertionPointToStart(pack.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(
+      b, tile, pack.getRegionIterArgs()[0],
+      ArrayRef<OpFoldResult>{bi, hi, kb, b.getIndexAttr(0), b.getIndexAttr(0)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1), b.getIndexAttr(1),
+                             b.getIndexAttr(d), b.getIndexAttr(kPad)},
+      SmallVector<OpFoldResult>(5, b.getIndexAttr(1)));
+  return pack.getResult(0);
+}
+
+// A key mask becomes an additive bias [B, T'] (-inf past T) so that
+// masking reads whole vectors: 0 or -inf from a boolean mask, or the
+// values of an additive one. Its bounds (the first and last key that is
+// not hidden or -inf) also trim the kv loop.
+void VectorFlashKernel::buildKeyBias() {
+  Value keyMask = op.getKeyMask();
+  if (!keyMask)
+    return;
+  int64_t biasLength = (kvBlocks - 1) * kvBlock + kPad;
+  bool additive = (bool)op.getKeyBias();
+  keyBounds = buildKeyBounds(b, b.getLoc(), keyMask);
+  Value biasInit = e.fill({batch, biasLength}, e.negInf());
+  MLIRContext *ctx = b.getContext();
+  auto biasType = RankedTensorType::get({batch, biasLength}, b.getF32Type());
+  int64_t keys = t;
+  keyBias = linalg::GenericOp::create(
+                b, biasType, ValueRange{}, biasInit,
+                ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(2, ctx)},
+                SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+                [&](OpBuilder &nb, Location l, ValueRange args) {
+                  ImplicitLocOpBuilder ib(l, nb);
+                  IndexMath il{ib, l};
+                  Value bi = linalg::IndexOp::create(ib, 0), j = linalg::IndexOp::create(ib, 1);
+                  Value inside =
+                      arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, j, il.c(keys));
+                  Value entry = tensor::ExtractOp::create(
+                      ib, keyMask, ValueRange{bi, il.min(j, il.c(keys - 1))});
+                  if (additive) {
+                    linalg::YieldOp::create(
+                        ib, ValueRange{arith::SelectOp::create(ib, inside, entry, args[0])});
+                    return;
+                  }
+                  Value zero = arith::ConstantOp::create(ib, ib.getF32FloatAttr(0.0));
+                  Value shown = arith::AndIOp::create(ib, inside, entry);
+                  linalg::YieldOp::create(
+                      ib, ValueRange{arith::SelectOp::create(ib, shown, zero, args[0])});
+                })
+                .getResult(0);
+}
+
+// A dense mask viewed as 4-D (unit dims broadcast), reshaped once.
+void VectorFlashKernel::viewDenseMask() {
+  Value denseMask = op.getDenseMask();
+  if (!denseMask)
+    return;
+  auto maskType = cast<RankedTensorType>(denseMask.getType());
+  mask4Shape.assign(maskType.getShape().begin(), maskType.getShape().end());
+  while (mask4Shape.size() < 4)
+    mask4Shape.insert(mask4Shape.begin(), 1);
+  mask4 = lowering::buildReshape(b, b.getLoc(), denseMask, mask4Shape);
+}
+
+// Tasks are (batch, kv head, q-block), q-blocks in zigzag order.
+VectorFlashKernel::TaskIndices VectorFlashKernel::taskIndices(Value task) {
+  Value inBatch = im.rem(task, kvHeads * qBlocks);
+  Value qStart = im.mul(zigzagBlock(im, im.rem(inBatch, qBlocks), qBlocks), im.c(qBlock));
+  return TaskIndices{im.div(task, kvHeads * qBlocks), im.div(inBatch, qBlocks), qStart,
+                     im.min(im.c(qBlock), im.sub(im.c(s), qStart))};
+}
+
+Value VectorFlashKernel::headOf(int64_t g) {
+  return im.add(im.mul(task.kvHead, im.c(group)), im.c(g));
+}
+
+// The task's indices, its part of the kv range (its split's with kv
+// splits), and its scaled queries.
+void VectorFlashKernel::startTask(Value taskIndex, Value split) {
+  task = taskIndices(taskIndex);
+  KvBlockRange range =
+      buildKvBlockRange(im, op, keyBounds, task.batch, task.qStart, task.qLen, kvBlock);
+  splitBegin = range.blockBegin, splitEnd = range.blockEnd;
   if (splits > 1) {
     Value chunk = im.ceilDiv(im.sub(range.blockEnd, range.blockBegin), im.c(splits));
     splitBegin = im.min(range.blockEnd, im.add(range.blockBegin, im.mul(split, chunk)));
     splitEnd = im.min(range.blockEnd, im.add(splitBegin, chunk));
   }
-  Value firstPos = range.firstPos;
-  Value lastPos = im.add(firstPos, im.sub(qLen, im.c(1)));
-  auto headOf = [&](int64_t g) { return im.add(im.mul(kvHead, im.c(group)), im.c(g)); };
+  firstPos = range.firstPos;
+  lastPos = im.add(firstPos, im.sub(task.qLen, im.c(1)));
   // Rows that hold queries, up to the last head's last register tile: a
   // short last q-block (S = 1024 in blocks of 60: 4 rows) computes one
   // register tile, not the whole block.
-  Value activeRows = im.add(im.c((group - 1) * qPad), im.mul(im.ceilDiv(qLen, im.c(regRows)),
-                                                              im.c(regRows)));
+  activeRows = im.add(im.c((group - 1) * qPad),
+                      im.mul(im.ceilDiv(task.qLen, im.c(regRows)), im.c(regRows)));
+  qHat = loadScaledQueries();
+}
 
-  // Q̂: the scaled query rows, head g's at rows [g·qPad, g·qPad + qLen).
-  // Scores are kept in log2 units (log2(e) folded into the scale) unless an
-  // additive mask is added to them: its values are in natural units, and
-  // converting them could overflow (-FLT_MAX·log2(e) is -inf), so then
-  // each exponent is converted instead, one multiply more per score.
-  bool additiveMask = op.getKeyBias() || (op.getDenseMask() && !isBool);
-  double scoreUnit = additiveMask ? 1.0 : kLog2E;
-  Exp2Scaling exp2Scaling = tiling.avx512 ? Exp2Scaling::Avx512Scalef : Exp2Scaling::ExponentBits;
-  auto expOf = [&](Value x) {
-    if (additiveMask)
-      x = arith::MulFOp::create(b, x, e.splat(e.f32(kLog2E)));
-    return buildVectorExp2(b, x, exp2Scaling);
-  };
+// Q̂: the scaled query rows, head g's at rows [g·qPad, g·qPad + qLen).
+// Padding rows (past qLen in each head's qPad) are zeros: the products
+// compute them, and their results are discarded.
+Value VectorFlashKernel::loadScaledQueries() {
   Value scale = e.splat(e.f32(op.getScale().convertToDouble() * scoreUnit));
-  // Padding rows (past qLen in each head's qPad) are zeros: the products
-  // compute them, and their results are discarded.
-  Value qHat = tensor::EmptyOp::create(b, ArrayRef<int64_t>{rows, d}, f32);
+  Value rowsOfQ = tensor::EmptyOp::create(b, ArrayRef<int64_t>{rows, d}, b.getF32Type());
   for (int64_t g = 0; g < group; ++g) {
     Value head = headOf(g);
-    qHat = e.loop(im.c(0), im.c(qPad), 1, qHat, [&](Value i, ValueRange a) -> SmallVector<Value> {
-      Value inside = arith::CmpIOp::create(b, arith::CmpIPredicate::slt, i, qLen);
-      Value query = im.add(qStart, im.min(i, im.sub(qLen, im.c(1))));
-      Value tile = a[0];
+    rowsOfQ =
+        e.loop(im.c(0), im.c(qPad), 1, rowsOfQ, [&](Value i, ValueRange a) -> SmallVector<Value> {
+          Value inside = arith::CmpIOp::create(b, arith::CmpIPredicate::slt, i, task.qLen);
+          Value query = im.add(task.qStart, im.min(i, im.sub(task.qLen, im.c(1))));
+          Value tile = a[0];
+          for (int64_t c = 0; c < d; c += w) {
+            Value x =
+                e.read(op.getQuery(), at(SdpaTensor::Query, task.batch, head, query, im.c(c)));
+            x = arith::SelectOp::create(b, inside, arith::MulFOp::create(b, x, scale),
+                                        e.splat(e.f32(0.0)));
+            tile = e.write(x, tile, {im.add(i, im.c(g * qPad)), im.c(c)});
+          }
+          return {tile};
+        })[0];
+  }
+  return rowsOfQ;
+}
+
+// The position of row r's query. Padding rows (past qLen) take the last
+// query's, so that no row sees a key its strip's range (stripKeys) left
+// out: a padding row's result is discarded, but stale scores read there
+// could be NaN or subnormal, and slow.
+Value VectorFlashKernel::rowPos(Value r) {
+  return im.add(firstPos, im.min(im.rem(r, qPad), im.sub(task.qLen, im.c(1))));
+}
+
+// The keys [lo, hi) of the kv-block [kStart, kStart + kLen) that queries
+// at positions first..last see through the window, together: one row's
+// (first = last) for the mask, a register strip's for the products.
+std::pair<Value, Value> VectorFlashKernel::windowKeys(Value first, Value last, Value kStart,
+                                                      Value kLen) {
+  Value lo = kStart, hi = im.add(kStart, kLen);
+  if (!window.isLeftUnbounded())
+    lo = im.max(lo, im.sub(first, im.c(window.getLeft())));
+  if (!window.isRightUnbounded())
+    hi = im.min(hi, im.add(last, im.c(window.getRight() + 1)));
+  return {lo, hi};
+}
+
+// The keys some row of the register strip from row i0 sees, [lo, hi)
+// relative to kStart: the products skip the rest of the block, which the
+// mask then hides (a block where any row's view is narrower than the
+// block is cut). Diagonal blocks of causal attention need only their
+// lower triangle.
+std::pair<Value, Value> VectorFlashKernel::stripKeys(Value i0, Value kStart, Value kLen) {
+  auto [lo, hi] = windowKeys(rowPos(i0), rowPos(im.add(i0, im.c(regRows - 1))), kStart, kLen);
+  return {im.sub(lo, kStart), im.sub(hi, kStart)};
+}
+
+// S = Q̂ · Kᵀ in R x (C·W) register tiles: per step along D, C vector
+// loads of packed Kᵀ and R broadcasts of Q̂ feed R·C FMAs; per strip,
+// only the tiles holding keys it sees.
+Value VectorFlashKernel::packedScores(Value scoresIn, Value kb, Value kStart, Value kLen) {
+  int64_t tileWidth = scoreCols * w;
+  return e.registerTiledProduct(
+      scoresIn, activeRows, regRows, scoreCols,
+      [&](Value i0) {
+        // A side the window leaves open keeps its constant bound: loops
+        // with constant trip counts are unrolled (padding keys past T
+        // are zeros in packed Kᵀ, and masked).
+        auto [lo, hi] = stripKeys(i0, kStart, kLen);
+        Value first = window.isLeftUnbounded() ? im.c(0)
+                                               : im.mul(im.div(lo, tileWidth), im.c(tileWidth));
+        Value end = window.isRightUnbounded()
+                        ? im.c(kPad)
+                        : im.mul(im.ceilDiv(hi, im.c(tileWidth)), im.c(tileWidth));
+        return Emitter::StripRange{first, end, im.c(0), im.c(d)};
+      },
+      [&](Value, Value, Value) { return e.splat(e.f32(0.0)); },
+      [&](Value i, Value c) { return e.at(qHat, {i, c}); },
+      [&](Value c, Value j) { return e.read(packedK, {task.batch, task.kvHead, kb, c, j}); });
+}
+
+// S[r, j] = Q̂[r, :] · k[j, :] for the block's keys: W-wide FMAs along D
+// and one horizontal sum per score (few query rows, K unpacked).
+Value VectorFlashKernel::dotScores(Value scoresIn, Value kStart, Value kLen) {
+  return e.loop(im.c(0), activeRows, 1, scoresIn, [&](Value r, ValueRange a1) {
+    SmallVector<Value> query;
+    for (int64_t c = 0; c < d; c += w)
+      query.push_back(e.read(qHat, {r, im.c(c)}));
+    return e.loop(im.c(0), kLen, 1, a1[0], [&](Value j, ValueRange a2) {
+      Value sum = e.splat(e.f32(0.0));
       for (int64_t c = 0; c < d; c += w) {
-        Value x = e.read(op.getQuery(), at(SdpaTensor::Query, bIdx, head, query, im.c(c)));
-        x = arith::SelectOp::create(b, inside, arith::MulFOp::create(b, x, scale),
-                                    e.splat(e.f32(0.0)));
-        tile = e.write(x, tile, {im.add(i, im.c(g * qPad)), im.c(c)});
+        Value key = e.read(op.getKey(), at(SdpaTensor::Key, task.batch, task.kvHead,
+                                           im.add(kStart, j), im.c(c)));
+        sum = vector::FMAOp::create(b, query[c / w], key, sum);
       }
+      Value score = e.horizontal(
+          sum, [&](Value x, Value y) -> Value { return arith::AddFOp::create(b, x, y); });
+      return SmallVector<Value>{tensor::InsertOp::create(b, score, a2[0], ValueRange{r, j})};
+    });
+  })[0];
+}
+
+// A block is cut when some pair in it is hidden: padding columns, a
+// window edge crossing it, or a key/dense mask. A dense mask may hide any
+// pair: every block is cut. A key mask, as its bias row, cuts only the
+// blocks where some bias is not 0.
+Value VectorFlashKernel::blockIsCut(Value kStart, Value kLen) {
+  if (op.getDenseMask())
+    return arith::ConstantIntOp::create(b, 1, 1);
+  Value cut = arith::CmpIOp::create(b, arith::CmpIPredicate::slt, kLen, im.c(kPad));
+  if (keyBias) {
+    Value anyBias;
+    for (int64_t col = 0; col < kPad; col += w) {
+      Value bias = e.read(keyBias, {task.batch, im.add(kStart, im.c(col))});
+      Value nonZero =
+          arith::CmpFOp::create(b, arith::CmpFPredicate::UNE, bias, e.splat(e.f32(0.0)));
+      anyBias = anyBias ? Value(arith::OrIOp::create(b, anyBias, nonZero)) : nonZero;
+    }
+    cut = arith::OrIOp::create(
+        b, cut, vector::ReductionOp::create(b, vector::CombiningKind::OR, anyBias));
+  }
+  if (!window.isLeftUnbounded())
+    cut = arith::OrIOp::create(b, cut,
+                               arith::CmpIOp::create(b, arith::CmpIPredicate::slt,
+                                                     im.add(kStart, im.c(window.getLeft())),
+                                                     lastPos));
+  if (!window.isRightUnbounded())
+    cut = arith::OrIOp::create(
+        b, cut,
+        arith::CmpIOp::create(b, arith::CmpIPredicate::sgt,
+                              im.sub(im.add(kStart, im.c(kPad - 1)), firstPos),
+                              im.c(window.getRight())));
+  return cut;
+}
+
+// Hides the scores of a cut block that their rows do not see: -inf
+// outside each row's window and past the block's keys, plus the key bias
+// and the dense mask.
+Value VectorFlashKernel::maskScores(Value scores, Value kStart, Value kLen) {
+  Value masked = e.loop(im.c(0), activeRows, 1, scores, [&](Value r, ValueRange a1) {
+    Value pos = rowPos(r);
+    auto [lo, hi] = windowKeys(pos, pos, kStart, kLen);
+    auto i32Vec = VectorType::get({w}, b.getI32Type());
+    Value loV = vector::BroadcastOp::create(b, i32Vec, e.i32(lo));
+    Value hiV = vector::BroadcastOp::create(b, i32Vec, e.i32(hi));
+    SmallVector<int32_t> lanes;
+    for (int64_t lane = 0; lane < w; ++lane)
+      lanes.push_back(lane);
+    Value iota =
+        arith::ConstantOp::create(b, DenseElementsAttr::get(i32Vec, ArrayRef<int32_t>(lanes)));
+    return e.loop(0, kPad, w, a1[0], [&](Value col, ValueRange a2) {
+      Value x = e.read(a2[0], {r, col});
+      Value key = arith::AddIOp::create(
+          b, vector::BroadcastOp::create(b, i32Vec, e.i32(im.add(kStart, col))), iota);
+      Value visible =
+          arith::AndIOp::create(b, arith::CmpIOp::create(b, arith::CmpIPredicate::sge, key, loV),
+                                arith::CmpIOp::create(b, arith::CmpIPredicate::slt, key, hiV));
+      x = arith::SelectOp::create(b, visible, x, e.splat(e.negInf()));
+      if (keyBias)
+        x = arith::AddFOp::create(b, x, e.read(keyBias, {task.batch, im.add(kStart, col)}));
+      return SmallVector<Value>{e.write(x, a2[0], {r, col})};
+    });
+  })[0];
+  return mask4 ? applyDenseMask(masked, kStart, kLen) : masked;
+}
+
+// Element by element: a dense mask may broadcast along any dimension and
+// be i1 or additive.
+Value VectorFlashKernel::applyDenseMask(Value scores, Value kStart, Value kLen) {
+  ArrayRef<int64_t> shape = mask4Shape;
+  Value tile = scores;
+  for (int64_t g = 0; g < group; ++g) {
+    Value head = headOf(g);
+    tile = e.loop(im.c(0), task.qLen, 1, tile, [&](Value i, ValueRange a1) {
+      return e.loop(im.c(0), kLen, 1, a1[0], [&](Value j, ValueRange a2) {
+        Value r = im.add(i, im.c(g * qPad));
+        Value x = e.at(a2[0], {r, j});
+        Value mv = e.at(mask4, {shape[0] == 1 ? im.c(0) : task.batch,
+                                shape[1] == 1 ? im.c(0) : head,
+                                shape[2] == 1 ? im.c(0) : im.add(task.qStart, i),
+                                shape[3] == 1 ? im.c(0) : im.add(kStart, j)});
+        x = isBool ? Value(arith::SelectOp::create(b, mv, x, e.negInf()))
+                   : Value(arith::AddFOp::create(b, x, mv));
+        return SmallVector<Value>{tensor::InsertOp::create(b, x, a2[0], ValueRange{r, j})};
+      });
+    })[0];
+  }
+  return tile;
+}
+
+Value VectorFlashKernel::expOf(Value x) {
+  if (additiveMask)
+    x = arith::MulFOp::create(b, x, e.splat(e.f32(kLog2E)));
+  return buildVectorExp2(b, x, exp2Scaling);
+}
+
+// One kv-block: `carried` and the result are (scores, m, l, corr, shift,
+// row max, acc), each in its own buffer (Emitter::carried).
+SmallVector<Value> VectorFlashKernel::kvBlockStep(Value kb, ValueRange a) {
+  Value kStart = im.mul(kb, im.c(kvBlock));
+  Value kLen = im.min(im.c(kvBlock), im.sub(im.c(t), kStart));
+
+  Value scores = packKeys ? packedScores(a[0], kb, kStart, kLen) : dotScores(a[0], kStart, kLen);
+  auto ifCut = scf::IfOp::create(
+      b, blockIsCut(kStart, kLen),
+      [&](OpBuilder &, Location) { scf::YieldOp::create(b, maskScores(scores, kStart, kLen)); },
+      [&](OpBuilder &, Location) { scf::YieldOp::create(b, scores); });
+  scores = ifCut.getResult(0);
+
+  // Online softmax in three sweeps, so that the per-row statistics
+  // are computed W rows at a time rather than one scalar at a time:
+  //   per row:        rowmax S
+  //   W rows at once: m' = max(m, rowmax), shift = m' (0 while m' is
+  //                   -inf: no visible key yet), corr = 2^(m - shift)
+  Value rowMax = e.loop(im.c(0), activeRows, 1, a[5], [&](Value r, ValueRange a1) {
+    Value vmax = e.loop(0, kPad, w, e.splat(e.negInf()), [&](Value col, ValueRange x) {
+      return SmallVector<Value>{e.max(x[0], e.read(scores, {r, col}))};
+    })[0];
+    return SmallVector<Value>{tensor::InsertOp::create(
+        b, e.horizontal(vmax, [&](Value x, Value y) { return e.max(x, y); }), a1[0],
+        ValueRange{r})};
+  })[0];
+  SmallVector<Value> stats =
+      e.loop(0, rowsPad, w, ValueRange{a[1], a[3], a[4]}, [&](Value r0, ValueRange x) {
+        Value mOld = e.read(x[0], {r0});
+        Value mNew = e.max(mOld, e.read(rowMax, {r0}));
+        Value unseen =
+            arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, mNew, e.splat(e.negInf()));
+        Value shift = arith::SelectOp::create(b, unseen, e.splat(e.f32(0.0)), mNew);
+        Value corr = expOf(arith::SubFOp::create(b, mOld, shift));
+        return SmallVector<Value>{e.write(mNew, x[0], {r0}), e.write(corr, x[1], {r0}),
+                                  e.write(shift, x[2], {r0})};
+      });
+  Value corrs = stats[1], shifts = stats[2];
+  //   per row:        P = 2^(S - shift), l = l·corr + P summed per lane
+  SmallVector<Value> probsAndSums =
+      e.loop(im.c(0), activeRows, 1, ValueRange{scores, a[2]}, [&](Value r, ValueRange a1) {
+        Value shift = e.splat(e.at(shifts, {r}));
+        Value carried =
+            arith::MulFOp::create(b, e.read(a1[1], {r, im.c(0)}), e.splat(e.at(corrs, {r})));
+        SmallVector<Value> sweep =
+            e.loop(0, kPad, w, ValueRange{a1[0], carried}, [&](Value col, ValueRange x) {
+              Value p = expOf(arith::SubFOp::create(b, e.read(x[0], {r, col}), shift));
+              return SmallVector<Value>{e.write(p, x[0], {r, col}),
+                                        arith::AddFOp::create(b, x[1], p)};
+            });
+        return SmallVector<Value>{sweep[0], e.write(sweep[1], a1[1], {r, im.c(0)})};
+      });
+  Value probs = probsAndSums[0], sums = probsAndSums[1];
+
+  // acc = acc · corr + P · V in R x (C·W) register tiles: per key, C
+  // vector loads of V and R broadcasts of P feed R·C FMAs.
+  // Per strip, only the keys it sees (P is 0 for the others).
+  Value acc = e.registerTiledProduct(
+      a[6], activeRows, regRows, valueCols,
+      [&](Value i0) {
+        auto [lo, hi] = stripKeys(i0, kStart, kLen);
+        return Emitter::StripRange{im.c(0), im.c(dv), lo, hi};
+      },
+      [&](Value tile, Value i, Value c) -> Value {
+        return arith::MulFOp::create(b, e.read(tile, {i, c}), e.splat(e.at(corrs, {i})));
+      },
+      [&](Value i, Value j) { return e.at(probs, {i, j}); },
+      [&](Value j, Value c) {
+        return e.read(op.getValue(),
+                      at(SdpaTensor::Value, task.batch, task.kvHead, im.add(kStart, j), c));
+      });
+  return {probs, stats[0], sums, corrs, shifts, rowMax, acc};
+}
+
+Value VectorFlashKernel::inverseOrZero(Value l) {
+  Value empty = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l, e.f32(0.0));
+  return arith::SelectOp::create(b, empty, e.f32(0.0), arith::DivFOp::create(b, e.f32(1.0), l));
+}
+
+// l of row r: the sum of its lanes.
+Value VectorFlashKernel::rowSum(Value lLanes, Value r) {
+  return e.horizontal(e.read(lLanes, {r, im.c(0)}),
+                      [&](Value x, Value y) -> Value { return arith::AddFOp::create(b, x, y); });
+}
+
+// Writes each query head's rows straight into the slice of the output
+// that the task owns, [1, group, qLen, Dv] (or [1, qLen, group, Dv]
+// sequence-major), and returns the slice with one parallel_insert_slice
+// at the same place, which bufferizes in place: no tile, no copy. Row i
+// of head g is row g·qPad + i of the task; `rowVectors(r)` gives its
+// Dv/W vectors.
+void VectorFlashKernel::storeHeadRows(scf::ForallOp loop, const TaskIndices &owner,
+                                      function_ref<SmallVector<Value>(Value)> rowVectors) {
+  auto one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
+  Value firstHead = im.mul(owner.kvHead, im.c(group));
+  SmallVector<OpFoldResult> offsets = {owner.batch, firstHead, owner.qStart, zero};
+  SmallVector<OpFoldResult> sizes = {one, b.getIndexAttr(group), owner.qLen, b.getIndexAttr(dv)};
+  if (resultSeqMajor) {
+    std::swap(offsets[1], offsets[2]);
+    std::swap(sizes[1], sizes[2]);
+  }
+  SmallVector<OpFoldResult> strides(4, one);
+  Value shared = loop.getRegionIterArgs()[0];
+  Value slice = tensor::ExtractSliceOp::create(b, shared, offsets, sizes, strides);
+  for (int64_t g = 0; g < group; ++g)
+    slice = e.loop(im.c(0), owner.qLen, 1, slice, [&](Value i, ValueRange a) -> SmallVector<Value> {
+      SmallVector<Value> vectors = rowVectors(im.add(i, im.c(g * qPad)));
+      Value head = im.c(g), tile = a[0];
+      for (auto [c, vector] : llvm::enumerate(vectors))
+        tile = e.write(vector, tile,
+                       resultSeqMajor ? ValueRange{im.c(0), i, head, im.c(c * w)}
+                                      : ValueRange{im.c(0), head, i, im.c(c * w)});
       return {tile};
     })[0];
-  }
+  OpBuilder::InsertionGuard inParallel(b);
+  b.setInsertionPointToStart(loop.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(b, slice, shared, offsets, sizes, strides);
+}
 
-  // The loop-carried state, each tensor in its own buffer (see carried).
-  Value scoresInit = e.carried({rows, kPad});
-  // Row statistics, padded to whole vectors of rows.
-  Value m0 = e.carried({rowsPad}, e.negInf());
-  // The running sum l is kept per lane ([rows, W]) and reduced across
-  // lanes once per task: a horizontal sum per row and kv-block would be a
-  // serial shuffle chain as long as the row's exps.
-  Value l0 = e.carried({rows, w}, e.f32(0.0));
-  Value corr0 = e.carried({rowsPad}, e.f32(0.0));
-  Value shift0 = e.carried({rowsPad}, e.f32(0.0));
-  Value rowStat0 = e.carried({rowsPad}, e.f32(0.0));
-  Value acc0 = e.carried({rows, dv}, e.f32(0.0));
-
-  // The position of row r's query. Padding rows (past qLen) take the last
-  // query's, so that no row sees a key its strip's range (stripKeys) left
-  // out: a padding row's result is discarded, but stale scores read there
-  // could be NaN or subnormal, and slow.
-  auto rowPos = [&](Value r) {
-    return im.add(firstPos, im.min(im.rem(r, qPad), im.sub(qLen, im.c(1))));
-  };
-  // The keys [lo, hi) of the kv-block [kStart, kStart + kLen) that queries
-  // at positions first..last see through the window, together: one row's
-  // (first = last) for the mask, a register strip's for the products.
-  auto windowKeys = [&](Value first, Value last, Value kStart,
-                        Value kLen) -> std::pair<Value, Value> {
-    Value lo = kStart, hi = im.add(kStart, kLen);
-    if (!window.isLeftUnbounded())
-      lo = im.max(lo, im.sub(first, im.c(window.getLeft())));
-    if (!window.isRightUnbounded())
-      hi = im.min(hi, im.add(last, im.c(window.getRight() + 1)));
-    return {lo, hi};
-  };
-  // The keys some row of the register strip from row i0 sees, [lo, hi)
-  // relative to kStart: the products skip the rest of the block, which the
-  // mask then hides (a block where any row's view is narrower than the
-  // block is cut). Diagonal blocks of causal attention need only their
-  // lower triangle.
-  auto stripKeys = [&](Value i0, Value kStart, Value kLen) -> std::pair<Value, Value> {
-    auto [lo, hi] =
-        windowKeys(rowPos(i0), rowPos(im.add(i0, im.c(regRows - 1))), kStart, kLen);
-    return {im.sub(lo, kStart), im.sub(hi, kStart)};
-  };
-
-  // S = Q̂ · Kᵀ in R x (C·W) register tiles: per step along D, C vector
-  // loads of packed Kᵀ and R broadcasts of Q̂ feed R·C FMAs; per strip,
-  // only the tiles holding keys it sees.
-  auto packedScores = [&](Value scoresIn, Value kb, Value kStart, Value kLen) -> Value {
-    int64_t tileWidth = scoreCols * w;
-    return e.registerTiledProduct(
-        scoresIn, activeRows, regRows, scoreCols,
-        [&](Value i0) {
-          // A side the window leaves open keeps its constant bound: loops
-          // with constant trip counts are unrolled (padding keys past T
-          // are zeros in packed Kᵀ, and masked).
-          auto [lo, hi] = stripKeys(i0, kStart, kLen);
-          Value first = window.isLeftUnbounded() ? im.c(0)
-                                                 : im.mul(im.div(lo, tileWidth), im.c(tileWidth));
-          Value end = window.isRightUnbounded()
-                          ? im.c(kPad)
-                          : im.mul(im.ceilDiv(hi, im.c(tileWidth)), im.c(tileWidth));
-          return Emitter::StripRange{first, end, im.c(0), im.c(d)};
-        },
-        [&](Value, Value, Value) { return e.splat(e.f32(0.0)); },
-        [&](Value i, Value c) { return e.at(qHat, {i, c}); },
-        [&](Value c, Value j) { return e.read(packedK, {bIdx, kvHead, kb, c, j}); });
-  };
-  // S[r, j] = Q̂[r, :] · k[j, :] for the block's keys: W-wide FMAs along D
-  // and one horizontal sum per score (few query rows, K unpacked).
-  auto dotScores = [&](Value scoresIn, Value kStart, Value kLen) -> Value {
-    return e.loop(im.c(0), activeRows, 1, scoresIn, [&](Value r, ValueRange a1) {
-      SmallVector<Value> query;
-      for (int64_t c = 0; c < d; c += w)
-        query.push_back(e.read(qHat, {r, im.c(c)}));
-      return e.loop(im.c(0), kLen, 1, a1[0], [&](Value j, ValueRange a2) {
-        Value sum = e.splat(e.f32(0.0));
-        for (int64_t c = 0; c < d; c += w) {
-          Value key = e.read(op.getKey(),
-                             at(SdpaTensor::Key, bIdx, kvHead, im.add(kStart, j), im.c(c)));
-          sum = vector::FMAOp::create(b, query[c / w], key, sum);
-        }
-        Value score = e.horizontal(
-            sum, [&](Value x, Value y) -> Value { return arith::AddFOp::create(b, x, y); });
-        return SmallVector<Value>{tensor::InsertOp::create(b, score, a2[0], ValueRange{r, j})};
-      });
-    })[0];
-  };
-
-  Value denseMask = op.getDenseMask();
-  // A dense mask may hide any pair: every block is cut. A key mask, as its
-  // bias row, cuts only the blocks where some bias is not 0.
-  bool alwaysCut = (bool)denseMask;
-
-  SmallVector<Value> state = e.loop(
-      splitBegin, splitEnd, 1,
-      ValueRange{scoresInit, m0, l0, corr0, shift0, rowStat0, acc0},
-      [&](Value kb, ValueRange a) -> SmallVector<Value> {
-        Value kStart = im.mul(kb, im.c(kvBlock));
-        Value kLen = im.min(im.c(kvBlock), im.sub(im.c(t), kStart));
-
-        Value scores =
-            packKeys ? packedScores(a[0], kb, kStart, kLen) : dotScores(a[0], kStart, kLen);
-
-        // A block is cut when some pair in it is hidden: padding columns,
-        // a window edge crossing it, or a key/dense mask.
-        Value cut = arith::CmpIOp::create(b, arith::CmpIPredicate::slt, kLen, im.c(kPad));
-        if (alwaysCut)
-          cut = arith::ConstantIntOp::create(b, 1, 1);
-        if (keyBias && !alwaysCut) {
-          Value anyBias;
-          for (int64_t col = 0; col < kPad; col += w) {
-            Value bias = e.read(keyBias, {bIdx, im.add(kStart, im.c(col))});
-            Value nonZero =
-                arith::CmpFOp::create(b, arith::CmpFPredicate::UNE, bias, e.splat(e.f32(0.0)));
-            anyBias = anyBias ? Value(arith::OrIOp::create(b, anyBias, nonZero)) : nonZero;
-          }
-          cut = arith::OrIOp::create(
-              b, cut, vector::ReductionOp::create(b, vector::CombiningKind::OR, anyBias));
-        }
-        if (!window.isLeftUnbounded())
-          cut = arith::OrIOp::create(b, cut,
-                                     arith::CmpIOp::create(b, arith::CmpIPredicate::slt,
-                                                           im.add(kStart, im.c(window.getLeft())),
-                                                           lastPos));
-        if (!window.isRightUnbounded())
-          cut = arith::OrIOp::create(
-              b, cut,
-              arith::CmpIOp::create(b, arith::CmpIPredicate::sgt,
-                                    im.sub(im.add(kStart, im.c(kPad - 1)), firstPos),
-                                    im.c(window.getRight())));
-        auto ifCut = scf::IfOp::create(
-            b, cut,
-            [&](OpBuilder &, Location) {
-              Value masked = e.loop(im.c(0), activeRows, 1, scores, [&](Value r, ValueRange a1) {
-                Value pos = rowPos(r);
-                auto [lo, hi] = windowKeys(pos, pos, kStart, kLen);
-                auto i32Vec = VectorType::get({w}, b.getI32Type());
-                Value loV = vector::BroadcastOp::create(b, i32Vec, e.i32(lo));
-                Value hiV = vector::BroadcastOp::create(b, i32Vec, e.i32(hi));
-                SmallVector<int32_t> lanes;
-                for (int64_t lane = 0; lane < w; ++lane)
-                  lanes.push_back(lane);
-                Value iota = arith::ConstantOp::create(
-                    b, DenseElementsAttr::get(i32Vec, ArrayRef<int32_t>(lanes)));
-                return e.loop(0, kPad, w, a1[0], [&](Value col, ValueRange a2) {
-                  Value x = e.read(a2[0], {r, col});
-                  Value key = arith::AddIOp::create(
-                      b, vector::BroadcastOp::create(b, i32Vec, e.i32(im.add(kStart, col))), iota);
-                  Value visible = arith::AndIOp::create(
-                      b, arith::CmpIOp::create(b, arith::CmpIPredicate::sge, key, loV),
-                      arith::CmpIOp::create(b, arith::CmpIPredicate::slt, key, hiV));
-                  x = arith::SelectOp::create(b, visible, x, e.splat(e.negInf()));
-                  if (keyBias)
-                    x = arith::AddFOp::create(b, x, e.read(keyBias, {bIdx, im.add(kStart, col)}));
-                  return SmallVector<Value>{e.write(x, a2[0], {r, col})};
-                });
-              })[0];
-              if (denseMask)
-                masked = [&] {
-                  // Element by element: a dense mask may broadcast along any
-                  // dimension and be i1 or additive.
-                  ArrayRef<int64_t> shape = mask4Shape;
-                  Value tile = masked;
-                  for (int64_t g = 0; g < group; ++g) {
-                    Value head = headOf(g);
-                    tile = e.loop(im.c(0), qLen, 1, tile, [&](Value i, ValueRange a1) {
-                      return e.loop(im.c(0), kLen, 1, a1[0], [&](Value j, ValueRange a2) {
-                        Value r = im.add(i, im.c(g * qPad));
-                        Value x = e.at(a2[0], {r, j});
-                        Value mv = e.at(mask4, {shape[0] == 1 ? im.c(0) : bIdx,
-                                                shape[1] == 1 ? im.c(0) : head,
-                                                shape[2] == 1 ? im.c(0) : im.add(qStart, i),
-                                                shape[3] == 1 ? im.c(0) : im.add(kStart, j)});
-                        x = isBool ? Value(arith::SelectOp::create(b, mv, x, e.negInf()))
-                                   : Value(arith::AddFOp::create(b, x, mv));
-                        return SmallVector<Value>{
-                            tensor::InsertOp::create(b, x, a2[0], ValueRange{r, j})};
-                      });
-                    })[0];
-                  }
-                  return tile;
-                }();
-              scf::YieldOp::create(b, masked);
-            },
-            [&](OpBuilder &, Location) { scf::YieldOp::create(b, scores); });
-        scores = ifCut.getResult(0);
-
-        // Online softmax in three sweeps, so that the per-row statistics
-        // are computed W rows at a time rather than one scalar at a time:
-        //   per row:        rowmax S
-        //   W rows at once: m' = max(m, rowmax), shift = m' (0 while m' is
-        //                   -inf: no visible key yet), corr = 2^(m - shift)
-        Value rowMax = e.loop(im.c(0), activeRows, 1, a[5], [&](Value r, ValueRange a1) {
-          Value vmax = e.loop(0, kPad, w, e.splat(e.negInf()), [&](Value col, ValueRange x) {
-            return SmallVector<Value>{e.max(x[0], e.read(scores, {r, col}))};
-          })[0];
-          return SmallVector<Value>{tensor::InsertOp::create(
-              b, e.horizontal(vmax, [&](Value x, Value y) { return e.max(x, y); }), a1[0],
-              ValueRange{r})};
-        })[0];
-        SmallVector<Value> stats =
-            e.loop(0, rowsPad, w, ValueRange{a[1], a[3], a[4]}, [&](Value r0, ValueRange x) {
-              Value mOld = e.read(x[0], {r0});
-              Value mNew = e.max(mOld, e.read(rowMax, {r0}));
-              Value unseen =
-                  arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, mNew, e.splat(e.negInf()));
-              Value shift = arith::SelectOp::create(b, unseen, e.splat(e.f32(0.0)), mNew);
-              Value corr = expOf(arith::SubFOp::create(b, mOld, shift));
-              return SmallVector<Value>{e.write(mNew, x[0], {r0}), e.write(corr, x[1], {r0}),
-                                        e.write(shift, x[2], {r0})};
-            });
-        Value corrs = stats[1], shifts = stats[2];
-        //   per row:        P = 2^(S - shift), l = l·corr + P summed per lane
-        SmallVector<Value> probsAndSums =
-            e.loop(im.c(0), activeRows, 1, ValueRange{scores, a[2]}, [&](Value r, ValueRange a1) {
-              Value shift = e.splat(e.at(shifts, {r}));
-              Value carried = arith::MulFOp::create(b, e.read(a1[1], {r, im.c(0)}),
-                                                    e.splat(e.at(corrs, {r})));
-              SmallVector<Value> sweep =
-                  e.loop(0, kPad, w, ValueRange{a1[0], carried}, [&](Value col, ValueRange x) {
-                    Value p =
-                        expOf(arith::SubFOp::create(b, e.read(x[0], {r, col}), shift));
-                    return SmallVector<Value>{e.write(p, x[0], {r, col}),
-                                              arith::AddFOp::create(b, x[1], p)};
-                  });
-              return SmallVector<Value>{sweep[0], e.write(sweep[1], a1[1], {r, im.c(0)})};
-            });
-        Value probs = probsAndSums[0], sums = probsAndSums[1];
-
-        // acc = acc · corr + P · V in R x (C·W) register tiles: per key, C
-        // vector loads of V and R broadcasts of P feed R·C FMAs.
-        // Per strip, only the keys it sees (P is 0 for the others).
-        Value acc = e.registerTiledProduct(
-            a[6], activeRows, regRows, valueCols,
-            [&](Value i0) {
-              auto [lo, hi] = stripKeys(i0, kStart, kLen);
-              return Emitter::StripRange{im.c(0), im.c(dv), lo, hi};
-            },
-            [&](Value tile, Value i, Value c) -> Value {
-              return arith::MulFOp::create(b, e.read(tile, {i, c}), e.splat(e.at(corrs, {i})));
-            },
-            [&](Value i, Value j) { return e.at(probs, {i, j}); },
-            [&](Value j, Value c) {
-              return e.read(op.getValue(),
-                            at(SdpaTensor::Value, bIdx, kvHead, im.add(kStart, j), c));
-            });
-        return {probs, stats[0], sums, corrs, shifts, rowMax, acc};
-      });
-
-  // l of row r: the sum of its lanes.
-  Value lLanes = state[2];
-  auto rowSum = [&](Value r) {
-    return e.horizontal(e.read(lLanes, {r, im.c(0)}),
-                        [&](Value x, Value y) -> Value { return arith::AddFOp::create(b, x, y); });
-  };
-
-  auto forallOp = forall;
-  if (splits == 1) {
-    // Divide once, into the output; a row that saw no key yields zeros
-    // (sdpa.C10).
-    storeHeadRows(forall, task, [&](Value r) {
-      Value inverse = e.splat(inverseOrZero(rowSum(r)));
-      SmallVector<Value> vectors;
-      for (int64_t c = 0; c < dv; c += w)
-        vectors.push_back(arith::MulFOp::create(b, e.read(state[6], {r, im.c(c)}), inverse));
-      return vectors;
-    });
-  } else {
-    Value lFinal = e.loop(im.c(0), activeRows, 1, e.fill({rowsPad}, e.f32(0.0)),
-                          [&](Value r, ValueRange a) {
-                            return SmallVector<Value>{
-                                tensor::InsertOp::create(b, rowSum(r), a[0], ValueRange{r})};
-                          })[0];
-    {
-      OpBuilder::InsertionGuard inParallel(b);
-      b.setInsertionPointToStart(forall.getTerminator().getBody());
-      auto one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
-      tensor::ParallelInsertSliceOp::create(
-          b, state[6], forall.getRegionIterArgs()[0], ArrayRef<OpFoldResult>{flat, zero, zero},
-          ArrayRef<OpFoldResult>{one, b.getIndexAttr(rows), b.getIndexAttr(dv)},
-          SmallVector<OpFoldResult>(3, one));
-      for (auto [which, stat] : llvm::enumerate(ArrayRef<Value>{state[1], lFinal}))
-        tensor::ParallelInsertSliceOp::create(
-            b, stat, forall.getRegionIterArgs()[which + 1], ArrayRef<OpFoldResult>{flat, zero},
-            ArrayRef<OpFoldResult>{one, b.getIndexAttr(rowsPad)}, SmallVector<OpFoldResult>(2, one));
-    }
-    // Merge: M = max_s m_s, w_s = e^(m_s - M) (0 where m_s = -inf; a
-    // power of 2 where m is in log2 units),
-    // out = Σ w_s·acc_s / Σ w_s·l_s (0 where that sum is 0, sdpa.C10).
-    b.setInsertionPointAfter(forall);
-    Value partAcc = forall.getResult(0), partM = forall.getResult(1), partL = forall.getResult(2);
-    forallOp = scf::ForallOp::create(b, ArrayRef<OpFoldResult>{b.getIndexAttr(tasks)},
+// Merge of the kv splits' partial results (acc, m, l per part): M =
+// max_s m_s, w_s = e^(m_s - M) (0 where m_s = -inf; a power of 2 where m
+// is in log2 units), out = Σ w_s·acc_s / Σ w_s·l_s (0 where that sum is 0,
+// sdpa.C10). A second parallel loop, over the tasks.
+scf::ForallOp VectorFlashKernel::mergeSplits(scf::ForallOp parts) {
+  b.setInsertionPointAfter(parts);
+  Value partAcc = parts.getResult(0), partM = parts.getResult(1), partL = parts.getResult(2);
+  auto merge = scf::ForallOp::create(b, ArrayRef<OpFoldResult>{b.getIndexAttr(tasks)},
                                      ValueRange{out}, std::nullopt);
-    b.setInsertionPoint(forallOp.getTerminator());
-    Value taskIndex = forallOp.getInductionVars()[0];
-    storeHeadRows(forallOp, taskIndices(im, taskIndex), [&](Value r) {
-      SmallVector<Value> slots, maxima;
-      Value mMax = e.negInf();
-      for (int64_t part = 0; part < splits; ++part) {
-        slots.push_back(im.add(im.mul(taskIndex, im.c(splits)), im.c(part)));
-        maxima.push_back(e.at(partM, {slots.back(), r}));
-        mMax = arith::MaximumFOp::create(b, mMax, maxima.back());
-      }
-      SmallVector<Value> weights;
-      Value total = e.f32(0.0);
-      for (int64_t part = 0; part < splits; ++part) {
-        Value unseen =
-            arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, maxima[part], e.negInf());
-        weights.push_back(arith::SelectOp::create(
-            b, unseen, e.f32(0.0),
-            math::Exp2Op::create(b, arith::MulFOp::create(
-                                        b, arith::SubFOp::create(b, maxima[part], mMax),
-                                        e.f32(kLog2E / scoreUnit)))));
-        total = math::FmaOp::create(b, weights.back(), e.at(partL, {slots[part], r}), total);
-      }
-      Value inverse = inverseOrZero(total);
-      SmallVector<Value> vectors;
-      for (int64_t c = 0; c < dv; c += w) {
-        Value sum = e.splat(e.f32(0.0));
-        for (int64_t part = 0; part < splits; ++part)
-          sum = vector::FMAOp::create(
-              b, e.read(partAcc, {slots[part], r, im.c(c)}),
-              e.splat(arith::MulFOp::create(b, weights[part], inverse)), sum);
-        vectors.push_back(sum);
-      }
-      return vectors;
-    });
-  }
+  b.setInsertionPoint(merge.getTerminator());
+  Value taskIndex = merge.getInductionVars()[0];
+  storeHeadRows(merge, taskIndices(taskIndex), [&](Value r) {
+    SmallVector<Value> slots, maxima;
+    Value mMax = e.negInf();
+    for (int64_t part = 0; part < splits; ++part) {
+      slots.push_back(im.add(im.mul(taskIndex, im.c(splits)), im.c(part)));
+      maxima.push_back(e.at(partM, {slots.back(), r}));
+      mMax = arith::MaximumFOp::create(b, mMax, maxima.back());
+    }
+    SmallVector<Value> weights;
+    Value total = e.f32(0.0);
+    for (int64_t part = 0; part < splits; ++part) {
+      Value unseen = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, maxima[part], e.negInf());
+      weights.push_back(arith::SelectOp::create(
+          b, unseen, e.f32(0.0),
+          math::Exp2Op::create(b, arith::MulFOp::create(
+                                      b, arith::SubFOp::create(b, maxima[part], mMax),
+                                      e.f32(kLog2E / scoreUnit)))));
+      total = math::FmaOp::create(b, weights.back(), e.at(partL, {slots[part], r}), total);
+    }
+    Value inverse = inverseOrZero(total);
+    SmallVector<Value> vectors;
+    for (int64_t c = 0; c < dv; c += w) {
+      Value sum = e.splat(e.f32(0.0));
+      for (int64_t part = 0; part < splits; ++part)
+        sum = vector::FMAOp::create(b, e.read(partAcc, {slots[part], r, im.c(c)}),
+                                    e.splat(arith::MulFOp::create(b, weights[part], inverse)),
+                                    sum);
+      vectors.push_back(sum);
+    }
+    return vectors;
+  });
+  return merge;
+}
 
+// What the loop does, for tests and --print-tiling: blocks, visited and
+// full blocks, the register tile, the kv splits.
+void VectorFlashKernel::recordPlan(scf::ForallOp forall) {
   SdpaTilingPlan plan = planSdpaTiling(op, qBlock, kvBlock, w);
   forall->setAttr("attn.q_block", b.getI64IntegerAttr(qBlock));
   forall->setAttr("attn.kv_block", b.getI64IntegerAttr(kvBlock));
@@ -651,5 +687,92 @@ void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const S
   forall->setAttr("attn.vector_width", b.getI64IntegerAttr(w));
   forall->setAttr("attn.register_tile", b.getDenseI64ArrayAttr({regRows, scoreCols * w}));
   forall->setAttr("attn.kv_splits", b.getI64IntegerAttr(splits));
-  rewriter.replaceOp(op, forallOp.getResult(0));
+}
+
+std::pair<Value, scf::ForallOp> VectorFlashKernel::emit() {
+  Type f32 = b.getF32Type();
+  if (packKeys)
+    packedK = packKeysByBlock();
+  buildKeyBias();
+  viewDenseMask();
+
+  out = tensor::EmptyOp::create(b, op.getType().getShape(), f32);
+  // Flash-decoding: with kvSplits > 1 each (batch, kv head, q-block) task
+  // is split into that many tasks over consecutive parts of its kv range;
+  // they write unnormalized partial results (acc, m, l) that a second
+  // parallel loop merges.
+  SmallVector<Value> sharedOuts = {out};
+  if (splits > 1)
+    sharedOuts = {
+        Value(tensor::EmptyOp::create(b, ArrayRef<int64_t>{tasks * splits, rows, dv}, f32)),
+        Value(tensor::EmptyOp::create(b, ArrayRef<int64_t>{tasks * splits, rowsPad}, f32)),
+        Value(tensor::EmptyOp::create(b, ArrayRef<int64_t>{tasks * splits, rowsPad}, f32))};
+  auto forall = scf::ForallOp::create(
+      b, ArrayRef<OpFoldResult>{b.getIndexAttr(tasks * splits)}, sharedOuts, std::nullopt);
+  b.setInsertionPoint(forall.getTerminator());
+  Value flat = forall.getInductionVars()[0];
+  startTask(im.div(flat, splits), im.rem(flat, splits));
+
+  // The loop-carried state, each tensor in its own buffer (see carried).
+  // Row statistics are padded to whole vectors of rows. The running sum l
+  // is kept per lane ([rows, W]) and reduced across lanes once per task: a
+  // horizontal sum per row and kv-block would be a serial shuffle chain as
+  // long as the row's exps.
+  SmallVector<Value> initial = {e.carried({rows, kPad}),
+                                e.carried({rowsPad}, e.negInf()),
+                                e.carried({rows, w}, e.f32(0.0)),
+                                e.carried({rowsPad}, e.f32(0.0)),
+                                e.carried({rowsPad}, e.f32(0.0)),
+                                e.carried({rowsPad}, e.f32(0.0)),
+                                e.carried({rows, dv}, e.f32(0.0))};
+  SmallVector<Value> state =
+      e.loop(splitBegin, splitEnd, 1, initial,
+             [&](Value kb, ValueRange carried) { return kvBlockStep(kb, carried); });
+  Value lLanes = state[2];
+
+  if (splits == 1) {
+    // Divide once, into the output; a row that saw no key yields zeros
+    // (sdpa.C10).
+    storeHeadRows(forall, task, [&](Value r) {
+      Value inverse = e.splat(inverseOrZero(rowSum(lLanes, r)));
+      SmallVector<Value> vectors;
+      for (int64_t c = 0; c < dv; c += w)
+        vectors.push_back(arith::MulFOp::create(b, e.read(state[6], {r, im.c(c)}), inverse));
+      return vectors;
+    });
+    recordPlan(forall);
+    return {forall.getResult(0), forall};
+  }
+
+  Value lFinal = e.loop(im.c(0), activeRows, 1, e.fill({rowsPad}, e.f32(0.0)),
+                        [&](Value r, ValueRange a) {
+                          return SmallVector<Value>{
+                              tensor::InsertOp::create(b, rowSum(lLanes, r), a[0], ValueRange{r})};
+                        })[0];
+  {
+    OpBuilder::InsertionGuard inParallel(b);
+    b.setInsertionPointToStart(forall.getTerminator().getBody());
+    auto one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
+    tensor::ParallelInsertSliceOp::create(
+        b, state[6], forall.getRegionIterArgs()[0], ArrayRef<OpFoldResult>{flat, zero, zero},
+        ArrayRef<OpFoldResult>{one, b.getIndexAttr(rows), b.getIndexAttr(dv)},
+        SmallVector<OpFoldResult>(3, one));
+    for (auto [which, stat] : llvm::enumerate(ArrayRef<Value>{state[1], lFinal}))
+      tensor::ParallelInsertSliceOp::create(
+          b, stat, forall.getRegionIterArgs()[which + 1], ArrayRef<OpFoldResult>{flat, zero},
+          ArrayRef<OpFoldResult>{one, b.getIndexAttr(rowsPad)}, SmallVector<OpFoldResult>(2, one));
+  }
+  scf::ForallOp merge = mergeSplits(forall);
+  recordPlan(forall);
+  return {merge.getResult(0), forall};
+}
+
+} // namespace
+
+void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const SdpaTiling &tiling) {
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(op);
+  ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+  Value result = VectorFlashKernel(b, op, tiling).emit().first;
+  rewriter.replaceOp(op, result);
 }
