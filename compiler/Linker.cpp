@@ -1,6 +1,7 @@
 //===- Linker.cpp - Object file to shared library or executable ---------===//
 
 #include "compiler/Linker.h"
+#include "compiler/BuildInfo.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -78,6 +79,9 @@ bool linkModel(const std::string &objectPath, const std::string &outputPath,
     }
     args.push_back("-ldl");
     args.push_back("-pthread");
+    // A sanitized runtime (ATTNC_SANITIZE) needs the sanitizers' runtimes.
+    if (isHostTarget(target) && !llvm::StringRef(ATTNC_RUNTIME_SANITIZE).empty())
+      args.push_back(std::string("-fsanitize=") + ATTNC_RUNTIME_SANITIZE);
   }
   // Parallel loops call libomp (LLVM's OpenMP runtime), which Debian keeps
   // beside LLVM rather than on the loader's path. A cross-compiled shared

@@ -1,7 +1,7 @@
 //===- ModelInfo.cpp - What `attnc inspect` shows of a model ------------===//
 
 #include "compiler/ModelInfo.h"
-#include "compiler/Version.h"
+#include "compiler/BuildInfo.h"
 #include "dialects/attn/AttnOps.h"
 #include "llvm/Object/Archive.h"
 #include "llvm/Object/Binary.h"

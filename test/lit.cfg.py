@@ -42,12 +42,26 @@ try:
 except OSError:
     pass
 
+# The sanitizer build (ATTNC_SANITIZE): a program that links or loads the
+# sanitized runtime without the sanitizers' runtimes (a C program built by
+# `cc`, the Python module) cannot run, so those tests say
+# `UNSUPPORTED: sanitized`. Reports stop the process (halt_on_error) and
+# fail the test.
+if config.attnc_sanitize:
+    config.available_features.add("sanitized")
+    config.environment["ASAN_OPTIONS"] = "detect_leaks=1:halt_on_error=1:abort_on_error=0"
+    config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+
 # aarch64 code runs under qemu-user, linked by the cross g++ (setup.sh).
 if shutil.which("qemu-aarch64") and shutil.which("aarch64-linux-gnu-g++"):
     config.available_features.add("qemu-aarch64")
+    # attnc links aarch64 executables with the runtime built for aarch64
+    # (cmake/CrossRuntimes.cmake; not in the sanitizer build) ...
+    aarch64_lib = os.path.join(config.attnc_obj_root, "lib", "aarch64-linux-gnu")
+    if os.path.exists(os.path.join(aarch64_lib, "libattnc_runtime.a")):
+        config.available_features.add("aarch64-runtime")
     # ... multi-threaded too, with the aarch64 libomp setup.sh fetches.
-    if os.path.exists(os.path.join(config.attnc_obj_root, "lib", "aarch64-linux-gnu",
-                                   "libomp.so")):
+    if os.path.exists(os.path.join(aarch64_lib, "libomp.so")):
         config.available_features.add("aarch64-libomp")
 ptxas = shutil.which("ptxas") or (
     "/usr/local/cuda/bin/ptxas" if os.path.exists("/usr/local/cuda/bin/ptxas") else None)
