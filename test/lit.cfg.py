@@ -49,7 +49,11 @@ except OSError:
 # fail the test.
 if config.attnc_sanitize:
     config.available_features.add("sanitized")
-    config.environment["ASAN_OPTIONS"] = "detect_leaks=1:halt_on_error=1:abort_on_error=0"
+    # allow_user_poisoning=0: LLVM's headers poison allocator memory from
+    # attnc's instrumented code that the uninstrumented libMLIR.so then
+    # writes (false use-after-poison reports).
+    config.environment["ASAN_OPTIONS"] = (
+        "detect_leaks=1:halt_on_error=1:abort_on_error=0:allow_user_poisoning=0")
     config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
 
 # aarch64 code runs under qemu-user, linked by the cross g++ (setup.sh).

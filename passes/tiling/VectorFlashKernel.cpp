@@ -757,7 +757,10 @@ std::pair<Value, scf::ForallOp> VectorFlashKernel::emit() {
         b, state[6], forall.getRegionIterArgs()[0], ArrayRef<OpFoldResult>{flat, zero, zero},
         ArrayRef<OpFoldResult>{one, b.getIndexAttr(rows), b.getIndexAttr(dv)},
         SmallVector<OpFoldResult>(3, one));
-    for (auto [which, stat] : llvm::enumerate(ArrayRef<Value>{state[1], lFinal}))
+    // A named array: an ArrayRef of a braced list would dangle in the loop
+    // (AddressSanitizer's stack-use-after-scope, test/sanitize.sh).
+    Value stats[] = {state[1], lFinal};
+    for (auto [which, stat] : llvm::enumerate(stats))
       tensor::ParallelInsertSliceOp::create(
           b, stat, forall.getRegionIterArgs()[which + 1], ArrayRef<OpFoldResult>{flat, zero},
           ArrayRef<OpFoldResult>{one, b.getIndexAttr(rowsPad)}, SmallVector<OpFoldResult>(2, one));
