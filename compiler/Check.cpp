@@ -283,32 +283,50 @@ struct FirstError {
   mlir::ScopedDiagnosticHandler handler;
 };
 
+/// Compiles the model for the data set (compileOptionsFor) as `emit` says
+/// into `path`, unless `alreadyBuilt(key)`: each specialization is compiled
+/// once. Sets `key` and `built` (whether it compiled now); returns "" or
+/// why it failed.
+std::string buildForDataSet(const std::string &modelPath, const DataSet &set,
+                            const CheckOptions &options, EmitKind emit,
+                            llvm::function_ref<bool(const std::string &)> alreadyBuilt,
+                            const std::string &path, std::string &key, bool &built) {
+  mlir::MLIRContext context;
+  prepareContext(context);
+  FirstError diagnostics(context);
+  CompileOptions compileOptions;
+  compileOptions.emit = emit;
+  built = false;
+  std::string why = compileOptionsFor(context, set, options, compileOptions, key);
+  if (!why.empty() || alreadyBuilt(key))
+    return why;
+  if (mlir::failed(compileModel(context, modelPath, path, compileOptions)))
+    return "compile: " +
+           (diagnostics.message.empty() ? std::string("failed") : diagnostics.message);
+  built = true;
+  return "";
+}
+
 /// Runs one data set in this process, through the runtime's C API on a
 /// shared library compiled for the host; returns "" or why it failed.
 std::string runDataSet(const std::string &modelPath, const DataSet &set,
                        const CheckOptions &options, const std::string &scratch,
                        std::map<std::string, ModelPtr> &compiled, Errors &errors) {
-  mlir::MLIRContext context;
-  prepareContext(context);
-  FirstError diagnostics(context);
-  CompileOptions compileOptions;
-  compileOptions.emit = EmitKind::Library;
+  std::string libPath = scratch + "/model-" + std::to_string(compiled.size()) + ".so";
   std::string shapeKey;
-  std::string why = compileOptionsFor(context, set, options, compileOptions, shapeKey);
+  bool built;
+  std::string why = buildForDataSet(
+      modelPath, set, options, EmitKind::Library,
+      [&](const std::string &key) { return compiled.count(key) > 0; }, libPath, shapeKey, built);
   if (!why.empty())
     return why;
-  auto it = compiled.find(shapeKey);
-  if (it == compiled.end()) {
-    std::string libPath = scratch + "/model-" + std::to_string(compiled.size()) + ".so";
-    if (mlir::failed(compileModel(context, modelPath, libPath, compileOptions)))
-      return "compile: " +
-             (diagnostics.message.empty() ? std::string("failed") : diagnostics.message);
+  if (built) {
     attnc_model_t *model = nullptr;
     if (attnc_status_t *status = attnc_model_load(libPath.c_str(), &model))
       return "load: " + takeMessage(status);
-    it = compiled.emplace(shapeKey, ModelPtr(model)).first;
+    compiled.emplace(shapeKey, ModelPtr(model));
   }
-  attnc_model_t *model = it->second.get();
+  attnc_model_t *model = compiled.at(shapeKey).get();
 
   size_t inputCount = attnc_model_input_count(model);
   size_t outputCount = attnc_model_output_count(model);
@@ -356,30 +374,24 @@ std::string runDataSetExecutable(const std::string &modelPath, const DataSet &se
                                  const CheckOptions &options, const std::string &scratch,
                                  std::map<std::string, std::string> &compiled,
                                  Errors &errors) {
-  mlir::MLIRContext context;
-  prepareContext(context);
-  FirstError diagnostics(context);
-  CompileOptions compileOptions;
-  compileOptions.emit = EmitKind::Executable;
+  std::string exePath = scratch + "/model-" + std::to_string(compiled.size());
   std::string shapeKey;
-  std::string why = compileOptionsFor(context, set, options, compileOptions, shapeKey);
+  bool built;
+  std::string why = buildForDataSet(
+      modelPath, set, options, EmitKind::Executable,
+      [&](const std::string &key) { return compiled.count(key) > 0; }, exePath, shapeKey, built);
   if (!why.empty())
     return why;
-  auto it = compiled.find(shapeKey);
-  if (it == compiled.end()) {
-    std::string exePath = scratch + "/model-" + std::to_string(compiled.size());
-    if (mlir::failed(compileModel(context, modelPath, exePath, compileOptions)))
-      return "compile: " +
-             (diagnostics.message.empty() ? std::string("failed") : diagnostics.message);
-    it = compiled.emplace(shapeKey, exePath).first;
-  }
+  if (built)
+    compiled.emplace(shapeKey, exePath);
+  const std::string &executable = compiled.at(shapeKey);
 
   std::string outDir = scratch + "/outputs-" + llvm::sys::path::filename(set.dir).str();
   llvm::sys::fs::create_directories(outDir);
   llvm::SmallVector<llvm::StringRef> words;
   llvm::StringRef(options.runWith).split(words, ' ', -1, /*KeepEmpty=*/false);
   std::vector<std::string> argv(words.begin(), words.end());
-  argv.push_back(it->second);
+  argv.push_back(executable);
   for (auto [tensor, file] : llvm::zip(set.inputs, set.inputFiles))
     argv.push_back("--input=" + tensor.name + "=" + file);
   argv.push_back("--output-dir=" + outDir);
