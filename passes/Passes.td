@@ -244,8 +244,12 @@ def AttnPlanMemoryPass : Pass<"attn-plan-memory", "::mlir::func::FuncOp"> {
     (an op whose region uses it counts as a whole); buffers whose lives
     do not overlap share bytes. Placement is greedy by size: largest
     first, each at the lowest `alignment`-aligned offset free for its
-    whole life. Buffers in nested regions (a parallel task's scratch) and
-    dynamic shapes stay as they are.
+    whole life. A static alloc directly in the body of an entry-block
+    `scf.parallel` with constant bounds (a task's scratch too large for its
+    stack) whose memory stays inside the task becomes a slab with one
+    aligned slot per task, live while the loop runs; each task views the
+    slot of its row-major index (slabs over 64 MiB stay on the heap).
+    Allocs deeper in loops and dynamic shapes stay as they are.
 
     The arena is one `memref.alloc` at the top of the function, or, with
     `workspace-argument`, a new last argument `memref<Nxi8>` that the

@@ -163,3 +163,43 @@ func.func @offsets_aligned(%x: memref<1xf32>, %out: memref<1xf32>) {
   memref.copy %b, %out : memref<1xf32> to memref<1xf32>
   return
 }
+
+// -----
+
+// A parallel loop's per-task scratch becomes a slab with one 64-byte-aligned
+// slot per task (2 x 3 tasks of 40 bytes: 6 x 64), live while the loop runs,
+// so it shares no bytes with %a (live across the loop) and may reuse what
+// is dead by then. Each task views the slot of its row-major index
+// i * 3 + (j - 2) / 2. A task buffer whose memory leaves the
+// task (here as a tensor) stays on the heap.
+// CHECK-LABEL: func.func @task_scratch_in_slots
+// CHECK-SAME: arena_bytes = 512 : i64, buffers = 2 : i64, heap_allocs = 1 : i64
+// CHECK: %[[ARENA:.*]] = memref.alloc() {alignment = 64 : i64} : memref<512xi8>
+// CHECK: memref.view %[[ARENA]][%{{.*}}][] : memref<512xi8> to memref<32xf32>
+// CHECK: scf.parallel (%[[I:.*]], %[[J:.*]]) =
+// CHECK: %[[FROM2:.*]] = arith.subi %[[J]], %{{.*}} : index
+// CHECK: %[[TJ:.*]] = arith.divui %[[FROM2]], %{{.*}} : index
+// CHECK: %[[ROW:.*]] = arith.muli %[[I]], %{{.*}} : index
+// CHECK: %[[TASK:.*]] = arith.addi %[[ROW]], %[[TJ]] : index
+// CHECK: %[[SLOT:.*]] = arith.muli %[[TASK]], %{{.*}} : index
+// CHECK: %[[OFF:.*]] = arith.addi %{{.*}}, %[[SLOT]] : index
+// CHECK: memref.view %[[ARENA]][%[[OFF]]][] : memref<512xi8> to memref<10xf32>
+// CHECK: memref.alloc() : memref<4xf32>
+func.func @task_scratch_in_slots(%x: memref<32xf32>, %out: memref<32xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c8 = arith.constant 8 : index
+  %a = memref.alloc() : memref<32xf32>
+  memref.copy %x, %a : memref<32xf32> to memref<32xf32>
+  scf.parallel (%i, %j) = (%c0, %c2) to (%c2, %c8) step (%c1, %c2) {
+    %scratch = memref.alloc() : memref<10xf32>
+    %part = memref.subview %a[0] [10] [1] : memref<32xf32> to memref<10xf32, strided<[1]>>
+    memref.copy %part, %scratch : memref<10xf32, strided<[1]>> to memref<10xf32>
+    %escapes = memref.alloc() : memref<4xf32>
+    %t = bufferization.to_tensor %escapes restrict : memref<4xf32> to tensor<4xf32>
+    scf.reduce
+  }
+  memref.copy %a, %out : memref<32xf32> to memref<32xf32>
+  return
+}
