@@ -248,7 +248,9 @@ def AttnPlanMemoryPass : Pass<"attn-plan-memory", "::mlir::func::FuncOp"> {
     `scf.parallel` with constant bounds (a task's scratch too large for its
     stack) whose memory stays inside the task becomes a slab with one
     aligned slot per task, live while the loop runs; each task views the
-    slot of its row-major index (slabs over 64 MiB stay on the heap).
+    slot of its row-major index (slabs over 64 MiB stay on the heap). With
+    `sequential-tasks` (a build without threads) every task of a loop uses
+    the same single slot.
     Allocs deeper in loops and dynamic shapes stay as they are.
 
     The arena is one `memref.alloc` at the top of the function, or, with
@@ -281,6 +283,8 @@ def AttnPlanMemoryPass : Pass<"attn-plan-memory", "::mlir::func::FuncOp"> {
            "Take the arena as a new last function argument instead of allocating it">,
     Option<"alignment", "alignment", "int64_t", /*default=*/"64",
            "Least alignment in bytes of every buffer's offset (a power of two)">,
+    Option<"sequentialTasks", "sequential-tasks", "bool", /*default=*/"false",
+           "Parallel loops will run their tasks one after another (no threads), so a loop's tasks share one slot">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"];
 }

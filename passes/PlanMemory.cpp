@@ -143,10 +143,13 @@ constexpr int64_t kMaxTaskSlabBytes = 64 << 20;
 /// parallel loop at `position`) whose memory stays inside the task, each
 /// as a slab of one aligned slot per task, live while the loop runs.
 void collectTaskBuffers(scf::ParallelOp loop, int64_t position, const DataLayout &layout,
-                        int64_t minAlignment, SmallVectorImpl<Buffer> &buffers) {
+                        int64_t minAlignment, bool sequentialTasks,
+                        SmallVectorImpl<Buffer> &buffers) {
   std::optional<int64_t> tasks = taskCount(loop);
   if (!tasks || *tasks == 0)
     return;
+  // Tasks that run one after another reuse one slot.
+  int64_t slots = sequentialTasks ? 1 : *tasks;
   Block *body = loop.getBody();
   for (auto alloc : body->getOps<memref::AllocOp>()) {
     std::optional<int64_t> bytes = plannableBytes(alloc.getType(), layout);
@@ -156,9 +159,9 @@ void collectTaskBuffers(scf::ParallelOp loop, int64_t position, const DataLayout
     buffer.alloc = alloc;
     buffer.first = buffer.last = position;
     buffer.alignment = std::max<int64_t>(minAlignment, alloc.getAlignment().value_or(1));
-    buffer.taskLoop = loop;
+    buffer.taskLoop = slots > 1 ? loop : scf::ParallelOp();
     buffer.slotBytes = alignTo(*bytes, buffer.alignment);
-    buffer.bytes = buffer.slotBytes * *tasks;
+    buffer.bytes = buffer.slotBytes * slots;
     if (buffer.bytes <= kMaxTaskSlabBytes)
       buffers.push_back(buffer);
   }
@@ -166,7 +169,8 @@ void collectTaskBuffers(scf::ParallelOp loop, int64_t position, const DataLayout
 
 /// The non-empty static allocs directly in `func`'s entry block that can be
 /// planned.
-SmallVector<Buffer> collectBuffers(func::FuncOp func, int64_t minAlignment) {
+SmallVector<Buffer> collectBuffers(func::FuncOp func, int64_t minAlignment,
+                                   bool sequentialTasks) {
   Block &entry = func.getBody().front();
   llvm::DenseMap<Operation *, int64_t> position;
   for (auto [index, op] : llvm::enumerate(entry))
@@ -191,7 +195,8 @@ SmallVector<Buffer> collectBuffers(func::FuncOp func, int64_t minAlignment) {
     buffers.push_back(buffer);
   }
   for (auto loop : entry.getOps<scf::ParallelOp>())
-    collectTaskBuffers(loop, position.lookup(loop), layout, minAlignment, buffers);
+    collectTaskBuffers(loop, position.lookup(loop), layout, minAlignment, sequentialTasks,
+                       buffers);
   return buffers;
 }
 
@@ -286,7 +291,7 @@ struct AttnPlanMemoryPass : attn::impl::AttnPlanMemoryPassBase<AttnPlanMemoryPas
     }
     if (func.isExternal())
       return;
-    SmallVector<Buffer> buffers = collectBuffers(func, alignment);
+    SmallVector<Buffer> buffers = collectBuffers(func, alignment, sequentialTasks);
     int64_t arenaBytes = placeBuffers(buffers);
     int64_t unplanned = 0;
     func.walk([&](memref::AllocOp) { ++unplanned; });

@@ -135,6 +135,7 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   // Every static intermediate in the runtime's per-model workspace.
   mlir::attn::AttnPlanMemoryPassOptions plan;
   plan.workspaceArgument = true;
+  plan.sequentialTasks = !options.threads;
   pm.addNestedPass<func::FuncOp>(mlir::attn::createAttnPlanMemoryPass(plan));
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);

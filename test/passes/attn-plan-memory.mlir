@@ -1,5 +1,6 @@
 // RUN: attnc-opt %s -attn-plan-memory -split-input-file | FileCheck %s
 // RUN: attnc-opt %s -attn-plan-memory="workspace-argument=true alignment=128" -split-input-file | FileCheck %s --check-prefix=WS
+// RUN: attnc-opt %s -attn-plan-memory=sequential-tasks=true -split-input-file | FileCheck %s --check-prefix=SEQ
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
 
@@ -185,6 +186,12 @@ func.func @offsets_aligned(%x: memref<1xf32>, %out: memref<1xf32>) {
 // CHECK: %[[OFF:.*]] = arith.addi %{{.*}}, %[[SLOT]] : index
 // CHECK: memref.view %[[ARENA]][%[[OFF]]][] : memref<512xi8> to memref<10xf32>
 // CHECK: memref.alloc() : memref<4xf32>
+// With sequential-tasks every task uses the one slot at the slab's offset.
+// SEQ-LABEL: func.func @task_scratch_in_slots
+// SEQ-SAME: arena_bytes = 192 : i64, buffers = 2 : i64, heap_allocs = 1 : i64
+// SEQ: scf.parallel
+// SEQ-NOT: arith.muli
+// SEQ: memref.view %{{.*}}[%{{.*}}][] : memref<192xi8> to memref<10xf32>
 func.func @task_scratch_in_slots(%x: memref<32xf32>, %out: memref<32xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
