@@ -38,6 +38,8 @@ public:
 private:
   LogicalResult collectInitializers();
   FailureOr<RankedTensorType> boundInputType(const onnx::ValueInfoProto &input);
+  LogicalResult checkInputMatchesInitializer(const onnx::ValueInfoProto &input,
+                                             const onnx::TensorProto &initializer);
   LogicalResult importNode(const onnx::NodeProto &node, size_t index);
   LogicalResult convertNode(const onnx::NodeProto &node, int64_t opset,
                             Location loc);
@@ -238,6 +240,36 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
                         << (message.empty() ? "conversion failed" : message);
 }
 
+/// A graph input that is also an initializer is imported as the
+/// initializer's constant (older exporters list every weight as an input);
+/// a declaration that disagrees with the data would make either reading
+/// wrong, so it is refused.
+LogicalResult GraphImporter::checkInputMatchesInitializer(const onnx::ValueInfoProto &input,
+                                                          const onnx::TensorProto &initializer) {
+  if (!input.type().has_tensor_type())
+    return emitError(fileLoc) << "input '" << input.name()
+                              << "' has an initializer but is not declared a tensor";
+  const auto &declared = input.type().tensor_type();
+  if (declared.elem_type() != onnx::TensorProto::UNDEFINED &&
+      declared.elem_type() != initializer.data_type())
+    return emitError(fileLoc) << "input '" << input.name() << "' is declared with element type '"
+                              << elementTypeName(declared.elem_type())
+                              << "', but its initializer has element type '"
+                              << elementTypeName(initializer.data_type()) << "'";
+  if (!declared.has_shape())
+    return success();
+  const onnx::TensorShapeProto &shape = declared.shape();
+  bool matches = shape.dim_size() == initializer.dims_size();
+  for (int i = 0; matches && i < shape.dim_size(); ++i)
+    matches = !shape.dim(i).has_dim_value() || shape.dim(i).dim_value() == initializer.dims(i);
+  if (!matches)
+    return emitError(fileLoc) << "input '" << input.name() << "' is declared "
+                              << declaredShape(shape) << ", but its initializer has shape "
+                              << formatShape(SmallVector<int64_t>(initializer.dims().begin(),
+                                                                  initializer.dims().end()));
+  return success();
+}
+
 LogicalResult GraphImporter::checkOutput(const onnx::ValueInfoProto &output,
                                          Value value) {
   auto type = cast<RankedTensorType>(value.getType());
@@ -302,8 +334,11 @@ LogicalResult GraphImporter::run() {
   SmallVector<const onnx::ValueInfoProto *> arguments;
   SmallVector<Type> argumentTypes;
   for (const onnx::ValueInfoProto &input : graph.input()) {
-    if (initializers.contains(input.name()))
+    if (auto init = initializers.find(input.name()); init != initializers.end()) {
+      if (failed(checkInputMatchesInitializer(input, *init->second)))
+        return failure();
       continue;
+    }
     FailureOr<RankedTensorType> type = boundInputType(input);
     if (failed(type))
       return failure();

@@ -100,3 +100,29 @@ bomb = helper.make_graph(inner.node, "g",
                           helper.make_tensor_value_info("c", TensorProto.BOOL, [])],
                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])])
 save("nesting_bomb", bomb)
+# A graph input that is also an initializer (an overridable default) but
+# is declared with another element type or shape than its data; an
+# initializer listed twice; a node output that shadows an initializer.
+x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])
+y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])
+add = helper.make_node("Add", ["x", "w"], ["y"])
+save("input_type_disagrees", helper.make_graph(
+    [add], "g", [x, helper.make_tensor_value_info("w", TensorProto.INT64, [4])], [y],
+    [raw([4], b"\0" * 16)]))
+save("input_shape_disagrees", helper.make_graph(
+    [add], "g", [x, helper.make_tensor_value_info("w", TensorProto.FLOAT, [5])], [y],
+    [raw([4], b"\0" * 16)]))
+save("initializer_twice", helper.make_graph([add], "g", [x], [y],
+                                            [raw([4], b"\0" * 16), raw([4], b"\0" * 16)]))
+save("output_shadows_initializer", helper.make_graph(
+    [helper.make_node("Relu", ["x"], ["w"]), add], "g", [x], [y], [raw([4], b"\0" * 16)]))
+# A chain of 100000 nodes (2 MB): every stage must walk it without
+# recursing per node (the stack would overflow) and in linear time. A file,
+# not a case folder: it compiles.
+chain = [helper.make_node("Neg", [f"t{i}" if i else "x"], [f"t{i + 1}" if i + 1 < 100000 else "y"])
+         for i in range(100000)]
+model = helper.make_model(helper.make_graph(chain, "g", [x], [y]),
+                          opset_imports=[helper.make_opsetid("", 17)])
+model.ir_version = 8
+with open(os.path.join(out, "many_nodes.onnx"), "wb") as f:
+    f.write(model.SerializeToString())
