@@ -101,8 +101,15 @@ static LogicalResult writeStaticLibrary(MLIRContext &context, Location fileLoc,
     return emitError(fileLoc) << "--emit=staticlib needs an output name whose header differs "
                                  "from it (e.g. model.a), got '"
                               << outputPath << "'";
-  std::string header =
-      buildModelHeader(signature, cPrefixFor(outputPath), options.pipeline.threads);
+  // The archive itself needs no libomp: without the target's beside its
+  // runtime, the header names the library alone.
+  std::vector<std::string> openmp;
+  if (options.pipeline.threads) {
+    openmp = openmpLinkArgs(options.target, error);
+    if (openmp.empty())
+      openmp = {"-lomp"};
+  }
+  std::string header = buildModelHeader(signature, cPrefixFor(outputPath), openmp);
   if (failed(writeAtomically(context, headerPath, header)))
     return failure();
   return writeAtomically(context, outputPath, archive);

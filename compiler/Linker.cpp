@@ -37,6 +37,21 @@ std::string runtimeDirFor(const TargetOptions &target, std::string &error) {
   return std::string(dir);
 }
 
+std::vector<std::string> openmpLinkArgs(const TargetOptions &target, std::string &error) {
+  if (isHostTarget(target))
+    return {"-L/usr/lib/llvm-22/lib", "-Wl,-rpath,/usr/lib/llvm-22/lib", "-lomp"};
+  std::string lib = runtimeDirFor(target, error);
+  if (lib.empty())
+    return {};
+  if (!llvm::sys::fs::exists(lib + "/libomp.so")) {
+    error = "no OpenMP runtime (libomp.so) for '" + target.triple + "' in '" + lib +
+            "' (./setup.sh fetches it): compile with --single-thread, or put the "
+            "target's libomp.so there";
+    return {};
+  }
+  return {"-L" + lib, "-lomp"};
+}
+
 static std::string findDriver() {
   for (const char *name : {"clang++-22", "clang++", "c++", "g++"})
     if (llvm::ErrorOr<std::string> path = llvm::sys::findProgramByName(name))
@@ -83,25 +98,13 @@ bool linkModel(const std::string &objectPath, const std::string &outputPath,
     if (isHostTarget(target) && !llvm::StringRef(ATTNC_RUNTIME_SANITIZE).empty())
       args.push_back(std::string("-fsanitize=") + ATTNC_RUNTIME_SANITIZE);
   }
-  // Parallel loops call libomp (LLVM's OpenMP runtime), which Debian keeps
-  // beside LLVM rather than on the loader's path. A cross-compiled shared
-  // library leaves those symbols to the target's libomp; a cross-compiled
-  // executable links the target's libomp from beside its runtime (the
-  // target's loader finds it on its own path).
-  if (usesOpenMP && isHostTarget(target)) {
-    args.push_back("-L/usr/lib/llvm-22/lib");
-    args.push_back("-Wl,-rpath,/usr/lib/llvm-22/lib");
-    args.push_back("-lomp");
-  } else if (usesOpenMP && kind == LinkKind::Executable) {
-    std::string lib = runtimeDirFor(target, error);
-    if (!llvm::sys::fs::exists(lib + "/libomp.so")) {
-      error = "no OpenMP runtime (libomp.so) for '" + target.triple + "' in '" + lib +
-              "' (./setup.sh fetches it): compile with --single-thread, or put the "
-              "target's libomp.so there";
+  // Parallel loops call libomp. A cross-compiled shared library leaves
+  // those symbols to the target's libomp where it is loaded.
+  if (usesOpenMP && (isHostTarget(target) || kind == LinkKind::Executable)) {
+    std::vector<std::string> omp = openmpLinkArgs(target, error);
+    if (omp.empty())
       return false;
-    }
-    args.push_back("-L" + lib);
-    args.push_back("-lomp");
+    args.insert(args.end(), omp.begin(), omp.end());
   }
   args.push_back("-lm");
 

@@ -5,6 +5,7 @@
 
 #include "compiler/Target.h"
 #include <string>
+#include <vector>
 
 namespace attnc {
 
@@ -19,6 +20,13 @@ std::string libraryDir();
 /// cross target (cmake/CrossRuntimes.cmake builds them). Sets `error`
 /// and returns "" when there is none for `target`.
 std::string runtimeDirFor(const TargetOptions &target, std::string &error);
+
+/// The link arguments that bring in libomp (LLVM's OpenMP runtime, which
+/// parallel loops call) for `target`: Debian's, beside LLVM and off the
+/// loader's path, for the host; the target's libomp.so beside its attnc
+/// runtime when cross compiling (the target's loader finds it on its own
+/// path). Empty, with `error` set, when a cross target has none.
+std::vector<std::string> openmpLinkArgs(const TargetOptions &target, std::string &error);
 
 /// Links `objectPath` into `outputPath` with the system's clang driver:
 /// a shared library exporting the runtime ABI, or an executable with the

@@ -29,8 +29,10 @@ bool buildStaticLibrary(llvm::StringRef object, const TargetOptions &target,
 std::string cPrefixFor(llvm::StringRef outputPath);
 
 /// The header text for a model whose functions are prefixed `prefix`.
+/// `openmpLinkArgs`: what a program linking the archive needs for libomp
+/// (none with --single-thread); the header's link line shows them.
 std::string buildModelHeader(const ModelSignature &signature, llvm::StringRef prefix,
-                             bool usesOpenMP);
+                             llvm::ArrayRef<std::string> openmpLinkArgs);
 
 } // namespace attnc
 
