@@ -11,9 +11,11 @@
 #include "compiler/cpu/Passes.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/IR/OperationSupport.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/SetVector.h"
-#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/Hashing.h"
 
 namespace attnc::cpu {
 #define GEN_PASS_DEF_CPUOUTLINEKERNELSPASS
@@ -87,17 +89,26 @@ Outlined outline(Operation *kernel, func::FuncOp parent, llvm::StringRef name,
   return {function, call};
 }
 
-/// The text that identifies a kernel: the whole function in generic form
-/// under a fixed name (two kernels with the same text compute the same
-/// thing on their arguments).
-std::string bodyKey(func::FuncOp function) {
-  std::string name = function.getSymName().str();
-  function.setSymName("kernel");
-  std::string key;
-  llvm::raw_string_ostream os(key);
-  function->print(os, OpPrintingFlags().printGenericOpForm().useLocalScope());
-  function.setSymName(name);
-  return key;
+/// A hash of what a kernel computes: its argument types and, in walk
+/// order, each op's name, attributes and types (not which values it uses,
+/// and not locations). Equal kernels hash equal; kernelsEqual decides.
+llvm::hash_code kernelHash(func::FuncOp function) {
+  llvm::hash_code hash = hash_value(function.getFunctionType());
+  function.getBody().walk([&](Operation *op) {
+    hash = llvm::hash_combine(
+        hash, OperationEquivalence::computeHash(op, OperationEquivalence::ignoreHashValue,
+                                                OperationEquivalence::ignoreHashValue,
+                                                OperationEquivalence::IgnoreLocations));
+  });
+  return hash;
+}
+
+/// Whether two kernels compute the same thing on their arguments: the
+/// same argument types and bodies equal op for op, value for value.
+bool kernelsEqual(func::FuncOp a, func::FuncOp b) {
+  return a.getFunctionType() == b.getFunctionType() &&
+         OperationEquivalence::isRegionEquivalentTo(&a.getBody(), &b.getBody(),
+                                                    OperationEquivalence::IgnoreLocations);
 }
 
 struct CpuOutlineKernelsPass
@@ -106,7 +117,7 @@ struct CpuOutlineKernelsPass
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
     OpBuilder builder(&getContext());
-    llvm::StringMap<func::FuncOp> kernelByBody;
+    llvm::DenseMap<llvm::hash_code, llvm::SmallVector<func::FuncOp, 1>> kernelsByHash;
     llvm::SmallVector<func::FuncOp> parents;
     for (auto function : module.getOps<func::FuncOp>())
       if (function.isPublic() && !function.isExternal())
@@ -124,13 +135,17 @@ struct CpuOutlineKernelsPass
           name = "kernel" + std::to_string(nextName++);
         while (symbols.lookup(name));
         Outlined outlined = outline(kernel, parent, name, builder);
-        auto [known, inserted] = kernelByBody.try_emplace(bodyKey(outlined.function),
-                                                          outlined.function);
-        if (inserted) {
+        llvm::SmallVector<func::FuncOp, 1> &candidates =
+            kernelsByHash[kernelHash(outlined.function)];
+        auto known = llvm::find_if(candidates, [&](func::FuncOp candidate) {
+          return kernelsEqual(candidate, outlined.function);
+        });
+        if (known == candidates.end()) {
+          candidates.push_back(outlined.function);
           symbols.insert(outlined.function);
           continue;
         }
-        outlined.call.setCallee(known->second.getSymName());
+        outlined.call.setCallee(known->getSymName());
         outlined.function.erase();
         --nextName;
       }
