@@ -31,13 +31,16 @@ using namespace mlir::attn::tiling;
 namespace {
 
 /// One contraction to lower: `input` [..., K] times a 2-D weight, plus an
-/// optional bias that broadcasts as [N]; `replaced` is the value the
-/// kernel's result stands for (the op's, or that of the add it absorbed).
+/// optional bias that broadcasts as [N] and an optional residual of the
+/// result's shape; `replaced` is the value the kernel's result stands for
+/// (the op's, or that of the last add it absorbed).
 struct Contraction {
   Operation *op;
-  Value input, weight, bias;
+  Value input, weight, bias, residual;
   bool transposed;
   Value replaced;
+  /// The adds absorbed (bias, residual), in program order.
+  SmallVector<Operation *, 2> absorbed;
 };
 
 bool isStaticF32(Value value) {
@@ -65,7 +68,7 @@ std::pair<Value, bool> throughTranspose(Value weight, bool transposed) {
 /// The contraction `op` describes, if the kernel can run it; `add` is
 /// absorbed as its bias when it is the product's only use.
 std::optional<Contraction> matchContraction(Operation *op) {
-  Contraction c{op, {}, {}, {}, false, op->getResult(0)};
+  Contraction c{op, {}, {}, {}, {}, false, op->getResult(0), {}};
   if (auto linear = dyn_cast<LinearOp>(op)) {
     c.input = linear.getInput();
     c.weight = linear.getWeight();
@@ -93,6 +96,19 @@ std::optional<Contraction> matchContraction(Operation *op) {
       if (add.getType() == op->getResult(0).getType() && isRowBias(other, n)) {
         c.bias = other;
         c.replaced = add.getResult();
+        c.absorbed.push_back(add);
+      }
+    }
+  // The skip connection: an add of a full [..., N] tensor that is the
+  // (biased) product's only use.
+  if (c.replaced.hasOneUse())
+    if (auto add = dyn_cast<AddOp>(*c.replaced.getUsers().begin())) {
+      Value other = add.getLhs() == c.replaced ? add.getRhs() : add.getLhs();
+      if (other != c.replaced && other.getType() == c.replaced.getType() &&
+          add.getType() == c.replaced.getType()) {
+        c.residual = other;
+        c.replaced = add.getResult();
+        c.absorbed.push_back(add);
       }
     }
   std::tie(c.weight, c.transposed) = throughTranspose(c.weight, c.transposed);
@@ -147,10 +163,12 @@ void lowerContraction(RewriterBase &rewriter, const Contraction &c,
   int64_t n = resultType.getShape().back();
   if (c.bias)
     operands.bias = lowering::buildReshape(rewriter, loc, c.bias, {n});
+  if (c.residual)
+    operands.residual = toRows(rewriter, loc, c.residual);
   Value product = buildPackedMatmul(rewriter, loc, operands, shape);
   rewriter.replaceAllUsesWith(c.replaced, fromRows(rewriter, loc, product, resultType));
-  if (last != c.op)
-    rewriter.eraseOp(last);
+  for (Operation *add : llvm::reverse(c.absorbed))
+    rewriter.eraseOp(add);
   rewriter.eraseOp(c.op);
 }
 

@@ -10,8 +10,9 @@
 //     for each k-block of `kBlock`:
 //       for each panel p of the group (its k-block slice stays in L1):
 //         for each strip of R rows:
-//           acc[R][C] = bias[p·C·W ...] (or 0) in the first k-block, else
-//                       the partial sums in the output rows
+//           acc[R][C] = bias[p·C·W ...] (or 0), plus the residual's rows,
+//                       in the first k-block, else the partial sums in
+//                       the output rows
 //           for k in the block: C vector loads of packed[p, k], R
 //                               broadcasts of a[i, k], R·C FMAs
 //           write acc into the output rows
@@ -260,11 +261,18 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
   Value shared = forall.getRegionIterArgs()[0];
   Value slice = tensor::ExtractSliceOp::create(b, shared, offsets, sizes, strides);
 
-  // The first k-block starts the accumulators from the bias, the others
-  // from the partial sums in the output rows.
+  // The first k-block starts the accumulators from the bias and the
+  // residual (so the skip connection's add costs one read, no pass of its
+  // own), the others from the partial sums in the output rows.
   Value zero = e.splat(e.f32(0.0));
-  auto startFromBias = [&](Value, Value, Value col) {
-    return bias ? e.read(bias, {im.add(colStart, col)}) : zero;
+  auto startFromBias = [&](Value, Value row, Value col) {
+    Value start = bias ? e.read(bias, {im.add(colStart, col)}) : zero;
+    if (!operands.residual)
+      return start;
+    SmallVector<Value> at = {im.add(rowStart, row), im.add(colStart, col)};
+    Value residual = maskColumns ? e.readMasked(operands.residual, at)
+                                 : e.read(operands.residual, at);
+    return bias ? arith::AddFOp::create(b, start, residual).getResult() : residual;
   };
   auto startFromPartial = [&](Value partial, Value row, Value col) {
     return maskColumns ? e.readMasked(partial, {row, col}) : e.read(partial, {row, col});

@@ -133,3 +133,53 @@ func.func @per_op_tiling(%x: tensor<4x8xf32>) -> (tensor<4x16xf32>, tensor<4x16x
       : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
   return %y, %z : tensor<4x16xf32>, tensor<4x16xf32>
 }
+
+// -----
+
+// A transformer block's skip connection: bias then residual, each the
+// previous value's only use. Both start the accumulators in the first
+// k-block (bias + residual rows, the residual read masked where the last
+// panel ends inside a vector), so neither add is left. In a chain, the
+// second product absorbs the first one's result as its residual.
+// CHECK-LABEL: func.func @bias_and_residual_absorbed
+// CHECK: %[[FIRST:.+]] = scf.forall {{.+}} -> (tensor<7x20xf32>)
+// CHECK: vector.transfer_read %{{.+}} : tensor<24xf32>, vector<4xf32>
+// CHECK: vector.transfer_read %[[RES:.+]][%{{.+}}, %{{.+}}], %{{.+}} : tensor<7x20xf32>, vector<4xf32>
+// CHECK: arith.addf
+// CHECK: vector.fma
+// CHECK: %[[SECOND:.+]] = scf.forall {{.+}} -> (tensor<7x20xf32>)
+// CHECK: vector.transfer_read %[[FIRST]][%{{.+}}, %{{.+}}], %{{.+}} : tensor<7x20xf32>, vector<4xf32>
+// CHECK-NOT: attn.add
+// CHECK-NOT: attn.matmul
+// CHECK: return
+// OFF-LABEL: func.func @bias_and_residual_absorbed
+// OFF-COUNT-3: attn.add
+func.func @bias_and_residual_absorbed(%x: tensor<7x8xf32>, %b: tensor<20xf32>, %r: tensor<7x20xf32>) -> tensor<7x20xf32> {
+  %w = attn.constant dense<0.5> : tensor<8x20xf32>
+  %y = attn.matmul %x, %w : (tensor<7x8xf32>, tensor<8x20xf32>) -> tensor<7x20xf32>
+  %z = attn.add %y, %b : (tensor<7x20xf32>, tensor<20xf32>) -> tensor<7x20xf32>
+  %s = attn.add %r, %z : (tensor<7x20xf32>, tensor<7x20xf32>) -> tensor<7x20xf32>
+  %w2 = attn.constant dense<0.25> : tensor<20x20xf32>
+  %y2 = attn.matmul %s, %w2 : (tensor<7x20xf32>, tensor<20x20xf32>) -> tensor<7x20xf32>
+  %s2 = attn.add %y2, %s : (tensor<7x20xf32>, tensor<7x20xf32>) -> tensor<7x20xf32>
+  return %s2 : tensor<7x20xf32>
+}
+
+// -----
+
+// An add of the product to itself (y + y: two uses) or of a tensor that
+// broadcasts along the columns ([7, 1]) is neither bias nor residual: the
+// add stays.
+// CHECK-LABEL: func.func @not_a_residual
+// CHECK: scf.forall
+// CHECK: attn.add
+// CHECK: scf.forall
+// CHECK: attn.add
+func.func @not_a_residual(%x: tensor<7x8xf32>, %r: tensor<7x1xf32>) -> (tensor<7x20xf32>, tensor<7x20xf32>) {
+  %w = attn.constant dense<0.5> : tensor<8x20xf32>
+  %y = attn.matmul %x, %w : (tensor<7x8xf32>, tensor<8x20xf32>) -> tensor<7x20xf32>
+  %d = attn.add %y, %y : (tensor<7x20xf32>, tensor<7x20xf32>) -> tensor<7x20xf32>
+  %y2 = attn.matmul %x, %w : (tensor<7x8xf32>, tensor<8x20xf32>) -> tensor<7x20xf32>
+  %b = attn.add %y2, %r : (tensor<7x20xf32>, tensor<7x1xf32>) -> tensor<7x20xf32>
+  return %d, %b : tensor<7x20xf32>, tensor<7x20xf32>
+}

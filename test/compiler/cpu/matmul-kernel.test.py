@@ -67,6 +67,17 @@ x, w = rand(14, 700), rand(700, 33) * np.float32(0.05)
 write("deep_k", [helper.make_node("MatMul", ["x", "w"], ["y"])],
       [("x", x)], [("y", f64(x) @ f64(w))], [("w", w)])
 
+# A block's skip connection: r + (x @ w + b) with the residual r an input,
+# 2 x 13 rows, N = 37 (the residual read masked in the last panel), and a
+# second product whose residual is the first's result (y2 = s @ w2 + s).
+x, w, b, r, w2 = rand(2, 13, 40), rand(40, 37), rand(37), rand(2, 13, 37), rand(37, 37)
+s64 = f64(r) + (f64(x) @ f64(w) + f64(b))
+write("bias_residual",
+      [helper.make_node("MatMul", ["x", "w"], ["h"]), helper.make_node("Add", ["h", "b"], ["z"]),
+       helper.make_node("Add", ["r", "z"], ["s"]), helper.make_node("MatMul", ["s", "w2"], ["h2"]),
+       helper.make_node("Add", ["h2", "s"], ["y"])],
+      [("x", x), ("r", r)], [("y", s64 @ f64(w2) + s64)], [("w", w), ("b", b), ("w2", w2)])
+
 
 def run_on_aarch64(src):
     """Compiles every case for NEON (aarch64, --single-thread), links it
