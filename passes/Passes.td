@@ -311,7 +311,10 @@ def AttnTileMatmulPass : Pass<"attn-tile-matmul", "::mlir::func::FuncOp"> {
       one vector load per column vector, one broadcast per row, and an FMA
       for each pair;
     - the bias (the op's, or an `attn.add` of an [N]-shaped tensor that is
-      the product's only use) starts the accumulators, so it costs nothing.
+      the product's only use) starts the accumulators, so it costs nothing;
+      so does a residual: an `attn.add` of a tensor of the result's shape
+      that is the (biased) product's only use (a block's skip connection),
+      read once into the accumulators in the first k-block.
 
     The choice is recorded on the loop (`attn.register_tile`,
     `attn.vector_width`, `attn.task_rows`, `attn.task_panels`,
