@@ -147,6 +147,39 @@ def AttnInferMasksPass : Pass<"attn-infer-masks", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::attn::AttnDialect"];
 }
 
+def AttnFuseGeluPass : Pass<"attn-fuse-gelu", "::mlir::func::FuncOp"> {
+  let summary = "Recognize exported GELU decompositions as attn.gelu";
+  let description = [{
+    Exporters write GELU as elementwise arithmetic. This pass replaces
+    `x * 0.5 * (1 + erf(x / sqrt(2)))` (or `erf(x * 0.7071...)`) by
+    `attn.gelu %x` and `x * 0.5 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 *
+    x^3)))` (with `Pow(x, 3)` or `x * x * x`) by `attn.gelu %x approximate
+    = tanh`, in every association order of the products: the factors of a
+    tree of `attn.mul` ops whose inner values have no other use are
+    matched as a set. Constants match within a relative 1e-4 (exporters
+    round them to float); the intermediate values (the erf or tanh, the
+    sum with 1) must have no other use, so nothing is computed twice.
+    An `attn.gelu` (recognized or imported) of an `attn.reshape` that has
+    no other use moves above it (`gelu(reshape(y))` becomes
+    `reshape(gelu(y))`: GPT-2's Conv1D reshapes its 2-D product back to
+    3-D before the activation). Then `attn-tile-matmul` can apply the
+    activation in the epilogue of the projection that feeds it.
+
+    Before:
+    ```mlir
+    %s = attn.div %x, %sqrt2 : (tensor<2x8xf32>, tensor<f32>) -> tensor<2x8xf32>
+    %e = attn.erf %s : tensor<2x8xf32>
+    %p = attn.add %e, %one : (tensor<2x8xf32>, tensor<f32>) -> tensor<2x8xf32>
+    %m = attn.mul %x, %p : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+    %y = attn.mul %m, %half : (tensor<2x8xf32>, tensor<f32>) -> tensor<2x8xf32>
+    ```
+    After:
+    ```mlir
+    %y = attn.gelu %x : tensor<2x8xf32>
+    ```
+  }];
+}
+
 def AttnMergeProjectionsPass : Pass<"attn-merge-projections", "::mlir::func::FuncOp"> {
   let summary = "Merge products of one input by constant weights into one wider product";
   let description = [{
@@ -314,7 +347,11 @@ def AttnTileMatmulPass : Pass<"attn-tile-matmul", "::mlir::func::FuncOp"> {
       the product's only use) starts the accumulators, so it costs nothing;
       so does a residual: an `attn.add` of a tensor of the result's shape
       that is the (biased) product's only use (a block's skip connection),
-      read once into the accumulators in the first k-block.
+      read once into the accumulators in the first k-block;
+    - an `attn.gelu` that is the only use of what precedes it is applied
+      to the finished sums before they are written, in the last k-block
+      (recorded as `attn.activation`), so the FFN's activation needs no
+      pass over its largest tensor.
 
     The choice is recorded on the loop (`attn.register_tile`,
     `attn.vector_width`, `attn.task_rows`, `attn.task_panels`,
@@ -354,7 +391,8 @@ def AttnTileMatmulPass : Pass<"attn-tile-matmul", "::mlir::func::FuncOp"> {
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
-    "::mlir::linalg::LinalgDialect", "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+    "::mlir::linalg::LinalgDialect", "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect", "::mlir::vector::VectorDialect"
   ];
 }

@@ -39,8 +39,10 @@ struct Contraction {
   Value input, weight, bias, residual;
   bool transposed;
   Value replaced;
-  /// The adds absorbed (bias, residual), in program order.
-  SmallVector<Operation *, 2> absorbed;
+  MatmulActivation activation = MatmulActivation::none;
+  /// The ops absorbed (bias and residual adds, the activation), in program
+  /// order.
+  SmallVector<Operation *, 3> absorbed;
 };
 
 bool isStaticF32(Value value) {
@@ -68,7 +70,7 @@ std::pair<Value, bool> throughTranspose(Value weight, bool transposed) {
 /// The contraction `op` describes, if the kernel can run it; `add` is
 /// absorbed as its bias when it is the product's only use.
 std::optional<Contraction> matchContraction(Operation *op) {
-  Contraction c{op, {}, {}, {}, {}, false, op->getResult(0), {}};
+  Contraction c{op, {}, {}, {}, {}, false, op->getResult(0), MatmulActivation::none, {}};
   if (auto linear = dyn_cast<LinearOp>(op)) {
     c.input = linear.getInput();
     c.weight = linear.getWeight();
@@ -110,6 +112,15 @@ std::optional<Contraction> matchContraction(Operation *op) {
         c.replaced = add.getResult();
         c.absorbed.push_back(add);
       }
+    }
+  // The activation, applied to the finished sums (after bias and residual).
+  if (c.replaced.hasOneUse())
+    if (auto gelu = dyn_cast<GeluOp>(*c.replaced.getUsers().begin())) {
+      c.activation = gelu.getApproximate() == GeluApproximation::tanh
+                         ? MatmulActivation::geluTanh
+                         : MatmulActivation::gelu;
+      c.replaced = gelu.getResult();
+      c.absorbed.push_back(gelu);
     }
   std::tie(c.weight, c.transposed) = throughTranspose(c.weight, c.transposed);
   return c;
@@ -165,6 +176,7 @@ void lowerContraction(RewriterBase &rewriter, const Contraction &c,
     operands.bias = lowering::buildReshape(rewriter, loc, c.bias, {n});
   if (c.residual)
     operands.residual = toRows(rewriter, loc, c.residual);
+  operands.activation = c.activation;
   Value product = buildPackedMatmul(rewriter, loc, operands, shape);
   rewriter.replaceAllUsesWith(c.replaced, fromRows(rewriter, loc, product, resultType));
   for (Operation *add : llvm::reverse(c.absorbed))

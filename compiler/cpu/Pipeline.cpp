@@ -53,9 +53,12 @@ namespace attnc {
 void buildAttnGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  OpPassManager &funcPm = pm.nest<func::FuncOp>();
+  // One activation op, which attn-tile-matmul can apply in a projection's
+  // epilogue.
+  funcPm.addPass(mlir::attn::createAttnFuseGeluPass());
   if (!options.fuseAttention && !options.mergeProjections)
     return;
-  OpPassManager &funcPm = pm.nest<func::FuncOp>();
   if (options.fuseAttention) {
     mlir::attn::AttnFuseSdpaPassOptions fuse;
     fuse.explain = options.explain;

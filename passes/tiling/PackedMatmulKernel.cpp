@@ -15,7 +15,8 @@
 //                       the output rows
 //           for k in the block: C vector loads of packed[p, k], R
 //                               broadcasts of a[i, k], R·C FMAs
-//           write acc into the output rows
+//           write acc into the output rows (through the activation, if
+//           any, in the last k-block)
 //
 // The last R-row strip may be shorter (M mod R rows, its own register
 // tile), and the last panel may end inside a vector (N mod W): its
@@ -28,6 +29,7 @@
 
 #include "passes/tiling/PackedMatmulKernel.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
@@ -154,6 +156,35 @@ Value padBias(ImplicitLocOpBuilder &b, Value bias, int64_t n, int64_t nPad) {
       .getResult(0);
 }
 
+/// `activation` of a vector of `width` sums, as attn-to-linalg computes
+/// attn.gelu (the same formulas; cpu-approximate-math expands erf and tanh
+/// on vectors).
+Value applyActivation(ImplicitLocOpBuilder &b, MatmulActivation activation, Value x,
+                      int64_t width) {
+  auto splat = [&](double value) {
+    return arith::ConstantOp::create(
+        b, DenseElementsAttr::get(VectorType::get({width}, b.getF32Type()),
+                                  b.getF32FloatAttr(value)));
+  };
+  Value f;
+  switch (activation) {
+  case MatmulActivation::none:
+    return x;
+  case MatmulActivation::gelu:
+    f = math::ErfOp::create(b, arith::MulFOp::create(b, x, splat(M_SQRT1_2)));
+    break;
+  case MatmulActivation::geluTanh: {
+    Value cube = arith::MulFOp::create(b, x, arith::MulFOp::create(b, x, x));
+    Value inner =
+        arith::AddFOp::create(b, x, arith::MulFOp::create(b, cube, splat(0.044715)));
+    f = math::TanhOp::create(b, arith::MulFOp::create(b, inner, splat(std::sqrt(2.0 / M_PI))));
+    break;
+  }
+  }
+  Value onePlus = arith::AddFOp::create(b, f, splat(1.0));
+  return arith::MulFOp::create(b, arith::MulFOp::create(b, x, splat(0.5)), onePlus);
+}
+
 /// How one contraction is cut up. Panels of C·W columns; strips of R rows
 /// (and one strip of M mod R rows at the end); a task is a row block (a
 /// multiple of R) by a group of consecutive panels, about `shape.tasks`
@@ -186,8 +217,11 @@ MatmulPlan planMatmul(int64_t m, int64_t k, int64_t n, const MatmulKernelShape &
 
 /// The plan on the task loop, for --mlir-print-ir-after and tests.
 void recordPlan(scf::ForallOp loop, const MatmulPlan &plan, const MatmulKernelShape &shape,
-                bool packedAtCompileTime) {
+                bool packedAtCompileTime, MatmulActivation activation) {
   Builder b(loop.getContext());
+  if (activation != MatmulActivation::none)
+    loop->setAttr("attn.activation",
+                  b.getStringAttr(activation == MatmulActivation::gelu ? "gelu" : "gelu_tanh"));
   loop->setAttr("attn.register_tile",
                 b.getDenseI64ArrayAttr({plan.rows, shape.registerColumnVectors}));
   loop->setAttr("attn.vector_width", b.getI64IntegerAttr(shape.vectorWidth));
@@ -245,7 +279,8 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
   auto forall = scf::ForallOp::create(
       b, ArrayRef<OpFoldResult>{b.getIndexAttr(rowBlocks * groups)}, ValueRange{out},
       std::nullopt);
-  recordPlan(forall, plan, shape, isa<arith::ConstantOp>(packed.getDefiningOp()));
+  recordPlan(forall, plan, shape, isa<arith::ConstantOp>(packed.getDefiningOp()),
+             operands.activation);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(forall.getTerminator());
   Value task = forall.getInductionVars()[0];
@@ -284,7 +319,8 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
   // slice read from memory once, then from L1), every strip of rows;
   // the block of `input` rows stays in L2 across the group.
   auto kBlockProduct = [&](Value partial, Value chunkBegin, Value chunkEnd, Value kBegin,
-                           Value kEnd, function_ref<Value(Value, Value, Value)> init) {
+                           Value kEnd, function_ref<Value(Value, Value, Value)> init,
+                           function_ref<Value(Value)> finish) {
     return e.loop(chunkBegin, chunkEnd, 1, partial, [&](Value local, ValueRange acc) {
       Value panel = im.add(firstPanel, local);
       Value panelCol = im.mul(local, im.c(width));
@@ -300,23 +336,35 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
       };
       Value wholeRows = im.sub(rowCount, im.rem(rowCount, rows));
       Value result = e.registerTiledProduct(acc[0], im.c(0), wholeRows, rows, columnVectors,
-                                            range, init, lhs, rhs, maskColumns);
+                                            range, init, lhs, rhs, maskColumns, finish);
       if (tailRows > 0)
         result = e.registerTiledProduct(result, wholeRows, rowCount, tailRows, columnVectors,
-                                        range, init, lhs, rhs, maskColumns);
+                                        range, init, lhs, rhs, maskColumns, finish);
       return SmallVector<Value>{result};
     })[0];
   };
+  // The activation maps the finished sums, so it runs in the last k-block
+  // only; that block is then emitted apart from the loop over the others
+  // (without an activation, the loop runs to K and the code stays single).
+  auto activate = [&](Value sums) { return applyActivation(b, operands.activation, sums, w); };
+  bool activation = operands.activation != MatmulActivation::none;
+  function_ref<Value(Value)> finish = activation ? function_ref<Value(Value)>(activate)
+                                                 : function_ref<Value(Value)>();
+  int64_t loopEnd = activation ? (k - 1) / kBlock * kBlock : k;
   // All k-blocks of a chunk of the group's panels before the next chunk:
   // the chunk's partial sums stay in L2 between k-blocks.
   auto chunkProduct = [&](Value partial, Value chunkBegin, Value chunkEnd) {
-    partial = kBlockProduct(partial, chunkBegin, chunkEnd, im.c(0), im.c(kBlock), startFromBias);
-    if (kBlock < k)
-      partial = e.loop(kBlock, k, kBlock, partial, [&](Value kBegin, ValueRange p) {
+    partial = kBlockProduct(partial, chunkBegin, chunkEnd, im.c(0), im.c(kBlock), startFromBias,
+                            kBlock >= k ? finish : nullptr);
+    if (kBlock < loopEnd)
+      partial = e.loop(kBlock, loopEnd, kBlock, partial, [&](Value kBegin, ValueRange p) {
         Value kEnd = im.min(im.add(kBegin, im.c(kBlock)), im.c(k));
-        return SmallVector<Value>{
-            kBlockProduct(p[0], chunkBegin, chunkEnd, kBegin, kEnd, startFromPartial)};
+        return SmallVector<Value>{kBlockProduct(p[0], chunkBegin, chunkEnd, kBegin, kEnd,
+                                                startFromPartial, nullptr)};
       })[0];
+    if (activation && kBlock < k)
+      partial = kBlockProduct(partial, chunkBegin, chunkEnd, im.c(loopEnd), im.c(k),
+                              startFromPartial, finish);
     return partial;
   };
   int64_t chunkPanels = plan.chunkPanels;

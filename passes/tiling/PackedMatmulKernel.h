@@ -37,17 +37,21 @@ struct MatmulKernelShape {
 MatmulKernelShape kernelShapeOf(MatmulTilingAttr attr);
 MatmulTilingAttr matmulTilingAttrOf(MLIRContext *context, const MatmulKernelShape &shape);
 
+/// An activation applied to the finished sums (after bias and residual).
+enum class MatmulActivation { none, gelu, geluTanh };
+
 /// The operands of one contraction, already 2-D where it matters: `input`
 /// [M, K] (f32), `weight` [K, N] or, with `transposed`, [N, K], an
 /// optional `bias` [N] and an optional `residual` [M, N] added to the
-/// product (a transformer block's skip connection).
+/// product (a transformer block's skip connection), then `activation`.
 struct MatmulOperands {
   Value input, weight, bias, residual;
   bool transposed = false;
+  MatmulActivation activation = MatmulActivation::none;
 };
 
-/// Builds out[M, N] = input · weight + bias + residual (the result value, a
-/// tensor of exactly [M, N]) at the rewriter's insertion point, in the register-tiled
+/// Builds out[M, N] = activation(input · weight + bias + residual) (the
+/// result value, a tensor of exactly [M, N]) at the rewriter's insertion point, in the register-tiled
 /// form described in PackedMatmulKernel.cpp. A constant `weight` is packed
 /// at compile time into a new resource blob; any other is packed by a loop
 /// that runs before the product.

@@ -112,11 +112,14 @@ struct Emitter {
   }
   /// The same over rows [rowBegin, rowEnd). With `maskColumns`, `out` may
   /// end inside a vector: each write stores only the lanes within it.
+  /// `finish`, when given, maps each vector of sums before it is written
+  /// (an epilogue: an activation).
   Value registerTiledProduct(Value out, Value rowBegin, Value rowEnd, int64_t tileRows,
                              int64_t tileVectors, function_ref<StripRange(Value)> range,
                              function_ref<Value(Value, Value, Value)> init,
                              function_ref<Value(Value, Value)> lhs,
-                             function_ref<Value(Value, Value)> rhs, bool maskColumns = false) {
+                             function_ref<Value(Value, Value)> rhs, bool maskColumns = false,
+                             function_ref<Value(Value)> finish = nullptr) {
     return loop(rowBegin, rowEnd, tileRows, out, [&](Value i0, ValueRange a1) {
       StripRange strip = range(i0);
       auto tile = [&](Value j0, ValueRange a2) {
@@ -139,6 +142,9 @@ struct Emitter {
           return next;
         };
         SmallVector<Value> sums = loop(strip.kBegin, strip.kEnd, 1, start, step);
+        if (finish)
+          for (Value &sum : sums)
+            sum = finish(sum);
         Value written = a2[0];
         for (int64_t r = 0; r < tileRows; ++r)
           for (int64_t v = 0; v < tileVectors; ++v)

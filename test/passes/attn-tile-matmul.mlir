@@ -183,3 +183,32 @@ func.func @not_a_residual(%x: tensor<7x8xf32>, %r: tensor<7x1xf32>) -> (tensor<7
   %b = attn.add %y2, %r : (tensor<7x20xf32>, tensor<7x1xf32>) -> tensor<7x20xf32>
   return %d, %b : tensor<7x20xf32>, tensor<7x20xf32>
 }
+
+// -----
+
+// An FFN's activation: attn.gelu of the biased product is applied to the
+// finished sums before they are written. K = 20 is three k-blocks of 8:
+// the first starts from the bias, the loop runs the second, and the last
+// (k from 16 to 20) is emitted apart with the erf epilogue, so the erf
+// appears after the loop of k-blocks only. The tanh form likewise.
+// CHECK-LABEL: func.func @gelu_epilogue
+// CHECK: scf.forall
+// CHECK-NOT: math.erf
+// CHECK: scf.for %{{.+}} = %c8{{.*}} to %c16 step %c8
+// CHECK-NOT: math.erf
+// CHECK: scf.for %{{.+}} = %c16{{.*}} to %c20
+// CHECK: math.erf {{.+}} : vector<4xf32>
+// CHECK: } {attn.activation = "gelu"
+// CHECK: math.tanh {{.+}} : vector<4xf32>
+// CHECK: } {attn.activation = "gelu_tanh"
+// CHECK-NOT: attn.gelu
+// CHECK: return
+func.func @gelu_epilogue(%x: tensor<6x20xf32>, %b: tensor<8xf32>) -> (tensor<6x8xf32>, tensor<6x8xf32>) {
+  %w = attn.constant dense<0.5> : tensor<20x8xf32>
+  %y = attn.matmul %x, %w : (tensor<6x20xf32>, tensor<20x8xf32>) -> tensor<6x8xf32>
+  %z = attn.add %y, %b : (tensor<6x8xf32>, tensor<8xf32>) -> tensor<6x8xf32>
+  %g = attn.gelu %z : tensor<6x8xf32>
+  %y2 = attn.matmul %x, %w : (tensor<6x20xf32>, tensor<20x8xf32>) -> tensor<6x8xf32>
+  %g2 = attn.gelu %y2 approximate = tanh : tensor<6x8xf32>
+  return %g, %g2 : tensor<6x8xf32>, tensor<6x8xf32>
+}

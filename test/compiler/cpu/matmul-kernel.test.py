@@ -78,6 +78,39 @@ write("bias_residual",
        helper.make_node("Add", ["h2", "s"], ["y"])],
       [("x", x), ("r", r)], [("y", s64 @ f64(w2) + s64)], [("w", w), ("b", b), ("w2", w2)])
 
+# An FFN's first half: GELU(x @ w + b) as exporters decompose it, the erf
+# form (torch's nn.GELU) with K = 700 (the activation in the last of
+# several k-blocks) and GPT-2's tanh form with K = 40 (one k-block), N = 37.
+def erf_gelu(h):
+    from math import erf
+    return 0.5 * h * (1 + np.vectorize(erf)(h / np.sqrt(2)))
+
+
+def tanh_gelu(h):
+    return 0.5 * h * (1 + np.tanh(np.sqrt(2 / np.pi) * (h + 0.044715 * h ** 3)))
+
+
+c = lambda name, v: helper.make_node("Constant", [], [name], value=numpy_helper.from_array(
+    np.array(v, np.float32), name))
+x, w, b = rand(3, 700), rand(700, 37) * np.float32(0.05), rand(37)
+write("bias_gelu_erf",
+      [helper.make_node("MatMul", ["x", "w"], ["h0"]), helper.make_node("Add", ["h0", "b"], ["h"]),
+       c("sqrt2", 1.4142135381698608), c("one", 1.0), c("half", 0.5),
+       helper.make_node("Div", ["h", "sqrt2"], ["s"]), helper.make_node("Erf", ["s"], ["e"]),
+       helper.make_node("Add", ["e", "one"], ["p"]), helper.make_node("Mul", ["h", "p"], ["m"]),
+       helper.make_node("Mul", ["m", "half"], ["y"])],
+      [("x", x)], [("y", erf_gelu(f64(x) @ f64(w) + f64(b)))], [("w", w), ("b", b)])
+x, w, b = rand(2, 5, 40), rand(40, 37), rand(37)
+write("bias_gelu_tanh",
+      [helper.make_node("MatMul", ["x", "w"], ["h0"]), helper.make_node("Add", ["h0", "b"], ["h"]),
+       c("half", 0.5), c("one", 1.0), c("three", 3.0), c("k", 0.044715),
+       c("r", 0.7978845608028654),
+       helper.make_node("Mul", ["half", "h"], ["hh"]), helper.make_node("Pow", ["h", "three"], ["h3"]),
+       helper.make_node("Mul", ["k", "h3"], ["t"]), helper.make_node("Add", ["h", "t"], ["u"]),
+       helper.make_node("Mul", ["r", "u"], ["a"]), helper.make_node("Tanh", ["a"], ["th"]),
+       helper.make_node("Add", ["one", "th"], ["p"]), helper.make_node("Mul", ["hh", "p"], ["y"])],
+      [("x", x)], [("y", tanh_gelu(f64(x) @ f64(w) + f64(b)))], [("w", w), ("b", b)])
+
 
 def run_on_aarch64(src):
     """Compiles every case for NEON (aarch64, --single-thread), links it
