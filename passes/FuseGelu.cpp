@@ -109,8 +109,9 @@ Value tanhArgument(Value arg) {
   auto sum = factors[0].getDefiningOp<AddOp>();
   if (!sum)
     return {};
-  for (auto [x, term] : {std::pair(sum.getLhs(), sum.getRhs()),
-                         std::pair(sum.getRhs(), sum.getLhs())}) {
+  for (auto [candidate, term] : {std::pair(sum.getLhs(), sum.getRhs()),
+                                 std::pair(sum.getRhs(), sum.getLhs())}) {
+    Value x = candidate;
     SmallVector<Value> cubic = factorsOf(term, 4);
     if (!takeConstant(cubic, 0.044715))
       continue;
