@@ -72,7 +72,7 @@ static const char *cType(llvm::StringRef dtype) {
   return llvm::StringSwitch<const char *>(dtype)
       .Case("f32", "float")
       .Case("f64", "double")
-      .Cases("f16", "bf16", "uint16_t")
+      .Cases({"f16", "bf16"}, "uint16_t")
       .Case("i64", "int64_t")
       .Case("i32", "int32_t")
       .Case("i16", "int16_t")
