@@ -76,30 +76,6 @@ Value compare(OpBuilder &b, Location loc, Value x, Value y, arith::CmpFPredicate
   return arith::CmpIOp::create(b, loc, ip, x, y);
 }
 
-/// erf-based GELU: x * 0.5 * (1 + erf(x / sqrt(2))).
-Value geluExact(OpBuilder &b, Location loc, Value x) {
-  Type t = x.getType();
-  Value scaled = arith::MulFOp::create(b, loc, x, scalarConstant(b, loc, t, M_SQRT1_2));
-  Value erf = math::ErfOp::create(b, loc, scaled);
-  Value onePlus = arith::AddFOp::create(b, loc, erf, scalarConstant(b, loc, t, 1.0));
-  Value half = arith::MulFOp::create(b, loc, x, scalarConstant(b, loc, t, 0.5));
-  return arith::MulFOp::create(b, loc, half, onePlus);
-}
-
-/// tanh-approximated GELU (GPT-2's "gelu_new").
-Value geluTanh(OpBuilder &b, Location loc, Value x) {
-  Type t = x.getType();
-  Value cube = arith::MulFOp::create(b, loc, x, arith::MulFOp::create(b, loc, x, x));
-  Value inner = arith::AddFOp::create(
-      b, loc, x, arith::MulFOp::create(b, loc, cube, scalarConstant(b, loc, t, 0.044715)));
-  Value arg = arith::MulFOp::create(
-      b, loc, inner, scalarConstant(b, loc, t, std::sqrt(2.0 / M_PI)));
-  Value onePlus = arith::AddFOp::create(b, loc, math::TanhOp::create(b, loc, arg),
-                                        scalarConstant(b, loc, t, 1.0));
-  Value half = arith::MulFOp::create(b, loc, x, scalarConstant(b, loc, t, 0.5));
-  return arith::MulFOp::create(b, loc, half, onePlus);
-}
-
 } // namespace
 
 void mlir::attn::lowering::populateElementwiseToLinalgPatterns(

@@ -2,8 +2,10 @@
 
 #include "passes/lowering/LinalgBuilders.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include <cmath>
 #include <limits>
 
 namespace mlir::attn::lowering {
@@ -124,6 +126,11 @@ SmallVector<int64_t> keepDimsShape(ArrayRef<int64_t> shape,
 }
 
 Value scalarConstant(OpBuilder &b, Location loc, Type type, double value) {
+  if (auto vectorType = dyn_cast<VectorType>(type)) {
+    auto element = cast<FloatType>(vectorType.getElementType());
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vectorType, b.getFloatAttr(element, value)));
+  }
   if (auto floatType = dyn_cast<FloatType>(type))
     return arith::ConstantOp::create(b, loc, b.getFloatAttr(floatType, value));
   return arith::ConstantOp::create(b, loc,
@@ -251,6 +258,30 @@ Value scalarCast(OpBuilder &b, Location loc, Value x, Type to, IntegerSigns sign
   if (fromUnsigned)
     return arith::ExtUIOp::create(b, loc, to, x);
   return arith::ExtSIOp::create(b, loc, to, x);
+}
+
+/// erf-based GELU: x * 0.5 * (1 + erf(x / sqrt(2))).
+Value geluExact(OpBuilder &b, Location loc, Value x) {
+  Type t = x.getType();
+  Value scaled = arith::MulFOp::create(b, loc, x, scalarConstant(b, loc, t, M_SQRT1_2));
+  Value erf = math::ErfOp::create(b, loc, scaled);
+  Value onePlus = arith::AddFOp::create(b, loc, erf, scalarConstant(b, loc, t, 1.0));
+  Value half = arith::MulFOp::create(b, loc, x, scalarConstant(b, loc, t, 0.5));
+  return arith::MulFOp::create(b, loc, half, onePlus);
+}
+
+/// tanh-approximated GELU (GPT-2's "gelu_new").
+Value geluTanh(OpBuilder &b, Location loc, Value x) {
+  Type t = x.getType();
+  Value cube = arith::MulFOp::create(b, loc, x, arith::MulFOp::create(b, loc, x, x));
+  Value inner = arith::AddFOp::create(
+      b, loc, x, arith::MulFOp::create(b, loc, cube, scalarConstant(b, loc, t, 0.044715)));
+  Value arg = arith::MulFOp::create(
+      b, loc, inner, scalarConstant(b, loc, t, std::sqrt(2.0 / M_PI)));
+  Value onePlus = arith::AddFOp::create(b, loc, math::TanhOp::create(b, loc, arg),
+                                        scalarConstant(b, loc, t, 1.0));
+  Value half = arith::MulFOp::create(b, loc, x, scalarConstant(b, loc, t, 0.5));
+  return arith::MulFOp::create(b, loc, half, onePlus);
 }
 
 } // namespace mlir::attn::lowering

@@ -56,8 +56,15 @@ Value buildReduction(OpBuilder &b, Location loc, Value input,
 SmallVector<int64_t> keepDimsShape(ArrayRef<int64_t> shape,
                                    ArrayRef<int64_t> axes);
 
-// Scalar constants of `type` (a float or integer type).
+// Scalar constants of `type` (a float or integer type, or a splat of a
+// float vector type).
 Value scalarConstant(OpBuilder &b, Location loc, Type type, double value);
+
+/// GELU of `x` (a float or a float vector), as attn.gelu defines it: the
+/// erf form x * 0.5 * (1 + erf(x / sqrt(2))), and the tanh form (GPT-2's
+/// "gelu_new"). attn-to-linalg and the matmul epilogue both build it here.
+Value geluExact(OpBuilder &b, Location loc, Value x);
+Value geluTanh(OpBuilder &b, Location loc, Value x);
 /// The identity of max (lowest value) or min (highest value) for `type`,
 /// an unsigned one's with `isUnsigned`.
 Value lowestValue(OpBuilder &b, Location loc, Type type, bool isUnsigned = false);

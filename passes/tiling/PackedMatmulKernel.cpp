@@ -28,6 +28,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/tiling/PackedMatmulKernel.h"
+#include "passes/lowering/LinalgBuilders.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -154,35 +155,6 @@ Value padBias(ImplicitLocOpBuilder &b, Value bias, int64_t n, int64_t nPad) {
                    ib, extractOrZero(ib, bias, ValueRange{im.min(j, im.c(n - 1))}, inside));
              })
       .getResult(0);
-}
-
-/// `activation` of a vector of `width` sums, as attn-to-linalg computes
-/// attn.gelu (the same formulas; cpu-approximate-math expands erf and tanh
-/// on vectors).
-Value applyActivation(ImplicitLocOpBuilder &b, MatmulActivation activation, Value x,
-                      int64_t width) {
-  auto splat = [&](double value) {
-    return arith::ConstantOp::create(
-        b, DenseElementsAttr::get(VectorType::get({width}, b.getF32Type()),
-                                  b.getF32FloatAttr(value)));
-  };
-  Value f;
-  switch (activation) {
-  case MatmulActivation::none:
-    return x;
-  case MatmulActivation::gelu:
-    f = math::ErfOp::create(b, arith::MulFOp::create(b, x, splat(M_SQRT1_2)));
-    break;
-  case MatmulActivation::geluTanh: {
-    Value cube = arith::MulFOp::create(b, x, arith::MulFOp::create(b, x, x));
-    Value inner =
-        arith::AddFOp::create(b, x, arith::MulFOp::create(b, cube, splat(0.044715)));
-    f = math::TanhOp::create(b, arith::MulFOp::create(b, inner, splat(std::sqrt(2.0 / M_PI))));
-    break;
-  }
-  }
-  Value onePlus = arith::AddFOp::create(b, f, splat(1.0));
-  return arith::MulFOp::create(b, arith::MulFOp::create(b, x, splat(0.5)), onePlus);
 }
 
 /// How one contraction is cut up. Panels of C·W columns; strips of R rows
@@ -346,7 +318,10 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
   // The activation maps the finished sums, so it runs in the last k-block
   // only; that block is then emitted apart from the loop over the others
   // (without an activation, the loop runs to K and the code stays single).
-  auto activate = [&](Value sums) { return applyActivation(b, operands.activation, sums, w); };
+  auto activate = [&](Value sums) {
+    return operands.activation == MatmulActivation::geluTanh ? lowering::geluTanh(b, loc, sums)
+                                                             : lowering::geluExact(b, loc, sums);
+  };
   bool activation = operands.activation != MatmulActivation::none;
   function_ref<Value(Value)> finish = activation ? function_ref<Value(Value)>(activate)
                                                  : function_ref<Value(Value)>();
