@@ -139,6 +139,30 @@ def CpuOutlineKernelsPass : Pass<"cpu-outline-kernels", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect"];
 }
 
+def CpuReuseDestinationsPass : Pass<"cpu-reuse-destinations", "::mlir::func::FuncOp"> {
+  let summary = "Compute inserted and returned values in their destination's buffer";
+  let description = [{
+    Before bufferization: when a value is inserted into a larger tensor
+    (`tensor.insert_slice`: a concat's part, a KV cache's new rows) or
+    materialized into a caller's output buffer
+    (`bufferization.materialize_in_destination` into a `restrict writable`
+    memref argument), and the ops computing it write into a `tensor.empty`
+    through their tied inits (linalg ops, vector writes, `insert_slice`,
+    `scf.forall` and `scf.for` outputs), that `tensor.empty` operand
+    becomes the destination's slice (or a `to_tensor restrict writable` of
+    the output argument), so that bufferization computes the value in
+    place instead of copying it. Where the destination (or an offset) is
+    defined after the computation starts, the pure ops that define it are
+    moved up to just before it, if their operands allow. Always valid: an
+    empty tensor's contents are undefined. Empty tensors left unused go.
+    Replaces upstream's empty-tensor elimination, whose whole-function
+    alias analysis cost as much as bufferization.
+  }];
+  let dependentDialects = [
+    "::mlir::bufferization::BufferizationDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def CpuStackTaskBuffersPass : Pass<"cpu-stack-task-buffers", "::mlir::ModuleOp"> {
   let summary = "Put each parallel task's small buffers on its stack";
   let description = [{

@@ -120,7 +120,8 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
     funcPm.addPass(mlir::attn::createAttnParallelizeLinalgPass());
 
   pm.addPass(cpu::createCpuEntryPointPass());
-  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  // Results, concat parts and cache rows computed where they are stored.
+  pm.addNestedPass<func::FuncOp>(cpu::createCpuReuseDestinationsPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   // The online-softmax loop carries new row statistics each iteration.
