@@ -195,8 +195,15 @@ Value VectorFlashKernel::packKeysByBlock() {
   Value kb = im.rem(task, kvBlocks);
   // W keys x W columns at a time: W row reads of K, a transpose in
   // registers, W row writes of the tile. Keys past the block or past T
-  // read the last key (in bounds) and are replaced by zeros.
-  Value tile = tensor::EmptyOp::create(b, ArrayRef<int64_t>{d, kPad}, f32);
+  // read the last key (in bounds) and are replaced by zeros. The tile is
+  // the task's own slice of the packed tensor, so it bufferizes in place.
+  SmallVector<OpFoldResult> offsets = {bi, hi, kb, b.getIndexAttr(0), b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1), b.getIndexAttr(1),
+                                     b.getIndexAttr(d), b.getIndexAttr(kPad)};
+  SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
+  Value packed = pack.getRegionIterArgs()[0];
+  Value tile = tensor::ExtractSliceOp::create(b, RankedTensorType::get({d, kPad}, f32), packed,
+                                              offsets, sizes, strides);
   tile = e.loop(0, d, w, tile, [&](Value c0, ValueRange a1) {
     return e.loop(0, kPad, w, a1[0], [&](Value j0, ValueRange a2) {
       SmallVector<Value> keys;
@@ -218,12 +225,7 @@ Value VectorFlashKernel::packKeysByBlock() {
     });
   })[0];
   b.setInsertionPointToStart(pack.getTerminator().getBody());
-  tensor::ParallelInsertSliceOp::create(
-      b, tile, pack.getRegionIterArgs()[0],
-      ArrayRef<OpFoldResult>{bi, hi, kb, b.getIndexAttr(0), b.getIndexAttr(0)},
-      ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1), b.getIndexAttr(1),
-                             b.getIndexAttr(d), b.getIndexAttr(kPad)},
-      SmallVector<OpFoldResult>(5, b.getIndexAttr(1)));
+  tensor::ParallelInsertSliceOp::create(b, tile, packed, offsets, sizes, strides);
   return pack.getResult(0);
 }
 
