@@ -89,11 +89,12 @@ static LogicalResult writeText(MLIRContext &context, llvm::StringRef path,
 /// --emit=staticlib: the archive at `outputPath` and its header beside it
 /// (NAME.a -> NAME.h), both written atomically.
 static LogicalResult writeStaticLibrary(MLIRContext &context, Location fileLoc,
-                                        llvm::StringRef outputPath, llvm::StringRef object,
+                                        llvm::StringRef outputPath,
+                                        llvm::ArrayRef<llvm::MemoryBufferRef> objects,
                                         const ModelSignature &signature,
                                         const CompileOptions &options) {
   std::string archive, error;
-  if (!buildStaticLibrary(object, options.target, archive, error))
+  if (!buildStaticLibrary(objects, options.target, archive, error))
     return emitError(fileLoc) << error;
   llvm::SmallString<256> headerPath(outputPath);
   llvm::sys::path::replace_extension(headerPath, "h");
@@ -113,6 +114,62 @@ static LogicalResult writeStaticLibrary(MLIRContext &context, Location fileLoc,
   if (failed(writeAtomically(context, headerPath, header)))
     return failure();
   return writeAtomically(context, outputPath, archive);
+}
+
+/// Removes its files when it goes out of scope.
+struct TemporaryFiles {
+  std::vector<std::string> paths;
+  ~TemporaryFiles() {
+    for (const std::string &path : paths)
+      llvm::sys::fs::remove(path);
+  }
+  /// A new temporary file `attnc-NAME-*.o` written by `write`.
+  bool add(llvm::StringRef name, llvm::function_ref<void(llvm::raw_ostream &)> write) {
+    llvm::SmallString<256> path;
+    int fd;
+    if (llvm::sys::fs::createTemporaryFile("attnc-" + name, "o", fd, path))
+      return false;
+    paths.push_back(std::string(path));
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    write(os);
+    return !os.has_error();
+  }
+};
+
+/// Links the model's code (and, when given, its weights' own object) into
+/// the executable, shared library or single object at `outputPath`:
+/// through temporary objects into a temporary output beside the final
+/// path, then renamed, so that nothing half-written survives a failure.
+static LogicalResult linkObjects(MLIRContext &context, Location fileLoc,
+                                 llvm::StringRef outputPath, llvm::StringRef code,
+                                 const std::vector<DetachedWeight> *weights,
+                                 llvm::TargetMachine &machine, const CompileOptions &options,
+                                 TimingScope &total) {
+  TimingScope phase = total.nest("link");
+  TemporaryFiles objects;
+  if (!objects.add("model", [&](llvm::raw_ostream &os) { os << code; }) ||
+      (weights && !objects.add("weights", [&](llvm::raw_ostream &os) {
+        writeWeightsObject(*weights, machine.getTargetTriple(), os);
+      })))
+    return emitError(fileLoc) << "cannot write a temporary object file";
+  llvm::SmallString<256> pattern(outputPath), linkedPath;
+  pattern += ".tmp-%%%%%%";
+  llvm::sys::fs::createUniquePath(pattern, linkedPath, /*MakeAbsolute=*/false);
+  LinkKind kind = options.emit == EmitKind::Library  ? LinkKind::SharedLibrary
+                  : options.emit == EmitKind::Object ? LinkKind::Relocatable
+                                                     : LinkKind::Executable;
+  std::string error;
+  bool linked = linkModel(objects.paths, std::string(linkedPath), kind, options.target,
+                          options.pipeline.threads, error);
+  if (!linked) {
+    llvm::sys::fs::remove(linkedPath);
+    return emitError(fileLoc) << error;
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(linkedPath, outputPath)) {
+    llvm::sys::fs::remove(linkedPath);
+    return emitError(fileLoc) << "cannot write '" << outputPath << "': " << ec.message();
+  }
+  return success();
 }
 
 /// Runs the passes `build` adds on `module`, with the MLIR pass-manager
@@ -212,10 +269,16 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
 
   phase.stop(); // translateToLLVMIR times its own phases
   llvm::LLVMContext llvmContext;
+  std::vector<DetachedWeight> weights;
   std::unique_ptr<llvm::Module> llvmModule =
-      translateToLLVMIR(*module, *signature, *machine, llvmContext, total, error);
+      translateToLLVMIR(*module, *signature, *machine, llvmContext, total, weights, error);
   if (!llvmModule)
     return emitError(fileLoc) << error;
+  // The weights get an object of their own where attnc can write one
+  // (64-bit little-endian ELF), else they go into the code's.
+  bool weightsObject = !weights.empty() && canWriteWeightsObject(machine->getTargetTriple());
+  if (options.emit == EmitKind::Llvm || !weightsObject)
+    attachWeights(*llvmModule, weights);
   if (options.emit == EmitKind::Llvm) {
     std::string text;
     llvm::raw_string_ostream os(text);
@@ -228,39 +291,20 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
   if (!emitObject(*llvmModule, *machine, object, error))
     return emitError(fileLoc) << error;
   llvm::StringRef objectBytes(object.data(), object.size());
-  if (options.emit == EmitKind::Object)
+  if (options.emit == EmitKind::Object && !weightsObject)
     return writeAtomically(context, outputPath, objectBytes);
-  if (options.emit == EmitKind::StaticLibrary)
-    return writeStaticLibrary(context, fileLoc, outputPath, objectBytes, *signature, options);
-
-  // Link from a temporary object into a temporary output beside the final
-  // path, then rename: nothing half-written survives a failure.
-  phase = total.nest("link");
-  llvm::SmallString<256> objectPath, linkedPath;
-  int fd;
-  if (llvm::sys::fs::createTemporaryFile("attnc-model", "o", fd, objectPath))
-    return emitError(fileLoc) << "cannot create a temporary object file";
-  {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    os << objectBytes;
+  if (options.emit == EmitKind::StaticLibrary) {
+    std::string weightBytes;
+    std::vector<llvm::MemoryBufferRef> objects = {llvm::MemoryBufferRef(objectBytes, "model.o")};
+    if (weightsObject) {
+      llvm::raw_string_ostream os(weightBytes);
+      writeWeightsObject(weights, machine->getTargetTriple(), os);
+      objects.emplace_back(weightBytes, "weights.o");
+    }
+    return writeStaticLibrary(context, fileLoc, outputPath, objects, *signature, options);
   }
-  llvm::SmallString<256> pattern(outputPath);
-  pattern += ".tmp-%%%%%%";
-  llvm::sys::fs::createUniquePath(pattern, linkedPath, /*MakeAbsolute=*/false);
-  LinkKind kind = options.emit == EmitKind::Library ? LinkKind::SharedLibrary
-                                                    : LinkKind::Executable;
-  bool linked = linkModel(std::string(objectPath), std::string(linkedPath), kind,
-                          options.target, options.pipeline.threads, error);
-  llvm::sys::fs::remove(objectPath);
-  if (!linked) {
-    llvm::sys::fs::remove(linkedPath);
-    return emitError(fileLoc) << error;
-  }
-  if (std::error_code ec = llvm::sys::fs::rename(linkedPath, outputPath)) {
-    llvm::sys::fs::remove(linkedPath);
-    return emitError(fileLoc) << "cannot write '" << outputPath << "': " << ec.message();
-  }
-  return success();
+  return linkObjects(context, fileLoc, outputPath, objectBytes, weightsObject ? &weights : nullptr,
+                     *machine, options, total);
 }
 
 LogicalResult inspectModel(MLIRContext &context, llvm::StringRef inputPath,

@@ -59,7 +59,7 @@ static std::string findDriver() {
   return "";
 }
 
-bool linkModel(const std::string &objectPath, const std::string &outputPath,
+bool linkModel(const std::vector<std::string> &objectPaths, const std::string &outputPath,
                LinkKind kind, const TargetOptions &target, bool usesOpenMP,
                std::string &error) {
   std::string driver = findDriver();
@@ -75,8 +75,11 @@ bool linkModel(const std::string &objectPath, const std::string &outputPath,
     args.push_back("-fuse-ld=lld");
   args.push_back("-o");
   args.push_back(outputPath);
-  args.push_back(objectPath);
-  if (kind == LinkKind::SharedLibrary) {
+  args.insert(args.end(), objectPaths.begin(), objectPaths.end());
+  if (kind == LinkKind::Relocatable) {
+    args.push_back("-r");
+    args.push_back("-nostdlib");
+  } else if (kind == LinkKind::SharedLibrary) {
     args.push_back("-shared");
   } else {
     std::string lib = runtimeDirFor(target, error);
@@ -100,13 +103,15 @@ bool linkModel(const std::string &objectPath, const std::string &outputPath,
   }
   // Parallel loops call libomp. A cross-compiled shared library leaves
   // those symbols to the target's libomp where it is loaded.
-  if (usesOpenMP && (isHostTarget(target) || kind == LinkKind::Executable)) {
+  if (usesOpenMP && kind != LinkKind::Relocatable &&
+      (isHostTarget(target) || kind == LinkKind::Executable)) {
     std::vector<std::string> omp = openmpLinkArgs(target, error);
     if (omp.empty())
       return false;
     args.insert(args.end(), omp.begin(), omp.end());
   }
-  args.push_back("-lm");
+  if (kind != LinkKind::Relocatable)
+    args.push_back("-lm");
 
   std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
   std::string message;

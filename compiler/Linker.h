@@ -9,7 +9,9 @@
 
 namespace attnc {
 
-enum class LinkKind { SharedLibrary, Executable };
+/// What linkModel makes: a shared library, an executable, or one
+/// relocatable object merging the inputs (--emit=obj with its weights).
+enum class LinkKind { SharedLibrary, Executable, Relocatable };
 
 /// The directory holding attnc's own libraries: <prefix>/lib beside
 /// <prefix>/bin/attnc (build/lib beside build/bin).
@@ -28,13 +30,14 @@ std::string runtimeDirFor(const TargetOptions &target, std::string &error);
 /// path). Empty, with `error` set, when a cross target has none.
 std::vector<std::string> openmpLinkArgs(const TargetOptions &target, std::string &error);
 
-/// Links `objectPath` into `outputPath` with the system's clang driver:
-/// a shared library exporting the runtime ABI, or an executable with the
-/// attnc runner (runtime/runner) around it, linked with the runtime built
-/// for the target (runtimeDirFor).
+/// Links `objectPaths` (the model's code and its weights) into
+/// `outputPath` with the system's clang driver: a shared library exporting
+/// the runtime ABI, an executable with the attnc runner (runtime/runner)
+/// around it, linked with the runtime built for the target
+/// (runtimeDirFor), or one relocatable object.
 /// `usesOpenMP`: the object calls libomp (parallel loops); without it the
 /// artifact does not depend on libomp at all (--single-thread).
-bool linkModel(const std::string &objectPath, const std::string &outputPath,
+bool linkModel(const std::vector<std::string> &objectPaths, const std::string &outputPath,
                LinkKind kind, const TargetOptions &target, bool usesOpenMP,
                std::string &error);
 

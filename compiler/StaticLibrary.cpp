@@ -12,8 +12,8 @@
 
 namespace attnc {
 
-bool buildStaticLibrary(llvm::StringRef object, const TargetOptions &target,
-                        std::string &archive, std::string &error) {
+bool buildStaticLibrary(llvm::ArrayRef<llvm::MemoryBufferRef> objects,
+                        const TargetOptions &target, std::string &archive, std::string &error) {
   std::string runtimeDir = runtimeDirFor(target, error);
   if (runtimeDir.empty())
     return false;
@@ -31,7 +31,8 @@ bool buildStaticLibrary(llvm::StringRef object, const TargetOptions &target,
     return false;
   }
   std::vector<llvm::NewArchiveMember> members;
-  members.emplace_back(llvm::MemoryBufferRef(object, "model.o"));
+  for (llvm::MemoryBufferRef object : objects)
+    members.emplace_back(object);
   llvm::Error childError = llvm::Error::success();
   for (const llvm::object::Archive::Child &child : (*runtime)->children(childError)) {
     auto member = llvm::NewArchiveMember::getOldMember(child, /*Deterministic=*/true);

@@ -12,17 +12,20 @@
 #define ATTNC_COMPILER_STATICLIBRARY_H
 
 #include "compiler/ModelSignature.h"
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/MemoryBufferRef.h"
 #include "compiler/Target.h"
 #include <string>
 
 namespace attnc {
 
-/// The archive's bytes: `object` plus every member of the runtime library
-/// built for `target` (runtimeDirFor). Returns false and sets `error` on
-/// failure.
-bool buildStaticLibrary(llvm::StringRef object, const TargetOptions &target,
-                        std::string &archive, std::string &error);
+/// The archive's bytes: the model's `objects` (its code, and its weights
+/// when they have an object of their own) plus every member of the runtime
+/// library built for `target` (runtimeDirFor). Returns false and sets
+/// `error` on failure.
+bool buildStaticLibrary(llvm::ArrayRef<llvm::MemoryBufferRef> objects,
+                        const TargetOptions &target, std::string &archive, std::string &error);
 
 /// The C prefix for an output path: its file name without extension, with
 /// bytes outside [A-Za-z0-9_] as '_' (and a leading '_' before a digit).

@@ -1,10 +1,9 @@
 //===- ObjectEmitter.cpp - LLVM dialect to a native object file ---------===//
 //
-// Model weights bypass LLVM's optimizer and its per-element constant
-// handling: each large weight global is translated as a declaration, and
-// after optimization all their bytes are attached as one 2 MiB-aligned
-// byte array, which the object writer copies in one piece (GPT-2 small:
-// 650 MB of weights).
+// Model weights bypass LLVM: each large weight global is translated as a
+// hidden declaration, whose bytes go into their own object
+// (WeightsObject.h), or, for --emit=llvm, into one 2 MiB-aligned byte
+// array attached after optimization (attachWeights).
 //
 //===----------------------------------------------------------------------===//
 
@@ -219,14 +218,22 @@ static void defineCountingAllocator(llvm::Module &module) {
   b.CreateRetVoid();
 }
 
-namespace {
+/// Only the runtime ABI leaves the model: every other function it defines
+/// (the outlined kernels, the allocator's helpers) gets hidden visibility,
+/// so that a shared library exports the ABI alone and two models loaded
+/// into one process cannot clash.
+static void hideAllButTheAbi(llvm::Module &module) {
+  for (llvm::Function &function : module) {
+    llvm::StringRef name = function.getName();
+    if (function.isDeclaration() || function.hasLocalLinkage() ||
+        name == "attnc_model_manifest" || name == "attnc_model_run" ||
+        name == "attnc_model_memory_stats")
+      continue;
+    function.setVisibility(llvm::GlobalValue::HiddenVisibility);
+  }
+}
 
-/// A weight global whose bytes are attached after optimization.
-struct DetachedWeight {
-  std::string name;
-  llvm::ArrayRef<char> bytes;
-  uint64_t alignment;
-};
+namespace {
 
 /// Globals at least this large are detached (small constants stay
 /// visible to the optimizer, which may fold them).
@@ -249,20 +256,16 @@ std::vector<DetachedWeight> detachWeights(mlir::ModuleOp module) {
                         global.getAlignment().value_or(64)});
     global.removeValueAttr();
     global.setLinkage(mlir::LLVM::Linkage::External);
+    // Defined in the same link unit (the weights object or, for
+    // --emit=llvm, attachWeights): addressed directly, not through a GOT.
+    global.setVisibility_(mlir::LLVM::Visibility::Hidden);
+    global.setDsoLocal(true);
   });
   return detached;
 }
 
-/// Weights start on a 2 MiB boundary: Linux then maps the file's large
-/// page-cache folios with 2 MiB entries (`FilePmdMapped` in
-/// /proc/PID/smaps: 735 MB of the LLaMA-shaped model's 870 MB; none with
-/// separate 64-byte-aligned globals), so the kernels streaming the weights
-/// take fewer TLB misses (1-3 % faster at S = 128, bench/RESULTS.md).
-constexpr uint64_t kWeightsAlignment = 2 << 20;
+} // namespace
 
-/// Gives the detached weights their bytes: all of them in one private
-/// constant byte array (each at a 64-byte-aligned offset), which each
-/// declaration's uses now point into.
 void attachWeights(llvm::Module &module, const std::vector<DetachedWeight> &weights) {
   llvm::LLVMContext &ctx = module.getContext();
   llvm::Type *byte = llvm::Type::getInt8Ty(ctx);
@@ -297,19 +300,19 @@ void attachWeights(llvm::Module &module, const std::vector<DetachedWeight> &weig
   }
 }
 
-} // namespace
 
 std::unique_ptr<llvm::Module>
 translateToLLVMIR(mlir::ModuleOp module, const ModelSignature &signature,
                   llvm::TargetMachine &machine, llvm::LLVMContext &context,
-                  mlir::TimingScope &timing, std::string &error) {
+                  mlir::TimingScope &timing, std::vector<DetachedWeight> &weights,
+                  std::string &error) {
   mlir::TimingScope phase = timing.nest("translation to LLVM IR");
   mlir::DialectRegistry registry;
   mlir::registerBuiltinDialectTranslation(registry);
   mlir::registerLLVMDialectTranslation(registry);
   mlir::registerOpenMPDialectTranslation(registry);
   module->getContext()->appendDialectRegistry(registry);
-  std::vector<DetachedWeight> weights = detachWeights(module);
+  weights = detachWeights(module);
   std::unique_ptr<llvm::Module> llvmModule =
       mlir::translateModuleToLLVMIR(module, context, "attnc_model");
   if (!llvmModule) {
@@ -321,13 +324,13 @@ translateToLLVMIR(mlir::ModuleOp module, const ModelSignature &signature,
   if (!addRuntimeAbi(*llvmModule, signature, error))
     return nullptr;
   defineCountingAllocator(*llvmModule);
+  hideAllButTheAbi(*llvmModule);
   phase = timing.nest("LLVM optimization");
   auto optimize = mlir::makeOptimizingTransformer(3, 0, &machine);
   if (llvm::Error failure = optimize(llvmModule.get())) {
     error = "LLVM optimization failed: " + llvm::toString(std::move(failure));
     return nullptr;
   }
-  attachWeights(*llvmModule, weights);
   return llvmModule;
 }
 

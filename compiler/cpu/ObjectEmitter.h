@@ -4,6 +4,7 @@
 #define ATTNC_COMPILER_CPU_OBJECTEMITTER_H
 
 #include "compiler/ModelSignature.h"
+#include "compiler/cpu/WeightsObject.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/Timing.h"
 #include "llvm/IR/Module.h"
@@ -17,10 +18,19 @@ namespace attnc {
 /// `signature.manifest()` and `attnc_model_run(void **buffers)`. The module
 /// gets `machine`'s triple and data layout and is optimized at -O3. The
 /// translation and the optimization are timed as two phases in `timing`.
+/// Large constants become hidden external declarations, returned in
+/// `weights` with their bytes (writeWeightsObject or attachWeights gives
+/// them a definition).
 std::unique_ptr<llvm::Module>
 translateToLLVMIR(mlir::ModuleOp module, const ModelSignature &signature,
                   llvm::TargetMachine &machine, llvm::LLVMContext &context,
-                  mlir::TimingScope &timing, std::string &error);
+                  mlir::TimingScope &timing, std::vector<DetachedWeight> &weights,
+                  std::string &error);
+
+/// Defines `weights` inside `module` instead: all of them in one private
+/// constant byte array (each at a 64-byte-aligned offset), which each
+/// declaration's uses now point into. For a self-contained --emit=llvm.
+void attachWeights(llvm::Module &module, const std::vector<DetachedWeight> &weights);
 
 /// Emits `module` as an object file into `out`.
 bool emitObject(llvm::Module &module, llvm::TargetMachine &machine,
