@@ -22,6 +22,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
+#include <thread>
 
 using namespace mlir;
 
@@ -141,14 +142,16 @@ struct TemporaryFiles {
 /// through temporary objects into a temporary output beside the final
 /// path, then renamed, so that nothing half-written survives a failure.
 static LogicalResult linkObjects(MLIRContext &context, Location fileLoc,
-                                 llvm::StringRef outputPath, llvm::StringRef code,
+                                 llvm::StringRef outputPath, llvm::ArrayRef<llvm::StringRef> code,
                                  const std::vector<DetachedWeight> *weights,
                                  llvm::TargetMachine &machine, const CompileOptions &options,
                                  TimingScope &total) {
   TimingScope phase = total.nest("link");
   TemporaryFiles objects;
-  if (!objects.add("model", [&](llvm::raw_ostream &os) { os << code; }) ||
-      (weights && !objects.add("weights", [&](llvm::raw_ostream &os) {
+  bool written = llvm::all_of(code, [&](llvm::StringRef bytes) {
+    return objects.add("model", [&](llvm::raw_ostream &os) { os << bytes; });
+  });
+  if (!written || (weights && !objects.add("weights", [&](llvm::raw_ostream &os) {
         writeWeightsObject(*weights, machine.getTargetTriple(), os);
       })))
     return emitError(fileLoc) << "cannot write a temporary object file";
@@ -286,16 +289,27 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
     return writeText(context, outputPath, text);
   }
 
+  // Code generation on every core, in parts (the weights, when they stay
+  // in the module, would go through bitcode with each: then in one piece).
   phase = total.nest("code generation");
-  llvm::SmallVector<char, 0> object;
-  if (!emitObject(*llvmModule, *machine, object, error))
+  unsigned partitions =
+      weightsObject || weights.empty() ? std::min(std::thread::hardware_concurrency(), 8u) : 1;
+  std::vector<llvm::SmallVector<char, 0>> code;
+  if (!emitObjects(*llvmModule, options.target, partitions, code, error))
     return emitError(fileLoc) << error;
-  llvm::StringRef objectBytes(object.data(), object.size());
-  if (options.emit == EmitKind::Object && !weightsObject)
-    return writeAtomically(context, outputPath, objectBytes);
+  std::vector<llvm::StringRef> codeBytes;
+  for (const llvm::SmallVector<char, 0> &object : code)
+    codeBytes.emplace_back(object.data(), object.size());
+  if (options.emit == EmitKind::Object && !weightsObject && codeBytes.size() == 1)
+    return writeAtomically(context, outputPath, codeBytes.front());
   if (options.emit == EmitKind::StaticLibrary) {
     std::string weightBytes;
-    std::vector<llvm::MemoryBufferRef> objects = {llvm::MemoryBufferRef(objectBytes, "model.o")};
+    std::vector<std::string> names;
+    for (size_t i = 0; i < codeBytes.size(); ++i)
+      names.push_back(i == 0 ? "model.o" : "model-" + std::to_string(i) + ".o");
+    std::vector<llvm::MemoryBufferRef> objects;
+    for (size_t i = 0; i < codeBytes.size(); ++i)
+      objects.emplace_back(codeBytes[i], names[i]);
     if (weightsObject) {
       llvm::raw_string_ostream os(weightBytes);
       writeWeightsObject(weights, machine->getTargetTriple(), os);
@@ -303,7 +317,7 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
     }
     return writeStaticLibrary(context, fileLoc, outputPath, objects, *signature, options);
   }
-  return linkObjects(context, fileLoc, outputPath, objectBytes, weightsObject ? &weights : nullptr,
+  return linkObjects(context, fileLoc, outputPath, codeBytes, weightsObject ? &weights : nullptr,
                      *machine, options, total);
 }
 

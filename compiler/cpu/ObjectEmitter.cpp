@@ -18,11 +18,15 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Transforms/Utils/ModuleUtils.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
+#include <thread>
 
 namespace attnc {
 
@@ -352,6 +356,47 @@ bool emitObject(llvm::Module &module, llvm::TargetMachine &machine,
     return false;
   }
   codegen.run(module);
+  return true;
+}
+
+bool emitObjects(llvm::Module &module, const TargetOptions &target, unsigned partitions,
+                 std::vector<llvm::SmallVector<char, 0>> &objects, std::string &error) {
+  if (partitions <= 1) {
+    std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(target, error);
+    objects.emplace_back();
+    return machine && emitObject(module, *machine, objects.back(), error);
+  }
+  std::vector<std::string> parts;
+  llvm::SplitModule(
+      module, partitions,
+      [&](std::unique_ptr<llvm::Module> part) {
+        llvm::raw_string_ostream os(parts.emplace_back());
+        llvm::WriteBitcodeToFile(*part, os);
+      },
+      /*PreserveLocals=*/false, /*RoundRobin=*/true);
+  objects.resize(parts.size());
+  std::vector<std::string> errors(parts.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < parts.size(); ++i)
+    threads.emplace_back([&, i] {
+      llvm::LLVMContext context;
+      llvm::Expected<std::unique_ptr<llvm::Module>> part =
+          llvm::parseBitcodeFile(llvm::MemoryBufferRef(parts[i], "partition"), context);
+      if (!part) {
+        errors[i] = "internal error: " + llvm::toString(part.takeError());
+        return;
+      }
+      std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(target, errors[i]);
+      if (machine)
+        emitObject(**part, *machine, objects[i], errors[i]);
+    });
+  for (std::thread &thread : threads)
+    thread.join();
+  for (const std::string &message : errors)
+    if (!message.empty()) {
+      error = message;
+      return false;
+    }
   return true;
 }
 

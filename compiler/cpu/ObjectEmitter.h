@@ -4,6 +4,7 @@
 #define ATTNC_COMPILER_CPU_OBJECTEMITTER_H
 
 #include "compiler/ModelSignature.h"
+#include "compiler/Target.h"
 #include "compiler/cpu/WeightsObject.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/Timing.h"
@@ -35,6 +36,14 @@ void attachWeights(llvm::Module &module, const std::vector<DetachedWeight> &weig
 /// Emits `module` as an object file into `out`.
 bool emitObject(llvm::Module &module, llvm::TargetMachine &machine,
                 llvm::SmallVectorImpl<char> &out, std::string &error);
+
+/// Emits the optimized `module` as `partitions` objects, code-generated
+/// on as many threads: the module is split by function (llvm::SplitModule,
+/// locals shared across partitions become hidden globals), and each part
+/// goes through bitcode into a context and a target machine of its own.
+/// One partition: `module` itself, on this thread.
+bool emitObjects(llvm::Module &module, const TargetOptions &target, unsigned partitions,
+                 std::vector<llvm::SmallVector<char, 0>> &objects, std::string &error);
 
 } // namespace attnc
 
