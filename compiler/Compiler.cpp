@@ -87,13 +87,22 @@ static LogicalResult writeText(MLIRContext &context, llvm::StringRef path,
   return success();
 }
 
-/// --emit=staticlib: the archive at `outputPath` and its header beside it
-/// (NAME.a -> NAME.h), both written atomically.
+/// --emit=staticlib: the archive at `outputPath` (the code's objects
+/// `model.o`, `model-1.o`, ..., and `weights.o` unless `weights` is empty)
+/// and its header beside it (NAME.a -> NAME.h), both written atomically.
 static LogicalResult writeStaticLibrary(MLIRContext &context, Location fileLoc,
                                         llvm::StringRef outputPath,
-                                        llvm::ArrayRef<llvm::MemoryBufferRef> objects,
-                                        const ModelSignature &signature,
+                                        llvm::ArrayRef<llvm::StringRef> code,
+                                        llvm::StringRef weights, const ModelSignature &signature,
                                         const CompileOptions &options) {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < code.size(); ++i)
+    names.push_back(i == 0 ? "model.o" : "model-" + std::to_string(i) + ".o");
+  std::vector<llvm::MemoryBufferRef> objects;
+  for (auto [bytes, name] : llvm::zip(code, names))
+    objects.emplace_back(bytes, name);
+  if (!weights.empty())
+    objects.emplace_back(weights, "weights.o");
   std::string archive, error;
   if (!buildStaticLibrary(objects, options.target, archive, error))
     return emitError(fileLoc) << error;
@@ -295,7 +304,7 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
   unsigned partitions =
       weightsObject || weights.empty() ? std::min(std::thread::hardware_concurrency(), 8u) : 1;
   std::vector<llvm::SmallVector<char, 0>> code;
-  if (!emitObjects(*llvmModule, options.target, partitions, code, error))
+  if (!emitObjects(*llvmModule, *machine, options.target, partitions, code, error))
     return emitError(fileLoc) << error;
   std::vector<llvm::StringRef> codeBytes;
   for (const llvm::SmallVector<char, 0> &object : code)
@@ -304,18 +313,12 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
     return writeAtomically(context, outputPath, codeBytes.front());
   if (options.emit == EmitKind::StaticLibrary) {
     std::string weightBytes;
-    std::vector<std::string> names;
-    for (size_t i = 0; i < codeBytes.size(); ++i)
-      names.push_back(i == 0 ? "model.o" : "model-" + std::to_string(i) + ".o");
-    std::vector<llvm::MemoryBufferRef> objects;
-    for (size_t i = 0; i < codeBytes.size(); ++i)
-      objects.emplace_back(codeBytes[i], names[i]);
     if (weightsObject) {
       llvm::raw_string_ostream os(weightBytes);
       writeWeightsObject(weights, machine->getTargetTriple(), os);
-      objects.emplace_back(weightBytes, "weights.o");
     }
-    return writeStaticLibrary(context, fileLoc, outputPath, objects, *signature, options);
+    return writeStaticLibrary(context, fileLoc, outputPath, codeBytes, weightBytes, *signature,
+                              options);
   }
   return linkObjects(context, fileLoc, outputPath, codeBytes, weightsObject ? &weights : nullptr,
                      *machine, options, total);

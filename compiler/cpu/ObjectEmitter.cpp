@@ -30,6 +30,11 @@
 
 namespace attnc {
 
+/// The functions a compiled model exports: the runtime ABI.
+constexpr const char *kManifestFunction = "attnc_model_manifest";
+constexpr const char *kRunFunction = "attnc_model_run";
+constexpr const char *kMemoryStatsFunction = "attnc_model_memory_stats";
+
 /// Adds `attnc_model_manifest` and `attnc_model_run` (the runtime ABI).
 static bool addRuntimeAbi(llvm::Module &module, const ModelSignature &signature,
                           std::string &error) {
@@ -80,13 +85,13 @@ static bool addRuntimeAbi(llvm::Module &module, const ModelSignature &signature,
   }
   auto *getManifest = llvm::Function::Create(
       llvm::FunctionType::get(ptrType, false), llvm::GlobalValue::ExternalLinkage,
-      "attnc_model_manifest", module);
+      kManifestFunction, module);
   llvm::IRBuilder<> builder(llvm::BasicBlock::Create(ctx, "entry", getManifest));
   builder.CreateRet(manifest);
 
   auto *run = llvm::Function::Create(
       llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptrType}, false),
-      llvm::GlobalValue::ExternalLinkage, "attnc_model_run", module);
+      llvm::GlobalValue::ExternalLinkage, kRunFunction, module);
   builder.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", run));
   // Buffers are dense row-major: offset 0, strides from the static shape.
   auto *i64 = llvm::Type::getInt64Ty(ctx);
@@ -204,7 +209,7 @@ static void defineCountingAllocator(llvm::Module &module) {
 
   auto *stats = llvm::Function::Create(llvm::FunctionType::get(voidType, {ptr}, false),
                                        llvm::GlobalValue::ExternalLinkage,
-                                       "attnc_model_memory_stats", module);
+                                       kMemoryStatsFunction, module);
   b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", stats));
   llvm::Value *out = stats->getArg(0);
   auto load = [&](llvm::GlobalVariable *global) {
@@ -230,8 +235,7 @@ static void hideAllButTheAbi(llvm::Module &module) {
   for (llvm::Function &function : module) {
     llvm::StringRef name = function.getName();
     if (function.isDeclaration() || function.hasLocalLinkage() ||
-        name == "attnc_model_manifest" || name == "attnc_model_run" ||
-        name == "attnc_model_memory_stats")
+        name == kManifestFunction || name == kRunFunction || name == kMemoryStatsFunction)
       continue;
     function.setVisibility(llvm::GlobalValue::HiddenVisibility);
   }
@@ -359,12 +363,12 @@ bool emitObject(llvm::Module &module, llvm::TargetMachine &machine,
   return true;
 }
 
-bool emitObjects(llvm::Module &module, const TargetOptions &target, unsigned partitions,
-                 std::vector<llvm::SmallVector<char, 0>> &objects, std::string &error) {
+bool emitObjects(llvm::Module &module, llvm::TargetMachine &machine, const TargetOptions &target,
+                 unsigned partitions, std::vector<llvm::SmallVector<char, 0>> &objects,
+                 std::string &error) {
   if (partitions <= 1) {
-    std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(target, error);
     objects.emplace_back();
-    return machine && emitObject(module, *machine, objects.back(), error);
+    return emitObject(module, machine, objects.back(), error);
   }
   std::vector<std::string> parts;
   llvm::SplitModule(

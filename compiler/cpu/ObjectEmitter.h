@@ -40,10 +40,12 @@ bool emitObject(llvm::Module &module, llvm::TargetMachine &machine,
 /// Emits the optimized `module` as `partitions` objects, code-generated
 /// on as many threads: the module is split by function (llvm::SplitModule,
 /// locals shared across partitions become hidden globals), and each part
-/// goes through bitcode into a context and a target machine of its own.
-/// One partition: `module` itself, on this thread.
-bool emitObjects(llvm::Module &module, const TargetOptions &target, unsigned partitions,
-                 std::vector<llvm::SmallVector<char, 0>> &objects, std::string &error);
+/// goes through bitcode into a context and a target machine (for
+/// `target`) of its own. One partition: `module` itself, on this thread,
+/// with `machine`.
+bool emitObjects(llvm::Module &module, llvm::TargetMachine &machine, const TargetOptions &target,
+                 unsigned partitions, std::vector<llvm::SmallVector<char, 0>> &objects,
+                 std::string &error);
 
 } // namespace attnc
 
