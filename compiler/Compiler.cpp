@@ -51,6 +51,8 @@ OwningOpRef<ModuleOp> loadModel(MLIRContext &context, llvm::StringRef inputPath,
   attn::onnx_frontend::ImportOptions importOptions;
   for (const auto &entry : options.inputShapes)
     importOptions.inputShapes[entry.getKey()] = entry.getValue();
+  for (const auto &entry : options.maxShapes)
+    importOptions.maxShapes[entry.getKey()] = entry.getValue();
   for (const auto &entry : options.inputValues)
     importOptions.inputValues[entry.getKey()] = entry.getValue();
   return attn::onnx_frontend::importOnnxFile(context, inputPath, importOptions);

@@ -25,6 +25,9 @@ enum class EmitKind { Executable, Library, StaticLibrary, Object, Mlir, Llvm };
 struct CompileOptions {
   /// Static shapes for graph inputs (--input-shape NAME=1x128).
   llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
+  /// Upper bounds for inputs whose symbolic dims stay run-time dims
+  /// (--max-shape NAME=1x1024).
+  llvm::StringMap<llvm::SmallVector<int64_t>> maxShapes;
   /// Known values of graph inputs. The frontend folds one in only where an
   /// op needs that input as a constant (a Reshape's shape, Unsqueeze's
   /// axes, ...); every other use stays a run-time input. `attnc check`

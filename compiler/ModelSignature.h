@@ -17,10 +17,27 @@ namespace attnc {
 struct TensorSignature {
   std::string name;
   std::string dtype; // manifest spelling: f32, i64, i1, ...
+  /// Extents; a run-time dim is -1 here and names its symbol in `symbols`.
   std::vector<int64_t> shape;
+  /// Per dim: the index of its symbol in ModelSignature::dims, or -1 for a
+  /// static dim.
+  std::vector<int> symbols;
+
+  bool hasRunTimeDims() const;
+  /// The shape at the symbols' bounds (the largest buffer a run can need).
+  std::vector<int64_t> boundShape(const struct ModelSignature &signature) const;
+};
+
+/// A run-time dim shared by the inputs and outputs that carry it: its name
+/// (the model's dim_param) and the largest value a run may give it.
+struct DimSymbol {
+  std::string name;
+  int64_t bound;
 };
 
 struct ModelSignature {
+  /// Run-time dims (`attnc compile --max-shape`); empty for a static model.
+  std::vector<DimSymbol> dims;
   std::vector<TensorSignature> inputs;
   std::vector<TensorSignature> outputs;
   /// Scratch bytes the entry takes after the outputs (attn-plan-memory's
@@ -32,14 +49,18 @@ struct ModelSignature {
   std::string description;
 
   /// The manifest text: "attnc-model 2", the workspace line when there is
-  /// a workspace, then one line per input and output.
+  /// a workspace, then one line per input and output; "attnc-model 3" with
+  /// a `dim` line per symbol when there are run-time dims.
   std::string manifest() const;
 };
 
-/// Reads the signature of `func` (static tensor arguments and results named
-/// by `attnc.name` attributes; unnamed ones become input_K / output_K).
-/// Emits an error on the function and fails for dynamic shapes or element
-/// types the runtime cannot carry.
+/// Reads the signature of `func` (tensor arguments and results named by
+/// `attnc.name` attributes; unnamed ones become input_K / output_K). A
+/// run-time dim of an argument names its symbol in `attnc.dim_symbols`
+/// (bounded by the function's `attnc.dim_bounds`); one of a result is traced
+/// to the argument dim it equals (dialects/attn/RunTimeDims.h). Emits an
+/// error on the function and fails for a run-time dim it cannot name or
+/// element types the runtime cannot carry.
 mlir::FailureOr<ModelSignature> readSignature(mlir::func::FuncOp func);
 
 } // namespace attnc

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+#include "dialects/attn/RunTimeDims.h"
 #include "passes/Transforms.h"
 #include "passes/lowering/Patterns.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -37,16 +38,16 @@ namespace {
 struct AttnToLinalgPass : attn::impl::AttnToLinalgPassBase<AttnToLinalgPass> {
   void runOnOperation() override {
     func::FuncOp func = getOperation();
-    // The patterns index with static sizes; say which value is dynamic.
+    // Run-time dims lower where their extent can be read from an operand
+    // (dialects/attn/RunTimeDims.h); say which op has one that cannot.
     WalkResult dynamic = func.walk([](Operation *op) {
-      if (!isa<AttnDialect>(op->getDialect()))
+      if (!isa<AttnDialect>(op->getDialect()) || hasRunTimeDimSources(op))
         return WalkResult::advance();
-      for (Type type : op->getResultTypes())
-        if (auto tensor = dyn_cast<RankedTensorType>(type); tensor && !tensor.hasStaticShape()) {
-          op->emitOpError("needs static shapes to lower to linalg, found ") << type;
-          return WalkResult::interrupt();
-        }
-      return WalkResult::advance();
+      op->emitOpError("has a run-time dim that attnc cannot lower yet (only elementwise ops, "
+                      "normalizations, reductions, transposes and matmuls carry run-time "
+                      "dims; bind the input's dims with --input-shape): ")
+          << op->getResultTypes();
+      return WalkResult::interrupt();
     });
     if (dynamic.wasInterrupted())
       return signalPassFailure();

@@ -62,7 +62,8 @@ bool hasStaticOperands(attn::SdpaOp op) {
 
 bool hasEmptyOperand(attn::SdpaOp op) {
   return llvm::any_of(op->getOperandTypes(), [](Type type) {
-    return cast<RankedTensorType>(type).getNumElements() == 0;
+    auto tensor = cast<RankedTensorType>(type);
+    return tensor.hasStaticShape() && tensor.getNumElements() == 0;
   });
 }
 

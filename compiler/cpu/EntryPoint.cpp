@@ -16,6 +16,13 @@ using namespace mlir;
 
 namespace attnc {
 
+/// Whether `type` has no elements (never true of one with run-time dims,
+/// which are at least 1).
+static bool isEmptyTensor(Type type) {
+  auto tensor = cast<RankedTensorType>(type);
+  return tensor.hasStaticShape() && tensor.getNumElements() == 0;
+}
+
 static MemRefType memrefFor(Type tensorType) {
   auto tensor = cast<RankedTensorType>(tensorType);
   return MemRefType::get(tensor.getShape(), tensor.getElementType());
@@ -33,7 +40,7 @@ void convertToDestinationPassingEntry(func::FuncOp func) {
   llvm::BitVector emptyArgs(entry.getNumArguments());
   for (BlockArgument arg : entry.getArguments()) {
     Type tensorType = arg.getType();
-    if (cast<RankedTensorType>(tensorType).getNumElements() == 0) {
+    if (isEmptyTensor(tensorType)) {
       auto type = cast<RankedTensorType>(tensorType);
       Value empty = tensor::EmptyOp::create(builder, loc, type.getShape(),
                                             type.getElementType());
@@ -54,7 +61,7 @@ void convertToDestinationPassingEntry(func::FuncOp func) {
   auto ret = cast<func::ReturnOp>(entry.getTerminator());
   builder.setInsertionPoint(ret);
   for (Value result : ret.getOperands()) {
-    if (cast<RankedTensorType>(result.getType()).getNumElements() == 0)
+    if (isEmptyTensor(result.getType()))
       continue;
     Value out = entry.addArgument(memrefFor(result.getType()), loc);
     argTypes.push_back(out.getType());

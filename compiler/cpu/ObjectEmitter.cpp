@@ -93,21 +93,38 @@ static bool addRuntimeAbi(llvm::Module &module, const ModelSignature &signature,
       llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptrType}, false),
       llvm::GlobalValue::ExternalLinkage, kRunFunction, module);
   builder.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", run));
-  // Buffers are dense row-major: offset 0, strides from the static shape.
+  // Buffers are dense row-major: offset 0, strides from the shape. A
+  // run-time dim's extent is its symbol's value, from the array of symbol
+  // values that follows the outputs and the workspace.
   auto *i64 = llvm::Type::getInt64Ty(ctx);
+  llvm::Value *symbolValues = nullptr;
+  if (!signature.dims.empty()) {
+    size_t slot = buffers + (signature.workspaceBytes > 0 ? 1 : 0);
+    symbolValues = builder.CreateLoad(
+        ptrType, builder.CreateConstInBoundsGEP1_64(ptrType, run->getArg(0), slot), "dims");
+  }
+  auto extent = [&](const TensorSignature &tensor, size_t d) -> llvm::Value * {
+    int symbol = tensor.symbols[d];
+    if (symbol < 0)
+      return llvm::ConstantInt::get(i64, tensor.shape[d]);
+    llvm::Value *at = builder.CreateConstInBoundsGEP1_64(i64, symbolValues, symbol);
+    return builder.CreateLoad(i64, at, signature.dims[symbol].name);
+  };
   llvm::SmallVector<llvm::Value *> args;
   for (auto [i, tensor] : llvm::zip(passed, tensors)) {
     llvm::Value *slot = builder.CreateConstInBoundsGEP1_64(ptrType, run->getArg(0), i);
     llvm::Value *data = builder.CreateLoad(ptrType, slot);
     args.append({data, data, llvm::ConstantInt::get(i64, 0)});
-    for (int64_t dim : tensor->shape)
-      args.push_back(llvm::ConstantInt::get(i64, dim));
-    int64_t stride = 1;
-    llvm::SmallVector<llvm::Value *> strides(tensor->shape.size());
-    for (size_t d = tensor->shape.size(); d-- > 0;) {
-      strides[d] = llvm::ConstantInt::get(i64, stride);
-      stride *= tensor->shape[d];
+    size_t rank = tensor->shape.size();
+    llvm::SmallVector<llvm::Value *> sizes(rank), strides(rank);
+    for (size_t d = 0; d < rank; ++d)
+      sizes[d] = extent(*tensor, d);
+    llvm::Value *stride = llvm::ConstantInt::get(i64, 1);
+    for (size_t d = rank; d-- > 0;) {
+      strides[d] = stride;
+      stride = builder.CreateMul(stride, sizes[d]);
     }
+    args.append(sizes.begin(), sizes.end());
     args.append(strides.begin(), strides.end());
   }
   if (signature.workspaceBytes > 0) {

@@ -66,6 +66,11 @@ static cl::list<std::string> inputShapes(
     "input-shape", cl::desc("Static shape of a graph input"),
     cl::value_desc("NAME=DxD..."), cl::sub(compileCommand), cl::sub(reportCommand),
     cl::sub(inspectCommand));
+static cl::list<std::string> maxShapes(
+    "max-shape",
+    cl::desc("Upper bound of a graph input whose symbolic dims stay run-time dims"),
+    cl::value_desc("NAME=DxD..."), cl::sub(compileCommand), cl::sub(inspectCommand),
+    cl::sub(checkCommand));
 static cl::opt<std::string> targetTriple("target", cl::desc("Target triple (default: host)"),
                                          cl::sub(compileCommand), cl::sub(checkCommand));
 static cl::opt<std::string> targetCpu("mcpu", cl::desc("Target CPU (default: host CPU)"),
@@ -141,8 +146,8 @@ static cl::opt<std::string> runWith(
 static cl::opt<double> absoluteTolerance("atol", cl::desc("Absolute tolerance"), cl::init(1e-5),
                             cl::sub(checkCommand));
 
-/// Parses NAME=1x128 (dims may be 0); returns false on bad syntax.
-static bool parseInputShape(StringRef spec, attnc::CompileOptions &options) {
+/// Parses NAME=1x128 (dims may be 0) into `into`; false on bad syntax.
+static bool parseShapeFlag(StringRef spec, llvm::StringMap<SmallVector<int64_t>> &into) {
   auto [name, dims] = spec.rsplit('=');
   if (name.empty() || dims.empty() || spec.count('=') == 0)
     return false;
@@ -155,7 +160,7 @@ static bool parseInputShape(StringRef spec, attnc::CompileOptions &options) {
       return false;
     shape.push_back(dim);
   }
-  options.inputShapes[name] = shape;
+  into[name] = shape;
   return true;
 }
 
@@ -187,9 +192,15 @@ static bool readCompileOptions(attnc::CompileOptions &options) {
   options.emit = emitKind;
   options.target = {targetTriple, targetCpu};
   for (const std::string &spec : inputShapes)
-    if (!parseInputShape(spec, options)) {
+    if (!parseShapeFlag(spec, options.inputShapes)) {
       WithColor::error(errs(), "attnc")
           << "bad --input-shape '" << spec << "': expected NAME=DxDx... (e.g. input_ids=1x128)\n";
+      return false;
+    }
+  for (const std::string &spec : maxShapes)
+    if (!parseShapeFlag(spec, options.maxShapes)) {
+      WithColor::error(errs(), "attnc")
+          << "bad --max-shape '" << spec << "': expected NAME=DxDx... (e.g. input_ids=1x1024)\n";
       return false;
     }
   return true;

@@ -15,7 +15,9 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/StringSet.h"
+#include <map>
 #include <onnx/onnx_pb.h>
 
 using namespace mlir;
@@ -38,6 +40,11 @@ public:
 private:
   LogicalResult collectInitializers();
   FailureOr<RankedTensorType> boundInputType(const onnx::ValueInfoProto &input);
+  FailureOr<RankedTensorType> boundedRunTimeType(const onnx::ValueInfoProto &input,
+                                                 ArrayRef<int64_t> bounds, Type element);
+  void fixUnitSymbols(ArrayRef<const onnx::ValueInfoProto *> arguments,
+                      MutableArrayRef<Type> types);
+  void recordRunTimeDims(func::FuncOp func, ArrayRef<const onnx::ValueInfoProto *> arguments);
   LogicalResult checkInputMatchesInitializer(const onnx::ValueInfoProto &input,
                                              const onnx::TensorProto &initializer);
   LogicalResult importNode(const onnx::NodeProto &node, size_t index);
@@ -61,6 +68,10 @@ private:
   llvm::StringMap<const onnx::TensorProto *> initializers;
   /// Tensor names read by some node or returned by the graph.
   llvm::StringSet<> usedNames;
+  /// Run-time dims (--max-shape): each input's dim symbols ("" for a
+  /// static dim), and each symbol's bound, in order of appearance.
+  llvm::StringMap<SmallVector<std::string>> inputDimSymbols;
+  llvm::MapVector<std::string, int64_t, std::map<std::string, unsigned>> symbolBounds;
 };
 
 } // namespace
@@ -122,6 +133,9 @@ GraphImporter::boundInputType(const onnx::ValueInfoProto &input) {
     return RankedTensorType::get(bound->second, element);
   }
   const onnx::TensorShapeProto &shape = tensorType.shape();
+  if (auto max = options.maxShapes.find(name);
+      max != options.maxShapes.end() && bound == options.inputShapes.end())
+    return boundedRunTimeType(input, max->second, element);
   if (bound != options.inputShapes.end()) {
     ArrayRef<int64_t> given = bound->second;
     bool matches = (int64_t)given.size() == shape.dim_size();
@@ -145,11 +159,97 @@ GraphImporter::boundInputType(const onnx::ValueInfoProto &input) {
     if (dim.has_dim_param() && !dim.dim_param().empty())
       return emitError(fileLoc) << "input '" << name << "' has symbolic dim '"
                                 << dim.dim_param() << "' (dim " << i
-                                << "): pass --input-shape " << name << "=...";
+                                << "): pass --input-shape " << name
+                                << "=... to fix it, or --max-shape " << name
+                                << "=... to bound it";
     return emitError(fileLoc) << "input '" << name << "' has unknown dim " << i
-                              << ": pass --input-shape " << name << "=...";
+                              << ": pass --input-shape " << name
+                              << "=... to fix it, or --max-shape " << name << "=... to bound it";
   }
   return RankedTensorType::get(dims, element);
+}
+
+/// An input bounded by --max-shape: its static dims must be given as
+/// themselves, each symbolic one becomes `?` under the given bound (a bound
+/// of 1 fixes it). Dims sharing a dim_param share a symbol, whose bound is
+/// the smallest given; an unnamed dim gets a symbol of its own.
+FailureOr<RankedTensorType>
+GraphImporter::boundedRunTimeType(const onnx::ValueInfoProto &input,
+                                  ArrayRef<int64_t> bounds, Type element) {
+  const std::string &name = input.name();
+  const onnx::TensorShapeProto &shape = input.type().tensor_type().shape();
+  if ((int64_t)bounds.size() != shape.dim_size())
+    return emitError(fileLoc) << "input '" << name << "' has shape " << declaredShape(shape)
+                              << " in the model, which --max-shape " << name << "="
+                              << shapeFlag(bounds) << " contradicts (rank " << shape.dim_size()
+                              << ")";
+  SmallVector<int64_t> dims;
+  SmallVector<std::string> symbols;
+  for (int i = 0; i < shape.dim_size(); ++i) {
+    const auto &dim = shape.dim(i);
+    if (dim.has_dim_value() && dim.dim_value() >= 0) {
+      if (bounds[i] != dim.dim_value())
+        return emitError(fileLoc) << "input '" << name << "' dim " << i << " is "
+                                  << dim.dim_value() << " in the model, which --max-shape "
+                                  << name << "=" << shapeFlag(bounds) << " contradicts";
+      dims.push_back(dim.dim_value());
+      symbols.push_back("");
+      continue;
+    }
+    if (bounds[i] < 1)
+      return emitError(fileLoc) << "--max-shape " << name << "=" << shapeFlag(bounds)
+                                << ": the bound of dim " << i << " must be at least 1";
+    std::string symbol = dim.has_dim_param() && !dim.dim_param().empty()
+                             ? dim.dim_param()
+                             : name + "." + std::to_string(i);
+    auto [it, inserted] = symbolBounds.insert({symbol, bounds[i]});
+    if (!inserted)
+      it->second = std::min(it->second, bounds[i]);
+    dims.push_back(ShapedType::kDynamic);
+    symbols.push_back(symbol);
+  }
+  inputDimSymbols[name] = symbols;
+  return RankedTensorType::get(dims, element);
+}
+
+/// A symbol bounded by 1 is the static dim 1 (so the body, imported
+/// afterwards, sees it static).
+void GraphImporter::fixUnitSymbols(ArrayRef<const onnx::ValueInfoProto *> arguments,
+                                   MutableArrayRef<Type> types) {
+  for (auto [input, type] : llvm::zip(arguments, types)) {
+    auto symbols = inputDimSymbols.find(input->name());
+    if (symbols == inputDimSymbols.end())
+      continue;
+    auto tensor = cast<RankedTensorType>(type);
+    SmallVector<int64_t> dims(tensor.getShape());
+    for (auto [dim, symbol] : llvm::zip(dims, symbols->second))
+      if (!symbol.empty() && symbolBounds.lookup(symbol) == 1) {
+        dim = 1;
+        symbol.clear();
+      }
+    type = RankedTensorType::get(dims, tensor.getElementType());
+  }
+}
+
+/// Each argument with run-time dims names their symbols, and the function
+/// bounds every symbol, for the compiler's signature.
+void GraphImporter::recordRunTimeDims(func::FuncOp func,
+                                      ArrayRef<const onnx::ValueInfoProto *> arguments) {
+  SmallVector<NamedAttribute> bounds;
+  for (const auto &[symbol, bound] : symbolBounds)
+    if (bound > 1)
+      bounds.push_back(builder.getNamedAttr(symbol, builder.getI64IntegerAttr(bound)));
+  if (bounds.empty())
+    return;
+  func->setAttr("attnc.dim_bounds", builder.getDictionaryAttr(bounds));
+  for (auto [i, input] : llvm::enumerate(arguments)) {
+    auto symbols = inputDimSymbols.find(input->name());
+    if (symbols == inputDimSymbols.end() ||
+        llvm::all_of(symbols->second, [](const std::string &s) { return s.empty(); }))
+      continue;
+    SmallVector<StringRef> names(symbols->second.begin(), symbols->second.end());
+    func.setArgAttr(i, "attnc.dim_symbols", builder.getStrArrayAttr(names));
+  }
 }
 
 FailureOr<Value> GraphImporter::lookup(StringRef name) {
@@ -346,18 +446,21 @@ LogicalResult GraphImporter::run() {
     argumentTypes.push_back(*type);
     inputNames.insert(input.name());
   }
-  for (const auto &bound : options.inputShapes) {
-    if (inputNames.contains(bound.getKey()))
-      continue;
-    InFlightDiagnostic diag = emitError(fileLoc)
-                              << "--input-shape names '" << bound.getKey()
-                              << "', which is not an input of the graph; its inputs are ";
-    if (arguments.empty())
-      diag << "none";
-    for (auto [i, input] : llvm::enumerate(arguments))
-      diag << (i ? ", " : "") << "'" << input->name() << "'";
-    return diag;
-  }
+  fixUnitSymbols(arguments, argumentTypes);
+  for (auto [flag, shapes] : {std::pair{"--input-shape", &options.inputShapes},
+                               std::pair{"--max-shape", &options.maxShapes}})
+    for (const auto &bound : *shapes) {
+      if (inputNames.contains(bound.getKey()))
+        continue;
+      InFlightDiagnostic diag = emitError(fileLoc)
+                                << flag << " names '" << bound.getKey()
+                                << "', which is not an input of the graph; its inputs are ";
+      if (arguments.empty())
+        diag << "none";
+      for (auto [i, input] : llvm::enumerate(arguments))
+        diag << (i ? ", " : "") << "'" << input->name() << "'";
+      return diag;
+    }
 
   builder.setInsertionPointToEnd(module.getBody());
   auto func = func::FuncOp::create(builder, fileLoc, "main",
@@ -396,6 +499,7 @@ LogicalResult GraphImporter::run() {
   func.setType(builder.getFunctionType(argumentTypes, ValueRange(results).getTypes()));
   for (auto [i, input] : llvm::enumerate(arguments))
     func.setArgAttr(i, "attnc.name", builder.getStringAttr(input->name()));
+  recordRunTimeDims(func, arguments);
   for (auto [i, output] : llvm::enumerate(graph.output()))
     func.setResultAttr(i, "attnc.name", builder.getStringAttr(output.name()));
   eraseDeadOps(func);

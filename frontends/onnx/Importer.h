@@ -21,6 +21,11 @@ struct ImportOptions {
   /// Full static shapes for graph inputs, by name (from --input-shape
   /// NAME=1x128 or a data set).
   llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
+  /// Upper bounds for graph inputs whose symbolic dims stay symbolic, by
+  /// name (from --max-shape NAME=1x1024). Each symbolic dim becomes a
+  /// run-time dim (`?`) with that bound, named by its dim_param; a static
+  /// dim must be given its own value.
+  llvm::StringMap<llvm::SmallVector<int64_t>> maxShapes;
   /// Known values of graph inputs (a data set's tensors, for `attnc check`).
   /// One is folded in only where an op needs that input as a constant (a
   /// Reshape's shape, Unsqueeze's axes); other uses stay run-time inputs.
@@ -36,6 +41,15 @@ struct ImportOptions {
 /// ```mlir
 /// func.func @main(%arg0: tensor<1x8xi64> {attnc.name = "input_ids"})
 ///     -> (tensor<1x8x96xf32> {attnc.name = "logits"})
+/// ```
+///
+/// With run-time dims (ImportOptions::maxShapes), each argument with a `?`
+/// names its dims' symbols and the function bounds every symbol:
+///
+/// ```mlir
+/// func.func @main(%arg0: tensor<1x?xi64> {attnc.name = "input_ids",
+///                                         attnc.dim_symbols = ["", "seq"]})
+///     attributes {attnc.dim_bounds = {seq = 1024 : i64}}
 /// ```
 OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &ctx, llvm::StringRef path,
                                      const ImportOptions &options);

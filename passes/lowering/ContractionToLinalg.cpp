@@ -116,8 +116,27 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     outShape.push_back(m);
     outShape.push_back(n);
     Type element = op.getType().getElementType();
+    // Run-time dims: batch dims from whichever operand has one there, then
+    // M from lhs and N from rhs (RunTimeDims.h).
+    SmallVector<Value> sizes;
+    for (auto [d, size] : llvm::enumerate(outShape)) {
+      if (!ShapedType::isDynamic(size))
+        continue;
+      if ((int64_t)d == nb)
+        sizes.push_back(tensor::DimOp::create(rewriter, loc, lhs, a.size() - 2));
+      else if ((int64_t)d == nb + 1)
+        sizes.push_back(tensor::DimOp::create(rewriter, loc, rhs, bShape.size() - 1));
+      else
+        for (auto [operand, operandBatch] : {std::pair{lhs, batchA}, std::pair{rhs, batchB}}) {
+          int64_t aligned = (int64_t)d - (nb - (int64_t)operandBatch.size());
+          if (aligned >= 0 && ShapedType::isDynamic(operandBatch[aligned])) {
+            sizes.push_back(tensor::DimOp::create(rewriter, loc, operand, aligned));
+            break;
+          }
+        }
+    }
     Value init = buildFilled(rewriter, loc, RankedTensorType::get(outShape, element),
-                             scalarConstant(rewriter, loc, element, 0));
+                             scalarConstant(rewriter, loc, element, 0), sizes);
     Value result = buildContraction(rewriter, loc, lhs, rhs, init, lhsMap, rhsMap,
                                     outMap, iterators);
     rewriter.replaceOp(op, buildReshape(rewriter, loc, result, op.getType().getShape()));
@@ -153,13 +172,19 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
     AffineMap outMap = AffineMap::get(rank + 1, 0, outExprs, ctx);
     SmallVector<utils::IteratorType> iterators(rank + 1, utils::IteratorType::parallel);
     iterators[transposed ? rank : rank - 1] = utils::IteratorType::reduction;
+    // Run-time dims are the input's leading dims (RunTimeDims.h).
+    SmallVector<Value> sizes;
+    for (int64_t d = 0; d + 1 < rank; ++d)
+      if (type.isDynamicDim(d))
+        sizes.push_back(tensor::DimOp::create(rewriter, loc, adaptor.getInput(), d));
     Value init;
     if (Value bias = adaptor.getBias())
-      init = buildElementwise(rewriter, loc, type, bias,
-                              [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+      init = buildElementwise(
+          rewriter, loc, type, bias,
+          [](OpBuilder &, Location, ValueRange args) { return args[0]; }, sizes);
     else
       init = buildFilled(rewriter, loc, type,
-                         scalarConstant(rewriter, loc, type.getElementType(), 0));
+                         scalarConstant(rewriter, loc, type.getElementType(), 0), sizes);
     rewriter.replaceOp(op, buildContraction(rewriter, loc, adaptor.getInput(),
                                             adaptor.getWeight(), init, inputMap,
                                             weightMap, outMap, iterators));

@@ -30,8 +30,6 @@ struct ElementwisePattern : OpConversionPattern<OpTy> {
   matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getType());
-    if (!type.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "needs a static shape");
     IntegerSigns signs = unsignedOps.lookup(op);
     Value result = buildElementwise(
         rewriter, op.getLoc(), type, adaptor.getOperands(),

@@ -4,6 +4,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include <cmath>
 #include <limits>
@@ -25,8 +26,29 @@ AffineMap broadcastMap(MLIRContext *ctx, ArrayRef<int64_t> operandShape,
   return AffineMap::get(rank, 0, exprs, ctx);
 }
 
+SmallVector<Value> broadcastDynamicSizes(OpBuilder &b, Location loc, RankedTensorType type,
+                                         ValueRange inputs) {
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (!type.isDynamicDim(d))
+      continue;
+    Value size;
+    for (Value input : inputs) {
+      auto inputType = cast<RankedTensorType>(input.getType());
+      int64_t aligned = d - (type.getRank() - inputType.getRank());
+      if (aligned >= 0 && inputType.isDynamicDim(aligned)) {
+        size = tensor::DimOp::create(b, loc, input, aligned);
+        break;
+      }
+    }
+    assert(size && "a run-time result dim with no run-time input dim (RunTimeDims.h)");
+    sizes.push_back(size);
+  }
+  return sizes;
+}
+
 Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
-                       ValueRange inputs, ScalarBodyFn body) {
+                       ValueRange inputs, ScalarBodyFn body, ValueRange dynamicSizes) {
   MLIRContext *ctx = b.getContext();
   SmallVector<AffineMap> maps;
   for (Value input : inputs)
@@ -34,8 +56,10 @@ Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
         ctx, cast<RankedTensorType>(input.getType()).getShape(),
         resultType.getShape()));
   maps.push_back(b.getMultiDimIdentityMap(resultType.getRank()));
-  Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(),
-                                       resultType.getElementType());
+  Value init = tensor::EmptyOp::create(
+      b, loc, resultType,
+      dynamicSizes.empty() ? broadcastDynamicSizes(b, loc, resultType, inputs)
+                           : SmallVector<Value>(dynamicSizes));
   SmallVector<utils::IteratorType> iterators(resultType.getRank(),
                                              utils::IteratorType::parallel);
   auto generic = linalg::GenericOp::create(
@@ -48,9 +72,8 @@ Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
 }
 
 Value buildFilled(OpBuilder &b, Location loc, RankedTensorType type,
-                  Value value) {
-  Value empty =
-      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+                  Value value, ValueRange dynamicSizes) {
+  Value empty = tensor::EmptyOp::create(b, loc, type, dynamicSizes);
   return linalg::FillOp::create(b, loc, value, empty).getResult(0);
 }
 
@@ -61,6 +84,18 @@ Value buildReshape(OpBuilder &b, Location loc, Value value,
     return value;
   Type element = type.getElementType();
   auto target = RankedTensorType::get(shape, element);
+  // With run-time dims only unit dims may come or go: one group per kept
+  // dim (one run-time dim at most each), so the sizes follow.
+  if (!type.hasStaticShape() || !target.hasStaticShape()) {
+    bool collapse = type.getRank() > target.getRank();
+    std::optional<SmallVector<ReassociationIndices>> groups =
+        collapse ? getReassociationIndicesForCollapse(type.getShape(), shape)
+                 : getReassociationIndicesForCollapse(shape, type.getShape());
+    assert(groups && "a reshape with run-time dims that is not a unit-dim reshape");
+    if (collapse)
+      return tensor::CollapseShapeOp::create(b, loc, target, value, *groups);
+    return tensor::ExpandShapeOp::create(b, loc, target, value, *groups);
+  }
   // Unit-only shapes to and from rank 0 need no reassociation groups.
   if (type.getRank() == 0)
     return tensor::ExpandShapeOp::create(b, loc, target, value,
@@ -92,6 +127,7 @@ Value buildReduction(OpBuilder &b, Location loc, Value input,
   auto type = cast<RankedTensorType>(input.getType());
   MLIRContext *ctx = b.getContext();
   SmallVector<int64_t> shape;
+  SmallVector<Value> dynamicSizes;
   SmallVector<AffineExpr> outExprs;
   SmallVector<utils::IteratorType> iterators;
   for (int64_t d = 0; d < type.getRank(); ++d) {
@@ -101,10 +137,12 @@ Value buildReduction(OpBuilder &b, Location loc, Value input,
     }
     iterators.push_back(utils::IteratorType::parallel);
     shape.push_back(type.getDimSize(d));
+    if (type.isDynamicDim(d))
+      dynamicSizes.push_back(tensor::DimOp::create(b, loc, input, d));
     outExprs.push_back(getAffineDimExpr(d, ctx));
   }
   auto resultType = RankedTensorType::get(shape, type.getElementType());
-  Value filled = buildFilled(b, loc, resultType, init);
+  Value filled = buildFilled(b, loc, resultType, init, dynamicSizes);
   SmallVector<AffineMap> maps = {
       b.getMultiDimIdentityMap(type.getRank()),
       AffineMap::get(type.getRank(), 0, outExprs, ctx)};

@@ -33,16 +33,25 @@ using ScalarBodyFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
 AffineMap broadcastMap(MLIRContext *ctx, ArrayRef<int64_t> operandShape,
                        ArrayRef<int64_t> resultShape);
 
-/// A linalg.generic writing `resultType`, reading `inputs` with numpy
-/// broadcasting, computing each element with `body`.
-Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
-                       ValueRange inputs, ScalarBodyFn body);
+/// The run-time sizes of a `type` result that broadcasts `inputs`, one per
+/// `?` of `type`, each read from the first input with a run-time dim in
+/// that place (a run-time dim never broadcasts; dialects/attn/RunTimeDims.h).
+SmallVector<Value> broadcastDynamicSizes(OpBuilder &b, Location loc, RankedTensorType type,
+                                         ValueRange inputs);
 
-/// A tensor of `type` filled with the scalar `value`.
+/// A linalg.generic writing `resultType`, reading `inputs` with numpy
+/// broadcasting, computing each element with `body`. Its run-time dims are
+/// `dynamicSizes` when given, else broadcastDynamicSizes of `inputs`.
+Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
+                       ValueRange inputs, ScalarBodyFn body, ValueRange dynamicSizes = {});
+
+/// A tensor of `type` filled with the scalar `value`; `dynamicSizes` gives
+/// its run-time dims, in order.
 Value buildFilled(OpBuilder &b, Location loc, RankedTensorType type,
-                  Value value);
+                  Value value, ValueRange dynamicSizes = {});
 
 /// Reshapes `value` to `shape` (same element count) with collapse/expand.
+/// With run-time dims, only unit dims may be added or dropped.
 Value buildReshape(OpBuilder &b, Location loc, Value value,
                    ArrayRef<int64_t> shape);
 

@@ -10,6 +10,7 @@
 #include "passes/lowering/Patterns.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -54,9 +55,26 @@ Value reduceKeepDims(OpBuilder &b, Location loc, Value input,
   if (kind != ReduceKind::Mean)
     return kept;
   int64_t count = 1;
-  for (int64_t axis : axes)
-    count *= type.getDimSize(axis);
+  Value runTimeCount;
+  for (int64_t axis : axes) {
+    if (!type.isDynamicDim(axis)) {
+      count *= type.getDimSize(axis);
+      continue;
+    }
+    Value size = tensor::DimOp::create(b, loc, input, axis);
+    runTimeCount = runTimeCount ? arith::MulIOp::create(b, loc, runTimeCount, size) : size;
+  }
   Value divisor = scalarConstant(b, loc, element, (double)count);
+  if (runTimeCount) {
+    if (isa<FloatType>(element)) {
+      Value asInt = arith::IndexCastOp::create(b, loc, b.getI64Type(), runTimeCount);
+      Value asFloat = arith::SIToFPOp::create(b, loc, element, asInt);
+      divisor = arith::MulFOp::create(b, loc, divisor, asFloat);
+    } else {
+      Value asElement = arith::IndexCastOp::create(b, loc, element, runTimeCount);
+      divisor = arith::MulIOp::create(b, loc, divisor, asElement);
+    }
+  }
   auto keptType = cast<RankedTensorType>(kept.getType());
   return buildElementwise(b, loc, keptType, kept,
                           [&](OpBuilder &nb, Location l, ValueRange args) {

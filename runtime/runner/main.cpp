@@ -137,9 +137,14 @@ void printSignature(const attnc_model_t *model) {
         attnc_status_free(status);
         continue;
       }
-      std::printf("  %s\n", attnc::describeNamedTensor(info.name, info.dtype,
-                                                       info.dims, info.rank)
-                                .c_str());
+      std::string text = attnc::describeNamedTensor(info.name, info.dtype, info.dims, info.rank);
+      if (!std::equal(info.dims, info.dims + info.rank, info.max_dims)) {
+        // Run-time dims: "-1" reads as "?", and the bounds follow.
+        for (size_t at = text.find("-1"); at != std::string::npos; at = text.find("-1", at))
+          text.replace(at, 2, "?");
+        text += " up to " + attnc::formatShape(info.max_dims, info.rank);
+      }
+      std::printf("  %s\n", text.c_str());
     }
   }
 }
@@ -304,6 +309,7 @@ double median(std::vector<double> values) {
 
 Status writeOutputs(const attnc_model_t *model,
                     const std::vector<AlignedBuffer> &buffers,
+                    const std::vector<std::vector<int64_t>> &shapes,
                     const std::string &dir, TensorFileFormat format) {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
@@ -320,7 +326,7 @@ Status writeOutputs(const attnc_model_t *model,
     Tensor tensor;
     tensor.name = info.name;
     tensor.dtype = info.dtype;
-    tensor.shape.assign(info.dims, info.dims + info.rank);
+    tensor.shape = shapes[i];
     const auto *data = static_cast<const uint8_t *>(buffers[i].data.get());
     tensor.bytes.assign(data, data + buffers[i].size);
     std::string path = (std::filesystem::path(dir) /
@@ -423,21 +429,33 @@ Status runMain(int argc, char **argv) {
         !status)
       return status;
 
+  // Each output's shape for these inputs (run-time dims take the inputs'
+  // values).
   std::vector<AlignedBuffer> outputBuffers(outputCount);
   std::vector<attnc_tensor_t> outputTensors(outputCount);
+  std::vector<std::vector<int64_t>> outputShapes(outputCount);
   for (size_t i = 0; i < outputCount; ++i) {
     attnc_tensor_info_t info;
     if (Status status =
             toStatus(attnc_model_output_info(model.get(), i, &info));
         !status)
       return status;
-    Result<AlignedBuffer> buffer = allocate(info.byte_size);
+    outputShapes[i].resize(info.rank);
+    if (Status status = toStatus(attnc_model_output_shape(
+            model.get(), inputTensors.data(), inputCount, i, outputShapes[i].data()));
+        !status)
+      return status;
+    size_t elements = 1;
+    for (int64_t d : outputShapes[i])
+      elements *= static_cast<size_t>(d);
+    size_t bytes = elements * attnc_dtype_size(info.dtype);
+    Result<AlignedBuffer> buffer = allocate(bytes);
     if (!buffer)
       return Status::error("output '" + std::string(info.name) +
                            "': " + buffer.error());
     outputBuffers[i] = std::move(buffer.value());
     outputTensors[i] = {outputBuffers[i].data.get(), info.dtype, info.rank,
-                        info.dims, info.byte_size};
+                        outputShapes[i].data(), bytes};
   }
 
   MemoryStats before = readMemoryStats();
@@ -462,11 +480,11 @@ Status runMain(int argc, char **argv) {
         !status)
       return status;
     std::printf("%s: shape %s %s\n", info.name,
-                attnc::formatShape(info.dims, info.rank).c_str(),
+                attnc::formatShape(outputShapes[i].data(), info.rank).c_str(),
                 attnc_dtype_name(info.dtype));
     if (options.print)
       std::fputs(attnc::io::summarizeTensor(outputBuffers[i].data.get(), info.dtype,
-                                            info.dims, info.rank)
+                                            outputShapes[i].data(), info.rank)
                      .c_str(),
                  stdout);
   }
@@ -482,7 +500,7 @@ Status runMain(int argc, char **argv) {
   TensorFileFormat format = options.inputs.empty()
                                 ? TensorFileFormat::Npy
                                 : attnc::io::formatForPath(options.inputs[0]);
-  return writeOutputs(model.get(), outputBuffers, options.outputDir, format);
+  return writeOutputs(model.get(), outputBuffers, outputShapes, options.outputDir, format);
 }
 
 } // namespace

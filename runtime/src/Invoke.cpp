@@ -12,6 +12,7 @@
 #include "runtime/src/Shape.h"
 #include "runtime/src/Status.h"
 
+#include <algorithm>
 #include <cstring>
 #include <functional>
 #include <mutex>
@@ -43,45 +44,93 @@ bool sameDtype(attnc_dtype_t declared, attnc_dtype_t given) {
   return given == declared || (declared == ATTNC_DTYPE_BF16 && given == ATTNC_DTYPE_U16);
 }
 
-bool sameShape(const TensorDecl &decl, const attnc_tensor_t &tensor) {
-  return sameDtype(decl.dtype, tensor.dtype) && tensor.rank == decl.dims.size() &&
-         (tensor.rank == 0 || std::memcmp(tensor.dims, decl.dims.data(),
-                                          tensor.rank * sizeof(int64_t)) == 0);
+/// The values a run gives the model's run-time dims (Manifest::dims), in
+/// order; -1 where no tensor checked so far has given one.
+using DimValues = std::vector<int64_t>;
+
+/// `decl`'s shape for a run with `values`; a run-time dim not yet given
+/// stays -1.
+std::vector<int64_t> shapeFor(const TensorDecl &decl, const DimValues &values) {
+  std::vector<int64_t> dims(decl.dims);
+  for (size_t i = 0; i < dims.size(); ++i)
+    if (decl.symbols[i] >= 0)
+      dims[i] = values[decl.symbols[i]];
+  return dims;
 }
 
-attnc_status_t *checkTensor(const char *kind, const TensorDecl &decl,
-                            const attnc_tensor_t *tensor) {
-  std::string subject =
-      std::string(kind) + " '" + quoteForMessage(decl.name) + "': ";
+std::string subjectOf(const char *kind, const TensorDecl &decl) {
+  return std::string(kind) + " '" + quoteForMessage(decl.name) + "': ";
+}
+
+/// Checks `tensor` against `decl` for a run with `values`, and learns the
+/// values of run-time dims it gives first (`learn`: inputs; an output only
+/// takes the shape the inputs gave).
+attnc_status_t *checkTensor(const char *kind, const Manifest &manifest, const TensorDecl &decl,
+                            const attnc_tensor_t *tensor, DimValues &values, bool learn) {
+  std::string subject = subjectOf(kind, decl);
   if (!tensor)
     return invalidArgument(subject + "tensor is NULL");
   if (tensor->rank && !tensor->dims)
     return invalidArgument(subject + "dims is NULL for a rank-" +
                            std::to_string(tensor->rank) + " tensor");
-  std::string expected =
-      formatShapeAndDtype(decl.dims.data(), decl.dims.size(), decl.dtype);
-  if (!sameShape(decl, *tensor))
-    return invalidArgument(subject + "expected shape " + expected + ", got " +
+  std::string declared = formatDecl(decl, manifest);
+  if (!sameDtype(decl.dtype, tensor->dtype) || tensor->rank != decl.dims.size())
+    return invalidArgument(subject + "expected shape " + declared + ", got " +
                            describeGot(*tensor));
-  if (tensor->byte_size != decl.byteSize)
-    return invalidArgument(subject + "expected a " +
-                           std::to_string(decl.byteSize) +
-                           "-byte buffer for shape " + expected + ", got " +
+  for (size_t i = 0; i < tensor->rank; ++i) {
+    int symbol = decl.symbols[i];
+    int64_t got = tensor->dims[i];
+    if (symbol < 0 || (values[symbol] >= 0 && !learn)) {
+      int64_t want = symbol < 0 ? decl.dims[i] : values[symbol];
+      if (got != want) {
+        std::vector<int64_t> expected = shapeFor(decl, values);
+        return invalidArgument(subject + "expected shape " +
+                               formatShapeAndDtype(expected.data(), expected.size(), decl.dtype) +
+                               (decl.hasRunTimeDims() ? " (" + declared + ")" : "") + ", got " +
+                               describeGot(*tensor));
+      }
+      continue;
+    }
+    const DimDecl &dim = manifest.dims[symbol];
+    std::string which = "dim " + std::to_string(i) + " ('" + quoteForMessage(dim.name) + "')";
+    if (got < 1 || got > dim.bound)
+      return invalidArgument(subject + which + " is " + std::to_string(got) +
+                             ", outside the model's bounds 1.." + std::to_string(dim.bound) +
+                             " (shape " + declared + ", got " + describeGot(*tensor) + ")");
+    if (values[symbol] >= 0 && values[symbol] != got)
+      return invalidArgument(subject + which + " is " + std::to_string(got) +
+                             ", but an earlier input gave '" + quoteForMessage(dim.name) +
+                             "' = " + std::to_string(values[symbol]));
+    values[symbol] = got;
+  }
+  std::vector<int64_t> dims(tensor->dims, tensor->dims + tensor->rank);
+  size_t elements = 0;
+  size_t bytes = checkedElementCount(dims.data(), dims.size(), attnc_dtype_size(decl.dtype),
+                                     elements)
+                     ? elements * attnc_dtype_size(decl.dtype)
+                     : 0;
+  if (tensor->byte_size != bytes)
+    return invalidArgument(subject + "expected a " + std::to_string(bytes) +
+                           "-byte buffer for shape " +
+                           formatShapeAndDtype(dims.data(), dims.size(), decl.dtype) + ", got " +
                            std::to_string(tensor->byte_size) + " bytes");
-  if (!tensor->data && decl.byteSize)
+  if (!tensor->data && bytes)
     return invalidArgument(subject + "data is NULL");
   return nullptr;
 }
 
-attnc_status_t *checkAt(const char *kind, const std::vector<TensorDecl> &decls,
-                        size_t index, const attnc_tensor_t *tensor) {
+attnc_status_t *checkAt(const char *kind, const Manifest &manifest,
+                        const std::vector<TensorDecl> &decls, size_t index,
+                        const attnc_tensor_t *tensor) {
   if (index >= decls.size())
     return indexOutOfRange(kind, index, decls.size());
-  return checkTensor(kind, decls[index], tensor);
+  DimValues values(manifest.dims.size(), -1);
+  return checkTensor(kind, manifest, decls[index], tensor, values, /*learn=*/true);
 }
 
-attnc_status_t *checkAll(const char *kind, const std::vector<TensorDecl> &decls,
-                         const attnc_tensor_t *tensors, size_t count) {
+attnc_status_t *checkAll(const char *kind, const Manifest &manifest,
+                         const std::vector<TensorDecl> &decls, const attnc_tensor_t *tensors,
+                         size_t count, DimValues &values, bool learn) {
   if (count != decls.size())
     return invalidArgument("expected " + std::to_string(decls.size()) + " " +
                            kind + "s (" + describeDecls(decls) + "), got " +
@@ -89,7 +138,8 @@ attnc_status_t *checkAll(const char *kind, const std::vector<TensorDecl> &decls,
   if (count && !tensors)
     return invalidArgument(std::string(kind) + "s is NULL");
   for (size_t i = 0; i < count; ++i)
-    if (attnc_status_t *status = checkTensor(kind, decls[i], &tensors[i]))
+    if (attnc_status_t *status =
+            checkTensor(kind, manifest, decls[i], &tensors[i], values, learn))
       return status;
   return nullptr;
 }
@@ -116,7 +166,7 @@ attnc_status_t *attnc_model_check_input(const attnc_model_t *model,
   return guardStatus([&] {
     if (!model)
       return invalidArgument("model is NULL");
-    return checkAt("input", model->manifest.inputs, index, tensor);
+    return checkAt("input", model->manifest, model->manifest.inputs, index, tensor);
   });
 }
 
@@ -126,7 +176,29 @@ attnc_status_t *attnc_model_check_output(const attnc_model_t *model,
   return guardStatus([&] {
     if (!model)
       return invalidArgument("model is NULL");
-    return checkAt("output", model->manifest.outputs, index, tensor);
+    return checkAt("output", model->manifest, model->manifest.outputs, index, tensor);
+  });
+}
+
+attnc_status_t *attnc_model_output_shape(const attnc_model_t *model,
+                                         const attnc_tensor_t *inputs, size_t input_count,
+                                         size_t index, int64_t *out_dims) {
+  return guardStatus([&]() -> attnc_status_t * {
+    if (!model)
+      return invalidArgument("model is NULL");
+    const Manifest &manifest = model->manifest;
+    if (index >= manifest.outputs.size())
+      return indexOutOfRange("output", index, manifest.outputs.size());
+    const TensorDecl &decl = manifest.outputs[index];
+    if (!out_dims && !decl.dims.empty())
+      return invalidArgument("out_dims is NULL");
+    DimValues values(manifest.dims.size(), -1);
+    if (attnc_status_t *status = checkAll("input", manifest, manifest.inputs, inputs,
+                                          input_count, values, /*learn=*/true))
+      return status;
+    std::vector<int64_t> dims = shapeFor(decl, values);
+    std::copy(dims.begin(), dims.end(), out_dims);
+    return nullptr;
   });
 }
 
@@ -138,21 +210,25 @@ attnc_status_t *attnc_model_invoke(attnc_model_t *model,
     if (!model)
       return invalidArgument("model is NULL");
     const Manifest &manifest = model->manifest;
-    if (attnc_status_t *status =
-            checkAll("input", manifest.inputs, inputs, input_count))
+    DimValues values(manifest.dims.size(), -1);
+    if (attnc_status_t *status = checkAll("input", manifest, manifest.inputs, inputs,
+                                          input_count, values, /*learn=*/true))
       return status;
-    if (attnc_status_t *status =
-            checkAll("output", manifest.outputs, outputs, output_count))
+    if (attnc_status_t *status = checkAll("output", manifest, manifest.outputs, outputs,
+                                          output_count, values, /*learn=*/false))
       return status;
 
     std::vector<void *> buffers;
-    buffers.reserve(input_count + output_count + 1);
+    buffers.reserve(input_count + output_count + 2);
     for (size_t i = 0; i < input_count; ++i)
       buffers.push_back(inputs[i].byte_size ? inputs[i].data : emptyBuffer);
     for (size_t i = 0; i < output_count; ++i)
       buffers.push_back(outputs[i].byte_size ? outputs[i].data : emptyBuffer);
     if (model->workspace)
       buffers.push_back(model->workspace);
+    // The values of the run-time dims follow (the model ABI, attnc/model.h).
+    if (!values.empty())
+      buffers.push_back(values.data());
 
     std::lock_guard<std::mutex> guard(lockFor(model->run));
     model->run(buffers.data());

@@ -81,6 +81,11 @@ public:
           return false;
         continue;
       }
+      if (tokens[0] == "dim") {
+        if (!parseDimLine(lineNo, line, tokens))
+          return false;
+        continue;
+      }
       if (!parseTensorLine(lineNo, line, tokens))
         return false;
     }
@@ -93,6 +98,17 @@ public:
       error = "manifest declares no outputs";
       return false;
     }
+    // A run learns each dim's value from the inputs.
+    std::vector<bool> given(out.dims.size(), false);
+    for (const TensorDecl &input : out.inputs)
+      for (int symbol : input.symbols)
+        if (symbol >= 0)
+          given[symbol] = true;
+    for (size_t k = 0; k < given.size(); ++k)
+      if (!given[k]) {
+        error = "dim " + quoted(out.dims[k].name) + " is carried by no input";
+        return false;
+      }
     return true;
   }
 
@@ -141,6 +157,67 @@ private:
     return true;
   }
 
+  /// `dim <name> <bound>`: from version 3 on, before any input or output.
+  bool parseDimLine(size_t lineNo, std::string_view line,
+                    const std::vector<std::string_view> &tokens) {
+    std::string where = "line " + std::to_string(lineNo) + ": ";
+    if (version < 3) {
+      error = where + "'dim' needs manifest version 3, got version " + std::to_string(version);
+      return false;
+    }
+    if (!out.inputs.empty() || !out.outputs.empty()) {
+      error = where + "'dim' lines must come before the inputs and outputs";
+      return false;
+    }
+    DimDecl dim;
+    std::string decodeError;
+    if (tokens.size() != 3 || !parseCount(tokens[2], dim.bound) || dim.bound < 1) {
+      error = where + "expected 'dim <name> <bound>' with a bound of at least 1, got " +
+              quoted(line);
+      return false;
+    }
+    if (!percentDecode(tokens[1], kManifestNameSafe, dim.name, decodeError)) {
+      error = where + "bad dim name " + quoted(tokens[1]) + ": " + decodeError;
+      return false;
+    }
+    for (const DimDecl &other : out.dims)
+      if (other.name == dim.name) {
+        error = where + "duplicate dim name " + quoted(dim.name);
+        return false;
+      }
+    out.dims.push_back(std::move(dim));
+    return true;
+  }
+
+  /// One extent of a tensor line: a count, or `$k` naming dim line k.
+  bool parseExtent(std::string_view token, const std::string &where, size_t index,
+                   TensorDecl &decl) {
+    if (!token.empty() && token[0] == '$') {
+      int64_t symbol = 0;
+      if (!parseCount(token.substr(1), symbol) ||
+          static_cast<uint64_t>(symbol) >= out.dims.size()) {
+        error = where + "dim " + std::to_string(index) + " " + quoted(token) +
+                " names no 'dim' line (the manifest declares " +
+                std::to_string(out.dims.size()) + ")";
+        return false;
+      }
+      decl.dims.push_back(-1);
+      decl.symbols.push_back(static_cast<int>(symbol));
+      decl.maxDims.push_back(out.dims[symbol].bound);
+      return true;
+    }
+    int64_t dim = 0;
+    if (!parseCount(token, dim)) {
+      error = where + "dim " + std::to_string(index) + " " + quoted(token) +
+              " is not a non-negative integer that fits in 64 bits";
+      return false;
+    }
+    decl.dims.push_back(dim);
+    decl.symbols.push_back(-1);
+    decl.maxDims.push_back(dim);
+    return true;
+  }
+
   bool parseTensorLine(size_t lineNo, std::string_view line,
                        const std::vector<std::string_view> &tokens) {
     std::string where = "line " + std::to_string(lineNo) + ": ";
@@ -180,22 +257,15 @@ private:
               std::to_string(rank) + " dims, got " + std::to_string(dimCount);
       return false;
     }
-    for (size_t i = 0; i < dimCount; ++i) {
-      int64_t dim = 0;
-      if (!parseCount(tokens[4 + i], dim)) {
-        error = where + subject + ": dim " + std::to_string(i) + " " +
-                quoted(tokens[4 + i]) +
-                " is not a non-negative integer that fits in 64 bits";
+    for (size_t i = 0; i < dimCount; ++i)
+      if (!parseExtent(tokens[4 + i], where + subject + ": ", i, decl))
         return false;
-      }
-      decl.dims.push_back(dim);
-    }
     size_t elementSize = attnc_dtype_size(decl.dtype);
-    if (!checkedElementCount(decl.dims.data(), decl.dims.size(), elementSize,
+    if (!checkedElementCount(decl.maxDims.data(), decl.maxDims.size(), elementSize,
                              decl.elementCount)) {
       error =
           where + subject + ": shape " +
-          formatShapeAndDtype(decl.dims.data(), decl.dims.size(), decl.dtype) +
+          formatShapeAndDtype(decl.maxDims.data(), decl.maxDims.size(), decl.dtype) +
           " has more bytes than fit in memory";
       return false;
     }
@@ -224,6 +294,17 @@ private:
 };
 
 } // namespace
+
+std::string formatDecl(const TensorDecl &decl, const Manifest &manifest) {
+  std::string text = "[";
+  for (size_t i = 0; i < decl.dims.size(); ++i) {
+    if (i)
+      text += ", ";
+    int symbol = i < decl.symbols.size() ? decl.symbols[i] : -1;
+    text += symbol >= 0 ? quoteForMessage(manifest.dims[symbol].name) : std::to_string(decl.dims[i]);
+  }
+  return text + "] (" + attnc_dtype_name(decl.dtype) + ")";
+}
 
 bool parseManifest(std::string_view text, Manifest &out, std::string &error) {
   out = Manifest();

@@ -18,16 +18,33 @@
 
 namespace attnc {
 
+/// A run-time dim (a `dim` line): its decoded name and the largest value
+/// a run may give it (at least 1).
+struct DimDecl {
+  std::string name;
+  int64_t bound = 1;
+};
+
 /// One input or output line of a manifest.
 struct TensorDecl {
   std::string name; ///< Decoded.
   attnc_dtype_t dtype = ATTNC_DTYPE_INVALID;
+  /// Extents; -1 for a run-time dim.
   std::vector<int64_t> dims;
+  /// Per dim: the index of its DimDecl in Manifest::dims, or -1 (static).
+  std::vector<int> symbols;
+  /// `dims` with each run-time dim at its bound.
+  std::vector<int64_t> maxDims;
+  /// Of `maxDims`: the largest buffer a run can need.
   size_t elementCount = 0;
   size_t byteSize = 0;
+
+  bool hasRunTimeDims() const { return !symbols.empty() && dims != maxDims; }
 };
 
 struct Manifest {
+  /// Run-time dims, in `$k` order; empty for a fully static model.
+  std::vector<DimDecl> dims;
   std::vector<TensorDecl> inputs;
   std::vector<TensorDecl> outputs;
   /// Scratch bytes the model needs per run (its planned intermediates),
@@ -37,7 +54,11 @@ struct Manifest {
 
 /// The newest manifest version this runtime reads; it reads every version
 /// from 1 (no `workspace` line) up to this one.
-inline constexpr int kManifestVersion = 2;
+inline constexpr int kManifestVersion = 3;
+
+/// "[batch, seq, 64] (f32)": a declaration's shape with each run-time dim
+/// by its name.
+std::string formatDecl(const TensorDecl &decl, const Manifest &manifest);
 
 /// Parses `text` into `out`. On failure returns false and sets `error` to a
 /// message that names the line, e.g. "line 2: input 'x': unknown dtype 'f8'".

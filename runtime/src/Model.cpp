@@ -67,6 +67,7 @@ void fillInfo(const TensorDecl &decl, attnc_tensor_info_t *outInfo) {
   outInfo->dtype = decl.dtype;
   outInfo->rank = decl.dims.size();
   outInfo->dims = decl.dims.data();
+  outInfo->max_dims = decl.maxDims.data();
   outInfo->element_count = decl.elementCount;
   outInfo->byte_size = decl.byteSize;
 }
@@ -110,8 +111,12 @@ std::string describeDecls(const std::vector<TensorDecl> &decls) {
   for (size_t i = 0; i < decls.size() && i < kShown; ++i) {
     if (i)
       text += ", ";
-    text += describeNamedTensor(decls[i].name, decls[i].dtype,
-                                decls[i].dims.data(), decls[i].dims.size());
+    // A run-time dim shows as "?" (its bound is in the input's info).
+    std::string shape = formatShape(decls[i].dims.data(), decls[i].dims.size());
+    for (size_t at = shape.find("-1"); at != std::string::npos; at = shape.find("-1", at))
+      shape.replace(at, 2, "?");
+    text += "'" + quoteForMessage(decls[i].name) + "' (" + attnc_dtype_name(decls[i].dtype) +
+            " " + shape + ")";
   }
   if (decls.size() > kShown)
     text += ", ... (" + std::to_string(decls.size() - kShown) + " more)";

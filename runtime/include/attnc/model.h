@@ -32,17 +32,24 @@ extern "C" {
  * declared dtype and shape. When the manifest declares a workspace, one more
  * pointer follows: `workspace` bytes of scratch memory, 64-byte aligned,
  * that the model uses for its intermediates and that no other run uses at
- * the same time (its contents need not survive between runs). The manifest
- * is line-based text:
+ * the same time (its contents need not survive between runs). When it
+ * declares run-time dims, the last pointer is an `int64_t` array holding
+ * each dim's value for this run, in `dim` line order. The manifest is
+ * line-based text:
  *
- *   attnc-model 2
+ *   attnc-model 3
  *   workspace <bytes>
+ *   dim <name> <bound>
  *   input <name> <dtype> <rank> <d0> <d1> ...
  *   output <name> <dtype> <rank> <d0> ...
  *
  * with the workspace line optional (version 1 has none; the runtime reads
- * both versions), names percent-encoded (every byte outside [A-Za-z0-9_.:/-] written as
- * %XX) and dtypes spelled as attnc_dtype_name() spells them.
+ * versions 1 to 3) and `dim` lines only from version 3, before the inputs.
+ * An extent is a count, or `$k` for the run-time dim of the k-th `dim` line
+ * (0-based), which every run gives a value from 1 to its bound; every such
+ * dim appears in some input. Names are percent-encoded (every byte outside
+ * [A-Za-z0-9_.:/-] written as %XX) and dtypes spelled as attnc_dtype_name()
+ * spells them. Static models write version 2.
  *
  * The runtime's own functions never use those two symbol names, so a model
  * object and this runtime link into one executable without clashing. */
@@ -112,7 +119,9 @@ attnc_status_t *attnc_model_find_output(const attnc_model_t *model,
 
 /// Checks one caller buffer against input / output `index` without running
 /// anything; the same check and wording attnc_model_invoke() uses, e.g.
-/// "input 'input_ids': expected shape [1, 8] (i64), got [1, 9] (i64)".
+/// "input 'input_ids': expected shape [1, 8] (i64), got [1, 9] (i64)". A
+/// run-time dim is checked against its bounds only (whether inputs agree on
+/// a shared dim needs all of them: attnc_model_invoke() checks that).
 attnc_status_t *attnc_model_check_input(const attnc_model_t *model,
                                         size_t index,
                                         const attnc_tensor_t *tensor);
@@ -120,11 +129,23 @@ attnc_status_t *attnc_model_check_output(const attnc_model_t *model,
                                          size_t index,
                                          const attnc_tensor_t *tensor);
 
+/// Writes to `out_dims` (the output's rank of them) the shape output `index`
+/// has for a run on `inputs`: its declared dims, with each run-time dim at
+/// the value the inputs give it. The inputs are checked as
+/// attnc_model_invoke() checks them (INVALID_ARGUMENT naming the first
+/// mismatch, e.g. a dim outside its bounds or two inputs that disagree on a
+/// shared dim); NOT_FOUND when the index is out of range.
+attnc_status_t *attnc_model_output_shape(const attnc_model_t *model,
+                                         const attnc_tensor_t *inputs, size_t input_count,
+                                         size_t index, int64_t *out_dims);
+
 /// Runs the model once on caller-owned buffers: `inputs` in manifest order,
 /// read only; `outputs` in manifest order, written by the model.
 ///
 /// Before calling the model it checks both counts and every tensor's dtype,
-/// rank, dims and byte size against the manifest, and returns
+/// rank, dims and byte size against the manifest (run-time dims within their
+/// bounds and the same wherever a dim is shared; outputs of the shape
+/// attnc_model_output_shape() gives), and returns
 /// INVALID_ARGUMENT naming the first mismatch with both shapes and dtypes.
 /// Nothing is written to any output buffer when a check fails.
 ///

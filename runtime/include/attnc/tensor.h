@@ -59,12 +59,17 @@ typedef struct attnc_tensor_info_t {
   attnc_dtype_t dtype;
   /// Number of dims; 0 for a scalar.
   size_t rank;
-  /// `rank` non-negative extents, outermost first.
+  /// `rank` extents, outermost first: non-negative, or -1 for a run-time
+  /// dim (a model compiled with `attnc compile --max-shape`), whose value
+  /// each run takes from its inputs.
   const int64_t *dims;
-  /// Product of the dims (1 for a scalar).
+  /// Product of `max_dims` (1 for a scalar): the most elements a run has.
   size_t element_count;
   /// element_count * attnc_dtype_size(dtype).
   size_t byte_size;
+  /// `rank` extents: `dims` with each run-time dim at its upper bound
+  /// (equal to `dims` for a static tensor).
+  const int64_t *max_dims;
 } attnc_tensor_info_t;
 
 /// A caller-owned buffer passed to attnc_model_invoke().
