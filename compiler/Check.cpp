@@ -236,10 +236,15 @@ std::string compileOptionsFor(mlir::MLIRContext &context, const DataSet &set,
   compileOptions.pipeline = options.pipeline;
   compileOptions.tilingFlags = options.tilingFlags;
   compileOptions.target = options.target;
+  for (const auto &bound : options.maxShapes)
+    compileOptions.maxShapes[bound.getKey()] = bound.getValue();
   for (size_t i = 0; i < set.inputs.size(); ++i) {
     const io::Tensor &t = set.inputs[i];
     if (t.name.empty())
       return "input_" + std::to_string(i) + ".pb has no tensor name";
+    // An input with run-time dims: one compiled model serves every data set.
+    if (options.maxShapes.count(t.name))
+      continue;
     compileOptions.inputShapes[t.name] =
         llvm::SmallVector<int64_t>(t.shape.begin(), t.shape.end());
     if (mlir::DenseElementsAttr value = toAttribute(context, t))
@@ -355,10 +360,17 @@ std::string runDataSet(const std::string &modelPath, const DataSet &set,
       return takeMessage(status);
     results[i].name = info.name;
     results[i].dtype = info.dtype;
-    results[i].shape.assign(info.dims, info.dims + info.rank);
-    results[i].bytes.assign(info.byte_size, 0);
+    // The shape for these inputs (run-time dims take their values).
+    results[i].shape.resize(info.rank);
+    if (attnc_status_t *status = attnc_model_output_shape(model, inputs.data(), inputCount, i,
+                                                          results[i].shape.data()))
+      return "run: " + takeMessage(status);
+    size_t elements = 1;
+    for (int64_t d : results[i].shape)
+      elements *= static_cast<size_t>(d);
+    results[i].bytes.assign(elements * attnc_dtype_size(info.dtype), 0);
     outputs[i] = {results[i].bytes.data(), info.dtype, info.rank,
-                  results[i].shape.data(), info.byte_size};
+                  results[i].shape.data(), results[i].bytes.size()};
   }
   if (attnc_status_t *status = attnc_model_invoke(model, inputs.data(), inputCount,
                                                   outputs.data(), outputCount))

@@ -4,6 +4,7 @@
 #define ATTNC_COMPILER_CHECK_H
 
 #include "compiler/Compiler.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/raw_ostream.h"
 #include <string>
 #include <vector>
@@ -22,6 +23,9 @@ struct CheckOptions {
   /// A command that runs a target executable here (--run-with, split at
   /// spaces), e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu".
   std::string runWith;
+  /// Inputs whose symbolic dims stay run-time dims under these bounds
+  /// (--max-shape): the model is compiled once for every data set.
+  llvm::StringMap<llvm::SmallVector<int64_t>> maxShapes;
 
   /// Whether each model runs as an executable (another target, or an
   /// emulator asked for) rather than loaded into attnc.
@@ -29,7 +33,8 @@ struct CheckOptions {
 };
 
 /// For each ONNX test directory (model.onnx + test_data_set_N/{input,output}_K.pb):
-/// compiles the model for each data set's input shapes, runs it, compares
+/// compiles the model for each data set's input shapes (once for all, for
+/// the inputs bounded by `maxShapes`), runs it, compares
 /// every output (|got - want| <= atol + rtol * |want|), and prints
 /// `PASS DIR (max abs err A, max rel err R)` or `FAIL DIR: reason`, then
 /// `N passed, M failed`. Returns the number of failed directories. For

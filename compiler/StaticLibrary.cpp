@@ -94,6 +94,22 @@ static std::string cName(llvm::StringRef name, size_t index, const char *kind) {
   return id;
 }
 
+/// What the header says about the `dims` argument of a model with run-time
+/// dims.
+static std::string runTimeDimsComment(const ModelSignature &signature) {
+  std::string text = "/* Run-time dims: dims[k] is the value this run gives dim k (1 to its\n"
+                     " * bound); the shapes above name them, the _ELEMENTS counts are at the\n"
+                     " * bounds.\n";
+  for (auto [k, dim] : llvm::enumerate(signature.dims)) {
+    std::string name = dim.name;
+    for (size_t at = name.find("*/"); at != std::string::npos; at = name.find("*/", at))
+      name.replace(at, 2, "* /");
+    text += " *   dims[" + std::to_string(k) + "]: \"" + name + "\", 1.." +
+            std::to_string(dim.bound) + "\n";
+  }
+  return text + " */\n";
+}
+
 std::string buildModelHeader(const ModelSignature &signature, llvm::StringRef prefix,
                              llvm::ArrayRef<std::string> openmpLinkArgs) {
   std::string text;
@@ -114,15 +130,18 @@ std::string buildModelHeader(const ModelSignature &signature, llvm::StringRef pr
   auto describe = [&](const char *kind, const std::vector<TensorSignature> &tensors) {
     for (auto [i, t] : llvm::enumerate(tensors)) {
       std::string id = cName(t.name, i, kind);
+      // At the run-time dims' bounds: the largest buffer a run needs.
       size_t elements = 1;
-      for (int64_t d : t.shape)
+      for (int64_t d : t.boundShape(signature))
         elements *= static_cast<size_t>(d);
       // The name inside a comment: no "*/" may end it early.
       std::string shown = t.name;
       for (size_t at = shown.find("*/"); at != std::string::npos; at = shown.find("*/", at))
         shown.replace(at, 2, "* /");
       os << "/* " << kind << " " << i << ": \"" << shown << "\", " << t.dtype << " [";
-      llvm::interleaveComma(t.shape, os);
+      for (auto [d, symbol] : llvm::enumerate(t.symbols))
+        os << (d ? ", " : "")
+           << (symbol >= 0 ? "dims[" + std::to_string(symbol) + "]" : std::to_string(t.shape[d]));
       os << "] */\n#define " << llvm::StringRef(prefix).upper() << "_"
          << llvm::StringRef(id).upper() << "_ELEMENTS " << elements << "u\n";
     }
@@ -132,6 +151,9 @@ std::string buildModelHeader(const ModelSignature &signature, llvm::StringRef pr
   os << "\n/* Scratch bytes a run needs (64-byte aligned; one run at a time per\n"
      << " * buffer); 0: pass NULL. */\n#define " << llvm::StringRef(prefix).upper()
      << "_WORKSPACE_BYTES " << signature.workspaceBytes << "u\n\n"
+     << (signature.dims.empty()
+             ? ""
+             : runTimeDimsComment(signature))
      << "/* Runs the model on caller buffers of exactly the shapes above. */\n"
      << "static inline void " << prefix << "_run(";
   bool first = true;
@@ -144,7 +166,9 @@ std::string buildModelHeader(const ModelSignature &signature, llvm::StringRef pr
   };
   params("input", signature.inputs, true);
   params("output", signature.outputs, false);
-  os << (first ? "" : ", ") << "void *workspace) {\n  void *buffers[] = {";
+  bool runTimeDims = !signature.dims.empty();
+  os << (first ? "" : ", ") << "void *workspace"
+     << (runTimeDims ? ", const int64_t *dims" : "") << ") {\n  void *buffers[] = {";
   first = true;
   auto args = [&](const char *kind, const std::vector<TensorSignature> &tensors) {
     for (auto [i, t] : llvm::enumerate(tensors)) {
@@ -154,7 +178,15 @@ std::string buildModelHeader(const ModelSignature &signature, llvm::StringRef pr
   };
   args("input", signature.inputs);
   args("output", signature.outputs);
-  os << (first ? "" : ", ") << "workspace};\n  attnc_model_run(buffers);\n}\n\n"
+  // The dims' values follow the workspace, or the outputs when the model
+  // takes no workspace (attnc/model.h).
+  if (!runTimeDims)
+    os << (first ? "" : ", ") << "workspace";
+  else
+    os << (first ? "" : ", ") << (signature.workspaceBytes > 0 ? "workspace, " : "")
+       << "(void *)dims";
+  os << "};\n  " << (runTimeDims && signature.workspaceBytes == 0 ? "(void)workspace;\n  " : "")
+     << "attnc_model_run(buffers);\n}\n\n"
      << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
   return text;
 }

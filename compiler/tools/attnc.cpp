@@ -1,10 +1,11 @@
 //===- attnc.cpp - The attnc compiler driver ------------------------------===//
 //
 //   attnc compile MODEL.onnx -o OUT [--emit=exe|lib|obj|mlir|llvm]
-//         [--input-shape NAME=DxD...]... [--target TRIPLE] [--mcpu CPU]
+//         [--input-shape NAME=DxD...]... [--max-shape NAME=DxD...]...
+//         [--target TRIPLE] [--mcpu CPU]
 //         [--q-block N] [--kv-block N] [--attention-kernel=auto|vector|portable]
 //         [--decompose-attention] [--print-tiling]
-//   attnc check DIR... [--rtol R] [--atol A]
+//   attnc check DIR... [--rtol R] [--atol A] [--max-shape NAME=DxD...]...
 //   attnc report MODEL.onnx [--input-shape NAME=DxD...]... [--json]
 //
 //===----------------------------------------------------------------------===//
@@ -348,6 +349,12 @@ int main(int argc, char **argv) {
     }
     options.target = target;
     options.runWith = runWith;
+    for (const std::string &spec : maxShapes)
+      if (!parseShapeFlag(spec, options.maxShapes)) {
+        WithColor::error(errs(), "attnc")
+            << "bad --max-shape '" << spec << "': expected NAME=DxDx... (e.g. input_ids=1x1024)\n";
+        return 1;
+      }
     options.rtol = relativeTolerance;
     options.atol = absoluteTolerance;
     std::vector<std::string> dirs(checkDirs.begin(), checkDirs.end());

@@ -50,6 +50,8 @@ private:
   LogicalResult importNode(const onnx::NodeProto &node, size_t index);
   LogicalResult convertNode(const onnx::NodeProto &node, int64_t opset,
                             Location loc);
+  LogicalResult checkRunTimeDimsSupported(const onnx::NodeProto &node, int64_t opset,
+                                          ValueRange inputs, Location loc);
   FailureOr<Value> lookup(StringRef name);
   LogicalResult checkOutput(const onnx::ValueInfoProto &output, Value value);
   void eraseDeadOps(func::FuncOp func);
@@ -270,6 +272,40 @@ FailureOr<Value> GraphImporter::lookup(StringRef name) {
   return constant;
 }
 
+/// The ops whose handlers keep a run-time dim (`?`, from --max-shape) as it
+/// is: they never read its extent. Any other op with such an input would
+/// fold the unknown extent into a shape or a constant, so it is refused
+/// until shape arithmetic on run-time dims exists.
+static bool carriesRunTimeDims(StringRef opType, int64_t opset) {
+  static const llvm::StringSet<> ops = {
+      "Abs", "Add", "And", "Cast", "Ceil", "Clip", "Cos", "Div", "Equal", "Erf", "Exp",
+      "Floor", "Gelu", "Greater", "GreaterOrEqual", "Identity", "LayerNormalization", "Less",
+      "LessOrEqual", "Log", "LogSoftmax", "MatMul", "Max", "Min", "Mul", "Neg", "Not", "Or",
+      "Pow", "Reciprocal", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceSum", "Relu",
+      "Sigmoid", "Sin", "Softmax", "Sqrt", "Sub", "Tanh", "Transpose", "Where", "Xor"};
+  // Before opset 13 a softmax reshapes its input to rows of a product of
+  // dims.
+  if ((opType == "Softmax" || opType == "LogSoftmax") && opset < 13)
+    return false;
+  return ops.contains(opType);
+}
+
+LogicalResult GraphImporter::checkRunTimeDimsSupported(const onnx::NodeProto &node,
+                                                       int64_t opset, ValueRange inputs,
+                                                       Location loc) {
+  if (carriesRunTimeDims(node.op_type(), opset))
+    return success();
+  for (auto [i, input] : llvm::enumerate(inputs)) {
+    auto type = input ? dyn_cast<RankedTensorType>(input.getType()) : nullptr;
+    if (type && !type.hasStaticShape())
+      return emitError(loc) << "input " << i << " has type " << type
+                            << "; attnc cannot yet compile " << node.op_type()
+                            << " on run-time dims (from --max-shape): bind them with "
+                               "--input-shape";
+  }
+  return success();
+}
+
 LogicalResult GraphImporter::convertNode(const onnx::NodeProto &node,
                                          int64_t opset, Location loc) {
   bool isDefaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
@@ -289,6 +325,8 @@ LogicalResult GraphImporter::convertNode(const onnx::NodeProto &node,
       return failure();
     inputs.push_back(*value);
   }
+  if (failed(checkRunTimeDimsSupported(node, opset, inputs, loc)))
+    return failure();
   SmallVector<bool> outputUsed;
   for (const std::string &name : node.output())
     outputUsed.push_back(!name.empty() && usedNames.contains(name));

@@ -27,7 +27,9 @@ class Error(RuntimeError):
     """An error reported by the attnc runtime (its message, verbatim)."""
 
 
-TensorInfo = namedtuple("TensorInfo", ["name", "dtype", "shape"])
+# `shape` has None for a run-time dim (a model compiled with --max-shape),
+# whose upper bound is in `max_shape`.
+TensorInfo = namedtuple("TensorInfo", ["name", "dtype", "shape", "max_shape"])
 
 # attnc_dtype_t values (attnc/tensor.h) and their numpy dtypes.
 _DTYPES = {1: np.float32, 2: np.float64, 3: np.float16, 5: np.int64, 6: np.int32,
@@ -39,7 +41,7 @@ _CODES = {np.dtype(v): k for k, v in _DTYPES.items()}
 class _TensorInfo(ctypes.Structure):
     _fields_ = [("name", ctypes.c_char_p), ("dtype", ctypes.c_int), ("rank", ctypes.c_size_t),
                 ("dims", ctypes.POINTER(ctypes.c_int64)), ("element_count", ctypes.c_size_t),
-                ("byte_size", ctypes.c_size_t)]
+                ("byte_size", ctypes.c_size_t), ("max_dims", ctypes.POINTER(ctypes.c_int64))]
 
 
 class _Tensor(ctypes.Structure):
@@ -76,6 +78,9 @@ def _load_runtime():
                                             ctypes.POINTER(_TensorInfo)]),
         "attnc_model_output_info": (status, [ctypes.c_void_p, ctypes.c_size_t,
                                              ctypes.POINTER(_TensorInfo)]),
+        "attnc_model_output_shape": (status, [ctypes.c_void_p, ctypes.POINTER(_Tensor),
+                                              ctypes.c_size_t, ctypes.c_size_t,
+                                              ctypes.POINTER(ctypes.c_int64)]),
         "attnc_model_invoke": (status, [ctypes.c_void_p, ctypes.POINTER(_Tensor), ctypes.c_size_t,
                                         ctypes.POINTER(_Tensor), ctypes.c_size_t]),
     }
@@ -119,9 +124,10 @@ class Model:
         for i in range(count(self._handle)):
             out = _TensorInfo()
             _check(info(self._handle, i, ctypes.byref(out)))
+            shape = tuple(None if out.dims[d] < 0 else out.dims[d] for d in range(out.rank))
             described.append(TensorInfo(out.name.decode("utf-8", "replace"),
-                                        np.dtype(_DTYPES.get(out.dtype, np.void)),
-                                        tuple(out.dims[d] for d in range(out.rank))))
+                                        np.dtype(_DTYPES.get(out.dtype, np.void)), shape,
+                                        tuple(out.max_dims[d] for d in range(out.rank))))
         return described
 
     def run(self, **inputs):
@@ -152,7 +158,10 @@ class Model:
         results = {}
         outs = (_Tensor * max(len(self.outputs), 1))()
         for i, info in enumerate(self.outputs):
-            array = np.empty(info.shape, dtype=info.dtype)
+            # The output's shape for these inputs (run-time dims filled in).
+            shape = (ctypes.c_int64 * max(len(info.shape), 1))()
+            _check(_rt().attnc_model_output_shape(self._handle, ins, len(self.inputs), i, shape))
+            array = np.empty(tuple(shape[d] for d in range(len(info.shape))), dtype=info.dtype)
             results[info.name] = array
             outs[i] = tensor(array)
         _check(_rt().attnc_model_invoke(self._handle, ins, len(self.inputs), outs,

@@ -87,29 +87,29 @@ TEST(Manifest, AllowsAnInputAndAnOutputToShareAName) {
 
 TEST(Manifest, RejectsEmptyText) {
   EXPECT_EQ(parseError(""),
-            "empty manifest; expected 'attnc-model 2' on line 1");
+            "empty manifest; expected 'attnc-model 3' on line 1");
 }
 
 TEST(Manifest, RejectsAMissingHeader) {
   EXPECT_EQ(parseError("input x f32 1 2\noutput y f32 1 2\n"),
-            "line 1: expected 'attnc-model 2', got 'input x f32 1 2'");
+            "line 1: expected 'attnc-model 3', got 'input x f32 1 2'");
   EXPECT_EQ(parseError("attnc-model\n"),
-            "line 1: expected 'attnc-model 2', got 'attnc-model'");
+            "line 1: expected 'attnc-model 3', got 'attnc-model'");
   EXPECT_EQ(parseError("attnc-model one\n"),
-            "line 1: expected 'attnc-model 2', got 'attnc-model one'");
+            "line 1: expected 'attnc-model 3', got 'attnc-model one'");
   EXPECT_EQ(parseError("attnc-model 1 extra\n"),
-            "line 1: expected 'attnc-model 2', got 'attnc-model 1 extra'");
+            "line 1: expected 'attnc-model 3', got 'attnc-model 1 extra'");
   EXPECT_EQ(parseError("\nattnc-model 1\n"),
-            "line 1: expected 'attnc-model 2', got ''");
+            "line 1: expected 'attnc-model 3', got ''");
 }
 
 TEST(Manifest, RejectsAnotherVersion) {
-  EXPECT_EQ(parseError("attnc-model 3\noutput y f32 0\n"),
-            "line 1: unsupported manifest version 3 (this runtime reads "
-            "versions 1 to 2)");
+  EXPECT_EQ(parseError("attnc-model 4\noutput y f32 0\n"),
+            "line 1: unsupported manifest version 4 (this runtime reads "
+            "versions 1 to 3)");
   EXPECT_EQ(parseError("attnc-model 0\noutput y f32 0\n"),
             "line 1: unsupported manifest version 0 (this runtime reads "
-            "versions 1 to 2)");
+            "versions 1 to 3)");
 }
 
 TEST(Manifest, ReadsTheWorkspaceSize) {
@@ -265,6 +265,46 @@ TEST(PercentEncoding, RejectsMalformedText) {
   EXPECT_FALSE(
       attnc::percentDecode("a b", attnc::kManifestNameSafe, out, error));
   EXPECT_EQ(error, "unencoded byte ' ' at byte 1");
+}
+
+} // namespace
+
+namespace {
+
+TEST(Manifest, ReadsRunTimeDims) {
+  Manifest manifest;
+  std::string error;
+  ASSERT_TRUE(attnc::parseManifest("attnc-model 3\n"
+                                   "dim batch 4\n"
+                                   "dim seq%20len 1024\n"
+                                   "input ids i64 2 $0 $1\n"
+                                   "output logits f32 3 $0 $1 96\n",
+                                   manifest, error))
+      << error;
+  ASSERT_EQ(manifest.dims.size(), 2u);
+  EXPECT_EQ(manifest.dims[1].name, "seq len");
+  EXPECT_EQ(manifest.dims[1].bound, 1024);
+  EXPECT_EQ(manifest.inputs[0].dims, (std::vector<int64_t>{-1, -1}));
+  EXPECT_EQ(manifest.inputs[0].symbols, (std::vector<int>{0, 1}));
+  EXPECT_EQ(manifest.outputs[0].maxDims, (std::vector<int64_t>{4, 1024, 96}));
+  // Sizes at the bounds: the largest buffer a run can need.
+  EXPECT_EQ(manifest.outputs[0].byteSize, 4u * 1024u * 96u * 4u);
+  EXPECT_EQ(attnc::formatDecl(manifest.outputs[0], manifest), "[batch, seq len, 96] (f32)");
+}
+
+TEST(Manifest, RejectsBadRunTimeDims) {
+  EXPECT_EQ(parseError("attnc-model 2\ndim seq 8\noutput y f32 0\n"),
+            "line 2: 'dim' needs manifest version 3, got version 2");
+  EXPECT_EQ(parseError("attnc-model 3\ndim seq 0\noutput y f32 0\n"),
+            "line 2: expected 'dim <name> <bound>' with a bound of at least 1, got 'dim seq 0'");
+  EXPECT_EQ(parseError("attnc-model 3\ndim seq 8\ndim seq 9\noutput y f32 0\n"),
+            "line 3: duplicate dim name 'seq'");
+  EXPECT_EQ(parseError("attnc-model 3\ninput x f32 1 2\ndim seq 8\noutput y f32 0\n"),
+            "line 3: 'dim' lines must come before the inputs and outputs");
+  EXPECT_EQ(parseError("attnc-model 3\ndim seq 8\ninput x f32 1 $1\noutput y f32 0\n"),
+            "line 3: input 'x': dim 0 '$1' names no 'dim' line (the manifest declares 1)");
+  EXPECT_EQ(parseError("attnc-model 3\ndim seq 8\ninput x f32 0\noutput y f32 1 $0\n"),
+            "dim 'seq' is carried by no input");
 }
 
 } // namespace

@@ -430,3 +430,65 @@ TEST(LinkedModel, HasNoWorkspaceWithoutTheLine) {
 }
 
 } // namespace
+
+namespace {
+
+// A model with run-time dims: out[b, s] = x[b, s] + bias[s]... over
+// `batch` x `seq` elements, both given at run time.
+const char kRunTimeManifest[] = "attnc-model 3\n"
+                                "dim batch 2\n"
+                                "dim seq 8\n"
+                                "input x f32 2 $0 $1\n"
+                                "input bias f32 1 $1\n"
+                                "output out f32 2 $0 $1\n";
+
+void addRowsRun(void **buffers) {
+  const auto *x = static_cast<const float *>(buffers[0]);
+  const auto *bias = static_cast<const float *>(buffers[1]);
+  auto *out = static_cast<float *>(buffers[2]);
+  // No workspace: the dims' values follow the outputs.
+  const auto *dims = static_cast<const int64_t *>(buffers[3]);
+  for (int64_t b = 0; b < dims[0]; ++b)
+    for (int64_t s = 0; s < dims[1]; ++s)
+      out[b * dims[1] + s] = x[b * dims[1] + s] + bias[s];
+}
+
+TEST(Model, RunsWithRunTimeDims) {
+  attnc_model_t *raw = nullptr;
+  ASSERT_EQ(take(attnc_model_wrap_linked(kRunTimeManifest, addRowsRun, &raw)), "OK");
+  ModelPtr model(raw);
+  attnc_tensor_info_t info;
+  ASSERT_EQ(take(attnc_model_output_info(model.get(), 0, &info)), "OK");
+  EXPECT_EQ(info.dims[0], -1);
+  EXPECT_EQ(info.max_dims[1], 8);
+  EXPECT_EQ(info.byte_size, 2u * 8u * 4u);
+
+  float x[6] = {1, 2, 3, 4, 5, 6}, bias[3] = {10, 20, 30}, out[6] = {};
+  int64_t xDims[2] = {2, 3}, biasDims[1] = {3}, outDims[2] = {0, 0};
+  attnc_tensor_t inputs[2] = {{x, ATTNC_DTYPE_F32, 2, xDims, sizeof x},
+                              {bias, ATTNC_DTYPE_F32, 1, biasDims, sizeof bias}};
+  ASSERT_EQ(take(attnc_model_output_shape(model.get(), inputs, 2, 0, outDims)), "OK");
+  EXPECT_EQ(outDims[0], 2);
+  EXPECT_EQ(outDims[1], 3);
+  attnc_tensor_t outputs[1] = {{out, ATTNC_DTYPE_F32, 2, outDims, sizeof out}};
+  ASSERT_EQ(take(attnc_model_invoke(model.get(), inputs, 2, outputs, 1)), "OK");
+  EXPECT_EQ(out[5], 36.0f);
+
+  // An output of another shape than the inputs give.
+  int64_t wrongDims[2] = {3, 2};
+  attnc_tensor_t wrong[1] = {{out, ATTNC_DTYPE_F32, 2, wrongDims, sizeof out}};
+  EXPECT_EQ(take(attnc_model_invoke(model.get(), inputs, 2, wrong, 1)),
+            "output 'out': expected shape [2, 3] (f32) ([batch, seq] (f32)), got [3, 2] (f32)");
+  // Inputs that disagree on `seq`, and one above its bound.
+  int64_t shortBias[1] = {2};
+  attnc_tensor_t disagree[2] = {inputs[0], {bias, ATTNC_DTYPE_F32, 1, shortBias, 8}};
+  EXPECT_EQ(take(attnc_model_invoke(model.get(), disagree, 2, outputs, 1)),
+            "input 'bias': dim 0 ('seq') is 2, but an earlier input gave 'seq' = 3");
+  int64_t tallDims[2] = {3, 2};
+  attnc_tensor_t tall[2] = {{x, ATTNC_DTYPE_F32, 2, tallDims, sizeof x}, inputs[1]};
+  EXPECT_EQ(take(attnc_model_output_shape(model.get(), tall, 2, 0, outDims)),
+            "input 'x': dim 0 ('batch') is 3, outside the model's bounds 1..2 (shape [batch, "
+            "seq] (f32), got [3, 2] (f32))");
+}
+
+} // namespace
