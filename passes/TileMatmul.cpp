@@ -50,6 +50,21 @@ bool isStaticF32(Value value) {
   return type && type.hasStaticShape() && type.getElementType().isF32();
 }
 
+/// f32 rows of a static length: [..., K] with K static; one of the leading
+/// dims (which fold into the kernel's M) may be a run-time dim. Two would
+/// fold into one M that must be split again after the product, a reshape
+/// LLVM 22's expand-strided-metadata crashes on (a memref.expand_shape
+/// with two dynamic dims in a group), so such products stay linalg.
+bool isF32Rows(Value value) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  return type && type.getElementType().isF32() && type.getRank() >= 1 &&
+         !type.isDynamicDim(type.getRank() - 1) && type.getNumDynamicDims() <= 1;
+}
+
+bool hasNoElements(RankedTensorType type) {
+  return type.hasStaticShape() && type.getNumElements() == 0;
+}
+
 /// Whether `bias` broadcasts onto [..., N] as an [N] vector: every dim
 /// but the last is 1, and the last is N.
 bool isRowBias(Value bias, int64_t n) {
@@ -84,9 +99,9 @@ std::optional<Contraction> matchContraction(Operation *op) {
   }
   auto inputType = dyn_cast<RankedTensorType>(c.input.getType());
   auto weightType = dyn_cast<RankedTensorType>(c.weight.getType());
-  if (!isStaticF32(c.input) || !isStaticF32(c.weight) || !isStaticF32(op->getResult(0)) ||
+  if (!isF32Rows(c.input) || !isStaticF32(c.weight) || !isF32Rows(op->getResult(0)) ||
       weightType.getRank() != 2 || inputType.getRank() < 1 ||
-      inputType.getNumElements() == 0 || weightType.getNumElements() == 0 ||
+      hasNoElements(inputType) || weightType.getNumElements() == 0 ||
       (isa<MatmulOp>(op) && inputType.getRank() < 2))
     return std::nullopt;
   int64_t n = weightType.getDimSize(c.transposed ? 0 : 1);
@@ -146,19 +161,32 @@ Value toRows(RewriterBase &rewriter, Location loc, Value value) {
         rewriter, loc, RankedTensorType::get({1, type.getDimSize(0)}, type.getElementType()),
         value, SmallVector<ReassociationIndices>{{0, 1}});
   int64_t k = type.getShape().back();
-  auto rowsType = RankedTensorType::get({type.getNumElements() / k, k}, type.getElementType());
+  int64_t rows = type.hasStaticShape() ? type.getNumElements() / k : ShapedType::kDynamic;
+  auto rowsType = RankedTensorType::get({rows, k}, type.getElementType());
   return tensor::CollapseShapeOp::create(rewriter, loc, rowsType, value,
                                          leadingDimsIntoRows(type.getRank()));
 }
 
-Value fromRows(RewriterBase &rewriter, Location loc, Value rows, RankedTensorType type) {
+/// [M, N] back to `type` ([..., N]); run-time leading dims are those of
+/// `like` (the contraction's input, whose leading dims the result has).
+Value fromRows(RewriterBase &rewriter, Location loc, Value rows, RankedTensorType type,
+               Value like) {
   if (type.getRank() == 2)
     return rows;
   if (type.getRank() == 1)
     return tensor::CollapseShapeOp::create(rewriter, loc, type, rows,
                                            SmallVector<ReassociationIndices>{{0, 1}});
+  if (type.hasStaticShape())
+    return tensor::ExpandShapeOp::create(rewriter, loc, type, rows,
+                                         leadingDimsIntoRows(type.getRank()));
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d = 0; d + 1 < type.getRank(); ++d)
+    sizes.push_back(type.isDynamicDim(d)
+                        ? OpFoldResult(tensor::DimOp::create(rewriter, loc, like, d).getResult())
+                        : OpFoldResult(rewriter.getIndexAttr(type.getDimSize(d))));
+  sizes.push_back(rewriter.getIndexAttr(type.getShape().back()));
   return tensor::ExpandShapeOp::create(rewriter, loc, type, rows,
-                                       leadingDimsIntoRows(type.getRank()));
+                                       leadingDimsIntoRows(type.getRank()), sizes);
 }
 
 void lowerContraction(RewriterBase &rewriter, const Contraction &c,
@@ -178,7 +206,8 @@ void lowerContraction(RewriterBase &rewriter, const Contraction &c,
     operands.residual = toRows(rewriter, loc, c.residual);
   operands.activation = c.activation;
   Value product = buildPackedMatmul(rewriter, loc, operands, shape);
-  rewriter.replaceAllUsesWith(c.replaced, fromRows(rewriter, loc, product, resultType));
+  rewriter.replaceAllUsesWith(c.replaced,
+                              fromRows(rewriter, loc, product, resultType, c.input));
   for (Operation *add : llvm::reverse(c.absorbed))
     rewriter.eraseOp(add);
   rewriter.eraseOp(c.op);

@@ -169,14 +169,29 @@ struct MatmulPlan {
   bool maskColumns;
 };
 
+/// With M a run-time dim (`m` kDynamic), the row blocks are counted at run
+/// time (`rowBlocks` 0), the last strip's height too (`tailRows` -1), and
+/// the panels split as if there were one row block (the short prompts and
+/// decode steps where splitting the panels is what keeps every core busy).
 MatmulPlan planMatmul(int64_t m, int64_t k, int64_t n, const MatmulKernelShape &shape) {
   MatmulPlan plan;
   int64_t width = shape.registerColumnVectors * shape.vectorWidth;
   plan.panels = Panels{k, n, width, (n + width - 1) / width};
-  plan.rows = std::min(shape.registerRows, m);
-  plan.tailRows = m % plan.rows;
-  plan.taskRows = std::min(roundUp(shape.taskRows, plan.rows), roundUp(m, plan.rows));
-  plan.rowBlocks = (m + plan.taskRows - 1) / plan.taskRows;
+  bool runTimeRows = ShapedType::isDynamic(m);
+  plan.rows = runTimeRows ? shape.registerRows : std::min(shape.registerRows, m);
+  plan.tailRows = runTimeRows ? -1 : m % plan.rows;
+  plan.taskRows = runTimeRows ? roundUp(shape.taskRows, plan.rows)
+                              : std::min(roundUp(shape.taskRows, plan.rows), roundUp(m, plan.rows));
+  plan.rowBlocks = runTimeRows ? 0 : (m + plan.taskRows - 1) / plan.taskRows;
+  if (runTimeRows) {
+    plan.groupPanels = (plan.panels.count + shape.tasks - 1) / shape.tasks;
+    plan.groups = (plan.panels.count + plan.groupPanels - 1) / plan.groupPanels;
+    plan.kBlock = std::min(shape.kBlock, k);
+    plan.chunkPanels = shape.chunkPanels > 0 ? std::min(shape.chunkPanels, plan.groupPanels)
+                                             : plan.groupPanels;
+    plan.maskColumns = n % width != 0;
+    return plan;
+  }
   int64_t groupsWanted = std::max<int64_t>(1, (shape.tasks + plan.rowBlocks - 1) / plan.rowBlocks);
   plan.groupPanels = (plan.panels.count + groupsWanted - 1) / groupsWanted;
   plan.groups = (plan.panels.count + plan.groupPanels - 1) / plan.groupPanels;
@@ -247,10 +262,18 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
       b, MemRefType::get(panels.type(b.getContext()).getShape(), f32), packed,
       /*read_only=*/true);
 
-  Value out = tensor::EmptyOp::create(b, ArrayRef<int64_t>{m, n}, f32);
-  auto forall = scf::ForallOp::create(
-      b, ArrayRef<OpFoldResult>{b.getIndexAttr(rowBlocks * groups)}, ValueRange{out},
-      std::nullopt);
+  // M at run time: the rows, the row blocks and the output's size from the
+  // input.
+  bool runTimeRows = ShapedType::isDynamic(m);
+  Value rowTotal = runTimeRows ? tensor::DimOp::create(b, operands.input, 0).getResult()
+                               : im.c(m);
+  Value out = tensor::EmptyOp::create(b, RankedTensorType::get({m, n}, f32),
+                                      runTimeRows ? ValueRange{rowTotal} : ValueRange{});
+  OpFoldResult taskTotal =
+      runTimeRows ? OpFoldResult(im.mul(im.ceilDiv(rowTotal, im.c(taskRows)), im.c(groups)))
+                  : OpFoldResult(b.getIndexAttr(rowBlocks * groups));
+  auto forall = scf::ForallOp::create(b, ArrayRef<OpFoldResult>{taskTotal}, ValueRange{out},
+                                      std::nullopt);
   recordPlan(forall, plan, shape, isa<arith::ConstantOp>(packed.getDefiningOp()),
              operands.activation);
   OpBuilder::InsertionGuard guard(b);
@@ -259,7 +282,7 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
   Value firstPanel = im.mul(im.rem(task, groups), im.c(groupPanels));
   Value panelCount = im.min(im.c(groupPanels), im.sub(im.c(panels.count), firstPanel));
   Value rowStart = im.mul(im.div(task, groups), im.c(taskRows));
-  Value rowCount = im.min(im.c(taskRows), im.sub(im.c(m), rowStart));
+  Value rowCount = im.min(im.c(taskRows), im.sub(rowTotal, rowStart));
   Value colStart = im.mul(firstPanel, im.c(width));
   Value colCount = im.min(im.mul(panelCount, im.c(width)), im.sub(im.c(n), colStart));
   SmallVector<OpFoldResult> offsets = {rowStart, colStart};
@@ -312,6 +335,18 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
       if (tailRows > 0)
         result = e.registerTiledProduct(result, wholeRows, rowCount, tailRows, columnVectors,
                                         range, init, lhs, rhs, maskColumns, finish);
+      // A tail known only at run time (under R rows): strips of 8, 4, 2
+      // and 1 rows, as many of each as fit in what is left.
+      if (tailRows < 0)
+        for (int64_t height = 8; height >= 1; height /= 2) {
+          if (height >= rows)
+            continue;
+          Value left = im.sub(rowCount, wholeRows);
+          Value end = im.add(wholeRows, im.mul(im.div(left, height), im.c(height)));
+          result = e.registerTiledProduct(result, wholeRows, end, height, columnVectors, range,
+                                          init, lhs, rhs, maskColumns, finish);
+          wholeRows = end;
+        }
       return SmallVector<Value>{result};
     })[0];
   };

@@ -36,21 +36,34 @@ torch.onnx.export(model, (torch.randn(2, 7, 64), torch.randn(2, 7, 1)), f"{out}/
 
 from onnx import numpy_helper
 rng = np.random.default_rng(0)
-for i, (batch, seq) in enumerate([(2, 7), (3, 5), (1, 1), (4, 33)]):
-    d = f"{out}/test_data_set_{i}"
-    os.makedirs(d, exist_ok=True)
-    x = rng.standard_normal((batch, seq, 64)).astype(np.float32)
-    g = rng.standard_normal((batch, seq, 1)).astype(np.float32)
-    with torch.no_grad():
-        results = model(torch.from_numpy(x), torch.from_numpy(g))
-    for k, (name, value) in enumerate((("x", x), ("g", g))):
-        open(f"{d}/input_{k}.pb", "wb").write(numpy_helper.from_array(value, name).SerializeToString())
-    for k, (name, value) in enumerate(zip(("y", "p", "gram", "mean"), results)):
-        open(f"{d}/output_{k}.pb", "wb").write(
-            numpy_helper.from_array(value.numpy(), name).SerializeToString())
-    # The same tensors as .npy files for the executable.
-    np.save(f"{d}/x.npy", x)
-    np.save(f"{d}/g.npy", g)
+
+
+def write_data_sets(directory, shapes):
+    for i, (batch, seq) in enumerate(shapes):
+        d = f"{directory}/test_data_set_{i}"
+        os.makedirs(d, exist_ok=True)
+        x = rng.standard_normal((batch, seq, 64)).astype(np.float32)
+        g = rng.standard_normal((batch, seq, 1)).astype(np.float32)
+        with torch.no_grad():
+            results = model(torch.from_numpy(x), torch.from_numpy(g))
+        for k, (name, value) in enumerate((("x", x), ("g", g))):
+            open(f"{d}/input_{k}.pb", "wb").write(
+                numpy_helper.from_array(value, name).SerializeToString())
+        for k, (name, value) in enumerate(zip(("y", "p", "gram", "mean"), results)):
+            open(f"{d}/output_{k}.pb", "wb").write(
+                numpy_helper.from_array(value.numpy(), name).SerializeToString())
+        # The same tensors as .npy files for the executable.
+        np.save(f"{d}/x.npy", x)
+        np.save(f"{d}/g.npy", g)
+
+
+write_data_sets(out, [(2, 7), (3, 5), (1, 1), (4, 33)])
+# Batch 1, seq at run time: the projections run the packed kernel with a
+# run-time row count (tails of every height).
+os.makedirs(f"{out}/seq", exist_ok=True)
+import shutil
+shutil.copy(f"{out}/model.onnx", f"{out}/seq/model.onnx")
+write_data_sets(f"{out}/seq", [(1, 1), (1, 13), (1, 40), (1, 64)])
 
 
 class Heads(torch.nn.Module):
@@ -60,5 +73,5 @@ class Heads(torch.nn.Module):
         return x.reshape(x.shape[0], x.shape[1], 2, 32) * 2
 
 
-torch.onnx.export(Heads(), (torch.randn(2, 7, 64),), f"{out}/reshape.onnx", input_names=["x"],
+torch.onnx.export(Heads(), (torch.randn(2, 7, 64),), f"{out}/../reshape.onnx", input_names=["x"],
                   output_names=["y"], dynamic_axes={"x": axes, "y": axes}, opset_version=14)

@@ -212,3 +212,37 @@ func.func @gelu_epilogue(%x: tensor<6x20xf32>, %b: tensor<8xf32>) -> (tensor<6x8
   %g2 = attn.gelu %y2 approximate = tanh : tensor<6x8xf32>
   return %g, %g2 : tensor<6x8xf32>, tensor<6x8xf32>
 }
+
+// -----
+
+// M known only at run time (`attnc compile --max-shape`): the task count,
+// each task's rows and the output's size come from the input's dim; the
+// strips of 3 rows are followed by a run-time tail of strips of 2 and 1
+// rows (every height under the register tile's). The panels split over
+// the tasks as for one row block.
+// CHECK-LABEL: func.func @run_time_rows
+// CHECK: %[[M:.+]] = tensor.dim %{{.+}}, %c0 : tensor<?x8xf32>
+// CHECK: %[[EMPTY:.+]] = tensor.empty(%[[M]]) : tensor<?x20xf32>
+// CHECK: %[[BLOCKS:.+]] = arith.ceildivsi %[[M]], %c6
+// CHECK: %[[TASKS:.+]] = arith.muli %[[BLOCKS]], %c2
+// CHECK: scf.forall (%{{.+}}) in (%[[TASKS]]) shared_outs(%{{.+}} = %[[EMPTY]]) -> (tensor<?x20xf32>)
+// CHECK: scf.for %{{.+}} step %c3
+// CHECK: scf.for %{{.+}} step %c2
+// CHECK: scf.for %{{.+}} step %c1
+// CHECK: attn.task_panels = 2 : i64, attn.task_rows = 6 : i64
+// CHECK: tensor.expand_shape %{{.+}} {{\[\[}}0, 1], [2]] output_shape [1, %{{.+}}, 20] : tensor<?x20xf32> into tensor<1x?x20xf32>
+// Two run-time leading dims stay a linalg product (see TileMatmul.cpp).
+// CHECK-LABEL: func.func @two_run_time_dims
+// CHECK: attn.matmul
+// CHECK-NOT: scf.forall
+func.func @run_time_rows(%x: tensor<1x?x8xf32>) -> tensor<1x?x20xf32> {
+  %w = attn.constant dense<0.5> : tensor<8x20xf32>
+  %y = attn.matmul %x, %w : (tensor<1x?x8xf32>, tensor<8x20xf32>) -> tensor<1x?x20xf32>
+  return %y : tensor<1x?x20xf32>
+}
+
+func.func @two_run_time_dims(%x: tensor<?x?x8xf32>) -> tensor<?x?x20xf32> {
+  %w = attn.constant dense<0.5> : tensor<8x20xf32>
+  %y = attn.matmul %x, %w : (tensor<?x?x8xf32>, tensor<8x20xf32>) -> tensor<?x?x20xf32>
+  return %y : tensor<?x?x20xf32>
+}
