@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/attn/AttnOps.h"
+#include "dialects/attn/RunTimeDims.h"
 #include "dialects/attn/Broadcast.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"
@@ -345,6 +346,15 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *, std::optional<Location>
                                           SmallVectorImpl<Type> &inferred) {
   RankedTensorType input = rankedType(adaptor.getInput());
   ArrayRef<int64_t> shape = adaptor.getShape();
+  // Run-time dims (`?`) pair up in order with the input's (shapes.C2).
+  if (llvm::any_of(shape, ShapedType::isDynamic) || !input.hasStaticShape()) {
+    if (!runTimeReshape(input.getShape(), shape))
+      return opError(loc, getOperationName(), "expected shape ", shapeStr(shape),
+                     " to keep the input's run-time dims in order, with the same element "
+                     "count between them, found input ", shapeStr(input.getShape()));
+    inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
+    return success();
+  }
   if (llvm::any_of(shape, [](int64_t d) { return d < 0; }))
     return opError(loc, getOperationName(),
                    "expected a resolved shape with non-negative dims, found ",
@@ -408,6 +418,14 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
                    " offsets, sizes and strides, found ", offsets.size(), ", ",
                    sizes.size(), " and ", strides.size());
   for (int64_t i = 0; i < rank; ++i) {
+    // slice.C4: a run-time dim is taken whole (offset 0, stride 1).
+    if (ShapedType::isDynamic(sizes[i])) {
+      if (!input.isDynamicDim(i) || offsets[i] != 0 || strides[i] != 1)
+        return opError(loc, name, "expected a run-time size in dim ", i,
+                       " only where the input's dim ", i,
+                       " is a run-time dim, taken whole (offset 0, stride 1)");
+      continue;
+    }
     // slice.C2: non-zero strides, non-negative sizes.
     if (strides[i] == 0 || sizes[i] < 0)
       return opError(loc, name, "expected a non-zero stride and a "

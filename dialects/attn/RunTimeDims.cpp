@@ -82,7 +82,93 @@ std::optional<DimOf> linearSource(LinearOp op, unsigned dim) {
   return DimOf{op.getInput(), dim};
 }
 
+/// Result dim `dim` of a reshape: the input's `?` of the same rank among
+/// the `?`s (runTimeReshape).
+std::optional<DimOf> reshapeSource(ReshapeOp op, unsigned dim) {
+  ArrayRef<int64_t> to = op.getType().getShape();
+  int64_t ordinal = llvm::count_if(to.take_front(dim), ShapedType::isDynamic);
+  auto input = cast<RankedTensorType>(op.getInput().getType());
+  for (int64_t d = 0; d < input.getRank(); ++d)
+    if (input.isDynamicDim(d) && ordinal-- == 0)
+      return DimOf{op.getInput(), (unsigned)d};
+  return std::nullopt;
+}
+
+/// The segments of `shape` between its `?`s: their element counts.
+SmallVector<int64_t> segmentCounts(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> counts = {1};
+  for (int64_t d : shape) {
+    if (ShapedType::isDynamic(d))
+      counts.push_back(1);
+    else
+      counts.back() *= d;
+  }
+  return counts;
+}
+
+/// Assigns each dim of `shape` to its canonical dim: a `?` to its own, a
+/// static dim of a segment of more than one element to the segment's, a
+/// unit dim to the group before it (or the first group).
+SmallVector<SmallVector<int64_t, 2>> canonicalGroups(ArrayRef<int64_t> shape,
+                                                     ArrayRef<int64_t> counts,
+                                                     ArrayRef<int64_t> segmentIndex,
+                                                     ArrayRef<int64_t> dynamicIndex) {
+  int64_t total = 0;
+  for (int64_t i : llvm::concat<const int64_t>(segmentIndex, dynamicIndex))
+    total = std::max(total, i + 1);
+  SmallVector<SmallVector<int64_t, 2>> groups(total);
+  int64_t segment = 0, current = -1;
+  SmallVector<int64_t> pendingUnits;
+  for (auto [d, size] : llvm::enumerate(shape)) {
+    int64_t target;
+    if (ShapedType::isDynamic(size)) {
+      target = dynamicIndex[segment++];
+    } else if (counts[segment] != 1 && size != 1) {
+      target = segmentIndex[segment];
+    } else {
+      if (current < 0) {
+        pendingUnits.push_back(d);
+        continue;
+      }
+      target = current;
+    }
+    if (current < 0) {
+      groups[target].append(pendingUnits.begin(), pendingUnits.end());
+      pendingUnits.clear();
+    }
+    groups[target].push_back(d);
+    current = target;
+  }
+  if (!pendingUnits.empty() && total > 0)
+    groups.front().append(pendingUnits.begin(), pendingUnits.end());
+  return groups;
+}
+
 } // namespace
+
+std::optional<RunTimeReshape> mlir::attn::runTimeReshape(ArrayRef<int64_t> from,
+                                                         ArrayRef<int64_t> to) {
+  SmallVector<int64_t> fromCounts = segmentCounts(from), toCounts = segmentCounts(to);
+  if (fromCounts != toCounts || fromCounts.size() < 2)
+    return std::nullopt;
+  // Canonical dims in order: segment 0 (if more than one element), `?` 0,
+  // segment 1, `?` 1, ...
+  RunTimeReshape reshape;
+  SmallVector<int64_t> segmentIndex(fromCounts.size(), -1), dynamicIndex;
+  for (auto [k, count] : llvm::enumerate(fromCounts)) {
+    if (count != 1) {
+      segmentIndex[k] = reshape.canonical.size();
+      reshape.canonical.push_back(count);
+    }
+    if (k + 1 < fromCounts.size()) {
+      dynamicIndex.push_back(reshape.canonical.size());
+      reshape.canonical.push_back(ShapedType::kDynamic);
+    }
+  }
+  reshape.fromGroups = canonicalGroups(from, fromCounts, segmentIndex, dynamicIndex);
+  reshape.toGroups = canonicalGroups(to, toCounts, segmentIndex, dynamicIndex);
+  return reshape;
+}
 
 std::optional<DimOf> mlir::attn::runTimeDimSource(Operation *op, unsigned result, unsigned dim) {
   auto type = dyn_cast<RankedTensorType>(op->getResult(result).getType());
@@ -95,6 +181,10 @@ std::optional<DimOf> mlir::attn::runTimeDimSource(Operation *op, unsigned result
     source = matmulSource(matmul, dim);
   else if (auto linear = dyn_cast<LinearOp>(op))
     source = linearSource(linear, dim);
+  else if (auto slice = dyn_cast<SliceOp>(op))
+    source = DimOf{slice.getInput(), dim}; // slice.C4: taken whole
+  else if (auto reshape = dyn_cast<ReshapeOp>(op))
+    source = reshapeSource(reshape, dim);
   else if (auto transpose = dyn_cast<TransposeOp>(op))
     source = DimOf{transpose.getInput(), (unsigned)transpose.getPermutation()[dim]};
   else if (auto reduce = dyn_cast<ReduceSumOp>(op))

@@ -41,6 +41,22 @@ std::optional<DimOf> traceRunTimeDim(Value value, unsigned dim);
 /// Whether every run-time dim of `op`'s results has a source.
 bool hasRunTimeDimSources(Operation *op);
 
+/// How a reshape with run-time dims maps its input onto its result: the
+/// k-th `?` of one is the k-th `?` of the other, and the static dims between
+/// two `?`s (a segment) hold the same number of elements on both sides. Both
+/// shapes collapse onto `canonical` (one dim per `?`, one per segment of
+/// more than one element; unit dims join a neighbour), `fromGroups` and
+/// `toGroups` being the reassociations, so the reshape lowers as a collapse
+/// then an expand with at most one run-time dim per group.
+struct RunTimeReshape {
+  SmallVector<int64_t> canonical;
+  SmallVector<SmallVector<int64_t, 2>> fromGroups, toGroups;
+};
+
+/// The mapping above, or nullopt when `from` -> `to` is not such a reshape
+/// (a different number of `?`s, or a segment whose element counts differ).
+std::optional<RunTimeReshape> runTimeReshape(ArrayRef<int64_t> from, ArrayRef<int64_t> to);
+
 } // namespace mlir::attn
 
 #endif // ATTNC_DIALECTS_ATTN_RUNTIMEDIMS_H

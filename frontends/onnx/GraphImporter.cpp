@@ -11,6 +11,7 @@
 #include "frontends/onnx/GraphImporter.h"
 #include "frontends/onnx/OnnxNode.h"
 #include "frontends/onnx/Registry.h"
+#include "frontends/onnx/ShapeExprs.h"
 #include "frontends/onnx/Tensors.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -33,7 +34,7 @@ public:
       : ctx(module.getContext()), module(module), graph(model.graph()),
         info(info), options(options), builder(ctx),
         fileLoc(FileLineColLoc::get(ctx, info.path, 0, 0)),
-        registry(buildHandlerRegistry()) {}
+        registry(buildHandlerRegistry()), shapeExprs(ctx) {}
 
   LogicalResult run();
 
@@ -74,6 +75,7 @@ private:
   /// static dim), and each symbol's bound, in order of appearance.
   llvm::StringMap<SmallVector<std::string>> inputDimSymbols;
   llvm::MapVector<std::string, int64_t, std::map<std::string, unsigned>> symbolBounds;
+  ShapeExprs shapeExprs;
 };
 
 } // namespace
@@ -282,7 +284,12 @@ static bool carriesRunTimeDims(StringRef opType, int64_t opset) {
       "Floor", "Gelu", "Greater", "GreaterOrEqual", "Identity", "LayerNormalization", "Less",
       "LessOrEqual", "Log", "LogSoftmax", "MatMul", "Max", "Min", "Mul", "Neg", "Not", "Or",
       "Pow", "Reciprocal", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceSum", "Relu",
-      "Sigmoid", "Sin", "Softmax", "Sqrt", "Sub", "Tanh", "Transpose", "Where", "Xor"};
+      "Sigmoid", "Sin", "Softmax", "Sqrt", "Sub", "Tanh", "Transpose", "Where", "Xor",
+      // Shape builds the shape at run time (and ShapeExprs follows it);
+      // Reshape takes a target ShapeExprs knows; (Un)Squeeze move unit dims.
+      "Shape", "Reshape", "Squeeze", "Unsqueeze",
+      // Splits a static dim; the slices take run-time dims whole.
+      "Split"};
   // Before opset 13 a softmax reshapes its input to rows of a product of
   // dims.
   if ((opType == "Softmax" || opType == "LogSoftmax") && opset < 13)
@@ -334,8 +341,15 @@ LogicalResult GraphImporter::convertNode(const onnx::NodeProto &node,
   OnnxNode onnxNode(node, opset, loc, builder, std::move(inputs),
                     std::move(outputUsed), info.directory);
   onnxNode.setKnownInputValues(&options.inputValues);
+  onnxNode.setShapeExprs(&shapeExprs);
   if (failed(handler(onnxNode)))
     return failure();
+  SmallVector<Value> nodeInputs, outputs;
+  for (unsigned i = 0; i < onnxNode.numInputs(); ++i)
+    nodeInputs.push_back(onnxNode.input(i));
+  for (unsigned i = 0; i < (unsigned)node.output_size(); ++i)
+    outputs.push_back(onnxNode.output(i));
+  shapeExprs.evaluate(node, nodeInputs, outputs);
   for (auto [i, name] : llvm::enumerate(node.output())) {
     if (name.empty())
       continue;
@@ -509,6 +523,13 @@ LogicalResult GraphImporter::run() {
     argument.setLoc(
         NameLoc::get(builder.getStringAttr(input->name()), fileLoc));
     values[input->name()] = argument;
+    // Its run-time dims, as shape arithmetic sees them.
+    auto symbols = inputDimSymbols.find(input->name());
+    if (symbols != inputDimSymbols.end())
+      for (auto [dim, symbol] : llvm::enumerate(symbols->second))
+        if (!symbol.empty() && symbolBounds.lookup(symbol) > 1)
+          shapeExprs.bindArgumentDim(argument, dim,
+                                     symbolBounds.find(symbol) - symbolBounds.begin());
   }
 
   for (const onnx::NodeProto &node : graph.node())

@@ -59,6 +59,9 @@ static LogicalResult split(OnnxNode &node, std::optional<SmallVector<int64_t>> g
   if (failed(axis))
     return failure();
   int64_t dim = type.getDimSize(*axis);
+  if (ShapedType::isDynamic(dim))
+    return node.emitError() << "cannot split run-time dim " << *axis << " of "
+                            << node.input(0).getType() << " (not supported yet)";
   FailureOr<SmallVector<int64_t>> sizes =
       given ? FailureOr<SmallVector<int64_t>>(*given) : defaultSplitSizes(node, dim);
   if (failed(sizes))

@@ -26,6 +26,8 @@ class AttributeProto;
 
 namespace mlir::attn::onnx_frontend {
 
+class ShapeExprs;
+
 class OnnxNode {
 public:
   OnnxNode(const onnx::NodeProto &proto, int64_t opset, Location loc,
@@ -38,6 +40,9 @@ public:
   void setKnownInputValues(const llvm::StringMap<DenseElementsAttr> *values) {
     knownInputValues = values;
   }
+  /// Shape arithmetic on run-time dims seen so far (ShapeExprs.h).
+  void setShapeExprs(const ShapeExprs *exprs) { shapeExprTable = exprs; }
+  const ShapeExprs *shapeExprs() const { return shapeExprTable; }
   int64_t opset() const { return opsetVersion; }
   Location loc() const { return location; }
   OpBuilder &builder() { return opBuilder; }
@@ -167,6 +172,7 @@ private:
   SmallVector<Value> outputs;
   std::string modelDir;
   const llvm::StringMap<DenseElementsAttr> *knownInputValues = nullptr;
+  const ShapeExprs *shapeExprTable = nullptr;
 };
 
 /// Handler for ONNX ops that are exactly one attn op over their first

@@ -7,6 +7,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontends/onnx/OnnxNode.h"
+#include "frontends/onnx/ShapeExprs.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "frontends/onnx/Registry.h"
 
 using namespace mlir;
@@ -20,15 +23,25 @@ static int64_t product(ArrayRef<int64_t> dims) {
   return result;
 }
 
+static FailureOr<SmallVector<int64_t>> runTimeReshapeTarget(OnnxNode &node, bool allowZero);
+
 // Reshape-14: 0 copies the input dim (unless allowzero), -1 is inferred.
 static LogicalResult convertReshape(OnnxNode &node) {
   if (failed(node.requireInputs(2)))
     return failure();
+  bool allowZero = node.getInt("allowzero", 0) != 0;
+  // A target computed from run-time dims (attnc compile --max-shape).
+  const ShapeExprs *exprs = node.shapeExprs();
+  if (exprs && !node.inputType(0).hasStaticShape() && exprs->elementsOf(node.input(1))) {
+    FailureOr<SmallVector<int64_t>> target = runTimeReshapeTarget(node, allowZero);
+    if (failed(target))
+      return failure();
+    return node.setOutput(0, node.create<ReshapeOp>(node.input(0), *target));
+  }
   FailureOr<SmallVector<int64_t>> requested = node.constantInts(1, "shape");
   if (failed(requested))
     return failure();
   ArrayRef<int64_t> input = node.inputType(0).getShape();
-  bool allowZero = node.getInt("allowzero", 0) != 0;
   SmallVector<int64_t> shape;
   std::optional<size_t> inferred;
   for (auto [i, dim] : llvm::enumerate(*requested)) {
@@ -234,8 +247,63 @@ static LogicalResult convertShape(OnnxNode &node) {
   };
   int64_t start = clampIndex(node.getInt("start", 0));
   int64_t end = clampIndex(node.getInt("end", rank));
-  return node.setOutput(
-      0, node.i64Vector(shape.slice(start, std::max<int64_t>(end - start, 0))));
+  ArrayRef<int64_t> dims = shape.slice(start, std::max<int64_t>(end - start, 0));
+  if (llvm::none_of(dims, ShapedType::isDynamic))
+    return node.setOutput(0, node.i64Vector(dims));
+  // Run-time dims: the shape is built at run time (ShapeExprs follows what
+  // it holds for the ops that take it as a parameter).
+  OpBuilder &b = node.builder();
+  Location loc = node.loc();
+  SmallVector<Value> elements;
+  for (auto [i, dim] : llvm::enumerate(dims)) {
+    if (!ShapedType::isDynamic(dim)) {
+      elements.push_back(arith::ConstantIntOp::create(b, loc, b.getI64Type(), dim));
+      continue;
+    }
+    Value size = tensor::DimOp::create(b, loc, node.input(0), start + i);
+    elements.push_back(arith::IndexCastOp::create(b, loc, b.getI64Type(), size));
+  }
+  return node.setOutput(0, tensor::FromElementsOp::create(
+                               b, loc, RankedTensorType::get({(int64_t)dims.size()},
+                                                             b.getI64Type()),
+                               elements)
+                               .getResult());
+}
+
+/// A Reshape's target from shape arithmetic on run-time dims (ShapeExprs):
+/// a constant element is a dim (0 copies the input's, unless allowzero);
+/// one equal to a run-time dim of the input stays that run-time dim. -1 and
+/// other expressions are refused.
+static FailureOr<SmallVector<int64_t>> runTimeReshapeTarget(OnnxNode &node, bool allowZero) {
+  const ShapeExprs *exprs = node.shapeExprs();
+  std::optional<SmallVector<AffineExpr>> elements =
+      exprs ? exprs->elementsOf(node.input(1)) : std::nullopt;
+  if (!elements)
+    return node.emitError() << "expected input 1 ('shape') to be a constant, or shape "
+                               "arithmetic on the input's dims that attnc can follow";
+  RankedTensorType input = node.inputType(0);
+  SmallVector<int64_t> shape;
+  for (auto [i, element] : llvm::enumerate(*elements)) {
+    if (auto c = dyn_cast<AffineConstantExpr>(element)) {
+      int64_t dim = c.getValue();
+      if (dim == 0 && !allowZero && i < (size_t)input.getRank())
+        dim = input.getDimSize(i);
+      if (dim < 0 && !ShapedType::isDynamic(dim))
+        return node.emitError() << "shape element " << i << " is " << dim
+                                << ": a -1 beside run-time dims is not supported yet";
+      shape.push_back(dim);
+      continue;
+    }
+    bool isInputDim = false;
+    for (int64_t d = 0; d < input.getRank() && !isInputDim; ++d)
+      isInputDim = input.isDynamicDim(d) && exprs->dimOf(node.input(0), d) == element;
+    if (!isInputDim)
+      return node.emitError() << "shape element " << i
+                              << " is a run-time value that is not one of the input's "
+                                 "run-time dims (not supported yet)";
+    shape.push_back(ShapedType::kDynamic);
+  }
+  return shape;
 }
 
 static LogicalResult convertSize(OnnxNode &node) {

@@ -115,7 +115,7 @@ struct SliceLowering : OpConversionPattern<SliceOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     RankedTensorType type = op.getType();
     Location loc = op.getLoc();
-    if (type.getNumElements() == 0) {
+    if (type.hasStaticShape() && type.getNumElements() == 0) {
       rewriter.replaceOpWithNewOp<tensor::EmptyOp>(op, type.getShape(),
                                                    type.getElementType());
       return success();
@@ -125,6 +125,14 @@ struct SliceLowering : OpConversionPattern<SliceOp> {
     bool reverses = false;
     for (auto [d, offset, size, stride] :
          llvm::enumerate(op.getOffsets(), op.getSizes(), op.getStrides())) {
+      // A run-time dim taken whole (slice.C4).
+      if (ShapedType::isDynamic(size)) {
+        offsets.push_back(rewriter.getIndexAttr(0));
+        sizes.push_back(tensor::DimOp::create(rewriter, loc, adaptor.getInput(), d).getResult());
+        strides.push_back(rewriter.getIndexAttr(1));
+        readExprs.push_back(rewriter.getAffineDimExpr(d));
+        continue;
+      }
       // A backward walk covers the same elements as a forward one from its
       // last index.
       int64_t first = stride > 0 ? offset : offset + (size - 1) * stride;

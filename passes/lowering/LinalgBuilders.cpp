@@ -1,6 +1,7 @@
 //===- LinalgBuilders.cpp - Helpers shared by the attn-to-linalg patterns ===//
 
 #include "passes/lowering/LinalgBuilders.h"
+#include "dialects/attn/RunTimeDims.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -84,17 +85,24 @@ Value buildReshape(OpBuilder &b, Location loc, Value value,
     return value;
   Type element = type.getElementType();
   auto target = RankedTensorType::get(shape, element);
-  // With run-time dims only unit dims may come or go: one group per kept
-  // dim (one run-time dim at most each), so the sizes follow.
+  // With run-time dims: collapse onto the canonical shape, then expand
+  // (dialects/attn/RunTimeDims.h), one run-time dim per group each way.
   if (!type.hasStaticShape() || !target.hasStaticShape()) {
-    bool collapse = type.getRank() > target.getRank();
-    std::optional<SmallVector<ReassociationIndices>> groups =
-        collapse ? getReassociationIndicesForCollapse(type.getShape(), shape)
-                 : getReassociationIndicesForCollapse(shape, type.getShape());
-    assert(groups && "a reshape with run-time dims that is not a unit-dim reshape");
-    if (collapse)
-      return tensor::CollapseShapeOp::create(b, loc, target, value, *groups);
-    return tensor::ExpandShapeOp::create(b, loc, target, value, *groups);
+    std::optional<RunTimeReshape> plan = runTimeReshape(type.getShape(), shape);
+    assert(plan && "a reshape with run-time dims that attn.reshape's verifier refuses");
+    auto groups = [](ArrayRef<SmallVector<int64_t, 2>> in) {
+      return llvm::map_to_vector(in, [](const SmallVector<int64_t, 2> &g) {
+        return ReassociationIndices(g.begin(), g.end());
+      });
+    };
+    auto canonicalType = RankedTensorType::get(plan->canonical, element);
+    Value canonical = value;
+    if (type != canonicalType)
+      canonical = tensor::CollapseShapeOp::create(b, loc, canonicalType, value,
+                                                  groups(plan->fromGroups));
+    if (target == canonicalType)
+      return canonical;
+    return tensor::ExpandShapeOp::create(b, loc, target, canonical, groups(plan->toGroups));
   }
   // Unit-only shapes to and from rank 0 need no reassociation groups.
   if (type.getRank() == 0)

@@ -183,16 +183,9 @@ MatmulPlan planMatmul(int64_t m, int64_t k, int64_t n, const MatmulKernelShape &
   plan.taskRows = runTimeRows ? roundUp(shape.taskRows, plan.rows)
                               : std::min(roundUp(shape.taskRows, plan.rows), roundUp(m, plan.rows));
   plan.rowBlocks = runTimeRows ? 0 : (m + plan.taskRows - 1) / plan.taskRows;
-  if (runTimeRows) {
-    plan.groupPanels = (plan.panels.count + shape.tasks - 1) / shape.tasks;
-    plan.groups = (plan.panels.count + plan.groupPanels - 1) / plan.groupPanels;
-    plan.kBlock = std::min(shape.kBlock, k);
-    plan.chunkPanels = shape.chunkPanels > 0 ? std::min(shape.chunkPanels, plan.groupPanels)
-                                             : plan.groupPanels;
-    plan.maskColumns = n % width != 0;
-    return plan;
-  }
-  int64_t groupsWanted = std::max<int64_t>(1, (shape.tasks + plan.rowBlocks - 1) / plan.rowBlocks);
+  int64_t groupsWanted =
+      runTimeRows ? shape.tasks
+                  : std::max<int64_t>(1, (shape.tasks + plan.rowBlocks - 1) / plan.rowBlocks);
   plan.groupPanels = (plan.panels.count + groupsWanted - 1) / groupsWanted;
   plan.groups = (plan.panels.count + plan.groupPanels - 1) / plan.groupPanels;
   plan.kBlock = std::min(shape.kBlock, k);

@@ -66,12 +66,43 @@ shutil.copy(f"{out}/model.onnx", f"{out}/seq/model.onnx")
 write_data_sets(f"{out}/seq", [(1, 1), (1, 13), (1, 40), (1, 64)])
 
 
-class Heads(torch.nn.Module):
-    """Reads its input's shape (Shape -> Reshape): not yet run-time."""
+class Repeat(torch.nn.Module):
+    """Exports as Expand (with Tile): not yet run-time."""
 
     def forward(self, x):
-        return x.reshape(x.shape[0], x.shape[1], 2, 32) * 2
+        return x.repeat(1, 1, 2) * 2
 
 
-torch.onnx.export(Heads(), (torch.randn(2, 7, 64),), f"{out}/../reshape.onnx", input_names=["x"],
+torch.onnx.export(Repeat(), (torch.randn(2, 7, 64),), f"{out}/../repeat.onnx", input_names=["x"],
                   output_names=["y"], dynamic_axes={"x": axes, "y": axes}, opset_version=14)
+
+
+class Attention(torch.nn.Module):
+    """Head reshapes computed from the input's shape (Shape -> Gather ->
+    Concat -> Reshape), which shape arithmetic on run-time dims follows."""
+
+    def __init__(self):
+        super().__init__()
+        self.qkv = torch.nn.Linear(64, 192)
+        self.out = torch.nn.Linear(64, 64)
+
+    def forward(self, x):
+        b, n, _ = x.shape
+        q, k, v = (t.reshape(b, n, 4, 16).transpose(1, 2) for t in self.qkv(x).split(64, -1))
+        a = torch.softmax(q @ k.transpose(-1, -2) / 4.0, -1) @ v
+        return self.out(a.transpose(1, 2).reshape(b, n, 64)) + x
+
+
+attention = Attention().eval()
+heads = f"{out}/../heads"
+os.makedirs(heads, exist_ok=True)
+torch.onnx.export(attention, (torch.randn(1, 7, 64),), f"{heads}/model.onnx", input_names=["x"],
+                  output_names=["y"], dynamic_axes={"x": axes, "y": axes}, opset_version=14)
+for i, seq in enumerate([1, 13, 40]):
+    d = f"{heads}/test_data_set_{i}"
+    os.makedirs(d, exist_ok=True)
+    x = rng.standard_normal((1, seq, 64)).astype(np.float32)
+    with torch.no_grad():
+        y = attention(torch.from_numpy(x))
+    open(f"{d}/input_0.pb", "wb").write(numpy_helper.from_array(x, "x").SerializeToString())
+    open(f"{d}/output_0.pb", "wb").write(numpy_helper.from_array(y.numpy(), "y").SerializeToString())

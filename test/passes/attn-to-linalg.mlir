@@ -183,3 +183,33 @@ func.func @unsigned_reductions(%a: tensor<2x4xui8>) -> (tensor<2xui8>, tensor<2x
   %2 = attn.constant dense<[7, 255]> : tensor<2xui8>
   return %0, %1, %2 : tensor<2xui8>, tensor<2xui8>, tensor<2xui8>
 }
+
+// -----
+
+// Run-time dims (shapes.C2): each `?` of a result is read from the operand
+// `?` it equals; a reshape goes through the canonical shape (one group per
+// `?`); a mean over a run-time dim divides by its run-time extent.
+// CHECK-LABEL: func.func @run_time_dims
+// CHECK: %[[SEQ:.+]] = tensor.dim %{{.+}}, %c1 : tensor<1x?x64xf32>
+// CHECK: tensor.empty(%[[SEQ]]) : tensor<1x?x64xf32>
+// CHECK: linalg.generic
+// CHECK: tensor.collapse_shape %{{.+}} {{\[\[}}0, 1], [2]] : tensor<1x?x64xf32> into tensor<?x64xf32>
+// CHECK: tensor.expand_shape %{{.+}} {{\[\[}}0, 1], [2, 3]] output_shape [1, %{{.+}}, 4, 16] : tensor<?x64xf32> into tensor<1x?x4x16xf32>
+// CHECK: arith.index_cast
+// CHECK: arith.sitofp
+// CHECK: arith.divf
+func.func @run_time_dims(%x: tensor<1x?x64xf32>) -> (tensor<1x?x4x16xf32>, tensor<1x1x64xf32>) {
+  %y = attn.exp %x : tensor<1x?x64xf32>
+  %heads = attn.reshape %y {shape = array<i64: 1, -9223372036854775808, 4, 16>} : tensor<1x?x64xf32> -> tensor<1x?x4x16xf32>
+  %mean = attn.reduce_mean %x {axes = array<i64: 1>} : tensor<1x?x64xf32> -> tensor<1x1x64xf32>
+  return %heads, %mean : tensor<1x?x4x16xf32>, tensor<1x1x64xf32>
+}
+
+// -----
+
+// An op with a run-time dim it cannot say the extent of.
+func.func @run_time_dim_without_source(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{'attn.concat' op has a run-time dim that attnc cannot lower yet}}
+  %c = attn.concat %x, %x {axis = 0 : i64} : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %c : tensor<?x8xf32>
+}

@@ -618,3 +618,30 @@ func.func @matmul_tiling_positive_tasks() attributes {attn.tiling = #attn.matmul
 func.func @matmul_tiling_negative_chunk() attributes {attn.tiling = #attn.matmul_tiling<chunk_panels = -1>} {
   return
 }
+
+// -----
+
+func.func @reshape_moves_a_run_time_dim(%x: tensor<?x4x16xf32>) {
+  // expected-error @+2 {{'attn.reshape' op failed to infer returned types}}
+  // expected-error @+1 {{'attn.reshape' op expected shape [16, 4, ?] to keep the input's run-time dims in order, with the same element count between them, found input [?, 4, 16]}}
+  %r = attn.reshape %x {shape = array<i64: 16, 4, -9223372036854775808>} : tensor<?x4x16xf32> -> tensor<16x4x?xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_invents_a_run_time_dim(%x: tensor<2x64xf32>) {
+  // expected-error @+2 {{'attn.reshape' op failed to infer returned types}}
+  // expected-error @+1 {{'attn.reshape' op expected shape [2, ?] to keep the input's run-time dims in order, with the same element count between them, found input [2, 64]}}
+  %r = attn.reshape %x {shape = array<i64: 2, -9223372036854775808>} : tensor<2x64xf32> -> tensor<2x?xf32>
+  return
+}
+
+// -----
+
+func.func @slice_cuts_a_run_time_dim(%x: tensor<1x?x64xf32>) {
+  // expected-error @+2 {{'attn.slice' op failed to infer returned types}}
+  // expected-error @+1 {{'attn.slice' op expected a run-time size in dim 1 only where the input's dim 1 is a run-time dim, taken whole (offset 0, stride 1)}}
+  %r = attn.slice %x {offsets = array<i64: 0, 1, 0>, sizes = array<i64: 1, -9223372036854775808, 64>, strides = array<i64: 1, 1, 1>} : tensor<1x?x64xf32> -> tensor<1x?x64xf32>
+  return
+}

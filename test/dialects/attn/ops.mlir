@@ -270,6 +270,20 @@ func.func @reductions_and_norms(%x: tensor<1x8x64xf32>, %g: tensor<64xf32>, %b: 
   return
 }
 
+// Run-time dims (shapes.C2, slice.C4): a reshape keeps the input's `?`s in
+// order with the same element count between them; a slice takes a `?`
+// whole.
+// CHECK-LABEL: func.func @run_time_dims
+// CHECK: attn.reshape %{{.+}} {shape = array<i64: 1, -9223372036854775808, 4, 16>} : tensor<1x?x64xf32> -> tensor<1x?x4x16xf32>
+// CHECK: attn.reshape %{{.+}} {shape = array<i64: -9223372036854775808, 64, 1>} : tensor<1x?x4x16xf32> -> tensor<?x64x1xf32>
+// CHECK: attn.slice %{{.+}} {offsets = array<i64: 0, 0, 16>, sizes = array<i64: 1, -9223372036854775808, 16>, strides = array<i64: 1, 1, 1>} : tensor<1x?x64xf32> -> tensor<1x?x16xf32>
+func.func @run_time_dims(%x: tensor<1x?x64xf32>) -> (tensor<?x64x1xf32>, tensor<1x?x16xf32>) {
+  %heads = attn.reshape %x {shape = array<i64: 1, -9223372036854775808, 4, 16>} : tensor<1x?x64xf32> -> tensor<1x?x4x16xf32>
+  %rows = attn.reshape %heads {shape = array<i64: -9223372036854775808, 64, 1>} : tensor<1x?x4x16xf32> -> tensor<?x64x1xf32>
+  %part = attn.slice %x {offsets = array<i64: 0, 0, 16>, sizes = array<i64: 1, -9223372036854775808, 16>, strides = array<i64: 1, 1, 1>} : tensor<1x?x64xf32> -> tensor<1x?x16xf32>
+  return %rows, %part : tensor<?x64x1xf32>, tensor<1x?x16xf32>
+}
+
 {-#
   dialect_resources: {
     builtin: {

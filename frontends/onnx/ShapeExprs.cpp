@@ -1,0 +1,157 @@
+//===- ShapeExprs.cpp - Shape arithmetic on run-time dims -----------------===//
+
+#include "frontends/onnx/ShapeExprs.h"
+#include "dialects/attn/AttnOps.h"
+#include "dialects/attn/RunTimeDims.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
+#include <onnx/onnx_pb.h>
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::onnx_frontend;
+
+void ShapeExprs::bindArgumentDim(BlockArgument argument, unsigned dim, unsigned symbol) {
+  argumentSymbols[{argument, dim}] = symbol;
+}
+
+std::optional<AffineExpr> ShapeExprs::dimOf(Value tensor, unsigned dim) const {
+  auto type = dyn_cast<RankedTensorType>(tensor.getType());
+  if (!type || dim >= type.getRank())
+    return std::nullopt;
+  if (!type.isDynamicDim(dim))
+    return getAffineConstantExpr(type.getDimSize(dim), ctx);
+  std::optional<DimOf> source = traceRunTimeDim(tensor, dim);
+  if (!source)
+    return std::nullopt;
+  auto it = argumentSymbols.find({source->value, source->dim});
+  if (it == argumentSymbols.end())
+    return std::nullopt;
+  return getAffineSymbolExpr(it->second, ctx);
+}
+
+std::optional<SmallVector<AffineExpr>> ShapeExprs::elementsOf(Value value) const {
+  if (auto it = known.find(value); it != known.end())
+    return it->second;
+  DenseIntElementsAttr constant;
+  if (!value || !matchPattern(value, m_Constant(&constant)) ||
+      cast<ShapedType>(constant.getType()).getRank() > 1)
+    return std::nullopt;
+  SmallVector<AffineExpr> elements;
+  for (const APInt &element : constant.getValues<APInt>())
+    elements.push_back(getAffineConstantExpr(element.getSExtValue(), ctx));
+  return elements;
+}
+
+namespace {
+
+int64_t intAttr(const onnx::NodeProto &node, StringRef name, int64_t fallback) {
+  for (const onnx::AttributeProto &attr : node.attribute())
+    if (attr.name() == name)
+      return attr.i();
+  return fallback;
+}
+
+std::optional<int64_t> constantOf(AffineExpr e) {
+  if (auto c = dyn_cast<AffineConstantExpr>(e))
+    return c.getValue();
+  return std::nullopt;
+}
+
+/// Elementwise arithmetic with ONNX broadcasting of 1-element operands.
+std::optional<SmallVector<AffineExpr>> arithmetic(StringRef op, ArrayRef<AffineExpr> a,
+                                                  ArrayRef<AffineExpr> b) {
+  size_t n = std::max(a.size(), b.size());
+  if ((a.size() != n && a.size() != 1) || (b.size() != n && b.size() != 1))
+    return std::nullopt;
+  SmallVector<AffineExpr> out;
+  for (size_t i = 0; i < n; ++i) {
+    AffineExpr x = a[a.size() == 1 ? 0 : i], y = b[b.size() == 1 ? 0 : i];
+    std::optional<int64_t> cy = constantOf(y), cx = constantOf(x);
+    if (op == "Add")
+      out.push_back(x + y);
+    else if (op == "Sub")
+      out.push_back(x - y);
+    else if (op == "Mul" && (cx || cy))
+      out.push_back(x * y);
+    else if (op == "Div" && cy && *cy > 0)
+      out.push_back(x.floorDiv(*cy));
+    else
+      return std::nullopt;
+  }
+  return out;
+}
+
+} // namespace
+
+void ShapeExprs::evaluate(const onnx::NodeProto &node, ArrayRef<Value> inputs,
+                          ArrayRef<Value> outputs) {
+  if (outputs.empty() || !outputs[0])
+    return;
+  StringRef op = node.op_type();
+  std::optional<SmallVector<AffineExpr>> result;
+  auto input = [&](unsigned i) -> std::optional<SmallVector<AffineExpr>> {
+    return i < inputs.size() && inputs[i] ? elementsOf(inputs[i]) : std::nullopt;
+  };
+  if (op == "Shape" && !inputs.empty() && inputs[0]) {
+    auto type = cast<RankedTensorType>(inputs[0].getType());
+    int64_t rank = type.getRank();
+    auto clamp = [&](int64_t i) { return std::clamp<int64_t>(i < 0 ? i + rank : i, 0, rank); };
+    int64_t start = clamp(intAttr(node, "start", 0)), end = clamp(intAttr(node, "end", rank));
+    SmallVector<AffineExpr> dims;
+    for (int64_t d = start; d < end; ++d) {
+      std::optional<AffineExpr> e = dimOf(inputs[0], d);
+      if (!e)
+        return;
+      dims.push_back(*e);
+    }
+    result = dims;
+  } else if (op == "Gather") {
+    std::optional<SmallVector<AffineExpr>> data = input(0), indices = input(1);
+    if (!data || !indices || intAttr(node, "axis", 0) != 0)
+      return;
+    SmallVector<AffineExpr> picked;
+    for (AffineExpr index : *indices) {
+      std::optional<int64_t> i = constantOf(index);
+      if (!i)
+        return;
+      int64_t at = *i < 0 ? *i + (int64_t)data->size() : *i;
+      if (at < 0 || at >= (int64_t)data->size())
+        return;
+      picked.push_back((*data)[at]);
+    }
+    result = picked;
+  } else if (op == "Unsqueeze" || op == "Squeeze" || op == "Cast" || op == "Identity") {
+    result = input(0);
+  } else if (op == "Concat") {
+    SmallVector<AffineExpr> all;
+    for (unsigned i = 0; i < inputs.size(); ++i) {
+      std::optional<SmallVector<AffineExpr>> part = input(i);
+      if (!part)
+        return;
+      all.append(*part);
+    }
+    result = all;
+  } else if (op == "Slice") {
+    std::optional<SmallVector<AffineExpr>> data = input(0), starts = input(1), ends = input(2);
+    if (!data || !starts || !ends || starts->size() != 1 || ends->size() != 1 ||
+        (inputs.size() > 4 && inputs[4]))
+      return;
+    std::optional<int64_t> s = constantOf((*starts)[0]), e = constantOf((*ends)[0]);
+    if (!s || !e)
+      return;
+    int64_t n = data->size();
+    int64_t from = std::clamp<int64_t>(*s < 0 ? *s + n : *s, 0, n);
+    int64_t to = std::clamp<int64_t>(*e < 0 ? *e + n : *e, 0, n);
+    result = SmallVector<AffineExpr>(data->begin() + from, data->begin() + std::max(from, to));
+  } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
+    std::optional<SmallVector<AffineExpr>> a = input(0), b = input(1);
+    if (!a || !b)
+      return;
+    result = arithmetic(op, *a, *b);
+  }
+  // Kept even when every element is constant: the value is computed at run
+  // time from a run-time shape, so it is no constant in the IR.
+  if (result)
+    known[outputs[0]] = *result;
+}
