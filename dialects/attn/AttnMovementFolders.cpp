@@ -142,6 +142,8 @@ OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
       llvm::all_of(offsets, [](int64_t o) { return o == 0; }) &&
       llvm::all_of(strides, [](int64_t s) { return s == 1; }))
     return getInput();
+  if (!getType().hasStaticShape())
+    return {};
   return foldMovement(*this, adaptor.getInput(),
                       [&](ArrayRef<int64_t> index, size_t d) {
                         return offsets[d] + index[d] * strides[d];

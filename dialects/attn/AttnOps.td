@@ -390,11 +390,18 @@ def Attn_SliceOp : Attn_InferredOp<"slice"> {
                         strides = array<i64: 1, 1>} : tensor<8x192xf32> -> tensor<8x64xf32>
     ```
   }];
-  let arguments = (ins Attn_Tensor:$input, DenseI64ArrayAttr:$offsets,
-                   DenseI64ArrayAttr:$sizes, DenseI64ArrayAttr:$strides);
+  let arguments = (ins Attn_Tensor:$input, Variadic<Index>:$dynamic_sizes,
+                   DenseI64ArrayAttr:$offsets, DenseI64ArrayAttr:$sizes,
+                   DenseI64ArrayAttr:$strides);
   let results = (outs Attn_Tensor:$result);
   let assemblyFormat =
-      "$input attr-dict `:` type($input) `->` type($result)";
+      "$input (`[` $dynamic_sizes^ `]`)? attr-dict `:` type($input) `->` type($result)";
+  let builders = [
+    OpBuilder<(ins "Value":$input, "ArrayRef<int64_t>":$offsets,
+                   "ArrayRef<int64_t>":$sizes, "ArrayRef<int64_t>":$strides), [{
+      build($_builder, $_state, input, ValueRange{}, offsets, sizes, strides);
+    }]>
+  ];
   let hasFolder = 1;
 }
 

@@ -2,6 +2,7 @@
 
 #include "dialects/attn/RunTimeDims.h"
 #include "dialects/attn/AttnOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinTypes.h"
 
 using namespace mlir;
@@ -35,7 +36,7 @@ bool keepsBroadcastShape(Operation *op) {
          isa<NegOp, AbsOp, ReluOp, ExpOp, LogOp, SqrtOp, ReciprocalOp, ErfOp, TanhOp, SigmoidOp,
              SinOp, CosOp, FloorOp, CeilOp, NotOp, GeluOp, ClipOp, CastOp, AddOp, SubOp, MulOp,
              DivOp, PowOp, MaxOp, MinOp, AndOp, OrOp, XorOp, EqualOp, LessOp, WhereOp, SoftmaxOp,
-             LogSoftmaxOp, LayerNormOp, RmsNormOp, CumSumOp>(op);
+             LogSoftmaxOp, LayerNormOp, RmsNormOp, CumSumOp, TriluOp, BroadcastToOp>(op);
 }
 
 /// Result dim `dim` of a reduction: the input dim it keeps.
@@ -91,6 +92,27 @@ std::optional<DimOf> reshapeSource(ReshapeOp op, unsigned dim) {
   for (int64_t d = 0; d < input.getRank(); ++d)
     if (input.isDynamicDim(d) && ordinal-- == 0)
       return DimOf{op.getInput(), (unsigned)d};
+  return std::nullopt;
+}
+
+/// Result dim `dim` of a gather: the indices' dims in the gathered axis's
+/// place, the data's elsewhere.
+std::optional<DimOf> gatherSource(GatherOp op, unsigned dim) {
+  int64_t axis = op.getAxis(), indexRank = op.getIndices().getType().getRank();
+  if ((int64_t)dim >= axis && (int64_t)dim < axis + indexRank)
+    return DimOf{op.getIndices(), (unsigned)(dim - axis)};
+  return DimOf{op.getData(), (unsigned)((int64_t)dim < axis ? dim : dim - indexRank + 1)};
+}
+
+/// Result dim `dim` of a slice (slice.C4): the input's run-time dim taken
+/// whole, or the dim its run-time count reads (a tensor.dim).
+std::optional<DimOf> sliceSource(SliceOp op, unsigned dim) {
+  if (op.getDynamicSizes().empty())
+    return DimOf{op.getInput(), dim};
+  int64_t ordinal = llvm::count_if(op.getSizes().take_front(dim), ShapedType::isDynamic);
+  if (auto read = op.getDynamicSizes()[ordinal].getDefiningOp<tensor::DimOp>())
+    if (std::optional<int64_t> index = read.getConstantIndex())
+      return DimOf{read.getSource(), (unsigned)*index};
   return std::nullopt;
 }
 
@@ -182,7 +204,9 @@ std::optional<DimOf> mlir::attn::runTimeDimSource(Operation *op, unsigned result
   else if (auto linear = dyn_cast<LinearOp>(op))
     source = linearSource(linear, dim);
   else if (auto slice = dyn_cast<SliceOp>(op))
-    source = DimOf{slice.getInput(), dim}; // slice.C4: taken whole
+    source = sliceSource(slice, dim);
+  else if (auto gather = dyn_cast<GatherOp>(op))
+    source = gatherSource(gather, dim);
   else if (auto reshape = dyn_cast<ReshapeOp>(op))
     source = reshapeSource(reshape, dim);
   else if (auto transpose = dyn_cast<TransposeOp>(op))
@@ -215,6 +239,9 @@ std::optional<DimOf> mlir::attn::traceRunTimeDim(Value value, unsigned dim) {
 }
 
 bool mlir::attn::hasRunTimeDimSources(Operation *op) {
+  // A run-time count lowers whatever computes it.
+  if (auto slice = dyn_cast<SliceOp>(op); slice && !slice.getDynamicSizes().empty())
+    return true;
   for (OpResult result : op->getResults()) {
     auto type = dyn_cast<RankedTensorType>(result.getType());
     if (!type)

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontends/onnx/OnnxNode.h"
+#include "frontends/onnx/ShapeExprs.h"
 #include "frontends/onnx/Registry.h"
 #include <cmath>
 
@@ -42,20 +43,43 @@ static LogicalResult convertConstant(OnnxNode &node) {
                              "supported)";
 }
 
-static LogicalResult convertConstantOfShape(OnnxNode &node) {
-  if (failed(node.requireInputs(1)))
-    return failure();
-  FailureOr<SmallVector<int64_t>> shape = node.constantInts(0, "shape");
-  if (failed(shape))
-    return failure();
-  std::optional<int64_t> count = elementCount(*shape);
-  if (!count)
-    return node.emitError() << "expected a non-negative shape, found "
-                            << formatShape(*shape);
-  if (*count > kMaxGeneratedElements)
-    return node.emitError() << "shape " << formatShape(*shape)
-                            << " has more than " << kMaxGeneratedElements
-                            << " elements";
+/// The elements of input `i` when it is shape arithmetic on run-time dims
+/// (attnc compile --max-shape), else nullopt.
+static std::optional<SmallVector<AffineExpr>> runTimeInput(OnnxNode &node, unsigned i) {
+  const ShapeExprs *exprs = node.shapeExprs();
+  if (!exprs || !node.hasInput(i) || !exprs->isRunTimeValue(node.input(i)))
+    return std::nullopt;
+  return exprs->elementsOf(node.input(i));
+}
+
+/// A constant built at `bounds` for each run-time dim of `shape`, then cut
+/// to the run-time counts: ConstantOfShape and Range of run-time sizes.
+static LogicalResult boundedThenCut(OnnxNode &node, ArrayRef<AffineExpr> shape,
+                                    function_ref<DenseElementsAttr(ArrayRef<int64_t>)> build) {
+  SmallVector<int64_t> bounds;
+  SmallVector<std::optional<AffineExpr>> counts;
+  for (AffineExpr dim : shape) {
+    std::optional<int64_t> bound = node.shapeExprs()->upperBound(dim);
+    if (!bound || *bound < 0)
+      return node.emitError() << "cannot bound a size computed from run-time dims";
+    bounds.push_back(*bound);
+    counts.push_back(isa<AffineConstantExpr>(dim) ? std::nullopt : std::optional(dim));
+  }
+  std::optional<int64_t> count = elementCount(bounds);
+  if (!count || *count > kMaxGeneratedElements)
+    return node.emitError() << "shape " << formatShape(bounds) << " at the bounds has more than "
+                            << kMaxGeneratedElements << " elements";
+  Value full = node.constant(build(bounds));
+  return node.setOutput(0, node.cutToRunTimeCounts(full, SmallVector<int64_t>(bounds.size(), 0),
+                                                   counts));
+}
+
+static DenseElementsAttr fillOf(OnnxNode &node, ArrayRef<int64_t> shape, Attribute fill) {
+  return DenseElementsAttr::get(RankedTensorType::get(shape, cast<TypedAttr>(fill).getType()),
+                                fill);
+}
+
+static FailureOr<Attribute> constantOfShapeFill(OnnxNode &node) {
   // The fill value defaults to a float 0.
   Attribute fill = node.builder().getF32FloatAttr(0.0f);
   if (node.hasAttr("value")) {
@@ -68,14 +92,72 @@ static LogicalResult convertConstantOfShape(OnnxNode &node) {
                               << value->getType();
     fill = dense.getSplatValue<Attribute>();
   }
-  auto type = RankedTensorType::get(*shape, cast<TypedAttr>(fill).getType());
-  return node.setOutput(0, node.constant(DenseElementsAttr::get(type, fill)));
+  return fill;
+}
+
+static LogicalResult convertConstantOfShape(OnnxNode &node) {
+  if (failed(node.requireInputs(1)))
+    return failure();
+  if (std::optional<SmallVector<AffineExpr>> shape = runTimeInput(node, 0)) {
+    FailureOr<Attribute> fill = constantOfShapeFill(node);
+    if (failed(fill))
+      return failure();
+    return boundedThenCut(node, *shape, [&](ArrayRef<int64_t> bounds) {
+      return fillOf(node, bounds, *fill);
+    });
+  }
+  FailureOr<SmallVector<int64_t>> shape = node.constantInts(0, "shape");
+  if (failed(shape))
+    return failure();
+  std::optional<int64_t> count = elementCount(*shape);
+  if (!count)
+    return node.emitError() << "expected a non-negative shape, found "
+                            << formatShape(*shape);
+  if (*count > kMaxGeneratedElements)
+    return node.emitError() << "shape " << formatShape(*shape)
+                            << " has more than " << kMaxGeneratedElements
+                            << " elements";
+  FailureOr<Attribute> fill = constantOfShapeFill(node);
+  if (failed(fill))
+    return failure();
+  return node.setOutput(0, node.constant(fillOf(node, *shape, *fill)));
+}
+
+/// start + i * delta for i in [0, count).
+static DenseElementsAttr rangeValues(Type element, double start, double delta, int64_t count) {
+  SmallVector<Attribute> values;
+  for (int64_t i = 0; i < count; ++i) {
+    double value = start + (double)i * delta;
+    if (isa<FloatType>(element))
+      values.push_back(FloatAttr::get(element, value));
+    else
+      values.push_back(IntegerAttr::get(element, (int64_t)value));
+  }
+  return DenseElementsAttr::get(RankedTensorType::get({count}, element), values);
+}
+
+/// Range(start, limit, 1) with a run-time limit (positions 0..seq): the
+/// range up to the limit's bound, cut to limit - start.
+static LogicalResult runTimeRange(OnnxNode &node, ArrayRef<AffineExpr> limit) {
+  FailureOr<double> start = node.constantScalar(0, "start");
+  FailureOr<double> delta = node.constantScalar(2, "delta");
+  if (failed(start) || failed(delta))
+    return failure();
+  if (*delta != 1 || *start != std::floor(*start) || limit.size() != 1)
+    return node.emitError() << "a Range to a run-time limit needs a whole start and delta 1";
+  Type element = node.inputType(0).getElementType();
+  AffineExpr count = limit[0] - (int64_t)*start;
+  return boundedThenCut(node, {count}, [&](ArrayRef<int64_t> bounds) {
+    return rangeValues(element, *start, 1, bounds[0]);
+  });
 }
 
 // Range: start + i * delta for i in [0, max(ceil((limit - start) / delta), 0)).
 static LogicalResult convertRange(OnnxNode &node) {
   if (failed(node.requireInputs(3)))
     return failure();
+  if (std::optional<SmallVector<AffineExpr>> limit = runTimeInput(node, 1))
+    return runTimeRange(node, *limit);
   FailureOr<double> start = node.constantScalar(0, "start");
   FailureOr<double> limit = node.constantScalar(1, "limit");
   FailureOr<double> delta = node.constantScalar(2, "delta");
@@ -89,16 +171,7 @@ static LogicalResult convertRange(OnnxNode &node) {
   if (count > kMaxGeneratedElements)
     return node.emitError() << "range of " << count << " elements is larger "
                             << "than " << kMaxGeneratedElements;
-  auto type = RankedTensorType::get({count}, element);
-  SmallVector<Attribute> values;
-  for (int64_t i = 0; i < count; ++i) {
-    double value = *start + (double)i * *delta;
-    if (isa<FloatType>(element))
-      values.push_back(FloatAttr::get(element, value));
-    else
-      values.push_back(IntegerAttr::get(element, (int64_t)value));
-  }
-  return node.setOutput(0, node.constant(DenseElementsAttr::get(type, values)));
+  return node.setOutput(0, node.constant(rangeValues(element, *start, *delta, count)));
 }
 
 void mlir::attn::onnx_frontend::registerGeneratorHandlers(

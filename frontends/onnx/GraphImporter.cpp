@@ -289,7 +289,10 @@ static bool carriesRunTimeDims(StringRef opType, int64_t opset) {
       // Reshape takes a target ShapeExprs knows; (Un)Squeeze move unit dims.
       "Shape", "Reshape", "Squeeze", "Unsqueeze",
       // Splits a static dim; the slices take run-time dims whole.
-      "Split"};
+      "Split",
+      // Keep the input's run-time dims where they are (Gather: the
+      // indices'); Expand and Slice follow ShapeExprs for their targets.
+      "Gather", "Trilu", "Expand", "Slice"};
   // Before opset 13 a softmax reshapes its input to rows of a product of
   // dims.
   if ((opType == "Softmax" || opType == "LogSoftmax") && opset < 13)
@@ -529,7 +532,8 @@ LogicalResult GraphImporter::run() {
       for (auto [dim, symbol] : llvm::enumerate(symbols->second))
         if (!symbol.empty() && symbolBounds.lookup(symbol) > 1)
           shapeExprs.bindArgumentDim(argument, dim,
-                                     symbolBounds.find(symbol) - symbolBounds.begin());
+                                     symbolBounds.find(symbol) - symbolBounds.begin(),
+                                     symbolBounds.lookup(symbol));
   }
 
   for (const onnx::NodeProto &node : graph.node())

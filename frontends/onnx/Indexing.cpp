@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontends/onnx/OnnxNode.h"
+#include "frontends/onnx/ShapeExprs.h"
 #include "frontends/onnx/Registry.h"
 #include <limits>
 
@@ -78,7 +79,7 @@ static LogicalResult split(OnnxNode &node, std::optional<SmallVector<int64_t>> g
   SmallVector<int64_t> shape(type.getShape());
   for (auto [i, size] : llvm::enumerate(*sizes)) {
     shape[*axis] = size;
-    if (failed(node.setOutput(i, node.create<SliceOp>(node.input(0), offsets,
+    if (failed(node.setOutput(i, node.create<SliceOp>(node.input(0), ValueRange{}, offsets,
                                                       shape, strides))))
       return failure();
     offsets[*axis] += size;
@@ -158,19 +159,97 @@ static LogicalResult slice(OnnxNode &node, ArrayRef<int64_t> startList, ArrayRef
     if (step == 0)
       return node.emitError() << "expected non-zero steps, found "
                               << formatShape(steps);
+    if (ShapedType::isDynamic(shape[axis]))
+      return node.emitError() << "cannot slice run-time dim " << axis << " of "
+                              << node.input(0).getType() << " (not supported yet)";
     auto [offset, size] = resolveSlice(starts[i], ends[i], step, shape[axis]);
     offsets[axis] = offset;
     sizes[axis] = size;
     strides[axis] = step;
   }
   return node.setOutput(
-      0, node.create<SliceOp>(node.input(0), offsets, sizes, strides));
+      0, node.create<SliceOp>(node.input(0), ValueRange{}, offsets, sizes, strides));
+}
+
+/// Slice of static dims to a run-time end (attnc compile --max-shape), as
+/// exporters cut position tables and causal-mask buffers to the sequence
+/// length: constant non-negative starts, steps of 1, and ends whose bound
+/// stays within the dim.
+static LogicalResult runTimeSlice(OnnxNode &node, ArrayRef<AffineExpr> starts,
+                                  ArrayRef<AffineExpr> ends) {
+  const ShapeExprs &exprs = *node.shapeExprs();
+  RankedTensorType type = node.inputType(0);
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(0, starts.size()));
+  if (node.hasInput(3)) {
+    FailureOr<SmallVector<int64_t>> given = node.constantInts(3, "axes");
+    if (failed(given))
+      return failure();
+    axes = *given;
+  }
+  if (node.hasInput(4)) {
+    FailureOr<SmallVector<int64_t>> steps = node.constantInts(4, "steps");
+    if (failed(steps))
+      return failure();
+    if (llvm::any_of(*steps, [](int64_t step) { return step != 1; }))
+      return node.emitError() << "a slice to a run-time end needs steps of 1";
+  }
+  FailureOr<SmallVector<int64_t>> normalized = node.normalizeAxes(axes, rank);
+  if (failed(normalized) || ends.size() != starts.size() || axes.size() != starts.size())
+    return node.emitError() << "expected starts, ends and axes of one length";
+  SmallVector<int64_t> offsets(rank, 0), sizes(type.getShape());
+  SmallVector<std::optional<AffineExpr>> counts(rank);
+  for (auto [i, axis] : llvm::enumerate(*normalized)) {
+    auto start = dyn_cast<AffineConstantExpr>(starts[i]);
+    int64_t dim = type.getDimSize(axis);
+    if (!start || start.getValue() < 0 || ShapedType::isDynamic(dim))
+      return node.emitError() << "a slice with run-time bounds needs a constant, non-negative "
+                                 "start on a static dim (axis "
+                              << axis << ")";
+    int64_t offset = std::min(start.getValue(), dim);
+    if (auto end = dyn_cast<AffineConstantExpr>(ends[i])) {
+      // A constant end: a static size, clamped as ONNX clamps.
+      offsets[axis] = offset;
+      sizes[axis] = std::max<int64_t>(0, std::clamp<int64_t>(end.getValue() < 0 ? end.getValue() + dim : end.getValue(), 0, dim) - offset);
+      continue;
+    }
+    std::optional<int64_t> bound = exprs.upperBound(ends[i]);
+    if (!bound || *bound > dim)
+      return node.emitError() << "the run-time end of axis " << axis
+                              << " may exceed its dim " << dim << " (bound "
+                              << (bound ? std::to_string(*bound) : std::string("unknown"))
+                              << ")";
+    offsets[axis] = offset;
+    counts[axis] = ends[i] - offset;
+  }
+  // Constant ends first (a static slice), then the run-time counts.
+  Value input = node.input(0);
+  if (llvm::any_of(llvm::zip(sizes, type.getShape()),
+                   [](auto pair) { return std::get<0>(pair) != std::get<1>(pair); })) {
+    SmallVector<int64_t> staticOffsets(rank, 0), strides(rank, 1);
+    for (int64_t d = 0; d < rank; ++d)
+      if (!counts[d])
+        staticOffsets[d] = offsets[d];
+    FailureOr<Value> cut = node.create<SliceOp>(input, ValueRange{}, staticOffsets, sizes, strides);
+    if (failed(cut))
+      return failure();
+    input = *cut;
+    for (int64_t d = 0; d < rank; ++d)
+      if (!counts[d])
+        offsets[d] = 0;
+  }
+  return node.setOutput(0, node.cutToRunTimeCounts(input, offsets, counts));
 }
 
 // Slice-10/11/13: starts, ends and the optional axes and steps are inputs.
 static LogicalResult convertSlice(OnnxNode &node) {
   if (failed(node.requireInputs(3)))
     return failure();
+  if (const ShapeExprs *exprs = node.shapeExprs();
+      exprs && (exprs->isRunTimeValue(node.input(1)) || exprs->isRunTimeValue(node.input(2))))
+    if (auto starts = exprs->elementsOf(node.input(1)))
+      if (auto ends = exprs->elementsOf(node.input(2)))
+        return runTimeSlice(node, *starts, *ends);
   std::optional<SmallVector<int64_t>> lists[4];
   StringRef roles[4] = {"starts", "ends", "axes", "steps"};
   for (unsigned i = 0; i < 4; ++i) {
@@ -203,6 +282,10 @@ static LogicalResult convertGather(OnnxNode &node) {
                                                node.inputType(0).getRank());
   if (failed(axis))
     return failure();
+  // Indices wrap and clamp against the gathered dim's extent.
+  if (node.inputType(0).isDynamicDim(*axis))
+    return node.emitError() << "cannot gather along run-time dim " << *axis << " of "
+                            << node.input(0).getType() << " (not supported yet)";
   return node.setOutput(
       0, node.create<GatherOp>(node.input(0), node.input(1), *axis));
 }

@@ -1,6 +1,7 @@
 //===- OnnxNode.cpp - What an op handler sees of one ONNX node ------------===//
 
 #include "frontends/onnx/OnnxNode.h"
+#include "frontends/onnx/ShapeExprs.h"
 #include "dialects/attn/AttnFolders.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
@@ -220,4 +221,19 @@ OnnxNode::normalizeAxes(ArrayRef<int64_t> axes, int64_t rank, StringRef what) {
     result.push_back(*normalized);
   }
   return result;
+}
+
+FailureOr<Value>
+OnnxNode::cutToRunTimeCounts(Value full, ArrayRef<int64_t> offsets,
+                             ArrayRef<std::optional<AffineExpr>> counts) {
+  auto type = cast<RankedTensorType>(full.getType());
+  SmallVector<int64_t> sizes(type.getShape()), strides(type.getRank(), 1);
+  SmallVector<Value> dynamicSizes;
+  for (auto [d, count] : llvm::enumerate(counts)) {
+    if (!count)
+      continue;
+    sizes[d] = ShapedType::kDynamic;
+    dynamicSizes.push_back(shapeExprTable->materialize(opBuilder, location, *count));
+  }
+  return create<SliceOp>(full, dynamicSizes, offsets, sizes, strides);
 }

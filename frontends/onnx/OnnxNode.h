@@ -146,6 +146,12 @@ public:
     return insertAndFold(state);
   }
 
+  /// `full` cut along each dim `d` with `counts[d]` to that run-time count
+  /// from `offsets[d]` (an attn.slice with dynamic sizes computed from the
+  /// run-time dims, ShapeExprs::materialize); other dims are kept whole.
+  FailureOr<Value> cutToRunTimeCounts(Value full, ArrayRef<int64_t> offsets,
+                                      ArrayRef<std::optional<AffineExpr>> counts);
+
   /// `value` converted to `elementType` with attn.cast (folded when
   /// constant; `value` itself when the type already matches).
   FailureOr<Value> castTo(Value value, Type elementType);

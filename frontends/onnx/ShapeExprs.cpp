@@ -3,6 +3,8 @@
 #include "frontends/onnx/ShapeExprs.h"
 #include "dialects/attn/AttnOps.h"
 #include "dialects/attn/RunTimeDims.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
 #include <onnx/onnx_pb.h>
@@ -11,8 +13,69 @@ using namespace mlir;
 using namespace mlir::attn;
 using namespace mlir::attn::onnx_frontend;
 
-void ShapeExprs::bindArgumentDim(BlockArgument argument, unsigned dim, unsigned symbol) {
+void ShapeExprs::bindArgumentDim(BlockArgument argument, unsigned dim, unsigned symbol,
+                                 int64_t bound) {
   argumentSymbols[{argument, dim}] = symbol;
+  symbolSources.try_emplace(symbol, std::pair{std::pair<Value, unsigned>{argument, dim}, bound});
+}
+
+std::optional<int64_t> ShapeExprs::upperBound(AffineExpr expr) const {
+  if (auto c = dyn_cast<AffineConstantExpr>(expr))
+    return c.getValue();
+  if (auto s = dyn_cast<AffineSymbolExpr>(expr)) {
+    auto it = symbolSources.find(s.getPosition());
+    return it == symbolSources.end() ? std::nullopt : std::optional<int64_t>(it->second.second);
+  }
+  auto binary = dyn_cast<AffineBinaryOpExpr>(expr);
+  if (!binary)
+    return std::nullopt;
+  std::optional<int64_t> lhs = upperBound(binary.getLHS());
+  auto rhsConstant = dyn_cast<AffineConstantExpr>(binary.getRHS());
+  switch (expr.getKind()) {
+  case AffineExprKind::Add: {
+    std::optional<int64_t> rhs = upperBound(binary.getRHS());
+    if (!lhs || !rhs)
+      return std::nullopt;
+    return *lhs + *rhs;
+  }
+  case AffineExprKind::Mul:
+    // Monotone only for a non-negative factor (affine puts it on the right).
+    if (!lhs || !rhsConstant || rhsConstant.getValue() < 0)
+      return std::nullopt;
+    return *lhs * rhsConstant.getValue();
+  case AffineExprKind::FloorDiv:
+  case AffineExprKind::CeilDiv:
+    if (!lhs || !rhsConstant || rhsConstant.getValue() <= 0)
+      return std::nullopt;
+    return expr.getKind() == AffineExprKind::FloorDiv
+               ? *lhs / rhsConstant.getValue()
+               : (*lhs + rhsConstant.getValue() - 1) / rhsConstant.getValue();
+  default:
+    return std::nullopt;
+  }
+}
+
+Value ShapeExprs::materialize(OpBuilder &b, Location loc, AffineExpr expr) const {
+  if (auto c = dyn_cast<AffineConstantExpr>(expr))
+    return arith::ConstantIndexOp::create(b, loc, c.getValue());
+  if (auto s = dyn_cast<AffineSymbolExpr>(expr)) {
+    auto [where, bound] = symbolSources.lookup(s.getPosition());
+    return tensor::DimOp::create(b, loc, where.first, where.second);
+  }
+  auto binary = cast<AffineBinaryOpExpr>(expr);
+  Value lhs = materialize(b, loc, binary.getLHS()), rhs = materialize(b, loc, binary.getRHS());
+  switch (expr.getKind()) {
+  case AffineExprKind::Add:
+    return arith::AddIOp::create(b, loc, lhs, rhs);
+  case AffineExprKind::Mul:
+    return arith::MulIOp::create(b, loc, lhs, rhs);
+  case AffineExprKind::FloorDiv:
+    return arith::FloorDivSIOp::create(b, loc, lhs, rhs);
+  case AffineExprKind::CeilDiv:
+    return arith::CeilDivSIOp::create(b, loc, lhs, rhs);
+  default:
+    return arith::RemSIOp::create(b, loc, lhs, rhs);
+  }
 }
 
 std::optional<AffineExpr> ShapeExprs::dimOf(Value tensor, unsigned dim) const {

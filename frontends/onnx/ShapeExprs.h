@@ -15,6 +15,7 @@
 #define ATTNC_FRONTENDS_ONNX_SHAPEEXPRS_H
 
 #include "mlir/IR/AffineExpr.h"
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/Value.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallVector.h"
@@ -30,8 +31,9 @@ class ShapeExprs {
 public:
   explicit ShapeExprs(MLIRContext *ctx) : ctx(ctx) {}
 
-  /// Dim `dim` of function argument `argument` is run-time dim `symbol`.
-  void bindArgumentDim(BlockArgument argument, unsigned dim, unsigned symbol);
+  /// Dim `dim` of function argument `argument` is run-time dim `symbol`,
+  /// at most `bound`.
+  void bindArgumentDim(BlockArgument argument, unsigned dim, unsigned symbol, int64_t bound);
 
   /// Dim `dim` of `tensor`: a constant for a static dim, the symbol of the
   /// argument dim a run-time dim equals (dialects/attn/RunTimeDims.h), or
@@ -41,6 +43,19 @@ public:
   /// The elements of `value` (a 0-D or 1-D integer tensor) when known: from
   /// the table, or from a constant.
   std::optional<SmallVector<AffineExpr>> elementsOf(Value value) const;
+
+  /// Whether `value` is known here but is no constant in the IR (it is
+  /// computed at run time from a run-time dim).
+  bool isRunTimeValue(Value value) const { return known.count(value) > 0; }
+
+  /// The largest value `expr` takes with every run-time dim within its
+  /// bound; nullopt when that is not its value at the bounds (a symbol with
+  /// a negative coefficient, a modulo).
+  std::optional<int64_t> upperBound(AffineExpr expr) const;
+
+  /// `expr` as an index computed at run time from the arguments' dims
+  /// (tensor.dim, arith), inserted at `b`.
+  Value materialize(OpBuilder &b, Location loc, AffineExpr expr) const;
 
   /// Records what `node` computed into `outputs` when it is shape
   /// arithmetic (Shape, Gather, Unsqueeze, Squeeze, Concat, Slice, Cast,
@@ -53,6 +68,8 @@ public:
 private:
   MLIRContext *ctx;
   llvm::DenseMap<std::pair<Value, unsigned>, unsigned> argumentSymbols;
+  /// Per symbol: an argument dim that carries it, and its bound.
+  llvm::DenseMap<unsigned, std::pair<std::pair<Value, unsigned>, int64_t>> symbolSources;
   llvm::DenseMap<Value, SmallVector<AffineExpr>> known;
 };
 

@@ -185,12 +185,49 @@ static LogicalResult convertUnsqueezeAttr(OnnxNode &node) {
   return unsqueeze(node, *given);
 }
 
+/// Expand to a shape computed from run-time dims: a target dim equal to
+/// the input's aligned run-time dim keeps it; constants broadcast as usual.
+static LogicalResult runTimeExpand(OnnxNode &node, ArrayRef<AffineExpr> target) {
+  const ShapeExprs &exprs = *node.shapeExprs();
+  RankedTensorType input = node.inputType(0);
+  int64_t rank = std::max<int64_t>(input.getRank(), target.size());
+  SmallVector<int64_t> shape;
+  for (auto [i, element] : llvm::enumerate(target)) {
+    int64_t aligned = (int64_t)i - (rank - input.getRank());
+    if (auto c = dyn_cast<AffineConstantExpr>(element)) {
+      shape.push_back(c.getValue());
+      continue;
+    }
+    if (aligned < 0 || !input.isDynamicDim(aligned) ||
+        exprs.dimOf(node.input(0), aligned) != element)
+      return node.emitError() << "shape element " << i
+                              << " is a run-time value that is not the input's run-time dim "
+                                 "there (not supported yet)";
+    shape.push_back(ShapedType::kDynamic);
+  }
+  return node.setOutput(0, node.create<BroadcastToOp>(node.input(0), shape));
+}
+
 static LogicalResult convertExpand(OnnxNode &node) {
   if (failed(node.requireInputs(2)))
     return failure();
+  if (const ShapeExprs *exprs = node.shapeExprs();
+      exprs && exprs->isRunTimeValue(node.input(1)))
+    if (auto target = exprs->elementsOf(node.input(1)))
+      return runTimeExpand(node, *target);
   FailureOr<SmallVector<int64_t>> shape = node.constantInts(1, "shape");
   if (failed(shape))
     return failure();
+  // A run-time dim against a constant target dim other than 1 would be
+  // stretched or cut at run time: refused.
+  RankedTensorType inputType = node.inputType(0);
+  for (int64_t d = 0; d < inputType.getRank(); ++d) {
+    int64_t aligned = d + (int64_t)shape->size() - inputType.getRank();
+    if (inputType.isDynamicDim(d) && aligned >= 0 && (*shape)[aligned] != 1)
+      return node.emitError() << "cannot expand run-time dim " << d << " of "
+                              << node.input(0).getType() << " to the constant "
+                              << (*shape)[aligned];
+  }
   if (!elementCount(*shape))
     return node.emitError() << "expected a non-negative shape, found "
                             << formatShape(*shape);

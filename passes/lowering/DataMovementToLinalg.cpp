@@ -25,8 +25,9 @@ SmallVector<utils::IteratorType> parallelLoops(int64_t n) {
 /// (a copy with re-indexing: slices, tiles, broadcasts).
 Value buildGather(OpBuilder &b, Location loc, RankedTensorType resultType,
                   Value input, AffineMap inputMap) {
-  Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(),
-                                       resultType.getElementType());
+  // Run-time dims: those of the input that the result takes (broadcast).
+  Value init = tensor::EmptyOp::create(b, loc, resultType,
+                                       broadcastDynamicSizes(b, loc, resultType, input));
   SmallVector<AffineMap> maps = {inputMap,
                                  b.getMultiDimIdentityMap(resultType.getRank())};
   return linalg::GenericOp::create(
@@ -123,12 +124,18 @@ struct SliceLowering : OpConversionPattern<SliceOp> {
     SmallVector<OpFoldResult> offsets, sizes, strides;
     SmallVector<AffineExpr> readExprs;
     bool reverses = false;
+    ValueRange counts = adaptor.getDynamicSizes();
     for (auto [d, offset, size, stride] :
          llvm::enumerate(op.getOffsets(), op.getSizes(), op.getStrides())) {
-      // A run-time dim taken whole (slice.C4).
+      // A run-time dim taken whole, or a run-time count (slice.C4).
       if (ShapedType::isDynamic(size)) {
-        offsets.push_back(rewriter.getIndexAttr(0));
-        sizes.push_back(tensor::DimOp::create(rewriter, loc, adaptor.getInput(), d).getResult());
+        offsets.push_back(rewriter.getIndexAttr(offset));
+        Value count = counts.empty()
+                          ? tensor::DimOp::create(rewriter, loc, adaptor.getInput(), d).getResult()
+                          : counts.front();
+        if (!counts.empty())
+          counts = counts.drop_front();
+        sizes.push_back(count);
         strides.push_back(rewriter.getIndexAttr(1));
         readExprs.push_back(rewriter.getAffineDimExpr(d));
         continue;
@@ -198,8 +205,17 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
     SmallVector<AffineMap> maps = {
         AffineMap::get(type.getRank(), 0, indexExprs, rewriter.getContext()),
         rewriter.getMultiDimIdentityMap(type.getRank())};
-    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
-                                         type.getElementType());
+    // Run-time dims: the indices' in their place, the data's elsewhere.
+    SmallVector<Value> sizes;
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      if (!type.isDynamicDim(d))
+        continue;
+      bool fromIndices = d >= axis && d < axis + indexRank;
+      sizes.push_back(tensor::DimOp::create(
+          rewriter, loc, fromIndices ? adaptor.getIndices() : data,
+          fromIndices ? d - axis : (d < axis ? d : d - indexRank + 1)));
+    }
+    Value init = tensor::EmptyOp::create(rewriter, loc, type, sizes);
     auto generic = linalg::GenericOp::create(
         rewriter, loc, type, adaptor.getIndices(), init, maps,
         parallelLoops(type.getRank()),
