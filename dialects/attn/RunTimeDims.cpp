@@ -207,6 +207,8 @@ std::optional<DimOf> mlir::attn::runTimeDimSource(Operation *op, unsigned result
     source = sliceSource(slice, dim);
   else if (auto gather = dyn_cast<GatherOp>(op))
     source = gatherSource(gather, dim);
+  else if (auto concat = dyn_cast<ConcatOp>(op); concat && (int64_t)dim != concat.getAxis())
+    source = DimOf{concat.getInputs().front(), dim};
   else if (auto reshape = dyn_cast<ReshapeOp>(op))
     source = reshapeSource(reshape, dim);
   else if (auto transpose = dyn_cast<TransposeOp>(op))

@@ -292,7 +292,9 @@ static bool carriesRunTimeDims(StringRef opType, int64_t opset) {
       "Split",
       // Keep the input's run-time dims where they are (Gather: the
       // indices'); Expand and Slice follow ShapeExprs for their targets.
-      "Gather", "Trilu", "Expand", "Slice"};
+      "Gather", "Trilu", "Expand", "Slice", "Gemm",
+      // Along a static axis (the handler refuses a run-time one).
+      "Concat"};
   // Before opset 13 a softmax reshapes its input to rows of a product of
   // dims.
   if ((opType == "Softmax" || opType == "LogSoftmax") && opset < 13)

@@ -24,8 +24,14 @@ static LogicalResult convertConcat(OnnxNode &node) {
   if (failed(axis))
     return failure();
   SmallVector<Value> inputs;
-  for (unsigned i = 0; i < node.numInputs(); ++i)
+  for (unsigned i = 0; i < node.numInputs(); ++i) {
+    // Parts of run-time length (a KV cache's past and new rows) need
+    // run-time offsets: not yet.
+    if (node.inputType(i).isDynamicDim(*axis))
+      return node.emitError() << "cannot concatenate along run-time dim " << *axis << " of "
+                              << node.input(i).getType() << " (not supported yet)";
     inputs.push_back(node.input(i));
+  }
   return node.setOutput(0, node.create<ConcatOp>(inputs, *axis));
 }
 
@@ -282,10 +288,6 @@ static LogicalResult convertGather(OnnxNode &node) {
                                                node.inputType(0).getRank());
   if (failed(axis))
     return failure();
-  // Indices wrap and clamp against the gathered dim's extent.
-  if (node.inputType(0).isDynamicDim(*axis))
-    return node.emitError() << "cannot gather along run-time dim " << *axis << " of "
-                            << node.input(0).getType() << " (not supported yet)";
   return node.setOutput(
       0, node.create<GatherOp>(node.input(0), node.input(1), *axis));
 }

@@ -207,6 +207,41 @@ void ShapeExprs::evaluate(const onnx::NodeProto &node, ArrayRef<Value> inputs,
     int64_t from = std::clamp<int64_t>(*s < 0 ? *s + n : *s, 0, n);
     int64_t to = std::clamp<int64_t>(*e < 0 ? *e + n : *e, 0, n);
     result = SmallVector<AffineExpr>(data->begin() + from, data->begin() + std::max(from, to));
+  } else if (op == "Equal") {
+    // Run-time dims are at least 1, so one never equals a constant below 1
+    // (torch's Expand exports compare the target with -1).
+    std::optional<SmallVector<AffineExpr>> a = input(0), b = input(1);
+    if (!a || !b || (a->size() != b->size() && a->size() != 1 && b->size() != 1))
+      return;
+    SmallVector<AffineExpr> equal;
+    for (size_t i = 0, n = std::max(a->size(), b->size()); i < n; ++i) {
+      AffineExpr x = (*a)[a->size() == 1 ? 0 : i], y = (*b)[b->size() == 1 ? 0 : i];
+      std::optional<int64_t> cx = constantOf(x), cy = constantOf(y);
+      if (x == y)
+        equal.push_back(getAffineConstantExpr(1, ctx));
+      else if (cx && cy)
+        equal.push_back(getAffineConstantExpr(0, ctx));
+      else if ((cx && *cx < 1 && isa<AffineSymbolExpr>(y)) ||
+               (cy && *cy < 1 && isa<AffineSymbolExpr>(x)))
+        equal.push_back(getAffineConstantExpr(0, ctx));
+      else
+        return;
+    }
+    result = equal;
+  } else if (op == "Where") {
+    std::optional<SmallVector<AffineExpr>> c = input(0), x = input(1), y = input(2);
+    if (!c || !x || !y)
+      return;
+    size_t n = std::max({c->size(), x->size(), y->size()});
+    SmallVector<AffineExpr> picked;
+    for (size_t i = 0; i < n; ++i) {
+      auto at = [&](const SmallVector<AffineExpr> &v) { return v[v.size() == 1 ? 0 : i]; };
+      std::optional<int64_t> cond = constantOf(at(*c));
+      if (!cond)
+        return;
+      picked.push_back(*cond ? at(*x) : at(*y));
+    }
+    result = picked;
   } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
     std::optional<SmallVector<AffineExpr>> a = input(0), b = input(1);
     if (!a || !b)

@@ -319,15 +319,45 @@ static FailureOr<SmallVector<int64_t>> runTimeReshapeTarget(OnnxNode &node, bool
     return node.emitError() << "expected input 1 ('shape') to be a constant, or shape "
                                "arithmetic on the input's dims that attnc can follow";
   RankedTensorType input = node.inputType(0);
+  // A -1 is the input's element count over the other elements' product,
+  // when that product is a constant.
+  std::optional<size_t> inferred;
+  int64_t knownCount = 1;
+  for (auto [i, element] : llvm::enumerate(*elements)) {
+    auto c = dyn_cast<AffineConstantExpr>(element);
+    if (c && c.getValue() == -1 && !inferred) {
+      inferred = i;
+    } else if (c && c.getValue() == 0 && !allowZero && i < (size_t)input.getRank()) {
+      if (input.isDynamicDim(i))
+        (*elements)[i] = *exprs->dimOf(node.input(0), i);
+      else
+        knownCount *= input.getDimSize(i);
+    } else if (c) {
+      knownCount *= c.getValue();
+    } else {
+      knownCount = 0; // not a constant product
+    }
+  }
+  if (inferred) {
+    AffineExpr total = getAffineConstantExpr(1, node.context());
+    for (int64_t d = 0; d < input.getRank(); ++d) {
+      std::optional<AffineExpr> dim = exprs->dimOf(node.input(0), d);
+      if (!dim)
+        return node.emitError() << "cannot follow dim " << d << " of the input";
+      total = total * *dim;
+    }
+    if (knownCount <= 0)
+      return node.emitError() << "cannot infer the -1 of a shape with run-time elements";
+    (*elements)[*inferred] = total.floorDiv(knownCount);
+  }
   SmallVector<int64_t> shape;
   for (auto [i, element] : llvm::enumerate(*elements)) {
     if (auto c = dyn_cast<AffineConstantExpr>(element)) {
       int64_t dim = c.getValue();
       if (dim == 0 && !allowZero && i < (size_t)input.getRank())
         dim = input.getDimSize(i);
-      if (dim < 0 && !ShapedType::isDynamic(dim))
-        return node.emitError() << "shape element " << i << " is " << dim
-                                << ": a -1 beside run-time dims is not supported yet";
+      if (dim < 0)
+        return node.emitError() << "shape element " << i << " is " << dim;
       shape.push_back(dim);
       continue;
     }

@@ -168,16 +168,23 @@ struct ConcatLowering : OpConversionPattern<ConcatOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     RankedTensorType type = op.getType();
     Location loc = op.getLoc();
-    Value result = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
-                                           type.getElementType());
     int64_t axis = op.getAxis(), at = 0;
+    // Run-time dims (outside the axis, RunTimeDims.h) from the first input.
+    Value first = adaptor.getInputs().front();
+    SmallVector<Value> dynamicSizes;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (type.isDynamicDim(d))
+        dynamicSizes.push_back(tensor::DimOp::create(rewriter, loc, first, d));
+    Value result = tensor::EmptyOp::create(rewriter, loc, type, dynamicSizes);
     for (Value input : adaptor.getInputs()) {
       auto inputType = cast<RankedTensorType>(input.getType());
       SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0));
       offsets[axis] = rewriter.getIndexAttr(at);
       SmallVector<OpFoldResult> sizes, strides(type.getRank(), rewriter.getIndexAttr(1));
-      for (int64_t dim : inputType.getShape())
-        sizes.push_back(rewriter.getIndexAttr(dim));
+      for (auto [d, dim] : llvm::enumerate(inputType.getShape()))
+        sizes.push_back(ShapedType::isDynamic(dim)
+                            ? OpFoldResult(tensor::DimOp::create(rewriter, loc, input, d).getResult())
+                            : OpFoldResult(rewriter.getIndexAttr(dim)));
       result = tensor::InsertSliceOp::create(rewriter, loc, input, result, offsets,
                                              sizes, strides);
       at += inputType.getDimSize(axis);
@@ -198,7 +205,11 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
     auto dataType = cast<RankedTensorType>(data.getType());
     int64_t axis = op.getAxis();
     int64_t indexRank = op.getIndices().getType().getRank();
-    int64_t axisSize = dataType.getDimSize(axis);
+    // The gathered dim's extent (read at run time for a run-time dim).
+    Value axisSize = dataType.isDynamicDim(axis)
+                         ? tensor::DimOp::create(rewriter, loc, data, axis).getResult()
+                         : arith::ConstantIndexOp::create(rewriter, loc, dataType.getDimSize(axis))
+                               .getResult();
     SmallVector<AffineExpr> indexExprs;
     for (int64_t d = 0; d < indexRank; ++d)
       indexExprs.push_back(rewriter.getAffineDimExpr(axis + d));
@@ -223,12 +234,12 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
           Value raw = arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
           // Negative indices count from the end; anything still out of
           // range is clamped so bad data cannot read outside the table.
-          Value size = arith::ConstantIndexOp::create(b, l, axisSize);
+          Value size = axisSize;
           Value zero = arith::ConstantIndexOp::create(b, l, 0);
           Value isNegative = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, raw, zero);
           Value wrapped = arith::SelectOp::create(
               b, l, isNegative, arith::AddIOp::create(b, l, raw, size), raw);
-          Value last = arith::ConstantIndexOp::create(b, l, axisSize - 1);
+          Value last = arith::SubIOp::create(b, l, size, arith::ConstantIndexOp::create(b, l, 1));
           Value clamped = arith::MinSIOp::create(
               b, l, arith::MaxSIOp::create(b, l, wrapped, zero), last);
           SmallVector<Value> coords;
