@@ -421,14 +421,13 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
     // slice.C4: a run-time dim is taken whole (offset 0, stride 1), or a
     // static one cut to a run-time count (a `dynamic_sizes` operand).
     if (ShapedType::isDynamic(sizes[i])) {
-      bool whole = adaptor.getDynamicSizes().empty() && input.isDynamicDim(i) &&
-                   offsets[i] == 0 && strides[i] == 1;
-      bool counted = !adaptor.getDynamicSizes().empty() && !input.isDynamicDim(i) &&
-                     strides[i] == 1 && offsets[i] >= 0 && offsets[i] <= input.getDimSize(i);
+      bool whole = input.isDynamicDim(i) && offsets[i] == 0 && strides[i] == 1;
+      bool counted = !input.isDynamicDim(i) && strides[i] == 1 && offsets[i] >= 0 &&
+                     offsets[i] <= input.getDimSize(i);
       if (!whole && !counted)
         return opError(loc, name, "expected a run-time size in dim ", i,
-                       " only for a run-time dim taken whole (offset 0, stride 1) or, with "
-                       "dynamic_sizes, a static dim cut at stride 1");
+                       " only for a run-time dim taken whole (offset 0, stride 1) or a "
+                       "static dim cut at stride 1 to a dynamic size");
       continue;
     }
     // slice.C2: non-zero strides, non-negative sizes.
@@ -445,11 +444,13 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
       return opError(loc, name, "expected dim ", i, " indices ", offsets[i],
                      " to ", last, " to lie in [0, ", dim, ")");
   }
-  int64_t counted = llvm::count_if(sizes, ShapedType::isDynamic);
-  if (!adaptor.getDynamicSizes().empty() &&
-      (int64_t)adaptor.getDynamicSizes().size() != counted)
-    return opError(loc, name, "expected one dynamic size per '?' size (", counted, "), found ",
-                   adaptor.getDynamicSizes().size());
+  // One dynamic size per `?` size of a static input dim, in order.
+  int64_t counted = 0;
+  for (int64_t i = 0; i < rank; ++i)
+    counted += ShapedType::isDynamic(sizes[i]) && !input.isDynamicDim(i);
+  if ((int64_t)adaptor.getDynamicSizes().size() != counted)
+    return opError(loc, name, "expected one dynamic size per '?' size of a static dim (",
+                   counted, "), found ", adaptor.getDynamicSizes().size());
   inferred.push_back(RankedTensorType::get(sizes, input.getElementType()));
   return success();
 }

@@ -107,9 +107,12 @@ std::optional<DimOf> gatherSource(GatherOp op, unsigned dim) {
 /// Result dim `dim` of a slice (slice.C4): the input's run-time dim taken
 /// whole, or the dim its run-time count reads (a tensor.dim).
 std::optional<DimOf> sliceSource(SliceOp op, unsigned dim) {
-  if (op.getDynamicSizes().empty())
+  auto input = cast<RankedTensorType>(op.getInput().getType());
+  if (input.isDynamicDim(dim))
     return DimOf{op.getInput(), dim};
-  int64_t ordinal = llvm::count_if(op.getSizes().take_front(dim), ShapedType::isDynamic);
+  int64_t ordinal = 0;
+  for (unsigned d = 0; d < dim; ++d)
+    ordinal += ShapedType::isDynamic(op.getSizes()[d]) && !input.isDynamicDim(d);
   if (auto read = op.getDynamicSizes()[ordinal].getDefiningOp<tensor::DimOp>())
     if (std::optional<int64_t> index = read.getConstantIndex())
       return DimOf{read.getSource(), (unsigned)*index};
@@ -241,8 +244,8 @@ std::optional<DimOf> mlir::attn::traceRunTimeDim(Value value, unsigned dim) {
 }
 
 bool mlir::attn::hasRunTimeDimSources(Operation *op) {
-  // A run-time count lowers whatever computes it.
-  if (auto slice = dyn_cast<SliceOp>(op); slice && !slice.getDynamicSizes().empty())
+  // A run-time count lowers whatever computes it (slice.C4).
+  if (isa<SliceOp>(op))
     return true;
   for (OpResult result : op->getResults()) {
     auto type = dyn_cast<RankedTensorType>(result.getType());

@@ -319,36 +319,55 @@ static FailureOr<SmallVector<int64_t>> runTimeReshapeTarget(OnnxNode &node, bool
     return node.emitError() << "expected input 1 ('shape') to be a constant, or shape "
                                "arithmetic on the input's dims that attnc can follow";
   RankedTensorType input = node.inputType(0);
-  // A -1 is the input's element count over the other elements' product,
-  // when that product is a constant.
+  // A 0 copies the input's dim.
   std::optional<size_t> inferred;
-  int64_t knownCount = 1;
   for (auto [i, element] : llvm::enumerate(*elements)) {
     auto c = dyn_cast<AffineConstantExpr>(element);
-    if (c && c.getValue() == -1 && !inferred) {
+    if (c && c.getValue() == -1 && !inferred)
       inferred = i;
-    } else if (c && c.getValue() == 0 && !allowZero && i < (size_t)input.getRank()) {
-      if (input.isDynamicDim(i))
-        (*elements)[i] = *exprs->dimOf(node.input(0), i);
-      else
-        knownCount *= input.getDimSize(i);
-    } else if (c) {
-      knownCount *= c.getValue();
-    } else {
-      knownCount = 0; // not a constant product
-    }
+    else if (c && c.getValue() == 0 && !allowZero && i < (size_t)input.getRank())
+      (*elements)[i] = *exprs->dimOf(node.input(0), i);
   }
+  // A -1 is the input's element count over the other elements' product:
+  // both as a constant times run-time dims, the quotient a constant times
+  // at most one run-time dim.
   if (inferred) {
-    AffineExpr total = getAffineConstantExpr(1, node.context());
-    for (int64_t d = 0; d < input.getRank(); ++d) {
-      std::optional<AffineExpr> dim = exprs->dimOf(node.input(0), d);
-      if (!dim)
-        return node.emitError() << "cannot follow dim " << d << " of the input";
-      total = total * *dim;
+    auto product = [&](auto &&factors) -> std::optional<std::pair<int64_t, SmallVector<AffineExpr>>> {
+      int64_t constant = 1;
+      SmallVector<AffineExpr> symbols;
+      for (std::optional<AffineExpr> factor : factors) {
+        if (!factor)
+          return std::nullopt;
+        if (auto c = dyn_cast<AffineConstantExpr>(*factor))
+          constant *= c.getValue();
+        else if (isa<AffineSymbolExpr>(*factor))
+          symbols.push_back(*factor);
+        else
+          return std::nullopt;
+      }
+      return std::pair{constant, symbols};
+    };
+    SmallVector<std::optional<AffineExpr>> inputDims, otherElements;
+    for (int64_t d = 0; d < input.getRank(); ++d)
+      inputDims.push_back(exprs->dimOf(node.input(0), d));
+    for (auto [i, element] : llvm::enumerate(*elements))
+      if (i != *inferred)
+        otherElements.push_back(element);
+    auto total = product(inputDims), known = product(otherElements);
+    bool divides = total && known && known->first > 0 && total->first % known->first == 0;
+    SmallVector<AffineExpr> left = divides ? total->second : SmallVector<AffineExpr>{};
+    for (AffineExpr symbol : divides ? known->second : SmallVector<AffineExpr>{}) {
+      auto it = llvm::find(left, symbol);
+      if (it == left.end()) {
+        divides = false;
+        break;
+      }
+      left.erase(it);
     }
-    if (knownCount <= 0)
+    if (!divides || left.size() > 1)
       return node.emitError() << "cannot infer the -1 of a shape with run-time elements";
-    (*elements)[*inferred] = total.floorDiv(knownCount);
+    AffineExpr quotient = getAffineConstantExpr(total->first / known->first, node.context());
+    (*elements)[*inferred] = left.empty() ? quotient : quotient * left.front();
   }
   SmallVector<int64_t> shape;
   for (auto [i, element] : llvm::enumerate(*elements)) {

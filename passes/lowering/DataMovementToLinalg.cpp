@@ -7,6 +7,7 @@
 
 #include "dialects/attn/AttnOps.h"
 #include "passes/lowering/LinalgBuilders.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "passes/lowering/Patterns.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -43,8 +44,26 @@ struct ConstantLowering : OpConversionPattern<ConstantOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(ConstantOp op, OpAdaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, cast<TypedAttr>(op.getValue()));
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, inlineBoolBlob(op.getValue()));
     return success();
+  }
+
+  /// A blob of bools (one byte each, as ONNX stores them) as dense bools:
+  /// LLVM IR translation has no form for an i1 blob. Static models fold
+  /// such constants (masks) away; with run-time dims a mask buffer is cut
+  /// at run time and reaches code generation whole. Large blobs go to the
+  /// weights object as bytes (WeightsObject.h) and stay blobs.
+  static TypedAttr inlineBoolBlob(Attribute value) {
+    auto blob = dyn_cast<DenseResourceElementsAttr>(value);
+    if (!blob || !blob.getType().getElementType().isInteger(1) || !blob.getRawHandle().getBlob())
+      return cast<TypedAttr>(value);
+    ArrayRef<char> bytes = blob.getRawHandle().getBlob()->getData();
+    if ((int64_t)bytes.size() != blob.getType().getNumElements() || bytes.size() >= 65536)
+      return cast<TypedAttr>(value);
+    SmallVector<bool> bools(bytes.size());
+    for (auto [b, byte] : llvm::zip(bools, bytes))
+      b = byte != 0;
+    return DenseElementsAttr::get(blob.getType(), ArrayRef<bool>(bools));
   }
 };
 
@@ -130,10 +149,11 @@ struct SliceLowering : OpConversionPattern<SliceOp> {
       // A run-time dim taken whole, or a run-time count (slice.C4).
       if (ShapedType::isDynamic(size)) {
         offsets.push_back(rewriter.getIndexAttr(offset));
-        Value count = counts.empty()
+        bool whole = op.getInput().getType().isDynamicDim(d);
+        Value count = whole
                           ? tensor::DimOp::create(rewriter, loc, adaptor.getInput(), d).getResult()
                           : counts.front();
-        if (!counts.empty())
+        if (!whole)
           counts = counts.drop_front();
         sizes.push_back(count);
         strides.push_back(rewriter.getIndexAttr(1));
