@@ -67,7 +67,7 @@ write_data_sets(f"{out}/seq", [(1, 1), (1, 13), (1, 40), (1, 64)])
 
 
 class Repeat(torch.nn.Module):
-    """Exports as Expand (with Tile): not yet run-time."""
+    """Tile: not yet run-time."""
 
     def forward(self, x):
         return x.repeat(1, 1, 2) * 2

@@ -213,3 +213,17 @@ func.func @run_time_dim_without_source(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
   %c = attn.concat %x, %x {axis = 0 : i64} : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
   return %c : tensor<?x8xf32>
 }
+
+// -----
+
+// A static buffer cut to a run-time count (slice.C4): positions 0..seq of
+// a table, as exporters cut position and mask buffers to the length.
+// CHECK-LABEL: func.func @cut_to_run_time_count
+// CHECK: %[[N:.+]] = tensor.dim %{{.+}}, %c1 : tensor<1x?x8xf32>
+// CHECK: tensor.extract_slice %{{.+}}[0, 0] [%[[N]], 8] [1, 1] : tensor<64x8xf32> to tensor<?x8xf32>
+func.func @cut_to_run_time_count(%x: tensor<1x?x8xf32>, %table: tensor<64x8xf32>) -> tensor<?x8xf32> {
+  %c1 = arith.constant 1 : index
+  %n = tensor.dim %x, %c1 : tensor<1x?x8xf32>
+  %rows = attn.slice %table[%n] {offsets = array<i64: 0, 0>, sizes = array<i64: -9223372036854775808, 8>, strides = array<i64: 1, 1>} : tensor<64x8xf32> -> tensor<?x8xf32>
+  return %rows : tensor<?x8xf32>
+}

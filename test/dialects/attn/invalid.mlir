@@ -641,7 +641,16 @@ func.func @reshape_invents_a_run_time_dim(%x: tensor<2x64xf32>) {
 
 func.func @slice_cuts_a_run_time_dim(%x: tensor<1x?x64xf32>) {
   // expected-error @+2 {{'attn.slice' op failed to infer returned types}}
-  // expected-error @+1 {{'attn.slice' op expected a run-time size in dim 1 only where the input's dim 1 is a run-time dim, taken whole (offset 0, stride 1)}}
+  // expected-error @+1 {{'attn.slice' op expected a run-time size in dim 1 only for a run-time dim taken whole (offset 0, stride 1) or a static dim cut at stride 1 to a dynamic size}}
   %r = attn.slice %x {offsets = array<i64: 0, 1, 0>, sizes = array<i64: 1, -9223372036854775808, 64>, strides = array<i64: 1, 1, 1>} : tensor<1x?x64xf32> -> tensor<1x?x64xf32>
+  return
+}
+
+// -----
+
+func.func @slice_count_missing(%x: tensor<1x64x64xf32>) {
+  // expected-error @+2 {{'attn.slice' op failed to infer returned types}}
+  // expected-error @+1 {{'attn.slice' op expected one dynamic size per '?' size of a static dim (1), found 0}}
+  %r = attn.slice %x {offsets = array<i64: 0, 0, 0>, sizes = array<i64: 1, -9223372036854775808, 64>, strides = array<i64: 1, 1, 1>} : tensor<1x64x64xf32> -> tensor<1x?x64xf32>
   return
 }

@@ -277,11 +277,15 @@ func.func @reductions_and_norms(%x: tensor<1x8x64xf32>, %g: tensor<64xf32>, %b: 
 // CHECK: attn.reshape %{{.+}} {shape = array<i64: 1, -9223372036854775808, 4, 16>} : tensor<1x?x64xf32> -> tensor<1x?x4x16xf32>
 // CHECK: attn.reshape %{{.+}} {shape = array<i64: -9223372036854775808, 64, 1>} : tensor<1x?x4x16xf32> -> tensor<?x64x1xf32>
 // CHECK: attn.slice %{{.+}} {offsets = array<i64: 0, 0, 16>, sizes = array<i64: 1, -9223372036854775808, 16>, strides = array<i64: 1, 1, 1>} : tensor<1x?x64xf32> -> tensor<1x?x16xf32>
-func.func @run_time_dims(%x: tensor<1x?x64xf32>) -> (tensor<?x64x1xf32>, tensor<1x?x16xf32>) {
+// CHECK: attn.slice %{{.+}}[%{{.+}}] {offsets = array<i64: 0, 2>, sizes = array<i64: -9223372036854775808, -9223372036854775808>, strides = array<i64: 1, 1>} : tensor<?x64xf32> -> tensor<?x?xf32>
+func.func @run_time_dims(%x: tensor<1x?x64xf32>, %rows: tensor<?x64xf32>, %n: index)
+    -> (tensor<?x64x1xf32>, tensor<1x?x16xf32>, tensor<?x?xf32>) {
   %heads = attn.reshape %x {shape = array<i64: 1, -9223372036854775808, 4, 16>} : tensor<1x?x64xf32> -> tensor<1x?x4x16xf32>
-  %rows = attn.reshape %heads {shape = array<i64: -9223372036854775808, 64, 1>} : tensor<1x?x4x16xf32> -> tensor<?x64x1xf32>
+  %rows2 = attn.reshape %heads {shape = array<i64: -9223372036854775808, 64, 1>} : tensor<1x?x4x16xf32> -> tensor<?x64x1xf32>
   %part = attn.slice %x {offsets = array<i64: 0, 0, 16>, sizes = array<i64: 1, -9223372036854775808, 16>, strides = array<i64: 1, 1, 1>} : tensor<1x?x64xf32> -> tensor<1x?x16xf32>
-  return %rows, %part : tensor<?x64x1xf32>, tensor<1x?x16xf32>
+  // A run-time dim taken whole beside a static one cut to a run-time count.
+  %cut = attn.slice %rows[%n] {offsets = array<i64: 0, 2>, sizes = array<i64: -9223372036854775808, -9223372036854775808>, strides = array<i64: 1, 1>} : tensor<?x64xf32> -> tensor<?x?xf32>
+  return %rows2, %part, %cut : tensor<?x64x1xf32>, tensor<1x?x16xf32>, tensor<?x?xf32>
 }
 
 {-#
