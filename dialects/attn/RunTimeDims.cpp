@@ -4,6 +4,7 @@
 #include "dialects/attn/AttnOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -216,14 +217,11 @@ std::optional<DimOf> mlir::attn::runTimeDimSource(Operation *op, unsigned result
     source = reshapeSource(reshape, dim);
   else if (auto transpose = dyn_cast<TransposeOp>(op))
     source = DimOf{transpose.getInput(), (unsigned)transpose.getPermutation()[dim]};
-  else if (auto reduce = dyn_cast<ReduceSumOp>(op))
-    source = reduceSource(reduce, dim);
-  else if (auto reduce = dyn_cast<ReduceMeanOp>(op))
-    source = reduceSource(reduce, dim);
-  else if (auto reduce = dyn_cast<ReduceMaxOp>(op))
-    source = reduceSource(reduce, dim);
-  else if (auto reduce = dyn_cast<ReduceMinOp>(op))
-    source = reduceSource(reduce, dim);
+  else
+    source = llvm::TypeSwitch<Operation *, std::optional<DimOf>>(op)
+                 .Case<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp>(
+                     [&](auto reduce) { return reduceSource(reduce, dim); })
+                 .Default([](Operation *) { return std::nullopt; });
   // A source must itself be a run-time dim (a static one would have made
   // the result's dim static).
   if (source && !ShapedType::isDynamic(dimSize(source->value, source->dim)))

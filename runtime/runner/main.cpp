@@ -138,12 +138,9 @@ void printSignature(const attnc_model_t *model) {
         continue;
       }
       std::string text = attnc::describeNamedTensor(info.name, info.dtype, info.dims, info.rank);
-      if (!std::equal(info.dims, info.dims + info.rank, info.max_dims)) {
-        // Run-time dims: "-1" reads as "?", and the bounds follow.
-        for (size_t at = text.find("-1"); at != std::string::npos; at = text.find("-1", at))
-          text.replace(at, 2, "?");
+      // Run-time dims (shown as "?"): their bounds follow.
+      if (!std::equal(info.dims, info.dims + info.rank, info.max_dims))
         text += " up to " + attnc::formatShape(info.max_dims, info.rank);
-      }
       std::printf("  %s\n", text.c_str());
     }
   }

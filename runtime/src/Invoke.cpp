@@ -103,16 +103,16 @@ attnc_status_t *checkTensor(const char *kind, const Manifest &manifest, const Te
                              "' = " + std::to_string(values[symbol]));
     values[symbol] = got;
   }
-  std::vector<int64_t> dims(tensor->dims, tensor->dims + tensor->rank);
+  // The byte size of the shape just checked (no copy: every run passes here).
   size_t elements = 0;
-  size_t bytes = checkedElementCount(dims.data(), dims.size(), attnc_dtype_size(decl.dtype),
+  size_t bytes = checkedElementCount(tensor->dims, tensor->rank, attnc_dtype_size(decl.dtype),
                                      elements)
                      ? elements * attnc_dtype_size(decl.dtype)
                      : 0;
   if (tensor->byte_size != bytes)
     return invalidArgument(subject + "expected a " + std::to_string(bytes) +
                            "-byte buffer for shape " +
-                           formatShapeAndDtype(dims.data(), dims.size(), decl.dtype) + ", got " +
+                           formatShapeAndDtype(tensor->dims, tensor->rank, decl.dtype) + ", got " +
                            std::to_string(tensor->byte_size) + " bytes");
   if (!tensor->data && bytes)
     return invalidArgument(subject + "data is NULL");

@@ -111,12 +111,8 @@ std::string describeDecls(const std::vector<TensorDecl> &decls) {
   for (size_t i = 0; i < decls.size() && i < kShown; ++i) {
     if (i)
       text += ", ";
-    // A run-time dim shows as "?" (its bound is in the input's info).
-    std::string shape = formatShape(decls[i].dims.data(), decls[i].dims.size());
-    for (size_t at = shape.find("-1"); at != std::string::npos; at = shape.find("-1", at))
-      shape.replace(at, 2, "?");
-    text += "'" + quoteForMessage(decls[i].name) + "' (" + attnc_dtype_name(decls[i].dtype) +
-            " " + shape + ")";
+    text += describeNamedTensor(decls[i].name, decls[i].dtype, decls[i].dims.data(),
+                                decls[i].dims.size());
   }
   if (decls.size() > kShown)
     text += ", ... (" + std::to_string(decls.size() - kShown) + " more)";

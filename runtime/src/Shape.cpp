@@ -53,8 +53,11 @@ std::string formatShapeAndDtype(const int64_t *dims, size_t rank,
 
 std::string describeNamedTensor(std::string_view name, attnc_dtype_t dtype,
                                 const int64_t *dims, size_t rank) {
-  return "'" + quoteForMessage(name) + "' (" + attnc_dtype_name(dtype) + " " +
-         formatShape(dims, rank) + ")";
+  // A declaration: a run-time dim (-1) reads as "?".
+  std::string shape = "[";
+  for (size_t i = 0; i < rank; ++i)
+    shape += (i ? ", " : "") + (dims[i] == -1 ? std::string("?") : std::to_string(dims[i]));
+  return "'" + quoteForMessage(name) + "' (" + attnc_dtype_name(dtype) + " " + shape + "])";
 }
 
 } // namespace attnc

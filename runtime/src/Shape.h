@@ -31,7 +31,8 @@ std::string formatShape(const int64_t *dims, size_t rank);
 std::string formatShapeAndDtype(const int64_t *dims, size_t rank,
                                 attnc_dtype_t dtype);
 
-/// "'a' (f32 [2, 3])": a named tensor as lists of expected inputs show it.
+/// "'a' (f32 [2, 3])": a named tensor as lists of expected inputs show it;
+/// a run-time dim of the declaration (-1) as "?": "'x' (f32 [?, 64])".
 std::string describeNamedTensor(std::string_view name, attnc_dtype_t dtype,
                                 const int64_t *dims, size_t rank);
 
