@@ -55,6 +55,7 @@ OwningOpRef<ModuleOp> loadModel(MLIRContext &context, llvm::StringRef inputPath,
     importOptions.maxShapes[entry.getKey()] = entry.getValue();
   for (const auto &entry : options.inputValues)
     importOptions.inputValues[entry.getKey()] = entry.getValue();
+  importOptions.boundSymbolicDims = options.boundSymbolicDims;
   return attn::onnx_frontend::importOnnxFile(context, inputPath, importOptions);
 }
 

@@ -28,6 +28,10 @@ struct CompileOptions {
   /// Upper bounds for inputs whose symbolic dims stay run-time dims
   /// (--max-shape NAME=1x1024).
   llvm::StringMap<llvm::SmallVector<int64_t>> maxShapes;
+  /// Above 0: every other input's symbolic dims stay run-time dims too, the
+  /// batch (dim 0) bounded by 1 and the rest by this (`attnc generate
+  /// --max-length`; ImportOptions::boundSymbolicDims).
+  int64_t boundSymbolicDims = 0;
   /// Known values of graph inputs. The frontend folds one in only where an
   /// op needs that input as a constant (a Reshape's shape, Unsqueeze's
   /// axes, ...); every other use stays a run-time input. `attnc check`

@@ -7,11 +7,14 @@
 //         [--decompose-attention] [--print-tiling]
 //   attnc check DIR... [--rtol R] [--atol A] [--max-shape NAME=DxD...]...
 //   attnc report MODEL.onnx [--input-shape NAME=DxD...]... [--json]
+//   attnc generate MODEL.onnx|MODEL.so --prompt-ids ID,ID,... [--max-new-tokens N]
+//         [--max-length L] [--temperature T] [--top-k K] [--seed S]
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Check.h"
 #include "compiler/Compiler.h"
+#include "compiler/Generate.h"
 #include "compiler/ModelInfo.h"
 #include "compiler/Report.h"
 #include "compiler/Target.h"
@@ -46,9 +49,33 @@ static cl::SubCommand inspectCommand(
     "inspect", "Show what a compiled model (executable, library, object) or an ONNX model "
                "holds: version, target, inputs, outputs, attention ops");
 
+static cl::SubCommand generateCommand(
+    "generate", "Generate tokens with a decoder-only model (GPT-2, LLaMA-style), compiled once "
+                "for every length");
+
 static cl::opt<std::string> modelPath(cl::Positional, cl::desc("MODEL.onnx"),
                                       cl::sub(compileCommand), cl::sub(reportCommand),
-                                      cl::sub(inspectCommand), cl::Required);
+                                      cl::sub(inspectCommand), cl::sub(generateCommand),
+                                      cl::Required);
+static cl::list<int64_t> promptIds("prompt-ids", cl::desc("The prompt's token ids"),
+                                   cl::value_desc("ID,ID,..."), cl::CommaSeparated,
+                                   cl::sub(generateCommand), cl::OneOrMore);
+static cl::opt<unsigned> maxNewTokens("max-new-tokens", cl::desc("Tokens to generate"),
+                                      cl::init(16), cl::sub(generateCommand));
+static cl::opt<int64_t> maxLength(
+    "max-length",
+    cl::desc("Most tokens (prompt and generated) the compiled model holds (default: the "
+             "prompt's plus --max-new-tokens)"),
+    cl::init(0), cl::sub(generateCommand));
+static cl::opt<float> temperature(
+    "temperature", cl::desc("Divide the logits by T and draw the token (default 0: greedy; "
+                            "1 when only --top-k is given)"),
+    cl::init(0), cl::sub(generateCommand));
+static cl::opt<unsigned> topK("top-k",
+                              cl::desc("Draw among the K most likely tokens (0: all of them)"),
+                              cl::init(0), cl::sub(generateCommand));
+static cl::opt<uint64_t> seed("seed", cl::desc("Seed of the sampling generator"), cl::init(0),
+                              cl::sub(generateCommand));
 static cl::opt<bool> reportJson("json", cl::desc("Print JSON"), cl::sub(reportCommand));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file ('-': standard output, for --emit=mlir|llvm)"),
                                        cl::value_desc("OUT"), cl::sub(compileCommand),
@@ -275,6 +302,27 @@ static int runCompile(Mode mode) {
   return mlir::failed(attnc::compileModel(context, modelPath, outputPath, options)) ? 1 : 0;
 }
 
+static int runGenerate() {
+  attnc::GenerateOptions options;
+  if (!readAttentionOptions(options.pipeline, options.tilingFlags))
+    return 1;
+  if (maxLength < 0) {
+    WithColor::error(errs(), "attnc") << "--max-length must be at least 1, got " << maxLength
+                                      << "\n";
+    return 1;
+  }
+  options.promptIds.assign(promptIds.begin(), promptIds.end());
+  options.maxNewTokens = maxNewTokens;
+  options.maxLength = maxLength;
+  options.sampling.temperature = temperature;
+  // --top-k alone samples at temperature 1.
+  if (topK > 1 && !temperature.getNumOccurrences())
+    options.sampling.temperature = 1;
+  options.sampling.top_k = topK;
+  options.sampling.seed = seed;
+  return attnc::generate(modelPath, options, outs(), errs(), errs());
+}
+
 /// A crash is attnc's bug: one line that says so, instead of LLVM's stack
 /// dump and its invitation to report the bug to LLVM. Runs in the signal
 /// handler, so it only writes; the signal then ends the process as usual.
@@ -326,6 +374,8 @@ int main(int argc, char **argv) {
     return runCompile(Mode::Report);
   if (inspectCommand)
     return runCompile(Mode::Inspect);
+  if (generateCommand)
+    return runGenerate();
   if (checkCommand) {
     attnc::CheckOptions options;
     if (!readAttentionOptions(options.pipeline, options.tilingFlags))
@@ -360,6 +410,6 @@ int main(int argc, char **argv) {
     std::vector<std::string> dirs(checkDirs.begin(), checkDirs.end());
     return attnc::checkDirectories(dirs, options, outs()) == 0 ? 0 : 1;
   }
-  WithColor::error(errs(), "attnc") << "expected a subcommand: compile, check, report or inspect (see --help)\n";
+  WithColor::error(errs(), "attnc") << "expected a subcommand: compile, check, report, inspect or generate (see --help)\n";
   return 1;
 }

@@ -116,6 +116,20 @@ LogicalResult GraphImporter::collectInitializers() {
   return success();
 }
 
+/// ImportOptions::boundSymbolicDims's bounds for an input of `shape`: the
+/// static dims as they are, a symbolic dim 0 (the batch) 1, every other
+/// symbolic dim `length`.
+static SmallVector<int64_t> decoderBounds(const onnx::TensorShapeProto &shape, int64_t length) {
+  SmallVector<int64_t> bounds;
+  for (int i = 0; i < shape.dim_size(); ++i) {
+    const auto &dim = shape.dim(i);
+    bounds.push_back(dim.has_dim_value() && dim.dim_value() >= 0 ? dim.dim_value()
+                     : i == 0                                    ? 1
+                                                                 : length);
+  }
+  return bounds;
+}
+
 FailureOr<RankedTensorType>
 GraphImporter::boundInputType(const onnx::ValueInfoProto &input) {
   const std::string &name = input.name();
@@ -140,6 +154,8 @@ GraphImporter::boundInputType(const onnx::ValueInfoProto &input) {
   if (auto max = options.maxShapes.find(name);
       max != options.maxShapes.end() && bound == options.inputShapes.end())
     return boundedRunTimeType(input, max->second, element);
+  if (options.boundSymbolicDims > 0 && bound == options.inputShapes.end())
+    return boundedRunTimeType(input, decoderBounds(shape, options.boundSymbolicDims), element);
   if (bound != options.inputShapes.end()) {
     ArrayRef<int64_t> given = bound->second;
     bool matches = (int64_t)given.size() == shape.dim_size();

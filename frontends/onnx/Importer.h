@@ -26,6 +26,11 @@ struct ImportOptions {
   /// run-time dim (`?`) with that bound, named by its dim_param; a static
   /// dim must be given its own value.
   llvm::StringMap<llvm::SmallVector<int64_t>> maxShapes;
+  /// When above 0, an input named by neither map above keeps its symbolic
+  /// dims as run-time dims too, bounded as a decoder's inputs are (`attnc
+  /// generate`): its dim 0, the batch, by 1 (so fixed), every other
+  /// symbolic dim by this.
+  int64_t boundSymbolicDims = 0;
   /// Known values of graph inputs (a data set's tensors, for `attnc check`).
   /// One is folded in only where an op needs that input as a constant (a
   /// Reshape's shape, Unsqueeze's axes); other uses stay run-time inputs.
