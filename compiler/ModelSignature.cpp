@@ -53,20 +53,49 @@ static std::string dtypeName(Type type) {
   return "";
 }
 
+int64_t DimExtent::bound(const ModelSignature &signature) const {
+  int64_t value = constant;
+  for (auto [symbol, coefficient] : terms)
+    if (coefficient > 0)
+      value += coefficient * signature.dims[symbol].bound;
+  return value;
+}
+
+std::string DimExtent::manifestText() const {
+  if (terms.empty())
+    return std::to_string(constant);
+  std::string text;
+  for (auto [symbol, coefficient] : terms) {
+    if (!text.empty())
+      text += '+';
+    if (coefficient != 1)
+      text += std::to_string(coefficient) + '*';
+    text += '$' + std::to_string(symbol);
+  }
+  if (constant != 0)
+    text += '+' + std::to_string(constant);
+  return text;
+}
+
 bool TensorSignature::hasRunTimeDims() const {
-  return llvm::any_of(symbols, [](int s) { return s >= 0; });
+  return llvm::any_of(extents, [](const DimExtent &e) { return !e.isStatic(); });
 }
 
 std::vector<int64_t> TensorSignature::boundShape(const ModelSignature &signature) const {
-  std::vector<int64_t> bound(shape);
-  for (auto [dim, symbol] : llvm::zip(bound, symbols))
-    if (symbol >= 0)
-      dim = signature.dims[symbol].bound;
+  std::vector<int64_t> bound;
+  for (const DimExtent &extent : extents)
+    bound.push_back(extent.bound(signature));
   return bound;
 }
 
 std::string ModelSignature::manifest() const {
-  std::string text = dims.empty() ? "attnc-model 2\n" : "attnc-model 3\n";
+  bool sums = llvm::any_of(outputs, [](const TensorSignature &t) {
+    return llvm::any_of(t.extents,
+                        [](const DimExtent &e) { return !e.isStatic() && e.symbol() < 0; });
+  });
+  std::string text = dims.empty() ? "attnc-model 2\n"
+                     : sums       ? "attnc-model 4\n"
+                                  : "attnc-model 3\n";
   llvm::raw_string_ostream os(text);
   if (workspaceBytes > 0)
     os << "workspace " << workspaceBytes << '\n';
@@ -75,12 +104,8 @@ std::string ModelSignature::manifest() const {
   auto line = [&](const char *kind, const TensorSignature &t) {
     os << kind << ' ' << percentEncode(t.name) << ' ' << t.dtype << ' '
        << t.shape.size();
-    for (auto [d, symbol] : llvm::zip(t.shape, t.symbols)) {
-      if (symbol >= 0)
-        os << " $" << symbol;
-      else
-        os << ' ' << d;
-    }
+    for (const DimExtent &extent : t.extents)
+      os << ' ' << extent.manifestText();
     os << '\n';
   };
   for (const TensorSignature &t : inputs)
@@ -130,7 +155,7 @@ FailureOr<ModelSignature> readSignature(func::FuncOp func) {
     argumentSymbols.push_back(symbols);
   }
   auto read = [&](Type type, StringAttr name, const std::string &fallback,
-                  function_ref<int(unsigned dim)> symbolOf,
+                  function_ref<std::optional<DimExtent>(unsigned dim)> extentOf,
                   std::vector<TensorSignature> &into) -> LogicalResult {
     auto tensor = dyn_cast<RankedTensorType>(type);
     std::string label = name ? name.str() : fallback;
@@ -144,38 +169,53 @@ FailureOr<ModelSignature> readSignature(func::FuncOp func) {
                                  << ", which the runtime cannot carry";
     TensorSignature t{label, dtype, {}, {}};
     for (int64_t d = 0; d < tensor.getRank(); ++d) {
-      int symbol = tensor.isDynamicDim(d) ? symbolOf(d) : -1;
-      if (tensor.isDynamicDim(d) && symbol < 0)
+      std::optional<DimExtent> extent = DimExtent{tensor.getDimSize(d), {}};
+      if (tensor.isDynamicDim(d))
+        extent = extentOf(d);
+      if (!extent || (tensor.isDynamicDim(d) && extent->isStatic()))
         return func.emitError("'") << label << "' has type " << type << ": its dim " << d
-                                   << " is not one of the inputs' bounded run-time dims "
+                                   << " is not made of the inputs' bounded run-time dims "
                                       "(bind the inputs with --input-shape or bound them "
                                       "with --max-shape)";
-      t.shape.push_back(symbol >= 0 ? -1 : tensor.getDimSize(d));
-      t.symbols.push_back(symbol);
+      t.shape.push_back(tensor.isDynamicDim(d) ? -1 : tensor.getDimSize(d));
+      t.extents.push_back(*extent);
     }
     into.push_back(std::move(t));
     return success();
   };
   FunctionType type = func.getFunctionType();
-  for (unsigned i = 0; i < type.getNumInputs(); ++i)
-    if (failed(read(
-            type.getInput(i), func.getArgAttrOfType<StringAttr>(i, "attnc.name"),
-            "input_" + std::to_string(i),
-            [&](unsigned d) { return d < argumentSymbols[i].size() ? argumentSymbols[i][d] : -1; },
-            signature.inputs)))
+  for (unsigned i = 0; i < type.getNumInputs(); ++i) {
+    auto symbolOf = [&](unsigned d) -> std::optional<DimExtent> {
+      int symbol = d < argumentSymbols[i].size() ? argumentSymbols[i][d] : -1;
+      if (symbol < 0)
+        return std::nullopt;
+      return DimExtent{0, {{symbol, 1}}};
+    };
+    if (failed(read(type.getInput(i), func.getArgAttrOfType<StringAttr>(i, "attnc.name"),
+                    "input_" + std::to_string(i), symbolOf, signature.inputs)))
       return failure();
+  }
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
   for (unsigned i = 0; i < type.getNumResults(); ++i) {
-    auto symbolOf = [&](unsigned d) -> int {
-      std::optional<attn::DimOf> source = attn::traceRunTimeDim(ret.getOperand(i), d);
-      auto arg = source ? dyn_cast<BlockArgument>(source->value) : nullptr;
-      if (!arg || arg.getOwner()->getParentOp() != func)
-        return -1;
-      const SmallVector<int> &symbols = argumentSymbols[arg.getArgNumber()];
-      return source->dim < symbols.size() ? symbols[source->dim] : -1;
+    auto extentOf = [&](unsigned d) -> std::optional<DimExtent> {
+      std::optional<attn::LinearExtent> traced = attn::traceRunTimeExtent(ret.getOperand(i), d);
+      if (!traced)
+        return std::nullopt;
+      DimExtent extent{traced->constant, {}};
+      for (const auto &[source, coefficient] : traced->terms) {
+        auto arg = dyn_cast<BlockArgument>(source.value);
+        if (!arg || arg.getOwner()->getParentOp() != func)
+          return std::nullopt;
+        const SmallVector<int> &symbols = argumentSymbols[arg.getArgNumber()];
+        int symbol = source.dim < symbols.size() ? symbols[source.dim] : -1;
+        if (symbol < 0)
+          return std::nullopt;
+        extent.terms.push_back({symbol, coefficient});
+      }
+      return extent;
     };
     if (failed(read(type.getResult(i), func.getResultAttrOfType<StringAttr>(i, "attnc.name"),
-                    "output_" + std::to_string(i), symbolOf, signature.outputs)))
+                    "output_" + std::to_string(i), extentOf, signature.outputs)))
       return failure();
   }
   return signature;

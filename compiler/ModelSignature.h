@@ -14,14 +14,32 @@
 
 namespace attnc {
 
+/// One dim of a tensor: `constant` plus each term's symbol (an index into
+/// ModelSignature::dims) times its coefficient. A static dim has no terms;
+/// an input's run-time dim is one symbol; an output's may be a sum (a KV
+/// cache's `past + 1`).
+struct DimExtent {
+  int64_t constant = 0;
+  std::vector<std::pair<int, int64_t>> terms;
+
+  bool isStatic() const { return terms.empty(); }
+  /// The symbol when the extent is exactly one symbol; -1 otherwise.
+  int symbol() const {
+    return terms.size() == 1 && terms[0].second == 1 && constant == 0 ? terms[0].first : -1;
+  }
+  /// The largest value with every symbol from 0 to its bound.
+  int64_t bound(const struct ModelSignature &signature) const;
+  /// The manifest spelling: `7`, `$0`, `$0+1`, `$0+$1`, `2*$0+-3`.
+  std::string manifestText() const;
+};
+
 struct TensorSignature {
   std::string name;
   std::string dtype; // manifest spelling: f32, i64, i1, ...
-  /// Extents; a run-time dim is -1 here and names its symbol in `symbols`.
+  /// Extents; a run-time dim is -1 here and described in `extents`.
   std::vector<int64_t> shape;
-  /// Per dim: the index of its symbol in ModelSignature::dims, or -1 for a
-  /// static dim.
-  std::vector<int> symbols;
+  /// Per dim: its extent (a constant for a static dim).
+  std::vector<DimExtent> extents;
 
   bool hasRunTimeDims() const;
   /// The shape at the symbols' bounds (the largest buffer a run can need).
@@ -50,7 +68,8 @@ struct ModelSignature {
 
   /// The manifest text: "attnc-model 2", the workspace line when there is
   /// a workspace, then one line per input and output; "attnc-model 3" with
-  /// a `dim` line per symbol when there are run-time dims.
+  /// a `dim` line per symbol when there are run-time dims, "attnc-model 4"
+  /// when an output's extent is a sum of them.
   std::string manifest() const;
 };
 
@@ -58,7 +77,7 @@ struct ModelSignature {
 /// `attnc.name` attributes; unnamed ones become input_K / output_K). A
 /// run-time dim of an argument names its symbol in `attnc.dim_symbols`
 /// (bounded by the function's `attnc.dim_bounds`); one of a result is traced
-/// to the argument dim it equals (dialects/attn/RunTimeDims.h). Emits an
+/// to the argument dims it is made of (dialects/attn/RunTimeDims.h). Emits an
 /// error on the function and fails for a run-time dim it cannot name or
 /// element types the runtime cannot carry.
 mlir::FailureOr<ModelSignature> readSignature(mlir::func::FuncOp func);

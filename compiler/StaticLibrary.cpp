@@ -96,15 +96,30 @@ static std::string cName(llvm::StringRef name, size_t index, const char *kind) {
 
 /// What the header says about the `dims` argument of a model with run-time
 /// dims.
+/// A dim as the header's comments write it: `8`, `dims[0]`,
+/// `dims[0] + 1`.
+static std::string cExtent(const DimExtent &extent) {
+  if (extent.isStatic())
+    return std::to_string(extent.constant);
+  std::string text;
+  for (auto [symbol, coefficient] : extent.terms)
+    text += (text.empty() ? "" : " + ") +
+            (coefficient == 1 ? "" : std::to_string(coefficient) + " * ") + "dims[" +
+            std::to_string(symbol) + "]";
+  if (extent.constant)
+    text += " + " + std::to_string(extent.constant);
+  return text;
+}
+
 static std::string runTimeDimsComment(const ModelSignature &signature) {
-  std::string text = "/* Run-time dims: dims[k] is the value this run gives dim k (1 to its\n"
+  std::string text = "/* Run-time dims: dims[k] is the value this run gives dim k (0 to its\n"
                      " * bound); the shapes above name them, the _ELEMENTS counts are at the\n"
                      " * bounds.\n";
   for (auto [k, dim] : llvm::enumerate(signature.dims)) {
     std::string name = dim.name;
     for (size_t at = name.find("*/"); at != std::string::npos; at = name.find("*/", at))
       name.replace(at, 2, "* /");
-    text += " *   dims[" + std::to_string(k) + "]: \"" + name + "\", 1.." +
+    text += " *   dims[" + std::to_string(k) + "]: \"" + name + "\", 0.." +
             std::to_string(dim.bound) + "\n";
   }
   return text + " */\n";
@@ -139,9 +154,8 @@ std::string buildModelHeader(const ModelSignature &signature, llvm::StringRef pr
       for (size_t at = shown.find("*/"); at != std::string::npos; at = shown.find("*/", at))
         shown.replace(at, 2, "* /");
       os << "/* " << kind << " " << i << ": \"" << shown << "\", " << t.dtype << " [";
-      for (auto [d, symbol] : llvm::enumerate(t.symbols))
-        os << (d ? ", " : "")
-           << (symbol >= 0 ? "dims[" + std::to_string(symbol) + "]" : std::to_string(t.shape[d]));
+      for (auto [d, extent] : llvm::enumerate(t.extents))
+        os << (d ? ", " : "") << cExtent(extent);
       os << "] */\n#define " << llvm::StringRef(prefix).upper() << "_"
          << llvm::StringRef(id).upper() << "_ELEMENTS " << elements << "u\n";
     }

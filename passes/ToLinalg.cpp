@@ -43,9 +43,10 @@ struct AttnToLinalgPass : attn::impl::AttnToLinalgPassBase<AttnToLinalgPass> {
     WalkResult dynamic = func.walk([](Operation *op) {
       if (!isa<AttnDialect>(op->getDialect()) || hasRunTimeDimSources(op))
         return WalkResult::advance();
-      op->emitOpError("has a run-time dim that attnc cannot lower yet (only elementwise ops, "
-                      "normalizations, reductions, transposes and matmuls carry run-time "
-                      "dims; bind the input's dims with --input-shape): ")
+      op->emitOpError("has a run-time dim that attnc cannot lower yet (elementwise ops, "
+                      "normalizations, reductions, transposes, reshapes, slices, gathers, "
+                      "concats and matmuls carry run-time dims; bind the input's dims with "
+                      "--input-shape): ")
           << op->getResultTypes();
       return WalkResult::interrupt();
     });

@@ -104,11 +104,15 @@ static bool addRuntimeAbi(llvm::Module &module, const ModelSignature &signature,
         ptrType, builder.CreateConstInBoundsGEP1_64(ptrType, run->getArg(0), slot), "dims");
   }
   auto extent = [&](const TensorSignature &tensor, size_t d) -> llvm::Value * {
-    int symbol = tensor.symbols[d];
-    if (symbol < 0)
-      return llvm::ConstantInt::get(i64, tensor.shape[d]);
-    llvm::Value *at = builder.CreateConstInBoundsGEP1_64(i64, symbolValues, symbol);
-    return builder.CreateLoad(i64, at, signature.dims[symbol].name);
+    const DimExtent &dim = tensor.extents[d];
+    llvm::Value *value = llvm::ConstantInt::get(i64, dim.constant);
+    for (auto [symbol, coefficient] : dim.terms) {
+      llvm::Value *at = builder.CreateConstInBoundsGEP1_64(i64, symbolValues, symbol);
+      llvm::Value *term = builder.CreateLoad(i64, at, signature.dims[symbol].name);
+      value = builder.CreateAdd(
+          value, builder.CreateMul(term, llvm::ConstantInt::get(i64, coefficient)));
+    }
+    return value;
   };
   llvm::SmallVector<llvm::Value *> args;
   for (auto [i, tensor] : llvm::zip(passed, tensors)) {

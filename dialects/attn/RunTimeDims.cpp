@@ -2,7 +2,9 @@
 
 #include "dialects/attn/RunTimeDims.h"
 #include "dialects/attn/AttnOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -105,16 +107,22 @@ std::optional<DimOf> gatherSource(GatherOp op, unsigned dim) {
   return DimOf{op.getData(), (unsigned)((int64_t)dim < axis ? dim : dim - indexRank + 1)};
 }
 
-/// Result dim `dim` of a slice (slice.C4): the input's run-time dim taken
-/// whole, or the dim its run-time count reads (a tensor.dim).
-std::optional<DimOf> sliceSource(SliceOp op, unsigned dim) {
+/// The run-time count operand of slice dim `dim` (a static input dim cut to
+/// a run-time size, slice.C4).
+Value sliceCount(SliceOp op, unsigned dim) {
   auto input = cast<RankedTensorType>(op.getInput().getType());
-  if (input.isDynamicDim(dim))
-    return DimOf{op.getInput(), dim};
   int64_t ordinal = 0;
   for (unsigned d = 0; d < dim; ++d)
     ordinal += ShapedType::isDynamic(op.getSizes()[d]) && !input.isDynamicDim(d);
-  if (auto read = op.getDynamicSizes()[ordinal].getDefiningOp<tensor::DimOp>())
+  return op.getDynamicSizes()[ordinal];
+}
+
+/// Result dim `dim` of a slice (slice.C4): the input's run-time dim taken
+/// whole, or the dim its run-time count reads (a tensor.dim).
+std::optional<DimOf> sliceSource(SliceOp op, unsigned dim) {
+  if (op.getInput().getType().isDynamicDim(dim))
+    return DimOf{op.getInput(), dim};
+  if (auto read = sliceCount(op, dim).getDefiningOp<tensor::DimOp>())
     if (std::optional<int64_t> index = read.getConstantIndex())
       return DimOf{read.getSource(), (unsigned)*index};
   return std::nullopt;
@@ -229,21 +237,87 @@ std::optional<DimOf> mlir::attn::runTimeDimSource(Operation *op, unsigned result
   return source;
 }
 
-std::optional<DimOf> mlir::attn::traceRunTimeDim(Value value, unsigned dim) {
-  while (Operation *op = value.getDefiningOp()) {
-    std::optional<DimOf> source =
-        runTimeDimSource(op, cast<OpResult>(value).getResultNumber(), dim);
-    if (!source)
-      return std::nullopt;
-    value = source->value;
-    dim = source->dim;
+void LinearExtent::add(const LinearExtent &other, int64_t scale) {
+  constant += scale * other.constant;
+  for (const auto &[dim, coefficient] : other.terms) {
+    auto same = llvm::find_if(terms, [&](const auto &term) {
+      return term.first.value == dim.value && term.first.dim == dim.dim;
+    });
+    if (same == terms.end())
+      terms.push_back({dim, scale * coefficient});
+    else
+      same->second += scale * coefficient;
   }
-  return DimOf{value, dim};
+  llvm::erase_if(terms, [](const auto &term) { return term.second == 0; });
+}
+
+std::optional<LinearExtent> mlir::attn::traceRunTimeExtent(Value value, unsigned dim) {
+  LinearExtent extent;
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!type || dim >= type.getRank())
+    return std::nullopt;
+  if (!type.isDynamicDim(dim)) {
+    extent.constant = type.getDimSize(dim);
+    return extent;
+  }
+  Operation *op = value.getDefiningOp();
+  if (!op) {
+    extent.terms.push_back({DimOf{value, dim}, 1});
+    return extent;
+  }
+  if (auto concat = dyn_cast<ConcatOp>(op); concat && (int64_t)dim == concat.getAxis()) {
+    for (Value input : concat.getInputs()) {
+      std::optional<LinearExtent> part = traceRunTimeExtent(input, dim);
+      if (!part)
+        return std::nullopt;
+      extent.add(*part);
+    }
+    return extent;
+  }
+  if (auto slice = dyn_cast<SliceOp>(op); slice && !slice.getInput().getType().isDynamicDim(dim))
+    return traceIndexValue(sliceCount(slice, dim));
+  std::optional<DimOf> source =
+      runTimeDimSource(op, cast<OpResult>(value).getResultNumber(), dim);
+  if (!source)
+    return std::nullopt;
+  return traceRunTimeExtent(source->value, source->dim);
+}
+
+std::optional<LinearExtent> mlir::attn::traceIndexValue(Value index) {
+  LinearExtent extent;
+  APInt constant;
+  if (matchPattern(index, m_ConstantInt(&constant))) {
+    extent.constant = constant.getSExtValue();
+    return extent;
+  }
+  Operation *op = index.getDefiningOp();
+  if (auto read = dyn_cast_or_null<tensor::DimOp>(op)) {
+    std::optional<int64_t> dim = read.getConstantIndex();
+    return dim ? traceRunTimeExtent(read.getSource(), (unsigned)*dim) : std::nullopt;
+  }
+  if (isa_and_nonnull<arith::AddIOp, arith::SubIOp>(op)) {
+    std::optional<LinearExtent> lhs = traceIndexValue(op->getOperand(0));
+    std::optional<LinearExtent> rhs = traceIndexValue(op->getOperand(1));
+    if (!lhs || !rhs)
+      return std::nullopt;
+    lhs->add(*rhs, isa<arith::AddIOp>(op) ? 1 : -1);
+    return lhs;
+  }
+  if (isa_and_nonnull<arith::MulIOp>(op)) {
+    for (int side : {0, 1})
+      if (matchPattern(op->getOperand(1 - side), m_ConstantInt(&constant)))
+        if (std::optional<LinearExtent> factor = traceIndexValue(op->getOperand(side))) {
+          extent.add(*factor, constant.getSExtValue());
+          return extent;
+        }
+  }
+  return std::nullopt;
 }
 
 bool mlir::attn::hasRunTimeDimSources(Operation *op) {
-  // A run-time count lowers whatever computes it (slice.C4).
-  if (isa<SliceOp>(op))
+  // A run-time count lowers whatever computes it (slice.C4); a concat along
+  // a run-time dim sums its inputs' extents.
+  if (isa<SliceOp, ConcatOp>(op))
     return true;
   for (OpResult result : op->getResults()) {
     auto type = dyn_cast<RankedTensorType>(result.getType());

@@ -4,15 +4,15 @@
 // dims that start at the function's arguments and flow through the ops. For
 // each such dim of a result, `runTimeDimSource` names an operand dim that
 // has the same extent at run time; the lowering reads the extent from it
-// (tensor.dim), and `traceRunTimeDim` follows the sources back to the
-// argument dim it came from (the compiler's signature names outputs' dims by
-// their input symbols that way).
+// (tensor.dim), and `traceRunTimeExtent` follows the sources back to the
+// argument dims it is made of (the compiler's signature writes outputs' dims
+// over their input symbols that way, e.g. `past + 1` for a KV cache).
 //
 // A run-time dim never broadcasts: where ONNX would stretch a 1 at run time,
 // attnc assumes the dims are equal (the runtime checks every input against
-// its bounds and the symbols they share). Ops with no rule here (reshapes,
-// slices, concats, gathers, attention, ...) have no source and so need
-// static shapes.
+// its bounds and the symbols they share). A concat along a run-time dim
+// has no single source: its extent is the sum of its inputs'. Ops with no
+// rule here (attention, ...) need static shapes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,9 +34,27 @@ struct DimOf {
 /// time, when `op` has a rule for it (see above); nullopt otherwise.
 std::optional<DimOf> runTimeDimSource(Operation *op, unsigned result, unsigned dim);
 
-/// The function argument dim that dim `dim` of `value` equals, following
-/// runTimeDimSource; nullopt when some op on the way has no rule.
-std::optional<DimOf> traceRunTimeDim(Value value, unsigned dim);
+/// A run-time extent as a linear form over the function's argument dims:
+/// `constant` plus each term's argument dim times its coefficient. A concat
+/// along a run-time dim sums its inputs' extents (a KV cache: past + new);
+/// a slice's run-time count is whatever index arithmetic computes it.
+struct LinearExtent {
+  int64_t constant = 0;
+  SmallVector<std::pair<DimOf, int64_t>> terms;
+
+  /// Adds `scale` times `other`, merging terms of the same dim.
+  void add(const LinearExtent &other, int64_t scale = 1);
+};
+
+/// Dim `dim` of `value` as a linear form over argument dims, following
+/// runTimeDimSource, concats along their axis and slice counts; a static
+/// dim is a constant. nullopt when some op on the way has no rule.
+std::optional<LinearExtent> traceRunTimeExtent(Value value, unsigned dim);
+
+/// An index value (a slice's run-time count) as a linear form: constants,
+/// tensor.dim of a traceable dim, and arith add / sub / multiply by a
+/// constant. nullopt for anything else.
+std::optional<LinearExtent> traceIndexValue(Value index);
 
 /// Whether every run-time dim of `op`'s results has a source.
 bool hasRunTimeDimSources(Operation *op);

@@ -136,28 +136,46 @@ static DenseElementsAttr rangeValues(Type element, double start, double delta, i
   return DenseElementsAttr::get(RankedTensorType::get({count}, element), values);
 }
 
-/// Range(start, limit, 1) with a run-time limit (positions 0..seq): the
-/// range up to the limit's bound, cut to limit - start.
-static LogicalResult runTimeRange(OnnxNode &node, ArrayRef<AffineExpr> limit) {
-  FailureOr<double> start = node.constantScalar(0, "start");
+/// Range(start, limit, 1) with a run-time start or limit (positions
+/// past .. past + seq): start + [0, limit - start), the count cut from a
+/// range at its bound (OnnxNode::runTimeRange).
+static LogicalResult runTimeRange(OnnxNode &node, ArrayRef<AffineExpr> start,
+                                  ArrayRef<AffineExpr> limit) {
   FailureOr<double> delta = node.constantScalar(2, "delta");
-  if (failed(start) || failed(delta))
+  if (failed(delta))
     return failure();
-  if (*delta != 1 || *start != std::floor(*start) || limit.size() != 1)
-    return node.emitError() << "a Range to a run-time limit needs a whole start and delta 1";
-  Type element = node.inputType(0).getElementType();
-  AffineExpr count = limit[0] - (int64_t)*start;
-  return boundedThenCut(node, {count}, [&](ArrayRef<int64_t> bounds) {
-    return rangeValues(element, *start, 1, bounds[0]);
-  });
+  if (*delta != 1 || start.size() != 1 || limit.size() != 1)
+    return node.emitError() << "a Range with run-time bounds needs a delta of 1";
+  return node.setOutput(0, node.runTimeRange(start[0], limit[0] - start[0],
+                                             node.inputType(0).getElementType()));
+}
+
+/// The elements of input `i` as affine expressions: run-time shape
+/// arithmetic or a whole-number constant.
+static std::optional<SmallVector<AffineExpr>> wholeElements(OnnxNode &node, unsigned i) {
+  if (std::optional<SmallVector<AffineExpr>> runTime = runTimeInput(node, i))
+    return runTime;
+  FailureOr<double> value = node.constantScalar(i, i == 0 ? "start" : "limit");
+  if (failed(value))
+    return std::nullopt;
+  if (*value != std::floor(*value)) {
+    node.emitError() << "a Range with run-time bounds needs whole-number bounds";
+    return std::nullopt;
+  }
+  return SmallVector<AffineExpr>{getAffineConstantExpr((int64_t)*value, node.context())};
 }
 
 // Range: start + i * delta for i in [0, max(ceil((limit - start) / delta), 0)).
 static LogicalResult convertRange(OnnxNode &node) {
   if (failed(node.requireInputs(3)))
     return failure();
-  if (std::optional<SmallVector<AffineExpr>> limit = runTimeInput(node, 1))
-    return runTimeRange(node, *limit);
+  if (runTimeInput(node, 0) || runTimeInput(node, 1)) {
+    std::optional<SmallVector<AffineExpr>> start = wholeElements(node, 0);
+    std::optional<SmallVector<AffineExpr>> limit = wholeElements(node, 1);
+    if (!start || !limit)
+      return failure();
+    return runTimeRange(node, *start, *limit);
+  }
   FailureOr<double> start = node.constantScalar(0, "start");
   FailureOr<double> limit = node.constantScalar(1, "limit");
   FailureOr<double> delta = node.constantScalar(2, "delta");

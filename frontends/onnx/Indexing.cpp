@@ -23,15 +23,11 @@ static LogicalResult convertConcat(OnnxNode &node) {
                                                node.inputType(0).getRank());
   if (failed(axis))
     return failure();
+  // Parts of run-time length (a KV cache's past and new rows) sit at
+  // offsets computed at run time; the result's length is their sum.
   SmallVector<Value> inputs;
-  for (unsigned i = 0; i < node.numInputs(); ++i) {
-    // Parts of run-time length (a KV cache's past and new rows) need
-    // run-time offsets: not yet.
-    if (node.inputType(i).isDynamicDim(*axis))
-      return node.emitError() << "cannot concatenate along run-time dim " << *axis << " of "
-                              << node.input(i).getType() << " (not supported yet)";
+  for (unsigned i = 0; i < node.numInputs(); ++i)
     inputs.push_back(node.input(i));
-  }
   return node.setOutput(0, node.create<ConcatOp>(inputs, *axis));
 }
 
@@ -205,12 +201,28 @@ static LogicalResult runTimeSlice(OnnxNode &node, ArrayRef<AffineExpr> starts,
     return node.emitError() << "expected starts, ends and axes of one length";
   SmallVector<int64_t> offsets(rank, 0), sizes(type.getShape());
   SmallVector<std::optional<AffineExpr>> counts(rank);
+  // Axes whose rows start at a run-time offset: (axis, start, count).
+  SmallVector<std::tuple<int64_t, AffineExpr, AffineExpr>> runTimeStarts;
   for (auto [i, axis] : llvm::enumerate(*normalized)) {
     auto start = dyn_cast<AffineConstantExpr>(starts[i]);
     int64_t dim = type.getDimSize(axis);
-    if (!start || start.getValue() < 0 || ShapedType::isDynamic(dim))
-      return node.emitError() << "a slice with run-time bounds needs a constant, non-negative "
-                                 "start on a static dim (axis "
+    if (ShapedType::isDynamic(dim))
+      return node.emitError() << "a slice with run-time bounds needs a static dim (axis " << axis
+                              << ")";
+    if (!start) {
+      // A run-time start (GPT-2's causal rows `bias[past : past + seq]`):
+      // within the dim for every value of the run-time dims.
+      std::optional<int64_t> low = exprs.lowerBound(starts[i]);
+      std::optional<int64_t> high = exprs.upperBound(ends[i]);
+      if (!low || *low < 0 || !high || *high > dim)
+        return node.emitError() << "the run-time start and end of axis " << axis
+                                << " may fall outside its dim " << dim;
+      runTimeStarts.push_back({axis, starts[i], ends[i] - starts[i]});
+      continue;
+    }
+    if (start.getValue() < 0)
+      return node.emitError() << "a slice with run-time bounds needs a non-negative start "
+                                 "(axis "
                               << axis << ")";
     int64_t offset = std::min(start.getValue(), dim);
     if (auto end = dyn_cast<AffineConstantExpr>(ends[i])) {
@@ -244,7 +256,20 @@ static LogicalResult runTimeSlice(OnnxNode &node, ArrayRef<AffineExpr> starts,
       if (!counts[d])
         offsets[d] = 0;
   }
-  return node.setOutput(0, node.cutToRunTimeCounts(input, offsets, counts));
+  FailureOr<Value> cut = node.cutToRunTimeCounts(input, offsets, counts);
+  if (failed(cut))
+    return failure();
+  // Rows from a run-time start: a gather of start + [0, count).
+  for (auto [axis, start, count] : runTimeStarts) {
+    FailureOr<Value> rows =
+        node.runTimeRange(start, count, node.builder().getI64Type());
+    if (failed(rows))
+      return failure();
+    cut = node.create<GatherOp>(*cut, *rows, axis);
+    if (failed(cut))
+      return failure();
+  }
+  return node.setOutput(0, *cut);
 }
 
 // Slice-10/11/13: starts, ends and the optional axes and steps are inputs.

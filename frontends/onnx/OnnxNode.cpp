@@ -3,6 +3,8 @@
 #include "frontends/onnx/OnnxNode.h"
 #include "frontends/onnx/ShapeExprs.h"
 #include "dialects/attn/AttnFolders.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
 #include <onnx/onnx_pb.h>
@@ -186,6 +188,31 @@ FailureOr<Value> OnnxNode::insertAndFold(OperationState &state) {
     return folded.front();
   }
   return op->getResult(0);
+}
+
+FailureOr<Value> OnnxNode::runTimeRange(AffineExpr start, AffineExpr count, Type elementType) {
+  std::optional<int64_t> bound = shapeExprTable->upperBound(count);
+  if (!bound || *bound < 0)
+    return emitError() << "cannot bound the length of a range computed from run-time dims";
+  SmallVector<int64_t> steps = llvm::to_vector(llvm::seq<int64_t>(0, *bound));
+  Value range = i64Vector(steps);
+  if (!isa<AffineConstantExpr>(count)) {
+    FailureOr<Value> cut = cutToRunTimeCounts(range, {0}, {count});
+    if (failed(cut))
+      return failure();
+    range = *cut;
+  }
+  if (auto constant = dyn_cast<AffineConstantExpr>(start); !constant || constant.getValue() != 0) {
+    Value index = shapeExprTable->materialize(opBuilder, location, start);
+    Value element = arith::IndexCastOp::create(opBuilder, location, opBuilder.getI64Type(), index);
+    Value first = tensor::FromElementsOp::create(
+        opBuilder, location, RankedTensorType::get({1}, opBuilder.getI64Type()), element);
+    FailureOr<Value> shifted = create<AddOp>(range, first);
+    if (failed(shifted))
+      return failure();
+    range = *shifted;
+  }
+  return castTo(range, elementType);
 }
 
 FailureOr<Value> OnnxNode::castTo(Value value, Type elementType) {

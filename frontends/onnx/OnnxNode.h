@@ -152,6 +152,13 @@ public:
   FailureOr<Value> cutToRunTimeCounts(Value full, ArrayRef<int64_t> offsets,
                                       ArrayRef<std::optional<AffineExpr>> counts);
 
+  /// `start + [0, 1, ..., count)` as a 1-D tensor of `elementType`, both
+  /// computed from run-time dims: the range up to count's bound, cut to the
+  /// count at run time, plus the start (a Range with a run-time start, the
+  /// rows a Slice with a run-time start reads). Fails, naming the node,
+  /// when the count has no bound.
+  FailureOr<Value> runTimeRange(AffineExpr start, AffineExpr count, Type elementType);
+
   /// `value` converted to `elementType` with attn.cast (folded when
   /// constant; `value` itself when the type already matches).
   FailureOr<Value> castTo(Value value, Type elementType);

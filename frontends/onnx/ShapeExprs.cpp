@@ -38,11 +38,17 @@ std::optional<int64_t> ShapeExprs::upperBound(AffineExpr expr) const {
       return std::nullopt;
     return *lhs + *rhs;
   }
-  case AffineExprKind::Mul:
-    // Monotone only for a non-negative factor (affine puts it on the right).
-    if (!lhs || !rhsConstant || rhsConstant.getValue() < 0)
+  case AffineExprKind::Mul: {
+    // A negative factor turns the smallest value into the largest (affine
+    // puts the factor on the right).
+    if (!rhsConstant)
       return std::nullopt;
-    return *lhs * rhsConstant.getValue();
+    std::optional<int64_t> extreme =
+        rhsConstant.getValue() >= 0 ? lhs : lowerBound(binary.getLHS());
+    if (!extreme)
+      return std::nullopt;
+    return *extreme * rhsConstant.getValue();
+  }
   case AffineExprKind::FloorDiv:
   case AffineExprKind::CeilDiv:
     if (!lhs || !rhsConstant || rhsConstant.getValue() <= 0)
@@ -53,6 +59,29 @@ std::optional<int64_t> ShapeExprs::upperBound(AffineExpr expr) const {
   default:
     return std::nullopt;
   }
+}
+
+std::optional<int64_t> ShapeExprs::lowerBound(AffineExpr expr) const {
+  if (auto c = dyn_cast<AffineConstantExpr>(expr))
+    return c.getValue();
+  if (isa<AffineSymbolExpr>(expr))
+    return 0;
+  auto binary = dyn_cast<AffineBinaryOpExpr>(expr);
+  auto factor = binary ? dyn_cast<AffineConstantExpr>(binary.getRHS()) : nullptr;
+  if (expr.getKind() == AffineExprKind::Add) {
+    std::optional<int64_t> lhs = lowerBound(binary.getLHS()), rhs = lowerBound(binary.getRHS());
+    if (lhs && rhs)
+      return *lhs + *rhs;
+    return std::nullopt;
+  }
+  if (expr.getKind() == AffineExprKind::Mul && factor) {
+    // A negative factor turns the largest value into the smallest.
+    std::optional<int64_t> extreme = factor.getValue() >= 0 ? lowerBound(binary.getLHS())
+                                                            : upperBound(binary.getLHS());
+    if (extreme)
+      return *extreme * factor.getValue();
+  }
+  return std::nullopt;
 }
 
 Value ShapeExprs::materialize(OpBuilder &b, Location loc, AffineExpr expr) const {
@@ -84,13 +113,17 @@ std::optional<AffineExpr> ShapeExprs::dimOf(Value tensor, unsigned dim) const {
     return std::nullopt;
   if (!type.isDynamicDim(dim))
     return getAffineConstantExpr(type.getDimSize(dim), ctx);
-  std::optional<DimOf> source = traceRunTimeDim(tensor, dim);
-  if (!source)
+  std::optional<LinearExtent> extent = traceRunTimeExtent(tensor, dim);
+  if (!extent)
     return std::nullopt;
-  auto it = argumentSymbols.find({source->value, source->dim});
-  if (it == argumentSymbols.end())
-    return std::nullopt;
-  return getAffineSymbolExpr(it->second, ctx);
+  AffineExpr expr = getAffineConstantExpr(extent->constant, ctx);
+  for (const auto &[source, coefficient] : extent->terms) {
+    auto it = argumentSymbols.find({source.value, source.dim});
+    if (it == argumentSymbols.end())
+      return std::nullopt;
+    expr = expr + getAffineSymbolExpr(it->second, ctx) * coefficient;
+  }
+  return expr;
 }
 
 std::optional<SmallVector<AffineExpr>> ShapeExprs::elementsOf(Value value) const {
@@ -208,7 +241,7 @@ void ShapeExprs::evaluate(const onnx::NodeProto &node, ArrayRef<Value> inputs,
     int64_t to = std::clamp<int64_t>(*e < 0 ? *e + n : *e, 0, n);
     result = SmallVector<AffineExpr>(data->begin() + from, data->begin() + std::max(from, to));
   } else if (op == "Equal") {
-    // Run-time dims are at least 1, so one never equals a constant below 1
+    // Run-time dims are at least 0, so one never equals a negative constant
     // (torch's Expand exports compare the target with -1).
     std::optional<SmallVector<AffineExpr>> a = input(0), b = input(1);
     if (!a || !b || (a->size() != b->size() && a->size() != 1 && b->size() != 1))
@@ -221,8 +254,8 @@ void ShapeExprs::evaluate(const onnx::NodeProto &node, ArrayRef<Value> inputs,
         equal.push_back(getAffineConstantExpr(1, ctx));
       else if (cx && cy)
         equal.push_back(getAffineConstantExpr(0, ctx));
-      else if ((cx && *cx < 1 && isa<AffineSymbolExpr>(y)) ||
-               (cy && *cy < 1 && isa<AffineSymbolExpr>(x)))
+      else if ((cx && *cx < 0 && isa<AffineSymbolExpr>(y)) ||
+               (cy && *cy < 0 && isa<AffineSymbolExpr>(x)))
         equal.push_back(getAffineConstantExpr(0, ctx));
       else
         return;
@@ -249,7 +282,8 @@ void ShapeExprs::evaluate(const onnx::NodeProto &node, ArrayRef<Value> inputs,
     result = arithmetic(op, *a, *b);
   }
   // Kept even when every element is constant: the value is computed at run
-  // time from a run-time shape, so it is no constant in the IR.
-  if (result)
+  // time from a run-time shape, so it is no constant in the IR. One the IR
+  // folded to a constant (a static model's shapes) needs no entry.
+  if (result && !matchPattern(outputs[0], m_Constant()))
     known[outputs[0]] = *result;
 }

@@ -53,6 +53,10 @@ public:
   /// a negative coefficient, a modulo).
   std::optional<int64_t> upperBound(AffineExpr expr) const;
 
+  /// The smallest value `expr` takes with every run-time dim from 0 to its
+  /// bound; nullopt when that is not known (a division, a modulo).
+  std::optional<int64_t> lowerBound(AffineExpr expr) const;
+
   /// `expr` as an index computed at run time from the arguments' dims
   /// (tensor.dim, arith), inserted at `b`.
   Value materialize(OpBuilder &b, Location loc, AffineExpr expr) const;

@@ -10,7 +10,9 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "passes/lowering/Patterns.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -182,32 +184,60 @@ struct SliceLowering : OpConversionPattern<SliceOp> {
   }
 };
 
+/// Dim `d` of `value`: a constant index, or read at run time.
+static OpFoldResult dimOf(OpBuilder &b, Location loc, Value value, int64_t d) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (!type.isDynamicDim(d))
+    return b.getIndexAttr(type.getDimSize(d));
+  return tensor::DimOp::create(b, loc, value, d).getResult();
+}
+
+/// `a + b` folded where both are constants.
+static OpFoldResult addSizes(OpBuilder &b, Location loc, OpFoldResult lhs, OpFoldResult rhs) {
+  std::optional<int64_t> l = getConstantIntValue(lhs), r = getConstantIntValue(rhs);
+  if (l && r)
+    return b.getIndexAttr(*l + *r);
+  if (l == 0)
+    return rhs;
+  if (r == 0)
+    return lhs;
+  return arith::AddIOp::create(b, loc, getValueOrCreateConstantIndexOp(b, loc, lhs),
+                               getValueOrCreateConstantIndexOp(b, loc, rhs))
+      .getResult();
+}
+
+// Each input inserted at the running offset along the axis; along a
+// run-time axis (a KV cache: past, then the new rows) the offsets and the
+// result's extent are sums read at run time.
 struct ConcatLowering : OpConversionPattern<ConcatOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(ConcatOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     RankedTensorType type = op.getType();
     Location loc = op.getLoc();
-    int64_t axis = op.getAxis(), at = 0;
-    // Run-time dims (outside the axis, RunTimeDims.h) from the first input.
+    int64_t axis = op.getAxis();
+    // Run-time dims off the axis (RunTimeDims.h) from the first input.
     Value first = adaptor.getInputs().front();
+    OpFoldResult total = rewriter.getIndexAttr(0);
+    for (Value input : adaptor.getInputs())
+      total = addSizes(rewriter, loc, total, dimOf(rewriter, loc, input, axis));
     SmallVector<Value> dynamicSizes;
     for (int64_t d = 0; d < type.getRank(); ++d)
       if (type.isDynamicDim(d))
-        dynamicSizes.push_back(tensor::DimOp::create(rewriter, loc, first, d));
+        dynamicSizes.push_back(d == axis ? getValueOrCreateConstantIndexOp(rewriter, loc, total)
+                                         : tensor::DimOp::create(rewriter, loc, first, d));
     Value result = tensor::EmptyOp::create(rewriter, loc, type, dynamicSizes);
+    OpFoldResult at = rewriter.getIndexAttr(0);
     for (Value input : adaptor.getInputs()) {
       auto inputType = cast<RankedTensorType>(input.getType());
       SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0));
-      offsets[axis] = rewriter.getIndexAttr(at);
+      offsets[axis] = at;
       SmallVector<OpFoldResult> sizes, strides(type.getRank(), rewriter.getIndexAttr(1));
-      for (auto [d, dim] : llvm::enumerate(inputType.getShape()))
-        sizes.push_back(ShapedType::isDynamic(dim)
-                            ? OpFoldResult(tensor::DimOp::create(rewriter, loc, input, d).getResult())
-                            : OpFoldResult(rewriter.getIndexAttr(dim)));
+      for (int64_t d = 0; d < inputType.getRank(); ++d)
+        sizes.push_back(dimOf(rewriter, loc, input, d));
       result = tensor::InsertSliceOp::create(rewriter, loc, input, result, offsets,
                                              sizes, strides);
-      at += inputType.getDimSize(axis);
+      at = addSizes(rewriter, loc, at, sizes[axis]);
     }
     rewriter.replaceOp(op, result);
     return success();

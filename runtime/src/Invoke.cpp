@@ -55,6 +55,8 @@ std::vector<int64_t> shapeFor(const TensorDecl &decl, const DimValues &values) {
   for (size_t i = 0; i < dims.size(); ++i)
     if (decl.symbols[i] >= 0)
       dims[i] = values[decl.symbols[i]];
+    else if (decl.symbols[i] == kSumDim)
+      dims[i] = evaluateSum(decl.sums[i], values);
   return dims;
 }
 
@@ -81,7 +83,9 @@ attnc_status_t *checkTensor(const char *kind, const Manifest &manifest, const Te
     int symbol = decl.symbols[i];
     int64_t got = tensor->dims[i];
     if (symbol < 0 || (values[symbol] >= 0 && !learn)) {
-      int64_t want = symbol < 0 ? decl.dims[i] : values[symbol];
+      int64_t want = symbol == kSumDim ? evaluateSum(decl.sums[i], values)
+                     : symbol < 0      ? decl.dims[i]
+                                       : values[symbol];
       if (got != want) {
         std::vector<int64_t> expected = shapeFor(decl, values);
         return invalidArgument(subject + "expected shape " +
@@ -93,9 +97,9 @@ attnc_status_t *checkTensor(const char *kind, const Manifest &manifest, const Te
     }
     const DimDecl &dim = manifest.dims[symbol];
     std::string which = "dim " + std::to_string(i) + " ('" + quoteForMessage(dim.name) + "')";
-    if (got < 1 || got > dim.bound)
+    if (got < 0 || got > dim.bound)
       return invalidArgument(subject + which + " is " + std::to_string(got) +
-                             ", outside the model's bounds 1.." + std::to_string(dim.bound) +
+                             ", outside the model's bounds 0.." + std::to_string(dim.bound) +
                              " (shape " + declared + ", got " + describeGot(*tensor) + ")");
     if (values[symbol] >= 0 && values[symbol] != got)
       return invalidArgument(subject + which + " is " + std::to_string(got) +

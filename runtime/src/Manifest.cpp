@@ -10,6 +10,7 @@
 #include "runtime/src/PercentEncoding.h"
 #include "runtime/src/Shape.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace attnc {
@@ -189,32 +190,102 @@ private:
     return true;
   }
 
-  /// One extent of a tensor line: a count, or `$k` naming dim line k.
+  /// One extent of a tensor line: a count, `$k` naming dim line k, or (an
+  /// output's, from version 4) a sum of `$k`, `C*$k` and integer terms.
   bool parseExtent(std::string_view token, const std::string &where, size_t index,
-                   TensorDecl &decl) {
-    if (!token.empty() && token[0] == '$') {
-      int64_t symbol = 0;
-      if (!parseCount(token.substr(1), symbol) ||
-          static_cast<uint64_t>(symbol) >= out.dims.size()) {
-        error = where + "dim " + std::to_string(index) + " " + quoted(token) +
-                " names no 'dim' line (the manifest declares " +
-                std::to_string(out.dims.size()) + ")";
+                   bool isOutput, TensorDecl &decl) {
+    std::string subject = where + "dim " + std::to_string(index) + " " + quoted(token);
+    bool isSum = token.find_first_of("+*") != std::string_view::npos;
+    if (isSum) {
+      if (version < 4 || !isOutput) {
+        error = subject + (isOutput ? " is a sum, which needs manifest version 4"
+                                    : " is a sum, which only an output may have");
         return false;
       }
+      DimSum sum;
+      if (!parseSum(token, subject, sum))
+        return false;
       decl.dims.push_back(-1);
-      decl.symbols.push_back(static_cast<int>(symbol));
+      decl.symbols.push_back(kSumDim);
+      int64_t bound = sum.constant;
+      for (auto [symbol, coefficient] : sum.terms)
+        bound += coefficient > 0 ? coefficient * out.dims[symbol].bound : 0;
+      decl.maxDims.push_back(std::max<int64_t>(bound, 0));
+      decl.sums.resize(decl.dims.size());
+      decl.sums.back() = std::move(sum);
+      return true;
+    }
+    if (!token.empty() && token[0] == '$') {
+      int symbol = parseSymbol(token, subject);
+      if (symbol < 0)
+        return false;
+      decl.dims.push_back(-1);
+      decl.symbols.push_back(symbol);
       decl.maxDims.push_back(out.dims[symbol].bound);
       return true;
     }
     int64_t dim = 0;
     if (!parseCount(token, dim)) {
-      error = where + "dim " + std::to_string(index) + " " + quoted(token) +
-              " is not a non-negative integer that fits in 64 bits";
+      error = subject + " is not a non-negative integer that fits in 64 bits";
       return false;
     }
     decl.dims.push_back(dim);
     decl.symbols.push_back(-1);
     decl.maxDims.push_back(dim);
+    return true;
+  }
+
+  /// `$k` naming a dim line: k, or -1 after setting `error`.
+  int parseSymbol(std::string_view token, const std::string &subject) {
+    int64_t symbol = 0;
+    if (token.size() < 2 || token[0] != '$' || !parseCount(token.substr(1), symbol) ||
+        static_cast<uint64_t>(symbol) >= out.dims.size()) {
+      error = subject + " names no 'dim' line (the manifest declares " +
+              std::to_string(out.dims.size()) + ")";
+      return -1;
+    }
+    return static_cast<int>(symbol);
+  }
+
+  /// `$0+1`, `$0+$1`, `2*$0+-3`: terms joined by `+`, at least one a dim.
+  bool parseSum(std::string_view token, const std::string &subject, DimSum &sum) {
+    constexpr int64_t kLimit = int64_t(1) << 40;
+    size_t start = 0;
+    while (start <= token.size()) {
+      size_t plus = token.find('+', start);
+      std::string_view term = token.substr(start, plus == std::string_view::npos
+                                                      ? std::string_view::npos
+                                                      : plus - start);
+      start = plus == std::string_view::npos ? token.size() + 1 : plus + 1;
+      size_t star = term.find('*');
+      std::string_view factor = star == std::string_view::npos ? "" : term.substr(0, star);
+      std::string_view rest = star == std::string_view::npos ? term : term.substr(star + 1);
+      bool negative = !factor.empty() ? factor[0] == '-' : (!rest.empty() && rest[0] == '-');
+      int64_t coefficient = 1, value = 0;
+      if (!factor.empty() &&
+          (!parseCount(factor.substr(negative), coefficient) || coefficient > kLimit)) {
+        error = subject + ": bad coefficient " + quoted(factor);
+        return false;
+      }
+      if (negative && !factor.empty())
+        coefficient = -coefficient;
+      if (!rest.empty() && rest[0] == '$') {
+        int symbol = parseSymbol(rest, subject);
+        if (symbol < 0)
+          return false;
+        sum.terms.push_back({symbol, coefficient});
+      } else if (factor.empty() && parseCount(rest.substr(negative), value) && value <= kLimit) {
+        sum.constant += negative ? -value : value;
+      } else {
+        error = subject + ": bad term " + quoted(term) +
+                " (expected an integer, $k or C*$k)";
+        return false;
+      }
+    }
+    if (sum.terms.empty()) {
+      error = subject + " is a sum of no dims";
+      return false;
+    }
     return true;
   }
 
@@ -258,8 +329,10 @@ private:
       return false;
     }
     for (size_t i = 0; i < dimCount; ++i)
-      if (!parseExtent(tokens[4 + i], where + subject + ": ", i, decl))
+      if (!parseExtent(tokens[4 + i], where + subject + ": ", i, kind == "output", decl))
         return false;
+    if (!decl.sums.empty())
+      decl.sums.resize(decl.dims.size());
     size_t elementSize = attnc_dtype_size(decl.dtype);
     if (!checkedElementCount(decl.maxDims.data(), decl.maxDims.size(), elementSize,
                              decl.elementCount)) {
@@ -295,13 +368,37 @@ private:
 
 } // namespace
 
+int64_t evaluateSum(const DimSum &sum, const std::vector<int64_t> &values) {
+  int64_t value = sum.constant;
+  for (auto [symbol, coefficient] : sum.terms) {
+    if (values[symbol] < 0)
+      return -1;
+    value += coefficient * values[symbol];
+  }
+  return value;
+}
+
+/// "past+1", "2*seq+-3".
+static std::string formatSum(const DimSum &sum, const Manifest &manifest) {
+  std::string text;
+  for (auto [symbol, coefficient] : sum.terms)
+    text += (text.empty() ? "" : "+") +
+            (coefficient == 1 ? "" : std::to_string(coefficient) + "*") +
+            quoteForMessage(manifest.dims[symbol].name);
+  if (sum.constant)
+    text += "+" + std::to_string(sum.constant);
+  return text;
+}
+
 std::string formatDecl(const TensorDecl &decl, const Manifest &manifest) {
   std::string text = "[";
   for (size_t i = 0; i < decl.dims.size(); ++i) {
     if (i)
       text += ", ";
     int symbol = i < decl.symbols.size() ? decl.symbols[i] : -1;
-    text += symbol >= 0 ? quoteForMessage(manifest.dims[symbol].name) : std::to_string(decl.dims[i]);
+    text += symbol >= 0        ? quoteForMessage(manifest.dims[symbol].name)
+            : symbol == kSumDim ? formatSum(decl.sums[i], manifest)
+                                : std::to_string(decl.dims[i]);
   }
   return text + "] (" + attnc_dtype_name(decl.dtype) + ")";
 }

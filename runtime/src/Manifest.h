@@ -19,11 +19,23 @@
 namespace attnc {
 
 /// A run-time dim (a `dim` line): its decoded name and the largest value
-/// a run may give it (at least 1).
+/// a run may give it (at least 1; a run may give 0, an empty cache).
 struct DimDecl {
   std::string name;
   int64_t bound = 1;
 };
+
+/// An output extent made of run-time dims (manifest version 4): `constant`
+/// plus each term's dim value times its coefficient, e.g. `$0+1` for a KV
+/// cache's past length plus one new row.
+struct DimSum {
+  int64_t constant = 0;
+  /// (index in Manifest::dims, coefficient).
+  std::vector<std::pair<int, int64_t>> terms;
+};
+
+/// TensorDecl::symbols of a dim whose extent is a DimSum.
+inline constexpr int kSumDim = -2;
 
 /// One input or output line of a manifest.
 struct TensorDecl {
@@ -31,8 +43,12 @@ struct TensorDecl {
   attnc_dtype_t dtype = ATTNC_DTYPE_INVALID;
   /// Extents; -1 for a run-time dim.
   std::vector<int64_t> dims;
-  /// Per dim: the index of its DimDecl in Manifest::dims, or -1 (static).
+  /// Per dim: the index of its DimDecl in Manifest::dims, -1 (static), or
+  /// kSumDim (an output's sum, in `sums`).
   std::vector<int> symbols;
+  /// Per dim when some dim is a sum (empty otherwise): the sums, at the
+  /// kSumDim dims.
+  std::vector<DimSum> sums;
   /// `dims` with each run-time dim at its bound.
   std::vector<int64_t> maxDims;
   /// Of `maxDims`: the largest buffer a run can need.
@@ -54,10 +70,14 @@ struct Manifest {
 
 /// The newest manifest version this runtime reads; it reads every version
 /// from 1 (no `workspace` line) up to this one.
-inline constexpr int kManifestVersion = 3;
+inline constexpr int kManifestVersion = 4;
+
+/// The value of `sum` for a run whose dims have `values` (-1: not given);
+/// -1 when a term's dim is not given.
+int64_t evaluateSum(const DimSum &sum, const std::vector<int64_t> &values);
 
 /// "[batch, seq, 64] (f32)": a declaration's shape with each run-time dim
-/// by its name.
+/// by its name, a sum as "past+1".
 std::string formatDecl(const TensorDecl &decl, const Manifest &manifest);
 
 /// Parses `text` into `out`. On failure returns false and sets `error` to a

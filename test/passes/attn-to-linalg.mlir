@@ -209,9 +209,25 @@ func.func @run_time_dims(%x: tensor<1x?x64xf32>) -> (tensor<1x?x4x16xf32>, tenso
 
 // An op with a run-time dim it cannot say the extent of.
 func.func @run_time_dim_without_source(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
-  // expected-error @+1 {{'attn.concat' op has a run-time dim that attnc cannot lower yet}}
-  %c = attn.concat %x, %x {axis = 0 : i64} : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
-  return %c : tensor<?x8xf32>
+  // expected-error @+1 {{'attn.tile' op has a run-time dim that attnc cannot lower yet}}
+  %r = attn.tile %x {repeats = array<i64: 2, 1>} : tensor<?x8xf32> -> tensor<?x8xf32>
+  return %r : tensor<?x8xf32>
+}
+
+// -----
+
+// A KV cache: the past rows, then the new ones, along a run-time dim. The
+// offset of the new rows and the result's length are read at run time.
+// CHECK-LABEL: func.func @concat_along_run_time_dim
+// CHECK-DAG: %[[C2:.+]] = arith.constant 2 : index
+// CHECK-DAG: %[[PAST:.+]] = tensor.dim %arg0, %[[C2]] : tensor<1x4x?x16xf32>
+// CHECK: %[[TOTAL:.+]] = arith.addi %[[PAST]], %{{.+}} : index
+// CHECK: %[[EMPTY:.+]] = tensor.empty(%[[TOTAL]]) : tensor<1x4x?x16xf32>
+// CHECK: %[[FIRST:.+]] = tensor.insert_slice %arg0 into %[[EMPTY]][0, 0, 0, 0] [1, 4, %{{.+}}, 16] [1, 1, 1, 1]
+// CHECK: tensor.insert_slice %arg1 into %[[FIRST]][0, 0, %{{.+}}, 0] [1, 4, 1, 16] [1, 1, 1, 1] : tensor<1x4x1x16xf32> into tensor<1x4x?x16xf32>
+func.func @concat_along_run_time_dim(%past: tensor<1x4x?x16xf32>, %new: tensor<1x4x1x16xf32>) -> tensor<1x4x?x16xf32> {
+  %c = attn.concat %past, %new {axis = 2 : i64} : (tensor<1x4x?x16xf32>, tensor<1x4x1x16xf32>) -> tensor<1x4x?x16xf32>
+  return %c : tensor<1x4x?x16xf32>
 }
 
 // -----

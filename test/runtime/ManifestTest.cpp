@@ -87,29 +87,29 @@ TEST(Manifest, AllowsAnInputAndAnOutputToShareAName) {
 
 TEST(Manifest, RejectsEmptyText) {
   EXPECT_EQ(parseError(""),
-            "empty manifest; expected 'attnc-model 3' on line 1");
+            "empty manifest; expected 'attnc-model 4' on line 1");
 }
 
 TEST(Manifest, RejectsAMissingHeader) {
   EXPECT_EQ(parseError("input x f32 1 2\noutput y f32 1 2\n"),
-            "line 1: expected 'attnc-model 3', got 'input x f32 1 2'");
+            "line 1: expected 'attnc-model 4', got 'input x f32 1 2'");
   EXPECT_EQ(parseError("attnc-model\n"),
-            "line 1: expected 'attnc-model 3', got 'attnc-model'");
+            "line 1: expected 'attnc-model 4', got 'attnc-model'");
   EXPECT_EQ(parseError("attnc-model one\n"),
-            "line 1: expected 'attnc-model 3', got 'attnc-model one'");
+            "line 1: expected 'attnc-model 4', got 'attnc-model one'");
   EXPECT_EQ(parseError("attnc-model 1 extra\n"),
-            "line 1: expected 'attnc-model 3', got 'attnc-model 1 extra'");
+            "line 1: expected 'attnc-model 4', got 'attnc-model 1 extra'");
   EXPECT_EQ(parseError("\nattnc-model 1\n"),
-            "line 1: expected 'attnc-model 3', got ''");
+            "line 1: expected 'attnc-model 4', got ''");
 }
 
 TEST(Manifest, RejectsAnotherVersion) {
-  EXPECT_EQ(parseError("attnc-model 4\noutput y f32 0\n"),
-            "line 1: unsupported manifest version 4 (this runtime reads "
-            "versions 1 to 3)");
+  EXPECT_EQ(parseError("attnc-model 5\noutput y f32 0\n"),
+            "line 1: unsupported manifest version 5 (this runtime reads "
+            "versions 1 to 4)");
   EXPECT_EQ(parseError("attnc-model 0\noutput y f32 0\n"),
             "line 1: unsupported manifest version 0 (this runtime reads "
-            "versions 1 to 3)");
+            "versions 1 to 4)");
 }
 
 TEST(Manifest, ReadsTheWorkspaceSize) {
@@ -305,6 +305,45 @@ TEST(Manifest, RejectsBadRunTimeDims) {
             "line 3: input 'x': dim 0 '$1' names no 'dim' line (the manifest declares 1)");
   EXPECT_EQ(parseError("attnc-model 3\ndim seq 8\ninput x f32 0\noutput y f32 1 $0\n"),
             "dim 'seq' is carried by no input");
+}
+
+
+TEST(Manifest, ReadsOutputExtentsThatAreSums) {
+  Manifest manifest;
+  std::string error;
+  ASSERT_TRUE(attnc::parseManifest("attnc-model 4\n"
+                                   "dim past 31\n"
+                                   "dim seq 8\n"
+                                   "input ids i64 2 1 $1\n"
+                                   "input past_key f32 4 1 4 $0 12\n"
+                                   "output present_key f32 4 1 4 $0+$1 12\n"
+                                   "output doubled f32 1 2*$0+-1\n",
+                                   manifest, error))
+      << error;
+  const attnc::TensorDecl &present = manifest.outputs[0];
+  EXPECT_EQ(present.dims, (std::vector<int64_t>{1, 4, -1, 12}));
+  EXPECT_EQ(present.symbols[2], attnc::kSumDim);
+  EXPECT_EQ(present.maxDims, (std::vector<int64_t>{1, 4, 39, 12}));
+  EXPECT_EQ(attnc::formatDecl(present, manifest), "[1, 4, past+seq, 12] (f32)");
+  EXPECT_EQ(attnc::evaluateSum(present.sums[2], {7, 1}), 8);
+  EXPECT_EQ(attnc::evaluateSum(present.sums[2], {7, -1}), -1);
+  const attnc::TensorDecl &doubled = manifest.outputs[1];
+  EXPECT_EQ(attnc::formatDecl(doubled, manifest), "[2*past+-1] (f32)");
+  EXPECT_EQ(doubled.maxDims, (std::vector<int64_t>{61}));
+  EXPECT_EQ(attnc::evaluateSum(doubled.sums[0], {3, 1}), 5);
+}
+
+TEST(Manifest, RejectsBadSums) {
+  EXPECT_EQ(parseError("attnc-model 3\ndim s 8\ninput x f32 1 $0\noutput y f32 1 $0+1\n"),
+            "line 4: output 'y': dim 0 '$0+1' is a sum, which needs manifest version 4");
+  EXPECT_EQ(parseError("attnc-model 4\ndim s 8\ninput x f32 1 $0+1\noutput y f32 0\n"),
+            "line 3: input 'x': dim 0 '$0+1' is a sum, which only an output may have");
+  EXPECT_EQ(parseError("attnc-model 4\ndim s 8\ninput x f32 1 $0\noutput y f32 1 $0+x\n"),
+            "line 4: output 'y': dim 0 '$0+x': bad term 'x' (expected an integer, $k or C*$k)");
+  EXPECT_EQ(parseError("attnc-model 4\ndim s 8\ninput x f32 1 $0\noutput y f32 1 1+2\n"),
+            "line 4: output 'y': dim 0 '1+2' is a sum of no dims");
+  EXPECT_EQ(parseError("attnc-model 4\ndim s 8\ninput x f32 1 $0\noutput y f32 1 $0+$3\n"),
+            "line 4: output 'y': dim 0 '$0+$3' names no 'dim' line (the manifest declares 1)");
 }
 
 } // namespace

@@ -487,7 +487,7 @@ TEST(Model, RunsWithRunTimeDims) {
   int64_t tallDims[2] = {3, 2};
   attnc_tensor_t tall[2] = {{x, ATTNC_DTYPE_F32, 2, tallDims, sizeof x}, inputs[1]};
   EXPECT_EQ(take(attnc_model_output_shape(model.get(), tall, 2, 0, outDims)),
-            "input 'x': dim 0 ('batch') is 3, outside the model's bounds 1..2 (shape [batch, "
+            "input 'x': dim 0 ('batch') is 3, outside the model's bounds 0..2 (shape [batch, "
             "seq] (f32), got [3, 2] (f32))");
 }
 

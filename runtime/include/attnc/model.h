@@ -37,19 +37,23 @@ extern "C" {
  * each dim's value for this run, in `dim` line order. The manifest is
  * line-based text:
  *
- *   attnc-model 3
+ *   attnc-model 4
  *   workspace <bytes>
  *   dim <name> <bound>
  *   input <name> <dtype> <rank> <d0> <d1> ...
  *   output <name> <dtype> <rank> <d0> ...
  *
  * with the workspace line optional (version 1 has none; the runtime reads
- * versions 1 to 3) and `dim` lines only from version 3, before the inputs.
+ * versions 1 to 4) and `dim` lines only from version 3, before the inputs.
  * An extent is a count, or `$k` for the run-time dim of the k-th `dim` line
- * (0-based), which every run gives a value from 1 to its bound; every such
- * dim appears in some input. Names are percent-encoded (every byte outside
- * [A-Za-z0-9_.:/-] written as %XX) and dtypes spelled as attnc_dtype_name()
- * spells them. Static models write version 2.
+ * (0-based), which every run gives a value from 0 to its bound (0: an empty
+ * KV cache, say); every such dim appears in some input. From version 4 an
+ * output's extent may be a sum of terms joined by `+`, each an integer,
+ * `$k` or `C*$k`: `$0+1` is a cache's past length plus one new row. Names
+ * are percent-encoded (every byte outside [A-Za-z0-9_.:/-] written as %XX)
+ * and dtypes spelled as attnc_dtype_name() spells them. Static models write
+ * version 2, models with run-time dims version 3, or 4 where an output needs
+ * a sum.
  *
  * The runtime's own functions never use those two symbol names, so a model
  * object and this runtime link into one executable without clashing. */
