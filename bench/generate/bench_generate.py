@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Prefill and decode-step latency of a decoder with a KV cache: attnc against
+ONNX Runtime on the same exported graph.
+
+  bench_generate.py ATTNC MODEL.onnx [--repeat N] [--rounds R] [--threads T]
+
+MODEL.onnx is make_decoder.py's (input_ids [1, seq], past_key_i /
+past_value_i [1, H, past, D] -> logits, present_*). attnc compiles it once
+(`--max-shape`: seq up to 1024, past up to 2048) into an executable; every
+case runs that one artifact. Cases: prefill of 128 and 1024 prompt tokens
+(an empty past), and one decode step (one token) over 128 and 2048 cached
+positions. Each case alternates R rounds of the attnc executable (median of
+N runs) and onnxruntime-node (median of N `session.run` calls after a
+warm-up) with the same inputs and thread count; each figure is the median
+of its rounds. Prints a markdown table.
+"""
+import argparse
+import json
+import os
+import pathlib
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import onnx
+
+HERE = pathlib.Path(__file__).resolve().parent
+ORT_RUN = HERE.parent / "models" / "ort_run.js"
+MAX_SEQ, MAX_PAST = 1024, 2048
+CASES = [("prefill 128 tokens", 128, 0), ("prefill 1024 tokens", 1024, 0),
+         ("decode step, 128 cached", 1, 128), ("decode step, 2048 cached", 1, 2048)]
+
+
+def cache_inputs(model):
+    """(name, heads, head_dim) of each past input."""
+    result = []
+    for value in model.graph.input:
+        if value.name.startswith("past_"):
+            dims = value.type.tensor_type.shape.dim
+            result.append((value.name, dims[1].dim_value, dims[3].dim_value))
+    return result
+
+
+def compile_model(attnc, model_path, caches, exe):
+    flags = [f"--max-shape=input_ids=1x{MAX_SEQ}"]
+    flags += [f"--max-shape={name}=1x{h}x{MAX_PAST}x{d}" for name, h, d in caches]
+    start = time.perf_counter()
+    subprocess.run([attnc, "compile", str(model_path), "-o", str(exe), *flags], check=True)
+    return time.perf_counter() - start
+
+
+def write_inputs(scratch, tag, seq, past, caches, vocab):
+    rng = np.random.default_rng(seq * 10007 + past)
+    tensors = {"input_ids": rng.integers(0, vocab, size=(1, seq), dtype=np.int64)}
+    for name, h, d in caches:
+        tensors[name] = rng.standard_normal((1, h, past, d)).astype(np.float32)
+    args, feeds = [], []
+    for name, tensor in tensors.items():
+        npy = scratch / f"{tag}.{name}.npy"
+        np.save(npy, tensor)
+        args += ["--input", f"{name}={npy}"]
+        raw = scratch / f"{tag}.{name}.bin"
+        raw.write_bytes(tensor.tobytes())
+        feeds.append({"name": name, "dtype": "int64" if tensor.dtype == np.int64 else "float32",
+                      "dims": list(tensor.shape), "file": str(raw)})
+    feeds_json = scratch / f"{tag}.json"
+    feeds_json.write_text(json.dumps(feeds))
+    return args, feeds_json
+
+
+def run_ms(cmd, env, pattern):
+    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+    return float(re.search(pattern, out).group(1))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("attnc")
+    parser.add_argument("model")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    model_path = pathlib.Path(args.model)
+    model = onnx.load(str(model_path), load_external_data=False)
+    caches = cache_inputs(model)
+    vocab = 50257
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = pathlib.Path(tmp)
+        exe = scratch / "decoder"
+        compile_s = compile_model(args.attnc, model_path, caches, exe)
+        print(f"{args.threads} threads; one attnc executable for every case (compiled in "
+              f"{compile_s:.1f} s); medians of {args.rounds} alternating rounds of "
+              f"{args.repeat} runs\n")
+        print("| case | attnc (ms) | ONNX Runtime (ms) | attnc speedup |")
+        print("| --- | --- | --- | --- |")
+        for label, seq, past in CASES:
+            tag = f"s{seq}_p{past}"
+            inputs, feeds_json = write_inputs(scratch, tag, seq, past, caches, vocab)
+            attnc_ms, ort_ms = [], []
+            for _ in range(args.rounds):
+                attnc_ms.append(run_ms([str(exe), *inputs, "--repeat", str(args.repeat)], env,
+                                       r"median run time: ([0-9.]+) ms"))
+                ort = subprocess.run(["node", str(ORT_RUN), str(model_path), str(feeds_json),
+                                      str(args.repeat), str(args.threads)],
+                                     env=env, check=True, capture_output=True, text=True)
+                ort_ms.append(json.loads(ort.stdout)["median_ms"])
+            a, o = statistics.median(attnc_ms), statistics.median(ort_ms)
+            print(f"| {label} | {a:.1f} | {o:.1f} | {o / a:.2f}x |")
+            sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
