@@ -173,6 +173,14 @@ static LogicalResult slice(OnnxNode &node, ArrayRef<int64_t> startList, ArrayRef
       0, node.create<SliceOp>(node.input(0), ValueRange{}, offsets, sizes, strides));
 }
 
+/// `expr` as MLIR prints it ("s0 + 1").
+static std::string affineText(AffineExpr expr) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  expr.print(os);
+  return text;
+}
+
 /// Slice of static dims to a run-time end (attnc compile --max-shape), as
 /// exporters cut position tables and causal-mask buffers to the sequence
 /// length: constant non-negative starts, steps of 1, and ends whose bound
@@ -216,7 +224,12 @@ static LogicalResult runTimeSlice(OnnxNode &node, ArrayRef<AffineExpr> starts,
       std::optional<int64_t> high = exprs.upperBound(ends[i]);
       if (!low || *low < 0 || !high || *high > dim)
         return node.emitError() << "the run-time start and end of axis " << axis
-                                << " may fall outside its dim " << dim;
+                                << " may fall outside its dim " << dim << " (start "
+                                << affineText(starts[i]) << " from "
+                                << (low ? std::to_string(*low) : std::string("unknown"))
+                                << ", end " << affineText(ends[i]) << " up to "
+                                << (high ? std::to_string(*high) : std::string("unknown"))
+                                << ", with s0, s1, ... the run-time dims)";
       runTimeStarts.push_back({axis, starts[i], ends[i] - starts[i]});
       continue;
     }

@@ -5,6 +5,7 @@
 #include "dialects/attn/RunTimeDims.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/AffineExprVisitor.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
 #include <onnx/onnx_pb.h>
@@ -154,6 +155,16 @@ std::optional<int64_t> constantOf(AffineExpr e) {
   return std::nullopt;
 }
 
+/// One more than the largest symbol position in `expr` (0 without one).
+unsigned symbolCount(AffineExpr expr) {
+  unsigned count = 0;
+  expr.walk([&](AffineExpr e) {
+    if (auto s = dyn_cast<AffineSymbolExpr>(e))
+      count = std::max(count, s.getPosition() + 1);
+  });
+  return count;
+}
+
 /// Elementwise arithmetic with ONNX broadcasting of 1-element operands.
 std::optional<SmallVector<AffineExpr>> arithmetic(StringRef op, ArrayRef<AffineExpr> a,
                                                   ArrayRef<AffineExpr> b) {
@@ -163,15 +174,19 @@ std::optional<SmallVector<AffineExpr>> arithmetic(StringRef op, ArrayRef<AffineE
   SmallVector<AffineExpr> out;
   for (size_t i = 0; i < n; ++i) {
     AffineExpr x = a[a.size() == 1 ? 0 : i], y = b[b.size() == 1 ? 0 : i];
+    // (past + seq) - seq is past: flattened and simplified after each step.
+    auto simplified = [](AffineExpr e) {
+      return simplifyAffineExpr(e, /*numDims=*/0, /*numSymbols=*/symbolCount(e));
+    };
     std::optional<int64_t> cy = constantOf(y), cx = constantOf(x);
     if (op == "Add")
-      out.push_back(x + y);
+      out.push_back(simplified(x + y));
     else if (op == "Sub")
-      out.push_back(x - y);
+      out.push_back(simplified(x - y));
     else if (op == "Mul" && (cx || cy))
-      out.push_back(x * y);
+      out.push_back(simplified(x * y));
     else if (op == "Div" && cy && *cy > 0)
-      out.push_back(x.floorDiv(*cy));
+      out.push_back(simplified(x.floorDiv(*cy)));
     else
       return std::nullopt;
   }
