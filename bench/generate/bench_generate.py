@@ -9,7 +9,10 @@ past_value_i [1, H, past, D] -> logits, present_*). attnc compiles it once
 (`--max-shape`: seq up to 1024, past up to 2048) into an executable; every
 case runs that one artifact. Cases: prefill of 128 and 1024 prompt tokens
 (an empty past), and one decode step (one token) over 128 and 2048 cached
-positions. Each case alternates R rounds of the attnc executable (median of
+positions. Then greedy generation of 32 tokens after a 128-token prompt:
+`attnc generate` on a library compiled with the same bounds against
+ort_generate.js (the same loop: presents fed back as pasts), both token
+lists compared. Each case alternates R rounds of the attnc executable (median of
 N runs) and onnxruntime-node (median of N `session.run` calls after a
 warm-up) with the same inputs and thread count; each figure is the median
 of its rounds. Prints a markdown table.
@@ -113,6 +116,46 @@ def main():
             a, o = statistics.median(attnc_ms), statistics.median(ort_ms)
             print(f"| {label} | {a:.1f} | {o:.1f} | {o / a:.2f}x |")
             sys.stdout.flush()
+        a_pre, a_dec, o_pre, o_dec, agree = generation(args.attnc, model_path, caches, scratch,
+                                                       args.threads, args.rounds)
+        print(f"\nGreedy generation, 128-token prompt, 32 new tokens (tokens "
+              f"{'identical' if agree else 'DIFFER'} between attnc and ONNX Runtime):\n")
+        print("| | attnc generate | ONNX Runtime loop | attnc speedup |")
+        print("| --- | --- | --- | --- |")
+        print(f"| prefill (ms) | {a_pre:.1f} | {o_pre:.1f} | {o_pre / a_pre:.2f}x |")
+        print(f"| decode (ms/token) | {a_dec:.1f} | {o_dec:.1f} | {o_dec / a_dec:.2f}x |")
+        print(f"| decode (tokens/s) | {1000 / a_dec:.1f} | {1000 / o_dec:.1f} | |")
+
+
+def generation(attnc, model_path, caches, scratch, threads, rounds, new_tokens=32):
+    """Greedy generation, attnc against ONNX Runtime: (prefill ms, decode ms per
+    token) each, medians over the rounds, and whether the tokens agree."""
+    lib = scratch / "decoder.so"
+    flags = [f"--max-shape=input_ids=1x{MAX_SEQ}"]
+    flags += [f"--max-shape={name}=1x{h}x{MAX_PAST}x{d}" for name, h, d in caches]
+    subprocess.run([attnc, "compile", str(model_path), "--emit=lib", "-o", str(lib), *flags],
+                   check=True)
+    prompt = np.random.default_rng(7).integers(0, 50257, size=128)
+    ids = ",".join(str(t) for t in prompt)
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    a_pre, a_dec, o_pre, o_dec = [], [], [], []
+    agree = True
+    for _ in range(rounds):
+        run = subprocess.run([attnc, "generate", str(lib), "--prompt-ids", ids,
+                              "--max-new-tokens", str(new_tokens)],
+                             env=env, check=True, capture_output=True, text=True)
+        attnc_tokens = [int(t) for t in run.stdout.split()]
+        a_pre.append(float(re.search(r"prefill: \d+ tokens in ([0-9.]+) ms", run.stderr).group(1)))
+        a_dec.append(float(re.search(r"([0-9.]+) ms/token", run.stderr).group(1)))
+        ort = subprocess.run(["node", str(HERE / "ort_generate.js"), str(model_path), ids,
+                              str(new_tokens), str(threads), str(caches[0][1]), str(caches[0][2])],
+                             env=env, check=True, capture_output=True, text=True)
+        result = json.loads(ort.stdout)
+        o_pre.append(result["prefill_ms"])
+        o_dec.append(result["decode_ms_per_token"])
+        agree &= result["tokens"] == attnc_tokens
+    med = statistics.median
+    return med(a_pre), med(a_dec), med(o_pre), med(o_dec), agree
 
 
 if __name__ == "__main__":
