@@ -32,6 +32,32 @@ void countingRun(void **buffers) {
       logits[p * kVocab + v] = v == (ids[p] + 1) % kVocab ? 2.0f : 0.1f * (float)v;
 }
 
+// A decoder with a KV cache, one token per run: the cache holds every id
+// read so far (as floats); the next token is the sum of the cache and the
+// new id, mod 5. present = concat(past, id), one longer.
+const char kCacheManifest[] = "attnc-model 4\n"
+                              "dim past 7\n"
+                              "input input_ids i64 2 1 1\n"
+                              "input past_ids f32 2 1 $0\n"
+                              "output logits f32 3 1 1 5\n"
+                              "output present_ids f32 2 1 $0+1\n";
+
+void cacheRun(void **buffers) {
+  const auto *id = static_cast<const int64_t *>(buffers[0]);
+  const auto *past = static_cast<const float *>(buffers[1]);
+  auto *logits = static_cast<float *>(buffers[2]);
+  auto *present = static_cast<float *>(buffers[3]);
+  int64_t length = static_cast<const int64_t *>(buffers[4])[0];
+  int64_t sum = *id;
+  for (int64_t i = 0; i < length; ++i) {
+    present[i] = past[i];
+    sum += (int64_t)past[i];
+  }
+  present[length] = (float)*id;
+  for (int64_t v = 0; v < kVocab; ++v)
+    logits[v] = v == sum % kVocab ? 1.0f : 0.0f;
+}
+
 // The same with a fixed length of 4: not a model generation can run.
 const char kFixedManifest[] = "attnc-model 2\n"
                               "input input_ids i64 2 1 4\n"
@@ -133,12 +159,36 @@ TEST(Generation, BadPromptsAreRefusedBeforeAnyRun) {
             "another one");
 }
 
+TEST(Generation, CachesStartEmptyAndGrowByEachRunsPresent) {
+  attnc_model_t *raw = nullptr;
+  ASSERT_EQ(take(attnc_model_wrap_linked(kCacheManifest, cacheRun, &raw)), "OK");
+  ModelPtr model(raw);
+  SessionPtr session = startSession(model.get());
+  // The past holds up to 7 positions; the 8th token is read with a full one.
+  EXPECT_EQ(attnc_generation_capacity(session.get()), 8u);
+  // Prompt 1, 2 (one run each): sums 1, then 3. Then each new token t
+  // makes the sum s + t: 3 -> 6 (1), 7 (2), 9 (4), 13 (3).
+  EXPECT_EQ(run(session.get(), {1, 2}, 4), (std::vector<int64_t>{3, 1, 2, 4, 3}));
+  EXPECT_EQ(attnc_generation_length(session.get()), 6u);
+}
+
 TEST(Generation, ModelsWithoutADecoderInterfaceAreRefused) {
   attnc_generation_t *session = nullptr;
   ModelPtr fixed = wrap(kFixedManifest);
   EXPECT_EQ(take(attnc_generation_create(fixed.get(), nullptr, &session)),
             "input 'input_ids' has a fixed length 4; compile the model with "
             "a run-time sequence length (attnc compile --max-shape input_ids=1xN)");
+  // A past with no present to replace it.
+  const char noPresent[] = "attnc-model 3\n"
+                           "dim past 7\n"
+                           "input input_ids i64 2 1 1\n"
+                           "input past_ids f32 2 1 $0\n"
+                           "output logits f32 3 1 1 5\n";
+  ModelPtr unpaired = wrap(noPresent);
+  EXPECT_EQ(take(attnc_generation_create(unpaired.get(), nullptr, &session)),
+            "the model has 1 inputs besides input_ids, attention_mask and position_ids (first "
+            "'past_ids'), taken as past caches, but 0 outputs besides the logits to pair them "
+            "with");
   ModelPtr counting = wrap(kCountingManifest);
   attnc_sampling_t cold{/*temperature=*/-1.0f, 0, 0};
   EXPECT_EQ(take(attnc_generation_create(counting.get(), &cold, &session)),
