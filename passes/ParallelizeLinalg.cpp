@@ -4,7 +4,9 @@
 // (elementwise chains, norms, softmax, gathers, layout changes) is one
 // linalg op over the whole tensor, which would run on one thread. This
 // pass tiles each large one along its leading parallel dims into an
-// scf.forall of tasks, which the CPU pipeline runs on all cores.
+// scf.forall of tasks, which the CPU pipeline runs on all cores. A
+// run-time dim (a sequence length) is split into tasks of a size computed
+// at run time.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,9 +27,15 @@ using namespace mlir;
 
 namespace {
 
+/// How many elements a run-time loop is taken to have when deciding
+/// whether an op is worth splitting: a sequence length's typical size.
+constexpr int64_t kAssumedRunTimeRange = 128;
+
 /// Tile sizes that cut `op`'s leading parallel loops into about `tasks`
 /// tasks (0 = not tiled): each loop, outermost first, is split as finely
-/// as the tasks still to make need, or fully (tile 1) when it is shorter.
+/// as the tasks still to make need, or fully (tile 1) when it is shorter. A
+/// run-time loop (a sequence length) takes the tasks still to make, its
+/// tile size computed at run time, ceil(range / tasks).
 /// The innermost loop is never split, so each task's inner loop stays a
 /// contiguous run that LLVM vectorizes. Empty when nothing can be split.
 SmallVector<OpFoldResult> chooseTileSizes(OpBuilder &b, linalg::LinalgOp op, int64_t tasks) {
@@ -40,6 +48,15 @@ SmallVector<OpFoldResult> chooseTileSizes(OpBuilder &b, linalg::LinalgOp op, int
     if (iterators[d] != utils::IteratorType::parallel)
       break;
     int64_t range = ranges[d];
+    if (ShapedType::isDynamic(range)) {
+      OpFoldResult size = op.createLoopRanges(b, op.getLoc())[d].size;
+      AffineExpr s0 = b.getAffineSymbolExpr(0);
+      sizes[d] = affine::makeComposedFoldedAffineApply(b, op.getLoc(), s0.ceilDiv(remaining),
+                                                       {size});
+      split = true;
+      remaining = 1;
+      break;
+    }
     if (range <= 1)
       continue;
     split = true;
@@ -72,19 +89,20 @@ struct AttnParallelizeLinalgPass
     for (Block &block : getOperation().getBody())
       for (Operation &op : block)
         if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
-          if (linalgOp.hasPureTensorSemantics() && !linalgOp.hasDynamicShape())
+          if (linalgOp.hasPureTensorSemantics())
             candidates.push_back(linalgOp);
 
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : candidates) {
       int64_t work = 1;
       for (int64_t range : op.getStaticLoopRanges())
-        work *= range;
+        work *= ShapedType::isDynamic(range) ? kAssumedRunTimeRange : range;
       if (work < minElements)
         continue;
       int64_t tasks = std::min<int64_t>(maxTasks, work / taskElements);
       if (tasks < 2)
         continue;
+      rewriter.setInsertionPoint(op);
       SmallVector<OpFoldResult> sizes = chooseTileSizes(rewriter, op, tasks);
       if (sizes.empty())
         continue;

@@ -93,3 +93,30 @@ func.func @left_alone(%small: tensor<4x64xf32>, %flat: tensor<65536xf32>, %cols:
   }
   return %a, %b, %c, %d : tensor<4x64xf32>, tensor<65536xf32>, tensor<16xf32>, tensor<4x64xf32>
 }
+
+// -----
+
+#rows = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+
+// A run-time sequence length (attnc compile --max-shape): the run-time dim
+// is cut into 16 tasks whose size, ceil(seq / 16), is computed at run time.
+// CHECK: #[[$CEIL:.+]] = affine_map<()[s0] -> (s0 ceildiv 16)>
+// CHECK-LABEL: func.func @run_time_rows_split
+// CHECK: tensor.empty
+// CHECK: %[[SEQ:.+]] = tensor.dim %arg0, %{{.+}} : tensor<1x?x768xf32>
+// CHECK: %[[TILE:.+]] = affine.apply #[[$CEIL]]()[%[[SEQ]]]
+// CHECK: scf.forall (%[[ROW:.+]]) = (0) to (%{{.+}}) step (%[[TILE]])
+// CHECK: linalg.generic
+// CHECK: math.tanh
+func.func @run_time_rows_split(%x: tensor<1x?x768xf32>) -> tensor<1x?x768xf32> {
+  %c1 = arith.constant 1 : index
+  %n = tensor.dim %x, %c1 : tensor<1x?x768xf32>
+  %e = tensor.empty(%n) : tensor<1x?x768xf32>
+  %y = linalg.generic {indexing_maps = [#rows, #rows], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x : tensor<1x?x768xf32>) outs(%e : tensor<1x?x768xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %t = math.tanh %a : f32
+    linalg.yield %t : f32
+  } -> tensor<1x?x768xf32>
+  return %y : tensor<1x?x768xf32>
+}
