@@ -49,6 +49,11 @@ class _Tensor(ctypes.Structure):
                 ("dims", ctypes.POINTER(ctypes.c_int64)), ("byte_size", ctypes.c_size_t)]
 
 
+class _Sampling(ctypes.Structure):
+    _fields_ = [("temperature", ctypes.c_float), ("top_k", ctypes.c_uint32),
+                ("seed", ctypes.c_uint64)]
+
+
 def _runtime_candidates():
     if os.environ.get("ATTNC_RUNTIME"):
         yield os.environ["ATTNC_RUNTIME"]
@@ -83,6 +88,12 @@ def _load_runtime():
                                               ctypes.POINTER(ctypes.c_int64)]),
         "attnc_model_invoke": (status, [ctypes.c_void_p, ctypes.POINTER(_Tensor), ctypes.c_size_t,
                                         ctypes.POINTER(_Tensor), ctypes.c_size_t]),
+        "attnc_generation_create": (status, [ctypes.c_void_p, ctypes.POINTER(_Sampling),
+                                             ctypes.POINTER(ctypes.c_void_p)]),
+        "attnc_generation_prefill": (status, [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int64),
+                                              ctypes.c_size_t, ctypes.POINTER(ctypes.c_int64)]),
+        "attnc_generation_step": (status, [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int64)]),
+        "attnc_generation_free": (None, [ctypes.c_void_p]),
     }
     for name, (restype, argtypes) in signatures.items():
         function = getattr(lib, name)
@@ -167,6 +178,27 @@ class Model:
         _check(_rt().attnc_model_invoke(self._handle, ins, len(self.inputs), outs,
                                         len(self.outputs)))
         return results
+
+    def generate(self, prompt_ids, max_new_tokens, temperature=0.0, top_k=0, seed=0):
+        """Generates `max_new_tokens` token ids after `prompt_ids` with a decoder
+        (attnc/generation.h: input_ids, optional past/present caches, logits);
+        greedy unless `temperature` > 0. Returns the new ids as a list."""
+        sampling = _Sampling(temperature, top_k, seed)
+        session = ctypes.c_void_p()
+        _check(_rt().attnc_generation_create(self._handle, ctypes.byref(sampling),
+                                             ctypes.byref(session)))
+        try:
+            ids = (ctypes.c_int64 * max(len(prompt_ids), 1))(*prompt_ids)
+            token = ctypes.c_int64()
+            _check(_rt().attnc_generation_prefill(session, ids, len(prompt_ids),
+                                                  ctypes.byref(token)))
+            tokens = [token.value]
+            while len(tokens) < max_new_tokens:
+                _check(_rt().attnc_generation_step(session, ctypes.byref(token)))
+                tokens.append(token.value)
+            return tokens
+        finally:
+            _rt().attnc_generation_free(session)
 
     def close(self):
         if self._handle:
