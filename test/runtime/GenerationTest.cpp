@@ -58,6 +58,31 @@ void cacheRun(void **buffers) {
     logits[v] = v == sum % kVocab ? 1.0f : 0.0f;
 }
 
+// A decoder reading attention_mask and position_ids besides input_ids: the
+// next token is (sum of the mask + the last position + the last id) mod 5,
+// so it follows the values the session feeds (all-ones mask over every
+// token read, positions 0..n-1).
+const char kMaskManifest[] = "attnc-model 3\n"
+                             "dim seq 8\n"
+                             "input input_ids i32 2 1 $0\n"
+                             "input attention_mask i64 2 1 $0\n"
+                             "input position_ids i64 2 1 $0\n"
+                             "output logits f32 2 1 5\n";
+
+void maskRun(void **buffers) {
+  const auto *ids = static_cast<const int32_t *>(buffers[0]);
+  const auto *mask = static_cast<const int64_t *>(buffers[1]);
+  const auto *positions = static_cast<const int64_t *>(buffers[2]);
+  auto *logits = static_cast<float *>(buffers[3]);
+  int64_t seq = static_cast<const int64_t *>(buffers[4])[0];
+  int64_t sum = 0;
+  for (int64_t i = 0; i < seq; ++i)
+    sum += mask[i];
+  sum += positions[seq - 1] + ids[seq - 1];
+  for (int64_t v = 0; v < kVocab; ++v)
+    logits[v] = v == sum % kVocab ? 1.0f : 0.0f;
+}
+
 // The same with a fixed length of 4: not a model generation can run.
 const char kFixedManifest[] = "attnc-model 2\n"
                               "input input_ids i64 2 1 4\n"
@@ -170,6 +195,16 @@ TEST(Generation, CachesStartEmptyAndGrowByEachRunsPresent) {
   // makes the sum s + t: 3 -> 6 (1), 7 (2), 9 (4), 13 (3).
   EXPECT_EQ(run(session.get(), {1, 2}, 4), (std::vector<int64_t>{3, 1, 2, 4, 3}));
   EXPECT_EQ(attnc_generation_length(session.get()), 6u);
+}
+
+TEST(Generation, FeedsTheMaskAndPositionsAndI32Ids) {
+  attnc_model_t *raw = nullptr;
+  ASSERT_EQ(take(attnc_model_wrap_linked(kMaskManifest, maskRun, &raw)), "OK");
+  ModelPtr model(raw);
+  SessionPtr session = startSession(model.get());
+  // [2, 4]: mask 2 + position 1 + id 4 = 7 -> 2; then [2, 4, 2]: 3 + 2 + 2
+  // = 7 -> 2; [.., 2]: 4 + 3 + 2 = 9 -> 4; [.., 4]: 5 + 4 + 4 = 13 -> 3.
+  EXPECT_EQ(run(session.get(), {2, 4}, 3), (std::vector<int64_t>{2, 2, 4, 3}));
 }
 
 TEST(Generation, ModelsWithoutADecoderInterfaceAreRefused) {
