@@ -38,7 +38,8 @@ bool keepsBroadcastShape(Operation *op) {
   return op->hasTrait<OpTrait::Elementwise>() ||
          isa<NegOp, AbsOp, ReluOp, ExpOp, LogOp, SqrtOp, ReciprocalOp, ErfOp, TanhOp, SigmoidOp,
              SinOp, CosOp, FloorOp, CeilOp, NotOp, GeluOp, ClipOp, CastOp, AddOp, SubOp, MulOp,
-             DivOp, PowOp, MaxOp, MinOp, AndOp, OrOp, XorOp, EqualOp, LessOp, WhereOp, SoftmaxOp,
+             DivOp, PowOp, MaxOp, MinOp, AndOp, OrOp, XorOp, EqualOp, LessOp, LessEqualOp, GreaterOp,
+             GreaterEqualOp, WhereOp, SoftmaxOp,
              LogSoftmaxOp, LayerNormOp, RmsNormOp, CumSumOp, TriluOp, BroadcastToOp>(op);
 }
 

@@ -234,6 +234,11 @@ void ShapeExprs::evaluate(const onnx::NodeProto &node, ArrayRef<Value> inputs,
     result = picked;
   } else if (op == "Unsqueeze" || op == "Squeeze" || op == "Cast" || op == "Identity") {
     result = input(0);
+  } else if (op == "Reshape") {
+    // A reshape keeps the elements in order; followed into a vector.
+    auto type = dyn_cast<RankedTensorType>(outputs[0].getType());
+    if (type && type.getRank() <= 1)
+      result = input(0);
   } else if (op == "Concat") {
     SmallVector<AffineExpr> all;
     for (unsigned i = 0; i < inputs.size(); ++i) {
@@ -256,8 +261,9 @@ void ShapeExprs::evaluate(const onnx::NodeProto &node, ArrayRef<Value> inputs,
     int64_t to = std::clamp<int64_t>(*e < 0 ? *e + n : *e, 0, n);
     result = SmallVector<AffineExpr>(data->begin() + from, data->begin() + std::max(from, to));
   } else if (op == "Equal") {
-    // Run-time dims are at least 0, so one never equals a negative constant
-    // (torch's Expand exports compare the target with -1).
+    // Run-time dims are at least 0, so a dim (or a sum of them) never
+    // equals a constant below its smallest value (torch's Expand exports
+    // compare the target with -1).
     std::optional<SmallVector<AffineExpr>> a = input(0), b = input(1);
     if (!a || !b || (a->size() != b->size() && a->size() != 1 && b->size() != 1))
       return;
@@ -269,8 +275,7 @@ void ShapeExprs::evaluate(const onnx::NodeProto &node, ArrayRef<Value> inputs,
         equal.push_back(getAffineConstantExpr(1, ctx));
       else if (cx && cy)
         equal.push_back(getAffineConstantExpr(0, ctx));
-      else if ((cx && *cx < 0 && isa<AffineSymbolExpr>(y)) ||
-               (cy && *cy < 0 && isa<AffineSymbolExpr>(x)))
+      else if ((cx && lowerBound(y) > *cx) || (cy && lowerBound(x) > *cy))
         equal.push_back(getAffineConstantExpr(0, ctx));
       else
         return;

@@ -62,8 +62,8 @@ public:
   Value materialize(OpBuilder &b, Location loc, AffineExpr expr) const;
 
   /// Records what `node` computed into `outputs` when it is shape
-  /// arithmetic (Shape, Gather, Unsqueeze, Squeeze, Concat, Slice, Cast,
-  /// Identity, Add, Sub, Mul, Div) on known elements, and at least one of
+  /// arithmetic (Shape, Gather, Unsqueeze, Squeeze, Reshape to a vector,
+  /// Concat, Slice, Cast, Identity, Add, Sub, Mul, Div) on known elements, and at least one of
   /// them is not a constant.
   void evaluate(const onnx::NodeProto &node, ArrayRef<Value> inputs, ArrayRef<Value> outputs);
 

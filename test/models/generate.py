@@ -586,6 +586,72 @@ def build_llama() -> ModelSpec:
                      {"input_ids": {1: "sequence"}, "logits": {1: "sequence"}})
 
 
+class LlamaDecodeStep(nn.Module):
+    """A LlamaForCausalLM run with a KV cache, as exporters write one step:
+    input_ids [1, S] after past_key_i / past_value_i [1, Hkv, P, D] (keys
+    after RoPE, before the grouped heads are repeated), positions P..P+S-1,
+    a causal mask over the P + S keys -> logits and the presents."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids, *past_flat):
+        m = self.model
+        b, s = input_ids.shape
+        p = past_flat[0].size(2)
+        position_ids = torch.arange(p, p + s, dtype=torch.long).unsqueeze(0)
+        x = m.embed_tokens(input_ids)
+        cos, sin = m.rotary(position_ids)
+        cos, sin = cos.unsqueeze(1), sin.unsqueeze(1)
+        rows = torch.arange(p, p + s)[:, None]
+        cols = torch.arange(p + s)[None, :]
+        mask = torch.zeros(s, p + s).masked_fill(cols > rows, float("-inf"))
+        presents = []
+        for i, layer in enumerate(m.layers):
+            a = layer.self_attn
+            h = layer.input_layernorm(x)
+            q = a.q_proj(h).view(b, s, a.n_head, a.head_dim).transpose(1, 2)
+            k = a.k_proj(h).view(b, s, a.n_kv_head, a.head_dim).transpose(1, 2)
+            v = a.v_proj(h).view(b, s, a.n_kv_head, a.head_dim).transpose(1, 2)
+            q = q * cos + rotate_half(q) * sin
+            k = k * cos + rotate_half(k) * sin
+            k = torch.cat((past_flat[2 * i], k), dim=2)
+            v = torch.cat((past_flat[2 * i + 1], v), dim=2)
+            presents += [k, v]
+            rep = a.n_head // a.n_kv_head
+            scores = torch.matmul(q, repeat_kv(k, rep).transpose(2, 3)) / math.sqrt(a.head_dim)
+            probs = F.softmax(scores + mask[None, None, :, :], dim=-1)
+            out = torch.matmul(probs, repeat_kv(v, rep)).transpose(1, 2).reshape(b, s, -1)
+            x = x + a.o_proj(out)
+            x = x + layer.mlp(layer.post_attention_layernorm(x))
+        return (m.lm_head(m.norm(x)), *presents)
+
+
+@register("llama_kv_cache")
+def build_llama_kv_cache() -> ModelSpec:
+    # The same weights as "llama"; a cache from running a prefix.
+    vocab, n_kv, hd, layers = 64, 2, 16, 2
+    model = init_weights(LlamaForCausalLM(vocab=vocab, n_head=4, n_kv_head=n_kv), "llama")
+    step = LlamaDecodeStep(model).eval()
+    rng = rng_for("llama_kv_cache")
+    datasets = []
+    for past, seq in ((6, 1), (3, 4)):
+        empty = [torch.zeros((1, n_kv, 0, hd)) for _ in range(2 * layers)]
+        with torch.no_grad():
+            _, *cache = step(rand_ids(rng, (1, past), vocab), *empty)
+        datasets.append((rand_ids(rng, (1, seq), vocab), *[c.contiguous() for c in cache]))
+    in_names, out_names = ["input_ids"], ["logits"]
+    axes = {"input_ids": {1: "sequence"}, "logits": {1: "sequence"}}
+    for i in range(layers):
+        for kind in ("key", "value"):
+            in_names.append(f"past_{kind}_{i}")
+            out_names.append(f"present_{kind}_{i}")
+            axes[in_names[-1]] = {2: "past_sequence"}
+            axes[out_names[-1]] = {2: "total_sequence"}
+    return ModelSpec(step, datasets, in_names, out_names, axes)
+
+
 @register("mistral")
 def build_mistral() -> ModelSpec:
     vocab = 72
