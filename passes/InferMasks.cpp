@@ -13,6 +13,7 @@
 #include "passes/Transforms.h"
 #include "passes/fusion/KeyOnlyMask.h"
 #include "passes/fusion/MaskStructure.h"
+#include "passes/fusion/RunTimeWindow.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include <cmath>
@@ -183,7 +184,7 @@ struct InferMaskPattern : OpRewritePattern<SdpaOp> {
 
     // 1. A band (window, offset) and constant padding, from the whole mask
     //    or from one of its additive terms; the other terms stay dense.
-    MaskStructure structure{op.getMaskAttr(), 0, std::nullopt};
+    MaskStructure structure{op.getMaskAttr(), 0, std::nullopt, Value()};
     Value offset = op.getOffset(), rest = op.getDenseMask();
     std::string reason = "already has a window";
     bool found = false;
@@ -192,7 +193,10 @@ struct InferMaskPattern : OpRewritePattern<SdpaOp> {
       if (succeeded(inferred)) {
         structure = *inferred;
         found = true;
-        if (structure.offset != 0)
+        if (structure.runTimeOffset && structure.window)
+          offset = builder.createOrFold<ReshapeOp>(loc, structure.runTimeOffset,
+                                                   builder.getDenseI64ArrayAttr({}));
+        else if (structure.offset != 0)
           offset = buildScalarConstant(builder, loc, builder.getI64Type(), structure.offset);
       }
     }
@@ -261,11 +265,29 @@ private:
     }
   }
 
+  /// The structure of one mask term: a constant one's, else a band cut
+  /// from a buffer at run time (then `reason` is the constant's).
+  static FailureOr<MaskStructure> inferTermStructure(SdpaOp op, Value term,
+                                                     std::string &reason) {
+    FailureOr<MaskStructure> structure = inferMaskStructure(op, reason, term);
+    if (succeeded(structure) || cast<RankedTensorType>(term.getType()).hasStaticShape())
+      return structure;
+    // A mask with run-time dims: why it is not a band cut at run time says
+    // more than that it is not a constant.
+    FailureOr<RunTimeWindow> band = inferRunTimeWindow(op, term, reason);
+    if (failed(band))
+      return failure();
+    MaskStructure found;
+    found.window = band->window;
+    found.runTimeOffset = band->offset;
+    return found;
+  }
+
   /// The structure of `mask`, or of one of its additive terms; then `mask`
   /// becomes the sum of the other terms (null if none).
   static FailureOr<MaskStructure> inferStructure(OpBuilder &builder, SdpaOp op,
                                                  std::string &reason, Value &mask) {
-    FailureOr<MaskStructure> structure = inferMaskStructure(op, reason);
+    FailureOr<MaskStructure> structure = inferTermStructure(op, op.getDenseMask(), reason);
     if (succeeded(structure)) {
       mask = Value();
       return structure;
@@ -281,7 +303,7 @@ private:
     applyFactors(builder, loc, terms);
     for (size_t i = 0; i < terms.size(); ++i) {
       std::string partReason;
-      structure = inferMaskStructure(op, partReason, terms[i].first);
+      structure = inferTermStructure(op, terms[i].first, partReason);
       if (failed(structure))
         continue;
       Value others;

@@ -8,21 +8,22 @@
 using namespace mlir;
 using namespace mlir::attn;
 
-void mlir::attn::setSdpaTiling(SdpaOp op, const SdpaTiling &tiling) {
-  op->setAttr(kTilingAttrName,
+void mlir::attn::setSdpaTiling(SdpaOp op, const SdpaTiling &tiling, llvm::StringRef name) {
+  op->setAttr(name,
               SdpaTilingAttr::get(op.getContext(), tiling.qBlock, tiling.kvBlock,
                                   tiling.vectorWidth, tiling.registerRows,
                                   tiling.registerColumnVectors, tiling.kvSplits,
                                   tiling.avx512 != 0));
 }
 
-FailureOr<std::optional<SdpaTiling>> mlir::attn::getSdpaTiling(SdpaOp op) {
-  Attribute raw = op->getAttr(kTilingAttrName);
+FailureOr<std::optional<SdpaTiling>> mlir::attn::getSdpaTiling(SdpaOp op,
+                                                               llvm::StringRef name) {
+  Attribute raw = op->getAttr(name);
   if (!raw)
     return std::optional<SdpaTiling>();
   auto attr = dyn_cast<SdpaTilingAttr>(raw);
   if (!attr)
-    return op.emitError("'") << kTilingAttrName << "' must be an #attn.sdpa_tiling, got "
+    return op.emitError("'") << name << "' must be an #attn.sdpa_tiling, got "
                              << raw;
   SdpaTiling tiling;
   tiling.qBlock = attr.getQBlock();

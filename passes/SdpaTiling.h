@@ -43,12 +43,21 @@ struct SdpaTiling {
 /// #attn.matmul_tiling on attn.linear and attn.matmul.
 constexpr llvm::StringLiteral kTilingAttrName = "attn.tiling";
 
-/// Records `tiling` on `op`.
-void setSdpaTiling(SdpaOp op, const SdpaTiling &tiling);
+/// An attn.sdpa whose query length is a run-time dim runs one of two size
+/// classes per call: `attn.tiling` for many query rows per kv head (a
+/// prompt), and this one, also an #attn.sdpa_tiling, for a few (a decode
+/// step; typically with kv splits).
+constexpr llvm::StringLiteral kDecodeTilingAttrName = "attn.decode_tiling";
 
-/// The tiling recorded on `op`, or std::nullopt if none. An attribute that
-/// is not an #attn.sdpa_tiling is reported on `op` and yields failure.
-FailureOr<std::optional<SdpaTiling>> getSdpaTiling(SdpaOp op);
+/// Records `tiling` on `op` (as `name`).
+void setSdpaTiling(SdpaOp op, const SdpaTiling &tiling,
+                   llvm::StringRef name = kTilingAttrName);
+
+/// The tiling recorded on `op` (as `name`), or std::nullopt if none. An
+/// attribute that is not an #attn.sdpa_tiling is reported on `op` and
+/// yields failure.
+FailureOr<std::optional<SdpaTiling>> getSdpaTiling(SdpaOp op,
+                                                   llvm::StringRef name = kTilingAttrName);
 
 /// Checks `tiling` against `op`'s shapes; returns a message naming the
 /// offending field, or the empty string if it is usable.

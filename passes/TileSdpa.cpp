@@ -89,6 +89,8 @@ Value slice2dAt(OpBuilder &b, Location loc, Value source, Value i0, Value i1,
 SdpaTilingPlan mlir::attn::planSdpaTiling(SdpaOp op, int64_t qBlock, int64_t kvBlock,
                                           int64_t vectorWidth) {
   int64_t s = op.getDims().queryLen, t = op.getDims().keyLen;
+  if (ShapedType::isDynamic(s) || ShapedType::isDynamic(t))
+    return SdpaTilingPlan{qBlock, kvBlock, 0, 0, std::nullopt, std::nullopt};
   SdpaTilingPlan plan{qBlock, kvBlock, (s + qBlock - 1) / qBlock, (t + kvBlock - 1) / kvBlock,
                       std::nullopt, std::nullopt};
   if (op.getOffset())
@@ -120,9 +122,9 @@ SdpaTilingPlan mlir::attn::planSdpaTiling(SdpaOp op, int64_t qBlock, int64_t kvB
 }
 
 LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op,
-                                   const SdpaTiling &tiling) {
+                                   const SdpaTiling &tiling, const SdpaTiling &decodeTiling) {
     if (tiling.vectorWidth > 0) {
-      tileSdpaWithVectorKernel(rewriter, op, tiling);
+      tileSdpaWithVectorKernel(rewriter, op, tiling, decodeTiling);
       return success();
     }
     int64_t qBlock = tiling.qBlock, kvBlock = tiling.kvBlock;
@@ -174,7 +176,7 @@ LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op,
     Value inBatch = arith::RemUIOp::create(rewriter, loc, flat, perBatch);
     Value hIdx = arith::DivUIOp::create(rewriter, loc, inBatch, im.c(qBlocks));
     Value slot = arith::RemUIOp::create(rewriter, loc, inBatch, im.c(qBlocks));
-    Value qBlockIdx = zigzagBlock(im, slot, qBlocks);
+    Value qBlockIdx = zigzagBlock(im, slot, im.c(qBlocks));
     Value kvHead = arith::DivUIOp::create(rewriter, loc, hIdx, im.c(group));
     OpBuilder &b = rewriter;
     Value qStart = im.mul(qBlockIdx, im.c(qBlock));
@@ -182,7 +184,8 @@ LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op,
 
     // The kv-blocks the window (and key mask) let this q-block see; the
     // others are never visited.
-    KvBlockRange range = buildKvBlockRange(im, op, keyBounds, bIdx, qStart, qLen, kvBlock);
+    KvBlockRange range =
+        buildKvBlockRange(im, op, im.c(t), keyBounds, bIdx, qStart, qLen, kvBlock);
     Value firstPos = range.firstPos, blockBegin = range.blockBegin, blockEnd = range.blockEnd;
 
     Value qTile = sliceHeadRows(b, loc, op.getQuery(), op.isSeqMajor(SdpaTensor::Query), bIdx,
@@ -414,24 +417,41 @@ struct AttnTileSdpaPass : attn::impl::AttnTileSdpaPassBase<AttnTileSdpaPass> {
     getOperation().walk([&](SdpaOp op) { ops.push_back(op); });
     IRRewriter rewriter(&getContext());
     for (SdpaOp op : ops) {
-      // Dynamic shapes are left for attn-decompose-sdpa to report, and
-      // empty tensors for it to compute (an empty result, or zeros where
-      // there are queries but no keys): there is nothing to tile.
-      if (!llvm::all_of(op->getOperandTypes(), [](Type type) {
-            auto tensor = cast<RankedTensorType>(type);
-            return tensor.hasStaticShape() && tensor.getNumElements() > 0;
-          }))
+      // Empty tensors are left for attn-decompose-sdpa to compute (an empty
+      // result, or zeros where there are queries but no keys): there is
+      // nothing to tile.
+      bool runTimeLengths = false, empty = false;
+      for (Type type : op->getOperandTypes()) {
+        auto tensor = cast<RankedTensorType>(type);
+        runTimeLengths |= !tensor.hasStaticShape();
+        empty |= tensor.hasStaticShape() && tensor.getNumElements() == 0;
+      }
+      if (empty)
         continue;
       FailureOr<std::optional<SdpaTiling>> recorded = getSdpaTiling(op);
-      if (failed(recorded))
+      FailureOr<std::optional<SdpaTiling>> decode = getSdpaTiling(op, kDecodeTilingAttrName);
+      if (failed(recorded) || failed(decode))
         return signalPassFailure();
       SdpaTiling tiling = recorded->value_or(defaults);
-      std::string problem = validateSdpaTiling(op, tiling);
-      if (!problem.empty()) {
-        op.emitError("attn-tile-sdpa: ") << problem;
+      SdpaTiling decodeTiling = decode->value_or(tiling);
+      // Run-time lengths (S or T a `?`) only the vector kernel takes; the
+      // others are left for attn-decompose-sdpa to report.
+      if (runTimeLengths && tiling.vectorWidth == 0)
+        continue;
+      for (const SdpaTiling &each : {tiling, decodeTiling}) {
+        std::string problem = validateSdpaTiling(op, each);
+        if (!problem.empty()) {
+          op.emitError("attn-tile-sdpa: ") << problem;
+          return signalPassFailure();
+        }
+      }
+      if (decodeTiling.vectorWidth != tiling.vectorWidth) {
+        op.emitError("attn-tile-sdpa: ")
+            << "'" << kDecodeTilingAttrName << "' must use the same vector_width as '"
+            << kTilingAttrName << "'";
         return signalPassFailure();
       }
-      (void)tileSdpa(rewriter, op, tiling);
+      (void)tileSdpa(rewriter, op, tiling, decodeTiling);
     }
   }
 };

@@ -26,7 +26,9 @@ void populateAttnDecomposeSdpaPatterns(RewritePatternSet &patterns);
 /// (exp(x - max) / sum, or * reciprocal(sum)) to attn.softmax.
 void populateAttnRaiseSoftmaxPatterns(RewritePatternSet &patterns);
 
-/// The block structure attn-tile-sdpa gives a static-shaped `op`.
+/// The block structure attn-tile-sdpa gives `op`. With a run-time length,
+/// block counts are known only at run time: qBlocks and kvBlocks are 0 and
+/// the visited and full blocks unknown.
 struct SdpaTilingPlan {
   int64_t qBlock, kvBlock;
   int64_t qBlocks, kvBlocks;
@@ -41,10 +43,12 @@ struct SdpaTilingPlan {
 SdpaTilingPlan planSdpaTiling(SdpaOp op, int64_t qBlock, int64_t kvBlock,
                               int64_t vectorWidth = 0);
 
-/// Lowers a static-shaped `op` to the FlashAttention-2 loop nest (see
-/// AttnTileSdpaPass in Passes.td) as `tiling` says; `tiling` must pass
-/// validateSdpaTiling.
-LogicalResult tileSdpa(RewriterBase &rewriter, SdpaOp op, const SdpaTiling &tiling);
+/// Lowers `op` to the FlashAttention-2 loop nest (see AttnTileSdpaPass in
+/// Passes.td) as `tiling` says; `tiling` must pass validateSdpaTiling. With
+/// run-time lengths (vector kernel only), a call with few query rows per
+/// kv head runs as `decodeTiling` says.
+LogicalResult tileSdpa(RewriterBase &rewriter, SdpaOp op, const SdpaTiling &tiling,
+                       const SdpaTiling &decodeTiling);
 
 /// Adds the patterns of attn-fuse-sdpa: manual softmax raising, attention
 /// fusion, repeat_kv folding.

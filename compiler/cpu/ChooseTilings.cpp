@@ -47,6 +47,10 @@ void printTiling(attn::SdpaOp op, const attn::SdpaTiling &tiling, llvm::StringRe
     os << ", vector width 0 (portable kernel)";
   os << ", kv splits " << tiling.kvSplits << "; per (batch, head) visits ";
   attn::SdpaTilingPlan plan = attn::planSdpaTiling(op, tiling.qBlock, tiling.kvBlock);
+  if (plan.qBlocks == 0 && plan.kvBlocks == 0) {
+    os << "a run-time number of block pairs; " << reason << "\n";
+    return;
+  }
   if (plan.visitedBlocks)
     os << *plan.visitedBlocks;
   else
@@ -58,6 +62,10 @@ bool hasStaticOperands(attn::SdpaOp op) {
   return llvm::all_of(op->getOperandTypes(), [](Type type) {
     return cast<RankedTensorType>(type).hasStaticShape();
   });
+}
+
+bool hasRunTimeQueryLength(attn::SdpaOp op) {
+  return ShapedType::isDynamic(op.getDims().queryLen);
 }
 
 bool hasEmptyOperand(attn::SdpaOp op) {
@@ -125,14 +133,15 @@ private:
     for (attn::SdpaOp op : ops) {
       if (log)
         printSdpa(op, *log);
+      bool runTimeLengths = !hasStaticOperands(op);
       if (!tileAttention) {
+        // The unfused graph builds its position masks with static shapes.
+        if (runTimeLengths)
+          return op.emitError("attention with run-time lengths has no unfused form; "
+                              "compile without --decompose-attention, or bind the "
+                              "lengths with --input-shape");
         if (log)
           *log << ": unfused (--decompose-attention)\n";
-        continue;
-      }
-      if (!hasStaticOperands(op)) {
-        if (log)
-          *log << ": unfused (dynamic shapes)\n";
         continue;
       }
       // Zero queries, keys or channels: nothing to tile (attn-decompose-sdpa
@@ -155,6 +164,11 @@ private:
         return op.emitError(choice.error);
       for (const std::string &warning : choice.warnings)
         op.emitWarning(warning);
+      if (runTimeLengths) {
+        if (failed(chooseRunTimeClasses(op, target, request, choice)))
+          return failure();
+        continue;
+      }
       if (choice.decompose) {
         if (log)
           *log << ": unfused (" << choice.reason << ")\n";
@@ -168,6 +182,34 @@ private:
       attn::setSdpaTiling(op, choice.tiling);
       if (log)
         printTiling(op, choice.tiling, choice.reason, *log);
+    }
+    return success();
+  }
+
+  /// An op with run-time lengths runs on the vector kernel, in two size
+  /// classes (see kDecodeTilingAttrName): `prompt`, chosen for the lengths
+  /// the request assumes, and one chosen for a single query over the same
+  /// keys, which splits the kv range over the cores.
+  LogicalResult chooseRunTimeClasses(attn::SdpaOp op, const TargetDescription &target,
+                                     const TilingRequest &request, const TilingChoice &prompt) {
+    if (prompt.decompose || prompt.tiling.vectorWidth == 0)
+      return op.emitError("attention with run-time lengths runs on the vector kernel only, "
+                          "which this op cannot use (")
+             << prompt.reason << "); bind the lengths with --input-shape";
+    attn::setSdpaTiling(op, prompt.tiling);
+    if (log)
+      printTiling(op, prompt.tiling, "many queries: " + prompt.reason, *log);
+    if (!hasRunTimeQueryLength(op))
+      return success();
+    TilingRequest oneQuery = request;
+    oneQuery.assumedQueries = 1;
+    TilingChoice decode = chooseSdpaTiling(op, target, oneQuery);
+    if (!decode.error.empty())
+      return op.emitError(decode.error);
+    attn::setSdpaTiling(op, decode.tiling, attn::kDecodeTilingAttrName);
+    if (log) {
+      printSdpa(op, *log);
+      printTiling(op, decode.tiling, "few queries: " + decode.reason, *log);
     }
     return success();
   }

@@ -80,8 +80,12 @@ struct SdpaShape {
   std::optional<int64_t> windowSpan;
 };
 
-SdpaShape readShape(SdpaOp op) {
+SdpaShape readShape(SdpaOp op, const TilingRequest &request) {
   mlir::attn::SdpaDims dims = op.getDims();
+  if (mlir::ShapedType::isDynamic(dims.queryLen))
+    dims.queryLen = request.assumedQueries;
+  if (mlir::ShapedType::isDynamic(dims.keyLen))
+    dims.keyLen = request.assumedKeys;
   SdpaShape shape{dims.batch,   dims.queryHeads, dims.kvHeads,
                   dims.queryLen, dims.keyLen,    dims.headDim,
                   dims.valueDim, op.getQuery().getType().getElementType().isF32(),
@@ -167,7 +171,7 @@ mlir::attn::tiling::MatmulKernelShape chooseMatmulKernel(const TargetDescription
 
 TilingChoice chooseSdpaTiling(SdpaOp op, const TargetDescription &target,
                               const TilingRequest &request) {
-  SdpaShape shape = readShape(op);
+  SdpaShape shape = readShape(op, request);
   TilingChoice choice;
   std::string reason;
   llvm::raw_string_ostream why(reason);

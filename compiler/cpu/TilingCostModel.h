@@ -39,6 +39,9 @@ struct TilingRequest {
   /// and one kv split, and its reason says what it would have picked.
   bool vectorKernelAvailable = true;
   bool kvSplitsAvailable = true;
+  /// The lengths a run-time query or key length (a `?` dim) is taken to
+  /// have when choosing: the size class the tiling is for.
+  int64_t assumedQueries = 1024, assumedKeys = 1024;
 };
 
 struct TilingChoice {

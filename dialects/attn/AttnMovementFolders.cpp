@@ -8,7 +8,9 @@
 
 #include "dialects/attn/AttnOps.h"
 #include "dialects/attn/FoldingUtils.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -136,6 +138,30 @@ OpFoldResult TileOp::fold(FoldAdaptor adaptor) {
                       });
 }
 
+/// A static slice of a shape vector built at run time (tensor.from_elements
+/// of dims, some of them run-time): when every element it picks is a
+/// constant, the slice is that constant. `v.size(-1)` of a [1, 12, ?, 64]
+/// tensor is then 64 at compile time, so an attention scale computed from
+/// it stays a constant.
+static Attribute foldSliceOfShapeVector(SliceOp op) {
+  auto vector = op.getInput().getDefiningOp<tensor::FromElementsOp>();
+  if (!vector || op.getType().getRank() != 1 || !op.getDynamicSizes().empty())
+    return {};
+  SmallVector<Attribute> picked;
+  int64_t offset = op.getOffsets()[0], stride = op.getStrides()[0];
+  for (int64_t i = 0, e = op.getType().getNumElements(); i < e; ++i) {
+    int64_t at = offset + i * stride;
+    if (at < 0 || at >= (int64_t)vector.getElements().size())
+      return {};
+    Attribute element;
+    if (!matchPattern(vector.getElements()[at], m_Constant(&element)) ||
+        !isa<IntegerAttr, FloatAttr>(element))
+      return {};
+    picked.push_back(element);
+  }
+  return DenseElementsAttr::get(op.getType(), picked);
+}
+
 OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
   ArrayRef<int64_t> offsets = getOffsets(), strides = getStrides();
   if (getInput().getType() == getType() &&
@@ -144,6 +170,8 @@ OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
     return getInput();
   if (!getType().hasStaticShape())
     return {};
+  if (Attribute picked = foldSliceOfShapeVector(*this))
+    return picked;
   return foldMovement(*this, adaptor.getInput(),
                       [&](ArrayRef<int64_t> index, size_t d) {
                         return offsets[d] + index[d] * strides[d];

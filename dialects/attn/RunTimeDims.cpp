@@ -205,6 +205,19 @@ std::optional<RunTimeReshape> mlir::attn::runTimeReshape(ArrayRef<int64_t> from,
   return reshape;
 }
 
+/// attn.sdpa's result is [B, H, S, Dv] in its layout (sdpa.C11): the batch,
+/// heads and query length are the query's, Dv the value's.
+static std::optional<DimOf> sdpaSource(SdpaOp op, unsigned dim) {
+  bool resultSeqMajor = op.isSeqMajor(SdpaTensor::Result);
+  bool querySeqMajor = op.isSeqMajor(SdpaTensor::Query);
+  if (dim == 3)
+    return DimOf{op.getValue(), 3};
+  if (dim == 0)
+    return DimOf{op.getQuery(), 0};
+  bool isSeq = dim == sdpaSeqAxis(resultSeqMajor);
+  return DimOf{op.getQuery(), isSeq ? sdpaSeqAxis(querySeqMajor) : sdpaHeadAxis(querySeqMajor)};
+}
+
 std::optional<DimOf> mlir::attn::runTimeDimSource(Operation *op, unsigned result, unsigned dim) {
   auto type = dyn_cast<RankedTensorType>(op->getResult(result).getType());
   if (!type || !type.isDynamicDim(dim))
@@ -226,6 +239,8 @@ std::optional<DimOf> mlir::attn::runTimeDimSource(Operation *op, unsigned result
     source = reshapeSource(reshape, dim);
   else if (auto transpose = dyn_cast<TransposeOp>(op))
     source = DimOf{transpose.getInput(), (unsigned)transpose.getPermutation()[dim]};
+  else if (auto sdpa = dyn_cast<SdpaOp>(op))
+    source = sdpaSource(sdpa, dim);
   else
     source = llvm::TypeSwitch<Operation *, std::optional<DimOf>>(op)
                  .Case<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp>(

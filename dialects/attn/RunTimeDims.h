@@ -11,8 +11,9 @@
 // A run-time dim never broadcasts: where ONNX would stretch a 1 at run time,
 // attnc assumes the dims are equal (the runtime checks every input against
 // its bounds and the symbols they share). A concat along a run-time dim
-// has no single source: its extent is the sum of its inputs'. Ops with no
-// rule here (attention, ...) need static shapes.
+// has no single source: its extent is the sum of its inputs'. attn.sdpa's
+// result takes its dims from the query (and Dv from the value). Ops with no
+// rule here need static shapes.
 //
 //===----------------------------------------------------------------------===//
 

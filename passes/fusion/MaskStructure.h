@@ -16,6 +16,10 @@ struct MaskStructure {
   int64_t offset = 0;           // query i stands at position offset + i
   /// [B][T] visibility by key, when some batch row hides keys.
   std::optional<std::vector<std::vector<bool>>> keyMask;
+  /// A band cut from a buffer at run time (RunTimeWindow.h): the first
+  /// query's position, an i64 tensor of one element computed at run time,
+  /// in place of `offset`.
+  Value runTimeOffset;
 };
 
 /// Proves that `op`'s dense mask (a constant whose entries are 0 for a

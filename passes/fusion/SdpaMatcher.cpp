@@ -337,8 +337,23 @@ FailureOr<SdpaSite> matchSdpaSite(SoftmaxOp softmax, std::string &reason) {
   auto v = cast<RankedTensorType>(site.value.getType());
   if (q.getRank() != rank || kt.getRank() != rank || v.getRank() != rank)
     return fail("q, kᵀ and v do not all have the scores' rank " + Twine(rank));
-  if (!q.hasStaticShape() || !kt.hasStaticShape() || !v.hasStaticShape())
+  // Run-time lengths (a KV cache, a prompt of any length) may be `?`: the
+  // query length S (q's dim -2) and the key length T (kᵀ's dim -1, v's dim
+  // -2), on rank-4 [B, H, ., .] operands, which attn.sdpa takes as they are.
+  // Every other dim is static.
+  auto staticExcept = [](RankedTensorType type, int64_t runTimeDim) {
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (type.isDynamicDim(d) && d != runTimeDim)
+        return false;
+    return true;
+  };
+  bool runTimeLengths = rank == 4 && site.viewHeads == 0;
+  if (!runTimeLengths && (!q.hasStaticShape() || !kt.hasStaticShape() || !v.hasStaticShape()))
     return fail("q, k and v need static shapes");
+  if (runTimeLengths &&
+      (!staticExcept(q, 2) || !staticExcept(kt, 3) || !staticExcept(v, 2)))
+    return fail("q, k and v need static batch, head and channel dims (only the "
+                "sequence lengths may be run-time dims)");
   // Batch (and head) dims: k and v may broadcast a unit dim over q's
   // (multi-query attention through matmul broadcasting).
   for (int64_t d = 0; d < rank - 2; ++d) {

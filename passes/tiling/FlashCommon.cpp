@@ -3,28 +3,44 @@
 #include "passes/tiling/FlashCommon.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include <limits>
 
 using namespace mlir;
 using namespace mlir::attn;
 using namespace mlir::attn::tiling;
 
-Value tiling::zigzagBlock(IndexMath &im, Value slot, int64_t count) {
+Value tiling::zigzagBlock(IndexMath &im, Value slot, Value count) {
   Value half = im.div(slot, 2);
   Value odd =
       arith::CmpIOp::create(im.b, im.loc, arith::CmpIPredicate::ne, im.rem(slot, 2), im.c(0));
-  return arith::SelectOp::create(im.b, im.loc, odd, im.sub(im.c(count - 1), half), half);
+  std::optional<int64_t> known = getConstantIntValue(count);
+  Value last = known ? im.c(*known - 1) : im.sub(count, im.c(1));
+  return arith::SelectOp::create(im.b, im.loc, odd, im.sub(last, half), half);
 }
 
 Value tiling::buildKeyBounds(OpBuilder &b, Location loc, Value keyMask) {
   auto maskType = cast<RankedTensorType>(keyMask.getType());
   int64_t batch = maskType.getDimSize(0), t = maskType.getDimSize(1);
   auto boundsType = RankedTensorType::get({batch, 2}, b.getI64Type());
-  SmallVector<int64_t> empty;
-  for (int64_t i = 0; i < batch; ++i)
-    empty.append({t, 0});
-  Value init = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(boundsType, ArrayRef<int64_t>(empty)));
+  Value init;
+  if (ShapedType::isDynamic(t)) {
+    // A run-time key length: (T, 0) per row from the mask's own dim.
+    Value keys = arith::IndexCastOp::create(
+        b, loc, b.getI64Type(),
+        tensor::DimOp::create(b, loc, keyMask, arith::ConstantIndexOp::create(b, loc, 1)));
+    Value zero = arith::ConstantIntOp::create(b, loc, 0, 64);
+    SmallVector<Value> empty;
+    for (int64_t i = 0; i < batch; ++i)
+      empty.append({keys, zero});
+    init = tensor::FromElementsOp::create(b, loc, boundsType, empty);
+  } else {
+    SmallVector<int64_t> empty;
+    for (int64_t i = 0; i < batch; ++i)
+      empty.append({t, 0});
+    init = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(boundsType, ArrayRef<int64_t>(empty)));
+  }
   MLIRContext *c = b.getContext();
   // Loops (b, j, which): `which` 0 tracks the min, 1 the max + 1.
   auto map = [&](unsigned d0, unsigned d1) {
@@ -76,11 +92,10 @@ SmallVector<Value, 4> tiling::headIndex(bool seqMajor, Value batch, Value head, 
   return {batch, head, position, column};
 }
 
-KvBlockRange tiling::buildKvBlockRange(IndexMath &im, SdpaOp op, Value keyBounds, Value bIdx,
-                                       Value qStart, Value qLen, int64_t kvBlock) {
+KvBlockRange tiling::buildKvBlockRange(IndexMath &im, SdpaOp op, Value keyLen, Value keyBounds,
+                                       Value bIdx, Value qStart, Value qLen, int64_t kvBlock) {
   OpBuilder &b = im.b;
   Location loc = im.loc;
-  int64_t t = op.getDims().keyLen;
   Value offset = im.c(0);
   if (Value offsetTensor = op.getOffset()) {
     SmallVector<Value> at;
@@ -92,11 +107,11 @@ KvBlockRange tiling::buildKvBlockRange(IndexMath &im, SdpaOp op, Value keyBounds
   Value firstPos = im.add(offset, qStart);
   Value lastPos = im.add(firstPos, im.sub(qLen, im.c(1)));
   WindowAttr window = op.getWindow();
-  Value kvBegin = im.c(0), kvEnd = im.c(t);
+  Value kvBegin = im.c(0), kvEnd = keyLen;
   if (!window.isLeftUnbounded())
     kvBegin = im.max(im.c(0), im.sub(firstPos, im.c(window.getLeft())));
   if (!window.isRightUnbounded())
-    kvEnd = im.min(im.c(t), im.add(lastPos, im.c(window.getRight() + 1)));
+    kvEnd = im.min(keyLen, im.add(lastPos, im.c(window.getRight() + 1)));
   if (keyBounds) {
     auto bound = [&](int64_t which) -> Value {
       Value v = tensor::ExtractOp::create(b, loc, keyBounds, ValueRange{bIdx, im.c(which)});

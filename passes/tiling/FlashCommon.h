@@ -26,6 +26,8 @@ struct IndexMath {
   Value max(Value x, Value y) { return arith::MaxSIOp::create(b, loc, x, y); }
   Value div(Value x, int64_t y) { return arith::DivUIOp::create(b, loc, x, c(y)); }
   Value rem(Value x, int64_t y) { return arith::RemUIOp::create(b, loc, x, c(y)); }
+  Value div(Value x, Value y) { return arith::DivUIOp::create(b, loc, x, y); }
+  Value rem(Value x, Value y) { return arith::RemUIOp::create(b, loc, x, y); }
   Value floorDiv(Value x, Value y) { return arith::FloorDivSIOp::create(b, loc, x, y); }
   Value ceilDiv(Value x, Value y) { return arith::CeilDivSIOp::create(b, loc, x, y); }
 };
@@ -48,7 +50,7 @@ SmallVector<Value, 4> headIndex(bool seqMajor, Value batch, Value head, Value po
 /// Maps the slot-th of `count` q-blocks to a q-block index in zigzag order
 /// (0, n-1, 1, n-2, ...): causal and window q-blocks carry unequal work, so
 /// contiguous chunks of a parallel loop then hold equal work.
-Value zigzagBlock(IndexMath &im, Value slot, int64_t count);
+Value zigzagBlock(IndexMath &im, Value slot, Value count);
 
 /// For a [B, T] key mask, a [B, 2] i64 tensor of each batch row's first
 /// visible key and one past its last ((T, 0) when none is visible), so
@@ -67,8 +69,9 @@ struct KvBlockRange {
   /// Visited kv-blocks: [blockBegin, blockEnd).
   Value blockBegin, blockEnd;
 };
-KvBlockRange buildKvBlockRange(IndexMath &im, SdpaOp op, Value keyBounds, Value bIdx, Value qStart,
-                               Value qLen, int64_t kvBlock);
+/// `keyLen` is the key length T, a constant or read at run time.
+KvBlockRange buildKvBlockRange(IndexMath &im, SdpaOp op, Value keyLen, Value keyBounds, Value bIdx,
+                               Value qStart, Value qLen, int64_t kvBlock);
 
 } // namespace mlir::attn::tiling
 

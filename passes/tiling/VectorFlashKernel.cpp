@@ -38,6 +38,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "passes/Transforms.h"
@@ -70,30 +71,38 @@ constexpr double kLog2E = 1.4426950408889634;
 /// splits, merged by a second parallel loop.
 class VectorFlashKernel {
 public:
-  VectorFlashKernel(ImplicitLocOpBuilder &b, SdpaOp op, const SdpaTiling &tiling)
+  /// `packKeys` decides how scores are computed where the query length is
+  /// a run-time dim (see packKeys below); a static length decides itself.
+  VectorFlashKernel(ImplicitLocOpBuilder &b, SdpaOp op, const SdpaTiling &tiling,
+                    std::optional<bool> packKeysForRunTimeLength = std::nullopt)
       : b(b), e(b, tiling.vectorWidth), im(e.im), op(op), w(tiling.vectorWidth),
         window(op.getWindow()) {
     SdpaDims dims = op.getDims();
     batch = dims.batch, heads = dims.queryHeads, kvHeads = dims.kvHeads;
     s = dims.queryLen, t = dims.keyLen, d = dims.headDim, dv = dims.valueDim;
     group = heads / kvHeads;
+    runTimeQueries = ShapedType::isDynamic(s), runTimeKeys = ShapedType::isDynamic(t);
     // Block geometry. Rows of a task: `group` heads x qPad rows each, qPad a
     // multiple of the register tile's rows. Columns of a kv-block: kPad, a
-    // multiple of W; the columns past the block's keys are masked.
-    qBlock = std::min(tiling.qBlock, s), kvBlock = std::min(tiling.kvBlock, t);
+    // multiple of W; the columns past the block's keys are masked. The
+    // geometry is static; with run-time lengths only the block counts are
+    // computed at run time.
+    qBlock = runTimeQueries ? tiling.qBlock : std::min(tiling.qBlock, s);
+    kvBlock = runTimeKeys ? tiling.kvBlock : std::min(tiling.kvBlock, t);
     regRows = std::min(tiling.registerRows, qBlock);
     qPad = roundUp(qBlock, regRows), rows = group * qPad;
     kPad = roundUp(kvBlock, w);
-    qBlocks = (s + qBlock - 1) / qBlock, kvBlocks = (t + kvBlock - 1) / kvBlock;
     scoreCols = largestDivisorAtMost(kPad / w, tiling.registerColumnVectors);
     valueCols = largestDivisorAtMost(dv / w, tiling.registerColumnVectors);
-    tasks = batch * kvHeads * qBlocks;
-    splits = std::max<int64_t>(1, std::min(tiling.kvSplits, kvBlocks));
+    splits = std::max<int64_t>(
+        1, runTimeKeys ? tiling.kvSplits
+                       : std::min(tiling.kvSplits, (t + kvBlock - 1) / kvBlock));
     rowsPad = roundUp(rows, w);
     // Packing Kᵀ reads all of K once per call, which pays off when many
     // query rows share each key; with only a few (decoding), scores are
     // dot products along D of K's own rows instead.
-    packKeys = s * group >= kMinRowsForPackedKeys;
+    packKeys = runTimeQueries ? packKeysForRunTimeLength.value_or(true)
+                              : s * group >= kMinRowsForPackedKeys;
     resultSeqMajor = op.isSeqMajor(SdpaTensor::Result);
     if (Value denseMask = op.getDenseMask())
       isBool = cast<RankedTensorType>(denseMask.getType()).getElementType().isInteger(1);
@@ -118,6 +127,8 @@ private:
   };
 
   // Per call, before the parallel loop.
+  void readLengths();
+  Value times(Value x, int64_t k);
   Value packKeysByBlock();
   void buildKeyBias();
   void viewDenseMask();
@@ -159,15 +170,19 @@ private:
   SdpaOp op;
   const int64_t w;
   WindowAttr window;
+  // s and t are ShapedType::kDynamic for run-time lengths.
   int64_t batch, heads, kvHeads, s, t, d, dv, group;
-  int64_t qBlock, kvBlock, regRows, qPad, rows, kPad, qBlocks, kvBlocks;
-  int64_t scoreCols, valueCols, tasks, splits, rowsPad;
+  int64_t qBlock, kvBlock, regRows, qPad, rows, kPad;
+  int64_t scoreCols, valueCols, splits, rowsPad;
+  bool runTimeQueries, runTimeKeys;
   bool packKeys, resultSeqMajor, isBool = false, additiveMask;
   double scoreUnit;
   Exp2Scaling exp2Scaling;
 
-  // Per call: packed Kᵀ, the key mask's bounds and bias row, the dense
-  // mask viewed as 4-D, and the output.
+  // Per call: the lengths S and T and the block and task counts (index
+  // values, constants when static; readLengths), packed Kᵀ, the key mask's
+  // bounds and bias row, the dense mask viewed as 4-D, and the output.
+  Value queryLen, keyLen, qBlocks, kvBlocks, tasks;
   Value packedK, keyBounds, keyBias, mask4, out;
   SmallVector<int64_t> mask4Shape;
 
@@ -178,19 +193,48 @@ private:
   Value splitBegin, splitEnd, firstPos, lastPos, activeRows, qHat;
 };
 
+// S and T, read from q and k where they are run-time dims, and the counts
+// of q-blocks, kv-blocks and (batch, kv head, q-block) tasks.
+void VectorFlashKernel::readLengths() {
+  auto length = [&](SdpaTensor tensor, Value value, int64_t n) -> Value {
+    if (!ShapedType::isDynamic(n))
+      return im.c(n);
+    return tensor::DimOp::create(b, value, sdpaSeqAxis(op.isSeqMajor(tensor)));
+  };
+  queryLen = length(SdpaTensor::Query, op.getQuery(), s);
+  keyLen = length(SdpaTensor::Key, op.getKey(), t);
+  auto blocks = [&](Value n, int64_t block) {
+    std::optional<int64_t> known = getConstantIntValue(n);
+    return known ? im.c((*known + block - 1) / block) : im.ceilDiv(n, im.c(block));
+  };
+  qBlocks = blocks(queryLen, qBlock);
+  kvBlocks = blocks(keyLen, kvBlock);
+  tasks = times(qBlocks, batch * kvHeads);
+}
+
+// x·k, a constant when x is one (static shapes keep static loop bounds).
+Value VectorFlashKernel::times(Value x, int64_t k) {
+  if (std::optional<int64_t> known = getConstantIntValue(x))
+    return im.c(*known * k);
+  return im.mul(x, im.c(k));
+}
+
 // Kᵀ packed by kv-block: packed[b, h, kb, c, j] = k[b, h, kb·Bk + j, c]
 // for j < Bk and kb·Bk + j < T, else 0; one parallel task per block.
 Value VectorFlashKernel::packKeysByBlock() {
   Type f32 = b.getF32Type();
-  auto packedType = RankedTensorType::get({batch, kvHeads, kvBlocks, d, kPad}, f32);
-  Value init = tensor::EmptyOp::create(b, packedType.getShape(), f32);
-  auto pack =
-      scf::ForallOp::create(b, ArrayRef<OpFoldResult>{b.getIndexAttr(batch * kvHeads * kvBlocks)},
-                            ValueRange{init}, std::nullopt);
+  Value init = tensor::EmptyOp::create(
+      b, ArrayRef<OpFoldResult>{b.getIndexAttr(batch), b.getIndexAttr(kvHeads),
+                                getAsOpFoldResult(kvBlocks), b.getIndexAttr(d),
+                                b.getIndexAttr(kPad)},
+      f32);
+  auto pack = scf::ForallOp::create(
+      b, ArrayRef<OpFoldResult>{getAsOpFoldResult(times(kvBlocks, batch * kvHeads))},
+      ValueRange{init}, std::nullopt);
   OpBuilder::InsertionGuard packGuard(b);
   b.setInsertionPoint(pack.getTerminator());
   Value task = pack.getInductionVars()[0];
-  Value bi = im.div(task, kvHeads * kvBlocks);
+  Value bi = im.div(task, times(kvBlocks, kvHeads));
   Value hi = im.rem(im.div(task, kvBlocks), kvHeads);
   Value kb = im.rem(task, kvBlocks);
   // W keys x W columns at a time: W row reads of K, a transpose in
@@ -212,9 +256,9 @@ Value VectorFlashKernel::packKeysByBlock() {
         Value key = im.add(im.mul(kb, im.c(kvBlock)), j);
         Value valid = arith::AndIOp::create(
             b, arith::CmpIOp::create(b, arith::CmpIPredicate::slt, j, im.c(kvBlock)),
-            arith::CmpIOp::create(b, arith::CmpIPredicate::slt, key, im.c(t)));
-        Value row =
-            e.read(op.getKey(), at(SdpaTensor::Key, bi, hi, im.min(key, im.c(t - 1)), c0));
+            arith::CmpIOp::create(b, arith::CmpIPredicate::slt, key, keyLen));
+        Value row = e.read(op.getKey(),
+                           at(SdpaTensor::Key, bi, hi, im.min(key, im.sub(keyLen, im.c(1))), c0));
         keys.push_back(arith::SelectOp::create(b, valid, row, e.splat(e.f32(0.0))));
       }
       SmallVector<Value> columns = e.transpose(keys);
@@ -237,13 +281,20 @@ void VectorFlashKernel::buildKeyBias() {
   Value keyMask = op.getKeyMask();
   if (!keyMask)
     return;
-  int64_t biasLength = (kvBlocks - 1) * kvBlock + kPad;
+  // Whole blocks of kPad columns: (kv-blocks - 1) x Bk + kPad.
+  std::optional<int64_t> knownBlocks = getConstantIntValue(kvBlocks);
+  OpFoldResult biasLength =
+      knownBlocks ? OpFoldResult(b.getIndexAttr((*knownBlocks - 1) * kvBlock + kPad))
+                  : OpFoldResult(im.add(im.mul(im.sub(kvBlocks, im.c(1)), im.c(kvBlock)),
+                                        im.c(kPad)));
   bool additive = (bool)op.getKeyBias();
   keyBounds = buildKeyBounds(b, b.getLoc(), keyMask);
-  Value biasInit = e.fill({batch, biasLength}, e.negInf());
+  Value biasEmpty = tensor::EmptyOp::create(
+      b, ArrayRef<OpFoldResult>{b.getIndexAttr(batch), biasLength}, b.getF32Type());
+  Value biasInit = linalg::FillOp::create(b, e.negInf(), biasEmpty).getResult(0);
   MLIRContext *ctx = b.getContext();
-  auto biasType = RankedTensorType::get({batch, biasLength}, b.getF32Type());
-  int64_t keys = t;
+  Type biasType = biasInit.getType();
+  Value keys = keyLen;
   keyBias = linalg::GenericOp::create(
                 b, biasType, ValueRange{}, biasInit,
                 ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(2, ctx)},
@@ -252,10 +303,9 @@ void VectorFlashKernel::buildKeyBias() {
                   ImplicitLocOpBuilder ib(l, nb);
                   IndexMath il{ib, l};
                   Value bi = linalg::IndexOp::create(ib, 0), j = linalg::IndexOp::create(ib, 1);
-                  Value inside =
-                      arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, j, il.c(keys));
+                  Value inside = arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, j, keys);
                   Value entry = tensor::ExtractOp::create(
-                      ib, keyMask, ValueRange{bi, il.min(j, il.c(keys - 1))});
+                      ib, keyMask, ValueRange{bi, il.min(j, il.sub(keys, il.c(1)))});
                   if (additive) {
                     linalg::YieldOp::create(
                         ib, ValueRange{arith::SelectOp::create(ib, inside, entry, args[0])});
@@ -283,10 +333,11 @@ void VectorFlashKernel::viewDenseMask() {
 
 // Tasks are (batch, kv head, q-block), q-blocks in zigzag order.
 VectorFlashKernel::TaskIndices VectorFlashKernel::taskIndices(Value task) {
-  Value inBatch = im.rem(task, kvHeads * qBlocks);
+  Value perBatch = times(qBlocks, kvHeads);
+  Value inBatch = im.rem(task, perBatch);
   Value qStart = im.mul(zigzagBlock(im, im.rem(inBatch, qBlocks), qBlocks), im.c(qBlock));
-  return TaskIndices{im.div(task, kvHeads * qBlocks), im.div(inBatch, qBlocks), qStart,
-                     im.min(im.c(qBlock), im.sub(im.c(s), qStart))};
+  return TaskIndices{im.div(task, perBatch), im.div(inBatch, qBlocks), qStart,
+                     im.min(im.c(qBlock), im.sub(queryLen, qStart))};
 }
 
 Value VectorFlashKernel::headOf(int64_t g) {
@@ -298,7 +349,7 @@ Value VectorFlashKernel::headOf(int64_t g) {
 void VectorFlashKernel::startTask(Value taskIndex, Value split) {
   task = taskIndices(taskIndex);
   KvBlockRange range =
-      buildKvBlockRange(im, op, keyBounds, task.batch, task.qStart, task.qLen, kvBlock);
+      buildKvBlockRange(im, op, keyLen, keyBounds, task.batch, task.qStart, task.qLen, kvBlock);
   splitBegin = range.blockBegin, splitEnd = range.blockEnd;
   if (splits > 1) {
     Value chunk = im.ceilDiv(im.sub(range.blockEnd, range.blockBegin), im.c(splits));
@@ -515,7 +566,7 @@ Value VectorFlashKernel::expOf(Value x) {
 // row max, acc), each in its own buffer (Emitter::carried).
 SmallVector<Value> VectorFlashKernel::kvBlockStep(Value kb, ValueRange a) {
   Value kStart = im.mul(kb, im.c(kvBlock));
-  Value kLen = im.min(im.c(kvBlock), im.sub(im.c(t), kStart));
+  Value kLen = im.min(im.c(kvBlock), im.sub(keyLen, kStart));
 
   Value scores = packKeys ? packedScores(a[0], kb, kStart, kLen) : dotScores(a[0], kStart, kLen);
   auto ifCut = scf::IfOp::create(
@@ -637,7 +688,7 @@ void VectorFlashKernel::storeHeadRows(scf::ForallOp loop, const TaskIndices &own
 scf::ForallOp VectorFlashKernel::mergeSplits(scf::ForallOp parts) {
   b.setInsertionPointAfter(parts);
   Value partAcc = parts.getResult(0), partM = parts.getResult(1), partL = parts.getResult(2);
-  auto merge = scf::ForallOp::create(b, ArrayRef<OpFoldResult>{b.getIndexAttr(tasks)},
+  auto merge = scf::ForallOp::create(b, ArrayRef<OpFoldResult>{getAsOpFoldResult(tasks)},
                                      ValueRange{out}, std::nullopt);
   b.setInsertionPoint(merge.getTerminator());
   Value taskIndex = merge.getInductionVars()[0];
@@ -678,14 +729,20 @@ scf::ForallOp VectorFlashKernel::mergeSplits(scf::ForallOp parts) {
 // What the loop does, for tests and --print-tiling: blocks, visited and
 // full blocks, the register tile, the kv splits.
 void VectorFlashKernel::recordPlan(scf::ForallOp forall) {
-  SdpaTilingPlan plan = planSdpaTiling(op, qBlock, kvBlock, w);
   forall->setAttr("attn.q_block", b.getI64IntegerAttr(qBlock));
   forall->setAttr("attn.kv_block", b.getI64IntegerAttr(kvBlock));
-  forall->setAttr("attn.total_blocks", b.getI64IntegerAttr(plan.qBlocks * plan.kvBlocks));
-  if (plan.visitedBlocks)
-    forall->setAttr("attn.visited_blocks", b.getI64IntegerAttr(*plan.visitedBlocks));
-  if (plan.fullBlocks)
-    forall->setAttr("attn.full_blocks", b.getI64IntegerAttr(*plan.fullBlocks));
+  // Block counts are known at compile time only for static lengths.
+  if (!runTimeQueries && !runTimeKeys) {
+    SdpaTilingPlan plan = planSdpaTiling(op, qBlock, kvBlock, w);
+    forall->setAttr("attn.total_blocks", b.getI64IntegerAttr(plan.qBlocks * plan.kvBlocks));
+    if (plan.visitedBlocks)
+      forall->setAttr("attn.visited_blocks", b.getI64IntegerAttr(*plan.visitedBlocks));
+    if (plan.fullBlocks)
+      forall->setAttr("attn.full_blocks", b.getI64IntegerAttr(*plan.fullBlocks));
+  }
+  // Which size class this loop is (see tileSdpaWithVectorKernel).
+  if (runTimeQueries)
+    forall->setAttr("attn.pack_keys", b.getBoolAttr(packKeys));
   forall->setAttr("attn.vector_width", b.getI64IntegerAttr(w));
   forall->setAttr("attn.register_tile", b.getDenseI64ArrayAttr({regRows, scoreCols * w}));
   forall->setAttr("attn.kv_splits", b.getI64IntegerAttr(splits));
@@ -693,24 +750,31 @@ void VectorFlashKernel::recordPlan(scf::ForallOp forall) {
 
 std::pair<Value, scf::ForallOp> VectorFlashKernel::emit() {
   Type f32 = b.getF32Type();
+  readLengths();
   if (packKeys)
     packedK = packKeysByBlock();
   buildKeyBias();
   viewDenseMask();
 
-  out = tensor::EmptyOp::create(b, op.getType().getShape(), f32);
+  SmallVector<Value> runTimeDims;
+  if (runTimeQueries)
+    runTimeDims.push_back(queryLen);
+  out = tensor::EmptyOp::create(b, op.getType().getShape(), f32, runTimeDims);
   // Flash-decoding: with kvSplits > 1 each (batch, kv head, q-block) task
   // is split into that many tasks over consecutive parts of its kv range;
   // they write unnormalized partial results (acc, m, l) that a second
   // parallel loop merges.
   SmallVector<Value> sharedOuts = {out};
+  OpFoldResult parts = getAsOpFoldResult(times(tasks, splits));
+  auto partsOf = [&](ArrayRef<int64_t> shape) -> Value {
+    SmallVector<OpFoldResult> sizes = {parts};
+    for (int64_t n : shape)
+      sizes.push_back(b.getIndexAttr(n));
+    return tensor::EmptyOp::create(b, sizes, f32);
+  };
   if (splits > 1)
-    sharedOuts = {
-        Value(tensor::EmptyOp::create(b, ArrayRef<int64_t>{tasks * splits, rows, dv}, f32)),
-        Value(tensor::EmptyOp::create(b, ArrayRef<int64_t>{tasks * splits, rowsPad}, f32)),
-        Value(tensor::EmptyOp::create(b, ArrayRef<int64_t>{tasks * splits, rowsPad}, f32))};
-  auto forall = scf::ForallOp::create(
-      b, ArrayRef<OpFoldResult>{b.getIndexAttr(tasks * splits)}, sharedOuts, std::nullopt);
+    sharedOuts = {partsOf({rows, dv}), partsOf({rowsPad}), partsOf({rowsPad})};
+  auto forall = scf::ForallOp::create(b, ArrayRef<OpFoldResult>{parts}, sharedOuts, std::nullopt);
   b.setInsertionPoint(forall.getTerminator());
   Value flat = forall.getInductionVars()[0];
   startTask(im.div(flat, splits), im.rem(flat, splits));
@@ -774,10 +838,35 @@ std::pair<Value, scf::ForallOp> VectorFlashKernel::emit() {
 
 } // namespace
 
-void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const SdpaTiling &tiling) {
+void tiling::tileSdpaWithVectorKernel(RewriterBase &rewriter, SdpaOp op, const SdpaTiling &tiling,
+                                      const SdpaTiling &decodeTiling) {
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(op);
   ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-  Value result = VectorFlashKernel(b, op, tiling).emit().first;
-  rewriter.replaceOp(op, result);
+  if (!ShapedType::isDynamic(op.getDims().queryLen)) {
+    rewriter.replaceOp(op, VectorFlashKernel(b, op, tiling).emit().first);
+    return;
+  }
+  // A run-time query length: two size classes, chosen per call. Many query
+  // rows per kv head (a prompt) pack Kᵀ and use `tiling`; a few (a decode
+  // step) take dot products of K's rows and `decodeTiling`, which
+  // splits the kv range across the cores (flash-decoding).
+  Value queries = tensor::DimOp::create(b, op.getQuery(),
+                                        sdpaSeqAxis(op.isSeqMajor(SdpaTensor::Query)));
+  SdpaDims dims = op.getDims();
+  Value rows = arith::MulIOp::create(
+      b, queries, arith::ConstantIndexOp::create(b, dims.queryHeads / dims.kvHeads));
+  Value many = arith::CmpIOp::create(b, arith::CmpIPredicate::sge, rows,
+                                     arith::ConstantIndexOp::create(b, kMinRowsForPackedKeys));
+  auto classes = scf::IfOp::create(b, op.getType(), many, /*withElseRegion=*/true);
+  for (bool packed : {true, false}) {
+    OpBuilder::InsertionGuard inClass(b);
+    Block *block = packed ? classes.thenBlock() : classes.elseBlock();
+    b.setInsertionPointToStart(block);
+    Value result =
+        VectorFlashKernel(b, op, packed ? tiling : decodeTiling, packed).emit().first;
+    b.setInsertionPointToEnd(block);
+    scf::YieldOp::create(b, result);
+  }
+  rewriter.replaceOp(op, classes.getResult(0));
 }

@@ -217,13 +217,13 @@ func.func @key_rank_differs(%q: tensor<1x2x4x8xf32>, %kt: tensor<2x8x4xf32>, %v:
 
 // -----
 
-// A sequence length known only at run time.
-func.func @dynamic_length(%q: tensor<1x2x?x8xf32>, %kt: tensor<1x2x8x?xf32>, %v: tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32> {
-  %s = attn.matmul %q, %kt : (tensor<1x2x?x8xf32>, tensor<1x2x8x?xf32>) -> tensor<1x2x?x?xf32>
-  // expected-remark @+1 {{attn-fuse-sdpa: q, k and v need static shapes}}
-  %p = attn.softmax %s {axis = 3 : i64} : tensor<1x2x?x?xf32>
-  %o = attn.matmul %p, %v : (tensor<1x2x?x?xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
-  return %o : tensor<1x2x?x8xf32>
+// A head count known only at run time (sequence lengths may be, heads not).
+func.func @dynamic_heads(%q: tensor<1x?x4x8xf32>, %kt: tensor<1x?x8x4xf32>, %v: tensor<1x?x4x8xf32>) -> tensor<1x?x4x8xf32> {
+  %s = attn.matmul %q, %kt : (tensor<1x?x4x8xf32>, tensor<1x?x8x4xf32>) -> tensor<1x?x4x4xf32>
+  // expected-remark @+1 {{attn-fuse-sdpa: q, k and v need static batch, head and channel dims (only the sequence lengths may be run-time dims)}}
+  %p = attn.softmax %s {axis = 3 : i64} : tensor<1x?x4x4xf32>
+  %o = attn.matmul %p, %v : (tensor<1x?x4x4xf32>, tensor<1x?x4x8xf32>) -> tensor<1x?x4x8xf32>
+  return %o : tensor<1x?x4x8xf32>
 }
 
 // -----

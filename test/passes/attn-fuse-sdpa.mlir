@@ -295,3 +295,19 @@ func.func @scale_not_constant(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2x8x4xf32>,
   %o = attn.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
   return %o : tensor<1x2x4x8xf32>
 }
+
+// -----
+
+// Run-time lengths (a KV cache: S new queries over T = past + S keys): the
+// sequence dims may be `?`; attn.sdpa takes the operands as they are.
+// CHECK-LABEL: func.func @run_time_lengths
+// CHECK: attn.sdpa %arg0, %{{.+}}, %arg2 {scale = 1.250000e-01 : f32} : (tensor<1x2x?x64xf32>, tensor<1x2x?x64xf32>, tensor<1x2x?x64xf32>) -> tensor<1x2x?x64xf32>
+func.func @run_time_lengths(%q: tensor<1x2x?x64xf32>, %kt: tensor<1x2x64x?xf32>, %v: tensor<1x2x?x64xf32>)
+    -> tensor<1x2x?x64xf32> {
+  %c = attn.constant dense<8.0> : tensor<f32>
+  %s = attn.matmul %q, %kt : (tensor<1x2x?x64xf32>, tensor<1x2x64x?xf32>) -> tensor<1x2x?x?xf32>
+  %d = attn.div %s, %c : (tensor<1x2x?x?xf32>, tensor<f32>) -> tensor<1x2x?x?xf32>
+  %p = attn.softmax %d {axis = 3 : i64} : tensor<1x2x?x?xf32>
+  %o = attn.matmul %p, %v : (tensor<1x2x?x?xf32>, tensor<1x2x?x64xf32>) -> tensor<1x2x?x64xf32>
+  return %o : tensor<1x2x?x64xf32>
+}

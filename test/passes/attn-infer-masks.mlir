@@ -376,3 +376,92 @@ func.func @repeated_padding_rows(%q: tensor<2x2x4x8xf32>, %pad: tensor<2x1x4xi1>
       : (tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x1x4x4xf32>) -> tensor<2x2x4x8xf32>
   return %o : tensor<2x2x4x8xf32>
 }
+
+// -----
+
+// GPT-2 with a KV cache: the causal rows `bias[past : past + S, :T]` of a
+// constant lower-triangular buffer, gathered at iota(S) + past. The mask
+// exists only at run time; its structure is a causal window with the
+// queries at positions past + i (the offset, read at run time).
+// CHECK-LABEL: func.func @run_time_rows_of_a_band
+// CHECK: %[[START:.+]] = tensor.from_elements
+// CHECK: %[[OFFSET:.+]] = attn.reshape %[[START]] {shape = array<i64>} : tensor<1xi64> -> tensor<i64>
+// CHECK: attn.sdpa %arg0, %arg1, %arg1 offset(%[[OFFSET]]) {mask = #attn.window<left = inf, right = 0>, scale
+func.func @run_time_rows_of_a_band(%q: tensor<1x2x?x8xf32>, %kv: tensor<1x2x?x8xf32>,
+                                   %past: tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32> {
+  %c2 = arith.constant 2 : index
+  %s = tensor.dim %q, %c2 : tensor<1x2x?x8xf32>
+  %p = tensor.dim %past, %c2 : tensor<1x2x?x8xf32>
+  %t = tensor.dim %kv, %c2 : tensor<1x2x?x8xf32>
+  %iota = attn.constant dense<[0, 1, 2, 3, 4, 5, 6, 7]> : tensor<8xi64>
+  %first = attn.slice %iota[%s] {offsets = array<i64: 0>, sizes = array<i64: -9223372036854775808>, strides = array<i64: 1>} : tensor<8xi64> -> tensor<?xi64>
+  %pi = arith.index_cast %p : index to i64
+  %start = tensor.from_elements %pi : tensor<1xi64>
+  %rows = attn.add %first, %start : (tensor<?xi64>, tensor<1xi64>) -> tensor<?xi64>
+  %band = attn.constant dense<[[true, false, false, false, false, false, false, false],
+                               [true, true, false, false, false, false, false, false],
+                               [true, true, true, false, false, false, false, false],
+                               [true, true, true, true, false, false, false, false],
+                               [true, true, true, true, true, false, false, false],
+                               [true, true, true, true, true, true, false, false],
+                               [true, true, true, true, true, true, true, false],
+                               [true, true, true, true, true, true, true, true]]> : tensor<8x8xi1>
+  %picked = attn.gather %band, %rows {axis = 0 : i64} : (tensor<8x8xi1>, tensor<?xi64>) -> tensor<?x8xi1>
+  %cond = attn.slice %picked[%t] {offsets = array<i64: 0, 0>, sizes = array<i64: -9223372036854775808, -9223372036854775808>, strides = array<i64: 1, 1>} : tensor<?x8xi1> -> tensor<?x?xi1>
+  %zero = attn.constant dense<0.0> : tensor<f32>
+  %ninf = attn.constant dense<0xFF800000> : tensor<f32>
+  %m = attn.where %cond, %zero, %ninf : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %o = attn.sdpa %q, %kv, %kv dense_mask(%m) {scale = 1.0 : f32}
+      : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<?x?xf32>) -> tensor<1x2x?x8xf32>
+  return %o : tensor<1x2x?x8xf32>
+}
+
+// -----
+
+// LLaMA without a cache: triu(full(-inf), 1) of the run-time square hides
+// the keys right of the diagonal: causal from position 0, no offset.
+// CHECK-LABEL: func.func @run_time_triu_of_minus_inf
+// CHECK: attn.sdpa %arg0, %arg0, %arg0 {mask = #attn.window<left = inf, right = 0>, scale
+func.func @run_time_triu_of_minus_inf(%q: tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32> {
+  %c2 = arith.constant 2 : index
+  %s = tensor.dim %q, %c2 : tensor<1x2x?x8xf32>
+  %full = attn.constant dense<0xFF800000> : tensor<16x16xf32>
+  %square = attn.slice %full[%s, %s] {offsets = array<i64: 0, 0>, sizes = array<i64: -9223372036854775808, -9223372036854775808>, strides = array<i64: 1, 1>} : tensor<16x16xf32> -> tensor<?x?xf32>
+  %m = attn.trilu %square {diagonal = 1 : i64, upper = true} : tensor<?x?xf32>
+  %o = attn.sdpa %q, %q, %q dense_mask(%m) {scale = 1.0 : f32}
+      : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<?x?xf32>) -> tensor<1x2x?x8xf32>
+  return %o : tensor<1x2x?x8xf32>
+}
+
+// -----
+
+// LLaMA with a KV cache: key positions iota(T) as a row, query positions
+// iota(S) + past as a column, where(key > query, -inf, zeros): causal with
+// the queries at past + i.
+// CHECK-LABEL: func.func @run_time_compared_positions
+// CHECK: %[[START:.+]] = tensor.from_elements
+// CHECK: %[[OFFSET:.+]] = attn.reshape %[[START]] {shape = array<i64>} : tensor<1xi64> -> tensor<i64>
+// CHECK: attn.sdpa %arg0, %arg1, %arg1 offset(%[[OFFSET]]) {mask = #attn.window<left = inf, right = 0>, scale
+func.func @run_time_compared_positions(%q: tensor<1x2x?x8xf32>, %kv: tensor<1x2x?x8xf32>,
+                                       %past: tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32> {
+  %c2 = arith.constant 2 : index
+  %s = tensor.dim %q, %c2 : tensor<1x2x?x8xf32>
+  %p = tensor.dim %past, %c2 : tensor<1x2x?x8xf32>
+  %t = tensor.dim %kv, %c2 : tensor<1x2x?x8xf32>
+  %iota = attn.constant dense<[0, 1, 2, 3, 4, 5, 6, 7]> : tensor<8xi64>
+  %first = attn.slice %iota[%s] {offsets = array<i64: 0>, sizes = array<i64: -9223372036854775808>, strides = array<i64: 1>} : tensor<8xi64> -> tensor<?xi64>
+  %pi = arith.index_cast %p : index to i64
+  %start = tensor.from_elements %pi : tensor<1xi64>
+  %queries = attn.add %first, %start : (tensor<?xi64>, tensor<1xi64>) -> tensor<?xi64>
+  %column = attn.reshape %queries {shape = array<i64: -9223372036854775808, 1>} : tensor<?xi64> -> tensor<?x1xi64>
+  %keys = attn.slice %iota[%t] {offsets = array<i64: 0>, sizes = array<i64: -9223372036854775808>, strides = array<i64: 1>} : tensor<8xi64> -> tensor<?xi64>
+  %row = attn.reshape %keys {shape = array<i64: 1, -9223372036854775808>} : tensor<?xi64> -> tensor<1x?xi64>
+  %later = attn.greater %row, %column : (tensor<1x?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %zeros = attn.constant dense<0.0> : tensor<8x8xf32>
+  %z = attn.slice %zeros[%s, %t] {offsets = array<i64: 0, 0>, sizes = array<i64: -9223372036854775808, -9223372036854775808>, strides = array<i64: 1, 1>} : tensor<8x8xf32> -> tensor<?x?xf32>
+  %ninf = attn.constant dense<0xFF800000> : tensor<f32>
+  %m = attn.where %later, %ninf, %z : (tensor<?x?xi1>, tensor<f32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  %o = attn.sdpa %q, %kv, %kv dense_mask(%m) {scale = 1.0 : f32}
+      : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<?x?xf32>) -> tensor<1x2x?x8xf32>
+  return %o : tensor<1x2x?x8xf32>
+}

@@ -265,3 +265,30 @@ func.func @sequence_major_vector_kernel(%q: tensor<1x64x4x16xf32>, %k: tensor<1x
       : (tensor<1x64x4x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x4x16xf32>
   return %o : tensor<1x64x4x16xf32>
 }
+
+// -----
+
+// Run-time lengths, causal with a run-time offset (a KV cache): block and
+// task counts are computed from the query and key lengths at run time,
+// and the kernel is emitted for two size classes, chosen per call by S x
+// (query heads per kv head) >= 16: packed Kᵀ with `attn.tiling` for a
+// prompt, dot products with `attn.decode_tiling` (kv range split in 2)
+// for a decode step.
+// CHECK-LABEL: func.func @vector_kernel_run_time_lengths
+// CHECK: %[[S:.+]] = tensor.dim %arg0, %c2 : tensor<1x4x?x32xf32>
+// CHECK: %[[ROWS:.+]] = arith.muli %[[S]], %c2
+// CHECK: %[[MANY:.+]] = arith.cmpi sge, %[[ROWS]], %c16
+// CHECK: scf.if %[[MANY]] -> (tensor<1x4x?x32xf32>)
+// CHECK: tensor.empty(%{{.+}}) : tensor<1x2x?x32x32xf32>
+// CHECK: {attn.kv_block = 32 : i64, attn.kv_splits = 1 : i64, attn.pack_keys = true, attn.q_block = 16 : i64, attn.register_tile = array<i64: 4, 32>, attn.vector_width = 16 : i64}
+// CHECK: } else {
+// CHECK: {attn.kv_block = 32 : i64, attn.kv_splits = 2 : i64, attn.pack_keys = false, attn.q_block = 1 : i64, attn.register_tile = array<i64: 1, 16>, attn.vector_width = 16 : i64}
+func.func @vector_kernel_run_time_lengths(%q: tensor<1x4x?x32xf32>, %k: tensor<1x2x?x32xf32>,
+                                          %v: tensor<1x2x?x32xf32>, %past: tensor<i64>)
+    -> tensor<1x4x?x32xf32> {
+  %o = attn.sdpa %q, %k, %v offset(%past) {scale = 0.125 : f32, mask = #attn.window<left = inf, right = 0>,
+      attn.tiling = #attn.sdpa_tiling<q_block = 16, kv_block = 32, vector_width = 16, register_rows = 4, register_column_vectors = 2>,
+      attn.decode_tiling = #attn.sdpa_tiling<q_block = 1, kv_block = 32, vector_width = 16, register_rows = 1, register_column_vectors = 1, kv_splits = 2>}
+      : (tensor<1x4x?x32xf32>, tensor<1x2x?x32xf32>, tensor<1x2x?x32xf32>, tensor<i64>) -> tensor<1x4x?x32xf32>
+  return %o : tensor<1x4x?x32xf32>
+}

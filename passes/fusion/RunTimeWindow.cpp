@@ -1,0 +1,303 @@
+//===- RunTimeWindow.cpp - A band mask cut from a buffer at run time ------===//
+
+#include "passes/fusion/RunTimeWindow.h"
+#include "dialects/attn/RunTimeDims.h"
+#include "passes/ScalarConstants.h"
+#include "passes/fusion/MaskEvaluator.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+#include <cmath>
+
+namespace mlir::attn {
+namespace {
+
+/// Band buffers up to this many elements are read (GPT-2's 1024 x 1024
+/// `bias`, a 3072-position model's 9 Mi).
+constexpr int64_t kMaxBufferElements = int64_t(1) << 26;
+
+/// Whether `value` is a nonnegative index at run time: a linear form over
+/// argument dims with nonnegative coefficients and constant.
+bool isNonNegativeIndex(Value value) {
+  std::optional<LinearExtent> extent = traceIndexValue(value);
+  return extent && extent->constant >= 0 &&
+         llvm::all_of(extent->terms, [](const auto &term) { return term.second >= 0; });
+}
+
+/// A one-element i64 tensor holding a nonnegative index: a constant, or
+/// tensor.from_elements of an index cast (a dim read at run time).
+bool isNonNegativeScalar(Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getNumElements() != 1 || !type.getElementType().isInteger(64))
+    return false;
+  if (std::optional<EvaluatedTensor> constant = evaluateConstantSubgraph(value, 1))
+    return constant->data.size() == 1 && constant->data[0] >= 0;
+  auto vector = value.getDefiningOp<tensor::FromElementsOp>();
+  if (!vector)
+    return false;
+  auto cast = vector.getElements()[0].getDefiningOp<arith::IndexCastOp>();
+  return cast && isNonNegativeIndex(cast.getIn());
+}
+
+/// Whether `value` is a prefix of 0, 1, 2, ...: a constant iota, or a slice
+/// of one from 0 with stride 1 (Range of a run-time length, cut from its
+/// bound).
+bool isIotaPrefix(Value value) {
+  if (auto slice = value.getDefiningOp<SliceOp>()) {
+    if (slice.getOffsets()[0] != 0 || slice.getStrides()[0] != 1)
+      return false;
+    value = slice.getInput();
+  }
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getRank() != 1 || !type.hasStaticShape())
+    return false;
+  std::optional<EvaluatedTensor> iota = evaluateConstantSubgraph(value, kMaxBufferElements);
+  if (!iota)
+    return false;
+  for (auto [k, x] : llvm::enumerate(iota->data))
+    if (x != (double)k)
+      return false;
+  return true;
+}
+
+/// The start of `rows` when it is `iota + start` (either order) with a
+/// nonnegative run-time start: rows[i] = start + i.
+Value matchShiftedIota(Value rows) {
+  auto add = rows.getDefiningOp<AddOp>();
+  if (!add || cast<RankedTensorType>(rows.getType()).getRank() != 1)
+    return {};
+  for (auto [iota, start] : {std::pair{add.getLhs(), add.getRhs()},
+                             std::pair{add.getRhs(), add.getLhs()}})
+    if (isIotaPrefix(iota) && isNonNegativeScalar(start))
+      return start;
+  return {};
+}
+
+/// Peels what keeps element [.., i, j] of `cond` at [.., i, j] of its
+/// source: slices from 0 with stride 1 (the first S rows, T keys) and
+/// reshapes that keep the last two dims.
+Value peelPrefixViews(Value cond) {
+  for (int depth = 0; depth < 8; ++depth) {
+    Operation *op = cond.getDefiningOp();
+    if (auto slice = dyn_cast_or_null<SliceOp>(op)) {
+      if (llvm::any_of(slice.getOffsets(), [](int64_t o) { return o != 0; }) ||
+          llvm::any_of(slice.getStrides(), [](int64_t s) { return s != 1; }))
+        return cond;
+      cond = slice.getInput();
+      continue;
+    }
+    if (auto reshape = dyn_cast_or_null<ReshapeOp>(op)) {
+      ArrayRef<int64_t> from = reshape.getInput().getType().getShape();
+      ArrayRef<int64_t> to = reshape.getType().getShape();
+      if (from.size() < 2 || to.size() < 2 || from.take_back(2) != to.take_back(2))
+        return cond;
+      cond = reshape.getInput();
+      continue;
+    }
+    return cond;
+  }
+  return cond;
+}
+
+/// The band [-left, right] around the diagonal that holds exactly the
+/// nonzero entries of an N x M buffer (its leading dims all 1).
+FailureOr<std::pair<int64_t, int64_t>> bandOf(const EvaluatedTensor &buffer,
+                                              std::string &reason) {
+  ArrayRef<int64_t> shape = buffer.shape;
+  if (shape.size() < 2 || llvm::any_of(shape.drop_back(2), [](int64_t d) { return d != 1; })) {
+    reason = "the mask buffer is not one matrix";
+    return failure();
+  }
+  int64_t n = shape[shape.size() - 2], m = shape.back();
+  int64_t left = -1, right = -1;
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t j = 0; j < m; ++j)
+      if (buffer.data[r * m + j] != 0) {
+        left = std::max(left, r - j);
+        right = std::max(right, j - r);
+      }
+  if (left < 0 || right < 0) {
+    reason = "the mask buffer's visible entries do not include its diagonal";
+    return failure();
+  }
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t j = 0; j < m; ++j)
+      if ((buffer.data[r * m + j] != 0) != (j - r >= -left && j - r <= right)) {
+        reason = "the mask buffer is not a band";
+        return failure();
+      }
+  return std::pair{left, right};
+}
+
+/// Whether every element of the constant `value` (through prefix views)
+/// satisfies `pred`; false when it is not a constant.
+bool allElements(Value value, function_ref<bool(double)> pred) {
+  std::optional<EvaluatedTensor> constant =
+      evaluateConstantSubgraph(peelPrefixViews(value), kMaxBufferElements);
+  return constant && llvm::all_of(constant->data, pred);
+}
+
+/// The visible keys of one query as a band: query i (at position start + i)
+/// sees key j iff j - (start + i) <= right, from key 0 (the left side is
+/// unbounded; right may be `WindowAttr::kUnbounded`). A null start is 0.
+struct VisibleBand {
+  int64_t right;
+  Value start;
+};
+
+/// The band of a boolean condition that says which keys are visible:
+/// rows of a constant band buffer, gathered from a run-time start or cut
+/// from row 0, or the lower triangle of ones (Trilu).
+FailureOr<VisibleBand> visibleBandOf(Value cond, std::string &reason) {
+  auto fail = [&](const Twine &why) -> FailureOr<VisibleBand> {
+    reason = why.str();
+    return failure();
+  };
+  Value source = peelPrefixViews(cond);
+  if (auto trilu = source.getDefiningOp<TriluOp>()) {
+    // tril(ones, k): visible iff j - i <= k.
+    if (trilu.getUpper() || trilu.getDiagonal() < 0 ||
+        !allElements(trilu.getInput(), [](double x) { return x != 0; }))
+      return fail("the mask is a Trilu that is not the lower triangle of ones from the "
+                  "diagonal on");
+    return VisibleBand{(int64_t)trilu.getDiagonal(), Value()};
+  }
+  Value buffer = source, start;
+  if (auto gather = source.getDefiningOp<GatherOp>()) {
+    auto data = cast<RankedTensorType>(gather.getData().getType());
+    auto indices = cast<RankedTensorType>(gather.getIndices().getType());
+    if (data.getRank() < 2 || (int64_t)gather.getAxis() != data.getRank() - 2 ||
+        indices.getRank() != 1)
+      return fail("the mask's rows are not gathered along the buffer's row axis");
+    start = matchShiftedIota(gather.getIndices());
+    if (!start)
+      return fail("the mask's rows are not consecutive from a nonnegative run-time start");
+    buffer = gather.getData();
+  }
+  std::optional<EvaluatedTensor> values = evaluateConstantSubgraph(buffer, kMaxBufferElements);
+  if (!values)
+    return fail("the mask is computed at run time, and not as rows of a constant buffer");
+  FailureOr<std::pair<int64_t, int64_t>> band = bandOf(*values, reason);
+  if (failed(band))
+    return failure();
+  auto [left, right] = *band;
+  int64_t rows = values->shape[values->shape.size() - 2], cols = values->shape.back();
+  // Row r sees keys 0..r + right: every query sees key 0, whatever its
+  // position and the key length.
+  if (left < rows - 1)
+    return fail("the band's left side is bounded (" + Twine(left) +
+                "): a query could see no key at run time");
+  return VisibleBand{right >= cols - 1 ? WindowAttr::kUnbounded : right, start};
+}
+
+/// The start of a position vector laid along dim `axis` of `value` (every
+/// other dim 1): iota (start null, position 0) or iota + a run-time start.
+/// Failure for anything else.
+FailureOr<Value> positionsAlong(Value value, int64_t axis) {
+  ArrayRef<int64_t> shape = cast<RankedTensorType>(value.getType()).getShape();
+  int64_t rank = shape.size();
+  if (axis < 0 || axis >= rank)
+    return failure();
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis && shape[d] != 1)
+      return failure();
+  while (auto reshape = value.getDefiningOp<ReshapeOp>())
+    value = reshape.getInput();
+  if (cast<RankedTensorType>(value.getType()).getRank() != 1)
+    return failure();
+  if (isIotaPrefix(value))
+    return Value();
+  if (Value start = matchShiftedIota(value))
+    return start;
+  return failure();
+}
+
+/// The band of a comparison of key positions (a row, [.., 1, T]) with query
+/// positions (a column, [.., S, 1]): `hides` says whether the condition
+/// hides the keys where it holds. Visible iff key <= query is causal
+/// (right 0), the query positions' start being the offset.
+FailureOr<VisibleBand> comparedPositions(Operation *compare, bool hides, std::string &reason) {
+  // Normalize to "visible iff lhs <= rhs" or "visible iff lhs < rhs".
+  Value lhs, rhs;
+  bool strict;
+  if ((hides && isa<GreaterOp>(compare)) || (!hides && isa<LessEqualOp>(compare)))
+    lhs = compare->getOperand(0), rhs = compare->getOperand(1), strict = false;
+  else if ((hides && isa<LessOp>(compare)) || (!hides && isa<GreaterEqualOp>(compare)))
+    lhs = compare->getOperand(1), rhs = compare->getOperand(0), strict = false;
+  else if ((hides && isa<GreaterEqualOp>(compare)) || (!hides && isa<LessOp>(compare)))
+    lhs = compare->getOperand(0), rhs = compare->getOperand(1), strict = true;
+  else if ((hides && isa<LessEqualOp>(compare)) || (!hides && isa<GreaterOp>(compare)))
+    lhs = compare->getOperand(1), rhs = compare->getOperand(0), strict = true;
+  else {
+    reason = "the mask compares something other than positions";
+    return failure();
+  }
+  auto keyRank = cast<RankedTensorType>(lhs.getType()).getRank();
+  auto queryRank = cast<RankedTensorType>(rhs.getType()).getRank();
+  FailureOr<Value> keyStart = positionsAlong(lhs, keyRank - 1);
+  FailureOr<Value> queryStart = positionsAlong(rhs, queryRank - 2);
+  if (failed(keyStart) || failed(queryStart) || *keyStart) {
+    reason = "the mask does not compare key positions from 0 with query positions";
+    return failure();
+  }
+  // Key j < query i hides the diagonal: the first query would see nothing.
+  if (strict) {
+    reason = "the mask hides each query's own position";
+    return failure();
+  }
+  return VisibleBand{0, *queryStart};
+}
+
+} // namespace
+
+FailureOr<RunTimeWindow> inferRunTimeWindow(SdpaOp op, Value term, std::string &reason) {
+  auto fail = [&](const Twine &why) -> FailureOr<RunTimeWindow> {
+    reason = why.str();
+    return failure();
+  };
+  // The mask's last two dims are the scores' own (a run-time dim never
+  // broadcasts), not a unit row that every query would share.
+  ArrayRef<int64_t> maskShape = cast<RankedTensorType>(term.getType()).getShape();
+  SdpaDims dims = op.getDims();
+  if (maskShape.size() < 2 || maskShape[maskShape.size() - 2] != dims.queryLen ||
+      maskShape.back() != dims.keyLen)
+    return fail("the mask does not span the queries and keys");
+  FailureOr<VisibleBand> band = failure();
+  if (auto where = peelPrefixViews(term).getDefiningOp<WhereOp>()) {
+    // where(cond, 0, -inf) or where(cond, -inf, 0): cond says which keys
+    // are visible, or hidden. The zeros may be a tensor of them.
+    auto isZero = [](Value v) { return allElements(v, [](double x) { return x == 0.0; }); };
+    auto isHidden = [](Value v) {
+      std::optional<double> x = matchScalarConstant(v);
+      return x && *x == -INFINITY;
+    };
+    bool shows = isZero(where.getTrueValue()) && isHidden(where.getFalseValue());
+    bool hides = isHidden(where.getTrueValue()) && isZero(where.getFalseValue());
+    if (!shows && !hides)
+      return fail("not a boolean mask where(cond, 0, -inf) or where(cond, -inf, 0)");
+    Operation *cond = where.getCondition().getDefiningOp();
+    if (isa_and_nonnull<LessOp, LessEqualOp, GreaterOp, GreaterEqualOp>(cond))
+      band = comparedPositions(cond, hides, reason);
+    else if (shows)
+      band = visibleBandOf(where.getCondition(), reason);
+    else
+      return fail("the hidden keys are not a comparison of positions");
+  } else if (auto trilu = peelPrefixViews(term).getDefiningOp<TriluOp>()) {
+    // triu(-inf, k): hidden iff j - i >= k, so visible iff j - i <= k - 1.
+    if (!trilu.getUpper() || trilu.getDiagonal() < 1 ||
+        !allElements(trilu.getInput(), [](double x) { return x <= -1e4; }))
+      return fail("the mask is a Trilu that is not the upper triangle of -inf above the "
+                  "diagonal");
+    band = VisibleBand{(int64_t)trilu.getDiagonal() - 1, Value()};
+  } else {
+    return fail("not a boolean mask (Where), nor a Trilu of -inf");
+  }
+  if (failed(band))
+    return failure();
+  WindowAttr window;
+  if (band->right != WindowAttr::kUnbounded)
+    window = WindowAttr::get(op.getContext(), WindowAttr::kUnbounded, band->right);
+  return RunTimeWindow{window, band->start};
+}
+
+} // namespace mlir::attn

@@ -1,0 +1,45 @@
+//===- RunTimeWindow.h - A band mask cut from a buffer at run time -*- C++ -*-===//
+//
+// With run-time lengths, exporters build the causal mask by cutting rows out
+// of a constant band buffer at the queries' positions: GPT-2's
+// `bias[:, :, past : past + S, :past + S]` becomes
+//
+//   rows = iota(S) + past                      (Range from a run-time start)
+//   cond = slice(gather(bias, rows, axis -2))  (the first T keys)
+//   mask = where(cond, 0, -inf)
+//
+// The mask exists only at run time, but its structure does not depend on
+// it: query i stands at position past + i and sees key j exactly where the
+// buffer's band lets row past + i see column j. This proves that and
+// returns the window and the run-time offset. Without a cache the rows are
+// cut from row 0 (offset 0), and masks built by Trilu of a run-time square
+// (LLaMA's `triu(full(-inf), 1)`, `tril(ones)`) are bands from 0 as well.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_PASSES_FUSION_RUNTIMEWINDOW_H
+#define ATTNC_PASSES_FUSION_RUNTIMEWINDOW_H
+
+#include "dialects/attn/AttnOps.h"
+#include <string>
+
+namespace mlir::attn {
+
+/// The structure of a run-time band mask: its window (null when the band
+/// hides nothing) and the position of the first query, a rank-0 or [1] i64
+/// tensor computed at run time (or a constant); null for position 0.
+struct RunTimeWindow {
+  WindowAttr window;
+  Value offset;
+};
+
+/// Proves that the additive mask term `term` (0 / -inf) of `op` is rows of
+/// a constant band buffer picked at a run-time start, as above. Declines
+/// (with `reason`) for anything else, and for bands whose left side is
+/// bounded: there a query past the keys could see none, and the graph's
+/// result would depend on its fill value.
+FailureOr<RunTimeWindow> inferRunTimeWindow(SdpaOp op, Value term, std::string &reason);
+
+} // namespace mlir::attn
+
+#endif // ATTNC_PASSES_FUSION_RUNTIMEWINDOW_H
