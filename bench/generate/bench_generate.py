@@ -9,7 +9,9 @@ past_value_i [1, H, past, D] -> logits, present_*). attnc compiles it once
 (`--max-shape`: seq up to 1024, past up to 2048) into an executable; every
 case runs that one artifact. Cases: prefill of 128 and 1024 prompt tokens
 (an empty past), and one decode step (one token) over 128 and 2048 cached
-positions. Then greedy generation of 32 tokens after a 128-token prompt:
+positions. The prefill cases again against artifacts compiled for exactly
+that shape (every dim static). Then greedy generation of 32 tokens after a
+128-token prompt:
 `attnc generate` on a library compiled with the same bounds against
 ort_generate.js (the same loop: presents fed back as pasts), both token
 lists compared. Each case alternates R rounds of the attnc executable (median of
@@ -116,6 +118,7 @@ def main():
             a, o = statistics.median(attnc_ms), statistics.median(ort_ms)
             print(f"| {label} | {a:.1f} | {o:.1f} | {o / a:.2f}x |")
             sys.stdout.flush()
+        static_prefill(args.attnc, model_path, caches, scratch, exe, env, args)
         a_pre, a_dec, o_pre, o_dec, agree = generation(args.attnc, model_path, caches, scratch,
                                                        args.threads, args.rounds)
         print(f"\nGreedy generation, 128-token prompt, 32 new tokens (tokens "
@@ -125,6 +128,31 @@ def main():
         print(f"| prefill (ms) | {a_pre:.1f} | {o_pre:.1f} | {o_pre / a_pre:.2f}x |")
         print(f"| decode (ms/token) | {a_dec:.1f} | {o_dec:.1f} | {o_dec / a_dec:.2f}x |")
         print(f"| decode (tokens/s) | {1000 / a_dec:.1f} | {1000 / o_dec:.1f} | |")
+
+
+def static_prefill(attnc, model_path, caches, scratch, exe, env, args):
+    """The one artifact against one compiled for exactly that prompt (every
+    dim static, an empty past), alternating, for the prefill cases."""
+    print("\nPrefill: the one artifact (run-time lengths) against an artifact "
+          "compiled for that exact shape (static, empty past):\n")
+    print("| case | one artifact (ms) | static artifact (ms) | one / static |")
+    print("| --- | --- | --- | --- |")
+    for label, seq, past in CASES:
+        if past:
+            continue
+        static = scratch / f"static_{seq}"
+        flags = [f"--input-shape=input_ids=1x{seq}"]
+        flags += [f"--input-shape={name}=1x{h}x0x{d}" for name, h, d in caches]
+        subprocess.run([attnc, "compile", str(model_path), "-o", str(static), *flags], check=True)
+        inputs, _ = write_inputs(scratch, f"s{seq}_p0", seq, 0, caches, 50257)
+        one, fixed = [], []
+        for _ in range(args.rounds):
+            for runs, binary in ((one, exe), (fixed, static)):
+                runs.append(run_ms([str(binary), *inputs, "--repeat", str(args.repeat)], env,
+                                   r"median run time: ([0-9.]+) ms"))
+        a, b = statistics.median(one), statistics.median(fixed)
+        print(f"| {label} | {a:.1f} | {b:.1f} | {a / b:.2f} |")
+        sys.stdout.flush()
 
 
 def generation(attnc, model_path, caches, scratch, threads, rounds, new_tokens=32):
