@@ -4,8 +4,8 @@ ONNX Runtime on the same exported graph.
 
   bench_generate.py ATTNC MODEL.onnx [--repeat N] [--rounds R] [--threads T]
 
-MODEL.onnx is make_decoder.py's (input_ids [1, seq], past_key_i /
-past_value_i [1, H, past, D] -> logits, present_*). attnc compiles it once
+MODEL.onnx is one of make_decoder.py's (input_ids [1, seq], past_key_i /
+past_value_i [1, Hkv, past, D] -> logits, present_*). attnc compiles it once
 (`--max-shape`: seq up to 1024, past up to 2048) into an executable; every
 case runs that one artifact. Cases: prefill of 128 and 1024 prompt tokens
 (an empty past), and one decode step (one token) over 128 and 2048 cached
@@ -48,6 +48,14 @@ def cache_inputs(model):
             dims = value.type.tensor_type.shape.dim
             result.append((value.name, dims[1].dim_value, dims[3].dim_value))
     return result
+
+
+def vocab_of(model):
+    """The logits' last dim."""
+    for value in model.graph.output:
+        if value.name == "logits":
+            return value.type.tensor_type.shape.dim[-1].dim_value
+    raise SystemExit("the model has no 'logits' output")
 
 
 def compile_model(attnc, model_path, caches, exe):
@@ -93,7 +101,7 @@ def main():
     model_path = pathlib.Path(args.model)
     model = onnx.load(str(model_path), load_external_data=False)
     caches = cache_inputs(model)
-    vocab = 50257
+    vocab = vocab_of(model)
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
     with tempfile.TemporaryDirectory() as tmp:
         scratch = pathlib.Path(tmp)
@@ -118,9 +126,9 @@ def main():
             a, o = statistics.median(attnc_ms), statistics.median(ort_ms)
             print(f"| {label} | {a:.1f} | {o:.1f} | {o / a:.2f}x |")
             sys.stdout.flush()
-        static_prefill(args.attnc, model_path, caches, scratch, exe, env, args)
+        static_prefill(args.attnc, model_path, caches, scratch, exe, env, args, vocab)
         a_pre, a_dec, o_pre, o_dec, agree = generation(args.attnc, model_path, caches, scratch,
-                                                       args.threads, args.rounds)
+                                                       args.threads, args.rounds, vocab)
         print(f"\nGreedy generation, 128-token prompt, 32 new tokens (tokens "
               f"{'identical' if agree else 'DIFFER'} between attnc and ONNX Runtime):\n")
         print("| | attnc generate | ONNX Runtime loop | attnc speedup |")
@@ -130,7 +138,7 @@ def main():
         print(f"| decode (tokens/s) | {1000 / a_dec:.1f} | {1000 / o_dec:.1f} | |")
 
 
-def static_prefill(attnc, model_path, caches, scratch, exe, env, args):
+def static_prefill(attnc, model_path, caches, scratch, exe, env, args, vocab):
     """The one artifact against one compiled for exactly that prompt (every
     dim static, an empty past), alternating, for the prefill cases."""
     print("\nPrefill: the one artifact (run-time lengths) against an artifact "
@@ -144,7 +152,7 @@ def static_prefill(attnc, model_path, caches, scratch, exe, env, args):
         flags = [f"--input-shape=input_ids=1x{seq}"]
         flags += [f"--input-shape={name}=1x{h}x0x{d}" for name, h, d in caches]
         subprocess.run([attnc, "compile", str(model_path), "-o", str(static), *flags], check=True)
-        inputs, _ = write_inputs(scratch, f"s{seq}_p0", seq, 0, caches, 50257)
+        inputs, _ = write_inputs(scratch, f"s{seq}_p0", seq, 0, caches, vocab)
         one, fixed = [], []
         for _ in range(args.rounds):
             for runs, binary in ((one, exe), (fixed, static)):
@@ -155,7 +163,7 @@ def static_prefill(attnc, model_path, caches, scratch, exe, env, args):
         sys.stdout.flush()
 
 
-def generation(attnc, model_path, caches, scratch, threads, rounds, new_tokens=32):
+def generation(attnc, model_path, caches, scratch, threads, rounds, vocab, new_tokens=32):
     """Greedy generation, attnc against ONNX Runtime: (prefill ms, decode ms per
     token) each, medians over the rounds, and whether the tokens agree."""
     lib = scratch / "decoder.so"
@@ -163,7 +171,7 @@ def generation(attnc, model_path, caches, scratch, threads, rounds, new_tokens=3
     flags += [f"--max-shape={name}=1x{h}x{MAX_PAST}x{d}" for name, h, d in caches]
     subprocess.run([attnc, "compile", str(model_path), "--emit=lib", "-o", str(lib), *flags],
                    check=True)
-    prompt = np.random.default_rng(7).integers(0, 50257, size=128)
+    prompt = np.random.default_rng(7).integers(0, vocab, size=128)
     ids = ",".join(str(t) for t in prompt)
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     a_pre, a_dec, o_pre, o_dec = [], [], [], []

@@ -9,6 +9,7 @@
 
 #include "compiler/cpu/ObjectEmitter.h"
 #include "compiler/cpu/EntryPoint.h"
+#include "compiler/cpu/ModelAllocator.h"
 #include "compiler/ModelInfo.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -143,111 +144,6 @@ static bool addRuntimeAbi(llvm::Module &module, const ModelSignature &signature,
   return true;
 }
 
-/// Compiled code allocates through MemRef-to-LLVM's generic functions
-/// (`_mlir_memref_to_llvm_alloc`, `_aligned_alloc`, `_free`); these
-/// definitions count every block for the runner's --stats and export the
-/// counts as `attnc_model_memory_stats(uint64_t out[3])`: allocations and
-/// bytes since load, and the peak of live heap bytes since the previous
-/// call (which restarts it). Each block keeps its size and the base
-/// pointer to free in a 16-byte header before the address returned.
-static void defineCountingAllocator(llvm::Module &module) {
-  llvm::LLVMContext &ctx = module.getContext();
-  auto *i64 = llvm::Type::getInt64Ty(ctx);
-  auto *ptr = llvm::PointerType::getUnqual(ctx);
-  auto *voidType = llvm::Type::getVoidTy(ctx);
-  auto counter = [&](const char *name) {
-    return new llvm::GlobalVariable(module, i64, /*isConstant=*/false,
-                                    llvm::GlobalValue::InternalLinkage,
-                                    llvm::ConstantInt::get(i64, 0), name);
-  };
-  llvm::GlobalVariable *allocations = counter("attnc.heap.allocations");
-  llvm::GlobalVariable *allocated = counter("attnc.heap.bytes");
-  llvm::GlobalVariable *live = counter("attnc.heap.live");
-  llvm::GlobalVariable *peak = counter("attnc.heap.peak");
-  llvm::FunctionCallee alignedAllocC =
-      module.getOrInsertFunction("aligned_alloc", ptr, i64, i64);
-  llvm::FunctionCallee freeC = module.getOrInsertFunction("free", voidType, ptr);
-  auto define = [&](const char *name, llvm::FunctionType *type) {
-    auto *fn = llvm::cast<llvm::Function>(module.getOrInsertFunction(name, type).getCallee());
-    fn->setLinkage(llvm::GlobalValue::InternalLinkage);
-    return fn;
-  };
-  const auto order = llvm::AtomicOrdering::Monotonic;
-  const llvm::MaybeAlign none;
-  llvm::IRBuilder<> b(ctx);
-
-  llvm::Function *alignedAlloc = define("_mlir_memref_to_llvm_aligned_alloc",
-                                        llvm::FunctionType::get(ptr, {i64, i64}, false));
-  {
-    llvm::Value *alignment = alignedAlloc->getArg(0), *size = alignedAlloc->getArg(1);
-    auto *entry = llvm::BasicBlock::Create(ctx, "entry", alignedAlloc);
-    auto *ok = llvm::BasicBlock::Create(ctx, "ok", alignedAlloc);
-    auto *failed = llvm::BasicBlock::Create(ctx, "failed", alignedAlloc);
-    b.SetInsertPoint(entry);
-    // A power of two at least 16: the header's size and the block's alignment.
-    llvm::Value *header = b.CreateBinaryIntrinsic(llvm::Intrinsic::umax, alignment,
-                                                  llvm::ConstantInt::get(i64, 16));
-    llvm::Value *mask = b.CreateSub(header, llvm::ConstantInt::get(i64, 1));
-    llvm::Value *total = b.CreateAnd(b.CreateAdd(b.CreateAdd(header, size), mask), b.CreateNot(mask));
-    llvm::Value *base = b.CreateCall(alignedAllocC, {header, total});
-    b.CreateCondBr(b.CreateIsNull(base), failed, ok);
-    b.SetInsertPoint(failed);
-    b.CreateRet(llvm::ConstantPointerNull::get(ptr));
-    b.SetInsertPoint(ok);
-    llvm::Value *user = b.CreateInBoundsGEP(b.getInt8Ty(), base, header);
-    b.CreateStore(size, b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), user, -16));
-    b.CreateStore(base, b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), user, -8));
-    b.CreateAtomicRMW(llvm::AtomicRMWInst::Add, allocations, llvm::ConstantInt::get(i64, 1), none, order);
-    b.CreateAtomicRMW(llvm::AtomicRMWInst::Add, allocated, size, none, order);
-    llvm::Value *before = b.CreateAtomicRMW(llvm::AtomicRMWInst::Add, live, size, none, order);
-    b.CreateAtomicRMW(llvm::AtomicRMWInst::UMax, peak, b.CreateAdd(before, size), none, order);
-    b.CreateRet(user);
-  }
-
-  llvm::Function *alloc =
-      define("_mlir_memref_to_llvm_alloc", llvm::FunctionType::get(ptr, {i64}, false));
-  b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", alloc));
-  b.CreateRet(b.CreateCall(alignedAlloc, {llvm::ConstantInt::get(i64, 16), alloc->getArg(0)}));
-
-  llvm::Function *release =
-      define("_mlir_memref_to_llvm_free", llvm::FunctionType::get(voidType, {ptr}, false));
-  {
-    llvm::Value *user = release->getArg(0);
-    auto *entry = llvm::BasicBlock::Create(ctx, "entry", release);
-    auto *owned = llvm::BasicBlock::Create(ctx, "owned", release);
-    auto *done = llvm::BasicBlock::Create(ctx, "done", release);
-    b.SetInsertPoint(entry);
-    b.CreateCondBr(b.CreateIsNull(user), done, owned);
-    b.SetInsertPoint(owned);
-    llvm::Value *size = b.CreateLoad(i64, b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), user, -16));
-    llvm::Value *base = b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), user, -8));
-    b.CreateAtomicRMW(llvm::AtomicRMWInst::Sub, live, size, none, order);
-    b.CreateCall(freeC, {base});
-    b.CreateBr(done);
-    b.SetInsertPoint(done);
-    b.CreateRetVoid();
-  }
-
-  auto *stats = llvm::Function::Create(llvm::FunctionType::get(voidType, {ptr}, false),
-                                       llvm::GlobalValue::ExternalLinkage,
-                                       kMemoryStatsFunction, module);
-  b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", stats));
-  llvm::Value *out = stats->getArg(0);
-  auto load = [&](llvm::GlobalVariable *global) {
-    llvm::LoadInst *value = b.CreateLoad(i64, global);
-    value->setAtomic(order);
-    value->setAlignment(llvm::Align(8));
-    return value;
-  };
-  b.CreateStore(load(allocations), out);
-  b.CreateStore(load(allocated), b.CreateConstInBoundsGEP1_64(i64, out, 1));
-  b.CreateStore(load(peak), b.CreateConstInBoundsGEP1_64(i64, out, 2));
-  llvm::StoreInst *restart = b.CreateStore(load(live), peak);
-  restart->setAtomic(order);
-  restart->setAlignment(llvm::Align(8));
-  b.CreateRetVoid();
-}
-
 /// Only the runtime ABI leaves the model: every other function it defines
 /// (the outlined kernels, the allocator's helpers) gets hidden visibility,
 /// so that a shared library exports the ABI alone and two models loaded
@@ -352,7 +248,7 @@ translateToLLVMIR(mlir::ModuleOp module, const ModelSignature &signature,
   llvmModule->setDataLayout(machine.createDataLayout());
   if (!addRuntimeAbi(*llvmModule, signature, error))
     return nullptr;
-  defineCountingAllocator(*llvmModule);
+  cpu::defineModelAllocator(*llvmModule, kMemoryStatsFunction);
   hideAllButTheAbi(*llvmModule);
   phase = timing.nest("LLVM optimization");
   auto optimize = mlir::makeOptimizingTransformer(3, 0, &machine);

@@ -38,11 +38,32 @@ std::string formatFloat(float value) {
 
 std::string quoted(const char *name) { return "'" + quoteForMessage(name) + "'"; }
 
+/// Bytes that are not zeroed when they grow (a model overwrites every
+/// output byte) and keep their capacity when they shrink.
+class Bytes {
+public:
+  void resize(size_t n) {
+    if (n > capacity_) {
+      capacity_ = std::max(n, capacity_ + capacity_ / 2);
+      data_.reset(new unsigned char[capacity_]);
+    }
+    size_ = n;
+  }
+  unsigned char *data() { return data_.get(); }
+  const unsigned char *data() const { return data_.get(); }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+private:
+  std::unique_ptr<unsigned char[]> data_;
+  size_t size_ = 0, capacity_ = 0;
+};
+
 /// A tensor the session owns: its shape and bytes.
 struct OwnedTensor {
   attnc_dtype_t dtype = ATTNC_DTYPE_INVALID;
   std::vector<int64_t> dims;
-  std::vector<unsigned char> bytes;
+  Bytes bytes;
 
   attnc_tensor_t view() {
     return {bytes.empty() ? nullptr : bytes.data(), dtype, dims.size(), dims.data(),
@@ -91,14 +112,19 @@ bool fillInteger(OwnedTensor &tensor, const std::vector<int64_t> &values) {
   return true;
 }
 
-OwnedTensor makeTensor(attnc_dtype_t dtype, std::vector<int64_t> dims) {
-  OwnedTensor tensor;
+/// Gives `tensor` a dtype and shape, reusing its bytes where they suffice.
+void reshapeTensor(OwnedTensor &tensor, attnc_dtype_t dtype, std::vector<int64_t> dims) {
   tensor.dtype = dtype;
   size_t count = 1;
   for (int64_t d : dims)
     count *= (size_t)d;
   tensor.dims = std::move(dims);
   tensor.bytes.resize(count * attnc_dtype_size(dtype));
+}
+
+OwnedTensor makeTensor(attnc_dtype_t dtype, std::vector<int64_t> dims) {
+  OwnedTensor tensor;
+  reshapeTensor(tensor, dtype, std::move(dims));
   return tensor;
 }
 
@@ -126,6 +152,9 @@ struct attnc_generation_t {
   bool started = false;
   /// The past inputs for the next run, one per cache pair.
   std::vector<OwnedTensor> pasts;
+  /// The outputs of the last run, whose bytes the next run reuses (the
+  /// presents' are the pasts' of the run before: the two swap).
+  std::vector<OwnedTensor> results;
 
   ~attnc_generation_t() { attnc_model_release(model); }
 };
@@ -300,7 +329,8 @@ void resetCaches(attnc_generation_t &s) {
 attnc_status_t *buildInputs(attnc_generation_t &s, size_t from, size_t to,
                             std::vector<OwnedTensor> &owned, std::vector<attnc_tensor_t> &inputs) {
   size_t count = attnc_model_input_count(s.model);
-  owned.assign(count, OwnedTensor{});
+  owned.clear();
+  owned.resize(count);
   std::vector<int64_t> ids(s.tokens.begin() + (long)from, s.tokens.begin() + (long)to);
   std::vector<int64_t> positions, ones(to, 1);
   for (size_t p = from; p < to; ++p)
@@ -338,7 +368,8 @@ attnc_status_t *runAndChoose(attnc_generation_t &s, size_t from, size_t to, int6
   if (attnc_status_t *status = buildInputs(s, from, to, ownedInputs, inputs))
     return status;
   size_t count = attnc_model_output_count(s.model);
-  std::vector<OwnedTensor> results(count);
+  std::vector<OwnedTensor> &results = s.results;
+  results.resize(count);
   std::vector<attnc_tensor_t> outputs(count);
   for (size_t i = 0; i < count; ++i) {
     attnc_tensor_info_t info = outputInfo(s.model, i);
@@ -346,7 +377,7 @@ attnc_status_t *runAndChoose(attnc_generation_t &s, size_t from, size_t to, int6
     if (attnc_status_t *status =
             attnc_model_output_shape(s.model, inputs.data(), inputs.size(), i, dims.data()))
       return status;
-    results[i] = makeTensor(info.dtype, dims);
+    reshapeTensor(results[i], info.dtype, dims);
     outputs[i] = results[i].view();
   }
   if (attnc_status_t *status =
@@ -356,8 +387,10 @@ attnc_status_t *runAndChoose(attnc_generation_t &s, size_t from, size_t to, int6
   const float *last = reinterpret_cast<const float *>(logits.bytes.data()) +
                       (logits.bytes.size() / sizeof(float) - (size_t)s.vocab);
   *token = s.sampler.choose(last, (size_t)s.vocab, s.sampling);
+  // No copy: the presents become the pasts, and the old pasts' bytes hold
+  // the next run's presents.
   for (size_t k = 0; k < s.caches.size(); ++k)
-    s.pasts[k] = std::move(results[s.caches[k].present]);
+    std::swap(s.pasts[k], results[s.caches[k].present]);
   return nullptr;
 }
 
