@@ -283,6 +283,43 @@ private:
     return found;
   }
 
+  /// With run-time lengths, the terms that are bands at run time (a causal
+  /// condition AND a distance bound: Mistral's sliding window) make one
+  /// window together; the others stay, summed, in `mask`.
+  static FailureOr<MaskStructure> inferRunTimeTerms(OpBuilder &builder, SdpaOp op,
+                                                    ArrayRef<std::pair<Value, double>> terms,
+                                                    std::string &reason, Value &mask) {
+    SmallVector<RunTimeBand> bands;
+    Value others;
+    for (auto [term, factor] : terms) {
+      std::string termReason;
+      FailureOr<RunTimeBand> band =
+          factor > 0 ? inferRunTimeBand(op, term, termReason) : FailureOr<RunTimeBand>(failure());
+      if (succeeded(band)) {
+        bands.push_back(*band);
+        continue;
+      }
+      reason = termReason;
+      Value scaled = term;
+      if (factor != 1.0) {
+        auto et = cast<RankedTensorType>(term.getType()).getElementType();
+        scaled = builder.createOrFold<MulOp>(op.getLoc(), term,
+                                             buildScalarConstant(builder, op.getLoc(), et, factor));
+      }
+      others = others ? AddOp::create(builder, op.getLoc(), others, scaled).getResult() : scaled;
+    }
+    if (bands.empty())
+      return failure();
+    FailureOr<RunTimeWindow> window = combineRunTimeBands(op, bands, reason);
+    if (failed(window))
+      return failure();
+    MaskStructure found;
+    found.window = window->window;
+    found.runTimeOffset = window->offset;
+    mask = others;
+    return found;
+  }
+
   /// The structure of `mask`, or of one of its additive terms; then `mask`
   /// becomes the sum of the other terms (null if none).
   static FailureOr<MaskStructure> inferStructure(OpBuilder &builder, SdpaOp op,
@@ -298,6 +335,8 @@ private:
     Location loc = op.getLoc();
     SmallVector<std::pair<Value, double>> terms;
     collectTerms(builder, loc, op.getDenseMask(), 1.0, terms);
+    if (!cast<RankedTensorType>(op.getDenseMask().getType()).hasStaticShape())
+      return inferRunTimeTerms(builder, op, terms, reason, mask);
     if (terms.size() < 2)
       return failure();
     applyFactors(builder, loc, terms);

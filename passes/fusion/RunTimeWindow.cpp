@@ -137,19 +137,14 @@ bool allElements(Value value, function_ref<bool(double)> pred) {
   return constant && llvm::all_of(constant->data, pred);
 }
 
-/// The visible keys of one query as a band: query i (at position start + i)
-/// sees key j iff j - (start + i) <= right, from key 0 (the left side is
-/// unbounded; right may be `WindowAttr::kUnbounded`). A null start is 0.
-struct VisibleBand {
-  int64_t right;
-  Value start;
-};
+using Band = RunTimeBand;
+constexpr int64_t kOpen = WindowAttr::kUnbounded;
 
 /// The band of a boolean condition that says which keys are visible:
 /// rows of a constant band buffer, gathered from a run-time start or cut
 /// from row 0, or the lower triangle of ones (Trilu).
-FailureOr<VisibleBand> visibleBandOf(Value cond, std::string &reason) {
-  auto fail = [&](const Twine &why) -> FailureOr<VisibleBand> {
+FailureOr<Band> visibleBandOf(Value cond, std::string &reason) {
+  auto fail = [&](const Twine &why) -> FailureOr<Band> {
     reason = why.str();
     return failure();
   };
@@ -160,7 +155,7 @@ FailureOr<VisibleBand> visibleBandOf(Value cond, std::string &reason) {
         !allElements(trilu.getInput(), [](double x) { return x != 0; }))
       return fail("the mask is a Trilu that is not the lower triangle of ones from the "
                   "diagonal on");
-    return VisibleBand{(int64_t)trilu.getDiagonal(), Value()};
+    return Band{kOpen, (int64_t)trilu.getDiagonal(), Value()};
   }
   Value buffer = source, start;
   if (auto gather = source.getDefiningOp<GatherOp>()) {
@@ -182,12 +177,8 @@ FailureOr<VisibleBand> visibleBandOf(Value cond, std::string &reason) {
     return failure();
   auto [left, right] = *band;
   int64_t rows = values->shape[values->shape.size() - 2], cols = values->shape.back();
-  // Row r sees keys 0..r + right: every query sees key 0, whatever its
-  // position and the key length.
-  if (left < rows - 1)
-    return fail("the band's left side is bounded (" + Twine(left) +
-                "): a query could see no key at run time");
-  return VisibleBand{right >= cols - 1 ? WindowAttr::kUnbounded : right, start};
+  // A side no row of the buffer reaches is open.
+  return Band{left >= rows - 1 ? kOpen : left, right >= cols - 1 ? kOpen : right, start};
 }
 
 /// The start of a position vector laid along dim `axis` of `value` (every
@@ -212,46 +203,115 @@ FailureOr<Value> positionsAlong(Value value, int64_t axis) {
   return failure();
 }
 
-/// The band of a comparison of key positions (a row, [.., 1, T]) with query
-/// positions (a column, [.., S, 1]): `hides` says whether the condition
-/// hides the keys where it holds. Visible iff key <= query is causal
-/// (right 0), the query positions' start being the offset.
-FailureOr<VisibleBand> comparedPositions(Operation *compare, bool hides, std::string &reason) {
-  // Normalize to "visible iff lhs <= rhs" or "visible iff lhs < rhs".
-  Value lhs, rhs;
-  bool strict;
-  if ((hides && isa<GreaterOp>(compare)) || (!hides && isa<LessEqualOp>(compare)))
-    lhs = compare->getOperand(0), rhs = compare->getOperand(1), strict = false;
-  else if ((hides && isa<LessOp>(compare)) || (!hides && isa<GreaterEqualOp>(compare)))
-    lhs = compare->getOperand(1), rhs = compare->getOperand(0), strict = false;
-  else if ((hides && isa<GreaterEqualOp>(compare)) || (!hides && isa<LessOp>(compare)))
-    lhs = compare->getOperand(0), rhs = compare->getOperand(1), strict = true;
-  else if ((hides && isa<LessEqualOp>(compare)) || (!hides && isa<GreaterOp>(compare)))
-    lhs = compare->getOperand(1), rhs = compare->getOperand(0), strict = true;
-  else {
-    reason = "the mask compares something other than positions";
-    return failure();
+/// A value of the mask's arithmetic as keyCoef·j + queryCoef·(start + i) +
+/// constant, for key j and query i: key positions are a row of iota
+/// ([.., 1, T]), query positions a column of iota + start ([.., S, 1]).
+struct PositionForm {
+  int64_t keyCoef = 0, queryCoef = 0, constant = 0;
+  Value start;
+};
+
+std::optional<PositionForm> positionForm(Value value, int depth = 0) {
+  auto type = cast<RankedTensorType>(value.getType());
+  int64_t rank = type.getRank();
+  if (type.getNumElements() == 1)
+    if (std::optional<EvaluatedTensor> c = evaluateConstantSubgraph(value, 1);
+        c && c->data[0] == std::floor(c->data[0]) && std::abs(c->data[0]) < 1e15)
+      return PositionForm{0, 0, (int64_t)c->data[0], Value()};
+  if (rank >= 1) {
+    if (FailureOr<Value> keys = positionsAlong(value, rank - 1); succeeded(keys) && !*keys)
+      return PositionForm{1, 0, 0, Value()};
+    if (FailureOr<Value> queries = positionsAlong(value, rank - 2); succeeded(queries))
+      return PositionForm{0, 1, 0, *queries};
   }
-  auto keyRank = cast<RankedTensorType>(lhs.getType()).getRank();
-  auto queryRank = cast<RankedTensorType>(rhs.getType()).getRank();
-  FailureOr<Value> keyStart = positionsAlong(lhs, keyRank - 1);
-  FailureOr<Value> queryStart = positionsAlong(rhs, queryRank - 2);
-  if (failed(keyStart) || failed(queryStart) || *keyStart) {
-    reason = "the mask does not compare key positions from 0 with query positions";
+  Operation *op = value.getDefiningOp();
+  if (!isa_and_nonnull<AddOp, SubOp>(op) || depth > 4)
+    return std::nullopt;
+  std::optional<PositionForm> lhs = positionForm(op->getOperand(0), depth + 1);
+  std::optional<PositionForm> rhs = positionForm(op->getOperand(1), depth + 1);
+  if (!lhs || !rhs || (lhs->start && rhs->start && lhs->start != rhs->start))
+    return std::nullopt;
+  int64_t sign = isa<AddOp>(op) ? 1 : -1;
+  return PositionForm{lhs->keyCoef + sign * rhs->keyCoef, lhs->queryCoef + sign * rhs->queryCoef,
+                      lhs->constant + sign * rhs->constant, lhs->start ? lhs->start : rhs->start};
+}
+
+/// The half-band of a comparison of positions, `lhs OP rhs`: it reads
+/// (j - p) + c OP' 0 for key j and query position p, which bounds j - p on
+/// one side. `hides` says whether the condition hides the keys where it
+/// holds.
+FailureOr<Band> comparedPositions(Operation *compare, bool hides, std::string &reason) {
+  auto fail = [&](const Twine &why) -> FailureOr<Band> {
+    reason = why.str();
     return failure();
+  };
+  std::optional<PositionForm> lhs = positionForm(compare->getOperand(0));
+  std::optional<PositionForm> rhs = positionForm(compare->getOperand(1));
+  if (!lhs || !rhs || (lhs->start && rhs->start && lhs->start != rhs->start))
+    return fail("the mask does not compare key positions from 0 with query positions");
+  PositionForm e{lhs->keyCoef - rhs->keyCoef, lhs->queryCoef - rhs->queryCoef,
+                 lhs->constant - rhs->constant, lhs->start ? lhs->start : rhs->start};
+  // e OP 0 with e = ±(j - p) + c; flip to +(j - p).
+  enum { Less, LessEqual, Greater, GreaterEqual } relation =
+      isa<LessOp>(compare) ? Less : isa<LessEqualOp>(compare) ? LessEqual
+                                  : isa<GreaterOp>(compare)   ? Greater
+                                                              : GreaterEqual;
+  if (hides) // visible iff not (e OP 0)
+    relation = relation == Less ? GreaterEqual : relation == LessEqual ? Greater
+               : relation == Greater ? LessEqual : Less;
+  if (e.keyCoef == -1 && e.queryCoef == 1) {
+    e = {1, -1, -e.constant, e.start};
+    relation = relation == Less ? Greater : relation == LessEqual ? GreaterEqual
+               : relation == Greater ? Less : LessEqual;
   }
-  // Key j < query i hides the diagonal: the first query would see nothing.
-  if (strict) {
-    reason = "the mask hides each query's own position";
-    return failure();
+  if (e.keyCoef != 1 || e.queryCoef != -1)
+    return fail("the mask compares positions other than by their distance");
+  // (j - p) + c OP 0.
+  int64_t c = e.constant;
+  Band band{kOpen, kOpen, e.start};
+  switch (relation) {
+  case LessEqual: band.right = -c; break;
+  case Less: band.right = -c - 1; break;
+  case GreaterEqual: band.left = c; break;
+  case Greater: band.left = c - 1; break;
   }
-  return VisibleBand{0, *queryStart};
+  if ((band.right != kOpen && band.right < 0) || (band.left != kOpen && band.left < 0))
+    return fail("the mask hides each query's own position");
+  return band;
+}
+
+/// The run-time length of `op`'s queries or keys as a linear form.
+std::optional<LinearExtent> lengthOf(SdpaOp op, SdpaTensor tensor) {
+  Value value = tensor == SdpaTensor::Query ? op.getQuery() : op.getKey();
+  return traceRunTimeExtent(value, sdpaSeqAxis(op.isSeqMajor(tensor)));
+}
+
+/// Whether start + S <= T at every run: the last query's position is a key
+/// (a query then sees its own position, and with it some key).
+bool queriesWithinKeys(SdpaOp op, Value start) {
+  std::optional<LinearExtent> queries = lengthOf(op, SdpaTensor::Query);
+  std::optional<LinearExtent> keys = lengthOf(op, SdpaTensor::Key);
+  if (!queries || !keys)
+    return false;
+  LinearExtent slack = *keys; // T - S - start
+  slack.add(*queries, -1);
+  if (start) {
+    auto vector = start.getDefiningOp<tensor::FromElementsOp>();
+    auto cast = vector ? vector.getElements()[0].getDefiningOp<arith::IndexCastOp>()
+                       : arith::IndexCastOp();
+    std::optional<LinearExtent> position = cast ? traceIndexValue(cast.getIn()) : std::nullopt;
+    if (!position)
+      return false;
+    slack.add(*position, -1);
+  }
+  return slack.constant >= 0 &&
+         llvm::all_of(slack.terms, [](const auto &term) { return term.second >= 0; });
 }
 
 } // namespace
 
-FailureOr<RunTimeWindow> inferRunTimeWindow(SdpaOp op, Value term, std::string &reason) {
-  auto fail = [&](const Twine &why) -> FailureOr<RunTimeWindow> {
+FailureOr<RunTimeBand> inferRunTimeBand(SdpaOp op, Value term, std::string &reason) {
+  auto fail = [&](const Twine &why) -> FailureOr<RunTimeBand> {
     reason = why.str();
     return failure();
   };
@@ -262,7 +322,6 @@ FailureOr<RunTimeWindow> inferRunTimeWindow(SdpaOp op, Value term, std::string &
   if (maskShape.size() < 2 || maskShape[maskShape.size() - 2] != dims.queryLen ||
       maskShape.back() != dims.keyLen)
     return fail("the mask does not span the queries and keys");
-  FailureOr<VisibleBand> band = failure();
   if (auto where = peelPrefixViews(term).getDefiningOp<WhereOp>()) {
     // where(cond, 0, -inf) or where(cond, -inf, 0): cond says which keys
     // are visible, or hidden. The zeros may be a tensor of them.
@@ -277,27 +336,55 @@ FailureOr<RunTimeWindow> inferRunTimeWindow(SdpaOp op, Value term, std::string &
       return fail("not a boolean mask where(cond, 0, -inf) or where(cond, -inf, 0)");
     Operation *cond = where.getCondition().getDefiningOp();
     if (isa_and_nonnull<LessOp, LessEqualOp, GreaterOp, GreaterEqualOp>(cond))
-      band = comparedPositions(cond, hides, reason);
-    else if (shows)
-      band = visibleBandOf(where.getCondition(), reason);
-    else
-      return fail("the hidden keys are not a comparison of positions");
-  } else if (auto trilu = peelPrefixViews(term).getDefiningOp<TriluOp>()) {
+      return comparedPositions(cond, hides, reason);
+    if (shows)
+      return visibleBandOf(where.getCondition(), reason);
+    return fail("the hidden keys are not a comparison of positions");
+  }
+  if (auto trilu = peelPrefixViews(term).getDefiningOp<TriluOp>()) {
     // triu(-inf, k): hidden iff j - i >= k, so visible iff j - i <= k - 1.
     if (!trilu.getUpper() || trilu.getDiagonal() < 1 ||
         !allElements(trilu.getInput(), [](double x) { return x <= -1e4; }))
       return fail("the mask is a Trilu that is not the upper triangle of -inf above the "
                   "diagonal");
-    band = VisibleBand{(int64_t)trilu.getDiagonal() - 1, Value()};
-  } else {
-    return fail("not a boolean mask (Where), nor a Trilu of -inf");
+    return RunTimeBand{kOpen, (int64_t)trilu.getDiagonal() - 1, Value()};
   }
+  return fail("not a boolean mask (Where), nor a Trilu of -inf");
+}
+
+FailureOr<RunTimeWindow> combineRunTimeBands(SdpaOp op, ArrayRef<RunTimeBand> bands,
+                                             std::string &reason) {
+  RunTimeBand band{kOpen, kOpen, Value()};
+  for (const RunTimeBand &each : bands) {
+    if (each.start && band.start && each.start != band.start) {
+      reason = "the mask's terms place the queries at different positions";
+      return failure();
+    }
+    band.start = band.start ? band.start : each.start;
+    auto tighter = [](int64_t a, int64_t b) { return a == kOpen ? b : b == kOpen ? a : std::min(a, b); };
+    band.left = tighter(band.left, each.left);
+    band.right = tighter(band.right, each.right);
+  }
+  // Every query must see some key, or the graph's result depends on its
+  // fill value. An open left side shows it key 0; a bounded one shows it
+  // its own position (right >= 0) if that is a key.
+  if (band.left != kOpen && !queriesWithinKeys(op, band.start)) {
+    reason = "the band's left side is bounded (" + std::to_string(band.left) +
+             ") and the queries' positions are not provably within the keys: a query "
+             "could see no key at run time";
+    return failure();
+  }
+  WindowAttr window;
+  if (band.left != kOpen || band.right != kOpen)
+    window = WindowAttr::get(op.getContext(), band.left, band.right);
+  return RunTimeWindow{window, band.start};
+}
+
+FailureOr<RunTimeWindow> inferRunTimeWindow(SdpaOp op, Value term, std::string &reason) {
+  FailureOr<RunTimeBand> band = inferRunTimeBand(op, term, reason);
   if (failed(band))
     return failure();
-  WindowAttr window;
-  if (band->right != WindowAttr::kUnbounded)
-    window = WindowAttr::get(op.getContext(), WindowAttr::kUnbounded, band->right);
-  return RunTimeWindow{window, band->start};
+  return combineRunTimeBands(op, *band, reason);
 }
 
 } // namespace mlir::attn

@@ -33,11 +33,29 @@ struct RunTimeWindow {
   Value offset;
 };
 
-/// Proves that the additive mask term `term` (0 / -inf) of `op` is rows of
-/// a constant band buffer picked at a run-time start, as above. Declines
-/// (with `reason`) for anything else, and for bands whose left side is
-/// bounded: there a query past the keys could see none, and the graph's
-/// result would depend on its fill value.
+/// What one mask term shows: key j to the query at position p = start + i
+/// iff -left <= j - p <= right (a side WindowAttr::kUnbounded is open).
+struct RunTimeBand {
+  int64_t left, right;
+  Value start;
+};
+
+/// Proves that the additive mask term `term` (0 / -inf) of `op` is a band
+/// at run time: rows of a constant band buffer picked at a run-time start,
+/// a Trilu of a run-time square, or a comparison of key and query
+/// positions (or of their distance with a constant). Declines (with
+/// `reason`) for anything else.
+FailureOr<RunTimeBand> inferRunTimeBand(SdpaOp op, Value term, std::string &reason);
+
+/// The window that shows what all `bands` (the terms of one mask) show.
+/// Declines when the terms place the queries differently, or when the left
+/// side is bounded and the queries' positions are not provably within the
+/// keys (start + S <= T from the shapes' arithmetic): a query could then
+/// see no key, and the graph's result depend on its fill value.
+FailureOr<RunTimeWindow> combineRunTimeBands(SdpaOp op, ArrayRef<RunTimeBand> bands,
+                                             std::string &reason);
+
+/// inferRunTimeBand, then combineRunTimeBands, of one term.
 FailureOr<RunTimeWindow> inferRunTimeWindow(SdpaOp op, Value term, std::string &reason);
 
 } // namespace mlir::attn

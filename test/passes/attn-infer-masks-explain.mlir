@@ -75,19 +75,21 @@ func.func @window_already_known(%q: tensor<1x2x4x8xf32>, %m: tensor<1x1x4x4xf32>
 
 // -----
 
-// A sliding window cut from a buffer at run time stays dense: a query
-// could then see no key, and the graph's result depends on its fill.
-func.func @run_time_sliding_window(%q: tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32> {
+// A sliding window cut from a buffer at run time stays dense when the
+// query and key lengths are unrelated: a query past the keys could see no
+// key, and the graph's result then depends on its fill.
+func.func @run_time_sliding_window(%q: tensor<1x2x?x8xf32>, %k: tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32> {
   %c2 = arith.constant 2 : index
   %s = tensor.dim %q, %c2 : tensor<1x2x?x8xf32>
+  %t = tensor.dim %k, %c2 : tensor<1x2x?x8xf32>
   %band = attn.constant dense<[[true, false, false, false], [true, true, false, false],
                                [false, true, true, false], [false, false, true, true]]> : tensor<4x4xi1>
-  %cond = attn.slice %band[%s, %s] {offsets = array<i64: 0, 0>, sizes = array<i64: -9223372036854775808, -9223372036854775808>, strides = array<i64: 1, 1>} : tensor<4x4xi1> -> tensor<?x?xi1>
+  %cond = attn.slice %band[%s, %t] {offsets = array<i64: 0, 0>, sizes = array<i64: -9223372036854775808, -9223372036854775808>, strides = array<i64: 1, 1>} : tensor<4x4xi1> -> tensor<?x?xi1>
   %zero = attn.constant dense<0.0> : tensor<f32>
   %ninf = attn.constant dense<0xFF800000> : tensor<f32>
   %m = attn.where %cond, %zero, %ninf : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
-  // expected-remark @+1 {{attn-infer-masks: the band's left side is bounded (1): a query could see no key at run time}}
-  %o = attn.sdpa %q, %q, %q dense_mask(%m) {scale = 1.0 : f32}
+  // expected-remark @+1 {{attn-infer-masks: the band's left side is bounded (1) and the queries' positions are not provably within the keys: a query could see no key at run time}}
+  %o = attn.sdpa %q, %k, %k dense_mask(%m) {scale = 1.0 : f32}
       : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<?x?xf32>) -> tensor<1x2x?x8xf32>
   return %o : tensor<1x2x?x8xf32>
 }

@@ -465,3 +465,31 @@ func.func @run_time_compared_positions(%q: tensor<1x2x?x8xf32>, %kv: tensor<1x2x
       : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<?x?xf32>) -> tensor<1x2x?x8xf32>
   return %o : tensor<1x2x?x8xf32>
 }
+
+// -----
+
+// Mistral without a cache: (j <= i) AND (i - j < 4) over positions of the
+// run-time length. Each conjunct bounds one side; together a sliding
+// window. Its left side is bounded, which needs every query's own position
+// to be a key: the queries and keys are the same S positions here.
+// CHECK-LABEL: func.func @run_time_sliding_window
+// CHECK: attn.sdpa %arg0, %arg0, %arg0 {mask = #attn.window<left = 3, right = 0>, scale
+func.func @run_time_sliding_window(%q: tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32> {
+  %c2 = arith.constant 2 : index
+  %s = tensor.dim %q, %c2 : tensor<1x2x?x8xf32>
+  %iota = attn.constant dense<[0, 1, 2, 3, 4, 5, 6, 7]> : tensor<8xi64>
+  %pos = attn.slice %iota[%s] {offsets = array<i64: 0>, sizes = array<i64: -9223372036854775808>, strides = array<i64: 1>} : tensor<8xi64> -> tensor<?xi64>
+  %i = attn.reshape %pos {shape = array<i64: -9223372036854775808, 1>} : tensor<?xi64> -> tensor<?x1xi64>
+  %j = attn.reshape %pos {shape = array<i64: 1, -9223372036854775808>} : tensor<?xi64> -> tensor<1x?xi64>
+  %causal = attn.less_equal %j, %i : (tensor<1x?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %distance = attn.sub %i, %j : (tensor<?x1xi64>, tensor<1x?xi64>) -> tensor<?x?xi64>
+  %w = attn.constant dense<4> : tensor<i64>
+  %near = attn.less %distance, %w : (tensor<?x?xi64>, tensor<i64>) -> tensor<?x?xi1>
+  %allowed = attn.and %causal, %near : (tensor<?x?xi1>, tensor<?x?xi1>) -> tensor<?x?xi1>
+  %zero = attn.constant dense<0.0> : tensor<f32>
+  %ninf = attn.constant dense<0xFF800000> : tensor<f32>
+  %m = attn.where %allowed, %zero, %ninf : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %o = attn.sdpa %q, %q, %q dense_mask(%m) {scale = 1.0 : f32}
+      : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<?x?xf32>) -> tensor<1x2x?x8xf32>
+  return %o : tensor<1x2x?x8xf32>
+}
