@@ -1,7 +1,7 @@
 //===- Check.cpp - `attnc check`: compile and compare ONNX test dirs ----===//
 
 #include "compiler/Check.h"
-#include "attnc/runtime.h"
+#include "compiler/RuntimeHandles.h"
 #include "runtime/io/TensorFile.h"
 #include "runtime/src/PercentEncoding.h"
 #include "mlir/IR/Builders.h"
@@ -183,17 +183,6 @@ std::string compare(const io::Tensor &got, const io::Tensor &want,
              std::to_string(abs) + ")";
   }
   return "";
-}
-
-struct ModelDeleter {
-  void operator()(attnc_model_t *m) const { attnc_model_release(m); }
-};
-using ModelPtr = std::unique_ptr<attnc_model_t, ModelDeleter>;
-
-std::string takeMessage(attnc_status_t *status) {
-  std::string message = attnc_status_message(status);
-  attnc_status_free(status);
-  return message;
 }
 
 /// The data-set tensor as an attribute of `context`, or null for a dtype

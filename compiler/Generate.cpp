@@ -9,7 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Generate.h"
-#include "attnc/runtime.h"
+#include "compiler/RuntimeHandles.h"
 #include "llvm/BinaryFormat/Magic.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -26,21 +26,10 @@
 namespace attnc {
 namespace {
 
-struct ModelDeleter {
-  void operator()(attnc_model_t *m) const { attnc_model_release(m); }
-};
 struct SessionDeleter {
   void operator()(attnc_generation_t *s) const { attnc_generation_free(s); }
 };
-using ModelPtr = std::unique_ptr<attnc_model_t, ModelDeleter>;
 using SessionPtr = std::unique_ptr<attnc_generation_t, SessionDeleter>;
-
-/// The status's message (freeing it).
-std::string takeMessage(attnc_status_t *status) {
-  std::string message = attnc_status_message(status);
-  attnc_status_free(status);
-  return message;
-}
 
 /// A scratch directory removed with everything in it when this goes away.
 struct ScratchDir {

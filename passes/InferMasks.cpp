@@ -265,48 +265,31 @@ private:
     }
   }
 
-  /// The structure of one mask term: a constant one's, else a band cut
-  /// from a buffer at run time (then `reason` is the constant's).
-  static FailureOr<MaskStructure> inferTermStructure(SdpaOp op, Value term,
-                                                     std::string &reason) {
-    FailureOr<MaskStructure> structure = inferMaskStructure(op, reason, term);
-    if (succeeded(structure) || cast<RankedTensorType>(term.getType()).hasStaticShape())
-      return structure;
-    // A mask with run-time dims: why it is not a band cut at run time says
-    // more than that it is not a constant.
-    FailureOr<RunTimeWindow> band = inferRunTimeWindow(op, term, reason);
-    if (failed(band))
-      return failure();
-    MaskStructure found;
-    found.window = band->window;
-    found.runTimeOffset = band->offset;
-    return found;
-  }
-
   /// With run-time lengths, the terms that are bands at run time (a causal
   /// condition AND a distance bound: Mistral's sliding window) make one
   /// window together; the others stay, summed, in `mask`.
   static FailureOr<MaskStructure> inferRunTimeTerms(OpBuilder &builder, SdpaOp op,
                                                     ArrayRef<std::pair<Value, double>> terms,
                                                     std::string &reason, Value &mask) {
+    // The whole mask first: a Where whose zeros are a tensor of them is one
+    // band, though collectTerms splits the zeros off as a term of their own.
+    SmallVector<std::pair<Value, double>> scaled = {{op.getDenseMask(), 1.0}};
+    std::string wholeReason;
+    if (failed(inferRunTimeBand(op, op.getDenseMask(), wholeReason))) {
+      scaled.assign(terms.begin(), terms.end());
+      applyFactors(builder, op.getLoc(), scaled);
+    }
     SmallVector<RunTimeBand> bands;
     Value others;
-    for (auto [term, factor] : terms) {
+    for (auto [term, factor] : scaled) {
       std::string termReason;
-      FailureOr<RunTimeBand> band =
-          factor > 0 ? inferRunTimeBand(op, term, termReason) : FailureOr<RunTimeBand>(failure());
-      if (succeeded(band)) {
+      if (FailureOr<RunTimeBand> band = inferRunTimeBand(op, term, termReason);
+          succeeded(band)) {
         bands.push_back(*band);
         continue;
       }
       reason = termReason;
-      Value scaled = term;
-      if (factor != 1.0) {
-        auto et = cast<RankedTensorType>(term.getType()).getElementType();
-        scaled = builder.createOrFold<MulOp>(op.getLoc(), term,
-                                             buildScalarConstant(builder, op.getLoc(), et, factor));
-      }
-      others = others ? AddOp::create(builder, op.getLoc(), others, scaled).getResult() : scaled;
+      others = others ? AddOp::create(builder, op.getLoc(), others, term).getResult() : term;
     }
     if (bands.empty())
       return failure();
@@ -324,7 +307,7 @@ private:
   /// becomes the sum of the other terms (null if none).
   static FailureOr<MaskStructure> inferStructure(OpBuilder &builder, SdpaOp op,
                                                  std::string &reason, Value &mask) {
-    FailureOr<MaskStructure> structure = inferTermStructure(op, op.getDenseMask(), reason);
+    FailureOr<MaskStructure> structure = inferMaskStructure(op, reason);
     if (succeeded(structure)) {
       mask = Value();
       return structure;
@@ -342,7 +325,7 @@ private:
     applyFactors(builder, loc, terms);
     for (size_t i = 0; i < terms.size(); ++i) {
       std::string partReason;
-      structure = inferTermStructure(op, terms[i].first, partReason);
+      structure = inferMaskStructure(op, partReason, terms[i].first);
       if (failed(structure))
         continue;
       Value others;

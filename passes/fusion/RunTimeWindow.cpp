@@ -380,11 +380,4 @@ FailureOr<RunTimeWindow> combineRunTimeBands(SdpaOp op, ArrayRef<RunTimeBand> ba
   return RunTimeWindow{window, band.start};
 }
 
-FailureOr<RunTimeWindow> inferRunTimeWindow(SdpaOp op, Value term, std::string &reason) {
-  FailureOr<RunTimeBand> band = inferRunTimeBand(op, term, reason);
-  if (failed(band))
-    return failure();
-  return combineRunTimeBands(op, *band, reason);
-}
-
 } // namespace mlir::attn

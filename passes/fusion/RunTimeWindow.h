@@ -55,9 +55,6 @@ FailureOr<RunTimeBand> inferRunTimeBand(SdpaOp op, Value term, std::string &reas
 FailureOr<RunTimeWindow> combineRunTimeBands(SdpaOp op, ArrayRef<RunTimeBand> bands,
                                              std::string &reason);
 
-/// inferRunTimeBand, then combineRunTimeBands, of one term.
-FailureOr<RunTimeWindow> inferRunTimeWindow(SdpaOp op, Value term, std::string &reason);
-
 } // namespace mlir::attn
 
 #endif // ATTNC_PASSES_FUSION_RUNTIMEWINDOW_H
