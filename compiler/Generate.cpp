@@ -138,19 +138,21 @@ int generate(const std::string &modelPath, const GenerateOptions &options,
   double prefillMs = millisecondsSince(start);
   tokens << token;
   tokens.flush();
+  auto stops = [&](int64_t id) { return llvm::is_contained(options.stopIds, id); };
   start = std::chrono::steady_clock::now();
-  for (size_t i = 1; i < options.maxNewTokens; ++i) {
+  size_t steps = 0;
+  for (bool stopped = stops(token); !stopped && steps + 1 < options.maxNewTokens; ++steps) {
     if (attnc_status_t *status = attnc_generation_step(session.get(), &token)) {
       tokens << "\n";
       return fail(takeMessage(status));
     }
     tokens << " " << token;
     tokens.flush();
+    stopped = stops(token);
   }
   double decodeMs = millisecondsSince(start);
   tokens << "\n";
   tokens.flush();
-  size_t steps = options.maxNewTokens - 1;
   report << "prefill: " << options.promptIds.size() << " tokens in "
          << llvm::format("%.2f", prefillMs) << " ms\n";
   if (steps)

@@ -17,6 +17,9 @@ struct GenerateOptions {
   /// Most tokens (prompt plus generated) the compiled model holds; 0: just
   /// enough for this prompt and maxNewTokens.
   int64_t maxLength = 0;
+  /// Token ids that end the generation once emitted (an end-of-sequence
+  /// id); the id itself is printed.
+  std::vector<int64_t> stopIds;
   attnc_sampling_t sampling{};
   /// How to compile an ONNX model (its pipeline options; the bounds come
   /// from maxLength).

@@ -8,7 +8,7 @@
 //   attnc check DIR... [--rtol R] [--atol A] [--max-shape NAME=DxD...]...
 //   attnc report MODEL.onnx [--input-shape NAME=DxD...]... [--json]
 //   attnc generate MODEL.onnx|MODEL.so --prompt-ids ID,ID,... [--max-new-tokens N]
-//         [--max-length L] [--temperature T] [--top-k K] [--seed S]
+//         [--max-length L] [--temperature T] [--top-k K] [--seed S] [--stop-id ID,...]
 //
 //===----------------------------------------------------------------------===//
 
@@ -76,6 +76,11 @@ static cl::opt<unsigned> topK("top-k",
                               cl::init(0), cl::sub(generateCommand));
 static cl::opt<uint64_t> seed("seed", cl::desc("Seed of the sampling generator"), cl::init(0),
                               cl::sub(generateCommand));
+static cl::list<int64_t> stopIds("stop-id",
+                                 cl::desc("Stop after generating one of these ids (an "
+                                          "end-of-sequence id; printed)"),
+                                 cl::value_desc("ID,ID,..."), cl::CommaSeparated,
+                                 cl::sub(generateCommand));
 static cl::opt<bool> reportJson("json", cl::desc("Print JSON"), cl::sub(reportCommand));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file ('-': standard output, for --emit=mlir|llvm)"),
                                        cl::value_desc("OUT"), cl::sub(compileCommand),
@@ -314,6 +319,7 @@ static int runGenerate() {
   options.promptIds.assign(promptIds.begin(), promptIds.end());
   options.maxNewTokens = maxNewTokens;
   options.maxLength = maxLength;
+  options.stopIds.assign(stopIds.begin(), stopIds.end());
   options.sampling.temperature = temperature;
   // --top-k alone samples at temperature 1.
   if (topK > 1 && !temperature.getNumOccurrences())
