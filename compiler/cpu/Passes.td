@@ -98,6 +98,29 @@ def CpuEntryPointPass : Pass<"cpu-entry-point", "::mlir::ModuleOp"> {
   ];
 }
 
+def CpuFreeAfterLastUsePass : Pass<"cpu-free-after-last-use", "::mlir::func::FuncOp"> {
+  let summary = "Move each memref.dealloc up to just after the buffer's last use";
+  let description = [{
+    After buffer deallocation, which frees each buffer at the end of the
+    block that allocated it: a `memref.dealloc` of a `memref.alloc` in the
+    same block moves up to just after the last op of that block that uses
+    the buffer or any view of it (uses inside a loop or a branch count as
+    the loop's or branch's). Buffers with run-time dims are not in the
+    planned workspace, and freed at the end of the function they were all
+    live at once (GPT-2 small's prefill of 1024 tokens: 779 MB against the
+    static plan's 209 MB); freed after their last use, later ones reuse
+    their blocks. A buffer with a use the analysis cannot place keeps its
+    dealloc where it is.
+
+    ```mlir
+    %a = memref.alloc(%n) : memref<?xf32>       %a = memref.alloc(%n) : memref<?xf32>
+    "use"(%a) : (memref<?xf32>) -> ()           "use"(%a) : (memref<?xf32>) -> ()
+    "other"() : () -> ()                  ->    memref.dealloc %a : memref<?xf32>
+    memref.dealloc %a : memref<?xf32>           "other"() : () -> ()
+    ```
+  }];
+}
+
 def CpuLowerAllocaScopesPass : Pass<"cpu-lower-alloca-scopes", "::mlir::ModuleOp"> {
   let summary = "Inline memref.alloca_scope, saving and restoring the stack around allocas";
   let description = [{

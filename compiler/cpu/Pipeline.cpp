@@ -144,6 +144,8 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createCanonicalizerPass());
+  // Heap buffers (run-time dims) freed after their last use, not at the end.
+  pm.addNestedPass<func::FuncOp>(cpu::createCpuFreeAfterLastUsePass());
   // Each repeated layer's loop nests compiled once (cpu-outline-kernels).
   pm.addPass(cpu::createCpuOutlineKernelsPass());
 
