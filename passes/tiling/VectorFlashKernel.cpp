@@ -30,6 +30,12 @@
 // skips the mask code. Memory: per task O(G·Bq·(D + Bk + Dv)), plus packed
 // Kᵀ, O(T·D); never S x T.
 //
+// Run-time lengths (S or T a `?` dim): the geometry stays static and the
+// block and task counts are read at run time. With a run-time S the loop is
+// emitted for two size classes, chosen per call: many query rows per kv
+// head pack Kᵀ (`attn.tiling`), a few take dot products over K's own rows
+// (`attn.decode_tiling`, typically with kv splits).
+//
 //===----------------------------------------------------------------------===//
 
 #include "passes/tiling/VectorFlashKernel.h"
