@@ -80,9 +80,13 @@ createTargetMachine(const TargetOptions &options, std::string &error) {
       return nullptr;
     }
   }
+  // Global destructors (the model heap's release) in .fini_array, which
+  // the dynamic loader runs at dlclose, as a C compiler would put them.
+  llvm::TargetOptions codegen;
+  codegen.UseInitArray = true;
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple, cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_,
-      std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+      triple, cpu, features, codegen, llvm::Reloc::PIC_, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
   if (!machine) {
     error = "cannot create a target machine for '" + triple.str() + "'";
     return nullptr;

@@ -3,6 +3,7 @@
 #include "compiler/cpu/ModelAllocator.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Transforms/Utils/ModuleUtils.h"
 
 namespace attnc::cpu {
 namespace {
@@ -42,6 +43,7 @@ public:
     b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", alloc));
     b.CreateRet(b.CreateCall(alignedAlloc, {llvm::ConstantInt::get(i64, 16), alloc->getArg(0)}));
     buildFree();
+    buildRelease();
     buildStats(statsFunction);
   }
 
@@ -226,6 +228,27 @@ private:
     b.CreateBr(done);
     b.SetInsertPoint(done);
     b.CreateRetVoid();
+  }
+
+  /// Frees the cached blocks when the model is unloaded (a global
+  /// destructor: at dlclose for a shared library, at exit otherwise), so a
+  /// model leaves no memory behind.
+  void buildRelease() {
+    llvm::Function *fn = define("attnc.heap.release", llvm::FunctionType::get(voidType, false));
+    b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", fn));
+    acquire(fn);
+    forEachSlot(fn, [&](llvm::Value *slot, llvm::BasicBlock *next) {
+      auto *owned = llvm::BasicBlock::Create(ctx, "cached", fn);
+      llvm::Value *base = b.CreateLoad(ptr, field(slot, 0));
+      b.CreateCondBr(b.CreateIsNull(base), next, owned);
+      b.SetInsertPoint(owned);
+      b.CreateCall(freeC, {base});
+      b.CreateStore(llvm::ConstantPointerNull::get(ptr), field(slot, 0));
+      b.CreateBr(next);
+    });
+    release();
+    b.CreateRetVoid();
+    llvm::appendToGlobalDtors(module, fn, /*Priority=*/65535);
   }
 
   void buildStats(const char *name) {

@@ -25,6 +25,8 @@ namespace attnc::cpu {
 ///     instead of mapping fresh pages (a GPT-2 small prefill of 1024 tokens
 ///     frees and asks again for about 900 MB per run; the kernel zeroing
 ///     those pages cost more than 5 % of the run).
+///   - The cached blocks are freed when the model is unloaded (a global
+///     destructor).
 ///   - Every request is counted for the runner's --stats, exported as
 ///     `statsFunction(uint64_t out[3])`: allocations and bytes since load,
 ///     and the peak of live heap bytes since the previous call (which
