@@ -37,13 +37,20 @@ public:
   }
 
   void build(const char *statsFunction) {
+    // Compiled code that allocates (buffers with run-time dims) declares
+    // these; a model whose every buffer is planned does not.
+    bool allocates = false;
+    for (const char *name : {"_mlir_memref_to_llvm_alloc", "_mlir_memref_to_llvm_aligned_alloc"})
+      if (llvm::Function *declared = module.getFunction(name))
+        allocates |= !declared->use_empty();
     llvm::Function *alignedAlloc = buildAlignedAlloc();
     llvm::Function *alloc =
         define("_mlir_memref_to_llvm_alloc", llvm::FunctionType::get(ptr, {i64}, false));
     b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", alloc));
     b.CreateRet(b.CreateCall(alignedAlloc, {llvm::ConstantInt::get(i64, 16), alloc->getArg(0)}));
     buildFree();
-    buildRelease();
+    if (allocates)
+      buildRelease();
     buildStats(statsFunction);
   }
 
@@ -232,7 +239,8 @@ private:
 
   /// Frees the cached blocks when the model is unloaded (a global
   /// destructor: at dlclose for a shared library, at exit otherwise), so a
-  /// model leaves no memory behind.
+  /// model leaves no memory behind. Only in models that allocate: the
+  /// others keep no reference to libc's allocator.
   void buildRelease() {
     llvm::Function *fn = define("attnc.heap.release", llvm::FunctionType::get(voidType, false));
     b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", fn));
