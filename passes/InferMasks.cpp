@@ -273,14 +273,17 @@ private:
                                                     std::string &reason, Value &mask) {
     // The whole mask first: a Where whose zeros are a tensor of them is one
     // band, though collectTerms splits the zeros off as a term of their own.
-    SmallVector<std::pair<Value, double>> scaled = {{op.getDenseMask(), 1.0}};
+    SmallVector<RunTimeBand> bands;
+    Value others;
+    SmallVector<std::pair<Value, double>> scaled;
     std::string wholeReason;
-    if (failed(inferRunTimeBand(op, op.getDenseMask(), wholeReason))) {
+    if (FailureOr<RunTimeBand> whole = inferRunTimeBand(op, op.getDenseMask(), wholeReason);
+        succeeded(whole)) {
+      bands.push_back(*whole);
+    } else {
       scaled.assign(terms.begin(), terms.end());
       applyFactors(builder, op.getLoc(), scaled);
     }
-    SmallVector<RunTimeBand> bands;
-    Value others;
     for (auto [term, factor] : scaled) {
       std::string termReason;
       if (FailureOr<RunTimeBand> band = inferRunTimeBand(op, term, termReason);

@@ -267,6 +267,10 @@ void LinearExtent::add(const LinearExtent &other, int64_t scale) {
   llvm::erase_if(terms, [](const auto &term) { return term.second == 0; });
 }
 
+bool LinearExtent::isNonNegative() const {
+  return constant >= 0 && llvm::all_of(terms, [](const auto &term) { return term.second >= 0; });
+}
+
 std::optional<LinearExtent> mlir::attn::traceRunTimeExtent(Value value, unsigned dim) {
   LinearExtent extent;
   auto type = dyn_cast<RankedTensorType>(value.getType());

@@ -45,6 +45,10 @@ struct LinearExtent {
 
   /// Adds `scale` times `other`, merging terms of the same dim.
   void add(const LinearExtent &other, int64_t scale = 1);
+
+  /// Whether it is >= 0 whatever the dims' values (dims are >= 0): the
+  /// constant and every coefficient are.
+  bool isNonNegative() const;
 };
 
 /// Dim `dim` of `value` as a linear form over argument dims, following

@@ -16,27 +16,28 @@ namespace {
 /// `bias`, a 3072-position model's 9 Mi).
 constexpr int64_t kMaxBufferElements = int64_t(1) << 26;
 
-/// Whether `value` is a nonnegative index at run time: a linear form over
-/// argument dims with nonnegative coefficients and constant.
-bool isNonNegativeIndex(Value value) {
-  std::optional<LinearExtent> extent = traceIndexValue(value);
-  return extent && extent->constant >= 0 &&
-         llvm::all_of(extent->terms, [](const auto &term) { return term.second >= 0; });
-}
-
-/// A one-element i64 tensor holding a nonnegative index: a constant, or
-/// tensor.from_elements of an index cast (a dim read at run time).
-bool isNonNegativeScalar(Value value) {
+/// The value of a one-element i64 tensor as a linear form over argument
+/// dims: a constant, or tensor.from_elements of an index cast (a dim read
+/// at run time, through index arithmetic); nullopt for anything else.
+std::optional<LinearExtent> scalarIndex(Value value) {
   auto type = cast<RankedTensorType>(value.getType());
   if (type.getNumElements() != 1 || !type.getElementType().isInteger(64))
-    return false;
-  if (std::optional<EvaluatedTensor> constant = evaluateConstantSubgraph(value, 1))
-    return constant->data.size() == 1 && constant->data[0] >= 0;
+    return std::nullopt;
+  if (std::optional<EvaluatedTensor> constant = evaluateConstantSubgraph(value, 1)) {
+    LinearExtent extent;
+    extent.constant = (int64_t)constant->data[0];
+    return extent;
+  }
   auto vector = value.getDefiningOp<tensor::FromElementsOp>();
-  if (!vector)
-    return false;
-  auto cast = vector.getElements()[0].getDefiningOp<arith::IndexCastOp>();
-  return cast && isNonNegativeIndex(cast.getIn());
+  auto cast = vector ? vector.getElements()[0].getDefiningOp<arith::IndexCastOp>()
+                     : arith::IndexCastOp();
+  return cast ? traceIndexValue(cast.getIn()) : std::nullopt;
+}
+
+/// A one-element i64 tensor holding a nonnegative index.
+bool isNonNegativeScalar(Value value) {
+  std::optional<LinearExtent> index = scalarIndex(value);
+  return index && index->isNonNegative();
 }
 
 /// Whether `value` is a prefix of 0, 1, 2, ...: a constant iota, or a slice
@@ -296,16 +297,12 @@ bool queriesWithinKeys(SdpaOp op, Value start) {
   LinearExtent slack = *keys; // T - S - start
   slack.add(*queries, -1);
   if (start) {
-    auto vector = start.getDefiningOp<tensor::FromElementsOp>();
-    auto cast = vector ? vector.getElements()[0].getDefiningOp<arith::IndexCastOp>()
-                       : arith::IndexCastOp();
-    std::optional<LinearExtent> position = cast ? traceIndexValue(cast.getIn()) : std::nullopt;
+    std::optional<LinearExtent> position = scalarIndex(start);
     if (!position)
       return false;
     slack.add(*position, -1);
   }
-  return slack.constant >= 0 &&
-         llvm::all_of(slack.terms, [](const auto &term) { return term.second >= 0; });
+  return slack.isNonNegative();
 }
 
 } // namespace
@@ -355,12 +352,13 @@ FailureOr<RunTimeBand> inferRunTimeBand(SdpaOp op, Value term, std::string &reas
 FailureOr<RunTimeWindow> combineRunTimeBands(SdpaOp op, ArrayRef<RunTimeBand> bands,
                                              std::string &reason) {
   RunTimeBand band{kOpen, kOpen, Value()};
+  band.start = bands.empty() ? Value() : bands.front().start;
   for (const RunTimeBand &each : bands) {
-    if (each.start && band.start && each.start != band.start) {
+    // A null start is position 0, which a run-time start need not be.
+    if (each.start != band.start) {
       reason = "the mask's terms place the queries at different positions";
       return failure();
     }
-    band.start = band.start ? band.start : each.start;
     auto tighter = [](int64_t a, int64_t b) { return a == kOpen ? b : b == kOpen ? a : std::min(a, b); };
     band.left = tighter(band.left, each.left);
     band.right = tighter(band.right, each.right);
