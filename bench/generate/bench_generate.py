@@ -58,9 +58,15 @@ def vocab_of(model):
     raise SystemExit("the model has no 'logits' output")
 
 
+def shape_flags(flag, seq, past, caches):
+    """`flag` (--max-shape or --input-shape) for input_ids [1, seq] and
+    every cache [1, H, past, D]."""
+    return ([f"{flag}=input_ids=1x{seq}"] +
+            [f"{flag}={name}=1x{h}x{past}x{d}" for name, h, d in caches])
+
+
 def compile_model(attnc, model_path, caches, exe):
-    flags = [f"--max-shape=input_ids=1x{MAX_SEQ}"]
-    flags += [f"--max-shape={name}=1x{h}x{MAX_PAST}x{d}" for name, h, d in caches]
+    flags = shape_flags("--max-shape", MAX_SEQ, MAX_PAST, caches)
     start = time.perf_counter()
     subprocess.run([attnc, "compile", str(model_path), "-o", str(exe), *flags], check=True)
     return time.perf_counter() - start
@@ -149,8 +155,7 @@ def static_prefill(attnc, model_path, caches, scratch, exe, env, args, vocab):
         if past:
             continue
         static = scratch / f"static_{seq}"
-        flags = [f"--input-shape=input_ids=1x{seq}"]
-        flags += [f"--input-shape={name}=1x{h}x0x{d}" for name, h, d in caches]
+        flags = shape_flags("--input-shape", seq, 0, caches)
         subprocess.run([attnc, "compile", str(model_path), "-o", str(static), *flags], check=True)
         inputs, _ = write_inputs(scratch, f"s{seq}_p0", seq, 0, caches, vocab)
         one, fixed = [], []
@@ -167,8 +172,7 @@ def generation(attnc, model_path, caches, scratch, threads, rounds, vocab, new_t
     """Greedy generation, attnc against ONNX Runtime: (prefill ms, decode ms per
     token) each, medians over the rounds, and whether the tokens agree."""
     lib = scratch / "decoder.so"
-    flags = [f"--max-shape=input_ids=1x{MAX_SEQ}"]
-    flags += [f"--max-shape={name}=1x{h}x{MAX_PAST}x{d}" for name, h, d in caches]
+    flags = shape_flags("--max-shape", MAX_SEQ, MAX_PAST, caches)
     subprocess.run([attnc, "compile", str(model_path), "--emit=lib", "-o", str(lib), *flags],
                    check=True)
     prompt = np.random.default_rng(7).integers(0, vocab, size=128)
