@@ -267,6 +267,12 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
   FailureOr<ModelSignature> signature = readSignature(main);
   if (failed(signature))
     return failure();
+  if (options.pipeline.kvCapacity > 0 && options.requireKvCache &&
+      llvm::none_of(signature->inputs, [](const TensorSignature &t) { return t.cacheAxis >= 0; }))
+    return emitError(fileLoc)
+           << "--kv-capacity: the model has no KV cache to keep in place (an output that is "
+              "Concat(past input, new rows) along the past's run-time length; "
+              "--attn-explain says why each concat of an input is not)";
   signature->description =
       describeModel(*module, *signature, llvm::sys::path::filename(inputPath), options.target,
                     options.pipeline.threads);

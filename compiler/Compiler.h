@@ -39,6 +39,10 @@ struct CompileOptions {
   llvm::StringMap<mlir::DenseElementsAttr> inputValues;
   TargetOptions target;
   PipelineOptions pipeline;
+  /// With pipeline.kvCapacity: a model with no cache to keep in place is
+  /// an error (`attnc compile --kv-capacity`), or compiles as it is
+  /// (`attnc generate`, which takes models without caches too).
+  bool requireKvCache = true;
   EmitKind emit = EmitKind::Executable;
   /// Overrides of the tiling cost model (--attention-kernel, --q-block,
   /// --kv-block); it runs unless pipeline.tileAttention is off.

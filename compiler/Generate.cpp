@@ -61,6 +61,11 @@ std::string compileDecoder(const std::string &modelPath, const std::string &libP
   compileOptions.emit = EmitKind::Library;
   compileOptions.boundSymbolicDims = maxLength;
   compileOptions.pipeline = options.pipeline;
+  // Each cache holds every position: the prompt and all it generates. A
+  // model without caches compiles as it would without this.
+  if (options.kvCacheInPlace)
+    compileOptions.pipeline.kvCapacity = maxLength;
+  compileOptions.requireKvCache = false;
   compileOptions.tilingFlags = options.tilingFlags;
   if (mlir::failed(compileModel(context, modelPath, libPath, compileOptions)))
     return firstError.empty() ? "compilation failed" : firstError;

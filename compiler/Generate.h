@@ -21,6 +21,10 @@ struct GenerateOptions {
   /// id); the id itself is printed.
   std::vector<int64_t> stopIds;
   attnc_sampling_t sampling{};
+  /// Compile an ONNX model's KV caches in place (attn-kv-cache-in-place,
+  /// with room for every position the session holds) instead of as
+  /// past/present copies.
+  bool kvCacheInPlace = true;
   /// How to compile an ONNX model (its pipeline options; the bounds come
   /// from maxLength).
   PipelineOptions pipeline;

@@ -1,6 +1,7 @@
 //===- ModelSignature.cpp - Names, dtypes and shapes of a model's I/O ---===//
 
 #include "compiler/ModelSignature.h"
+#include "dialects/attn/AttnOps.h"
 #include "dialects/attn/RunTimeDims.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Format.h"
@@ -93,7 +94,9 @@ std::string ModelSignature::manifest() const {
     return llvm::any_of(t.extents,
                         [](const DimExtent &e) { return !e.isStatic() && e.symbol() < 0; });
   });
+  bool caches = llvm::any_of(inputs, [](const TensorSignature &t) { return t.cacheAxis >= 0; });
   std::string text = dims.empty() ? "attnc-model 2\n"
+                     : caches     ? "attnc-model 5\n"
                      : sums       ? "attnc-model 4\n"
                                   : "attnc-model 3\n";
   llvm::raw_string_ostream os(text);
@@ -110,6 +113,10 @@ std::string ModelSignature::manifest() const {
   };
   for (const TensorSignature &t : inputs)
     line("input", t);
+  for (const TensorSignature &t : inputs)
+    if (t.cacheAxis >= 0)
+      os << "cache " << percentEncode(t.name) << ' ' << t.cacheAxis << ' ' << t.cacheCapacity
+         << ' ' << t.cacheExtent.manifestText() << '\n';
   for (const TensorSignature &t : outputs)
     line("output", t);
   return text;
@@ -196,24 +203,39 @@ FailureOr<ModelSignature> readSignature(func::FuncOp func) {
       return failure();
   }
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
-  for (unsigned i = 0; i < type.getNumResults(); ++i) {
-    auto extentOf = [&](unsigned d) -> std::optional<DimExtent> {
-      std::optional<attn::LinearExtent> traced = attn::traceRunTimeExtent(ret.getOperand(i), d);
-      if (!traced)
+  // The extent of a result's dim `d` in the inputs' symbols.
+  auto resultExtent = [&](Value result, unsigned d) -> std::optional<DimExtent> {
+    std::optional<attn::LinearExtent> traced = attn::traceRunTimeExtent(result, d);
+    if (!traced)
+      return std::nullopt;
+    DimExtent extent{traced->constant, {}};
+    for (const auto &[source, coefficient] : traced->terms) {
+      auto arg = dyn_cast<BlockArgument>(source.value);
+      if (!arg || arg.getOwner()->getParentOp() != func)
         return std::nullopt;
-      DimExtent extent{traced->constant, {}};
-      for (const auto &[source, coefficient] : traced->terms) {
-        auto arg = dyn_cast<BlockArgument>(source.value);
-        if (!arg || arg.getOwner()->getParentOp() != func)
-          return std::nullopt;
-        const SmallVector<int> &symbols = argumentSymbols[arg.getArgNumber()];
-        int symbol = source.dim < symbols.size() ? symbols[source.dim] : -1;
-        if (symbol < 0)
-          return std::nullopt;
-        extent.terms.push_back({symbol, coefficient});
-      }
-      return extent;
-    };
+      const SmallVector<int> &symbols = argumentSymbols[arg.getArgNumber()];
+      int symbol = source.dim < symbols.size() ? symbols[source.dim] : -1;
+      if (symbol < 0)
+        return std::nullopt;
+      extent.terms.push_back({symbol, coefficient});
+    }
+    return extent;
+  };
+  for (unsigned i = 0; i < type.getNumResults(); ++i) {
+    Value result = ret.getOperand(i);
+    if (auto append = result.getDefiningOp<attn::KvAppendOp>()) {
+      auto cache = dyn_cast<BlockArgument>(append.getCache());
+      std::optional<DimExtent> extent = resultExtent(result, append.getAxis());
+      if (!cache || cache.getOwner()->getParentOp() != func || !extent)
+        return func.emitError("the KV cache appended to for result ")
+               << i << " is not an argument with a run-time length";
+      TensorSignature &input = signature.inputs[cache.getArgNumber()];
+      input.cacheAxis = (int)append.getAxis();
+      input.cacheCapacity = append.getCapacity();
+      input.cacheExtent = *extent;
+      continue;
+    }
+    auto extentOf = [&](unsigned d) { return resultExtent(result, d); };
     if (failed(read(type.getResult(i), func.getResultAttrOfType<StringAttr>(i, "attnc.name"),
                     "output_" + std::to_string(i), extentOf, signature.outputs)))
       return failure();

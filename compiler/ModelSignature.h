@@ -40,6 +40,13 @@ struct TensorSignature {
   std::vector<int64_t> shape;
   /// Per dim: its extent (a constant for a static dim).
   std::vector<DimExtent> extents;
+  /// An input that is a KV cache kept in place (attn-kv-cache-in-place):
+  /// the dim holding its positions, the positions its buffer has room
+  /// for, and how many it holds after a run (the cached plus the run's
+  /// new ones). cacheAxis is -1 for every other tensor.
+  int cacheAxis = -1;
+  int64_t cacheCapacity = 0;
+  DimExtent cacheExtent;
 
   bool hasRunTimeDims() const;
   /// The shape at the symbols' bounds (the largest buffer a run can need).
@@ -69,7 +76,8 @@ struct ModelSignature {
   /// The manifest text: "attnc-model 2", the workspace line when there is
   /// a workspace, then one line per input and output; "attnc-model 3" with
   /// a `dim` line per symbol when there are run-time dims, "attnc-model 4"
-  /// when an output's extent is a sum of them.
+  /// when an output's extent is a sum of them, "attnc-model 5" with a
+  /// `cache` line per input kept in place.
   std::string manifest() const;
 };
 
@@ -77,7 +85,9 @@ struct ModelSignature {
 /// `attnc.name` attributes; unnamed ones become input_K / output_K). A
 /// run-time dim of an argument names its symbol in `attnc.dim_symbols`
 /// (bounded by the function's `attnc.dim_bounds`); one of a result is traced
-/// to the argument dims it is made of (dialects/attn/RunTimeDims.h). Emits an
+/// to the argument dims it is made of (dialects/attn/RunTimeDims.h). A
+/// result that is an `attn.kv_append` to an argument is that input's cache
+/// (TensorSignature::cacheAxis), not an output. Emits an
 /// error on the function and fails for a run-time dim it cannot name or
 /// element types the runtime cannot carry.
 mlir::FailureOr<ModelSignature> readSignature(mlir::func::FuncOp func);

@@ -42,6 +42,10 @@ struct PipelineOptions {
   bool threads = true;
   /// Fuse elementwise linalg ops before bufferization (fewer buffers).
   bool fuseElementwise = true;
+  /// Positions of each KV cache kept in place (attn-kv-cache-in-place,
+  /// `attnc compile --kv-capacity`); 0: caches stay past-in, present-out
+  /// copies.
+  int64_t kvCapacity = 0;
 };
 
 /// Graph-level passes on attn IR (canonicalization; fusion passes plug in

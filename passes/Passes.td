@@ -180,6 +180,48 @@ def AttnFuseGeluPass : Pass<"attn-fuse-gelu", "::mlir::func::FuncOp"> {
   }];
 }
 
+def AttnKvCacheInPlacePass : Pass<"attn-kv-cache-in-place", "::mlir::func::FuncOp"> {
+  let summary = "Keep each KV cache in its caller's buffer and append a step's rows in place";
+  let description = [{
+    A decoder exported with a cache takes each layer's `past` key or value
+    as an input and returns `present = Concat(past, new)` along the
+    sequence axis: every step copies the whole cache into a fresh present.
+    This pass turns each such pair into a stateful cache: the concat
+    becomes `attn.kv_append` with the given `capacity`, and the CPU entry
+    point then takes the past argument as a buffer with room for
+    `capacity` positions, writes the step's rows after the cached ones and
+    lets attention read the cache there. The present stays a result of the
+    function until the entry point drops it from the model's signature
+    (the manifest declares the input a `cache` instead).
+
+    A pair qualifies when the returned value is a concat of a function
+    argument (first) and the step's rows, along a run-time dim of the
+    argument, whose other dims are static, and the argument is read for
+    nothing else than its shape (`tensor.dim`). Others stay copies, with a
+    remark under `explain`.
+
+    Before:
+    ```mlir
+    %present = attn.concat %past, %new {axis = 2 : i64}
+        : (tensor<1x4x?x16xf32>, tensor<1x4x?x16xf32>) -> tensor<1x4x?x16xf32>
+    return %logits, %present : ...
+    ```
+    After:
+    ```mlir
+    %present = attn.kv_append %past, %new {axis = 2 : i64, capacity = 2048 : i64}
+        : (tensor<1x4x?x16xf32>, tensor<1x4x?x16xf32>) -> tensor<1x4x?x16xf32>
+    return %logits, %present : ...
+    ```
+  }];
+  let options = [
+    Option<"capacity", "capacity", "int64_t", /*default=*/"0",
+           "Positions each cache buffer holds (required, at least 1)">,
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Report, as a remark at each returned concat of an argument, why it stays a copy">,
+  ];
+  let dependentDialects = ["::mlir::attn::AttnDialect"];
+}
+
 def AttnMergeProjectionsPass : Pass<"attn-merge-projections", "::mlir::func::FuncOp"> {
   let summary = "Merge products of one input by constant weights into one wider product";
   let description = [{

@@ -59,6 +59,9 @@ struct AttnToLinalgPass : attn::impl::AttnToLinalgPassBase<AttnToLinalgPass> {
 
     ConversionTarget target(getContext());
     target.addIllegalDialect<AttnDialect>();
+    // A KV cache's append is lowered with the entry's signature, which
+    // owns the cache's buffer (cpu-entry-point).
+    target.addLegalOp<KvAppendOp>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, tensor::TensorDialect,
                            func::FuncDialect>();

@@ -2,9 +2,13 @@
 
 #include "compiler/cpu/EntryPoint.h"
 #include "compiler/cpu/Passes.h"
+#include "dialects/attn/AttnOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "llvm/ADT/BitVector.h"
 
 namespace attnc::cpu {
@@ -28,16 +32,113 @@ static MemRefType memrefFor(Type tensorType) {
   return MemRefType::get(tensor.getShape(), tensor.getElementType());
 }
 
+/// Row-major strides of `shape` (all static).
+static SmallVector<int64_t> denseStrides(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (size_t d = shape.size(); d-- > 1;)
+    strides[d - 1] = strides[d] * shape[d];
+  return strides;
+}
+
+/// The shape of `append`'s cache buffer: the cache's, with `capacity`
+/// positions along the axis.
+static SmallVector<int64_t> cacheBufferShape(attn::KvAppendOp append) {
+  SmallVector<int64_t> shape(append.getCache().getType().getShape());
+  shape[append.getAxis()] = append.getCapacity();
+  return shape;
+}
+
+/// A KV cache argument: the cached positions as a view into a buffer with
+/// room for the capacity (strides of the whole buffer, sizes of what it
+/// holds now).
+static MemRefType cacheViewType(attn::KvAppendOp append) {
+  auto cache = cast<RankedTensorType>(append.getCache().getType());
+  auto layout = StridedLayoutAttr::get(cache.getContext(), /*offset=*/0,
+                                       denseStrides(cacheBufferShape(append)));
+  return MemRefType::get(cache.getShape(), cache.getElementType(), layout);
+}
+
+/// The in-place appends among `ret`'s operands (attn-kv-cache-in-place's
+/// `attn.kv_append` of an argument), by the argument they append to; sets
+/// the operands' bits in `presents`.
+static llvm::DenseMap<BlockArgument, attn::KvAppendOp>
+cacheAppends(func::ReturnOp ret, Block &entry, llvm::BitVector &presents) {
+  llvm::DenseMap<BlockArgument, attn::KvAppendOp> appends;
+  presents.resize(ret.getNumOperands());
+  for (auto [index, result] : llvm::enumerate(ret.getOperands()))
+    if (auto append = result.getDefiningOp<attn::KvAppendOp>())
+      if (auto arg = dyn_cast<BlockArgument>(append.getCache()); arg && arg.getOwner() == &entry) {
+        appends[arg] = append;
+        presents.set(index);
+      }
+  return appends;
+}
+
+/// Dim `d` of `value`, read from the start of the destination chain that
+/// `value` is computed in (its tied inits, down to a tensor.empty's size
+/// operand) rather than from `value` itself: cpu-reuse-destinations can
+/// then compute the rows in their slice of the cache, which must be cut
+/// before they are computed.
+static OpFoldResult sizeBeforeComputed(OpBuilder &builder, Location loc, Value value, int64_t d) {
+  while (auto result = dyn_cast<OpResult>(value)) {
+    auto dps = dyn_cast<DestinationStyleOpInterface>(result.getOwner());
+    if (!dps)
+      break;
+    value = dps.getTiedOpOperand(result)->get();
+  }
+  if (auto empty = value.getDefiningOp<tensor::EmptyOp>())
+    return empty.getMixedSizes()[d];
+  return tensor::getMixedSize(builder, loc, value, d);
+}
+
+/// Replaces `append` by its rows written into `state` (the whole cache
+/// buffer, as a tensor) after the cached positions, and the result by the
+/// view of the cache that now holds them. Returns the updated state.
+static Value appendInPlace(attn::KvAppendOp append, Value state) {
+  OpBuilder builder(append);
+  Location loc = append.getLoc();
+  auto rowsType = cast<RankedTensorType>(append.getRows().getType());
+  int64_t axis = append.getAxis();
+  int64_t rank = rowsType.getRank();
+  SmallVector<OpFoldResult> zeros(rank, builder.getIndexAttr(0));
+  SmallVector<OpFoldResult> ones(rank, builder.getIndexAttr(1));
+  SmallVector<OpFoldResult> offsets(zeros);
+  offsets[axis] = tensor::getMixedSize(builder, loc, append.getCache(), axis);
+  SmallVector<OpFoldResult> rowSizes;
+  for (int64_t d = 0; d < rank; ++d)
+    rowSizes.push_back(sizeBeforeComputed(builder, loc, append.getRows(), d));
+  Value updated = tensor::InsertSliceOp::create(builder, loc, append.getRows(), state, offsets,
+                                                rowSizes, ones);
+  // The cached positions and the new ones.
+  SmallVector<OpFoldResult> heldSizes = tensor::getMixedSizes(builder, loc, append.getCache());
+  heldSizes[axis] = arith::AddIOp::create(
+                        builder, loc, getValueOrCreateConstantIndexOp(builder, loc, offsets[axis]),
+                        getValueOrCreateConstantIndexOp(builder, loc, rowSizes[axis]))
+                        .getResult();
+  Value held = tensor::ExtractSliceOp::create(builder, loc, append.getType(), updated, zeros,
+                                              heldSizes, ones);
+  append.replaceAllUsesWith(held);
+  append.erase();
+  return updated;
+}
+
 void convertToDestinationPassingEntry(func::FuncOp func) {
   Block &entry = func.getBody().front();
   OpBuilder builder = OpBuilder::atBlockBegin(&entry);
   Location loc = func.getLoc();
 
+  auto ret = cast<func::ReturnOp>(entry.getTerminator());
+  llvm::BitVector presents;
+  llvm::DenseMap<BlockArgument, attn::KvAppendOp> appends = cacheAppends(ret, entry, presents);
+
   // Inputs: the caller's buffers, read-only, aliasing nothing else. A
   // zero-element input carries no data (and has no bare-pointer form): it
-  // becomes a tensor.empty and leaves the signature.
+  // becomes a tensor.empty and leaves the signature. A KV cache kept in
+  // place is read as its cached positions and written, past them, through
+  // a view of its whole buffer (`states`).
   SmallVector<Type> argTypes;
   llvm::BitVector emptyArgs(entry.getNumArguments());
+  SmallVector<std::pair<Value, Value>> states; // (updated tensor, buffer)
   for (BlockArgument arg : entry.getArguments()) {
     Type tensorType = arg.getType();
     if (isEmptyTensor(tensorType)) {
@@ -48,20 +149,37 @@ void convertToDestinationPassingEntry(func::FuncOp func) {
       emptyArgs.set(arg.getArgNumber());
       continue;
     }
-    arg.setType(memrefFor(tensorType));
+    auto append = appends.lookup(arg);
+    arg.setType(append ? cacheViewType(append) : memrefFor(tensorType));
     auto tensor = bufferization::ToTensorOp::create(
         builder, loc, tensorType, arg, /*restrict=*/true, /*writable=*/false);
     arg.replaceAllUsesExcept(tensor, tensor);
     argTypes.push_back(arg.getType());
+    if (!append)
+      continue;
+    SmallVector<int64_t> shape = cacheBufferShape(append);
+    auto bufferType = MemRefType::get(shape, append.getType().getElementType());
+    Value buffer = memref::ReinterpretCastOp::create(builder, loc, bufferType, arg, 0, shape,
+                                                     denseStrides(shape));
+    auto stateType = RankedTensorType::get(shape, bufferType.getElementType());
+    Value state = bufferization::ToTensorOp::create(builder, loc, stateType, buffer,
+                                                    /*restrict=*/true, /*writable=*/true);
+    states.push_back({appendInPlace(append, state), buffer});
   }
 
   entry.eraseArguments(emptyArgs);
 
   // Outputs: one caller-owned buffer per non-empty result, written in place.
-  auto ret = cast<func::ReturnOp>(entry.getTerminator());
+  // A cache's present is no output: its rows are in the cache's buffer.
   builder.setInsertionPoint(ret);
-  for (Value result : ret.getOperands()) {
-    if (isEmptyTensor(result.getType()))
+  for (auto [updated, buffer] : states) {
+    auto materialize = bufferization::MaterializeInDestinationOp::create(builder, loc, updated,
+                                                                         buffer);
+    materialize.setRestrict(true);
+    materialize.setWritable(true);
+  }
+  for (auto [index, result] : llvm::enumerate(ret.getOperands())) {
+    if (isEmptyTensor(result.getType()) || presents.test(index))
       continue;
     Value out = entry.addArgument(memrefFor(result.getType()), loc);
     argTypes.push_back(out.getType());

@@ -94,7 +94,7 @@ static bool addRuntimeAbi(llvm::Module &module, const ModelSignature &signature,
       llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptrType}, false),
       llvm::GlobalValue::ExternalLinkage, kRunFunction, module);
   builder.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", run));
-  // Buffers are dense row-major: offset 0, strides from the shape. A
+  // Buffers are row-major: offset 0, strides from the shape. A
   // run-time dim's extent is its symbol's value, from the array of symbol
   // values that follows the outputs and the workspace.
   auto *i64 = llvm::Type::getInt64Ty(ctx);
@@ -124,10 +124,15 @@ static bool addRuntimeAbi(llvm::Module &module, const ModelSignature &signature,
     llvm::SmallVector<llvm::Value *> sizes(rank), strides(rank);
     for (size_t d = 0; d < rank; ++d)
       sizes[d] = extent(*tensor, d);
+    // A KV cache kept in place is a view of a buffer with room for its
+    // capacity: strides of the whole buffer (EntryPoint.cpp's cache view).
     llvm::Value *stride = llvm::ConstantInt::get(i64, 1);
     for (size_t d = rank; d-- > 0;) {
       strides[d] = stride;
-      stride = builder.CreateMul(stride, sizes[d]);
+      stride = builder.CreateMul(
+          stride, (int)d == tensor->cacheAxis
+                      ? llvm::ConstantInt::get(i64, tensor->cacheCapacity)
+                      : sizes[d]);
     }
     args.append(sizes.begin(), sizes.end());
     args.append(strides.begin(), strides.end());

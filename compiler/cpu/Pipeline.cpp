@@ -50,13 +50,9 @@ using namespace mlir;
 
 namespace attnc {
 
-void buildAttnGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  OpPassManager &funcPm = pm.nest<func::FuncOp>();
-  // One activation op, which attn-tile-matmul can apply in a projection's
-  // epilogue.
-  funcPm.addPass(mlir::attn::createAttnFuseGeluPass());
+/// attn-fuse-sdpa and the passes that refine what it fused, then
+/// attn-merge-projections, as `options` enable them.
+static void buildFusionPipeline(OpPassManager &funcPm, const PipelineOptions &options) {
   if (!options.fuseAttention && !options.mergeProjections)
     return;
   if (options.fuseAttention) {
@@ -81,6 +77,23 @@ void buildAttnGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
   }
   funcPm.addPass(createCanonicalizerPass());
   funcPm.addPass(createCSEPass());
+}
+
+void buildAttnGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  OpPassManager &funcPm = pm.nest<func::FuncOp>();
+  // One activation op, which attn-tile-matmul can apply in a projection's
+  // epilogue.
+  funcPm.addPass(mlir::attn::createAttnFuseGeluPass());
+  buildFusionPipeline(funcPm, options);
+  // Last: the fusions above see each cache as the exported concat.
+  if (options.kvCapacity > 0) {
+    mlir::attn::AttnKvCacheInPlacePassOptions caches;
+    caches.capacity = options.kvCapacity;
+    caches.explain = options.explain;
+    funcPm.addPass(mlir::attn::createAttnKvCacheInPlacePass(caches));
+  }
 }
 
 void buildCpuDecisionPipeline(OpPassManager &pm, const PipelineOptions &options) {

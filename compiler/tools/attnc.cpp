@@ -4,11 +4,12 @@
 //         [--input-shape NAME=DxD...]... [--max-shape NAME=DxD...]...
 //         [--target TRIPLE] [--mcpu CPU]
 //         [--q-block N] [--kv-block N] [--attention-kernel=auto|vector|portable]
-//         [--decompose-attention] [--print-tiling]
+//         [--decompose-attention] [--print-tiling] [--kv-capacity N]
 //   attnc check DIR... [--rtol R] [--atol A] [--max-shape NAME=DxD...]...
 //   attnc report MODEL.onnx [--input-shape NAME=DxD...]... [--json]
 //   attnc generate MODEL.onnx|MODEL.so --prompt-ids ID,ID,... [--max-new-tokens N]
 //         [--max-length L] [--temperature T] [--top-k K] [--seed S] [--stop-id ID,...]
+//         [--kv-cache=in-place|copy]
 //
 //===----------------------------------------------------------------------===//
 
@@ -141,6 +142,17 @@ static cl::opt<bool> mergeProjections(
     cl::desc("Merge products of one input by constant weights (q/k/v, gate/up) into one "
              "(default on; =false to compare)"),
     cl::init(true), cl::sub(compileCommand), cl::sub(checkCommand));
+static cl::opt<int64_t> kvCapacity(
+    "kv-capacity",
+    cl::desc("Keep each KV cache (a present output that is Concat(past input, new rows)) in a "
+             "caller buffer with room for N positions, appending each run's rows in place, "
+             "instead of copying past to present every run"),
+    cl::value_desc("N"), cl::init(0), cl::sub(compileCommand));
+static cl::opt<std::string> kvCacheMode(
+    "kv-cache",
+    cl::desc("How an ONNX model's KV caches are kept: in-place (default; in buffers of "
+             "--max-length positions) or copy (past in, present out, as exported)"),
+    cl::value_desc("in-place|copy"), cl::init("in-place"), cl::sub(generateCommand));
 static cl::opt<bool> decomposeAttention(
     "decompose-attention",
     cl::desc("Run attn.sdpa unfused (the reference) instead of the tiled loop"),
@@ -224,6 +236,12 @@ static bool readCompileOptions(attnc::CompileOptions &options) {
     options.tilingLog = &outs();
   options.emit = emitKind;
   options.target = {targetTriple, targetCpu};
+  if (kvCapacity < 0 || (kvCapacity.getNumOccurrences() && kvCapacity == 0)) {
+    WithColor::error(errs(), "attnc") << "--kv-capacity must be at least 1, got " << kvCapacity
+                                      << "\n";
+    return false;
+  }
+  options.pipeline.kvCapacity = kvCapacity;
   for (const std::string &spec : inputShapes)
     if (!parseShapeFlag(spec, options.inputShapes)) {
       WithColor::error(errs(), "attnc")
@@ -316,6 +334,12 @@ static int runGenerate() {
                                       << "\n";
     return 1;
   }
+  if (kvCacheMode != "in-place" && kvCacheMode != "copy") {
+    WithColor::error(errs(), "attnc") << "--kv-cache must be in-place or copy, got '"
+                                      << kvCacheMode << "'\n";
+    return 1;
+  }
+  options.kvCacheInPlace = kvCacheMode == "in-place";
   options.promptIds.assign(promptIds.begin(), promptIds.end());
   options.maxNewTokens = maxNewTokens;
   options.maxLength = maxLength;

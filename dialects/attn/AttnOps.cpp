@@ -492,6 +492,38 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   return success();
 }
 
+LogicalResult KvAppendOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &inferred) {
+  StringRef name = getOperationName();
+  RankedTensorType cache = rankedType(adaptor.getCache());
+  RankedTensorType rows = rankedType(adaptor.getRows());
+  int64_t axis = adaptor.getAxis();
+  if (failed(checkAxis(loc, name, axis, cache.getRank())))
+    return failure();
+  if (rows.getElementType() != cache.getElementType() || rows.getRank() != cache.getRank())
+    return opError(loc, name, "expected the rows (", rows,
+                   ") to have the element type and rank of the cache (", cache, ")");
+  SmallVector<int64_t> shape(cache.getShape());
+  for (int64_t d = 0; d < cache.getRank(); ++d)
+    if (d != axis && !sameDim(shape[d], rows.getDimSize(d)))
+      return opError(loc, name, "expected the rows ", shapeStr(rows.getShape()),
+                     " to match the cache ", shapeStr(cache.getShape()), " outside axis ",
+                     axis);
+  int64_t capacity = adaptor.getCapacity();
+  if (capacity < 1)
+    return opError(loc, name, "expected a positive capacity, found ", capacity);
+  int64_t held = cache.isDynamicDim(axis) ? 0 : cache.getDimSize(axis);
+  int64_t added = rows.isDynamicDim(axis) ? 0 : rows.getDimSize(axis);
+  if (held + added > capacity)
+    return opError(loc, name, "expected the cache's ", held, " and the rows' ", added,
+                   " positions to fit its capacity ", capacity);
+  shape[axis] = cache.isDynamicDim(axis) || rows.isDynamicDim(axis) ? ShapedType::kDynamic
+                                                                     : held + added;
+  inferred.push_back(RankedTensorType::get(shape, cache.getElementType()));
+  return success();
+}
+
 LogicalResult GatherOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {

@@ -420,6 +420,36 @@ def Attn_ConcatOp : Attn_InferredOp<"concat"> {
   let hasFolder = 1;
 }
 
+def Attn_KvAppendOp : Attn_InferredOp<"kv_append"> {
+  let summary = "append a step's rows to a KV cache kept in place";
+  let description = [{
+    The value is `attn.concat %cache, %rows` along `axis`; what differs is
+    where it lives. `%cache` is an argument of the model's entry whose
+    caller buffer has room for `capacity` positions along `axis` (the
+    argument's own extent there is how many it holds now): the CPU entry
+    point (`cpu-entry-point`) writes `%rows` into that buffer after the
+    cached positions and reads the result as a view of it, so a step moves
+    its own rows only, never the cache. `attn-kv-cache-in-place` creates it
+    from the exported `present = Concat(past, new)`; the present stays a
+    result of the function (marked `attnc.kv_cache_of`) until the entry
+    point drops it from the signature.
+
+    ```mlir
+    %k = attn.kv_append %past, %new {axis = 2 : i64, capacity = 2048 : i64}
+        : (tensor<1x12x?x64xf32>, tensor<1x12x?x64xf32>) -> tensor<1x12x?x64xf32>
+    ```
+
+    Verified: the two operands agree in element type, rank and every dim
+    but `axis`; `capacity` is positive and holds both operands' static
+    extents along `axis`.
+  }];
+  let arguments = (ins Attn_Tensor:$cache, Attn_Tensor:$rows, I64Attr:$axis,
+                       I64Attr:$capacity);
+  let results = (outs Attn_Tensor:$result);
+  let assemblyFormat =
+      "$cache `,` $rows attr-dict `:` functional-type(operands, results)";
+}
+
 def Attn_GatherOp : Attn_InferredOp<"gather"> {
   let summary = "take slices along an axis at integer indices (ONNX Gather)";
   let description = [{

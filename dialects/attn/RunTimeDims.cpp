@@ -235,6 +235,8 @@ std::optional<DimOf> mlir::attn::runTimeDimSource(Operation *op, unsigned result
     source = gatherSource(gather, dim);
   else if (auto concat = dyn_cast<ConcatOp>(op); concat && (int64_t)dim != concat.getAxis())
     source = DimOf{concat.getInputs().front(), dim};
+  else if (auto append = dyn_cast<KvAppendOp>(op); append && (int64_t)dim != append.getAxis())
+    source = DimOf{append.getCache(), dim};
   else if (auto reshape = dyn_cast<ReshapeOp>(op))
     source = reshapeSource(reshape, dim);
   else if (auto transpose = dyn_cast<TransposeOp>(op))
@@ -294,6 +296,15 @@ std::optional<LinearExtent> mlir::attn::traceRunTimeExtent(Value value, unsigned
     }
     return extent;
   }
+  if (auto append = dyn_cast<KvAppendOp>(op); append && (int64_t)dim == append.getAxis()) {
+    for (Value input : {append.getCache(), append.getRows()}) {
+      std::optional<LinearExtent> part = traceRunTimeExtent(input, dim);
+      if (!part)
+        return std::nullopt;
+      extent.add(*part);
+    }
+    return extent;
+  }
   if (auto slice = dyn_cast<SliceOp>(op); slice && !slice.getInput().getType().isDynamicDim(dim))
     return traceIndexValue(sliceCount(slice, dim));
   std::optional<DimOf> source =
@@ -336,8 +347,8 @@ std::optional<LinearExtent> mlir::attn::traceIndexValue(Value index) {
 
 bool mlir::attn::hasRunTimeDimSources(Operation *op) {
   // A run-time count lowers whatever computes it (slice.C4); a concat along
-  // a run-time dim sums its inputs' extents.
-  if (isa<SliceOp, ConcatOp>(op))
+  // a run-time dim sums its inputs' extents (a KV append too).
+  if (isa<SliceOp, ConcatOp, KvAppendOp>(op))
     return true;
   for (OpResult result : op->getResults()) {
     auto type = dyn_cast<RankedTensorType>(result.getType());

@@ -71,11 +71,13 @@ struct OwnedTensor {
   }
 };
 
-/// One past input and the present output that replaces it after a run.
+/// One past input and the present output that replaces it after a run,
+/// or a cache kept in place (the model appends to the past's buffer).
 struct CachePair {
   size_t past, present;
   /// The dim of both that holds the cached positions.
   size_t lengthDim;
+  bool inPlace = false;
 };
 
 /// Fills `tensor` (already sized) with `value` in its dtype.
@@ -257,9 +259,16 @@ long cacheLengthDim(const attnc_tensor_info_t &info) {
 
 attnc_status_t *pairCaches(attnc_generation_t &s) {
   std::vector<size_t> pasts, presents;
-  for (size_t i = 0; i < attnc_model_input_count(s.model); ++i)
-    if (i != s.idsInput && (long)i != s.maskInput && (long)i != s.positionsInput)
+  for (size_t i = 0; i < attnc_model_input_count(s.model); ++i) {
+    if (i == s.idsInput || (long)i == s.maskInput || (long)i == s.positionsInput)
+      continue;
+    // A cache kept in place has no present: the model appends to it.
+    attnc_tensor_info_t info = inputInfo(s.model, i);
+    if (info.cache_axis >= 0 && info.dims[0] == 1)
+      s.caches.push_back({i, 0, (size_t)info.cache_axis, /*inPlace=*/true});
+    else
       pasts.push_back(i);
+  }
   for (size_t i = 0; i < attnc_model_output_count(s.model); ++i)
     if (i != s.logitsOutput)
       presents.push_back(i);
@@ -296,9 +305,11 @@ void computeCapacity(attnc_generation_t &s) {
   size_t capacity = (size_t)inputInfo(s.model, s.idsInput).max_dims[1];
   if (!s.caches.empty()) {
     capacity = SIZE_MAX;
-    for (const CachePair &pair : s.caches)
-      capacity = std::min(capacity,
-                          (size_t)inputInfo(s.model, pair.past).max_dims[pair.lengthDim] + 1);
+    for (const CachePair &pair : s.caches) {
+      attnc_tensor_info_t past = inputInfo(s.model, pair.past);
+      capacity = std::min(capacity, pair.inPlace ? (size_t)past.cache_capacity
+                                                 : (size_t)past.max_dims[pair.lengthDim] + 1);
+    }
   }
   if (s.maskInput >= 0)
     capacity = std::min(capacity, (size_t)inputInfo(s.model, s.maskInput).max_dims[1]);
@@ -320,7 +331,11 @@ void resetCaches(attnc_generation_t &s) {
     std::vector<int64_t> dims(info.dims, info.dims + info.rank);
     dims[0] = 1;
     dims[pair.lengthDim] = 0;
-    s.pasts.push_back(makeTensor(info.dtype, dims));
+    OwnedTensor past = makeTensor(info.dtype, dims);
+    // A cache kept in place is its whole buffer, allocated once.
+    if (pair.inPlace)
+      past.bytes.resize(info.byte_size);
+    s.pasts.push_back(std::move(past));
   }
 }
 
@@ -387,10 +402,15 @@ attnc_status_t *runAndChoose(attnc_generation_t &s, size_t from, size_t to, int6
   const float *last = reinterpret_cast<const float *>(logits.bytes.data()) +
                       (logits.bytes.size() / sizeof(float) - (size_t)s.vocab);
   *token = s.sampler.choose(last, (size_t)s.vocab, s.sampling);
-  // No copy: the presents become the pasts, and the old pasts' bytes hold
-  // the next run's presents.
-  for (size_t k = 0; k < s.caches.size(); ++k)
-    std::swap(s.pasts[k], results[s.caches[k].present]);
+  // No copy: a cache kept in place now holds the run's positions too; a
+  // present becomes the past, and the old past's bytes hold the next run's
+  // present.
+  for (size_t k = 0; k < s.caches.size(); ++k) {
+    if (s.caches[k].inPlace)
+      s.pasts[k].dims[s.caches[k].lengthDim] += (int64_t)(to - from);
+    else
+      std::swap(s.pasts[k], results[s.caches[k].present]);
+  }
   return nullptr;
 }
 

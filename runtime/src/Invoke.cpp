@@ -107,17 +107,32 @@ attnc_status_t *checkTensor(const char *kind, const Manifest &manifest, const Te
                              "' = " + std::to_string(values[symbol]));
     values[symbol] = got;
   }
-  // The byte size of the shape just checked (no copy: every run passes here).
+  // The byte size of the shape just checked (no copy: every run passes
+  // here); a KV cache kept in place comes in its whole buffer, with room for
+  // its capacity.
+  std::vector<int64_t> cacheBuffer;
+  const int64_t *bufferDims = tensor->dims;
+  if (decl.cacheAxis >= 0) {
+    int64_t held = tensor->dims[decl.cacheAxis];
+    if (held > decl.cacheCapacity)
+      return invalidArgument(subject + "holds " + std::to_string(held) +
+                             " positions, more than its capacity of " +
+                             std::to_string(decl.cacheCapacity));
+    cacheBuffer.assign(tensor->dims, tensor->dims + tensor->rank);
+    cacheBuffer[decl.cacheAxis] = decl.cacheCapacity;
+    bufferDims = cacheBuffer.data();
+  }
   size_t elements = 0;
-  size_t bytes = checkedElementCount(tensor->dims, tensor->rank, attnc_dtype_size(decl.dtype),
+  size_t bytes = checkedElementCount(bufferDims, tensor->rank, attnc_dtype_size(decl.dtype),
                                      elements)
                      ? elements * attnc_dtype_size(decl.dtype)
                      : 0;
   if (tensor->byte_size != bytes)
     return invalidArgument(subject + "expected a " + std::to_string(bytes) +
                            "-byte buffer for shape " +
-                           formatShapeAndDtype(tensor->dims, tensor->rank, decl.dtype) + ", got " +
-                           std::to_string(tensor->byte_size) + " bytes");
+                           formatShapeAndDtype(bufferDims, tensor->rank, decl.dtype) +
+                           (decl.cacheAxis >= 0 ? " (a KV cache's whole buffer)" : "") +
+                           ", got " + std::to_string(tensor->byte_size) + " bytes");
   if (!tensor->data && bytes)
     return invalidArgument(subject + "data is NULL");
   return nullptr;
@@ -145,6 +160,21 @@ attnc_status_t *checkAll(const char *kind, const Manifest &manifest,
     if (attnc_status_t *status =
             checkTensor(kind, manifest, decls[i], &tensors[i], values, learn))
       return status;
+  return nullptr;
+}
+
+/// After the inputs gave every dim: each KV cache kept in place has room
+/// for the positions the run leaves in it.
+attnc_status_t *checkCacheRoom(const Manifest &manifest, const DimValues &values) {
+  for (const TensorDecl &decl : manifest.inputs) {
+    if (decl.cacheAxis < 0)
+      continue;
+    int64_t after = evaluateSum(decl.cacheExtent, values);
+    if (after > decl.cacheCapacity)
+      return invalidArgument(subjectOf("input", decl) + "this run would leave " +
+                             std::to_string(after) + " positions in the KV cache, more than its "
+                             "capacity of " + std::to_string(decl.cacheCapacity));
+  }
   return nullptr;
 }
 
@@ -200,6 +230,8 @@ attnc_status_t *attnc_model_output_shape(const attnc_model_t *model,
     if (attnc_status_t *status = checkAll("input", manifest, manifest.inputs, inputs,
                                           input_count, values, /*learn=*/true))
       return status;
+    if (attnc_status_t *status = checkCacheRoom(manifest, values))
+      return status;
     std::vector<int64_t> dims = shapeFor(decl, values);
     std::copy(dims.begin(), dims.end(), out_dims);
     return nullptr;
@@ -217,6 +249,8 @@ attnc_status_t *attnc_model_invoke(attnc_model_t *model,
     DimValues values(manifest.dims.size(), -1);
     if (attnc_status_t *status = checkAll("input", manifest, manifest.inputs, inputs,
                                           input_count, values, /*learn=*/true))
+      return status;
+    if (attnc_status_t *status = checkCacheRoom(manifest, values))
       return status;
     if (attnc_status_t *status = checkAll("output", manifest, manifest.outputs, outputs,
                                           output_count, values, /*learn=*/false))

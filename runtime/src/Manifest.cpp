@@ -87,6 +87,11 @@ public:
           return false;
         continue;
       }
+      if (tokens[0] == "cache") {
+        if (!parseCacheLine(lineNo, line, tokens))
+          return false;
+        continue;
+      }
       if (!parseTensorLine(lineNo, line, tokens))
         return false;
     }
@@ -187,6 +192,63 @@ private:
         return false;
       }
     out.dims.push_back(std::move(dim));
+    return true;
+  }
+
+  /// `cache <input> <axis> <capacity> <extent>`: from version 5 on, after
+  /// the input it names, whose dim `axis` is a run-time dim (the positions
+  /// it holds); its buffer has room for `capacity` positions, and a run
+  /// leaves `extent` (a sum of dims) in it.
+  bool parseCacheLine(size_t lineNo, std::string_view line,
+                      const std::vector<std::string_view> &tokens) {
+    std::string where = "line " + std::to_string(lineNo) + ": ";
+    if (version < 5) {
+      error = where + "'cache' needs manifest version 5, got version " + std::to_string(version);
+      return false;
+    }
+    int64_t axis = 0, capacity = 0;
+    std::string name, decodeError;
+    if (tokens.size() != 5 || !parseCount(tokens[2], axis) || !parseCount(tokens[3], capacity) ||
+        capacity < 1) {
+      error = where + "expected 'cache <input> <axis> <capacity> <extent>' with a capacity of at "
+                      "least 1, got " + quoted(line);
+      return false;
+    }
+    if (!percentDecode(tokens[1], kManifestNameSafe, name, decodeError)) {
+      error = where + "bad cache name " + quoted(tokens[1]) + ": " + decodeError;
+      return false;
+    }
+    auto input = std::find_if(out.inputs.begin(), out.inputs.end(),
+                              [&](const TensorDecl &decl) { return decl.name == name; });
+    if (input == out.inputs.end()) {
+      error = where + "cache " + quoted(name) + " names no input declared before it";
+      return false;
+    }
+    std::string subject = where + "cache " + quoted(name);
+    if (input->cacheAxis >= 0) {
+      error = subject + " is declared twice";
+      return false;
+    }
+    if (static_cast<uint64_t>(axis) >= input->dims.size() || input->symbols[axis] < 0) {
+      error = subject + ": dim " + std::to_string(axis) +
+              " is not one of the input's run-time dims";
+      return false;
+    }
+    DimSum extent;
+    if (!parseSum(tokens[4], subject + ": extent", extent))
+      return false;
+    std::vector<int64_t> buffer = input->maxDims;
+    buffer[axis] = capacity;
+    size_t elementSize = attnc_dtype_size(input->dtype);
+    if (!checkedElementCount(buffer.data(), buffer.size(), elementSize, input->elementCount)) {
+      error = subject + ": a buffer of " + std::to_string(capacity) +
+              " positions has more bytes than fit in memory";
+      return false;
+    }
+    input->byteSize = input->elementCount * elementSize;
+    input->cacheAxis = static_cast<int>(axis);
+    input->cacheCapacity = capacity;
+    input->cacheExtent = std::move(extent);
     return true;
   }
 

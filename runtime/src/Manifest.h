@@ -51,9 +51,16 @@ struct TensorDecl {
   std::vector<DimSum> sums;
   /// `dims` with each run-time dim at its bound.
   std::vector<int64_t> maxDims;
-  /// Of `maxDims`: the largest buffer a run can need.
+  /// Of `maxDims`: the largest buffer a run can need (for a KV cache kept
+  /// in place, its whole buffer: `maxDims` with cacheCapacity positions).
   size_t elementCount = 0;
   size_t byteSize = 0;
+  /// An input that is a KV cache kept in place (a `cache` line, manifest
+  /// version 5): the dim holding its positions (-1: not a cache), how many
+  /// its buffer has room for, and how many it holds after a run.
+  int cacheAxis = -1;
+  int64_t cacheCapacity = 0;
+  DimSum cacheExtent;
 
   bool hasRunTimeDims() const { return !symbols.empty() && dims != maxDims; }
 };
@@ -70,7 +77,7 @@ struct Manifest {
 
 /// The newest manifest version this runtime reads; it reads every version
 /// from 1 (no `workspace` line) up to this one.
-inline constexpr int kManifestVersion = 4;
+inline constexpr int kManifestVersion = 5;
 
 /// The value of `sum` for a run whose dims have `values` (-1: not given);
 /// -1 when a term's dim is not given.

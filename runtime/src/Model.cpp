@@ -70,6 +70,8 @@ void fillInfo(const TensorDecl &decl, attnc_tensor_info_t *outInfo) {
   outInfo->max_dims = decl.maxDims.data();
   outInfo->element_count = decl.elementCount;
   outInfo->byte_size = decl.byteSize;
+  outInfo->cache_axis = decl.cacheAxis;
+  outInfo->cache_capacity = decl.cacheCapacity;
 }
 
 attnc_status_t *info(const char *kind, const std::vector<TensorDecl> &decls,

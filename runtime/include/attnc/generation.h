@@ -17,7 +17,10 @@
  * with the outputs after the logits (the "present" tensors): each has one
  * run-time dim besides the batch, its cached length, which starts at 0 and
  * grows by the tokens of every run; a run's present becomes the next run's
- * past. Without such pairs the session re-runs the whole sequence each step
+ * past. An input the manifest declares a KV cache kept in place (`attnc
+ * compile --kv-capacity`, which `attnc generate` uses) needs no present:
+ * the session allocates its buffer once, at its capacity, and each run
+ * appends to it. Without caches the session re-runs the whole sequence each step
  * (the model must then take a run-time `seq`). A model whose `seq` is fixed
  * at 1 is fed one token per run, the prompt too.
  *

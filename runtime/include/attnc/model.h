@@ -29,7 +29,10 @@ extern "C" {
  *
  * `buffers` holds the input data pointers in manifest order, then the output
  * data pointers; each points at contiguous row-major data of exactly the
- * declared dtype and shape. When the manifest declares a workspace, one more
+ * declared dtype and shape, except a KV cache kept in place (a `cache`
+ * line): its buffer has room for `capacity` positions along its cache dim,
+ * the row-major layout of that larger shape, and the run writes the new
+ * positions into it after the ones it holds. When the manifest declares a workspace, one more
  * pointer follows: `workspace` bytes of scratch memory, 64-byte aligned,
  * that the model uses for its intermediates and that no other run uses at
  * the same time (its contents need not survive between runs). When it
@@ -37,23 +40,29 @@ extern "C" {
  * each dim's value for this run, in `dim` line order. The manifest is
  * line-based text:
  *
- *   attnc-model 4
+ *   attnc-model 5
  *   workspace <bytes>
  *   dim <name> <bound>
  *   input <name> <dtype> <rank> <d0> <d1> ...
+ *   cache <input name> <axis> <capacity> <extent after the run>
  *   output <name> <dtype> <rank> <d0> ...
  *
  * with the workspace line optional (version 1 has none; the runtime reads
- * versions 1 to 4) and `dim` lines only from version 3, before the inputs.
+ * versions 1 to 5) and `dim` lines only from version 3, before the inputs.
  * An extent is a count, or `$k` for the run-time dim of the k-th `dim` line
  * (0-based), which every run gives a value from 0 to its bound (0: an empty
  * KV cache, say); every such dim appears in some input. From version 4 an
  * output's extent may be a sum of terms joined by `+`, each an integer,
  * `$k` or `C*$k`: `$0+1` is a cache's past length plus one new row. Names
  * are percent-encoded (every byte outside [A-Za-z0-9_.:/-] written as %XX)
- * and dtypes spelled as attnc_dtype_name() spells them. Static models write
- * version 2, models with run-time dims version 3, or 4 where an output needs
- * a sum.
+ * and dtypes spelled as attnc_dtype_name() spells them. From version 5 a
+ * `cache` line marks an input declared before it as a KV cache kept in place
+ * (`attnc compile --kv-capacity`): dim <axis> of the input, a run-time dim,
+ * is how many positions it holds; its buffer has room for <capacity>; after
+ * the run it holds <extent> (e.g. `$0+$1`, the cached plus the new
+ * positions), which must not exceed the capacity. Static models write
+ * version 2, models with run-time dims version 3, 4 where an output needs a
+ * sum, 5 with caches kept in place.
  *
  * The runtime's own functions never use those two symbol names, so a model
  * object and this runtime link into one executable without clashing. */
@@ -144,7 +153,8 @@ attnc_status_t *attnc_model_output_shape(const attnc_model_t *model,
                                          size_t index, int64_t *out_dims);
 
 /// Runs the model once on caller-owned buffers: `inputs` in manifest order,
-/// read only; `outputs` in manifest order, written by the model.
+/// read only (but for KV caches kept in place, which the run appends to);
+/// `outputs` in manifest order, written by the model.
 ///
 /// Before calling the model it checks both counts and every tensor's dtype,
 /// rank, dims and byte size against the manifest (run-time dims within their

@@ -70,6 +70,14 @@ typedef struct attnc_tensor_info_t {
   /// `rank` extents: `dims` with each run-time dim at its upper bound
   /// (equal to `dims` for a static tensor).
   const int64_t *max_dims;
+  /// For an input that is a KV cache kept in place (`attnc compile
+  /// --kv-capacity`): the dim that holds its positions; -1 for every
+  /// other tensor. Such an input is passed as its whole buffer, with room
+  /// for `cache_capacity` positions along that dim (byte_size above is that
+  /// buffer's), and `dims` giving how many it holds; a run writes its new
+  /// positions after them, in place.
+  int64_t cache_axis;
+  int64_t cache_capacity;
 } attnc_tensor_info_t;
 
 /// A caller-owned buffer passed to attnc_model_invoke().
