@@ -10,11 +10,20 @@
 
 namespace attnc {
 
-static void printShape(llvm::raw_ostream &os, mlir::Type type) {
-  auto tensor = llvm::cast<mlir::RankedTensorType>(type);
+/// `[1, 4, ?, 12]`: a run-time dim as `?`.
+static void printShape(llvm::raw_ostream &os, llvm::ArrayRef<int64_t> shape) {
   os << '[';
-  llvm::interleaveComma(tensor.getShape(), os);
+  llvm::interleaveComma(shape, os, [&](int64_t dim) {
+    if (dim < 0)
+      os << '?';
+    else
+      os << dim;
+  });
   os << ']';
+}
+
+static void printShape(llvm::raw_ostream &os, mlir::Type type) {
+  printShape(os, llvm::cast<mlir::RankedTensorType>(type).getShape());
 }
 
 std::string describeModel(mlir::ModuleOp module, const ModelSignature &signature,
@@ -32,9 +41,11 @@ std::string describeModel(mlir::ModuleOp module, const ModelSignature &signature
   for (auto [kind, tensors] : {std::pair{"input", &signature.inputs},
                                std::pair{"output", &signature.outputs}})
     for (const TensorSignature &t : *tensors) {
-      os << kind << ' ' << t.name << ' ' << t.dtype << " [";
-      llvm::interleaveComma(t.shape, os);
-      os << "]\n";
+      os << kind << ' ' << t.name << ' ' << t.dtype << ' ';
+      printShape(os, t.shape);
+      if (t.cacheAxis >= 0)
+        os << " kv-cache in place: dim " << t.cacheAxis << ", capacity " << t.cacheCapacity;
+      os << '\n';
     }
   int64_t count = 0;
   module.walk([&](mlir::attn::SdpaOp op) {

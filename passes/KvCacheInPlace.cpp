@@ -56,7 +56,7 @@ struct AttnKvCacheInPlacePass
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     if (capacity < 1) {
-      func.emitError("attn-kv-cache-in-place: capacity must be at least 1, got ") << capacity;
+      func.emitError("attn-kv-cache-in-place: capacity must be at least 1, got ") << (int64_t)capacity;
       return signalPassFailure();
     }
     if (func.getBody().empty())

@@ -271,17 +271,42 @@ Status bindInput(const attnc_model_t *model, const std::string &argument,
   return Status();
 }
 
+/// Copies `tensor`'s positions to the start of each row of `buffer`, the
+/// whole buffer of a KV cache kept in place (`info`'s capacity along its
+/// cache dim).
+void copyIntoCache(const Tensor &tensor, const attnc_tensor_info_t &info, AlignedBuffer &buffer) {
+  size_t axis = (size_t)info.cache_axis, outer = 1, inner = attnc_dtype_size(info.dtype);
+  for (size_t d = 0; d < axis; ++d)
+    outer *= (size_t)tensor.shape[d];
+  for (size_t d = axis + 1; d < tensor.shape.size(); ++d)
+    inner *= (size_t)tensor.shape[d];
+  size_t held = (size_t)tensor.shape[axis] * inner, room = (size_t)info.cache_capacity * inner;
+  auto *to = static_cast<uint8_t *>(buffer.data.get());
+  for (size_t o = 0; o < outer && held; ++o)
+    std::memcpy(to + o * room, tensor.bytes.data() + o * held, held);
+}
+
 Status loadInput(const attnc_model_t *model, size_t index, BoundInput &input,
                  attnc_tensor_t &out) {
   Result<Tensor> tensor = attnc::io::readTensorFile(input.file);
   if (!tensor)
     return tensor.status();
   input.tensor = std::move(tensor.value());
-  Result<AlignedBuffer> buffer = allocate(input.tensor.bytes.size());
+  attnc_tensor_info_t info;
+  if (Status status = toStatus(attnc_model_input_info(model, index, &info)); !status)
+    return status;
+  // A KV cache kept in place is passed as its whole buffer: the file's
+  // positions first, room for the capacity after them.
+  const std::vector<int64_t> &shape = input.tensor.shape;
+  bool cache = info.cache_axis >= 0 && shape.size() == info.rank &&
+               input.tensor.dtype == info.dtype && shape[info.cache_axis] <= info.cache_capacity;
+  Result<AlignedBuffer> buffer = allocate(cache ? info.byte_size : input.tensor.bytes.size());
   if (!buffer)
     return Status::error("input '" + input.file + "': " + buffer.error());
   input.buffer = std::move(buffer.value());
-  if (!input.tensor.bytes.empty())
+  if (cache)
+    copyIntoCache(input.tensor, info, input.buffer);
+  else if (!input.tensor.bytes.empty())
     std::memcpy(input.buffer.data.get(), input.tensor.bytes.data(),
                 input.tensor.bytes.size());
   // The buffer now holds the data; drop the second copy.

@@ -58,6 +58,32 @@ void cacheRun(void **buffers) {
     logits[v] = v == sum % kVocab ? 1.0f : 0.0f;
 }
 
+// The same decoder with its cache kept in place: the model writes each id
+// into the cache's buffer (room for 6) after the ones it holds, and the
+// session hands it the same buffer every run.
+const char kInPlaceManifest[] = "attnc-model 5\n"
+                                "dim past 7\n"
+                                "input input_ids i64 2 1 1\n"
+                                "input past_ids f32 2 1 $0\n"
+                                "cache past_ids 1 6 $0+1\n"
+                                "output logits f32 3 1 1 5\n";
+
+std::set<const void *> inPlaceBuffers;
+
+void inPlaceRun(void **buffers) {
+  const auto *id = static_cast<const int64_t *>(buffers[0]);
+  auto *cache = static_cast<float *>(buffers[1]);
+  auto *logits = static_cast<float *>(buffers[2]);
+  int64_t length = static_cast<const int64_t *>(buffers[3])[0];
+  inPlaceBuffers.insert(cache);
+  int64_t sum = *id;
+  for (int64_t i = 0; i < length; ++i)
+    sum += (int64_t)cache[i];
+  cache[length] = (float)*id;
+  for (int64_t v = 0; v < kVocab; ++v)
+    logits[v] = v == sum % kVocab ? 1.0f : 0.0f;
+}
+
 // A decoder reading attention_mask and position_ids besides input_ids: the
 // next token is (sum of the mask + the last position + the last id) mod 5,
 // so it follows the values the session feeds (all-ones mask over every
@@ -195,6 +221,22 @@ TEST(Generation, CachesStartEmptyAndGrowByEachRunsPresent) {
   // makes the sum s + t: 3 -> 6 (1), 7 (2), 9 (4), 13 (3).
   EXPECT_EQ(run(session.get(), {1, 2}, 4), (std::vector<int64_t>{3, 1, 2, 4, 3}));
   EXPECT_EQ(attnc_generation_length(session.get()), 6u);
+}
+
+TEST(Generation, CachesKeptInPlaceAreOneBufferAppendedToByEachRun) {
+  attnc_model_t *raw = nullptr;
+  ASSERT_EQ(take(attnc_model_wrap_linked(kInPlaceManifest, inPlaceRun, &raw)), "OK");
+  ModelPtr model(raw);
+  SessionPtr session = startSession(model.get());
+  // The buffer's room, not the past's bound, decides.
+  EXPECT_EQ(attnc_generation_capacity(session.get()), 6u);
+  inPlaceBuffers.clear();
+  // The same tokens as the copying cache above.
+  EXPECT_EQ(run(session.get(), {1, 2}, 4), (std::vector<int64_t>{3, 1, 2, 4, 3}));
+  EXPECT_EQ(inPlaceBuffers.size(), 1u);
+  int64_t token = 0;
+  EXPECT_EQ(take(attnc_generation_step(session.get(), &token)),
+            "the session is full: 6 tokens, the model's capacity (its bounds)");
 }
 
 TEST(Generation, FeedsTheMaskAndPositionsAndI32Ids) {

@@ -87,29 +87,29 @@ TEST(Manifest, AllowsAnInputAndAnOutputToShareAName) {
 
 TEST(Manifest, RejectsEmptyText) {
   EXPECT_EQ(parseError(""),
-            "empty manifest; expected 'attnc-model 4' on line 1");
+            "empty manifest; expected 'attnc-model 5' on line 1");
 }
 
 TEST(Manifest, RejectsAMissingHeader) {
   EXPECT_EQ(parseError("input x f32 1 2\noutput y f32 1 2\n"),
-            "line 1: expected 'attnc-model 4', got 'input x f32 1 2'");
+            "line 1: expected 'attnc-model 5', got 'input x f32 1 2'");
   EXPECT_EQ(parseError("attnc-model\n"),
-            "line 1: expected 'attnc-model 4', got 'attnc-model'");
+            "line 1: expected 'attnc-model 5', got 'attnc-model'");
   EXPECT_EQ(parseError("attnc-model one\n"),
-            "line 1: expected 'attnc-model 4', got 'attnc-model one'");
+            "line 1: expected 'attnc-model 5', got 'attnc-model one'");
   EXPECT_EQ(parseError("attnc-model 1 extra\n"),
-            "line 1: expected 'attnc-model 4', got 'attnc-model 1 extra'");
+            "line 1: expected 'attnc-model 5', got 'attnc-model 1 extra'");
   EXPECT_EQ(parseError("\nattnc-model 1\n"),
-            "line 1: expected 'attnc-model 4', got ''");
+            "line 1: expected 'attnc-model 5', got ''");
 }
 
 TEST(Manifest, RejectsAnotherVersion) {
-  EXPECT_EQ(parseError("attnc-model 5\noutput y f32 0\n"),
-            "line 1: unsupported manifest version 5 (this runtime reads "
-            "versions 1 to 4)");
+  EXPECT_EQ(parseError("attnc-model 6\noutput y f32 0\n"),
+            "line 1: unsupported manifest version 6 (this runtime reads "
+            "versions 1 to 5)");
   EXPECT_EQ(parseError("attnc-model 0\noutput y f32 0\n"),
             "line 1: unsupported manifest version 0 (this runtime reads "
-            "versions 1 to 4)");
+            "versions 1 to 5)");
 }
 
 TEST(Manifest, ReadsTheWorkspaceSize) {
@@ -344,6 +344,46 @@ TEST(Manifest, RejectsBadSums) {
             "line 4: output 'y': dim 0 '1+2' is a sum of no dims");
   EXPECT_EQ(parseError("attnc-model 4\ndim s 8\ninput x f32 1 $0\noutput y f32 1 $0+$3\n"),
             "line 4: output 'y': dim 0 '$0+$3' names no 'dim' line (the manifest declares 1)");
+}
+
+TEST(Manifest, ReadsKvCachesKeptInPlace) {
+  Manifest manifest;
+  std::string error;
+  ASSERT_TRUE(attnc::parseManifest("attnc-model 5\n"
+                                   "dim past 31\n"
+                                   "dim seq 8\n"
+                                   "input ids i64 2 1 $1\n"
+                                   "input past_key f32 4 1 4 $0 12\n"
+                                   "cache past_key 2 32 $0+$1\n"
+                                   "output logits f32 3 1 $1 5\n",
+                                   manifest, error))
+      << error;
+  const attnc::TensorDecl &cache = manifest.inputs[1];
+  EXPECT_EQ(cache.cacheAxis, 2);
+  EXPECT_EQ(cache.cacheCapacity, 32);
+  EXPECT_EQ(attnc::evaluateSum(cache.cacheExtent, {7, 1}), 8);
+  // The whole buffer: 32 positions, not the past's bound of 31.
+  EXPECT_EQ(cache.byteSize, 4u * 32u * 12u * 4u);
+  EXPECT_EQ(cache.maxDims, (std::vector<int64_t>{1, 4, 31, 12}));
+  EXPECT_EQ(manifest.inputs[0].cacheAxis, -1);
+}
+
+TEST(Manifest, RejectsBadCacheLines) {
+  const std::string head = "attnc-model 5\ndim p 8\ninput x f32 2 4 $0\n";
+  const std::string tail = "output y f32 0\n";
+  EXPECT_EQ(parseError("attnc-model 4\ndim p 8\ninput x f32 2 4 $0\ncache x 1 8 $0+1\n" + tail),
+            "line 4: 'cache' needs manifest version 5, got version 4");
+  EXPECT_EQ(parseError(head + "cache x 1 0 $0+1\n" + tail),
+            "line 4: expected 'cache <input> <axis> <capacity> <extent>' with a capacity of at "
+            "least 1, got 'cache x 1 0 $0+1'");
+  EXPECT_EQ(parseError(head + "cache z 1 8 $0+1\n" + tail),
+            "line 4: cache 'z' names no input declared before it");
+  EXPECT_EQ(parseError(head + "cache x 0 8 $0+1\n" + tail),
+            "line 4: cache 'x': dim 0 is not one of the input's run-time dims");
+  EXPECT_EQ(parseError(head + "cache x 1 8 3\n" + tail),
+            "line 4: cache 'x': extent is a sum of no dims");
+  EXPECT_EQ(parseError(head + "cache x 1 8 $0+1\ncache x 1 8 $0+1\n" + tail),
+            "line 5: cache 'x' is declared twice");
 }
 
 } // namespace

@@ -491,4 +491,66 @@ TEST(Model, RunsWithRunTimeDims) {
             "seq] (f32), got [3, 2] (f32))");
 }
 
+// A KV cache kept in place: [2, past] positions in a buffer with room for
+// 4 along dim 1; a run appends `seq` columns of x after them, in place.
+const char kCacheManifest[] = "attnc-model 5\n"
+                              "dim past 4\n"
+                              "dim seq 4\n"
+                              "input x f32 2 2 $1\n"
+                              "input cache f32 2 2 $0\n"
+                              "cache cache 1 4 $0+$1\n"
+                              "output total f32 1 1\n";
+
+void appendRun(void **buffers) {
+  const auto *x = static_cast<const float *>(buffers[0]);
+  auto *cache = static_cast<float *>(buffers[1]);
+  auto *total = static_cast<float *>(buffers[2]);
+  const auto *dims = static_cast<const int64_t *>(buffers[3]);
+  int64_t past = dims[0], seq = dims[1];
+  *total = 0;
+  for (int64_t r = 0; r < 2; ++r) {
+    for (int64_t s = 0; s < seq; ++s)
+      cache[r * 4 + past + s] = x[r * seq + s];
+    for (int64_t s = 0; s < past + seq; ++s)
+      *total += cache[r * 4 + s];
+  }
+}
+
+TEST(Model, AppendsToACacheKeptInPlace) {
+  attnc_model_t *raw = nullptr;
+  ASSERT_EQ(take(attnc_model_wrap_linked(kCacheManifest, appendRun, &raw)), "OK");
+  ModelPtr model(raw);
+  attnc_tensor_info_t info;
+  ASSERT_EQ(take(attnc_model_input_info(model.get(), 1, &info)), "OK");
+  EXPECT_EQ(info.cache_axis, 1);
+  EXPECT_EQ(info.cache_capacity, 4);
+  EXPECT_EQ(info.byte_size, 2u * 4u * 4u);
+  ASSERT_EQ(take(attnc_model_input_info(model.get(), 0, &info)), "OK");
+  EXPECT_EQ(info.cache_axis, -1);
+
+  float cache[8] = {1, 2, 0, 0, 3, 4, 0, 0}, x[2] = {5, 6}, total = 0;
+  int64_t cacheDims[2] = {2, 2}, xDims[2] = {2, 1}, totalDims[1] = {1};
+  attnc_tensor_t inputs[2] = {{x, ATTNC_DTYPE_F32, 2, xDims, sizeof x},
+                              {cache, ATTNC_DTYPE_F32, 2, cacheDims, sizeof cache}};
+  attnc_tensor_t outputs[1] = {{&total, ATTNC_DTYPE_F32, 1, totalDims, sizeof total}};
+  ASSERT_EQ(take(attnc_model_invoke(model.get(), inputs, 2, outputs, 1)), "OK");
+  EXPECT_EQ(total, 21.0f);
+  EXPECT_EQ(cache[2], 5.0f);
+  EXPECT_EQ(cache[6], 6.0f);
+
+  // A buffer of the cached positions only, not the whole cache.
+  attnc_tensor_t small[2] = {inputs[0], {cache, ATTNC_DTYPE_F32, 2, cacheDims, 16}};
+  EXPECT_EQ(take(attnc_model_invoke(model.get(), small, 2, outputs, 1)),
+            "input 'cache': expected a 32-byte buffer for shape [2, 4] (f32) (a KV cache's "
+            "whole buffer), got 16 bytes");
+  // 3 cached and 2 new positions: one more than the room.
+  float wide[4] = {};
+  int64_t fullDims[2] = {2, 3}, wideDims[2] = {2, 2};
+  attnc_tensor_t over[2] = {{wide, ATTNC_DTYPE_F32, 2, wideDims, sizeof wide},
+                            {cache, ATTNC_DTYPE_F32, 2, fullDims, sizeof cache}};
+  EXPECT_EQ(take(attnc_model_invoke(model.get(), over, 2, outputs, 1)),
+            "input 'cache': this run would leave 5 positions in the KV cache, more than its "
+            "capacity of 4");
+}
+
 } // namespace

@@ -34,6 +34,41 @@ module {
 
 // -----
 
+// A KV cache kept in place (attn.kv_append of an argument, returned): the
+// argument is the cached positions of a buffer with room for the capacity
+// (its strides), the new rows are inserted into the whole buffer after
+// them, the cache is read as the buffer's first past + seq positions, and
+// the updated buffer is materialized into itself; the present is no output.
+// CHECK-LABEL: func.func @attnc_main
+// CHECK-SAME: (%[[X:.+]]: memref<1x2x?x4xf32>, %[[PAST:.+]]: memref<1x2x?x4xf32, strided<[128, 64, 4, 1]>>, %[[OUT:.+]]: memref<1x2x?x4xf32>)
+// CHECK: %[[PT:.+]] = bufferization.to_tensor %[[PAST]] restrict
+// CHECK: %[[BUF:.+]] = memref.reinterpret_cast %[[PAST]] to offset: [0], sizes: [1, 2, 16, 4], strides: [128, 64, 4, 1]
+// CHECK: %[[STATE:.+]] = bufferization.to_tensor %[[BUF]] restrict writable : memref<1x2x16x4xf32>
+// CHECK: %[[NEW:.+]] = attn.exp
+// CHECK: %[[HELD:.+]] = tensor.dim %[[PT]], %{{.+}}
+// CHECK: %[[ADDED:.+]] = tensor.dim %{{.+}}, %{{.+}}
+// CHECK: %[[UPD:.+]] = tensor.insert_slice %[[NEW]] into %[[STATE]][0, 0, %[[HELD]], 0] [1, 2, %[[ADDED]], 4] [1, 1, 1, 1]
+// CHECK: %[[TOTAL:.+]] = arith.addi %[[HELD]], %[[ADDED]]
+// CHECK: %[[CACHE:.+]] = tensor.extract_slice %[[UPD]][0, 0, 0, 0] [1, 2, %[[TOTAL]], 4] [1, 1, 1, 1]
+// CHECK: %[[Y:.+]] = attn.exp %[[CACHE]]
+// CHECK: bufferization.materialize_in_destination %[[UPD]] in restrict writable %[[BUF]]
+// CHECK: bufferization.materialize_in_destination %[[Y]] in restrict writable %[[OUT]]
+// CHECK-NEXT: return
+module {
+  func.func @main(%x: tensor<1x2x?x4xf32> {attnc.name = "x", attnc.dim_symbols = ["", "", "seq", ""]},
+                  %past: tensor<1x2x?x4xf32> {attnc.name = "past", attnc.dim_symbols = ["", "", "past", ""]})
+      -> (tensor<1x2x?x4xf32> {attnc.name = "y"}, tensor<1x2x?x4xf32> {attnc.name = "present"})
+      attributes {attnc.dim_bounds = {seq = 8 : i64, past = 8 : i64}} {
+    %new = attn.exp %x : tensor<1x2x?x4xf32>
+    %present = attn.kv_append %past, %new {axis = 2 : i64, capacity = 16 : i64}
+        : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>) -> tensor<1x2x?x4xf32>
+    %y = attn.exp %present : tensor<1x2x?x4xf32>
+    return %y, %present : tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>
+  }
+}
+
+// -----
+
 // expected-error @+1 {{expected a 'func.func @main' to compile}}
 module {
   func.func @not_main() {

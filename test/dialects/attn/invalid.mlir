@@ -413,6 +413,42 @@ func.func @concat_other_dims_differ(%a: tensor<2x3xf32>, %b: tensor<2x4xf32>) {
 
 // -----
 
+func.func @kv_append_rows_differ(%past: tensor<1x4x?x16xf32>, %new: tensor<1x2x1x16xf32>) {
+  // expected-error @+2 {{'attn.kv_append' op failed to infer returned types}}
+  // expected-error @+1 {{'attn.kv_append' op expected the rows [1, 2, 1, 16] to match the cache [1, 4, ?, 16] outside axis 2}}
+  %r = attn.kv_append %past, %new {axis = 2 : i64, capacity = 8 : i64} : (tensor<1x4x?x16xf32>, tensor<1x2x1x16xf32>) -> tensor<1x4x?x16xf32>
+  return
+}
+
+// -----
+
+func.func @kv_append_over_capacity(%past: tensor<1x4x7x16xf32>, %new: tensor<1x4x2x16xf32>) {
+  // expected-error @+2 {{'attn.kv_append' op failed to infer returned types}}
+  // expected-error @+1 {{'attn.kv_append' op expected the cache's 7 and the rows' 2 positions to fit its capacity 8}}
+  %r = attn.kv_append %past, %new {axis = 2 : i64, capacity = 8 : i64} : (tensor<1x4x7x16xf32>, tensor<1x4x2x16xf32>) -> tensor<1x4x9x16xf32>
+  return
+}
+
+// -----
+
+func.func @kv_append_no_capacity(%past: tensor<1x4x?x16xf32>, %new: tensor<1x4x1x16xf32>) {
+  // expected-error @+2 {{'attn.kv_append' op failed to infer returned types}}
+  // expected-error @+1 {{'attn.kv_append' op expected a positive capacity, found 0}}
+  %r = attn.kv_append %past, %new {axis = 2 : i64, capacity = 0 : i64} : (tensor<1x4x?x16xf32>, tensor<1x4x1x16xf32>) -> tensor<1x4x?x16xf32>
+  return
+}
+
+// -----
+
+func.func @kv_append_element_types_differ(%past: tensor<1x4x?x16xf32>, %new: tensor<1x4x1x16xf16>) {
+  // expected-error @+2 {{'attn.kv_append' op failed to infer returned types}}
+  // expected-error @+1 {{'attn.kv_append' op expected the rows ('tensor<1x4x1x16xf16>') to have the element type and rank of the cache ('tensor<1x4x?x16xf32>')}}
+  %r = attn.kv_append %past, %new {axis = 2 : i64, capacity = 8 : i64} : (tensor<1x4x?x16xf32>, tensor<1x4x1x16xf16>) -> tensor<1x4x?x16xf32>
+  return
+}
+
+// -----
+
 func.func @concat_no_inputs() {
   // expected-error @+2 {{'attn.concat' op failed to infer returned types}}
   // expected-error @+1 {{'attn.concat' op expected at least one input}}

@@ -241,6 +241,19 @@ func.func @data_movement(%x: tensor<1x128x768xf32>, %kv: tensor<1x2x1x8x16xf32>,
   return
 }
 
+// A KV cache's append: static positions, or run-time ones.
+// CHECK-LABEL: func.func @kv_append
+func.func @kv_append(%past: tensor<1x4x7x16xf32>, %new: tensor<1x4x1x16xf32>,
+                     %cache: tensor<1x4x?x16xf32>, %rows: tensor<1x4x?x16xf32>) {
+  // CHECK: attn.kv_append %{{.*}}, %{{.*}} {axis = 2 : i64, capacity = 8 : i64} : (tensor<1x4x7x16xf32>, tensor<1x4x1x16xf32>) -> tensor<1x4x8x16xf32>
+  %0 = attn.kv_append %past, %new {axis = 2 : i64, capacity = 8 : i64}
+      : (tensor<1x4x7x16xf32>, tensor<1x4x1x16xf32>) -> tensor<1x4x8x16xf32>
+  // CHECK: attn.kv_append %{{.*}}, %{{.*}} {axis = 2 : i64, capacity = 2048 : i64} : (tensor<1x4x?x16xf32>, tensor<1x4x?x16xf32>) -> tensor<1x4x?x16xf32>
+  %1 = attn.kv_append %cache, %rows {axis = 2 : i64, capacity = 2048 : i64}
+      : (tensor<1x4x?x16xf32>, tensor<1x4x?x16xf32>) -> tensor<1x4x?x16xf32>
+  return
+}
+
 // CHECK-LABEL: func.func @reductions_and_norms
 func.func @reductions_and_norms(%x: tensor<1x8x64xf32>, %g: tensor<64xf32>, %b: tensor<64xf32>,
                                 %m: tensor<1x8xi64>) {
