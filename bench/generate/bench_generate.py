@@ -6,18 +6,22 @@ ONNX Runtime on the same exported graph.
 
 MODEL.onnx is one of make_decoder.py's (input_ids [1, seq], past_key_i /
 past_value_i [1, Hkv, past, D] -> logits, present_*). attnc compiles it once
-(`--max-shape`: seq up to 1024, past up to 2048) into an executable; every
-case runs that one artifact. Cases: prefill of 128 and 1024 prompt tokens
-(an empty past), and one decode step (one token) over 128 and 2048 cached
+(`--max-shape`: seq up to 1024, past up to 2048) into an executable with its
+KV caches kept in place (`--kv-capacity`, room for 2048 + 1 positions), and
+once more as exported (past in, present out, copied each run); every case
+runs those two artifacts. Cases: prefill of 128 and 1024 prompt tokens (an
+empty past), and one decode step (one token) over 128 and 2048 cached
 positions. The prefill cases again against artifacts compiled for exactly
 that shape (every dim static). Then greedy generation of 32 tokens after a
-128-token prompt:
-`attnc generate` on a library compiled with the same bounds against
-ort_generate.js (the same loop: presents fed back as pasts), both token
-lists compared. Each case alternates R rounds of the attnc executable (median of
-N runs) and onnxruntime-node (median of N `session.run` calls after a
-warm-up) with the same inputs and thread count; each figure is the median
-of its rounds. Prints a markdown table.
+128-token prompt: `attnc generate` on libraries compiled with the same
+bounds (caches in place, and copied) against ort_generate.js (the same
+loop: presents fed back as pasts), the token lists compared. Each case
+alternates R rounds of the attnc executables (median of N runs) and
+onnxruntime-node (median of N `session.run` calls after a warm-up) with the
+same inputs and thread count; each figure is the median of its rounds.
+Last, the peak resident memory of one decode step over 2048 cached
+positions in each form, beside the caches' own bytes. Prints markdown
+tables.
 """
 import argparse
 import json
@@ -36,6 +40,8 @@ import onnx
 HERE = pathlib.Path(__file__).resolve().parent
 ORT_RUN = HERE.parent / "models" / "ort_run.js"
 MAX_SEQ, MAX_PAST = 1024, 2048
+# Room for the longest past and the token read after it.
+KV_CAPACITY = MAX_PAST + 1
 CASES = [("prefill 128 tokens", 128, 0), ("prefill 1024 tokens", 1024, 0),
          ("decode step, 128 cached", 1, 128), ("decode step, 2048 cached", 1, 2048)]
 
@@ -65,10 +71,15 @@ def shape_flags(flag, seq, past, caches):
             [f"{flag}={name}=1x{h}x{past}x{d}" for name, h, d in caches])
 
 
-def compile_model(attnc, model_path, caches, exe):
+def compile_model(attnc, model_path, caches, out, in_place, emit="exe"):
+    """Compiles with the benchmark's bounds, the caches kept in place or
+    copied; returns the seconds it took."""
     flags = shape_flags("--max-shape", MAX_SEQ, MAX_PAST, caches)
+    if in_place:
+        flags.append(f"--kv-capacity={KV_CAPACITY}")
     start = time.perf_counter()
-    subprocess.run([attnc, "compile", str(model_path), "-o", str(exe), *flags], check=True)
+    subprocess.run([attnc, "compile", str(model_path), f"--emit={emit}", "-o", str(out),
+                    *flags], check=True)
     return time.perf_counter() - start
 
 
@@ -96,6 +107,13 @@ def run_ms(cmd, env, pattern):
     return float(re.search(pattern, out).group(1))
 
 
+def peak_rss_mb(cmd, env):
+    """Peak resident memory of `cmd` (GNU time's %M)."""
+    run = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], env=env, check=True,
+                         capture_output=True, text=True)
+    return int(run.stderr.strip().splitlines()[-1]) / 1024
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("attnc")
@@ -111,37 +129,46 @@ def main():
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
     with tempfile.TemporaryDirectory() as tmp:
         scratch = pathlib.Path(tmp)
-        exe = scratch / "decoder"
-        compile_s = compile_model(args.attnc, model_path, caches, exe)
-        print(f"{args.threads} threads; one attnc executable for every case (compiled in "
-              f"{compile_s:.1f} s); medians of {args.rounds} alternating rounds of "
+        exe, copying = scratch / "decoder", scratch / "decoder_copy"
+        compile_s = compile_model(args.attnc, model_path, caches, exe, in_place=True)
+        compile_model(args.attnc, model_path, caches, copying, in_place=False)
+        print(f"{args.threads} threads; one attnc executable for every case, caches kept in "
+              f"place (compiled in {compile_s:.1f} s), and one with the exported "
+              f"past-in/present-out copies; medians of {args.rounds} alternating rounds of "
               f"{args.repeat} runs\n")
-        print("| case | attnc (ms) | ONNX Runtime (ms) | attnc speedup |")
-        print("| --- | --- | --- | --- |")
+        print("| case | attnc, caches in place (ms) | attnc, caches copied (ms) | "
+              "ONNX Runtime (ms) | attnc speedup | in place / copied |")
+        print("| --- | --- | --- | --- | --- | --- |")
         for label, seq, past in CASES:
             tag = f"s{seq}_p{past}"
             inputs, feeds_json = write_inputs(scratch, tag, seq, past, caches, vocab)
-            attnc_ms, ort_ms = [], []
+            place_ms, copy_ms, ort_ms = [], [], []
             for _ in range(args.rounds):
-                attnc_ms.append(run_ms([str(exe), *inputs, "--repeat", str(args.repeat)], env,
-                                       r"median run time: ([0-9.]+) ms"))
+                for runs, binary in ((place_ms, exe), (copy_ms, copying)):
+                    runs.append(run_ms([str(binary), *inputs, "--repeat", str(args.repeat)],
+                                       env, r"median run time: ([0-9.]+) ms"))
                 ort = subprocess.run(["node", str(ORT_RUN), str(model_path), str(feeds_json),
                                       str(args.repeat), str(args.threads)],
                                      env=env, check=True, capture_output=True, text=True)
                 ort_ms.append(json.loads(ort.stdout)["median_ms"])
-            a, o = statistics.median(attnc_ms), statistics.median(ort_ms)
-            print(f"| {label} | {a:.1f} | {o:.1f} | {o / a:.2f}x |")
+            a, c, o = (statistics.median(x) for x in (place_ms, copy_ms, ort_ms))
+            print(f"| {label} | {a:.1f} | {c:.1f} | {o:.1f} | {o / a:.2f}x | {a / c:.2f} |")
             sys.stdout.flush()
         static_prefill(args.attnc, model_path, caches, scratch, exe, env, args, vocab)
-        a_pre, a_dec, o_pre, o_dec, agree = generation(args.attnc, model_path, caches, scratch,
-                                                       args.threads, args.rounds, vocab)
+        gen = generation(args.attnc, model_path, caches, scratch, args.threads, args.rounds,
+                         vocab)
         print(f"\nGreedy generation, 128-token prompt, 32 new tokens (tokens "
-              f"{'identical' if agree else 'DIFFER'} between attnc and ONNX Runtime):\n")
-        print("| | attnc generate | ONNX Runtime loop | attnc speedup |")
-        print("| --- | --- | --- | --- |")
-        print(f"| prefill (ms) | {a_pre:.1f} | {o_pre:.1f} | {o_pre / a_pre:.2f}x |")
-        print(f"| decode (ms/token) | {a_dec:.1f} | {o_dec:.1f} | {o_dec / a_dec:.2f}x |")
-        print(f"| decode (tokens/s) | {1000 / a_dec:.1f} | {1000 / o_dec:.1f} | |")
+              f"{'identical' if gen['agree'] else 'DIFFER'} between attnc and ONNX Runtime):\n")
+        print("| | attnc generate, caches in place | caches copied | ONNX Runtime loop | "
+              "attnc (in place) speedup |")
+        print("| --- | --- | --- | --- | --- |")
+        (p_pre, p_dec), (c_pre, c_dec), (o_pre, o_dec) = gen["place"], gen["copy"], gen["ort"]
+        print(f"| prefill (ms) | {p_pre:.1f} | {c_pre:.1f} | {o_pre:.1f} | {o_pre / p_pre:.2f}x |")
+        print(f"| decode (ms/token) | {p_dec:.1f} | {c_dec:.1f} | {o_dec:.1f} | "
+              f"{o_dec / p_dec:.2f}x |")
+        print(f"| decode (tokens/s) | {1000 / p_dec:.1f} | {1000 / c_dec:.1f} | "
+              f"{1000 / o_dec:.1f} | |")
+        cache_memory(model_path, caches, scratch, exe, copying, env, vocab)
 
 
 def static_prefill(attnc, model_path, caches, scratch, exe, env, args, vocab):
@@ -169,33 +196,57 @@ def static_prefill(attnc, model_path, caches, scratch, exe, env, args, vocab):
 
 
 def generation(attnc, model_path, caches, scratch, threads, rounds, vocab, new_tokens=32):
-    """Greedy generation, attnc against ONNX Runtime: (prefill ms, decode ms per
-    token) each, medians over the rounds, and whether the tokens agree."""
-    lib = scratch / "decoder.so"
-    flags = shape_flags("--max-shape", MAX_SEQ, MAX_PAST, caches)
-    subprocess.run([attnc, "compile", str(model_path), "--emit=lib", "-o", str(lib), *flags],
-                   check=True)
+    """Greedy generation, attnc (caches in place, and copied) against ONNX
+    Runtime: {"place"|"copy"|"ort": (prefill ms, decode ms per token)},
+    medians over the rounds, and "agree": whether all the tokens agree."""
+    libs = {"place": scratch / "decoder.so", "copy": scratch / "decoder_copy.so"}
+    for form, lib in libs.items():
+        compile_model(attnc, model_path, caches, lib, in_place=form == "place", emit="lib")
     prompt = np.random.default_rng(7).integers(0, vocab, size=128)
     ids = ",".join(str(t) for t in prompt)
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-    a_pre, a_dec, o_pre, o_dec = [], [], [], []
+    times = {form: ([], []) for form in ("place", "copy", "ort")}
     agree = True
     for _ in range(rounds):
-        run = subprocess.run([attnc, "generate", str(lib), "--prompt-ids", ids,
-                              "--max-new-tokens", str(new_tokens)],
-                             env=env, check=True, capture_output=True, text=True)
-        attnc_tokens = [int(t) for t in run.stdout.split()]
-        a_pre.append(float(re.search(r"prefill: \d+ tokens in ([0-9.]+) ms", run.stderr).group(1)))
-        a_dec.append(float(re.search(r"([0-9.]+) ms/token", run.stderr).group(1)))
+        tokens = []
+        for form, lib in libs.items():
+            run = subprocess.run([attnc, "generate", str(lib), "--prompt-ids", ids,
+                                  "--max-new-tokens", str(new_tokens)],
+                                 env=env, check=True, capture_output=True, text=True)
+            tokens.append([int(t) for t in run.stdout.split()])
+            times[form][0].append(
+                float(re.search(r"prefill: \d+ tokens in ([0-9.]+) ms", run.stderr).group(1)))
+            times[form][1].append(float(re.search(r"([0-9.]+) ms/token", run.stderr).group(1)))
         ort = subprocess.run(["node", str(HERE / "ort_generate.js"), str(model_path), ids,
                               str(new_tokens), str(threads), str(caches[0][1]), str(caches[0][2])],
                              env=env, check=True, capture_output=True, text=True)
         result = json.loads(ort.stdout)
-        o_pre.append(result["prefill_ms"])
-        o_dec.append(result["decode_ms_per_token"])
-        agree &= result["tokens"] == attnc_tokens
+        times["ort"][0].append(result["prefill_ms"])
+        times["ort"][1].append(result["decode_ms_per_token"])
+        agree &= all(t == result["tokens"] for t in tokens)
     med = statistics.median
-    return med(a_pre), med(a_dec), med(o_pre), med(o_dec), agree
+    summary = {form: (med(pre), med(dec)) for form, (pre, dec) in times.items()}
+    summary["agree"] = agree
+    return summary
+
+
+def cache_memory(model_path, caches, scratch, exe, copying, env, vocab):
+    """Peak resident memory of one decode step over MAX_PAST cached
+    positions, caches in place and copied, beside the caches' bytes."""
+    inputs, _ = write_inputs(scratch, f"s1_p{MAX_PAST}", 1, MAX_PAST, caches, vocab)
+    per_position = sum(h * d * 4 for _, h, d in caches)
+    weights = sum(init.ByteSize() for init in onnx.load(str(model_path)).graph.initializer)
+    place = peak_rss_mb([str(exe), *inputs], env)
+    copied = peak_rss_mb([str(copying), *inputs], env)
+    mb = 1024 * 1024
+    print(f"\nMemory of one decode step over {MAX_PAST} cached positions "
+          f"(weights {weights / mb:.0f} MB):\n")
+    print("| | caches in place | caches copied |")
+    print("| --- | --- | --- |")
+    print(f"| cache bytes | {KV_CAPACITY * per_position / mb:.1f} MB (capacity {KV_CAPACITY} x "
+          f"{per_position} B) | {(2 * MAX_PAST + 1) * per_position / mb:.1f} MB (past "
+          f"{MAX_PAST} + present {MAX_PAST + 1} positions) |")
+    print(f"| peak resident memory of the run | {place:.0f} MB | {copied:.0f} MB |")
 
 
 if __name__ == "__main__":

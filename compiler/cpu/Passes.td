@@ -89,7 +89,13 @@ def CpuEntryPointPass : Pass<"cpu-entry-point", "::mlir::ModuleOp"> {
     becomes a `bufferization.to_tensor restrict` of its argument, each
     result a `bufferization.materialize_in_destination` into a new output
     argument. Zero-element inputs and outputs carry no data and get no
-    parameter. Runs on tensor IR, before bufferization; a module without
+    parameter. A KV cache kept in place (a returned `attn.kv_append` of an
+    argument, from attn-kv-cache-in-place) changes the ABI: the argument
+    is the cached positions of a caller buffer with room for the capacity
+    (a strided memref), the append becomes a `tensor.insert_slice` of the
+    new rows into that whole buffer after them, materialized back into it,
+    the cache is read as its first positions, and the present is no
+    output. Runs on tensor IR, before bufferization; a module without
     `@main` is an error.
   }];
   let dependentDialects = [

@@ -29,7 +29,11 @@ class Error(RuntimeError):
 
 # `shape` has None for a run-time dim (a model compiled with --max-shape),
 # whose upper bound is in `max_shape`.
-TensorInfo = namedtuple("TensorInfo", ["name", "dtype", "shape", "max_shape"])
+# cache_axis: for an input that is a KV cache kept in place (compiled with
+# --kv-capacity), the dim holding its positions (else None); cache_capacity:
+# how many its buffer has room for.
+TensorInfo = namedtuple("TensorInfo",
+                        ["name", "dtype", "shape", "max_shape", "cache_axis", "cache_capacity"])
 
 # attnc_dtype_t values (attnc/tensor.h) and their numpy dtypes.
 _DTYPES = {1: np.float32, 2: np.float64, 3: np.float16, 5: np.int64, 6: np.int32,
@@ -41,7 +45,8 @@ _CODES = {np.dtype(v): k for k, v in _DTYPES.items()}
 class _TensorInfo(ctypes.Structure):
     _fields_ = [("name", ctypes.c_char_p), ("dtype", ctypes.c_int), ("rank", ctypes.c_size_t),
                 ("dims", ctypes.POINTER(ctypes.c_int64)), ("element_count", ctypes.c_size_t),
-                ("byte_size", ctypes.c_size_t), ("max_dims", ctypes.POINTER(ctypes.c_int64))]
+                ("byte_size", ctypes.c_size_t), ("max_dims", ctypes.POINTER(ctypes.c_int64)),
+                ("cache_axis", ctypes.c_int64), ("cache_capacity", ctypes.c_int64)]
 
 
 class _Tensor(ctypes.Structure):
@@ -136,9 +141,12 @@ class Model:
             out = _TensorInfo()
             _check(info(self._handle, i, ctypes.byref(out)))
             shape = tuple(None if out.dims[d] < 0 else out.dims[d] for d in range(out.rank))
+            cache = out.cache_axis >= 0
             described.append(TensorInfo(out.name.decode("utf-8", "replace"),
                                         np.dtype(_DTYPES.get(out.dtype, np.void)), shape,
-                                        tuple(out.max_dims[d] for d in range(out.rank))))
+                                        tuple(out.max_dims[d] for d in range(out.rank)),
+                                        out.cache_axis if cache else None,
+                                        out.cache_capacity if cache else None))
         return described
 
     def run(self, **inputs):
@@ -150,12 +158,15 @@ class Model:
                         + ", ".join(f"'{info.name}'" for info in self.inputs))
         keep = []  # arrays and dims alive until the call returns
 
-        def tensor(array):
+        def tensor(array, buffer=None):
+            """`array`'s shape over its own bytes, or over `buffer`'s (a KV
+            cache's whole buffer)."""
+            data = array if buffer is None else buffer
             dims = (ctypes.c_int64 * max(array.ndim, 1))(*array.shape)
-            keep.append((array, dims))
+            keep.append((array, data, dims))
             code = _CODES.get(array.dtype, 0)
-            return _Tensor(array.ctypes.data if array.nbytes else None, code, array.ndim,
-                           dims, array.nbytes)
+            return _Tensor(data.ctypes.data if data.nbytes else None, code, array.ndim,
+                           dims, data.nbytes)
 
         ins = (_Tensor * max(len(self.inputs), 1))()
         for i, info in enumerate(self.inputs):
@@ -165,7 +176,7 @@ class Model:
             value = np.asarray(inputs[info.name])
             if value.dtype == info.dtype:
                 value = np.ascontiguousarray(value)  # no copy when already contiguous
-            ins[i] = tensor(value)
+            ins[i] = tensor(value, self._cache_buffer(info, value))
         results = {}
         outs = (_Tensor * max(len(self.outputs), 1))()
         for i, info in enumerate(self.outputs):
@@ -178,6 +189,23 @@ class Model:
         _check(_rt().attnc_model_invoke(self._handle, ins, len(self.inputs), outs,
                                         len(self.outputs)))
         return results
+
+    @staticmethod
+    def _cache_buffer(info, value):
+        """For a KV cache kept in place, a buffer with room for its capacity
+        holding `value`'s positions first (the run appends after them; this
+        copy is discarded); None for any other input or a value that does not
+        fit, which the runtime then refuses with its message."""
+        if info.cache_axis is None or value.ndim != len(info.shape) or value.dtype != info.dtype:
+            return None
+        axis = info.cache_axis
+        if value.shape[axis] > info.cache_capacity:
+            return None
+        shape = list(value.shape)
+        shape[axis] = info.cache_capacity
+        buffer = np.zeros(shape, dtype=value.dtype)
+        buffer[(slice(None),) * axis + (slice(0, value.shape[axis]),)] = value
+        return buffer
 
     def generate(self, prompt_ids, max_new_tokens, temperature=0.0, top_k=0, seed=0):
         """Generates `max_new_tokens` token ids after `prompt_ids` with a decoder
