@@ -10,6 +10,7 @@
 #include "compiler/TargetDescription.h"
 #include "compiler/cpu/Passes.h"
 #include "compiler/cpu/TilingCostModel.h"
+#include "dialects/attn/RunTimeDims.h"
 #include "passes/SdpaTiling.h"
 #include "passes/Transforms.h"
 #include "passes/tiling/PackedMatmulKernel.h"
@@ -62,6 +63,44 @@ bool hasStaticOperands(attn::SdpaOp op) {
   return llvm::all_of(op->getOperandTypes(), [](Type type) {
     return cast<RankedTensorType>(type).hasStaticShape();
   });
+}
+
+/// The largest value dim `dim` of `value` takes in a run: its extent traced
+/// to the function's argument dims (dialects/attn/RunTimeDims.h), each at
+/// the bound of its symbol (`attnc.dim_symbols`, `attnc.dim_bounds`);
+/// nullopt where a term has no bound.
+std::optional<int64_t> runTimeBound(Value value, unsigned dim) {
+  std::optional<attn::LinearExtent> extent = attn::traceRunTimeExtent(value, dim);
+  if (!extent)
+    return std::nullopt;
+  int64_t bound = extent->constant;
+  for (const auto &[source, coefficient] : extent->terms) {
+    auto arg = dyn_cast<BlockArgument>(source.value);
+    auto func = arg ? dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()) : nullptr;
+    auto names = func ? func.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), "attnc.dim_symbols")
+                      : nullptr;
+    auto bounds = func ? func->getAttrOfType<DictionaryAttr>("attnc.dim_bounds") : nullptr;
+    auto name = names && source.dim < names.size() ? dyn_cast<StringAttr>(names[source.dim])
+                                                   : nullptr;
+    auto symbolBound = name && bounds ? bounds.getAs<IntegerAttr>(name.getValue()) : nullptr;
+    if (!symbolBound)
+      return std::nullopt;
+    if (coefficient > 0)
+      bound += coefficient * symbolBound.getInt();
+  }
+  return bound;
+}
+
+/// `request` with the lengths a run-time query or key length of `op` is
+/// assumed to have: its bound where the function records one (the largest
+/// prompt the model takes), else the request's.
+TilingRequest withRunTimeBounds(attn::SdpaOp op, TilingRequest request) {
+  bool qSeq = op.isSeqMajor(attn::SdpaTensor::Query), kSeq = op.isSeqMajor(attn::SdpaTensor::Key);
+  if (std::optional<int64_t> queries = runTimeBound(op.getQuery(), attn::sdpaSeqAxis(qSeq)))
+    request.assumedQueries = std::max<int64_t>(*queries, 1);
+  if (std::optional<int64_t> keys = runTimeBound(op.getKey(), attn::sdpaSeqAxis(kSeq)))
+    request.assumedKeys = std::max<int64_t>(*keys, 1);
+  return request;
 }
 
 bool hasRunTimeQueryLength(attn::SdpaOp op) {
@@ -159,13 +198,14 @@ private:
           printTiling(op, **recorded, "from its attn.tiling attribute", *log);
         continue;
       }
-      TilingChoice choice = chooseSdpaTiling(op, target, request);
+      TilingRequest opRequest = runTimeLengths ? withRunTimeBounds(op, request) : request;
+      TilingChoice choice = chooseSdpaTiling(op, target, opRequest);
       if (!choice.error.empty())
         return op.emitError(choice.error);
       for (const std::string &warning : choice.warnings)
         op.emitWarning(warning);
       if (runTimeLengths) {
-        if (failed(chooseRunTimeClasses(op, target, request, choice)))
+        if (failed(chooseRunTimeClasses(op, target, opRequest, choice)))
           return failure();
         continue;
       }
@@ -188,8 +228,8 @@ private:
 
   /// An op with run-time lengths runs on the vector kernel, in two size
   /// classes (see kDecodeTilingAttrName): `prompt`, chosen for the lengths
-  /// the request assumes, and one chosen for a single query over the same
-  /// keys, which splits the kv range over the cores.
+  /// the request assumes (the bounds), and one chosen for a single query
+  /// over the same keys, which splits the kv range over the cores.
   LogicalResult chooseRunTimeClasses(attn::SdpaOp op, const TargetDescription &target,
                                      const TilingRequest &request, const TilingChoice &prompt) {
     if (prompt.decompose || prompt.tiling.vectorWidth == 0)

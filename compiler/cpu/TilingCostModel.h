@@ -40,7 +40,9 @@ struct TilingRequest {
   bool vectorKernelAvailable = true;
   bool kvSplitsAvailable = true;
   /// The lengths a run-time query or key length (a `?` dim) is taken to
-  /// have when choosing: the size class the tiling is for.
+  /// have when choosing: the size class the tiling is for
+  /// (cpu-choose-tilings sets them from the model's bounds where it has
+  /// them).
   int64_t assumedQueries = 1024, assumedKeys = 1024;
 };
 

@@ -129,9 +129,9 @@ struct SessionDeleter {
 using ModelPtr = std::unique_ptr<attnc_model_t, ModelDeleter>;
 using SessionPtr = std::unique_ptr<attnc_generation_t, SessionDeleter>;
 
-ModelPtr wrap(const char *manifest) {
+ModelPtr wrap(const char *manifest, attnc_model_run_fn_t run = countingRun) {
   attnc_model_t *model = nullptr;
-  EXPECT_EQ(take(attnc_model_wrap_linked(manifest, countingRun, &model)), "OK");
+  EXPECT_EQ(take(attnc_model_wrap_linked(manifest, run, &model)), "OK");
   return ModelPtr(model);
 }
 
@@ -211,9 +211,8 @@ TEST(Generation, BadPromptsAreRefusedBeforeAnyRun) {
 }
 
 TEST(Generation, CachesStartEmptyAndGrowByEachRunsPresent) {
-  attnc_model_t *raw = nullptr;
-  ASSERT_EQ(take(attnc_model_wrap_linked(kCacheManifest, cacheRun, &raw)), "OK");
-  ModelPtr model(raw);
+  ModelPtr model = wrap(kCacheManifest, cacheRun);
+  ASSERT_TRUE(model);
   SessionPtr session = startSession(model.get());
   // The past holds up to 7 positions; the 8th token is read with a full one.
   EXPECT_EQ(attnc_generation_capacity(session.get()), 8u);
@@ -224,9 +223,8 @@ TEST(Generation, CachesStartEmptyAndGrowByEachRunsPresent) {
 }
 
 TEST(Generation, CachesKeptInPlaceAreOneBufferAppendedToByEachRun) {
-  attnc_model_t *raw = nullptr;
-  ASSERT_EQ(take(attnc_model_wrap_linked(kInPlaceManifest, inPlaceRun, &raw)), "OK");
-  ModelPtr model(raw);
+  ModelPtr model = wrap(kInPlaceManifest, inPlaceRun);
+  ASSERT_TRUE(model);
   SessionPtr session = startSession(model.get());
   // The buffer's room, not the past's bound, decides.
   EXPECT_EQ(attnc_generation_capacity(session.get()), 6u);
@@ -240,9 +238,8 @@ TEST(Generation, CachesKeptInPlaceAreOneBufferAppendedToByEachRun) {
 }
 
 TEST(Generation, FeedsTheMaskAndPositionsAndI32Ids) {
-  attnc_model_t *raw = nullptr;
-  ASSERT_EQ(take(attnc_model_wrap_linked(kMaskManifest, maskRun, &raw)), "OK");
-  ModelPtr model(raw);
+  ModelPtr model = wrap(kMaskManifest, maskRun);
+  ASSERT_TRUE(model);
   SessionPtr session = startSession(model.get());
   // [2, 4]: mask 2 + position 1 + id 4 = 7 -> 2; then [2, 4, 2]: 3 + 2 + 2
   // = 7 -> 2; [.., 2]: 4 + 3 + 2 = 9 -> 4; [.., 4]: 5 + 4 + 4 = 13 -> 3.

@@ -19,3 +19,18 @@ func.func @run_time_lengths(%q: tensor<1x4x?x64xf32>, %k: tensor<1x1x?x64xf32>, 
       : (tensor<1x4x?x64xf32>, tensor<1x1x?x64xf32>, tensor<1x1x?x64xf32>, tensor<i64>) -> tensor<1x4x?x64xf32>
   return %o : tensor<1x4x?x64xf32>
 }
+
+// With bounds (a model compiled with --max-shape), the prompt class is
+// chosen for the largest prompt the model takes: here at most 8 queries
+// (of 4 heads sharing a kv head) over 8 keys, so a q-block of a few
+// register strips, not the 252 queries chosen above for 1024 x 1024.
+// CHECK-LABEL: func.func @bounded_lengths
+// CHECK: attn.sdpa {{.*}}attn.tiling = #attn.sdpa_tiling<q_block = {{[1-9]|[1-3][0-9]}}, vector_width = 16,
+func.func @bounded_lengths(%q: tensor<1x4x?x64xf32> {attnc.dim_symbols = ["", "", "seq", ""]},
+                           %k: tensor<1x1x?x64xf32> {attnc.dim_symbols = ["", "", "total", ""]},
+                           %past: tensor<i64>) -> tensor<1x4x?x64xf32>
+    attributes {attnc.dim_bounds = {seq = 8 : i64, total = 8 : i64}} {
+  %o = attn.sdpa %q, %k, %k offset(%past) {scale = 0.125 : f32, mask = #attn.window<left = inf, right = 0>}
+      : (tensor<1x4x?x64xf32>, tensor<1x1x?x64xf32>, tensor<1x1x?x64xf32>, tensor<i64>) -> tensor<1x4x?x64xf32>
+  return %o : tensor<1x4x?x64xf32>
+}
