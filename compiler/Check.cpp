@@ -2,6 +2,7 @@
 
 #include "compiler/Check.h"
 #include "compiler/RuntimeHandles.h"
+#include "runtime/io/CacheBuffer.h"
 #include "runtime/io/TensorFile.h"
 #include "runtime/src/PercentEncoding.h"
 #include "mlir/IR/Builders.h"
@@ -250,15 +251,20 @@ std::string compileOptionsFor(mlir::MLIRContext &context, const DataSet &set,
   return "";
 }
 
-/// Compares every output of a run with the data set's; returns "" or why
-/// they differ.
+/// Compares every output of a run with the data set's (the one of the
+/// same name, else the one at the same place: a KV cache kept in place
+/// comes after the outputs, as the present it stands for); returns "" or
+/// why they differ.
 std::string compareOutputs(const std::vector<io::Tensor> &results, const DataSet &set,
                            const CheckOptions &options, Errors &errors) {
   if (set.outputs.size() != results.size())
     return "data set has " + std::to_string(set.outputs.size()) + " outputs, the model " +
            std::to_string(results.size());
   for (size_t i = 0; i < results.size(); ++i) {
-    std::string why = compare(results[i], set.outputs[i], results[i].name, options, errors);
+    const io::Tensor &want = set.outputs[i];
+    auto named = llvm::find_if(results, [&](const io::Tensor &t) { return t.name == want.name; });
+    const io::Tensor &got = named != results.end() ? *named : results[i];
+    std::string why = compare(got, want, got.name, options, errors);
     if (!why.empty())
       return why;
   }
@@ -325,6 +331,9 @@ std::string runDataSet(const std::string &modelPath, const DataSet &set,
   size_t inputCount = attnc_model_input_count(model);
   size_t outputCount = attnc_model_output_count(model);
   std::vector<attnc_tensor_t> inputs(inputCount);
+  // KV caches kept in place: the data set's past in a buffer with room for
+  // the capacity, by input index.
+  std::map<size_t, std::vector<uint8_t>> caches;
   for (size_t i = 0; i < inputCount; ++i) {
     attnc_tensor_info_t info;
     if (attnc_status_t *status = attnc_model_input_info(model, i, &info))
@@ -337,10 +346,21 @@ std::string runDataSet(const std::string &modelPath, const DataSet &set,
       return std::string("data set has no tensor for input '") + info.name + "'";
     inputs[i] = {const_cast<uint8_t *>(match->bytes.data()), match->dtype,
                  match->shape.size(), match->shape.data(), match->bytes.size()};
+    if (info.cache_axis < 0 || match->shape.size() != info.rank ||
+        match->shape[info.cache_axis] > info.cache_capacity)
+      continue;
+    std::vector<uint8_t> &buffer = caches[i];
+    buffer.assign(io::cacheBufferBytes(match->shape, match->dtype, (size_t)info.cache_axis,
+                                       info.cache_capacity),
+                  0);
+    io::copyIntoCache(*match, (size_t)info.cache_axis, info.cache_capacity, buffer.data());
+    inputs[i].data = buffer.data();
+    inputs[i].byte_size = buffer.size();
   }
-  if (set.outputs.size() != outputCount)
-    return "data set has " + std::to_string(set.outputs.size()) +
-           " outputs, the model " + std::to_string(outputCount);
+  if (set.outputs.size() != outputCount + caches.size())
+    return "data set has " + std::to_string(set.outputs.size()) + " outputs, the model " +
+           std::to_string(outputCount) +
+           (caches.empty() ? "" : " and " + std::to_string(caches.size()) + " KV caches");
   std::vector<io::Tensor> results(outputCount);
   std::vector<attnc_tensor_t> outputs(outputCount);
   for (size_t i = 0; i < outputCount; ++i) {
@@ -364,6 +384,20 @@ std::string runDataSet(const std::string &modelPath, const DataSet &set,
   if (attnc_status_t *status = attnc_model_invoke(model, inputs.data(), inputCount,
                                                   outputs.data(), outputCount))
     return "run: " + takeMessage(status);
+  // Each cache after the run, as the exported present it stands for.
+  for (auto &[index, buffer] : caches) {
+    attnc_tensor_info_t info;
+    int64_t length = 0;
+    if (attnc_status_t *status = attnc_model_input_info(model, index, &info))
+      return takeMessage(status);
+    if (attnc_status_t *status =
+            attnc_model_cache_length(model, inputs.data(), inputCount, index, &length))
+      return "run: " + takeMessage(status);
+    std::vector<int64_t> shape(inputs[index].dims, inputs[index].dims + info.rank);
+    results.push_back(io::copyOutOfCache(buffer.data(), info.dtype, shape,
+                                         (size_t)info.cache_axis, info.cache_capacity, length));
+    results.back().name = info.cache_present;
+  }
   return compareOutputs(results, set, options, errors);
 }
 

@@ -24,7 +24,10 @@ struct CheckOptions {
   /// spaces), e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu".
   std::string runWith;
   /// Inputs whose symbolic dims stay run-time dims under these bounds
-  /// (--max-shape): the model is compiled once for every data set.
+  /// (--max-shape): the model is compiled once for every data set. With
+  /// pipeline.kvCapacity (--kv-capacity) its KV caches are kept in place:
+  /// each data set's past goes into a cache buffer, and the cache after the
+  /// run is compared with the present it stands for.
   llvm::StringMap<llvm::SmallVector<int64_t>> maxShapes;
 
   /// Whether each model runs as an executable (another target, or an

@@ -116,7 +116,7 @@ std::string ModelSignature::manifest() const {
   for (const TensorSignature &t : inputs)
     if (t.cacheAxis >= 0)
       os << "cache " << percentEncode(t.name) << ' ' << t.cacheAxis << ' ' << t.cacheCapacity
-         << ' ' << t.cacheExtent.manifestText() << '\n';
+         << ' ' << t.cacheExtent.manifestText() << ' ' << percentEncode(t.cachePresent) << '\n';
   for (const TensorSignature &t : outputs)
     line("output", t);
   return text;
@@ -233,6 +233,8 @@ FailureOr<ModelSignature> readSignature(func::FuncOp func) {
       input.cacheAxis = (int)append.getAxis();
       input.cacheCapacity = append.getCapacity();
       input.cacheExtent = *extent;
+      auto present = func.getResultAttrOfType<StringAttr>(i, "attnc.name");
+      input.cachePresent = present ? present.str() : "output_" + std::to_string(i);
       continue;
     }
     auto extentOf = [&](unsigned d) { return resultExtent(result, d); };

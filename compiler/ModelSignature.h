@@ -47,6 +47,9 @@ struct TensorSignature {
   int cacheAxis = -1;
   int64_t cacheCapacity = 0;
   DimExtent cacheExtent;
+  /// The exported output the cache stands for (its present), which the
+  /// manifest no longer lists as an output.
+  std::string cachePresent;
 
   bool hasRunTimeDims() const;
   /// The shape at the symbols' bounds (the largest buffer a run can need).

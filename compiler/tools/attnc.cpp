@@ -5,7 +5,7 @@
 //         [--target TRIPLE] [--mcpu CPU]
 //         [--q-block N] [--kv-block N] [--attention-kernel=auto|vector|portable]
 //         [--decompose-attention] [--print-tiling] [--kv-capacity N]
-//   attnc check DIR... [--rtol R] [--atol A] [--max-shape NAME=DxD...]...
+//   attnc check DIR... [--rtol R] [--atol A] [--max-shape NAME=DxD...]... [--kv-capacity N]
 //   attnc report MODEL.onnx [--input-shape NAME=DxD...]... [--json]
 //   attnc generate MODEL.onnx|MODEL.so --prompt-ids ID,ID,... [--max-new-tokens N]
 //         [--max-length L] [--temperature T] [--top-k K] [--seed S] [--stop-id ID,...]
@@ -147,7 +147,7 @@ static cl::opt<int64_t> kvCapacity(
     cl::desc("Keep each KV cache (a present output that is Concat(past input, new rows)) in a "
              "caller buffer with room for N positions, appending each run's rows in place, "
              "instead of copying past to present every run"),
-    cl::value_desc("N"), cl::init(0), cl::sub(compileCommand));
+    cl::value_desc("N"), cl::init(0), cl::sub(compileCommand), cl::sub(checkCommand));
 static cl::opt<std::string> kvCacheMode(
     "kv-cache",
     cl::desc("How an ONNX model's KV caches are kept: in-place (default; in buffers of "
@@ -228,20 +228,26 @@ static std::string formatLocation(mlir::Location loc) {
   return "";
 }
 
-/// Parses the options shared by compile and report; false after an error.
-static bool readCompileOptions(attnc::CompileOptions &options) {
-  if (!readAttentionOptions(options.pipeline, options.tilingFlags))
-    return false;
-  if (printTilingFlag)
-    options.tilingLog = &outs();
-  options.emit = emitKind;
-  options.target = {targetTriple, targetCpu};
+/// Reads --kv-capacity into `pipeline`; false after an error.
+static bool readKvCapacity(attnc::PipelineOptions &pipeline) {
   if (kvCapacity < 0 || (kvCapacity.getNumOccurrences() && kvCapacity == 0)) {
     WithColor::error(errs(), "attnc") << "--kv-capacity must be at least 1, got " << kvCapacity
                                       << "\n";
     return false;
   }
-  options.pipeline.kvCapacity = kvCapacity;
+  pipeline.kvCapacity = kvCapacity;
+  return true;
+}
+
+/// Parses the options shared by compile and report; false after an error.
+static bool readCompileOptions(attnc::CompileOptions &options) {
+  if (!readAttentionOptions(options.pipeline, options.tilingFlags) ||
+      !readKvCapacity(options.pipeline))
+    return false;
+  if (printTilingFlag)
+    options.tilingLog = &outs();
+  options.emit = emitKind;
+  options.target = {targetTriple, targetCpu};
   for (const std::string &spec : inputShapes)
     if (!parseShapeFlag(spec, options.inputShapes)) {
       WithColor::error(errs(), "attnc")
@@ -408,7 +414,8 @@ int main(int argc, char **argv) {
     return runGenerate();
   if (checkCommand) {
     attnc::CheckOptions options;
-    if (!readAttentionOptions(options.pipeline, options.tilingFlags))
+    if (!readAttentionOptions(options.pipeline, options.tilingFlags) ||
+        !readKvCapacity(options.pipeline))
       return 1;
     // The compiled code runs here: a CPU whose instructions the host lacks
     // would crash it, not fail the check (an emulator may run it).

@@ -46,7 +46,8 @@ class _TensorInfo(ctypes.Structure):
     _fields_ = [("name", ctypes.c_char_p), ("dtype", ctypes.c_int), ("rank", ctypes.c_size_t),
                 ("dims", ctypes.POINTER(ctypes.c_int64)), ("element_count", ctypes.c_size_t),
                 ("byte_size", ctypes.c_size_t), ("max_dims", ctypes.POINTER(ctypes.c_int64)),
-                ("cache_axis", ctypes.c_int64), ("cache_capacity", ctypes.c_int64)]
+                ("cache_axis", ctypes.c_int64), ("cache_capacity", ctypes.c_int64),
+                ("cache_present", ctypes.c_char_p)]
 
 
 class _Tensor(ctypes.Structure):

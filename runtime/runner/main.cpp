@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "attnc/runtime.h"
+#include "runtime/io/CacheBuffer.h"
 #include "runtime/io/TensorFile.h"
 #include "runtime/io/TensorSummary.h"
 #include "runtime/src/PercentEncoding.h"
@@ -237,6 +238,8 @@ struct BoundInput {
   Tensor tensor;
   AlignedBuffer buffer;
   bool bound = false;
+  /// A KV cache kept in place: `buffer` is its whole buffer.
+  bool cache = false;
 };
 
 /// Splits NAME=FILE. Names may contain '=', so the longest prefix that names
@@ -271,21 +274,6 @@ Status bindInput(const attnc_model_t *model, const std::string &argument,
   return Status();
 }
 
-/// Copies `tensor`'s positions to the start of each row of `buffer`, the
-/// whole buffer of a KV cache kept in place (`info`'s capacity along its
-/// cache dim).
-void copyIntoCache(const Tensor &tensor, const attnc_tensor_info_t &info, AlignedBuffer &buffer) {
-  size_t axis = (size_t)info.cache_axis, outer = 1, inner = attnc_dtype_size(info.dtype);
-  for (size_t d = 0; d < axis; ++d)
-    outer *= (size_t)tensor.shape[d];
-  for (size_t d = axis + 1; d < tensor.shape.size(); ++d)
-    inner *= (size_t)tensor.shape[d];
-  size_t held = (size_t)tensor.shape[axis] * inner, room = (size_t)info.cache_capacity * inner;
-  auto *to = static_cast<uint8_t *>(buffer.data.get());
-  for (size_t o = 0; o < outer && held; ++o)
-    std::memcpy(to + o * room, tensor.bytes.data() + o * held, held);
-}
-
 Status loadInput(const attnc_model_t *model, size_t index, BoundInput &input,
                  attnc_tensor_t &out) {
   Result<Tensor> tensor = attnc::io::readTensorFile(input.file);
@@ -300,12 +288,17 @@ Status loadInput(const attnc_model_t *model, size_t index, BoundInput &input,
   const std::vector<int64_t> &shape = input.tensor.shape;
   bool cache = info.cache_axis >= 0 && shape.size() == info.rank &&
                input.tensor.dtype == info.dtype && shape[info.cache_axis] <= info.cache_capacity;
-  Result<AlignedBuffer> buffer = allocate(cache ? info.byte_size : input.tensor.bytes.size());
+  size_t bytes = cache ? attnc::io::cacheBufferBytes(shape, info.dtype, (size_t)info.cache_axis,
+                                                     info.cache_capacity)
+                       : input.tensor.bytes.size();
+  Result<AlignedBuffer> buffer = allocate(bytes);
   if (!buffer)
     return Status::error("input '" + input.file + "': " + buffer.error());
   input.buffer = std::move(buffer.value());
+  input.cache = cache;
   if (cache)
-    copyIntoCache(input.tensor, info, input.buffer);
+    attnc::io::copyIntoCache(input.tensor, (size_t)info.cache_axis, info.cache_capacity,
+                             input.buffer.data.get());
   else if (!input.tensor.bytes.empty())
     std::memcpy(input.buffer.data.get(), input.tensor.bytes.data(),
                 input.tensor.bytes.size());
@@ -332,27 +325,32 @@ double median(std::vector<double> values) {
 Status writeOutputs(const attnc_model_t *model,
                     const std::vector<AlignedBuffer> &buffers,
                     const std::vector<std::vector<int64_t>> &shapes,
-                    const std::string &dir, TensorFileFormat format) {
+                    std::vector<Tensor> presents, const std::string &dir,
+                    TensorFileFormat format) {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error)
     return Status::error("cannot create output directory '" + dir +
                          "': " + error.message());
-  // Encode everything first so that a bad output writes no file at all.
+  // Encode everything first so that a bad output writes no file at all. The
+  // presents (KV caches kept in place) follow the outputs.
   std::vector<std::pair<std::string, std::vector<uint8_t>>> files;
-  for (size_t i = 0; i < buffers.size(); ++i) {
-    attnc_tensor_info_t info;
-    if (Status status = toStatus(attnc_model_output_info(model, i, &info));
-        !status)
-      return status;
+  for (size_t i = 0; i < buffers.size() + presents.size(); ++i) {
     Tensor tensor;
-    tensor.name = info.name;
-    tensor.dtype = info.dtype;
-    tensor.shape = shapes[i];
-    const auto *data = static_cast<const uint8_t *>(buffers[i].data.get());
-    tensor.bytes.assign(data, data + buffers[i].size);
+    if (i < buffers.size()) {
+      attnc_tensor_info_t info;
+      if (Status status = toStatus(attnc_model_output_info(model, i, &info)); !status)
+        return status;
+      tensor.name = info.name;
+      tensor.dtype = info.dtype;
+      tensor.shape = shapes[i];
+      const auto *data = static_cast<const uint8_t *>(buffers[i].data.get());
+      tensor.bytes.assign(data, data + buffers[i].size);
+    } else {
+      tensor = std::move(presents[i - buffers.size()]);
+    }
     std::string path = (std::filesystem::path(dir) /
-                        (attnc::percentEncode(info.name, attnc::kFileNameSafe) +
+                        (attnc::percentEncode(tensor.name, attnc::kFileNameSafe) +
                          attnc::io::extensionFor(format)))
                            .string();
     Result<std::vector<uint8_t>> bytes =
@@ -510,6 +508,33 @@ Status runMain(int argc, char **argv) {
                      .c_str(),
                  stdout);
   }
+  // Each KV cache kept in place after the run, as the exported present it
+  // stands for (every run wrote the same new positions).
+  std::vector<Tensor> presents;
+  for (size_t i = 0; i < inputCount; ++i) {
+    if (!inputs[i].cache)
+      continue;
+    attnc_tensor_info_t info;
+    int64_t length = 0;
+    if (Status status = toStatus(attnc_model_input_info(model.get(), i, &info)); !status)
+      return status;
+    if (Status status = toStatus(attnc_model_cache_length(model.get(), inputTensors.data(),
+                                                          inputCount, i, &length));
+        !status)
+      return status;
+    presents.push_back(attnc::io::copyOutOfCache(
+        inputs[i].buffer.data.get(), info.dtype, inputs[i].tensor.shape,
+        (size_t)info.cache_axis, info.cache_capacity, length));
+    presents.back().name = info.cache_present;
+    std::printf("%s: shape %s %s (the KV cache '%s', kept in place)\n", info.cache_present,
+                attnc::formatShape(presents.back().shape.data(), info.rank).c_str(),
+                attnc_dtype_name(info.dtype), info.name);
+    if (options.print)
+      std::fputs(attnc::io::summarizeTensor(presents.back().bytes.data(), info.dtype,
+                                            presents.back().shape.data(), info.rank)
+                     .c_str(),
+                 stdout);
+  }
   std::printf("median run time: %.3f ms over %zu runs\n", median(millis),
               options.repeat);
   if (options.stats)
@@ -522,7 +547,8 @@ Status runMain(int argc, char **argv) {
   TensorFileFormat format = options.inputs.empty()
                                 ? TensorFileFormat::Npy
                                 : attnc::io::formatForPath(options.inputs[0]);
-  return writeOutputs(model.get(), outputBuffers, outputShapes, options.outputDir, format);
+  return writeOutputs(model.get(), outputBuffers, outputShapes, std::move(presents),
+                      options.outputDir, format);
 }
 
 } // namespace

@@ -238,6 +238,32 @@ attnc_status_t *attnc_model_output_shape(const attnc_model_t *model,
   });
 }
 
+attnc_status_t *attnc_model_cache_length(const attnc_model_t *model,
+                                         const attnc_tensor_t *inputs, size_t input_count,
+                                         size_t index, int64_t *out_length) {
+  return guardStatus([&]() -> attnc_status_t * {
+    if (!model)
+      return invalidArgument("model is NULL");
+    const Manifest &manifest = model->manifest;
+    if (index >= manifest.inputs.size())
+      return indexOutOfRange("input", index, manifest.inputs.size());
+    const TensorDecl &decl = manifest.inputs[index];
+    if (decl.cacheAxis < 0)
+      return invalidArgument("input '" + quoteForMessage(decl.name) +
+                             "' is not a KV cache kept in place");
+    if (!out_length)
+      return invalidArgument("out_length is NULL");
+    DimValues values(manifest.dims.size(), -1);
+    if (attnc_status_t *status = checkAll("input", manifest, manifest.inputs, inputs,
+                                          input_count, values, /*learn=*/true))
+      return status;
+    if (attnc_status_t *status = checkCacheRoom(manifest, values))
+      return status;
+    *out_length = evaluateSum(decl.cacheExtent, values);
+    return nullptr;
+  });
+}
+
 attnc_status_t *attnc_model_invoke(attnc_model_t *model,
                                    const attnc_tensor_t *inputs,
                                    size_t input_count, attnc_tensor_t *outputs,

@@ -195,10 +195,11 @@ private:
     return true;
   }
 
-  /// `cache <input> <axis> <capacity> <extent>`: from version 5 on, after
-  /// the input it names, whose dim `axis` is a run-time dim (the positions
-  /// it holds); its buffer has room for `capacity` positions, and a run
-  /// leaves `extent` (a sum of dims) in it.
+  /// `cache <input> <axis> <capacity> <extent> <present>`: from version 5
+  /// on, after the input it names, whose dim `axis` is a run-time dim (the
+  /// positions it holds); its buffer has room for `capacity` positions, a
+  /// run leaves `extent` (a sum of dims) in it, and it stands for the
+  /// exported output `present`.
   bool parseCacheLine(size_t lineNo, std::string_view line,
                       const std::vector<std::string_view> &tokens) {
     std::string where = "line " + std::to_string(lineNo) + ": ";
@@ -208,14 +209,16 @@ private:
     }
     int64_t axis = 0, capacity = 0;
     std::string name, decodeError;
-    if (tokens.size() != 5 || !parseCount(tokens[2], axis) || !parseCount(tokens[3], capacity) ||
+    std::string present;
+    if (tokens.size() != 6 || !parseCount(tokens[2], axis) || !parseCount(tokens[3], capacity) ||
         capacity < 1) {
-      error = where + "expected 'cache <input> <axis> <capacity> <extent>' with a capacity of at "
-                      "least 1, got " + quoted(line);
+      error = where + "expected 'cache <input> <axis> <capacity> <extent> <present>' with a "
+                      "capacity of at least 1, got " + quoted(line);
       return false;
     }
-    if (!percentDecode(tokens[1], kManifestNameSafe, name, decodeError)) {
-      error = where + "bad cache name " + quoted(tokens[1]) + ": " + decodeError;
+    if (!percentDecode(tokens[1], kManifestNameSafe, name, decodeError) ||
+        !percentDecode(tokens[5], kManifestNameSafe, present, decodeError)) {
+      error = where + "bad cache or present name in " + quoted(line) + ": " + decodeError;
       return false;
     }
     auto input = std::find_if(out.inputs.begin(), out.inputs.end(),
@@ -249,6 +252,7 @@ private:
     input->cacheAxis = static_cast<int>(axis);
     input->cacheCapacity = capacity;
     input->cacheExtent = std::move(extent);
+    input->cachePresent = std::move(present);
     return true;
   }
 

@@ -61,6 +61,8 @@ struct TensorDecl {
   int cacheAxis = -1;
   int64_t cacheCapacity = 0;
   DimSum cacheExtent;
+  /// The exported output the cache stands for (its present; decoded).
+  std::string cachePresent;
 
   bool hasRunTimeDims() const { return !symbols.empty() && dims != maxDims; }
 };

@@ -4,7 +4,7 @@
 Compares logits written by a compiled model with the reference (ONNX
 TensorProto files), or runs a library through the Python module on a data
 set's inputs (input_K.pb, named) and compares its logits with output_0.pb:
-prints 'logits match' within 1e-4 relative to the reference's largest
+prints 'tensors match' within 1e-4 relative to the reference's largest
 magnitude, else the largest difference."""
 import sys
 
@@ -43,4 +43,4 @@ if got.shape != want.shape:
     print(f"shape {got.shape} != {want.shape}")
     sys.exit(1)
 error = float(np.abs(got - want).max()) / max(float(np.abs(want).max()), 1e-30)
-print("logits match" if error <= 1e-4 else f"logits differ: relative error {error:.3g}")
+print("tensors match" if error <= 1e-4 else f"tensors differ: relative error {error:.3g}")

@@ -65,7 +65,7 @@ const char kInPlaceManifest[] = "attnc-model 5\n"
                                 "dim past 7\n"
                                 "input input_ids i64 2 1 1\n"
                                 "input past_ids f32 2 1 $0\n"
-                                "cache past_ids 1 6 $0+1\n"
+                                "cache past_ids 1 6 $0+1 present_ids\n"
                                 "output logits f32 3 1 1 5\n";
 
 std::set<const void *> inPlaceBuffers;

@@ -354,12 +354,13 @@ TEST(Manifest, ReadsKvCachesKeptInPlace) {
                                    "dim seq 8\n"
                                    "input ids i64 2 1 $1\n"
                                    "input past_key f32 4 1 4 $0 12\n"
-                                   "cache past_key 2 32 $0+$1\n"
+                                   "cache past_key 2 32 $0+$1 present_key\n"
                                    "output logits f32 3 1 $1 5\n",
                                    manifest, error))
       << error;
   const attnc::TensorDecl &cache = manifest.inputs[1];
   EXPECT_EQ(cache.cacheAxis, 2);
+  EXPECT_EQ(cache.cachePresent, "present_key");
   EXPECT_EQ(cache.cacheCapacity, 32);
   EXPECT_EQ(attnc::evaluateSum(cache.cacheExtent, {7, 1}), 8);
   // The whole buffer: 32 positions, not the past's bound of 31.
@@ -371,18 +372,22 @@ TEST(Manifest, ReadsKvCachesKeptInPlace) {
 TEST(Manifest, RejectsBadCacheLines) {
   const std::string head = "attnc-model 5\ndim p 8\ninput x f32 2 4 $0\n";
   const std::string tail = "output y f32 0\n";
-  EXPECT_EQ(parseError("attnc-model 4\ndim p 8\ninput x f32 2 4 $0\ncache x 1 8 $0+1\n" + tail),
+  EXPECT_EQ(parseError("attnc-model 4\ndim p 8\ninput x f32 2 4 $0\ncache x 1 8 $0+1 y\n" +
+                       tail),
             "line 4: 'cache' needs manifest version 5, got version 4");
-  EXPECT_EQ(parseError(head + "cache x 1 0 $0+1\n" + tail),
-            "line 4: expected 'cache <input> <axis> <capacity> <extent>' with a capacity of at "
-            "least 1, got 'cache x 1 0 $0+1'");
-  EXPECT_EQ(parseError(head + "cache z 1 8 $0+1\n" + tail),
+  EXPECT_EQ(parseError(head + "cache x 1 0 $0+1 y\n" + tail),
+            "line 4: expected 'cache <input> <axis> <capacity> <extent> <present>' with a "
+            "capacity of at least 1, got 'cache x 1 0 $0+1 y'");
+  EXPECT_EQ(parseError(head + "cache x 1 8 $0+1\n" + tail),
+            "line 4: expected 'cache <input> <axis> <capacity> <extent> <present>' with a "
+            "capacity of at least 1, got 'cache x 1 8 $0+1'");
+  EXPECT_EQ(parseError(head + "cache z 1 8 $0+1 y\n" + tail),
             "line 4: cache 'z' names no input declared before it");
-  EXPECT_EQ(parseError(head + "cache x 0 8 $0+1\n" + tail),
+  EXPECT_EQ(parseError(head + "cache x 0 8 $0+1 y\n" + tail),
             "line 4: cache 'x': dim 0 is not one of the input's run-time dims");
-  EXPECT_EQ(parseError(head + "cache x 1 8 3\n" + tail),
+  EXPECT_EQ(parseError(head + "cache x 1 8 3 y\n" + tail),
             "line 4: cache 'x': extent is a sum of no dims");
-  EXPECT_EQ(parseError(head + "cache x 1 8 $0+1\ncache x 1 8 $0+1\n" + tail),
+  EXPECT_EQ(parseError(head + "cache x 1 8 $0+1 y\ncache x 1 8 $0+1 y\n" + tail),
             "line 5: cache 'x' is declared twice");
 }
 

@@ -498,7 +498,7 @@ const char kCacheManifest[] = "attnc-model 5\n"
                               "dim seq 4\n"
                               "input x f32 2 2 $1\n"
                               "input cache f32 2 2 $0\n"
-                              "cache cache 1 4 $0+$1\n"
+                              "cache cache 1 4 $0+$1 grown\n"
                               "output total f32 1 1\n";
 
 void appendRun(void **buffers) {
@@ -525,14 +525,21 @@ TEST(Model, AppendsToACacheKeptInPlace) {
   EXPECT_EQ(info.cache_axis, 1);
   EXPECT_EQ(info.cache_capacity, 4);
   EXPECT_EQ(info.byte_size, 2u * 4u * 4u);
+  EXPECT_STREQ(info.cache_present, "grown");
   ASSERT_EQ(take(attnc_model_input_info(model.get(), 0, &info)), "OK");
   EXPECT_EQ(info.cache_axis, -1);
+  EXPECT_EQ(info.cache_present, nullptr);
 
   float cache[8] = {1, 2, 0, 0, 3, 4, 0, 0}, x[2] = {5, 6}, total = 0;
   int64_t cacheDims[2] = {2, 2}, xDims[2] = {2, 1}, totalDims[1] = {1};
   attnc_tensor_t inputs[2] = {{x, ATTNC_DTYPE_F32, 2, xDims, sizeof x},
                               {cache, ATTNC_DTYPE_F32, 2, cacheDims, sizeof cache}};
   attnc_tensor_t outputs[1] = {{&total, ATTNC_DTYPE_F32, 1, totalDims, sizeof total}};
+  int64_t length = 0;
+  ASSERT_EQ(take(attnc_model_cache_length(model.get(), inputs, 2, 1, &length)), "OK");
+  EXPECT_EQ(length, 3);
+  EXPECT_EQ(take(attnc_model_cache_length(model.get(), inputs, 2, 0, &length)),
+            "input 'x' is not a KV cache kept in place");
   ASSERT_EQ(take(attnc_model_invoke(model.get(), inputs, 2, outputs, 1)), "OK");
   EXPECT_EQ(total, 21.0f);
   EXPECT_EQ(cache[2], 5.0f);

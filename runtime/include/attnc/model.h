@@ -44,7 +44,7 @@ extern "C" {
  *   workspace <bytes>
  *   dim <name> <bound>
  *   input <name> <dtype> <rank> <d0> <d1> ...
- *   cache <input name> <axis> <capacity> <extent after the run>
+ *   cache <input name> <axis> <capacity> <extent after the run> <present name>
  *   output <name> <dtype> <rank> <d0> ...
  *
  * with the workspace line optional (version 1 has none; the runtime reads
@@ -60,7 +60,9 @@ extern "C" {
  * (`attnc compile --kv-capacity`): dim <axis> of the input, a run-time dim,
  * is how many positions it holds; its buffer has room for <capacity>; after
  * the run it holds <extent> (e.g. `$0+$1`, the cached plus the new
- * positions), which must not exceed the capacity. Static models write
+ * positions), which must not exceed the capacity; <present name> is the
+ * exported output it stands for, no output of the compiled model. Static
+ * models write
  * version 2, models with run-time dims version 3, 4 where an output needs a
  * sum, 5 with caches kept in place.
  *
@@ -151,6 +153,15 @@ attnc_status_t *attnc_model_check_output(const attnc_model_t *model,
 attnc_status_t *attnc_model_output_shape(const attnc_model_t *model,
                                          const attnc_tensor_t *inputs, size_t input_count,
                                          size_t index, int64_t *out_dims);
+
+/// Writes to `out_length` how many positions input `index`, a KV cache kept
+/// in place, holds after a run on `inputs` (its `cache` line's extent: the
+/// cached ones and the run's new ones). The inputs are checked as
+/// attnc_model_invoke() checks them; INVALID_ARGUMENT when the input is no
+/// such cache, NOT_FOUND when the index is out of range.
+attnc_status_t *attnc_model_cache_length(const attnc_model_t *model,
+                                         const attnc_tensor_t *inputs, size_t input_count,
+                                         size_t index, int64_t *out_length);
 
 /// Runs the model once on caller-owned buffers: `inputs` in manifest order,
 /// read only (but for KV caches kept in place, which the run appends to);

@@ -78,6 +78,9 @@ typedef struct attnc_tensor_info_t {
   /// positions after them, in place.
   int64_t cache_axis;
   int64_t cache_capacity;
+  /// For such an input, the name of the exported output it stands for (its
+  /// "present", which is no output of the compiled model); NULL otherwise.
+  const char *cache_present;
 } attnc_tensor_info_t;
 
 /// A caller-owned buffer passed to attnc_model_invoke().
