@@ -145,9 +145,13 @@ std::string buildModelHeader(const ModelSignature &signature, llvm::StringRef pr
   auto describe = [&](const char *kind, const std::vector<TensorSignature> &tensors) {
     for (auto [i, t] : llvm::enumerate(tensors)) {
       std::string id = cName(t.name, i, kind);
-      // At the run-time dims' bounds: the largest buffer a run needs.
+      // At the run-time dims' bounds: the largest buffer a run needs (a KV
+      // cache kept in place: its whole buffer, at the capacity).
+      std::vector<int64_t> buffer = t.boundShape(signature);
+      if (t.cacheAxis >= 0)
+        buffer[t.cacheAxis] = t.cacheCapacity;
       size_t elements = 1;
-      for (int64_t d : t.boundShape(signature))
+      for (int64_t d : buffer)
         elements *= static_cast<size_t>(d);
       // The name inside a comment: no "*/" may end it early.
       std::string shown = t.name;
@@ -156,7 +160,11 @@ std::string buildModelHeader(const ModelSignature &signature, llvm::StringRef pr
       os << "/* " << kind << " " << i << ": \"" << shown << "\", " << t.dtype << " [";
       for (auto [d, extent] : llvm::enumerate(t.extents))
         os << (d ? ", " : "") << cExtent(extent);
-      os << "] */\n#define " << llvm::StringRef(prefix).upper() << "_"
+      os << "]";
+      if (t.cacheAxis >= 0)
+        os << ", a KV cache kept in place: its buffer has room for " << t.cacheCapacity
+           << " positions along dim " << t.cacheAxis << " and the run appends its new ones";
+      os << " */\n#define " << llvm::StringRef(prefix).upper() << "_"
          << llvm::StringRef(id).upper() << "_ELEMENTS " << elements << "u\n";
     }
   };
@@ -173,7 +181,8 @@ std::string buildModelHeader(const ModelSignature &signature, llvm::StringRef pr
   bool first = true;
   auto params = [&](const char *kind, const std::vector<TensorSignature> &tensors, bool input) {
     for (auto [i, t] : llvm::enumerate(tensors)) {
-      os << (first ? "" : ", ") << (input ? "const " : "") << cType(t.dtype) << " *"
+      os << (first ? "" : ", ") << (input && t.cacheAxis < 0 ? "const " : "") << cType(t.dtype)
+         << " *"
          << cName(t.name, i, kind);
       first = false;
     }
