@@ -178,6 +178,16 @@ attnc_status_t *checkCacheRoom(const Manifest &manifest, const DimValues &values
   return nullptr;
 }
 
+/// Checks a run's inputs and learns the values of the run-time dims they
+/// give (`values`, sized for the manifest's dims).
+attnc_status_t *checkInputs(const Manifest &manifest, const attnc_tensor_t *inputs,
+                            size_t count, DimValues &values) {
+  if (attnc_status_t *status =
+          checkAll("input", manifest, manifest.inputs, inputs, count, values, /*learn=*/true))
+    return status;
+  return checkCacheRoom(manifest, values);
+}
+
 /// The lock that keeps runs of one entry point from overlapping. Striped by
 /// the function's address: two models loaded from the same library share
 /// its code and globals, so they must share the lock too.
@@ -227,10 +237,7 @@ attnc_status_t *attnc_model_output_shape(const attnc_model_t *model,
     if (!out_dims && !decl.dims.empty())
       return invalidArgument("out_dims is NULL");
     DimValues values(manifest.dims.size(), -1);
-    if (attnc_status_t *status = checkAll("input", manifest, manifest.inputs, inputs,
-                                          input_count, values, /*learn=*/true))
-      return status;
-    if (attnc_status_t *status = checkCacheRoom(manifest, values))
+    if (attnc_status_t *status = checkInputs(manifest, inputs, input_count, values))
       return status;
     std::vector<int64_t> dims = shapeFor(decl, values);
     std::copy(dims.begin(), dims.end(), out_dims);
@@ -254,10 +261,7 @@ attnc_status_t *attnc_model_cache_length(const attnc_model_t *model,
     if (!out_length)
       return invalidArgument("out_length is NULL");
     DimValues values(manifest.dims.size(), -1);
-    if (attnc_status_t *status = checkAll("input", manifest, manifest.inputs, inputs,
-                                          input_count, values, /*learn=*/true))
-      return status;
-    if (attnc_status_t *status = checkCacheRoom(manifest, values))
+    if (attnc_status_t *status = checkInputs(manifest, inputs, input_count, values))
       return status;
     *out_length = evaluateSum(decl.cacheExtent, values);
     return nullptr;
@@ -273,10 +277,7 @@ attnc_status_t *attnc_model_invoke(attnc_model_t *model,
       return invalidArgument("model is NULL");
     const Manifest &manifest = model->manifest;
     DimValues values(manifest.dims.size(), -1);
-    if (attnc_status_t *status = checkAll("input", manifest, manifest.inputs, inputs,
-                                          input_count, values, /*learn=*/true))
-      return status;
-    if (attnc_status_t *status = checkCacheRoom(manifest, values))
+    if (attnc_status_t *status = checkInputs(manifest, inputs, input_count, values))
       return status;
     if (attnc_status_t *status = checkAll("output", manifest, manifest.outputs, outputs,
                                           output_count, values, /*learn=*/false))
