@@ -90,9 +90,11 @@ void reuseInsertDestination(tensor::InsertSliceOp insert, DominanceInfo &dominan
     return;
   Operation *user = init->getOwner();
   Value dest = insert.getDest();
-  if (!defineBefore(dest, user, dominance) || !llvm::all_of(insert.getOffsets(), [&](Value offset) {
-        return defineBefore(offset, user, dominance);
-      }))
+  // The slice is cut before `user`: its offsets and sizes must be known
+  // there (a size read from the value being computed is not).
+  auto knownBefore = [&](Value index) { return defineBefore(index, user, dominance); };
+  if (!defineBefore(dest, user, dominance) || !llvm::all_of(insert.getOffsets(), knownBefore) ||
+      !llvm::all_of(insert.getSizes(), knownBefore))
     return;
   OpBuilder builder(user);
   init->set(tensor::ExtractSliceOp::create(builder, insert.getLoc(), insert.getSourceType(), dest,

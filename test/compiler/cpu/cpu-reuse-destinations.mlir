@@ -63,3 +63,22 @@ func.func @left_alone(%a: tensor<2xf32>, %big: tensor<8xf32>, %s: f32) -> tensor
   %1 = tensor.insert_slice %a into %0[1] [2] [1] : tensor<2xf32> into tensor<8xf32>
   return %1 : tensor<8xf32>
 }
+
+// -----
+
+// A slice whose size is read from the value being computed cannot be cut
+// before it: the value stays computed in its own tensor (and copied), and
+// the IR stays valid.
+// CHECK-LABEL: func.func @size_from_the_value
+// CHECK: %[[E:.+]] = tensor.empty(%{{.+}}) : tensor<?xf32>
+// CHECK: linalg.fill ins(%{{.+}} : f32) outs(%[[E]] : tensor<?xf32>)
+// CHECK: tensor.insert_slice
+func.func @size_from_the_value(%n: index, %dest: tensor<64xf32>) -> tensor<64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty(%n) : tensor<?xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<?xf32>) -> tensor<?xf32>
+  %c0 = arith.constant 0 : index
+  %size = tensor.dim %f, %c0 : tensor<?xf32>
+  %r = tensor.insert_slice %f into %dest[0] [%size] [1] : tensor<?xf32> into tensor<64xf32>
+  return %r : tensor<64xf32>
+}
