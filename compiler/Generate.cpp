@@ -95,6 +95,31 @@ std::string loadModel(const std::string &modelPath, const GenerateOptions &optio
   return "";
 }
 
+/// One line on the model's KV caches kept in place: how many, their bytes
+/// (allocated once by the session) and their room; nothing without any.
+void reportCaches(const attnc_model_t *model, llvm::raw_ostream &report) {
+  size_t count = 0, bytes = 0;
+  int64_t capacity = 0;
+  for (size_t i = 0; i < attnc_model_input_count(model); ++i) {
+    attnc_tensor_info_t info{};
+    if (attnc_status_t *status = attnc_model_input_info(model, i, &info)) {
+      attnc_status_free(status);
+      continue;
+    }
+    if (info.cache_axis < 0)
+      continue;
+    ++count;
+    bytes += info.byte_size;
+    capacity = info.cache_capacity;
+  }
+  if (!count)
+    return;
+  bool large = bytes >= 1024 * 1024;
+  report << "kv caches: " << count << " kept in place, "
+         << llvm::format("%.1f", bytes / (large ? 1024.0 * 1024.0 : 1024.0))
+         << (large ? " MiB" : " KiB") << " for " << capacity << " positions\n";
+}
+
 double millisecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
       .count();
@@ -164,6 +189,7 @@ int generate(const std::string &modelPath, const GenerateOptions &options,
     report << "decode: " << steps << " tokens in " << llvm::format("%.2f", decodeMs) << " ms, "
            << llvm::format("%.3f", decodeMs / steps) << " ms/token, "
            << llvm::format("%.1f", steps * 1000.0 / decodeMs) << " tokens/s\n";
+  reportCaches(model.get(), report);
   return 0;
 }
 
