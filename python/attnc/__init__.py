@@ -31,9 +31,10 @@ class Error(RuntimeError):
 # whose upper bound is in `max_shape`.
 # cache_axis: for an input that is a KV cache kept in place (compiled with
 # --kv-capacity), the dim holding its positions (else None); cache_capacity:
-# how many its buffer has room for.
-TensorInfo = namedtuple("TensorInfo",
-                        ["name", "dtype", "shape", "max_shape", "cache_axis", "cache_capacity"])
+# how many its buffer has room for; cache_present: the exported output it
+# stands for.
+TensorInfo = namedtuple("TensorInfo", ["name", "dtype", "shape", "max_shape", "cache_axis",
+                                       "cache_capacity", "cache_present"])
 
 # attnc_dtype_t values (attnc/tensor.h) and their numpy dtypes.
 _DTYPES = {1: np.float32, 2: np.float64, 3: np.float16, 5: np.int64, 6: np.int32,
@@ -147,7 +148,9 @@ class Model:
                                         np.dtype(_DTYPES.get(out.dtype, np.void)), shape,
                                         tuple(out.max_dims[d] for d in range(out.rank)),
                                         out.cache_axis if cache else None,
-                                        out.cache_capacity if cache else None))
+                                        out.cache_capacity if cache else None,
+                                        out.cache_present.decode("utf-8", "replace")
+                                        if cache else None))
         return described
 
     def run(self, **inputs):
