@@ -385,18 +385,11 @@ std::string runDataSet(const std::string &modelPath, const DataSet &set,
                                                   outputs.data(), outputCount))
     return "run: " + takeMessage(status);
   // Each cache after the run, as the exported present it stands for.
-  for (auto &[index, buffer] : caches) {
-    attnc_tensor_info_t info;
-    int64_t length = 0;
-    if (attnc_status_t *status = attnc_model_input_info(model, index, &info))
-      return takeMessage(status);
+  for (const auto &cache : caches) {
+    results.emplace_back();
     if (attnc_status_t *status =
-            attnc_model_cache_length(model, inputs.data(), inputCount, index, &length))
+            io::readPresent(model, inputs.data(), inputCount, cache.first, results.back()))
       return "run: " + takeMessage(status);
-    std::vector<int64_t> shape(inputs[index].dims, inputs[index].dims + info.rank);
-    results.push_back(io::copyOutOfCache(buffer.data(), info.dtype, shape,
-                                         (size_t)info.cache_axis, info.cache_capacity, length));
-    results.back().name = info.cache_present;
   }
   return compareOutputs(results, set, options, errors);
 }

@@ -38,6 +38,11 @@ void copyIntoCache(const Tensor &tensor, size_t axis, int64_t capacity, void *bu
     std::memcpy(to + o * room, tensor.bytes.data() + o * held, held);
 }
 
+namespace {
+
+/// The first `length` positions of `buffer`, a cache buffer of `dtype`
+/// whose dims are `shape`'s but along `axis`, as a tensor of `shape` with
+/// `length` there.
 Tensor copyOutOfCache(const void *buffer, attnc_dtype_t dtype, std::vector<int64_t> shape,
                       size_t axis, int64_t capacity, int64_t length) {
   shape[axis] = length;
@@ -52,6 +57,24 @@ Tensor copyOutOfCache(const void *buffer, attnc_dtype_t dtype, std::vector<int64
   for (size_t o = 0; o < rows.outer && held; ++o)
     std::memcpy(tensor.bytes.data() + o * held, from + o * room, held);
   return tensor;
+}
+
+} // namespace
+
+attnc_status_t *readPresent(const attnc_model_t *model, const attnc_tensor_t *inputs,
+                            size_t count, size_t index, Tensor &out) {
+  attnc_tensor_info_t info;
+  int64_t length = 0;
+  if (attnc_status_t *status = attnc_model_input_info(model, index, &info))
+    return status;
+  if (attnc_status_t *status = attnc_model_cache_length(model, inputs, count, index, &length))
+    return status;
+  const attnc_tensor_t &cache = inputs[index];
+  out = copyOutOfCache(cache.data, info.dtype,
+                       std::vector<int64_t>(cache.dims, cache.dims + cache.rank),
+                       (size_t)info.cache_axis, info.cache_capacity, length);
+  out.name = info.cache_present;
+  return nullptr;
 }
 
 } // namespace attnc::io

@@ -11,6 +11,7 @@
 #ifndef ATTNC_RUNTIME_IO_CACHEBUFFER_H
 #define ATTNC_RUNTIME_IO_CACHEBUFFER_H
 
+#include "attnc/model.h"
 #include "runtime/io/TensorFile.h"
 
 #include <cstddef>
@@ -27,11 +28,12 @@ size_t cacheBufferBytes(const std::vector<int64_t> &shape, attnc_dtype_t dtype, 
 /// start of `buffer`, a cache buffer of cacheBufferBytes() for its shape.
 void copyIntoCache(const Tensor &tensor, size_t axis, int64_t capacity, void *buffer);
 
-/// The first `length` positions of `buffer`, a cache buffer of `dtype`
-/// whose dims are `shape`'s but along `axis`, as a tensor of `shape` with
-/// `length` there.
-Tensor copyOutOfCache(const void *buffer, attnc_dtype_t dtype, std::vector<int64_t> shape,
-                      size_t axis, int64_t capacity, int64_t length);
+/// Input `index` of `model`, a KV cache kept in place, after a run on
+/// `inputs` (which pass it as its whole buffer): the positions it then
+/// holds, as the exported present it stands for (named so), in `out`.
+/// Returns the runtime's status (null when it succeeded).
+attnc_status_t *readPresent(const attnc_model_t *model, const attnc_tensor_t *inputs,
+                            size_t count, size_t index, Tensor &out);
 
 } // namespace attnc::io
 

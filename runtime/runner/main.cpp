@@ -515,17 +515,13 @@ Status runMain(int argc, char **argv) {
     if (!inputs[i].cache)
       continue;
     attnc_tensor_info_t info;
-    int64_t length = 0;
     if (Status status = toStatus(attnc_model_input_info(model.get(), i, &info)); !status)
       return status;
-    if (Status status = toStatus(attnc_model_cache_length(model.get(), inputTensors.data(),
-                                                          inputCount, i, &length));
+    presents.emplace_back();
+    if (Status status = toStatus(attnc::io::readPresent(model.get(), inputTensors.data(),
+                                                        inputCount, i, presents.back()));
         !status)
       return status;
-    presents.push_back(attnc::io::copyOutOfCache(
-        inputs[i].buffer.data.get(), info.dtype, inputs[i].tensor.shape,
-        (size_t)info.cache_axis, info.cache_capacity, length));
-    presents.back().name = info.cache_present;
     std::printf("%s: shape %s %s (the KV cache '%s', kept in place)\n", info.cache_present,
                 attnc::formatShape(presents.back().shape.data(), info.rank).c_str(),
                 attnc_dtype_name(info.dtype), info.name);
