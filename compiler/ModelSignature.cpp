@@ -127,7 +127,7 @@ namespace {
 /// Reads the run-time dim symbols of `func` into `signature.dims`.
 LogicalResult readDimSymbols(func::FuncOp func, ModelSignature &signature,
                              llvm::StringMap<int> &symbolIndex) {
-  auto bounds = func->getAttrOfType<DictionaryAttr>("attnc.dim_bounds");
+  auto bounds = func->getAttrOfType<DictionaryAttr>(attn::kDimBoundsAttrName);
   if (!bounds)
     return success();
   for (NamedAttribute bound : bounds) {
@@ -151,7 +151,7 @@ FailureOr<ModelSignature> readSignature(func::FuncOp func) {
   // The symbol of each run-time dim of each argument.
   SmallVector<SmallVector<int>> argumentSymbols;
   for (unsigned i = 0; i < func.getNumArguments(); ++i) {
-    auto names = func.getArgAttrOfType<ArrayAttr>(i, "attnc.dim_symbols");
+    auto names = func.getArgAttrOfType<ArrayAttr>(i, attn::kDimSymbolsAttrName);
     SmallVector<int> symbols;
     if (names)
       for (Attribute name : names) {

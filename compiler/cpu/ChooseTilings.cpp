@@ -77,9 +77,9 @@ std::optional<int64_t> runTimeBound(Value value, unsigned dim) {
   for (const auto &[source, coefficient] : extent->terms) {
     auto arg = dyn_cast<BlockArgument>(source.value);
     auto func = arg ? dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()) : nullptr;
-    auto names = func ? func.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), "attnc.dim_symbols")
+    auto names = func ? func.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), attn::kDimSymbolsAttrName)
                       : nullptr;
-    auto bounds = func ? func->getAttrOfType<DictionaryAttr>("attnc.dim_bounds") : nullptr;
+    auto bounds = func ? func->getAttrOfType<DictionaryAttr>(attn::kDimBoundsAttrName) : nullptr;
     auto name = names && source.dim < names.size() ? dyn_cast<StringAttr>(names[source.dim])
                                                    : nullptr;
     auto symbolBound = name && bounds ? bounds.getAs<IntegerAttr>(name.getValue()) : nullptr;

@@ -21,9 +21,17 @@
 #define ATTNC_DIALECTS_ATTN_RUNTIMEDIMS_H
 
 #include "mlir/IR/Operation.h"
+#include "llvm/ADT/StringRef.h"
 #include <optional>
 
 namespace mlir::attn {
+
+/// Where a model's run-time dims are named (written by the ONNX frontend,
+/// read by the manifest and the tiling decisions): on each argument of
+/// `@main`, an array with its symbol per dim ("" for a static one); on the
+/// function, a dictionary of each symbol's bound.
+inline constexpr llvm::StringLiteral kDimSymbolsAttrName = "attnc.dim_symbols";
+inline constexpr llvm::StringLiteral kDimBoundsAttrName = "attnc.dim_bounds";
 
 /// An operand dim: `value`'s dim `dim`.
 struct DimOf {

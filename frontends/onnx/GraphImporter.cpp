@@ -13,6 +13,7 @@
 #include "frontends/onnx/Registry.h"
 #include "frontends/onnx/ShapeExprs.h"
 #include "frontends/onnx/Tensors.h"
+#include "dialects/attn/RunTimeDims.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -261,14 +262,14 @@ void GraphImporter::recordRunTimeDims(func::FuncOp func,
       bounds.push_back(builder.getNamedAttr(symbol, builder.getI64IntegerAttr(bound)));
   if (bounds.empty())
     return;
-  func->setAttr("attnc.dim_bounds", builder.getDictionaryAttr(bounds));
+  func->setAttr(attn::kDimBoundsAttrName, builder.getDictionaryAttr(bounds));
   for (auto [i, input] : llvm::enumerate(arguments)) {
     auto symbols = inputDimSymbols.find(input->name());
     if (symbols == inputDimSymbols.end() ||
         llvm::all_of(symbols->second, [](const std::string &s) { return s.empty(); }))
       continue;
     SmallVector<StringRef> names(symbols->second.begin(), symbols->second.end());
-    func.setArgAttr(i, "attnc.dim_symbols", builder.getStrArrayAttr(names));
+    func.setArgAttr(i, attn::kDimSymbolsAttrName, builder.getStrArrayAttr(names));
   }
 }
 
