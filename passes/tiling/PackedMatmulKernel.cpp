@@ -14,7 +14,9 @@
 //                       in the first k-block, else the partial sums in
 //                       the output rows
 //           for k in the block: C vector loads of packed[p, k], R
-//                               broadcasts of a[i, k], R·C FMAs
+//                               broadcasts of a[i, k], R·C FMAs, and
+//                               a prefetch of the strip's share of
+//                               panel p+1's k-block slice
 //           write acc into the output rows (through the activation, if
 //           any, in the last k-block)
 //
@@ -41,6 +43,9 @@ using namespace mlir::attn;
 using namespace mlir::attn::tiling;
 
 namespace {
+
+/// One in 16-bit fixed point: strips split a slice in shares of it.
+constexpr int64_t kFixedOne = 1 << 16;
 
 /// The f32 values of a constant, if `value` is one with readable bytes.
 std::optional<ArrayRef<float>> constantFloats(Value value, SmallVectorImpl<float> &storage) {
@@ -245,12 +250,12 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
   Value bias = operands.bias ? padBias(b, operands.bias, n, nPad) : Value();
 
   // The weight streams from memory: while a panel's slice of a k-block is
-  // in use, each step fetches the same row of the next panel's slice into
-  // L2 (a jump of K rows that the hardware prefetcher does not follow;
-  // chained 2048x5632 / 5632x2048 products at M = 128: 128 -> 108 ms).
-  // Fetching the next k-block's first slice after a group's last panel
-  // instead measured slower (115 ms). Read in place (read_only: no copy);
-  // prefetches never fault.
+  // in use, its strips fetch the next panel's slice into L2 (a jump of K
+  // rows that the hardware prefetcher does not follow; chained 2048x5632 /
+  // 5632x2048 products at M = 128: 128 -> 108 ms). Fetching the next
+  // k-block's first slice after a group's last panel instead measured
+  // slower (115 ms). Read in place (read_only: no copy); prefetches never
+  // fault.
   Value weightBuffer = bufferization::ToBufferOp::create(
       b, MemRefType::get(panels.type(b.getContext()).getShape(), f32), packed,
       /*read_only=*/true);
@@ -277,6 +282,9 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
   Value rowStart = im.mul(im.div(task, groups), im.c(taskRows));
   Value rowCount = im.min(im.c(taskRows), im.sub(rowTotal, rowStart));
   Value colStart = im.mul(firstPanel, im.c(width));
+  // 2^16 / the task's strips (its last, shorter one included): what share
+  // of the next panel's slice each strip fetches, in 16-bit fixed point.
+  Value stripShare = im.div(im.c(kFixedOne), im.ceilDiv(rowCount, im.c(rows)));
   Value colCount = im.min(im.mul(panelCount, im.c(width)), im.sub(im.c(n), colStart));
   SmallVector<OpFoldResult> offsets = {rowStart, colStart};
   SmallVector<OpFoldResult> sizes = {rowCount, colCount};
@@ -312,15 +320,28 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
     return e.loop(chunkBegin, chunkEnd, 1, partial, [&](Value local, ValueRange acc) {
       Value panel = im.add(firstPanel, local);
       Value panelCol = im.mul(local, im.c(width));
-      auto range = [&](Value) {
-        return Emitter::StripRange{panelCol, im.add(panelCol, im.c(width)), kBegin, kEnd};
-      };
       Value nextPanel = im.min(im.add(panel, im.c(1)), im.c(panels.count - 1));
+      // Strip s of n fetches rows [s/n, (s+1)/n) of the next panel's
+      // k-block slice, a row per n steps: the fetches spread evenly over
+      // the whole panel's time. Every strip fetching the whole slice at
+      // once (the first from memory, the rest hitting L2) left the first
+      // strip waiting on its fetches: LLaMA-shaped model at S = 128 about
+      // 160 -> 150 ms, GPT-2 small 140 -> 132 ms (bench/RESULTS.md).
+      auto range = [&](Value i0) {
+        Value stripStep = im.mul(im.div(i0, rows), im.sub(kEnd, kBegin));
+        auto prefetchNext = [&, stripStep](Value kk) {
+          Value share = im.mul(im.add(stripStep, im.sub(kk, kBegin)), stripShare);
+          Value row = im.add(kBegin, im.div(share, kFixedOne));
+          for (int64_t v = 0; v < columnVectors; ++v)
+            memref::PrefetchOp::create(b, weightBuffer, ValueRange{nextPanel, row, im.c(v * w)},
+                                       /*isWrite=*/false, /*localityHint=*/2,
+                                       /*isDataCache=*/true);
+        };
+        return Emitter::StripRange{panelCol, im.add(panelCol, im.c(width)), kBegin, kEnd,
+                                   prefetchNext};
+      };
       auto rhs = [&](Value kk, Value col) {
-        Value inPanel = im.sub(col, panelCol);
-        memref::PrefetchOp::create(b, weightBuffer, ValueRange{nextPanel, kk, inPanel},
-                                   /*isWrite=*/false, /*localityHint=*/2, /*isDataCache=*/true);
-        return e.read(packed, {panel, kk, inPanel});
+        return e.read(packed, {panel, kk, im.sub(col, panelCol)});
       };
       Value wholeRows = im.sub(rowCount, im.rem(rowCount, rows));
       Value result = e.registerTiledProduct(acc[0], im.c(0), wholeRows, rows, columnVectors,

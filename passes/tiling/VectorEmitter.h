@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "passes/tiling/FlashCommon.h"
+#include <functional>
 #include <limits>
 #include <optional>
 
@@ -95,6 +96,9 @@ struct Emitter {
   /// in [kBegin, kEnd).
   struct StripRange {
     Value colBegin, colEnd, kBegin, kEnd;
+    /// When given, emitted once per step k of each tile before its loads
+    /// (a kernel's prefetch of what a later strip or panel reads).
+    std::function<void(Value)> onStep = nullptr;
   };
   /// out[i, j] = init(i, j) + Σ_k lhs(i, k)·rhs(k, j) over `rows` rows of
   /// `out`, in register tiles of `tileRows` rows x `tileVectors` vectors:
@@ -130,6 +134,8 @@ struct Emitter {
           for (int64_t v = 0; v < tileVectors; ++v)
             start.push_back(init(a2[0], row(r), col(v)));
         auto step = [&](Value k, ValueRange acc) {
+          if (strip.onStep)
+            strip.onStep(k);
           SmallVector<Value> right;
           for (int64_t v = 0; v < tileVectors; ++v)
             right.push_back(rhs(k, col(v)));

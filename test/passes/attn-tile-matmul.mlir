@@ -8,16 +8,30 @@
 // into M = 7 rows: two strips of 3 rows, then one strip of 1 row. Two
 // tasks: row blocks of 6 rows, each over all 3 panels. The last panel
 // ends inside a vector, so the output's writes are masked and the result
-// is exactly [7, 20].
+// is exactly [7, 20]. While a panel is in use, its strips fetch the next
+// panel's k-block slice: of a task's n strips, strip s fetches rows
+// [s/n, (s+1)/n) of it, one row per n steps (the share 2^16 / n, in fixed
+// point), both vectors of each row.
 // CHECK-LABEL: func.func @matmul_with_bias_add
 // CHECK-DAG: %[[PACKED:.+]] = arith.constant dense_resource<packed_weight> : tensor<3x8x8xf32>
 // CHECK-DAG: %[[BIAS:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<24xf32>)
+// CHECK: %[[WEIGHT:.+]] = bufferization.to_buffer %[[PACKED]] read_only
 // CHECK: %[[OUT:.+]] = scf.forall (%[[T:.+]]) in (2) shared_outs(%[[O:.+]] = %{{.+}}) -> (tensor<7x20xf32>)
+// CHECK: %[[STRIPS:.+]] = arith.ceildivsi %{{.+}}, %c3{{.*}} : index
+// CHECK: %[[SHARE:.+]] = arith.divui %c65536, %[[STRIPS]] : index
 // CHECK: %[[SLICE:.+]] = tensor.extract_slice %[[O]]{{.+}} to tensor<?x?xf32>
 // CHECK: scf.for %[[PANEL:.+]] = %{{.+}} to %{{.+}} step %c1
-// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c3
+// CHECK: %[[NEXT:.+]] = arith.minsi %{{.+}}, %c2 : index
+// CHECK: scf.for %[[ROW:.+]] = %{{.+}} to %{{.+}} step %c3
+// CHECK: %[[STRIP:.+]] = arith.divui %[[ROW]], %c3{{.*}} : index
+// CHECK: arith.muli %[[STRIP]], %{{.+}} : index
 // CHECK: vector.transfer_read %[[BIAS]]
-// CHECK: scf.for
+// CHECK: scf.for %[[K:.+]] = %{{.+}} to %{{.+}} step %c1
+// CHECK: arith.muli %{{.+}}, %[[SHARE]] : index
+// CHECK: %[[FETCHED:.+]] = arith.divui %{{.+}}, %c65536{{.*}} : index
+// CHECK: %[[FETCH_ROW:.+]] = arith.addi %{{.+}}, %[[FETCHED]] : index
+// CHECK: memref.prefetch %[[WEIGHT]][%[[NEXT]], %[[FETCH_ROW]], %c0{{.*}}], read, locality<2>, data
+// CHECK: memref.prefetch %[[WEIGHT]][%[[NEXT]], %[[FETCH_ROW]], %c4{{.*}}], read, locality<2>, data
 // CHECK: vector.transfer_read %[[PACKED]]
 // CHECK: vector.fma
 // CHECK: vector.transfer_write %{{.+}}, %{{.+}}[%{{.+}}, %{{.+}}] : vector<4xf32>, tensor<?x?xf32>
