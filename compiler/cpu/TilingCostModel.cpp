@@ -148,22 +148,29 @@ mlir::attn::tiling::MatmulKernelShape chooseMatmulKernel(const TargetDescription
   choice.registerColumnVectors = kPanelVectors;
   choice.registerRows = std::max<int64_t>(
       1, std::min(kMaxMatmulRows, (target.vectorRegisters - 1 - kPanelVectors) / kPanelVectors));
-  // The panel's k-block slice takes two thirds of L1.
   int64_t panelRowBytes = kPanelVectors * choice.vectorWidth * 4;
-  int64_t l1 = target.l1Bytes > 0 ? target.l1Bytes : 32 * 1024;
-  choice.kBlock = std::max<int64_t>(16, l1 * 2 / 3 / panelRowBytes / 16 * 16);
   // Two tasks per core absorb two threads' worth of imbalance.
   choice.tasks = target.cores > 0 ? 2 * target.cores : 16;
   // 128 rows (rounded up to the tile's): BERT-base at 2 x 128 tokens ran
   // 148-153 ms with it, 152-160 ms with 264 or 512 (one row block).
   choice.taskRows = 128;
+  // K-blocks as long as the task's block of `a` rows (task rows x k-block
+  // floats) can stay in a quarter of L2. Each k-block reloads and stores
+  // every strip's partial sums, which is what long blocks save; the
+  // panel's slice need not fit in L1, since its strips read it in order
+  // from L2 (the next panel's slice is prefetched there). On AVX-512 with
+  // 2 MiB of L2 (k-blocks of 1024): LLaMA-shaped model at S = 128 about
+  // 155 -> 145 ms against slices in two thirds of L1 (256), GPT-2 small at
+  // S = 1024 1180 -> 1100 ms; blocks of the whole K (5632: the rows' block
+  // spills from L2) were slower (bench/RESULTS.md).
+  int64_t l2 = target.l2Bytes > 0 ? target.l2Bytes : 1024 * 1024;
+  choice.kBlock = std::max<int64_t>(16, l2 / 4 / (choice.taskRows * 4) / 16 * 16);
   // A task's panels in chunks whose partial sums (task rows x chunk
   // columns) take half of L2, all k-blocks of a chunk before the next: on
   // the 2048 x 32000 LLaMA-shaped head a task's whole group (8 MB of
   // partial sums) went through memory at every k-block. Chunks of 64
   // panels: LLaMA-shaped S = 1024 1260 -> 1168 ms, GPT-2 S = 1024 1076 ->
   // 1027 ms, S = 128 -3 to -4 % (bench/RESULTS.md).
-  int64_t l2 = target.l2Bytes > 0 ? target.l2Bytes : 1024 * 1024;
   choice.chunkPanels =
       std::max<int64_t>(1, l2 / 2 / (choice.taskRows * panelRowBytes));
   return choice;

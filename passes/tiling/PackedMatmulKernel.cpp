@@ -8,7 +8,8 @@
 //     constant weight is packed here, at compile time, into a new blob.
 //   for each (row block of `taskRows` rows, group of panels) in parallel:
 //     for each k-block of `kBlock`:
-//       for each panel p of the group (its k-block slice stays in L1):
+//       for each panel p of the group (its k-block slice, prefetched
+//       into L2 while panel p-1 was in use, read in order by each strip):
 //         for each strip of R rows:
 //           acc[R][C] = bias[p·C·W ...] (or 0), plus the residual's rows,
 //                       in the first k-block, else the partial sums in
@@ -312,7 +313,7 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
     return e.at(operands.input, {im.add(rowStart, row), kk});
   };
   // One k-block of the task: for each panel of the group (its k-block
-  // slice read from memory once, then from L1), every strip of rows;
+  // slice read from memory once, then from cache), every strip of rows;
   // the block of `input` rows stays in L2 across the group.
   auto kBlockProduct = [&](Value partial, Value chunkBegin, Value chunkEnd, Value kBegin,
                            Value kEnd, function_ref<Value(Value, Value, Value)> init,

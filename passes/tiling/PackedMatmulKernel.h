@@ -24,8 +24,9 @@ struct MatmulKernelShape {
   /// panels (a few per core balance the threads; fewer, larger groups
   /// reuse each block of the input more).
   int64_t tasks = 16;
-  /// Steps of the reduction per pass over a task's rows: the panel's
-  /// kBlock x C·W slice is reused by every strip, so it should fit in L1.
+  /// Steps of the reduction per pass over a task's rows: each k-block
+  /// reloads the strips' partial sums, and the task's taskRows x kBlock
+  /// block of the input should stay in L2 meanwhile.
   int64_t kBlock = 128;
   /// Panels of a task's group finished (all k-blocks) before the next
   /// ones start, so their partial sums stay in L2 between k-blocks; 0:

@@ -62,8 +62,9 @@ x, w = rand(1, 64), rand(64, 70)
 write("one_row", [helper.make_node("MatMul", ["x", "w"], ["y"])],
       [("x", x)], [("y", f64(x) @ f64(w))], [("w", w)])
 
-# Several k-blocks (K = 700 > 256 and 336).
-x, w = rand(14, 700), rand(700, 33) * np.float32(0.05)
+# Several k-blocks (K = 2100: 1024-step blocks on a host with 2 MiB of L2,
+# 128 on Haswell).
+x, w = rand(14, 2100), rand(2100, 33) * np.float32(0.03)
 write("deep_k", [helper.make_node("MatMul", ["x", "w"], ["y"])],
       [("x", x)], [("y", f64(x) @ f64(w))], [("w", w)])
 
@@ -79,7 +80,7 @@ write("bias_residual",
       [("x", x), ("r", r)], [("y", s64 @ f64(w2) + s64)], [("w", w), ("b", b), ("w2", w2)])
 
 # An FFN's first half: GELU(x @ w + b) as exporters decompose it, the erf
-# form (torch's nn.GELU) with K = 700 (the activation in the last of
+# form (torch's nn.GELU) with K = 2100 (the activation in the last of
 # several k-blocks) and GPT-2's tanh form with K = 40 (one k-block), N = 37.
 def erf_gelu(h):
     from math import erf
@@ -92,7 +93,7 @@ def tanh_gelu(h):
 
 c = lambda name, v: helper.make_node("Constant", [], [name], value=numpy_helper.from_array(
     np.array(v, np.float32), name))
-x, w, b = rand(3, 700), rand(700, 37) * np.float32(0.05), rand(37)
+x, w, b = rand(3, 2100), rand(2100, 37) * np.float32(0.03), rand(37)
 write("bias_gelu_erf",
       [helper.make_node("MatMul", ["x", "w"], ["h0"]), helper.make_node("Add", ["h0", "b"], ["h"]),
        c("sqrt2", 1.4142135381698608), c("one", 1.0), c("half", 0.5),
