@@ -113,13 +113,15 @@ TEST(MatmulKernelTest, PanelsOfTwoVectorsAndAsManyRowsAsFit) {
   EXPECT_EQ(skylake.vectorWidth, 16);
   EXPECT_EQ(skylake.registerRows, 12);
   EXPECT_EQ(skylake.registerColumnVectors, 2);
-  // Two thirds of 32 KiB over 128-byte panel rows, in steps of 16.
-  EXPECT_EQ(skylake.kBlock, 160);
+  // K-blocks whose 128 task rows of floats take a quarter of L2: 1 MiB / 4
+  // over 512 bytes per step.
+  EXPECT_EQ(skylake.kBlock, 512);
   mlir::attn::tiling::MatmulKernelShape haswell = chooseMatmulKernel(avx2(2));
   EXPECT_EQ(haswell.vectorWidth, 8);
   EXPECT_EQ(haswell.registerRows, 6);
   EXPECT_EQ(haswell.registerColumnVectors, 2);
-  EXPECT_EQ(haswell.kBlock, 336);
+  // 256 KiB / 4 over 512 bytes: the same rows' block whatever the lanes.
+  EXPECT_EQ(haswell.kBlock, 128);
   EXPECT_EQ(haswell.tasks, 4);
   EXPECT_EQ(haswell.taskRows, 128);
   // Each task's panels in chunks whose partial sums of 128 rows take half
