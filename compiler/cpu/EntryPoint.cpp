@@ -74,23 +74,6 @@ cacheAppends(func::ReturnOp ret, Block &entry, llvm::BitVector &presents) {
   return appends;
 }
 
-/// Dim `d` of `value`, read from the start of the destination chain that
-/// `value` is computed in (its tied inits, down to a tensor.empty's size
-/// operand) rather than from `value` itself: cpu-reuse-destinations can
-/// then compute the rows in their slice of the cache, which must be cut
-/// before they are computed.
-static OpFoldResult sizeBeforeComputed(OpBuilder &builder, Location loc, Value value, int64_t d) {
-  while (auto result = dyn_cast<OpResult>(value)) {
-    auto dps = dyn_cast<DestinationStyleOpInterface>(result.getOwner());
-    if (!dps)
-      break;
-    value = dps.getTiedOpOperand(result)->get();
-  }
-  if (auto empty = value.getDefiningOp<tensor::EmptyOp>())
-    return empty.getMixedSizes()[d];
-  return tensor::getMixedSize(builder, loc, value, d);
-}
-
 /// Replaces `append` by its rows written into `state` (the whole cache
 /// buffer, as a tensor) after the cached positions, and the result by the
 /// view of the cache that now holds them. Returns the updated state.
@@ -104,9 +87,7 @@ static Value appendInPlace(attn::KvAppendOp append, Value state) {
   SmallVector<OpFoldResult> ones(rank, builder.getIndexAttr(1));
   SmallVector<OpFoldResult> offsets(zeros);
   offsets[axis] = tensor::getMixedSize(builder, loc, append.getCache(), axis);
-  SmallVector<OpFoldResult> rowSizes;
-  for (int64_t d = 0; d < rank; ++d)
-    rowSizes.push_back(sizeBeforeComputed(builder, loc, append.getRows(), d));
+  SmallVector<OpFoldResult> rowSizes = tensor::getMixedSizes(builder, loc, append.getRows());
   Value updated = tensor::InsertSliceOp::create(builder, loc, append.getRows(), state, offsets,
                                                 rowSizes, ones);
   // The cached positions and the new ones.

@@ -82,6 +82,25 @@ bool defineBefore(Value value, Operation *user, DominanceInfo &dominance) {
   return true;
 }
 
+/// The sizes of the slice `insert` writes, as known where `empty` is
+/// used: a dynamic size is the tensor.empty's own (the value computed in
+/// it has its shape), so a size the IR reads from the computed value
+/// (tensor.dim of it, known only after it) needs no moving. Null when
+/// the source is rank-reduced and a dynamic size cannot be matched.
+std::optional<SmallVector<OpFoldResult>> sliceSizes(tensor::InsertSliceOp insert,
+                                                    tensor::EmptyOp empty) {
+  SmallVector<OpFoldResult> sizes = insert.getMixedSizes();
+  if (insert.getSourceType().getRank() != insert.getDestType().getRank())
+    return llvm::all_of(sizes, [](OpFoldResult s) { return isa<Attribute>(s); })
+               ? std::optional(sizes)
+               : std::nullopt;
+  SmallVector<OpFoldResult> own = empty.getMixedSizes();
+  for (auto [size, emptySize] : llvm::zip_equal(sizes, own))
+    if (isa<Value>(size))
+      size = emptySize;
+  return sizes;
+}
+
 /// Replaces the tensor.empty behind `insert`'s source by the slice of its
 /// destination.
 void reuseInsertDestination(tensor::InsertSliceOp insert, DominanceInfo &dominance) {
@@ -90,15 +109,17 @@ void reuseInsertDestination(tensor::InsertSliceOp insert, DominanceInfo &dominan
     return;
   Operation *user = init->getOwner();
   Value dest = insert.getDest();
-  // The slice is cut before `user`: its offsets and sizes must be known
-  // there (a size read from the value being computed is not).
+  std::optional<SmallVector<OpFoldResult>> sizes =
+      sliceSizes(insert, init->get().getDefiningOp<tensor::EmptyOp>());
+  // The slice is cut before `user`: the destination and the offsets must
+  // be known there (the sizes are the tensor.empty's, which are).
   auto knownBefore = [&](Value index) { return defineBefore(index, user, dominance); };
-  if (!defineBefore(dest, user, dominance) || !llvm::all_of(insert.getOffsets(), knownBefore) ||
-      !llvm::all_of(insert.getSizes(), knownBefore))
+  if (!sizes || !defineBefore(dest, user, dominance) ||
+      !llvm::all_of(insert.getOffsets(), knownBefore))
     return;
   OpBuilder builder(user);
   init->set(tensor::ExtractSliceOp::create(builder, insert.getLoc(), insert.getSourceType(), dest,
-                                           insert.getMixedOffsets(), insert.getMixedSizes(),
+                                           insert.getMixedOffsets(), *sizes,
                                            insert.getMixedStrides()));
 }
 

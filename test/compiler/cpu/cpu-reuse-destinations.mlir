@@ -66,13 +66,15 @@ func.func @left_alone(%a: tensor<2xf32>, %big: tensor<8xf32>, %s: f32) -> tensor
 
 // -----
 
-// A slice whose size is read from the value being computed cannot be cut
-// before it: the value stays computed in its own tensor (and copied), and
-// the IR stays valid.
+// A slice whose size the IR reads from the value being computed (known
+// only after it) is cut with the tensor.empty's size instead, which is
+// the same and known before: the value is computed in its slice.
 // CHECK-LABEL: func.func @size_from_the_value
-// CHECK: %[[E:.+]] = tensor.empty(%{{.+}}) : tensor<?xf32>
-// CHECK: linalg.fill ins(%{{.+}} : f32) outs(%[[E]] : tensor<?xf32>)
-// CHECK: tensor.insert_slice
+// CHECK-SAME: (%[[N:.+]]: index, %[[DEST:.+]]: tensor<64xf32>)
+// CHECK-NOT: tensor.empty
+// CHECK: %[[SLICE:.+]] = tensor.extract_slice %[[DEST]][0] [%[[N]]] [1] : tensor<64xf32> to tensor<?xf32>
+// CHECK: %[[F:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%[[SLICE]] : tensor<?xf32>)
+// CHECK: tensor.insert_slice %[[F]] into %[[DEST]]
 func.func @size_from_the_value(%n: index, %dest: tensor<64xf32>) -> tensor<64xf32> {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty(%n) : tensor<?xf32>
