@@ -138,17 +138,21 @@ mlir::attn::tiling::MatmulKernelShape chooseMatmulKernel(const TargetDescription
   if (!target.hasFma || target.vectorBits < 128)
     return choice;
   choice.vectorWidth = target.vectorBits / 32;
-  // Panels two vectors wide and as many rows as the registers hold (2 per
-  // row, plus the panel's 2 vectors and a broadcast), up to 12: on
-  // AVX-512, 12x2 with 256-step k-blocks measured 79-87 % of the FMA peak
-  // at the projections' shapes where 6x4 (more FMAs per load) reached
-  // 69-80 % and 14x2 74-81 % (bench/RESULTS.md): the partial sums that
-  // each k-block reloads, not L1 loads, were what cost.
-  constexpr int64_t kPanelVectors = 2, kMaxMatmulRows = 12;
-  choice.registerColumnVectors = kPanelVectors;
+  // The register tile: as many rows as the registers hold (a row of
+  // accumulators each, plus the panel's vectors and a broadcast), up to a
+  // cap. On AVX-512, panels of 3 vectors and 8 rows (3 loads and 8
+  // broadcasts per 24 FMAs): whole models at S = 128 ran 3-8 % faster
+  // than with 12x2 (GPT-2 small 141 -> 130 ms, LLaMA-shaped 161 -> 156,
+  // BERT-base 173 -> 168), and 9x3 and 6x4 were slower (bench/RESULTS.md;
+  // with the earlier 256-step k-blocks, 12x2 had beaten 6x4 and 14x2).
+  // Other targets keep the 2-vector panels (AVX2: 6x2), not measured
+  // against wider ones.
+  const bool avx512 = target.vectorBits == 512;
+  const int64_t panelVectors = avx512 ? 3 : 2, maxRows = avx512 ? 8 : 12;
+  choice.registerColumnVectors = panelVectors;
   choice.registerRows = std::max<int64_t>(
-      1, std::min(kMaxMatmulRows, (target.vectorRegisters - 1 - kPanelVectors) / kPanelVectors));
-  int64_t panelRowBytes = kPanelVectors * choice.vectorWidth * 4;
+      1, std::min(maxRows, (target.vectorRegisters - 1 - panelVectors) / panelVectors));
+  int64_t panelRowBytes = panelVectors * choice.vectorWidth * 4;
   // Two tasks per core absorb two threads' worth of imbalance.
   choice.tasks = target.cores > 0 ? 2 * target.cores : 16;
   // 128 rows (rounded up to the tile's): BERT-base at 2 x 128 tokens ran

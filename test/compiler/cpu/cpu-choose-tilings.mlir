@@ -3,16 +3,16 @@
 // RUN: attnc-opt %s -cpu-choose-tilings="triple=x86_64-unknown-linux-gnu cpu=haswell q-block=16 kv-block=32 attention-kernel=portable" -split-input-file | FileCheck %s --check-prefix=FLAGS
 
 // Each decision is a typed attribute on its op, from the target: 16
-// lanes, 12x2 matmul tiles, k-blocks of 512 (128 rows of them take a
+// lanes, 8x3 matmul tiles, k-blocks of 512 (128 rows of them take a
 // quarter of its 1 MiB L2) and vscalefps exponentials on Skylake-AVX512;
 // 8 lanes, 6x2 tiles and k-blocks of 128 (256 KiB of L2; both the
 // defaults, so not printed) on Haswell. Each task's panels go
 // in chunks whose partial sums of 128 rows take half of L2 (1 MiB on
-// Skylake-AVX512: 32 panels of 32 columns; 256 KiB on Haswell: 16 of 16). Flags override the
+// Skylake-AVX512: 21 panels of 48 columns; 256 KiB on Haswell: 16 of 16). Flags override the
 // attention blocks and kernel.
 // SKX-LABEL: func.func @decisions
 // SKX: attn.sdpa {{.*}}attn.tiling = #attn.sdpa_tiling<{{.*}}vector_width = 16, {{.*}}avx512 = true>
-// SKX: attn.matmul {{.*}}attn.tiling = #attn.matmul_tiling<vector_width = 16, register_rows = 12, register_column_vectors = 2, {{.*}}k_block = 512, chunk_panels = 32>
+// SKX: attn.matmul {{.*}}attn.tiling = #attn.matmul_tiling<vector_width = 16, register_rows = 8, register_column_vectors = 3, {{.*}}k_block = 512, chunk_panels = 21>
 // SKX: attn.linear {{.*}}attn.tiling = #attn.matmul_tiling<vector_width = 16
 // HSW-LABEL: func.func @decisions
 // HSW: attn.sdpa {{.*}}attn.tiling = #attn.sdpa_tiling<{{.*}}vector_width = 8, register_rows = 6>

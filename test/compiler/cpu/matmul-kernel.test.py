@@ -57,6 +57,12 @@ x, w = rand(9, 16), rand(16, 30)
 write("runtime_weight", [helper.make_node("MatMul", ["x", "w"], ["y"])],
       [("x", x), ("w", w)], [("y", f64(x) @ f64(w))], [])
 
+# N = 64: on AVX-512 (panels of 3 x 16 columns) the last panel ends on a
+# vector's edge, its third vector wholly past N.
+x, w = rand(5, 40), rand(40, 64)
+write("panel_edge_on_vector", [helper.make_node("MatMul", ["x", "w"], ["y"])],
+      [("x", x)], [("y", f64(x) @ f64(w))], [("w", w)])
+
 # Decode: one row.
 x, w = rand(1, 64), rand(64, 70)
 write("one_row", [helper.make_node("MatMul", ["x", "w"], ["y"])],

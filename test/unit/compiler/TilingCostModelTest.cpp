@@ -111,8 +111,9 @@ TEST(RegisterTileTest, MostFmasPerLoadThatFitTheRegisters) {
 TEST(MatmulKernelTest, PanelsOfTwoVectorsAndAsManyRowsAsFit) {
   mlir::attn::tiling::MatmulKernelShape skylake = chooseMatmulKernel(avx512(2));
   EXPECT_EQ(skylake.vectorWidth, 16);
-  EXPECT_EQ(skylake.registerRows, 12);
-  EXPECT_EQ(skylake.registerColumnVectors, 2);
+  // AVX-512: panels of 3 vectors, 8 rows.
+  EXPECT_EQ(skylake.registerRows, 8);
+  EXPECT_EQ(skylake.registerColumnVectors, 3);
   // K-blocks whose 128 task rows of floats take a quarter of L2: 1 MiB / 4
   // over 512 bytes per step.
   EXPECT_EQ(skylake.kBlock, 512);
@@ -126,9 +127,9 @@ TEST(MatmulKernelTest, PanelsOfTwoVectorsAndAsManyRowsAsFit) {
   EXPECT_EQ(haswell.taskRows, 128);
   // Each task's panels in chunks whose partial sums of 128 rows take half
   // of L2: 128 KiB over 128 rows of 64-byte panel rows here, 512 KiB over
-  // 128-byte ones on the 1 MiB AVX-512 L2.
+  // 192-byte ones on the 1 MiB AVX-512 L2.
   EXPECT_EQ(haswell.chunkPanels, 16);
-  EXPECT_EQ(skylake.chunkPanels, 32);
+  EXPECT_EQ(skylake.chunkPanels, 21);
   // No vector FMA: the matmuls stay linalg loops.
   TargetDescription sse = avx2(2);
   sse.hasFma = false;
