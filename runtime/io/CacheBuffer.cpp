@@ -62,7 +62,7 @@ Tensor copyOutOfCache(const void *buffer, attnc_dtype_t dtype, std::vector<int64
 } // namespace
 
 attnc_status_t *readPresent(const attnc_model_t *model, const attnc_tensor_t *inputs,
-                            size_t count, size_t index, Tensor &out) {
+                            size_t count, size_t index, Tensor &out, bool withBytes) {
   attnc_tensor_info_t info;
   int64_t length = 0;
   if (attnc_status_t *status = attnc_model_input_info(model, index, &info))
@@ -70,9 +70,16 @@ attnc_status_t *readPresent(const attnc_model_t *model, const attnc_tensor_t *in
   if (attnc_status_t *status = attnc_model_cache_length(model, inputs, count, index, &length))
     return status;
   const attnc_tensor_t &cache = inputs[index];
-  out = copyOutOfCache(cache.data, info.dtype,
-                       std::vector<int64_t>(cache.dims, cache.dims + cache.rank),
-                       (size_t)info.cache_axis, info.cache_capacity, length);
+  std::vector<int64_t> shape(cache.dims, cache.dims + cache.rank);
+  if (withBytes) {
+    out = copyOutOfCache(cache.data, info.dtype, std::move(shape), (size_t)info.cache_axis,
+                         info.cache_capacity, length);
+  } else {
+    shape[info.cache_axis] = length;
+    out = Tensor();
+    out.dtype = info.dtype;
+    out.shape = std::move(shape);
+  }
   out.name = info.cache_present;
   return nullptr;
 }

@@ -30,10 +30,12 @@ void copyIntoCache(const Tensor &tensor, size_t axis, int64_t capacity, void *bu
 
 /// Input `index` of `model`, a KV cache kept in place, after a run on
 /// `inputs` (which pass it as its whole buffer): the positions it then
-/// holds, as the exported present it stands for (named so), in `out`.
+/// holds, as the exported present it stands for (named so), in `out`;
+/// with `withBytes` false only its name, dtype and shape (a caller that
+/// just reports the shape need not copy a cache of many megabytes).
 /// Returns the runtime's status (null when it succeeded).
 attnc_status_t *readPresent(const attnc_model_t *model, const attnc_tensor_t *inputs,
-                            size_t count, size_t index, Tensor &out);
+                            size_t count, size_t index, Tensor &out, bool withBytes = true);
 
 } // namespace attnc::io
 

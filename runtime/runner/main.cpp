@@ -509,7 +509,9 @@ Status runMain(int argc, char **argv) {
                  stdout);
   }
   // Each KV cache kept in place after the run, as the exported present it
-  // stands for (every run wrote the same new positions).
+  // stands for (every run wrote the same new positions); its bytes are
+  // copied out only to be printed or written.
+  const bool presentBytes = options.print || !options.outputDir.empty();
   std::vector<Tensor> presents;
   for (size_t i = 0; i < inputCount; ++i) {
     if (!inputs[i].cache)
@@ -519,7 +521,8 @@ Status runMain(int argc, char **argv) {
       return status;
     presents.emplace_back();
     if (Status status = toStatus(attnc::io::readPresent(model.get(), inputTensors.data(),
-                                                        inputCount, i, presents.back()));
+                                                        inputCount, i, presents.back(),
+                                                        presentBytes));
         !status)
       return status;
     std::printf("%s: shape %s %s (the KV cache '%s', kept in place)\n", info.cache_present,
