@@ -254,19 +254,21 @@ private:
     return success();
   }
 
-  /// The target's matmul kernel on every f32 attn.linear and attn.matmul
-  /// that has no `attn.tiling` yet.
+  /// The target's matmul kernel for its columns on every f32 attn.linear
+  /// and attn.matmul that has no `attn.tiling` yet.
   void chooseMatmulTilings(ModuleOp module, const TargetDescription &target) {
-    attn::tiling::MatmulKernelShape kernel = chooseMatmulKernel(target);
-    if (kernel.vectorWidth == 0)
-      return;
-    attn::MatmulTilingAttr attr = attn::tiling::matmulTilingAttrOf(&getContext(), kernel);
     module.walk([&](Operation *op) {
       if (!isa<attn::LinearOp, attn::MatmulOp>(op) || op->hasAttr(attn::kTilingAttrName))
         return;
       auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType());
-      if (type && type.getElementType().isF32())
-        op->setAttr(attn::kTilingAttrName, attr);
+      if (!type || !type.getElementType().isF32() || type.getRank() == 0)
+        return;
+      int64_t columns = type.getShape().back();
+      attn::tiling::MatmulKernelShape kernel =
+          chooseMatmulKernel(target, ShapedType::isDynamic(columns) ? 0 : columns);
+      if (kernel.vectorWidth != 0)
+        op->setAttr(attn::kTilingAttrName,
+                    attn::tiling::matmulTilingAttrOf(&getContext(), kernel));
     });
   }
 

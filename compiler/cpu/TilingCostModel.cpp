@@ -133,7 +133,8 @@ RegisterTile chooseRegisterTile(int64_t registers, int64_t valueVectors, int64_t
   return best;
 }
 
-mlir::attn::tiling::MatmulKernelShape chooseMatmulKernel(const TargetDescription &target) {
+mlir::attn::tiling::MatmulKernelShape chooseMatmulKernel(const TargetDescription &target,
+                                                         int64_t columns) {
   mlir::attn::tiling::MatmulKernelShape choice;
   if (!target.hasFma || target.vectorBits < 128)
     return choice;
@@ -146,8 +147,16 @@ mlir::attn::tiling::MatmulKernelShape chooseMatmulKernel(const TargetDescription
   // BERT-base 173 -> 168), and 9x3 and 6x4 were slower (bench/RESULTS.md;
   // with the earlier 256-step k-blocks, 12x2 had beaten 6x4 and 14x2).
   // Other targets keep the 2-vector panels (AVX2: 6x2), not measured
-  // against wider ones.
-  const bool avx512 = target.vectorBits == 512;
+  // against wider ones. So does a product whose columns would pad 48-wide
+  // panels by over 5 % more than 32-wide ones: a 2048 x 256 product (GQA's
+  // K or V) at M = 128 took 0.52 ms with 8x3 (288 columns computed for
+  // 256), 0.46 with 12x2.
+  auto padding = [&](int64_t panelColumns) {
+    return (columns + panelColumns - 1) / panelColumns * panelColumns - columns;
+  };
+  const int64_t lanes = target.vectorBits / 32;
+  const bool avx512 =
+      target.vectorBits == 512 && (columns <= 0 || (padding(3 * lanes) - padding(2 * lanes)) * 20 <= columns);
   const int64_t panelVectors = avx512 ? 3 : 2, maxRows = avx512 ? 8 : 12;
   choice.registerColumnVectors = panelVectors;
   choice.registerRows = std::max<int64_t>(

@@ -83,11 +83,13 @@ RegisterTile chooseRegisterTile(int64_t registers, int64_t valueVectors, int64_t
 
 /// attn-tile-matmul's kernel for `target`: f32 lanes per vector (0 when
 /// the target has no vector FMA the kernel uses); the register tile
-/// (8x3 on AVX-512; elsewhere panels of 2 vectors, up to 12 rows: 12x2 on
-/// 32 registers, 6x2 on 16); k-blocks whose 128 task rows take a quarter
-/// of L2; tasks of 128 rows, two per core (16 when the core count is
-/// unknown).
-mlir::attn::tiling::MatmulKernelShape chooseMatmulKernel(const TargetDescription &target);
+/// (8x3 on AVX-512 unless the product's `columns` (N; 0: unknown) would
+/// pad its 48-wide panels by over 5 % more than 32-wide ones; elsewhere
+/// panels of 2 vectors, up to 12 rows: 12x2 on 32 registers, 6x2 on 16);
+/// k-blocks whose 128 task rows take a quarter of L2; tasks of 128 rows,
+/// two per core (16 when the core count is unknown).
+mlir::attn::tiling::MatmulKernelShape chooseMatmulKernel(const TargetDescription &target,
+                                                         int64_t columns = 0);
 
 /// Bytes of the f32 tiles one thread keeps live for a qBlock x kvBlock
 /// step: q (qBlock x D), scores (qBlock x kvBlock), accumulator

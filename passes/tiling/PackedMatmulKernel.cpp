@@ -166,9 +166,11 @@ Value padBias(ImplicitLocOpBuilder &b, Value bias, int64_t n, int64_t nPad) {
 /// How one contraction is cut up. Panels of C·W columns; strips of R rows
 /// (and one strip of M mod R rows at the end); a task is a row block (a
 /// multiple of R) by a group of consecutive panels, about `shape.tasks`
-/// tasks in all, done `chunkPanels` panels at a time. The last panel may
-/// end inside a vector: its writes are
-/// masked, so the output is exactly [M, N] and nothing is copied.
+/// tasks in all, done `chunkPanels` panels at a time. The panels split
+/// into `groups` groups as evenly as they go (group g: panels [g·P/G,
+/// (g+1)·P/G)), at most `groupPanels` each. The last panel may end inside
+/// a vector: its writes are masked, so the output is exactly [M, N] and
+/// nothing is copied.
 struct MatmulPlan {
   Panels panels;
   int64_t rows, tailRows, taskRows, rowBlocks, groupPanels, groups, kBlock, chunkPanels;
@@ -192,8 +194,13 @@ MatmulPlan planMatmul(int64_t m, int64_t k, int64_t n, const MatmulKernelShape &
   int64_t groupsWanted =
       runTimeRows ? shape.tasks
                   : std::max<int64_t>(1, (shape.tasks + plan.rowBlocks - 1) / plan.rowBlocks);
-  plan.groupPanels = (plan.panels.count + groupsWanted - 1) / groupsWanted;
-  plan.groups = (plan.panels.count + plan.groupPanels - 1) / plan.groupPanels;
+  // As many groups as wanted, of sizes that differ by at most one panel:
+  // rounding the group size up instead left 6 panels in 3 groups of 2 for
+  // 4 tasks on 2 cores, one core doing twice the other's work (a 2048 x
+  // 256 product at M = 128: 0.67 ms, against 0.46 with 4 groups of 32
+  // columns).
+  plan.groups = std::min(plan.panels.count, groupsWanted);
+  plan.groupPanels = (plan.panels.count + plan.groups - 1) / plan.groups;
   plan.kBlock = std::min(shape.kBlock, k);
   plan.chunkPanels = shape.chunkPanels > 0 ? std::min(shape.chunkPanels, plan.groupPanels)
                                            : plan.groupPanels;
@@ -278,8 +285,10 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(forall.getTerminator());
   Value task = forall.getInductionVars()[0];
-  Value firstPanel = im.mul(im.rem(task, groups), im.c(groupPanels));
-  Value panelCount = im.min(im.c(groupPanels), im.sub(im.c(panels.count), firstPanel));
+  Value group = im.rem(task, groups);
+  Value firstPanel = im.div(im.mul(group, im.c(panels.count)), im.c(groups));
+  Value panelCount = im.sub(
+      im.div(im.mul(im.add(group, im.c(1)), im.c(panels.count)), im.c(groups)), firstPanel);
   Value rowStart = im.mul(im.div(task, groups), im.c(taskRows));
   Value rowCount = im.min(im.c(taskRows), im.sub(rowTotal, rowStart));
   Value colStart = im.mul(firstPanel, im.c(width));

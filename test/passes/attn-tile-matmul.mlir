@@ -260,3 +260,24 @@ func.func @two_run_time_dims(%x: tensor<?x?x8xf32>) -> tensor<?x?x20xf32> {
   %y = attn.matmul %x, %w : (tensor<?x?x8xf32>, tensor<8x20xf32>) -> tensor<?x?x20xf32>
   return %y : tensor<?x?x20xf32>
 }
+
+// -----
+
+// Panels split into as many groups as tasks are wanted, as evenly as they
+// go: 3 panels of 8 columns (N = 24) for 2 tasks make groups of 1 and 2
+// (group g: panels [g·3/2, (g+1)·3/2)), at most 2 each.
+// CHECK-LABEL: func.func @uneven_panel_groups
+// CHECK: scf.forall (%[[T:.+]]) in (2)
+// CHECK: %[[G:.+]] = arith.remui %[[T]], %c2{{.*}} : index
+// CHECK: %[[GP:.+]] = arith.muli %[[G]], %c3{{.*}} : index
+// CHECK: %[[FIRST:.+]] = arith.divui %[[GP]], %c2{{.*}} : index
+// CHECK: %[[NEXT:.+]] = arith.addi %[[G]], %c1{{.*}} : index
+// CHECK: %[[NP:.+]] = arith.muli %[[NEXT]], %c3{{.*}} : index
+// CHECK: %[[END:.+]] = arith.divui %[[NP]], %c2{{.*}} : index
+// CHECK: arith.subi %[[END]], %[[FIRST]] : index
+// CHECK: attn.task_panels = 2 : i64
+func.func @uneven_panel_groups(%x: tensor<1x8xf32>) -> tensor<1x24xf32> {
+  %w = attn.constant dense<0.25> : tensor<8x24xf32>
+  %y = attn.matmul %x, %w : (tensor<1x8xf32>, tensor<8x24xf32>) -> tensor<1x24xf32>
+  return %y : tensor<1x24xf32>
+}

@@ -31,6 +31,24 @@ func.func @decisions(%q: tensor<1x4x256x64xf32>, %k: tensor<1x4x256x64xf32>, %v:
 
 // -----
 
+// The panel width follows the product's columns: N = 256 would pad 48-wide
+// panels to 288 (12.5 % wasted), so it keeps 12x2 on Skylake-AVX512; N =
+// 2048 pads them to 2064 (under 1 %) and takes 8x3. Haswell has 2-vector
+// panels for both.
+// SKX-LABEL: func.func @panel_width_from_columns
+// SKX: attn.matmul {{.*}}#attn.matmul_tiling<vector_width = 16, register_rows = 12, register_column_vectors = 2, {{.*}}chunk_panels = 32>
+// SKX: attn.matmul {{.*}}#attn.matmul_tiling<vector_width = 16, register_rows = 8, register_column_vectors = 3, {{.*}}chunk_panels = 21>
+// HSW-LABEL: func.func @panel_width_from_columns
+// HSW-COUNT-2: #attn.matmul_tiling<vector_width = 8, register_column_vectors = 2, chunk_panels = 16>
+func.func @panel_width_from_columns(%x: tensor<128x2048xf32>, %kv: tensor<2048x256xf32>,
+                                    %q: tensor<2048x2048xf32>) -> (tensor<128x256xf32>, tensor<128x2048xf32>) {
+  %k = attn.matmul %x, %kv : (tensor<128x2048xf32>, tensor<2048x256xf32>) -> tensor<128x256xf32>
+  %y = attn.matmul %x, %q : (tensor<128x2048xf32>, tensor<2048x2048xf32>) -> tensor<128x2048xf32>
+  return %k, %y : tensor<128x256xf32>, tensor<128x2048xf32>
+}
+
+// -----
+
 // A recorded decision stays (a user's or an earlier run's) unless flags
 // set the blocks; non-f32 matmuls get none (the kernel is f32).
 // SKX-LABEL: func.func @recorded_kept

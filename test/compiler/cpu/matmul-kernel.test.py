@@ -57,10 +57,16 @@ x, w = rand(9, 16), rand(16, 30)
 write("runtime_weight", [helper.make_node("MatMul", ["x", "w"], ["y"])],
       [("x", x), ("w", w)], [("y", f64(x) @ f64(w))], [])
 
-# N = 64: on AVX-512 (panels of 3 x 16 columns) the last panel ends on a
-# vector's edge, its third vector wholly past N.
-x, w = rand(5, 40), rand(40, 64)
+# N = 400: on AVX-512 (panels of 3 x 16 columns) the last panel ends on a
+# vector's edge, its second and third vectors wholly past N.
+x, w = rand(5, 40), rand(40, 400)
 write("panel_edge_on_vector", [helper.make_node("MatMul", ["x", "w"], ["y"])],
+      [("x", x)], [("y", f64(x) @ f64(w))], [("w", w)])
+
+# Panels that do not split evenly over the tasks (N = 240: 5 panels of 48
+# columns for 4 tasks on AVX-512, 15 of 16 on AVX2).
+x, w = rand(5, 40), rand(40, 240)
+write("uneven_groups", [helper.make_node("MatMul", ["x", "w"], ["y"])],
       [("x", x)], [("y", f64(x) @ f64(w))], [("w", w)])
 
 # Decode: one row.

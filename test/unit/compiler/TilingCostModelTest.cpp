@@ -111,9 +111,15 @@ TEST(RegisterTileTest, MostFmasPerLoadThatFitTheRegisters) {
 TEST(MatmulKernelTest, PanelsOfTwoVectorsAndAsManyRowsAsFit) {
   mlir::attn::tiling::MatmulKernelShape skylake = chooseMatmulKernel(avx512(2));
   EXPECT_EQ(skylake.vectorWidth, 16);
-  // AVX-512: panels of 3 vectors, 8 rows.
+  // AVX-512: panels of 3 vectors, 8 rows, unless the product's columns
+  // would pad 48-wide panels by over 5 % more than 32-wide ones.
   EXPECT_EQ(skylake.registerRows, 8);
   EXPECT_EQ(skylake.registerColumnVectors, 3);
+  mlir::attn::tiling::MatmulKernelShape narrow = chooseMatmulKernel(avx512(2), 256);
+  EXPECT_EQ(narrow.registerRows, 12);
+  EXPECT_EQ(narrow.registerColumnVectors, 2);
+  EXPECT_EQ(chooseMatmulKernel(avx512(2), 2048).registerColumnVectors, 3);
+  EXPECT_EQ(chooseMatmulKernel(avx512(2), 50257).registerColumnVectors, 3);
   // K-blocks whose 128 task rows of floats take a quarter of L2: 1 MiB / 4
   // over 512 bytes per step.
   EXPECT_EQ(skylake.kBlock, 512);
