@@ -3,7 +3,6 @@
 #include "runtime/src/Model.h"
 
 #include "runtime/src/PercentEncoding.h"
-#include "runtime/src/Prefault.h"
 #include "runtime/src/Shape.h"
 #include "runtime/src/Status.h"
 
@@ -59,7 +58,6 @@ attnc_status_t *finishModel(std::unique_ptr<attnc_model_t> model,
                       "invalid manifest in " + model->source + ": " + error);
   if (attnc_status_t *status = allocateWorkspace(*model))
     return status;
-  prefaultReadOnlyData(reinterpret_cast<const void *>(model->run));
   *outModel = model.release();
   return nullptr;
 }

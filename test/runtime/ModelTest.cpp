@@ -4,12 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include <sys/mman.h>
-
 #include <atomic>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -378,57 +374,6 @@ TEST(LoadedModel, ReadsABareFileNameFromTheCurrentDirectory) {
   EXPECT_EQ(found, "OK");
   EXPECT_EQ(searched.rfind("cannot load model 'libm.so.6': ", 0), 0u)
       << searched;
-}
-
-/// KiB of `library`'s read-only mappings resident in this process
-/// (/proc/self/smaps: each mapping's header line names its file, its Rss
-/// line follows).
-static long residentReadOnlyKiB(const std::string &library) {
-  std::ifstream smaps("/proc/self/smaps");
-  std::string line;
-  bool inLibrary = false;
-  long kib = 0;
-  while (std::getline(smaps, line)) {
-    std::istringstream fields(line);
-    std::string first, perms;
-    fields >> first >> perms;
-    if (first.find('-') != std::string::npos && first.back() != ':') {
-      std::string offset, device, inode, path;
-      fields >> offset >> device >> inode >> path;
-      inLibrary = path == library && perms.rfind("r--", 0) == 0;
-    } else if (inLibrary && first == "Rss:") {
-      long value = 0;
-      fields.seekg(0);
-      fields >> first >> value;
-      kib += value;
-    }
-  }
-  return kib;
-}
-
-static bool kernelPopulatesOnRequest() {
-#ifdef MADV_POPULATE_READ
-  void *page = mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  bool supported = page != MAP_FAILED && madvise(page, 4096, MADV_POPULATE_READ) == 0;
-  if (page != MAP_FAILED)
-    munmap(page, 4096);
-  return supported;
-#else
-  return false;
-#endif
-}
-
-// A model's weights (a large read-only segment) are mapped in when it is
-// loaded, not faulted in page by page by its first run: all 4 MiB of the
-// fake weights are resident before anything has read them.
-TEST(LoadedModel, MapsItsWeightsInAtLoad) {
-  if (!kernelPopulatesOnRequest())
-    GTEST_SKIP() << "this kernel has no MADV_POPULATE_READ (Linux 5.14+)";
-  std::string library = std::filesystem::canonical(ATTNC_FAKE_MODEL_WEIGHTS_LIBRARY);
-  attnc_model_t *raw = nullptr;
-  ASSERT_EQ(take(attnc_model_load(library.c_str(), &raw)), "OK");
-  ModelPtr model(raw);
-  EXPECT_GE(residentReadOnlyKiB(library), 4096);
 }
 
 TEST(LoadedModel, NamesTheFileWithAMalformedManifest) {

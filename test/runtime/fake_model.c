@@ -3,9 +3,7 @@
  * Implements the model ABI by hand: sum = a + b on f32 [2, 3], plus a bool
  * output "is positive" (sum > 0) whose name needs percent-encoding.
  * FAKE_MODEL_BAD_MANIFEST builds a variant whose manifest is malformed,
- * FAKE_MODEL_WITHOUT_RUN one that lacks the attnc_model_run symbol,
- * FAKE_MODEL_WEIGHTS one with 4 MiB of read-only data, as a compiled
- * model's weights are.
+ * FAKE_MODEL_WITHOUT_RUN one that lacks the attnc_model_run symbol.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -26,11 +24,6 @@ static const char kManifest[] = "attnc-model 1\n"
 #endif
 
 const char *attnc_model_manifest(void) { return kManifest; }
-
-#ifdef FAKE_MODEL_WEIGHTS
-/* Exported, so that the linker keeps it; never read by the model. */
-const float fake_model_weights[1 << 20] = {1.0f};
-#endif
 
 #ifndef FAKE_MODEL_WITHOUT_RUN
 void attnc_model_run(void **buffers) {

@@ -88,9 +88,7 @@ typedef struct attnc_model_t attnc_model_t;
 /// Opens the compiled model library at `library_path` (dlopen with
 /// RTLD_NOW | RTLD_LOCAL), finds its two ABI symbols and parses its manifest.
 /// The path is a file path: "model.so" means ./model.so, never a search of
-/// the library path. Loading (this and attnc_model_wrap_linked()) also maps
-/// the model's weights into memory, so the first run does not fault them
-/// in.
+/// the library path.
 /// Errors name the file: UNAVAILABLE when it cannot be opened or lacks a
 /// symbol, DATA_LOSS when the manifest is malformed.
 attnc_status_t *attnc_model_load(const char *library_path,
