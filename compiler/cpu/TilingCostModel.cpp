@@ -154,10 +154,11 @@ mlir::attn::tiling::MatmulKernelShape chooseMatmulKernel(const TargetDescription
   auto padding = [&](int64_t panelColumns) {
     return (columns + panelColumns - 1) / panelColumns * panelColumns - columns;
   };
-  const int64_t lanes = target.vectorBits / 32;
-  const bool avx512 =
-      target.vectorBits == 512 && (columns <= 0 || (padding(3 * lanes) - padding(2 * lanes)) * 20 <= columns);
-  const int64_t panelVectors = avx512 ? 3 : 2, maxRows = avx512 ? 8 : 12;
+  const int64_t lanes = choice.vectorWidth;
+  const bool widePanels =
+      target.vectorBits == 512 &&
+      (columns <= 0 || (padding(3 * lanes) - padding(2 * lanes)) * 20 <= columns);
+  const int64_t panelVectors = widePanels ? 3 : 2, maxRows = widePanels ? 8 : 12;
   choice.registerColumnVectors = panelVectors;
   choice.registerRows = std::max<int64_t>(
       1, std::min(maxRows, (target.vectorRegisters - 1 - panelVectors) / panelVectors));

@@ -45,7 +45,9 @@ using namespace mlir::attn::tiling;
 
 namespace {
 
-/// One in 16-bit fixed point: strips split a slice in shares of it.
+/// One in 16-bit fixed point: strips split a slice in shares of it (a
+/// multiply and a shift per step where a share as a fraction would cost a
+/// division by the run-time strip count).
 constexpr int64_t kFixedOne = 1 << 16;
 
 /// The f32 values of a constant, if `value` is one with readable bytes.
