@@ -60,6 +60,8 @@ std::string compileDecoder(const std::string &modelPath, const std::string &libP
   CompileOptions compileOptions;
   compileOptions.emit = EmitKind::Library;
   compileOptions.boundSymbolicDims = maxLength;
+  if (options.prefillChunk > 0)
+    compileOptions.maxShapes["input_ids"] = {1, std::min(options.prefillChunk, maxLength)};
   compileOptions.pipeline = options.pipeline;
   // Each cache holds every position: the prompt and all it generates. A
   // model without caches compiles as it would without this.
@@ -99,7 +101,7 @@ std::string loadModel(const std::string &modelPath, const GenerateOptions &optio
 /// (allocated once by the session) and their room; nothing without any.
 void reportCaches(const attnc_model_t *model, llvm::raw_ostream &report) {
   size_t count = 0, bytes = 0;
-  int64_t capacity = 0;
+  int64_t capacity = 0, ring = 0;
   for (size_t i = 0; i < attnc_model_input_count(model); ++i) {
     attnc_tensor_info_t info{};
     if (attnc_status_t *status = attnc_model_input_info(model, i, &info)) {
@@ -111,13 +113,17 @@ void reportCaches(const attnc_model_t *model, llvm::raw_ostream &report) {
     ++count;
     bytes += info.byte_size;
     capacity = info.cache_capacity;
+    ring = info.cache_ring;
   }
   if (!count)
     return;
   bool large = bytes >= 1024 * 1024;
   report << "kv caches: " << count << " kept in place, "
          << llvm::format("%.1f", bytes / (large ? 1024.0 * 1024.0 : 1024.0))
-         << (large ? " MiB" : " KiB") << " for " << capacity << " positions\n";
+         << (large ? " MiB" : " KiB") << " for " << capacity << " positions";
+  if (ring)
+    report << " (rings of the last " << ring << ": the window and a run's tokens)";
+  report << "\n";
 }
 
 double millisecondsSince(std::chrono::steady_clock::time_point start) {

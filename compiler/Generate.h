@@ -17,6 +17,11 @@ struct GenerateOptions {
   /// Most tokens (prompt plus generated) the compiled model holds; 0: just
   /// enough for this prompt and maxNewTokens.
   int64_t maxLength = 0;
+  /// Most prompt tokens one run reads (0: the whole prompt at once). The
+  /// session reads a longer prompt in runs of this many; a sliding-window
+  /// model's caches then fit a ring of its window plus this many
+  /// positions (attn-kv-cache-in-place) instead of holding maxLength.
+  int64_t prefillChunk = 0;
   /// Token ids that end the generation once emitted (an end-of-sequence
   /// id); the id itself is printed.
   std::vector<int64_t> stopIds;

@@ -44,7 +44,8 @@ std::string describeModel(mlir::ModuleOp module, const ModelSignature &signature
       os << kind << ' ' << t.name << ' ' << t.dtype << ' ';
       printShape(os, t.shape);
       if (t.cacheAxis >= 0)
-        os << " kv-cache in place: dim " << t.cacheAxis << ", capacity " << t.cacheCapacity;
+        os << " kv-cache in place: dim " << t.cacheAxis << ", capacity " << t.cacheCapacity
+           << (t.cacheRing ? ", ring of " + std::to_string(t.cacheRing) : std::string());
       os << '\n';
     }
   int64_t count = 0;

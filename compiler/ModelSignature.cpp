@@ -95,7 +95,9 @@ std::string ModelSignature::manifest() const {
                         [](const DimExtent &e) { return !e.isStatic() && e.symbol() < 0; });
   });
   bool caches = llvm::any_of(inputs, [](const TensorSignature &t) { return t.cacheAxis >= 0; });
+  bool rings = llvm::any_of(inputs, [](const TensorSignature &t) { return t.cacheRing > 0; });
   std::string text = dims.empty() ? "attnc-model 2\n"
+                     : rings      ? "attnc-model 6\n"
                      : caches     ? "attnc-model 5\n"
                      : sums       ? "attnc-model 4\n"
                                   : "attnc-model 3\n";
@@ -116,7 +118,8 @@ std::string ModelSignature::manifest() const {
   for (const TensorSignature &t : inputs)
     if (t.cacheAxis >= 0)
       os << "cache " << percentEncode(t.name) << ' ' << t.cacheAxis << ' ' << t.cacheCapacity
-         << ' ' << t.cacheExtent.manifestText() << ' ' << percentEncode(t.cachePresent) << '\n';
+         << ' ' << t.cacheExtent.manifestText() << ' ' << percentEncode(t.cachePresent)
+         << (t.cacheRing ? " ring " + std::to_string(t.cacheRing) : std::string()) << '\n';
   for (const TensorSignature &t : outputs)
     line("output", t);
   return text;
@@ -232,6 +235,7 @@ FailureOr<ModelSignature> readSignature(func::FuncOp func) {
       TensorSignature &input = signature.inputs[cache.getArgNumber()];
       input.cacheAxis = (int)append.getAxis();
       input.cacheCapacity = append.getCapacity();
+      input.cacheRing = (int64_t)append.getRing().value_or(0);
       input.cacheExtent = *extent;
       auto present = func.getResultAttrOfType<StringAttr>(i, "attnc.name");
       input.cachePresent = present ? present.str() : "output_" + std::to_string(i);

@@ -41,16 +41,21 @@ struct TensorSignature {
   /// Per dim: its extent (a constant for a static dim).
   std::vector<DimExtent> extents;
   /// An input that is a KV cache kept in place (attn-kv-cache-in-place):
-  /// the dim holding its positions, the positions its buffer has room
-  /// for, and how many it holds after a run (the cached plus the run's
-  /// new ones). cacheAxis is -1 for every other tensor.
+  /// the dim holding its positions, the most positions a run may leave in
+  /// it, and how many it holds after a run (the cached plus the run's new
+  /// ones). cacheAxis is -1 for every other tensor. Its buffer has room
+  /// for cacheCapacity positions, or for a ring (cacheRing > 0: it keeps
+  /// the last cacheRing positions, each at two slots) 2 x cacheRing.
   int cacheAxis = -1;
   int64_t cacheCapacity = 0;
+  int64_t cacheRing = 0;
   DimExtent cacheExtent;
   /// The exported output the cache stands for (its present), which the
   /// manifest no longer lists as an output.
   std::string cachePresent;
 
+  /// The positions a KV cache's buffer has room for.
+  int64_t cacheBufferPositions() const { return cacheRing ? 2 * cacheRing : cacheCapacity; }
   bool hasRunTimeDims() const;
   /// The shape at the symbols' bounds (the largest buffer a run can need).
   std::vector<int64_t> boundShape(const struct ModelSignature &signature) const;

@@ -149,7 +149,7 @@ std::string buildModelHeader(const ModelSignature &signature, llvm::StringRef pr
       // cache kept in place: its whole buffer, at the capacity).
       std::vector<int64_t> buffer = t.boundShape(signature);
       if (t.cacheAxis >= 0)
-        buffer[t.cacheAxis] = t.cacheCapacity;
+        buffer[t.cacheAxis] = t.cacheBufferPositions();
       size_t elements = 1;
       for (int64_t d : buffer)
         elements *= static_cast<size_t>(d);
@@ -161,7 +161,13 @@ std::string buildModelHeader(const ModelSignature &signature, llvm::StringRef pr
       for (auto [d, extent] : llvm::enumerate(t.extents))
         os << (d ? ", " : "") << cExtent(extent);
       os << "]";
-      if (t.cacheAxis >= 0)
+      if (t.cacheAxis >= 0 && t.cacheRing)
+        os << ", a KV cache kept in place as a ring: its buffer has room for "
+           << t.cacheBufferPositions() << " positions along dim " << t.cacheAxis
+           << ", position a at a % " << t.cacheRing << " and " << t.cacheRing << " + a % "
+           << t.cacheRing << ", the run writing its new ones (at most " << t.cacheCapacity
+           << " in all)";
+      else if (t.cacheAxis >= 0)
         os << ", a KV cache kept in place: its buffer has room for " << t.cacheCapacity
            << " positions along dim " << t.cacheAxis << " and the run appends its new ones";
       os << " */\n#define " << llvm::StringRef(prefix).upper() << "_"

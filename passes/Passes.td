@@ -200,6 +200,17 @@ def AttnKvCacheInPlacePass : Pass<"attn-kv-cache-in-place", "::mlir::func::FuncO
     nothing else than its shape (`tensor.dim`). Others stay copies, with a
     remark under `explain`.
 
+    Rings (`rings`, on by default): when every cache is read only by
+    attention with a window bounded on the left (`#attn.window<left = L,
+    ...>`, no key or dense mask: a sliding-window model), a run's queries
+    need at most the last `L + rows` positions, rows being the bound of a
+    run's new positions. If a ring of that many slots takes less memory
+    than the capacity (its buffer holds each position twice: 2 x slots),
+    every append gets `ring = slots` and each attention reads its key and
+    value through `attn.kv_window` (the last `slots` positions), its query
+    offset less the position of the first of them. The model then serves
+    `capacity` positions in O(window) memory.
+
     Before:
     ```mlir
     %present = attn.concat %past, %new {axis = 2 : i64}
@@ -216,8 +227,12 @@ def AttnKvCacheInPlacePass : Pass<"attn-kv-cache-in-place", "::mlir::func::FuncO
   let options = [
     Option<"capacity", "capacity", "int64_t", /*default=*/"0",
            "Positions each cache buffer holds (required, at least 1)">,
+    Option<"rings", "rings", "bool", /*default=*/"true",
+           "Keep sliding-window caches as rings of the window's positions when that takes "
+           "less memory">,
     Option<"explain", "explain", "bool", /*default=*/"false",
-           "Report, as a remark at each returned concat of an argument, why it stays a copy">,
+           "Report, as a remark at each returned concat of an argument, why it stays a copy "
+           "(and at each append, why it gets no ring)">,
   ];
   let dependentDialects = ["::mlir::attn::AttnDialect"];
 }

@@ -59,9 +59,10 @@ struct AttnToLinalgPass : attn::impl::AttnToLinalgPassBase<AttnToLinalgPass> {
 
     ConversionTarget target(getContext());
     target.addIllegalDialect<AttnDialect>();
-    // A KV cache's append is lowered with the entry's signature, which
-    // owns the cache's buffer (cpu-entry-point).
-    target.addLegalOp<KvAppendOp>();
+    // A KV cache's append, and the window attention reads of it, are
+    // lowered with the entry's signature, which owns the cache's buffer
+    // (cpu-entry-point).
+    target.addLegalOp<KvAppendOp, KvWindowOp>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, tensor::TensorDialect,
                            func::FuncDialect>();

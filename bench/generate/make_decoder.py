@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Export the decode benchmark's models, each with a KV cache.
 
-  /usr/bin/python3 bench/generate/make_decoder.py OUT_DIR [--only gpt2|llama]
+  /usr/bin/python3 bench/generate/make_decoder.py OUT_DIR [--only gpt2|llama|llama_swa]
 
 Writes, with fixed-seed N(0, 0.02) weights:
 
@@ -14,6 +14,9 @@ Writes, with fixed-seed N(0, 0.02) weights:
   TinyLlama-1.1B's layer shapes (hidden 2048, 32 query / 4 kv heads of 64,
   SwiGLU 5632, RMSNorm, RoPE, vocab 32000; 2 layers): grouped-query
   attention, caches [1, 4, past_sequence, 64] holding keys after RoPE.
+- OUT_DIR/llama_2l_swa_kv.onnx: the same with Mistral's sliding-window
+  mask (each query sees itself and the 255 positions before it), whose
+  caches attnc keeps as rings of the window plus a run's tokens.
 
 Inputs: input_ids [1, sequence] and the caches; outputs: logits [1,
 sequence, vocab] and present_key_i / present_value_i [1, Hkv, past_sequence
@@ -39,11 +42,12 @@ def gpt2_small():
     return g.GPT2DecodeStep(model).eval(), layers, heads
 
 
-def llama_2l():
+def llama_2l(sliding_window=None):
     layers, kv_heads = 2, 4
     model = g.init_weights(
         g.LlamaForCausalLM(vocab=32000, d=2048, n_layer=layers, n_head=32, n_kv_head=kv_heads,
-                           inner=5632, eps=1e-5), "llama_2l", std=0.02)
+                           inner=5632, eps=1e-5, sliding_window=sliding_window),
+        "llama_2l", std=0.02)
     return g.LlamaDecodeStep(model).eval(), layers, kv_heads
 
 
@@ -68,7 +72,7 @@ def export(step, layers, kv_heads, path):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("out")
-    parser.add_argument("--only", choices=["gpt2", "llama"])
+    parser.add_argument("--only", choices=["gpt2", "llama", "llama_swa"])
     args = parser.parse_args()
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -77,6 +81,8 @@ def main():
         export(*gpt2_small(), out / "gpt2_small_kv.onnx")
     if args.only in (None, "llama"):
         export(*llama_2l(), out / "llama_2l_kv.onnx")
+    if args.only in (None, "llama_swa"):
+        export(*llama_2l(sliding_window=256), out / "llama_2l_swa_kv.onnx")
 
 
 if __name__ == "__main__":

@@ -65,40 +65,14 @@ bool hasStaticOperands(attn::SdpaOp op) {
   });
 }
 
-/// The largest value dim `dim` of `value` takes in a run: its extent traced
-/// to the function's argument dims (dialects/attn/RunTimeDims.h), each at
-/// the bound of its symbol (`attnc.dim_symbols`, `attnc.dim_bounds`);
-/// nullopt where a term has no bound.
-std::optional<int64_t> runTimeBound(Value value, unsigned dim) {
-  std::optional<attn::LinearExtent> extent = attn::traceRunTimeExtent(value, dim);
-  if (!extent)
-    return std::nullopt;
-  int64_t bound = extent->constant;
-  for (const auto &[source, coefficient] : extent->terms) {
-    auto arg = dyn_cast<BlockArgument>(source.value);
-    auto func = arg ? dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()) : nullptr;
-    auto names = func ? func.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), attn::kDimSymbolsAttrName)
-                      : nullptr;
-    auto bounds = func ? func->getAttrOfType<DictionaryAttr>(attn::kDimBoundsAttrName) : nullptr;
-    auto name = names && source.dim < names.size() ? dyn_cast<StringAttr>(names[source.dim])
-                                                   : nullptr;
-    auto symbolBound = name && bounds ? bounds.getAs<IntegerAttr>(name.getValue()) : nullptr;
-    if (!symbolBound)
-      return std::nullopt;
-    if (coefficient > 0)
-      bound += coefficient * symbolBound.getInt();
-  }
-  return bound;
-}
-
 /// `request` with the lengths a run-time query or key length of `op` is
 /// assumed to have: its bound where the function records one (the largest
 /// prompt the model takes), else the request's.
 TilingRequest withRunTimeBounds(attn::SdpaOp op, TilingRequest request) {
   bool qSeq = op.isSeqMajor(attn::SdpaTensor::Query), kSeq = op.isSeqMajor(attn::SdpaTensor::Key);
-  if (std::optional<int64_t> queries = runTimeBound(op.getQuery(), attn::sdpaSeqAxis(qSeq)))
+  if (std::optional<int64_t> queries = attn::runTimeBound(op.getQuery(), attn::sdpaSeqAxis(qSeq)))
     request.assumedQueries = std::max<int64_t>(*queries, 1);
-  if (std::optional<int64_t> keys = runTimeBound(op.getKey(), attn::sdpaSeqAxis(kSeq)))
+  if (std::optional<int64_t> keys = attn::runTimeBound(op.getKey(), attn::sdpaSeqAxis(kSeq)))
     request.assumedKeys = std::max<int64_t>(*keys, 1);
   return request;
 }

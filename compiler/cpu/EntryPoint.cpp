@@ -41,10 +41,11 @@ static SmallVector<int64_t> denseStrides(ArrayRef<int64_t> shape) {
 }
 
 /// The shape of `append`'s cache buffer: the cache's, with `capacity`
-/// positions along the axis.
+/// positions along the axis, or a ring's 2 x slots (each position twice).
 static SmallVector<int64_t> cacheBufferShape(attn::KvAppendOp append) {
   SmallVector<int64_t> shape(append.getCache().getType().getShape());
-  shape[append.getAxis()] = append.getCapacity();
+  std::optional<uint64_t> ring = append.getRing();
+  shape[append.getAxis()] = ring ? 2 * (int64_t)*ring : append.getCapacity();
   return shape;
 }
 
@@ -103,6 +104,135 @@ static Value appendInPlace(attn::KvAppendOp append, Value state) {
   return updated;
 }
 
+namespace {
+
+/// Builds the index arithmetic and slices of one cache along its axis.
+struct AxisSlicer {
+  OpBuilder &builder;
+  Location loc;
+  int64_t axis;
+
+  Value index(int64_t value) { return arith::ConstantIndexOp::create(builder, loc, value); }
+  Value dim(Value tensor) { return tensor::DimOp::create(builder, loc, tensor, axis); }
+
+  /// Positions [offset, offset + size) of `tensor`.
+  Value extract(Value tensor, Value offset, Value size) {
+    auto type = cast<RankedTensorType>(tensor.getType());
+    SmallVector<OpFoldResult> offsets(type.getRank(), builder.getIndexAttr(0));
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(builder, loc, tensor);
+    SmallVector<OpFoldResult> ones(type.getRank(), builder.getIndexAttr(1));
+    offsets[axis] = getAsOpFoldResult(offset);
+    sizes[axis] = getAsOpFoldResult(size);
+    SmallVector<int64_t> shape(type.getShape());
+    shape[axis] = ShapedType::kDynamic;
+    auto sliceType = RankedTensorType::get(shape, type.getElementType());
+    return tensor::ExtractSliceOp::create(builder, loc, sliceType, tensor, offsets, sizes, ones);
+  }
+
+  /// `rows` written into `dest` from position `offset` on.
+  Value insert(Value rows, Value dest, Value offset) {
+    auto type = cast<RankedTensorType>(rows.getType());
+    SmallVector<OpFoldResult> offsets(type.getRank(), builder.getIndexAttr(0));
+    SmallVector<OpFoldResult> ones(type.getRank(), builder.getIndexAttr(1));
+    offsets[axis] = getAsOpFoldResult(offset);
+    return tensor::InsertSliceOp::create(builder, loc, rows, dest, offsets,
+                                         tensor::getMixedSizes(builder, loc, rows), ones);
+  }
+};
+
+/// The last positions of a cache: `held`, and the position of its first.
+struct CacheWindow {
+  Value held;
+  Value first; // tensor<i64>
+};
+
+/// Replaces each attn.kv_window of `cache` by `window` (its slots must be
+/// the ones `window` was cut with).
+void replaceWindows(Value cache, const CacheWindow &window) {
+  for (Operation *user : llvm::make_early_inc_range(cache.getUsers()))
+    if (auto kvWindow = dyn_cast<attn::KvWindowOp>(user)) {
+      Value held = window.held;
+      if (held.getType() != kvWindow.getHeld().getType()) {
+        OpBuilder builder(kvWindow);
+        held = tensor::CastOp::create(builder, kvWindow.getLoc(), kvWindow.getHeld().getType(),
+                                      held);
+      }
+      kvWindow.getHeld().replaceAllUsesWith(held);
+      kvWindow.getFirst().replaceAllUsesWith(window.first);
+      kvWindow.erase();
+    }
+}
+
+/// The last `slots` positions of the positions [0, end) and where they
+/// start: [first, end) with first = max(0, end - slots).
+std::pair<Value, Value> lastPositions(AxisSlicer &at, Value end, int64_t slots) {
+  Value first = arith::MaxSIOp::create(
+      at.builder, at.loc, arith::SubIOp::create(at.builder, at.loc, end, at.index(slots)),
+      at.index(0));
+  return {first, arith::SubIOp::create(at.builder, at.loc, end, first)};
+}
+
+Value firstAsTensor(AxisSlicer &at, Value first) {
+  Value asI64 = arith::IndexCastOp::create(at.builder, at.loc, at.builder.getI64Type(), first);
+  return tensor::FromElementsOp::create(
+      at.builder, at.loc, RankedTensorType::get({}, at.builder.getI64Type()), asI64);
+}
+
+} // namespace
+
+/// Replaces a ring `append` (ring = R, `state` its buffer of 2R slots) by
+/// its rows written at both slots of each new position (a mod R and R +
+/// a mod R), and its windows by the contiguous range of the last positions
+/// (any R consecutive positions are contiguous in such a buffer). Returns
+/// the updated state.
+static Value appendToRing(attn::KvAppendOp append, Value state) {
+  OpBuilder builder(append);
+  AxisSlicer at{builder, append.getLoc(), (int64_t)append.getAxis()};
+  int64_t slots = (int64_t)*append.getRing();
+  Value ring = at.index(slots);
+  Value rows = append.getRows();
+  Value held = at.dim(append.getCache()), count = at.dim(rows);
+  // The rows go to slots [start, start + count), which runs past R when
+  // they wrap: those are the mirrors of the wrapped ones. Then the mirrors
+  // of the rows before the wrap, and the wrapped rows' own slots from 0.
+  Value start = arith::RemUIOp::create(builder, at.loc, held, ring);
+  Value beforeWrap = arith::MinUIOp::create(
+      builder, at.loc, count, arith::SubIOp::create(builder, at.loc, ring, start));
+  Value updated = at.insert(rows, state, start);
+  updated = at.insert(at.extract(rows, at.index(0), beforeWrap), updated,
+                      arith::AddIOp::create(builder, at.loc, start, ring));
+  updated = at.insert(at.extract(rows, beforeWrap,
+                                 arith::SubIOp::create(builder, at.loc, count, beforeWrap)),
+                      updated, at.index(0));
+  Value end = arith::AddIOp::create(builder, at.loc, held, count);
+  auto [first, length] = lastPositions(at, end, slots);
+  Value from = arith::RemUIOp::create(builder, at.loc, first, ring);
+  CacheWindow window{at.extract(updated, from, length), firstAsTensor(at, first)};
+  replaceWindows(append.getResult(), window);
+  // The present itself (a result the entry point drops) is never read.
+  append.replaceAllUsesWith(window.held);
+  append.erase();
+  return updated;
+}
+
+/// Lowers the attn.kv_window ops left (of caches that are no ring): a
+/// slice of the cache's last positions.
+static void sliceWindows(func::FuncOp func) {
+  SmallVector<attn::KvWindowOp> windows;
+  func.walk([&](attn::KvWindowOp kvWindow) { windows.push_back(kvWindow); });
+  for (attn::KvWindowOp kvWindow : windows) {
+    OpBuilder builder(kvWindow);
+    AxisSlicer at{builder, kvWindow.getLoc(), (int64_t)kvWindow.getAxis()};
+    auto [first, length] = lastPositions(at, at.dim(kvWindow.getCache()), kvWindow.getSlots());
+    Value held = at.extract(kvWindow.getCache(), first, length);
+    if (held.getType() != kvWindow.getHeld().getType())
+      held = tensor::CastOp::create(builder, at.loc, kvWindow.getHeld().getType(), held);
+    kvWindow.getHeld().replaceAllUsesWith(held);
+    kvWindow.getFirst().replaceAllUsesWith(firstAsTensor(at, first));
+    kvWindow.erase();
+  }
+}
+
 void convertToDestinationPassingEntry(func::FuncOp func) {
   Block &entry = func.getBody().front();
   OpBuilder builder = OpBuilder::atBlockBegin(&entry);
@@ -145,8 +275,11 @@ void convertToDestinationPassingEntry(func::FuncOp func) {
     auto stateType = RankedTensorType::get(shape, bufferType.getElementType());
     Value state = bufferization::ToTensorOp::create(builder, loc, stateType, buffer,
                                                     /*restrict=*/true, /*writable=*/true);
-    states.push_back({appendInPlace(append, state), buffer});
+    states.push_back({append.getRing() ? appendToRing(append, state)
+                                       : appendInPlace(append, state),
+                      buffer});
   }
+  sliceWindows(func);
 
   entry.eraseArguments(emptyArgs);
 

@@ -125,13 +125,14 @@ static bool addRuntimeAbi(llvm::Module &module, const ModelSignature &signature,
     for (size_t d = 0; d < rank; ++d)
       sizes[d] = extent(*tensor, d);
     // A KV cache kept in place is a view of a buffer with room for its
-    // capacity: strides of the whole buffer (EntryPoint.cpp's cache view).
+    // capacity (or a ring's slots, twice): strides of the whole buffer
+    // (EntryPoint.cpp's cache view).
     llvm::Value *stride = llvm::ConstantInt::get(i64, 1);
     for (size_t d = rank; d-- > 0;) {
       strides[d] = stride;
       stride = builder.CreateMul(
           stride, (int)d == tensor->cacheAxis
-                      ? llvm::ConstantInt::get(i64, tensor->cacheCapacity)
+                      ? llvm::ConstantInt::get(i64, tensor->cacheBufferPositions())
                       : sizes[d]);
     }
     args.append(sizes.begin(), sizes.end());

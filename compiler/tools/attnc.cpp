@@ -8,7 +8,7 @@
 //   attnc check DIR... [--rtol R] [--atol A] [--max-shape NAME=DxD...]... [--kv-capacity N]
 //   attnc report MODEL.onnx [--input-shape NAME=DxD...]... [--json]
 //   attnc generate MODEL.onnx|MODEL.so --prompt-ids ID,ID,... [--max-new-tokens N]
-//         [--max-length L] [--temperature T] [--top-k K] [--seed S] [--stop-id ID,...]
+//         [--max-length L] [--prefill-chunk N] [--temperature T] [--top-k K] [--seed S] [--stop-id ID,...]
 //         [--kv-cache=in-place|copy]
 //
 //===----------------------------------------------------------------------===//
@@ -68,6 +68,12 @@ static cl::opt<int64_t> maxLength(
     cl::desc("Most tokens (prompt and generated) the compiled model holds (default: the "
              "prompt's plus --max-new-tokens)"),
     cl::init(0), cl::sub(generateCommand));
+static cl::opt<int64_t> prefillChunk(
+    "prefill-chunk",
+    cl::desc("Read the prompt in runs of at most N tokens (default: all at once); a "
+             "sliding-window model's KV caches then take a ring of its window plus N "
+             "positions"),
+    cl::value_desc("N"), cl::init(0), cl::sub(generateCommand));
 static cl::opt<float> temperature(
     "temperature", cl::desc("Divide the logits by T and draw the token (default 0: greedy; "
                             "1 when only --top-k is given)"),
@@ -349,6 +355,12 @@ static int runGenerate() {
   options.promptIds.assign(promptIds.begin(), promptIds.end());
   options.maxNewTokens = maxNewTokens;
   options.maxLength = maxLength;
+  if (prefillChunk < 0) {
+    WithColor::error(errs(), "attnc") << "--prefill-chunk must be at least 1, got "
+                                      << prefillChunk << "\n";
+    return 1;
+  }
+  options.prefillChunk = prefillChunk;
   options.stopIds.assign(stopIds.begin(), stopIds.end());
   options.sampling.temperature = temperature;
   // --top-k alone samples at temperature 1.

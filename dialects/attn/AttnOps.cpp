@@ -518,9 +518,30 @@ LogicalResult KvAppendOp::inferReturnTypes(MLIRContext *, std::optional<Location
   if (held + added > capacity)
     return opError(loc, name, "expected the cache's ", held, " and the rows' ", added,
                    " positions to fit its capacity ", capacity);
+  if (std::optional<int64_t> ring = adaptor.getRing(); ring && (*ring < 1 || added > *ring))
+    return opError(loc, name, "expected a ring of at least 1 slot and of room for the rows' ",
+                   added, " positions, found ", *ring);
   shape[axis] = cache.isDynamicDim(axis) || rows.isDynamicDim(axis) ? ShapedType::kDynamic
                                                                      : held + added;
   inferred.push_back(RankedTensorType::get(shape, cache.getElementType()));
+  return success();
+}
+
+LogicalResult KvWindowOp::inferReturnTypes(MLIRContext *context, std::optional<Location> loc,
+                                           Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  StringRef name = getOperationName();
+  RankedTensorType cache = rankedType(adaptor.getCache());
+  int64_t axis = adaptor.getAxis();
+  if (failed(checkAxis(loc, name, axis, cache.getRank())))
+    return failure();
+  int64_t slots = adaptor.getSlots();
+  if (slots < 1)
+    return opError(loc, name, "expected a positive number of slots, found ", slots);
+  SmallVector<int64_t> shape(cache.getShape());
+  if (!cache.isDynamicDim(axis))
+    shape[axis] = std::min(shape[axis], slots);
+  inferred.push_back(RankedTensorType::get(shape, cache.getElementType()));
+  inferred.push_back(RankedTensorType::get({}, IntegerType::get(context, 64)));
   return success();
 }
 

@@ -439,15 +439,52 @@ def Attn_KvAppendOp : Attn_InferredOp<"kv_append"> {
         : (tensor<1x12x?x64xf32>, tensor<1x12x?x64xf32>) -> tensor<1x12x?x64xf32>
     ```
 
+    With `ring = R` (a sliding-window model, where attention reads only
+    the cache's last positions through `attn.kv_window`), the buffer keeps
+    the last R positions instead of all of them: position `a` lives at
+    slots `a mod R` and `R + a mod R` of a buffer of 2R slots, so that
+    any R consecutive positions are one contiguous range. `capacity` still
+    bounds the positions a run may leave (the sequence length the model
+    serves); memory is 2R positions, however long the sequence grows.
+
+    ```mlir
+    %k = attn.kv_append %past, %new {axis = 2 : i64, capacity = 32768 : i64, ring = 4100 : i64}
+        : (tensor<1x8x?x128xf32>, tensor<1x8x?x128xf32>) -> tensor<1x8x?x128xf32>
+    ```
+
     Verified: the two operands agree in element type, rank and every dim
     but `axis`; `capacity` is positive and holds both operands' static
-    extents along `axis`.
+    extents along `axis`; a ring is positive and holds the rows' static
+    extent.
   }];
   let arguments = (ins Attn_Tensor:$cache, Attn_Tensor:$rows, I64Attr:$axis,
-                       I64Attr:$capacity);
+                       I64Attr:$capacity, OptionalAttr<I64Attr>:$ring);
   let results = (outs Attn_Tensor:$result);
   let assemblyFormat =
       "$cache `,` $rows attr-dict `:` functional-type(operands, results)";
+}
+
+def Attn_KvWindowOp : Attn_InferredOp<"kv_window"> {
+  let summary = "the last positions of a KV cache, and where they start";
+  let description = [{
+    `held` is the last `min(slots, T)` positions of `cache` along `axis`
+    (T its extent there), in order; `first` is the position of held's first
+    one, `max(0, T - slots)`. Attention over a sliding window reads only
+    these: `attn-kv-cache-in-place` gives a windowed `attn.sdpa` its keys
+    and values this way, with `first` taken off its query offset, when the
+    cache is a ring (`attn.kv_append` with `ring = slots`); the CPU entry
+    point then reads `held` straight from the ring's buffer.
+
+    ```mlir
+    %held, %first = attn.kv_window %k {axis = 2 : i64, slots = 4100 : i64}
+        : tensor<1x8x?x128xf32> -> (tensor<1x8x?x128xf32>, tensor<i64>)
+    ```
+
+    Verified: `axis` is a dim of the cache; `slots` is positive.
+  }];
+  let arguments = (ins Attn_Tensor:$cache, I64Attr:$axis, I64Attr:$slots);
+  let results = (outs Attn_Tensor:$held, 0DTensorOf<[I64]>:$first);
+  let assemblyFormat = "$cache attr-dict `:` type($cache) `->` `(` type(results) `)`";
 }
 
 def Attn_GatherOp : Attn_InferredOp<"gather"> {

@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -237,6 +238,8 @@ std::optional<DimOf> mlir::attn::runTimeDimSource(Operation *op, unsigned result
     source = DimOf{concat.getInputs().front(), dim};
   else if (auto append = dyn_cast<KvAppendOp>(op); append && (int64_t)dim != append.getAxis())
     source = DimOf{append.getCache(), dim};
+  else if (auto window = dyn_cast<KvWindowOp>(op); window && (int64_t)dim != window.getAxis())
+    source = DimOf{window.getCache(), dim};
   else if (auto reshape = dyn_cast<ReshapeOp>(op))
     source = reshapeSource(reshape, dim);
   else if (auto transpose = dyn_cast<TransposeOp>(op))
@@ -273,6 +276,31 @@ bool LinearExtent::isNonNegative() const {
   return constant >= 0 && llvm::all_of(terms, [](const auto &term) { return term.second >= 0; });
 }
 
+/// The first argument dim of the function that carries the same symbol as
+/// `dim` (an argument's run-time dim): the runtime holds all dims of one
+/// symbol equal, so every layer's past length is one term.
+static DimOf sameSymbolDim(DimOf dim) {
+  auto arg = dyn_cast<BlockArgument>(dim.value);
+  auto func = arg ? dyn_cast<FunctionOpInterface>(arg.getOwner()->getParentOp()) : nullptr;
+  if (!func || arg.getOwner() != &func.getFunctionBody().front())
+    return dim;
+  auto symbolOf = [&](unsigned argNumber, unsigned d) -> StringAttr {
+    auto names = func.getArgAttrOfType<ArrayAttr>(argNumber, kDimSymbolsAttrName);
+    auto name = names && d < names.size() ? dyn_cast<StringAttr>(names[d]) : nullptr;
+    return name && !name.getValue().empty() ? name : nullptr;
+  };
+  StringAttr symbol = symbolOf(arg.getArgNumber(), dim.dim);
+  if (!symbol)
+    return dim;
+  for (BlockArgument other : func.getFunctionBody().front().getArguments()) {
+    auto type = dyn_cast<RankedTensorType>(other.getType());
+    for (unsigned d = 0; type && d < type.getRank(); ++d)
+      if (type.isDynamicDim(d) && symbolOf(other.getArgNumber(), d) == symbol)
+        return DimOf{other, d};
+  }
+  return dim;
+}
+
 std::optional<LinearExtent> mlir::attn::traceRunTimeExtent(Value value, unsigned dim) {
   LinearExtent extent;
   auto type = dyn_cast<RankedTensorType>(value.getType());
@@ -284,7 +312,7 @@ std::optional<LinearExtent> mlir::attn::traceRunTimeExtent(Value value, unsigned
   }
   Operation *op = value.getDefiningOp();
   if (!op) {
-    extent.terms.push_back({DimOf{value, dim}, 1});
+    extent.terms.push_back({sameSymbolDim(DimOf{value, dim}), 1});
     return extent;
   }
   if (auto concat = dyn_cast<ConcatOp>(op); concat && (int64_t)dim == concat.getAxis()) {
@@ -345,10 +373,38 @@ std::optional<LinearExtent> mlir::attn::traceIndexValue(Value index) {
   return std::nullopt;
 }
 
+std::optional<int64_t> mlir::attn::runTimeBound(Value value, unsigned dim) {
+  // A cache's last positions: at most its slots.
+  if (auto window = value.getDefiningOp<KvWindowOp>();
+      window && value == window.getHeld() && (int64_t)dim == window.getAxis()) {
+    std::optional<int64_t> cache = runTimeBound(window.getCache(), dim);
+    return cache ? std::min<int64_t>(*cache, window.getSlots()) : window.getSlots();
+  }
+  std::optional<LinearExtent> extent = traceRunTimeExtent(value, dim);
+  if (!extent)
+    return std::nullopt;
+  int64_t bound = extent->constant;
+  for (const auto &[source, coefficient] : extent->terms) {
+    auto arg = dyn_cast<BlockArgument>(source.value);
+    auto func = arg ? dyn_cast<FunctionOpInterface>(arg.getOwner()->getParentOp()) : nullptr;
+    auto names = func ? func.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), kDimSymbolsAttrName)
+                      : nullptr;
+    auto bounds = func ? func->getAttrOfType<DictionaryAttr>(kDimBoundsAttrName) : nullptr;
+    auto name = names && source.dim < names.size() ? dyn_cast<StringAttr>(names[source.dim])
+                                                   : nullptr;
+    auto symbolBound = name && bounds ? bounds.getAs<IntegerAttr>(name.getValue()) : nullptr;
+    if (!symbolBound)
+      return std::nullopt;
+    if (coefficient > 0)
+      bound += coefficient * symbolBound.getInt();
+  }
+  return bound;
+}
+
 bool mlir::attn::hasRunTimeDimSources(Operation *op) {
   // A run-time count lowers whatever computes it (slice.C4); a concat along
   // a run-time dim sums its inputs' extents (a KV append too).
-  if (isa<SliceOp, ConcatOp, KvAppendOp>(op))
+  if (isa<SliceOp, ConcatOp, KvAppendOp, KvWindowOp>(op))
     return true;
   for (OpResult result : op->getResults()) {
     auto type = dyn_cast<RankedTensorType>(result.getType());

@@ -69,6 +69,12 @@ std::optional<LinearExtent> traceRunTimeExtent(Value value, unsigned dim);
 /// constant. nullopt for anything else.
 std::optional<LinearExtent> traceIndexValue(Value index);
 
+/// The largest value dim `dim` of `value` takes in a run: its extent traced
+/// to the function's argument dims, each at the bound of its symbol
+/// (`attnc.dim_symbols`, `attnc.dim_bounds`); its size when static; nullopt
+/// where a term has no bound.
+std::optional<int64_t> runTimeBound(Value value, unsigned dim);
+
 /// Whether every run-time dim of `op`'s results has a source.
 bool hasRunTimeDimSources(Operation *op);
 

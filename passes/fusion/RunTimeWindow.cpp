@@ -319,6 +319,10 @@ FailureOr<RunTimeBand> inferRunTimeBand(SdpaOp op, Value term, std::string &reas
   if (maskShape.size() < 2 || maskShape[maskShape.size() - 2] != dims.queryLen ||
       maskShape.back() != dims.keyLen)
     return fail("the mask does not span the queries and keys");
+  // A term of zeros (the buffer masked_fill writes -inf into, split off
+  // as a term of its own) hides nothing.
+  if (allElements(term, [](double x) { return x == 0.0; }))
+    return RunTimeBand{kOpen, kOpen, Value()};
   if (auto where = peelPrefixViews(term).getDefiningOp<WhereOp>()) {
     // where(cond, 0, -inf) or where(cond, -inf, 0): cond says which keys
     // are visible, or hidden. The zeros may be a tensor of them.
@@ -331,11 +335,17 @@ FailureOr<RunTimeBand> inferRunTimeBand(SdpaOp op, Value term, std::string &reas
     bool hides = isHidden(where.getTrueValue()) && isZero(where.getFalseValue());
     if (!shows && !hides)
       return fail("not a boolean mask where(cond, 0, -inf) or where(cond, -inf, 0)");
-    Operation *cond = where.getCondition().getDefiningOp();
+    // masked_fill(~allowed, -inf): a negated condition swaps the sides.
+    Value condition = where.getCondition();
+    while (auto negated = condition.getDefiningOp<NotOp>()) {
+      condition = negated.getInput();
+      std::swap(shows, hides);
+    }
+    Operation *cond = condition.getDefiningOp();
     if (isa_and_nonnull<LessOp, LessEqualOp, GreaterOp, GreaterEqualOp>(cond))
       return comparedPositions(cond, hides, reason);
     if (shows)
-      return visibleBandOf(where.getCondition(), reason);
+      return visibleBandOf(condition, reason);
     return fail("the hidden keys are not a comparison of positions");
   }
   if (auto trilu = peelPrefixViews(term).getDefiningOp<TriluOp>()) {
@@ -351,9 +361,14 @@ FailureOr<RunTimeBand> inferRunTimeBand(SdpaOp op, Value term, std::string &reas
 
 FailureOr<RunTimeWindow> combineRunTimeBands(SdpaOp op, ArrayRef<RunTimeBand> bands,
                                              std::string &reason) {
+  // A band open on both sides shows every key wherever the queries stand.
+  auto placesQueries = [](const RunTimeBand &b) { return b.left != kOpen || b.right != kOpen; };
   RunTimeBand band{kOpen, kOpen, Value()};
-  band.start = bands.empty() ? Value() : bands.front().start;
+  const RunTimeBand *placed = llvm::find_if(bands, placesQueries);
+  band.start = placed != bands.end() ? placed->start : Value();
   for (const RunTimeBand &each : bands) {
+    if (!placesQueries(each))
+      continue;
     // A null start is position 0, which a run-time start need not be.
     if (each.start != band.start) {
       reason = "the mask's terms place the queries at different positions";

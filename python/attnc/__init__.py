@@ -31,10 +31,12 @@ class Error(RuntimeError):
 # whose upper bound is in `max_shape`.
 # cache_axis: for an input that is a KV cache kept in place (compiled with
 # --kv-capacity), the dim holding its positions (else None); cache_capacity:
-# how many its buffer has room for; cache_present: the exported output it
-# stands for.
+# the most positions a run may leave in it; cache_ring: for a sliding-window
+# model's ring, how many last positions it keeps (its buffer has 2 x that
+# many, position a at a % ring and ring + a % ring), else None;
+# cache_present: the exported output it stands for.
 TensorInfo = namedtuple("TensorInfo", ["name", "dtype", "shape", "max_shape", "cache_axis",
-                                       "cache_capacity", "cache_present"])
+                                       "cache_capacity", "cache_ring", "cache_present"])
 
 # attnc_dtype_t values (attnc/tensor.h) and their numpy dtypes.
 _DTYPES = {1: np.float32, 2: np.float64, 3: np.float16, 5: np.int64, 6: np.int32,
@@ -48,7 +50,7 @@ class _TensorInfo(ctypes.Structure):
                 ("dims", ctypes.POINTER(ctypes.c_int64)), ("element_count", ctypes.c_size_t),
                 ("byte_size", ctypes.c_size_t), ("max_dims", ctypes.POINTER(ctypes.c_int64)),
                 ("cache_axis", ctypes.c_int64), ("cache_capacity", ctypes.c_int64),
-                ("cache_present", ctypes.c_char_p)]
+                ("cache_ring", ctypes.c_int64), ("cache_present", ctypes.c_char_p)]
 
 
 class _Tensor(ctypes.Structure):
@@ -149,6 +151,7 @@ class Model:
                                         tuple(out.max_dims[d] for d in range(out.rank)),
                                         out.cache_axis if cache else None,
                                         out.cache_capacity if cache else None,
+                                        out.cache_ring if cache and out.cache_ring else None,
                                         out.cache_present.decode("utf-8", "replace")
                                         if cache else None))
         return described
@@ -198,17 +201,26 @@ class Model:
     def _cache_buffer(info, value):
         """For a KV cache kept in place, a buffer with room for its capacity
         holding `value`'s positions first (the run appends after them; this
-        copy is discarded); None for any other input or a value that does not
-        fit, which the runtime then refuses with its message."""
+        copy is discarded), or a ring's buffer holding its last positions at
+        their two slots each; None for any other input or a value that does
+        not fit, which the runtime then refuses with its message."""
         if info.cache_axis is None or value.ndim != len(info.shape) or value.dtype != info.dtype:
             return None
         axis = info.cache_axis
-        if value.shape[axis] > info.cache_capacity:
+        length = value.shape[axis]
+        if length > info.cache_capacity:
             return None
         shape = list(value.shape)
-        shape[axis] = info.cache_capacity
+        ring = info.cache_ring
+        shape[axis] = 2 * ring if ring else info.cache_capacity
         buffer = np.zeros(shape, dtype=value.dtype)
-        buffer[(slice(None),) * axis + (slice(0, value.shape[axis]),)] = value
+        at = lambda positions: (slice(None),) * axis + (positions,)
+        if not ring:
+            buffer[at(slice(0, length))] = value
+            return buffer
+        for a in range(max(0, length - ring), length):
+            buffer[at(a % ring)] = value[at(a)]
+            buffer[at(ring + a % ring)] = value[at(a)]
         return buffer
 
     def generate(self, prompt_ids, max_new_tokens, temperature=0.0, top_k=0, seed=0):

@@ -288,8 +288,8 @@ Status loadInput(const attnc_model_t *model, size_t index, BoundInput &input,
   const std::vector<int64_t> &shape = input.tensor.shape;
   bool cache = info.cache_axis >= 0 && shape.size() == info.rank &&
                input.tensor.dtype == info.dtype && shape[info.cache_axis] <= info.cache_capacity;
-  size_t bytes = cache ? attnc::io::cacheBufferBytes(shape, info.dtype, (size_t)info.cache_axis,
-                                                     info.cache_capacity)
+  attnc::io::CacheLayout layout = attnc::io::CacheLayout::of(info);
+  size_t bytes = cache ? attnc::io::cacheBufferBytes(shape, info.dtype, layout)
                        : input.tensor.bytes.size();
   Result<AlignedBuffer> buffer = allocate(bytes);
   if (!buffer)
@@ -297,8 +297,7 @@ Status loadInput(const attnc_model_t *model, size_t index, BoundInput &input,
   input.buffer = std::move(buffer.value());
   input.cache = cache;
   if (cache)
-    attnc::io::copyIntoCache(input.tensor, (size_t)info.cache_axis, info.cache_capacity,
-                             input.buffer.data.get());
+    attnc::io::copyIntoCache(input.tensor, layout, input.buffer.data.get());
   else if (!input.tensor.bytes.empty())
     std::memcpy(input.buffer.data.get(), input.tensor.bytes.data(),
                 input.tensor.bytes.size());
@@ -520,11 +519,22 @@ Status runMain(int argc, char **argv) {
     if (Status status = toStatus(attnc_model_input_info(model.get(), i, &info)); !status)
       return status;
     presents.emplace_back();
+    int64_t firstHeld = 0;
     if (Status status = toStatus(attnc::io::readPresent(model.get(), inputTensors.data(),
                                                         inputCount, i, presents.back(),
-                                                        presentBytes));
+                                                        firstHeld, presentBytes));
         !status)
       return status;
+    if (firstHeld > 0) {
+      // A ring lets go of the positions its window no longer reaches: the
+      // present it stands for cannot be written.
+      std::printf("%s: not kept (the KV cache '%s' is a ring holding positions %lld..%lld "
+                  "only)\n",
+                  info.cache_present, info.name, (long long)firstHeld,
+                  (long long)(firstHeld + presents.back().shape[info.cache_axis] - 1));
+      presents.pop_back();
+      continue;
+    }
     std::printf("%s: shape %s %s (the KV cache '%s', kept in place)\n", info.cache_present,
                 attnc::formatShape(presents.back().shape.data(), info.rank).c_str(),
                 attnc_dtype_name(info.dtype), info.name);

@@ -141,6 +141,8 @@ struct attnc_generation_t {
   attnc_dtype_t idsDtype = ATTNC_DTYPE_INVALID;
   /// Whether input_ids takes one token per run (its seq fixed at 1).
   bool oneTokenPerRun = false;
+  /// The most tokens one run reads (the input_ids bound).
+  size_t tokensPerRun = 1;
   long maskInput = -1, positionsInput = -1;
   size_t logitsOutput = 0;
   int64_t vocab = 0;
@@ -212,6 +214,7 @@ attnc_status_t *readTokenInputs(attnc_generation_t &s) {
                            attnc_dtype_name(info.dtype) + "; generation feeds i64 or i32 ids");
   s.idsDtype = info.dtype;
   s.oneTokenPerRun = info.dims[1] == 1;
+  s.tokensPerRun = (size_t)std::max<int64_t>(1, info.max_dims[1]);
   if (info.dims[1] > 1)
     return invalidArgument("input 'input_ids' has a fixed length " + std::to_string(info.dims[1]) +
                            "; compile the model with a run-time sequence length (attnc compile "
@@ -375,8 +378,9 @@ attnc_status_t *buildInputs(attnc_generation_t &s, size_t from, size_t to,
   return nullptr;
 }
 
-/// Runs the model on tokens [from, to) and chooses the token after them
-/// from the last position's logits; the presents become the next pasts.
+/// Runs the model on tokens [from, to) and, with `token`, chooses the
+/// token after them from the last position's logits; the presents become
+/// the next pasts.
 attnc_status_t *runAndChoose(attnc_generation_t &s, size_t from, size_t to, int64_t *token) {
   std::vector<OwnedTensor> ownedInputs;
   std::vector<attnc_tensor_t> inputs;
@@ -398,10 +402,12 @@ attnc_status_t *runAndChoose(attnc_generation_t &s, size_t from, size_t to, int6
   if (attnc_status_t *status =
           attnc_model_invoke(s.model, inputs.data(), inputs.size(), outputs.data(), count))
     return status;
-  const OwnedTensor &logits = results[s.logitsOutput];
-  const float *last = reinterpret_cast<const float *>(logits.bytes.data()) +
-                      (logits.bytes.size() / sizeof(float) - (size_t)s.vocab);
-  *token = s.sampler.choose(last, (size_t)s.vocab, s.sampling);
+  if (token) {
+    const OwnedTensor &logits = results[s.logitsOutput];
+    const float *last = reinterpret_cast<const float *>(logits.bytes.data()) +
+                        (logits.bytes.size() / sizeof(float) - (size_t)s.vocab);
+    *token = s.sampler.choose(last, (size_t)s.vocab, s.sampling);
+  }
   // No copy: a cache kept in place now holds the run's positions too; a
   // present becomes the past, and the old past's bytes hold the next run's
   // present.
@@ -422,10 +428,15 @@ attnc_status_t *advance(attnc_generation_t &s, int64_t *out_token) {
     if (attnc_status_t *status = runAndChoose(s, 0, end, &token))
       return status;
   } else {
-    size_t step = s.oneTokenPerRun ? 1 : end - s.cached;
-    for (size_t from = s.cached; from < end; from += step)
-      if (attnc_status_t *status = runAndChoose(s, from, std::min(end, from + step), &token))
+    // A prompt longer than a run takes (the input_ids bound: a model
+    // compiled for chunked prefill, `attnc generate --prefill-chunk`) is
+    // read in runs of that many; the token is chosen after the last.
+    size_t step = std::min(end - s.cached, s.tokensPerRun);
+    for (size_t from = s.cached; from < end; from += step) {
+      size_t to = std::min(end, from + step);
+      if (attnc_status_t *status = runAndChoose(s, from, to, to == end ? &token : nullptr))
         return status;
+    }
     s.cached = end;
   }
   s.tokens.push_back(token);

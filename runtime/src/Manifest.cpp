@@ -195,11 +195,12 @@ private:
     return true;
   }
 
-  /// `cache <input> <axis> <capacity> <extent> <present>`: from version 5
-  /// on, after the input it names, whose dim `axis` is a run-time dim (the
-  /// positions it holds); its buffer has room for `capacity` positions, a
-  /// run leaves `extent` (a sum of dims) in it, and it stands for the
-  /// exported output `present`.
+  /// `cache <input> <axis> <capacity> <extent> <present> [ring <slots>]`:
+  /// from version 5 on, after the input it names, whose dim `axis` is a
+  /// run-time dim (the positions it holds); a run may leave at most
+  /// `capacity` positions in it, leaves `extent` (a sum of dims), and it
+  /// stands for the exported output `present`. Its buffer has room for
+  /// `capacity` positions, or with `ring` (version 6) for 2 x `slots`.
   bool parseCacheLine(size_t lineNo, std::string_view line,
                       const std::vector<std::string_view> &tokens) {
     std::string where = "line " + std::to_string(lineNo) + ": ";
@@ -210,10 +211,19 @@ private:
     int64_t axis = 0, capacity = 0;
     std::string name, decodeError;
     std::string present;
-    if (tokens.size() != 6 || !parseCount(tokens[2], axis) || !parseCount(tokens[3], capacity) ||
-        capacity < 1) {
-      error = where + "expected 'cache <input> <axis> <capacity> <extent> <present>' with a "
-                      "capacity of at least 1, got " + quoted(line);
+    int64_t ring = 0;
+    bool ringed = tokens.size() == 8 && tokens[6] == "ring";
+    if ((tokens.size() != 6 && !ringed) || !parseCount(tokens[2], axis) ||
+        !parseCount(tokens[3], capacity) || capacity < 1 ||
+        (ringed && (!parseCount(tokens[7], ring) || ring < 1))) {
+      error = where + "expected 'cache <input> <axis> <capacity> <extent> <present> "
+                      "[ring <slots>]' with a capacity and slots of at least 1, got " +
+              quoted(line);
+      return false;
+    }
+    if (ringed && version < 6) {
+      error = where + "a ring cache needs manifest version 6, got version " +
+              std::to_string(version);
       return false;
     }
     if (!percentDecode(tokens[1], kManifestNameSafe, name, decodeError) ||
@@ -241,7 +251,7 @@ private:
     if (!parseSum(tokens[4], subject + ": extent", extent))
       return false;
     std::vector<int64_t> buffer = input->maxDims;
-    buffer[axis] = capacity;
+    buffer[axis] = ring ? 2 * ring : capacity;
     size_t elementSize = attnc_dtype_size(input->dtype);
     if (!checkedElementCount(buffer.data(), buffer.size(), elementSize, input->elementCount)) {
       error = subject + ": a buffer of " + std::to_string(capacity) +
@@ -251,6 +261,7 @@ private:
     input->byteSize = input->elementCount * elementSize;
     input->cacheAxis = static_cast<int>(axis);
     input->cacheCapacity = capacity;
+    input->cacheRing = ring;
     input->cacheExtent = std::move(extent);
     input->cachePresent = std::move(present);
     return true;

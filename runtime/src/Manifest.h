@@ -56,10 +56,14 @@ struct TensorDecl {
   size_t elementCount = 0;
   size_t byteSize = 0;
   /// An input that is a KV cache kept in place (a `cache` line, manifest
-  /// version 5): the dim holding its positions (-1: not a cache), how many
-  /// its buffer has room for, and how many it holds after a run.
+  /// version 5): the dim holding its positions (-1: not a cache), the most
+  /// a run may leave in it, and how many it holds after a run. A ring
+  /// (version 6; cacheRing > 0) keeps the last cacheRing positions, each
+  /// at two slots of a buffer of 2 x cacheRing; any other cache's buffer
+  /// has room for cacheCapacity.
   int cacheAxis = -1;
   int64_t cacheCapacity = 0;
+  int64_t cacheRing = 0;
   DimSum cacheExtent;
   /// The exported output the cache stands for (its present; decoded).
   std::string cachePresent;
@@ -79,7 +83,7 @@ struct Manifest {
 
 /// The newest manifest version this runtime reads; it reads every version
 /// from 1 (no `workspace` line) up to this one.
-inline constexpr int kManifestVersion = 5;
+inline constexpr int kManifestVersion = 6;
 
 /// The value of `sum` for a run whose dims have `values` (-1: not given);
 /// -1 when a term's dim is not given.

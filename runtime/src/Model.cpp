@@ -72,6 +72,7 @@ void fillInfo(const TensorDecl &decl, attnc_tensor_info_t *outInfo) {
   outInfo->byte_size = decl.byteSize;
   outInfo->cache_axis = decl.cacheAxis;
   outInfo->cache_capacity = decl.cacheCapacity;
+  outInfo->cache_ring = decl.cacheRing;
   outInfo->cache_present = decl.cacheAxis >= 0 ? decl.cachePresent.c_str() : nullptr;
 }
 

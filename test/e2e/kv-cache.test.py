@@ -35,7 +35,7 @@ if sys.argv[1] == "--python":
     for info in model.inputs:
         if info.cache_axis is not None:
             print(f"{info.name} cache_axis={info.cache_axis} cache_capacity={info.cache_capacity}"
-                  f" cache_present={info.cache_present}")
+                  f" cache_ring={info.cache_ring} cache_present={info.cache_present}")
     inputs = dict(load_named(p) for p in sorted(glob.glob(f"{sys.argv[3]}/input_*.pb")))
     got, want = model.run(**inputs)["logits"], load(f"{sys.argv[3]}/output_0.pb")
 else:

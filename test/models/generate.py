@@ -606,7 +606,12 @@ class LlamaDecodeStep(nn.Module):
         cos, sin = cos.unsqueeze(1), sin.unsqueeze(1)
         rows = torch.arange(p, p + s)[:, None]
         cols = torch.arange(p + s)[None, :]
-        mask = torch.zeros(s, p + s).masked_fill(cols > rows, float("-inf"))
+        if m.sliding_window is None:
+            mask = torch.zeros(s, p + s).masked_fill(cols > rows, float("-inf"))
+        else:
+            # Mistral: each query sees itself and the window - 1 keys before.
+            allowed = (cols <= rows) & ((rows - cols) < m.sliding_window)
+            mask = torch.zeros(s, p + s).masked_fill(~allowed, float("-inf"))
         presents = []
         for i, layer in enumerate(m.layers):
             a = layer.self_attn
@@ -628,15 +633,13 @@ class LlamaDecodeStep(nn.Module):
         return (m.lm_head(m.norm(x)), *presents)
 
 
-@register("llama_kv_cache")
-def build_llama_kv_cache() -> ModelSpec:
-    # The same weights as "llama"; a cache from running a prefix.
-    vocab, n_kv, hd, layers = 64, 2, 16, 2
-    model = init_weights(LlamaForCausalLM(vocab=vocab, n_head=4, n_kv_head=n_kv), "llama")
-    step = LlamaDecodeStep(model).eval()
-    rng = rng_for("llama_kv_cache")
+def llama_kv_cache_spec(step: LlamaDecodeStep, name: str, vocab: int, n_kv: int, hd: int,
+                        layers: int, past_and_seq) -> ModelSpec:
+    """A LlamaDecodeStep's test model: per (past, seq), a cache from running
+    a random prefix of `past` tokens, then `seq` new tokens."""
+    rng = rng_for(name)
     datasets = []
-    for past, seq in ((6, 1), (3, 4)):
+    for past, seq in past_and_seq:
         empty = [torch.zeros((1, n_kv, 0, hd)) for _ in range(2 * layers)]
         with torch.no_grad():
             _, *cache = step(rand_ids(rng, (1, past), vocab), *empty)
@@ -652,16 +655,38 @@ def build_llama_kv_cache() -> ModelSpec:
     return ModelSpec(step, datasets, in_names, out_names, axes)
 
 
+@register("llama_kv_cache")
+def build_llama_kv_cache() -> ModelSpec:
+    # The same weights as "llama"; a cache from running a prefix.
+    model = init_weights(LlamaForCausalLM(vocab=64, n_head=4, n_kv_head=2), "llama")
+    return llama_kv_cache_spec(LlamaDecodeStep(model).eval(), "llama_kv_cache", vocab=64,
+                               n_kv=2, hd=16, layers=2, past_and_seq=((6, 1), (3, 4)))
+
+
+def make_mistral() -> LlamaForCausalLM:
+    # mistral and mistral_kv_cache share the same weights (same seed name).
+    return init_weights(
+        LlamaForCausalLM(vocab=72, d=32, n_head=4, n_kv_head=2, inner=96, eps=1e-5,
+                         rope_base=1000.0, sliding_window=4), "mistral")
+
+
 @register("mistral")
 def build_mistral() -> ModelSpec:
     vocab = 72
-    model = init_weights(
-        LlamaForCausalLM(vocab=vocab, d=32, n_head=4, n_kv_head=2, inner=96, eps=1e-5,
-                         rope_base=1000.0, sliding_window=4), "mistral")
+    model = make_mistral()
     rng = rng_for("mistral")
     datasets = [(rand_ids(rng, (1, 9), vocab),), (rand_ids(rng, (1, 6), vocab),)]
     return ModelSpec(model, datasets, ["input_ids"], ["logits"],
                      {"input_ids": {1: "sequence"}, "logits": {1: "sequence"}})
+
+
+@register("mistral_kv_cache")
+def build_mistral_kv_cache() -> ModelSpec:
+    # The same weights as "mistral" (a window of 4 positions); the second
+    # cache is longer than the window (its oldest positions are no longer
+    # seen).
+    return llama_kv_cache_spec(LlamaDecodeStep(make_mistral()).eval(), "mistral_kv_cache",
+                               vocab=72, n_kv=2, hd=8, layers=2, past_and_seq=((2, 3), (9, 3)))
 
 
 # ----------------------------------------------------------------------------

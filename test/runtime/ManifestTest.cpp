@@ -87,29 +87,29 @@ TEST(Manifest, AllowsAnInputAndAnOutputToShareAName) {
 
 TEST(Manifest, RejectsEmptyText) {
   EXPECT_EQ(parseError(""),
-            "empty manifest; expected 'attnc-model 5' on line 1");
+            "empty manifest; expected 'attnc-model 6' on line 1");
 }
 
 TEST(Manifest, RejectsAMissingHeader) {
   EXPECT_EQ(parseError("input x f32 1 2\noutput y f32 1 2\n"),
-            "line 1: expected 'attnc-model 5', got 'input x f32 1 2'");
+            "line 1: expected 'attnc-model 6', got 'input x f32 1 2'");
   EXPECT_EQ(parseError("attnc-model\n"),
-            "line 1: expected 'attnc-model 5', got 'attnc-model'");
+            "line 1: expected 'attnc-model 6', got 'attnc-model'");
   EXPECT_EQ(parseError("attnc-model one\n"),
-            "line 1: expected 'attnc-model 5', got 'attnc-model one'");
+            "line 1: expected 'attnc-model 6', got 'attnc-model one'");
   EXPECT_EQ(parseError("attnc-model 1 extra\n"),
-            "line 1: expected 'attnc-model 5', got 'attnc-model 1 extra'");
+            "line 1: expected 'attnc-model 6', got 'attnc-model 1 extra'");
   EXPECT_EQ(parseError("\nattnc-model 1\n"),
-            "line 1: expected 'attnc-model 5', got ''");
+            "line 1: expected 'attnc-model 6', got ''");
 }
 
 TEST(Manifest, RejectsAnotherVersion) {
-  EXPECT_EQ(parseError("attnc-model 6\noutput y f32 0\n"),
-            "line 1: unsupported manifest version 6 (this runtime reads "
-            "versions 1 to 5)");
+  EXPECT_EQ(parseError("attnc-model 7\noutput y f32 0\n"),
+            "line 1: unsupported manifest version 7 (this runtime reads "
+            "versions 1 to 6)");
   EXPECT_EQ(parseError("attnc-model 0\noutput y f32 0\n"),
             "line 1: unsupported manifest version 0 (this runtime reads "
-            "versions 1 to 5)");
+            "versions 1 to 6)");
 }
 
 TEST(Manifest, ReadsTheWorkspaceSize) {
@@ -369,6 +369,40 @@ TEST(Manifest, ReadsKvCachesKeptInPlace) {
   EXPECT_EQ(manifest.inputs[0].cacheAxis, -1);
 }
 
+TEST(Manifest, ReadsRingCaches) {
+  Manifest manifest;
+  std::string error;
+  ASSERT_TRUE(attnc::parseManifest("attnc-model 6\n"
+                                   "dim past 4095\n"
+                                   "dim seq 4\n"
+                                   "input ids i64 2 1 $1\n"
+                                   "input past_key f32 4 1 4 $0 12\n"
+                                   "cache past_key 2 4096 $0+$1 present_key ring 7\n"
+                                   "output logits f32 3 1 $1 5\n",
+                                   manifest, error))
+      << error;
+  const attnc::TensorDecl &cache = manifest.inputs[1];
+  EXPECT_EQ(cache.cacheCapacity, 4096);
+  EXPECT_EQ(cache.cacheRing, 7);
+  // The buffer holds the ring twice (14 positions), not the capacity.
+  EXPECT_EQ(cache.byteSize, 4u * 14u * 12u * 4u);
+}
+
+TEST(Manifest, RejectsBadRingLines) {
+  const std::string tail = "output y f32 0\n";
+  const std::string body = "dim p 8\ninput x f32 2 4 $0\n";
+  EXPECT_EQ(parseError("attnc-model 5\n" + body + "cache x 1 8 $0+1 y ring 3\n" + tail),
+            "line 4: a ring cache needs manifest version 6, got version 5");
+  EXPECT_EQ(parseError("attnc-model 6\n" + body + "cache x 1 8 $0+1 y ring 0\n" + tail),
+            "line 4: expected 'cache <input> <axis> <capacity> <extent> <present> "
+            "[ring <slots>]' with a capacity and slots of at least 1, got "
+            "'cache x 1 8 $0+1 y ring 0'");
+  EXPECT_EQ(parseError("attnc-model 6\n" + body + "cache x 1 8 $0+1 y round 3\n" + tail),
+            "line 4: expected 'cache <input> <axis> <capacity> <extent> <present> "
+            "[ring <slots>]' with a capacity and slots of at least 1, got "
+            "'cache x 1 8 $0+1 y round 3'");
+}
+
 TEST(Manifest, RejectsBadCacheLines) {
   const std::string head = "attnc-model 5\ndim p 8\ninput x f32 2 4 $0\n";
   const std::string tail = "output y f32 0\n";
@@ -376,11 +410,11 @@ TEST(Manifest, RejectsBadCacheLines) {
                        tail),
             "line 4: 'cache' needs manifest version 5, got version 4");
   EXPECT_EQ(parseError(head + "cache x 1 0 $0+1 y\n" + tail),
-            "line 4: expected 'cache <input> <axis> <capacity> <extent> <present>' with a "
-            "capacity of at least 1, got 'cache x 1 0 $0+1 y'");
+            "line 4: expected 'cache <input> <axis> <capacity> <extent> <present> "
+            "[ring <slots>]' with a capacity and slots of at least 1, got 'cache x 1 0 $0+1 y'");
   EXPECT_EQ(parseError(head + "cache x 1 8 $0+1\n" + tail),
-            "line 4: expected 'cache <input> <axis> <capacity> <extent> <present>' with a "
-            "capacity of at least 1, got 'cache x 1 8 $0+1'");
+            "line 4: expected 'cache <input> <axis> <capacity> <extent> <present> "
+            "[ring <slots>]' with a capacity and slots of at least 1, got 'cache x 1 8 $0+1'");
   EXPECT_EQ(parseError(head + "cache z 1 8 $0+1 y\n" + tail),
             "line 4: cache 'z' names no input declared before it");
   EXPECT_EQ(parseError(head + "cache x 0 8 $0+1 y\n" + tail),

@@ -78,6 +78,14 @@ typedef struct attnc_tensor_info_t {
   /// positions after them, in place.
   int64_t cache_axis;
   int64_t cache_capacity;
+  /// For a cache of a sliding-window model kept as a ring: it keeps only
+  /// the last `cache_ring` positions (all its attention reads), position
+  /// `a` at slots `a % cache_ring` and `cache_ring + a % cache_ring` of a
+  /// buffer with room for 2 x cache_ring positions (byte_size is that
+  /// buffer's), while `dims` and `cache_capacity` count every position of
+  /// the sequence. 0 for any other cache, whose buffer has room for
+  /// `cache_capacity` positions, the first `dims` of them held.
+  int64_t cache_ring;
   /// For such an input, the name of the exported output it stands for (its
   /// "present", which is no output of the compiled model); NULL otherwise.
   const char *cache_present;

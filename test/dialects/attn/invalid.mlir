@@ -431,6 +431,33 @@ func.func @kv_append_over_capacity(%past: tensor<1x4x7x16xf32>, %new: tensor<1x4
 
 // -----
 
+func.func @kv_append_ring_too_small(%past: tensor<1x4x?x16xf32>, %new: tensor<1x4x4x16xf32>) {
+  // expected-error @+2 {{'attn.kv_append' op failed to infer returned types}}
+  // expected-error @+1 {{'attn.kv_append' op expected a ring of at least 1 slot and of room for the rows' 4 positions, found 3}}
+  %r = attn.kv_append %past, %new {axis = 2 : i64, capacity = 8 : i64, ring = 3 : i64} : (tensor<1x4x?x16xf32>, tensor<1x4x4x16xf32>) -> tensor<1x4x?x16xf32>
+  return
+}
+
+// -----
+
+func.func @kv_window_no_slots(%cache: tensor<1x4x?x16xf32>) {
+  // expected-error @+2 {{'attn.kv_window' op failed to infer returned types}}
+  // expected-error @+1 {{'attn.kv_window' op expected a positive number of slots, found 0}}
+  %r:2 = attn.kv_window %cache {axis = 2 : i64, slots = 0 : i64} : tensor<1x4x?x16xf32> -> (tensor<1x4x?x16xf32>, tensor<i64>)
+  return
+}
+
+// -----
+
+func.func @kv_window_bad_axis(%cache: tensor<1x4x?x16xf32>) {
+  // expected-error @+2 {{'attn.kv_window' op failed to infer returned types}}
+  // expected-error @+1 {{'attn.kv_window' op expected axis in [0, 4), found 4}}
+  %r:2 = attn.kv_window %cache {axis = 4 : i64, slots = 8 : i64} : tensor<1x4x?x16xf32> -> (tensor<1x4x?x16xf32>, tensor<i64>)
+  return
+}
+
+// -----
+
 func.func @kv_append_no_capacity(%past: tensor<1x4x?x16xf32>, %new: tensor<1x4x1x16xf32>) {
   // expected-error @+2 {{'attn.kv_append' op failed to infer returned types}}
   // expected-error @+1 {{'attn.kv_append' op expected a positive capacity, found 0}}

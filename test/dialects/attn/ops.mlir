@@ -251,6 +251,19 @@ func.func @kv_append(%past: tensor<1x4x7x16xf32>, %new: tensor<1x4x1x16xf32>,
   // CHECK: attn.kv_append %{{.*}}, %{{.*}} {axis = 2 : i64, capacity = 2048 : i64} : (tensor<1x4x?x16xf32>, tensor<1x4x?x16xf32>) -> tensor<1x4x?x16xf32>
   %1 = attn.kv_append %cache, %rows {axis = 2 : i64, capacity = 2048 : i64}
       : (tensor<1x4x?x16xf32>, tensor<1x4x?x16xf32>) -> tensor<1x4x?x16xf32>
+  // CHECK: attn.kv_append %{{.*}}, %{{.*}} {axis = 2 : i64, capacity = 2048 : i64, ring = 36 : i64}
+  %2 = attn.kv_append %cache, %rows {axis = 2 : i64, capacity = 2048 : i64, ring = 36 : i64}
+      : (tensor<1x4x?x16xf32>, tensor<1x4x?x16xf32>) -> tensor<1x4x?x16xf32>
+  return
+}
+
+// A cache's last positions: a run-time count, or at most the slots.
+// CHECK-LABEL: func.func @kv_window
+func.func @kv_window(%cache: tensor<1x4x?x16xf32>, %held: tensor<1x4x9x16xf32>) {
+  // CHECK: %{{.*}}, %{{.*}} = attn.kv_window %{{.*}} {axis = 2 : i64, slots = 36 : i64} : tensor<1x4x?x16xf32> -> (tensor<1x4x?x16xf32>, tensor<i64>)
+  %0:2 = attn.kv_window %cache {axis = 2 : i64, slots = 36 : i64} : tensor<1x4x?x16xf32> -> (tensor<1x4x?x16xf32>, tensor<i64>)
+  // CHECK: attn.kv_window %{{.*}} {axis = 2 : i64, slots = 4 : i64} : tensor<1x4x9x16xf32> -> (tensor<1x4x4x16xf32>, tensor<i64>)
+  %1:2 = attn.kv_window %held {axis = 2 : i64, slots = 4 : i64} : tensor<1x4x9x16xf32> -> (tensor<1x4x4x16xf32>, tensor<i64>)
   return
 }
 
