@@ -686,7 +686,7 @@ def build_mistral_kv_cache() -> ModelSpec:
     # cache is longer than the window (its oldest positions are no longer
     # seen).
     return llama_kv_cache_spec(LlamaDecodeStep(make_mistral()).eval(), "mistral_kv_cache",
-                               vocab=72, n_kv=2, hd=8, layers=2, past_and_seq=((2, 3), (9, 3)))
+                               vocab=72, n_kv=2, hd=8, layers=2, past_and_seq=((2, 3), (12, 3)))
 
 
 # ----------------------------------------------------------------------------
