@@ -20,9 +20,13 @@
  * past. An input the manifest declares a KV cache kept in place (`attnc
  * compile --kv-capacity`, which `attnc generate` uses) needs no present:
  * the session allocates its buffer once, at its capacity, and each run
- * appends to it. Without caches the session re-runs the whole sequence each step
- * (the model must then take a run-time `seq`). A model whose `seq` is fixed
- * at 1 is fed one token per run, the prompt too.
+ * appends to it (a sliding-window model's ring, `cache_ring`, the same way:
+ * the ring keeps the positions attention still reads). Without caches the
+ * session re-runs the whole sequence each step (the model must then take a
+ * run-time `seq`). With caches, a prompt longer than `seq`'s bound is fed
+ * in runs of that many tokens (a model compiled for chunked prefill, as
+ * `attnc generate --prefill-chunk`), and a model whose `seq` is fixed at 1
+ * is fed one token per run, the prompt too.
  *
  * The batch is 1. Compile the model with run-time dims (`attnc compile
  * --max-shape`, or `attnc generate` compiles it itself); the bounds decide
