@@ -46,6 +46,9 @@ struct PipelineOptions {
   /// `attnc compile --kv-capacity`); 0: caches stay past-in, present-out
   /// copies.
   int64_t kvCapacity = 0;
+  /// Keep a sliding-window model's caches as rings of the window's
+  /// positions where that takes less memory (`--kv-rings`).
+  bool kvRings = true;
 };
 
 /// Graph-level passes on attn IR (canonicalization; fusion passes plug in

@@ -91,6 +91,7 @@ void buildAttnGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
   if (options.kvCapacity > 0) {
     mlir::attn::AttnKvCacheInPlacePassOptions caches;
     caches.capacity = options.kvCapacity;
+    caches.rings = options.kvRings;
     caches.explain = options.explain;
     funcPm.addPass(mlir::attn::createAttnKvCacheInPlacePass(caches));
   }

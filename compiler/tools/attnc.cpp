@@ -4,12 +4,13 @@
 //         [--input-shape NAME=DxD...]... [--max-shape NAME=DxD...]...
 //         [--target TRIPLE] [--mcpu CPU]
 //         [--q-block N] [--kv-block N] [--attention-kernel=auto|vector|portable]
-//         [--decompose-attention] [--print-tiling] [--kv-capacity N]
+//         [--decompose-attention] [--print-tiling] [--kv-capacity N] [--kv-rings=false]
 //   attnc check DIR... [--rtol R] [--atol A] [--max-shape NAME=DxD...]... [--kv-capacity N]
+//         [--kv-rings=false]
 //   attnc report MODEL.onnx [--input-shape NAME=DxD...]... [--json]
 //   attnc generate MODEL.onnx|MODEL.so --prompt-ids ID,ID,... [--max-new-tokens N]
 //         [--max-length L] [--prefill-chunk N] [--temperature T] [--top-k K] [--seed S] [--stop-id ID,...]
-//         [--kv-cache=in-place|copy]
+//         [--kv-cache=in-place|copy] [--kv-rings=false]
 //
 //===----------------------------------------------------------------------===//
 
@@ -154,6 +155,12 @@ static cl::opt<int64_t> kvCapacity(
              "caller buffer with room for N positions, appending each run's rows in place, "
              "instead of copying past to present every run"),
     cl::value_desc("N"), cl::init(0), cl::sub(compileCommand), cl::sub(checkCommand));
+static cl::opt<bool> kvRings(
+    "kv-rings",
+    cl::desc("With --kv-capacity, keep a sliding-window model's caches as rings of its window "
+             "plus a run's tokens where that takes less memory (default on; =false keeps "
+             "every position)"),
+    cl::init(true), cl::sub(compileCommand), cl::sub(checkCommand), cl::sub(generateCommand));
 static cl::opt<std::string> kvCacheMode(
     "kv-cache",
     cl::desc("How an ONNX model's KV caches are kept: in-place (default; in buffers of "
@@ -242,6 +249,7 @@ static bool readKvCapacity(attnc::PipelineOptions &pipeline) {
     return false;
   }
   pipeline.kvCapacity = kvCapacity;
+  pipeline.kvRings = kvRings;
   return true;
 }
 
@@ -341,6 +349,7 @@ static int runGenerate() {
   attnc::GenerateOptions options;
   if (!readAttentionOptions(options.pipeline, options.tilingFlags))
     return 1;
+  options.pipeline.kvRings = kvRings;
   if (maxLength < 0) {
     WithColor::error(errs(), "attnc") << "--max-length must be at least 1, got " << maxLength
                                       << "\n";
