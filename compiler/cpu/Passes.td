@@ -80,6 +80,46 @@ def CpuCopyToLinalgPass : Pass<"cpu-copy-to-linalg", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def CpuReductionLoopsPass : Pass<"cpu-reduction-loops", "::mlir::func::FuncOp"> {
+  let summary = "Lower row reductions to loops that carry their accumulator, reassociable";
+  let description = [{
+    A `linalg.generic` on buffers whose loops are all parallel but the
+    innermost, a reduction into its one output (a LayerNorm's mean or
+    variance, an RMSNorm's mean square, a softmax's sum outside attention),
+    becomes an `scf.for` nest whose innermost loop carries the accumulator
+    as a value: loaded once, stored once, instead of through memory on
+    every element as `convert-linalg-to-loops` lowers it. The float ops
+    that combine the accumulator get `fastmath<reassoc>`, so LLVM may
+    vectorize the sum (lanes summed apart, then together: the result may
+    differ from the sequential sum by float rounding). Other linalg ops stay
+    for `convert-linalg-to-loops`.
+
+    ```mlir
+    linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+                    iterator_types = ["parallel", "reduction"]}
+        ins(%x : memref<8x768xf32>) outs(%sum : memref<8xf32>) {
+    ^bb0(%in: f32, %acc: f32):
+      %s = arith.addf %acc, %in : f32
+      linalg.yield %s : f32
+    }
+    ```
+    becomes
+    ```mlir
+    scf.for %i = %c0 to %c8 step %c1 {
+      %start = memref.load %sum[%i] : memref<8xf32>
+      %total = scf.for %k = %c0 to %c768 step %c1 iter_args(%acc = %start) -> (f32) {
+        %in = memref.load %x[%i, %k] : memref<8x768xf32>
+        %s = arith.addf %acc, %in fastmath<reassoc> : f32
+        scf.yield %s : f32
+      }
+      memref.store %total, %sum[%i] : memref<8xf32>
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def CpuEntryPointPass : Pass<"cpu-entry-point", "::mlir::ModuleOp"> {
   let summary = "Turn func.func @main into the runtime ABI's destination-passing attnc_main";
   let description = [{

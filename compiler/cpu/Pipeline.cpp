@@ -171,6 +171,7 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
 
   OpPassManager &loops = pm.nest<func::FuncOp>();
   loops.addPass(cpu::createCpuCopyToLinalgPass());
+  loops.addPass(cpu::createCpuReductionLoopsPass());
   loops.addPass(createConvertLinalgToLoopsPass());
   loops.addPass(cpu::createCpuApproximateMathPass());
   // The register-tiled attention kernel's vector ops.
