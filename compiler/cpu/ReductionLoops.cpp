@@ -123,9 +123,12 @@ void lowerRowReduction(linalg::GenericOp op) {
               IRMapping mapping;
               Block *body = op.getBody();
               for (OpOperand *input : op.getDpsInputOperands()) {
-                AffineMap map = op.getMatchingIndexingMap(input);
-                Value element = memref::LoadOp::create(inner, in, input->get(),
-                                                       accessIndices(inner, in, map, ivs));
+                // A scalar input (not a buffer) is its own element.
+                Value element = input->get();
+                if (isa<MemRefType>(element.getType()))
+                  element = memref::LoadOp::create(
+                      inner, in, element,
+                      accessIndices(inner, in, op.getMatchingIndexingMap(input), ivs));
                 mapping.map(body->getArgument(input->getOperandNumber()), element);
               }
               mapping.map(body->getArgument(init->getOperandNumber()), carried.front());

@@ -100,3 +100,25 @@ func.func @on_tensors(%x: tensor<8x16xf32>, %sum: tensor<8xf32>) -> tensor<8xf32
   } -> tensor<8xf32>
   return %r : tensor<8xf32>
 }
+
+// -----
+
+// A scalar input is used as it is, inside the loop.
+// CHECK-LABEL: func.func @scalar_input
+// CHECK-SAME: %[[SCALE:[^:]+]]: f32
+// CHECK: scf.for
+// CHECK: iter_args
+// CHECK: %[[IN:.+]] = memref.load
+// CHECK: %[[P:.+]] = arith.mulf %[[IN]], %[[SCALE]] : f32
+// CHECK: arith.addf %{{.+}}, %[[P]] fastmath<reassoc>
+func.func @scalar_input(%x: memref<4x16xf32>, %scale: f32, %sum: memref<4xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> ()>, affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x, %scale : memref<4x16xf32>, f32) outs(%sum : memref<4xf32>) {
+  ^bb0(%in: f32, %s: f32, %acc: f32):
+    %p = arith.mulf %in, %s : f32
+    %r = arith.addf %acc, %p : f32
+    linalg.yield %r : f32
+  }
+  return
+}
