@@ -75,35 +75,6 @@ cacheAppends(func::ReturnOp ret, Block &entry, llvm::BitVector &presents) {
   return appends;
 }
 
-/// Replaces `append` by its rows written into `state` (the whole cache
-/// buffer, as a tensor) after the cached positions, and the result by the
-/// view of the cache that now holds them. Returns the updated state.
-static Value appendInPlace(attn::KvAppendOp append, Value state) {
-  OpBuilder builder(append);
-  Location loc = append.getLoc();
-  auto rowsType = cast<RankedTensorType>(append.getRows().getType());
-  int64_t axis = append.getAxis();
-  int64_t rank = rowsType.getRank();
-  SmallVector<OpFoldResult> zeros(rank, builder.getIndexAttr(0));
-  SmallVector<OpFoldResult> ones(rank, builder.getIndexAttr(1));
-  SmallVector<OpFoldResult> offsets(zeros);
-  offsets[axis] = tensor::getMixedSize(builder, loc, append.getCache(), axis);
-  SmallVector<OpFoldResult> rowSizes = tensor::getMixedSizes(builder, loc, append.getRows());
-  Value updated = tensor::InsertSliceOp::create(builder, loc, append.getRows(), state, offsets,
-                                                rowSizes, ones);
-  // The cached positions and the new ones.
-  SmallVector<OpFoldResult> heldSizes = tensor::getMixedSizes(builder, loc, append.getCache());
-  heldSizes[axis] = arith::AddIOp::create(
-                        builder, loc, getValueOrCreateConstantIndexOp(builder, loc, offsets[axis]),
-                        getValueOrCreateConstantIndexOp(builder, loc, rowSizes[axis]))
-                        .getResult();
-  Value held = tensor::ExtractSliceOp::create(builder, loc, append.getType(), updated, zeros,
-                                              heldSizes, ones);
-  append.replaceAllUsesWith(held);
-  append.erase();
-  return updated;
-}
-
 namespace {
 
 /// Builds the index arithmetic and slices of one cache along its axis.
@@ -113,15 +84,20 @@ struct AxisSlicer {
   int64_t axis;
 
   Value index(int64_t value) { return arith::ConstantIndexOp::create(builder, loc, value); }
-  Value dim(Value tensor) { return tensor::DimOp::create(builder, loc, tensor, axis); }
+  OpFoldResult zero() { return builder.getIndexAttr(0); }
+  /// The extent along the axis: a constant when static.
+  Value dim(Value tensor) {
+    return getValueOrCreateConstantIndexOp(builder, loc,
+                                           tensor::getMixedSize(builder, loc, tensor, axis));
+  }
 
   /// Positions [offset, offset + size) of `tensor`.
-  Value extract(Value tensor, Value offset, Value size) {
+  Value extract(Value tensor, OpFoldResult offset, Value size) {
     auto type = cast<RankedTensorType>(tensor.getType());
-    SmallVector<OpFoldResult> offsets(type.getRank(), builder.getIndexAttr(0));
+    SmallVector<OpFoldResult> offsets(type.getRank(), zero());
     SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(builder, loc, tensor);
     SmallVector<OpFoldResult> ones(type.getRank(), builder.getIndexAttr(1));
-    offsets[axis] = getAsOpFoldResult(offset);
+    offsets[axis] = offset;
     sizes[axis] = getAsOpFoldResult(size);
     SmallVector<int64_t> shape(type.getShape());
     shape[axis] = ShapedType::kDynamic;
@@ -129,38 +105,29 @@ struct AxisSlicer {
     return tensor::ExtractSliceOp::create(builder, loc, sliceType, tensor, offsets, sizes, ones);
   }
 
-  /// `rows` written into `dest` from position `offset` on.
-  Value insert(Value rows, Value dest, Value offset) {
+  /// `rows` (`count` positions) written into `dest` from position `offset`
+  /// on.
+  Value insert(Value rows, Value count, Value dest, OpFoldResult offset) {
     auto type = cast<RankedTensorType>(rows.getType());
-    SmallVector<OpFoldResult> offsets(type.getRank(), builder.getIndexAttr(0));
+    SmallVector<OpFoldResult> offsets(type.getRank(), zero());
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(builder, loc, rows);
     SmallVector<OpFoldResult> ones(type.getRank(), builder.getIndexAttr(1));
-    offsets[axis] = getAsOpFoldResult(offset);
-    return tensor::InsertSliceOp::create(builder, loc, rows, dest, offsets,
-                                         tensor::getMixedSizes(builder, loc, rows), ones);
+    offsets[axis] = offset;
+    sizes[axis] = getAsOpFoldResult(count);
+    return tensor::InsertSliceOp::create(builder, loc, rows, dest, offsets, sizes, ones);
   }
 };
 
-/// The last positions of a cache: `held`, and the position of its first.
-struct CacheWindow {
-  Value held;
-  Value first; // tensor<i64>
-};
-
-/// Replaces each attn.kv_window of `cache` by `window` (its slots must be
-/// the ones `window` was cut with).
-void replaceWindows(Value cache, const CacheWindow &window) {
-  for (Operation *user : llvm::make_early_inc_range(cache.getUsers()))
-    if (auto kvWindow = dyn_cast<attn::KvWindowOp>(user)) {
-      Value held = window.held;
-      if (held.getType() != kvWindow.getHeld().getType()) {
-        OpBuilder builder(kvWindow);
-        held = tensor::CastOp::create(builder, kvWindow.getLoc(), kvWindow.getHeld().getType(),
-                                      held);
-      }
-      kvWindow.getHeld().replaceAllUsesWith(held);
-      kvWindow.getFirst().replaceAllUsesWith(window.first);
-      kvWindow.erase();
-    }
+/// Replaces `kvWindow` by `held` (cast to its type where that is more
+/// static) and `first`.
+void replaceWindow(attn::KvWindowOp kvWindow, Value held, Value first) {
+  if (held.getType() != kvWindow.getHeld().getType()) {
+    OpBuilder builder(kvWindow);
+    held = tensor::CastOp::create(builder, kvWindow.getLoc(), kvWindow.getHeld().getType(), held);
+  }
+  kvWindow.getHeld().replaceAllUsesWith(held);
+  kvWindow.getFirst().replaceAllUsesWith(first);
+  kvWindow.erase();
 }
 
 /// The last `slots` positions of the positions [0, end) and where they
@@ -180,6 +147,21 @@ Value firstAsTensor(AxisSlicer &at, Value first) {
 
 } // namespace
 
+/// Replaces `append` by its rows written into `state` (the whole cache
+/// buffer, as a tensor) after the cached positions, and the result by the
+/// view of the cache that now holds them. Returns the updated state.
+static Value appendInPlace(attn::KvAppendOp append, Value state) {
+  OpBuilder builder(append);
+  AxisSlicer at{builder, append.getLoc(), (int64_t)append.getAxis()};
+  Value held = at.dim(append.getCache()), count = at.dim(append.getRows());
+  Value updated = at.insert(append.getRows(), count, state, held);
+  // The cached positions and the new ones.
+  Value total = arith::AddIOp::create(builder, at.loc, held, count);
+  append.replaceAllUsesWith(at.extract(updated, at.zero(), total));
+  append.erase();
+  return updated;
+}
+
 /// Replaces a ring `append` (ring = R, `state` its buffer of 2R slots) by
 /// its rows written at both slots of each new position (a mod R and R +
 /// a mod R), and its windows by the contiguous range of the last positions
@@ -198,19 +180,21 @@ static Value appendToRing(attn::KvAppendOp append, Value state) {
   Value start = arith::RemUIOp::create(builder, at.loc, held, ring);
   Value beforeWrap = arith::MinUIOp::create(
       builder, at.loc, count, arith::SubIOp::create(builder, at.loc, ring, start));
-  Value updated = at.insert(rows, state, start);
-  updated = at.insert(at.extract(rows, at.index(0), beforeWrap), updated,
-                      arith::AddIOp::create(builder, at.loc, start, ring));
-  updated = at.insert(at.extract(rows, beforeWrap,
-                                 arith::SubIOp::create(builder, at.loc, count, beforeWrap)),
-                      updated, at.index(0));
+  Value afterWrap = arith::SubIOp::create(builder, at.loc, count, beforeWrap);
+  Value updated = at.insert(rows, count, state, start);
+  updated = at.insert(at.extract(rows, at.zero(), beforeWrap), beforeWrap, updated,
+                      arith::AddIOp::create(builder, at.loc, start, ring).getResult());
+  updated = at.insert(at.extract(rows, beforeWrap, afterWrap), afterWrap, updated, at.zero());
   Value end = arith::AddIOp::create(builder, at.loc, held, count);
   auto [first, length] = lastPositions(at, end, slots);
   Value from = arith::RemUIOp::create(builder, at.loc, first, ring);
-  CacheWindow window{at.extract(updated, from, length), firstAsTensor(at, first)};
-  replaceWindows(append.getResult(), window);
+  Value window = at.extract(updated, from, length);
+  Value firstTensor = firstAsTensor(at, first);
+  for (Operation *user : llvm::make_early_inc_range(append->getUsers()))
+    if (auto kvWindow = dyn_cast<attn::KvWindowOp>(user))
+      replaceWindow(kvWindow, window, firstTensor);
   // The present itself (a result the entry point drops) is never read.
-  append.replaceAllUsesWith(window.held);
+  append.replaceAllUsesWith(window);
   append.erase();
   return updated;
 }
@@ -224,12 +208,8 @@ static void sliceWindows(func::FuncOp func) {
     OpBuilder builder(kvWindow);
     AxisSlicer at{builder, kvWindow.getLoc(), (int64_t)kvWindow.getAxis()};
     auto [first, length] = lastPositions(at, at.dim(kvWindow.getCache()), kvWindow.getSlots());
-    Value held = at.extract(kvWindow.getCache(), first, length);
-    if (held.getType() != kvWindow.getHeld().getType())
-      held = tensor::CastOp::create(builder, at.loc, kvWindow.getHeld().getType(), held);
-    kvWindow.getHeld().replaceAllUsesWith(held);
-    kvWindow.getFirst().replaceAllUsesWith(firstAsTensor(at, first));
-    kvWindow.erase();
+    replaceWindow(kvWindow, at.extract(kvWindow.getCache(), first, length),
+                  firstAsTensor(at, first));
   }
 }
 
