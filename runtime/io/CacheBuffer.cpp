@@ -34,22 +34,23 @@ template <typename Fn> void forEachSlot(const CacheLayout &layout, int64_t a, Fn
 
 /// The positions [first, first + count) of `buffer` (laid out as `layout`,
 /// `shape` but along the axis), as a tensor of `shape` with `count` there.
+/// They are one contiguous run of slots: from `first` in a plain cache;
+/// in a ring (count <= ring) from `first % ring`, running into the second
+/// copies past the ring's end.
 Tensor copyOutOfCache(const void *buffer, attnc_dtype_t dtype, std::vector<int64_t> shape,
                       const CacheLayout &layout, int64_t first, int64_t count) {
   shape[layout.axis] = count;
   CacheRows rows(shape, dtype, layout.axis);
   size_t room = (size_t)layout.bufferPositions() * rows.positionBytes;
+  size_t start = (size_t)(layout.ring ? first % layout.ring : first) * rows.positionBytes;
+  size_t run = (size_t)count * rows.positionBytes;
   Tensor tensor;
   tensor.dtype = dtype;
   tensor.shape = std::move(shape);
-  tensor.bytes.resize(rows.outer * (size_t)count * rows.positionBytes);
+  tensor.bytes.resize(rows.outer * run);
   const auto *from = static_cast<const uint8_t *>(buffer);
-  for (size_t o = 0; o < rows.outer; ++o)
-    for (int64_t p = 0; p < count; ++p) {
-      int64_t slot = layout.ring ? (first + p) % layout.ring : first + p;
-      std::memcpy(tensor.bytes.data() + (o * (size_t)count + (size_t)p) * rows.positionBytes,
-                  from + o * room + (size_t)slot * rows.positionBytes, rows.positionBytes);
-    }
+  for (size_t o = 0; o < rows.outer && run; ++o)
+    std::memcpy(tensor.bytes.data() + o * run, from + o * room + start, run);
   return tensor;
 }
 

@@ -119,7 +119,7 @@ attnc_status_t *checkTensor(const char *kind, const Manifest &manifest, const Te
                              " positions, more than its capacity of " +
                              std::to_string(decl.cacheCapacity));
     cacheBuffer.assign(tensor->dims, tensor->dims + tensor->rank);
-    cacheBuffer[decl.cacheAxis] = decl.cacheRing ? 2 * decl.cacheRing : decl.cacheCapacity;
+    cacheBuffer[decl.cacheAxis] = decl.cacheBufferPositions();
     bufferDims = cacheBuffer.data();
   }
   size_t elements = 0;

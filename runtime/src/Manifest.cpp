@@ -250,18 +250,18 @@ private:
     DimSum extent;
     if (!parseSum(tokens[4], subject + ": extent", extent))
       return false;
+    input->cacheCapacity = capacity;
+    input->cacheRing = ring;
     std::vector<int64_t> buffer = input->maxDims;
-    buffer[axis] = ring ? 2 * ring : capacity;
+    buffer[axis] = input->cacheBufferPositions();
     size_t elementSize = attnc_dtype_size(input->dtype);
     if (!checkedElementCount(buffer.data(), buffer.size(), elementSize, input->elementCount)) {
-      error = subject + ": a buffer of " + std::to_string(capacity) +
+      error = subject + ": a buffer of " + std::to_string(buffer[axis]) +
               " positions has more bytes than fit in memory";
       return false;
     }
     input->byteSize = input->elementCount * elementSize;
     input->cacheAxis = static_cast<int>(axis);
-    input->cacheCapacity = capacity;
-    input->cacheRing = ring;
     input->cacheExtent = std::move(extent);
     input->cachePresent = std::move(present);
     return true;

@@ -69,6 +69,8 @@ struct TensorDecl {
   std::string cachePresent;
 
   bool hasRunTimeDims() const { return !symbols.empty() && dims != maxDims; }
+  /// The positions a KV cache's buffer has room for along cacheAxis.
+  int64_t cacheBufferPositions() const { return cacheRing ? 2 * cacheRing : cacheCapacity; }
 };
 
 struct Manifest {
