@@ -56,6 +56,12 @@ def cache_inputs(model):
     return result
 
 
+def describe(model_path):
+    """(caches, vocab) of a decoder: cache_inputs() and vocab_of() of its graph."""
+    model = onnx.load(str(model_path), load_external_data=False)
+    return cache_inputs(model), vocab_of(model)
+
+
 def vocab_of(model):
     """The logits' last dim."""
     for value in model.graph.output:
@@ -123,9 +129,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     model_path = pathlib.Path(args.model)
-    model = onnx.load(str(model_path), load_external_data=False)
-    caches = cache_inputs(model)
-    vocab = vocab_of(model)
+    caches, vocab = describe(model_path)
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
     with tempfile.TemporaryDirectory() as tmp:
         scratch = pathlib.Path(tmp)

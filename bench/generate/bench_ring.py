@@ -2,7 +2,7 @@
 """Decode steps of a sliding-window decoder whose KV caches attnc keeps as
 rings, against ONNX Runtime on the same exported graph.
 
-  bench_ring.py ATTNC MODEL.onnx [--window W] [--chunk N] [--capacity C]
+  bench_ring.py ATTNC MODEL.onnx [--chunk N] [--capacity C]
                 [--repeat N] [--rounds R] [--threads T]
 
 MODEL.onnx is make_decoder.py's llama_2l_swa_kv.onnx (each query sees itself
@@ -29,10 +29,8 @@ import sys
 import tempfile
 
 import numpy as np
-import onnx
 
-from bench_generate import (ORT_RUN, cache_inputs, peak_rss_mb, run_ms, shape_flags, vocab_of,
-                            write_inputs)
+from bench_generate import ORT_RUN, describe, peak_rss_mb, run_ms, shape_flags, write_inputs
 
 PASTS = (128, 2048, 8192)
 
@@ -62,9 +60,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     model_path = pathlib.Path(args.model)
-    model = onnx.load(str(model_path), load_external_data=False)
-    caches = cache_inputs(model)
-    vocab = vocab_of(model)
+    caches, vocab = describe(model_path)
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
     with tempfile.TemporaryDirectory() as tmp:
         scratch = pathlib.Path(tmp)
