@@ -9,9 +9,15 @@ initializer (as exported projections are), compiled by `attnc compile` and
 timed by the executable's own median over --repeat runs; ONNX Runtime runs
 the same model with the same thread count in the same run, interleaved.
 GFLOP/s counts 2·M·K·N. The FMA peak (bench/attention/fma_peak.c) is
-measured beside each shape; for M = 1 the weight bytes per second are shown
-beside the measured bandwidth of streaming a buffer of the same size
-(peak_bandwidth(), a read of the weight-sized buffer by all threads).
+measured beside each shape.
+
+A single weight stays in the last-level cache between repeats, so with
+M = 1 in --rows a second table streams the weights from DRAM, as a decode
+step does: the model holds enough distinct weights of the shape (each its own
+MatMul of the same x) to read --stream-mib MiB per run, far more than any
+cache, and the weight bytes per second are shown against the DRAM read
+bandwidth measured before and after each shape (stream_read.c, same thread
+count; the higher of the two).
 """
 import argparse
 import json
@@ -27,7 +33,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "attention"))
-from bench_attention import fma_peak, machine, ort_version  # noqa: E402
+from bench_attention import CLANG, fma_peak, machine, ort_version  # noqa: E402
 
 # (name, K, N): the projections of GPT-2 small / BERT-base and of the
 # LLaMA-shaped model (TinyLlama layer shapes), and GPT-2's tied unembedding.
@@ -44,16 +50,30 @@ SHAPES = [
 ]
 
 
-def make_model(path, m, k, n):
+def make_model(path, m, k, n, copies=1):
+    """y_i = x @ W_i for `copies` distinct weights (one output each)."""
     rng = np.random.default_rng(k * 7919 + n)
-    w = (rng.standard_normal((k, n)) * 0.02).astype(np.float32)
-    graph = helper.make_graph(
-        [helper.make_node("MatMul", ["x", "w"], ["y"])], "matmul",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [m, k])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [m, n])],
-        [numpy_helper.from_array(w, "w")])
+    nodes, outputs, weights = [], [], []
+    for i in range(copies):
+        suffix = str(i) if copies > 1 else ""
+        w = (rng.standard_normal((k, n)) * 0.02).astype(np.float32)
+        nodes.append(helper.make_node("MatMul", ["x", "w" + suffix], ["y" + suffix]))
+        outputs.append(helper.make_tensor_value_info("y" + suffix, TensorProto.FLOAT, [m, n]))
+        weights.append(numpy_helper.from_array(w, "w" + suffix))
+    graph = helper.make_graph(nodes, "matmul",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [m, k])],
+                              outputs, weights)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     onnx.save(model, str(path))
+
+
+def read_bandwidth(threads, tmp):
+    """DRAM read bandwidth in GB/s measured by stream_read.c (built once into tmp)."""
+    exe = tmp / "stream_read"
+    if not exe.exists():
+        subprocess.run(CLANG + [str(HERE / "stream_read.c"), "-o", str(exe)], check=True)
+    out = subprocess.run([str(exe), str(threads)], check=True, capture_output=True, text=True).stdout
+    return float(re.search(r"read bandwidth: ([0-9.]+) GB/s", out).group(1))
 
 
 def time_attnc(attnc, model, x_npy, exe, repeat, threads):
@@ -82,16 +102,17 @@ def main():
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--rows", type=int, nargs="+", default=[1, 128, 1024])
     ap.add_argument("--only", nargs="*", default=[])
+    ap.add_argument("--stream-mib", type=int, default=512,
+                    help="weight MiB read per run in the M = 1 streaming table")
     args = ap.parse_args()
     print(f"Machine: {machine()}; {args.threads} threads; ONNX Runtime {ort_version()}\n")
     print("| shape (K x N) | M | attnc ms | attnc GFLOP/s | % of FMA peak | ORT ms | ORT GFLOP/s "
           "| FMA peak GFLOP/s | attnc / ORT time |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    shapes = [s for s in SHAPES if not args.only or any(o in s[0] for o in args.only)]
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = pathlib.Path(tmpdir)
-        for name, k, n in SHAPES:
-            if args.only and not any(o in name for o in args.only):
-                continue
+        for name, k, n in shapes:
             for m in args.rows:
                 model = tmp / "mm.onnx"
                 make_model(model, m, k, n)
@@ -104,6 +125,33 @@ def main():
                 ga, go = flops / a / 1e6, flops / o / 1e6
                 print(f"| {name} | {m} | {a:.3f} | {ga:.1f} | {100 * ga / peak:.1f} % | {o:.3f} | "
                       f"{go:.1f} | {peak:.0f} | {a / o:.2f}x |", flush=True)
+        if 1 in args.rows:
+            stream_table(args, shapes, tmp)
+
+
+def stream_table(args, shapes, tmp):
+    print(f"\nM = 1 with the weights streamed from DRAM ({args.stream_mib} MiB of distinct weights "
+          "per run):\n")
+    print("| shape (K x N) | weights per run | attnc ms | attnc GB/s | % of read bandwidth | ORT ms "
+          "| ORT GB/s | read bandwidth GB/s | attnc / ORT time |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name, k, n in shapes:
+        weight_bytes = 4 * k * n
+        copies = max(1, -(-args.stream_mib * 2**20 // weight_bytes))
+        model = tmp / "stream.onnx"
+        make_model(model, 1, k, n, copies)
+        x = np.random.default_rng(1).standard_normal((1, k)).astype(np.float32)
+        np.save(tmp / "x.npy", x)
+        before = read_bandwidth(args.threads, tmp)
+        a = time_attnc(args.attnc, model, tmp / "x.npy", tmp / "stream", args.repeat, args.threads)
+        o = time_ort(model, x, tmp, args.repeat, args.threads)
+        # The higher of two measurements around the runs: the conservative base.
+        bandwidth = max(before, read_bandwidth(args.threads, tmp))
+        total = copies * weight_bytes
+        ba, bo = total / a / 1e6, total / o / 1e6
+        print(f"| {name} | {copies} x {weight_bytes / 1e6:.1f} MB | {a:.2f} | {ba:.1f} | "
+              f"{100 * ba / bandwidth:.1f} % | {o:.2f} | {bo:.1f} | {bandwidth:.1f} | {a / o:.2f}x |",
+              flush=True)
 
 
 if __name__ == "__main__":
