@@ -251,6 +251,8 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
   std::string error;
   if (!describeTarget(options.target, error))
     return emitError(fileLoc) << error;
+  if (options.emit == EmitKind::Mlir && !pipeline.gpu.chip.empty())
+    return writeText(context, outputPath, printed(*module));
   if (options.emit == EmitKind::Mlir) {
     // The graph with the backend's decisions recorded on it.
     phase = total.nest("backend decisions");
@@ -283,7 +285,10 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
 
   phase = total.nest("lowering to LLVM dialect");
   if (failed(runPipeline(context, *module, phase, [&](OpPassManager &pm) {
-        buildCpuLoweringPipeline(pm, pipeline);
+        if (pipeline.gpu.chip.empty())
+          buildCpuLoweringPipeline(pm, pipeline);
+        else
+          buildGpuLoweringPipeline(pm, pipeline);
       })))
     return failure();
   signature->workspaceBytes = entryWorkspaceBytes(*module);

@@ -13,6 +13,20 @@
 
 namespace attnc {
 
+/// The CUDA backend's target (`attnc compile --device=cuda --gpu=CHIP`).
+struct GpuTarget {
+  /// The SM architecture (sm_80, sm_90, sm_90a; "emulated" with
+  /// `emulated`); empty: compile for the CPU.
+  std::string chip;
+  /// PTX ISA features for the chip (NVVM's `features`, e.g. +ptx80).
+  std::string ptxFeatures;
+  /// The CUDA toolkit whose ptxas assembles the kernels.
+  std::string toolkit;
+  /// Run the kernels on CPU threads instead (`--device=cuda-emulated`, for
+  /// tests; gpu-emulate-launches): no toolkit, no driver.
+  bool emulated = false;
+};
+
 struct PipelineOptions {
   /// Fuse attention into attn.sdpa and infer mask structure.
   bool fuseAttention = true;
@@ -49,6 +63,8 @@ struct PipelineOptions {
   /// Keep a sliding-window model's caches as rings of the window's
   /// positions where that takes less memory (`--kv-rings`).
   bool kvRings = true;
+  /// Set: the model's kernels run on an NVIDIA GPU (buildGpuLoweringPipeline).
+  GpuTarget gpu;
 };
 
 /// Graph-level passes on attn IR (canonicalization; fusion passes plug in
@@ -66,6 +82,18 @@ void buildCpuDecisionPipeline(mlir::OpPassManager &pm, const PipelineOptions &op
 /// `attnc_main(inputs..., outputs...)` taking memrefs (expanded by the
 /// LLVM calling convention into pointer, offset, sizes and strides).
 void buildCpuLoweringPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
+
+/// What both backends' host code shares after bufferization: linalg ops
+/// to loops, then every dialect to LLVM (OpenMP too when `openmp`);
+/// `beforeReconcile` adds the caller's own conversions (the CUDA backend's
+/// gpu-to-llvm) before the casts between them are reconciled.
+void buildLoopsToLlvmPipeline(mlir::OpPassManager &pm, bool openmp,
+                              llvm::function_ref<void(mlir::OpPassManager &)> beforeReconcile = {});
+
+/// The CUDA backend (`--device=cuda`): attn IR after the graph passes down
+/// to the LLVM dialect of a host entry point with the same ABI as the CPU
+/// path's, its kernels embedded as a cubin for `options.gpu.chip`.
+void buildGpuLoweringPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
 
 /// Registers every dialect and interface the pipelines above create.
 void registerPipelineDialects(mlir::DialectRegistry &registry);

@@ -8,6 +8,7 @@
 
 #include "compiler/Pipeline.h"
 #include "compiler/cpu/Passes.h"
+#include "compiler/gpu/Passes.h"
 #include "passes/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -19,6 +20,7 @@ int main(int argc, char **argv) {
   attnc::registerPipelineDialects(registry);
   mlir::attn::registerAttnPasses();
   attnc::cpu::registerCpuPasses();
+  attnc::gpu::registerGpuPasses();
   // The upstream passes the pipelines run (canonicalize, cse,
   // linalg-fuse-elementwise-ops, ...), and the pipelines themselves with
   // attnc compile's defaults, so a stage can be replayed from its input.

@@ -21,6 +21,8 @@
 #include "compiler/Report.h"
 #include "compiler/Target.h"
 #include "compiler/cpu/Passes.h"
+#include "compiler/gpu/GpuTarget.h"
+#include "compiler/gpu/Passes.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
@@ -116,6 +118,15 @@ static cl::opt<std::string> targetTriple("target", cl::desc("Target triple (defa
                                          cl::sub(compileCommand), cl::sub(checkCommand));
 static cl::opt<std::string> targetCpu("mcpu", cl::desc("Target CPU (default: host CPU)"),
                                       cl::sub(compileCommand), cl::sub(checkCommand));
+
+static cl::opt<std::string> device(
+    "device",
+    cl::desc("Where the model runs: cpu (default), cuda (an NVIDIA GPU) or cuda-emulated (the "
+             "CUDA kernels on CPU threads, slowly: for testing them without a GPU)"),
+    cl::init("cpu"), cl::sub(compileCommand));
+static cl::opt<std::string> gpuChip(
+    "gpu", cl::desc("With --device=cuda: the GPU architecture, sm_80 (default), sm_90 or sm_90a"),
+    cl::init("sm_80"), cl::sub(compileCommand));
 
 static cl::opt<int64_t> qBlock("q-block",
                                cl::desc("Queries per attention block (default: the cost model's)"),
@@ -253,6 +264,30 @@ static bool readKvCapacity(attnc::PipelineOptions &pipeline) {
   return true;
 }
 
+/// --device and --gpu into `pipeline.gpu`; false after an error.
+static bool readDevice(attnc::PipelineOptions &pipeline) {
+  if (device == "cpu")
+    return true;
+  if (device == "cuda-emulated") {
+    pipeline.gpu.chip = "emulated";
+    pipeline.gpu.emulated = true;
+    return true;
+  }
+  if (device != "cuda") {
+    WithColor::error(errs(), "attnc") << "unknown --device '" << device
+                                      << "': expected cpu, cuda or cuda-emulated\n";
+    return false;
+  }
+  std::string error;
+  std::optional<attnc::GpuTarget> gpu = attnc::describeGpu(gpuChip, error);
+  if (!gpu) {
+    WithColor::error(errs(), "attnc") << error << "\n";
+    return false;
+  }
+  pipeline.gpu = *gpu;
+  return true;
+}
+
 /// Parses the options shared by compile and report; false after an error.
 static bool readCompileOptions(attnc::CompileOptions &options) {
   if (!readAttentionOptions(options.pipeline, options.tilingFlags) ||
@@ -262,6 +297,8 @@ static bool readCompileOptions(attnc::CompileOptions &options) {
     options.tilingLog = &outs();
   options.emit = emitKind;
   options.target = {targetTriple, targetCpu};
+  if (!readDevice(options.pipeline))
+    return false;
   for (const std::string &spec : inputShapes)
     if (!parseShapeFlag(spec, options.inputShapes)) {
       WithColor::error(errs(), "attnc")
@@ -408,6 +445,7 @@ int main(int argc, char **argv) {
   // before the option that lists them.
   mlir::attn::registerAttnPasses();
   attnc::cpu::registerCpuPasses();
+  attnc::gpu::registerGpuPasses();
   mlir::registerTransformsPasses();
   mlir::registerPassManagerCLOptions();
   mlir::registerDefaultTimingManagerCLOptions();

@@ -1,0 +1,171 @@
+//===- DeviceBuffers.cpp - Device memory for every buffer a kernel uses ---===//
+//
+// A kernel reads and writes device memory; the caller's inputs and outputs
+// are host memory, and so is every memref.alloc until told otherwise. After
+// bufferization this pass finds each buffer a gpu.launch captures (through
+// casts), gives it device memory and moves the data where the host needs
+// it:
+//   - memref.alloc -> gpu.alloc; freed by gpu.dealloc before each return;
+//   - a function argument -> a device copy made at the start (gpu.memcpy in)
+//     and copied back before each return when a kernel writes it;
+//   - a host memref.copy from or into a device buffer -> gpu.memcpy.
+// Anything else on the host that touches a device buffer would read or
+// write memory the host cannot see: it is an error naming the operation.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/gpu/Passes.h"
+#include "llvm/ADT/SetVector.h"
+
+namespace attnc::gpu {
+#define GEN_PASS_DEF_GPUDEVICEBUFFERSPASS
+#include "compiler/gpu/Passes.h.inc"
+} // namespace attnc::gpu
+
+using namespace mlir;
+
+namespace {
+
+/// The buffer `value` views: through casts, to a function argument or an
+/// allocation (or whatever else defines it).
+Value rootOf(Value value) {
+  while (auto cast = value.getDefiningOp<memref::CastOp>())
+    value = cast.getSource();
+  return value;
+}
+
+bool isIdentity(Value value) {
+  auto type = dyn_cast<MemRefType>(value.getType());
+  return type && type.getLayout().isIdentity() && type.hasStaticShape();
+}
+
+/// The buffers the kernels of `func` use, and those they store into.
+struct KernelBuffers {
+  llvm::SetVector<Value> used;
+  llvm::DenseSet<Value> written;
+};
+
+KernelBuffers collectKernelBuffers(func::FuncOp func) {
+  KernelBuffers buffers;
+  func.walk([&](gpu::LaunchOp launch) {
+    launch.getBody().walk([&](Operation *op) {
+      for (Value operand : op->getOperands())
+        if (isa<MemRefType>(operand.getType()) &&
+            !launch.getBody().isAncestor(operand.getParentRegion()))
+          buffers.used.insert(rootOf(operand));
+      if (auto store = dyn_cast<memref::StoreOp>(op))
+        buffers.written.insert(rootOf(store.getMemRef()));
+    });
+  });
+  return buffers;
+}
+
+struct GpuDeviceBuffersPass
+    : public attnc::gpu::impl::GpuDeviceBuffersPassBase<GpuDeviceBuffersPass> {
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    KernelBuffers buffers = collectKernelBuffers(func);
+    if (buffers.used.empty())
+      return;
+    llvm::SetVector<Value> device;
+    for (Value root : buffers.used) {
+      FailureOr<Value> copy = deviceBufferFor(func, root, buffers.written.contains(root));
+      if (failed(copy))
+        return signalPassFailure();
+      device.insert(*copy);
+    }
+    for (Value buffer : device)
+      if (failed(rewriteHostUses(buffer)))
+        return signalPassFailure();
+    freeAtReturns(func, device.getArrayRef());
+  }
+
+  /// The device buffer that replaces `root` in every use.
+  FailureOr<Value> deviceBufferFor(func::FuncOp func, Value root, bool written) {
+    Location loc = root.getLoc();
+    if (!isIdentity(root)) {
+      emitError(loc) << "the CUDA backend needs a kernel's buffers dense and static-shaped, got "
+                     << root.getType();
+      return failure();
+    }
+    if (auto alloc = root.getDefiningOp<memref::AllocOp>()) {
+      OpBuilder b(alloc);
+      auto deviceAlloc = gpu::AllocOp::create(b, loc, alloc.getType(), /*asyncToken=*/Type(),
+                                              ValueRange{}, ValueRange{}, ValueRange{});
+      alloc.replaceAllUsesWith(deviceAlloc.getMemref());
+      alloc.erase();
+      return deviceAlloc.getMemref();
+    }
+    auto argument = dyn_cast<BlockArgument>(root);
+    if (!argument || argument.getOwner() != &func.getBody().front()) {
+      InFlightDiagnostic diag = emitError(loc)
+                                << "the CUDA backend cannot give a kernel this buffer yet";
+      if (Operation *def = root.getDefiningOp())
+        diag << " (defined by '" << def->getName() << "': weights and other globals stay on "
+             << "the host)";
+      return failure();
+    }
+    OpBuilder b = OpBuilder::atBlockBegin(&func.getBody().front());
+    auto copy = gpu::AllocOp::create(b, loc, argument.getType(), Type(), ValueRange{},
+                                     ValueRange{}, ValueRange{});
+    Value deviceArg = copy.getMemref();
+    argument.replaceAllUsesExcept(deviceArg, copy);
+    gpu::MemcpyOp::create(b, loc, Type(), ValueRange{}, deviceArg, argument);
+    if (written)
+      func.walk([&](func::ReturnOp ret) {
+        OpBuilder atReturn(ret);
+        gpu::MemcpyOp::create(atReturn, loc, Type(), ValueRange{}, argument, deviceArg);
+      });
+    return deviceArg;
+  }
+
+  /// Host operations on `buffer` (outside kernels): copies become
+  /// gpu.memcpy, casts pass it on, deallocations are dropped (freeAtReturns
+  /// frees it); anything else is an error.
+  LogicalResult rewriteHostUses(Value buffer) {
+    SmallVector<OpOperand *> uses;
+    for (OpOperand &use : buffer.getUses())
+      uses.push_back(&use);
+    for (OpOperand *use : uses) {
+      Operation *user = use->getOwner();
+      if (user->getParentOfType<gpu::LaunchOp>() || isa<gpu::GPUDialect>(user->getDialect()))
+        continue;
+      if (auto cast = dyn_cast<memref::CastOp>(user)) {
+        if (failed(rewriteHostUses(cast.getResult())))
+          return failure();
+        continue;
+      }
+      if (auto copy = dyn_cast<memref::CopyOp>(user)) {
+        if (!isIdentity(copy.getSource()) || !isIdentity(copy.getTarget()))
+          return copy.emitOpError("copies a device buffer through a strided view; the CUDA "
+                                  "backend copies dense buffers only");
+        OpBuilder b(copy);
+        gpu::MemcpyOp::create(b, copy.getLoc(), Type(), ValueRange{}, copy.getTarget(),
+                              copy.getSource());
+        copy.erase();
+        continue;
+      }
+      if (isa<memref::DeallocOp>(user)) {
+        user->erase();
+        continue;
+      }
+      if (isa<func::ReturnOp>(user))
+        return user->emitOpError("returns a device buffer; the CUDA backend returns results "
+                                 "through the caller's buffers");
+      return user->emitOpError("would touch device memory on the host; the CUDA backend "
+                               "does not run it yet");
+    }
+    return success();
+  }
+
+  /// gpu.dealloc of every device buffer before each return.
+  void freeAtReturns(func::FuncOp func, ArrayRef<Value> device) {
+    func.walk([&](func::ReturnOp ret) {
+      OpBuilder b(ret);
+      for (Value buffer : device)
+        gpu::DeallocOp::create(b, ret.getLoc(), Type(), ValueRange{}, buffer);
+    });
+  }
+};
+
+} // namespace

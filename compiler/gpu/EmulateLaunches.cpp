@@ -1,0 +1,139 @@
+//===- EmulateLaunches.cpp - gpu.launch on CPU threads, for tests ---------===//
+//
+// The kernels of the CUDA backend are written as gpu.launch bodies: per
+// thread code, shared buffers, barriers. Where there is no GPU, they can
+// still run: a GPU block is a team of CPU threads that share the block's
+// buffers and meet at barriers, which is exactly an OpenMP parallel region
+// with one thread per GPU thread. The grid becomes loops around it. This is
+// slow (dozens of threads on a few cores) and meant for the tests that
+// check the kernels' numerics on every machine.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/gpu/Passes.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace attnc::gpu {
+#define GEN_PASS_DEF_GPUEMULATELAUNCHESPASS
+#include "compiler/gpu/Passes.h.inc"
+} // namespace attnc::gpu
+
+using namespace mlir;
+
+namespace {
+
+/// `type` in the default memory space (host memory).
+MemRefType onHost(Type type) {
+  auto memref = cast<MemRefType>(type);
+  return MemRefType::get(memref.getShape(), memref.getElementType(), memref.getLayout());
+}
+
+/// Declares `int omp_get_thread_num(void)` in `module` once.
+func::FuncOp threadNumberFunction(ModuleOp module) {
+  if (auto existing = module.lookupSymbol<func::FuncOp>("omp_get_thread_num"))
+    return existing;
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  auto function = func::FuncOp::create(
+      b, module.getLoc(), "omp_get_thread_num",
+      b.getFunctionType({}, {b.getI32Type()}));
+  function.setPrivate();
+  return function;
+}
+
+struct GpuEmulateLaunchesPass
+    : public attnc::gpu::impl::GpuEmulateLaunchesPassBase<GpuEmulateLaunchesPass> {
+  void runOnOperation() override {
+    SmallVector<mlir::gpu::LaunchOp> launches;
+    getOperation().walk([&](mlir::gpu::LaunchOp launch) { launches.push_back(launch); });
+    for (mlir::gpu::LaunchOp launch : launches)
+      if (failed(emulate(launch)))
+        return signalPassFailure();
+  }
+
+  LogicalResult emulate(mlir::gpu::LaunchOp launch) {
+    if (!launch.getBody().hasOneBlock() || launch.getAsyncToken() ||
+        !launch.getAsyncDependencies().empty())
+      return launch.emitOpError("gpu-emulate-launches takes synchronous kernels of one block "
+                                "(structured control flow)");
+    ModuleOp module = launch->getParentOfType<ModuleOp>();
+    func::FuncOp threadNumber = threadNumberFunction(module);
+    Location loc = launch.getLoc();
+    OpBuilder b(launch);
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    mlir::gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
+    mlir::gpu::KernelDim3 block = launch.getBlockSizeOperandValues();
+
+    // The grid: one iteration per block, x innermost.
+    auto zLoop = scf::ForOp::create(b, loc, zero, grid.z, one);
+    b.setInsertionPoint(zLoop.getBody()->getTerminator());
+    auto yLoop = scf::ForOp::create(b, loc, zero, grid.y, one);
+    b.setInsertionPoint(yLoop.getBody()->getTerminator());
+    auto xLoop = scf::ForOp::create(b, loc, zero, grid.x, one);
+    b.setInsertionPoint(xLoop.getBody()->getTerminator());
+
+    IRMapping map;
+    mlir::gpu::KernelDim3 blockIds = launch.getBlockIds();
+    map.map(blockIds.x, xLoop.getInductionVar());
+    map.map(blockIds.y, yLoop.getInductionVar());
+    map.map(blockIds.z, zLoop.getInductionVar());
+    mlir::gpu::KernelDim3 gridArgs = launch.getGridSize(), blockArgs = launch.getBlockSize();
+    map.map(gridArgs.x, grid.x);
+    map.map(gridArgs.y, grid.y);
+    map.map(gridArgs.z, grid.z);
+    map.map(blockArgs.x, block.x);
+    map.map(blockArgs.y, block.y);
+    map.map(blockArgs.z, block.z);
+
+    // The block's shared buffers, visible to its whole team.
+    SmallVector<Value> shared;
+    for (BlockArgument buffer : launch.getWorkgroupAttributions()) {
+      Value alloc = memref::AllocOp::create(b, loc, onHost(buffer.getType()));
+      map.map(buffer, alloc);
+      shared.push_back(alloc);
+    }
+
+    Value threads = arith::MulIOp::create(b, loc, arith::MulIOp::create(b, loc, block.x, block.y),
+                                          block.z);
+    omp::ParallelOperands clauses;
+    clauses.numThreads = arith::IndexCastOp::create(b, loc, b.getI32Type(), threads);
+    auto team = omp::ParallelOp::create(b, loc, clauses);
+    Block *teamBody = b.createBlock(&team.getRegion());
+    b.setInsertionPointToStart(teamBody);
+
+    // This thread's (x, y, z) in the block, x fastest as CUDA numbers them.
+    Value number = func::CallOp::create(b, loc, threadNumber).getResult(0);
+    Value linear = arith::IndexCastOp::create(b, loc, b.getIndexType(), number);
+    Value plane = arith::MulIOp::create(b, loc, block.x, block.y);
+    mlir::gpu::KernelDim3 threadIds = launch.getThreadIds();
+    map.map(threadIds.x, arith::RemUIOp::create(b, loc, linear, block.x));
+    map.map(threadIds.y, arith::RemUIOp::create(
+                             b, loc, arith::DivUIOp::create(b, loc, linear, block.x), block.y));
+    map.map(threadIds.z, arith::DivUIOp::create(b, loc, linear, plane));
+    for (BlockArgument buffer : launch.getPrivateAttributions())
+      map.map(buffer, memref::AllocaOp::create(b, loc, onHost(buffer.getType())));
+
+    for (Operation &op : launch.getBody().front()) {
+      if (isa<mlir::gpu::TerminatorOp>(op)) {
+        omp::TerminatorOp::create(b, loc);
+        continue;
+      }
+      b.clone(op, map);
+    }
+    // Barriers and thread-space types inside the cloned body.
+    SmallVector<mlir::gpu::BarrierOp> barriers;
+    team.walk([&](mlir::gpu::BarrierOp barrier) { barriers.push_back(barrier); });
+    for (mlir::gpu::BarrierOp barrier : barriers) {
+      OpBuilder at(barrier);
+      omp::BarrierOp::create(at, barrier.getLoc());
+      barrier.erase();
+    }
+    b.setInsertionPointAfter(team);
+    for (Value buffer : shared)
+      memref::DeallocOp::create(b, loc, buffer);
+    launch.erase();
+    return success();
+  }
+};
+
+} // namespace

@@ -1,0 +1,85 @@
+//===- Passes.td - The CUDA backend's own passes -----------*- tablegen -*-===//
+//
+// The passes `attnc compile --device=cuda` runs (compiler/gpu/Pipeline.cpp)
+// besides the attn graph passes, the CPU entry point and upstream MLIR's GPU
+// lowering. One stem in four places, as for the CPU passes: `def
+// Gpu<Stem>Pass : Pass<"gpu-<flag>">` here, compiler/gpu/<Stem>.cpp defining
+// GEN_PASS_DEF_GPU<STEM>PASS, a test test/compiler/gpu/gpu-<flag>.mlir, and
+// registration in attnc-opt (through registerGpuPasses()).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_GPU_PASSES_TD
+#define ATTNC_GPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def GpuLowerSdpaPass : Pass<"gpu-lower-sdpa", "::mlir::func::FuncOp"> {
+  let summary = "Lower each attn.sdpa to a FlashAttention kernel launch (gpu.launch)";
+  let description = [{
+    Every static-shaped f32 `attn.sdpa` becomes one `gpu.launch` over
+    (query block, query head, batch): a block of `q-block` threads, one per
+    query row, walks the key range its rows' window allows in tiles of
+    `kv-block` keys staged in shared memory, with the online softmax of
+    FlashAttention (running maximum and sum per row, the output rescaled once
+    per tile). Keys outside every row's `#attn.window` of the block are never
+    loaded; keys outside one row's window score `-inf`. A row that sees no
+    key yields zeros (sdpa.C10). Both layouts (`#attn.layout`) and grouped
+    query heads are read in place.
+
+    The operands are bufferized on the spot (`bufferization.to_buffer`), the
+    result is a new buffer (`bufferization.to_tensor`); one-shot
+    bufferization handles the rest. An `attn.sdpa` with a query offset, a
+    key or dense mask, run-time dims or a non-f32 type is an error naming
+    what the CUDA backend lacks.
+
+    This first kernel is scalar (CUDA cores, fp32, one thread per query
+    row); tensor cores are a later step.
+  }];
+  let options = [
+    Option<"qBlock", "q-block", "int64_t", /*default=*/"64",
+           "Query rows per thread block (one thread each)">,
+    Option<"kvBlock", "kv-block", "int64_t", /*default=*/"0",
+           "Keys per shared-memory tile (0: as many as 32 KiB of shared memory holds for "
+           "K and V, at most 64)">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::bufferization::BufferizationDialect"];
+}
+
+def GpuDeviceBuffersPass : Pass<"gpu-device-buffers", "::mlir::func::FuncOp"> {
+  let summary = "Give every buffer a kernel reads or writes a device copy";
+  let description = [{
+    After bufferization: a `memref.alloc` that a `gpu.launch` uses becomes
+    a `gpu.alloc` (device memory), its `memref.dealloc` a `gpu.dealloc`, and
+    a host `memref.copy` from or into it a `gpu.memcpy`. A function argument
+    (the caller's input or output buffer, host memory) that a kernel uses is
+    copied into a device buffer at the function's start, and back at its end
+    when a kernel writes it. A host operation that would touch a device
+    buffer in any other way, a global (weights) used by a kernel, or a
+    buffer with a non-identity layout is an error naming the operation.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect"];
+}
+
+def GpuEmulateLaunchesPass : Pass<"gpu-emulate-launches", "::mlir::func::FuncOp"> {
+  let summary = "Run each gpu.launch on CPU threads (tests the kernels without a GPU)";
+  let description = [{
+    For `attnc compile --device=cuda-emulated`: each `gpu.launch` becomes a
+    loop over its grid's blocks, each block an OpenMP team (`omp.parallel`)
+    of one CPU thread per GPU thread, so that `gpu.barrier` is an
+    `omp.barrier` with the same meaning. A block's workgroup (shared)
+    buffers are allocated once per block outside the team; private buffers
+    on each thread's stack. The kernel body is the one the CUDA path
+    compiles, so its index math, masks and softmax run, slowly, where no GPU
+    is; what only the GPU does (NVVM's instructions, its memory model) is
+    not covered.
+  }];
+  let dependentDialects = ["::mlir::omp::OpenMPDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect", "::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+#endif // ATTNC_GPU_PASSES_TD

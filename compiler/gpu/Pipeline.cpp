@@ -1,0 +1,95 @@
+//===- Pipeline.cpp - The CUDA lowering pipeline (attnc --device=cuda) ----===//
+//
+// attn IR after the graph passes, down to the LLVM dialect of a host
+// program whose kernels are embedded as a CUDA binary: attn.sdpa becomes a
+// kernel launch (gpu-lower-sdpa), the entry point takes the runtime ABI's
+// buffers as the CPU path's does (cpu-entry-point), bufferization, device
+// memory for every buffer a kernel uses (gpu-device-buffers), then
+// upstream's outlining, NVVM lowering and `gpu-module-to-binary`, which
+// runs the toolkit's ptxas. The host side's `mgpu*` calls go to attnc's
+// runtime (runtime/src/CudaDriver.cpp), which loads the CUDA driver when a
+// model first runs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Pipeline.h"
+#include "compiler/cpu/Passes.h"
+#include "compiler/gpu/Passes.h"
+#include "passes/Passes.h"
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
+#include "mlir/Conversion/GPUCommon/GPUCommonPass.h"
+#include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
+#include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace attnc {
+
+void buildGpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options) {
+  OpPassManager &funcPm = pm.nest<func::FuncOp>();
+  funcPm.addPass(gpu::createGpuLowerSdpaPass());
+  // What attn ops are left become linalg: the CUDA backend has no kernel
+  // for them yet, and gpu-device-buffers names the first one a kernel's
+  // buffer reaches.
+  funcPm.addPass(mlir::attn::createAttnToLinalgPass());
+  funcPm.addPass(createCanonicalizerPass());
+  funcPm.addPass(createCSEPass());
+
+  pm.addPass(cpu::createCpuEntryPointPass());
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createCanonicalizerPass());
+
+  if (options.gpu.emulated) {
+    // The same kernels on CPU threads (tests without a GPU).
+    pm.addNestedPass<func::FuncOp>(gpu::createGpuEmulateLaunchesPass());
+    buildLoopsToLlvmPipeline(pm, /*openmp=*/true);
+    return;
+  }
+  pm.addNestedPass<func::FuncOp>(gpu::createGpuDeviceBuffersPass());
+
+  // Kernels: outlined into a gpu.module for the chip, lowered to NVVM.
+  pm.addPass(createGpuKernelOutliningPass());
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.gpu.chip;
+  target.features = options.gpu.ptxFeatures;
+  target.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  // Allocations, copies and launches in order on one stream
+  // (gpu-to-llvm lowers only their async forms).
+  pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+  OpPassManager &kernels = pm.nest<mlir::gpu::GPUModuleOp>();
+  kernels.addPass(createLowerAffinePass());
+  kernels.addPass(createSCFToControlFlowPass());
+  kernels.addPass(createConvertGpuOpsToNVVMOps());
+  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(createCSEPass());
+
+  // The host: the CPU path's lowering of what is left, and gpu-to-llvm for
+  // the launches, allocations and copies (mgpu* runtime calls).
+  buildLoopsToLlvmPipeline(pm, /*openmp=*/false, [](OpPassManager &host) {
+    host.addPass(createGpuToLLVMConversionPass());
+  });
+  // ptxas checks and assembles every kernel here: a cubin for the chip.
+  GpuModuleToBinaryPassOptions binary;
+  binary.toolkitPath = options.gpu.toolkit;
+  binary.compilationTarget = "bin";
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
+} // namespace attnc

@@ -1,0 +1,218 @@
+//===- CudaDriver.cpp - The mgpu* calls of --device=cuda models -----------===//
+//
+// A model compiled with `--device=cuda` calls the `mgpu*` functions that
+// MLIR's gpu-to-llvm lowering emits (module, stream, memory and launch
+// calls). They are implemented here over the CUDA driver API, which is
+// loaded with dlopen("libcuda.so.1") the first time a model needs the GPU:
+// attnc never links against CUDA, and a CPU model never loads it.
+//
+// Two rules:
+//   - Nothing touches the driver before a model runs. MLIR registers each
+//     kernel binary from a static constructor (mgpuModuleLoad); that only
+//     records where the binary is, and the module is loaded when its first
+//     kernel is looked up.
+//   - These calls cannot return an error to the generated code, so a
+//     failure (no driver, no device, a binary this GPU cannot run, a launch
+//     that fails) prints one line naming the reason and exits with status 1.
+//
+//===----------------------------------------------------------------------===//
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <dlfcn.h>
+#include <mutex>
+
+namespace {
+
+using CUresult = int;
+using CUdevice = int;
+using CUcontext = void *;
+using CUmodule = void *;
+using CUfunction = void *;
+using CUstream = void *;
+using CUdeviceptr = unsigned long long;
+constexpr CUresult CUDA_SUCCESS = 0;
+constexpr unsigned CU_STREAM_NON_BLOCKING = 1;
+constexpr unsigned CU_MEM_ATTACH_GLOBAL = 1;
+
+/// The driver entry points attnc uses, resolved from libcuda.so.1.
+struct Driver {
+  CUresult (*init)(unsigned);
+  CUresult (*deviceGetCount)(int *);
+  CUresult (*deviceGet)(CUdevice *, int);
+  CUresult (*primaryCtxRetain)(CUcontext *, CUdevice);
+  CUresult (*ctxSetCurrent)(CUcontext);
+  CUresult (*moduleLoadData)(CUmodule *, const void *);
+  CUresult (*moduleUnload)(CUmodule);
+  CUresult (*moduleGetFunction)(CUfunction *, CUmodule, const char *);
+  CUresult (*launchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned,
+                           unsigned, unsigned, CUstream, void **, void **);
+  CUresult (*streamCreate)(CUstream *, unsigned);
+  CUresult (*streamSynchronize)(CUstream);
+  CUresult (*streamDestroy)(CUstream);
+  CUresult (*memAlloc)(CUdeviceptr *, size_t);
+  CUresult (*memAllocManaged)(CUdeviceptr *, size_t, unsigned);
+  CUresult (*memFree)(CUdeviceptr);
+  CUresult (*memcpyAsync)(CUdeviceptr, CUdeviceptr, size_t, CUstream);
+  CUresult (*getErrorString)(CUresult, const char **);
+  CUcontext context = nullptr;
+};
+
+[[noreturn]] void fail(const char *what, const char *detail) {
+  std::fprintf(stderr, "attnc: CUDA: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+  std::exit(1);
+}
+
+Driver &driver();
+
+/// Exits naming `what` and the driver's reason when `result` is an error.
+void check(CUresult result, const char *what) {
+  if (result == CUDA_SUCCESS)
+    return;
+  const char *reason = nullptr;
+  if (driver().getErrorString(result, &reason) != CUDA_SUCCESS || !reason)
+    reason = "unknown driver error";
+  fail(what, reason);
+}
+
+template <typename Fn> void resolve(void *library, Fn &slot, const char *name) {
+  slot = reinterpret_cast<Fn>(dlsym(library, name));
+  if (!slot)
+    fail("the CUDA driver lacks", name);
+}
+
+Driver *loadDriver() {
+  void *library = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!library)
+    fail("no CUDA driver (libcuda.so.1 cannot be loaded); this model was compiled with "
+         "--device=cuda and needs an NVIDIA GPU and its driver",
+         dlerror());
+  auto *d = new Driver(); // never freed: kernels may be unloaded at exit
+  resolve(library, d->init, "cuInit");
+  resolve(library, d->deviceGetCount, "cuDeviceGetCount");
+  resolve(library, d->deviceGet, "cuDeviceGet");
+  resolve(library, d->primaryCtxRetain, "cuDevicePrimaryCtxRetain");
+  resolve(library, d->ctxSetCurrent, "cuCtxSetCurrent");
+  resolve(library, d->moduleLoadData, "cuModuleLoadData");
+  resolve(library, d->moduleUnload, "cuModuleUnload");
+  resolve(library, d->moduleGetFunction, "cuModuleGetFunction");
+  resolve(library, d->launchKernel, "cuLaunchKernel");
+  resolve(library, d->streamCreate, "cuStreamCreate");
+  resolve(library, d->streamSynchronize, "cuStreamSynchronize");
+  resolve(library, d->streamDestroy, "cuStreamDestroy_v2");
+  resolve(library, d->memAlloc, "cuMemAlloc_v2");
+  resolve(library, d->memAllocManaged, "cuMemAllocManaged");
+  resolve(library, d->memFree, "cuMemFree_v2");
+  resolve(library, d->memcpyAsync, "cuMemcpyAsync");
+  resolve(library, d->getErrorString, "cuGetErrorString");
+  return d;
+}
+
+Driver &driver() {
+  static Driver *instance = loadDriver();
+  return *instance;
+}
+
+/// The driver with device 0's primary context current on this thread.
+Driver &gpu() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    Driver &d = driver();
+    check(d.init(0), "cannot initialize the driver");
+    int count = 0;
+    check(d.deviceGetCount(&count), "cannot count the devices");
+    if (count == 0)
+      fail("no CUDA device", "the driver sees no GPU");
+    CUdevice device;
+    check(d.deviceGet(&device, 0), "cannot open device 0");
+    check(d.primaryCtxRetain(&d.context, device), "cannot create a context on device 0");
+  });
+  thread_local bool current = false;
+  Driver &d = driver();
+  if (!current) {
+    check(d.ctxSetCurrent(d.context), "cannot make the context current");
+    current = true;
+  }
+  return d;
+}
+
+/// A kernel binary, loaded into the driver when first used.
+struct LazyModule {
+  const void *binary;
+  std::once_flag loaded;
+  CUmodule module = nullptr;
+};
+
+} // namespace
+
+extern "C" {
+
+void *mgpuModuleLoad(void *data, uint64_t /*size*/) {
+  return new LazyModule{data, {}, nullptr};
+}
+
+void mgpuModuleUnload(void *handle) {
+  auto *lazy = static_cast<LazyModule *>(handle);
+  if (lazy->module)
+    driver().moduleUnload(lazy->module); // at exit: a failure changes nothing
+  delete lazy;
+}
+
+void *mgpuModuleGetFunction(void *handle, const char *name) {
+  auto *lazy = static_cast<LazyModule *>(handle);
+  Driver &d = gpu();
+  std::call_once(lazy->loaded, [&] {
+    check(d.moduleLoadData(&lazy->module, lazy->binary),
+          "cannot load the model's kernels (compiled for another GPU architecture? see "
+          "attnc compile --gpu)");
+  });
+  CUfunction function = nullptr;
+  check(d.moduleGetFunction(&function, lazy->module, name), "cannot find a kernel");
+  return function;
+}
+
+void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY, intptr_t gridZ,
+                      intptr_t blockX, intptr_t blockY, intptr_t blockZ, int32_t sharedBytes,
+                      void *stream, void **params, void **extra, size_t /*paramsCount*/) {
+  check(gpu().launchKernel(function, gridX, gridY, gridZ, blockX, blockY, blockZ, sharedBytes,
+                           stream, params, extra),
+        "kernel launch failed");
+}
+
+void *mgpuStreamCreate() {
+  CUstream stream = nullptr;
+  check(gpu().streamCreate(&stream, CU_STREAM_NON_BLOCKING), "cannot create a stream");
+  return stream;
+}
+
+void mgpuStreamSynchronize(void *stream) {
+  check(gpu().streamSynchronize(stream), "a kernel or copy failed");
+}
+
+void mgpuStreamDestroy(void *stream) { check(gpu().streamDestroy(stream), "cannot free a stream"); }
+
+void *mgpuMemAlloc(uint64_t bytes, void * /*stream*/, bool hostShared) {
+  if (bytes == 0)
+    return nullptr;
+  CUdeviceptr pointer = 0;
+  Driver &d = gpu();
+  if (hostShared)
+    check(d.memAllocManaged(&pointer, bytes, CU_MEM_ATTACH_GLOBAL), "out of GPU memory");
+  else
+    check(d.memAlloc(&pointer, bytes), "out of GPU memory");
+  return reinterpret_cast<void *>(pointer);
+}
+
+void mgpuMemFree(void *pointer, void * /*stream*/) {
+  if (pointer)
+    check(gpu().memFree(reinterpret_cast<CUdeviceptr>(pointer)), "cannot free GPU memory");
+}
+
+void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream) {
+  check(gpu().memcpyAsync(reinterpret_cast<CUdeviceptr>(dst), reinterpret_cast<CUdeviceptr>(src),
+                          bytes, stream),
+        "copy between host and GPU failed");
+}
+
+} // extern "C"
