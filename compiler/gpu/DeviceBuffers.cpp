@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/gpu/Passes.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "llvm/ADT/SetVector.h"
 
 namespace attnc::gpu {
@@ -64,6 +65,8 @@ struct GpuDeviceBuffersPass
     : public attnc::gpu::impl::GpuDeviceBuffersPassBase<GpuDeviceBuffersPass> {
   void runOnOperation() override {
     func::FuncOp func = getOperation();
+    if (failed(checkNothingComputesOnHost(func)))
+      return signalPassFailure();
     KernelBuffers buffers = collectKernelBuffers(func);
     if (buffers.used.empty())
       return;
@@ -78,6 +81,22 @@ struct GpuDeviceBuffersPass
       if (failed(rewriteHostUses(buffer)))
         return signalPassFailure();
     freeAtReturns(func, device.getArrayRef());
+  }
+
+  /// A --device=cuda model computes in kernels only: a loop nest left on
+  /// the host would run there, single-threaded, unasked.
+  LogicalResult checkNothingComputesOnHost(func::FuncOp func) {
+    WalkResult result = func.walk<WalkOrder::PreOrder>([&](Operation *op) {
+      if (isa<mlir::gpu::LaunchOp>(op))
+        return WalkResult::skip();
+      if (isa<linalg::LinalgOp, scf::ForOp, scf::ParallelOp, scf::ForallOp, scf::WhileOp>(op)) {
+        op->emitOpError("would run on the host: the CUDA backend has kernels for attn.sdpa "
+                        "only so far");
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    return failure(result.wasInterrupted());
   }
 
   /// The device buffer that replaces `root` in every use.
@@ -153,7 +172,7 @@ struct GpuDeviceBuffersPass
         return user->emitOpError("returns a device buffer; the CUDA backend returns results "
                                  "through the caller's buffers");
       return user->emitOpError("would touch device memory on the host; the CUDA backend "
-                               "does not run it yet");
+                               "has kernels for attn.sdpa only so far");
     }
     return success();
   }

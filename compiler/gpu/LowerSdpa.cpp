@@ -341,7 +341,8 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
     KernelShape shape;
     shape.dims = op.getDims();
     shape.qBlock = std::min<int64_t>(qBlock, shape.dims.queryLen);
-    shape.kvBlock = kvBlock ? kvBlock : defaultKvBlock(shape.dims);
+    shape.kvBlock = std::min<int64_t>(kvBlock ? kvBlock : defaultKvBlock(shape.dims),
+                                      shape.dims.keyLen);
     shape.window = op.getWindow();
     shape.scale = op.getScale().convertToFloat();
     for (SdpaTensor t : {SdpaTensor::Query, SdpaTensor::Key, SdpaTensor::Value,

@@ -285,6 +285,8 @@ static bool readDevice(attnc::PipelineOptions &pipeline) {
     return false;
   }
   pipeline.gpu = *gpu;
+  // The host side only copies and launches: no OpenMP, no libomp to ship.
+  pipeline.threads = false;
   return true;
 }
 

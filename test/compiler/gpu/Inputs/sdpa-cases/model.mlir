@@ -1,0 +1,21 @@
+func.func @main(%q1: tensor<1x2x100x16xf32> {attnc.name = "q1"}, %k1: tensor<1x2x100x16xf32> {attnc.name = "k1"},
+                %v1: tensor<1x2x100x16xf32> {attnc.name = "v1"},
+                %q2: tensor<2x37x4x16xf32> {attnc.name = "q2"}, %k2: tensor<2x53x2x16xf32> {attnc.name = "k2"},
+                %v2: tensor<2x53x2x8xf32> {attnc.name = "v2"},
+                %q3: tensor<1x1x20x8xf32> {attnc.name = "q3"}, %k3: tensor<1x1x12x8xf32> {attnc.name = "k3"},
+                %v3: tensor<1x1x12x8xf32> {attnc.name = "v3"},
+                %q4: tensor<1x3x1x32xf32> {attnc.name = "q4"}, %k4: tensor<1x3x70x32xf32> {attnc.name = "k4"},
+                %v4: tensor<1x3x70x32xf32> {attnc.name = "v4"})
+    -> (tensor<1x2x100x16xf32> {attnc.name = "causal"}, tensor<2x37x4x8xf32> {attnc.name = "gqa_window"},
+        tensor<1x1x20x8xf32> {attnc.name = "empty_rows"}, tensor<1x3x1x32xf32> {attnc.name = "one_query"}) {
+  %o1 = attn.sdpa %q1, %k1, %v1 {scale = 0.25 : f32, mask = #attn.window<left = inf, right = 0>}
+      : (tensor<1x2x100x16xf32>, tensor<1x2x100x16xf32>, tensor<1x2x100x16xf32>) -> tensor<1x2x100x16xf32>
+  %o2 = attn.sdpa %q2, %k2, %v2 {scale = 0.25 : f32, mask = #attn.window<left = 5, right = 3>,
+                                 layout = #attn.layout<query = bshd, key = bshd, value = bshd, result = bshd>}
+      : (tensor<2x37x4x16xf32>, tensor<2x53x2x16xf32>, tensor<2x53x2x8xf32>) -> tensor<2x37x4x8xf32>
+  %o3 = attn.sdpa %q3, %k3, %v3 {scale = 0.5 : f32, mask = #attn.window<left = 0, right = 0>}
+      : (tensor<1x1x20x8xf32>, tensor<1x1x12x8xf32>, tensor<1x1x12x8xf32>) -> tensor<1x1x20x8xf32>
+  %o4 = attn.sdpa %q4, %k4, %v4 {scale = 0.17677669 : f32}
+      : (tensor<1x3x1x32xf32>, tensor<1x3x70x32xf32>, tensor<1x3x70x32xf32>) -> tensor<1x3x1x32xf32>
+  return %o1, %o2, %o3, %o4 : tensor<1x2x100x16xf32>, tensor<2x37x4x8xf32>, tensor<1x1x20x8xf32>, tensor<1x3x1x32xf32>
+}

@@ -1,0 +1,68 @@
+// RUN: attnc-opt %s -split-input-file -gpu-device-buffers | FileCheck %s
+
+// An input the kernel reads: copied to the device at the start, not back.
+// A buffer the kernel writes: allocated on the device; the host's copy
+// into the caller's output becomes a gpu.memcpy; both freed at the end.
+// CHECK-LABEL: func.func @read_input_write_temporary
+// CHECK-SAME: (%[[IN:.+]]: memref<4x8xf32>, %[[OUT:.+]]: memref<4x8xf32>)
+// CHECK: %[[DIN:.+]] = gpu.alloc () : memref<4x8xf32>
+// CHECK: gpu.memcpy %[[DIN]], %[[IN]]
+// CHECK: %[[TMP:.+]] = gpu.alloc () : memref<4x8xf32>
+// CHECK: gpu.launch
+// CHECK: memref.load %[[DIN]]
+// CHECK: memref.store %{{.+}}, %[[TMP]]
+// CHECK: gpu.memcpy %[[OUT]], %[[TMP]]
+// CHECK-NOT: memref.dealloc
+// CHECK-NOT: gpu.memcpy %[[IN]]
+// CHECK-DAG: gpu.dealloc %[[DIN]]
+// CHECK-DAG: gpu.dealloc %[[TMP]]
+// CHECK: return
+func.func @read_input_write_temporary(%in: memref<4x8xf32>, %out: memref<4x8xf32>) {
+  %tmp = memref.alloc() : memref<4x8xf32>
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c1, %v = %c1, %w = %c1) {
+    %a = memref.load %in[%tx, %tx] : memref<4x8xf32>
+    memref.store %a, %tmp[%tx, %tx] : memref<4x8xf32>
+    gpu.terminator
+  }
+  memref.copy %tmp, %out : memref<4x8xf32> to memref<4x8xf32>
+  memref.dealloc %tmp : memref<4x8xf32>
+  return
+}
+
+// -----
+
+// A caller's buffer the kernel writes in place: copied in, and back before
+// the return (through the cast the kernel reads it by).
+// CHECK-LABEL: func.func @written_argument
+// CHECK-SAME: (%[[IO:.+]]: memref<16xf32>)
+// CHECK: %[[D:.+]] = gpu.alloc () : memref<16xf32>
+// CHECK: gpu.memcpy %[[D]], %[[IO]]
+// CHECK: memref.cast %[[D]]
+// CHECK: gpu.launch
+// CHECK: gpu.memcpy %[[IO]], %[[D]]
+// CHECK-NEXT: gpu.dealloc %[[D]]
+// CHECK-NEXT: return
+func.func @written_argument(%io: memref<16xf32>) {
+  %view = memref.cast %io : memref<16xf32> to memref<?xf32>
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c1, %v = %c1, %w = %c1) {
+    %a = memref.load %view[%tx] : memref<?xf32>
+    %b = arith.addf %a, %a : f32
+    memref.store %b, %view[%tx] : memref<?xf32>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// No kernel: nothing changes.
+// CHECK-LABEL: func.func @host_only
+// CHECK-NOT: gpu.
+func.func @host_only(%in: memref<4xf32>, %out: memref<4xf32>) {
+  memref.copy %in, %out : memref<4xf32> to memref<4xf32>
+  return
+}

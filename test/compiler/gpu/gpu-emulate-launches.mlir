@@ -1,0 +1,51 @@
+// RUN: attnc-opt %s -split-input-file -gpu-emulate-launches | FileCheck %s
+
+// A 3 x 2 grid of 8 x 4 threads: loops over the blocks (z, y, x), the
+// block's shared buffer allocated on the host per block, a team of 32
+// OpenMP threads whose thread number gives (x, y, z) with x fastest, the
+// private buffer on each thread's stack, the barrier an OpenMP barrier.
+// CHECK-LABEL: func.func @grid
+// CHECK: scf.for %[[Z:.+]] = %c0 to %c1
+// CHECK: scf.for %[[Y:.+]] = %c0 to %c2
+// CHECK: scf.for %[[X:.+]] = %c0 to %c3
+// CHECK: %[[SHARED:.+]] = memref.alloc() : memref<32xf32>
+// CHECK: %[[N:.+]] = arith.index_cast %{{.+}} : index to i32
+// CHECK: omp.parallel num_threads(%[[N]] : i32)
+// CHECK: %[[NUM:.+]] = func.call @omp_get_thread_num() : () -> i32
+// CHECK: %[[LINEAR:.+]] = arith.index_cast %[[NUM]]
+// CHECK: %[[TX:.+]] = arith.remui %[[LINEAR]], %c8
+// CHECK: %[[PRIV:.+]] = memref.alloca() : memref<2xf32>
+// CHECK: memref.store %{{.+}}, %[[PRIV]]
+// CHECK: memref.store %{{.+}}, %[[SHARED]]
+// CHECK: omp.barrier
+// CHECK: memref.load %[[SHARED]]
+// CHECK: omp.terminator
+// CHECK: memref.dealloc %[[SHARED]]
+// CHECK-NOT: gpu.
+func.func @grid(%out: memref<3x32xf32>) {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c3, %y = %c2, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c8, %v = %c4, %w = %c1)
+             workgroup(%shared : memref<32xf32, #gpu.address_space<workgroup>>)
+             private(%mine : memref<2xf32, #gpu.address_space<private>>) {
+    %c0 = arith.constant 0 : index
+    %row = arith.muli %ty, %u : index
+    %t = arith.addi %row, %tx : index
+    %f = arith.index_cast %t : index to i32
+    %g = arith.sitofp %f : i32 to f32
+    memref.store %g, %mine[%c0] : memref<2xf32, #gpu.address_space<private>>
+    %h = memref.load %mine[%c0] : memref<2xf32, #gpu.address_space<private>>
+    memref.store %h, %shared[%t] : memref<32xf32, #gpu.address_space<workgroup>>
+    gpu.barrier
+    %c31 = arith.constant 31 : index
+    %other = arith.subi %c31, %t : index
+    %v2 = memref.load %shared[%other] : memref<32xf32, #gpu.address_space<workgroup>>
+    memref.store %v2, %out[%bx, %t] : memref<3x32xf32>
+    gpu.terminator
+  }
+  return
+}

@@ -1,0 +1,76 @@
+// RUN: attnc-opt %s -split-input-file -gpu-lower-sdpa -cse | FileCheck %s
+// RUN: attnc-opt %s -split-input-file -gpu-lower-sdpa="q-block=16 kv-block=8" | FileCheck %s --check-prefix=BLOCKS
+
+// Causal attention, S = 100: a grid of 2 query blocks x 2 heads x 1 batch
+// row, 64 threads each (one per query row). K and V tiles in shared memory
+// (64 keys of 64 floats each: 32 KiB), the query row, the accumulator and
+// a tile's scores private. The key range of a block ends after its last
+// row (the window's right bound 0); tiles are staged, then a barrier, the
+// scores, the online softmax (exp), a barrier before the next tile; the
+// rows store accumulator / sum.
+// CHECK-LABEL: func.func @causal
+// CHECK-SAME: (%[[Q:.+]]: tensor<1x2x100x64xf32>, %[[K:.+]]: tensor<1x2x100x64xf32>, %[[V:.+]]: tensor<1x2x100x64xf32>)
+// CHECK-DAG: %[[QB:.+]] = bufferization.to_buffer %[[Q]] read_only
+// CHECK-DAG: %[[KB:.+]] = bufferization.to_buffer %[[K]] read_only
+// CHECK-DAG: %[[VB:.+]] = bufferization.to_buffer %[[V]] read_only
+// CHECK: %[[OUT:.+]] = memref.alloc() : memref<1x2x100x64xf32>
+// CHECK: gpu.launch blocks(%[[BX:[a-z0-9]+]], %[[BY:[a-z0-9]+]], %[[BZ:[a-z0-9]+]]) in (%{{.+}} = %c2, %{{.+}} = %c2, %{{.+}} = %c1) threads(%[[TX:[a-z0-9]+]], %{{.+}}, %{{.+}}) in (%{{.+}} = %c64, %{{.+}} = %c1, %{{.+}} = %c1)
+// CHECK-SAME: workgroup(%[[KT:[a-z0-9]+]] : memref<64x64xf32, #gpu.address_space<workgroup>>, %[[VT:[a-z0-9]+]] : memref<64x64xf32, #gpu.address_space<workgroup>>)
+// CHECK-SAME: private(%[[QR:[a-z0-9]+]] : memref<64xf32, #gpu.address_space<private>>, %[[ACC:[a-z0-9]+]] : memref<64xf32, #gpu.address_space<private>>, %[[SC:[a-z0-9]+]] : memref<64xf32, #gpu.address_space<private>>)
+// CHECK: %[[FIRST:.+]] = arith.muli %[[BX]], %c64
+// CHECK: %[[ROW:.+]] = arith.addi %[[FIRST]], %[[TX]]
+// CHECK: %[[SAFE:.+]] = arith.minsi %[[ROW]], %c99
+// CHECK: memref.load %[[QB]][%[[BZ]], %[[BY]], %[[SAFE]], %{{.+}}]
+// CHECK: %[[LAST:.+]] = arith.subi %{{.+}}, %c1
+// CHECK: %[[END:.+]] = arith.addi %[[LAST]], %c1
+// CHECK: %[[KEND:.+]] = arith.minsi %c100, %[[END]]
+// CHECK: scf.for %[[T0:.+]] = %c0 to %[[KEND]] step %c64 iter_args
+// CHECK: memref.load %[[KB]]
+// CHECK: memref.store %{{.+}}, %[[KT]]
+// CHECK: memref.load %[[VB]]
+// CHECK: memref.store %{{.+}}, %[[VT]]
+// CHECK: gpu.barrier
+// CHECK: math.fma
+// CHECK: arith.cmpi sle
+// CHECK: memref.store %{{.+}}, %[[SC]]
+// CHECK: math.exp
+// CHECK: math.exp
+// CHECK: gpu.barrier
+// CHECK: scf.if
+// CHECK: memref.store %{{.+}}, %[[OUT]][%[[BZ]], %[[BY]], %[[ROW]], %{{.+}}]
+// CHECK: gpu.terminator
+// CHECK: bufferization.to_tensor %[[OUT]] restrict writable
+// CHECK-NOT: attn.sdpa
+// BLOCKS-LABEL: func.func @causal
+// BLOCKS: gpu.launch blocks({{.+}}) in (%{{.+}} = %c7{{(_[0-9]+)?}}, %{{.+}} = %c2{{(_[0-9]+)?}}, %{{.+}} = %c1{{(_[0-9]+)?}}) threads({{.+}}) in (%{{.+}} = %c16{{(_[0-9]+)?}}, %{{.+}} = %c1{{(_[0-9]+)?}}, %{{.+}} = %c1{{(_[0-9]+)?}})
+// BLOCKS-SAME: workgroup(%{{.+}} : memref<8x64xf32, #gpu.address_space<workgroup>>, %{{.+}} : memref<8x64xf32, #gpu.address_space<workgroup>>)
+func.func @causal(%q: tensor<1x2x100x64xf32>, %k: tensor<1x2x100x64xf32>, %v: tensor<1x2x100x64xf32>) -> tensor<1x2x100x64xf32> {
+  %o = attn.sdpa %q, %k, %v {scale = 0.125 : f32, mask = #attn.window<left = inf, right = 0>}
+      : (tensor<1x2x100x64xf32>, tensor<1x2x100x64xf32>, tensor<1x2x100x64xf32>) -> tensor<1x2x100x64xf32>
+  return %o : tensor<1x2x100x64xf32>
+}
+
+// -----
+
+// Sequence-major tensors and grouped queries (4 query heads over 2 kv
+// heads): each block reads kv head = head / 2, and every tensor as
+// [batch, position, head, column]. A sliding window starts the key range
+// at the block's first row minus 15; no right bound, so it runs to T.
+// CHECK-LABEL: func.func @gqa_bshd_window
+// CHECK: gpu.launch blocks(%{{[a-z0-9]+}}, %[[H:[a-z0-9]+]], %[[B:[a-z0-9]+]]) in (%{{.+}} = %c1, %{{.+}} = %c4, %{{.+}} = %c2) threads({{.+}}) in (%{{.+}} = %c32,
+// CHECK-SAME: workgroup(%{{.+}} : memref<40x16xf32, #gpu.address_space<workgroup>>, %{{.+}} : memref<40x8xf32, #gpu.address_space<workgroup>>)
+// CHECK: %[[KVH:.+]] = arith.divui %[[H]], %c2
+// CHECK: %[[FIRST:.+]] = arith.muli
+// CHECK: memref.load %{{.+}}[%[[B]], %{{.+}}, %[[H]], %{{.+}}] : memref<2x32x4x16xf32
+// CHECK: %[[SHIFTED:.+]] = arith.subi %[[FIRST]], %c15
+// CHECK: %[[BEGIN:.+]] = arith.maxsi %c0, %[[SHIFTED]]
+// CHECK: scf.for %{{.+}} = %[[BEGIN]] to %c40 step %c40
+// CHECK: memref.load %{{.+}}[%[[B]], %{{.+}}, %[[KVH]], %{{.+}}] : memref<2x40x2x16xf32
+// CHECK: memref.load %{{.+}}[%[[B]], %{{.+}}, %[[KVH]], %{{.+}}] : memref<2x40x2x8xf32
+// CHECK: memref.store %{{.+}}, %{{.+}}[%[[B]], %{{.+}}, %[[H]], %{{.+}}] : memref<2x32x4x8xf32>
+func.func @gqa_bshd_window(%q: tensor<2x32x4x16xf32>, %k: tensor<2x40x2x16xf32>, %v: tensor<2x40x2x8xf32>) -> tensor<2x32x4x8xf32> {
+  %o = attn.sdpa %q, %k, %v {scale = 0.25 : f32, mask = #attn.window<left = 15, right = inf>,
+                             layout = #attn.layout<query = bshd, key = bshd, value = bshd, result = bshd>}
+      : (tensor<2x32x4x16xf32>, tensor<2x40x2x16xf32>, tensor<2x40x2x8xf32>) -> tensor<2x32x4x8xf32>
+  return %o : tensor<2x32x4x8xf32>
+}
