@@ -15,7 +15,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/gpu/Passes.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/SetVector.h"
 
 namespace attnc::gpu {
@@ -27,12 +29,53 @@ using namespace mlir;
 
 namespace {
 
-/// The buffer `value` views: through casts, to a function argument or an
-/// allocation (or whatever else defines it).
+/// The buffer `value` views: through casts, subviews and reshapes, to a
+/// function argument, an allocation or a global.
 Value rootOf(Value value) {
-  while (auto cast = value.getDefiningOp<memref::CastOp>())
-    value = cast.getSource();
+  while (auto view = value.getDefiningOp<ViewLikeOpInterface>())
+    value = view.getViewSource();
   return value;
+}
+
+/// A memref of `type` (identity layout) at the device address `address`:
+/// the LLVM descriptor built by hand, the cast to the memref reconciled
+/// away when the memref ops are lowered.
+Value memrefAt(OpBuilder &b, Location loc, MemRefType type, Value address) {
+  MLIRContext *ctx = b.getContext();
+  auto i64 = b.getI64Type();
+  auto ptr = LLVM::LLVMPointerType::get(ctx);
+  auto dims = LLVM::LLVMArrayType::get(i64, type.getRank());
+  auto descriptorType = LLVM::LLVMStructType::getLiteral(ctx, {ptr, ptr, i64, dims, dims});
+  Value integer = arith::IndexCastOp::create(b, loc, i64, address);
+  Value pointer = LLVM::IntToPtrOp::create(b, loc, ptr, integer);
+  auto constant = [&](int64_t v) { return LLVM::ConstantOp::create(b, loc, i64, v); };
+  Value descriptor = LLVM::UndefOp::create(b, loc, descriptorType);
+  descriptor = LLVM::InsertValueOp::create(b, loc, descriptor, pointer, ArrayRef<int64_t>{0});
+  descriptor = LLVM::InsertValueOp::create(b, loc, descriptor, pointer, ArrayRef<int64_t>{1});
+  descriptor = LLVM::InsertValueOp::create(b, loc, descriptor, constant(0), ArrayRef<int64_t>{2});
+  int64_t stride = 1;
+  for (int64_t d = type.getRank() - 1; d >= 0; --d) {
+    descriptor = LLVM::InsertValueOp::create(b, loc, descriptor, constant(type.getDimSize(d)),
+                                             ArrayRef<int64_t>{3, d});
+    descriptor = LLVM::InsertValueOp::create(b, loc, descriptor, constant(stride),
+                                             ArrayRef<int64_t>{4, d});
+    stride *= type.getDimSize(d);
+  }
+  return UnrealizedConversionCastOp::create(b, loc, type, descriptor).getResult(0);
+}
+
+/// Declares the runtime's `attnc_cuda_constant(host, bytes) -> device`
+/// (runtime/src/CudaDriver.cpp) in `module` once.
+func::FuncOp constantUploadFunction(ModuleOp module) {
+  constexpr llvm::StringLiteral name = "attnc_cuda_constant";
+  if (auto existing = module.lookupSymbol<func::FuncOp>(name))
+    return existing;
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  auto index = b.getIndexType();
+  auto function =
+      func::FuncOp::create(b, module.getLoc(), name, b.getFunctionType({index, index}, {index}));
+  function.setPrivate();
+  return function;
 }
 
 bool isIdentity(Value value) {
@@ -107,6 +150,23 @@ struct GpuDeviceBuffersPass
                      << root.getType();
       return failure();
     }
+    if (auto global = root.getDefiningOp<memref::GetGlobalOp>()) {
+      // A weight: uploaded once per process by the runtime, which keeps
+      // the device copy for every later run.
+      OpBuilder b(global);
+      b.setInsertionPointAfter(global);
+      auto type = cast<MemRefType>(global.getType());
+      int64_t bytes = type.getNumElements() * type.getElementTypeBitWidth() / 8;
+      Value host = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, global);
+      Value address =
+          func::CallOp::create(b, loc, constantUploadFunction(func->getParentOfType<ModuleOp>()),
+                               ValueRange{host, arith::ConstantIndexOp::create(b, loc, bytes)})
+              .getResult(0);
+      Value device = memrefAt(b, loc, type, address);
+      global.getResult().replaceAllUsesExcept(device, host.getDefiningOp());
+      constants.insert(device);
+      return device;
+    }
     if (auto alloc = root.getDefiningOp<memref::AllocOp>()) {
       OpBuilder b(alloc);
       auto deviceAlloc = gpu::AllocOp::create(b, loc, alloc.getType(), /*asyncToken=*/Type(),
@@ -120,8 +180,7 @@ struct GpuDeviceBuffersPass
       InFlightDiagnostic diag = emitError(loc)
                                 << "the CUDA backend cannot give a kernel this buffer yet";
       if (Operation *def = root.getDefiningOp())
-        diag << " (defined by '" << def->getName() << "': weights and other globals stay on "
-             << "the host)";
+        diag << " (defined by '" << def->getName() << "')";
       return failure();
     }
     OpBuilder b = OpBuilder::atBlockBegin(&func.getBody().front());
@@ -149,9 +208,11 @@ struct GpuDeviceBuffersPass
       Operation *user = use->getOwner();
       if (user->getParentOfType<gpu::LaunchOp>() || isa<gpu::GPUDialect>(user->getDialect()))
         continue;
-      if (auto cast = dyn_cast<memref::CastOp>(user)) {
-        if (failed(rewriteHostUses(cast.getResult())))
-          return failure();
+      if (auto view = dyn_cast<ViewLikeOpInterface>(user)) {
+        // Views only compute addresses: their uses decide.
+        for (Value result : user->getResults())
+          if (failed(rewriteHostUses(result)))
+            return failure();
         continue;
       }
       if (auto copy = dyn_cast<memref::CopyOp>(user)) {
@@ -177,14 +238,19 @@ struct GpuDeviceBuffersPass
     return success();
   }
 
-  /// gpu.dealloc of every device buffer before each return.
+  /// gpu.dealloc of every device buffer before each return (the runtime
+  /// keeps the weights' copies).
   void freeAtReturns(func::FuncOp func, ArrayRef<Value> device) {
     func.walk([&](func::ReturnOp ret) {
       OpBuilder b(ret);
       for (Value buffer : device)
-        gpu::DeallocOp::create(b, ret.getLoc(), Type(), ValueRange{}, buffer);
+        if (!constants.contains(buffer))
+          mlir::gpu::DeallocOp::create(b, ret.getLoc(), Type(), ValueRange{}, buffer);
     });
   }
+
+  /// The device copies of globals (never freed by the model).
+  llvm::DenseSet<Value> constants;
 };
 
 } // namespace

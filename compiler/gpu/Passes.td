@@ -30,8 +30,9 @@ def GpuLowerSdpaPass : Pass<"gpu-lower-sdpa", "::mlir::func::FuncOp"> {
     The operands are bufferized on the spot (`bufferization.to_buffer`), the
     result is a new buffer (`bufferization.to_tensor`); one-shot
     bufferization handles the rest. An `attn.sdpa` with a query offset, a
-    key or dense mask, run-time dims or a non-f32 type is an error naming
-    what the CUDA backend lacks.
+    key or dense mask, run-time dims or a non-f32 type stays as it is, for
+    `attn-decompose-sdpa` (its products and softmax then run as generic
+    kernels).
 
     This first kernel is scalar (CUDA cores, fp32, one thread per query
     row); tensor cores are a later step.
@@ -49,6 +50,29 @@ def GpuLowerSdpaPass : Pass<"gpu-lower-sdpa", "::mlir::func::FuncOp"> {
                            "::mlir::bufferization::BufferizationDialect"];
 }
 
+def GpuLoopsToKernelsPass : Pass<"gpu-loops-to-kernels", "::mlir::func::FuncOp"> {
+  let summary = "Run each top-level scf.parallel as a kernel, one GPU thread per iteration";
+  let description = [{
+    Every op the CUDA backend has no kernel of its own for (elementwise
+    chains, norms, reductions, matmuls, copies, gathers) reaches this pass
+    as an `scf.parallel` nest (`convert-linalg-to-parallel-loops`): its
+    parallel iterations, linearized, become the threads of a `gpu.launch`
+    (`threads` per block, as many blocks as it takes); each thread
+    recovers its indices and runs the body, reductions included as the
+    sequential loops they are. No dimension limits apply (the grid is
+    one-dimensional), and an empty iteration space launches nothing.
+
+    These are generic kernels, correct for every model the CPU path runs
+    but far from the GPU's speed (no tiling, no shared memory, no tensor
+    cores); specialized kernels replace them op by op.
+  }];
+  let options = [
+    Option<"threads", "threads", "int64_t", /*default=*/"256", "Threads per block">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def GpuDeviceBuffersPass : Pass<"gpu-device-buffers", "::mlir::func::FuncOp"> {
   let summary = "Give every buffer a kernel reads or writes a device copy";
   let description = [{
@@ -63,7 +87,9 @@ def GpuDeviceBuffersPass : Pass<"gpu-device-buffers", "::mlir::func::FuncOp"> {
     buffer in any other way, a global (weights) used by a kernel, or a
     buffer with a non-identity layout is an error naming the operation.
   }];
-  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect"];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::LLVM::LLVMDialect", "::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect"];
 }
 
 def GpuEmulateLaunchesPass : Pass<"gpu-emulate-launches", "::mlir::func::FuncOp"> {

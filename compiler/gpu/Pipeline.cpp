@@ -30,7 +30,9 @@
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -41,11 +43,13 @@ namespace attnc {
 void buildGpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options) {
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
   funcPm.addPass(gpu::createGpuLowerSdpaPass());
-  // What attn ops are left become linalg: the CUDA backend has no kernel
-  // for them yet, and gpu-device-buffers names the first one a kernel's
-  // buffer reaches.
+  // What the kernel does not take yet (offsets, key masks, ...) runs as
+  // its matmuls and softmax.
+  funcPm.addPass(mlir::attn::createAttnDecomposeSdpaPass());
   funcPm.addPass(mlir::attn::createAttnToLinalgPass());
   funcPm.addPass(createCanonicalizerPass());
+  if (options.fuseElementwise)
+    funcPm.addPass(createLinalgElementwiseOpFusionPass());
   funcPm.addPass(createCSEPass());
 
   pm.addPass(cpu::createCpuEntryPointPass());
@@ -53,6 +57,13 @@ void buildGpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createCanonicalizerPass());
+  // Every other op, copies too, as generic kernels: one thread per output
+  // element (gpu-loops-to-kernels); loops nested in one run in its thread.
+  pm.addNestedPass<func::FuncOp>(cpu::createCpuCopyToLinalgPass());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(gpu::createGpuLoopsToKernelsPass());
+  pm.addNestedPass<func::FuncOp>(createParallelForToNestedForsPass());
   pm.addPass(createCanonicalizerPass());
 
   if (options.gpu.emulated) {

@@ -123,10 +123,10 @@ static cl::opt<std::string> device(
     "device",
     cl::desc("Where the model runs: cpu (default), cuda (an NVIDIA GPU) or cuda-emulated (the "
              "CUDA kernels on CPU threads, slowly: for testing them without a GPU)"),
-    cl::init("cpu"), cl::sub(compileCommand));
+    cl::init("cpu"), cl::sub(compileCommand), cl::sub(checkCommand));
 static cl::opt<std::string> gpuChip(
     "gpu", cl::desc("With --device=cuda: the GPU architecture, sm_80 (default), sm_90 or sm_90a"),
-    cl::init("sm_80"), cl::sub(compileCommand));
+    cl::init("sm_80"), cl::sub(compileCommand), cl::sub(checkCommand));
 
 static cl::opt<int64_t> qBlock("q-block",
                                cl::desc("Queries per attention block (default: the cost model's)"),
@@ -476,7 +476,7 @@ int main(int argc, char **argv) {
   if (checkCommand) {
     attnc::CheckOptions options;
     if (!readAttentionOptions(options.pipeline, options.tilingFlags) ||
-        !readKvCapacity(options.pipeline))
+        !readKvCapacity(options.pipeline) || !readDevice(options.pipeline))
       return 1;
     // The compiled code runs here: a CPU whose instructions the host lacks
     // would crash it, not fail the check (an emulator may run it).

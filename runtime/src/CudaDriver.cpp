@@ -11,6 +11,8 @@
 //     kernel binary from a static constructor (mgpuModuleLoad); that only
 //     records where the binary is, and the module is loaded when its first
 //     kernel is looked up.
+//   - Weights (the model's constants) are copied to the GPU the first time
+//     a kernel needs them and stay there (attnc_cuda_constant).
 //   - These calls cannot return an error to the generated code, so a
 //     failure (no driver, no device, a binary this GPU cannot run, a launch
 //     that fails) prints one line naming the reason and exits with status 1.
@@ -22,6 +24,7 @@
 #include <cstdlib>
 #include <dlfcn.h>
 #include <mutex>
+#include <unordered_map>
 
 namespace {
 
@@ -55,6 +58,7 @@ struct Driver {
   CUresult (*memAllocManaged)(CUdeviceptr *, size_t, unsigned);
   CUresult (*memFree)(CUdeviceptr);
   CUresult (*memcpyAsync)(CUdeviceptr, CUdeviceptr, size_t, CUstream);
+  CUresult (*memcpyHtoD)(CUdeviceptr, const void *, size_t);
   CUresult (*getErrorString)(CUresult, const char **);
   CUcontext context = nullptr;
 };
@@ -105,6 +109,7 @@ Driver *loadDriver() {
   resolve(library, d->memAllocManaged, "cuMemAllocManaged");
   resolve(library, d->memFree, "cuMemFree_v2");
   resolve(library, d->memcpyAsync, "cuMemcpyAsync");
+  resolve(library, d->memcpyHtoD, "cuMemcpyHtoD_v2");
   resolve(library, d->getErrorString, "cuGetErrorString");
   return d;
 }
@@ -213,6 +218,26 @@ void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream) {
   check(gpu().memcpyAsync(reinterpret_cast<CUdeviceptr>(dst), reinterpret_cast<CUdeviceptr>(src),
                           bytes, stream),
         "copy between host and GPU failed");
+}
+
+/// The device copy of a model's constant (a weight) at `host`, uploaded on
+/// first use and kept for the process's life: weights never change, and
+/// every run after the first finds them on the GPU.
+void *attnc_cuda_constant(void *host, int64_t bytes) {
+  static std::mutex mutex;
+  static auto *copies = new std::unordered_map<void *, void *>(); // kept until exit
+  std::lock_guard<std::mutex> lock(mutex);
+  auto [entry, added] = copies->try_emplace(host, nullptr);
+  if (added) {
+    Driver &d = gpu();
+    CUdeviceptr pointer = 0;
+    if (bytes > 0) {
+      check(d.memAlloc(&pointer, bytes), "out of GPU memory for the model's weights");
+      check(d.memcpyHtoD(pointer, host, bytes), "cannot copy the model's weights to the GPU");
+    }
+    entry->second = reinterpret_cast<void *>(pointer);
+  }
+  return entry->second;
 }
 
 } // extern "C"

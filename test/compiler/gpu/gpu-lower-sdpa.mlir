@@ -74,3 +74,24 @@ func.func @gqa_bshd_window(%q: tensor<2x32x4x16xf32>, %k: tensor<2x40x2x16xf32>,
       : (tensor<2x32x4x16xf32>, tensor<2x40x2x16xf32>, tensor<2x40x2x8xf32>) -> tensor<2x32x4x8xf32>
   return %o : tensor<2x32x4x8xf32>
 }
+
+// -----
+
+// What the kernel lacks so far (a query offset, key masks, run-time dims,
+// f16) stays for attn-decompose-sdpa.
+// CHECK-LABEL: func.func @left_for_decomposition
+// CHECK-NOT: gpu.launch
+// CHECK: attn.sdpa %{{.+}} offset
+// CHECK: attn.sdpa %{{.+}} key_mask
+// CHECK: attn.sdpa {{.+}} -> tensor<1x2x?x8xf32>
+// CHECK: attn.sdpa {{.+}} -> tensor<1x2x4x8xf16>
+func.func @left_for_decomposition(%q: tensor<1x2x1x8xf32>, %k: tensor<1x2x16x8xf32>, %v: tensor<1x2x16x8xf32>, %p: tensor<i64>,
+                                  %m: tensor<1x16xi1>, %qd: tensor<1x2x?x8xf32>, %kd: tensor<1x2x?x8xf32>,
+                                  %qh: tensor<1x2x4x8xf16>, %kh: tensor<1x2x16x8xf16>)
+    -> (tensor<1x2x1x8xf32>, tensor<1x2x1x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x4x8xf16>) {
+  %a = attn.sdpa %q, %k, %v offset(%p) {scale = 0.5 : f32} : (tensor<1x2x1x8xf32>, tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>, tensor<i64>) -> tensor<1x2x1x8xf32>
+  %b = attn.sdpa %q, %k, %v key_mask(%m) {scale = 0.5 : f32} : (tensor<1x2x1x8xf32>, tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>, tensor<1x16xi1>) -> tensor<1x2x1x8xf32>
+  %c = attn.sdpa %qd, %kd, %kd {scale = 0.5 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+  %d = attn.sdpa %qh, %kh, %kh {scale = 0.5 : f32} : (tensor<1x2x4x8xf16>, tensor<1x2x16x8xf16>, tensor<1x2x16x8xf16>) -> tensor<1x2x4x8xf16>
+  return %a, %b, %c, %d : tensor<1x2x1x8xf32>, tensor<1x2x1x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x4x8xf16>
+}
