@@ -57,10 +57,11 @@ struct GpuLoopsToKernelsPass
     Value total = index(1);
     for (auto [lower, upper, step] :
          llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
-      Value span = arith::SubIOp::create(b, loc, upper, lower);
-      Value extent = arith::CeilDivUIOp::create(b, loc, span, step);
+      // Folded, so that static loops give a static iteration count.
+      Value span = b.createOrFold<arith::SubIOp>(loc, upper, lower);
+      Value extent = b.createOrFold<arith::CeilDivUIOp>(loc, span, step);
       extents.push_back(extent);
-      total = arith::MulIOp::create(b, loc, total, extent);
+      total = b.createOrFold<arith::MulIOp>(loc, total, extent);
     }
     std::optional<int64_t> known = getConstantIntValue(total);
     if (known && *known == 0) {
@@ -69,7 +70,7 @@ struct GpuLoopsToKernelsPass
     }
     int64_t perBlock = known ? std::min<int64_t>(threads, *known) : threads;
     Value blockSize = index(perBlock);
-    Value blocks = arith::CeilDivUIOp::create(b, loc, total, blockSize);
+    Value blocks = b.createOrFold<arith::CeilDivUIOp>(loc, total, blockSize);
 
     // A run-time empty space launches nothing (a grid of 0 is an error).
     if (!known) {
@@ -96,9 +97,9 @@ struct GpuLoopsToKernelsPass
       Value position = d == 0 ? rest : arith::RemUIOp::create(b, loc, rest, extents[d]);
       if (d > 0)
         rest = arith::DivUIOp::create(b, loc, rest, extents[d]);
-      Value scaled = arith::MulIOp::create(b, loc, position, loop.getStep()[d]);
+      Value scaled = b.createOrFold<arith::MulIOp>(loc, position, loop.getStep()[d]);
       map.map(loop.getInductionVars()[d],
-              arith::AddIOp::create(b, loc, loop.getLowerBound()[d], scaled));
+              b.createOrFold<arith::AddIOp>(loc, loop.getLowerBound()[d], scaled));
     }
     for (Operation &op : loop.getBody()->without_terminator())
       b.clone(op, map);

@@ -1,22 +1,5 @@
 // RUN: attnc-opt %s -split-input-file -gpu-device-buffers -verify-diagnostics
 
-memref.global "private" constant @weights : memref<4xf32> = dense<1.0>
-
-func.func @weights_on_the_host(%out: memref<4xf32>) {
-  // expected-error @below {{the CUDA backend cannot give a kernel this buffer yet (defined by 'memref.get_global': weights and other globals stay on the host)}}
-  %w = memref.get_global @weights : memref<4xf32>
-  %c1 = arith.constant 1 : index
-  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
-             threads(%tx, %ty, %tz) in (%u = %c1, %v = %c1, %w2 = %c1) {
-    %a = memref.load %w[%tx] : memref<4xf32>
-    memref.store %a, %out[%tx] : memref<4xf32>
-    gpu.terminator
-  }
-  return
-}
-
-// -----
-
 func.func @host_reads_device_buffer(%out: memref<4xf32>) {
   %tmp = memref.alloc() : memref<4xf32>
   %c0 = arith.constant 0 : index

@@ -66,3 +66,34 @@ func.func @host_only(%in: memref<4xf32>, %out: memref<4xf32>) {
   memref.copy %in, %out : memref<4xf32> to memref<4xf32>
   return
 }
+
+// -----
+
+// A weight a kernel reads: its device copy comes from the runtime
+// (attnc_cuda_constant uploads it once per process), as a memref built
+// on the returned address; it is not freed at the end.
+// CHECK: func.func private @attnc_cuda_constant(index, index) -> index
+// CHECK-LABEL: func.func @reads_weights
+// CHECK: %[[HOST:.+]] = memref.get_global @weights : memref<4x2xf32>
+// CHECK: %[[PTR:.+]] = memref.extract_aligned_pointer_as_index %[[HOST]]
+// CHECK: %[[DEV:.+]] = call @attnc_cuda_constant(%[[PTR]], %c32)
+// CHECK: %[[ADDR:.+]] = arith.index_cast %[[DEV]] : index to i64
+// CHECK: llvm.inttoptr %[[ADDR]]
+// CHECK: %[[W:.+]] = builtin.unrealized_conversion_cast %{{.+}} : !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)> to memref<4x2xf32>
+// CHECK: gpu.launch
+// CHECK: memref.load %[[W]]
+// CHECK-NOT: gpu.dealloc %[[W]]
+// CHECK: return
+memref.global "private" constant @weights : memref<4x2xf32> = dense<1.0>
+
+func.func @reads_weights(%out: memref<4xf32>) {
+  %w = memref.get_global @weights : memref<4x2xf32>
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c1, %v = %c1, %w2 = %c1) {
+    %a = memref.load %w[%tx, %tx] : memref<4x2xf32>
+    memref.store %a, %out[%tx] : memref<4xf32>
+    gpu.terminator
+  }
+  return
+}
