@@ -127,14 +127,15 @@ struct GpuDeviceBuffersPass
   }
 
   /// A --device=cuda model computes in kernels only: a loop nest left on
-  /// the host would run there, single-threaded, unasked.
+  /// the host (a lowering this pipeline does not expect) would run there,
+  /// single-threaded, unasked.
   LogicalResult checkNothingComputesOnHost(func::FuncOp func) {
     WalkResult result = func.walk<WalkOrder::PreOrder>([&](Operation *op) {
       if (isa<mlir::gpu::LaunchOp>(op))
         return WalkResult::skip();
       if (isa<linalg::LinalgOp, scf::ForOp, scf::ParallelOp, scf::ForallOp, scf::WhileOp>(op)) {
-        op->emitOpError("would run on the host: the CUDA backend has kernels for attn.sdpa "
-                        "only so far");
+        op->emitOpError("would run on the host, outside every kernel (internal error: "
+                        "gpu-loops-to-kernels runs every loop nest on the GPU)");
         return WalkResult::interrupt();
       }
       return WalkResult::advance();
@@ -232,8 +233,7 @@ struct GpuDeviceBuffersPass
       if (isa<func::ReturnOp>(user))
         return user->emitOpError("returns a device buffer; the CUDA backend returns results "
                                  "through the caller's buffers");
-      return user->emitOpError("would touch device memory on the host; the CUDA backend "
-                               "has kernels for attn.sdpa only so far");
+      return user->emitOpError("would read or write device memory from the host");
     }
     return success();
   }
