@@ -81,11 +81,13 @@ def GpuDeviceBuffersPass : Pass<"gpu-device-buffers", "::mlir::func::FuncOp"> {
     a host `memref.copy` from or into it a `gpu.memcpy`. A function argument
     (the caller's input or output buffer, host memory) that a kernel uses is
     copied into a device buffer at the function's start, and back at its end
-    when a kernel writes it. A loop nest or linalg op left outside the
-    kernels (an op the CUDA backend has no kernel for) is an error: it would
-    run on the host unasked. A host operation that would touch a device
-    buffer in any other way, a global (weights) used by a kernel, or a
-    buffer with a non-identity layout is an error naming the operation.
+    when a kernel writes it. A global a kernel reads (a weight) gets its
+    device copy from the runtime (`attnc_cuda_constant`, uploaded once per
+    process), not freed by the model. A loop nest or linalg op left outside
+    the kernels is an error: it would run on the host unasked. A host
+    operation that would touch a device
+    buffer in any other way, or a kernel's buffer with a non-identity
+    layout, is an error naming the operation.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect",
                            "::mlir::LLVM::LLVMDialect", "::mlir::func::FuncDialect",

@@ -13,6 +13,11 @@
 //     kernel is looked up.
 //   - Weights (the model's constants) are copied to the GPU the first time
 //     a kernel needs them and stay there (attnc_cuda_constant).
+//   - With ATTNC_CUDA_KERNEL_TIME=1 in the environment, each stream
+//     synchronization (one per run) records the GPU time of the kernels
+//     launched since the last one (CUDA events around each launch), and the
+//     process prints their median at exit: the kernels alone, without the
+//     copies between host and GPU that a run's wall time includes.
 //   - These calls cannot return an error to the generated code, so a
 //     failure (no driver, no device, a binary this GPU cannot run, a launch
 //     that fails) prints one line naming the reason and exits with status 1.
@@ -23,8 +28,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <dlfcn.h>
+#include <functional>
+#include <string_view>
+#include <algorithm>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 namespace {
 
@@ -34,6 +43,7 @@ using CUcontext = void *;
 using CUmodule = void *;
 using CUfunction = void *;
 using CUstream = void *;
+using CUevent = void *;
 using CUdeviceptr = unsigned long long;
 constexpr CUresult CUDA_SUCCESS = 0;
 constexpr unsigned CU_STREAM_NON_BLOCKING = 1;
@@ -60,6 +70,11 @@ struct Driver {
   CUresult (*memcpyAsync)(CUdeviceptr, CUdeviceptr, size_t, CUstream);
   CUresult (*memcpyHtoD)(CUdeviceptr, const void *, size_t);
   CUresult (*getErrorString)(CUresult, const char **);
+  CUresult (*eventCreate)(CUevent *, unsigned);
+  CUresult (*eventRecord)(CUevent, CUstream);
+  CUresult (*eventSynchronize)(CUevent);
+  CUresult (*eventElapsedTime)(float *, CUevent, CUevent);
+  CUresult (*eventDestroy)(CUevent);
   CUcontext context = nullptr;
 };
 
@@ -111,6 +126,11 @@ Driver *loadDriver() {
   resolve(library, d->memcpyAsync, "cuMemcpyAsync");
   resolve(library, d->memcpyHtoD, "cuMemcpyHtoD_v2");
   resolve(library, d->getErrorString, "cuGetErrorString");
+  resolve(library, d->eventCreate, "cuEventCreate");
+  resolve(library, d->eventRecord, "cuEventRecord");
+  resolve(library, d->eventSynchronize, "cuEventSynchronize");
+  resolve(library, d->eventElapsedTime, "cuEventElapsedTime_v2");
+  resolve(library, d->eventDestroy, "cuEventDestroy_v2");
   return d;
 }
 
@@ -141,6 +161,73 @@ Driver &gpu() {
   }
   return d;
 }
+
+/// ATTNC_CUDA_KERNEL_TIME: the kernels' GPU time per run (between stream
+/// synchronizations), printed at exit.
+class KernelTimer {
+public:
+  static KernelTimer *get() {
+    static KernelTimer *timer = [] {
+      const char *flag = std::getenv("ATTNC_CUDA_KERNEL_TIME");
+      if (!flag || !*flag || std::string_view(flag) == "0")
+        return static_cast<KernelTimer *>(nullptr);
+      auto *created = new KernelTimer(); // reports at exit, never freed
+      std::atexit([] { get()->report(); });
+      return created;
+    }();
+    return timer;
+  }
+
+  /// Events around one launch on `stream`.
+  void around(CUstream stream, const std::function<void()> &launch) {
+    Driver &d = gpu();
+    CUevent start, end;
+    check(d.eventCreate(&start, 0), "cannot create an event");
+    check(d.eventCreate(&end, 0), "cannot create an event");
+    check(d.eventRecord(start, stream), "cannot record an event");
+    launch();
+    check(d.eventRecord(end, stream), "cannot record an event");
+    std::lock_guard<std::mutex> lock(mutex);
+    pending.push_back({start, end});
+  }
+
+  /// After a stream synchronization: the pending launches make one run.
+  void closeRun() {
+    Driver &d = gpu();
+    std::lock_guard<std::mutex> lock(mutex);
+    if (pending.empty())
+      return;
+    double total = 0;
+    for (auto [start, end] : pending) {
+      float ms = 0;
+      check(d.eventSynchronize(end), "a kernel failed");
+      check(d.eventElapsedTime(&ms, start, end), "cannot time a kernel");
+      total += ms;
+      d.eventDestroy(start);
+      d.eventDestroy(end);
+    }
+    runs.push_back(total);
+    launches = pending.size();
+    pending.clear();
+  }
+
+private:
+  void report() {
+    if (runs.empty())
+      return;
+    std::vector<double> sorted = runs;
+    std::sort(sorted.begin(), sorted.end());
+    std::fprintf(stderr,
+                 "attnc: CUDA kernel time per run: median %.4f ms, min %.4f ms over %zu runs "
+                 "(%zu launches each)\n",
+                 sorted[sorted.size() / 2], sorted.front(), sorted.size(), launches);
+  }
+
+  std::mutex mutex;
+  std::vector<std::pair<CUevent, CUevent>> pending;
+  std::vector<double> runs;
+  size_t launches = 0;
+};
 
 /// A kernel binary, loaded into the driver when first used.
 struct LazyModule {
@@ -180,9 +267,15 @@ void *mgpuModuleGetFunction(void *handle, const char *name) {
 void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY, intptr_t gridZ,
                       intptr_t blockX, intptr_t blockY, intptr_t blockZ, int32_t sharedBytes,
                       void *stream, void **params, void **extra, size_t /*paramsCount*/) {
-  check(gpu().launchKernel(function, gridX, gridY, gridZ, blockX, blockY, blockZ, sharedBytes,
-                           stream, params, extra),
-        "kernel launch failed");
+  auto launch = [&] {
+    check(gpu().launchKernel(function, gridX, gridY, gridZ, blockX, blockY, blockZ, sharedBytes,
+                             stream, params, extra),
+          "kernel launch failed");
+  };
+  if (KernelTimer *timer = KernelTimer::get())
+    timer->around(stream, launch);
+  else
+    launch();
 }
 
 void *mgpuStreamCreate() {
@@ -193,6 +286,8 @@ void *mgpuStreamCreate() {
 
 void mgpuStreamSynchronize(void *stream) {
   check(gpu().streamSynchronize(stream), "a kernel or copy failed");
+  if (KernelTimer *timer = KernelTimer::get())
+    timer->closeRun();
 }
 
 void mgpuStreamDestroy(void *stream) { check(gpu().streamDestroy(stream), "cannot free a stream"); }

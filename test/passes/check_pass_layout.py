@@ -23,6 +23,8 @@ PASS_FILES = [
      "registerAttnPasses()"),
     ("compiler/cpu/Passes.td", "Cpu", "cpu-", "compiler/cpu", "test/compiler/cpu",
      "registerCpuPasses()"),
+    ("compiler/gpu/Passes.td", "Gpu", "gpu-", "compiler/gpu", "test/compiler/gpu",
+     "registerGpuPasses()"),
 ]
 
 problems = []

@@ -1,0 +1,115 @@
+#!/usr/bin/python3
+"""Compiles here what bench/gpu/run.sh runs on a machine with an NVIDIA GPU.
+
+  /usr/bin/python3 bench/gpu/prepare.py build/bin/attnc [--out bench/gpu/prepared] [--gpu sm_90]
+
+The GPU machines have CUDA, torch and numpy but no LLVM/MLIR, so attnc
+cannot run there: everything is compiled here (--device=cuda) into OUT,
+which then travels with the working tree (it is git-ignored; name it in the
+device tool's `carry`):
+  OUT/models/NAME/model        every repository model (test/models/generate.py),
+  OUT/models/NAME/test_data_set_*   with its inputs and torch's outputs;
+  OUT/attention/CASE           attn.sdpa alone at the benchmark's sizes,
+  OUT/attention/cases.json     their shapes and masks (inputs are made there).
+Executables are stripped to keep OUT small (about 45 MB). With --device
+cuda-emulated the same runs on CPU threads, to try the scripts here (the
+attention cases are then too large to run: give --no-attention).
+"""
+import argparse
+import json
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import onnx
+from onnx import numpy_helper
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+
+# (name, batch, heads, query length, key length, head dim, mask): mask is
+# none, causal or window (256 keys: left = 255, right = 0). fp32: the
+# kernel takes no other type yet. Decode: one query over a long cache.
+WINDOW = 256
+CASES = [(f"{mask}_d{d}_s{s}", 1, 16, s, s, d, mask)
+         for d in (64, 128) for s in (1024, 4096, 16384) for mask in ("none", "causal", "window")]
+CASES += [(f"decode_d128_t{t}", 1, 32, 1, t, 128, "none") for t in (4096, 32768)]
+
+
+def attention_mlir(b, h, s, t, d, mask):
+    window = {"none": "", "causal": ", mask = #attn.window<left = inf, right = 0>",
+              "window": f", mask = #attn.window<left = {WINDOW - 1}, right = 0>"}[mask]
+    tq, tk = f"tensor<{b}x{h}x{s}x{d}xf32>", f"tensor<{b}x{h}x{t}x{d}xf32>"
+    return (f'func.func @main(%q: {tq} {{attnc.name = "q"}}, %k: {tk} {{attnc.name = "k"}}, '
+            f'%v: {tk} {{attnc.name = "v"}}) -> ({tq} {{attnc.name = "o"}}) {{\n'
+            f'  %o = attn.sdpa %q, %k, %v {{scale = {d ** -0.5} : f32{window}}} '
+            f': ({tq}, {tk}, {tk}) -> {tq}\n  return %o : {tq}\n}}\n')
+
+
+def compile_model(attnc, source, exe, device, shapes=()):
+    run = subprocess.run([attnc, "compile", str(source), "-o", str(exe), *device, *shapes],
+                         capture_output=True, text=True)
+    if run.returncode:
+        sys.exit(f"attnc compile {source} failed:\n{run.stderr}")
+    subprocess.run(["strip", str(exe)], check=True)
+
+
+def prepare_models(attnc, out, device):
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["/usr/bin/python3", str(ROOT / "test/models/generate.py"), tmp],
+                       check=True, capture_output=True)
+        for model in sorted(pathlib.Path(tmp).iterdir()):
+            if not (model / "model.onnx").exists():
+                continue
+            shapes = []
+            for path in sorted(model.glob("test_data_set_0/input_*.pb")):
+                tensor = onnx.load_tensor(str(path))
+                dims = numpy_helper.to_array(tensor).shape
+                shapes.append(f"--input-shape={tensor.name}={'x'.join(map(str, dims)) or '1'}")
+            target = out / "models" / model.name
+            target.mkdir(parents=True)
+            # One executable per model, at data set 0's shapes: the others
+            # (another sequence length) need their own; only set 0 travels.
+            compile_model(attnc, model / "model.onnx", target / "model", device, shapes)
+            shutil.copytree(model / "test_data_set_0", target / "test_data_set_0")
+            print(f"model {model.name}", flush=True)
+
+
+def prepare_attention(attnc, out, device):
+    folder = out / "attention"
+    folder.mkdir(parents=True)
+    cases = []
+    for name, b, h, s, t, d, mask in CASES:
+        source = folder / f"{name}.mlir"
+        source.write_text(attention_mlir(b, h, s, t, d, mask))
+        compile_model(attnc, source, folder / name, device)
+        source.unlink()
+        cases.append({"name": name, "batch": b, "heads": h, "query_len": s, "key_len": t,
+                      "head_dim": d, "mask": mask, "window": WINDOW})
+        print(f"attention {name}", flush=True)
+    (folder / "cases.json").write_text(json.dumps(cases, indent=1))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("attnc")
+    ap.add_argument("--out", type=pathlib.Path, default=HERE / "prepared")
+    ap.add_argument("--gpu", default="sm_90", help="the GPU architecture (H100/H200: sm_90)")
+    ap.add_argument("--device", default="cuda", choices=["cuda", "cuda-emulated"])
+    ap.add_argument("--no-attention", action="store_true")
+    args = ap.parse_args()
+    device = [f"--device={args.device}"] + ([f"--gpu={args.gpu}"] if args.device == "cuda" else [])
+    if args.out.exists():
+        shutil.rmtree(args.out)
+    args.out.mkdir(parents=True)
+    prepare_models(args.attnc, args.out, device)
+    if not args.no_attention:
+        prepare_attention(args.attnc, args.out, device)
+    size = sum(p.stat().st_size for p in args.out.rglob("*") if p.is_file())
+    print(f"prepared {args.out} ({size / 1e6:.1f} MB)")
+
+
+if __name__ == "__main__":
+    main()

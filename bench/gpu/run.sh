@@ -1,0 +1,42 @@
+#!/bin/bash
+# The GPU checks and benchmark, in one go, on a machine with an NVIDIA GPU
+# (H100/H200, CUDA driver, python3 with torch, numpy and onnx):
+#
+#   bash bench/gpu/run.sh RESULTS_DIR [PREPARED_DIR]
+#
+# Nothing is built there (attnc needs LLVM/MLIR 22, which those machines
+# lack): first, here, `/usr/bin/python3 bench/gpu/prepare.py build/bin/attnc`
+# compiles every repository model and the attention cases with
+# --device=cuda into bench/gpu/prepared (git-ignored: carry it). Then this
+# script, within about 8 minutes:
+#   1. RESULTS_DIR/machine.txt: the GPU, driver and toolkit;
+#   2. RESULTS_DIR/models.txt: every model on the GPU against torch's
+#      outputs (check_models.py, rtol = atol = 1e-4);
+#   3. RESULTS_DIR/attention.md: the attention kernel against torch's SDPA
+#      (bench_attention.py), kernel times and errors.
+# It exits non-zero if a model fails; the benchmark table says which cases
+# failed in their rows.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+results=${1:?usage: run.sh RESULTS_DIR [PREPARED_DIR]}
+prepared=${2:-$here/prepared}
+mkdir -p "$results"
+if [ ! -d "$prepared/models" ] || [ ! -d "$prepared/attention" ]; then
+  echo "run.sh: no prepared models in $prepared: run bench/gpu/prepare.py where attnc builds" >&2
+  exit 2
+fi
+python=${PYTHON:-python3}
+export PYTHONUNBUFFERED=1
+
+{
+  date -u
+  nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv 2>&1
+  nvcc --version 2>&1 | tail -1
+  $python -c "import torch; print('torch', torch.__version__, torch.cuda.get_device_name())" 2>&1
+} | tee "$results/machine.txt"
+
+status=0
+timeout 180 $python "$here/check_models.py" "$prepared/models" | tee "$results/models.txt" || status=1
+timeout 300 $python "$here/bench_attention.py" "$prepared/attention" --repeat 5 \
+  | tee "$results/attention.md" || true
+exit $status
