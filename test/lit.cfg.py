@@ -28,6 +28,7 @@ config.substitutions.append(("%python", config.python3_with_onnx))
 config.substitutions.append(("%attnc_src", config.attnc_src_root))
 config.substitutions.append(("%attnc_lib", os.path.join(config.attnc_obj_root, "lib")))
 config.substitutions.append(("%attnc_obj", config.attnc_obj_root))
+config.substitutions.append(("%fake_cuda_dir", os.path.join(config.attnc_obj_root, "test-lib", "fake-cuda")))
 
 # This host runs AVX2 + FMA code (e.g. `attnc check --mcpu haswell`).
 try:

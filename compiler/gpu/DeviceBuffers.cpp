@@ -6,8 +6,8 @@
 // casts), gives it device memory and moves the data where the host needs
 // it:
 //   - memref.alloc -> gpu.alloc; freed by gpu.dealloc before each return;
-//   - a function argument -> a device copy made at the start (gpu.memcpy in)
-//     and copied back before each return when a kernel writes it;
+//   - a function argument -> a device copy, filled at the start when a
+//     kernel reads it and copied back before each return when one writes it;
 //   - a host memref.copy from or into a device buffer -> gpu.memcpy.
 // Anything else on the host that touches a device buffer would read or
 // write memory the host cannot see: it is an error naming the operation.
@@ -83,10 +83,11 @@ bool isIdentity(Value value) {
   return type && type.getLayout().isIdentity() && type.hasStaticShape();
 }
 
-/// The buffers the kernels of `func` use, and those they store into.
+/// The buffers the kernels of `func` use, those they load from and those
+/// they store into.
 struct KernelBuffers {
   llvm::SetVector<Value> used;
-  llvm::DenseSet<Value> written;
+  llvm::DenseSet<Value> read, written;
 };
 
 KernelBuffers collectKernelBuffers(func::FuncOp func) {
@@ -99,6 +100,8 @@ KernelBuffers collectKernelBuffers(func::FuncOp func) {
           buffers.used.insert(rootOf(operand));
       if (auto store = dyn_cast<memref::StoreOp>(op))
         buffers.written.insert(rootOf(store.getMemRef()));
+      if (auto load = dyn_cast<memref::LoadOp>(op))
+        buffers.read.insert(rootOf(load.getMemRef()));
     });
   });
   return buffers;
@@ -115,7 +118,8 @@ struct GpuDeviceBuffersPass
       return;
     llvm::SetVector<Value> device;
     for (Value root : buffers.used) {
-      FailureOr<Value> copy = deviceBufferFor(func, root, buffers.written.contains(root));
+      FailureOr<Value> copy = deviceBufferFor(func, root, buffers.read.contains(root),
+                                              buffers.written.contains(root));
       if (failed(copy))
         return signalPassFailure();
       device.insert(*copy);
@@ -144,7 +148,7 @@ struct GpuDeviceBuffersPass
   }
 
   /// The device buffer that replaces `root` in every use.
-  FailureOr<Value> deviceBufferFor(func::FuncOp func, Value root, bool written) {
+  FailureOr<Value> deviceBufferFor(func::FuncOp func, Value root, bool read, bool written) {
     Location loc = root.getLoc();
     if (!isIdentity(root)) {
       emitError(loc) << "the CUDA backend needs a kernel's buffers dense and static-shaped, got "
@@ -189,7 +193,9 @@ struct GpuDeviceBuffersPass
                                      ValueRange{}, ValueRange{});
     Value deviceArg = copy.getMemref();
     argument.replaceAllUsesExcept(deviceArg, copy);
-    gpu::MemcpyOp::create(b, loc, Type(), ValueRange{}, deviceArg, argument);
+    // An output the kernels only write needs no copy in.
+    if (read)
+      gpu::MemcpyOp::create(b, loc, Type(), ValueRange{}, deviceArg, argument);
     if (written)
       func.walk([&](func::ReturnOp ret) {
         OpBuilder atReturn(ret);

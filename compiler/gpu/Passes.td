@@ -79,9 +79,9 @@ def GpuDeviceBuffersPass : Pass<"gpu-device-buffers", "::mlir::func::FuncOp"> {
     After bufferization: a `memref.alloc` that a `gpu.launch` uses becomes
     a `gpu.alloc` (device memory), its `memref.dealloc` a `gpu.dealloc`, and
     a host `memref.copy` from or into it a `gpu.memcpy`. A function argument
-    (the caller's input or output buffer, host memory) that a kernel uses is
-    copied into a device buffer at the function's start, and back at its end
-    when a kernel writes it. A global a kernel reads (a weight) gets its
+    (the caller's input or output buffer, host memory) that a kernel uses
+    gets a device buffer, filled at the function's start when a kernel reads
+    it and copied back at its end when one writes it. A global a kernel reads (a weight) gets its
     device copy from the runtime (`attnc_cuda_constant`, uploaded once per
     process), not freed by the model. A loop nest or linalg op left outside
     the kernels is an error: it would run on the host unasked. A host

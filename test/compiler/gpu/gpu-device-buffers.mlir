@@ -97,3 +97,24 @@ func.func @reads_weights(%out: memref<4xf32>) {
   }
   return
 }
+
+// -----
+
+// An output the kernel only writes: no copy in, a copy back.
+// CHECK-LABEL: func.func @write_only_output
+// CHECK-SAME: (%[[OUT:.+]]: memref<8xf32>)
+// CHECK: %[[D:.+]] = gpu.alloc () : memref<8xf32>
+// CHECK-NOT: gpu.memcpy %[[D]], %[[OUT]]
+// CHECK: gpu.launch
+// CHECK: gpu.memcpy %[[OUT]], %[[D]]
+// CHECK-NEXT: gpu.dealloc %[[D]]
+func.func @write_only_output(%out: memref<8xf32>) {
+  %c1 = arith.constant 1 : index
+  %f = arith.constant 1.0 : f32
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c1, %v = %c1, %w = %c1) {
+    memref.store %f, %out[%tx] : memref<8xf32>
+    gpu.terminator
+  }
+  return
+}
