@@ -36,6 +36,12 @@ using mlir::attn::SdpaOp;
 using mlir::attn::SdpaTensor;
 using mlir::attn::WindowAttr;
 
+/// The kernel's buffers: q, k, v, the result, and the optional query
+/// offset (i64, rank 0 or [B]) and key mask ([B, T], i1 or additive f32).
+struct KernelOperands {
+  Value query, key, value, result, offset, keyMask;
+};
+
 /// What the kernel needs to know about one attn.sdpa.
 struct KernelShape {
   SdpaDims dims;
@@ -47,12 +53,13 @@ struct KernelShape {
 
 /// Why the kernel cannot run `op` yet, or empty when it can.
 std::string unsupportedReason(SdpaOp op) {
-  if (op.getOffset())
-    return "a query offset (KV-cache decoding)";
-  if (op.getKeyMask())
-    return "a key mask";
   if (op.getDenseMask())
     return "a dense mask";
+  if (Value mask = op.getKeyMask()) {
+    Type element = cast<RankedTensorType>(mask.getType()).getElementType();
+    if (!element.isInteger(1) && !element.isF32())
+      return "a key mask that is neither i1 nor f32";
+  }
   for (Value v : {op.getQuery(), op.getKey(), op.getValue()}) {
     auto type = cast<RankedTensorType>(v.getType());
     if (!type.hasStaticShape())
@@ -78,16 +85,17 @@ public:
   SdpaKernelBuilder(OpBuilder &b, Location loc, const KernelShape &shape)
       : b(b), loc(loc), shape(shape) {}
 
-  void build(gpu::LaunchOp launch, Value q, Value k, Value v, Value out);
+  void build(gpu::LaunchOp launch, const KernelOperands &operands);
 
 private:
   Value index(int64_t value) { return arith::ConstantIndexOp::create(b, loc, value); }
   Value f32(float value) { return arith::ConstantFloatOp::create(b, loc, b.getF32Type(), APFloat(value)); }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
-  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
-  Value minIdx(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
-  Value maxIdx(Value x, Value y) { return arith::MaxSIOp::create(b, loc, x, y); }
+  // Index arithmetic folds as it is built (a zero offset adds nothing).
+  Value add(Value x, Value y) { return b.createOrFold<arith::AddIOp>(loc, x, y); }
+  Value sub(Value x, Value y) { return b.createOrFold<arith::SubIOp>(loc, x, y); }
+  Value mul(Value x, Value y) { return b.createOrFold<arith::MulIOp>(loc, x, y); }
+  Value minIdx(Value x, Value y) { return b.createOrFold<arith::MinSIOp>(loc, x, y); }
+  Value maxIdx(Value x, Value y) { return b.createOrFold<arith::MaxSIOp>(loc, x, y); }
   Value lessThan(Value x, Value y) {
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, y);
   }
@@ -105,17 +113,18 @@ private:
   void stageTile(Value source, SdpaTensor which, Value tile, int64_t width, Value first,
                  Value count, Value thread, Value batch, Value kvHead);
 
-  /// Scores of the tile's keys for this thread's row (window applied) into
-  /// `scores`; returns their maximum.
-  Value scoreTile(Value queryRow, Value keys, Value scores, Value row, Value first, Value count);
+  /// Scores of the tile's keys for the query at `position` (window and key
+  /// mask applied) into `scores`; returns their maximum.
+  Value scoreTile(Value queryRow, Value keys, Value scores, Value position, Value first,
+                  Value count, Value batch, Value keyMask);
 
   /// Adds exp(score - rowMax) x value row of every key to the accumulator;
   /// returns the sum of those weights added to `sum`.
   Value accumulateTile(Value values, Value scores, Value accumulator, Value rowMax, Value sum,
                        Value count);
 
-  /// Whether the key at `key` is in the window of the query at `row`.
-  Value visible(Value row, Value key);
+  /// Whether the key at `key` is in the window of the query at `position`.
+  Value visible(Value position, Value key);
 
   /// `body(i)` for i in [lower, upper) step `step`.
   void forEach(Value lower, Value upper, Value step, function_ref<void(Value)> body) {
@@ -130,17 +139,17 @@ private:
   const KernelShape &shape;
 };
 
-Value SdpaKernelBuilder::visible(Value row, Value key) {
+Value SdpaKernelBuilder::visible(Value position, Value key) {
   Value yes = arith::ConstantIntOp::create(b, loc, 1, 1);
   Value result = yes;
-  if (!shape.window.isLeftUnbounded()) // key >= row - left
+  if (!shape.window.isLeftUnbounded()) // key >= position - left
     result = arith::AndIOp::create(
         b, loc, result, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
-                                              add(key, index(shape.window.getLeft())), row));
-  if (!shape.window.isRightUnbounded()) // key <= row + right
+                                              add(key, index(shape.window.getLeft())), position));
+  if (!shape.window.isRightUnbounded()) // key <= position + right
     result = arith::AndIOp::create(
         b, loc, result, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, key,
-                                              add(row, index(shape.window.getRight()))));
+                                              add(position, index(shape.window.getRight()))));
   return result;
 }
 
@@ -165,8 +174,8 @@ void SdpaKernelBuilder::stageTile(Value source, SdpaTensor which, Value tile, in
   });
 }
 
-Value SdpaKernelBuilder::scoreTile(Value queryRow, Value keys, Value scores, Value row,
-                                   Value first, Value count) {
+Value SdpaKernelBuilder::scoreTile(Value queryRow, Value keys, Value scores, Value position,
+                                   Value first, Value count, Value batch, Value keyMask) {
   Value negInf = f32(-std::numeric_limits<float>::infinity());
   auto loop = scf::ForOp::create(b, loc, index(0), count, index(1), ValueRange{negInf});
   OpBuilder::InsertionGuard guard(b);
@@ -183,8 +192,17 @@ Value SdpaKernelBuilder::scoreTile(Value queryRow, Value keys, Value scores, Val
     Value s = math::FmaOp::create(b, loc, qc, kc, dot.getRegionIterArgs()[0]);
     scf::YieldOp::create(b, loc, s);
   }
-  Value score = arith::SelectOp::create(b, loc, visible(row, add(first, r)), dot.getResult(0),
-                                        negInf);
+  Value key = add(first, r);
+  Value shown = visible(position, key);
+  Value score = dot.getResult(0);
+  if (keyMask) {
+    Value mask = memref::LoadOp::create(b, loc, keyMask, ValueRange{batch, key});
+    if (mask.getType().isInteger(1)) // true: visible
+      shown = arith::AndIOp::create(b, loc, shown, mask);
+    else // a bias added to the key's score
+      score = arith::AddFOp::create(b, loc, score, mask);
+  }
+  score = arith::SelectOp::create(b, loc, shown, score, negInf);
   memref::StoreOp::create(b, loc, score, scores, ValueRange{r});
   Value rowMax = arith::MaximumFOp::create(b, loc, loop.getRegionIterArgs()[0], score);
   scf::YieldOp::create(b, loc, rowMax);
@@ -211,7 +229,8 @@ Value SdpaKernelBuilder::accumulateTile(Value values, Value scores, Value accumu
   return loop.getResult(0);
 }
 
-void SdpaKernelBuilder::build(gpu::LaunchOp launch, Value q, Value k, Value v, Value out) {
+void SdpaKernelBuilder::build(gpu::LaunchOp launch, const KernelOperands &operands) {
+  Value q = operands.query, k = operands.key, v = operands.value, out = operands.result;
   const SdpaDims &d = shape.dims;
   Block &body = launch.getBody().front();
   b.setInsertionPointToStart(&body);
@@ -232,6 +251,17 @@ void SdpaKernelBuilder::build(gpu::LaunchOp launch, Value q, Value k, Value v, V
   // Threads past the last row still stage tiles and meet the barriers; they
   // compute on the last row and store nothing.
   Value safeRow = minIdx(row, index(d.queryLen - 1));
+  // Query i stands at position offset + i (the past length when decoding).
+  Value offset = index(0);
+  if (operands.offset) {
+    auto offsetType = cast<MemRefType>(operands.offset.getType());
+    SmallVector<Value> at;
+    if (offsetType.getRank() == 1)
+      at.push_back(batch);
+    offset = arith::IndexCastOp::create(
+        b, loc, b.getIndexType(), memref::LoadOp::create(b, loc, operands.offset, at));
+  }
+  Value position = add(safeRow, offset);
 
   // The query row, scaled once; the accumulator at zero.
   Value scale = f32(shape.scale);
@@ -248,9 +278,9 @@ void SdpaKernelBuilder::build(gpu::LaunchOp launch, Value q, Value k, Value v, V
   Value lastRow = sub(minIdx(add(firstRow, index(shape.qBlock)), index(d.queryLen)), index(1));
   Value keyBegin = index(0), keyEnd = index(d.keyLen);
   if (!shape.window.isLeftUnbounded())
-    keyBegin = maxIdx(index(0), sub(firstRow, index(shape.window.getLeft())));
+    keyBegin = maxIdx(index(0), sub(add(firstRow, offset), index(shape.window.getLeft())));
   if (!shape.window.isRightUnbounded())
-    keyEnd = minIdx(keyEnd, add(lastRow, index(shape.window.getRight() + 1)));
+    keyEnd = minIdx(keyEnd, add(add(lastRow, offset), index(shape.window.getRight() + 1)));
 
   Value negInf = f32(-std::numeric_limits<float>::infinity());
   auto tiles = scf::ForOp::create(b, loc, keyBegin, keyEnd, index(shape.kvBlock),
@@ -266,7 +296,8 @@ void SdpaKernelBuilder::build(gpu::LaunchOp launch, Value q, Value k, Value v, V
     stageTile(v, SdpaTensor::Value, valueTile, d.valueDim, first, count, thread, batch, kvHead);
     gpu::BarrierOp::create(b, loc);
 
-    Value tileMax = scoreTile(queryRow, keyTile, scores, safeRow, first, count);
+    Value tileMax = scoreTile(queryRow, keyTile, scores, position, first, count, batch,
+                              operands.keyMask);
     Value newMax = arith::MaximumFOp::create(b, loc, runningMax, tileMax);
     // While the row has seen no key its maximum is -inf; subtracting 0
     // instead keeps exp(-inf - -inf) from making NaN (every weight is 0).
@@ -313,7 +344,7 @@ MemRefType spaceMemRef(ArrayRef<int64_t> shape, gpu::AddressSpace space, MLIRCon
 /// The buffer of tensor `value`, any layout (the kernel indexes through
 /// the strides).
 Value bufferOf(OpBuilder &b, Location loc, Value value) {
-  auto type = cast<RankedTensorType>(value.getType());
+  auto type = cast<TensorType>(value.getType());
   auto memref = bufferization::getMemRefTypeWithFullyDynamicLayout(type);
   return bufferization::ToBufferOp::create(b, loc, memref, value, /*read_only=*/true);
 }
@@ -353,11 +384,16 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
 
     OpBuilder b(op);
     Location loc = op.getLoc();
-    Value q = bufferOf(b, loc, op.getQuery());
-    Value k = bufferOf(b, loc, op.getKey());
-    Value v = bufferOf(b, loc, op.getValue());
+    KernelOperands operands;
+    operands.query = bufferOf(b, loc, op.getQuery());
+    operands.key = bufferOf(b, loc, op.getKey());
+    operands.value = bufferOf(b, loc, op.getValue());
+    if (Value offset = op.getOffset())
+      operands.offset = bufferOf(b, loc, offset);
+    if (Value mask = op.getKeyMask())
+      operands.keyMask = bufferOf(b, loc, mask);
     auto resultType = cast<RankedTensorType>(op.getType());
-    Value out = memref::AllocOp::create(
+    operands.result = memref::AllocOp::create(
         b, loc, MemRefType::get(resultType.getShape(), resultType.getElementType()));
 
     auto c = [&](int64_t value) { return arith::ConstantIndexOp::create(b, loc, value); };
@@ -373,10 +409,10 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
                   spaceMemRef({shape.kvBlock}, gpu::AddressSpace::Private, ctx)});
     {
       OpBuilder::InsertionGuard guard(b);
-      SdpaKernelBuilder(b, loc, shape).build(launch, q, k, v, out);
+      SdpaKernelBuilder(b, loc, shape).build(launch, operands);
     }
-    Value result = bufferization::ToTensorOp::create(b, loc, resultType, out, /*restrict=*/true,
-                                                     /*writable=*/true);
+    Value result = bufferization::ToTensorOp::create(b, loc, resultType, operands.result,
+                                                     /*restrict=*/true, /*writable=*/true);
     op.replaceAllUsesWith(result);
     op.erase();
     return success();

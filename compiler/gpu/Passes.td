@@ -17,20 +17,23 @@ include "mlir/Pass/PassBase.td"
 def GpuLowerSdpaPass : Pass<"gpu-lower-sdpa", "::mlir::func::FuncOp"> {
   let summary = "Lower each attn.sdpa to a FlashAttention kernel launch (gpu.launch)";
   let description = [{
-    Every static-shaped f32 `attn.sdpa` becomes one `gpu.launch` over
-    (query block, query head, batch): a block of `q-block` threads, one per
-    query row, walks the key range its rows' window allows in tiles of
-    `kv-block` keys staged in shared memory, with the online softmax of
-    FlashAttention (running maximum and sum per row, the output rescaled once
-    per tile). Keys outside every row's `#attn.window` of the block are never
-    loaded; keys outside one row's window score `-inf`. A row that sees no
-    key yields zeros (sdpa.C10). Both layouts (`#attn.layout`) and grouped
-    query heads are read in place.
+    Every static-shaped f32 `attn.sdpa` without a dense mask becomes one
+    `gpu.launch` over (query block, query head, batch): a block of `q-block`
+    threads, one per query row, walks the key range its rows' window allows
+    in tiles of `kv-block` keys staged in shared memory, with the online
+    softmax of FlashAttention (running maximum and sum per row, the output
+    rescaled once per tile). Keys outside every row's `#attn.window` of the
+    block are never loaded; keys outside one row's window, or hidden by a
+    boolean key mask, score `-inf`; an additive key mask is added to the
+    scores. The query offset (rank 0 or one per batch row: a decode step's
+    past length) moves each row's position and with it the window. A row
+    that sees no key yields zeros (sdpa.C10). Both layouts (`#attn.layout`)
+    and grouped query heads are read in place.
 
     The operands are bufferized on the spot (`bufferization.to_buffer`), the
     result is a new buffer (`bufferization.to_tensor`); one-shot
-    bufferization handles the rest. An `attn.sdpa` with a query offset, a
-    key or dense mask, run-time dims or a non-f32 type stays as it is, for
+    bufferization handles the rest. An `attn.sdpa` with a dense mask,
+    run-time dims or a non-f32 type stays as it is, for
     `attn-decompose-sdpa` (its products and softmax then run as generic
     kernels).
 

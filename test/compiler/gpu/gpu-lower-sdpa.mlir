@@ -23,7 +23,7 @@
 // CHECK: memref.load %[[QB]][%[[BZ]], %[[BY]], %[[SAFE]], %{{.+}}]
 // CHECK: %[[LAST:.+]] = arith.subi %{{.+}}, %c1
 // CHECK: %[[END:.+]] = arith.addi %[[LAST]], %c1
-// CHECK: %[[KEND:.+]] = arith.minsi %c100, %[[END]]
+// CHECK: %[[KEND:.+]] = arith.minsi %[[END]], %c100
 // CHECK: scf.for %[[T0:.+]] = %c0 to %[[KEND]] step %c64 iter_args
 // CHECK: memref.load %[[KB]]
 // CHECK: memref.store %{{.+}}, %[[KT]]
@@ -63,7 +63,7 @@ func.func @causal(%q: tensor<1x2x100x64xf32>, %k: tensor<1x2x100x64xf32>, %v: te
 // CHECK: %[[FIRST:.+]] = arith.muli
 // CHECK: memref.load %{{.+}}[%[[B]], %{{.+}}, %[[H]], %{{.+}}] : memref<2x32x4x16xf32
 // CHECK: %[[SHIFTED:.+]] = arith.subi %[[FIRST]], %c15
-// CHECK: %[[BEGIN:.+]] = arith.maxsi %c0, %[[SHIFTED]]
+// CHECK: %[[BEGIN:.+]] = arith.maxsi %[[SHIFTED]], %c0
 // CHECK: scf.for %{{.+}} = %[[BEGIN]] to %c40 step %c40
 // CHECK: memref.load %{{.+}}[%[[B]], %{{.+}}, %[[KVH]], %{{.+}}] : memref<2x40x2x16xf32
 // CHECK: memref.load %{{.+}}[%[[B]], %{{.+}}, %[[KVH]], %{{.+}}] : memref<2x40x2x8xf32
@@ -77,21 +77,48 @@ func.func @gqa_bshd_window(%q: tensor<2x32x4x16xf32>, %k: tensor<2x40x2x16xf32>,
 
 // -----
 
-// What the kernel lacks so far (a query offset, key masks, run-time dims,
-// f16) stays for attn-decompose-sdpa.
+// A decode step: the query offset (one per batch row) moves each row's
+// position, and so the window's key range; a boolean key mask hides keys,
+// an additive one is added to their scores.
+// CHECK-LABEL: func.func @offset_and_key_masks
+// CHECK: %[[OFF:.+]] = bufferization.to_buffer %{{.+}} read_only : tensor<2xi64>
+// CHECK: %[[KEEP:.+]] = bufferization.to_buffer %{{.+}} read_only : tensor<2x16xi1>
+// CHECK: gpu.launch blocks(%{{[a-z0-9]+}}, %{{[a-z0-9]+}}, %[[B:[a-z0-9]+]]) in
+// CHECK: %[[PAST:.+]] = memref.load %[[OFF]][%[[B]]]
+// CHECK: %[[SHIFT:.+]] = arith.index_cast %[[PAST]] : i64 to index
+// CHECK: %[[POS:.+]] = arith.addi %{{.+}}, %[[SHIFT]]
+// CHECK: %[[FIRSTPOS:.+]] = arith.addi %{{.+}}, %[[SHIFT]]
+// CHECK: arith.subi %[[FIRSTPOS]], %c3
+// CHECK: %[[SHOWN:.+]] = memref.load %[[KEEP]][%[[B]], %{{.+}}]
+// CHECK: arith.andi %{{.+}}, %[[SHOWN]]
+// CHECK: gpu.launch
+// CHECK: %[[BIAS:.+]] = memref.load %{{.+}}[%{{.+}}, %{{.+}}] : memref<2x16xf32
+// CHECK: arith.addf %{{.+}}, %[[BIAS]]
+func.func @offset_and_key_masks(%q: tensor<2x2x1x8xf32>, %k: tensor<2x2x16x8xf32>, %v: tensor<2x2x16x8xf32>,
+                                %past: tensor<2xi64>, %keep: tensor<2x16xi1>, %bias: tensor<2x16xf32>)
+    -> (tensor<2x2x1x8xf32>, tensor<2x2x1x8xf32>) {
+  %a = attn.sdpa %q, %k, %v offset(%past) key_mask(%keep) {scale = 0.5 : f32, mask = #attn.window<left = 3, right = 0>}
+      : (tensor<2x2x1x8xf32>, tensor<2x2x16x8xf32>, tensor<2x2x16x8xf32>, tensor<2xi64>, tensor<2x16xi1>) -> tensor<2x2x1x8xf32>
+  %b = attn.sdpa %q, %k, %v key_mask(%bias) {scale = 0.5 : f32}
+      : (tensor<2x2x1x8xf32>, tensor<2x2x16x8xf32>, tensor<2x2x16x8xf32>, tensor<2x16xf32>) -> tensor<2x2x1x8xf32>
+  return %a, %b : tensor<2x2x1x8xf32>, tensor<2x2x1x8xf32>
+}
+
+// -----
+
+// What the kernel lacks so far (a dense mask, run-time dims, f16) stays for
+// attn-decompose-sdpa.
 // CHECK-LABEL: func.func @left_for_decomposition
 // CHECK-NOT: gpu.launch
-// CHECK: attn.sdpa %{{.+}} offset
-// CHECK: attn.sdpa %{{.+}} key_mask
+// CHECK: attn.sdpa %{{.+}} dense_mask
 // CHECK: attn.sdpa {{.+}} -> tensor<1x2x?x8xf32>
 // CHECK: attn.sdpa {{.+}} -> tensor<1x2x4x8xf16>
-func.func @left_for_decomposition(%q: tensor<1x2x1x8xf32>, %k: tensor<1x2x16x8xf32>, %v: tensor<1x2x16x8xf32>, %p: tensor<i64>,
-                                  %m: tensor<1x16xi1>, %qd: tensor<1x2x?x8xf32>, %kd: tensor<1x2x?x8xf32>,
+func.func @left_for_decomposition(%q: tensor<1x2x1x8xf32>, %k: tensor<1x2x16x8xf32>, %v: tensor<1x2x16x8xf32>,
+                                  %m: tensor<1x1x1x16xf32>, %qd: tensor<1x2x?x8xf32>, %kd: tensor<1x2x?x8xf32>,
                                   %qh: tensor<1x2x4x8xf16>, %kh: tensor<1x2x16x8xf16>)
-    -> (tensor<1x2x1x8xf32>, tensor<1x2x1x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x4x8xf16>) {
-  %a = attn.sdpa %q, %k, %v offset(%p) {scale = 0.5 : f32} : (tensor<1x2x1x8xf32>, tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>, tensor<i64>) -> tensor<1x2x1x8xf32>
-  %b = attn.sdpa %q, %k, %v key_mask(%m) {scale = 0.5 : f32} : (tensor<1x2x1x8xf32>, tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>, tensor<1x16xi1>) -> tensor<1x2x1x8xf32>
+    -> (tensor<1x2x1x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x4x8xf16>) {
+  %a = attn.sdpa %q, %k, %v dense_mask(%m) {scale = 0.5 : f32} : (tensor<1x2x1x8xf32>, tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>, tensor<1x1x1x16xf32>) -> tensor<1x2x1x8xf32>
   %c = attn.sdpa %qd, %kd, %kd {scale = 0.5 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
   %d = attn.sdpa %qh, %kh, %kh {scale = 0.5 : f32} : (tensor<1x2x4x8xf16>, tensor<1x2x16x8xf16>, tensor<1x2x16x8xf16>) -> tensor<1x2x4x8xf16>
-  return %a, %b, %c, %d : tensor<1x2x1x8xf32>, tensor<1x2x1x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x4x8xf16>
+  return %a, %c, %d : tensor<1x2x1x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x4x8xf16>
 }

@@ -7,18 +7,26 @@ d, kernel_out, tolerance = sys.argv[1], sys.argv[2], float(sys.argv[3])
 load = lambda name: np.load(f"{d}/{name}.npy").astype(np.float64)
 
 
-def sdpa(q, k, v, scale, left, right):
-    """q [B, H, S, D], k/v [B, Hkv, T, *]; rows that see no key are zero."""
+def sdpa(q, k, v, scale, left, right, offset=None, keep=None, bias=None):
+    """q [B, H, S, D], k/v [B, Hkv, T, *]; query i at position offset[b] + i;
+    keep [B, T] hides keys, bias [B, T] is added to their scores; rows that
+    see no key are zero."""
     group = q.shape[1] // k.shape[1]
     k, v = np.repeat(k, group, axis=1), np.repeat(v, group, axis=1)
     s = np.einsum("bhid,bhjd->bhij", q, k) * scale
-    i = np.arange(q.shape[2])[:, None]
-    j = np.arange(k.shape[2])[None, :]
-    visible = np.ones((q.shape[2], k.shape[2]), bool)
+    if bias is not None:
+        s = s + bias[:, None, None, :]
+    offset = np.zeros(q.shape[0], np.int64) if offset is None else offset
+    i = np.arange(q.shape[2])[None, :, None] + offset[:, None, None]
+    j = np.arange(k.shape[2])[None, None, :]
+    visible = np.ones((q.shape[0], q.shape[2], k.shape[2]), bool)
     if left is not None:
         visible &= j >= i - left
     if right is not None:
         visible &= j <= i + right
+    if keep is not None:
+        visible &= keep[:, None, :]
+    visible = visible[:, None]
     s = np.where(visible, s, -np.inf)
     top = np.max(s, axis=-1, keepdims=True)
     p = np.where(visible, np.exp(s - np.where(np.isfinite(top), top, 0)), 0)
@@ -33,6 +41,10 @@ expected = {
                                  seq_major(load("v2")), 0.25, 5, 3)),
     "empty_rows": sdpa(load("q3"), load("k3"), load("v3"), 0.5, 0, 0),
     "one_query": sdpa(load("q4"), load("k4"), load("v4"), 0.17677669, None, None),
+    "decode_masked": sdpa(load("q5"), load("k5"), load("v5"), 0.25, 20, 0,
+                          offset=np.load(f"{d}/past.npy"), keep=np.load(f"{d}/keep.npy")),
+    "padding_bias": sdpa(load("q6"), load("k6"), load("v6"), 0.25, None, None,
+                         bias=load("bias")),
 }
 for name, want in expected.items():
     got = np.load(f"{d}/{kernel_out}/{name}.npy")

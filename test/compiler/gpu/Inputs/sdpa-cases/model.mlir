@@ -5,9 +5,15 @@ func.func @main(%q1: tensor<1x2x100x16xf32> {attnc.name = "q1"}, %k1: tensor<1x2
                 %q3: tensor<1x1x20x8xf32> {attnc.name = "q3"}, %k3: tensor<1x1x12x8xf32> {attnc.name = "k3"},
                 %v3: tensor<1x1x12x8xf32> {attnc.name = "v3"},
                 %q4: tensor<1x3x1x32xf32> {attnc.name = "q4"}, %k4: tensor<1x3x70x32xf32> {attnc.name = "k4"},
-                %v4: tensor<1x3x70x32xf32> {attnc.name = "v4"})
+                %v4: tensor<1x3x70x32xf32> {attnc.name = "v4"},
+                %q5: tensor<2x4x3x16xf32> {attnc.name = "q5"}, %k5: tensor<2x2x40x16xf32> {attnc.name = "k5"},
+                %v5: tensor<2x2x40x16xf32> {attnc.name = "v5"}, %past: tensor<2xi64> {attnc.name = "past"},
+                %keep: tensor<2x40xi1> {attnc.name = "keep"},
+                %q6: tensor<2x4x9x16xf32> {attnc.name = "q6"}, %k6: tensor<2x4x9x16xf32> {attnc.name = "k6"},
+                %v6: tensor<2x4x9x16xf32> {attnc.name = "v6"}, %bias: tensor<2x9xf32> {attnc.name = "bias"})
     -> (tensor<1x2x100x16xf32> {attnc.name = "causal"}, tensor<2x37x4x8xf32> {attnc.name = "gqa_window"},
-        tensor<1x1x20x8xf32> {attnc.name = "empty_rows"}, tensor<1x3x1x32xf32> {attnc.name = "one_query"}) {
+        tensor<1x1x20x8xf32> {attnc.name = "empty_rows"}, tensor<1x3x1x32xf32> {attnc.name = "one_query"},
+        tensor<2x4x3x16xf32> {attnc.name = "decode_masked"}, tensor<2x4x9x16xf32> {attnc.name = "padding_bias"}) {
   %o1 = attn.sdpa %q1, %k1, %v1 {scale = 0.25 : f32, mask = #attn.window<left = inf, right = 0>}
       : (tensor<1x2x100x16xf32>, tensor<1x2x100x16xf32>, tensor<1x2x100x16xf32>) -> tensor<1x2x100x16xf32>
   %o2 = attn.sdpa %q2, %k2, %v2 {scale = 0.25 : f32, mask = #attn.window<left = 5, right = 3>,
@@ -17,5 +23,9 @@ func.func @main(%q1: tensor<1x2x100x16xf32> {attnc.name = "q1"}, %k1: tensor<1x2
       : (tensor<1x1x20x8xf32>, tensor<1x1x12x8xf32>, tensor<1x1x12x8xf32>) -> tensor<1x1x20x8xf32>
   %o4 = attn.sdpa %q4, %k4, %v4 {scale = 0.17677669 : f32}
       : (tensor<1x3x1x32xf32>, tensor<1x3x70x32xf32>, tensor<1x3x70x32xf32>) -> tensor<1x3x1x32xf32>
-  return %o1, %o2, %o3, %o4 : tensor<1x2x100x16xf32>, tensor<2x37x4x8xf32>, tensor<1x1x20x8xf32>, tensor<1x3x1x32xf32>
+  %o5 = attn.sdpa %q5, %k5, %v5 offset(%past) key_mask(%keep) {scale = 0.25 : f32, mask = #attn.window<left = 20, right = 0>}
+      : (tensor<2x4x3x16xf32>, tensor<2x2x40x16xf32>, tensor<2x2x40x16xf32>, tensor<2xi64>, tensor<2x40xi1>) -> tensor<2x4x3x16xf32>
+  %o6 = attn.sdpa %q6, %k6, %v6 key_mask(%bias) {scale = 0.25 : f32}
+      : (tensor<2x4x9x16xf32>, tensor<2x4x9x16xf32>, tensor<2x4x9x16xf32>, tensor<2x9xf32>) -> tensor<2x4x9x16xf32>
+  return %o1, %o2, %o3, %o4, %o5, %o6 : tensor<1x2x100x16xf32>, tensor<2x37x4x8xf32>, tensor<1x1x20x8xf32>, tensor<1x3x1x32xf32>, tensor<2x4x3x16xf32>, tensor<2x4x9x16xf32>
 }
