@@ -177,7 +177,9 @@ FailureOr<ModelSignature> readSignature(func::FuncOp func) {
       return func.emitError("'") << label << "' has element type "
                                  << tensor.getElementType()
                                  << ", which the runtime cannot carry";
-    TensorSignature t{label, dtype, {}, {}};
+    TensorSignature t;
+    t.name = label;
+    t.dtype = dtype;
     for (int64_t d = 0; d < tensor.getRank(); ++d) {
       std::optional<DimExtent> extent = DimExtent{tensor.getDimSize(d), {}};
       if (tensor.isDynamicDim(d))

@@ -98,7 +98,7 @@ int64_t ringSlots(KvAppendOp append, int64_t reach) {
   if (!rows)
     return 0;
   int64_t slots = reach + *rows;
-  return 2 * slots < append.getCapacity() ? slots : 0;
+  return 2 * slots < (int64_t)append.getCapacity() ? slots : 0;
 }
 
 /// Makes `readers` read the last `slots` positions of the caches, each

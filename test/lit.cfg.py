@@ -56,6 +56,9 @@ if config.attnc_sanitize:
     config.environment["ASAN_OPTIONS"] = (
         "detect_leaks=1:halt_on_error=1:abort_on_error=0:allow_user_poisoning=0")
     config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+    # Third-party leaks only (libomp's worker blocks): test/lsan.supp.
+    config.environment["LSAN_OPTIONS"] = "suppressions=" + os.path.join(
+        config.attnc_src_root, "test", "lsan.supp")
 
 # aarch64 code runs under qemu-user, linked by the cross g++ (setup.sh).
 if shutil.which("qemu-aarch64") and shutil.which("aarch64-linux-gnu-g++"):

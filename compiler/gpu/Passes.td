@@ -53,6 +53,45 @@ def GpuLowerSdpaPass : Pass<"gpu-lower-sdpa", "::mlir::func::FuncOp"> {
                            "::mlir::bufferization::BufferizationDialect"];
 }
 
+def GpuFuseElementwisePass : Pass<"gpu-fuse-elementwise", "::mlir::func::FuncOp"> {
+  let summary = "linalg elementwise fusion that fuses nothing into a contraction";
+  let description = [{
+    Upstream's `linalg-fuse-elementwise-ops` (single-use producers fused
+    into their consumers, reshapes folded by expansion) with one exception:
+    no producer is fused into a contraction's operands. A LayerNorm fused
+    into the projection after it would be recomputed for every output
+    column and would hide the product from `gpu-lower-contractions`.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
+def GpuLowerContractionsPass : Pass<"gpu-lower-contractions", "::mlir::func::FuncOp"> {
+  let summary = "Lower each f32 contraction on buffers to a shared-memory tiled kernel";
+  let description = [{
+    After bufferization, every `linalg.generic` that is a contraction with
+    one m, one n and one k dim (any batch dims), f32 operands, the body
+    `out + a * b` and static sizes (a projection, the tied unembedding, a
+    batched product, an unfused attention's products) becomes one
+    `gpu.launch`: a block per `tile-m` x `tile-n` output tile (batch dims
+    along the grid's z), `(tile-m / 4) x (tile-n / 4)` threads each
+    accumulating a 4 x 4 micro-tile, the k range in slices of `tile-k`
+    whose A and B tiles the block stages in shared memory (zeros past the
+    edges) between two barriers. The accumulators start at the output's
+    values, as the contraction adds to them. Operands are read through the
+    op's indexing maps (transposed or broadcast operands in place). Other
+    contractions stay for `gpu-loops-to-kernels`.
+  }];
+  let options = [
+    Option<"tileM", "tile-m", "int64_t", /*default=*/"64", "Output rows per block">,
+    Option<"tileN", "tile-n", "int64_t", /*default=*/"64", "Output columns per block">,
+    Option<"tileK", "tile-k", "int64_t", /*default=*/"16", "The k slice staged at a time">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def GpuLoopsToKernelsPass : Pass<"gpu-loops-to-kernels", "::mlir::func::FuncOp"> {
   let summary = "Run each top-level scf.parallel as a kernel, one GPU thread per iteration";
   let description = [{
@@ -95,6 +134,20 @@ def GpuDeviceBuffersPass : Pass<"gpu-device-buffers", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect",
                            "::mlir::LLVM::LLVMDialect", "::mlir::func::FuncDialect",
                            "::mlir::arith::ArithDialect"];
+}
+
+def GpuFreeHostBuffersPass : Pass<"gpu-free-host-buffers", "::mlir::func::FuncOp"> {
+  let summary = "Free the entry block's allocations before each return (--device=cuda-emulated)";
+  let description = [{
+    The CUDA pipeline bufferizes without upstream's ownership-based
+    deallocation, which rejects kernel bodies (`gpu.barrier` declares no
+    memory effects); on a GPU, `gpu-device-buffers` frees every device
+    buffer at the return. Where the kernels are emulated the buffers stay
+    host allocations: each `memref.alloc` of the function's entry block
+    that is neither returned (nor viewed by a returned value) nor already
+    freed gets a `memref.dealloc` before every return.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
 def GpuEmulateLaunchesPass : Pass<"gpu-emulate-launches", "::mlir::func::FuncOp"> {

@@ -49,7 +49,7 @@ void buildGpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   funcPm.addPass(mlir::attn::createAttnToLinalgPass());
   funcPm.addPass(createCanonicalizerPass());
   if (options.fuseElementwise)
-    funcPm.addPass(createLinalgElementwiseOpFusionPass());
+    funcPm.addPass(gpu::createGpuFuseElementwisePass());
   funcPm.addPass(createCSEPass());
 
   pm.addPass(cpu::createCpuEntryPointPass());
@@ -58,8 +58,10 @@ void buildGpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   bufferize.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   pm.addPass(createCanonicalizerPass());
-  // Every other op, copies too, as generic kernels: one thread per output
-  // element (gpu-loops-to-kernels); loops nested in one run in its thread.
+  // Products as shared-memory tiled kernels; every other op, copies too,
+  // as generic kernels: one thread per output element
+  // (gpu-loops-to-kernels); loops nested in one run in its thread.
+  pm.addNestedPass<func::FuncOp>(gpu::createGpuLowerContractionsPass());
   pm.addNestedPass<func::FuncOp>(cpu::createCpuCopyToLinalgPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(gpu::createGpuLoopsToKernelsPass());
@@ -67,7 +69,9 @@ void buildGpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   pm.addPass(createCanonicalizerPass());
 
   if (options.gpu.emulated) {
-    // The same kernels on CPU threads (tests without a GPU).
+    // The same kernels on CPU threads (tests without a GPU); the buffers
+    // stay host allocations, freed as the CPU path frees them.
+    pm.addNestedPass<func::FuncOp>(gpu::createGpuFreeHostBuffersPass());
     pm.addNestedPass<func::FuncOp>(gpu::createGpuEmulateLaunchesPass());
     buildLoopsToLlvmPipeline(pm, /*openmp=*/true);
     return;

@@ -27,6 +27,7 @@
 namespace {
 
 using CUresult = int;
+using CUdeviceptr = unsigned long long; // as cuda.h declares it on 64-bit hosts
 constexpr CUresult kSuccess = 0, kInvalidValue = 1, kNotFound = 500, kInvalidImage = 200,
                    kLaunchFailed = 719;
 
@@ -153,7 +154,7 @@ CUresult cuStreamCreate(void **stream, unsigned) {
 CUresult cuStreamSynchronize(void *) { return kSuccess; }
 CUresult cuStreamDestroy_v2(void *) { return kSuccess; }
 
-CUresult cuMemAlloc_v2(uintptr_t *pointer, size_t bytes) {
+CUresult cuMemAlloc_v2(CUdeviceptr *pointer, size_t bytes) {
   void *memory = std::calloc(1, bytes);
   if (!memory)
     return 2; // CUDA_ERROR_OUT_OF_MEMORY
@@ -163,10 +164,10 @@ CUresult cuMemAlloc_v2(uintptr_t *pointer, size_t bytes) {
   *pointer = (uintptr_t)memory;
   return kSuccess;
 }
-CUresult cuMemAllocManaged(uintptr_t *pointer, size_t bytes, unsigned) {
+CUresult cuMemAllocManaged(CUdeviceptr *pointer, size_t bytes, unsigned) {
   return cuMemAlloc_v2(pointer, bytes);
 }
-CUresult cuMemFree_v2(uintptr_t pointer) {
+CUresult cuMemFree_v2(CUdeviceptr pointer) {
   std::lock_guard<std::mutex> lock(state().mutex);
   auto it = state().allocations.find(pointer);
   if (it == state().allocations.end())
@@ -177,7 +178,7 @@ CUresult cuMemFree_v2(uintptr_t pointer) {
   return kSuccess;
 }
 
-CUresult cuMemcpyAsync(uintptr_t dst, uintptr_t src, size_t bytes, void *) {
+CUresult cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src, size_t bytes, void *) {
   std::lock_guard<std::mutex> lock(state().mutex);
   bool toDevice = deviceRange(dst, bytes) != nullptr;
   bool fromDevice = deviceRange(src, bytes) != nullptr;
@@ -190,7 +191,7 @@ CUresult cuMemcpyAsync(uintptr_t dst, uintptr_t src, size_t bytes, void *) {
   std::memmove((void *)dst, (const void *)src, bytes);
   return kSuccess;
 }
-CUresult cuMemcpyHtoD_v2(uintptr_t dst, const void *src, size_t bytes) {
+CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src, size_t bytes) {
   {
     std::lock_guard<std::mutex> lock(state().mutex);
     if (!deviceRange(dst, bytes))

@@ -1,0 +1,318 @@
+//===- LowerContractions.cpp - Matmuls as tiled GPU kernels ---------------===//
+//
+// Every projection, batched product and attention product left unfused
+// reaches the CUDA backend as a linalg contraction on buffers. The generic
+// kernels would give each output element its own thread, reading a whole
+// row of A and column of B from global memory: K loads per multiply-add.
+// This kernel is the classic shared-memory tiling instead: a block computes
+// a TM x TN tile of the output, stages K in slices of TK (A's TM x TK and
+// B's TK x TN, loaded once by the whole block, coalesced along each
+// operand's contiguous dim), and each thread accumulates a 4 x 4 micro-tile
+// in registers, reading 4 + 4 values from shared memory per 16 multiply-adds.
+// Batch dims go to the grid's z. Operands are read through the op's own
+// indexing maps, so transposed weights and broadcast batch dims need no
+// copies. Scalar fp32 on CUDA cores: tensor cores are a later step.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/gpu/Passes.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
+
+namespace attnc::gpu {
+#define GEN_PASS_DEF_GPULOWERCONTRACTIONSPASS
+#include "compiler/gpu/Passes.h.inc"
+} // namespace attnc::gpu
+
+using namespace mlir;
+
+namespace {
+
+/// Outputs per thread along m and n: a 4 x 4 tile of accumulators.
+constexpr int64_t kMicro = 4;
+
+/// A contraction the kernel takes: one k dim, any m, n and batch dims (the
+/// m dims, those of A and C only, read as one linear row index; the n dims
+/// as one column index: a [1, S, K] activation's batch of 1 is an m dim),
+/// f32 operands, `out += a * b` as the body, static sizes.
+struct Contraction {
+  linalg::LinalgOp op;
+  linalg::ContractionDimensions dims;
+  SmallVector<int64_t> sizes; // per loop dim
+  AffineMap mapA, mapB, mapC;
+  Value a, b, out;
+};
+
+/// Whether `block` is exactly `yield(out + a * b)` (either operand order).
+bool isMultiplyAdd(Block &block) {
+  if (block.getOperations().size() != 3)
+    return false;
+  auto mul = dyn_cast<arith::MulFOp>(&block.front());
+  auto add = dyn_cast<arith::AddFOp>(mul ? mul->getNextNode() : nullptr);
+  auto yield = dyn_cast<linalg::YieldOp>(block.getTerminator());
+  if (!mul || !add || !yield || yield.getNumOperands() != 1 || yield.getOperand(0) != add)
+    return false;
+  Value a = block.getArgument(0), b = block.getArgument(1), out = block.getArgument(2);
+  bool inputs = (mul.getLhs() == a && mul.getRhs() == b) || (mul.getLhs() == b && mul.getRhs() == a);
+  bool accumulates = (add.getLhs() == out && add.getRhs() == mul) ||
+                     (add.getLhs() == mul && add.getRhs() == out);
+  return inputs && accumulates;
+}
+
+std::optional<Contraction> matchContraction(linalg::GenericOp generic) {
+  auto op = cast<linalg::LinalgOp>(generic.getOperation());
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      !linalg::isaContractionOpInterface(op) || !isMultiplyAdd(*op.getBlock()))
+    return std::nullopt;
+  for (OpOperand &operand : op->getOpOperands())
+    if (!cast<MemRefType>(operand.get().getType()).getElementType().isF32())
+      return std::nullopt;
+  FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(op);
+  if (failed(dims) || dims->m.empty() || dims->n.empty() || dims->k.size() != 1)
+    return std::nullopt;
+  SmallVector<int64_t> sizes = op.getStaticLoopRanges();
+  if (llvm::any_of(sizes, ShapedType::isDynamic))
+    return std::nullopt;
+  Contraction c{op,
+                *dims,
+                sizes,
+                op.getMatchingIndexingMap(op.getDpsInputOperand(0)),
+                op.getMatchingIndexingMap(op.getDpsInputOperand(1)),
+                op.getMatchingIndexingMap(op.getDpsInitOperand(0)),
+                op.getDpsInputOperand(0)->get(),
+                op.getDpsInputOperand(1)->get(),
+                op.getDpsInitOperand(0)->get()};
+  // Each operand index must be a loop dim or a constant (a unit broadcast).
+  for (AffineMap map : {c.mapA, c.mapB, c.mapC})
+    for (AffineExpr e : map.getResults())
+      if (!isa<AffineDimExpr, AffineConstantExpr>(e))
+        return std::nullopt;
+  return c;
+}
+
+class ContractionKernelBuilder {
+public:
+  ContractionKernelBuilder(OpBuilder &b, Location loc, const Contraction &c, int64_t tileM,
+                           int64_t tileN, int64_t tileK)
+      : b(b), loc(loc), c(c), tileM(tileM), tileN(tileN), tileK(tileK) {}
+
+  void build();
+
+private:
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value f32(float v) { return arith::ConstantFloatOp::create(b, loc, b.getF32Type(), APFloat(v)); }
+  Value add(Value x, Value y) { return b.createOrFold<arith::AddIOp>(loc, x, y); }
+  Value mul(Value x, Value y) { return b.createOrFold<arith::MulIOp>(loc, x, y); }
+  Value lessThan(Value x, int64_t bound) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, index(bound));
+  }
+  int64_t size(unsigned dim) const { return c.sizes[dim]; }
+  int64_t size(ArrayRef<unsigned> dims) const {
+    int64_t total = 1;
+    for (unsigned d : dims)
+      total *= c.sizes[d];
+    return total;
+  }
+
+  /// Sets `loops` at `dims` from their linear index `linear` (the last dim
+  /// fastest).
+  void delinearize(SmallVectorImpl<Value> &loops, ArrayRef<unsigned> dims, Value linear) {
+    for (unsigned d : llvm::reverse(dims)) {
+      if (d == dims.front()) {
+        loops[d] = linear;
+        break;
+      }
+      loops[d] = b.createOrFold<arith::RemUIOp>(loc, linear, index(size(d)));
+      linear = b.createOrFold<arith::DivUIOp>(loc, linear, index(size(d)));
+    }
+  }
+
+  /// The indices into an operand of `map` with loop dim d at `loops[d]`.
+  SmallVector<Value> indicesFor(AffineMap map, ArrayRef<Value> loops) {
+    SmallVector<Value> indices;
+    for (AffineExpr e : map.getResults()) {
+      if (auto dim = dyn_cast<AffineDimExpr>(e))
+        indices.push_back(loops[dim.getPosition()]);
+      else
+        indices.push_back(index(cast<AffineConstantExpr>(e).getValue()));
+    }
+    return indices;
+  }
+
+  /// `body(i)` for i in [lower, upper) step `step`; returns the loop.
+  scf::ForOp forEach(Value lower, Value upper, Value step, function_ref<void(Value)> body) {
+    auto loop = scf::ForOp::create(b, loc, lower, upper, step);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(loop.getBody()->getTerminator());
+    body(loop.getInductionVar());
+    return loop;
+  }
+
+  /// operand[...] at the loop position `loops`, or 0 when `inside` is false.
+  Value loadOrZero(Value operand, AffineMap map, ArrayRef<Value> loops, Value inside) {
+    auto load = scf::IfOp::create(b, loc, b.getF32Type(), inside, /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(load.thenBlock());
+    scf::YieldOp::create(b, loc,
+                         memref::LoadOp::create(b, loc, operand, indicesFor(map, loops)).getResult());
+    b.setInsertionPointToStart(load.elseBlock());
+    scf::YieldOp::create(b, loc, f32(0.0f));
+    return load.getResult(0);
+  }
+
+  /// Stages the block's slice of `operand` (rows x cols of the tile, rows
+  /// the linear index over loop dims `rowDims` from `rowStart`, columns over
+  /// `colDims` from `colStart`) into `tile`; each thread loads every
+  /// threads-th element.
+  void stage(Value operand, AffineMap map, Value tile, int64_t rows, int64_t cols,
+             ArrayRef<unsigned> rowDims, Value rowStart, ArrayRef<unsigned> colDims,
+             Value colStart, SmallVector<Value> loops) {
+    forEach(thread, index(rows * cols), index(threads), [&](Value e) {
+      Value r = arith::DivUIOp::create(b, loc, e, index(cols));
+      Value col = arith::RemUIOp::create(b, loc, e, index(cols));
+      Value row = add(rowStart, r), column = add(colStart, col);
+      Value inside = arith::AndIOp::create(b, loc, lessThan(row, size(rowDims)),
+                                           lessThan(column, size(colDims)));
+      // Past the edges the indices wrap inside the operand; the load is
+      // skipped anyway.
+      delinearize(loops, rowDims, row);
+      delinearize(loops, colDims, column);
+      memref::StoreOp::create(b, loc, loadOrZero(operand, map, loops, inside), tile,
+                              ValueRange{r, col});
+    });
+  }
+
+  OpBuilder &b;
+  Location loc;
+  const Contraction &c;
+  int64_t tileM, tileN, tileK, threads = 0;
+  Value thread;
+
+public:
+  mlir::gpu::LaunchOp launch;
+};
+
+void ContractionKernelBuilder::build() {
+  MLIRContext *ctx = b.getContext();
+  ArrayRef<unsigned> m = c.dims.m, n = c.dims.n, k = c.dims.k;
+  int64_t threadsM = tileM / kMicro, threadsN = tileN / kMicro;
+  threads = threadsM * threadsN;
+  int64_t batches = 1;
+  for (unsigned d : c.dims.batch)
+    batches *= size(d);
+  auto space = [&](ArrayRef<int64_t> shape, mlir::gpu::AddressSpace where) {
+    return MemRefType::get(shape, b.getF32Type(), MemRefLayoutAttrInterface(),
+                           mlir::gpu::AddressSpaceAttr::get(ctx, where));
+  };
+  Value one = index(1);
+  launch = mlir::gpu::LaunchOp::create(
+      b, loc, index(llvm::divideCeil(size(n), tileN)), index(llvm::divideCeil(size(m), tileM)),
+      index(batches), index(threads), one, one, nullptr, nullptr, ValueRange{},
+      TypeRange{space({tileM, tileK}, mlir::gpu::AddressSpace::Workgroup),
+                space({tileK, tileN}, mlir::gpu::AddressSpace::Workgroup)},
+      TypeRange{space({kMicro * kMicro}, mlir::gpu::AddressSpace::Private)});
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  Value tileA = launch.getWorkgroupAttributions()[0];
+  Value tileB = launch.getWorkgroupAttributions()[1];
+  Value accumulators = launch.getPrivateAttributions()[0];
+  thread = launch.getThreadIds().x;
+
+  // Loop positions: the batch dims from the grid's z, m and n of this
+  // block's tile, k per slice.
+  SmallVector<Value> loops(c.sizes.size(), index(0));
+  if (!c.dims.batch.empty())
+    delinearize(loops, c.dims.batch, launch.getBlockIds().z);
+  Value firstM = mul(launch.getBlockIds().y, index(tileM));
+  Value firstN = mul(launch.getBlockIds().x, index(tileN));
+  Value threadM = mul(arith::DivUIOp::create(b, loc, thread, index(threadsN)), index(kMicro));
+  Value threadN = mul(arith::RemUIOp::create(b, loc, thread, index(threadsN)), index(kMicro));
+
+  // This thread's outputs: rows firstM + threadM + i, columns firstN +
+  // threadN + j (linear over the m and the n dims).
+  auto rowOf = [&](int64_t i) { return add(add(firstM, threadM), index(i)); };
+  auto columnOf = [&](int64_t j) { return add(add(firstN, threadN), index(j)); };
+  auto outputAt = [&](int64_t i, int64_t j) {
+    SmallVector<Value> at = loops;
+    delinearize(at, m, rowOf(i));
+    delinearize(at, n, columnOf(j));
+    return at;
+  };
+  auto insideOutput = [&](int64_t i, int64_t j) {
+    return arith::AndIOp::create(b, loc, lessThan(rowOf(i), size(m)),
+                                 lessThan(columnOf(j), size(n)));
+  };
+  Value output = c.out;
+  // The accumulators start at the output's values (the contraction adds).
+  for (int64_t i = 0; i < kMicro; ++i)
+    for (int64_t j = 0; j < kMicro; ++j) {
+      SmallVector<Value> at = outputAt(i, j);
+      memref::StoreOp::create(b, loc, loadOrZero(output, c.mapC, at, insideOutput(i, j)),
+                              accumulators, ValueRange{index(i * kMicro + j)});
+    }
+
+  Value a = c.a, bOperand = c.b;
+  forEach(index(0), index(size(k)), index(tileK), [&](Value firstK) {
+    stage(a, c.mapA, tileA, tileM, tileK, m, firstM, k, firstK, loops);
+    stage(bOperand, c.mapB, tileB, tileK, tileN, k, firstK, n, firstN, loops);
+    mlir::gpu::BarrierOp::create(b, loc);
+    scf::ForOp steps = forEach(index(0), index(tileK), one, [&](Value kk) {
+      SmallVector<Value> rowsA, colsB;
+      for (int64_t i = 0; i < kMicro; ++i)
+        rowsA.push_back(memref::LoadOp::create(b, loc, tileA,
+                                               ValueRange{add(threadM, index(i)), kk}));
+      for (int64_t j = 0; j < kMicro; ++j)
+        colsB.push_back(memref::LoadOp::create(b, loc, tileB,
+                                               ValueRange{kk, add(threadN, index(j))}));
+      for (int64_t i = 0; i < kMicro; ++i)
+        for (int64_t j = 0; j < kMicro; ++j) {
+          Value slot = index(i * kMicro + j);
+          Value acc = memref::LoadOp::create(b, loc, accumulators, ValueRange{slot});
+          memref::StoreOp::create(b, loc, math::FmaOp::create(b, loc, rowsA[i], colsB[j], acc),
+                                  accumulators, ValueRange{slot});
+        }
+    });
+    // Unrolled by 4: fewer loop branches between the shared-memory reads.
+    (void)loopUnrollByFactor(steps, 4);
+    mlir::gpu::BarrierOp::create(b, loc);
+  });
+
+  for (int64_t i = 0; i < kMicro; ++i)
+    for (int64_t j = 0; j < kMicro; ++j) {
+      SmallVector<Value> at = outputAt(i, j);
+      auto store = scf::IfOp::create(b, loc, insideOutput(i, j), /*withElseRegion=*/false);
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPoint(store.thenBlock()->getTerminator());
+      Value acc = memref::LoadOp::create(b, loc, accumulators, ValueRange{index(i * kMicro + j)});
+      memref::StoreOp::create(b, loc, acc, output, indicesFor(c.mapC, at));
+    }
+  mlir::gpu::TerminatorOp::create(b, loc);
+}
+
+struct GpuLowerContractionsPass
+    : public attnc::gpu::impl::GpuLowerContractionsPassBase<GpuLowerContractionsPass> {
+  using GpuLowerContractionsPassBase::GpuLowerContractionsPassBase;
+
+  void runOnOperation() override {
+    if (tileM % kMicro || tileN % kMicro || tileM <= 0 || tileN <= 0 || tileK <= 0 ||
+        (tileM / kMicro) * (tileN / kMicro) > 1024) {
+      getOperation().emitError("gpu-lower-contractions: tile-m and tile-n must be positive "
+                               "multiples of 4 with (tile-m / 4) x (tile-n / 4) <= 1024 threads");
+      return signalPassFailure();
+    }
+    SmallVector<Contraction> found;
+    getOperation().walk([&](linalg::GenericOp generic) {
+      if (generic->getParentOfType<mlir::gpu::LaunchOp>())
+        return;
+      if (std::optional<Contraction> c = matchContraction(generic))
+        found.push_back(*c);
+    });
+    for (Contraction &c : found) {
+      OpBuilder b(c.op);
+      ContractionKernelBuilder(b, c.op.getLoc(), c, tileM, tileN, tileK).build();
+      c.op->erase();
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,120 @@
+// RUN: attnc-opt %s -split-input-file -gpu-lower-contractions -cse | FileCheck %s
+// RUN: attnc-opt %s -split-input-file -gpu-lower-contractions="tile-m=32 tile-n=16 tile-k=8" -cse | FileCheck %s --check-prefix=TILES
+
+// A projection, 100 x 70 += 100 x 48 . 48 x 70: a grid of 2 x 2 blocks of
+// 64 x 64 outputs, 256 threads of 4 x 4; the accumulators start at the
+// output; three k slices of 16, each A and B tile staged in shared memory
+// between two barriers; stores only inside the 100 x 70 edge.
+// CHECK-LABEL: func.func @projection
+// CHECK-SAME: (%[[A:.+]]: memref<100x48xf32>, %[[B:.+]]: memref<48x70xf32>, %[[C:.+]]: memref<100x70xf32>)
+// CHECK: gpu.launch blocks(%[[BX:[a-z0-9]+]], %[[BY:[a-z0-9]+]], %{{[a-z0-9]+}}) in (%{{[a-z0-9]+}} = %c2, %{{[a-z0-9]+}} = %c2, %{{[a-z0-9]+}} = %c1) threads(%{{[a-z0-9]+}}, %{{[a-z0-9]+}}, %{{[a-z0-9]+}}) in (%{{[a-z0-9]+}} = %c256,
+// CHECK-SAME: workgroup(%[[TA:[a-z0-9]+]] : memref<64x16xf32, #gpu.address_space<workgroup>>, %[[TB:[a-z0-9]+]] : memref<16x64xf32, #gpu.address_space<workgroup>>)
+// CHECK-SAME: private(%[[ACC:[a-z0-9]+]] : memref<16xf32, #gpu.address_space<private>>)
+// CHECK: memref.load %[[C]]
+// CHECK: memref.store %{{.+}}, %[[ACC]]
+// CHECK: scf.for %{{.+}} = %c0 to %c48 step %c16
+// CHECK: memref.load %[[A]]
+// CHECK: memref.store %{{.+}}, %[[TA]]
+// CHECK: memref.load %[[B]]
+// CHECK: memref.store %{{.+}}, %[[TB]]
+// CHECK: gpu.barrier
+// CHECK: scf.for %{{.+}} = %c0 to %c16 step %c4
+// CHECK-COUNT-16: math.fma
+// CHECK: gpu.barrier
+// CHECK: scf.if
+// CHECK: memref.store %{{.+}}, %[[C]]
+// CHECK: gpu.terminator
+// CHECK-NOT: linalg.generic
+// TILES-LABEL: func.func @projection
+// TILES: gpu.launch blocks({{.+}}) in (%{{[a-z0-9]+}} = %c5, %{{[a-z0-9]+}} = %c4, %{{[a-z0-9]+}} = %c1) threads({{.+}}) in (%{{[a-z0-9]+}} = %c32,
+// TILES-SAME: workgroup(%{{[a-z0-9]+}} : memref<32x8xf32, #gpu.address_space<workgroup>>, %{{[a-z0-9]+}} : memref<8x16xf32, #gpu.address_space<workgroup>>)
+func.func @projection(%a: memref<100x48xf32>, %b: memref<48x70xf32>, %c: memref<100x70xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<100x48xf32>, memref<48x70xf32>) outs(%c : memref<100x70xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A [3, 8, 32] activation times a transposed [16, 32] weight: the weight
+// has no batch dim, so 3 x 8 is one linear row index of 24 rows (one block
+// row), split back into (batch, row) for each access; B read as (n, k).
+// CHECK-LABEL: func.func @activation_times_transposed_weight
+// CHECK-SAME: (%[[A:.+]]: memref<3x8x32xf32>, %[[W:.+]]: memref<16x32xf32>, %[[C:.+]]: memref<3x8x16xf32>)
+// CHECK: gpu.launch blocks({{.+}}) in (%{{[a-z0-9]+}} = %c1, %{{[a-z0-9]+}} = %c1, %{{[a-z0-9]+}} = %c1)
+// CHECK: %[[ROW:.+]] = arith.remui %{{.+}}, %c8
+// CHECK: %[[BATCH:.+]] = arith.divui %{{.+}}, %c8
+// CHECK: memref.load %[[C]][%[[BATCH]], %[[ROW]], %{{.+}}]
+// CHECK: memref.load %[[A]]
+// CHECK: memref.load %[[W]]
+func.func @activation_times_transposed_weight(%a: memref<3x8x32xf32>, %w: memref<16x32xf32>, %c: memref<3x8x16xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (n, k)>,
+                                   affine_map<(b, m, n, k) -> (b, m, n)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %w : memref<3x8x32xf32>, memref<16x32xf32>) outs(%c : memref<3x8x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %p, %acc : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A real batch dim (in A, B and C: attention's per-head products) goes to
+// the grid's z.
+// CHECK-LABEL: func.func @batched
+// CHECK-SAME: (%[[A:.+]]: memref<6x8x32xf32>, %[[B:.+]]: memref<6x32x8xf32>, %[[C:.+]]: memref<6x8x8xf32>)
+// CHECK: gpu.launch blocks(%{{[a-z0-9]+}}, %{{[a-z0-9]+}}, %[[BZ:[a-z0-9]+]]) in (%{{[a-z0-9]+}} = %c1, %{{[a-z0-9]+}} = %c1, %{{[a-z0-9]+}} = %c6)
+// CHECK: memref.load %[[C]][%[[BZ]], %{{.+}}, %{{.+}}]
+// CHECK: memref.load %[[A]][%[[BZ]], %{{.+}}, %{{.+}}]
+// CHECK: memref.load %[[B]][%[[BZ]], %{{.+}}, %{{.+}}]
+func.func @batched(%a: memref<6x8x32xf32>, %b: memref<6x32x8xf32>, %c: memref<6x8x8xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (b, k, n)>,
+                                   affine_map<(b, m, n, k) -> (b, m, n)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<6x8x32xf32>, memref<6x32x8xf32>) outs(%c : memref<6x8x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Not a multiply-add (a max over k), and not a contraction (elementwise):
+// both stay.
+// CHECK-LABEL: func.func @not_contractions
+// CHECK-NOT: gpu.launch
+// CHECK: linalg.generic
+// CHECK: arith.maximumf
+// CHECK: linalg.generic
+func.func @not_contractions(%a: memref<8x32xf32>, %b: memref<32x16xf32>, %c: memref<8x16xf32>, %d: memref<8x16xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<8x32xf32>, memref<32x16xf32>) outs(%c : memref<8x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.maximumf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(m, n) -> (m, n)>, affine_map<(m, n) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%c : memref<8x16xf32>) outs(%d : memref<8x16xf32>) {
+  ^bb0(%x: f32, %y: f32):
+    %s = arith.addf %x, %x : f32
+    linalg.yield %s : f32
+  }
+  return
+}
