@@ -8,7 +8,8 @@
 // a TM x TN tile of the output, stages K in slices of TK (A's TM x TK and
 // B's TK x TN, loaded once by the whole block, coalesced along each
 // operand's contiguous dim), and each thread accumulates a 4 x 4 micro-tile
-// in registers, reading 4 + 4 values from shared memory per 16 multiply-adds.
+// in registers (16 loop-carried values), reading 4 + 4 values from shared
+// memory per 16 multiply-adds.
 // Batch dims go to the grid's z. Operands are read through the op's own
 // indexing maps, so transposed weights and broadcast batch dims need no
 // copies. Scalar fp32 on CUDA cores: tensor cores are a later step.
@@ -139,13 +140,12 @@ private:
     return indices;
   }
 
-  /// `body(i)` for i in [lower, upper) step `step`; returns the loop.
-  scf::ForOp forEach(Value lower, Value upper, Value step, function_ref<void(Value)> body) {
+  /// `body(i)` for i in [lower, upper) step `step`.
+  void forEach(Value lower, Value upper, Value step, function_ref<void(Value)> body) {
     auto loop = scf::ForOp::create(b, loc, lower, upper, step);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(loop.getBody()->getTerminator());
     body(loop.getInductionVar());
-    return loop;
   }
 
   /// operand[...] at the loop position `loops`, or 0 when `inside` is false.
@@ -209,13 +209,11 @@ void ContractionKernelBuilder::build() {
       b, loc, index(llvm::divideCeil(size(n), tileN)), index(llvm::divideCeil(size(m), tileM)),
       index(batches), index(threads), one, one, nullptr, nullptr, ValueRange{},
       TypeRange{space({tileM, tileK}, mlir::gpu::AddressSpace::Workgroup),
-                space({tileK, tileN}, mlir::gpu::AddressSpace::Workgroup)},
-      TypeRange{space({kMicro * kMicro}, mlir::gpu::AddressSpace::Private)});
+                space({tileK, tileN}, mlir::gpu::AddressSpace::Workgroup)});
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&launch.getBody().front());
   Value tileA = launch.getWorkgroupAttributions()[0];
   Value tileB = launch.getWorkgroupAttributions()[1];
-  Value accumulators = launch.getPrivateAttributions()[0];
   thread = launch.getThreadIds().x;
 
   // Loop positions: the batch dims from the grid's z, m and n of this
@@ -243,21 +241,29 @@ void ContractionKernelBuilder::build() {
                                  lessThan(columnOf(j), size(n)));
   };
   Value output = c.out;
-  // The accumulators start at the output's values (the contraction adds).
+  // The 16 accumulators are loop-carried values (registers, not memory),
+  // starting at the output's values (the contraction adds to them).
+  SmallVector<Value> initial;
   for (int64_t i = 0; i < kMicro; ++i)
-    for (int64_t j = 0; j < kMicro; ++j) {
-      SmallVector<Value> at = outputAt(i, j);
-      memref::StoreOp::create(b, loc, loadOrZero(output, c.mapC, at, insideOutput(i, j)),
-                              accumulators, ValueRange{index(i * kMicro + j)});
-    }
+    for (int64_t j = 0; j < kMicro; ++j)
+      initial.push_back(loadOrZero(output, c.mapC, outputAt(i, j), insideOutput(i, j)));
 
   Value a = c.a, bOperand = c.b;
-  forEach(index(0), index(size(k)), index(tileK), [&](Value firstK) {
+  auto slices = scf::ForOp::create(b, loc, index(0), index(size(k)), index(tileK), initial);
+  {
+    OpBuilder::InsertionGuard slice(b);
+    b.setInsertionPointToStart(slices.getBody());
+    Value firstK = slices.getInductionVar();
     stage(a, c.mapA, tileA, tileM, tileK, m, firstM, k, firstK, loops);
     stage(bOperand, c.mapB, tileB, tileK, tileN, k, firstK, n, firstN, loops);
     mlir::gpu::BarrierOp::create(b, loc);
-    scf::ForOp steps = forEach(index(0), index(tileK), one, [&](Value kk) {
-      SmallVector<Value> rowsA, colsB;
+    auto steps = scf::ForOp::create(b, loc, index(0), index(tileK), one,
+                                    slices.getRegionIterArgs());
+    {
+      OpBuilder::InsertionGuard step(b);
+      b.setInsertionPointToStart(steps.getBody());
+      Value kk = steps.getInductionVar();
+      SmallVector<Value> rowsA, colsB, sums;
       for (int64_t i = 0; i < kMicro; ++i)
         rowsA.push_back(memref::LoadOp::create(b, loc, tileA,
                                                ValueRange{add(threadM, index(i)), kk}));
@@ -265,17 +271,16 @@ void ContractionKernelBuilder::build() {
         colsB.push_back(memref::LoadOp::create(b, loc, tileB,
                                                ValueRange{kk, add(threadN, index(j))}));
       for (int64_t i = 0; i < kMicro; ++i)
-        for (int64_t j = 0; j < kMicro; ++j) {
-          Value slot = index(i * kMicro + j);
-          Value acc = memref::LoadOp::create(b, loc, accumulators, ValueRange{slot});
-          memref::StoreOp::create(b, loc, math::FmaOp::create(b, loc, rowsA[i], colsB[j], acc),
-                                  accumulators, ValueRange{slot});
-        }
-    });
+        for (int64_t j = 0; j < kMicro; ++j)
+          sums.push_back(math::FmaOp::create(b, loc, rowsA[i], colsB[j],
+                                             steps.getRegionIterArgs()[i * kMicro + j]));
+      scf::YieldOp::create(b, loc, sums);
+    }
     // Unrolled by 4: fewer loop branches between the shared-memory reads.
     (void)loopUnrollByFactor(steps, 4);
     mlir::gpu::BarrierOp::create(b, loc);
-  });
+    scf::YieldOp::create(b, loc, steps.getResults());
+  }
 
   for (int64_t i = 0; i < kMicro; ++i)
     for (int64_t j = 0; j < kMicro; ++j) {
@@ -283,8 +288,8 @@ void ContractionKernelBuilder::build() {
       auto store = scf::IfOp::create(b, loc, insideOutput(i, j), /*withElseRegion=*/false);
       OpBuilder::InsertionGuard inner(b);
       b.setInsertionPoint(store.thenBlock()->getTerminator());
-      Value acc = memref::LoadOp::create(b, loc, accumulators, ValueRange{index(i * kMicro + j)});
-      memref::StoreOp::create(b, loc, acc, output, indicesFor(c.mapC, at));
+      memref::StoreOp::create(b, loc, slices.getResult(i * kMicro + j), output,
+                              indicesFor(c.mapC, at));
     }
   mlir::gpu::TerminatorOp::create(b, loc);
 }

@@ -2,24 +2,23 @@
 // RUN: attnc-opt %s -split-input-file -gpu-lower-contractions="tile-m=32 tile-n=16 tile-k=8" -cse | FileCheck %s --check-prefix=TILES
 
 // A projection, 100 x 70 += 100 x 48 . 48 x 70: a grid of 2 x 2 blocks of
-// 64 x 64 outputs, 256 threads of 4 x 4; the accumulators start at the
-// output; three k slices of 16, each A and B tile staged in shared memory
-// between two barriers; stores only inside the 100 x 70 edge.
+// 64 x 64 outputs, 256 threads of 4 x 4; the 16 accumulators are values
+// carried by the k loops, starting at the output; three k slices of 16,
+// each A and B tile staged in shared memory between two barriers; stores
+// only inside the 100 x 70 edge.
 // CHECK-LABEL: func.func @projection
 // CHECK-SAME: (%[[A:.+]]: memref<100x48xf32>, %[[B:.+]]: memref<48x70xf32>, %[[C:.+]]: memref<100x70xf32>)
 // CHECK: gpu.launch blocks(%[[BX:[a-z0-9]+]], %[[BY:[a-z0-9]+]], %{{[a-z0-9]+}}) in (%{{[a-z0-9]+}} = %c2, %{{[a-z0-9]+}} = %c2, %{{[a-z0-9]+}} = %c1) threads(%{{[a-z0-9]+}}, %{{[a-z0-9]+}}, %{{[a-z0-9]+}}) in (%{{[a-z0-9]+}} = %c256,
-// CHECK-SAME: workgroup(%[[TA:[a-z0-9]+]] : memref<64x16xf32, #gpu.address_space<workgroup>>, %[[TB:[a-z0-9]+]] : memref<16x64xf32, #gpu.address_space<workgroup>>)
-// CHECK-SAME: private(%[[ACC:[a-z0-9]+]] : memref<16xf32, #gpu.address_space<private>>)
-// CHECK: memref.load %[[C]]
-// CHECK: memref.store %{{.+}}, %[[ACC]]
-// CHECK: scf.for %{{.+}} = %c0 to %c48 step %c16
+// CHECK-SAME: workgroup(%[[TA:[a-z0-9]+]] : memref<64x16xf32, #gpu.address_space<workgroup>>, %[[TB:[a-z0-9]+]] : memref<16x64xf32, #gpu.address_space<workgroup>>) {
+// CHECK-COUNT-16: memref.load %[[C]]
+// CHECK: scf.for %{{.+}} = %c0 to %c48 step %c16 iter_args({{.+}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
 // CHECK: memref.load %[[A]]
 // CHECK: memref.store %{{.+}}, %[[TA]]
 // CHECK: memref.load %[[B]]
 // CHECK: memref.store %{{.+}}, %[[TB]]
 // CHECK: gpu.barrier
-// CHECK: scf.for %{{.+}} = %c0 to %c16 step %c4
-// CHECK-COUNT-16: math.fma
+// CHECK: scf.for %{{.+}} = %c0 to %c16 step %c4 iter_args
+// CHECK-COUNT-64: math.fma
 // CHECK: gpu.barrier
 // CHECK: scf.if
 // CHECK: memref.store %{{.+}}, %[[C]]
