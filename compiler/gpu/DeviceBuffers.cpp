@@ -3,11 +3,13 @@
 // A kernel reads and writes device memory; the caller's inputs and outputs
 // are host memory, and so is every memref.alloc until told otherwise. After
 // bufferization this pass finds each buffer a gpu.launch captures (through
-// casts), gives it device memory and moves the data where the host needs
+// casts and views), gives it device memory and moves the data where the host needs
 // it:
 //   - memref.alloc -> gpu.alloc; freed by gpu.dealloc before each return;
 //   - a function argument -> a device copy, filled at the start when a
 //     kernel reads it and copied back before each return when one writes it;
+//   - a global (a weight) -> the device copy the runtime uploads once per
+//     process (attnc_cuda_constant), never freed by the model;
 //   - a host memref.copy from or into a device buffer -> gpu.memcpy.
 // Anything else on the host that touches a device buffer would read or
 // write memory the host cannot see: it is an error naming the operation.
