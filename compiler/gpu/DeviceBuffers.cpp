@@ -19,7 +19,6 @@
 #include "compiler/gpu/Passes.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/SetVector.h"
 
 namespace attnc::gpu {
@@ -30,14 +29,6 @@ namespace attnc::gpu {
 using namespace mlir;
 
 namespace {
-
-/// The buffer `value` views: through casts, subviews and reshapes, to a
-/// function argument, an allocation or a global.
-Value rootOf(Value value) {
-  while (auto view = value.getDefiningOp<ViewLikeOpInterface>())
-    value = view.getViewSource();
-  return value;
-}
 
 /// A memref of `type` (identity layout) at the device address `address`:
 /// the LLVM descriptor built by hand, the cast to the memref reconciled
@@ -99,11 +90,11 @@ KernelBuffers collectKernelBuffers(func::FuncOp func) {
       for (Value operand : op->getOperands())
         if (isa<MemRefType>(operand.getType()) &&
             !launch.getBody().isAncestor(operand.getParentRegion()))
-          buffers.used.insert(rootOf(operand));
+          buffers.used.insert(attnc::gpu::viewedBuffer(operand));
       if (auto store = dyn_cast<memref::StoreOp>(op))
-        buffers.written.insert(rootOf(store.getMemRef()));
+        buffers.written.insert(attnc::gpu::viewedBuffer(store.getMemRef()));
       if (auto load = dyn_cast<memref::LoadOp>(op))
-        buffers.read.insert(rootOf(load.getMemRef()));
+        buffers.read.insert(attnc::gpu::viewedBuffer(load.getMemRef()));
     });
   });
   return buffers;

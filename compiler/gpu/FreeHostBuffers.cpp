@@ -10,7 +10,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/gpu/Passes.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace attnc::gpu {
 #define GEN_PASS_DEF_GPUFREEHOSTBUFFERSPASS
@@ -23,8 +22,7 @@ namespace {
 
 /// The allocation a value views, if any.
 Value allocationOf(Value value) {
-  while (auto view = value.getDefiningOp<ViewLikeOpInterface>())
-    value = view.getViewSource();
+  value = attnc::gpu::viewedBuffer(value);
   return value.getDefiningOp<memref::AllocOp>() ? value : Value();
 }
 

@@ -15,12 +15,22 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Pass/Pass.h"
 
 namespace attnc::gpu {
 
 #define GEN_PASS_DECL
 #include "compiler/gpu/Passes.h.inc"
+
+/// The buffer `value` views: through casts, subviews and reshapes, to a
+/// function argument, an allocation or a global (gpu-device-buffers,
+/// gpu-free-host-buffers).
+inline mlir::Value viewedBuffer(mlir::Value value) {
+  while (auto view = value.getDefiningOp<mlir::ViewLikeOpInterface>())
+    value = view.getViewSource();
+  return value;
+}
 
 /// registerGpuPasses(): every CUDA backend pass, for tools that parse
 /// pipelines.
