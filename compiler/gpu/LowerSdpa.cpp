@@ -372,7 +372,10 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
     MLIRContext *ctx = op.getContext();
     KernelShape shape;
     shape.dims = op.getDims();
-    shape.qBlock = std::min<int64_t>(qBlock, shape.dims.queryLen);
+    // Rows per block, and threads: at least a warp even for a decode step's
+    // one or few rows, since every thread stages K and V tiles.
+    shape.qBlock =
+        std::min<int64_t>(qBlock, std::max<int64_t>(32, llvm::alignTo(shape.dims.queryLen, 32)));
     shape.kvBlock = std::min<int64_t>(kvBlock ? kvBlock : defaultKvBlock(shape.dims),
                                       shape.dims.keyLen);
     shape.window = op.getWindow();

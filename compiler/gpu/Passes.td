@@ -42,7 +42,8 @@ def GpuLowerSdpaPass : Pass<"gpu-lower-sdpa", "::mlir::func::FuncOp"> {
   }];
   let options = [
     Option<"qBlock", "q-block", "int64_t", /*default=*/"64",
-           "Query rows per thread block (one thread each)">,
+           "Query rows per thread block (one thread each; fewer when the query is "
+           "shorter, but at least a warp of 32, which all stage K and V)">,
     Option<"kvBlock", "kv-block", "int64_t", /*default=*/"0",
            "Keys per shared-memory tile (0: as many as 32 KiB of shared memory holds for "
            "K and V, at most 64)">,
