@@ -251,7 +251,7 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
   std::string error;
   if (!describeTarget(options.target, error))
     return emitError(fileLoc) << error;
-  if (options.emit == EmitKind::Mlir && !pipeline.gpu.chip.empty())
+  if (options.emit == EmitKind::Mlir && pipeline.gpu.enabled())
     return writeText(context, outputPath, printed(*module));
   if (options.emit == EmitKind::Mlir) {
     // The graph with the backend's decisions recorded on it.
@@ -285,10 +285,10 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
 
   phase = total.nest("lowering to LLVM dialect");
   if (failed(runPipeline(context, *module, phase, [&](OpPassManager &pm) {
-        if (pipeline.gpu.chip.empty())
-          buildCpuLoweringPipeline(pm, pipeline);
-        else
+        if (pipeline.gpu.enabled())
           buildGpuLoweringPipeline(pm, pipeline);
+        else
+          buildCpuLoweringPipeline(pm, pipeline);
       })))
     return failure();
   signature->workspaceBytes = entryWorkspaceBytes(*module);

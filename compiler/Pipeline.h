@@ -15,16 +15,17 @@ namespace attnc {
 
 /// The CUDA backend's target (`attnc compile --device=cuda --gpu=CHIP`).
 struct GpuTarget {
-  /// The SM architecture (sm_80, sm_90, sm_90a; "emulated" with
-  /// `emulated`); empty: compile for the CPU.
+  /// The SM architecture (sm_80, sm_90, sm_90a).
   std::string chip;
   /// PTX ISA features for the chip (NVVM's `features`, e.g. +ptx80).
   std::string ptxFeatures;
   /// The CUDA toolkit whose ptxas assembles the kernels.
   std::string toolkit;
   /// Run the kernels on CPU threads instead (`--device=cuda-emulated`, for
-  /// tests; gpu-emulate-launches): no toolkit, no driver.
+  /// tests; gpu-emulate-launches): no chip, no toolkit, no driver.
   bool emulated = false;
+  /// Whether the model is compiled by the CUDA backend (else for the CPU).
+  bool enabled() const { return emulated || !chip.empty(); }
 };
 
 struct PipelineOptions {

@@ -23,11 +23,10 @@ import subprocess
 import sys
 import tempfile
 
-import onnx
-from onnx import numpy_helper
-
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
+sys.path.insert(0, str(HERE.parent / "models"))
+from bench_models import input_shape_flags  # noqa: E402
 
 # (name, batch, heads, query length, key length, head dim, mask): mask is
 # none, causal or window (256 keys: left = 255, right = 0). fp32: the
@@ -63,11 +62,7 @@ def prepare_models(attnc, out, device):
         for model in sorted(pathlib.Path(tmp).iterdir()):
             if not (model / "model.onnx").exists():
                 continue
-            shapes = []
-            for path in sorted(model.glob("test_data_set_0/input_*.pb")):
-                tensor = onnx.load_tensor(str(path))
-                dims = numpy_helper.to_array(tensor).shape
-                shapes.append(f"--input-shape={tensor.name}={'x'.join(map(str, dims)) or '1'}")
+            shapes = input_shape_flags(model)
             target = out / "models" / model.name
             target.mkdir(parents=True)
             # One executable per model, at data set 0's shapes: the others

@@ -36,13 +36,23 @@ HERE = pathlib.Path(__file__).resolve().parent
 NODE_DTYPES = {np.dtype("float32"): "float32", np.dtype("int64"): "int64", np.dtype("bool"): "bool"}
 
 
+def input_shape_flags(model_dir):
+    """`--input-shape NAME=DxD...` for each input of model_dir's test_data_set_0."""
+    flags = []
+    for path in sorted(model_dir.glob("test_data_set_0/input_*.pb")):
+        tensor = onnx.load_tensor(str(path))
+        dims = numpy_helper.to_array(tensor).shape
+        flags.append(f"--input-shape={tensor.name}={'x'.join(map(str, dims)) or '1'}")
+    return flags
+
+
 def prepare(attnc, model_dir, scratch):
     scratch.mkdir(parents=True, exist_ok=True)
     data = sorted(model_dir.glob("test_data_set_0/input_*.pb"))
     protos = [onnx.load_tensor(str(p)) for p in data]
     tensors = [numpy_helper.to_array(t) for t in protos]
     names = [t.name for t in protos]
-    shapes = [f"--input-shape={n}={'x'.join(map(str, t.shape)) or '1'}" for n, t in zip(names, tensors)]
+    shapes = input_shape_flags(model_dir)
     exe = scratch / model_dir.name
     start = time.perf_counter()
     subprocess.run([attnc, "compile", str(model_dir / "model.onnx"), "-o", str(exe), *shapes],

@@ -16,7 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/gpu/Passes.h"
+#include "compiler/gpu/KernelBuilder.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 
@@ -91,22 +91,16 @@ std::optional<Contraction> matchContraction(linalg::GenericOp generic) {
   return c;
 }
 
-class ContractionKernelBuilder {
+class ContractionKernelBuilder : attnc::gpu::KernelBuilder {
 public:
   ContractionKernelBuilder(OpBuilder &b, Location loc, const Contraction &c, int64_t tileM,
                            int64_t tileN, int64_t tileK)
-      : b(b), loc(loc), c(c), tileM(tileM), tileN(tileN), tileK(tileK) {}
+      : KernelBuilder(b, loc), c(c), tileM(tileM), tileN(tileN), tileK(tileK) {}
 
+  /// The kernel's launch at the builder's insertion point, its body written.
   void build();
 
 private:
-  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value f32(float v) { return arith::ConstantFloatOp::create(b, loc, b.getF32Type(), APFloat(v)); }
-  Value add(Value x, Value y) { return b.createOrFold<arith::AddIOp>(loc, x, y); }
-  Value mul(Value x, Value y) { return b.createOrFold<arith::MulIOp>(loc, x, y); }
-  Value lessThan(Value x, int64_t bound) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, index(bound));
-  }
   int64_t size(unsigned dim) const { return c.sizes[dim]; }
   int64_t size(ArrayRef<unsigned> dims) const {
     int64_t total = 1;
@@ -138,14 +132,6 @@ private:
         indices.push_back(index(cast<AffineConstantExpr>(e).getValue()));
     }
     return indices;
-  }
-
-  /// `body(i)` for i in [lower, upper) step `step`.
-  void forEach(Value lower, Value upper, Value step, function_ref<void(Value)> body) {
-    auto loop = scf::ForOp::create(b, loc, lower, upper, step);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPoint(loop.getBody()->getTerminator());
-    body(loop.getInductionVar());
   }
 
   /// operand[...] at the loop position `loops`, or 0 when `inside` is false.
@@ -182,34 +168,24 @@ private:
     });
   }
 
-  OpBuilder &b;
-  Location loc;
   const Contraction &c;
   int64_t tileM, tileN, tileK, threads = 0;
   Value thread;
-
-public:
-  mlir::gpu::LaunchOp launch;
 };
 
 void ContractionKernelBuilder::build() {
-  MLIRContext *ctx = b.getContext();
   ArrayRef<unsigned> m = c.dims.m, n = c.dims.n, k = c.dims.k;
   int64_t threadsM = tileM / kMicro, threadsN = tileN / kMicro;
   threads = threadsM * threadsN;
   int64_t batches = 1;
   for (unsigned d : c.dims.batch)
     batches *= size(d);
-  auto space = [&](ArrayRef<int64_t> shape, mlir::gpu::AddressSpace where) {
-    return MemRefType::get(shape, b.getF32Type(), MemRefLayoutAttrInterface(),
-                           mlir::gpu::AddressSpaceAttr::get(ctx, where));
-  };
   Value one = index(1);
-  launch = mlir::gpu::LaunchOp::create(
+  auto launch = mlir::gpu::LaunchOp::create(
       b, loc, index(llvm::divideCeil(size(n), tileN)), index(llvm::divideCeil(size(m), tileM)),
       index(batches), index(threads), one, one, nullptr, nullptr, ValueRange{},
-      TypeRange{space({tileM, tileK}, mlir::gpu::AddressSpace::Workgroup),
-                space({tileK, tileN}, mlir::gpu::AddressSpace::Workgroup)});
+      TypeRange{buffer({tileM, tileK}, mlir::gpu::AddressSpace::Workgroup),
+                buffer({tileK, tileN}, mlir::gpu::AddressSpace::Workgroup)});
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&launch.getBody().front());
   Value tileA = launch.getWorkgroupAttributions()[0];

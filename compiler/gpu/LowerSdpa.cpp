@@ -17,7 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/gpu/Passes.h"
+#include "compiler/gpu/KernelBuilder.h"
 #include "dialects/attn/AttnOps.h"
 
 #include <limits>
@@ -51,24 +51,20 @@ struct KernelShape {
   bool seqMajor[4];
 };
 
-/// Why the kernel cannot run `op` yet, or empty when it can.
-std::string unsupportedReason(SdpaOp op) {
+/// Whether the kernel runs `op`: static shapes, f32, no dense mask, a key
+/// mask (if any) of i1 or f32.
+bool kernelTakes(SdpaOp op) {
   if (op.getDenseMask())
-    return "a dense mask";
+    return false;
   if (Value mask = op.getKeyMask()) {
     Type element = cast<RankedTensorType>(mask.getType()).getElementType();
     if (!element.isInteger(1) && !element.isF32())
-      return "a key mask that is neither i1 nor f32";
+      return false;
   }
-  for (Value v : {op.getQuery(), op.getKey(), op.getValue()}) {
+  return llvm::all_of(ValueRange{op.getQuery(), op.getKey(), op.getValue()}, [](Value v) {
     auto type = cast<RankedTensorType>(v.getType());
-    if (!type.hasStaticShape())
-      return "run-time dims";
-    if (!type.getElementType().isF32())
-      return "element type " + std::to_string(type.getElementTypeBitWidth()) +
-             "-bit (only f32 so far)";
-  }
-  return "";
+    return type.hasStaticShape() && type.getElementType().isF32();
+  });
 }
 
 /// Keys per shared-memory tile: K and V tiles together in 32 KiB, a
@@ -80,25 +76,16 @@ int64_t defaultKvBlock(const SdpaDims &dims) {
 }
 
 /// Builds the kernel body inside a gpu.launch.
-class SdpaKernelBuilder {
+class SdpaKernelBuilder : attnc::gpu::KernelBuilder {
 public:
   SdpaKernelBuilder(OpBuilder &b, Location loc, const KernelShape &shape)
-      : b(b), loc(loc), shape(shape) {}
+      : KernelBuilder(b, loc), shape(shape) {}
 
-  void build(gpu::LaunchOp launch, const KernelOperands &operands);
+  /// The kernel's launch at the builder's insertion point, its body
+  /// written; the builder's insertion point stays after it.
+  void build(const KernelOperands &operands);
 
 private:
-  Value index(int64_t value) { return arith::ConstantIndexOp::create(b, loc, value); }
-  Value f32(float value) { return arith::ConstantFloatOp::create(b, loc, b.getF32Type(), APFloat(value)); }
-  // Index arithmetic folds as it is built (a zero offset adds nothing).
-  Value add(Value x, Value y) { return b.createOrFold<arith::AddIOp>(loc, x, y); }
-  Value sub(Value x, Value y) { return b.createOrFold<arith::SubIOp>(loc, x, y); }
-  Value mul(Value x, Value y) { return b.createOrFold<arith::MulIOp>(loc, x, y); }
-  Value minIdx(Value x, Value y) { return b.createOrFold<arith::MinSIOp>(loc, x, y); }
-  Value maxIdx(Value x, Value y) { return b.createOrFold<arith::MaxSIOp>(loc, x, y); }
-  Value lessThan(Value x, Value y) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, y);
-  }
 
   /// Indices of element (batch, head, position, column) of sdpa tensor `t`.
   SmallVector<Value> at(SdpaTensor t, Value batch, Value head, Value position, Value column) {
@@ -126,16 +113,11 @@ private:
   /// Whether the key at `key` is in the window of the query at `position`.
   Value visible(Value position, Value key);
 
-  /// `body(i)` for i in [lower, upper) step `step`.
-  void forEach(Value lower, Value upper, Value step, function_ref<void(Value)> body) {
-    auto loop = scf::ForOp::create(b, loc, lower, upper, step);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPoint(loop.getBody()->getTerminator());
-    body(loop.getInductionVar());
-  }
+  /// The launch of the kernel: its grid, block, shared K/V tiles and
+  /// private query row, accumulator and scores.
+  gpu::LaunchOp createLaunch();
+  void buildBody(gpu::LaunchOp launch, const KernelOperands &operands);
 
-  OpBuilder &b;
-  Location loc;
   const KernelShape &shape;
 };
 
@@ -229,7 +211,27 @@ Value SdpaKernelBuilder::accumulateTile(Value values, Value scores, Value accumu
   return loop.getResult(0);
 }
 
-void SdpaKernelBuilder::build(gpu::LaunchOp launch, const KernelOperands &operands) {
+gpu::LaunchOp SdpaKernelBuilder::createLaunch() {
+  const SdpaDims &d = shape.dims;
+  Value one = index(1);
+  return gpu::LaunchOp::create(
+      b, loc, index(llvm::divideCeil(d.queryLen, shape.qBlock)), index(d.queryHeads),
+      index(d.batch), index(shape.qBlock), one, one, /*dynamicSharedMemorySize=*/nullptr,
+      /*asyncTokenType=*/nullptr, /*asyncDependencies=*/ValueRange{},
+      TypeRange{buffer({shape.kvBlock, d.headDim}, gpu::AddressSpace::Workgroup),
+                buffer({shape.kvBlock, d.valueDim}, gpu::AddressSpace::Workgroup)},
+      TypeRange{buffer({d.headDim}, gpu::AddressSpace::Private),
+                buffer({d.valueDim}, gpu::AddressSpace::Private),
+                buffer({shape.kvBlock}, gpu::AddressSpace::Private)});
+}
+
+void SdpaKernelBuilder::build(const KernelOperands &operands) {
+  gpu::LaunchOp launch = createLaunch();
+  OpBuilder::InsertionGuard guard(b);
+  buildBody(launch, operands);
+}
+
+void SdpaKernelBuilder::buildBody(gpu::LaunchOp launch, const KernelOperands &operands) {
   Value q = operands.query, k = operands.key, v = operands.value, out = operands.result;
   const SdpaDims &d = shape.dims;
   Block &body = launch.getBody().front();
@@ -335,12 +337,6 @@ void SdpaKernelBuilder::build(gpu::LaunchOp launch, const KernelOperands &operan
   gpu::TerminatorOp::create(b, loc);
 }
 
-/// A memref of `shape` in address space `space`.
-MemRefType spaceMemRef(ArrayRef<int64_t> shape, gpu::AddressSpace space, MLIRContext *ctx) {
-  return MemRefType::get(shape, Float32Type::get(ctx), MemRefLayoutAttrInterface(),
-                         gpu::AddressSpaceAttr::get(ctx, space));
-}
-
 /// The buffer of tensor `value`, any layout (the kernel indexes through
 /// the strides).
 Value bufferOf(OpBuilder &b, Location loc, Value value) {
@@ -367,9 +363,8 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
   LogicalResult lower(SdpaOp op) {
     // Left for attn-decompose-sdpa: its matmuls and softmax run as the
     // generic kernels every other op gets (gpu-loops-to-kernels).
-    if (!unsupportedReason(op).empty())
+    if (!kernelTakes(op))
       return success();
-    MLIRContext *ctx = op.getContext();
     KernelShape shape;
     shape.dims = op.getDims();
     // Rows per block, and threads: at least a warp even for a decode step's
@@ -383,7 +378,6 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
     for (SdpaTensor t : {SdpaTensor::Query, SdpaTensor::Key, SdpaTensor::Value,
                          SdpaTensor::Result})
       shape.seqMajor[unsigned(t)] = op.isSeqMajor(t);
-    const SdpaDims &d = shape.dims;
 
     OpBuilder b(op);
     Location loc = op.getLoc();
@@ -399,21 +393,7 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
     operands.result = memref::AllocOp::create(
         b, loc, MemRefType::get(resultType.getShape(), resultType.getElementType()));
 
-    auto c = [&](int64_t value) { return arith::ConstantIndexOp::create(b, loc, value); };
-    Value one = c(1);
-    auto launch = gpu::LaunchOp::create(
-        b, loc, c(llvm::divideCeil(d.queryLen, shape.qBlock)), c(d.queryHeads), c(d.batch),
-        c(shape.qBlock), one, one, /*dynamicSharedMemorySize=*/nullptr,
-        /*asyncTokenType=*/nullptr, /*asyncDependencies=*/ValueRange{},
-        TypeRange{spaceMemRef({shape.kvBlock, d.headDim}, gpu::AddressSpace::Workgroup, ctx),
-                  spaceMemRef({shape.kvBlock, d.valueDim}, gpu::AddressSpace::Workgroup, ctx)},
-        TypeRange{spaceMemRef({d.headDim}, gpu::AddressSpace::Private, ctx),
-                  spaceMemRef({d.valueDim}, gpu::AddressSpace::Private, ctx),
-                  spaceMemRef({shape.kvBlock}, gpu::AddressSpace::Private, ctx)});
-    {
-      OpBuilder::InsertionGuard guard(b);
-      SdpaKernelBuilder(b, loc, shape).build(launch, operands);
-    }
+    SdpaKernelBuilder(b, loc, shape).build(operands);
     Value result = bufferization::ToTensorOp::create(b, loc, resultType, operands.result,
                                                      /*restrict=*/true, /*writable=*/true);
     op.replaceAllUsesWith(result);

@@ -269,7 +269,6 @@ static bool readDevice(attnc::PipelineOptions &pipeline) {
   if (device == "cpu")
     return true;
   if (device == "cuda-emulated") {
-    pipeline.gpu.chip = "emulated";
     pipeline.gpu.emulated = true;
     return true;
   }

@@ -1,0 +1,68 @@
+//===- KernelBuilder.h - What the CUDA kernels' builders share ---*- C++ -*-===//
+//
+// The attention and matmul kernels (gpu-lower-sdpa, gpu-lower-contractions)
+// are written op by op into a gpu.launch body: index and f32 constants,
+// folding index arithmetic, comparisons, counted loops, and the memref
+// types of shared and per-thread buffers.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_COMPILER_GPU_KERNELBUILDER_H
+#define ATTNC_COMPILER_GPU_KERNELBUILDER_H
+
+#include "compiler/gpu/Passes.h"
+
+namespace attnc::gpu {
+
+class KernelBuilder {
+protected:
+  KernelBuilder(mlir::OpBuilder &b, mlir::Location loc) : b(b), loc(loc) {}
+
+  mlir::Value index(int64_t value) { return mlir::arith::ConstantIndexOp::create(b, loc, value); }
+  mlir::Value f32(float value) {
+    return mlir::arith::ConstantFloatOp::create(b, loc, b.getF32Type(), llvm::APFloat(value));
+  }
+  // Index arithmetic folds as it is built (a zero offset adds nothing).
+  mlir::Value add(mlir::Value x, mlir::Value y) {
+    return b.createOrFold<mlir::arith::AddIOp>(loc, x, y);
+  }
+  mlir::Value sub(mlir::Value x, mlir::Value y) {
+    return b.createOrFold<mlir::arith::SubIOp>(loc, x, y);
+  }
+  mlir::Value mul(mlir::Value x, mlir::Value y) {
+    return b.createOrFold<mlir::arith::MulIOp>(loc, x, y);
+  }
+  mlir::Value minIdx(mlir::Value x, mlir::Value y) {
+    return b.createOrFold<mlir::arith::MinSIOp>(loc, x, y);
+  }
+  mlir::Value maxIdx(mlir::Value x, mlir::Value y) {
+    return b.createOrFold<mlir::arith::MaxSIOp>(loc, x, y);
+  }
+  mlir::Value lessThan(mlir::Value x, mlir::Value y) {
+    return mlir::arith::CmpIOp::create(b, loc, mlir::arith::CmpIPredicate::slt, x, y);
+  }
+  mlir::Value lessThan(mlir::Value x, int64_t bound) { return lessThan(x, index(bound)); }
+
+  /// `body(i)` for i in [lower, upper) step `step`.
+  void forEach(mlir::Value lower, mlir::Value upper, mlir::Value step,
+               llvm::function_ref<void(mlir::Value)> body) {
+    auto loop = mlir::scf::ForOp::create(b, loc, lower, upper, step);
+    mlir::OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(loop.getBody()->getTerminator());
+    body(loop.getInductionVar());
+  }
+
+  /// An f32 buffer of `shape` in `space` (a launch's workgroup or private
+  /// attribution).
+  mlir::MemRefType buffer(llvm::ArrayRef<int64_t> shape, mlir::gpu::AddressSpace space) {
+    return mlir::MemRefType::get(shape, b.getF32Type(), mlir::MemRefLayoutAttrInterface(),
+                                 mlir::gpu::AddressSpaceAttr::get(b.getContext(), space));
+  }
+
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+};
+
+} // namespace attnc::gpu
+
+#endif // ATTNC_COMPILER_GPU_KERNELBUILDER_H
