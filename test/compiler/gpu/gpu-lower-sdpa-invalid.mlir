@@ -1,0 +1,8 @@
+// Blocks the kernel cannot take.
+// RUN: not attnc-opt %s -gpu-lower-sdpa="q-block=0" 2>&1 | FileCheck %s
+// RUN: not attnc-opt %s -gpu-lower-sdpa="q-block=2048" 2>&1 | FileCheck %s
+// RUN: not attnc-opt %s -gpu-lower-sdpa="kv-block=-1" 2>&1 | FileCheck %s
+// CHECK: gpu-lower-sdpa: q-block must be in [1, 1024] and kv-block >= 0
+func.func @any(%x: memref<4xf32>) {
+  return
+}
