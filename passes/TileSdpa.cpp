@@ -152,7 +152,7 @@ LogicalResult mlir::attn::tileSdpa(RewriterBase &rewriter, SdpaOp op,
     // max j + 1) over visible keys, (T, 0) if none.
     Value keyBounds;
     if (Value keyMask = op.getKeyMask())
-      keyBounds = buildKeyBounds(rewriter, loc, keyMask);
+      keyBounds = buildKeyBounds(rewriter, loc, op);
     bool keySeqMajor = op.isSeqMajor(SdpaTensor::Key);
     Value keyT = linalg::TransposeOp::create(
                      rewriter, loc, op.getKey(),

@@ -52,15 +52,18 @@ SmallVector<Value, 4> headIndex(bool seqMajor, Value batch, Value head, Value po
 /// contiguous chunks of a parallel loop then hold equal work.
 Value zigzagBlock(IndexMath &im, Value slot, Value count);
 
-/// For a [B, T] key mask, a [B, 2] i64 tensor of each batch row's first
-/// visible key and one past its last ((T, 0) when none is visible), so
-/// padding at either end of a row is never visited. A key is visible where
+/// For `op`'s [B, T] key mask, a [B, 2] i64 tensor of each batch row's
+/// first key that counts and one past its last ((T, 0) when none counts),
+/// so padding at either end of a row is never visited. A key counts where
 /// a boolean mask is true, or where an additive one is not -inf: a -inf
-/// bias gives that key weight exactly 0, so skipping it changes nothing
-/// (a row of only -inf keys yields zeros either way, sdpa.C10; a finite
-/// bias however negative is kept, since a row of only such keys averages
-/// them).
-Value buildKeyBounds(OpBuilder &b, Location loc, Value keyMask);
+/// bias gives that key weight exactly 0, so skipping it changes nothing (a
+/// row of only -inf keys yields zeros either way, sdpa.C10). When every
+/// query sees every key of its row (no window, no dense mask), an additive
+/// bias at or below -1e30 (finfo.min: HF's padding) does not count either
+/// in a row that has a key above it: exp of its score's difference to the
+/// row's maximum is exactly 0 in f32 then. A row of only such keys keeps
+/// them all, since its softmax averages them.
+Value buildKeyBounds(OpBuilder &b, Location loc, SdpaOp op);
 
 /// The kv-blocks a q-block of `qLen` rows starting at `qStart` visits.
 struct KvBlockRange {

@@ -7,7 +7,7 @@
 //   Kᵀ packed once per call: [B, Hkv, kv-block, D, Bk'] (Bk' = Bk rounded up
 //   to W, zero-padded), so one block's keys are contiguous; W x W
 //   transposes in registers.
-//   for each (batch, kv head, q-block) in parallel, zigzag order:
+//   for each (kv head, q-block, batch) in parallel, zigzag order:
 //     Q̂ = scale · log2(e) · q, the rows of every query head sharing the
 //         kv head, so that scores are in log2 units and e^x is 2^x'
 //         (without log2(e) when an additive mask is added to the scores)
@@ -71,7 +71,7 @@ constexpr double kLog2E = 1.4426950408889634;
 /// described at the top of this file. The constructor fixes the block
 /// geometry; emit() runs the stages in order: per call, pack Kᵀ, turn a
 /// key mask into a bias row and view a dense mask; then the parallel loop
-/// over (batch, kv head, q-block[, kv split]) tasks, each loading its
+/// over (kv head, q-block, batch[, kv split]) tasks, each loading its
 /// scaled queries and stepping over its kv-blocks (scores, mask, online
 /// softmax, P·V); then the results, divided into the output or, with kv
 /// splits, merged by a second parallel loop.
@@ -127,7 +127,7 @@ public:
   std::pair<Value, scf::ForallOp> emit();
 
 private:
-  /// A task's (batch, kv head, q-block): its first query and length.
+  /// A task's batch row, kv head and q-block: its first query and length.
   struct TaskIndices {
     Value batch, kvHead, qStart, qLen;
   };
@@ -294,7 +294,7 @@ void VectorFlashKernel::buildKeyBias() {
                   : OpFoldResult(im.add(im.mul(im.sub(kvBlocks, im.c(1)), im.c(kvBlock)),
                                         im.c(kPad)));
   bool additive = (bool)op.getKeyBias();
-  keyBounds = buildKeyBounds(b, b.getLoc(), keyMask);
+  keyBounds = buildKeyBounds(b, b.getLoc(), op);
   Value biasEmpty = tensor::EmptyOp::create(
       b, ArrayRef<OpFoldResult>{b.getIndexAttr(batch), biasLength}, b.getF32Type());
   Value biasInit = linalg::FillOp::create(b, e.negInf(), biasEmpty).getResult(0);
@@ -337,12 +337,15 @@ void VectorFlashKernel::viewDenseMask() {
   mask4 = lowering::buildReshape(b, b.getLoc(), denseMask, mask4Shape);
 }
 
-// Tasks are (batch, kv head, q-block), q-blocks in zigzag order.
+// Tasks are (kv head, q-block, batch), q-blocks in zigzag order and the
+// batch innermost: the threads take contiguous runs of tasks, so each gets
+// its share of every batch row (rows whose padding bounds their kv loop
+// carry less work) and of every q-block (causal ones carry unequal work).
 VectorFlashKernel::TaskIndices VectorFlashKernel::taskIndices(Value task) {
-  Value perBatch = times(qBlocks, kvHeads);
-  Value inBatch = im.rem(task, perBatch);
-  Value qStart = im.mul(zigzagBlock(im, im.rem(inBatch, qBlocks), qBlocks), im.c(qBlock));
-  return TaskIndices{im.div(task, perBatch), im.div(inBatch, qBlocks), qStart,
+  Value batchIndex = im.rem(task, im.c(batch));
+  Value rest = im.div(task, batch);
+  Value qStart = im.mul(zigzagBlock(im, im.rem(rest, qBlocks), qBlocks), im.c(qBlock));
+  return TaskIndices{batchIndex, im.div(rest, qBlocks), qStart,
                      im.min(im.c(qBlock), im.sub(queryLen, qStart))};
 }
 

@@ -92,12 +92,20 @@ func.func @offset_and_key_mask(%q: tensor<1x4x1x8xf32>, %k: tensor<1x2x12x8xf32>
 
 // An additive key mask bounds the kv loop too: keys whose bias is -inf
 // weigh exactly 0, so a row's -inf padding at either end is never visited
-// (compared unordered, so a NaN bias stays visible). The bias itself is
-// still added inside.
+// (compared unordered, so a NaN bias stays visible). With no window every
+// query sees the whole row, so a second pair of bounds covers the keys
+// above -1e30, and a row that has one is bounded by those (finfo.min
+// padding weighs exactly 0 beside them); a row without one keeps its
+// non--inf range. The bias itself is still added inside.
 // CHECK-LABEL: func.func @additive_key_mask_bounds
-// CHECK: %[[BOUNDS:.+]] = linalg.generic {{.+}} ins(%{{.+}} : tensor<2x12xf32>) outs(%{{.+}} : tensor<2x2xi64>)
+// CHECK: %[[PAIRS:.+]] = linalg.generic {{.+}} ins(%{{.+}} : tensor<2x12xf32>) outs(%{{.+}} : tensor<2x4xi64>)
 // CHECK: %[[NEG_INF:.+]] = arith.constant 0xFF800000 : f32
 // CHECK: arith.cmpf une, %{{.+}}, %[[NEG_INF]] : f32
+// CHECK: %[[LOWEST:.+]] = arith.constant -1.000000e+30 : f32
+// CHECK: arith.cmpf ugt, %{{.+}}, %[[LOWEST]] : f32
+// CHECK: %[[ALL:.+]] = tensor.extract_slice %[[PAIRS]][0, 0] [2, 2] [1, 1]
+// CHECK: %[[WEIGHTY:.+]] = tensor.extract_slice %[[PAIRS]][0, 2] [2, 2] [1, 1]
+// CHECK: %[[BOUNDS:.+]] = linalg.generic {{.+}} ins(%[[ALL]], %[[WEIGHTY]], %[[WEIGHTY]], %[[WEIGHTY]] : {{.+}}) outs(%{{.+}} : tensor<2x2xi64>)
 // CHECK: tensor.extract %[[BOUNDS]]
 // CHECK: tensor.extract_slice %{{.+}} : tensor<2x12xf32> to tensor<?xf32>
 func.func @additive_key_mask_bounds(%q: tensor<2x2x8x8xf32>, %k: tensor<2x2x12x8xf32>, %v: tensor<2x2x12x8xf32>,
@@ -110,11 +118,28 @@ func.func @additive_key_mask_bounds(%q: tensor<2x2x8x8xf32>, %k: tensor<2x2x12x8
 
 // -----
 
+// With a window a query may see only finfo.min keys (its softmax then
+// averages them), so only -inf bounds the kv loop: one pair of bounds.
+// CHECK-LABEL: func.func @additive_key_mask_bounds_windowed
+// CHECK: %[[BOUNDS:.+]] = linalg.generic {{.+}} ins(%{{.+}} : tensor<2x12xf32>) outs(%{{.+}} : tensor<2x2xi64>)
+// CHECK-NOT: -1.000000e+30
+// CHECK: tensor.extract %[[BOUNDS]]
+func.func @additive_key_mask_bounds_windowed(%q: tensor<2x2x8x8xf32>, %k: tensor<2x2x12x8xf32>,
+                                             %v: tensor<2x2x12x8xf32>, %bias: tensor<2x12xf32>)
+    -> tensor<2x2x8x8xf32> {
+  %o = attn.sdpa %q, %k, %v key_mask(%bias) {scale = 0.35 : f32, mask = #attn.window<left = inf, right = 0>}
+      : (tensor<2x2x8x8xf32>, tensor<2x2x12x8xf32>, tensor<2x2x12x8xf32>, tensor<2x12xf32>)
+      -> tensor<2x2x8x8xf32>
+  return %o : tensor<2x2x8x8xf32>
+}
+
+// -----
+
 // The same in the vector kernel: the bounds are computed once, before the
 // task loop, from the additive mask. Inside, a kv-block is cut (mask code
 // runs) only where some key's bias is not 0.
 // CHECK-LABEL: func.func @additive_key_mask_bounds_vector_kernel
-// CHECK: linalg.generic {{.+}} ins(%{{.+}} : tensor<2x12xf32>) outs(%{{.+}} : tensor<2x2xi64>)
+// CHECK: linalg.generic {{.+}} ins(%{{.+}} : tensor<2x12xf32>) outs(%{{.+}} : tensor<2x4xi64>)
 // CHECK: arith.cmpf une
 // CHECK: scf.forall
 // CHECK: %[[BIAS:.+]] = vector.transfer_read {{.+}} : tensor<2x16xf32>, vector<8xf32>
