@@ -10,6 +10,13 @@
 // tile. The query row, the accumulator and a tile's scores live in
 // per-thread (private) memory.
 //
+// Split-KV (flash decoding): where the (query block, head, batch) blocks
+// are too few to fill the GPU (a decode step: one query row per head, over
+// thousands of cached keys), each block's key range is split into
+// `kvSplits` parts walked by blocks of their own, which write their
+// unnormalized accumulator, maximum and sum; a second kernel merges the
+// parts of each output element (rescaling each by exp(its max - the max)).
+//
 // Why this shape first: it is the FlashAttention loop with the mask
 // structure that decides which tiles exist, and it is simple enough to be
 // right before a GPU has run it. Tensor cores (mma.sync, then wgmma) replace
@@ -40,12 +47,15 @@ using mlir::attn::WindowAttr;
 /// offset (i64, rank 0 or [B]) and key mask ([B, T], i1 or additive f32).
 struct KernelOperands {
   Value query, key, value, result, offset, keyMask;
+  /// With kv splits: each part's unnormalized accumulator [splits, B, Hq,
+  /// S, Dv], and its running maximum and sum [splits, B, Hq, S].
+  Value partAccumulators, partMaxima, partSums;
 };
 
 /// What the kernel needs to know about one attn.sdpa.
 struct KernelShape {
   SdpaDims dims;
-  int64_t qBlock, kvBlock;
+  int64_t qBlock, kvBlock, kvSplits;
   WindowAttr window;
   float scale;
   bool seqMajor[4];
@@ -73,6 +83,29 @@ int64_t defaultKvBlock(const SdpaDims &dims) {
   int64_t perKey = 4 * (dims.headDim + dims.valueDim);
   int64_t keys = (32 * 1024) / perKey;
   return std::max<int64_t>(8, std::min<int64_t>(64, keys / 8 * 8));
+}
+
+/// Thread blocks that keep a GPU busy: about one wave on an H100's 132
+/// SMs (an A100 has 108).
+constexpr int64_t kBlocksWanted = 128;
+/// Tiles each part of a split key range walks at least, so that the
+/// parts' extra writes and the merge stay small beside their work.
+constexpr int64_t kMinTilesPerSplit = 4;
+
+/// Parts to split each block's key range into: enough to make about
+/// kBlocksWanted blocks, while each part keeps kMinTilesPerSplit tiles.
+int64_t defaultKvSplits(const KernelShape &shape) {
+  const SdpaDims &d = shape.dims;
+  int64_t blocks = llvm::divideCeil(d.queryLen, shape.qBlock) * d.queryHeads * d.batch;
+  if (blocks >= kBlocksWanted)
+    return 1;
+  // The keys one block may see: its rows' window, else all of them.
+  int64_t keys = d.keyLen;
+  if (!shape.window.isLeftUnbounded() && !shape.window.isRightUnbounded())
+    keys = std::min(keys, shape.qBlock + shape.window.getLeft() + shape.window.getRight());
+  int64_t tiles = llvm::divideCeil(keys, shape.kvBlock);
+  return std::max<int64_t>(
+      1, std::min<int64_t>(llvm::divideCeil(kBlocksWanted, blocks), tiles / kMinTilesPerSplit));
 }
 
 /// Builds the kernel body inside a gpu.launch.
@@ -117,6 +150,15 @@ private:
   /// private query row, accumulator and scores.
   gpu::LaunchOp createLaunch();
   void buildBody(gpu::LaunchOp launch, const KernelOperands &operands);
+
+  /// Writes the block's rows: normalized into the result, or (kv splits)
+  /// as its part's accumulator, maximum and sum.
+  void storeRows(const KernelOperands &operands, Value active, Value split, Value batch,
+                 Value head, Value row, Value accumulator, Value rowMax, Value sum);
+
+  /// The second kernel of a split: one thread per result element merges
+  /// the parts.
+  void buildMerge(const KernelOperands &operands);
 
   const KernelShape &shape;
 };
@@ -215,7 +257,8 @@ gpu::LaunchOp SdpaKernelBuilder::createLaunch() {
   const SdpaDims &d = shape.dims;
   Value one = index(1);
   return gpu::LaunchOp::create(
-      b, loc, index(llvm::divideCeil(d.queryLen, shape.qBlock)), index(d.queryHeads),
+      b, loc, index(llvm::divideCeil(d.queryLen, shape.qBlock) * shape.kvSplits),
+      index(d.queryHeads),
       index(d.batch), index(shape.qBlock), one, one, /*dynamicSharedMemorySize=*/nullptr,
       /*asyncTokenType=*/nullptr, /*asyncDependencies=*/ValueRange{},
       TypeRange{buffer({shape.kvBlock, d.headDim}, gpu::AddressSpace::Workgroup),
@@ -227,12 +270,16 @@ gpu::LaunchOp SdpaKernelBuilder::createLaunch() {
 
 void SdpaKernelBuilder::build(const KernelOperands &operands) {
   gpu::LaunchOp launch = createLaunch();
-  OpBuilder::InsertionGuard guard(b);
-  buildBody(launch, operands);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    buildBody(launch, operands);
+  }
+  if (shape.kvSplits > 1)
+    buildMerge(operands);
 }
 
 void SdpaKernelBuilder::buildBody(gpu::LaunchOp launch, const KernelOperands &operands) {
-  Value q = operands.query, k = operands.key, v = operands.value, out = operands.result;
+  Value q = operands.query, k = operands.key, v = operands.value;
   const SdpaDims &d = shape.dims;
   Block &body = launch.getBody().front();
   b.setInsertionPointToStart(&body);
@@ -243,7 +290,10 @@ void SdpaKernelBuilder::buildBody(gpu::LaunchOp launch, const KernelOperands &op
   Value scores = launch.getPrivateAttributions()[2];
 
   Value thread = launch.getThreadIds().x;
-  Value qBlockIndex = launch.getBlockIds().x;
+  // Block x: the query block, and with kv splits which part of its keys.
+  Value splits = index(shape.kvSplits);
+  Value qBlockIndex = b.createOrFold<arith::DivUIOp>(loc, launch.getBlockIds().x, splits);
+  Value split = b.createOrFold<arith::RemUIOp>(loc, launch.getBlockIds().x, splits);
   Value head = launch.getBlockIds().y;
   Value batch = launch.getBlockIds().z;
   Value kvHead = arith::DivUIOp::create(b, loc, head, index(d.queryHeads / d.kvHeads));
@@ -283,6 +333,18 @@ void SdpaKernelBuilder::buildBody(gpu::LaunchOp launch, const KernelOperands &op
     keyBegin = maxIdx(index(0), sub(add(firstRow, offset), index(shape.window.getLeft())));
   if (!shape.window.isRightUnbounded())
     keyEnd = minIdx(keyEnd, add(add(lastRow, offset), index(shape.window.getRight() + 1)));
+  if (shape.kvSplits > 1) {
+    // Part `split` of the range: whole tiles, as evenly as they go; a
+    // part past the end walks nothing (maximum -inf, sum 0).
+    Value kvBlock = index(shape.kvBlock);
+    Value tiles = arith::CeilDivSIOp::create(b, loc, maxIdx(sub(keyEnd, keyBegin), index(0)),
+                                             kvBlock);
+    Value perSplit = arith::CeilDivSIOp::create(b, loc, tiles, splits);
+    Value partKeys = mul(perSplit, kvBlock);
+    Value partBegin = add(keyBegin, mul(split, partKeys));
+    keyEnd = minIdx(keyEnd, add(partBegin, partKeys));
+    keyBegin = partBegin;
+  }
 
   Value negInf = f32(-std::numeric_limits<float>::infinity());
   auto tiles = scf::ForOp::create(b, loc, keyBegin, keyEnd, index(shape.kvBlock),
@@ -319,20 +381,100 @@ void SdpaKernelBuilder::buildBody(gpu::LaunchOp launch, const KernelOperands &op
     scf::YieldOp::create(b, loc, ValueRange{newMax, newSum});
   }
 
+  storeRows(operands, active, split, batch, head, row, accumulator, tiles.getResult(0),
+            tiles.getResult(1));
+  gpu::TerminatorOp::create(b, loc);
+}
+
+void SdpaKernelBuilder::storeRows(const KernelOperands &operands, Value active, Value split,
+                                  Value batch, Value head, Value row, Value accumulator,
+                                  Value rowMax, Value sum) {
+  const SdpaDims &d = shape.dims;
+  auto store = scf::IfOp::create(b, loc, active, /*withElseRegion=*/false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(store.thenBlock()->getTerminator());
+  if (shape.kvSplits > 1) {
+    memref::StoreOp::create(b, loc, rowMax, operands.partMaxima,
+                            ValueRange{split, batch, head, row});
+    memref::StoreOp::create(b, loc, sum, operands.partSums, ValueRange{split, batch, head, row});
+    forEach(index(0), index(d.valueDim), index(1), [&](Value c) {
+      Value a = memref::LoadOp::create(b, loc, accumulator, ValueRange{c});
+      memref::StoreOp::create(b, loc, a, operands.partAccumulators,
+                              ValueRange{split, batch, head, row, c});
+    });
+    return;
+  }
   // out = accumulator / sum; a row that saw no key (sum 0) yields zeros.
-  Value sum = tiles.getResult(1);
   Value positive = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, sum, f32(0.0f));
   Value inverse = arith::SelectOp::create(
       b, loc, positive, arith::DivFOp::create(b, loc, f32(1.0f), sum), f32(0.0f));
-  auto store = scf::IfOp::create(b, loc, active, /*withElseRegion=*/false);
+  forEach(index(0), index(d.valueDim), index(1), [&](Value c) {
+    Value a = memref::LoadOp::create(b, loc, accumulator, ValueRange{c});
+    memref::StoreOp::create(b, loc, arith::MulFOp::create(b, loc, a, inverse), operands.result,
+                            at(SdpaTensor::Result, batch, head, row, c));
+  });
+}
+
+void SdpaKernelBuilder::buildMerge(const KernelOperands &operands) {
+  const SdpaDims &d = shape.dims;
+  constexpr int64_t kThreads = 256;
+  int64_t elements = d.batch * d.queryHeads * d.queryLen * d.valueDim;
+  Value one = index(1);
+  auto launch = gpu::LaunchOp::create(b, loc, index(llvm::divideCeil(elements, kThreads)), one,
+                                      one, index(kThreads), one, one);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  Value element = add(mul(launch.getBlockIds().x, index(kThreads)), launch.getThreadIds().x);
+  auto inside = scf::IfOp::create(b, loc, lessThan(element, elements), /*withElseRegion=*/false);
   {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPoint(store.thenBlock()->getTerminator());
-    forEach(index(0), index(d.valueDim), index(1), [&](Value c) {
-      Value a = memref::LoadOp::create(b, loc, accumulator, ValueRange{c});
-      memref::StoreOp::create(b, loc, arith::MulFOp::create(b, loc, a, inverse), out,
-                              at(SdpaTensor::Result, batch, head, row, c));
-    });
+    OpBuilder::InsertionGuard body(b);
+    b.setInsertionPoint(inside.thenBlock()->getTerminator());
+    // element = ((batch · Hq + head) · S + row) · Dv + column
+    auto divRem = [&](Value x, int64_t by) -> std::pair<Value, Value> {
+      return {arith::DivUIOp::create(b, loc, x, index(by)),
+              arith::RemUIOp::create(b, loc, x, index(by))};
+    };
+    auto [rest, column] = divRem(element, d.valueDim);
+    auto [rest2, row] = divRem(rest, d.queryLen);
+    auto [batch, head] = divRem(rest2, d.queryHeads);
+    Value splits = index(shape.kvSplits);
+    Value negInf = f32(-std::numeric_limits<float>::infinity());
+    auto maxLoop = scf::ForOp::create(b, loc, index(0), splits, one, ValueRange{negInf});
+    {
+      OpBuilder::InsertionGuard loopGuard(b);
+      b.setInsertionPointToStart(maxLoop.getBody());
+      Value m = memref::LoadOp::create(b, loc, operands.partMaxima,
+                                       ValueRange{maxLoop.getInductionVar(), batch, head, row});
+      scf::YieldOp::create(
+          b, loc, ValueRange{arith::MaximumFOp::create(b, loc, maxLoop.getRegionIterArgs()[0], m)});
+    }
+    // No part saw a key: every weight is 0 and the row yields zeros; the
+    // shift of 0 keeps exp(-inf - -inf) from making NaN.
+    Value top = maxLoop.getResult(0);
+    Value seen = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, top, negInf);
+    Value shift = arith::SelectOp::create(b, loc, seen, top, f32(0.0f));
+    auto sumLoop = scf::ForOp::create(b, loc, index(0), splits, one,
+                                      ValueRange{f32(0.0f), f32(0.0f)});
+    {
+      OpBuilder::InsertionGuard loopGuard(b);
+      b.setInsertionPointToStart(sumLoop.getBody());
+      Value part = sumLoop.getInductionVar();
+      Value m = memref::LoadOp::create(b, loc, operands.partMaxima,
+                                       ValueRange{part, batch, head, row});
+      Value weight = math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, m, shift));
+      Value l = memref::LoadOp::create(b, loc, operands.partSums, ValueRange{part, batch, head, row});
+      Value a = memref::LoadOp::create(b, loc, operands.partAccumulators,
+                                       ValueRange{part, batch, head, row, column});
+      Value sum = math::FmaOp::create(b, loc, l, weight, sumLoop.getRegionIterArgs()[0]);
+      Value acc = math::FmaOp::create(b, loc, a, weight, sumLoop.getRegionIterArgs()[1]);
+      scf::YieldOp::create(b, loc, ValueRange{sum, acc});
+    }
+    Value sum = sumLoop.getResult(0);
+    Value positive = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, sum, f32(0.0f));
+    Value value = arith::SelectOp::create(
+        b, loc, positive, arith::DivFOp::create(b, loc, sumLoop.getResult(1), sum), f32(0.0f));
+    memref::StoreOp::create(b, loc, value, operands.result,
+                            at(SdpaTensor::Result, batch, head, row, column));
   }
   gpu::TerminatorOp::create(b, loc);
 }
@@ -349,8 +491,9 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
   using GpuLowerSdpaPassBase::GpuLowerSdpaPassBase;
 
   void runOnOperation() override {
-    if (qBlock < 1 || qBlock > 1024 || (kvBlock != 0 && kvBlock < 1)) {
-      getOperation().emitError("gpu-lower-sdpa: q-block must be in [1, 1024] and kv-block >= 0");
+    if (qBlock < 1 || qBlock > 1024 || kvBlock < 0 || kvSplits < 0) {
+      getOperation().emitError(
+          "gpu-lower-sdpa: q-block must be in [1, 1024], kv-block and kv-splits >= 0");
       return signalPassFailure();
     }
     SmallVector<SdpaOp> ops;
@@ -374,6 +517,7 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
     shape.kvBlock = std::min<int64_t>(kvBlock ? kvBlock : defaultKvBlock(shape.dims),
                                       shape.dims.keyLen);
     shape.window = op.getWindow();
+    shape.kvSplits = kvSplits ? kvSplits : defaultKvSplits(shape);
     shape.scale = op.getScale().convertToFloat();
     for (SdpaTensor t : {SdpaTensor::Query, SdpaTensor::Key, SdpaTensor::Value,
                          SdpaTensor::Result})
@@ -392,8 +536,22 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
     auto resultType = cast<RankedTensorType>(op.getType());
     operands.result = memref::AllocOp::create(
         b, loc, MemRefType::get(resultType.getShape(), resultType.getElementType()));
+    if (shape.kvSplits > 1) {
+      const SdpaDims &d = shape.dims;
+      auto parts = [&](ArrayRef<int64_t> rest) {
+        SmallVector<int64_t> dims = {shape.kvSplits, d.batch, d.queryHeads, d.queryLen};
+        dims.append(rest.begin(), rest.end());
+        return memref::AllocOp::create(b, loc, MemRefType::get(dims, b.getF32Type()));
+      };
+      operands.partAccumulators = parts({d.valueDim});
+      operands.partMaxima = parts({});
+      operands.partSums = parts({});
+    }
 
     SdpaKernelBuilder(b, loc, shape).build(operands);
+    for (Value part : {operands.partAccumulators, operands.partMaxima, operands.partSums})
+      if (part)
+        memref::DeallocOp::create(b, loc, part);
     Value result = bufferization::ToTensorOp::create(b, loc, resultType, operands.result,
                                                      /*restrict=*/true, /*writable=*/true);
     op.replaceAllUsesWith(result);

@@ -37,6 +37,14 @@ def GpuLowerSdpaPass : Pass<"gpu-lower-sdpa", "::mlir::func::FuncOp"> {
     `attn-decompose-sdpa` (its products and softmax then run as generic
     kernels).
 
+    Split-KV (flash decoding): when the blocks are too few to fill the GPU
+    (under 128; a decode step has one per head and batch row), each block's
+    key range is split into `kv-splits` parts of whole tiles, each walked
+    by a block of its own that writes its unnormalized accumulator, maximum
+    and sum to buffers of [splits, B, Hq, S(, Dv)]; a second `gpu.launch`,
+    one thread per result element, merges them (each part rescaled by
+    exp(its maximum - the largest)).
+
     This first kernel is scalar (CUDA cores, fp32, one thread per query
     row); tensor cores are a later step.
   }];
@@ -47,6 +55,9 @@ def GpuLowerSdpaPass : Pass<"gpu-lower-sdpa", "::mlir::func::FuncOp"> {
     Option<"kvBlock", "kv-block", "int64_t", /*default=*/"0",
            "Keys per shared-memory tile (0: as many as 32 KiB of shared memory holds for "
            "K and V, at most 64)">,
+    Option<"kvSplits", "kv-splits", "int64_t", /*default=*/"0",
+           "Parts each block's key range is split into, merged by a second kernel (0: "
+           "enough to make about 128 blocks, each part walking at least 4 tiles; 1: none)">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",

@@ -2,7 +2,8 @@
 // RUN: not attnc-opt %s -gpu-lower-sdpa="q-block=0" 2>&1 | FileCheck %s
 // RUN: not attnc-opt %s -gpu-lower-sdpa="q-block=2048" 2>&1 | FileCheck %s
 // RUN: not attnc-opt %s -gpu-lower-sdpa="kv-block=-1" 2>&1 | FileCheck %s
-// CHECK: gpu-lower-sdpa: q-block must be in [1, 1024] and kv-block >= 0
+// RUN: not attnc-opt %s -gpu-lower-sdpa="kv-splits=-1" 2>&1 | FileCheck %s
+// CHECK: gpu-lower-sdpa: q-block must be in [1, 1024], kv-block and kv-splits >= 0
 func.func @any(%x: memref<4xf32>) {
   return
 }

@@ -1,5 +1,6 @@
 // RUN: attnc-opt %s -split-input-file -gpu-lower-sdpa -cse | FileCheck %s
 // RUN: attnc-opt %s -split-input-file -gpu-lower-sdpa="q-block=16 kv-block=8" | FileCheck %s --check-prefix=BLOCKS
+// RUN: attnc-opt %s -split-input-file -gpu-lower-sdpa="kv-splits=3" -cse | FileCheck %s --check-prefix=SPLIT
 
 // Causal attention, S = 100: a grid of 2 query blocks x 2 heads x 1 batch
 // row, 64 threads each (one per query row). K and V tiles in shared memory
@@ -41,9 +42,14 @@
 // CHECK: gpu.terminator
 // CHECK: bufferization.to_tensor %[[OUT]] restrict writable
 // CHECK-NOT: attn.sdpa
+// With blocks of 16 rows and 8 keys the grid has only 7 x 2 blocks, under
+// the 128 that fill a GPU, and each block's 100 keys make 13 tiles: each
+// key range is split into 3 parts (at least 4 tiles each), so the grid's
+// x is 7 query blocks x 3 parts, and a second launch merges the parts.
 // BLOCKS-LABEL: func.func @causal
-// BLOCKS: gpu.launch blocks({{.+}}) in (%{{.+}} = %c7{{(_[0-9]+)?}}, %{{.+}} = %c2{{(_[0-9]+)?}}, %{{.+}} = %c1{{(_[0-9]+)?}}) threads({{.+}}) in (%{{.+}} = %c16{{(_[0-9]+)?}}, %{{.+}} = %c1{{(_[0-9]+)?}}, %{{.+}} = %c1{{(_[0-9]+)?}})
+// BLOCKS: gpu.launch blocks({{.+}}) in (%{{.+}} = %c21{{(_[0-9]+)?}}, %{{.+}} = %c2{{(_[0-9]+)?}}, %{{.+}} = %c1{{(_[0-9]+)?}}) threads({{.+}}) in (%{{.+}} = %c16{{(_[0-9]+)?}}, %{{.+}} = %c1{{(_[0-9]+)?}}, %{{.+}} = %c1{{(_[0-9]+)?}})
 // BLOCKS-SAME: workgroup(%{{.+}} : memref<8x64xf32, #gpu.address_space<workgroup>>, %{{.+}} : memref<8x64xf32, #gpu.address_space<workgroup>>)
+// BLOCKS: gpu.launch blocks({{.+}}) in (%{{.+}} = %c50{{(_[0-9]+)?}},
 func.func @causal(%q: tensor<1x2x100x64xf32>, %k: tensor<1x2x100x64xf32>, %v: tensor<1x2x100x64xf32>) -> tensor<1x2x100x64xf32> {
   %o = attn.sdpa %q, %k, %v {scale = 0.125 : f32, mask = #attn.window<left = inf, right = 0>}
       : (tensor<1x2x100x64xf32>, tensor<1x2x100x64xf32>, tensor<1x2x100x64xf32>) -> tensor<1x2x100x64xf32>
@@ -80,6 +86,41 @@ func.func @gqa_bshd_window(%q: tensor<2x32x4x16xf32>, %k: tensor<2x40x2x16xf32>,
 // A decode step: the query offset (one per batch row) moves each row's
 // position, and so the window's key range; a boolean key mask hides keys,
 // an additive one is added to their scores.
+// With kv-splits=3 each (head, batch row) block's key range is walked by
+// 3 blocks (x = query block x 3 + part), whose part is whole tiles of
+// ceil(tiles / 3); each stores its unnormalized accumulator, maximum and
+// sum into [3, B, Hq, S(, Dv)] buffers. A second launch, one thread per
+// result element, takes the parts' largest maximum, sums each part's sum
+// and accumulator times exp(its maximum - that), and divides; the part
+// buffers are freed after it.
+// SPLIT-LABEL: func.func @offset_and_key_masks
+// SPLIT: %[[OUT:.+]] = memref.alloc() : memref<2x2x1x8xf32>
+// SPLIT: %[[ACCS:.+]] = memref.alloc() : memref<3x2x2x1x8xf32>
+// SPLIT: %[[MAXS:.+]] = memref.alloc() : memref<3x2x2x1xf32>
+// SPLIT: %[[SUMS:.+]] = memref.alloc() : memref<3x2x2x1xf32>
+// SPLIT: gpu.launch blocks(%[[BX:[a-z0-9]+]], %{{.+}}, %{{.+}}) in (%{{.+}} = %c3, %{{.+}} = %c2, %{{.+}} = %c2)
+// SPLIT: %[[PART:.+]] = arith.remui %[[BX]], %c3
+// SPLIT: %[[TILES:.+]] = arith.ceildivsi %{{.+}}, %c16
+// SPLIT: %[[PER:.+]] = arith.ceildivsi %[[TILES]], %c3
+// SPLIT: %[[KEYS:.+]] = arith.muli %[[PER]], %c16
+// SPLIT: arith.muli %[[PART]], %[[KEYS]]
+// SPLIT: scf.for
+// SPLIT: memref.store %{{.+}}, %[[MAXS]][%[[PART]],
+// SPLIT: memref.store %{{.+}}, %[[SUMS]][%[[PART]],
+// SPLIT: memref.store %{{.+}}, %[[ACCS]][%[[PART]],
+// SPLIT: gpu.launch blocks({{.+}}) in (%{{.+}} = %c1, %{{.+}} = %c1, %{{.+}} = %c1) threads({{.+}}) in (%{{.+}} = %c256,
+// SPLIT: scf.for {{.+}} to %c3
+// SPLIT: memref.load %[[MAXS]]
+// SPLIT: arith.maximumf
+// SPLIT: scf.for {{.+}} to %c3
+// SPLIT: math.exp
+// SPLIT: memref.load %[[SUMS]]
+// SPLIT: memref.load %[[ACCS]]
+// SPLIT: arith.divf
+// SPLIT: memref.store %{{.+}}, %[[OUT]]
+// SPLIT: memref.dealloc %[[ACCS]]
+// SPLIT: memref.dealloc %[[MAXS]]
+// SPLIT: memref.dealloc %[[SUMS]]
 // CHECK-LABEL: func.func @offset_and_key_masks
 // CHECK: %[[OFF:.+]] = bufferization.to_buffer %{{.+}} read_only : tensor<2xi64>
 // CHECK: %[[KEEP:.+]] = bufferization.to_buffer %{{.+}} read_only : tensor<2x16xi1>

@@ -45,6 +45,7 @@ expected = {
                           offset=np.load(f"{d}/past.npy"), keep=np.load(f"{d}/keep.npy")),
     "padding_bias": sdpa(load("q6"), load("k6"), load("v6"), 0.25, None, None,
                          bias=load("bias")),
+    "long_decode": sdpa(load("q7"), load("k7"), load("v7"), 0.25, None, None),
 }
 for name, want in expected.items():
     got = np.load(f"{d}/{kernel_out}/{name}.npy")

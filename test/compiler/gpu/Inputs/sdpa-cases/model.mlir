@@ -10,10 +10,13 @@ func.func @main(%q1: tensor<1x2x100x16xf32> {attnc.name = "q1"}, %k1: tensor<1x2
                 %v5: tensor<2x2x40x16xf32> {attnc.name = "v5"}, %past: tensor<2xi64> {attnc.name = "past"},
                 %keep: tensor<2x40xi1> {attnc.name = "keep"},
                 %q6: tensor<2x4x9x16xf32> {attnc.name = "q6"}, %k6: tensor<2x4x9x16xf32> {attnc.name = "k6"},
-                %v6: tensor<2x4x9x16xf32> {attnc.name = "v6"}, %bias: tensor<2x9xf32> {attnc.name = "bias"})
+                %v6: tensor<2x4x9x16xf32> {attnc.name = "v6"}, %bias: tensor<2x9xf32> {attnc.name = "bias"},
+                %q7: tensor<1x4x1x16xf32> {attnc.name = "q7"}, %k7: tensor<1x2x600x16xf32> {attnc.name = "k7"},
+                %v7: tensor<1x2x600x16xf32> {attnc.name = "v7"})
     -> (tensor<1x2x100x16xf32> {attnc.name = "causal"}, tensor<2x37x4x8xf32> {attnc.name = "gqa_window"},
         tensor<1x1x20x8xf32> {attnc.name = "empty_rows"}, tensor<1x3x1x32xf32> {attnc.name = "one_query"},
-        tensor<2x4x3x16xf32> {attnc.name = "decode_masked"}, tensor<2x4x9x16xf32> {attnc.name = "padding_bias"}) {
+        tensor<2x4x3x16xf32> {attnc.name = "decode_masked"}, tensor<2x4x9x16xf32> {attnc.name = "padding_bias"},
+        tensor<1x4x1x16xf32> {attnc.name = "long_decode"}) {
   %o1 = attn.sdpa %q1, %k1, %v1 {scale = 0.25 : f32, mask = #attn.window<left = inf, right = 0>}
       : (tensor<1x2x100x16xf32>, tensor<1x2x100x16xf32>, tensor<1x2x100x16xf32>) -> tensor<1x2x100x16xf32>
   %o2 = attn.sdpa %q2, %k2, %v2 {scale = 0.25 : f32, mask = #attn.window<left = 5, right = 3>,
@@ -27,5 +30,7 @@ func.func @main(%q1: tensor<1x2x100x16xf32> {attnc.name = "q1"}, %k1: tensor<1x2
       : (tensor<2x4x3x16xf32>, tensor<2x2x40x16xf32>, tensor<2x2x40x16xf32>, tensor<2xi64>, tensor<2x40xi1>) -> tensor<2x4x3x16xf32>
   %o6 = attn.sdpa %q6, %k6, %v6 key_mask(%bias) {scale = 0.25 : f32}
       : (tensor<2x4x9x16xf32>, tensor<2x4x9x16xf32>, tensor<2x4x9x16xf32>, tensor<2x9xf32>) -> tensor<2x4x9x16xf32>
-  return %o1, %o2, %o3, %o4, %o5, %o6 : tensor<1x2x100x16xf32>, tensor<2x37x4x8xf32>, tensor<1x1x20x8xf32>, tensor<1x3x1x32xf32>, tensor<2x4x3x16xf32>, tensor<2x4x9x16xf32>
+  %o7 = attn.sdpa %q7, %k7, %v7 {scale = 0.25 : f32}
+      : (tensor<1x4x1x16xf32>, tensor<1x2x600x16xf32>, tensor<1x2x600x16xf32>) -> tensor<1x4x1x16xf32>
+  return %o1, %o2, %o3, %o4, %o5, %o6, %o7 : tensor<1x2x100x16xf32>, tensor<2x37x4x8xf32>, tensor<1x1x20x8xf32>, tensor<1x3x1x32xf32>, tensor<2x4x3x16xf32>, tensor<2x4x9x16xf32>, tensor<1x4x1x16xf32>
 }
