@@ -12,13 +12,19 @@
 // memory per 16 multiply-adds.
 // Batch dims go to the grid's z. Operands are read through the op's own
 // indexing maps, so transposed weights and broadcast batch dims need no
-// copies. Scalar fp32 on CUDA cores: tensor cores are a later step.
+// copies. The op that fills the output just before (a projection's bias
+// broadcast, a zero fill) is folded in: the accumulators start at its
+// values, computed in the kernel, so that nest is no kernel of its own and
+// the output is written once. Scalar fp32 on CUDA cores: tensor cores are
+// a later step.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/gpu/KernelBuilder.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace attnc::gpu {
 #define GEN_PASS_DEF_GPULOWERCONTRACTIONSPASS
@@ -91,11 +97,44 @@ std::optional<Contraction> matchContraction(linalg::GenericOp generic) {
   return c;
 }
 
+/// The op that fills `c`'s output before it: a linalg.fill of that buffer,
+/// or a parallel linalg.generic with that buffer as its only output,
+/// indexed by its own loops (identity map), not reading it, whose inputs
+/// are read at loop dims or constants and whose body has no memory
+/// effects; only effect-free ops (views, constants) between the two.
+Operation *matchInitializer(const Contraction &c) {
+  Operation *op = c.op->getPrevNode();
+  while (op && !isa<linalg::GenericOp, linalg::FillOp>(op) && isMemoryEffectFree(op))
+    op = op->getPrevNode();
+  if (auto fill = dyn_cast_or_null<linalg::FillOp>(op))
+    return fill.hasPureBufferSemantics() && fill.getOutputs()[0] == c.out ? fill : nullptr;
+  auto generic = dyn_cast_or_null<linalg::GenericOp>(op);
+  if (!generic || !generic.hasPureBufferSemantics() || generic.getNumDpsInits() != 1 ||
+      generic.getDpsInitOperand(0)->get() != c.out ||
+      generic.getNumParallelLoops() != generic.getNumLoops() ||
+      !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0)).isIdentity() ||
+      !generic.getMatchingBlockArgument(generic.getDpsInitOperand(0)).use_empty())
+    return nullptr;
+  for (OpOperand *input : generic.getDpsInputOperands()) {
+    if (input->get() == c.out)
+      return nullptr;
+    for (AffineExpr e : generic.getMatchingIndexingMap(input).getResults())
+      if (!isa<AffineDimExpr, AffineConstantExpr>(e))
+        return nullptr;
+  }
+  for (Operation &inner : generic.getBlock()->without_terminator())
+    if (!isMemoryEffectFree(&inner))
+      return nullptr;
+  return generic;
+}
+
 class ContractionKernelBuilder : attnc::gpu::KernelBuilder {
 public:
-  ContractionKernelBuilder(OpBuilder &b, Location loc, const Contraction &c, int64_t tileM,
+  ContractionKernelBuilder(OpBuilder &b, Location loc, const Contraction &c,
+                           Operation *initializer, int64_t tileM,
                            int64_t tileN, int64_t tileK)
-      : KernelBuilder(b, loc), c(c), tileM(tileM), tileN(tileN), tileK(tileK) {}
+      : KernelBuilder(b, loc), c(c), initializer(initializer), tileM(tileM), tileN(tileN),
+        tileK(tileK) {}
 
   /// The kernel's launch at the builder's insertion point, its body written.
   void build();
@@ -146,6 +185,36 @@ private:
     return load.getResult(0);
   }
 
+  /// The initializer's value at output element `at` (the output's
+  /// indices), or 0 when `inside` is false: a fill's value, or a generic's
+  /// inputs loaded there and its body cloned.
+  Value initialValue(ArrayRef<Value> at, Value inside) {
+    if (auto fill = dyn_cast<linalg::FillOp>(initializer))
+      return fill.getInputs()[0];
+    auto init = cast<linalg::GenericOp>(initializer);
+    auto value = scf::IfOp::create(b, loc, b.getF32Type(), inside, /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(value.thenBlock());
+    IRMapping mapping;
+    for (OpOperand *input : init.getDpsInputOperands()) {
+      Value loaded = memref::LoadOp::create(
+          b, loc, input->get(), indicesFor(init.getMatchingIndexingMap(input), at));
+      mapping.map(init.getMatchingBlockArgument(input), loaded);
+    }
+    for (Operation &inner : init.getBlock()->without_terminator()) {
+      if (auto position = dyn_cast<linalg::IndexOp>(inner)) {
+        mapping.map(position.getResult(), at[position.getDim()]);
+        continue;
+      }
+      b.clone(inner, mapping);
+    }
+    auto yield = cast<linalg::YieldOp>(init.getBlock()->getTerminator());
+    scf::YieldOp::create(b, loc, mapping.lookupOrDefault(yield.getOperand(0)));
+    b.setInsertionPointToStart(value.elseBlock());
+    scf::YieldOp::create(b, loc, f32(0.0f));
+    return value.getResult(0);
+  }
+
   /// Stages the block's slice of `operand` (rows x cols of the tile, rows
   /// the linear index over loop dims `rowDims` from `rowStart`, columns over
   /// `colDims` from `colStart`) into `tile`; each thread loads every
@@ -169,6 +238,7 @@ private:
   }
 
   const Contraction &c;
+  Operation *initializer;
   int64_t tileM, tileN, tileK, threads = 0;
   Value thread;
 };
@@ -218,11 +288,15 @@ void ContractionKernelBuilder::build() {
   };
   Value output = c.out;
   // The 16 accumulators are loop-carried values (registers, not memory),
-  // starting at the output's values (the contraction adds to them).
+  // starting at the output's values (the contraction adds to them): those
+  // its initializer would have written, or what the output holds.
   SmallVector<Value> initial;
   for (int64_t i = 0; i < kMicro; ++i)
     for (int64_t j = 0; j < kMicro; ++j)
-      initial.push_back(loadOrZero(output, c.mapC, outputAt(i, j), insideOutput(i, j)));
+      initial.push_back(
+          initializer
+              ? initialValue(indicesFor(c.mapC, outputAt(i, j)), insideOutput(i, j))
+              : loadOrZero(output, c.mapC, outputAt(i, j), insideOutput(i, j)));
 
   Value a = c.a, bOperand = c.b;
   auto slices = scf::ForOp::create(b, loc, index(0), index(size(k)), index(tileK), initial);
@@ -290,8 +364,11 @@ struct GpuLowerContractionsPass
     });
     for (Contraction &c : found) {
       OpBuilder b(c.op);
-      ContractionKernelBuilder(b, c.op.getLoc(), c, tileM, tileN, tileK).build();
+      Operation *initializer = matchInitializer(c);
+      ContractionKernelBuilder(b, c.op.getLoc(), c, initializer, tileM, tileN, tileK).build();
       c.op->erase();
+      if (initializer)
+        initializer->erase();
     }
   }
 };

@@ -90,8 +90,13 @@ def GpuLowerContractionsPass : Pass<"gpu-lower-contractions", "::mlir::func::Fun
     accumulating a 4 x 4 micro-tile, the k range in slices of `tile-k`
     whose A and B tiles the block stages in shared memory (zeros past the
     edges) between two barriers. The accumulators start at the output's
-    values, as the contraction adds to them. Operands are read through the
-    op's indexing maps (transposed or broadcast operands in place). Other
+    values, as the contraction adds to them; when the op just before fills
+    that output (a `linalg.fill`, or a parallel `linalg.generic` that
+    writes it whole without reading it, as a bias broadcast does, with only
+    effect-free ops such as views between), it is folded in: each thread
+    computes those values for its outputs, so the fill is no kernel of its
+    own and the output is written once. Operands are read through the op's
+    indexing maps (transposed or broadcast operands in place). Other
     contractions stay for `gpu-loops-to-kernels`.
   }];
   let options = [

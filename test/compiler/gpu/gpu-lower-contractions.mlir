@@ -117,3 +117,98 @@ func.func @not_contractions(%a: memref<8x32xf32>, %b: memref<32x16xf32>, %c: mem
   }
   return
 }
+
+// -----
+
+// The op that fills the output before the product is folded into the
+// kernel, its values starting the accumulators: a bias broadcast (its
+// input loaded at the output element, past a view op between the two) and
+// a zero fill. Neither is left, and the output is not read.
+// CHECK-LABEL: func.func @initializers_folded
+// CHECK-SAME: (%[[A:.+]]: memref<8x32xf32>, %[[W:.+]]: memref<32x16xf32>, %[[BIAS:.+]]: memref<16xf32>, %[[C:.+]]: memref<8x16xf32>, %[[D:.+]]: memref<8x16xf32>)
+// CHECK-NOT: linalg.
+// CHECK: gpu.launch
+// CHECK-NOT: memref.load %[[C]]
+// CHECK-COUNT-16: memref.load %[[BIAS]][%{{.+}}] : memref<16xf32>
+// CHECK: scf.for
+// CHECK: memref.store %{{.+}}, %[[C]]
+// CHECK: gpu.terminator
+// CHECK: gpu.launch
+// CHECK-NOT: memref.load %[[D]]
+// CHECK: scf.for %{{.+}} = %c0 to %c32 step %c16 iter_args(%{{.+}} = %cst, %{{.+}} = %cst,
+// CHECK: memref.store %{{.+}}, %[[D]]
+// CHECK-NOT: linalg.
+func.func @initializers_folded(%a: memref<8x32xf32>, %w: memref<32x16xf32>, %bias: memref<16xf32>,
+                               %c: memref<8x16xf32>, %d: memref<8x16xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n) -> (n)>, affine_map<(m, n) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%bias : memref<16xf32>) outs(%c : memref<8x16xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    linalg.yield %x : f32
+  }
+  %view = memref.collapse_shape %a [[0, 1]] : memref<8x32xf32> into memref<256xf32>
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : memref<8x32xf32>, memref<32x16xf32>) outs(%c : memref<8x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%d : memref<8x16xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : memref<8x32xf32>, memref<32x16xf32>) outs(%d : memref<8x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Not folded: an initializer that reads the output (a residual kept in
+// it), and one separated from the product by an op that touches memory.
+// CHECK-LABEL: func.func @initializers_kept
+// CHECK: linalg.generic
+// CHECK: gpu.launch
+// CHECK-COUNT-16: memref.load %{{.+}} : memref<8x16xf32>
+// CHECK: linalg.fill
+// CHECK: memref.store
+// CHECK: gpu.launch
+func.func @initializers_kept(%a: memref<8x32xf32>, %w: memref<32x16xf32>, %c: memref<8x16xf32>,
+                             %d: memref<8x16xf32>, %flag: memref<f32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n) -> (m, n)>], iterator_types = ["parallel", "parallel"]}
+      outs(%c : memref<8x16xf32>) {
+  ^bb0(%o: f32):
+    %twice = arith.addf %o, %o : f32
+    linalg.yield %twice : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : memref<8x32xf32>, memref<32x16xf32>) outs(%c : memref<8x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%d : memref<8x16xf32>)
+  memref.store %zero, %flag[] : memref<f32>
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : memref<8x32xf32>, memref<32x16xf32>) outs(%d : memref<8x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
