@@ -66,6 +66,10 @@ struct PipelineOptions {
   bool kvRings = true;
   /// Set: the model's kernels run on an NVIDIA GPU (buildGpuLoweringPipeline).
   GpuTarget gpu;
+  /// How the CUDA backend stores the contractions' weights: fp32, fp16 or
+  /// bf16 (gpu-cast-weights; `attnc compile --precision`). Products
+  /// accumulate in fp32 either way.
+  std::string weightPrecision = "fp32";
 };
 
 /// Graph-level passes on attn IR (canonicalization; fusion passes plug in

@@ -21,6 +21,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/gpu/KernelBuilder.h"
+#include "compiler/gpu/MultiplyAdd.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/IR/IRMapping.h"
@@ -41,7 +42,8 @@ constexpr int64_t kMicro = 4;
 /// A contraction the kernel takes: one k dim, any m, n and batch dims (the
 /// m dims, those of A and C only, read as one linear row index; the n dims
 /// as one column index: a [1, S, K] activation's batch of 1 is an m dim),
-/// f32 operands, `out += a * b` as the body, static sizes.
+/// f32 operands (or an fp16/bf16 weight, extended), `out += a * b` as the
+/// body, static sizes.
 struct Contraction {
   linalg::LinalgOp op;
   linalg::ContractionDimensions dims;
@@ -50,30 +52,19 @@ struct Contraction {
   Value a, b, out;
 };
 
-/// Whether `block` is exactly `yield(out + a * b)` (either operand order).
-bool isMultiplyAdd(Block &block) {
-  if (block.getOperations().size() != 3)
-    return false;
-  auto mul = dyn_cast<arith::MulFOp>(&block.front());
-  auto add = dyn_cast<arith::AddFOp>(mul ? mul->getNextNode() : nullptr);
-  auto yield = dyn_cast<linalg::YieldOp>(block.getTerminator());
-  if (!mul || !add || !yield || yield.getNumOperands() != 1 || yield.getOperand(0) != add)
-    return false;
-  Value a = block.getArgument(0), b = block.getArgument(1), out = block.getArgument(2);
-  bool inputs = (mul.getLhs() == a && mul.getRhs() == b) || (mul.getLhs() == b && mul.getRhs() == a);
-  bool accumulates = (add.getLhs() == out && add.getRhs() == mul) ||
-                     (add.getLhs() == mul && add.getRhs() == out);
-  return inputs && accumulates;
-}
-
 std::optional<Contraction> matchContraction(linalg::GenericOp generic) {
   auto op = cast<linalg::LinalgOp>(generic.getOperation());
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-      !linalg::isaContractionOpInterface(op) || !isMultiplyAdd(*op.getBlock()))
+      !linalg::isaContractionOpInterface(op) || !attnc::gpu::isMultiplyAdd(*op.getBlock()))
     return std::nullopt;
-  for (OpOperand &operand : op->getOpOperands())
-    if (!cast<MemRefType>(operand.get().getType()).getElementType().isF32())
+  // f32 operands, except a weight gpu-cast-weights stored in fp16 or bf16
+  // (the body extends it; the staging load does here).
+  for (OpOperand &operand : op->getOpOperands()) {
+    Type element = cast<MemRefType>(operand.get().getType()).getElementType();
+    bool narrowInput = (element.isF16() || element.isBF16()) && op.isDpsInput(&operand);
+    if (!element.isF32() && !narrowInput)
       return std::nullopt;
+  }
   FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(op);
   if (failed(dims) || dims->m.empty() || dims->n.empty() || dims->k.size() != 1)
     return std::nullopt;
@@ -178,8 +169,11 @@ private:
     auto load = scf::IfOp::create(b, loc, b.getF32Type(), inside, /*withElseRegion=*/true);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(load.thenBlock());
-    scf::YieldOp::create(b, loc,
-                         memref::LoadOp::create(b, loc, operand, indicesFor(map, loops)).getResult());
+    Value loaded = memref::LoadOp::create(b, loc, operand, indicesFor(map, loops));
+    // A weight stored in fp16 or bf16 is staged as f32.
+    if (!loaded.getType().isF32())
+      loaded = arith::ExtFOp::create(b, loc, b.getF32Type(), loaded);
+    scf::YieldOp::create(b, loc, loaded);
     b.setInsertionPointToStart(load.elseBlock());
     scf::YieldOp::create(b, loc, f32(0.0f));
     return load.getResult(0);

@@ -78,6 +78,40 @@ def GpuFuseElementwisePass : Pass<"gpu-fuse-elementwise", "::mlir::func::FuncOp"
                            "::mlir::affine::AffineDialect"];
 }
 
+def GpuCastWeightsPass : Pass<"gpu-cast-weights", "::mlir::func::FuncOp"> {
+  let summary = "Store contractions' constant operands (the weights) in fp16 or bf16";
+  let description = [{
+    With `precision` fp16 or bf16 (`attnc compile --precision`), every f32
+    constant read by a contraction `linalg.generic` on tensors (body `out +
+    a * b`: a projection's weight, the unembedding) is replaced by a
+    constant of that type, its values rounded to nearest even at compile
+    time (fp16: overflow to infinity, subnormals kept), and the body
+    extends it back to f32 (`arith.extf`) where it read it: the products
+    still accumulate in fp32 and the activations stay fp32, while the
+    weights take half the memory and bandwidth. A constant read by several
+    contractions is converted once; other users keep the f32 one. With
+    fp32 (the default) the pass changes nothing.
+
+    ```mlir
+    %w = arith.constant dense<...> : tensor<48x96xf32>
+    linalg.generic ... ins(%x, %w : tensor<8x48xf32>, tensor<48x96xf32>) ... {
+    ^bb0(%a: f32, %b: f32, %o: f32):
+    ```
+    becomes
+    ```mlir
+    %w16 = arith.constant dense_resource<weight_fp16> : tensor<48x96xf16>
+    linalg.generic ... ins(%x, %w16 : tensor<8x48xf32>, tensor<48x96xf16>) ... {
+    ^bb0(%a: f32, %b: f16, %o: f32):
+      %bf = arith.extf %b : f16 to f32
+    ```
+  }];
+  let options = [
+    Option<"precision", "precision", "std::string", /*default=*/"\"fp32\"",
+           "How the weights are stored: fp32 (unchanged), fp16 or bf16">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect"];
+}
+
 def GpuLowerContractionsPass : Pass<"gpu-lower-contractions", "::mlir::func::FuncOp"> {
   let summary = "Lower each f32 contraction on buffers to a shared-memory tiled kernel";
   let description = [{

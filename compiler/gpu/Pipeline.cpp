@@ -51,6 +51,8 @@ void buildGpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   if (options.fuseElementwise)
     funcPm.addPass(gpu::createGpuFuseElementwisePass());
   funcPm.addPass(createCSEPass());
+  // --precision fp16|bf16: the products' weights stored narrow.
+  funcPm.addPass(gpu::createGpuCastWeightsPass({options.weightPrecision}));
 
   pm.addPass(cpu::createCpuEntryPointPass());
   bufferization::OneShotBufferizePassOptions bufferize;

@@ -128,6 +128,12 @@ static cl::opt<std::string> gpuChip(
     "gpu", cl::desc("With --device=cuda: the GPU architecture, sm_80 (default), sm_90 or sm_90a"),
     cl::init("sm_80"), cl::sub(compileCommand), cl::sub(checkCommand));
 
+static cl::opt<std::string> precision(
+    "precision",
+    cl::desc("With --device=cuda or cuda-emulated: how the products' weights are stored, fp32 "
+             "(default), fp16 or bf16 (converted at compile time; products accumulate in fp32)"),
+    cl::init("fp32"), cl::sub(compileCommand), cl::sub(checkCommand));
+
 static cl::opt<int64_t> qBlock("q-block",
                                cl::desc("Queries per attention block (default: the cost model's)"),
                                cl::init(64), cl::sub(compileCommand), cl::sub(checkCommand));
@@ -264,10 +270,22 @@ static bool readKvCapacity(attnc::PipelineOptions &pipeline) {
   return true;
 }
 
-/// --device and --gpu into `pipeline.gpu`; false after an error.
+/// --device, --gpu and --precision into `pipeline`; false after an error.
 static bool readDevice(attnc::PipelineOptions &pipeline) {
-  if (device == "cpu")
-    return true;
+  if (precision != "fp32" && precision != "fp16" && precision != "bf16") {
+    WithColor::error(errs(), "attnc") << "unknown --precision '" << precision
+                                      << "': expected fp32, fp16 or bf16\n";
+    return false;
+  }
+  pipeline.weightPrecision = precision;
+  if (device == "cpu") {
+    if (precision == "fp32")
+      return true;
+    WithColor::error(errs(), "attnc") << "--precision=" << precision
+                                      << " needs --device=cuda or cuda-emulated (the CPU "
+                                         "backend computes in fp32)\n";
+    return false;
+  }
   if (device == "cuda-emulated") {
     pipeline.gpu.emulated = true;
     return true;

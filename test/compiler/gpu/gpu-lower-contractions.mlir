@@ -212,3 +212,31 @@ func.func @initializers_kept(%a: memref<8x32xf32>, %w: memref<32x16xf32>, %c: me
   }
   return
 }
+
+// -----
+
+// A weight gpu-cast-weights stored in fp16: the body extends it, and the
+// kernel extends each element as it stages the B tile (shared memory and
+// the accumulators stay f32).
+// CHECK-LABEL: func.func @fp16_weight
+// CHECK-SAME: (%[[A:.+]]: memref<8x32xf32>, %[[W:.+]]: memref<32x16xf16>, %[[C:.+]]: memref<8x16xf32>)
+// CHECK: gpu.launch
+// CHECK-SAME: workgroup(%{{.+}} : memref<64x16xf32, #gpu.address_space<workgroup>>, %[[TB:[a-z0-9]+]] : memref<16x64xf32, #gpu.address_space<workgroup>>)
+// CHECK: %[[H:.+]] = memref.load %[[W]]
+// CHECK: %[[F:.+]] = arith.extf %[[H]] : f16 to f32
+// CHECK: scf.yield %[[F]] : f32
+// CHECK: memref.store %{{.+}}, %[[TB]]
+// CHECK-NOT: linalg.generic
+func.func @fp16_weight(%a: memref<8x32xf32>, %w: memref<32x16xf16>, %c: memref<8x16xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : memref<8x32xf32>, memref<32x16xf16>) outs(%c : memref<8x16xf32>) {
+  ^bb0(%x: f32, %y: f16, %acc: f32):
+    %yf = arith.extf %y : f16 to f32
+    %p = arith.mulf %x, %yf : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
