@@ -9,6 +9,8 @@ which then travels with the working tree (it is git-ignored; name it in the
 device tool's `carry`):
   OUT/models/NAME/model        every repository model (test/models/generate.py),
   OUT/models/NAME/test_data_set_*   with its inputs and torch's outputs;
+  OUT/models_fp16/NAME/...     four of them with --precision=fp16 (weights
+                               stored in fp16);
   OUT/attention/CASE           attn.sdpa alone at the benchmark's sizes,
   OUT/attention/cases.json     their shapes and masks (inputs are made there).
 Executables are stripped to keep OUT small (about 45 MB). With --device
@@ -55,6 +57,10 @@ def compile_model(attnc, source, exe, device, shapes=()):
     subprocess.run(["strip", str(exe)], check=True)
 
 
+# Models also compiled with their weights in fp16 (--precision=fp16).
+FP16_MODELS = ("gpt2", "bert", "llama", "vit")
+
+
 def prepare_models(attnc, out, device):
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(["/usr/bin/python3", str(ROOT / "test/models/generate.py"), tmp],
@@ -70,6 +76,13 @@ def prepare_models(attnc, out, device):
             compile_model(attnc, model / "model.onnx", target / "model", device, shapes)
             shutil.copytree(model / "test_data_set_0", target / "test_data_set_0")
             print(f"model {model.name}", flush=True)
+            if model.name in FP16_MODELS:
+                narrow = out / "models_fp16" / model.name
+                narrow.mkdir(parents=True)
+                compile_model(attnc, model / "model.onnx", narrow / "model",
+                              [*device, "--precision=fp16"], shapes)
+                shutil.copytree(model / "test_data_set_0", narrow / "test_data_set_0")
+                print(f"model {model.name} (fp16 weights)", flush=True)
 
 
 def prepare_attention(attnc, out, device):

@@ -11,7 +11,8 @@
 # script, within about 8 minutes:
 #   1. RESULTS_DIR/machine.txt: the GPU, driver and toolkit;
 #   2. RESULTS_DIR/models.txt: every model on the GPU against torch's
-#      outputs (check_models.py, rtol = atol = 1e-4);
+#      outputs (check_models.py, rtol = atol = 1e-4), then four with their
+#      weights in fp16 (within 2e-3 of each output's largest magnitude);
 #   3. RESULTS_DIR/attention.md: the attention kernel against torch's SDPA
 #      (bench_attention.py), kernel times and errors.
 # It exits non-zero if a model fails; the benchmark table says which cases
@@ -37,6 +38,12 @@ export PYTHONUNBUFFERED=1
 
 status=0
 timeout 180 $python "$here/check_models.py" "$prepared/models" | tee "$results/models.txt" || status=1
+if [ -d "$prepared/models_fp16" ]; then
+  echo "--- weights in fp16 (--precision=fp16), atol 2e-3 of each output's largest magnitude" \
+    | tee -a "$results/models.txt"
+  timeout 60 $python "$here/check_models.py" "$prepared/models_fp16" --rtol 0 --atol 2e-3 \
+    --of-largest | tee -a "$results/models.txt" || status=1
+fi
 timeout 300 $python "$here/bench_attention.py" "$prepared/attention" --repeat 5 \
   | tee "$results/attention.md" || true
 exit $status
