@@ -15,7 +15,9 @@
 // copies. The op that fills the output just before (a projection's bias
 // broadcast, a zero fill) is folded in: the accumulators start at its
 // values, computed in the kernel, so that nest is no kernel of its own and
-// the output is written once. Scalar fp32 on CUDA cores: tensor cores are
+// the output is written once. So is the elementwise op just after that
+// reads the sums (a residual add, GELU), when nothing reads them later:
+// the kernel stores its values instead of the sums. Scalar fp32 on CUDA cores: tensor cores are
 // a later step.
 //
 //===----------------------------------------------------------------------===//
@@ -33,6 +35,7 @@ namespace attnc::gpu {
 } // namespace attnc::gpu
 
 using namespace mlir;
+using attnc::gpu::viewedBuffer;
 
 namespace {
 
@@ -88,44 +91,126 @@ std::optional<Contraction> matchContraction(linalg::GenericOp generic) {
   return c;
 }
 
+/// Whether `op` reads or writes no buffer that exists before it: no memory
+/// effects at all (a view, a constant), or a new allocation.
+bool touchesNoBuffer(Operation *op) {
+  return isMemoryEffectFree(op) || isa<memref::AllocOp, memref::AllocaOp>(op);
+}
+
+/// A parallel linalg.generic on buffers with one output, written whole
+/// (identity map) and not read, whose inputs are read at loop dims or
+/// constants and whose body has no memory effects: what can run per output
+/// element inside the contraction's kernel.
+bool isElementwiseOnOutput(linalg::GenericOp generic) {
+  if (!generic.hasPureBufferSemantics() || generic.getNumDpsInits() != 1 ||
+      generic.getNumParallelLoops() != generic.getNumLoops() ||
+      !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0)).isIdentity() ||
+      !generic.getMatchingBlockArgument(generic.getDpsInitOperand(0)).use_empty())
+    return false;
+  for (OpOperand *input : generic.getDpsInputOperands())
+    for (AffineExpr e : generic.getMatchingIndexingMap(input).getResults())
+      if (!isa<AffineDimExpr, AffineConstantExpr>(e))
+        return false;
+  return llvm::all_of(generic.getBlock()->without_terminator(),
+                      [](Operation &inner) { return isMemoryEffectFree(&inner); });
+}
+
 /// The op that fills `c`'s output before it: a linalg.fill of that buffer,
-/// or a parallel linalg.generic with that buffer as its only output,
-/// indexed by its own loops (identity map), not reading it, whose inputs
-/// are read at loop dims or constants and whose body has no memory
-/// effects; only effect-free ops (views, constants) between the two.
+/// or an elementwise generic (isElementwiseOnOutput) writing it and not
+/// reading it; only ops that touch no buffer (views, constants, new
+/// allocations) between the two.
 Operation *matchInitializer(const Contraction &c) {
   Operation *op = c.op->getPrevNode();
-  while (op && !isa<linalg::GenericOp, linalg::FillOp>(op) && isMemoryEffectFree(op))
+  while (op && !isa<linalg::GenericOp, linalg::FillOp>(op) && touchesNoBuffer(op))
     op = op->getPrevNode();
   if (auto fill = dyn_cast_or_null<linalg::FillOp>(op))
     return fill.hasPureBufferSemantics() && fill.getOutputs()[0] == c.out ? fill : nullptr;
   auto generic = dyn_cast_or_null<linalg::GenericOp>(op);
-  if (!generic || !generic.hasPureBufferSemantics() || generic.getNumDpsInits() != 1 ||
-      generic.getDpsInitOperand(0)->get() != c.out ||
-      generic.getNumParallelLoops() != generic.getNumLoops() ||
-      !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0)).isIdentity() ||
-      !generic.getMatchingBlockArgument(generic.getDpsInitOperand(0)).use_empty())
+  if (!generic || !isElementwiseOnOutput(generic) ||
+      generic.getDpsInitOperand(0)->get() != c.out)
     return nullptr;
-  for (OpOperand *input : generic.getDpsInputOperands()) {
-    if (input->get() == c.out)
-      return nullptr;
-    for (AffineExpr e : generic.getMatchingIndexingMap(input).getResults())
-      if (!isa<AffineDimExpr, AffineConstantExpr>(e))
-        return nullptr;
-  }
-  for (Operation &inner : generic.getBlock()->without_terminator())
-    if (!isMemoryEffectFree(&inner))
+  for (OpOperand *input : generic.getDpsInputOperands())
+    if (viewedBuffer(input->get()) == viewedBuffer(c.out))
       return nullptr;
   return generic;
+}
+
+/// Whether, after `from`, nothing reads allocation `root` (through any
+/// view) before it is freed or written whole: then the values left in it
+/// are never seen. An op that uses it in any other way than a view, a
+/// dealloc, or a linalg op writing all of it without reading it, answers
+/// no.
+bool deadAfter(Operation *from, Value root) {
+  for (Operation *op = from->getNextNode(); op; op = op->getNextNode()) {
+    bool uses = false;
+    op->walk([&](Operation *inner) {
+      for (Value operand : inner->getOperands())
+        uses |= viewedBuffer(operand) == root;
+    });
+    if (!uses || isa<ViewLikeOpInterface>(op))
+      continue;
+    if (auto dealloc = dyn_cast<memref::DeallocOp>(op))
+      return viewedBuffer(dealloc.getMemref()) == root;
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+    if (!linalgOp || !linalgOp.hasPureBufferSemantics())
+      return false;
+    for (OpOperand *input : linalgOp.getDpsInputOperands())
+      if (viewedBuffer(input->get()) == root)
+        return false;
+    for (OpOperand &init : linalgOp.getDpsInitsMutable()) {
+      if (viewedBuffer(init.get()) != root)
+        continue;
+      // Written whole (the allocation itself, not a slice), not read.
+      if (linalgOp.payloadUsesValueFromOperand(&init) || init.get() != root ||
+          linalgOp.getNumParallelLoops() != linalgOp.getNumLoops())
+        return false;
+      return true;
+    }
+  }
+  return false;
+}
+
+/// The op after `c` that maps its output elementwise into a buffer of its
+/// own (a residual add, an activation), when nothing reads `c`'s output
+/// afterwards: an elementwise generic (isElementwiseOnOutput) reading that
+/// output as one input, at the same elements (identity map), neither it
+/// nor its output aliasing its other inputs; only ops that touch no buffer
+/// between.
+/// The kernel then stores its values instead of the sums. Returns the op
+/// and its input that reads the sums.
+std::optional<std::pair<linalg::GenericOp, OpOperand *>> matchEpilogue(const Contraction &c) {
+  Operation *op = c.op->getNextNode();
+  while (op && !isa<linalg::GenericOp>(op) && touchesNoBuffer(op))
+    op = op->getNextNode();
+  auto generic = dyn_cast_or_null<linalg::GenericOp>(op);
+  Value root = viewedBuffer(c.out);
+  if (!generic || !isElementwiseOnOutput(generic) || !root.getDefiningOp<memref::AllocOp>())
+    return std::nullopt;
+  OpOperand *sums = nullptr;
+  Value written = viewedBuffer(generic.getDpsInitOperand(0)->get());
+  for (OpOperand *input : generic.getDpsInputOperands()) {
+    Value buffer = viewedBuffer(input->get());
+    if (input->get() == c.out && !sums &&
+        generic.getMatchingIndexingMap(input).isIdentity())
+      sums = input;
+    else if (buffer == root || buffer == written)
+      return std::nullopt;
+  }
+  if (!sums || generic.getNumLoops() != c.mapC.getNumResults() ||
+      (written == root && generic.getDpsInitOperand(0)->get() != c.out) ||
+      (written != root && !deadAfter(generic, root)))
+    return std::nullopt;
+  return std::make_pair(generic, sums);
 }
 
 class ContractionKernelBuilder : attnc::gpu::KernelBuilder {
 public:
   ContractionKernelBuilder(OpBuilder &b, Location loc, const Contraction &c,
-                           Operation *initializer, int64_t tileM,
-                           int64_t tileN, int64_t tileK)
-      : KernelBuilder(b, loc), c(c), initializer(initializer), tileM(tileM), tileN(tileN),
-        tileK(tileK) {}
+                           Operation *initializer,
+                           std::optional<std::pair<linalg::GenericOp, OpOperand *>> epilogue,
+                           int64_t tileM, int64_t tileN, int64_t tileK)
+      : KernelBuilder(b, loc), c(c), initializer(initializer), epilogue(epilogue), tileM(tileM),
+        tileN(tileN), tileK(tileK) {}
 
   /// The kernel's launch at the builder's insertion point, its body written.
   void build();
@@ -179,31 +264,41 @@ private:
     return load.getResult(0);
   }
 
-  /// The initializer's value at output element `at` (the output's
-  /// indices), or 0 when `inside` is false: a fill's value, or a generic's
-  /// inputs loaded there and its body cloned.
-  Value initialValue(ArrayRef<Value> at, Value inside) {
-    if (auto fill = dyn_cast<linalg::FillOp>(initializer))
-      return fill.getInputs()[0];
-    auto init = cast<linalg::GenericOp>(initializer);
-    auto value = scf::IfOp::create(b, loc, b.getF32Type(), inside, /*withElseRegion=*/true);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(value.thenBlock());
+  /// `generic`'s value at its loop position `at`: its inputs loaded there
+  /// (`given` instead for the input `givenFor`, if any), its body cloned at
+  /// the builder's insertion point.
+  Value applyBody(linalg::GenericOp generic, ArrayRef<Value> at, OpOperand *givenFor = nullptr,
+                  Value given = Value()) {
     IRMapping mapping;
-    for (OpOperand *input : init.getDpsInputOperands()) {
-      Value loaded = memref::LoadOp::create(
-          b, loc, input->get(), indicesFor(init.getMatchingIndexingMap(input), at));
-      mapping.map(init.getMatchingBlockArgument(input), loaded);
+    for (OpOperand *input : generic.getDpsInputOperands()) {
+      Value value = input == givenFor
+                        ? given
+                        : memref::LoadOp::create(
+                              b, loc, input->get(),
+                              indicesFor(generic.getMatchingIndexingMap(input), at))
+                              .getResult();
+      mapping.map(generic.getMatchingBlockArgument(input), value);
     }
-    for (Operation &inner : init.getBlock()->without_terminator()) {
+    for (Operation &inner : generic.getBlock()->without_terminator()) {
       if (auto position = dyn_cast<linalg::IndexOp>(inner)) {
         mapping.map(position.getResult(), at[position.getDim()]);
         continue;
       }
       b.clone(inner, mapping);
     }
-    auto yield = cast<linalg::YieldOp>(init.getBlock()->getTerminator());
-    scf::YieldOp::create(b, loc, mapping.lookupOrDefault(yield.getOperand(0)));
+    auto yield = cast<linalg::YieldOp>(generic.getBlock()->getTerminator());
+    return mapping.lookupOrDefault(yield.getOperand(0));
+  }
+
+  /// The initializer's value at output element `at` (the output's
+  /// indices), or 0 when `inside` is false.
+  Value initialValue(ArrayRef<Value> at, Value inside) {
+    if (auto fill = dyn_cast<linalg::FillOp>(initializer))
+      return fill.getInputs()[0];
+    auto value = scf::IfOp::create(b, loc, b.getF32Type(), inside, /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(value.thenBlock());
+    scf::YieldOp::create(b, loc, applyBody(cast<linalg::GenericOp>(initializer), at));
     b.setInsertionPointToStart(value.elseBlock());
     scf::YieldOp::create(b, loc, f32(0.0f));
     return value.getResult(0);
@@ -233,6 +328,7 @@ private:
 
   const Contraction &c;
   Operation *initializer;
+  std::optional<std::pair<linalg::GenericOp, OpOperand *>> epilogue;
   int64_t tileM, tileN, tileK, threads = 0;
   Value thread;
 };
@@ -332,8 +428,17 @@ void ContractionKernelBuilder::build() {
       auto store = scf::IfOp::create(b, loc, insideOutput(i, j), /*withElseRegion=*/false);
       OpBuilder::InsertionGuard inner(b);
       b.setInsertionPoint(store.thenBlock()->getTerminator());
-      memref::StoreOp::create(b, loc, slices.getResult(i * kMicro + j), output,
-                              indicesFor(c.mapC, at));
+      Value sums = slices.getResult(i * kMicro + j);
+      SmallVector<Value> indices = indicesFor(c.mapC, at);
+      if (!epilogue) {
+        memref::StoreOp::create(b, loc, sums, output, indices);
+        continue;
+      }
+      // The epilogue's loops are the output's indices (it reads the sums
+      // at the same elements); its value goes where it wrote.
+      auto [generic, sumsOperand] = *epilogue;
+      memref::StoreOp::create(b, loc, applyBody(generic, indices, sumsOperand, sums),
+                              generic.getDpsInitOperand(0)->get(), indices);
     }
   mlir::gpu::TerminatorOp::create(b, loc);
 }
@@ -357,12 +462,19 @@ struct GpuLowerContractionsPass
         found.push_back(*c);
     });
     for (Contraction &c : found) {
-      OpBuilder b(c.op);
       Operation *initializer = matchInitializer(c);
-      ContractionKernelBuilder(b, c.op.getLoc(), c, initializer, tileM, tileN, tileK).build();
+      std::optional<std::pair<linalg::GenericOp, OpOperand *>> epilogue = matchEpilogue(c);
+      // With an epilogue the kernel takes its place (its output may be
+      // allocated after the product; only ops touching no buffer lie
+      // between the two).
+      OpBuilder b(epilogue ? epilogue->first.getOperation() : c.op.getOperation());
+      ContractionKernelBuilder(b, c.op.getLoc(), c, initializer, epilogue, tileM, tileN, tileK)
+          .build();
       c.op->erase();
       if (initializer)
         initializer->erase();
+      if (epilogue)
+        epilogue->first->erase();
     }
   }
 };

@@ -129,7 +129,12 @@ def GpuLowerContractionsPass : Pass<"gpu-lower-contractions", "::mlir::func::Fun
     writes it whole without reading it, as a bias broadcast does, with only
     effect-free ops such as views between), it is folded in: each thread
     computes those values for its outputs, so the fill is no kernel of its
-    own and the output is written once. Operands are read through the op's
+    own and the output is written once. Likewise the parallel
+    `linalg.generic` just after that reads the sums at the same elements
+    into a buffer of its own (a residual add, an activation) is folded into
+    the stores, when the sums are in an allocation nothing reads afterwards
+    (freed, or written whole, before any read): the kernel then takes its
+    place and stores its values. Operands are read through the op's
     indexing maps (transposed or broadcast operands in place). Other
     contractions stay for `gpu-loops-to-kernels`.
   }];

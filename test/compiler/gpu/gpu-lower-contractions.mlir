@@ -240,3 +240,103 @@ func.func @fp16_weight(%a: memref<8x32xf32>, %w: memref<32x16xf16>, %c: memref<8
   }
   return
 }
+
+// -----
+
+// The elementwise op after the product that reads its sums (a residual
+// add into a buffer allocated after the product) runs in the kernel's
+// stores, when nothing reads the sums afterwards (here they are freed):
+// one launch, in the add's place, storing sum + residual into the add's
+// output; the sums' buffer is never written.
+// CHECK-LABEL: func.func @epilogue_folded
+// CHECK-SAME: (%[[A:.+]]: memref<8x32xf32>, %[[W:.+]]: memref<32x16xf32>, %[[R:.+]]: memref<8x16xf32>, %[[OUT:.+]]: memref<8x16xf32>)
+// CHECK: %[[SUMS:.+]] = memref.alloc() : memref<8x16xf32>
+// CHECK: %[[D:.+]] = memref.alloc() : memref<8x16xf32>
+// CHECK: gpu.launch
+// CHECK: scf.for
+// CHECK: %[[RES:.+]] = memref.load %[[R]]
+// CHECK: %[[SUM:.+]] = arith.addf %[[RES]], %{{.+}} : f32
+// CHECK: memref.store %[[SUM]], %[[D]]
+// CHECK-NOT: memref.store %{{.+}}, %[[SUMS]][
+// CHECK: gpu.terminator
+// CHECK-NOT: linalg.generic
+// CHECK: memref.dealloc %[[SUMS]] :
+// CHECK: memref.copy %[[D]], %[[OUT]]
+func.func @epilogue_folded(%a: memref<8x32xf32>, %w: memref<32x16xf32>, %r: memref<8x16xf32>,
+                           %out: memref<8x16xf32>) {
+  %c = memref.alloc() : memref<8x16xf32>
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<8x16xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : memref<8x32xf32>, memref<32x16xf32>) outs(%c : memref<8x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  %d = memref.alloc() : memref<8x16xf32>
+  linalg.generic {indexing_maps = [affine_map<(m, n) -> (m, n)>, affine_map<(m, n) -> (m, n)>,
+                                   affine_map<(m, n) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%r, %c : memref<8x16xf32>, memref<8x16xf32>) outs(%d : memref<8x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %s = arith.addf %x, %y : f32
+    linalg.yield %s : f32
+  }
+  memref.dealloc %c : memref<8x16xf32>
+  memref.copy %d, %out : memref<8x16xf32> to memref<8x16xf32>
+  return
+}
+
+// -----
+
+// Not folded: sums read again after the elementwise op (by a copy), and
+// sums in a caller's buffer (an argument: the caller may read them).
+// CHECK-LABEL: func.func @epilogue_kept
+// CHECK: gpu.launch
+// CHECK: linalg.generic
+// CHECK: memref.copy
+// CHECK: gpu.launch
+// CHECK: linalg.generic
+func.func @epilogue_kept(%a: memref<8x32xf32>, %w: memref<32x16xf32>, %out: memref<8x16xf32>,
+                         %arg: memref<8x16xf32>) {
+  %c = memref.alloc() : memref<8x16xf32>
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : memref<8x32xf32>, memref<32x16xf32>) outs(%c : memref<8x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  %d = memref.alloc() : memref<8x16xf32>
+  linalg.generic {indexing_maps = [affine_map<(m, n) -> (m, n)>, affine_map<(m, n) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%c : memref<8x16xf32>) outs(%d : memref<8x16xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %s = arith.addf %x, %x : f32
+    linalg.yield %s : f32
+  }
+  memref.copy %c, %out : memref<8x16xf32> to memref<8x16xf32>
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : memref<8x32xf32>, memref<32x16xf32>) outs(%arg : memref<8x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  %e = memref.alloc() : memref<8x16xf32>
+  linalg.generic {indexing_maps = [affine_map<(m, n) -> (m, n)>, affine_map<(m, n) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%arg : memref<8x16xf32>) outs(%e : memref<8x16xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %s = arith.addf %x, %x : f32
+    linalg.yield %s : f32
+  }
+  return
+}
