@@ -23,6 +23,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/gpu/KernelBuilder.h"
+#include "compiler/gpu/ContractionFolds.h"
 #include "compiler/gpu/MultiplyAdd.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
@@ -35,25 +36,13 @@ namespace attnc::gpu {
 } // namespace attnc::gpu
 
 using namespace mlir;
-using attnc::gpu::viewedBuffer;
+using attnc::gpu::Contraction;
+using attnc::gpu::Epilogue;
 
 namespace {
 
 /// Outputs per thread along m and n: a 4 x 4 tile of accumulators.
 constexpr int64_t kMicro = 4;
-
-/// A contraction the kernel takes: one k dim, any m, n and batch dims (the
-/// m dims, those of A and C only, read as one linear row index; the n dims
-/// as one column index: a [1, S, K] activation's batch of 1 is an m dim),
-/// f32 operands (or an fp16/bf16 weight, extended), `out += a * b` as the
-/// body, static sizes.
-struct Contraction {
-  linalg::LinalgOp op;
-  linalg::ContractionDimensions dims;
-  SmallVector<int64_t> sizes; // per loop dim
-  AffineMap mapA, mapB, mapC;
-  Value a, b, out;
-};
 
 std::optional<Contraction> matchContraction(linalg::GenericOp generic) {
   auto op = cast<linalg::LinalgOp>(generic.getOperation());
@@ -91,123 +80,11 @@ std::optional<Contraction> matchContraction(linalg::GenericOp generic) {
   return c;
 }
 
-/// Whether `op` reads or writes no buffer that exists before it: no memory
-/// effects at all (a view, a constant), or a new allocation.
-bool touchesNoBuffer(Operation *op) {
-  return isMemoryEffectFree(op) || isa<memref::AllocOp, memref::AllocaOp>(op);
-}
-
-/// A parallel linalg.generic on buffers with one output, written whole
-/// (identity map) and not read, whose inputs are read at loop dims or
-/// constants and whose body has no memory effects: what can run per output
-/// element inside the contraction's kernel.
-bool isElementwiseOnOutput(linalg::GenericOp generic) {
-  if (!generic.hasPureBufferSemantics() || generic.getNumDpsInits() != 1 ||
-      generic.getNumParallelLoops() != generic.getNumLoops() ||
-      !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0)).isIdentity() ||
-      !generic.getMatchingBlockArgument(generic.getDpsInitOperand(0)).use_empty())
-    return false;
-  for (OpOperand *input : generic.getDpsInputOperands())
-    for (AffineExpr e : generic.getMatchingIndexingMap(input).getResults())
-      if (!isa<AffineDimExpr, AffineConstantExpr>(e))
-        return false;
-  return llvm::all_of(generic.getBlock()->without_terminator(),
-                      [](Operation &inner) { return isMemoryEffectFree(&inner); });
-}
-
-/// The op that fills `c`'s output before it: a linalg.fill of that buffer,
-/// or an elementwise generic (isElementwiseOnOutput) writing it and not
-/// reading it; only ops that touch no buffer (views, constants, new
-/// allocations) between the two.
-Operation *matchInitializer(const Contraction &c) {
-  Operation *op = c.op->getPrevNode();
-  while (op && !isa<linalg::GenericOp, linalg::FillOp>(op) && touchesNoBuffer(op))
-    op = op->getPrevNode();
-  if (auto fill = dyn_cast_or_null<linalg::FillOp>(op))
-    return fill.hasPureBufferSemantics() && fill.getOutputs()[0] == c.out ? fill : nullptr;
-  auto generic = dyn_cast_or_null<linalg::GenericOp>(op);
-  if (!generic || !isElementwiseOnOutput(generic) ||
-      generic.getDpsInitOperand(0)->get() != c.out)
-    return nullptr;
-  for (OpOperand *input : generic.getDpsInputOperands())
-    if (viewedBuffer(input->get()) == viewedBuffer(c.out))
-      return nullptr;
-  return generic;
-}
-
-/// Whether, after `from`, nothing reads allocation `root` (through any
-/// view) before it is freed or written whole: then the values left in it
-/// are never seen. An op that uses it in any other way than a view, a
-/// dealloc, or a linalg op writing all of it without reading it, answers
-/// no.
-bool deadAfter(Operation *from, Value root) {
-  for (Operation *op = from->getNextNode(); op; op = op->getNextNode()) {
-    bool uses = false;
-    op->walk([&](Operation *inner) {
-      for (Value operand : inner->getOperands())
-        uses |= viewedBuffer(operand) == root;
-    });
-    if (!uses || isa<ViewLikeOpInterface>(op))
-      continue;
-    if (auto dealloc = dyn_cast<memref::DeallocOp>(op))
-      return viewedBuffer(dealloc.getMemref()) == root;
-    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
-    if (!linalgOp || !linalgOp.hasPureBufferSemantics())
-      return false;
-    for (OpOperand *input : linalgOp.getDpsInputOperands())
-      if (viewedBuffer(input->get()) == root)
-        return false;
-    for (OpOperand &init : linalgOp.getDpsInitsMutable()) {
-      if (viewedBuffer(init.get()) != root)
-        continue;
-      // Written whole (the allocation itself, not a slice), not read.
-      if (linalgOp.payloadUsesValueFromOperand(&init) || init.get() != root ||
-          linalgOp.getNumParallelLoops() != linalgOp.getNumLoops())
-        return false;
-      return true;
-    }
-  }
-  return false;
-}
-
-/// The op after `c` that maps its output elementwise into a buffer of its
-/// own (a residual add, an activation), when nothing reads `c`'s output
-/// afterwards: an elementwise generic (isElementwiseOnOutput) reading that
-/// output as one input, at the same elements (identity map), neither it
-/// nor its output aliasing its other inputs; only ops that touch no buffer
-/// between.
-/// The kernel then stores its values instead of the sums. Returns the op
-/// and its input that reads the sums.
-std::optional<std::pair<linalg::GenericOp, OpOperand *>> matchEpilogue(const Contraction &c) {
-  Operation *op = c.op->getNextNode();
-  while (op && !isa<linalg::GenericOp>(op) && touchesNoBuffer(op))
-    op = op->getNextNode();
-  auto generic = dyn_cast_or_null<linalg::GenericOp>(op);
-  Value root = viewedBuffer(c.out);
-  if (!generic || !isElementwiseOnOutput(generic) || !root.getDefiningOp<memref::AllocOp>())
-    return std::nullopt;
-  OpOperand *sums = nullptr;
-  Value written = viewedBuffer(generic.getDpsInitOperand(0)->get());
-  for (OpOperand *input : generic.getDpsInputOperands()) {
-    Value buffer = viewedBuffer(input->get());
-    if (input->get() == c.out && !sums &&
-        generic.getMatchingIndexingMap(input).isIdentity())
-      sums = input;
-    else if (buffer == root || buffer == written)
-      return std::nullopt;
-  }
-  if (!sums || generic.getNumLoops() != c.mapC.getNumResults() ||
-      (written == root && generic.getDpsInitOperand(0)->get() != c.out) ||
-      (written != root && !deadAfter(generic, root)))
-    return std::nullopt;
-  return std::make_pair(generic, sums);
-}
-
 class ContractionKernelBuilder : attnc::gpu::KernelBuilder {
 public:
   ContractionKernelBuilder(OpBuilder &b, Location loc, const Contraction &c,
                            Operation *initializer,
-                           std::optional<std::pair<linalg::GenericOp, OpOperand *>> epilogue,
+                           std::optional<Epilogue> epilogue,
                            int64_t tileM, int64_t tileN, int64_t tileK)
       : KernelBuilder(b, loc), c(c), initializer(initializer), epilogue(epilogue), tileM(tileM),
         tileN(tileN), tileK(tileK) {}
@@ -328,7 +205,7 @@ private:
 
   const Contraction &c;
   Operation *initializer;
-  std::optional<std::pair<linalg::GenericOp, OpOperand *>> epilogue;
+  std::optional<Epilogue> epilogue;
   int64_t tileM, tileN, tileK, threads = 0;
   Value thread;
 };
@@ -436,9 +313,8 @@ void ContractionKernelBuilder::build() {
       }
       // The epilogue's loops are the output's indices (it reads the sums
       // at the same elements); its value goes where it wrote.
-      auto [generic, sumsOperand] = *epilogue;
-      memref::StoreOp::create(b, loc, applyBody(generic, indices, sumsOperand, sums),
-                              generic.getDpsInitOperand(0)->get(), indices);
+      memref::StoreOp::create(b, loc, applyBody(epilogue->op, indices, epilogue->sums, sums),
+                              epilogue->op.getDpsInitOperand(0)->get(), indices);
     }
   mlir::gpu::TerminatorOp::create(b, loc);
 }
@@ -462,19 +338,19 @@ struct GpuLowerContractionsPass
         found.push_back(*c);
     });
     for (Contraction &c : found) {
-      Operation *initializer = matchInitializer(c);
-      std::optional<std::pair<linalg::GenericOp, OpOperand *>> epilogue = matchEpilogue(c);
+      Operation *initializer = attnc::gpu::matchInitializer(c);
+      std::optional<Epilogue> epilogue = attnc::gpu::matchEpilogue(c);
       // With an epilogue the kernel takes its place (its output may be
       // allocated after the product; only ops touching no buffer lie
       // between the two).
-      OpBuilder b(epilogue ? epilogue->first.getOperation() : c.op.getOperation());
+      OpBuilder b(epilogue ? epilogue->op.getOperation() : c.op.getOperation());
       ContractionKernelBuilder(b, c.op.getLoc(), c, initializer, epilogue, tileM, tileN, tileK)
           .build();
       c.op->erase();
       if (initializer)
         initializer->erase();
       if (epilogue)
-        epilogue->first->erase();
+        epilogue->op->erase();
     }
   }
 };
