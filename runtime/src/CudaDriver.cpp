@@ -6,13 +6,16 @@
 // loaded with dlopen("libcuda.so.1") the first time a model needs the GPU:
 // attnc never links against CUDA, and a CPU model never loads it.
 //
-// Two rules:
+// How it behaves:
 //   - Nothing touches the driver before a model runs. MLIR registers each
 //     kernel binary from a static constructor (mgpuModuleLoad); that only
 //     records where the binary is, and the module is loaded when its first
 //     kernel is looked up.
 //   - Weights (the model's constants) are copied to the GPU the first time
 //     a kernel needs them and stay there (attnc_cuda_constant).
+//   - Device buffers a run frees are kept for the next run's allocations
+//     of the same size (BufferPool): after the first run, a run allocates
+//     and frees nothing through the driver.
 //   - With ATTNC_CUDA_KERNEL_TIME=1 in the environment, each stream
 //     synchronization (one per run) records the GPU time of the kernels
 //     launched since the last one (CUDA events around each launch), and the
@@ -236,6 +239,83 @@ struct LazyModule {
   CUmodule module = nullptr;
 };
 
+/// Device buffers are kept when a run frees them and handed to the next
+/// allocation of the same size: every run of a model allocates the same
+/// buffers, and cuMemAlloc / cuMemFree cost tens of microseconds each (and
+/// cuMemFree waits for the device), so from the second run on a run
+/// allocates nothing from the driver. A buffer freed on a stream is reused
+/// on that stream at once (its work is ordered after the last use) and on
+/// any other once that stream has been synchronized. Everything is given
+/// back to the driver at exit; until then the pool holds what the largest
+/// set of live buffers took.
+class BufferPool {
+public:
+  static BufferPool &get() {
+    static auto *pool = new BufferPool(); // freed at exit by releaseAll
+    return *pool;
+  }
+
+  CUdeviceptr take(Driver &d, size_t bytes, CUstream stream) {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (std::vector<Block> *list : {&pending[stream], &idle}) {
+      auto found = std::find_if(list->begin(), list->end(),
+                                [&](const Block &block) { return block.bytes == bytes; });
+      if (found != list->end()) {
+        CUdeviceptr pointer = found->pointer;
+        list->erase(found);
+        return pointer;
+      }
+    }
+    CUdeviceptr pointer = 0;
+    check(d.memAlloc(&pointer, bytes), "out of GPU memory");
+    if (sizes.empty())
+      std::atexit(releaseAll); // after the driver's own handlers: runs before them
+    sizes[pointer] = bytes;
+    return pointer;
+  }
+
+  /// Takes `pointer` back (false if the pool did not hand it out).
+  bool give(CUdeviceptr pointer, CUstream stream) {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto size = sizes.find(pointer);
+    if (size == sizes.end())
+      return false;
+    pending[stream].push_back({pointer, size->second});
+    return true;
+  }
+
+  /// `stream`'s work is done: what it freed may go to any stream.
+  void settle(CUstream stream) {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto freed = pending.find(stream);
+    if (freed == pending.end())
+      return;
+    idle.insert(idle.end(), freed->second.begin(), freed->second.end());
+    pending.erase(freed);
+  }
+
+private:
+  struct Block {
+    CUdeviceptr pointer;
+    size_t bytes;
+  };
+
+  static void releaseAll() {
+    BufferPool &pool = get();
+    std::lock_guard<std::mutex> lock(pool.mutex);
+    for (auto &[pointer, bytes] : pool.sizes)
+      (void)driver().memFree(pointer); // at exit: a failure changes nothing
+    pool.sizes.clear();
+    pool.idle.clear();
+    pool.pending.clear();
+  }
+
+  std::mutex mutex;
+  std::unordered_map<CUdeviceptr, size_t> sizes; // every buffer handed out
+  std::vector<Block> idle;
+  std::unordered_map<CUstream, std::vector<Block>> pending;
+};
+
 } // namespace
 
 extern "C" {
@@ -286,13 +366,18 @@ void *mgpuStreamCreate() {
 
 void mgpuStreamSynchronize(void *stream) {
   check(gpu().streamSynchronize(stream), "a kernel or copy failed");
+  BufferPool::get().settle(stream);
   if (KernelTimer *timer = KernelTimer::get())
     timer->closeRun();
 }
 
-void mgpuStreamDestroy(void *stream) { check(gpu().streamDestroy(stream), "cannot free a stream"); }
+void mgpuStreamDestroy(void *stream) {
+  check(gpu().streamSynchronize(stream), "a kernel or copy failed");
+  BufferPool::get().settle(stream);
+  check(gpu().streamDestroy(stream), "cannot free a stream");
+}
 
-void *mgpuMemAlloc(uint64_t bytes, void * /*stream*/, bool hostShared) {
+void *mgpuMemAlloc(uint64_t bytes, void *stream, bool hostShared) {
   if (bytes == 0)
     return nullptr;
   CUdeviceptr pointer = 0;
@@ -300,13 +385,16 @@ void *mgpuMemAlloc(uint64_t bytes, void * /*stream*/, bool hostShared) {
   if (hostShared)
     check(d.memAllocManaged(&pointer, bytes, CU_MEM_ATTACH_GLOBAL), "out of GPU memory");
   else
-    check(d.memAlloc(&pointer, bytes), "out of GPU memory");
+    pointer = BufferPool::get().take(d, bytes, stream);
   return reinterpret_cast<void *>(pointer);
 }
 
-void mgpuMemFree(void *pointer, void * /*stream*/) {
-  if (pointer)
-    check(gpu().memFree(reinterpret_cast<CUdeviceptr>(pointer)), "cannot free GPU memory");
+void mgpuMemFree(void *pointer, void *stream) {
+  if (!pointer)
+    return;
+  auto device = reinterpret_cast<CUdeviceptr>(pointer);
+  if (!BufferPool::get().give(device, stream))
+    check(gpu().memFree(device), "cannot free GPU memory"); // a managed allocation
 }
 
 void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream) {
