@@ -27,6 +27,36 @@ func.func @output_buffer(%x: memref<4x8xf32>, %out: memref<4x8xf32>) {
 
 // -----
 
+// A result reached through reshapes (a [4, 8] product expanded into
+// [1, 4, 8] logits): the value is computed in the caller's buffer
+// collapsed back to [4, 8], not copied there.
+// CHECK-LABEL: func.func @output_through_reshape
+// CHECK-SAME: (%{{.+}}: memref<4x8xf32>, %[[OUT:.+]]: memref<1x4x8xf32>)
+// CHECK: %[[DEST:.+]] = bufferization.to_tensor %[[OUT]] restrict writable
+// CHECK: %[[FLAT:.+]] = tensor.collapse_shape %[[DEST]] {{\[}}[0, 1], [2]] : tensor<1x4x8xf32> into tensor<4x8xf32>
+// CHECK-NOT: tensor.empty
+// CHECK: linalg.fill ins(%{{.+}} : f32) outs(%[[FLAT]] : tensor<4x8xf32>)
+// CHECK: tensor.expand_shape
+func.func @output_through_reshape(%x: memref<4x8xf32>, %out: memref<1x4x8xf32>) {
+  %t = bufferization.to_tensor %x restrict : memref<4x8xf32> to tensor<4x8xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x8xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x8xf32>) -> tensor<4x8xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%t : tensor<4x8xf32>) outs(%f : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %a, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<4x8xf32>
+  %logits = tensor.expand_shape %y [[0, 1], [2]] output_shape [1, 4, 8] : tensor<4x8xf32> into tensor<1x4x8xf32>
+  bufferization.materialize_in_destination %logits in restrict writable %out
+      : (tensor<1x4x8xf32>, memref<1x4x8xf32>) -> ()
+  return
+}
+
+// -----
+
 // A KV cache's concat: the new rows are transposed straight into their
 // slice of the result. The insert of the past rows came after the
 // transpose; it moves up so that the slice can be taken from it.
