@@ -11,8 +11,8 @@
 
 #include "compiler/gpu/MultiplyAdd.h"
 #include "compiler/gpu/Passes.h"
+#include "passes/tiling/PackedMatmulKernel.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
-#include "mlir/IR/Matchers.h"
 
 #include <cstring>
 
@@ -65,29 +65,6 @@ uint16_t toHalf(float value) {
   return sign | uint16_t(result);
 }
 
-/// The f32 values of constant `value`, if it is one with readable values.
-std::optional<SmallVector<float>> constantValues(Value value) {
-  ElementsAttr attr;
-  if (!matchPattern(value, m_Constant(&attr)) || !attr.getElementType().isF32())
-    return std::nullopt;
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob || blob->getData().size() != size_t(attr.getNumElements()) * sizeof(float))
-      return std::nullopt;
-    ArrayRef<char> bytes = blob->getData();
-    SmallVector<float> values(attr.getNumElements());
-    std::memcpy(values.data(), bytes.data(), bytes.size());
-    return values;
-  }
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
-    SmallVector<float> values(dense.getValues<float>());
-    if (dense.isSplat())
-      values.assign(attr.getNumElements(), values.front());
-    return values;
-  }
-  return std::nullopt;
-}
-
 struct GpuCastWeightsPass : public attnc::gpu::impl::GpuCastWeightsPassBase<GpuCastWeightsPass> {
   using GpuCastWeightsPassBase::GpuCastWeightsPassBase;
 
@@ -134,7 +111,8 @@ struct GpuCastWeightsPass : public attnc::gpu::impl::GpuCastWeightsPassBase<GpuC
   /// A constant of `narrow` type with `weight`'s values rounded, beside
   /// it; null if `weight` is no f32 constant.
   Value narrowConstant(Value weight, Type narrow) {
-    std::optional<SmallVector<float>> values = constantValues(weight);
+    SmallVector<float> storage;
+    std::optional<ArrayRef<float>> values = mlir::attn::tiling::constantFloats(weight, storage);
     if (!values)
       return Value();
     auto type = cast<RankedTensorType>(weight.getType()).clone(narrow);

@@ -42,11 +42,17 @@ Value foldBound(OpBuilder &b, Location loc, Value counts, Value which, Value acc
   return arith::SelectOp::create(b, loc, counts, candidate, acc);
 }
 
+/// [B, 2·pairs] i64: `pairs` (first, one past last) ranges per batch row.
+RankedTensorType boundsType(OpBuilder &b, Value keyMask, int64_t pairs) {
+  int64_t batch = cast<RankedTensorType>(keyMask.getType()).getDimSize(0);
+  return RankedTensorType::get({batch, 2 * pairs}, b.getI64Type());
+}
+
 /// (T, 0) per batch row, `pairs` times over: [B, 2·pairs], the empty range.
 Value emptyBounds(OpBuilder &b, Location loc, Value keyMask, int64_t pairs) {
   auto maskType = cast<RankedTensorType>(keyMask.getType());
   int64_t batch = maskType.getDimSize(0), t = maskType.getDimSize(1);
-  auto boundsType = RankedTensorType::get({batch, 2 * pairs}, b.getI64Type());
+  RankedTensorType type = boundsType(b, keyMask, pairs);
   if (ShapedType::isDynamic(t)) {
     // A run-time key length: from the mask's own dim.
     Value keys = arith::IndexCastOp::create(
@@ -56,13 +62,13 @@ Value emptyBounds(OpBuilder &b, Location loc, Value keyMask, int64_t pairs) {
     SmallVector<Value> empty;
     for (int64_t i = 0; i < batch * pairs; ++i)
       empty.append({keys, zero});
-    return tensor::FromElementsOp::create(b, loc, boundsType, empty);
+    return tensor::FromElementsOp::create(b, loc, type, empty);
   }
   SmallVector<int64_t> empty;
   for (int64_t i = 0; i < batch * pairs; ++i)
     empty.append({t, 0});
   return arith::ConstantOp::create(b, loc,
-                                   DenseElementsAttr::get(boundsType, ArrayRef<int64_t>(empty)));
+                                   DenseElementsAttr::get(type, ArrayRef<int64_t>(empty)));
 }
 
 AffineMap boundsMap(MLIRContext *c, unsigned rows, AffineExpr column) {
@@ -86,7 +92,7 @@ Value tiling::buildKeyBounds(OpBuilder &b, Location loc, SdpaOp op) {
   // kWeightlessBias.
   Value bounds =
       linalg::GenericOp::create(
-          b, loc, emptyBounds(b, loc, keyMask, pairs).getType(), keyMask,
+          b, loc, boundsType(b, keyMask, pairs), keyMask,
           emptyBounds(b, loc, keyMask, pairs),
           ArrayRef<AffineMap>{
               AffineMap::get(3, 0, {getAffineDimExpr(0, c), getAffineDimExpr(1, c)}, c),

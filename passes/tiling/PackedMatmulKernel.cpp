@@ -50,29 +50,6 @@ namespace {
 /// division by the run-time strip count).
 constexpr int64_t kFixedOne = 1 << 16;
 
-/// The f32 values of a constant, if `value` is one with readable bytes.
-std::optional<ArrayRef<float>> constantFloats(Value value, SmallVectorImpl<float> &storage) {
-  ElementsAttr attr;
-  if (!matchPattern(value, m_Constant(&attr)) || !attr.getElementType().isF32())
-    return std::nullopt;
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob)
-      return std::nullopt;
-    ArrayRef<char> bytes = blob->getData();
-    if ((int64_t)bytes.size() != attr.getNumElements() * (int64_t)sizeof(float))
-      return std::nullopt;
-    return ArrayRef<float>(reinterpret_cast<const float *>(bytes.data()), attr.getNumElements());
-  }
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
-    storage.assign(dense.getValues<float>().begin(), dense.getValues<float>().end());
-    if (dense.isSplat())
-      storage.assign(attr.getNumElements(), storage.front());
-    return ArrayRef<float>(storage);
-  }
-  return std::nullopt;
-}
-
 /// The panel geometry of a packed weight.
 struct Panels {
   int64_t k, n, width, count;
@@ -415,6 +392,29 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
   b.setInsertionPointToStart(forall.getTerminator().getBody());
   tensor::ParallelInsertSliceOp::create(b, slice, shared, offsets, sizes, strides);
   return forall.getResult(0);
+}
+
+std::optional<ArrayRef<float>> tiling::constantFloats(Value value,
+                                                     SmallVectorImpl<float> &storage) {
+  ElementsAttr attr;
+  if (!matchPattern(value, m_Constant(&attr)) || !attr.getElementType().isF32())
+    return std::nullopt;
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return std::nullopt;
+    ArrayRef<char> bytes = blob->getData();
+    if ((int64_t)bytes.size() != attr.getNumElements() * (int64_t)sizeof(float))
+      return std::nullopt;
+    return ArrayRef<float>(reinterpret_cast<const float *>(bytes.data()), attr.getNumElements());
+  }
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    storage.assign(dense.getValues<float>().begin(), dense.getValues<float>().end());
+    if (dense.isSplat())
+      storage.assign(attr.getNumElements(), storage.front());
+    return ArrayRef<float>(storage);
+  }
+  return std::nullopt;
 }
 
 MatmulKernelShape tiling::kernelShapeOf(MatmulTilingAttr attr) {
