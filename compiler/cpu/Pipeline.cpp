@@ -49,6 +49,7 @@
 #include "mlir/Dialect/Func/Extensions/AllExtensions.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -213,6 +214,8 @@ void buildLoopsToLlvmPipeline(OpPassManager &pm, bool openmp,
   if (openmp)
     pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
+  // The poison that 2-D vectors are built from (vector.from_elements).
+  pm.addPass(createUBToLLVMConversionPass());
   if (beforeReconcile)
     beforeReconcile(pm);
   pm.addPass(createReconcileUnrealizedCastsPass());
@@ -234,7 +237,7 @@ void registerPipelineDialects(DialectRegistry &registry) {
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(registry);
   // The CUDA backend's: kernels, their NVVM target (ptxas through
   // gpu-module-to-binary) and the patterns its LLVM conversions look up.
-  registry.insert<gpu::GPUDialect, NVVM::NVVMDialect>();
+  registry.insert<gpu::GPUDialect, NVVM::NVVMDialect, nvgpu::NVGPUDialect>();
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);
   registerConvertFuncToLLVMInterface(registry);
   arith::registerConvertArithToLLVMInterface(registry);

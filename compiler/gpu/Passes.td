@@ -137,15 +137,26 @@ def GpuLowerContractionsPass : Pass<"gpu-lower-contractions", "::mlir::func::Fun
     place and stores its values. Operands are read through the op's
     indexing maps (transposed or broadcast operands in place). Other
     contractions stay for `gpu-loops-to-kernels`.
+
+    A contraction with an fp16 or bf16 input (a weight `gpu-cast-weights`
+    stored narrow) runs on the tensor cores instead, unless
+    `tensor-cores=false`: a block of 4 warps per 64 x 64 output tile, each
+    warp 2 x 4 `nvgpu.mma.sync` tiles of 16 x 8 x 16 with f32 accumulators,
+    k staged in slices of 32 in that type (an f32 operand rounded to it),
+    fragments loaded from shared memory in the mma.sync layout. The
+    tile options apply to the f32 kernel only.
   }];
   let options = [
     Option<"tileM", "tile-m", "int64_t", /*default=*/"64", "Output rows per block">,
     Option<"tileN", "tile-n", "int64_t", /*default=*/"64", "Output columns per block">,
     Option<"tileK", "tile-k", "int64_t", /*default=*/"16", "The k slice staged at a time">,
+    Option<"tensorCores", "tensor-cores", "bool", /*default=*/"true",
+           "Products with an fp16/bf16 input on mma.sync (false: the f32 kernel, inputs extended)">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
-                           "::mlir::memref::MemRefDialect"];
+                           "::mlir::memref::MemRefDialect", "::mlir::nvgpu::NVGPUDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 def GpuLoopsToKernelsPass : Pass<"gpu-loops-to-kernels", "::mlir::func::FuncOp"> {
@@ -169,6 +180,21 @@ def GpuLoopsToKernelsPass : Pass<"gpu-loops-to-kernels", "::mlir::func::FuncOp">
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::arith::ArithDialect"];
+}
+
+def GpuLowerBf16MmaPass : Pass<"gpu-lower-bf16-mma", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Lower bf16 nvgpu.mma.sync to nvvm.mma.sync (upstream lowers f16 only)";
+  let description = [{
+    In a kernel module, before `convert-nvgpu-to-nvvm`: each
+    `nvgpu.mma.sync` of shape 16 x 8 x 16 with bf16 A and B fragments and
+    f32 accumulators becomes `nvvm.mma.sync` with bf16 multiplicands (the
+    `mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32` instruction,
+    sm_80 and later): each fragment row of two bf16 values is one 32-bit
+    register, the accumulators four f32 values, in the same lane layout as
+    the f16 form. Upstream's conversion rejects bf16 operands.
+  }];
+  let dependentDialects = ["::mlir::NVVM::NVVMDialect", "::mlir::LLVM::LLVMDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 def GpuDeviceBuffersPass : Pass<"gpu-device-buffers", "::mlir::func::FuncOp"> {
@@ -217,11 +243,15 @@ def GpuEmulateLaunchesPass : Pass<"gpu-emulate-launches", "::mlir::func::FuncOp"
     on each thread's stack. The kernel body is the one the CUDA path
     compiles, so its index math, masks and softmax run, slowly, where no GPU
     is; what only the GPU does (NVVM's instructions, its memory model) is
-    not covered.
+    not covered. A warp-wide `nvgpu.mma.sync` (m16n8k16) becomes an
+    exchange through per-warp shared scratch between two barriers: each
+    lane stores its A and B fragment elements where the mma.sync layout
+    puts them, then sums its C elements in f32.
   }];
   let dependentDialects = ["::mlir::omp::OpenMPDialect", "::mlir::scf::SCFDialect",
                            "::mlir::memref::MemRefDialect", "::mlir::func::FuncDialect",
-                           "::mlir::arith::ArithDialect"];
+                           "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 #endif // ATTNC_GPU_PASSES_TD

@@ -49,3 +49,38 @@ func.func @grid(%out: memref<3x32xf32>) {
   }
   return
 }
+
+// -----
+
+// A warp product in a block of 64 threads (2 warps): two [2][16][16] and
+// [2][16][8] f32 scratch buffers shared by the team; each lane stores its
+// 8 A and 4 B elements there (extended), the team meets, each lane sums
+// its 4 C elements over 16 ks, and meets again before the scratch is
+// reused. No nvgpu op is left.
+// CHECK-LABEL: func.func @warp_product
+// CHECK: %[[SA:.+]] = memref.alloc() : memref<2x16x16xf32>
+// CHECK: %[[SB:.+]] = memref.alloc() : memref<2x16x8xf32>
+// CHECK: omp.parallel
+// CHECK-COUNT-8: memref.store %{{.+}}, %[[SA]]
+// CHECK-COUNT-4: memref.store %{{.+}}, %[[SB]]
+// CHECK: omp.barrier
+// CHECK: scf.for %{{.+}} = %{{.+}} to %c16 step %{{.+}} iter_args
+// CHECK: memref.load %[[SA]]
+// CHECK: memref.load %[[SB]]
+// CHECK: math.fma
+// CHECK: omp.barrier
+// CHECK: vector.from_elements {{.+}} : vector<2x2xf32>
+// CHECK-NOT: nvgpu.mma.sync
+func.func @warp_product(%a: vector<4x2xf16>, %b: vector<2x2xf16>, %c: vector<2x2xf32>,
+                        %out: memref<64xvector<2x2xf32>>) {
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c64, %v = %c1, %w = %c1) {
+    %d = nvgpu.mma.sync (%a, %b, %c) {mmaShape = [16, 8, 16]}
+        : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+    memref.store %d, %out[%tx] : memref<64xvector<2x2xf32>>
+    gpu.terminator
+  }
+  return
+}

@@ -1,5 +1,6 @@
 // RUN: attnc-opt %s -split-input-file -gpu-lower-contractions -cse | FileCheck %s
 // RUN: attnc-opt %s -split-input-file -gpu-lower-contractions="tile-m=32 tile-n=16 tile-k=8" -cse | FileCheck %s --check-prefix=TILES
+// RUN: attnc-opt %s -split-input-file -gpu-lower-contractions="tensor-cores=false" -cse | FileCheck %s --check-prefix=F32
 
 // A projection, 100 x 70 += 100 x 48 . 48 x 70: a grid of 2 x 2 blocks of
 // 64 x 64 outputs, 256 threads of 4 x 4; the 16 accumulators are values
@@ -215,18 +216,41 @@ func.func @initializers_kept(%a: memref<8x32xf32>, %w: memref<32x16xf32>, %c: me
 
 // -----
 
-// A weight gpu-cast-weights stored in fp16: the body extends it, and the
-// kernel extends each element as it stages the B tile (shared memory and
-// the accumulators stay f32).
+// A weight gpu-cast-weights stored in fp16 runs on the tensor cores: one
+// block of 4 warps (128 threads) per 64 x 64 tile; the A and B slices of
+// 32 ks staged in fp16 (the f32 activation rounded, B stored n-major, rows
+// padded to 40); 2 x 4 mma tiles per warp whose accumulators are the k
+// loop's 8 vector<2x2xf32> values; one k slice of 32 = 2 steps of 16 = 16
+// products; 32 floats stored per lane.
 // CHECK-LABEL: func.func @fp16_weight
 // CHECK-SAME: (%[[A:.+]]: memref<8x32xf32>, %[[W:.+]]: memref<32x16xf16>, %[[C:.+]]: memref<8x16xf32>)
-// CHECK: gpu.launch
-// CHECK-SAME: workgroup(%{{.+}} : memref<64x16xf32, #gpu.address_space<workgroup>>, %[[TB:[a-z0-9]+]] : memref<16x64xf32, #gpu.address_space<workgroup>>)
-// CHECK: %[[H:.+]] = memref.load %[[W]]
-// CHECK: %[[F:.+]] = arith.extf %[[H]] : f16 to f32
-// CHECK: scf.yield %[[F]] : f32
-// CHECK: memref.store %{{.+}}, %[[TB]]
+// CHECK: gpu.launch blocks({{.+}}) in (%{{[a-z0-9]+}} = %c1, %{{[a-z0-9]+}} = %c1, %{{[a-z0-9]+}} = %c1) threads({{.+}}) in (%{{[a-z0-9]+}} = %c128,
+// CHECK-SAME: workgroup(%[[TA:[a-z0-9]+]] : memref<64x40xf16, #gpu.address_space<workgroup>>, %[[TB:[a-z0-9]+]] : memref<64x40xf16, #gpu.address_space<workgroup>>)
+// CHECK-COUNT-8: vector.from_elements {{.+}} : vector<2x2xf32>
+// CHECK: scf.for %{{.+}} = %c0 to %c32 step %c32 iter_args({{.+}}) -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>)
+// CHECK: %[[X:.+]] = memref.load %[[A]]
+// CHECK: %[[XH:.+]] = arith.truncf %[[X]] : f32 to f16
+// CHECK: memref.store %{{.+}}, %[[TA]][%[[R:.+]], %[[K:.+]]] :
+// CHECK: memref.load %[[W]]
+// CHECK: memref.store %{{.+}}, %[[TB]][%[[N:.+]], %[[KB:.+]]] :
+// CHECK: gpu.barrier
+// CHECK: vector.from_elements {{.+}} : vector<4x2xf16>
+// CHECK: vector.from_elements {{.+}} : vector<2x2xf16>
+// CHECK-COUNT-16: nvgpu.mma.sync({{.+}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+// CHECK: gpu.barrier
+// CHECK-COUNT-32: memref.store %{{.+}}, %[[C]]
 // CHECK-NOT: linalg.generic
+// With tensor-cores=false, the f32 kernel: it extends each weight element
+// as it stages the B tile (shared memory and the accumulators stay f32).
+// F32-LABEL: func.func @fp16_weight
+// F32-SAME: (%[[A:.+]]: memref<8x32xf32>, %[[W:.+]]: memref<32x16xf16>, %[[C:.+]]: memref<8x16xf32>)
+// F32: gpu.launch
+// F32-SAME: workgroup(%{{.+}} : memref<64x16xf32, #gpu.address_space<workgroup>>, %[[TB:[a-z0-9]+]] : memref<16x64xf32, #gpu.address_space<workgroup>>)
+// F32: %[[H:.+]] = memref.load %[[W]]
+// F32: %[[F:.+]] = arith.extf %[[H]] : f16 to f32
+// F32: scf.yield %[[F]] : f32
+// F32: memref.store %{{.+}}, %[[TB]]
+// F32-NOT: nvgpu.mma.sync
 func.func @fp16_weight(%a: memref<8x32xf32>, %w: memref<32x16xf16>, %c: memref<8x16xf32>) {
   linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>,
                                    affine_map<(m, n, k) -> (m, n)>],
@@ -234,6 +258,41 @@ func.func @fp16_weight(%a: memref<8x32xf32>, %w: memref<32x16xf16>, %c: memref<8
       ins(%a, %w : memref<8x32xf32>, memref<32x16xf16>) outs(%c : memref<8x16xf32>) {
   ^bb0(%x: f32, %y: f16, %acc: f32):
     %yf = arith.extf %y : f16 to f32
+    %p = arith.mulf %x, %yf : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// An attn.linear's bf16 weight, transposed ([n][k] in memory), with its
+// bias broadcast folded in: bf16 fragments, 70 x 37 over 2 x 1 blocks
+// and 2 k slices (zeros past k = 37), the bias computed per accumulator.
+// CHECK-LABEL: func.func @bf16_linear
+// CHECK-SAME: (%[[A:.+]]: memref<100x37xf32>, %[[W:.+]]: memref<70x37xbf16>, %[[BIAS:.+]]: memref<70xf32>, %[[C:.+]]: memref<100x70xf32>)
+// CHECK: gpu.launch blocks({{.+}}) in (%{{[a-z0-9]+}} = %c2, %{{[a-z0-9]+}} = %c2, %{{[a-z0-9]+}} = %c1) threads({{.+}}) in (%{{[a-z0-9]+}} = %c128,
+// CHECK-SAME: workgroup(%{{.+}} : memref<64x40xbf16, #gpu.address_space<workgroup>>, %{{.+}} : memref<64x40xbf16, #gpu.address_space<workgroup>>)
+// CHECK: memref.load %[[BIAS]]
+// CHECK: scf.for %{{.+}} = %c0 to %c37 step %c32 iter_args
+// CHECK: arith.truncf %{{.+}} : f32 to bf16
+// CHECK-COUNT-16: nvgpu.mma.sync({{.+}}) {mmaShape = [16, 8, 16]} : (vector<4x2xbf16>, vector<2x2xbf16>, vector<2x2xf32>) -> vector<2x2xf32>
+// CHECK-NOT: linalg.generic
+func.func @bf16_linear(%a: memref<100x37xf32>, %w: memref<70x37xbf16>, %bias: memref<70xf32>,
+                       %c: memref<100x70xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n) -> (n)>, affine_map<(m, n) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%bias : memref<70xf32>) outs(%c : memref<100x70xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    linalg.yield %x : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : memref<100x37xf32>, memref<70x37xbf16>) outs(%c : memref<100x70xf32>) {
+  ^bb0(%x: f32, %y: bf16, %acc: f32):
+    %yf = arith.extf %y : bf16 to f32
     %p = arith.mulf %x, %yf : f32
     %s = arith.addf %acc, %p : f32
     linalg.yield %s : f32

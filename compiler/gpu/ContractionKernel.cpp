@@ -1,0 +1,153 @@
+//===- ContractionKernel.cpp - What the matmul kernels share --------------===//
+
+#include "compiler/gpu/ContractionKernel.h"
+
+using namespace mlir;
+
+namespace attnc::gpu {
+
+void ContractionKernelBuilder::delinearize(SmallVectorImpl<Value> &loops, ArrayRef<unsigned> dims,
+                                           Value linear) {
+  for (unsigned d : llvm::reverse(dims)) {
+    if (d == dims.front()) {
+      loops[d] = linear;
+      break;
+    }
+    loops[d] = b.createOrFold<arith::RemUIOp>(loc, linear, index(size(d)));
+    linear = b.createOrFold<arith::DivUIOp>(loc, linear, index(size(d)));
+  }
+}
+
+SmallVector<Value> ContractionKernelBuilder::indicesFor(AffineMap map, ArrayRef<Value> loops) {
+  SmallVector<Value> indices;
+  for (AffineExpr e : map.getResults()) {
+    if (auto dim = dyn_cast<AffineDimExpr>(e))
+      indices.push_back(loops[dim.getPosition()]);
+    else
+      indices.push_back(index(cast<AffineConstantExpr>(e).getValue()));
+  }
+  return indices;
+}
+
+Value ContractionKernelBuilder::loadOrZero(Value operand, AffineMap map, ArrayRef<Value> loops,
+                                           Value inside, Type type) {
+  auto load = scf::IfOp::create(b, loc, type, inside, /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(load.thenBlock());
+  Value loaded = memref::LoadOp::create(b, loc, operand, indicesFor(map, loops));
+  unsigned from = loaded.getType().getIntOrFloatBitWidth(), to = type.getIntOrFloatBitWidth();
+  if (from < to)
+    loaded = arith::ExtFOp::create(b, loc, type, loaded);
+  else if (from > to)
+    loaded = arith::TruncFOp::create(b, loc, type, loaded);
+  scf::YieldOp::create(b, loc, loaded);
+  b.setInsertionPointToStart(load.elseBlock());
+  scf::YieldOp::create(b, loc,
+                       ValueRange{arith::ConstantOp::create(b, loc, b.getFloatAttr(type, 0.0))});
+  return load.getResult(0);
+}
+
+Value ContractionKernelBuilder::applyBody(linalg::GenericOp generic, ArrayRef<Value> at,
+                                          OpOperand *givenFor, Value given) {
+  IRMapping mapping;
+  for (OpOperand *input : generic.getDpsInputOperands()) {
+    Value value = input == givenFor
+                      ? given
+                      : memref::LoadOp::create(
+                            b, loc, input->get(),
+                            indicesFor(generic.getMatchingIndexingMap(input), at))
+                            .getResult();
+    mapping.map(generic.getMatchingBlockArgument(input), value);
+  }
+  for (Operation &inner : generic.getBlock()->without_terminator()) {
+    if (auto position = dyn_cast<linalg::IndexOp>(inner)) {
+      mapping.map(position.getResult(), at[position.getDim()]);
+      continue;
+    }
+    b.clone(inner, mapping);
+  }
+  auto yield = cast<linalg::YieldOp>(generic.getBlock()->getTerminator());
+  return mapping.lookupOrDefault(yield.getOperand(0));
+}
+
+Value ContractionKernelBuilder::startValue(ArrayRef<Value> loops, Value row, Value column) {
+  SmallVector<Value> at(loops);
+  delinearize(at, c.dims.m, row);
+  delinearize(at, c.dims.n, column);
+  Value inside = arith::AndIOp::create(b, loc, lessThan(row, size(c.dims.m)),
+                                       lessThan(column, size(c.dims.n)));
+  if (!initializer)
+    return loadOrZero(c.out, c.mapC, at, inside, b.getF32Type());
+  if (auto fill = dyn_cast<linalg::FillOp>(initializer))
+    return fill.getInputs()[0];
+  // The initializer writes the output whole through an identity map: its
+  // loop position is the output's indices.
+  auto value = scf::IfOp::create(b, loc, b.getF32Type(), inside, /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(value.thenBlock());
+  scf::YieldOp::create(
+      b, loc, applyBody(cast<linalg::GenericOp>(initializer), indicesFor(c.mapC, at)));
+  b.setInsertionPointToStart(value.elseBlock());
+  scf::YieldOp::create(b, loc, f32(0.0f));
+  return value.getResult(0);
+}
+
+void ContractionKernelBuilder::storeResult(ArrayRef<Value> loops, Value row, Value column,
+                                           Value sum) {
+  SmallVector<Value> at(loops);
+  delinearize(at, c.dims.m, row);
+  delinearize(at, c.dims.n, column);
+  Value inside = arith::AndIOp::create(b, loc, lessThan(row, size(c.dims.m)),
+                                       lessThan(column, size(c.dims.n)));
+  auto store = scf::IfOp::create(b, loc, inside, /*withElseRegion=*/false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(store.thenBlock()->getTerminator());
+  SmallVector<Value> indices = indicesFor(c.mapC, at);
+  if (!epilogue) {
+    memref::StoreOp::create(b, loc, sum, c.out, indices);
+    return;
+  }
+  // The epilogue's loops are the output's indices (it reads the sums at
+  // the same elements); its value goes where it wrote.
+  memref::StoreOp::create(b, loc, applyBody(epilogue->op, indices, epilogue->sums, sum),
+                          epilogue->op.getDpsInitOperand(0)->get(), indices);
+}
+
+void ContractionKernelBuilder::stage(Value operand, AffineMap map, Value tile, int64_t rows,
+                                     int64_t cols, ArrayRef<unsigned> rowDims, Value rowStart,
+                                     ArrayRef<unsigned> colDims, Value colStart,
+                                     SmallVector<Value> loops, Value thread, int64_t threads,
+                                     bool transposed) {
+  Type element = cast<MemRefType>(tile.getType()).getElementType();
+  forEach(thread, index(rows * cols), index(threads), [&](Value e) {
+    Value r = arith::DivUIOp::create(b, loc, e, index(cols));
+    Value col = arith::RemUIOp::create(b, loc, e, index(cols));
+    Value row = add(rowStart, r), column = add(colStart, col);
+    Value inside = arith::AndIOp::create(b, loc, lessThan(row, size(rowDims)),
+                                         lessThan(column, size(colDims)));
+    // Past the edges the indices wrap inside the operand; the load is
+    // skipped anyway.
+    delinearize(loops, rowDims, row);
+    delinearize(loops, colDims, column);
+    Value value = loadOrZero(operand, map, loops, inside, element);
+    memref::StoreOp::create(b, loc, value, tile,
+                            transposed ? ValueRange{col, r} : ValueRange{r, col});
+  });
+}
+
+MemRefType ContractionKernelBuilder::sharedBuffer(ArrayRef<int64_t> shape, Type element) {
+  return MemRefType::get(shape, element, MemRefLayoutAttrInterface(),
+                         mlir::gpu::AddressSpaceAttr::get(b.getContext(),
+                                                          mlir::gpu::AddressSpace::Workgroup));
+}
+
+Type narrowOperandType(const Contraction &c) {
+  for (Value operand : {c.a, c.b}) {
+    Type element = cast<MemRefType>(operand.getType()).getElementType();
+    if (element.isF16() || element.isBF16())
+      return element;
+  }
+  return nullptr;
+}
+
+} // namespace attnc::gpu

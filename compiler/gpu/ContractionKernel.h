@@ -1,0 +1,97 @@
+//===- ContractionKernel.h - What the matmul kernels share -------*- C++ -*-===//
+//
+// gpu-lower-contractions writes a contraction as one of two kernels: the
+// fp32 one on CUDA cores (LowerContractions.cpp) and the tensor-core one
+// for products with an fp16/bf16 weight (TensorCoreKernel.cpp). Both read
+// operands through the op's indexing maps, stage slices of A and B in
+// shared memory (zeros past the edges), start the accumulators at the
+// values the output's initializer would have written, and store through
+// the folded epilogue. This is that common part.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_COMPILER_GPU_CONTRACTIONKERNEL_H
+#define ATTNC_COMPILER_GPU_CONTRACTIONKERNEL_H
+
+#include "compiler/gpu/ContractionFolds.h"
+#include "compiler/gpu/KernelBuilder.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace attnc::gpu {
+
+class ContractionKernelBuilder : protected KernelBuilder {
+protected:
+  ContractionKernelBuilder(mlir::OpBuilder &b, mlir::Location loc, const Contraction &c,
+                           mlir::Operation *initializer, std::optional<Epilogue> epilogue)
+      : KernelBuilder(b, loc), c(c), initializer(initializer), epilogue(epilogue) {}
+
+  int64_t size(unsigned dim) const { return c.sizes[dim]; }
+  int64_t size(llvm::ArrayRef<unsigned> dims) const {
+    int64_t total = 1;
+    for (unsigned d : dims)
+      total *= c.sizes[d];
+    return total;
+  }
+  int64_t batches() const { return size(c.dims.batch); }
+
+  /// Sets `loops` at `dims` from their linear index `linear` (the last dim
+  /// fastest).
+  void delinearize(llvm::SmallVectorImpl<mlir::Value> &loops, llvm::ArrayRef<unsigned> dims,
+                   mlir::Value linear);
+
+  /// The indices into an operand of `map` with loop dim d at `loops[d]`.
+  llvm::SmallVector<mlir::Value> indicesFor(mlir::AffineMap map, llvm::ArrayRef<mlir::Value> loops);
+
+  /// operand[...] at the loop position `loops` as `type` (an fp16/bf16
+  /// weight extended, an f32 activation rounded for the tensor cores), or
+  /// 0 when `inside` is false.
+  mlir::Value loadOrZero(mlir::Value operand, mlir::AffineMap map,
+                         llvm::ArrayRef<mlir::Value> loops, mlir::Value inside, mlir::Type type);
+
+  /// `generic`'s value at its loop position `at`: its inputs loaded there
+  /// (`given` instead for the input `givenFor`, if any), its body cloned at
+  /// the builder's insertion point.
+  mlir::Value applyBody(mlir::linalg::GenericOp generic, llvm::ArrayRef<mlir::Value> at,
+                        mlir::OpOperand *givenFor = nullptr, mlir::Value given = mlir::Value());
+
+  /// The value output element (row, column) starts at: what the
+  /// initializer writes there, or what the output holds (the contraction
+  /// adds to it); 0 outside the output. `loops` holds the batch position.
+  mlir::Value startValue(llvm::ArrayRef<mlir::Value> loops, mlir::Value row, mlir::Value column);
+
+  /// Stores output element (row, column)'s sum, through the epilogue if
+  /// one was folded in; nothing outside the output.
+  void storeResult(llvm::ArrayRef<mlir::Value> loops, mlir::Value row, mlir::Value column,
+                   mlir::Value sum);
+
+  /// Stages the block's slice of `operand` (rows x cols, rows the linear
+  /// index over loop dims `rowDims` from `rowStart`, columns over `colDims`
+  /// from `colStart`) into `tile` at [row][col], or at [col][row] when
+  /// `transposed`, converted to the tile's element type; `threads` threads
+  /// from `thread`, each every threads-th element.
+  void stage(mlir::Value operand, mlir::AffineMap map, mlir::Value tile, int64_t rows,
+             int64_t cols, llvm::ArrayRef<unsigned> rowDims, mlir::Value rowStart,
+             llvm::ArrayRef<unsigned> colDims, mlir::Value colStart,
+             llvm::SmallVector<mlir::Value> loops, mlir::Value thread, int64_t threads,
+             bool transposed = false);
+
+  /// A shared-memory buffer of `shape` and `element` type.
+  mlir::MemRefType sharedBuffer(llvm::ArrayRef<int64_t> shape, mlir::Type element);
+
+  const Contraction &c;
+  mlir::Operation *initializer;
+  std::optional<Epilogue> epilogue;
+};
+
+/// The tensor-core kernel for `c` (one of whose inputs is fp16 or bf16),
+/// written at the builder's insertion point.
+void buildTensorCoreContraction(mlir::OpBuilder &b, mlir::Location loc, const Contraction &c,
+                                mlir::Operation *initializer, std::optional<Epilogue> epilogue);
+
+/// The element type the tensor-core kernel multiplies in for `c` (its
+/// fp16/bf16 input's), or null if it takes f32 operands only.
+mlir::Type narrowOperandType(const Contraction &c);
+
+} // namespace attnc::gpu
+
+#endif // ATTNC_COMPILER_GPU_CONTRACTIONKERNEL_H

@@ -1,0 +1,165 @@
+//===- EmulateMmaSync.cpp - Warp matrix products on CPU threads -----------===//
+//
+// In emulation a GPU block is an OpenMP team, one CPU thread per GPU
+// thread: a warp-wide instruction, whose lanes exchange registers, becomes
+// an exchange through shared memory between two barriers. The fragment
+// layout is MmaSyncLayout.h's, the one the tensor-core kernel loads by.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/gpu/EmulateMmaSync.h"
+#include "compiler/gpu/MmaSyncLayout.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+namespace mma = attnc::gpu::mma;
+
+namespace {
+
+bool isFragment(Value value, ArrayRef<int64_t> shape, bool narrow) {
+  auto type = dyn_cast<VectorType>(value.getType());
+  if (!type || type.getShape() != shape)
+    return false;
+  Type element = type.getElementType();
+  return narrow ? element.isF16() || element.isBF16() : element.isF32();
+}
+
+bool isM16N8K16(nvgpu::MmaSyncOp op) {
+  std::array<int64_t, 3> shape = op.getMmaShapeAsArray();
+  return shape == std::array<int64_t, 3>{mma::kM, mma::kN, mma::kK} &&
+         isFragment(op.getMatrixA(), {mma::kARegisters, mma::kPerRegister}, true) &&
+         isFragment(op.getMatrixB(), {mma::kBRegisters, mma::kPerRegister}, true) &&
+         isFragment(op.getMatrixC(), {mma::kCRegisters, mma::kPerRegister}, false);
+}
+
+/// What a lane needs to find its fragments' elements.
+struct Lane {
+  Value warp, group, pairColumn; // warp in the block, g, 2t
+};
+
+class MmaSyncExpander {
+public:
+  MmaSyncExpander(OpBuilder &b, Location loc, Lane lane, Value scratchA, Value scratchB)
+      : b(b), loc(loc), lane(lane), scratchA(scratchA), scratchB(scratchB) {}
+
+  Value expand(nvgpu::MmaSyncOp op);
+
+private:
+  Value index(int64_t value) { return arith::ConstantIndexOp::create(b, loc, value); }
+  Value plus(Value base, int64_t offset) {
+    return b.createOrFold<arith::AddIOp>(loc, base, index(offset));
+  }
+  Value element(Value fragment, int64_t reg, int64_t e) {
+    return vector::ExtractOp::create(b, loc, fragment, ArrayRef<int64_t>{reg, e});
+  }
+
+  OpBuilder &b;
+  Location loc;
+  Lane lane;
+  Value scratchA, scratchB; // [warps][16][16], [warps][16][8] f32
+};
+
+Value MmaSyncExpander::expand(nvgpu::MmaSyncOp op) {
+  Type f32 = b.getF32Type();
+  for (int64_t reg = 0; reg < mma::kARegisters; ++reg)
+    for (int64_t e = 0; e < mma::kPerRegister; ++e) {
+      auto [row, k] = mma::aOffset(reg, e);
+      Value value = arith::ExtFOp::create(b, loc, f32, element(op.getMatrixA(), reg, e));
+      memref::StoreOp::create(
+          b, loc, value, scratchA,
+          ValueRange{lane.warp, plus(lane.group, row), plus(lane.pairColumn, k)});
+    }
+  for (int64_t reg = 0; reg < mma::kBRegisters; ++reg)
+    for (int64_t e = 0; e < mma::kPerRegister; ++e) {
+      auto [k, column] = mma::bOffset(reg, e);
+      Value value = arith::ExtFOp::create(b, loc, f32, element(op.getMatrixB(), reg, e));
+      memref::StoreOp::create(
+          b, loc, value, scratchB,
+          ValueRange{lane.warp, plus(lane.pairColumn, k), plus(lane.group, column)});
+    }
+  mlir::gpu::BarrierOp::create(b, loc);
+  SmallVector<Value> sums;
+  for (int64_t reg = 0; reg < mma::kCRegisters; ++reg)
+    for (int64_t e = 0; e < mma::kPerRegister; ++e) {
+      auto [rowPlus, columnPlus] = mma::cOffset(reg, e);
+      Value row = plus(lane.group, rowPlus), column = plus(lane.pairColumn, columnPlus);
+      auto loop = scf::ForOp::create(b, loc, index(0), index(mma::kK), index(1),
+                                     ValueRange{element(op.getMatrixC(), reg, e)});
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value k = loop.getInductionVar();
+      Value a = memref::LoadOp::create(b, loc, scratchA, ValueRange{lane.warp, row, k});
+      Value bValue = memref::LoadOp::create(b, loc, scratchB, ValueRange{lane.warp, k, column});
+      scf::YieldOp::create(
+          b, loc, ValueRange{math::FmaOp::create(b, loc, a, bValue, loop.getRegionIterArgs()[0])});
+      b.setInsertionPointAfter(loop);
+      sums.push_back(loop.getResult(0));
+    }
+  // No lane overwrites the scratch (the next product's) before all have read.
+  mlir::gpu::BarrierOp::create(b, loc);
+  return vector::FromElementsOp::create(b, loc, cast<VectorType>(op.getRes().getType()), sums);
+}
+
+} // namespace
+
+namespace attnc::gpu {
+
+LogicalResult expandMmaSync(mlir::gpu::LaunchOp launch) {
+  SmallVector<nvgpu::MmaSyncOp> products;
+  launch.walk([&](nvgpu::MmaSyncOp op) { products.push_back(op); });
+  if (products.empty())
+    return success();
+  for (nvgpu::MmaSyncOp op : products)
+    if (!isM16N8K16(op))
+      return op.emitOpError("gpu-emulate-launches emulates m16n8k16 products of fp16/bf16 "
+                            "fragments into f32 only");
+  mlir::gpu::KernelDim3 blockSize = launch.getBlockSizeOperandValues();
+  std::optional<int64_t> x = getConstantIntValue(blockSize.x),
+                         y = getConstantIntValue(blockSize.y),
+                         z = getConstantIntValue(blockSize.z);
+  if (!x || !y || !z || (*x * *y * *z) % mma::kWarpSize)
+    return launch.emitOpError("gpu-emulate-launches emulates nvgpu.mma.sync in blocks of a "
+                              "constant number of whole warps");
+  int64_t warps = *x * *y * *z / mma::kWarpSize;
+
+  MLIRContext *context = launch.getContext();
+  auto shared = mlir::gpu::AddressSpaceAttr::get(context, mlir::gpu::AddressSpace::Workgroup);
+  auto scratchType = [&](int64_t rows, int64_t columns) {
+    return MemRefType::get({warps, rows, columns}, Float32Type::get(context),
+                           MemRefLayoutAttrInterface(), shared);
+  };
+  Location loc = launch.getLoc();
+  Value scratchA = launch.addWorkgroupAttribution(scratchType(mma::kM, mma::kK), loc);
+  Value scratchB = launch.addWorkgroupAttribution(scratchType(mma::kK, mma::kN), loc);
+
+  // The lane's place, computed once at the top of the body: linear thread
+  // number x + X (y + Y z), as CUDA numbers a block's threads into warps.
+  OpBuilder b = OpBuilder::atBlockBegin(&launch.getBody().front());
+  mlir::gpu::KernelDim3 ids = launch.getThreadIds(), sizes = launch.getBlockSize();
+  Value linear = arith::AddIOp::create(
+      b, loc, ids.x,
+      arith::MulIOp::create(
+          b, loc, sizes.x,
+          arith::AddIOp::create(b, loc, ids.y, arith::MulIOp::create(b, loc, sizes.y, ids.z))));
+  auto constant = [&](int64_t value) { return arith::ConstantIndexOp::create(b, loc, value); };
+  Value laneNumber = arith::RemUIOp::create(b, loc, linear, constant(mma::kWarpSize));
+  Lane lane{arith::DivUIOp::create(b, loc, linear, constant(mma::kWarpSize)),
+            arith::DivUIOp::create(b, loc, laneNumber, constant(4)),
+            arith::MulIOp::create(
+                b, loc, arith::RemUIOp::create(b, loc, laneNumber, constant(4)), constant(2))};
+
+  for (nvgpu::MmaSyncOp op : products) {
+    OpBuilder at(op);
+    Value result = MmaSyncExpander(at, op.getLoc(), lane, scratchA, scratchB).expand(op);
+    op.getRes().replaceAllUsesWith(result);
+    op.erase();
+  }
+  return success();
+}
+
+} // namespace attnc::gpu

@@ -1,0 +1,186 @@
+//===- TensorCoreKernel.cpp - Matmuls with an fp16/bf16 weight on mma.sync ===//
+//
+// With `--precision fp16|bf16` every projection's weight is stored narrow
+// (gpu-cast-weights), and its product runs on the tensor cores: a block of
+// four warps computes a 64 x 64 output tile, each warp a 32 x 32 quarter
+// as 2 x 4 `mma.sync.m16n8k16` tiles whose f32 accumulators stay in
+// registers (8 fragments, 32 floats per lane) across the k loop. The block
+// stages k in slices of 32: A's 64 x 32 slice and B's 32 x 64, both in the
+// weight's type (an f32 activation rounded to it as it is staged: the
+// tensor cores multiply fp16 or bf16, and sum in f32), B stored n-major
+// so that a lane's two k-neighbours of one column are adjacent, as in A.
+// Rows are padded from 32 to 40 elements: the 8 rows a warp's fragment
+// load touches then start in 8 different banks. Each lane loads its
+// fragments from shared memory element by element in the mma.sync layout
+// (MmaSyncLayout.h); ldmatrix, asynchronous copies and double buffering
+// are the next steps. The initializer and epilogue fold in as in the fp32
+// kernel.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/gpu/ContractionKernel.h"
+#include "compiler/gpu/MmaSyncLayout.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+namespace mma = attnc::gpu::mma;
+
+namespace {
+
+constexpr int64_t kWarpsM = 2, kWarpsN = 2;
+/// mma tiles per warp: 2 x 4 of 16 x 8, a 32 x 32 quarter of the block's.
+constexpr int64_t kTilesM = 2, kTilesN = 4;
+constexpr int64_t kWarpM = kTilesM * mma::kM, kWarpN = kTilesN * mma::kN;
+constexpr int64_t kBlockM = kWarpsM * kWarpM, kBlockN = kWarpsN * kWarpN;
+constexpr int64_t kThreads = kWarpsM * kWarpsN * mma::kWarpSize;
+constexpr int64_t kSliceK = 2 * mma::kK;
+/// Shared rows hold kSliceK elements and this many more.
+constexpr int64_t kRowPadding = 8;
+
+class TensorCoreKernelBuilder : attnc::gpu::ContractionKernelBuilder {
+public:
+  TensorCoreKernelBuilder(OpBuilder &b, Location loc, const attnc::gpu::Contraction &c,
+                          Operation *initializer, std::optional<attnc::gpu::Epilogue> epilogue)
+      : ContractionKernelBuilder(b, loc, c, initializer, epilogue) {}
+
+  void build(Type narrow);
+
+private:
+  /// A lane's A fragment for the 16 rows from `row` and 16 ks from `k` of
+  /// the shared A slice ([m][k]).
+  Value fragmentA(Value tile, Value row, Value k);
+  /// A lane's B fragment for the 8 columns from `column` and 16 ks from
+  /// `k` of the shared B slice ([n][k]).
+  Value fragmentB(Value tile, Value column, Value k);
+  /// `elements` (row-major) as a vector of `shape`.
+  Value vectorOf(ArrayRef<Value> elements, ArrayRef<int64_t> shape);
+
+  Value group, pairColumn; // g and 2t of this lane
+};
+
+Value TensorCoreKernelBuilder::vectorOf(ArrayRef<Value> elements, ArrayRef<int64_t> shape) {
+  auto type = VectorType::get(shape, elements.front().getType());
+  return vector::FromElementsOp::create(b, loc, type, elements);
+}
+
+Value TensorCoreKernelBuilder::fragmentA(Value tile, Value row, Value k) {
+  SmallVector<Value> elements;
+  for (int64_t reg = 0; reg < mma::kARegisters; ++reg)
+    for (int64_t e = 0; e < mma::kPerRegister; ++e) {
+      auto [rowPlus, kPlus] = mma::aOffset(reg, e);
+      elements.push_back(memref::LoadOp::create(
+          b, loc, tile,
+          ValueRange{add(row, add(group, index(rowPlus))), add(k, add(pairColumn, index(kPlus)))}));
+    }
+  return vectorOf(elements, {mma::kARegisters, mma::kPerRegister});
+}
+
+Value TensorCoreKernelBuilder::fragmentB(Value tile, Value column, Value k) {
+  SmallVector<Value> elements;
+  for (int64_t reg = 0; reg < mma::kBRegisters; ++reg)
+    for (int64_t e = 0; e < mma::kPerRegister; ++e) {
+      auto [kPlus, columnPlus] = mma::bOffset(reg, e);
+      elements.push_back(memref::LoadOp::create(
+          b, loc, tile,
+          ValueRange{add(column, add(group, index(columnPlus))),
+                     add(k, add(pairColumn, index(kPlus)))}));
+    }
+  return vectorOf(elements, {mma::kBRegisters, mma::kPerRegister});
+}
+
+void TensorCoreKernelBuilder::build(Type narrow) {
+  ArrayRef<unsigned> m = c.dims.m, n = c.dims.n, k = c.dims.k;
+  Value one = index(1);
+  auto launch = mlir::gpu::LaunchOp::create(
+      b, loc, index(llvm::divideCeil(size(n), kBlockN)), index(llvm::divideCeil(size(m), kBlockM)),
+      index(batches()), index(kThreads), one, one, nullptr, nullptr, ValueRange{},
+      TypeRange{sharedBuffer({kBlockM, kSliceK + kRowPadding}, narrow),
+                sharedBuffer({kBlockN, kSliceK + kRowPadding}, narrow)});
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  Value tileA = launch.getWorkgroupAttributions()[0];
+  Value tileB = launch.getWorkgroupAttributions()[1];
+  Value thread = launch.getThreadIds().x;
+  Value warp = arith::DivUIOp::create(b, loc, thread, index(mma::kWarpSize));
+  Value lane = arith::RemUIOp::create(b, loc, thread, index(mma::kWarpSize));
+  group = arith::DivUIOp::create(b, loc, lane, index(4));
+  pairColumn = mul(arith::RemUIOp::create(b, loc, lane, index(4)), index(2));
+
+  SmallVector<Value> loops(c.sizes.size(), index(0));
+  if (!c.dims.batch.empty())
+    delinearize(loops, c.dims.batch, launch.getBlockIds().z);
+  Value firstM = mul(launch.getBlockIds().y, index(kBlockM));
+  Value firstN = mul(launch.getBlockIds().x, index(kBlockN));
+  // This warp's quarter of the block's tile, in the shared slices.
+  Value warpRow = mul(arith::DivUIOp::create(b, loc, warp, index(kWarpsN)), index(kWarpM));
+  Value warpColumn = mul(arith::RemUIOp::create(b, loc, warp, index(kWarpsN)), index(kWarpN));
+
+  // Output element [reg][e] of mma tile (i, j)'s accumulator fragment.
+  auto outputRow = [&](int64_t i, int64_t reg, int64_t e) {
+    return add(add(firstM, warpRow),
+               add(group, index(i * mma::kM + mma::cOffset(reg, e).first)));
+  };
+  auto outputColumn = [&](int64_t j, int64_t reg, int64_t e) {
+    return add(add(firstN, warpColumn),
+               add(pairColumn, index(j * mma::kN + mma::cOffset(reg, e).second)));
+  };
+  SmallVector<Value> accumulators;
+  for (int64_t i = 0; i < kTilesM; ++i)
+    for (int64_t j = 0; j < kTilesN; ++j) {
+      SmallVector<Value> start;
+      for (int64_t reg = 0; reg < mma::kCRegisters; ++reg)
+        for (int64_t e = 0; e < mma::kPerRegister; ++e)
+          start.push_back(startValue(loops, outputRow(i, reg, e), outputColumn(j, reg, e)));
+      accumulators.push_back(vectorOf(start, {mma::kCRegisters, mma::kPerRegister}));
+    }
+
+  auto slices =
+      scf::ForOp::create(b, loc, index(0), index(size(k)), index(kSliceK), accumulators);
+  {
+    OpBuilder::InsertionGuard slice(b);
+    b.setInsertionPointToStart(slices.getBody());
+    Value firstK = slices.getInductionVar();
+    stage(c.a, c.mapA, tileA, kBlockM, kSliceK, m, firstM, k, firstK, loops, thread, kThreads);
+    stage(c.b, c.mapB, tileB, kSliceK, kBlockN, k, firstK, n, firstN, loops, thread, kThreads,
+          /*transposed=*/true);
+    mlir::gpu::BarrierOp::create(b, loc);
+    SmallVector<Value> sums(slices.getRegionIterArgs());
+    for (int64_t kk = 0; kk < kSliceK; kk += mma::kK) {
+      SmallVector<Value> fragmentsA, fragmentsB;
+      for (int64_t i = 0; i < kTilesM; ++i)
+        fragmentsA.push_back(fragmentA(tileA, add(warpRow, index(i * mma::kM)), index(kk)));
+      for (int64_t j = 0; j < kTilesN; ++j)
+        fragmentsB.push_back(fragmentB(tileB, add(warpColumn, index(j * mma::kN)), index(kk)));
+      for (int64_t i = 0; i < kTilesM; ++i)
+        for (int64_t j = 0; j < kTilesN; ++j) {
+          Value &sum = sums[i * kTilesN + j];
+          sum = nvgpu::MmaSyncOp::create(b, loc, fragmentsA[i], fragmentsB[j], sum,
+                                         ArrayRef<int64_t>{mma::kM, mma::kN, mma::kK});
+        }
+    }
+    mlir::gpu::BarrierOp::create(b, loc);
+    scf::YieldOp::create(b, loc, sums);
+  }
+
+  for (int64_t i = 0; i < kTilesM; ++i)
+    for (int64_t j = 0; j < kTilesN; ++j)
+      for (int64_t reg = 0; reg < mma::kCRegisters; ++reg)
+        for (int64_t e = 0; e < mma::kPerRegister; ++e) {
+          Value sum = vector::ExtractOp::create(b, loc, slices.getResult(i * kTilesN + j),
+                                                ArrayRef<int64_t>{reg, e});
+          storeResult(loops, outputRow(i, reg, e), outputColumn(j, reg, e), sum);
+        }
+  mlir::gpu::TerminatorOp::create(b, loc);
+}
+
+} // namespace
+
+namespace attnc::gpu {
+
+void buildTensorCoreContraction(OpBuilder &b, Location loc, const Contraction &c,
+                                Operation *initializer, std::optional<Epilogue> epilogue) {
+  TensorCoreKernelBuilder(b, loc, c, initializer, epilogue).build(narrowOperandType(c));
+}
+
+} // namespace attnc::gpu
