@@ -24,8 +24,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/gpu/KernelBuilder.h"
-#include "dialects/attn/AttnOps.h"
+#include "compiler/gpu/SdpaKernel.h"
 
 #include <limits>
 
@@ -43,23 +42,8 @@ using mlir::attn::SdpaOp;
 using mlir::attn::SdpaTensor;
 using mlir::attn::WindowAttr;
 
-/// The kernel's buffers: q, k, v, the result, and the optional query
-/// offset (i64, rank 0 or [B]) and key mask ([B, T], i1 or additive f32).
-struct KernelOperands {
-  Value query, key, value, result, offset, keyMask;
-  /// With kv splits: each part's unnormalized accumulator [splits, B, Hq,
-  /// S, Dv], and its running maximum and sum [splits, B, Hq, S].
-  Value partAccumulators, partMaxima, partSums;
-};
-
-/// What the kernel needs to know about one attn.sdpa.
-struct KernelShape {
-  SdpaDims dims;
-  int64_t qBlock, kvBlock, kvSplits;
-  WindowAttr window;
-  float scale;
-  bool seqMajor[4];
-};
+using KernelOperands = attnc::gpu::SdpaOperands;
+using KernelShape = attnc::gpu::SdpaShape;
 
 /// Whether the kernel runs `op`: static shapes, f32, no dense mask, a key
 /// mask (if any) of i1 or f32.
@@ -109,23 +93,16 @@ int64_t defaultKvSplits(const KernelShape &shape) {
 }
 
 /// Builds the kernel body inside a gpu.launch.
-class SdpaKernelBuilder : attnc::gpu::KernelBuilder {
+class SdpaKernelBuilder : attnc::gpu::SdpaKernelBase {
 public:
   SdpaKernelBuilder(OpBuilder &b, Location loc, const KernelShape &shape)
-      : KernelBuilder(b, loc), shape(shape) {}
+      : SdpaKernelBase(b, loc, shape) {}
 
   /// The kernel's launch at the builder's insertion point, its body
   /// written; the builder's insertion point stays after it.
   void build(const KernelOperands &operands);
 
 private:
-
-  /// Indices of element (batch, head, position, column) of sdpa tensor `t`.
-  SmallVector<Value> at(SdpaTensor t, Value batch, Value head, Value position, Value column) {
-    if (shape.seqMajor[unsigned(t)])
-      return {batch, position, head, column};
-    return {batch, head, position, column};
-  }
 
   /// Stages keys [first, first + count) of `source` (K or V) into `tile`:
   /// element e of the tile is loaded by thread e mod qBlock; rows past
@@ -143,9 +120,6 @@ private:
   Value accumulateTile(Value values, Value scores, Value accumulator, Value rowMax, Value sum,
                        Value count);
 
-  /// Whether the key at `key` is in the window of the query at `position`.
-  Value visible(Value position, Value key);
-
   /// The launch of the kernel: its grid, block, shared K/V tiles and
   /// private query row, accumulator and scores.
   gpu::LaunchOp createLaunch();
@@ -160,10 +134,13 @@ private:
   /// the parts.
   void buildMerge(const KernelOperands &operands);
 
-  const KernelShape &shape;
 };
 
-Value SdpaKernelBuilder::visible(Value position, Value key) {
+} // namespace
+
+namespace attnc::gpu {
+
+Value SdpaKernelBase::visible(Value position, Value key) {
   Value yes = arith::ConstantIntOp::create(b, loc, 1, 1);
   Value result = yes;
   if (!shape.window.isLeftUnbounded()) // key >= position - left
@@ -176,6 +153,32 @@ Value SdpaKernelBuilder::visible(Value position, Value key) {
                                               add(position, index(shape.window.getRight()))));
   return result;
 }
+
+Value SdpaKernelBase::queryOffset(const SdpaOperands &operands, Value batch) {
+  if (!operands.offset)
+    return index(0);
+  auto offsetType = cast<MemRefType>(operands.offset.getType());
+  SmallVector<Value> indices;
+  if (offsetType.getRank() == 1)
+    indices.push_back(batch);
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                    memref::LoadOp::create(b, loc, operands.offset, indices));
+}
+
+std::pair<Value, Value> SdpaKernelBase::keyRange(Value firstRow, int64_t rows, Value offset) {
+  const mlir::attn::SdpaDims &d = shape.dims;
+  Value lastRow = sub(minIdx(add(firstRow, index(rows)), index(d.queryLen)), index(1));
+  Value keyBegin = index(0), keyEnd = index(d.keyLen);
+  if (!shape.window.isLeftUnbounded())
+    keyBegin = maxIdx(index(0), sub(add(firstRow, offset), index(shape.window.getLeft())));
+  if (!shape.window.isRightUnbounded())
+    keyEnd = minIdx(keyEnd, add(add(lastRow, offset), index(shape.window.getRight() + 1)));
+  return {keyBegin, keyEnd};
+}
+
+} // namespace attnc::gpu
+
+namespace {
 
 void SdpaKernelBuilder::stageTile(Value source, SdpaTensor which, Value tile, int64_t width,
                                   Value first, Value count, Value thread, Value batch,
@@ -304,15 +307,7 @@ void SdpaKernelBuilder::buildBody(gpu::LaunchOp launch, const KernelOperands &op
   // compute on the last row and store nothing.
   Value safeRow = minIdx(row, index(d.queryLen - 1));
   // Query i stands at position offset + i (the past length when decoding).
-  Value offset = index(0);
-  if (operands.offset) {
-    auto offsetType = cast<MemRefType>(operands.offset.getType());
-    SmallVector<Value> at;
-    if (offsetType.getRank() == 1)
-      at.push_back(batch);
-    offset = arith::IndexCastOp::create(
-        b, loc, b.getIndexType(), memref::LoadOp::create(b, loc, operands.offset, at));
-  }
+  Value offset = queryOffset(operands, batch);
   Value position = add(safeRow, offset);
 
   // The query row, scaled once; the accumulator at zero.
@@ -327,12 +322,7 @@ void SdpaKernelBuilder::buildBody(gpu::LaunchOp launch, const KernelOperands &op
   });
 
   // The keys any row of this block may see: tiles outside never load.
-  Value lastRow = sub(minIdx(add(firstRow, index(shape.qBlock)), index(d.queryLen)), index(1));
-  Value keyBegin = index(0), keyEnd = index(d.keyLen);
-  if (!shape.window.isLeftUnbounded())
-    keyBegin = maxIdx(index(0), sub(add(firstRow, offset), index(shape.window.getLeft())));
-  if (!shape.window.isRightUnbounded())
-    keyEnd = minIdx(keyEnd, add(add(lastRow, offset), index(shape.window.getRight() + 1)));
+  auto [keyBegin, keyEnd] = keyRange(firstRow, shape.qBlock, offset);
   if (shape.kvSplits > 1) {
     // Part `split` of the range: whole tiles, as evenly as they go; a
     // part past the end walks nothing (maximum -inf, sum 0).

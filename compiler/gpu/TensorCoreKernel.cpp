@@ -19,7 +19,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/gpu/ContractionKernel.h"
-#include "compiler/gpu/MmaSyncLayout.h"
+#include "compiler/gpu/MmaFragments.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
@@ -45,49 +45,7 @@ public:
       : ContractionKernelBuilder(b, loc, c, initializer, epilogue) {}
 
   void build(Type narrow);
-
-private:
-  /// A lane's A fragment for the 16 rows from `row` and 16 ks from `k` of
-  /// the shared A slice ([m][k]).
-  Value fragmentA(Value tile, Value row, Value k);
-  /// A lane's B fragment for the 8 columns from `column` and 16 ks from
-  /// `k` of the shared B slice ([n][k]).
-  Value fragmentB(Value tile, Value column, Value k);
-  /// `elements` (row-major) as a vector of `shape`.
-  Value vectorOf(ArrayRef<Value> elements, ArrayRef<int64_t> shape);
-
-  Value group, pairColumn; // g and 2t of this lane
 };
-
-Value TensorCoreKernelBuilder::vectorOf(ArrayRef<Value> elements, ArrayRef<int64_t> shape) {
-  auto type = VectorType::get(shape, elements.front().getType());
-  return vector::FromElementsOp::create(b, loc, type, elements);
-}
-
-Value TensorCoreKernelBuilder::fragmentA(Value tile, Value row, Value k) {
-  SmallVector<Value> elements;
-  for (int64_t reg = 0; reg < mma::kARegisters; ++reg)
-    for (int64_t e = 0; e < mma::kPerRegister; ++e) {
-      auto [rowPlus, kPlus] = mma::aOffset(reg, e);
-      elements.push_back(memref::LoadOp::create(
-          b, loc, tile,
-          ValueRange{add(row, add(group, index(rowPlus))), add(k, add(pairColumn, index(kPlus)))}));
-    }
-  return vectorOf(elements, {mma::kARegisters, mma::kPerRegister});
-}
-
-Value TensorCoreKernelBuilder::fragmentB(Value tile, Value column, Value k) {
-  SmallVector<Value> elements;
-  for (int64_t reg = 0; reg < mma::kBRegisters; ++reg)
-    for (int64_t e = 0; e < mma::kPerRegister; ++e) {
-      auto [kPlus, columnPlus] = mma::bOffset(reg, e);
-      elements.push_back(memref::LoadOp::create(
-          b, loc, tile,
-          ValueRange{add(column, add(group, index(columnPlus))),
-                     add(k, add(pairColumn, index(kPlus)))}));
-    }
-  return vectorOf(elements, {mma::kBRegisters, mma::kPerRegister});
-}
 
 void TensorCoreKernelBuilder::build(Type narrow) {
   ArrayRef<unsigned> m = c.dims.m, n = c.dims.n, k = c.dims.k;
@@ -103,9 +61,9 @@ void TensorCoreKernelBuilder::build(Type narrow) {
   Value tileB = launch.getWorkgroupAttributions()[1];
   Value thread = launch.getThreadIds().x;
   Value warp = arith::DivUIOp::create(b, loc, thread, index(mma::kWarpSize));
-  Value lane = arith::RemUIOp::create(b, loc, thread, index(mma::kWarpSize));
-  group = arith::DivUIOp::create(b, loc, lane, index(4));
-  pairColumn = mul(arith::RemUIOp::create(b, loc, lane, index(4)), index(2));
+  attnc::gpu::MmaFragments fragments(
+      b, loc, arith::RemUIOp::create(b, loc, thread, index(mma::kWarpSize)));
+  Value group = fragments.group, pairColumn = fragments.pairColumn;
 
   SmallVector<Value> loops(c.sizes.size(), index(0));
   if (!c.dims.batch.empty())
@@ -132,7 +90,7 @@ void TensorCoreKernelBuilder::build(Type narrow) {
       for (int64_t reg = 0; reg < mma::kCRegisters; ++reg)
         for (int64_t e = 0; e < mma::kPerRegister; ++e)
           start.push_back(startValue(loops, outputRow(i, reg, e), outputColumn(j, reg, e)));
-      accumulators.push_back(vectorOf(start, {mma::kCRegisters, mma::kPerRegister}));
+      accumulators.push_back(fragments.vectorOf(start, {mma::kCRegisters, mma::kPerRegister}));
     }
 
   auto slices =
@@ -149,9 +107,10 @@ void TensorCoreKernelBuilder::build(Type narrow) {
     for (int64_t kk = 0; kk < kSliceK; kk += mma::kK) {
       SmallVector<Value> fragmentsA, fragmentsB;
       for (int64_t i = 0; i < kTilesM; ++i)
-        fragmentsA.push_back(fragmentA(tileA, add(warpRow, index(i * mma::kM)), index(kk)));
+        fragmentsA.push_back(fragments.loadA(tileA, add(warpRow, index(i * mma::kM)), index(kk)));
       for (int64_t j = 0; j < kTilesN; ++j)
-        fragmentsB.push_back(fragmentB(tileB, add(warpColumn, index(j * mma::kN)), index(kk)));
+        fragmentsB.push_back(
+            fragments.loadB(tileB, index(kk), add(warpColumn, index(j * mma::kN))));
       for (int64_t i = 0; i < kTilesM; ++i)
         for (int64_t j = 0; j < kTilesN; ++j) {
           Value &sum = sums[i * kTilesN + j];
@@ -167,8 +126,7 @@ void TensorCoreKernelBuilder::build(Type narrow) {
     for (int64_t j = 0; j < kTilesN; ++j)
       for (int64_t reg = 0; reg < mma::kCRegisters; ++reg)
         for (int64_t e = 0; e < mma::kPerRegister; ++e) {
-          Value sum = vector::ExtractOp::create(b, loc, slices.getResult(i * kTilesN + j),
-                                                ArrayRef<int64_t>{reg, e});
+          Value sum = fragments.element(slices.getResult(i * kTilesN + j), reg, e);
           storeResult(loops, outputRow(i, reg, e), outputColumn(j, reg, e), sum);
         }
   mlir::gpu::TerminatorOp::create(b, loc);

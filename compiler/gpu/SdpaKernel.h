@@ -1,0 +1,80 @@
+//===- SdpaKernel.h - What the attention kernels share -----------*- C++ -*-===//
+//
+// gpu-lower-sdpa writes attn.sdpa as one of two kernels: the fp32 one on
+// CUDA cores, one thread per query row (LowerSdpa.cpp), and the
+// FlashAttention-2 one on tensor cores for --precision fp16|bf16
+// (TensorCoreSdpa.cpp). Both walk the same key tiles (those the window
+// lets a block's rows see), hide the same keys and index the same
+// layouts; this is that common part.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_COMPILER_GPU_SDPAKERNEL_H
+#define ATTNC_COMPILER_GPU_SDPAKERNEL_H
+
+#include "compiler/gpu/KernelBuilder.h"
+#include "dialects/attn/AttnOps.h"
+
+namespace attnc::gpu {
+
+/// The kernel's buffers: q, k, v, the result, and the optional query
+/// offset (i64, rank 0 or [B]) and key mask ([B, T], i1 or additive f32).
+struct SdpaOperands {
+  mlir::Value query, key, value, result, offset, keyMask;
+  /// With kv splits: each part's unnormalized accumulator [splits, B, Hq,
+  /// S, Dv], and its running maximum and sum [splits, B, Hq, S].
+  mlir::Value partAccumulators, partMaxima, partSums;
+};
+
+/// What a kernel needs to know about one attn.sdpa.
+struct SdpaShape {
+  mlir::attn::SdpaDims dims;
+  int64_t qBlock, kvBlock, kvSplits;
+  mlir::attn::WindowAttr window;
+  float scale;
+  bool seqMajor[4];
+};
+
+class SdpaKernelBase : protected KernelBuilder {
+protected:
+  SdpaKernelBase(mlir::OpBuilder &b, mlir::Location loc, const SdpaShape &shape)
+      : KernelBuilder(b, loc), shape(shape) {}
+
+  /// Indices of element (batch, head, position, column) of sdpa tensor `t`.
+  llvm::SmallVector<mlir::Value> at(mlir::attn::SdpaTensor t, mlir::Value batch,
+                                    mlir::Value head, mlir::Value position, mlir::Value column) {
+    if (shape.seqMajor[unsigned(t)])
+      return {batch, position, head, column};
+    return {batch, head, position, column};
+  }
+
+  /// Whether the key at `key` is in the window of the query at `position`.
+  mlir::Value visible(mlir::Value position, mlir::Value key);
+
+  /// Where query row 0 of `batch` stands: the offset operand (the past
+  /// length when decoding), else 0.
+  mlir::Value queryOffset(const SdpaOperands &operands, mlir::Value batch);
+
+  /// [begin, end) of the keys that rows [firstRow, firstRow + rows) (those
+  /// below the query length) may see through the window: tiles outside
+  /// are never loaded.
+  std::pair<mlir::Value, mlir::Value> keyRange(mlir::Value firstRow, int64_t rows,
+                                               mlir::Value offset);
+
+  const SdpaShape &shape;
+};
+
+/// Whether the tensor-core kernel takes `shape`: head dims multiples of 16
+/// (QKᵀ's k steps) and 8 (P·V's n tiles) of at most 128 (its registers),
+/// one key range per block (no kv splits: decode shapes keep the fp32
+/// kernel's split-KV).
+bool tensorCoresTake(const SdpaShape &shape);
+
+/// The tensor-core kernel for `shape` at the builder's insertion point,
+/// multiplying in `narrow` (f16 or bf16) with f32 accumulators.
+void buildTensorCoreSdpa(mlir::OpBuilder &b, mlir::Location loc, const SdpaShape &shape,
+                         const SdpaOperands &operands, mlir::Type narrow);
+
+} // namespace attnc::gpu
+
+#endif // ATTNC_COMPILER_GPU_SDPAKERNEL_H
