@@ -10,7 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/gpu/EmulateMmaSync.h"
+#include "compiler/gpu/EmulateWarpOps.h"
 #include "compiler/gpu/Passes.h"
 #include "mlir/IR/IRMapping.h"
 
@@ -56,8 +56,8 @@ struct GpuEmulateLaunchesPass
         !launch.getAsyncDependencies().empty())
       return launch.emitOpError("gpu-emulate-launches takes synchronous kernels of one block "
                                 "(structured control flow)");
-    // Warp-wide products first: they become shared buffers and barriers.
-    if (failed(attnc::gpu::expandMmaSync(launch)))
+    // Warp-wide ops first: they become shared buffers and barriers.
+    if (failed(attnc::gpu::expandWarpOps(launch)))
       return failure();
     ModuleOp module = launch->getParentOfType<ModuleOp>();
     func::FuncOp threadNumber = threadNumberFunction(module);

@@ -486,6 +486,15 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
           "gpu-lower-sdpa: q-block must be in [1, 1024], kv-block and kv-splits >= 0");
       return signalPassFailure();
     }
+    if (precision == "fp16")
+      narrow = Float16Type::get(&getContext());
+    else if (precision == "bf16")
+      narrow = BFloat16Type::get(&getContext());
+    else if (precision != "fp32") {
+      getOperation().emitError("gpu-lower-sdpa: precision must be fp32, fp16 or bf16, not '")
+          << precision << "'";
+      return signalPassFailure();
+    }
     SmallVector<SdpaOp> ops;
     getOperation().walk([&](SdpaOp op) { ops.push_back(op); });
     for (SdpaOp op : ops)
@@ -538,7 +547,10 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
       operands.partSums = parts({});
     }
 
-    SdpaKernelBuilder(b, loc, shape).build(operands);
+    if (narrow && attnc::gpu::tensorCoresTake(shape))
+      attnc::gpu::buildTensorCoreSdpa(b, loc, shape, operands, narrow);
+    else
+      SdpaKernelBuilder(b, loc, shape).build(operands);
     for (Value part : {operands.partAccumulators, operands.partMaxima, operands.partSums})
       if (part)
         memref::DeallocOp::create(b, loc, part);
@@ -548,6 +560,9 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
     op.erase();
     return success();
   }
+
+  /// The tensor cores' type (precision fp16 or bf16), else null.
+  Type narrow;
 };
 
 } // namespace

@@ -45,8 +45,17 @@ def GpuLowerSdpaPass : Pass<"gpu-lower-sdpa", "::mlir::func::FuncOp"> {
     one thread per result element, merges them (each part rescaled by
     exp(its maximum - the largest)).
 
-    This first kernel is scalar (CUDA cores, fp32, one thread per query
-    row); tensor cores are a later step.
+    With `precision=fp16` or `bf16` (`attnc compile --precision`), an op
+    whose head dims are multiples of 16 (query/key) and 8 (value), at most
+    128, and that needs no kv splits runs on the tensor cores instead: the
+    FlashAttention-2 kernel, a block of 4 warps per 64 query rows, each
+    warp 16 rows; q (scaled), k and v rounded to that type as they are
+    staged in shared memory 64 keys at a time; S = Q·Kᵀ and O += P·V as
+    `nvgpu.mma.sync` (16 x 8 x 16, f32 accumulators), P fed from the score
+    fragments in registers; the row maxima and sums over a row's 4 lanes by
+    butterfly `gpu.shuffle`s. The same key tiles are walked and the same
+    keys hidden as above; `q-block` and `kv-block` apply to the fp32
+    kernel only. Other ops keep the fp32 kernel.
   }];
   let options = [
     Option<"qBlock", "q-block", "int64_t", /*default=*/"64",
@@ -58,11 +67,15 @@ def GpuLowerSdpaPass : Pass<"gpu-lower-sdpa", "::mlir::func::FuncOp"> {
     Option<"kvSplits", "kv-splits", "int64_t", /*default=*/"0",
            "Parts each block's key range is split into, merged by a second kernel (0: "
            "enough to make about 128 blocks, each part walking at least 4 tiles; 1: none)">,
+    Option<"precision", "precision", "std::string", /*default=*/"\"fp32\"",
+           "What the products multiply in: fp32 (the CUDA-core kernel), fp16 or bf16 (the "
+           "tensor-core kernel where it applies)">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
                            "::mlir::memref::MemRefDialect",
-                           "::mlir::bufferization::BufferizationDialect"];
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::nvgpu::NVGPUDialect", "::mlir::vector::VectorDialect"];
 }
 
 def GpuFuseElementwisePass : Pass<"gpu-fuse-elementwise", "::mlir::func::FuncOp"> {

@@ -43,7 +43,10 @@ namespace attnc {
 
 void buildGpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options) {
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
-  funcPm.addPass(gpu::createGpuLowerSdpaPass());
+  // --precision fp16|bf16: attention on the tensor cores where it applies.
+  gpu::GpuLowerSdpaPassOptions sdpa;
+  sdpa.precision = options.weightPrecision;
+  funcPm.addPass(gpu::createGpuLowerSdpaPass(sdpa));
   // What the kernel does not take yet (offsets, key masks, ...) runs as
   // its matmuls and softmax.
   funcPm.addPass(mlir::attn::createAttnDecomposeSdpaPass());

@@ -22,7 +22,7 @@ func.func @async_launch(%out: memref<4xf32>) {
 func.func @partial_warp(%a: vector<4x2xf16>, %b: vector<2x2xf16>, %c: vector<2x2xf32>) {
   %c1 = arith.constant 1 : index
   %c48 = arith.constant 48 : index
-  // expected-error @below {{gpu-emulate-launches emulates nvgpu.mma.sync in blocks of a constant number of whole warps}}
+  // expected-error @below {{gpu-emulate-launches emulates warp-wide ops in blocks of a constant number of whole warps}}
   gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
              threads(%tx, %ty, %tz) in (%u = %c48, %v = %c1, %w = %c1) {
     %d = nvgpu.mma.sync (%a, %b, %c) {mmaShape = [16, 8, 16]}
@@ -43,6 +43,24 @@ func.func @other_shape(%a: vector<2x2xf16>, %b: vector<1x2xf16>, %c: vector<2x2x
     // expected-error @below {{gpu-emulate-launches emulates m16n8k16 products of fp16/bf16 fragments into f32 only}}
     %d = nvgpu.mma.sync (%a, %b, %c) {mmaShape = [16, 8, 8]}
         : (vector<2x2xf16>, vector<1x2xf16>, vector<2x2xf16>) -> vector<2x2xf16>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// Only butterfly shuffles over whole warps (what the attention kernel's
+// row reductions use).
+func.func @down_shuffle(%x: f32) {
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  %offset = arith.constant 1 : i32
+  %width = arith.constant 32 : i32
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c32, %v = %c1, %w = %c1) {
+    // expected-error @below {{gpu-emulate-launches emulates xor shuffles of f32 over whole warps (width 32) only}}
+    %y, %valid = gpu.shuffle down %x, %offset, %width : f32
     gpu.terminator
   }
   return

@@ -84,3 +84,34 @@ func.func @warp_product(%a: vector<4x2xf16>, %b: vector<2x2xf16>, %c: vector<2x2
   }
   return
 }
+
+// -----
+
+// A butterfly shuffle over a warp of a 32-thread block: a [1][32] f32
+// scratch; each lane stores its value at its lane number, the team meets,
+// each reads lane ^ 2's, and meets again before the scratch is reused.
+// The shuffle's validity flag is true (every lane of a warp has a
+// partner).
+// CHECK-LABEL: func.func @butterfly
+// CHECK: %[[S:.+]] = memref.alloc() : memref<1x32xf32>
+// CHECK: omp.parallel
+// CHECK: memref.store %{{.+}}, %[[S]][%{{.+}}, %[[LANE:.+]]]
+// CHECK: omp.barrier
+// CHECK: %[[PARTNER:.+]] = arith.xori %[[LANE]], %{{.+}} : index
+// CHECK: memref.load %[[S]][%{{.+}}, %[[PARTNER]]]
+// CHECK: omp.barrier
+// CHECK-NOT: gpu.shuffle
+func.func @butterfly(%x: f32, %out: memref<32xf32>, %ok: memref<32xi1>) {
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  %mask = arith.constant 2 : i32
+  %width = arith.constant 32 : i32
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c32, %v = %c1, %w = %c1) {
+    %y, %valid = gpu.shuffle xor %x, %mask, %width : f32
+    memref.store %y, %out[%tx] : memref<32xf32>
+    memref.store %valid, %ok[%tx] : memref<32xi1>
+    gpu.terminator
+  }
+  return
+}

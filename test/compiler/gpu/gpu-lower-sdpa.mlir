@@ -1,6 +1,7 @@
 // RUN: attnc-opt %s -split-input-file -gpu-lower-sdpa -cse | FileCheck %s
 // RUN: attnc-opt %s -split-input-file -gpu-lower-sdpa="q-block=16 kv-block=8" | FileCheck %s --check-prefix=BLOCKS
 // RUN: attnc-opt %s -split-input-file -gpu-lower-sdpa="kv-splits=3" -cse | FileCheck %s --check-prefix=SPLIT
+// RUN: attnc-opt %s -split-input-file -gpu-lower-sdpa="precision=fp16" -cse | FileCheck %s --check-prefix=TC
 
 // Causal attention, S = 100: a grid of 2 query blocks x 2 heads x 1 batch
 // row, 64 threads each (one per query row). K and V tiles in shared memory
@@ -50,6 +51,35 @@
 // BLOCKS: gpu.launch blocks({{.+}}) in (%{{.+}} = %c21{{(_[0-9]+)?}}, %{{.+}} = %c2{{(_[0-9]+)?}}, %{{.+}} = %c1{{(_[0-9]+)?}}) threads({{.+}}) in (%{{.+}} = %c16{{(_[0-9]+)?}}, %{{.+}} = %c1{{(_[0-9]+)?}}, %{{.+}} = %c1{{(_[0-9]+)?}})
 // BLOCKS-SAME: workgroup(%{{.+}} : memref<8x64xf32, #gpu.address_space<workgroup>>, %{{.+}} : memref<8x64xf32, #gpu.address_space<workgroup>>)
 // BLOCKS: gpu.launch blocks({{.+}}) in (%{{.+}} = %c50{{(_[0-9]+)?}},
+// With precision=fp16, the tensor-core kernel: 2 blocks of 64 query rows
+// x 2 heads, 4 warps (128 threads); K's shared tile ([64 keys][64 + 8] in
+// fp16) first holds the scaled queries, whose 4 A fragments (head dim 64
+// = 4 k steps) stay in registers; V staged transposed ([64][64 + 8]). The
+// key walk carries 8 output fragments (value dim 64 / 8) and each lane
+// row's maximum and sum; per 64-key tile 8 x 4 products for S, 4 k steps
+// x 8 output tiles for P·V; the row maxima over a quad by two xor
+// shuffles; at the end the row sums likewise.
+// TC-LABEL: func.func @causal
+// TC: gpu.launch blocks({{.+}}) in (%{{.+}} = %c2, %{{.+}} = %c2, %{{.+}} = %c1) threads({{.+}}) in (%{{.+}} = %c128, %{{.+}} = %c1, %{{.+}} = %c1)
+// TC-SAME: workgroup(%[[KT:[a-z0-9]+]] : memref<64x72xf16, #gpu.address_space<workgroup>>, %[[VT:[a-z0-9]+]] : memref<64x72xf16, #gpu.address_space<workgroup>>)
+// TC: arith.mulf %{{.+}}, %cst
+// TC: arith.truncf %{{.+}} : f32 to f16
+// TC: memref.store %{{.+}}, %[[KT]]
+// TC: gpu.barrier
+// TC-COUNT-4: vector.from_elements {{.+}} : vector<4x2xf16>
+// TC: gpu.barrier
+// TC: scf.for {{.+}} step %c64 iter_args({{.+}}) -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, f32, f32, f32, f32)
+// TC-COUNT-32: nvgpu.mma.sync
+// TC: gpu.shuffle  xor %{{.+}}, %c1_i32{{[_0-9]*}}, %c32_i32{{[_0-9]*}} : f32
+// TC: gpu.shuffle  xor %{{.+}}, %c2_i32{{[_0-9]*}}, %c32_i32{{[_0-9]*}} : f32
+// TC: math.exp
+// TC-COUNT-32: nvgpu.mma.sync
+// TC: gpu.barrier
+// TC: scf.yield
+// TC: gpu.shuffle  xor
+// TC: gpu.shuffle  xor
+// TC: arith.divf
+// TC: gpu.terminator
 func.func @causal(%q: tensor<1x2x100x64xf32>, %k: tensor<1x2x100x64xf32>, %v: tensor<1x2x100x64xf32>) -> tensor<1x2x100x64xf32> {
   %o = attn.sdpa %q, %k, %v {scale = 0.125 : f32, mask = #attn.window<left = inf, right = 0>}
       : (tensor<1x2x100x64xf32>, tensor<1x2x100x64xf32>, tensor<1x2x100x64xf32>) -> tensor<1x2x100x64xf32>
@@ -135,6 +165,12 @@ func.func @gqa_bshd_window(%q: tensor<2x32x4x16xf32>, %k: tensor<2x40x2x16xf32>,
 // CHECK: gpu.launch
 // CHECK: %[[BIAS:.+]] = memref.load %{{.+}}[%{{.+}}, %{{.+}}] : memref<2x16xf32
 // CHECK: arith.addf %{{.+}}, %[[BIAS]]
+// Head dim 8 is not a whole k step of 16: the fp32 kernel, also with
+// precision=fp16.
+// TC-LABEL: func.func @offset_and_key_masks
+// TC: gpu.launch
+// TC-NOT: nvgpu.mma.sync
+// TC: gpu.terminator
 func.func @offset_and_key_masks(%q: tensor<2x2x1x8xf32>, %k: tensor<2x2x16x8xf32>, %v: tensor<2x2x16x8xf32>,
                                 %past: tensor<2xi64>, %keep: tensor<2x16xi1>, %bias: tensor<2x16xf32>)
     -> (tensor<2x2x1x8xf32>, tensor<2x2x1x8xf32>) {

@@ -1,13 +1,13 @@
-//===- EmulateMmaSync.cpp - Warp matrix products on CPU threads -----------===//
+//===- EmulateWarpOps.cpp - Warp-wide ops on CPU threads ------------------===//
 //
 // In emulation a GPU block is an OpenMP team, one CPU thread per GPU
 // thread: a warp-wide instruction, whose lanes exchange registers, becomes
 // an exchange through shared memory between two barriers. The fragment
-// layout is MmaSyncLayout.h's, the one the tensor-core kernel loads by.
+// layout is MmaSyncLayout.h's, the one the tensor-core kernels load by.
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/gpu/EmulateMmaSync.h"
+#include "compiler/gpu/EmulateWarpOps.h"
 #include "compiler/gpu/MmaSyncLayout.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -39,15 +39,18 @@ bool isM16N8K16(nvgpu::MmaSyncOp op) {
 
 /// What a lane needs to find its fragments' elements.
 struct Lane {
-  Value warp, group, pairColumn; // warp in the block, g, 2t
+  Value warp, number, group, pairColumn; // warp in the block, lane number, g, 2t
 };
 
-class MmaSyncExpander {
+class WarpOpExpander {
 public:
-  MmaSyncExpander(OpBuilder &b, Location loc, Lane lane, Value scratchA, Value scratchB)
-      : b(b), loc(loc), lane(lane), scratchA(scratchA), scratchB(scratchB) {}
+  WarpOpExpander(OpBuilder &b, Location loc, Lane lane, Value scratchA, Value scratchB,
+                 Value scratchLanes)
+      : b(b), loc(loc), lane(lane), scratchA(scratchA), scratchB(scratchB),
+        scratchLanes(scratchLanes) {}
 
   Value expand(nvgpu::MmaSyncOp op);
+  Value expand(mlir::gpu::ShuffleOp op);
 
 private:
   Value index(int64_t value) { return arith::ConstantIndexOp::create(b, loc, value); }
@@ -62,9 +65,10 @@ private:
   Location loc;
   Lane lane;
   Value scratchA, scratchB; // [warps][16][16], [warps][16][8] f32
+  Value scratchLanes;       // [warps][32] f32
 };
 
-Value MmaSyncExpander::expand(nvgpu::MmaSyncOp op) {
+Value WarpOpExpander::expand(nvgpu::MmaSyncOp op) {
   Type f32 = b.getF32Type();
   for (int64_t reg = 0; reg < mma::kARegisters; ++reg)
     for (int64_t e = 0; e < mma::kPerRegister; ++e) {
@@ -105,37 +109,68 @@ Value MmaSyncExpander::expand(nvgpu::MmaSyncOp op) {
   return vector::FromElementsOp::create(b, loc, cast<VectorType>(op.getRes().getType()), sums);
 }
 
+Value WarpOpExpander::expand(mlir::gpu::ShuffleOp op) {
+  memref::StoreOp::create(b, loc, op.getValue(), scratchLanes, ValueRange{lane.warp, lane.number});
+  mlir::gpu::BarrierOp::create(b, loc);
+  Value partner = arith::XOrIOp::create(
+      b, loc, lane.number,
+      arith::IndexCastOp::create(b, loc, b.getIndexType(), op.getOffset()));
+  Value value = memref::LoadOp::create(b, loc, scratchLanes, ValueRange{lane.warp, partner});
+  mlir::gpu::BarrierOp::create(b, loc);
+  return value;
+}
+
+/// A butterfly shuffle of an f32 over the whole warp (what the attention
+/// kernel's row reductions use).
+bool isWarpXorShuffle(mlir::gpu::ShuffleOp op) {
+  std::optional<int64_t> width = getConstantIntValue(op.getWidth());
+  return op.getMode() == mlir::gpu::ShuffleMode::XOR && op.getValue().getType().isF32() &&
+         width && *width == attnc::gpu::mma::kWarpSize;
+}
+
 } // namespace
 
 namespace attnc::gpu {
 
-LogicalResult expandMmaSync(mlir::gpu::LaunchOp launch) {
+LogicalResult expandWarpOps(mlir::gpu::LaunchOp launch) {
   SmallVector<nvgpu::MmaSyncOp> products;
+  SmallVector<mlir::gpu::ShuffleOp> shuffles;
   launch.walk([&](nvgpu::MmaSyncOp op) { products.push_back(op); });
-  if (products.empty())
+  launch.walk([&](mlir::gpu::ShuffleOp op) { shuffles.push_back(op); });
+  if (products.empty() && shuffles.empty())
     return success();
   for (nvgpu::MmaSyncOp op : products)
     if (!isM16N8K16(op))
       return op.emitOpError("gpu-emulate-launches emulates m16n8k16 products of fp16/bf16 "
                             "fragments into f32 only");
+  for (mlir::gpu::ShuffleOp op : shuffles)
+    if (!isWarpXorShuffle(op))
+      return op.emitOpError("gpu-emulate-launches emulates xor shuffles of f32 over whole "
+                            "warps (width 32) only");
   mlir::gpu::KernelDim3 blockSize = launch.getBlockSizeOperandValues();
   std::optional<int64_t> x = getConstantIntValue(blockSize.x),
                          y = getConstantIntValue(blockSize.y),
                          z = getConstantIntValue(blockSize.z);
   if (!x || !y || !z || (*x * *y * *z) % mma::kWarpSize)
-    return launch.emitOpError("gpu-emulate-launches emulates nvgpu.mma.sync in blocks of a "
+    return launch.emitOpError("gpu-emulate-launches emulates warp-wide ops in blocks of a "
                               "constant number of whole warps");
   int64_t warps = *x * *y * *z / mma::kWarpSize;
 
   MLIRContext *context = launch.getContext();
   auto shared = mlir::gpu::AddressSpaceAttr::get(context, mlir::gpu::AddressSpace::Workgroup);
-  auto scratchType = [&](int64_t rows, int64_t columns) {
-    return MemRefType::get({warps, rows, columns}, Float32Type::get(context),
-                           MemRefLayoutAttrInterface(), shared);
+  auto scratchType = [&](ArrayRef<int64_t> shape) {
+    SmallVector<int64_t> dims = {warps};
+    dims.append(shape.begin(), shape.end());
+    return MemRefType::get(dims, Float32Type::get(context), MemRefLayoutAttrInterface(), shared);
   };
   Location loc = launch.getLoc();
-  Value scratchA = launch.addWorkgroupAttribution(scratchType(mma::kM, mma::kK), loc);
-  Value scratchB = launch.addWorkgroupAttribution(scratchType(mma::kK, mma::kN), loc);
+  Value scratchA, scratchB, scratchLanes;
+  if (!products.empty()) {
+    scratchA = launch.addWorkgroupAttribution(scratchType({mma::kM, mma::kK}), loc);
+    scratchB = launch.addWorkgroupAttribution(scratchType({mma::kK, mma::kN}), loc);
+  }
+  if (!shuffles.empty())
+    scratchLanes = launch.addWorkgroupAttribution(scratchType({mma::kWarpSize}), loc);
 
   // The lane's place, computed once at the top of the body: linear thread
   // number x + X (y + Y z), as CUDA numbers a block's threads into warps.
@@ -148,15 +183,25 @@ LogicalResult expandMmaSync(mlir::gpu::LaunchOp launch) {
           arith::AddIOp::create(b, loc, ids.y, arith::MulIOp::create(b, loc, sizes.y, ids.z))));
   auto constant = [&](int64_t value) { return arith::ConstantIndexOp::create(b, loc, value); };
   Value laneNumber = arith::RemUIOp::create(b, loc, linear, constant(mma::kWarpSize));
-  Lane lane{arith::DivUIOp::create(b, loc, linear, constant(mma::kWarpSize)),
+  Lane lane{arith::DivUIOp::create(b, loc, linear, constant(mma::kWarpSize)), laneNumber,
             arith::DivUIOp::create(b, loc, laneNumber, constant(4)),
             arith::MulIOp::create(
                 b, loc, arith::RemUIOp::create(b, loc, laneNumber, constant(4)), constant(2))};
 
   for (nvgpu::MmaSyncOp op : products) {
     OpBuilder at(op);
-    Value result = MmaSyncExpander(at, op.getLoc(), lane, scratchA, scratchB).expand(op);
+    Value result =
+        WarpOpExpander(at, op.getLoc(), lane, scratchA, scratchB, scratchLanes).expand(op);
     op.getRes().replaceAllUsesWith(result);
+    op.erase();
+  }
+  for (mlir::gpu::ShuffleOp op : shuffles) {
+    OpBuilder at(op);
+    Value result =
+        WarpOpExpander(at, op.getLoc(), lane, scratchA, scratchB, scratchLanes).expand(op);
+    op.getShuffleResult().replaceAllUsesWith(result);
+    // Every lane of a whole warp has a partner.
+    op.getValid().replaceAllUsesWith(arith::ConstantIntOp::create(at, op.getLoc(), 1, 1));
     op.erase();
   }
   return success();
