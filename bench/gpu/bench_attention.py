@@ -1,18 +1,20 @@
 #!/usr/bin/env python3
-"""attnc's GPU attention kernel against torch's SDPA, on the GPU, same run.
+"""attnc's GPU attention kernels against torch's SDPA, on the GPU, same run.
 
   python3 bench/gpu/bench_attention.py bench/gpu/prepared/attention [--repeat 5] [--only NAME...]
 
-For each prepared case (bench/gpu/prepare.py: fp32, head dim 64 and 128,
-S = 1k-16k, no mask, causal and a 256-key window, and one query over 4k and
-32k cached keys): random inputs, the attnc executable run --repeat times
-with ATTNC_CUDA_KERNEL_TIME=1 (the kernels' GPU time per run, copies
-excluded), torch.nn.functional.scaled_dot_product_attention timed with CUDA
-events on the same inputs in fp32 and in fp16 (the fast path torch users
-take; attnc has no fp16 kernel yet), and the relative error of attnc's
-output against torch's fp32 result. TFLOP/s counts the attention's useful
-work: 4·S·T·D per head, times the visible fraction of the (S, T) square.
-Prints one markdown table.
+For each prepared case (bench/gpu/prepare.py: head dim 64 and 128, S =
+1k-16k, no mask, causal and a 256-key window, in fp16 and bf16 (the
+tensor-core kernel) and fp32 (the CUDA-core one), and one query over 4k
+and 32k cached keys): random inputs, the attnc executable run --repeat
+times with ATTNC_CUDA_KERNEL_TIME=1 (the kernels' GPU time per run, copies
+excluded), torch.nn.functional.scaled_dot_product_attention timed with
+CUDA events on the same inputs in the case's precision (its default
+backend choice, and the flash and cuDNN backends by name where this torch
+has them), and the relative error of attnc's output against torch's fp32
+result. TFLOP/s counts the attention's useful work: 4·S·T·D per head,
+times the visible fraction of the (S, T) square. Prints one markdown
+table.
 """
 import argparse
 import json
@@ -49,10 +51,19 @@ def torch_mask(case, device):
     return keep
 
 
-def time_torch(q, k, v, case, repeat):
+def time_torch(q, k, v, case, repeat, backend=None):
+    """Median ms of torch's SDPA on q, k, v (their dtype), and its output;
+    `backend` names one of torch.nn.attention.SDPBackend (None: torch's
+    choice). Raises if this torch lacks it or it rejects the case."""
     causal = case["mask"] == "causal"
     mask = torch_mask(case, q.device) if case["mask"] == "window" else None
     run = lambda: F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=causal)
+    if backend is not None:
+        from torch.nn.attention import SDPBackend, sdpa_kernel
+        inner = run
+        def run():
+            with sdpa_kernel(getattr(SDPBackend, backend)):
+                return inner()
     out = run()
     torch.cuda.synchronize()
     times = []
@@ -64,6 +75,16 @@ def time_torch(q, k, v, case, repeat):
         torch.cuda.synchronize()
         times.append(start.elapsed_time(end))
     return float(np.median(times)), out
+
+
+def time_backend(q, k, v, case, repeat, backend):
+    try:
+        return f"{time_torch(q, k, v, case, repeat, backend)[0]:.3f}"
+    except Exception:  # not in this torch, or not for this case
+        return "n/a"
+
+
+DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 
 def run_attnc(exe, folder, repeat):
@@ -89,14 +110,16 @@ def main():
     args = ap.parse_args()
     cases = json.loads((args.attention / "cases.json").read_text())
     print(f"GPU: {torch.cuda.get_device_name()}; torch {torch.__version__}\n")
-    print("| case | B x H x S x T x D | attnc kernels ms | attnc TFLOP/s | attnc run ms (with copies) "
-          "| torch fp32 ms | torch fp16 ms | attnc / torch fp32 | rel. error vs torch fp32 |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| case | precision | B x H x S x T x D | attnc kernels ms | attnc TFLOP/s "
+          "| attnc run ms (with copies) | torch ms (same precision) | torch TFLOP/s "
+          "| attnc / torch | torch flash ms | torch cuDNN ms | rel. error vs torch fp32 |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     rng = np.random.default_rng(0)
     for case in cases:
         if args.only and not any(o in case["name"] for o in args.only):
             continue
         b, h, s, t, d = (case[k] for k in ("batch", "heads", "query_len", "key_len", "head_dim"))
+        precision = case.get("precision", "fp32")
         with tempfile.TemporaryDirectory() as folder:
             tensors = {"q": rng.standard_normal((b, h, s, d), np.float32),
                        "k": rng.standard_normal((b, h, t, d), np.float32),
@@ -106,18 +129,25 @@ def main():
             try:
                 kernel_ms, wall_ms, got = run_attnc(args.attention / case["name"], folder, args.repeat)
             except Exception as error:  # one failing case must not hide the others
-                print(f"| {case['name']} | | FAILED: {error} | | | | | | |", flush=True)
+                print(f"| {case['name']} | {precision} | | FAILED: {error} | | | | | | | | |",
+                      flush=True)
                 continue
         q, k, v = (torch.from_numpy(tensors[n]).cuda() for n in "qkv")
-        fp32_ms, want = time_torch(q, k, v, case, args.repeat)
-        fp16_ms, _ = time_torch(q.half(), k.half(), v.half(), case, args.repeat)
+        _, want = time_torch(q, k, v, case, 1)
+        dtype = DTYPES[precision]
+        qn, kn, vn = q.to(dtype), k.to(dtype), v.to(dtype)
+        torch_ms, _ = time_torch(qn, kn, vn, case, args.repeat)
+        half = precision != "fp32"
+        flash = time_backend(qn, kn, vn, case, args.repeat, "FLASH_ATTENTION") if half else "n/a"
+        cudnn = time_backend(qn, kn, vn, case, args.repeat, "CUDNN_ATTENTION") if half else "n/a"
         want = want.cpu().numpy()
         error = np.abs(got - want).max() / np.abs(want).max()
         flops = 4.0 * b * h * s * t * d * visible_fraction(case)
-        print(f"| {case['name']} | {b}x{h}x{s}x{t}x{d} | {kernel_ms:.3f} | "
-              f"{flops / kernel_ms / 1e9:.2f} | {wall_ms:.2f} | {fp32_ms:.3f} | {fp16_ms:.3f} | "
-              f"{kernel_ms / fp32_ms:.2f}x | {error:.2e} |", flush=True)
-        del q, k, v
+        print(f"| {case['name']} | {precision} | {b}x{h}x{s}x{t}x{d} | {kernel_ms:.3f} | "
+              f"{flops / kernel_ms / 1e9:.2f} | {wall_ms:.2f} | {torch_ms:.3f} | "
+              f"{flops / torch_ms / 1e9:.2f} | {kernel_ms / torch_ms:.2f}x | {flash} | {cudnn} | "
+              f"{error:.2e} |", flush=True)
+        del q, k, v, qn, kn, vn
         torch.cuda.empty_cache()
 
 

@@ -11,11 +11,14 @@ device tool's `carry`):
   OUT/models/NAME/test_data_set_*   with its inputs and torch's outputs;
   OUT/models_fp16/NAME/...     four of them with --precision=fp16 (weights
                                stored in fp16);
-  OUT/attention/CASE           attn.sdpa alone at the benchmark's sizes,
-  OUT/attention/cases.json     their shapes and masks (inputs are made there).
-Executables are stripped to keep OUT small (about 45 MB). With --device
+  OUT/attention/CASE           attn.sdpa alone at the benchmark's sizes, in
+                               fp16 and bf16 (tensor cores) and fp32,
+  OUT/attention/cases.json     their shapes, masks and precisions (inputs are
+                               made there),
+  OUT/matmul/CASE, cases.json  one projection-sized product, fp16 and fp32.
+Executables are stripped to keep OUT small (about 60 MB). With --device
 cuda-emulated the same runs on CPU threads, to try the scripts here (the
-attention cases are then too large to run: give --no-attention).
+attention and matmul cases are then too large to run: give --no-attention).
 """
 import argparse
 import json
@@ -25,18 +28,32 @@ import subprocess
 import sys
 import tempfile
 
+import numpy as np
+
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE.parent / "models"))
 from bench_models import input_shape_flags  # noqa: E402
 
-# (name, batch, heads, query length, key length, head dim, mask): mask is
-# none, causal or window (256 keys: left = 255, right = 0). fp32: the
-# kernel takes no other type yet. Decode: one query over a long cache.
+# (name, batch, heads, query length, key length, head dim, mask, precision):
+# mask is none, causal or window (256 keys: left = 255, right = 0);
+# precision fp16/bf16 runs the tensor-core kernel (attnc compile
+# --precision), fp32 the CUDA-core one. Decode: one query over a long cache
+# (the fp32 split-KV kernel). The tensor-core cases come first: they are
+# the issue's targets, and run.sh's time limit cuts the list from the end.
 WINDOW = 256
-CASES = [(f"{mask}_d{d}_s{s}", 1, 16, s, s, d, mask)
-         for d in (64, 128) for s in (1024, 4096, 16384) for mask in ("none", "causal", "window")]
-CASES += [(f"decode_d128_t{t}", 1, 32, 1, t, 128, "none") for t in (4096, 32768)]
+PREFILL = [(d, s, mask) for d in (64, 128) for s in (1024, 4096, 16384)
+           for mask in ("none", "causal", "window")]
+CASES = [(f"{mask}_d{d}_s{s}_fp16", 1, 16, s, s, d, mask, "fp16") for d, s, mask in PREFILL]
+CASES += [(f"{mask}_d{d}_s{s}_bf16", 1, 16, s, s, d, mask, "bf16")
+          for d, s, mask in PREFILL if d == 128]
+CASES += [(f"{mask}_d{d}_s{s}", 1, 16, s, s, d, mask, "fp32") for d, s, mask in PREFILL]
+CASES += [(f"decode_d128_t{t}", 1, 32, 1, t, 128, "none", "fp32") for t in (4096, 32768)]
+
+# (name, M, K, N, precision): one projection-shaped product x[M, K] ·
+# W[K, N] with a constant random weight (stored narrow with fp16), for the
+# tensor-core matmul kernel against the CUDA-core one.
+MATMULS = [(f"matmul_m8192_k1024_n1024_{p}", 8192, 1024, 1024, p) for p in ("fp16", "fp32")]
 
 
 def attention_mlir(b, h, s, t, d, mask):
@@ -85,18 +102,44 @@ def prepare_models(attnc, out, device):
                 print(f"model {model.name} (fp16 weights)", flush=True)
 
 
+def matmul_mlir(m, k, n, seed):
+    """x[M, K] · W[K, N], W a constant of N(0, 1/K) values from `seed`."""
+    weight = np.random.default_rng(seed).standard_normal((k, n)).astype(np.float32) / k ** 0.5
+    blob = "0x04000000" + weight.tobytes().hex().upper()
+    tx, tw, to = f"tensor<{m}x{k}xf32>", f"tensor<{k}x{n}xf32>", f"tensor<{m}x{n}xf32>"
+    return (f'func.func @main(%x: {tx} {{attnc.name = "x"}}) -> ({to} {{attnc.name = "y"}}) {{\n'
+            f'  %w = attn.constant dense_resource<w> : {tw}\n'
+            f'  %y = attn.matmul %x, %w : ({tx}, {tw}) -> {to}\n  return %y : {to}\n}}\n'
+            f'{{-#\n  dialect_resources: {{\n    builtin: {{\n      w: "{blob}"\n    }}\n  }}\n#-}}\n')
+
+
 def prepare_attention(attnc, out, device):
     folder = out / "attention"
     folder.mkdir(parents=True)
     cases = []
-    for name, b, h, s, t, d, mask in CASES:
+    for name, b, h, s, t, d, mask, precision in CASES:
         source = folder / f"{name}.mlir"
         source.write_text(attention_mlir(b, h, s, t, d, mask))
-        compile_model(attnc, source, folder / name, device)
+        compile_model(attnc, source, folder / name, [*device, f"--precision={precision}"])
         source.unlink()
         cases.append({"name": name, "batch": b, "heads": h, "query_len": s, "key_len": t,
-                      "head_dim": d, "mask": mask, "window": WINDOW})
+                      "head_dim": d, "mask": mask, "window": WINDOW, "precision": precision})
         print(f"attention {name}", flush=True)
+    (folder / "cases.json").write_text(json.dumps(cases, indent=1))
+
+
+def prepare_matmuls(attnc, out, device):
+    folder = out / "matmul"
+    folder.mkdir(parents=True)
+    cases = []
+    for seed, (name, m, k, n, precision) in enumerate(MATMULS):
+        source = folder / f"{name}.mlir"
+        source.write_text(matmul_mlir(m, k, n, seed))
+        compile_model(attnc, source, folder / name, [*device, f"--precision={precision}"])
+        source.unlink()
+        cases.append({"name": name, "m": m, "k": k, "n": n, "precision": precision,
+                      "seed": seed})
+        print(f"matmul {name}", flush=True)
     (folder / "cases.json").write_text(json.dumps(cases, indent=1))
 
 
@@ -115,6 +158,7 @@ def main():
     prepare_models(args.attnc, args.out, device)
     if not args.no_attention:
         prepare_attention(args.attnc, args.out, device)
+        prepare_matmuls(args.attnc, args.out, device)
     size = sum(p.stat().st_size for p in args.out.rglob("*") if p.is_file())
     print(f"prepared {args.out} ({size / 1e6:.1f} MB)")
 

@@ -13,8 +13,11 @@
 #   2. RESULTS_DIR/models.txt: every model on the GPU against torch's
 #      outputs (check_models.py, rtol = atol = 1e-4), then four with their
 #      weights in fp16 (within 2e-3 of each output's largest magnitude);
-#   3. RESULTS_DIR/attention.md: the attention kernel against torch's SDPA
-#      (bench_attention.py), kernel times and errors.
+#   3. RESULTS_DIR/attention.md: the attention kernels (tensor cores in
+#      fp16/bf16, CUDA cores in fp32) against torch's SDPA
+#      (bench_attention.py), kernel times and errors;
+#   4. RESULTS_DIR/matmul.md: the matmul kernels (tensor cores in fp16, CUDA
+#      cores in fp32) against torch.matmul (bench_matmul.py).
 # It exits non-zero if a model fails; the benchmark table says which cases
 # failed in their rows.
 set -uo pipefail
@@ -37,13 +40,17 @@ export PYTHONUNBUFFERED=1
 } | tee "$results/machine.txt"
 
 status=0
-timeout 180 $python "$here/check_models.py" "$prepared/models" | tee "$results/models.txt" || status=1
+timeout 150 $python "$here/check_models.py" "$prepared/models" | tee "$results/models.txt" || status=1
 if [ -d "$prepared/models_fp16" ]; then
   echo "--- weights in fp16 (--precision=fp16), atol 2e-3 of each output's largest magnitude" \
     | tee -a "$results/models.txt"
   timeout 60 $python "$here/check_models.py" "$prepared/models_fp16" --rtol 0 --atol 2e-3 \
     --of-largest | tee -a "$results/models.txt" || status=1
 fi
-timeout 300 $python "$here/bench_attention.py" "$prepared/attention" --repeat 5 \
+if [ -d "$prepared/matmul" ]; then
+  timeout 45 $python "$here/bench_matmul.py" "$prepared/matmul" --repeat 5 \
+    | tee "$results/matmul.md" || true
+fi
+timeout 210 $python "$here/bench_attention.py" "$prepared/attention" --repeat 5 \
   | tee "$results/attention.md" || true
 exit $status

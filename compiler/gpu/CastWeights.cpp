@@ -13,6 +13,8 @@
 #include "compiler/gpu/Passes.h"
 #include "passes/tiling/PackedMatmulKernel.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/SetVector.h"
 
 #include <cstring>
 
@@ -106,6 +108,27 @@ struct GpuCastWeightsPass : public attnc::gpu::impl::GpuCastWeightsPassBase<GpuC
         argument.replaceAllUsesExcept(extend.getResult(), extend);
       }
     });
+    eraseUnread(narrowed);
+  }
+
+  /// Drops the f32 originals (and the ops they were read through) that
+  /// nothing reads any more. Left to the end of the pipeline, they would
+  /// be bufferized into globals that nothing removes, and the executable
+  /// would carry every weight twice.
+  void eraseUnread(const DenseMap<Value, Value> &narrowed) {
+    SetVector<Operation *> candidates;
+    for (const auto &[original, cast] : narrowed)
+      if (Operation *op = original.getDefiningOp())
+        candidates.insert(op);
+    while (!candidates.empty()) {
+      Operation *op = candidates.pop_back_val();
+      if (!op->use_empty() || !isMemoryEffectFree(op))
+        continue;
+      for (Value operand : op->getOperands())
+        if (Operation *producer = operand.getDefiningOp())
+          candidates.insert(producer);
+      op->erase();
+    }
   }
 
   /// A constant of `narrow` type with `weight`'s values rounded, beside

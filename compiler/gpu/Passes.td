@@ -102,8 +102,10 @@ def GpuCastWeightsPass : Pass<"gpu-cast-weights", "::mlir::func::FuncOp"> {
     extends it back to f32 (`arith.extf`) where it read it: the products
     still accumulate in fp32 and the activations stay fp32, while the
     weights take half the memory and bandwidth. A constant read by several
-    contractions is converted once; other users keep the f32 one. With
-    fp32 (the default) the pass changes nothing.
+    contractions is converted once; other users keep the f32 one, and an
+    f32 constant nothing reads any more is erased (with the effect-free
+    ops it was read through), so the executable does not carry it too.
+    With fp32 (the default) the pass changes nothing.
 
     ```mlir
     %w = arith.constant dense<...> : tensor<48x96xf32>

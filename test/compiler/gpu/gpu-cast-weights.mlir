@@ -3,11 +3,14 @@
 // RUN: attnc-opt %s -split-input-file -gpu-cast-weights | FileCheck %s --check-prefix=FP32
 // RUN: not attnc-opt %s -split-input-file -gpu-cast-weights=precision=fp8 2>&1 | FileCheck %s --check-prefix=BAD
 
-// A projection's constant weight becomes an fp16 constant (a new resource,
-// beside the f32 one), the body extends it where it read the f32 value;
-// the activation stays f32. A second product of the same weight shares
-// the one fp16 copy. With bf16 the same in bf16; with fp32 nothing moves.
+// A projection's constant weight becomes an fp16 constant (a new
+// resource), the body extends it where it read the f32 value; the
+// activation stays f32. A second product of the same weight shares the
+// one fp16 copy. The f32 constant, read by nothing else, is gone (else
+// the executable would carry both). With bf16 the same in bf16; with fp32
+// nothing moves.
 // CHECK-LABEL: func.func @projection
+// CHECK-NOT: tensor<4x3xf32>
 // CHECK: %[[W16:.+]] = arith.constant dense_resource<weight_fp16> : tensor<4x3xf16>
 // CHECK: linalg.generic {{.+}} ins(%{{.+}}, %[[W16]] : tensor<8x4xf32>, tensor<4x3xf16>)
 // CHECK: ^bb0(%[[A:.+]]: f32, %[[B:.+]]: f16, %[[O:.+]]: f32):
@@ -57,6 +60,36 @@ func.func @left_alone(%x: tensor<8x4xf32>, %y: tensor<4x3xf32>, %acc: tensor<8x3
   %r = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
                        iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%x, %y : tensor<8x4xf32>, tensor<4x3xf32>) outs(%acc : tensor<8x3xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  %e = tensor.empty() : tensor<4x3xf32>
+  %d = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%w : tensor<4x3xf32>) outs(%e : tensor<4x3xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %t = arith.addf %a, %a : f32
+    linalg.yield %t : f32
+  } -> tensor<4x3xf32>
+  return %r, %d : tensor<8x3xf32>, tensor<4x3xf32>
+}
+
+// -----
+
+// A weight also read by an op that is no product keeps its f32 constant
+// for that op; the product reads the fp16 copy.
+// CHECK-LABEL: func.func @shared_weight
+// CHECK-DAG: %[[W:.+]] = arith.constant dense<1.500000e+00> : tensor<4x3xf32>
+// CHECK-DAG: %[[W16:.+]] = arith.constant dense_resource<weight_fp16> : tensor<4x3xf16>
+// CHECK: linalg.generic {{.+}} ins(%{{.+}}, %[[W16]] : tensor<8x4xf32>, tensor<4x3xf16>)
+// CHECK: linalg.generic {{.+}} ins(%[[W]] : tensor<4x3xf32>)
+func.func @shared_weight(%x: tensor<8x4xf32>, %acc: tensor<8x3xf32>) -> (tensor<8x3xf32>, tensor<4x3xf32>) {
+  %w = arith.constant dense<1.5> : tensor<4x3xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
+                       iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<8x4xf32>, tensor<4x3xf32>) outs(%acc : tensor<8x3xf32>) {
   ^bb0(%a: f32, %b: f32, %o: f32):
     %p = arith.mulf %a, %b : f32
     %s = arith.addf %o, %p : f32
