@@ -6,9 +6,11 @@
 #
 # Nothing is built there (attnc needs LLVM/MLIR 22, which those machines
 # lack): first, here, `/usr/bin/python3 bench/gpu/prepare.py build/bin/attnc`
-# compiles every repository model and the attention cases with
-# --device=cuda into bench/gpu/prepared (git-ignored: carry it). Then this
-# script, within about 8 minutes:
+# compiles every repository model, the attention and matmul cases with
+# --device=cuda into bench/gpu/prepared and archives it as
+# bench/gpu/prepared.tar.xz (git-ignored: carry the archive; this script
+# unpacks it when the folder is missing). Then this script, within about
+# 8 minutes:
 #   1. RESULTS_DIR/machine.txt: the GPU, driver and toolkit;
 #   2. RESULTS_DIR/models.txt: every model on the GPU against torch's
 #      outputs (check_models.py, rtol = atol = 1e-4), then four with their
@@ -25,6 +27,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 results=${1:?usage: run.sh RESULTS_DIR [PREPARED_DIR]}
 prepared=${2:-$here/prepared}
 mkdir -p "$results"
+# What travelled as prepare.py's archive is unpacked beside it first.
+if [ ! -d "$prepared/models" ] && [ -f "$prepared.tar.xz" ]; then
+  tar -C "$(dirname "$prepared")" -xJf "$prepared.tar.xz"
+fi
 if [ ! -d "$prepared/models" ] || [ ! -d "$prepared/attention" ]; then
   echo "run.sh: no prepared models in $prepared: run bench/gpu/prepare.py where attnc builds" >&2
   exit 2
