@@ -45,12 +45,13 @@ struct Lane {
 class WarpOpExpander {
 public:
   WarpOpExpander(OpBuilder &b, Location loc, Lane lane, Value scratchA, Value scratchB,
-                 Value scratchLanes)
+                 Value scratchLanes, Value scratchRows)
       : b(b), loc(loc), lane(lane), scratchA(scratchA), scratchB(scratchB),
-        scratchLanes(scratchLanes) {}
+        scratchLanes(scratchLanes), scratchRows(scratchRows) {}
 
   Value expand(nvgpu::MmaSyncOp op);
   Value expand(mlir::gpu::ShuffleOp op);
+  Value expand(nvgpu::LdMatrixOp op);
 
 private:
   Value index(int64_t value) { return arith::ConstantIndexOp::create(b, loc, value); }
@@ -66,6 +67,7 @@ private:
   Lane lane;
   Value scratchA, scratchB; // [warps][16][16], [warps][16][8] f32
   Value scratchLanes;       // [warps][32] f32
+  Value scratchRows;        // [warps][32][2] index: the row each lane names
 };
 
 Value WarpOpExpander::expand(nvgpu::MmaSyncOp op) {
@@ -120,6 +122,42 @@ Value WarpOpExpander::expand(mlir::gpu::ShuffleOp op) {
   return value;
 }
 
+Value WarpOpExpander::expand(nvgpu::LdMatrixOp op) {
+  // Each lane names a row (its indices); lane l's register i is matrix
+  // i's row l / 4, the row lane 8 i + l / 4 named, from column 2 (l % 4).
+  ValueRange indices = op.getIndices();
+  for (int64_t d = 0; d < 2; ++d)
+    memref::StoreOp::create(b, loc, indices[d], scratchRows,
+                            ValueRange{lane.warp, lane.number, index(d)});
+  mlir::gpu::BarrierOp::create(b, loc);
+  auto type = cast<VectorType>(op.getRes().getType());
+  SmallVector<Value> elements;
+  for (int64_t reg = 0; reg < type.getDimSize(0); ++reg) {
+    Value namer = plus(lane.group, 8 * reg);
+    Value row = memref::LoadOp::create(b, loc, scratchRows, ValueRange{lane.warp, namer, index(0)});
+    Value column =
+        memref::LoadOp::create(b, loc, scratchRows, ValueRange{lane.warp, namer, index(1)});
+    for (int64_t e = 0; e < mma::kPerRegister; ++e) {
+      Value at = b.createOrFold<arith::AddIOp>(loc, column, plus(lane.pairColumn, e));
+      elements.push_back(memref::LoadOp::create(b, loc, op.getSrcMemref(), ValueRange{row, at}));
+    }
+  }
+  mlir::gpu::BarrierOp::create(b, loc);
+  return vector::FromElementsOp::create(b, loc, type, elements);
+}
+
+/// ldmatrix as the tensor-core kernels use it: 1, 2 or 4 matrices of
+/// 16-bit elements from a 2-D buffer, not transposed.
+bool isPlainLdMatrix(nvgpu::LdMatrixOp op) {
+  auto source = cast<MemRefType>(op.getSrcMemref().getType());
+  auto type = cast<VectorType>(op.getRes().getType());
+  int64_t matrices = op.getNumTiles();
+  return !op.getTranspose() && source.getRank() == 2 &&
+         source.getElementType().getIntOrFloatBitWidth() == 16 &&
+         (matrices == 1 || matrices == 2 || matrices == 4) &&
+         type.getShape() == ArrayRef<int64_t>{matrices, mma::kPerRegister};
+}
+
 /// A butterfly shuffle of an f32 over the whole warp (what the attention
 /// kernel's row reductions use).
 bool isWarpXorShuffle(mlir::gpu::ShuffleOp op) {
@@ -135,10 +173,16 @@ namespace attnc::gpu {
 LogicalResult expandWarpOps(mlir::gpu::LaunchOp launch) {
   SmallVector<nvgpu::MmaSyncOp> products;
   SmallVector<mlir::gpu::ShuffleOp> shuffles;
+  SmallVector<nvgpu::LdMatrixOp> matrixLoads;
   launch.walk([&](nvgpu::MmaSyncOp op) { products.push_back(op); });
   launch.walk([&](mlir::gpu::ShuffleOp op) { shuffles.push_back(op); });
-  if (products.empty() && shuffles.empty())
+  launch.walk([&](nvgpu::LdMatrixOp op) { matrixLoads.push_back(op); });
+  if (products.empty() && shuffles.empty() && matrixLoads.empty())
     return success();
+  for (nvgpu::LdMatrixOp op : matrixLoads)
+    if (!isPlainLdMatrix(op))
+      return op.emitOpError("gpu-emulate-launches emulates ldmatrix of 1, 2 or 4 untransposed "
+                            "matrices of 16-bit elements from a 2-D buffer only");
   for (nvgpu::MmaSyncOp op : products)
     if (!isM16N8K16(op))
       return op.emitOpError("gpu-emulate-launches emulates m16n8k16 products of fp16/bf16 "
@@ -171,6 +215,12 @@ LogicalResult expandWarpOps(mlir::gpu::LaunchOp launch) {
   }
   if (!shuffles.empty())
     scratchLanes = launch.addWorkgroupAttribution(scratchType({mma::kWarpSize}), loc);
+  Value scratchRows;
+  if (!matrixLoads.empty())
+    scratchRows = launch.addWorkgroupAttribution(
+        MemRefType::get({warps, mma::kWarpSize, 2}, IndexType::get(context),
+                        MemRefLayoutAttrInterface(), shared),
+        loc);
 
   // The lane's place, computed once at the top of the body: linear thread
   // number x + X (y + Y z), as CUDA numbers a block's threads into warps.
@@ -191,14 +241,24 @@ LogicalResult expandWarpOps(mlir::gpu::LaunchOp launch) {
   for (nvgpu::MmaSyncOp op : products) {
     OpBuilder at(op);
     Value result =
-        WarpOpExpander(at, op.getLoc(), lane, scratchA, scratchB, scratchLanes).expand(op);
+        WarpOpExpander(at, op.getLoc(), lane, scratchA, scratchB, scratchLanes, scratchRows)
+            .expand(op);
+    op.getRes().replaceAllUsesWith(result);
+    op.erase();
+  }
+  for (nvgpu::LdMatrixOp op : matrixLoads) {
+    OpBuilder at(op);
+    Value result = WarpOpExpander(at, op.getLoc(), lane, scratchA, scratchB, scratchLanes,
+                                  scratchRows)
+                       .expand(op);
     op.getRes().replaceAllUsesWith(result);
     op.erase();
   }
   for (mlir::gpu::ShuffleOp op : shuffles) {
     OpBuilder at(op);
     Value result =
-        WarpOpExpander(at, op.getLoc(), lane, scratchA, scratchB, scratchLanes).expand(op);
+        WarpOpExpander(at, op.getLoc(), lane, scratchA, scratchB, scratchLanes, scratchRows)
+            .expand(op);
     op.getShuffleResult().replaceAllUsesWith(result);
     // Every lane of a whole warp has a partner.
     op.getValid().replaceAllUsesWith(arith::ConstantIntOp::create(at, op.getLoc(), 1, 1));

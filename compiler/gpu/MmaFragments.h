@@ -1,9 +1,15 @@
 //===- MmaFragments.h - A lane's mma.sync fragments from shared memory -*- C++ -*-===//
 //
 // The tensor-core kernels (matmul, attention) stage operands in shared
-// memory with k contiguous: A as [m][k], B as [n][k] (a lane's two
-// k-neighbours adjacent in both). These load one lane's fragments from
-// such tiles, element by element, in the mma.sync layout.
+// memory with k contiguous: A as [m][k], B as [n][k]. Fragments come out
+// of such tiles with `ldmatrix` (nvgpu.ldmatrix): each lane names one
+// 16-byte row of an 8 x 8 matrix of 16-bit values, and the warp receives
+// the matrices spread in exactly the mma.sync register layout (lane l's
+// register i: matrix i, row l / 4, columns 2 (l % 4) and + 1). An A
+// fragment is 4 such matrices (rows +0/+8 x k +0/+8), a B fragment 2 (k
+// +0/+8 of 8 n rows), so one `.x4` load gives an A fragment or the B
+// fragments of two neighbouring n tiles: a quarter of the instructions
+// (and shared-memory requests) of loading element by element.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +19,7 @@
 #include "compiler/gpu/MmaSyncLayout.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 namespace attnc::gpu {
@@ -21,38 +28,49 @@ class MmaFragments {
 public:
   /// For the lane whose lane number is `lane` (in its warp).
   MmaFragments(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lane) : b(b), loc(loc) {
-    group = mlir::arith::DivUIOp::create(b, loc, lane, index(4));
-    pairColumn = mlir::arith::MulIOp::create(
-        b, loc, mlir::arith::RemUIOp::create(b, loc, lane, index(4)), index(2));
+    group = div(lane, 4);
+    pairColumn = mul(rem(lane, 4), 2);
+    // The row each lane names. A (.x4): matrices (rows 0-7, k 0-7), (rows
+    // 8-15, k 0-7), (rows 0-7, k 8-15), (rows 8-15, k 8-15), lanes 8i to
+    // 8i + 7 naming matrix i's rows.
+    aRow = rem(lane, 16);
+    aK = mul(div(lane, 16), 8);
+    // B, two n tiles (.x4): (n 0-7, k 0-7), (n 0-7, k 8-15), (n 8-15, k
+    // 0-7), (n 8-15, k 8-15); one tile (.x2): the first two, named by
+    // lanes 0-15 (the others' rows are ignored; they name the same ones).
+    bColumn = add(mul(div(lane, 16), 8), rem(lane, 8));
+    bK = mul(rem(div(lane, 8), 2), 8);
   }
 
-  /// g (the lane's row in a fragment) and 2t (its first column).
+  /// g (the lane's row in an accumulator fragment) and 2t (its first
+  /// column).
   mlir::Value group, pairColumn;
 
   /// The A fragment of the 16 x 16 block of `tile` ([m][k]) at (row, k).
   mlir::Value loadA(mlir::Value tile, mlir::Value row, mlir::Value k) {
-    llvm::SmallVector<mlir::Value> elements;
-    for (int64_t reg = 0; reg < mma::kARegisters; ++reg)
-      for (int64_t e = 0; e < mma::kPerRegister; ++e) {
-        auto [rowPlus, kPlus] = mma::aOffset(reg, e);
-        elements.push_back(mlir::memref::LoadOp::create(
-            b, loc, tile, mlir::ValueRange{add(row, group, rowPlus), add(k, pairColumn, kPlus)}));
-      }
-    return vectorOf(elements, {mma::kARegisters, mma::kPerRegister});
+    return load(tile, add(row, aRow), add(k, aK), 4);
   }
 
-  /// The B fragment of the 16 (k) x 8 (n) block of `tile` ([n][k]) at
-  /// (k, column).
-  mlir::Value loadB(mlir::Value tile, mlir::Value k, mlir::Value column) {
-    llvm::SmallVector<mlir::Value> elements;
-    for (int64_t reg = 0; reg < mma::kBRegisters; ++reg)
-      for (int64_t e = 0; e < mma::kPerRegister; ++e) {
-        auto [kPlus, columnPlus] = mma::bOffset(reg, e);
-        elements.push_back(mlir::memref::LoadOp::create(
-            b, loc, tile,
-            mlir::ValueRange{add(column, group, columnPlus), add(k, pairColumn, kPlus)}));
+  /// The B fragments of `tiles` neighbouring 16 (k) x 8 (n) blocks of
+  /// `tile` ([n][k]) from (k, column): two per `.x4` load, an odd last one
+  /// by `.x2`.
+  llvm::SmallVector<mlir::Value> loadB(mlir::Value tile, mlir::Value k, mlir::Value column,
+                                       int64_t tiles) {
+    llvm::SmallVector<mlir::Value> fragments;
+    for (int64_t j = 0; j < tiles; j += 2) {
+      mlir::Value n = add(column, add(bColumn, index(j * mma::kN)));
+      if (j + 1 == tiles) {
+        fragments.push_back(load(tile, n, add(k, bK), 2));
+        break;
       }
-    return vectorOf(elements, {mma::kBRegisters, mma::kPerRegister});
+      mlir::Value pair = load(tile, n, add(k, bK), 4);
+      for (int64_t half = 0; half < 2; ++half)
+        fragments.push_back(mlir::vector::ExtractStridedSliceOp::create(
+            b, loc, pair, llvm::ArrayRef<int64_t>{2 * half, 0},
+            llvm::ArrayRef<int64_t>{mma::kBRegisters, mma::kPerRegister},
+            llvm::ArrayRef<int64_t>{1, 1}));
+    }
+    return fragments;
   }
 
   /// `elements` (row-major) as a vector of `shape`.
@@ -67,14 +85,31 @@ public:
   }
 
 private:
+  /// `matrices` 8 x 8 matrices of `tile`, this lane naming (row, column).
+  mlir::Value load(mlir::Value tile, mlir::Value row, mlir::Value column, int64_t matrices) {
+    auto element = llvm::cast<mlir::MemRefType>(tile.getType()).getElementType();
+    auto type = mlir::VectorType::get({matrices, mma::kPerRegister}, element);
+    return mlir::nvgpu::LdMatrixOp::create(b, loc, type, tile, mlir::ValueRange{row, column},
+                                           /*transpose=*/false, matrices);
+  }
+
   mlir::Value index(int64_t value) { return mlir::arith::ConstantIndexOp::create(b, loc, value); }
-  mlir::Value add(mlir::Value base, mlir::Value lanePart, int64_t constant) {
-    mlir::Value sum = b.createOrFold<mlir::arith::AddIOp>(loc, lanePart, index(constant));
-    return b.createOrFold<mlir::arith::AddIOp>(loc, base, sum);
+  mlir::Value add(mlir::Value x, mlir::Value y) {
+    return b.createOrFold<mlir::arith::AddIOp>(loc, x, y);
+  }
+  mlir::Value mul(mlir::Value x, int64_t y) {
+    return b.createOrFold<mlir::arith::MulIOp>(loc, x, index(y));
+  }
+  mlir::Value div(mlir::Value x, int64_t y) {
+    return b.createOrFold<mlir::arith::DivUIOp>(loc, x, index(y));
+  }
+  mlir::Value rem(mlir::Value x, int64_t y) {
+    return b.createOrFold<mlir::arith::RemUIOp>(loc, x, index(y));
   }
 
   mlir::OpBuilder &b;
   mlir::Location loc;
+  mlir::Value aRow, aK, bColumn, bK; // the row this lane names for ldmatrix
 };
 
 } // namespace attnc::gpu

@@ -158,7 +158,7 @@ def GpuLowerContractionsPass : Pass<"gpu-lower-contractions", "::mlir::func::Fun
     `tensor-cores=false`: a block of 4 warps per 64 x 64 output tile, each
     warp 2 x 4 `nvgpu.mma.sync` tiles of 16 x 8 x 16 with f32 accumulators,
     k staged in slices of 32 in that type (an f32 operand rounded to it),
-    fragments loaded from shared memory in the mma.sync layout. The
+    fragments loaded from shared memory by `nvgpu.ldmatrix`. The
     tile options apply to the f32 kernel only.
   }];
   let options = [
@@ -258,10 +258,13 @@ def GpuEmulateLaunchesPass : Pass<"gpu-emulate-launches", "::mlir::func::FuncOp"
     on each thread's stack. The kernel body is the one the CUDA path
     compiles, so its index math, masks and softmax run, slowly, where no GPU
     is; what only the GPU does (NVVM's instructions, its memory model) is
-    not covered. A warp-wide `nvgpu.mma.sync` (m16n8k16) becomes an
-    exchange through per-warp shared scratch between two barriers: each
-    lane stores its A and B fragment elements where the mma.sync layout
-    puts them, then sums its C elements in f32.
+    not covered. Warp-wide ops become exchanges through per-warp shared
+    scratch between two barriers: `nvgpu.mma.sync` (m16n8k16): each lane
+    stores its A and B fragment elements where the mma.sync layout puts
+    them, then sums its C elements in f32; xor `gpu.shuffle`: each lane
+    stores its value and reads its partner's; `nvgpu.ldmatrix`: each lane
+    stores the row it names and loads its elements from the rows that
+    lanes 8 i + lane / 4 named.
   }];
   let dependentDialects = ["::mlir::omp::OpenMPDialect", "::mlir::scf::SCFDialect",
                            "::mlir::memref::MemRefDialect", "::mlir::func::FuncDialect",

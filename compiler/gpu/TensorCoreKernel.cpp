@@ -9,12 +9,12 @@
 // weight's type (an f32 activation rounded to it as it is staged: the
 // tensor cores multiply fp16 or bf16, and sum in f32), B stored n-major
 // so that a lane's two k-neighbours of one column are adjacent, as in A.
-// Rows are padded from 32 to 40 elements: the 8 rows a warp's fragment
-// load touches then start in 8 different banks. Each lane loads its
-// fragments from shared memory element by element in the mma.sync layout
-// (MmaSyncLayout.h); ldmatrix, asynchronous copies and double buffering
-// are the next steps. The initializer and epilogue fold in as in the fp32
-// kernel.
+// Fragments come out of shared memory by ldmatrix.x4 (an A fragment, or
+// the B fragments of two n tiles, per load; MmaFragments.h). Rows are
+// padded from 32 to 40 elements (80 bytes): the 8 rows one ldmatrix
+// matrix reads then start in 8 different bank groups. Asynchronous
+// copies, double buffering and vector global loads are the next steps.
+// The initializer and epilogue fold in as in the fp32 kernel.
 //
 //===----------------------------------------------------------------------===//
 
@@ -108,9 +108,7 @@ void TensorCoreKernelBuilder::build(Type narrow) {
       SmallVector<Value> fragmentsA, fragmentsB;
       for (int64_t i = 0; i < kTilesM; ++i)
         fragmentsA.push_back(fragments.loadA(tileA, add(warpRow, index(i * mma::kM)), index(kk)));
-      for (int64_t j = 0; j < kTilesN; ++j)
-        fragmentsB.push_back(
-            fragments.loadB(tileB, index(kk), add(warpColumn, index(j * mma::kN))));
+      fragmentsB = fragments.loadB(tileB, index(kk), warpColumn, kTilesN);
       for (int64_t i = 0; i < kTilesM; ++i)
         for (int64_t j = 0; j < kTilesN; ++j) {
           Value &sum = sums[i * kTilesN + j];

@@ -17,8 +17,11 @@
 // score fragments, so P never leaves registers. Running sums stay
 // per lane until the end (every lane of a row scales them alike).
 //
-// Not yet: ldmatrix, cp.async double buffering, wgmma (sm_90a); decode
-// shapes (few query rows, kv splits) keep the fp32 kernel.
+// Q, K and V fragments come out of shared memory by ldmatrix.x4 (rows
+// padded by 8 elements, so one matrix's 8 rows start in 8 bank groups).
+// Not yet: cp.async double buffering, vector global loads, wgmma
+// (sm_90a); decode shapes (few query rows, kv splits) keep the fp32
+// kernel.
 //
 //===----------------------------------------------------------------------===//
 
@@ -204,15 +207,15 @@ void TensorCoreSdpaBuilder::build(const attnc::gpu::SdpaOperands &operands) {
     gpu::BarrierOp::create(b, loc);
 
     // S = Q·Kᵀ for this warp's 16 rows and the tile's 64 keys.
-    SmallVector<Value> scores;
-    for (int64_t j = 0; j < kScoreTiles; ++j) {
-      Value sum = arith::ConstantOp::create(b, loc, accumulatorType,
-                                            DenseElementsAttr::get(accumulatorType, 0.0f));
-      for (int64_t k = 0; k < d.headDim; k += mma::kK)
-        sum = nvgpu::MmaSyncOp::create(b, loc, queryFragments[k / mma::kK],
-                                       fragments.loadB(keyTile, index(k), index(j * mma::kN)),
-                                       sum, ArrayRef<int64_t>{mma::kM, mma::kN, mma::kK});
-      scores.push_back(sum);
+    SmallVector<Value> scores(
+        kScoreTiles, arith::ConstantOp::create(b, loc, accumulatorType,
+                                               DenseElementsAttr::get(accumulatorType, 0.0f)));
+    for (int64_t k = 0; k < d.headDim; k += mma::kK) {
+      SmallVector<Value> keys = fragments.loadB(keyTile, index(k), index(0), kScoreTiles);
+      for (int64_t j = 0; j < kScoreTiles; ++j)
+        scores[j] = nvgpu::MmaSyncOp::create(b, loc, queryFragments[k / mma::kK], keys[j],
+                                             scores[j],
+                                             ArrayRef<int64_t>{mma::kM, mma::kN, mma::kK});
     }
     // Hidden keys at -inf, and each lane row's maximum over the tile.
     SmallVector<SmallVector<Value>> masked(kScoreTiles);
@@ -284,11 +287,11 @@ void TensorCoreSdpaBuilder::build(const attnc::gpu::SdpaOperands &operands) {
         }
       Value probabilities =
           fragments.vectorOf(elements, {mma::kARegisters, mma::kPerRegister});
+      SmallVector<Value> values =
+          fragments.loadB(valueTile, index(s * mma::kK), index(0), outputTiles);
       for (int64_t n = 0; n < outputTiles; ++n)
-        outputs[n] = nvgpu::MmaSyncOp::create(
-            b, loc, probabilities,
-            fragments.loadB(valueTile, index(s * mma::kK), index(n * mma::kN)), outputs[n],
-            ArrayRef<int64_t>{mma::kM, mma::kN, mma::kK});
+        outputs[n] = nvgpu::MmaSyncOp::create(b, loc, probabilities, values[n], outputs[n],
+                                              ArrayRef<int64_t>{mma::kM, mma::kN, mma::kK});
     }
     // Every warp is done with the tiles before the next ones overwrite them.
     gpu::BarrierOp::create(b, loc);

@@ -115,3 +115,38 @@ func.func @butterfly(%x: f32, %out: memref<32xf32>, %ok: memref<32xi1>) {
   }
   return
 }
+
+// -----
+
+// ldmatrix.x4 in a block of one warp: each lane stores the row it names
+// (2 indices) in a [1][32][2] scratch, the team meets, each lane reads the
+// rows lanes g, g + 8, g + 16 and g + 24 named and loads 2 elements of
+// each from column 2t on, and the team meets again.
+// CHECK-LABEL: func.func @matrix_load
+// CHECK: %[[T:.+]] = memref.alloc() : memref<16x16xf16>
+// CHECK: %[[R:.+]] = memref.alloc() : memref<1x32x2xindex>
+// CHECK: omp.parallel
+// CHECK-COUNT-2: memref.store %{{.+}}, %[[R]]
+// CHECK: omp.barrier
+// CHECK-COUNT-8: memref.load %[[T]]
+// CHECK: omp.barrier
+// CHECK: vector.from_elements {{.+}} : vector<4x2xf16>
+// CHECK-NOT: nvgpu.ldmatrix
+func.func @matrix_load(%out: memref<32xvector<4x2xf16>>) {
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %c32 = arith.constant 32 : index
+  %c8 = arith.constant 8 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c32, %v = %c1, %w = %c1)
+             workgroup(%tile : memref<16x16xf16, #gpu.address_space<workgroup>>) {
+    %row = arith.remui %tx, %c16 : index
+    %half = arith.divui %tx, %c16 : index
+    %column = arith.muli %half, %c8 : index
+    %m = nvgpu.ldmatrix %tile[%row, %column] {numTiles = 4 : i32, transpose = false}
+        : memref<16x16xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
+    memref.store %m, %out[%tx] : memref<32xvector<4x2xf16>>
+    gpu.terminator
+  }
+  return
+}

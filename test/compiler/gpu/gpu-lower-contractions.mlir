@@ -220,7 +220,8 @@ func.func @initializers_kept(%a: memref<8x32xf32>, %w: memref<32x16xf32>, %c: me
 // block of 4 warps (128 threads) per 64 x 64 tile; the A and B slices of
 // 32 ks staged in fp16 (the f32 activation rounded, B stored n-major, rows
 // padded to 40); 2 x 4 mma tiles per warp whose accumulators are the k
-// loop's 8 vector<2x2xf32> values; one k slice of 32 = 2 steps of 16 = 16
+// loop's 8 vector<2x2xf32> values; per k step of 16, an ldmatrix.x4 per A
+// fragment and per two B fragments; one k slice of 32 = 2 steps = 16
 // products; 32 floats stored per lane.
 // CHECK-LABEL: func.func @fp16_weight
 // CHECK-SAME: (%[[A:.+]]: memref<8x32xf32>, %[[W:.+]]: memref<32x16xf16>, %[[C:.+]]: memref<8x16xf32>)
@@ -234,8 +235,12 @@ func.func @initializers_kept(%a: memref<8x32xf32>, %w: memref<32x16xf32>, %c: me
 // CHECK: memref.load %[[W]]
 // CHECK: memref.store %{{.+}}, %[[TB]][%[[N:.+]], %[[KB:.+]]] :
 // CHECK: gpu.barrier
-// CHECK: vector.from_elements {{.+}} : vector<4x2xf16>
-// CHECK: vector.from_elements {{.+}} : vector<2x2xf16>
+// CHECK: nvgpu.ldmatrix %[[TA]][{{.+}}] {numTiles = 4 : i32, transpose = false} : memref<64x40xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
+// CHECK: nvgpu.ldmatrix %[[TA]]
+// CHECK: %[[PAIR:.+]] = nvgpu.ldmatrix %[[TB]][{{.+}}] {numTiles = 4 : i32, transpose = false} : memref<64x40xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
+// CHECK: vector.extract_strided_slice %[[PAIR]] {offsets = [0, 0], sizes = [2, 2], strides = [1, 1]} : vector<4x2xf16> to vector<2x2xf16>
+// CHECK: vector.extract_strided_slice %[[PAIR]] {offsets = [2, 0], sizes = [2, 2], strides = [1, 1]} : vector<4x2xf16> to vector<2x2xf16>
+// CHECK: nvgpu.ldmatrix %[[TB]]
 // CHECK-COUNT-16: nvgpu.mma.sync({{.+}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
 // CHECK: gpu.barrier
 // CHECK-COUNT-32: memref.store %{{.+}}, %[[C]]

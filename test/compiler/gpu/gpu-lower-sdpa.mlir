@@ -54,7 +54,8 @@
 // With precision=fp16, the tensor-core kernel: 2 blocks of 64 query rows
 // x 2 heads, 4 warps (128 threads); K's shared tile ([64 keys][64 + 8] in
 // fp16) first holds the scaled queries, whose 4 A fragments (head dim 64
-// = 4 k steps) stay in registers; V staged transposed ([64][64 + 8]). The
+// = 4 k steps, one ldmatrix.x4 each) stay in registers; V staged
+// transposed ([64][64 + 8]); B fragments by ldmatrix.x4 in pairs. The
 // key walk carries 8 output fragments (value dim 64 / 8) and each lane
 // row's maximum and sum; per 64-key tile 8 x 4 products for S, 4 k steps
 // x 8 output tiles for P·V; the row maxima over a quad by two xor
@@ -66,13 +67,15 @@
 // TC: arith.truncf %{{.+}} : f32 to f16
 // TC: memref.store %{{.+}}, %[[KT]]
 // TC: gpu.barrier
-// TC-COUNT-4: vector.from_elements {{.+}} : vector<4x2xf16>
+// TC-COUNT-4: nvgpu.ldmatrix %[[KT]][{{.+}}] {numTiles = 4 : i32, transpose = false} : memref<64x72xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
 // TC: gpu.barrier
 // TC: scf.for {{.+}} step %c64 iter_args({{.+}}) -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, f32, f32, f32, f32)
+// TC: nvgpu.ldmatrix %[[KT]]
 // TC-COUNT-32: nvgpu.mma.sync
 // TC: gpu.shuffle  xor %{{.+}}, %c1_i32{{[_0-9]*}}, %c32_i32{{[_0-9]*}} : f32
 // TC: gpu.shuffle  xor %{{.+}}, %c2_i32{{[_0-9]*}}, %c32_i32{{[_0-9]*}} : f32
 // TC: math.exp
+// TC: nvgpu.ldmatrix %[[VT]]
 // TC-COUNT-32: nvgpu.mma.sync
 // TC: gpu.barrier
 // TC: scf.yield
