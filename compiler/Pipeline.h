@@ -66,10 +66,12 @@ struct PipelineOptions {
   bool kvRings = true;
   /// Set: the model's kernels run on an NVIDIA GPU (buildGpuLoweringPipeline).
   GpuTarget gpu;
-  /// How the CUDA backend stores the contractions' weights: fp32, fp16 or
-  /// bf16 (gpu-cast-weights; `attnc compile --precision`). Products
-  /// accumulate in fp32 either way.
-  std::string weightPrecision = "fp32";
+  /// What the CUDA backend multiplies in (`attnc compile --precision`):
+  /// fp32, or fp16 / bf16: the contractions' weights stored in that type
+  /// (gpu-cast-weights), products with them and attention on the tensor
+  /// cores (gpu-lower-contractions, gpu-lower-sdpa). Products accumulate
+  /// in fp32 either way.
+  std::string gpuPrecision = "fp32";
 };
 
 /// Graph-level passes on attn IR (canonicalization; fusion passes plug in

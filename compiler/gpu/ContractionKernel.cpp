@@ -119,9 +119,16 @@ void ContractionKernelBuilder::stage(Value operand, AffineMap map, Value tile, i
                                      SmallVector<Value> loops, Value thread, int64_t threads,
                                      bool transposed) {
   Type element = cast<MemRefType>(tile.getType()).getElementType();
+  // Neighbouring threads take neighbouring elements of the operand's
+  // contiguous dim, so a warp's loads coalesce: along the tile's columns,
+  // or along its rows when the operand is stored that way (an
+  // nn.Linear weight [n][k] staged as k rows of n columns).
+  bool alongRows = contiguousDim(operand, map) == rowDims.back();
   forEach(thread, index(rows * cols), index(threads), [&](Value e) {
-    Value r = arith::DivUIOp::create(b, loc, e, index(cols));
-    Value col = arith::RemUIOp::create(b, loc, e, index(cols));
+    Value r = alongRows ? arith::RemUIOp::create(b, loc, e, index(rows)).getResult()
+                        : arith::DivUIOp::create(b, loc, e, index(cols)).getResult();
+    Value col = alongRows ? arith::DivUIOp::create(b, loc, e, index(rows)).getResult()
+                          : arith::RemUIOp::create(b, loc, e, index(cols)).getResult();
     Value row = add(rowStart, r), column = add(colStart, col);
     Value inside = arith::AndIOp::create(b, loc, lessThan(row, size(rowDims)),
                                          lessThan(column, size(colDims)));
@@ -133,6 +140,24 @@ void ContractionKernelBuilder::stage(Value operand, AffineMap map, Value tile, i
     memref::StoreOp::create(b, loc, value, tile,
                             transposed ? ValueRange{col, r} : ValueRange{r, col});
   });
+}
+
+std::optional<unsigned> ContractionKernelBuilder::contiguousDim(Value operand, AffineMap map) {
+  auto type = cast<MemRefType>(operand.getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)))
+    return std::nullopt;
+  for (unsigned d = type.getRank(); d-- > 0;) {
+    if (type.getDimSize(d) == 1)
+      continue; // a unit dim's stride says nothing
+    if (strides[d] != 1)
+      return std::nullopt;
+    if (auto dim = dyn_cast<AffineDimExpr>(map.getResult(d)))
+      return dim.getPosition();
+    return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 MemRefType ContractionKernelBuilder::sharedBuffer(ArrayRef<int64_t> shape, Type element) {

@@ -75,7 +75,11 @@ protected:
              llvm::SmallVector<mlir::Value> loops, mlir::Value thread, int64_t threads,
              bool transposed = false);
 
-  /// A shared-memory buffer of `shape` and `element` type.
+  /// The loop dim that indexes `operand`'s contiguous (stride 1) memory
+  /// dim through `map`, unit dims skipped; none if unknown.
+  std::optional<unsigned> contiguousDim(mlir::Value operand, mlir::AffineMap map);
+
+    /// A shared-memory buffer of `shape` and `element` type.
   mlir::MemRefType sharedBuffer(llvm::ArrayRef<int64_t> shape, mlir::Type element);
 
   const Contraction &c;

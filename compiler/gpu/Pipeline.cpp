@@ -45,7 +45,7 @@ void buildGpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
   // --precision fp16|bf16: attention on the tensor cores where it applies.
   gpu::GpuLowerSdpaPassOptions sdpa;
-  sdpa.precision = options.weightPrecision;
+  sdpa.precision = options.gpuPrecision;
   funcPm.addPass(gpu::createGpuLowerSdpaPass(sdpa));
   // What the kernel does not take yet (offsets, key masks, ...) runs as
   // its matmuls and softmax.
@@ -56,7 +56,7 @@ void buildGpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
     funcPm.addPass(gpu::createGpuFuseElementwisePass());
   funcPm.addPass(createCSEPass());
   // --precision fp16|bf16: the products' weights stored narrow.
-  funcPm.addPass(gpu::createGpuCastWeightsPass({options.weightPrecision}));
+  funcPm.addPass(gpu::createGpuCastWeightsPass({options.gpuPrecision}));
 
   pm.addPass(cpu::createCpuEntryPointPass());
   bufferization::OneShotBufferizePassOptions bufferize;

@@ -130,8 +130,9 @@ static cl::opt<std::string> gpuChip(
 
 static cl::opt<std::string> precision(
     "precision",
-    cl::desc("With --device=cuda or cuda-emulated: how the products' weights are stored, fp32 "
-             "(default), fp16 or bf16 (converted at compile time; products accumulate in fp32)"),
+    cl::desc("With --device=cuda or cuda-emulated: fp32 (default), or fp16 / bf16: weights "
+             "stored in that type (converted at compile time), products with them and attention "
+             "on the tensor cores in it, accumulating in fp32"),
     cl::init("fp32"), cl::sub(compileCommand), cl::sub(checkCommand));
 
 static cl::opt<int64_t> qBlock("q-block",
@@ -277,7 +278,7 @@ static bool readDevice(attnc::PipelineOptions &pipeline) {
                                       << "': expected fp32, fp16 or bf16\n";
     return false;
   }
-  pipeline.weightPrecision = precision;
+  pipeline.gpuPrecision = precision;
   if (device == "cpu") {
     if (precision == "fp32")
       return true;

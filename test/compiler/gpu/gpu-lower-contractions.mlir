@@ -273,7 +273,7 @@ func.func @fp16_weight(%a: memref<8x32xf32>, %w: memref<32x16xf16>, %c: memref<8
 // -----
 
 // An attn.linear's bf16 weight, transposed ([n][k] in memory), with its
-// bias broadcast folded in: bf16 fragments, 70 x 37 over 2 x 1 blocks
+// bias broadcast folded in: bf16 fragments, 70 x 37 over 2 x 2 blocks
 // and 2 k slices (zeros past k = 37), the bias computed per accumulator.
 // CHECK-LABEL: func.func @bf16_linear
 // CHECK-SAME: (%[[A:.+]]: memref<100x37xf32>, %[[W:.+]]: memref<70x37xbf16>, %[[BIAS:.+]]: memref<70xf32>, %[[C:.+]]: memref<100x70xf32>)
@@ -282,6 +282,11 @@ func.func @fp16_weight(%a: memref<8x32xf32>, %w: memref<32x16xf16>, %c: memref<8
 // CHECK: memref.load %[[BIAS]]
 // CHECK: scf.for %{{.+}} = %c0 to %c37 step %c32 iter_args
 // CHECK: arith.truncf %{{.+}} : f32 to bf16
+// The weight's slice is read along k, its contiguous dim (neighbouring
+// threads, neighbouring elements): element e is k = e mod 32, n = e / 32.
+// CHECK: %[[KE:.+]] = arith.remui %[[E:.+]], %c32 : index
+// CHECK-NEXT: arith.divui %[[E]], %c32 : index
+// CHECK: memref.load %[[W]]
 // CHECK-COUNT-16: nvgpu.mma.sync({{.+}}) {mmaShape = [16, 8, 16]} : (vector<4x2xbf16>, vector<2x2xbf16>, vector<2x2xf32>) -> vector<2x2xf32>
 // CHECK-NOT: linalg.generic
 func.func @bf16_linear(%a: memref<100x37xf32>, %w: memref<70x37xbf16>, %bias: memref<70xf32>,
