@@ -295,7 +295,8 @@ void SdpaKernelBuilder::buildBody(gpu::LaunchOp launch, const KernelOperands &op
   Value thread = launch.getThreadIds().x;
   // Block x: the query block, and with kv splits which part of its keys.
   Value splits = index(shape.kvSplits);
-  Value qBlockIndex = b.createOrFold<arith::DivUIOp>(loc, launch.getBlockIds().x, splits);
+  Value qBlockIndex = queryBlockOf(
+      b.createOrFold<arith::DivUIOp>(loc, launch.getBlockIds().x, splits), shape.qBlock);
   Value split = b.createOrFold<arith::RemUIOp>(loc, launch.getBlockIds().x, splits);
   Value head = launch.getBlockIds().y;
   Value batch = launch.getBlockIds().z;

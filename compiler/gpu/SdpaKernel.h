@@ -55,6 +55,17 @@ protected:
   /// length when decoding), else 0.
   mlir::Value queryOffset(const SdpaOperands &operands, mlir::Value batch);
 
+  /// The query block a block of the grid computes, from its x. With a
+  /// window's right bound (causal), a later query block sees more keys:
+  /// the blocks run last-first, so the longest start in the first wave
+  /// and the short ones fill the tail, not the other way round.
+  mlir::Value queryBlockOf(mlir::Value x, int64_t rowsPerBlock) {
+    if (shape.window.isRightUnbounded())
+      return x;
+    int64_t blocks = llvm::divideCeil(shape.dims.queryLen, rowsPerBlock);
+    return sub(index(blocks - 1), x);
+  }
+
   /// [begin, end) of the keys that rows [firstRow, firstRow + rows) (those
   /// below the query length) may see through the window: tiles outside
   /// are never loaded.

@@ -40,6 +40,8 @@ namespace {
 constexpr int64_t kWarps = 4;
 constexpr int64_t kQBlock = kWarps * mma::kM;
 constexpr int64_t kKvBlock = 64;
+// The queries are staged through K's tile.
+static_assert(kQBlock == kKvBlock, "a query block fits the key tile");
 /// Score fragments per key tile (n8 each), and P·V k steps (16 keys each).
 constexpr int64_t kScoreTiles = kKvBlock / mma::kN, kKeySteps = kKvBlock / mma::kK;
 constexpr int64_t kThreads = kWarps * mma::kWarpSize;
@@ -151,7 +153,7 @@ void TensorCoreSdpaBuilder::build(const attnc::gpu::SdpaOperands &operands) {
       b, loc, arith::RemUIOp::create(b, loc, thread, index(mma::kWarpSize)));
   Value head = launch.getBlockIds().y, batch = launch.getBlockIds().z;
   Value kvHead = arith::DivUIOp::create(b, loc, head, index(d.queryHeads / d.kvHeads));
-  Value firstRow = mul(launch.getBlockIds().x, index(kQBlock));
+  Value firstRow = mul(queryBlockOf(launch.getBlockIds().x, kQBlock), index(kQBlock));
   Value warpRow = mul(warp, index(mma::kM));
   Value offset = queryOffset(operands, batch);
   // This lane's rows: g and g + 8 of its warp's 16.

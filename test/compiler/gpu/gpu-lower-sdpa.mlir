@@ -4,7 +4,8 @@
 // RUN: attnc-opt %s -split-input-file -gpu-lower-sdpa="precision=fp16" -cse | FileCheck %s --check-prefix=TC
 
 // Causal attention, S = 100: a grid of 2 query blocks x 2 heads x 1 batch
-// row, 64 threads each (one per query row). K and V tiles in shared memory
+// row, 64 threads each (one per query row); block x computes query block
+// 1 - x (the longer key range first). K and V tiles in shared memory
 // (64 keys of 64 floats each: 32 KiB), the query row, the accumulator and
 // a tile's scores private. The key range of a block ends after its last
 // row (the window's right bound 0); tiles are staged, then a barrier, the
@@ -19,7 +20,8 @@
 // CHECK: gpu.launch blocks(%[[BX:[a-z0-9]+]], %[[BY:[a-z0-9]+]], %[[BZ:[a-z0-9]+]]) in (%{{.+}} = %c2, %{{.+}} = %c2, %{{.+}} = %c1) threads(%[[TX:[a-z0-9]+]], %{{.+}}, %{{.+}}) in (%{{.+}} = %c64, %{{.+}} = %c1, %{{.+}} = %c1)
 // CHECK-SAME: workgroup(%[[KT:[a-z0-9]+]] : memref<64x64xf32, #gpu.address_space<workgroup>>, %[[VT:[a-z0-9]+]] : memref<64x64xf32, #gpu.address_space<workgroup>>)
 // CHECK-SAME: private(%[[QR:[a-z0-9]+]] : memref<64xf32, #gpu.address_space<private>>, %[[ACC:[a-z0-9]+]] : memref<64xf32, #gpu.address_space<private>>, %[[SC:[a-z0-9]+]] : memref<64xf32, #gpu.address_space<private>>)
-// CHECK: %[[FIRST:.+]] = arith.muli %[[BX]], %c64
+// CHECK: %[[QBLOCK:.+]] = arith.subi %c1, %[[BX]]
+// CHECK: %[[FIRST:.+]] = arith.muli %[[QBLOCK]], %c64
 // CHECK: %[[ROW:.+]] = arith.addi %[[FIRST]], %[[TX]]
 // CHECK: %[[SAFE:.+]] = arith.minsi %[[ROW]], %c99
 // CHECK: memref.load %[[QB]][%[[BZ]], %[[BY]], %[[SAFE]], %{{.+}}]
