@@ -71,16 +71,13 @@ struct GpuCastWeightsPass : public attnc::gpu::impl::GpuCastWeightsPassBase<GpuC
   using GpuCastWeightsPassBase::GpuCastWeightsPassBase;
 
   void runOnOperation() override {
-    Type narrow;
-    if (precision == "fp16")
-      narrow = Float16Type::get(&getContext());
-    else if (precision == "bf16")
-      narrow = BFloat16Type::get(&getContext());
-    else if (precision != "fp32") {
+    FailureOr<Type> type = attnc::gpu::precisionType(&getContext(), precision);
+    if (failed(type)) {
       getOperation().emitError("gpu-cast-weights: precision must be fp32, fp16 or bf16, got '")
           << precision << "'";
       return signalPassFailure();
     }
+    Type narrow = *type;
     if (!narrow)
       return;
     // One narrow copy per constant, however many contractions read it.

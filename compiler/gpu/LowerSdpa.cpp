@@ -487,15 +487,13 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
           "gpu-lower-sdpa: q-block must be in [1, 1024], kv-block and kv-splits >= 0");
       return signalPassFailure();
     }
-    if (precision == "fp16")
-      narrow = Float16Type::get(&getContext());
-    else if (precision == "bf16")
-      narrow = BFloat16Type::get(&getContext());
-    else if (precision != "fp32") {
+    FailureOr<Type> type = attnc::gpu::precisionType(&getContext(), precision);
+    if (failed(type)) {
       getOperation().emitError("gpu-lower-sdpa: precision must be fp32, fp16 or bf16, not '")
           << precision << "'";
       return signalPassFailure();
     }
+    narrow = *type;
     SmallVector<SdpaOp> ops;
     getOperation().walk([&](SdpaOp op) { ops.push_back(op); });
     for (SdpaOp op : ops)

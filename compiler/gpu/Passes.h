@@ -34,6 +34,19 @@ inline mlir::Value viewedBuffer(mlir::Value value) {
   return value;
 }
 
+/// The type a `precision` option names: null for fp32, f16 or bf16;
+/// failure for anything else.
+inline mlir::FailureOr<mlir::Type> precisionType(mlir::MLIRContext *context,
+                                                 llvm::StringRef precision) {
+  if (precision == "fp32")
+    return mlir::Type();
+  if (precision == "fp16")
+    return mlir::Type(mlir::Float16Type::get(context));
+  if (precision == "bf16")
+    return mlir::Type(mlir::BFloat16Type::get(context));
+  return mlir::failure();
+}
+
 /// registerGpuPasses(): every CUDA backend pass, for tools that parse
 /// pipelines.
 #define GEN_PASS_REGISTRATION
