@@ -113,6 +113,49 @@ void ContractionKernelBuilder::storeResult(ArrayRef<Value> loops, Value row, Val
                           epilogue->op.getDpsInitOperand(0)->get(), indices);
 }
 
+std::pair<Value, Value> ContractionKernelBuilder::sliceElement(Value e, int64_t rows,
+                                                               int64_t cols, bool alongRows) {
+  if (alongRows)
+    return {b.createOrFold<arith::RemUIOp>(loc, e, index(rows)),
+            b.createOrFold<arith::DivUIOp>(loc, e, index(rows))};
+  return {b.createOrFold<arith::DivUIOp>(loc, e, index(cols)),
+          b.createOrFold<arith::RemUIOp>(loc, e, index(cols))};
+}
+
+Value ContractionKernelBuilder::loadSliceElement(Value operand, AffineMap map, Type type, Value r,
+                                                 Value col, ArrayRef<unsigned> rowDims,
+                                                 Value rowStart, ArrayRef<unsigned> colDims,
+                                                 Value colStart, SmallVector<Value> loops) {
+  Value row = add(rowStart, r), column = add(colStart, col);
+  Value inside = arith::AndIOp::create(b, loc, lessThan(row, size(rowDims)),
+                                       lessThan(column, size(colDims)));
+  // Past the edges the indices wrap inside the operand; the load is
+  // skipped anyway.
+  delinearize(loops, rowDims, row);
+  delinearize(loops, colDims, column);
+  // Without a branch: each index clamped into the operand, the value
+  // replaced by 0 outside (one select; per-element branches kept every
+  // element's address alive across the products).
+  // Only the row and column dims can run past the edge (batch dims come
+  // from the grid).
+  SmallVector<Value> indices = indicesFor(map, loops);
+  auto shape = cast<MemRefType>(operand.getType()).getShape();
+  for (auto [d, position] : llvm::enumerate(indices)) {
+    auto dim = dyn_cast<AffineDimExpr>(map.getResult(d));
+    if (dim && (llvm::is_contained(rowDims, dim.getPosition()) ||
+                llvm::is_contained(colDims, dim.getPosition())))
+      position = minIdx(position, index(shape[d] - 1));
+  }
+  Value loaded = memref::LoadOp::create(b, loc, operand, indices);
+  unsigned from = loaded.getType().getIntOrFloatBitWidth(), to = type.getIntOrFloatBitWidth();
+  if (from < to)
+    loaded = arith::ExtFOp::create(b, loc, type, loaded);
+  else if (from > to)
+    loaded = arith::TruncFOp::create(b, loc, type, loaded);
+  Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(type, 0.0));
+  return arith::SelectOp::create(b, loc, inside, loaded, zero);
+}
+
 void ContractionKernelBuilder::stage(Value operand, AffineMap map, Value tile, int64_t rows,
                                      int64_t cols, ArrayRef<unsigned> rowDims, Value rowStart,
                                      ArrayRef<unsigned> colDims, Value colStart,
@@ -123,20 +166,11 @@ void ContractionKernelBuilder::stage(Value operand, AffineMap map, Value tile, i
   // contiguous dim, so a warp's loads coalesce: along the tile's columns,
   // or along its rows when the operand is stored that way (an
   // nn.Linear weight [n][k] staged as k rows of n columns).
-  bool alongRows = contiguousDim(operand, map) == rowDims.back();
+  bool rowwise = alongRows(operand, map, rowDims);
   forEach(thread, index(rows * cols), index(threads), [&](Value e) {
-    Value r = alongRows ? arith::RemUIOp::create(b, loc, e, index(rows)).getResult()
-                        : arith::DivUIOp::create(b, loc, e, index(cols)).getResult();
-    Value col = alongRows ? arith::DivUIOp::create(b, loc, e, index(rows)).getResult()
-                          : arith::RemUIOp::create(b, loc, e, index(cols)).getResult();
-    Value row = add(rowStart, r), column = add(colStart, col);
-    Value inside = arith::AndIOp::create(b, loc, lessThan(row, size(rowDims)),
-                                         lessThan(column, size(colDims)));
-    // Past the edges the indices wrap inside the operand; the load is
-    // skipped anyway.
-    delinearize(loops, rowDims, row);
-    delinearize(loops, colDims, column);
-    Value value = loadOrZero(operand, map, loops, inside, element);
+    auto [r, col] = sliceElement(e, rows, cols, rowwise);
+    Value value = loadSliceElement(operand, map, element, r, col, rowDims, rowStart, colDims,
+                                   colStart, loops);
     memref::StoreOp::create(b, loc, value, tile,
                             transposed ? ValueRange{col, r} : ValueRange{r, col});
   });

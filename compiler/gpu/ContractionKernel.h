@@ -75,6 +75,23 @@ protected:
              llvm::SmallVector<mlir::Value> loops, mlir::Value thread, int64_t threads,
              bool transposed = false);
 
+  /// Whether a slice of `operand` is read along its rows (its contiguous
+  /// dim is the last of `rowDims`), not along its columns.
+  bool alongRows(mlir::Value operand, mlir::AffineMap map, llvm::ArrayRef<unsigned> rowDims) {
+    return contiguousDim(operand, map) == rowDims.back();
+  }
+
+  /// (row, column) in a rows x cols slice of its element number `e`.
+  std::pair<mlir::Value, mlir::Value> sliceElement(mlir::Value e, int64_t rows, int64_t cols,
+                                                   bool alongRows);
+  /// Element (r, col) of the slice of `operand` whose rows start at
+  /// `rowStart` over `rowDims` and columns at `colStart` over `colDims`,
+  /// as `type`; 0 past the operand's edges.
+  mlir::Value loadSliceElement(mlir::Value operand, mlir::AffineMap map, mlir::Type type,
+                               mlir::Value r, mlir::Value col, llvm::ArrayRef<unsigned> rowDims,
+                               mlir::Value rowStart, llvm::ArrayRef<unsigned> colDims,
+                               mlir::Value colStart, llvm::SmallVector<mlir::Value> loops);
+
   /// The loop dim that indexes `operand`'s contiguous (stride 1) memory
   /// dim through `map`, unit dims skipped; none if unknown.
   std::optional<unsigned> contiguousDim(mlir::Value operand, mlir::AffineMap map);

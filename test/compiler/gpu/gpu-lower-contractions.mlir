@@ -253,7 +253,7 @@ func.func @initializers_kept(%a: memref<8x32xf32>, %w: memref<32x16xf32>, %c: me
 // F32-SAME: workgroup(%{{.+}} : memref<64x16xf32, #gpu.address_space<workgroup>>, %[[TB:[a-z0-9]+]] : memref<16x64xf32, #gpu.address_space<workgroup>>)
 // F32: %[[H:.+]] = memref.load %[[W]]
 // F32: %[[F:.+]] = arith.extf %[[H]] : f16 to f32
-// F32: scf.yield %[[F]] : f32
+// F32: arith.select %{{.+}}, %[[F]], %{{.+}} : f32
 // F32: memref.store %{{.+}}, %[[TB]]
 // F32-NOT: nvgpu.mma.sync
 func.func @fp16_weight(%a: memref<8x32xf32>, %w: memref<32x16xf16>, %c: memref<8x16xf32>) {
