@@ -67,8 +67,9 @@ private:
   /// `value` combined with the values of the other 3 lanes of its quad
   /// (the lanes holding the same rows of a fragment).
   Value overQuad(Value value, function_ref<Value(Value, Value)> combine);
-  /// Hides the keys row `row` may not see in score fragment element
-  /// (key), with -inf; adds the key's bias.
+  /// `score` of the query at `position` for `key`: -inf where that query
+  /// may not see the key (outside its window, hidden by the key mask, at
+  /// or past `keyEnd`), else plus the key's bias if the mask is additive.
   Value maskScore(Value score, Value position, Value key, Value keyEnd, Value batch,
                   Value keyMask);
 
