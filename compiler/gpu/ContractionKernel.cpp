@@ -29,18 +29,22 @@ SmallVector<Value> ContractionKernelBuilder::indicesFor(AffineMap map, ArrayRef<
   return indices;
 }
 
+Value ContractionKernelBuilder::convert(Value value, Type type) {
+  unsigned from = value.getType().getIntOrFloatBitWidth(), to = type.getIntOrFloatBitWidth();
+  if (from < to)
+    return arith::ExtFOp::create(b, loc, type, value);
+  if (from > to)
+    return arith::TruncFOp::create(b, loc, type, value);
+  return value;
+}
+
 Value ContractionKernelBuilder::loadOrZero(Value operand, AffineMap map, ArrayRef<Value> loops,
                                            Value inside, Type type) {
   auto load = scf::IfOp::create(b, loc, type, inside, /*withElseRegion=*/true);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(load.thenBlock());
   Value loaded = memref::LoadOp::create(b, loc, operand, indicesFor(map, loops));
-  unsigned from = loaded.getType().getIntOrFloatBitWidth(), to = type.getIntOrFloatBitWidth();
-  if (from < to)
-    loaded = arith::ExtFOp::create(b, loc, type, loaded);
-  else if (from > to)
-    loaded = arith::TruncFOp::create(b, loc, type, loaded);
-  scf::YieldOp::create(b, loc, loaded);
+  scf::YieldOp::create(b, loc, convert(loaded, type));
   b.setInsertionPointToStart(load.elseBlock());
   scf::YieldOp::create(b, loc,
                        ValueRange{arith::ConstantOp::create(b, loc, b.getFloatAttr(type, 0.0))});
@@ -146,12 +150,7 @@ Value ContractionKernelBuilder::loadSliceElement(Value operand, AffineMap map, T
                 llvm::is_contained(colDims, dim.getPosition())))
       position = minIdx(position, index(shape[d] - 1));
   }
-  Value loaded = memref::LoadOp::create(b, loc, operand, indices);
-  unsigned from = loaded.getType().getIntOrFloatBitWidth(), to = type.getIntOrFloatBitWidth();
-  if (from < to)
-    loaded = arith::ExtFOp::create(b, loc, type, loaded);
-  else if (from > to)
-    loaded = arith::TruncFOp::create(b, loc, type, loaded);
+  Value loaded = convert(memref::LoadOp::create(b, loc, operand, indices), type);
   Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(type, 0.0));
   return arith::SelectOp::create(b, loc, inside, loaded, zero);
 }
@@ -192,12 +191,6 @@ std::optional<unsigned> ContractionKernelBuilder::contiguousDim(Value operand, A
     return std::nullopt;
   }
   return std::nullopt;
-}
-
-MemRefType ContractionKernelBuilder::sharedBuffer(ArrayRef<int64_t> shape, Type element) {
-  return MemRefType::get(shape, element, MemRefLayoutAttrInterface(),
-                         mlir::gpu::AddressSpaceAttr::get(b.getContext(),
-                                                          mlir::gpu::AddressSpace::Workgroup));
 }
 
 Type narrowOperandType(const Contraction &c) {

@@ -42,6 +42,9 @@ protected:
   /// The indices into an operand of `map` with loop dim d at `loops[d]`.
   llvm::SmallVector<mlir::Value> indicesFor(mlir::AffineMap map, llvm::ArrayRef<mlir::Value> loops);
 
+  /// `value` as float `type`: extended, rounded, or as it is.
+  mlir::Value convert(mlir::Value value, mlir::Type type);
+
   /// operand[...] at the loop position `loops` as `type` (an fp16/bf16
   /// weight extended, an f32 activation rounded for the tensor cores), or
   /// 0 when `inside` is false.
@@ -96,9 +99,7 @@ protected:
   /// dim through `map`, unit dims skipped; none if unknown.
   std::optional<unsigned> contiguousDim(mlir::Value operand, mlir::AffineMap map);
 
-    /// A shared-memory buffer of `shape` and `element` type.
-  mlir::MemRefType sharedBuffer(llvm::ArrayRef<int64_t> shape, mlir::Type element);
-
+  
   const Contraction &c;
   mlir::Operation *initializer;
   std::optional<Epilogue> epilogue;

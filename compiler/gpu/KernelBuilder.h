@@ -52,10 +52,12 @@ protected:
     body(loop.getInductionVar());
   }
 
-  /// An f32 buffer of `shape` in `space` (a launch's workgroup or private
-  /// attribution).
-  mlir::MemRefType buffer(llvm::ArrayRef<int64_t> shape, mlir::gpu::AddressSpace space) {
-    return mlir::MemRefType::get(shape, b.getF32Type(), mlir::MemRefLayoutAttrInterface(),
+  /// A buffer of `shape` and `element` (f32 if null) in `space` (a
+  /// launch's workgroup or private attribution).
+  mlir::MemRefType buffer(llvm::ArrayRef<int64_t> shape, mlir::gpu::AddressSpace space,
+                          mlir::Type element = {}) {
+    return mlir::MemRefType::get(shape, element ? element : b.getF32Type(),
+                                 mlir::MemRefLayoutAttrInterface(),
                                  mlir::gpu::AddressSpaceAttr::get(b.getContext(), space));
   }
 

@@ -53,8 +53,10 @@ void TensorCoreKernelBuilder::build(Type narrow) {
   auto launch = mlir::gpu::LaunchOp::create(
       b, loc, index(llvm::divideCeil(size(n), kBlockN)), index(llvm::divideCeil(size(m), kBlockM)),
       index(batches()), index(kThreads), one, one, nullptr, nullptr, ValueRange{},
-      TypeRange{sharedBuffer({kBlockM, kSliceK + kRowPadding}, narrow),
-                sharedBuffer({kBlockN, kSliceK + kRowPadding}, narrow)});
+      TypeRange{buffer({kBlockM, kSliceK + kRowPadding}, mlir::gpu::AddressSpace::Workgroup,
+                       narrow),
+                buffer({kBlockN, kSliceK + kRowPadding}, mlir::gpu::AddressSpace::Workgroup,
+                       narrow)});
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&launch.getBody().front());
   Value tileA = launch.getWorkgroupAttributions()[0];

@@ -136,14 +136,9 @@ void TensorCoreSdpaBuilder::build(const attnc::gpu::SdpaOperands &operands) {
   auto launch = gpu::LaunchOp::create(
       b, loc, index(llvm::divideCeil(d.queryLen, kQBlock)), index(d.queryHeads), index(d.batch),
       index(kThreads), one, one, nullptr, nullptr, ValueRange{},
-      TypeRange{MemRefType::get({kKvBlock, d.headDim + kRowPadding}, narrow,
-                                MemRefLayoutAttrInterface(),
-                                gpu::AddressSpaceAttr::get(b.getContext(),
-                                                           gpu::AddressSpace::Workgroup)),
-                MemRefType::get({d.valueDim, kKvBlock + kRowPadding}, narrow,
-                                MemRefLayoutAttrInterface(),
-                                gpu::AddressSpaceAttr::get(b.getContext(),
-                                                           gpu::AddressSpace::Workgroup))});
+      TypeRange{buffer({kKvBlock, d.headDim + kRowPadding}, gpu::AddressSpace::Workgroup, narrow),
+                buffer({d.valueDim, kKvBlock + kRowPadding}, gpu::AddressSpace::Workgroup,
+                       narrow)});
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&launch.getBody().front());
   Value keyTile = launch.getWorkgroupAttributions()[0];
