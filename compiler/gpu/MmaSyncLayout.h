@@ -37,6 +37,28 @@ constexpr std::pair<int64_t, int64_t> bOffset(int64_t reg, int64_t e) { return {
 /// (row - g, column - 2t) of C's element [reg][e].
 constexpr std::pair<int64_t, int64_t> cOffset(int64_t reg, int64_t e) { return {8 * reg, e}; }
 
+/// Where A's element [reg][e] lies in the C fragments of a product whose
+/// result feeds a second product in registers (attention's P = exp(S)
+/// into P·V): for k step s, in C fragment 2s + first (n columns 8 * first
+/// on), element second of its flattened [reg][e]. The same lane holds
+/// both, so no exchange is needed.
+constexpr std::pair<int64_t, int64_t> aFromC(int64_t reg, int64_t e) {
+  return {reg / 2, (reg % 2) * kPerRegister + e};
+}
+
+/// aFromC agrees with the A and C layouts above, element by element.
+constexpr bool aFromCMatchesLayouts() {
+  for (int64_t reg = 0; reg < kARegisters; ++reg)
+    for (int64_t e = 0; e < kPerRegister; ++e) {
+      auto [fragment, flat] = aFromC(reg, e);
+      auto [row, column] = cOffset(flat / kPerRegister, flat % kPerRegister);
+      if (aOffset(reg, e) != std::pair<int64_t, int64_t>{row, column + kN * fragment})
+        return false;
+    }
+  return true;
+}
+static_assert(aFromCMatchesLayouts(), "P's A fragment is read from the score fragments");
+
 } // namespace attnc::gpu::mma
 
 #endif // ATTNC_COMPILER_GPU_MMASYNCLAYOUT_H

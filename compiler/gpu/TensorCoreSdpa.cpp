@@ -10,7 +10,11 @@
 // shared memory (K as [key][d], V transposed as [d][key], so that both
 // are the B operand with k contiguous). Per tile a warp computes its
 // 16 x 64 scores as 8 accumulator fragments, hides keys (window, key
-// mask, past the end) with -inf, takes the rows' maxima over the 4 lanes
+// mask, past the end) with -inf (only in tiles at an edge of some row's
+// window or of the key range: a uniform branch lets the tiles every row
+// sees whole, most of a long walk, skip the per-score tests; a key mask
+// is staged per tile in shared memory as biases, 0 or -inf for an i1
+// mask, and added to every score), takes the rows' maxima over the 4 lanes
 // that share a row (two butterfly shuffles), rescales its output
 // accumulators and running sums, and feeds exp(S - max) straight back as
 // the A operand of P·V: a 16 x 16 k step of P is exactly two neighbouring
@@ -67,11 +71,27 @@ private:
   /// `value` combined with the values of the other 3 lanes of its quad
   /// (the lanes holding the same rows of a fragment).
   Value overQuad(Value value, function_ref<Value(Value, Value)> combine);
+  /// Stages the key mask of keys [first, first + kKvBlock) into `biases`
+  /// as what each adds to its scores: an i1 mask's hidden keys -inf, its
+  /// shown ones 0; an additive mask's own values. Keys past the last are
+  /// read clamped (their scores are hidden by the key range anyway).
+  void stageKeyBiases(Value keyMask, Value biases, Value first, Value batch);
+  /// Whether every key of the tile at `first` is shown to every row of the
+  /// block (rows [firstRow, firstRow + kQBlock) at `offset`): inside the
+  /// key range and inside each row's window. Uniform over the block.
+  Value wholeTile(Value first, Value keyEnd, Value firstRow, Value offset);
+  /// The tile's scores (kScoreTiles fragments) as elements, each
+  /// fragment's flattened [reg][e], with the hidden keys at -inf and key
+  /// biases added. Tiles every row sees whole (most of a long key walk)
+  /// skip the per-score window and range tests: one uniform branch.
+  SmallVector<SmallVector<Value>> hideKeys(ArrayRef<Value> scores, Value first, Value keyEnd,
+                                           Value firstRow, Value offset,
+                                           ArrayRef<Value> positions, Value keyBiases,
+                                           attnc::gpu::MmaFragments &fragments);
   /// `score` of the query at `position` for `key`: -inf where that query
-  /// may not see the key (outside its window, hidden by the key mask, at
-  /// or past `keyEnd`), else plus the key's bias if the mask is additive.
-  Value maskScore(Value score, Value position, Value key, Value keyEnd, Value batch,
-                  Value keyMask);
+  /// may not see the key (outside its window, at or past `keyEnd`), else
+  /// plus the key's `bias` (if the kernel has a key mask).
+  Value maskScore(Value score, Value position, Value key, Value keyEnd, Value bias);
 
   Type narrow;
   Value thread;
@@ -111,20 +131,100 @@ Value TensorCoreSdpaBuilder::overQuad(Value value,
   return value;
 }
 
+void TensorCoreSdpaBuilder::stageKeyBiases(Value keyMask, Value biases, Value first,
+                                            Value batch) {
+  forEach(thread, index(kKvBlock), index(kThreads), [&](Value column) {
+    Value key = minIdx(add(first, column), index(shape.dims.keyLen - 1));
+    Value mask = memref::LoadOp::create(b, loc, keyMask, ValueRange{batch, key});
+    if (mask.getType().isInteger(1)) // true: shown
+      mask = arith::SelectOp::create(b, loc, mask, f32(0.0f),
+                                     f32(-std::numeric_limits<float>::infinity()));
+    memref::StoreOp::create(b, loc, mask, biases, ValueRange{column});
+  });
+}
+
+Value TensorCoreSdpaBuilder::wholeTile(Value first, Value keyEnd, Value firstRow, Value offset) {
+  auto notAbove = [&](Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, x, y);
+  };
+  Value lastKey = add(first, index(kKvBlock - 1));
+  Value whole = lessThan(lastKey, keyEnd);
+  // The block's first row sees the fewest keys on the right, its last row
+  // (counted as if the block were full) the fewest on the left.
+  if (!shape.window.isRightUnbounded())
+    whole = arith::AndIOp::create(
+        b, loc, whole,
+        notAbove(lastKey, add(add(firstRow, offset), index(shape.window.getRight()))));
+  if (!shape.window.isLeftUnbounded())
+    whole = arith::AndIOp::create(
+        b, loc, whole,
+        notAbove(add(add(firstRow, offset), index(kQBlock - 1)),
+                 add(first, index(shape.window.getLeft()))));
+  return whole;
+}
+
 Value TensorCoreSdpaBuilder::maskScore(Value score, Value position, Value key, Value keyEnd,
-                                       Value batch, Value keyMask) {
+                                       Value bias) {
   Value shown = arith::AndIOp::create(b, loc, lessThan(key, keyEnd), visible(position, key));
-  if (keyMask) {
-    // Past the last key the index is clamped; that score is hidden anyway.
-    Value safeKey = minIdx(key, index(shape.dims.keyLen - 1));
-    Value mask = memref::LoadOp::create(b, loc, keyMask, ValueRange{batch, safeKey});
-    if (mask.getType().isInteger(1)) // true: visible
-      shown = arith::AndIOp::create(b, loc, shown, mask);
-    else // a bias added to the key's score
-      score = arith::AddFOp::create(b, loc, score, mask);
-  }
+  if (bias)
+    score = arith::AddFOp::create(b, loc, score, bias);
   return arith::SelectOp::create(b, loc, shown, score,
                                  f32(-std::numeric_limits<float>::infinity()));
+}
+
+SmallVector<SmallVector<Value>> TensorCoreSdpaBuilder::hideKeys(
+    ArrayRef<Value> scores, Value first, Value keyEnd, Value firstRow, Value offset,
+    ArrayRef<Value> positions, Value keyBiases, attnc::gpu::MmaFragments &fragments) {
+  constexpr int64_t kPerFragment = mma::kCRegisters * mma::kPerRegister;
+  // The branch's results: fragment j's element `flat` at j * kPerFragment + flat.
+  SmallVector<Value> raw, keys, biases;
+  for (int64_t j = 0; j < kScoreTiles; ++j)
+    for (int64_t reg = 0; reg < mma::kCRegisters; ++reg)
+      for (int64_t e = 0; e < mma::kPerRegister; ++e) {
+        raw.push_back(fragments.element(scores[j], reg, e));
+        // A lane's two rows share their columns: one key (and bias) each.
+        if (reg > 0)
+          continue;
+        Value column = add(fragments.pairColumn, index(j * mma::kN + e));
+        keys.push_back(add(first, column));
+        if (keyBiases)
+          biases.push_back(memref::LoadOp::create(b, loc, keyBiases, ValueRange{column}));
+      }
+  // keys[] and biases[] of fragment j's flattened element `flat`.
+  auto columnOf = [](int64_t j, int64_t flat) {
+    return j * mma::kPerRegister + flat % mma::kPerRegister;
+  };
+
+  SmallVector<Type> types(raw.size(), b.getF32Type());
+  auto branch = scf::IfOp::create(b, loc, types,
+                                  wholeTile(first, keyEnd, firstRow, offset),
+                                  /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(branch.thenBlock());
+    SmallVector<Value> whole;
+    for (int64_t i = 0, n = raw.size(); i < n; ++i) {
+      Value score = raw[i];
+      if (keyBiases)
+        score = arith::AddFOp::create(b, loc, score,
+                                      biases[columnOf(i / kPerFragment, i % kPerFragment)]);
+      whole.push_back(score);
+    }
+    scf::YieldOp::create(b, loc, whole);
+    b.setInsertionPointToStart(branch.elseBlock());
+    SmallVector<Value> edge;
+    for (int64_t i = 0, n = raw.size(); i < n; ++i) {
+      int64_t j = i / kPerFragment, flat = i % kPerFragment;
+      int64_t half = mma::cOffset(flat / mma::kPerRegister, flat % mma::kPerRegister).first / 8;
+      edge.push_back(maskScore(raw[i], positions[half], keys[columnOf(j, flat)], keyEnd,
+                               keyBiases ? biases[columnOf(j, flat)] : Value()));
+    }
+    scf::YieldOp::create(b, loc, edge);
+  }
+  SmallVector<SmallVector<Value>> masked(kScoreTiles);
+  for (int64_t i = 0, n = raw.size(); i < n; ++i)
+    masked[i / kPerFragment].push_back(branch.getResult(i));
+  return masked;
 }
 
 void TensorCoreSdpaBuilder::build(const attnc::gpu::SdpaOperands &operands) {
@@ -132,17 +232,23 @@ void TensorCoreSdpaBuilder::build(const attnc::gpu::SdpaOperands &operands) {
   Value one = index(1);
   // K's tile holds the block's queries before the walk (Q's fragments then
   // live in registers): 2 tiles of shared memory, not 3 (48 KiB is the
-  // static limit; at head dim 128 these take 35 KiB).
+  // static limit; at head dim 128 these take 35 KiB). With a key mask, a
+  // third buffer holds the tile's keys' biases, read by every warp.
+  SmallVector<Type> shared = {
+      buffer({kKvBlock, d.headDim + kRowPadding}, gpu::AddressSpace::Workgroup, narrow),
+      buffer({d.valueDim, kKvBlock + kRowPadding}, gpu::AddressSpace::Workgroup, narrow)};
+  if (operands.keyMask)
+    shared.push_back(buffer({kKvBlock}, gpu::AddressSpace::Workgroup));
   auto launch = gpu::LaunchOp::create(
       b, loc, index(llvm::divideCeil(d.queryLen, kQBlock)), index(d.queryHeads), index(d.batch),
-      index(kThreads), one, one, nullptr, nullptr, ValueRange{},
-      TypeRange{buffer({kKvBlock, d.headDim + kRowPadding}, gpu::AddressSpace::Workgroup, narrow),
-                buffer({d.valueDim, kKvBlock + kRowPadding}, gpu::AddressSpace::Workgroup,
-                       narrow)});
+      index(kThreads), one, one, nullptr, nullptr, ValueRange{}, shared);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&launch.getBody().front());
   Value keyTile = launch.getWorkgroupAttributions()[0];
   Value valueTile = launch.getWorkgroupAttributions()[1];
+  Value keyBiases;
+  if (operands.keyMask)
+    keyBiases = launch.getWorkgroupAttributions()[2];
   thread = launch.getThreadIds().x;
   Value warp = arith::DivUIOp::create(b, loc, thread, index(mma::kWarpSize));
   attnc::gpu::MmaFragments fragments(
@@ -202,6 +308,8 @@ void TensorCoreSdpaBuilder::build(const attnc::gpu::SdpaOperands &operands) {
           kvHead, /*transposed=*/false, 1.0f);
     stage(operands.value, SdpaTensor::Value, valueTile, kKvBlock, d.valueDim, first, count,
           batch, kvHead, /*transposed=*/true, 1.0f);
+    if (keyBiases)
+      stageKeyBiases(operands.keyMask, keyBiases, first, batch);
     gpu::BarrierOp::create(b, loc);
 
     // S = Q·Kᵀ for this warp's 16 rows and the tile's 64 keys.
@@ -215,19 +323,16 @@ void TensorCoreSdpaBuilder::build(const attnc::gpu::SdpaOperands &operands) {
                                              scores[j],
                                              ArrayRef<int64_t>{mma::kM, mma::kN, mma::kK});
     }
-    // Hidden keys at -inf, and each lane row's maximum over the tile.
-    SmallVector<SmallVector<Value>> masked(kScoreTiles);
+    SmallVector<SmallVector<Value>> masked =
+        hideKeys(scores, first, keyEnd, firstRow, offset, positions, keyBiases, fragments);
+    // Each lane row's maximum over the tile.
     SmallVector<Value> tileMax(kLaneRows, negInf);
     for (int64_t j = 0; j < kScoreTiles; ++j)
       for (int64_t reg = 0; reg < mma::kCRegisters; ++reg)
         for (int64_t e = 0; e < mma::kPerRegister; ++e) {
-          auto [rowPlus, columnPlus] = mma::cOffset(reg, e);
-          int64_t half = rowPlus / 8;
-          Value key = add(first, add(fragments.pairColumn, index(j * mma::kN + columnPlus)));
-          Value score = maskScore(fragments.element(scores[j], reg, e), positions[half], key,
-                                  keyEnd, batch, operands.keyMask);
-          masked[j].push_back(score);
-          tileMax[half] = arith::MaximumFOp::create(b, loc, tileMax[half], score);
+          int64_t half = mma::cOffset(reg, e).first / 8;
+          tileMax[half] = arith::MaximumFOp::create(b, loc, tileMax[half],
+                                                    masked[j][reg * mma::kPerRegister + e]);
         }
     SmallVector<Value> shifts, corrections;
     for (int64_t half = 0; half < kLaneRows; ++half) {
@@ -256,9 +361,9 @@ void TensorCoreSdpaBuilder::build(const attnc::gpu::SdpaOperands &operands) {
           sums[half] = arith::AddFOp::create(b, loc, sums[half], p);
           weights[j].push_back(arith::TruncFOp::create(b, loc, narrow, p));
         }
-    // O = O · correction + P·V. P's A fragment for keys [16s, 16s + 16):
-    // its element at (row, key) is score fragment 2s + key / 8's element
-    // at (row, key % 8), held by this same lane (the two layouts agree).
+    // O = O · correction + P·V. P's A fragment for keys [16s, 16s + 16)
+    // is made of score fragments 2s and 2s + 1, held by this same lane
+    // (mma::aFromC).
     for (int64_t n = 0; n < outputTiles; ++n) {
       SmallVector<Value> scaled;
       for (int64_t reg = 0; reg < mma::kCRegisters; ++reg)
@@ -272,16 +377,8 @@ void TensorCoreSdpaBuilder::build(const attnc::gpu::SdpaOperands &operands) {
       SmallVector<Value> elements;
       for (int64_t reg = 0; reg < mma::kARegisters; ++reg)
         for (int64_t e = 0; e < mma::kPerRegister; ++e) {
-          auto [rowPlus, keyPlus] = mma::aOffset(reg, e);
-          int64_t tile = 2 * s + keyPlus / mma::kN;
-          // The score element at (row g + rowPlus, column 2t + keyPlus % 8).
-          int64_t scoreIndex = -1;
-          for (int64_t r = 0; r < mma::kCRegisters; ++r)
-            for (int64_t x = 0; x < mma::kPerRegister; ++x)
-              if (mma::cOffset(r, x) == std::pair<int64_t, int64_t>{rowPlus, keyPlus % mma::kN})
-                scoreIndex = r * mma::kPerRegister + x;
-          assert(scoreIndex >= 0 && "score and P fragments share a layout");
-          elements.push_back(weights[tile][scoreIndex]);
+          auto [fragment, flat] = mma::aFromC(reg, e);
+          elements.push_back(weights[2 * s + fragment][flat]);
         }
       Value probabilities =
           fragments.vectorOf(elements, {mma::kARegisters, mma::kPerRegister});

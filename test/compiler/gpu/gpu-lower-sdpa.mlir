@@ -59,7 +59,10 @@
 // = 4 k steps, one ldmatrix.x4 each) stay in registers; V staged
 // transposed ([64][64 + 8]); B fragments by ldmatrix.x4 in pairs. The
 // key walk carries 8 output fragments (value dim 64 / 8) and each lane
-// row's maximum and sum; per 64-key tile 8 x 4 products for S, 4 k steps
+// row's maximum and sum; per 64-key tile 8 x 4 products for S, the
+// scores' 32 elements per lane through one branch (a tile every row sees
+// whole passes them on untouched; at the diagonal each is tested against
+// its row's window and the key range and may become -inf), 4 k steps
 // x 8 output tiles for P·V; the row maxima over a quad by two xor
 // shuffles; at the end the row sums likewise.
 // TC-LABEL: func.func @causal
@@ -74,6 +77,12 @@
 // TC: scf.for {{.+}} step %c64 iter_args({{.+}}) -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, f32, f32, f32, f32)
 // TC: nvgpu.ldmatrix %[[KT]]
 // TC-COUNT-32: nvgpu.mma.sync
+// TC: %[[HIDDEN:.+]]:32 = scf.if %{{.+}} -> ({{(f32, )+}}f32) {
+// TC-NOT: arith.select
+// TC: } else {
+// TC: arith.cmpi sle
+// TC: arith.select %{{.+}}, %{{.+}}, %cst
+// TC: arith.maximumf %{{.+}}, %[[HIDDEN]]#0
 // TC: gpu.shuffle  xor %{{.+}}, %c1_i32{{[_0-9]*}}, %c32_i32{{[_0-9]*}} : f32
 // TC: gpu.shuffle  xor %{{.+}}, %c2_i32{{[_0-9]*}}, %c32_i32{{[_0-9]*}} : f32
 // TC: math.exp
@@ -184,6 +193,32 @@ func.func @offset_and_key_masks(%q: tensor<2x2x1x8xf32>, %k: tensor<2x2x16x8xf32
   %b = attn.sdpa %q, %k, %v key_mask(%bias) {scale = 0.5 : f32}
       : (tensor<2x2x1x8xf32>, tensor<2x2x16x8xf32>, tensor<2x2x16x8xf32>, tensor<2x16xf32>) -> tensor<2x2x1x8xf32>
   return %a, %b : tensor<2x2x1x8xf32>, tensor<2x2x1x8xf32>
+}
+
+// -----
+
+// A key bias on the tensor cores: a third shared buffer holds the 64
+// biases of the key tile, staged beside K and V (by the first 64 threads,
+// clamped past the last key), and read once per column a lane holds; the
+// scores of a whole tile just add them.
+// TC-LABEL: func.func @tensor_core_key_bias
+// TC: gpu.launch
+// TC-SAME: workgroup(%{{.+}} : memref<64x24xf16, #gpu.address_space<workgroup>>, %{{.+}} : memref<16x72xf16, #gpu.address_space<workgroup>>, %[[KB:[a-z0-9]+]] : memref<64xf32, #gpu.address_space<workgroup>>)
+// TC: scf.for
+// TC: scf.for
+// TC: %[[KEY:.+]] = arith.minsi %{{.+}}, %c127
+// TC: %[[BIAS:.+]] = memref.load %{{.+}}[%{{.+}}, %[[KEY]]] : memref<1x128xf32, strided<[?, ?], offset: ?>>
+// TC: memref.store %[[BIAS]], %[[KB]]
+// TC: gpu.barrier
+// TC-COUNT-16: memref.load %[[KB]]
+// TC: scf.if
+// TC-COUNT-32: arith.addf
+// TC: } else {
+func.func @tensor_core_key_bias(%q: tensor<1x1x64x16xf32>, %k: tensor<1x1x128x16xf32>, %v: tensor<1x1x128x16xf32>,
+                                %bias: tensor<1x128xf32>) -> tensor<1x1x64x16xf32> {
+  %o = attn.sdpa %q, %k, %v key_mask(%bias) {scale = 0.25 : f32}
+      : (tensor<1x1x64x16xf32>, tensor<1x1x128x16xf32>, tensor<1x1x128x16xf32>, tensor<1x128xf32>) -> tensor<1x1x64x16xf32>
+  return %o : tensor<1x1x64x16xf32>
 }
 
 // -----

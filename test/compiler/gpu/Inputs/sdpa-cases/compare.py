@@ -46,6 +46,11 @@ expected = {
     "padding_bias": sdpa(load("q6"), load("k6"), load("v6"), 0.25, None, None,
                          bias=load("bias")),
     "long_decode": sdpa(load("q7"), load("k7"), load("v7"), 0.25, None, None),
+    "padded_keys": sdpa(load("q8"), load("k8"), load("v8"), 0.125, None, None,
+                        bias=load("bias8")),
+    "wide_window": sdpa(load("q9"), load("k9"), load("v9"), 0.17677669, 160, 64),
+    "whole_tiles": sdpa(load("q10"), load("k10"), load("v10"), 0.17677669, None, None,
+                        keep=np.load(f"{d}/keep10.npy")),
 }
 for name, want in expected.items():
     got = np.load(f"{d}/{kernel_out}/{name}.npy")

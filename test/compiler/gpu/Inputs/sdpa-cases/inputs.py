@@ -8,7 +8,10 @@ shapes = {"q1": (1, 2, 100, 16), "k1": (1, 2, 100, 16), "v1": (1, 2, 100, 16),
           "q4": (1, 3, 1, 32), "k4": (1, 3, 70, 32), "v4": (1, 3, 70, 32),
           "q5": (2, 4, 3, 16), "k5": (2, 2, 40, 16), "v5": (2, 2, 40, 16),
           "q6": (2, 4, 9, 16), "k6": (2, 4, 9, 16), "v6": (2, 4, 9, 16),
-          "q7": (1, 4, 1, 16), "k7": (1, 2, 600, 16), "v7": (1, 2, 600, 16)}
+          "q7": (1, 4, 1, 16), "k7": (1, 2, 600, 16), "v7": (1, 2, 600, 16),
+          "q8": (2, 2, 70, 64), "k8": (2, 2, 150, 64), "v8": (2, 2, 150, 64),
+          "q9": (1, 2, 256, 32), "k9": (1, 2, 256, 32), "v9": (1, 2, 256, 32),
+          "q10": (1, 2, 96, 32), "k10": (1, 2, 192, 32), "v10": (1, 2, 192, 32)}
 for name, shape in shapes.items():
     np.save(f"{d}/{name}.npy", rng.standard_normal(shape).astype(np.float32))
 # Decoding: 3 new rows after 37 (row 0) and 30 (row 1) cached positions,
@@ -22,3 +25,14 @@ bias = np.zeros((2, 9), np.float32)
 bias[1, 6:] = -1e9
 bias[0, 2] = 0.5
 np.save(f"{d}/bias.npy", bias)
+# BERT's padding: the second row's last 40 keys at finfo.min, a few
+# biases elsewhere (in whole tiles of the tensor-core kernel too).
+bias8 = np.zeros((2, 150), np.float32)
+bias8[1, 110:] = np.finfo(np.float32).min
+bias8[0, [3, 70, 140]] = [0.5, -2.0, 1.0]
+np.save(f"{d}/bias8.npy", bias8)
+# Keys hidden across whole tiles: some in the first, a run in the second.
+keep10 = np.ones((1, 192), bool)
+keep10[0, [5, 17]] = False
+keep10[0, 90:130] = False
+np.save(f"{d}/keep10.npy", keep10)

@@ -12,11 +12,18 @@ func.func @main(%q1: tensor<1x2x100x16xf32> {attnc.name = "q1"}, %k1: tensor<1x2
                 %q6: tensor<2x4x9x16xf32> {attnc.name = "q6"}, %k6: tensor<2x4x9x16xf32> {attnc.name = "k6"},
                 %v6: tensor<2x4x9x16xf32> {attnc.name = "v6"}, %bias: tensor<2x9xf32> {attnc.name = "bias"},
                 %q7: tensor<1x4x1x16xf32> {attnc.name = "q7"}, %k7: tensor<1x2x600x16xf32> {attnc.name = "k7"},
-                %v7: tensor<1x2x600x16xf32> {attnc.name = "v7"})
+                %v7: tensor<1x2x600x16xf32> {attnc.name = "v7"},
+                %q8: tensor<2x2x70x64xf32> {attnc.name = "q8"}, %k8: tensor<2x2x150x64xf32> {attnc.name = "k8"},
+                %v8: tensor<2x2x150x64xf32> {attnc.name = "v8"}, %bias8: tensor<2x150xf32> {attnc.name = "bias8"},
+                %q9: tensor<1x2x256x32xf32> {attnc.name = "q9"}, %k9: tensor<1x2x256x32xf32> {attnc.name = "k9"},
+                %v9: tensor<1x2x256x32xf32> {attnc.name = "v9"},
+                %q10: tensor<1x2x96x32xf32> {attnc.name = "q10"}, %k10: tensor<1x2x192x32xf32> {attnc.name = "k10"},
+                %v10: tensor<1x2x192x32xf32> {attnc.name = "v10"}, %keep10: tensor<1x192xi1> {attnc.name = "keep10"})
     -> (tensor<1x2x100x16xf32> {attnc.name = "causal"}, tensor<2x37x4x8xf32> {attnc.name = "gqa_window"},
         tensor<1x1x20x8xf32> {attnc.name = "empty_rows"}, tensor<1x3x1x32xf32> {attnc.name = "one_query"},
         tensor<2x4x3x16xf32> {attnc.name = "decode_masked"}, tensor<2x4x9x16xf32> {attnc.name = "padding_bias"},
-        tensor<1x4x1x16xf32> {attnc.name = "long_decode"}) {
+        tensor<1x4x1x16xf32> {attnc.name = "long_decode"}, tensor<2x2x70x64xf32> {attnc.name = "padded_keys"},
+        tensor<1x2x256x32xf32> {attnc.name = "wide_window"}, tensor<1x2x96x32xf32> {attnc.name = "whole_tiles"}) {
   %o1 = attn.sdpa %q1, %k1, %v1 {scale = 0.25 : f32, mask = #attn.window<left = inf, right = 0>}
       : (tensor<1x2x100x16xf32>, tensor<1x2x100x16xf32>, tensor<1x2x100x16xf32>) -> tensor<1x2x100x16xf32>
   %o2 = attn.sdpa %q2, %k2, %v2 {scale = 0.25 : f32, mask = #attn.window<left = 5, right = 3>,
@@ -32,5 +39,11 @@ func.func @main(%q1: tensor<1x2x100x16xf32> {attnc.name = "q1"}, %k1: tensor<1x2
       : (tensor<2x4x9x16xf32>, tensor<2x4x9x16xf32>, tensor<2x4x9x16xf32>, tensor<2x9xf32>) -> tensor<2x4x9x16xf32>
   %o7 = attn.sdpa %q7, %k7, %v7 {scale = 0.25 : f32}
       : (tensor<1x4x1x16xf32>, tensor<1x2x600x16xf32>, tensor<1x2x600x16xf32>) -> tensor<1x4x1x16xf32>
-  return %o1, %o2, %o3, %o4, %o5, %o6, %o7 : tensor<1x2x100x16xf32>, tensor<2x37x4x8xf32>, tensor<1x1x20x8xf32>, tensor<1x3x1x32xf32>, tensor<2x4x3x16xf32>, tensor<2x4x9x16xf32>, tensor<1x4x1x16xf32>
+  %o8 = attn.sdpa %q8, %k8, %v8 key_mask(%bias8) {scale = 0.125 : f32}
+      : (tensor<2x2x70x64xf32>, tensor<2x2x150x64xf32>, tensor<2x2x150x64xf32>, tensor<2x150xf32>) -> tensor<2x2x70x64xf32>
+  %o9 = attn.sdpa %q9, %k9, %v9 {scale = 0.17677669 : f32, mask = #attn.window<left = 160, right = 64>}
+      : (tensor<1x2x256x32xf32>, tensor<1x2x256x32xf32>, tensor<1x2x256x32xf32>) -> tensor<1x2x256x32xf32>
+  %o10 = attn.sdpa %q10, %k10, %v10 key_mask(%keep10) {scale = 0.17677669 : f32}
+      : (tensor<1x2x96x32xf32>, tensor<1x2x192x32xf32>, tensor<1x2x192x32xf32>, tensor<1x192xi1>) -> tensor<1x2x96x32xf32>
+  return %o1, %o2, %o3, %o4, %o5, %o6, %o7, %o8, %o9, %o10 : tensor<1x2x100x16xf32>, tensor<2x37x4x8xf32>, tensor<1x1x20x8xf32>, tensor<1x3x1x32xf32>, tensor<2x4x3x16xf32>, tensor<2x4x9x16xf32>, tensor<1x4x1x16xf32>, tensor<2x2x70x64xf32>, tensor<1x2x256x32xf32>, tensor<1x2x96x32xf32>
 }
