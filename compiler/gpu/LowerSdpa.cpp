@@ -2,7 +2,9 @@
 //
 // The CUDA backend's attention kernel, first version: scalar fp32 on CUDA
 // cores. One thread block per (query block, query head, batch row), one
-// thread per query row. The block walks the keys its rows' window allows in
+// thread per query row; with grouped query heads one block per (query
+// block, kv head, batch row) whose rows are the group's heads' queries,
+// so that the heads that read the same keys share their staged tiles. The block walks the keys its rows' window allows in
 // tiles staged in shared memory (every thread loads a share of the tile, so
 // the global reads are coalesced and each key is read once per block, not
 // once per row), and each thread keeps its row's online-softmax state: the
@@ -80,13 +82,15 @@ constexpr int64_t kMinTilesPerSplit = 4;
 /// kBlocksWanted blocks, while each part keeps kMinTilesPerSplit tiles.
 int64_t defaultKvSplits(const KernelShape &shape) {
   const SdpaDims &d = shape.dims;
-  int64_t blocks = llvm::divideCeil(d.queryLen, shape.qBlock) * d.queryHeads * d.batch;
+  int64_t blocks = llvm::divideCeil(d.queryLen, shape.queriesPerBlock()) *
+                   (d.queryHeads / shape.headsPerBlock) * d.batch;
   if (blocks >= kBlocksWanted)
     return 1;
   // The keys one block may see: its rows' window, else all of them.
   int64_t keys = d.keyLen;
   if (!shape.window.isLeftUnbounded() && !shape.window.isRightUnbounded())
-    keys = std::min(keys, shape.qBlock + shape.window.getLeft() + shape.window.getRight());
+    keys = std::min(keys, shape.queriesPerBlock() + shape.window.getLeft() +
+                              shape.window.getRight());
   int64_t tiles = llvm::divideCeil(keys, shape.kvBlock);
   return std::max<int64_t>(
       1, std::min<int64_t>(llvm::divideCeil(kBlocksWanted, blocks), tiles / kMinTilesPerSplit));
@@ -260,8 +264,8 @@ gpu::LaunchOp SdpaKernelBuilder::createLaunch() {
   const SdpaDims &d = shape.dims;
   Value one = index(1);
   return gpu::LaunchOp::create(
-      b, loc, index(llvm::divideCeil(d.queryLen, shape.qBlock) * shape.kvSplits),
-      index(d.queryHeads),
+      b, loc, index(llvm::divideCeil(d.queryLen, shape.queriesPerBlock()) * shape.kvSplits),
+      index(d.queryHeads / shape.headsPerBlock),
       index(d.batch), index(shape.qBlock), one, one, /*dynamicSharedMemorySize=*/nullptr,
       /*asyncTokenType=*/nullptr, /*asyncDependencies=*/ValueRange{},
       TypeRange{buffer({shape.kvBlock, d.headDim}, gpu::AddressSpace::Workgroup),
@@ -295,14 +299,20 @@ void SdpaKernelBuilder::buildBody(gpu::LaunchOp launch, const KernelOperands &op
   Value thread = launch.getThreadIds().x;
   // Block x: the query block, and with kv splits which part of its keys.
   Value splits = index(shape.kvSplits);
+  int64_t queries = shape.queriesPerBlock();
   Value qBlockIndex = queryBlockOf(
-      b.createOrFold<arith::DivUIOp>(loc, launch.getBlockIds().x, splits), shape.qBlock);
+      b.createOrFold<arith::DivUIOp>(loc, launch.getBlockIds().x, splits), queries);
   Value split = b.createOrFold<arith::RemUIOp>(loc, launch.getBlockIds().x, splits);
-  Value head = launch.getBlockIds().y;
+  // Block y: a query head, or a group of them; a thread's row is a query
+  // of one of those heads.
+  Value heads = index(shape.headsPerBlock);
+  Value head = add(mul(launch.getBlockIds().y, heads),
+                   b.createOrFold<arith::RemUIOp>(loc, thread, heads));
+  Value queryInBlock = b.createOrFold<arith::DivUIOp>(loc, thread, heads);
   Value batch = launch.getBlockIds().z;
   Value kvHead = arith::DivUIOp::create(b, loc, head, index(d.queryHeads / d.kvHeads));
-  Value firstRow = mul(qBlockIndex, index(shape.qBlock));
-  Value row = add(firstRow, thread);
+  Value firstRow = mul(qBlockIndex, index(queries));
+  Value row = add(firstRow, queryInBlock);
   Value active = lessThan(row, index(d.queryLen));
   // Threads past the last row still stage tiles and meet the barriers; they
   // compute on the last row and store nothing.
@@ -323,7 +333,7 @@ void SdpaKernelBuilder::buildBody(gpu::LaunchOp launch, const KernelOperands &op
   });
 
   // The keys any row of this block may see: tiles outside never load.
-  auto [keyBegin, keyEnd] = keyRange(firstRow, shape.qBlock, offset);
+  auto [keyBegin, keyEnd] = keyRange(firstRow, queries, offset);
   if (shape.kvSplits > 1) {
     // Part `split` of the range: whole tiles, as evenly as they go; a
     // part past the end walks nothing (maximum -inf, sum 0).
@@ -508,18 +518,22 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
       return success();
     KernelShape shape;
     shape.dims = op.getDims();
-    // Rows per block, and threads: at least a warp even for a decode step's
-    // one or few rows, since every thread stages K and V tiles.
-    shape.qBlock =
-        std::min<int64_t>(qBlock, std::max<int64_t>(32, llvm::alignTo(shape.dims.queryLen, 32)));
     shape.kvBlock = std::min<int64_t>(kvBlock ? kvBlock : defaultKvBlock(shape.dims),
                                       shape.dims.keyLen);
     shape.window = op.getWindow();
-    shape.kvSplits = kvSplits ? kvSplits : defaultKvSplits(shape);
     shape.scale = op.getScale().convertToFloat();
     for (SdpaTensor t : {SdpaTensor::Query, SdpaTensor::Key, SdpaTensor::Value,
                          SdpaTensor::Result})
       shape.seqMajor[unsigned(t)] = op.isSeqMajor(t);
+    // The tensor-core kernel's blocks are one head's 64 rows; the fp32
+    // kernel's span a group of heads that share keys.
+    bool tensorCores = false;
+    if (narrow) {
+      planBlocks(shape, /*heads=*/1);
+      tensorCores = attnc::gpu::tensorCoresTake(shape);
+    }
+    if (!tensorCores)
+      planBlocks(shape, shape.dims.queryHeads / shape.dims.kvHeads);
 
     OpBuilder b(op);
     Location loc = op.getLoc();
@@ -546,7 +560,7 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
       operands.partSums = parts({});
     }
 
-    if (narrow && attnc::gpu::tensorCoresTake(shape))
+    if (tensorCores)
       attnc::gpu::buildTensorCoreSdpa(b, loc, shape, operands, narrow);
     else
       SdpaKernelBuilder(b, loc, shape).build(operands);
@@ -558,6 +572,23 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
     op.replaceAllUsesWith(result);
     op.erase();
     return success();
+  }
+
+  /// The fp32 kernel's blocks: rows (threads) of `heads` query heads each
+  /// (a whole group when heads share a kv head: each K/V tile is then
+  /// staged once for the group, not once per head, which a decode step's
+  /// one query row per head needs most), and the kv splits that fill the
+  /// GPU with them.
+  void planBlocks(KernelShape &shape, int64_t heads) {
+    if (heads > qBlock)
+      heads = 1;
+    // At least a warp even for a decode step's one or few rows, since
+    // every thread stages K and V tiles.
+    int64_t rows = std::min<int64_t>(
+        qBlock, std::max<int64_t>(32, llvm::alignTo(shape.dims.queryLen * heads, 32)));
+    shape.headsPerBlock = heads;
+    shape.qBlock = rows / heads * heads;
+    shape.kvSplits = kvSplits ? kvSplits : defaultKvSplits(shape);
   }
 
   /// The tensor cores' type (precision fp16 or bf16), else null.

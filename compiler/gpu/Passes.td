@@ -28,7 +28,10 @@ def GpuLowerSdpaPass : Pass<"gpu-lower-sdpa", "::mlir::func::FuncOp"> {
     scores. The query offset (rank 0 or one per batch row: a decode step's
     past length) moves each row's position and with it the window. A row
     that sees no key yields zeros (sdpa.C10). Both layouts (`#attn.layout`)
-    and grouped query heads are read in place.
+    and grouped query heads are read in place; with grouped heads a block's
+    rows span the whole group of a kv head (query-major: `q-block` / group
+    queries of each head), so each K/V tile is staged once per group, not
+    once per head (a decode step's cache read once per group).
 
     The operands are bufferized on the spot (`bufferization.to_buffer`), the
     result is a new buffer (`bufferization.to_tensor`); one-shot

@@ -29,10 +29,18 @@ struct SdpaOperands {
 /// What a kernel needs to know about one attn.sdpa.
 struct SdpaShape {
   mlir::attn::SdpaDims dims;
-  int64_t qBlock, kvBlock, kvSplits;
+  /// The fp32 kernel's rows (threads) per block, and the query heads
+  /// those rows span: 1, or a whole group of heads that share a kv head
+  /// (rows query-major: row r is query r / headsPerBlock of head
+  /// r % headsPerBlock of the group).
+  int64_t qBlock, headsPerBlock = 1;
+  int64_t kvBlock, kvSplits;
   mlir::attn::WindowAttr window;
   float scale;
   bool seqMajor[4];
+
+  /// Query positions per block of the fp32 kernel.
+  int64_t queriesPerBlock() const { return qBlock / headsPerBlock; }
 };
 
 class SdpaKernelBase : protected KernelBuilder {

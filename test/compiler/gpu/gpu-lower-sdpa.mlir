@@ -103,14 +103,21 @@ func.func @causal(%q: tensor<1x2x100x64xf32>, %k: tensor<1x2x100x64xf32>, %v: te
 // -----
 
 // Sequence-major tensors and grouped queries (4 query heads over 2 kv
-// heads): each block reads kv head = head / 2, and every tensor as
+// heads): a block's 64 rows are the 32 queries of both heads of a group
+// (thread t: query t / 2 of head 2y + t % 2), so each K/V tile is staged
+// once for the two; it reads kv head = head / 2, and every tensor as
 // [batch, position, head, column]. A sliding window starts the key range
 // at the block's first row minus 15; no right bound, so it runs to T.
 // CHECK-LABEL: func.func @gqa_bshd_window
-// CHECK: gpu.launch blocks(%{{[a-z0-9]+}}, %[[H:[a-z0-9]+]], %[[B:[a-z0-9]+]]) in (%{{.+}} = %c1, %{{.+}} = %c4, %{{.+}} = %c2) threads({{.+}}) in (%{{.+}} = %c32,
+// CHECK: gpu.launch blocks(%{{[a-z0-9]+}}, %[[Y:[a-z0-9]+]], %[[B:[a-z0-9]+]]) in (%{{.+}} = %c1, %{{.+}} = %c2, %{{.+}} = %c2) threads(%[[TX:[a-z0-9]+]], %{{.+}}, %{{.+}}) in (%{{.+}} = %c64,
 // CHECK-SAME: workgroup(%{{.+}} : memref<40x16xf32, #gpu.address_space<workgroup>>, %{{.+}} : memref<40x8xf32, #gpu.address_space<workgroup>>)
+// CHECK: %[[HEAD0:.+]] = arith.muli %[[Y]], %c2
+// CHECK: %[[HEADIN:.+]] = arith.remui %[[TX]], %c2
+// CHECK: %[[H:.+]] = arith.addi %[[HEAD0]], %[[HEADIN]]
+// CHECK: %[[QIN:.+]] = arith.divui %[[TX]], %c2
 // CHECK: %[[KVH:.+]] = arith.divui %[[H]], %c2
 // CHECK: %[[FIRST:.+]] = arith.muli
+// CHECK: arith.addi %[[FIRST]], %[[QIN]]
 // CHECK: memref.load %{{.+}}[%[[B]], %{{.+}}, %[[H]], %{{.+}}] : memref<2x32x4x16xf32
 // CHECK: %[[SHIFTED:.+]] = arith.subi %[[FIRST]], %c15
 // CHECK: %[[BEGIN:.+]] = arith.maxsi %[[SHIFTED]], %c0
@@ -193,6 +200,25 @@ func.func @offset_and_key_masks(%q: tensor<2x2x1x8xf32>, %k: tensor<2x2x16x8xf32
   %b = attn.sdpa %q, %k, %v key_mask(%bias) {scale = 0.5 : f32}
       : (tensor<2x2x1x8xf32>, tensor<2x2x16x8xf32>, tensor<2x2x16x8xf32>, tensor<2x16xf32>) -> tensor<2x2x1x8xf32>
   return %a, %b : tensor<2x2x1x8xf32>, tensor<2x2x1x8xf32>
+}
+
+// -----
+
+// A grouped-query decode step (8 query heads over 2 kv heads, one query
+// row each, 1024 cached keys): a block per kv head whose rows are its 4
+// query heads, so the cache is read once per group, not once per head;
+// the 2 blocks are too few to fill a GPU, so each key range is split in
+// 4 parts of 4 tiles of 64 keys (x = 4), merged by a second launch.
+// CHECK-LABEL: func.func @gqa_decode
+// CHECK: gpu.launch blocks(%{{.+}}) in (%{{.+}} = %c4, %{{.+}} = %c2, %{{.+}} = %c1) threads({{.+}}) in (%{{.+}} = %c32,
+// CHECK-SAME: workgroup(%{{.+}} : memref<64x64xf32, #gpu.address_space<workgroup>>, %{{.+}} : memref<64x64xf32, #gpu.address_space<workgroup>>)
+// CHECK: arith.remui %{{.+}}, %c4
+// CHECK: gpu.launch
+func.func @gqa_decode(%q: tensor<1x8x1x64xf32>, %k: tensor<1x2x1024x64xf32>, %v: tensor<1x2x1024x64xf32>)
+    -> tensor<1x8x1x64xf32> {
+  %o = attn.sdpa %q, %k, %v {scale = 0.125 : f32}
+      : (tensor<1x8x1x64xf32>, tensor<1x2x1024x64xf32>, tensor<1x2x1024x64xf32>) -> tensor<1x8x1x64xf32>
+  return %o : tensor<1x8x1x64xf32>
 }
 
 // -----
