@@ -16,8 +16,14 @@ run.sh unpacks it):
                                fp16 and bf16 (tensor cores) and fp32,
   OUT/attention/cases.json     their shapes, masks and precisions (inputs are
                                made there),
-  OUT/matmul/CASE, cases.json  one projection-sized product, fp16 and fp32.
-Executables are stripped (OUT: about 75 MB). With --device
+  OUT/matmul/CASE, cases.json  one projection-sized product, fp16 and fp32;
+  OUT/whole_model/NAME/model   with --whole-model: GPT-2 small at S = 128
+                               (bench/models/make_large_models.py, weights
+                               tiled with period 4099 so that its 660 MB
+                               executables compress to 1.5 MB each), fp32
+                               and fp16, with torch's outputs and info.json
+                               (bench_whole_model.py).
+Executables are stripped (OUT: about 75 MB; 1.4 GB with --whole-model). With --device
 cuda-emulated the same runs on CPU threads, to try the scripts here (the
 attention and matmul cases are then too large to run: give --no-attention).
 """
@@ -144,6 +150,32 @@ def prepare_matmuls(attnc, out, device):
     (folder / "cases.json").write_text(json.dumps(cases, indent=1))
 
 
+# The whole-model benchmark: (model, sequence length) of
+# make_large_models.py, its weights tiled with this period.
+WHOLE_MODELS = [("gpt2_small", 128)]
+WEIGHT_PERIOD = 4099
+
+
+def prepare_whole_models(attnc, out, device):
+    with tempfile.TemporaryDirectory() as tmp:
+        for model, seq in WHOLE_MODELS:
+            subprocess.run(["/usr/bin/python3", str(ROOT / "bench/models/make_large_models.py"),
+                            tmp, "--only", model, "--seq", str(seq),
+                            "--tiled-weights", str(WEIGHT_PERIOD)],
+                           check=True, capture_output=True)
+            source = pathlib.Path(tmp) / f"{model}_tiled_{seq}"
+            for precision in ("fp32", "fp16"):
+                target = out / "whole_model" / f"{model}_{seq}_{precision}"
+                target.mkdir(parents=True)
+                compile_model(attnc, source / "model.onnx", target / "model",
+                              [*device, f"--precision={precision}"], input_shape_flags(source))
+                shutil.copytree(source / "test_data_set_0", target / "test_data_set_0")
+                (target / "info.json").write_text(json.dumps(
+                    {"model": model, "seq": seq, "period": WEIGHT_PERIOD,
+                     "precision": precision}))
+                print(f"whole model {target.name}", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("attnc")
@@ -151,6 +183,8 @@ def main():
     ap.add_argument("--gpu", default="sm_90", help="the GPU architecture (H100/H200: sm_90)")
     ap.add_argument("--device", default="cuda", choices=["cuda", "cuda-emulated"])
     ap.add_argument("--no-attention", action="store_true")
+    ap.add_argument("--whole-model", action="store_true",
+                    help="also GPT-2 small with tiled weights (bench_whole_model.py)")
     args = ap.parse_args()
     device = [f"--device={args.device}"] + ([f"--gpu={args.gpu}"] if args.device == "cuda" else [])
     if args.out.exists():
@@ -160,6 +194,8 @@ def main():
     if not args.no_attention:
         prepare_attention(args.attnc, args.out, device)
         prepare_matmuls(args.attnc, args.out, device)
+    if args.whole_model:
+        prepare_whole_models(args.attnc, args.out, device)
     size = sum(p.stat().st_size for p in args.out.rglob("*") if p.is_file())
     # Each executable repeats the runtime; xz over the whole tree folds
     # that (76 MB -> 9.4 MB), under the device tool's 64 MiB carry limit.

@@ -19,7 +19,10 @@
 #      fp16/bf16, CUDA cores in fp32) against torch's SDPA
 #      (bench_attention.py), kernel times and errors;
 #   4. RESULTS_DIR/matmul.md: the matmul kernels (tensor cores in fp16, CUDA
-#      cores in fp32) against torch.matmul (bench_matmul.py).
+#      cores in fp32) against torch.matmul (bench_matmul.py);
+#   5. RESULTS_DIR/whole_model.md, if prepare.py ran with --whole-model:
+#      GPT-2 small at S = 128, fp32 and fp16, attnc against torch on this
+#      GPU (bench_whole_model.py).
 # It exits non-zero if a model fails; the benchmark table says which cases
 # failed in their rows.
 set -uo pipefail
@@ -59,4 +62,8 @@ if [ -d "$prepared/matmul" ]; then
 fi
 timeout 210 $python "$here/bench_attention.py" "$prepared/attention" --repeat 5 \
   | tee "$results/attention.md" || true
+if [ -d "$prepared/whole_model" ]; then
+  timeout 90 $python "$here/bench_whole_model.py" "$prepared/whole_model" --repeat 10 \
+    | tee "$results/whole_model.md" || true
+fi
 exit $status

@@ -18,6 +18,14 @@ torch's outputs):
 The architectures are test/models/generate.py's; only their sizes differ.
 Weights are N(0, 0.02) (embeddings N(0, 0.02) too), as the real models are
 initialised, so activations stay in a realistic range.
+
+--tiled-weights PERIOD (written as NAME_tiled_S): each parameter's values
+repeat its own first PERIOD random values along its memory. The work and
+memory traffic of a run are those of the real model (every tensor stays
+distinct and full size), but the model and anything compiled from it
+compress to a few MB: that is how a GPT-2-small-sized executable travels
+to a GPU machine (bench/gpu/prepare.py --whole-model). Use a prime PERIOD
+(4099), so that no weight matrix's rows repeat (its rank stays full).
 """
 import argparse
 import os
@@ -66,21 +74,44 @@ def llama_2l(seq):
 BUILDERS = {"gpt2_small": gpt2_small, "bert_base": bert_base, "llama_2l": llama_2l}
 
 
+def tile_weights(module, period):
+    """Every parameter's values repeat its first `period` ones (in memory
+    order); parameters no longer than that keep theirs."""
+    with torch.no_grad():
+        for p in module.parameters():
+            flat = p.view(-1)
+            if flat.numel() > period:
+                repeats = -(-flat.numel() // period)
+                flat.copy_(flat[:period].clone().repeat(repeats)[:flat.numel()])
+    return module
+
+
+def builder(name, seq, period=None):
+    """The spec of model `name` at sequence length `seq`, its weights tiled
+    with `period` if given."""
+    spec = BUILDERS[name](seq)
+    if period:
+        tile_weights(spec.module, period)
+    return spec
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("out_dir")
     ap.add_argument("--only", nargs="+", choices=sorted(BUILDERS), default=sorted(BUILDERS))
     ap.add_argument("--seq", nargs="+", type=int, default=[128, 1024])
+    ap.add_argument("--tiled-weights", type=int, metavar="PERIOD",
+                    help="each parameter repeats its first PERIOD values (compressible)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     os.makedirs(args.out_dir, exist_ok=True)
     for name in args.only:
         for seq in args.seq:
-            key = f"{name}_{seq}"
+            key = f"{name}_tiled_{seq}" if args.tiled_weights else f"{name}_{seq}"
             if (pathlib.Path(args.out_dir) / key / "test_data_set_0" / "output_0.pb").exists():
                 print(f"[{key}] exists, kept", flush=True)
                 continue
-            g.REGISTRY[key] = lambda name=name, seq=seq: BUILDERS[name](seq)
+            g.REGISTRY[key] = lambda name=name, seq=seq: builder(name, seq, args.tiled_weights)
             g.generate_one(key, args.out_dir)
 
 

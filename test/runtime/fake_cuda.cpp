@@ -12,7 +12,9 @@
 //     a parameter array;
 //   - at exit it prints what happened (FAKE_CUDA_LOG=1): launches, copies
 //     by direction and bytes, allocations still live.
-// FAKE_CUDA_FAIL=launch makes every launch fail (CUDA_ERROR_LAUNCH_FAILED).
+// FAKE_CUDA_FAIL=launch makes every launch fail (CUDA_ERROR_LAUNCH_FAILED);
+// FAKE_CUDA_MEMORY=BYTES is the device's memory: an allocation that would
+// make more live fails (CUDA_ERROR_OUT_OF_MEMORY).
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,8 +30,8 @@ namespace {
 
 using CUresult = int;
 using CUdeviceptr = unsigned long long; // as cuda.h declares it on 64-bit hosts
-constexpr CUresult kSuccess = 0, kInvalidValue = 1, kNotFound = 500, kInvalidImage = 200,
-                   kLaunchFailed = 719;
+constexpr CUresult kSuccess = 0, kInvalidValue = 1, kOutOfMemory = 2, kNotFound = 500,
+                   kInvalidImage = 200, kLaunchFailed = 719;
 
 struct State {
   std::mutex mutex;
@@ -155,10 +157,17 @@ CUresult cuStreamSynchronize(void *) { return kSuccess; }
 CUresult cuStreamDestroy_v2(void *) { return kSuccess; }
 
 CUresult cuMemAlloc_v2(CUdeviceptr *pointer, size_t bytes) {
+  std::lock_guard<std::mutex> lock(state().mutex);
+  if (const char *memory = std::getenv("FAKE_CUDA_MEMORY")) {
+    size_t live = 0;
+    for (const auto &[start, size] : state().allocations)
+      live += size;
+    if (live + bytes > std::strtoull(memory, nullptr, 10))
+      return kOutOfMemory;
+  }
   void *memory = std::calloc(1, bytes);
   if (!memory)
-    return 2; // CUDA_ERROR_OUT_OF_MEMORY
-  std::lock_guard<std::mutex> lock(state().mutex);
+    return kOutOfMemory;
   state().allocations[(uintptr_t)memory] = bytes;
   ++state().allocationsMade;
   *pointer = (uintptr_t)memory;
@@ -203,7 +212,9 @@ CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src, size_t bytes) {
 }
 
 CUresult cuGetErrorString(CUresult result, const char **text) {
-  *text = result == kLaunchFailed ? "unspecified launch failure (fake)" : "fake driver error";
+  *text = result == kLaunchFailed  ? "unspecified launch failure (fake)"
+          : result == kOutOfMemory ? "out of memory (fake)"
+                                   : "fake driver error";
   return kSuccess;
 }
 
