@@ -6,6 +6,29 @@ using namespace mlir;
 
 namespace attnc::gpu {
 
+mlir::gpu::LaunchOp ContractionKernelBuilder::launchOverTiles(int64_t tileM, int64_t tileN,
+                                                             int64_t threads, TypeRange shared) {
+  Value one = index(1);
+  auto launch = mlir::gpu::LaunchOp::create(
+      b, loc, index(llvm::divideCeil(size(c.dims.n), tileN)),
+      index(llvm::divideCeil(size(c.dims.m), tileM)), index(batches()), index(threads), one, one,
+      /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
+      /*asyncDependencies=*/ValueRange{}, shared);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  return launch;
+}
+
+ContractionKernelBuilder::TileOrigin
+ContractionKernelBuilder::tileOrigin(mlir::gpu::LaunchOp launch, int64_t tileM, int64_t tileN) {
+  TileOrigin origin;
+  origin.loops.assign(c.sizes.size(), index(0));
+  if (!c.dims.batch.empty())
+    delinearize(origin.loops, c.dims.batch, launch.getBlockIds().z);
+  origin.firstM = mul(launch.getBlockIds().y, index(tileM));
+  origin.firstN = mul(launch.getBlockIds().x, index(tileN));
+  return origin;
+}
+
 void ContractionKernelBuilder::delinearize(SmallVectorImpl<Value> &loops, ArrayRef<unsigned> dims,
                                            Value linear) {
   for (unsigned d : llvm::reverse(dims)) {

@@ -34,6 +34,22 @@ protected:
   }
   int64_t batches() const { return size(c.dims.batch); }
 
+  /// A launch with one block of `threads` threads per tileM x tileN tile of
+  /// the output (grid x over the n dims, y over the m dims, z over the
+  /// batch), with `shared` workgroup buffers; the builder's insertion point
+  /// goes to the start of its body.
+  mlir::gpu::LaunchOp launchOverTiles(int64_t tileM, int64_t tileN, int64_t threads,
+                                      mlir::TypeRange shared);
+
+  /// Where a block of launchOverTiles starts: loop positions with the
+  /// batch dims set (the others 0), and its tile's first row and column
+  /// (linear over the m and the n dims).
+  struct TileOrigin {
+    llvm::SmallVector<mlir::Value> loops;
+    mlir::Value firstM, firstN;
+  };
+  TileOrigin tileOrigin(mlir::gpu::LaunchOp launch, int64_t tileM, int64_t tileN);
+
   /// Sets `loops` at `dims` from their linear index `linear` (the last dim
   /// fastest).
   void delinearize(llvm::SmallVectorImpl<mlir::Value> &loops, llvm::ArrayRef<unsigned> dims,
@@ -99,7 +115,6 @@ protected:
   /// dim through `map`, unit dims skipped; none if unknown.
   std::optional<unsigned> contiguousDim(mlir::Value operand, mlir::AffineMap map);
 
-  
   const Contraction &c;
   mlir::Operation *initializer;
   std::optional<Epilogue> epilogue;

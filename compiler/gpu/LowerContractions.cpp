@@ -99,25 +99,20 @@ void ScalarKernelBuilder::build() {
   ArrayRef<unsigned> m = c.dims.m, n = c.dims.n, k = c.dims.k;
   int64_t threadsM = tileM / kMicro, threadsN = tileN / kMicro;
   int64_t threads = threadsM * threadsN;
-  Value one = index(1);
-  auto launch = mlir::gpu::LaunchOp::create(
-      b, loc, index(llvm::divideCeil(size(n), tileN)), index(llvm::divideCeil(size(m), tileM)),
-      index(batches()), index(threads), one, one, nullptr, nullptr, ValueRange{},
+  OpBuilder::InsertionGuard guard(b);
+  auto launch = launchOverTiles(
+      tileM, tileN, threads,
       TypeRange{buffer({tileM, tileK}, mlir::gpu::AddressSpace::Workgroup),
                 buffer({tileK, tileN}, mlir::gpu::AddressSpace::Workgroup)});
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(&launch.getBody().front());
   Value tileA = launch.getWorkgroupAttributions()[0];
   Value tileB = launch.getWorkgroupAttributions()[1];
   Value thread = launch.getThreadIds().x;
 
   // Loop positions: the batch dims from the grid's z, m and n of this
   // block's tile, k per slice.
-  SmallVector<Value> loops(c.sizes.size(), index(0));
-  if (!c.dims.batch.empty())
-    delinearize(loops, c.dims.batch, launch.getBlockIds().z);
-  Value firstM = mul(launch.getBlockIds().y, index(tileM));
-  Value firstN = mul(launch.getBlockIds().x, index(tileN));
+  TileOrigin origin = tileOrigin(launch, tileM, tileN);
+  SmallVector<Value> &loops = origin.loops;
+  Value firstM = origin.firstM, firstN = origin.firstN;
   Value threadM = mul(arith::DivUIOp::create(b, loc, thread, index(threadsN)), index(kMicro));
   Value threadN = mul(arith::RemUIOp::create(b, loc, thread, index(threadsN)), index(kMicro));
 
@@ -139,7 +134,7 @@ void ScalarKernelBuilder::build() {
     stage(c.a, c.mapA, tileA, tileM, tileK, m, firstM, k, firstK, loops, thread, threads);
     stage(c.b, c.mapB, tileB, tileK, tileN, k, firstK, n, firstN, loops, thread, threads);
     mlir::gpu::BarrierOp::create(b, loc);
-    auto steps = scf::ForOp::create(b, loc, index(0), index(tileK), one,
+    auto steps = scf::ForOp::create(b, loc, index(0), index(tileK), index(1),
                                     slices.getRegionIterArgs());
     {
       OpBuilder::InsertionGuard step(b);

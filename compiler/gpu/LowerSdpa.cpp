@@ -4,8 +4,9 @@
 // cores. One thread block per (query block, query head, batch row), one
 // thread per query row; with grouped query heads one block per (query
 // block, kv head, batch row) whose rows are the group's heads' queries,
-// so that the heads that read the same keys share their staged tiles. The block walks the keys its rows' window allows in
-// tiles staged in shared memory (every thread loads a share of the tile, so
+// so that the heads that read the same keys share their staged tiles.
+// The block walks the keys its rows' window allows in tiles staged in
+// shared memory (every thread loads a share of the tile, so
 // the global reads are coalesced and each key is read once per block, not
 // once per row), and each thread keeps its row's online-softmax state: the
 // running maximum and sum, and the output accumulator, rescaled once per
@@ -108,12 +109,6 @@ public:
 
 private:
 
-  /// Stages keys [first, first + count) of `source` (K or V) into `tile`:
-  /// element e of the tile is loaded by thread e mod qBlock; rows past
-  /// `count` are zero.
-  void stageTile(Value source, SdpaTensor which, Value tile, int64_t width, Value first,
-                 Value count, Value thread, Value batch, Value kvHead);
-
   /// Scores of the tile's keys for the query at `position` (window and key
   /// mask applied) into `scores`; returns their maximum.
   Value scoreTile(Value queryRow, Value keys, Value scores, Value position, Value first,
@@ -143,6 +138,32 @@ private:
 } // namespace
 
 namespace attnc::gpu {
+
+void SdpaKernelBase::stageRows(Value source, SdpaTensor which, Value tile, int64_t rows,
+                               int64_t width, Value first, Value count, Value batch, Value head,
+                               Value thread, int64_t threads, bool transposed, float scale) {
+  Type element = cast<MemRefType>(tile.getType()).getElementType();
+  forEach(thread, index(rows * width), index(threads), [&](Value e) {
+    Value r = arith::DivUIOp::create(b, loc, e, index(width));
+    Value c = arith::RemUIOp::create(b, loc, e, index(width));
+    auto load = scf::IfOp::create(b, loc, element, lessThan(r, count), /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(load.thenBlock());
+      Value x = memref::LoadOp::create(b, loc, source, at(which, batch, head, add(first, r), c));
+      if (scale != 1.0f)
+        x = arith::MulFOp::create(b, loc, x, f32(scale));
+      if (x.getType() != element)
+        x = arith::TruncFOp::create(b, loc, element, x);
+      scf::YieldOp::create(b, loc, x);
+      b.setInsertionPointToStart(load.elseBlock());
+      scf::YieldOp::create(b, loc,
+                           ValueRange{arith::ConstantOp::create(b, loc, b.getFloatAttr(element, 0.0))});
+    }
+    memref::StoreOp::create(b, loc, load.getResult(0), tile,
+                            transposed ? ValueRange{c, r} : ValueRange{r, c});
+  });
+}
 
 Value SdpaKernelBase::visible(Value position, Value key) {
   Value yes = arith::ConstantIntOp::create(b, loc, 1, 1);
@@ -183,27 +204,6 @@ std::pair<Value, Value> SdpaKernelBase::keyRange(Value firstRow, int64_t rows, V
 } // namespace attnc::gpu
 
 namespace {
-
-void SdpaKernelBuilder::stageTile(Value source, SdpaTensor which, Value tile, int64_t width,
-                                  Value first, Value count, Value thread, Value batch,
-                                  Value kvHead) {
-  Value widthV = index(width);
-  forEach(thread, index(shape.kvBlock * width), index(shape.qBlock), [&](Value e) {
-    Value r = arith::DivUIOp::create(b, loc, e, widthV);
-    Value c = arith::RemUIOp::create(b, loc, e, widthV);
-    auto load = scf::IfOp::create(b, loc, b.getF32Type(), lessThan(r, count),
-                                  /*withElseRegion=*/true);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(load.thenBlock());
-      Value x = memref::LoadOp::create(b, loc, source, at(which, batch, kvHead, add(first, r), c));
-      scf::YieldOp::create(b, loc, x);
-      b.setInsertionPointToStart(load.elseBlock());
-      scf::YieldOp::create(b, loc, f32(0.0f));
-    }
-    memref::StoreOp::create(b, loc, load.getResult(0), tile, ValueRange{r, c});
-  });
-}
 
 Value SdpaKernelBuilder::scoreTile(Value queryRow, Value keys, Value scores, Value position,
                                    Value first, Value count, Value batch, Value keyMask) {
@@ -357,8 +357,10 @@ void SdpaKernelBuilder::buildBody(gpu::LaunchOp launch, const KernelOperands &op
     Value runningMax = tiles.getRegionIterArgs()[0];
     Value runningSum = tiles.getRegionIterArgs()[1];
     Value count = minIdx(index(shape.kvBlock), sub(keyEnd, first));
-    stageTile(k, SdpaTensor::Key, keyTile, d.headDim, first, count, thread, batch, kvHead);
-    stageTile(v, SdpaTensor::Value, valueTile, d.valueDim, first, count, thread, batch, kvHead);
+    stageRows(k, SdpaTensor::Key, keyTile, shape.kvBlock, d.headDim, first, count, batch,
+              kvHead, thread, shape.qBlock);
+    stageRows(v, SdpaTensor::Value, valueTile, shape.kvBlock, d.valueDim, first, count, batch,
+              kvHead, thread, shape.qBlock);
     gpu::BarrierOp::create(b, loc);
 
     Value tileMax = scoreTile(queryRow, keyTile, scores, position, first, count, batch,

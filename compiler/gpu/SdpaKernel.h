@@ -56,6 +56,18 @@ protected:
     return {batch, head, position, column};
   }
 
+  /// Stages positions [first, first + count) of `source` (sdpa tensor
+  /// `which`, batch row `batch`, head `head`) into `tile`, rows x width:
+  /// at [position][column], or [column][position] when `transposed`;
+  /// times `scale`, converted to the tile's element type (rounded for the
+  /// tensor cores); zeros past `count`. `threads` threads from `thread`,
+  /// each every threads-th element (consecutive threads read consecutive
+  /// columns: coalesced where the column is contiguous).
+  void stageRows(mlir::Value source, mlir::attn::SdpaTensor which, mlir::Value tile,
+                 int64_t rows, int64_t width, mlir::Value first, mlir::Value count,
+                 mlir::Value batch, mlir::Value head, mlir::Value thread, int64_t threads,
+                 bool transposed = false, float scale = 1.0f);
+
   /// Whether the key at `key` is in the window of the query at `position`.
   mlir::Value visible(mlir::Value position, mlir::Value key);
 

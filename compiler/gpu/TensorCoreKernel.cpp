@@ -49,16 +49,13 @@ public:
 
 void TensorCoreKernelBuilder::build(Type narrow) {
   ArrayRef<unsigned> m = c.dims.m, n = c.dims.n, k = c.dims.k;
-  Value one = index(1);
-  auto launch = mlir::gpu::LaunchOp::create(
-      b, loc, index(llvm::divideCeil(size(n), kBlockN)), index(llvm::divideCeil(size(m), kBlockM)),
-      index(batches()), index(kThreads), one, one, nullptr, nullptr, ValueRange{},
+  OpBuilder::InsertionGuard guard(b);
+  auto launch = launchOverTiles(
+      kBlockM, kBlockN, kThreads,
       TypeRange{buffer({kBlockM, kSliceK + kRowPadding}, mlir::gpu::AddressSpace::Workgroup,
                        narrow),
                 buffer({kBlockN, kSliceK + kRowPadding}, mlir::gpu::AddressSpace::Workgroup,
                        narrow)});
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(&launch.getBody().front());
   Value tileA = launch.getWorkgroupAttributions()[0];
   Value tileB = launch.getWorkgroupAttributions()[1];
   Value thread = launch.getThreadIds().x;
@@ -67,11 +64,9 @@ void TensorCoreKernelBuilder::build(Type narrow) {
       b, loc, arith::RemUIOp::create(b, loc, thread, index(mma::kWarpSize)));
   Value group = fragments.group, pairColumn = fragments.pairColumn;
 
-  SmallVector<Value> loops(c.sizes.size(), index(0));
-  if (!c.dims.batch.empty())
-    delinearize(loops, c.dims.batch, launch.getBlockIds().z);
-  Value firstM = mul(launch.getBlockIds().y, index(kBlockM));
-  Value firstN = mul(launch.getBlockIds().x, index(kBlockN));
+  TileOrigin origin = tileOrigin(launch, kBlockM, kBlockN);
+  SmallVector<Value> &loops = origin.loops;
+  Value firstM = origin.firstM, firstN = origin.firstN;
   // This warp's quarter of the block's tile, in the shared slices.
   Value warpRow = mul(arith::DivUIOp::create(b, loc, warp, index(kWarpsN)), index(kWarpM));
   Value warpColumn = mul(arith::RemUIOp::create(b, loc, warp, index(kWarpsN)), index(kWarpN));

@@ -63,11 +63,6 @@ public:
   void build(const attnc::gpu::SdpaOperands &operands);
 
 private:
-  /// Stages positions [first, first + count) of `source` (head `head`)
-  /// into `tile`, [position][column] or, `transposed`, [column][position],
-  /// times `scale` and rounded to the narrow type; zeros past `count`.
-  void stage(Value source, SdpaTensor which, Value tile, int64_t rows, int64_t width,
-             Value first, Value count, Value batch, Value head, bool transposed, float scale);
   /// `value` combined with the values of the other 3 lanes of its quad
   /// (the lanes holding the same rows of a fragment).
   Value overQuad(Value value, function_ref<Value(Value, Value)> combine);
@@ -96,29 +91,6 @@ private:
   Type narrow;
   Value thread;
 };
-
-void TensorCoreSdpaBuilder::stage(Value source, SdpaTensor which, Value tile, int64_t rows,
-                                  int64_t width, Value first, Value count, Value batch,
-                                  Value head, bool transposed, float scale) {
-  forEach(thread, index(rows * width), index(kThreads), [&](Value e) {
-    Value r = arith::DivUIOp::create(b, loc, e, index(width));
-    Value c = arith::RemUIOp::create(b, loc, e, index(width));
-    auto load = scf::IfOp::create(b, loc, narrow, lessThan(r, count), /*withElseRegion=*/true);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(load.thenBlock());
-      Value x = memref::LoadOp::create(b, loc, source, at(which, batch, head, add(first, r), c));
-      if (scale != 1.0f)
-        x = arith::MulFOp::create(b, loc, x, f32(scale));
-      scf::YieldOp::create(b, loc, ValueRange{arith::TruncFOp::create(b, loc, narrow, x)});
-      b.setInsertionPointToStart(load.elseBlock());
-      scf::YieldOp::create(
-          b, loc, ValueRange{arith::ConstantOp::create(b, loc, b.getFloatAttr(narrow, 0.0))});
-    }
-    memref::StoreOp::create(b, loc, load.getResult(0), tile,
-                            transposed ? ValueRange{c, r} : ValueRange{r, c});
-  });
-}
 
 Value TensorCoreSdpaBuilder::overQuad(Value value,
                                       function_ref<Value(Value, Value)> combine) {
@@ -268,8 +240,8 @@ void TensorCoreSdpaBuilder::build(const attnc::gpu::SdpaOperands &operands) {
   // The queries, scaled, through K's tile into registers: one A fragment
   // per 16 of the head dim.
   Value queryRows = minIdx(index(kQBlock), sub(index(d.queryLen), firstRow));
-  stage(operands.query, SdpaTensor::Query, keyTile, kQBlock, d.headDim, firstRow, queryRows,
-        batch, head, /*transposed=*/false, shape.scale);
+  stageRows(operands.query, SdpaTensor::Query, keyTile, kQBlock, d.headDim, firstRow, queryRows,
+            batch, head, thread, kThreads, /*transposed=*/false, shape.scale);
   gpu::BarrierOp::create(b, loc);
   SmallVector<Value> queryFragments;
   for (int64_t k = 0; k < d.headDim; k += mma::kK)
@@ -304,10 +276,10 @@ void TensorCoreSdpaBuilder::build(const attnc::gpu::SdpaOperands &operands) {
                               state.begin() + outputTiles + kLaneRows);
     SmallVector<Value> sums(state.begin() + outputTiles + kLaneRows, state.end());
     Value count = minIdx(index(kKvBlock), sub(keyEnd, first));
-    stage(operands.key, SdpaTensor::Key, keyTile, kKvBlock, d.headDim, first, count, batch,
-          kvHead, /*transposed=*/false, 1.0f);
-    stage(operands.value, SdpaTensor::Value, valueTile, kKvBlock, d.valueDim, first, count,
-          batch, kvHead, /*transposed=*/true, 1.0f);
+    stageRows(operands.key, SdpaTensor::Key, keyTile, kKvBlock, d.headDim, first, count, batch,
+              kvHead, thread, kThreads);
+    stageRows(operands.value, SdpaTensor::Value, valueTile, kKvBlock, d.valueDim, first, count,
+              batch, kvHead, thread, kThreads, /*transposed=*/true);
     if (keyBiases)
       stageKeyBiases(operands.keyMask, keyBiases, first, batch);
     gpu::BarrierOp::create(b, loc);
