@@ -65,6 +65,14 @@ protected:
   mlir::Location loc;
 };
 
+/// The buffer of tensor `value` (a kernel's operand, read only), any
+/// layout: kernels index it through its strides.
+inline mlir::Value bufferOf(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value) {
+  auto type = llvm::cast<mlir::TensorType>(value.getType());
+  auto memref = mlir::bufferization::getMemRefTypeWithFullyDynamicLayout(type);
+  return mlir::bufferization::ToBufferOp::create(b, loc, memref, value, /*read_only=*/true);
+}
+
 } // namespace attnc::gpu
 
 #endif // ATTNC_COMPILER_GPU_KERNELBUILDER_H

@@ -482,14 +482,6 @@ void SdpaKernelBuilder::buildMerge(const KernelOperands &operands) {
   gpu::TerminatorOp::create(b, loc);
 }
 
-/// The buffer of tensor `value`, any layout (the kernel indexes through
-/// the strides).
-Value bufferOf(OpBuilder &b, Location loc, Value value) {
-  auto type = cast<TensorType>(value.getType());
-  auto memref = bufferization::getMemRefTypeWithFullyDynamicLayout(type);
-  return bufferization::ToBufferOp::create(b, loc, memref, value, /*read_only=*/true);
-}
-
 struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLowerSdpaPass> {
   using GpuLowerSdpaPassBase::GpuLowerSdpaPassBase;
 
@@ -540,13 +532,13 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
     OpBuilder b(op);
     Location loc = op.getLoc();
     KernelOperands operands;
-    operands.query = bufferOf(b, loc, op.getQuery());
-    operands.key = bufferOf(b, loc, op.getKey());
-    operands.value = bufferOf(b, loc, op.getValue());
+    operands.query = attnc::gpu::bufferOf(b, loc, op.getQuery());
+    operands.key = attnc::gpu::bufferOf(b, loc, op.getKey());
+    operands.value = attnc::gpu::bufferOf(b, loc, op.getValue());
     if (Value offset = op.getOffset())
-      operands.offset = bufferOf(b, loc, offset);
+      operands.offset = attnc::gpu::bufferOf(b, loc, offset);
     if (Value mask = op.getKeyMask())
-      operands.keyMask = bufferOf(b, loc, mask);
+      operands.keyMask = attnc::gpu::bufferOf(b, loc, mask);
     auto resultType = cast<RankedTensorType>(op.getType());
     operands.result = memref::AllocOp::create(
         b, loc, MemRefType::get(resultType.getShape(), resultType.getElementType()));

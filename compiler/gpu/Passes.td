@@ -81,6 +81,36 @@ def GpuLowerSdpaPass : Pass<"gpu-lower-sdpa", "::mlir::func::FuncOp"> {
                            "::mlir::nvgpu::NVGPUDialect", "::mlir::vector::VectorDialect"];
 }
 
+def GpuLowerNormsPass : Pass<"gpu-lower-norms", "::mlir::func::FuncOp"> {
+  let summary = "Lower each attn.layer_norm and attn.rms_norm to one kernel launch";
+  let description = [{
+    Every static-shaped f32 `attn.layer_norm` / `attn.rms_norm` whose scale
+    (and bias) have the normalized dims' shape (leading unit dims aside)
+    becomes one `gpu.launch`: a warp per row (the dims before `axis`; the
+    row is the dims from it), `warps-per-block` rows per block. Each lane
+    reads every 32nd element of its row (consecutive lanes, consecutive
+    elements); the row's sums come from butterfly `gpu.shuffle`s over the
+    warp. LayerNorm takes two passes over the row for its statistics (the
+    mean, then the squared deviations from it: no cancellation), RMSNorm
+    one; a third writes `(x - mean) / sqrt(var + epsilon) * scale + bias`
+    (`x / sqrt(mean(x^2) + epsilon) * scale`). The row stays in L1/L2
+    between the passes; the generic path instead runs each reduction with
+    one thread per row and the normalization as a kernel of its own.
+
+    Operands are bufferized on the spot and the result is a new buffer, as
+    in `gpu-lower-sdpa`. Other norms (run-time dims, other types, scales
+    broadcast over part of the row) stay for `attn-to-linalg`.
+  }];
+  let options = [
+    Option<"warpsPerBlock", "warps-per-block", "int64_t", /*default=*/"4",
+           "Rows per thread block, one warp each">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::bufferization::BufferizationDialect"];
+}
+
 def GpuFuseElementwisePass : Pass<"gpu-fuse-elementwise", "::mlir::func::FuncOp"> {
   let summary = "linalg elementwise fusion that fuses nothing into a contraction";
   let description = [{

@@ -1,8 +1,8 @@
 //===- Pipeline.cpp - The CUDA lowering pipeline (attnc --device=cuda) ----===//
 //
 // attn IR after the graph passes, down to the LLVM dialect of a host
-// program whose kernels are embedded as a CUDA binary: attn.sdpa becomes a
-// kernel launch (gpu-lower-sdpa), the entry point takes the runtime ABI's
+// program whose kernels are embedded as a CUDA binary: attn.sdpa and the
+// norms become kernel launches (gpu-lower-sdpa, gpu-lower-norms), the entry point takes the runtime ABI's
 // buffers as the CPU path's does (cpu-entry-point), bufferization, device
 // memory for every buffer a kernel uses (gpu-device-buffers), then
 // upstream's outlining, NVVM lowering and `gpu-module-to-binary`, which
@@ -47,6 +47,8 @@ void buildGpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   gpu::GpuLowerSdpaPassOptions sdpa;
   sdpa.precision = options.gpuPrecision;
   funcPm.addPass(gpu::createGpuLowerSdpaPass(sdpa));
+  // LayerNorm / RMSNorm: a warp per row, one launch each.
+  funcPm.addPass(gpu::createGpuLowerNormsPass());
   // What the kernel does not take yet (offsets, key masks, ...) runs as
   // its matmuls and softmax.
   funcPm.addPass(mlir::attn::createAttnDecomposeSdpaPass());

@@ -1,0 +1,106 @@
+// RUN: attnc-opt %s -split-input-file -gpu-lower-norms -cse | FileCheck %s
+// RUN: attnc-opt %s -split-input-file -gpu-lower-norms="warps-per-block=2" -cse | FileCheck %s --check-prefix=WARPS
+
+// LayerNorm over the last dim of [2, 5, 100]: 10 rows, a warp each, 4 per
+// block of 128 threads (3 blocks; the last two warps of the last block
+// compute on row 9 and store nothing). Each lane sums every 32nd element
+// of its row from its lane number on; five xor shuffles (16 to 1) give
+// every lane the row's sum; the mean; a second pass sums the squared
+// deviations from it; 1 / sqrt(var + epsilon); the guarded third pass
+// writes (x - mean) * that * scale + bias.
+// CHECK-LABEL: func.func @layer_norm
+// CHECK-SAME: (%[[X:.+]]: tensor<2x5x100xf32>, %[[G:.+]]: tensor<100xf32>, %[[B:.+]]: tensor<100xf32>)
+// CHECK: %[[OUT:.+]] = memref.alloc() : memref<2x5x100xf32>
+// CHECK: %[[XB:.+]] = bufferization.to_buffer %[[X]] read_only
+// CHECK: %[[GB:.+]] = bufferization.to_buffer %[[G]] read_only
+// CHECK: %[[BB:.+]] = bufferization.to_buffer %[[B]] read_only
+// CHECK: gpu.launch blocks(%[[BX:[a-z0-9]+]], %{{.+}}, %{{.+}}) in (%{{.+}} = %c3, %{{.+}} = %c1, %{{.+}} = %c1) threads(%[[TX:[a-z0-9]+]], %{{.+}}, %{{.+}}) in (%{{.+}} = %c128, %{{.+}} = %c1, %{{.+}} = %c1)
+// CHECK: %[[LANE:.+]] = arith.remui %[[TX]], %c32
+// CHECK: %[[FIRST:.+]] = arith.muli %[[BX]], %c4
+// CHECK: %[[WARP:.+]] = arith.divui %[[TX]], %c32
+// CHECK: %[[ROW:.+]] = arith.addi %[[FIRST]], %[[WARP]]
+// CHECK: %[[SAFE:.+]] = arith.minsi %[[ROW]], %c9
+// CHECK: %[[SUM:.+]] = scf.for %[[C:.+]] = %[[LANE]] to %c100 step %c32 iter_args
+// CHECK: memref.load %[[XB]][%{{.+}}, %{{.+}}, %[[C]]]
+// CHECK: gpu.shuffle  xor %[[SUM]], %c16_i32, %c32_i32 : f32
+// CHECK-COUNT-4: gpu.shuffle  xor
+// CHECK: %[[MEAN:.+]] = arith.mulf %{{.+}}, %[[INV:cst[_0-9]*]] : f32
+// CHECK: scf.for
+// CHECK: arith.subf %{{.+}}, %[[MEAN]]
+// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK: math.sqrt
+// CHECK: %[[RSTD:.+]] = arith.divf
+// CHECK: %[[ACTIVE:.+]] = arith.cmpi slt, %[[ROW]], %c10
+// CHECK: scf.if %[[ACTIVE]]
+// CHECK: scf.for %[[C2:.+]] = %[[LANE]] to %c100 step %c32
+// CHECK: arith.subf %{{.+}}, %[[MEAN]]
+// CHECK: memref.load %[[GB]][%[[C2]]]
+// CHECK: arith.mulf %{{.+}}, %[[RSTD]]
+// CHECK: memref.load %[[BB]][%[[C2]]]
+// CHECK: memref.store %{{.+}}, %[[OUT]][%{{.+}}, %{{.+}}, %[[C2]]]
+// CHECK: gpu.terminator
+// CHECK: bufferization.to_tensor %[[OUT]] restrict writable
+// CHECK-NOT: attn.layer_norm
+// Two warps per block: 5 blocks of 64 threads.
+// WARPS-LABEL: func.func @layer_norm
+// WARPS: gpu.launch blocks({{.+}}) in (%{{.+}} = %c5, %{{.+}} = %c1, %{{.+}} = %c1) threads({{.+}}) in (%{{.+}} = %c64,
+func.func @layer_norm(%x: tensor<2x5x100xf32>, %g: tensor<100xf32>, %b: tensor<100xf32>) -> tensor<2x5x100xf32> {
+  %y = attn.layer_norm %x, %g, %b {axis = 2 : i64, epsilon = 1.0e-05 : f32}
+      : (tensor<2x5x100xf32>, tensor<100xf32>, tensor<100xf32>) -> tensor<2x5x100xf32>
+  return %y : tensor<2x5x100xf32>
+}
+
+// -----
+
+// RMSNorm: one pass of squares (no mean), then x * 1 / sqrt(ms + eps) *
+// scale; no bias.
+// CHECK-LABEL: func.func @rms_norm
+// CHECK: gpu.launch
+// CHECK: scf.for
+// CHECK: %[[SQ:.+]] = arith.mulf %[[V:.+]], %[[V]] : f32
+// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK-NOT: gpu.shuffle
+// CHECK: math.sqrt
+// CHECK: scf.if
+// CHECK-NOT: arith.subf
+// CHECK: memref.store
+// CHECK: gpu.terminator
+func.func @rms_norm(%x: tensor<3x64xf32>, %g: tensor<64xf32>) -> tensor<3x64xf32> {
+  %y = attn.rms_norm %x, %g {axis = 1 : i64, epsilon = 1.0e-06 : f32}
+      : (tensor<3x64xf32>, tensor<64xf32>) -> tensor<3x64xf32>
+  return %y : tensor<3x64xf32>
+}
+
+// -----
+
+// Normalized over two dims (axis 1 of [2, 3, 40]): a row of 120, its
+// column index split into (column / 40, column % 40) for the input and
+// the [3, 40] scale alike; the rows are the batch.
+// CHECK-LABEL: func.func @two_dims
+// CHECK: gpu.launch blocks({{.+}}) in (%{{.+}} = %c1,
+// CHECK: scf.for %[[C:.+]] = %{{.+}} to %c120 step %c32
+// CHECK: %[[COL:.+]] = arith.remui %[[C]], %c40
+// CHECK: %[[DIM:.+]] = arith.divui %[[C]], %c40
+// CHECK: memref.load %{{.+}}[%{{.+}}, %[[DIM]], %[[COL]]] : memref<2x3x40xf32
+func.func @two_dims(%x: tensor<2x3x40xf32>, %g: tensor<3x40xf32>) -> tensor<2x3x40xf32> {
+  %y = attn.layer_norm %x, %g {axis = 1 : i64, epsilon = 1.0e-05 : f32}
+      : (tensor<2x3x40xf32>, tensor<3x40xf32>) -> tensor<2x3x40xf32>
+  return %y : tensor<2x3x40xf32>
+}
+
+// -----
+
+// Left for attn-to-linalg: a scale broadcast over part of the row, and
+// run-time dims.
+// CHECK-LABEL: func.func @left_alone
+// CHECK-NOT: gpu.launch
+// CHECK: attn.layer_norm
+// CHECK: attn.rms_norm
+func.func @left_alone(%x: tensor<2x3x40xf32>, %g: tensor<40xf32>, %d: tensor<?x64xf32>, %h: tensor<64xf32>)
+    -> (tensor<2x3x40xf32>, tensor<?x64xf32>) {
+  %y = attn.layer_norm %x, %g {axis = 1 : i64, epsilon = 1.0e-05 : f32}
+      : (tensor<2x3x40xf32>, tensor<40xf32>) -> tensor<2x3x40xf32>
+  %z = attn.rms_norm %d, %h {axis = 1 : i64, epsilon = 1.0e-06 : f32}
+      : (tensor<?x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+  return %y, %z : tensor<2x3x40xf32>, tensor<?x64xf32>
+}
