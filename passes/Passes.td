@@ -180,6 +180,42 @@ def AttnFuseGeluPass : Pass<"attn-fuse-gelu", "::mlir::func::FuncOp"> {
   }];
 }
 
+def AttnFuseNormsPass : Pass<"attn-fuse-norms", "::mlir::func::FuncOp"> {
+  let summary = "Recognize exported LayerNorm and RMSNorm decompositions as attn norms";
+  let description = [{
+    Before LayerNormalization-17, torch exports nn.LayerNorm as
+    `(x - mean(x)) / sqrt(mean((x - mean(x))^2) + eps) * scale + bias`
+    (the square as `Pow(d, 2)` or `d * d`), and LLaMA-style RMSNorm as
+    `x * (1 / sqrt(mean(x^2) + eps)) * scale` (or `x / sqrt(...)`). This
+    pass replaces them by `attn.layer_norm` / `attn.rms_norm`, one op per
+    norm, which the CUDA backend runs as one kernel (`gpu-lower-norms`).
+    The means must reduce the trailing dims with kept dims, epsilon must
+    be a scalar constant, the scale and bias must have the normalized dims'
+    shape, and every intermediate value must be used only inside the norm
+    (nothing is computed twice). Products commute (`scale * n` or
+    `n * scale`); a LayerNorm without a bias after its scale keeps none.
+
+    Before:
+    ```mlir
+    %m = attn.reduce_mean %x {axes = array<i64: 2>} : tensor<2x8x32xf32> -> tensor<2x8x1xf32>
+    %d = attn.sub %x, %m : (tensor<2x8x32xf32>, tensor<2x8x1xf32>) -> tensor<2x8x32xf32>
+    %p = attn.pow %d, %two : (tensor<2x8x32xf32>, tensor<f32>) -> tensor<2x8x32xf32>
+    %v = attn.reduce_mean %p {axes = array<i64: 2>} : tensor<2x8x32xf32> -> tensor<2x8x1xf32>
+    %e = attn.add %v, %eps : (tensor<2x8x1xf32>, tensor<f32>) -> tensor<2x8x1xf32>
+    %s = attn.sqrt %e : tensor<2x8x1xf32>
+    %n = attn.div %d, %s : (tensor<2x8x32xf32>, tensor<2x8x1xf32>) -> tensor<2x8x32xf32>
+    %g = attn.mul %n, %scale : (tensor<2x8x32xf32>, tensor<32xf32>) -> tensor<2x8x32xf32>
+    %y = attn.add %g, %bias : (tensor<2x8x32xf32>, tensor<32xf32>) -> tensor<2x8x32xf32>
+    ```
+    After:
+    ```mlir
+    %y = attn.layer_norm %x, %scale, %bias {axis = 2 : i64, epsilon = 9.99999996E-13 : f32}
+        : (tensor<2x8x32xf32>, tensor<32xf32>, tensor<32xf32>) -> tensor<2x8x32xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::attn::AttnDialect"];
+}
+
 def AttnKvCacheInPlacePass : Pass<"attn-kv-cache-in-place", "::mlir::func::FuncOp"> {
   let summary = "Keep each KV cache in its caller's buffer and append a step's rows in place";
   let description = [{

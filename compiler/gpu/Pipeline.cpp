@@ -47,7 +47,9 @@ void buildGpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   gpu::GpuLowerSdpaPassOptions sdpa;
   sdpa.precision = options.gpuPrecision;
   funcPm.addPass(gpu::createGpuLowerSdpaPass(sdpa));
-  // LayerNorm / RMSNorm: a warp per row, one launch each.
+  // LayerNorm / RMSNorm (exported decompositions recognized first): a
+  // warp per row, one launch each.
+  funcPm.addPass(mlir::attn::createAttnFuseNormsPass());
   funcPm.addPass(gpu::createGpuLowerNormsPass());
   // What the kernel does not take yet (offsets, key masks, ...) runs as
   // its matmuls and softmax.
