@@ -18,15 +18,13 @@ table.
 """
 import argparse
 import json
-import os
 import pathlib
-import re
-import subprocess
 import tempfile
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from timed_run import run_timed
 
 
 def visible_fraction(case):
@@ -89,17 +87,9 @@ DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 def run_attnc(exe, folder, repeat):
     with tempfile.TemporaryDirectory() as out:
-        args = [str(exe), "--repeat", str(repeat), "--output-dir", out]
-        for name in "qkv":
-            args += ["--input", f"{name}={folder}/{name}.npy"]
-        # The caller's environment kept: the driver may be found through it.
-        env = dict(os.environ, ATTNC_CUDA_KERNEL_TIME="1")
-        run = subprocess.run(args, capture_output=True, text=True, env=env, timeout=600)
-        if run.returncode:
-            raise RuntimeError(run.stderr.strip()[-400:])
-        kernel = re.search(r"kernel time per run: median ([0-9.]+) ms", run.stderr)
-        wall = re.search(r"median run time: ([0-9.]+) ms", run.stdout)
-        return float(kernel.group(1)), float(wall.group(1)), np.load(f"{out}/o.npy")
+        wall, kernel = run_timed(exe, {name: f"{folder}/{name}.npy" for name in "qkv"}, out,
+                                 repeat, timeout=600)
+        return kernel, wall, np.load(f"{out}/o.npy")
 
 
 def main():

@@ -14,14 +14,12 @@ magnitude. TFLOP/s: 2·M·N·K / time. Prints one markdown table.
 """
 import argparse
 import json
-import os
 import pathlib
-import re
-import subprocess
 import tempfile
 
 import numpy as np
 import torch
+from timed_run import run_timed
 
 
 def weight(case):
@@ -33,14 +31,8 @@ def weight(case):
 def run_attnc(exe, x, repeat):
     with tempfile.TemporaryDirectory() as folder:
         np.save(f"{folder}/x.npy", x)
-        args = [str(exe), "--repeat", str(repeat), "--output-dir", folder,
-                "--input", f"x={folder}/x.npy"]
-        env = dict(os.environ, ATTNC_CUDA_KERNEL_TIME="1")
-        run = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
-        if run.returncode:
-            raise RuntimeError(run.stderr.strip()[-400:])
-        kernel = re.search(r"kernel time per run: median ([0-9.]+) ms", run.stderr)
-        return float(kernel.group(1)), np.load(f"{folder}/y.npy")
+        _, kernel = run_timed(exe, {"x": f"{folder}/x.npy"}, folder, repeat, timeout=300)
+        return kernel, np.load(f"{folder}/y.npy")
 
 
 def time_torch(x, w, repeat):

@@ -22,9 +22,7 @@ Prints one markdown table.
 """
 import argparse
 import json
-import os
 import pathlib
-import re
 import statistics
 import subprocess
 import sys
@@ -35,6 +33,7 @@ import numpy as np
 import onnx
 import torch
 from onnx import numpy_helper
+from timed_run import run_timed
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "models"))
@@ -53,20 +52,12 @@ def relative_error(got, want):
 
 def run_attnc(folder, outputs, repeat):
     data = folder / "test_data_set_0"
+    inputs = {load(path)[0]: path for path in sorted(data.glob("input_*.pb"))}
     with tempfile.TemporaryDirectory() as out:
-        args = [str(folder / "model"), "--repeat", str(repeat), "--output-dir", out]
-        for path in sorted(data.glob("input_*.pb")):
-            args += ["--input", f"{load(path)[0]}={path}"]
-        env = dict(os.environ, ATTNC_CUDA_KERNEL_TIME="1")
-        run = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
-        if run.returncode:
-            raise RuntimeError(run.stderr.strip()[-400:])
-        kernel = re.search(r"kernel time per run: median ([0-9.]+) ms", run.stderr)
-        wall = re.search(r"median run time: ([0-9.]+) ms", run.stdout)
+        wall, kernels = run_timed(folder / "model", inputs, out, repeat, timeout=300)
         error = max(relative_error(load(pathlib.Path(out) / f"{name}.pb")[1], want)
                     for name, want in outputs)
-        return (float(wall.group(1)) if wall else float("nan"),
-                float(kernel.group(1)) if kernel else float("nan"), error)
+        return wall, kernels, error
 
 
 def time_torch(info, outputs, repeat, device):
