@@ -1,10 +1,11 @@
-//===- LowerNorms.cpp - LayerNorm and RMSNorm as one kernel each ----------===//
+//===- LowerNorms.cpp - LayerNorm, RMSNorm and softmax as one kernel each -===//
 //
 // A norm's row is a few hundred to a few thousand elements (768 in GPT-2
-// small, 2048 in the LLaMA-shaped model): a warp per row reads it with
-// every lane on consecutive elements, sums by butterfly shuffles, and
+// small, 2048 in the LLaMA-shaped model; a softmax's, the keys of an
+// attention the fused kernel does not take): a warp per row reads it with
+// every lane on consecutive elements, reduces by butterfly shuffles, and
 // writes the normalized row, all in one launch. Lowered through linalg
-// instead, the same norm is two or three kernels whose reductions give a
+// instead, the same op is two or three kernels whose reductions give a
 // whole row to one thread.
 //
 // Lanes of a warp past the last row compute on the last row (so that every
@@ -15,6 +16,9 @@
 
 #include "compiler/gpu/KernelBuilder.h"
 #include "dialects/attn/AttnOps.h"
+
+#include <functional>
+#include <limits>
 
 namespace attnc::gpu {
 #define GEN_PASS_DEF_GPULOWERNORMSPASS
@@ -27,13 +31,15 @@ namespace {
 
 constexpr int64_t kWarpSize = 32;
 
-/// What the kernel needs to know about one norm: the input's dims before
-/// `axis` (the rows) and from it (the row), the parameters' ranks.
+enum class RowOp { LayerNorm, RmsNorm, Softmax };
+
+/// What the kernel needs to know about one op: the input's dims before
+/// `axis` (the rows) and from it (the row).
 struct NormShape {
+  RowOp op = RowOp::LayerNorm;
   SmallVector<int64_t> rowDims, columnDims;
   int64_t rows = 1, width = 1;
   float epsilon = 0.0f;
-  bool rms = false;
 };
 
 /// Whether `param` has the normalized dims' shape (one broadcast over part
@@ -43,27 +49,46 @@ bool coversRow(Value param, ArrayRef<int64_t> columnDims) {
   return type.getElementType().isF32() && type.getShape() == columnDims;
 }
 
-/// The kernel's view of `op`, if it takes it.
-template <typename NormOp> std::optional<NormShape> shapeOf(NormOp op, Value bias) {
-  auto input = cast<RankedTensorType>(op.getInput().getType());
-  if (!input.hasStaticShape() || !input.getElementType().isF32() || input.getRank() == 0)
+/// The rows of `input` normalized from `axis` on, if the kernel takes it:
+/// static, f32, not empty.
+std::optional<NormShape> rowsOf(Value input, int64_t axis, RowOp op) {
+  auto type = cast<RankedTensorType>(input.getType());
+  if (!type.hasStaticShape() || !type.getElementType().isF32() || type.getRank() == 0)
     return std::nullopt;
-  int64_t axis = op.getAxis();
   if (axis < 0)
-    axis += input.getRank();
+    axis += type.getRank();
   NormShape shape;
-  shape.rowDims.assign(input.getShape().begin(), input.getShape().begin() + axis);
-  shape.columnDims.assign(input.getShape().begin() + axis, input.getShape().end());
-  if (!coversRow(op.getScale(), shape.columnDims) || (bias && !coversRow(bias, shape.columnDims)))
-    return std::nullopt;
+  shape.op = op;
+  shape.rowDims.assign(type.getShape().begin(), type.getShape().begin() + axis);
+  shape.columnDims.assign(type.getShape().begin() + axis, type.getShape().end());
   for (int64_t d : shape.rowDims)
     shape.rows *= d;
   for (int64_t d : shape.columnDims)
     shape.width *= d;
   if (shape.rows == 0 || shape.width == 0)
     return std::nullopt;
-  shape.epsilon = op.getEpsilon().convertToFloat();
   return shape;
+}
+
+/// The kernel's view of a LayerNorm or RMSNorm, if it takes it: also its
+/// scale and bias shaped like the row.
+template <typename NormOp>
+std::optional<NormShape> shapeOf(NormOp op, Value bias, RowOp kind) {
+  std::optional<NormShape> shape = rowsOf(op.getInput(), op.getAxis(), kind);
+  if (!shape || !coversRow(op.getScale(), shape->columnDims) ||
+      (bias && !coversRow(bias, shape->columnDims)))
+    return std::nullopt;
+  shape->epsilon = op.getEpsilon().convertToFloat();
+  return shape;
+}
+
+/// The kernel's view of a softmax over its last axis, if it takes it.
+std::optional<NormShape> shapeOf(mlir::attn::SoftmaxOp op) {
+  auto type = cast<RankedTensorType>(op.getInput().getType());
+  int64_t axis = op.getAxis() < 0 ? op.getAxis() + type.getRank() : op.getAxis();
+  if (axis != type.getRank() - 1)
+    return std::nullopt;
+  return rowsOf(op.getInput(), axis, RowOp::Softmax);
 }
 
 class NormKernelBuilder : attnc::gpu::KernelBuilder {
@@ -71,17 +96,31 @@ public:
   NormKernelBuilder(OpBuilder &b, Location loc, const NormShape &shape, int64_t warps)
       : KernelBuilder(b, loc), shape(shape), warps(warps) {}
 
-  /// The launch, at the builder's insertion point: `result` = the norm of
-  /// `input` (scale and, for LayerNorm, `bias` applied).
+  /// The launch, at the builder's insertion point: `result` = the op on
+  /// `input` (scale and, for LayerNorm, `bias` applied to a norm).
   void build(Value input, Value scale, Value bias, Value result);
+
+  /// An element's result from its value and column index.
+  using Transform = std::function<Value(Value x, Value column)>;
 
 private:
   /// `linear` as indices over `dims` (the last fastest).
   SmallVector<Value> delinearize(Value linear, ArrayRef<int64_t> dims);
-  /// `value` summed over the warp: every lane gets the total.
-  Value overWarp(Value value);
-  /// The sum of term(x) over the row at `rowIndices`, over the warp.
-  Value rowSum(Value input, ArrayRef<Value> rowIndices, function_ref<Value(Value)> term);
+  /// `value` combined over the warp: every lane gets the result.
+  Value overWarp(Value value, function_ref<Value(Value, Value)> combine);
+  /// term(x) over the row at `rowIndices`, combined from `init` in each
+  /// lane and then over the warp.
+  Value rowReduce(Value input, ArrayRef<Value> rowIndices, Value init,
+                  function_ref<Value(Value)> term, function_ref<Value(Value, Value)> combine);
+  Value rowSum(Value input, ArrayRef<Value> rowIndices, function_ref<Value(Value)> term) {
+    return rowReduce(input, rowIndices, f32(0.0f), term, [&](Value x, Value y) -> Value {
+      return arith::AddFOp::create(b, loc, x, y);
+    });
+  }
+  /// The row statistics of a norm, and its transform (scale, bias).
+  Transform normalize(Value input, ArrayRef<Value> statsRow, Value scale, Value bias);
+  /// The row statistics of a softmax, and its transform.
+  Transform softmax(Value input, ArrayRef<Value> statsRow);
   /// Input indices of element `column` of the row at `rowIndices`.
   SmallVector<Value> at(ArrayRef<Value> rowIndices, Value column) {
     SmallVector<Value> indices(rowIndices);
@@ -107,27 +146,71 @@ SmallVector<Value> NormKernelBuilder::delinearize(Value linear, ArrayRef<int64_t
   return indices;
 }
 
-Value NormKernelBuilder::overWarp(Value value) {
+Value NormKernelBuilder::overWarp(Value value, function_ref<Value(Value, Value)> combine) {
   for (int32_t mask = kWarpSize / 2; mask > 0; mask /= 2) {
     Value other = gpu::ShuffleOp::create(b, loc, value, mask, kWarpSize, gpu::ShuffleMode::XOR)
                       .getShuffleResult();
-    value = arith::AddFOp::create(b, loc, value, other);
+    value = combine(value, other);
   }
   return value;
 }
 
-Value NormKernelBuilder::rowSum(Value input, ArrayRef<Value> rowIndices,
-                                function_ref<Value(Value)> term) {
-  auto loop = scf::ForOp::create(b, loc, lane, index(shape.width), index(kWarpSize),
-                                 ValueRange{f32(0.0f)});
+Value NormKernelBuilder::rowReduce(Value input, ArrayRef<Value> rowIndices, Value init,
+                                   function_ref<Value(Value)> term,
+                                   function_ref<Value(Value, Value)> combine) {
+  auto loop =
+      scf::ForOp::create(b, loc, lane, index(shape.width), index(kWarpSize), ValueRange{init});
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value x = memref::LoadOp::create(b, loc, input, at(rowIndices, loop.getInductionVar()));
-    scf::YieldOp::create(
-        b, loc, ValueRange{arith::AddFOp::create(b, loc, loop.getRegionIterArgs()[0], term(x))});
+    scf::YieldOp::create(b, loc, ValueRange{combine(loop.getRegionIterArgs()[0], term(x))});
   }
-  return overWarp(loop.getResult(0));
+  return overWarp(loop.getResult(0), combine);
+}
+
+NormKernelBuilder::Transform NormKernelBuilder::normalize(Value input, ArrayRef<Value> statsRow,
+                                                          Value scale, Value bias) {
+  bool rms = shape.op == RowOp::RmsNorm;
+  Value inverseWidth = f32(1.0f / static_cast<float>(shape.width));
+  Value mean;
+  if (!rms)
+    mean = arith::MulFOp::create(b, loc, rowSum(input, statsRow, [](Value x) { return x; }),
+                                 inverseWidth);
+  // Squared deviations from the mean (LayerNorm), squares (RMSNorm).
+  Value squares = rowSum(input, statsRow, [&](Value x) -> Value {
+    Value d = rms ? x : arith::SubFOp::create(b, loc, x, mean).getResult();
+    return arith::MulFOp::create(b, loc, d, d);
+  });
+  Value variance = arith::MulFOp::create(b, loc, squares, inverseWidth);
+  Value inverseDeviation = arith::DivFOp::create(
+      b, loc, f32(1.0f),
+      math::SqrtOp::create(b, loc, arith::AddFOp::create(b, loc, variance, f32(shape.epsilon))));
+  return [=](Value x, Value column) -> Value {
+    if (mean)
+      x = arith::SubFOp::create(b, loc, x, mean);
+    SmallVector<Value> parameter = delinearize(column, shape.columnDims);
+    Value g = memref::LoadOp::create(b, loc, scale, parameter);
+    Value y = arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, x, inverseDeviation), g);
+    if (bias)
+      y = arith::AddFOp::create(b, loc, y, memref::LoadOp::create(b, loc, bias, parameter));
+    return y;
+  };
+}
+
+NormKernelBuilder::Transform NormKernelBuilder::softmax(Value input, ArrayRef<Value> statsRow) {
+  Value top = rowReduce(
+      input, statsRow, f32(-std::numeric_limits<float>::infinity()),
+      [](Value x) { return x; },
+      [&](Value x, Value y) -> Value { return arith::MaximumFOp::create(b, loc, x, y); });
+  auto weight = [=](Value x) -> Value {
+    return math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, x, top));
+  };
+  Value inverseSum =
+      arith::DivFOp::create(b, loc, f32(1.0f), rowSum(input, statsRow, weight));
+  return [=](Value x, Value) -> Value {
+    return arith::MulFOp::create(b, loc, weight(x), inverseSum);
+  };
 }
 
 void NormKernelBuilder::build(Value input, Value scale, Value bias, Value result) {
@@ -142,38 +225,16 @@ void NormKernelBuilder::build(Value input, Value scale, Value bias, Value result
                   arith::DivUIOp::create(b, loc, thread, index(kWarpSize)));
   // The statistics of the row, or of the last one for warps past it.
   SmallVector<Value> statsRow = delinearize(minIdx(row, index(shape.rows - 1)), shape.rowDims);
-
-  Value inverseWidth = f32(1.0f / static_cast<float>(shape.width));
-  Value mean = f32(0.0f);
-  if (!shape.rms) {
-    Value sum = rowSum(input, statsRow, [](Value x) { return x; });
-    mean = arith::MulFOp::create(b, loc, sum, inverseWidth);
-  }
-  // Squared deviations from the mean (LayerNorm), squares (RMSNorm).
-  Value squares = rowSum(input, statsRow, [&](Value x) -> Value {
-    Value d = shape.rms ? x : arith::SubFOp::create(b, loc, x, mean).getResult();
-    return arith::MulFOp::create(b, loc, d, d);
-  });
-  Value variance = arith::MulFOp::create(b, loc, squares, inverseWidth);
-  Value inverseDeviation = arith::DivFOp::create(
-      b, loc, f32(1.0f),
-      math::SqrtOp::create(b, loc, arith::AddFOp::create(b, loc, variance, f32(shape.epsilon))));
+  Transform transform = shape.op == RowOp::Softmax
+                            ? softmax(input, statsRow)
+                            : normalize(input, statsRow, scale, bias);
 
   auto store = scf::IfOp::create(b, loc, lessThan(row, shape.rows), /*withElseRegion=*/false);
   b.setInsertionPoint(store.thenBlock()->getTerminator());
   SmallVector<Value> rowIndices = delinearize(row, shape.rowDims);
   forEach(lane, index(shape.width), index(kWarpSize), [&](Value column) {
     Value x = memref::LoadOp::create(b, loc, input, at(rowIndices, column));
-    if (!shape.rms)
-      x = arith::SubFOp::create(b, loc, x, mean);
-    SmallVector<Value> parameter = delinearize(column, shape.columnDims);
-    Value g = memref::LoadOp::create(b, loc, scale, parameter);
-    Value y = arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, x, inverseDeviation), g);
-    if (bias) {
-      Value beta = memref::LoadOp::create(b, loc, bias, parameter);
-      y = arith::AddFOp::create(b, loc, y, beta);
-    }
-    memref::StoreOp::create(b, loc, y, result, at(rowIndices, column));
+    memref::StoreOp::create(b, loc, transform(x, column), result, at(rowIndices, column));
   });
   b.setInsertionPointToEnd(&launch.getBody().front());
   gpu::TerminatorOp::create(b, loc);
@@ -187,21 +248,20 @@ struct GpuLowerNormsPass : public attnc::gpu::impl::GpuLowerNormsPassBase<GpuLow
       getOperation().emitError("gpu-lower-norms: warps-per-block must be in [1, 32]");
       return signalPassFailure();
     }
-    SmallVector<Operation *> norms;
+    SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
-      if (isa<mlir::attn::LayerNormOp, mlir::attn::RmsNormOp>(op))
-        norms.push_back(op);
+      if (isa<mlir::attn::LayerNormOp, mlir::attn::RmsNormOp, mlir::attn::SoftmaxOp>(op))
+        ops.push_back(op);
     });
-    for (Operation *op : norms) {
+    for (Operation *op : ops) {
       if (auto layerNorm = dyn_cast<mlir::attn::LayerNormOp>(op))
-        lower(op, shapeOf(layerNorm, layerNorm.getBias()), layerNorm.getInput(),
-              layerNorm.getScale(), layerNorm.getBias());
-      else if (auto rmsNorm = dyn_cast<mlir::attn::RmsNormOp>(op)) {
-        std::optional<NormShape> shape = shapeOf(rmsNorm, Value());
-        if (shape)
-          shape->rms = true;
-        lower(op, shape, rmsNorm.getInput(), rmsNorm.getScale(), Value());
-      }
+        lower(op, shapeOf(layerNorm, layerNorm.getBias(), RowOp::LayerNorm),
+              layerNorm.getInput(), layerNorm.getScale(), layerNorm.getBias());
+      else if (auto rmsNorm = dyn_cast<mlir::attn::RmsNormOp>(op))
+        lower(op, shapeOf(rmsNorm, Value(), RowOp::RmsNorm), rmsNorm.getInput(),
+              rmsNorm.getScale(), Value());
+      else if (auto softmax = dyn_cast<mlir::attn::SoftmaxOp>(op))
+        lower(op, shapeOf(softmax), softmax.getInput(), Value(), Value());
     }
   }
 
@@ -215,9 +275,9 @@ struct GpuLowerNormsPass : public attnc::gpu::impl::GpuLowerNormsPassBase<GpuLow
     auto type = cast<RankedTensorType>(op->getResult(0).getType());
     Value result =
         memref::AllocOp::create(b, loc, MemRefType::get(type.getShape(), type.getElementType()));
+    auto operand = [&](Value v) { return v ? attnc::gpu::bufferOf(b, loc, v) : Value(); };
     NormKernelBuilder(b, loc, *shape, warpsPerBlock)
-        .build(attnc::gpu::bufferOf(b, loc, input), attnc::gpu::bufferOf(b, loc, scale),
-               bias ? attnc::gpu::bufferOf(b, loc, bias) : Value(), result);
+        .build(operand(input), operand(scale), operand(bias), result);
     op->getResult(0).replaceAllUsesWith(bufferization::ToTensorOp::create(
         b, loc, type, result, /*restrict=*/true, /*writable=*/true));
     op->erase();

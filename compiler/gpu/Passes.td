@@ -82,24 +82,28 @@ def GpuLowerSdpaPass : Pass<"gpu-lower-sdpa", "::mlir::func::FuncOp"> {
 }
 
 def GpuLowerNormsPass : Pass<"gpu-lower-norms", "::mlir::func::FuncOp"> {
-  let summary = "Lower each attn.layer_norm and attn.rms_norm to one kernel launch";
+  let summary = "Lower each attn.layer_norm, attn.rms_norm and attn.softmax to one kernel launch";
   let description = [{
     Every static-shaped f32 `attn.layer_norm` / `attn.rms_norm` whose scale
-    (and bias) have the normalized dims' shape (leading unit dims aside)
-    becomes one `gpu.launch`: a warp per row (the dims before `axis`; the
+    (and bias) have the normalized dims' shape, and every such
+    `attn.softmax` over its last axis (attention the fused kernel does not
+    take), becomes one `gpu.launch`: a warp per row (the dims before `axis`; the
     row is the dims from it), `warps-per-block` rows per block. Each lane
     reads every 32nd element of its row (consecutive lanes, consecutive
     elements); the row's sums come from butterfly `gpu.shuffle`s over the
     warp. LayerNorm takes two passes over the row for its statistics (the
     mean, then the squared deviations from it: no cancellation), RMSNorm
     one; a third writes `(x - mean) / sqrt(var + epsilon) * scale + bias`
-    (`x / sqrt(mean(x^2) + epsilon) * scale`). The row stays in L1/L2
+    (`x / sqrt(mean(x^2) + epsilon) * scale`). A softmax takes the row's
+    maximum (shuffles combining by maximum), then the sum of `exp(x - max)`,
+    and writes `exp(x - max) / sum`. The row stays in L1/L2
     between the passes; the generic path instead runs each reduction with
     one thread per row and the normalization as a kernel of its own.
 
     Operands are bufferized on the spot and the result is a new buffer, as
-    in `gpu-lower-sdpa`. Other norms (run-time dims, other types, scales
-    broadcast over part of the row) stay for `attn-to-linalg`.
+    in `gpu-lower-sdpa`. Others (run-time dims, other types, scales
+    broadcast over part of the row, a softmax over an inner axis) stay for
+    `attn-to-linalg`.
   }];
   let options = [
     Option<"warpsPerBlock", "warps-per-block", "int64_t", /*default=*/"4",

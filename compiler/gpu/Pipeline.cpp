@@ -1,8 +1,9 @@
 //===- Pipeline.cpp - The CUDA lowering pipeline (attnc --device=cuda) ----===//
 //
 // attn IR after the graph passes, down to the LLVM dialect of a host
-// program whose kernels are embedded as a CUDA binary: attn.sdpa and the
-// norms become kernel launches (gpu-lower-sdpa, gpu-lower-norms), the entry point takes the runtime ABI's
+// program whose kernels are embedded as a CUDA binary: attn.sdpa, the
+// norms and softmax become kernel launches (gpu-lower-sdpa,
+// gpu-lower-norms), the entry point takes the runtime ABI's
 // buffers as the CPU path's does (cpu-entry-point), bufferization, device
 // memory for every buffer a kernel uses (gpu-device-buffers), then
 // upstream's outlining, NVVM lowering and `gpu-module-to-binary`, which
@@ -47,13 +48,13 @@ void buildGpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   gpu::GpuLowerSdpaPassOptions sdpa;
   sdpa.precision = options.gpuPrecision;
   funcPm.addPass(gpu::createGpuLowerSdpaPass(sdpa));
-  // LayerNorm / RMSNorm (exported decompositions recognized first): a
-  // warp per row, one launch each.
-  funcPm.addPass(mlir::attn::createAttnFuseNormsPass());
-  funcPm.addPass(gpu::createGpuLowerNormsPass());
-  // What the kernel does not take yet (offsets, key masks, ...) runs as
+  // What the kernel does not take yet (dense masks, run-time dims) runs as
   // its matmuls and softmax.
   funcPm.addPass(mlir::attn::createAttnDecomposeSdpaPass());
+  // LayerNorm / RMSNorm (exported decompositions recognized first) and
+  // softmax: a warp per row, one launch each.
+  funcPm.addPass(mlir::attn::createAttnFuseNormsPass());
+  funcPm.addPass(gpu::createGpuLowerNormsPass());
   funcPm.addPass(mlir::attn::createAttnToLinalgPass());
   funcPm.addPass(createCanonicalizerPass());
   if (options.fuseElementwise)

@@ -104,3 +104,32 @@ func.func @left_alone(%x: tensor<2x3x40xf32>, %g: tensor<40xf32>, %d: tensor<?x6
       : (tensor<?x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
   return %y, %z : tensor<2x3x40xf32>, tensor<?x64xf32>
 }
+
+// -----
+
+// Softmax over the last axis: a max pass (xor shuffles combining by
+// maximum), a pass summing exp(x - max), then exp(x - max) / sum written.
+// A softmax over another axis stays.
+// CHECK-LABEL: func.func @softmax
+// CHECK: gpu.launch
+// CHECK: %[[NEGINF:.+]] = arith.constant 0xFF800000 : f32
+// CHECK: %[[LMAX:.+]] = scf.for {{.+}} iter_args(%{{.+}} = %[[NEGINF]])
+// CHECK: arith.maximumf
+// CHECK: gpu.shuffle  xor %[[LMAX]], %c16_i32
+// CHECK-COUNT-4: gpu.shuffle  xor
+// CHECK: %[[TOP:.+]] = arith.maximumf
+// CHECK: scf.for
+// CHECK: arith.subf %{{.+}}, %[[TOP]]
+// CHECK: math.exp
+// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK: %[[INV:.+]] = arith.divf
+// CHECK: scf.if
+// CHECK: math.exp
+// CHECK: arith.mulf %{{.+}}, %[[INV]]
+// CHECK: memref.store
+// CHECK: attn.softmax %{{.+}} {axis = 1 : i64}
+func.func @softmax(%x: tensor<2x4x50xf32>) -> (tensor<2x4x50xf32>, tensor<2x4x50xf32>) {
+  %y = attn.softmax %x {axis = 2 : i64} : tensor<2x4x50xf32>
+  %z = attn.softmax %x {axis = 1 : i64} : tensor<2x4x50xf32>
+  return %y, %z : tensor<2x4x50xf32>, tensor<2x4x50xf32>
+}
