@@ -8,7 +8,7 @@
 // instead, the same op is two or three kernels whose reductions give a
 // whole row to one thread.
 //
-// Lanes of a warp past the last row compute on the last row (so that every
+// Warps past the last row compute on the last row (so that every
 // lane meets the shuffles, which the emulated warp ops need too) and store
 // nothing.
 //
@@ -35,7 +35,7 @@ enum class RowOp { LayerNorm, RmsNorm, Softmax };
 
 /// What the kernel needs to know about one op: the input's dims before
 /// `axis` (the rows) and from it (the row).
-struct NormShape {
+struct RowShape {
   RowOp op = RowOp::LayerNorm;
   SmallVector<int64_t> rowDims, columnDims;
   int64_t rows = 1, width = 1;
@@ -51,13 +51,13 @@ bool coversRow(Value param, ArrayRef<int64_t> columnDims) {
 
 /// The rows of `input` normalized from `axis` on, if the kernel takes it:
 /// static, f32, not empty.
-std::optional<NormShape> rowsOf(Value input, int64_t axis, RowOp op) {
+std::optional<RowShape> rowsOf(Value input, int64_t axis, RowOp op) {
   auto type = cast<RankedTensorType>(input.getType());
   if (!type.hasStaticShape() || !type.getElementType().isF32() || type.getRank() == 0)
     return std::nullopt;
   if (axis < 0)
     axis += type.getRank();
-  NormShape shape;
+  RowShape shape;
   shape.op = op;
   shape.rowDims.assign(type.getShape().begin(), type.getShape().begin() + axis);
   shape.columnDims.assign(type.getShape().begin() + axis, type.getShape().end());
@@ -73,8 +73,8 @@ std::optional<NormShape> rowsOf(Value input, int64_t axis, RowOp op) {
 /// The kernel's view of a LayerNorm or RMSNorm, if it takes it: also its
 /// scale and bias shaped like the row.
 template <typename NormOp>
-std::optional<NormShape> shapeOf(NormOp op, Value bias, RowOp kind) {
-  std::optional<NormShape> shape = rowsOf(op.getInput(), op.getAxis(), kind);
+std::optional<RowShape> shapeOf(NormOp op, Value bias, RowOp kind) {
+  std::optional<RowShape> shape = rowsOf(op.getInput(), op.getAxis(), kind);
   if (!shape || !coversRow(op.getScale(), shape->columnDims) ||
       (bias && !coversRow(bias, shape->columnDims)))
     return std::nullopt;
@@ -83,7 +83,7 @@ std::optional<NormShape> shapeOf(NormOp op, Value bias, RowOp kind) {
 }
 
 /// The kernel's view of a softmax over its last axis, if it takes it.
-std::optional<NormShape> shapeOf(mlir::attn::SoftmaxOp op) {
+std::optional<RowShape> shapeOf(mlir::attn::SoftmaxOp op) {
   auto type = cast<RankedTensorType>(op.getInput().getType());
   int64_t axis = op.getAxis() < 0 ? op.getAxis() + type.getRank() : op.getAxis();
   if (axis != type.getRank() - 1)
@@ -91,9 +91,9 @@ std::optional<NormShape> shapeOf(mlir::attn::SoftmaxOp op) {
   return rowsOf(op.getInput(), axis, RowOp::Softmax);
 }
 
-class NormKernelBuilder : attnc::gpu::KernelBuilder {
+class RowKernelBuilder : attnc::gpu::KernelBuilder {
 public:
-  NormKernelBuilder(OpBuilder &b, Location loc, const NormShape &shape, int64_t warps)
+  RowKernelBuilder(OpBuilder &b, Location loc, const RowShape &shape, int64_t warps)
       : KernelBuilder(b, loc), shape(shape), warps(warps) {}
 
   /// The launch, at the builder's insertion point: `result` = the op on
@@ -128,12 +128,12 @@ private:
     return indices;
   }
 
-  const NormShape &shape;
+  const RowShape &shape;
   int64_t warps;
   Value lane;
 };
 
-SmallVector<Value> NormKernelBuilder::delinearize(Value linear, ArrayRef<int64_t> dims) {
+SmallVector<Value> RowKernelBuilder::delinearize(Value linear, ArrayRef<int64_t> dims) {
   SmallVector<Value> indices(dims.size());
   for (int64_t i = dims.size() - 1; i >= 0; --i) {
     if (i == 0) {
@@ -146,7 +146,7 @@ SmallVector<Value> NormKernelBuilder::delinearize(Value linear, ArrayRef<int64_t
   return indices;
 }
 
-Value NormKernelBuilder::overWarp(Value value, function_ref<Value(Value, Value)> combine) {
+Value RowKernelBuilder::overWarp(Value value, function_ref<Value(Value, Value)> combine) {
   for (int32_t mask = kWarpSize / 2; mask > 0; mask /= 2) {
     Value other = gpu::ShuffleOp::create(b, loc, value, mask, kWarpSize, gpu::ShuffleMode::XOR)
                       .getShuffleResult();
@@ -155,7 +155,7 @@ Value NormKernelBuilder::overWarp(Value value, function_ref<Value(Value, Value)>
   return value;
 }
 
-Value NormKernelBuilder::rowReduce(Value input, ArrayRef<Value> rowIndices, Value init,
+Value RowKernelBuilder::rowReduce(Value input, ArrayRef<Value> rowIndices, Value init,
                                    function_ref<Value(Value)> term,
                                    function_ref<Value(Value, Value)> combine) {
   auto loop =
@@ -169,7 +169,7 @@ Value NormKernelBuilder::rowReduce(Value input, ArrayRef<Value> rowIndices, Valu
   return overWarp(loop.getResult(0), combine);
 }
 
-NormKernelBuilder::Transform NormKernelBuilder::normalize(Value input, ArrayRef<Value> statsRow,
+RowKernelBuilder::Transform RowKernelBuilder::normalize(Value input, ArrayRef<Value> statsRow,
                                                           Value scale, Value bias) {
   bool rms = shape.op == RowOp::RmsNorm;
   Value inverseWidth = f32(1.0f / static_cast<float>(shape.width));
@@ -198,7 +198,7 @@ NormKernelBuilder::Transform NormKernelBuilder::normalize(Value input, ArrayRef<
   };
 }
 
-NormKernelBuilder::Transform NormKernelBuilder::softmax(Value input, ArrayRef<Value> statsRow) {
+RowKernelBuilder::Transform RowKernelBuilder::softmax(Value input, ArrayRef<Value> statsRow) {
   Value top = rowReduce(
       input, statsRow, f32(-std::numeric_limits<float>::infinity()),
       [](Value x) { return x; },
@@ -213,7 +213,7 @@ NormKernelBuilder::Transform NormKernelBuilder::softmax(Value input, ArrayRef<Va
   };
 }
 
-void NormKernelBuilder::build(Value input, Value scale, Value bias, Value result) {
+void RowKernelBuilder::build(Value input, Value scale, Value bias, Value result) {
   Value one = index(1);
   auto launch = gpu::LaunchOp::create(b, loc, index(llvm::divideCeil(shape.rows, warps)), one,
                                       one, index(warps * kWarpSize), one, one);
@@ -266,7 +266,7 @@ struct GpuLowerNormsPass : public attnc::gpu::impl::GpuLowerNormsPassBase<GpuLow
   }
 
   /// Replaces `op` by the kernel's result, if the kernel takes it.
-  void lower(Operation *op, const std::optional<NormShape> &shape, Value input, Value scale,
+  void lower(Operation *op, const std::optional<RowShape> &shape, Value input, Value scale,
              Value bias) {
     if (!shape)
       return;
@@ -276,7 +276,7 @@ struct GpuLowerNormsPass : public attnc::gpu::impl::GpuLowerNormsPassBase<GpuLow
     Value result =
         memref::AllocOp::create(b, loc, MemRefType::get(type.getShape(), type.getElementType()));
     auto operand = [&](Value v) { return v ? attnc::gpu::bufferOf(b, loc, v) : Value(); };
-    NormKernelBuilder(b, loc, *shape, warpsPerBlock)
+    RowKernelBuilder(b, loc, *shape, warpsPerBlock)
         .build(operand(input), operand(scale), operand(bias), result);
     op->getResult(0).replaceAllUsesWith(bufferization::ToTensorOp::create(
         b, loc, type, result, /*restrict=*/true, /*writable=*/true));
