@@ -9,8 +9,8 @@
 # compiles every repository model, the attention and matmul cases with
 # --device=cuda into bench/gpu/prepared and archives it as
 # bench/gpu/prepared.tar.xz (git-ignored: carry the archive; this script
-# unpacks it when the folder is missing). Then this script, within about
-# 8 minutes:
+# unpacks it when the folder is missing). Then this script, within 8
+# minutes (each step's timeout below; together 460 s, plus unpacking):
 #   1. RESULTS_DIR/machine.txt: the GPU, driver and toolkit;
 #   2. RESULTS_DIR/models.txt: every model on the GPU against torch's
 #      outputs (check_models.py, rtol = atol = 1e-4), then four with their
@@ -49,21 +49,21 @@ export PYTHONUNBUFFERED=1
 } | tee "$results/machine.txt"
 
 status=0
-timeout 150 $python "$here/check_models.py" "$prepared/models" | tee "$results/models.txt" || status=1
+timeout 120 $python "$here/check_models.py" "$prepared/models" | tee "$results/models.txt" || status=1
 if [ -d "$prepared/models_fp16" ]; then
   echo "--- weights in fp16 (--precision=fp16), atol 2e-3 of each output's largest magnitude" \
     | tee -a "$results/models.txt"
-  timeout 60 $python "$here/check_models.py" "$prepared/models_fp16" --rtol 0 --atol 2e-3 \
+  timeout 45 $python "$here/check_models.py" "$prepared/models_fp16" --rtol 0 --atol 2e-3 \
     --of-largest | tee -a "$results/models.txt" || status=1
 fi
 if [ -d "$prepared/matmul" ]; then
-  timeout 45 $python "$here/bench_matmul.py" "$prepared/matmul" --repeat 5 \
+  timeout 40 $python "$here/bench_matmul.py" "$prepared/matmul" --repeat 5 \
     | tee "$results/matmul.md" || true
 fi
-timeout 210 $python "$here/bench_attention.py" "$prepared/attention" --repeat 5 \
+timeout 180 $python "$here/bench_attention.py" "$prepared/attention" --repeat 5 \
   | tee "$results/attention.md" || true
 if [ -d "$prepared/whole_model" ]; then
-  timeout 90 $python "$here/bench_whole_model.py" "$prepared/whole_model" --repeat 10 \
+  timeout 75 $python "$here/bench_whole_model.py" "$prepared/whole_model" --repeat 10 \
     | tee "$results/whole_model.md" || true
 fi
 exit $status
