@@ -100,8 +100,9 @@ public:
   /// `input` (scale and, for LayerNorm, `bias` applied to a norm).
   void build(Value input, Value scale, Value bias, Value result);
 
-  /// An element's result from its value and column index.
-  using Transform = std::function<Value(Value x, Value column)>;
+  /// An element's result from its value and its indices in the row
+  /// (those of the scale and bias too).
+  using Transform = std::function<Value(Value x, ArrayRef<Value> columnIndices)>;
 
 private:
   /// `linear` as indices over `dims` (the last fastest).
@@ -121,10 +122,11 @@ private:
   Transform normalize(Value input, ArrayRef<Value> statsRow, Value scale, Value bias);
   /// The row statistics of a softmax, and its transform.
   Transform softmax(Value input, ArrayRef<Value> statsRow);
-  /// Input indices of element `column` of the row at `rowIndices`.
-  SmallVector<Value> at(ArrayRef<Value> rowIndices, Value column) {
+  /// Input indices of the element at `columnIndices` of the row at
+  /// `rowIndices`.
+  SmallVector<Value> at(ArrayRef<Value> rowIndices, ArrayRef<Value> columnIndices) {
     SmallVector<Value> indices(rowIndices);
-    indices.append(delinearize(column, shape.columnDims));
+    indices.append(columnIndices.begin(), columnIndices.end());
     return indices;
   }
 
@@ -163,7 +165,8 @@ Value RowKernelBuilder::rowReduce(Value input, ArrayRef<Value> rowIndices, Value
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
-    Value x = memref::LoadOp::create(b, loc, input, at(rowIndices, loop.getInductionVar()));
+    Value x = memref::LoadOp::create(
+        b, loc, input, at(rowIndices, delinearize(loop.getInductionVar(), shape.columnDims)));
     scf::YieldOp::create(b, loc, ValueRange{combine(loop.getRegionIterArgs()[0], term(x))});
   }
   return overWarp(loop.getResult(0), combine);
@@ -186,10 +189,9 @@ RowKernelBuilder::Transform RowKernelBuilder::normalize(Value input, ArrayRef<Va
   Value inverseDeviation = arith::DivFOp::create(
       b, loc, f32(1.0f),
       math::SqrtOp::create(b, loc, arith::AddFOp::create(b, loc, variance, f32(shape.epsilon))));
-  return [=](Value x, Value column) -> Value {
+  return [=](Value x, ArrayRef<Value> parameter) -> Value {
     if (mean)
       x = arith::SubFOp::create(b, loc, x, mean);
-    SmallVector<Value> parameter = delinearize(column, shape.columnDims);
     Value g = memref::LoadOp::create(b, loc, scale, parameter);
     Value y = arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, x, inverseDeviation), g);
     if (bias)
@@ -208,7 +210,7 @@ RowKernelBuilder::Transform RowKernelBuilder::softmax(Value input, ArrayRef<Valu
   };
   Value inverseSum =
       arith::DivFOp::create(b, loc, f32(1.0f), rowSum(input, statsRow, weight));
-  return [=](Value x, Value) -> Value {
+  return [=](Value x, ArrayRef<Value>) -> Value {
     return arith::MulFOp::create(b, loc, weight(x), inverseSum);
   };
 }
@@ -233,8 +235,10 @@ void RowKernelBuilder::build(Value input, Value scale, Value bias, Value result)
   b.setInsertionPoint(store.thenBlock()->getTerminator());
   SmallVector<Value> rowIndices = delinearize(row, shape.rowDims);
   forEach(lane, index(shape.width), index(kWarpSize), [&](Value column) {
-    Value x = memref::LoadOp::create(b, loc, input, at(rowIndices, column));
-    memref::StoreOp::create(b, loc, transform(x, column), result, at(rowIndices, column));
+    SmallVector<Value> columnIndices = delinearize(column, shape.columnDims);
+    Value x = memref::LoadOp::create(b, loc, input, at(rowIndices, columnIndices));
+    memref::StoreOp::create(b, loc, transform(x, columnIndices), result,
+                            at(rowIndices, columnIndices));
   });
   b.setInsertionPointToEnd(&launch.getBody().front());
   gpu::TerminatorOp::create(b, loc);

@@ -83,10 +83,9 @@ private:
                                            Value firstRow, Value offset,
                                            ArrayRef<Value> positions, Value keyBiases,
                                            attnc::gpu::MmaFragments &fragments);
-  /// `score` of the query at `position` for `key`: -inf where that query
-  /// may not see the key (outside its window, at or past `keyEnd`), else
-  /// plus the key's `bias` (if the kernel has a key mask).
-  Value maskScore(Value score, Value position, Value key, Value keyEnd, Value bias);
+  /// `score` of the query at `position` for `key`, or -inf where that
+  /// query may not see the key (outside its window, at or past `keyEnd`).
+  Value maskScore(Value score, Value position, Value key, Value keyEnd);
 
   Type narrow;
   Value thread;
@@ -135,11 +134,8 @@ Value TensorCoreSdpaBuilder::wholeTile(Value first, Value keyEnd, Value firstRow
   return whole;
 }
 
-Value TensorCoreSdpaBuilder::maskScore(Value score, Value position, Value key, Value keyEnd,
-                                       Value bias) {
+Value TensorCoreSdpaBuilder::maskScore(Value score, Value position, Value key, Value keyEnd) {
   Value shown = arith::AndIOp::create(b, loc, lessThan(key, keyEnd), visible(position, key));
-  if (bias)
-    score = arith::AddFOp::create(b, loc, score, bias);
   return arith::SelectOp::create(b, loc, shown, score,
                                  f32(-std::numeric_limits<float>::infinity()));
 }
@@ -148,53 +144,45 @@ SmallVector<SmallVector<Value>> TensorCoreSdpaBuilder::hideKeys(
     ArrayRef<Value> scores, Value first, Value keyEnd, Value firstRow, Value offset,
     ArrayRef<Value> positions, Value keyBiases, attnc::gpu::MmaFragments &fragments) {
   constexpr int64_t kPerFragment = mma::kCRegisters * mma::kPerRegister;
-  // The branch's results: fragment j's element `flat` at j * kPerFragment + flat.
-  SmallVector<Value> raw, keys, biases;
+  // The scores with their keys' biases added, fragment j's element `flat`
+  // at j * kPerFragment + flat; a lane's two rows share their columns (and
+  // biases): column c of fragment j, element e, at j * kPerRegister + e.
+  SmallVector<Value> biased, columns, biases;
   for (int64_t j = 0; j < kScoreTiles; ++j)
     for (int64_t reg = 0; reg < mma::kCRegisters; ++reg)
       for (int64_t e = 0; e < mma::kPerRegister; ++e) {
-        raw.push_back(fragments.element(scores[j], reg, e));
-        // A lane's two rows share their columns: one key (and bias) each.
-        if (reg > 0)
-          continue;
-        Value column = add(fragments.pairColumn, index(j * mma::kN + e));
-        keys.push_back(add(first, column));
+        if (reg == 0) {
+          columns.push_back(add(fragments.pairColumn, index(j * mma::kN + e)));
+          if (keyBiases)
+            biases.push_back(memref::LoadOp::create(b, loc, keyBiases, columns.back()));
+        }
+        Value score = fragments.element(scores[j], reg, e);
         if (keyBiases)
-          biases.push_back(memref::LoadOp::create(b, loc, keyBiases, ValueRange{column}));
+          score = arith::AddFOp::create(b, loc, score, biases[j * mma::kPerRegister + e]);
+        biased.push_back(score);
       }
-  // keys[] and biases[] of fragment j's flattened element `flat`.
-  auto columnOf = [](int64_t j, int64_t flat) {
-    return j * mma::kPerRegister + flat % mma::kPerRegister;
-  };
 
-  SmallVector<Type> types(raw.size(), b.getF32Type());
+  // Tiles every row sees whole pass the scores on; the others test each.
+  SmallVector<Type> types(biased.size(), b.getF32Type());
   auto branch = scf::IfOp::create(b, loc, types,
                                   wholeTile(first, keyEnd, firstRow, offset),
                                   /*withElseRegion=*/true);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(branch.thenBlock());
-    SmallVector<Value> whole;
-    for (int64_t i = 0, n = raw.size(); i < n; ++i) {
-      Value score = raw[i];
-      if (keyBiases)
-        score = arith::AddFOp::create(b, loc, score,
-                                      biases[columnOf(i / kPerFragment, i % kPerFragment)]);
-      whole.push_back(score);
-    }
-    scf::YieldOp::create(b, loc, whole);
+    scf::YieldOp::create(b, loc, biased);
     b.setInsertionPointToStart(branch.elseBlock());
     SmallVector<Value> edge;
-    for (int64_t i = 0, n = raw.size(); i < n; ++i) {
+    for (int64_t i = 0, n = biased.size(); i < n; ++i) {
       int64_t j = i / kPerFragment, flat = i % kPerFragment;
-      int64_t half = mma::cOffset(flat / mma::kPerRegister, flat % mma::kPerRegister).first / 8;
-      edge.push_back(maskScore(raw[i], positions[half], keys[columnOf(j, flat)], keyEnd,
-                               keyBiases ? biases[columnOf(j, flat)] : Value()));
+      auto [rowPlus, columnPlus] = mma::cOffset(flat / mma::kPerRegister, flat % mma::kPerRegister);
+      Value key = add(first, columns[j * mma::kPerRegister + columnPlus]);
+      edge.push_back(maskScore(biased[i], positions[rowPlus / 8], key, keyEnd));
     }
     scf::YieldOp::create(b, loc, edge);
   }
   SmallVector<SmallVector<Value>> masked(kScoreTiles);
-  for (int64_t i = 0, n = raw.size(); i < n; ++i)
+  for (int64_t i = 0, n = biased.size(); i < n; ++i)
     masked[i / kPerFragment].push_back(branch.getResult(i));
   return masked;
 }

@@ -2,6 +2,7 @@
 // RUN: attnc-opt %s -split-input-file -gpu-lower-sdpa="q-block=16 kv-block=8" | FileCheck %s --check-prefix=BLOCKS
 // RUN: attnc-opt %s -split-input-file -gpu-lower-sdpa="kv-splits=3" -cse | FileCheck %s --check-prefix=SPLIT
 // RUN: attnc-opt %s -split-input-file -gpu-lower-sdpa="precision=fp16" -cse | FileCheck %s --check-prefix=TC
+// RUN: attnc-opt %s -split-input-file -gpu-lower-sdpa="precision=fp16" -cse | FileCheck %s --check-prefix=TCBIAS
 
 // Causal attention, S = 100: a grid of 2 query blocks x 2 heads x 1 batch
 // row, 64 threads each (one per query row); block x computes query block
@@ -225,8 +226,8 @@ func.func @gqa_decode(%q: tensor<1x8x1x64xf32>, %k: tensor<1x2x1024x64xf32>, %v:
 
 // A key bias on the tensor cores: a third shared buffer holds the 64
 // biases of the key tile, staged beside K and V (by the first 64 threads,
-// clamped past the last key), and read once per column a lane holds; the
-// scores of a whole tile just add them.
+// clamped past the last key), and read once per column a lane holds;
+// every score adds its key's bias before the whole-tile branch.
 // TC-LABEL: func.func @tensor_core_key_bias
 // TC: gpu.launch
 // TC-SAME: workgroup(%{{.+}} : memref<64x24xf16, #gpu.address_space<workgroup>>, %{{.+}} : memref<16x72xf16, #gpu.address_space<workgroup>>, %[[KB:[a-z0-9]+]] : memref<64xf32, #gpu.address_space<workgroup>>)
@@ -237,9 +238,14 @@ func.func @gqa_decode(%q: tensor<1x8x1x64xf32>, %k: tensor<1x2x1024x64xf32>, %v:
 // TC: memref.store %[[BIAS]], %[[KB]]
 // TC: gpu.barrier
 // TC-COUNT-16: memref.load %[[KB]]
-// TC: scf.if
-// TC-COUNT-32: arith.addf
+// TC-NOT: memref.load %[[KB]]
+// TC: scf.if %{{.+}} -> (f32
 // TC: } else {
+// TCBIAS-LABEL: func.func @tensor_core_key_bias
+// TCBIAS: gpu.barrier
+// TCBIAS-COUNT-32: arith.addf
+// TCBIAS: scf.if %{{.+}} -> (f32
+// TCBIAS: } else {
 func.func @tensor_core_key_bias(%q: tensor<1x1x64x16xf32>, %k: tensor<1x1x128x16xf32>, %v: tensor<1x1x128x16xf32>,
                                 %bias: tensor<1x128xf32>) -> tensor<1x1x64x16xf32> {
   %o = attn.sdpa %q, %k, %v key_mask(%bias) {scale = 0.25 : f32}
