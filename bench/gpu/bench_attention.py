@@ -6,15 +6,17 @@
 For each prepared case (bench/gpu/prepare.py: head dim 64 and 128, S =
 1k-16k, no mask, causal and a 256-key window, in fp16 and bf16 (the
 tensor-core kernel) and fp32 (the CUDA-core one), and one query over 4k
-and 32k cached keys): random inputs, the attnc executable run --repeat
-times with ATTNC_CUDA_KERNEL_TIME=1 (the kernels' GPU time per run, copies
-excluded), torch.nn.functional.scaled_dot_product_attention timed with
-CUDA events on the same inputs in the case's precision (its default
-backend choice, and the flash and cuDNN backends by name where this torch
-has them), and the relative error of attnc's output against torch's fp32
-result. TFLOP/s counts the attention's useful work: 4·S·T·D per head,
-times the visible fraction of the (S, T) square. Prints one markdown
-table.
+and 32k cached keys, 32 heads or 32 over 8 kv heads): random inputs, the
+attnc executable run --repeat times with ATTNC_CUDA_KERNEL_TIME=1 (the
+kernels' GPU time per run, copies excluded),
+torch.nn.functional.scaled_dot_product_attention timed with CUDA events
+on the same inputs in the case's precision (its default backend choice,
+and the flash and cuDNN backends by name where this torch has them), and
+the relative error of attnc's output against torch's fp32 result.
+TFLOP/s counts the attention's useful work: 4·S·T·D per head, times the
+visible fraction of the (S, T) square; for decode (one query), where
+reading K and V is the work, GB/s counts their bytes once per run.
+Prints one markdown table.
 """
 import argparse
 import json
@@ -55,7 +57,18 @@ def time_torch(q, k, v, case, repeat, backend=None):
     choice). Raises if this torch lacks it or it rejects the case."""
     causal = case["mask"] == "causal"
     mask = torch_mask(case, q.device) if case["mask"] == "window" else None
-    run = lambda: F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=causal)
+    if k.shape[1] != q.shape[1]:  # grouped heads: torch's own GQA where it has one
+        try:
+            F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=causal,
+                                           enable_gqa=True)
+            gqa = {"enable_gqa": True}
+        except TypeError:
+            group = q.shape[1] // k.shape[1]
+            k, v = k.repeat_interleave(group, 1), v.repeat_interleave(group, 1)
+            gqa = {}
+    else:
+        gqa = {}
+    run = lambda: F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=causal, **gqa)
     if backend is not None:
         from torch.nn.attention import SDPBackend, sdpa_kernel
         inner = run
@@ -102,24 +115,26 @@ def main():
     print(f"GPU: {torch.cuda.get_device_name()}; torch {torch.__version__}\n")
     print("| case | precision | B x H x S x T x D | attnc kernels ms | attnc TFLOP/s "
           "| attnc run ms (with copies) | torch ms (same precision) | torch TFLOP/s "
-          "| attnc / torch | torch flash ms | torch cuDNN ms | rel. error vs torch fp32 |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+          "| attnc / torch | torch flash ms | torch cuDNN ms | rel. error vs torch fp32 "
+          "| attnc K/V GB/s (decode) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     rng = np.random.default_rng(0)
     for case in cases:
         if args.only and not any(o in case["name"] for o in args.only):
             continue
         b, h, s, t, d = (case[k] for k in ("batch", "heads", "query_len", "key_len", "head_dim"))
+        hk = case.get("kv_heads", h)
         precision = case.get("precision", "fp32")
         with tempfile.TemporaryDirectory() as folder:
             tensors = {"q": rng.standard_normal((b, h, s, d), np.float32),
-                       "k": rng.standard_normal((b, h, t, d), np.float32),
-                       "v": rng.standard_normal((b, h, t, d), np.float32)}
+                       "k": rng.standard_normal((b, hk, t, d), np.float32),
+                       "v": rng.standard_normal((b, hk, t, d), np.float32)}
             for name, value in tensors.items():
                 np.save(f"{folder}/{name}.npy", value)
             try:
                 kernel_ms, wall_ms, got = run_attnc(args.attention / case["name"], folder, args.repeat)
             except Exception as error:  # one failing case must not hide the others
-                print(f"| {case['name']} | {precision} | | FAILED: {error} | | | | | | | | |",
+                print(f"| {case['name']} | {precision} | | FAILED: {error} | | | | | | | | | |",
                       flush=True)
                 continue
         q, k, v = (torch.from_numpy(tensors[n]).cuda() for n in "qkv")
@@ -133,10 +148,13 @@ def main():
         want = want.cpu().numpy()
         error = np.abs(got - want).max() / np.abs(want).max()
         flops = 4.0 * b * h * s * t * d * visible_fraction(case)
-        print(f"| {case['name']} | {precision} | {b}x{h}x{s}x{t}x{d} | {kernel_ms:.3f} | "
+        kv_bytes = 2.0 * b * hk * t * d * 4
+        bandwidth = f"{kv_bytes / kernel_ms / 1e6:.0f}" if s == 1 else ""
+        heads = f"{h}/{hk}" if hk != h else f"{h}"
+        print(f"| {case['name']} | {precision} | {b}x{heads}x{s}x{t}x{d} | {kernel_ms:.3f} | "
               f"{flops / kernel_ms / 1e9:.2f} | {wall_ms:.2f} | {torch_ms:.3f} | "
               f"{flops / torch_ms / 1e9:.2f} | {kernel_ms / torch_ms:.2f}x | {flash} | {cudnn} | "
-              f"{error:.2e} |", flush=True)
+              f"{error:.2e} | {bandwidth} |", flush=True)
         del q, k, v, qn, kn, vn
         torch.cuda.empty_cache()
 

@@ -42,12 +42,13 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE.parent / "models"))
 from bench_models import input_shape_flags  # noqa: E402
 
-# (name, batch, heads, query length, key length, head dim, mask, precision):
-# mask is none, causal or window (256 keys: left = 255, right = 0);
-# precision fp16/bf16 runs the tensor-core kernel (attnc compile
-# --precision), fp32 the CUDA-core one. Decode: one query over a long cache
-# (the fp32 split-KV kernel). The tensor-core cases come first: they are
-# the issue's targets, and run.sh's time limit cuts the list from the end.
+# (name, batch, heads, query length, key length, head dim, mask, precision
+# [, kv heads]): mask is none, causal or window (256 keys: left = 255,
+# right = 0); precision fp16/bf16 runs the tensor-core kernel (attnc
+# compile --precision), fp32 the CUDA-core one. Decode: one query over a
+# long cache (the decode kernel), 32 heads, or 32 query heads over 8 kv
+# heads (grouped). The tensor-core cases come first: they are the issue's
+# targets, and run.sh's time limit cuts the list from the end.
 WINDOW = 256
 PREFILL = [(d, s, mask) for d in (64, 128) for s in (1024, 4096, 16384)
            for mask in ("none", "causal", "window")]
@@ -56,6 +57,7 @@ CASES += [(f"{mask}_d{d}_s{s}_bf16", 1, 16, s, s, d, mask, "bf16")
           for d, s, mask in PREFILL if d == 128]
 CASES += [(f"{mask}_d{d}_s{s}", 1, 16, s, s, d, mask, "fp32") for d, s, mask in PREFILL]
 CASES += [(f"decode_d128_t{t}", 1, 32, 1, t, 128, "none", "fp32") for t in (4096, 32768)]
+CASES += [(f"decode_gqa_d128_t{t}", 1, 32, 1, t, 128, "none", "fp32", 8) for t in (4096, 32768)]
 
 # (name, M, K, N, precision): one projection-shaped product x[M, K] ·
 # W[K, N] with a constant random weight (stored narrow with fp16), for the
@@ -63,10 +65,10 @@ CASES += [(f"decode_d128_t{t}", 1, 32, 1, t, 128, "none", "fp32") for t in (4096
 MATMULS = [(f"matmul_m8192_k1024_n1024_{p}", 8192, 1024, 1024, p) for p in ("fp16", "fp32")]
 
 
-def attention_mlir(b, h, s, t, d, mask):
+def attention_mlir(b, h, s, t, d, mask, kv_heads):
     window = {"none": "", "causal": ", mask = #attn.window<left = inf, right = 0>",
               "window": f", mask = #attn.window<left = {WINDOW - 1}, right = 0>"}[mask]
-    tq, tk = f"tensor<{b}x{h}x{s}x{d}xf32>", f"tensor<{b}x{h}x{t}x{d}xf32>"
+    tq, tk = f"tensor<{b}x{h}x{s}x{d}xf32>", f"tensor<{b}x{kv_heads}x{t}x{d}xf32>"
     return (f'func.func @main(%q: {tq} {{attnc.name = "q"}}, %k: {tk} {{attnc.name = "k"}}, '
             f'%v: {tk} {{attnc.name = "v"}}) -> ({tq} {{attnc.name = "o"}}) {{\n'
             f'  %o = attn.sdpa %q, %k, %v {{scale = {d ** -0.5} : f32{window}}} '
@@ -124,13 +126,15 @@ def prepare_attention(attnc, out, device):
     folder = out / "attention"
     folder.mkdir(parents=True)
     cases = []
-    for name, b, h, s, t, d, mask, precision in CASES:
+    for name, b, h, s, t, d, mask, precision, *grouped in CASES:
+        kv_heads = grouped[0] if grouped else h
         source = folder / f"{name}.mlir"
-        source.write_text(attention_mlir(b, h, s, t, d, mask))
+        source.write_text(attention_mlir(b, h, s, t, d, mask, kv_heads))
         compile_model(attnc, source, folder / name, [*device, f"--precision={precision}"])
         source.unlink()
-        cases.append({"name": name, "batch": b, "heads": h, "query_len": s, "key_len": t,
-                      "head_dim": d, "mask": mask, "window": WINDOW, "precision": precision})
+        cases.append({"name": name, "batch": b, "heads": h, "kv_heads": kv_heads,
+                      "query_len": s, "key_len": t, "head_dim": d, "mask": mask,
+                      "window": WINDOW, "precision": precision})
         print(f"attention {name}", flush=True)
     (folder / "cases.json").write_text(json.dumps(cases, indent=1))
 

@@ -97,6 +97,14 @@ int64_t defaultKvSplits(const KernelShape &shape) {
       1, std::min<int64_t>(llvm::divideCeil(kBlocksWanted, blocks), tiles / kMinTilesPerSplit));
 }
 
+/// Blocks of the decode kernel that keep a GPU's memory busy: about 4
+/// blocks (16 warps) on each of an H100's 132 SMs, each warp with two key
+/// rows in flight.
+constexpr int64_t kDecodeBlocksWanted = 512;
+/// Keys each warp of the decode kernel walks at least, so that its part's
+/// writes and the merge stay small beside the reads.
+constexpr int64_t kMinKeysPerPart = 32;
+
 /// Builds the kernel body inside a gpu.launch.
 class SdpaKernelBuilder : attnc::gpu::SdpaKernelBase {
 public:
@@ -128,10 +136,6 @@ private:
   /// as its part's accumulator, maximum and sum.
   void storeRows(const KernelOperands &operands, Value active, Value split, Value batch,
                  Value head, Value row, Value accumulator, Value rowMax, Value sum);
-
-  /// The second kernel of a split: one thread per result element merges
-  /// the parts.
-  void buildMerge(const KernelOperands &operands);
 
 };
 
@@ -199,6 +203,70 @@ std::pair<Value, Value> SdpaKernelBase::keyRange(Value firstRow, int64_t rows, V
   if (!shape.window.isRightUnbounded())
     keyEnd = minIdx(keyEnd, add(add(lastRow, offset), index(shape.window.getRight() + 1)));
   return {keyBegin, keyEnd};
+}
+
+void SdpaKernelBase::buildMerge(const SdpaOperands &operands) {
+  const SdpaDims &d = shape.dims;
+  constexpr int64_t kThreads = 256;
+  int64_t elements = d.batch * d.queryHeads * d.queryLen * d.valueDim;
+  Value one = index(1);
+  auto launch = mlir::gpu::LaunchOp::create(b, loc, index(llvm::divideCeil(elements, kThreads)), one,
+                                      one, index(kThreads), one, one);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  Value element = add(mul(launch.getBlockIds().x, index(kThreads)), launch.getThreadIds().x);
+  auto inside = scf::IfOp::create(b, loc, lessThan(element, elements), /*withElseRegion=*/false);
+  {
+    OpBuilder::InsertionGuard body(b);
+    b.setInsertionPoint(inside.thenBlock()->getTerminator());
+    // element = ((batch · Hq + head) · S + row) · Dv + column
+    auto divRem = [&](Value x, int64_t by) -> std::pair<Value, Value> {
+      return {arith::DivUIOp::create(b, loc, x, index(by)),
+              arith::RemUIOp::create(b, loc, x, index(by))};
+    };
+    auto [rest, column] = divRem(element, d.valueDim);
+    auto [rest2, row] = divRem(rest, d.queryLen);
+    auto [batch, head] = divRem(rest2, d.queryHeads);
+    Value splits = index(shape.kvSplits);
+    Value negInf = f32(-std::numeric_limits<float>::infinity());
+    auto maxLoop = scf::ForOp::create(b, loc, index(0), splits, one, ValueRange{negInf});
+    {
+      OpBuilder::InsertionGuard loopGuard(b);
+      b.setInsertionPointToStart(maxLoop.getBody());
+      Value m = memref::LoadOp::create(b, loc, operands.partMaxima,
+                                       ValueRange{maxLoop.getInductionVar(), batch, head, row});
+      scf::YieldOp::create(
+          b, loc, ValueRange{arith::MaximumFOp::create(b, loc, maxLoop.getRegionIterArgs()[0], m)});
+    }
+    // No part saw a key: every weight is 0 and the row yields zeros; the
+    // shift of 0 keeps exp(-inf - -inf) from making NaN.
+    Value top = maxLoop.getResult(0);
+    Value seen = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, top, negInf);
+    Value shift = arith::SelectOp::create(b, loc, seen, top, f32(0.0f));
+    auto sumLoop = scf::ForOp::create(b, loc, index(0), splits, one,
+                                      ValueRange{f32(0.0f), f32(0.0f)});
+    {
+      OpBuilder::InsertionGuard loopGuard(b);
+      b.setInsertionPointToStart(sumLoop.getBody());
+      Value part = sumLoop.getInductionVar();
+      Value m = memref::LoadOp::create(b, loc, operands.partMaxima,
+                                       ValueRange{part, batch, head, row});
+      Value weight = math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, m, shift));
+      Value l = memref::LoadOp::create(b, loc, operands.partSums, ValueRange{part, batch, head, row});
+      Value a = memref::LoadOp::create(b, loc, operands.partAccumulators,
+                                       ValueRange{part, batch, head, row, column});
+      Value sum = math::FmaOp::create(b, loc, l, weight, sumLoop.getRegionIterArgs()[0]);
+      Value acc = math::FmaOp::create(b, loc, a, weight, sumLoop.getRegionIterArgs()[1]);
+      scf::YieldOp::create(b, loc, ValueRange{sum, acc});
+    }
+    Value sum = sumLoop.getResult(0);
+    Value positive = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, sum, f32(0.0f));
+    Value value = arith::SelectOp::create(
+        b, loc, positive, arith::DivFOp::create(b, loc, sumLoop.getResult(1), sum), f32(0.0f));
+    memref::StoreOp::create(b, loc, value, operands.result,
+                            at(SdpaTensor::Result, batch, head, row, column));
+  }
+  mlir::gpu::TerminatorOp::create(b, loc);
 }
 
 } // namespace attnc::gpu
@@ -418,70 +486,6 @@ void SdpaKernelBuilder::storeRows(const KernelOperands &operands, Value active, 
   });
 }
 
-void SdpaKernelBuilder::buildMerge(const KernelOperands &operands) {
-  const SdpaDims &d = shape.dims;
-  constexpr int64_t kThreads = 256;
-  int64_t elements = d.batch * d.queryHeads * d.queryLen * d.valueDim;
-  Value one = index(1);
-  auto launch = gpu::LaunchOp::create(b, loc, index(llvm::divideCeil(elements, kThreads)), one,
-                                      one, index(kThreads), one, one);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(&launch.getBody().front());
-  Value element = add(mul(launch.getBlockIds().x, index(kThreads)), launch.getThreadIds().x);
-  auto inside = scf::IfOp::create(b, loc, lessThan(element, elements), /*withElseRegion=*/false);
-  {
-    OpBuilder::InsertionGuard body(b);
-    b.setInsertionPoint(inside.thenBlock()->getTerminator());
-    // element = ((batch · Hq + head) · S + row) · Dv + column
-    auto divRem = [&](Value x, int64_t by) -> std::pair<Value, Value> {
-      return {arith::DivUIOp::create(b, loc, x, index(by)),
-              arith::RemUIOp::create(b, loc, x, index(by))};
-    };
-    auto [rest, column] = divRem(element, d.valueDim);
-    auto [rest2, row] = divRem(rest, d.queryLen);
-    auto [batch, head] = divRem(rest2, d.queryHeads);
-    Value splits = index(shape.kvSplits);
-    Value negInf = f32(-std::numeric_limits<float>::infinity());
-    auto maxLoop = scf::ForOp::create(b, loc, index(0), splits, one, ValueRange{negInf});
-    {
-      OpBuilder::InsertionGuard loopGuard(b);
-      b.setInsertionPointToStart(maxLoop.getBody());
-      Value m = memref::LoadOp::create(b, loc, operands.partMaxima,
-                                       ValueRange{maxLoop.getInductionVar(), batch, head, row});
-      scf::YieldOp::create(
-          b, loc, ValueRange{arith::MaximumFOp::create(b, loc, maxLoop.getRegionIterArgs()[0], m)});
-    }
-    // No part saw a key: every weight is 0 and the row yields zeros; the
-    // shift of 0 keeps exp(-inf - -inf) from making NaN.
-    Value top = maxLoop.getResult(0);
-    Value seen = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, top, negInf);
-    Value shift = arith::SelectOp::create(b, loc, seen, top, f32(0.0f));
-    auto sumLoop = scf::ForOp::create(b, loc, index(0), splits, one,
-                                      ValueRange{f32(0.0f), f32(0.0f)});
-    {
-      OpBuilder::InsertionGuard loopGuard(b);
-      b.setInsertionPointToStart(sumLoop.getBody());
-      Value part = sumLoop.getInductionVar();
-      Value m = memref::LoadOp::create(b, loc, operands.partMaxima,
-                                       ValueRange{part, batch, head, row});
-      Value weight = math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, m, shift));
-      Value l = memref::LoadOp::create(b, loc, operands.partSums, ValueRange{part, batch, head, row});
-      Value a = memref::LoadOp::create(b, loc, operands.partAccumulators,
-                                       ValueRange{part, batch, head, row, column});
-      Value sum = math::FmaOp::create(b, loc, l, weight, sumLoop.getRegionIterArgs()[0]);
-      Value acc = math::FmaOp::create(b, loc, a, weight, sumLoop.getRegionIterArgs()[1]);
-      scf::YieldOp::create(b, loc, ValueRange{sum, acc});
-    }
-    Value sum = sumLoop.getResult(0);
-    Value positive = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, sum, f32(0.0f));
-    Value value = arith::SelectOp::create(
-        b, loc, positive, arith::DivFOp::create(b, loc, sumLoop.getResult(1), sum), f32(0.0f));
-    memref::StoreOp::create(b, loc, value, operands.result,
-                            at(SdpaTensor::Result, batch, head, row, column));
-  }
-  gpu::TerminatorOp::create(b, loc);
-}
-
 struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLowerSdpaPass> {
   using GpuLowerSdpaPassBase::GpuLowerSdpaPassBase;
 
@@ -519,15 +523,21 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
     for (SdpaTensor t : {SdpaTensor::Query, SdpaTensor::Key, SdpaTensor::Value,
                          SdpaTensor::Result})
       shape.seqMajor[unsigned(t)] = op.isSeqMajor(t);
-    // The tensor-core kernel's blocks are one head's 64 rows; the fp32
-    // kernel's span a group of heads that share keys.
+    // Decode shapes take the kernel whose warps stream the keys; of the
+    // others, the tensor-core kernel's blocks are one head's 64 rows and
+    // the fp32 kernel's span a group of heads that share keys.
+    bool decode = attnc::gpu::decodeKernelTakes(shape.dims, decodeRows);
     bool tensorCores = false;
-    if (narrow) {
-      planBlocks(shape, /*heads=*/1);
-      tensorCores = attnc::gpu::tensorCoresTake(shape);
+    if (decode) {
+      planDecode(shape);
+    } else {
+      if (narrow) {
+        planBlocks(shape, /*heads=*/1);
+        tensorCores = attnc::gpu::tensorCoresTake(shape);
+      }
+      if (!tensorCores)
+        planBlocks(shape, shape.dims.queryHeads / shape.dims.kvHeads);
     }
-    if (!tensorCores)
-      planBlocks(shape, shape.dims.queryHeads / shape.dims.kvHeads);
 
     OpBuilder b(op);
     Location loc = op.getLoc();
@@ -554,7 +564,9 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
       operands.partSums = parts({});
     }
 
-    if (tensorCores)
+    if (decode)
+      attnc::gpu::buildDecodeSdpa(b, loc, shape, operands);
+    else if (tensorCores)
       attnc::gpu::buildTensorCoreSdpa(b, loc, shape, operands, narrow);
     else
       SdpaKernelBuilder(b, loc, shape).build(operands);
@@ -583,6 +595,27 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
     shape.headsPerBlock = heads;
     shape.qBlock = rows / heads * heads;
     shape.kvSplits = kvSplits ? kvSplits : defaultKvSplits(shape);
+  }
+
+  /// The decode kernel's blocks: every query row of a kv head (its whole
+  /// group of heads), kDecodeWarps parts of the key range each; as many
+  /// blocks per (batch row, kv head) as `kv-splits` asks, else enough to
+  /// make about kDecodeBlocksWanted blocks while each part keeps
+  /// kMinKeysPerPart keys.
+  void planDecode(KernelShape &shape) {
+    const SdpaDims &d = shape.dims;
+    shape.headsPerBlock = d.queryHeads / d.kvHeads;
+    shape.qBlock = d.queryLen * shape.headsPerBlock;
+    int64_t blocks = kvSplits;
+    if (!blocks) {
+      int64_t keys = d.keyLen;
+      if (!shape.window.isLeftUnbounded() && !shape.window.isRightUnbounded())
+        keys = std::min(keys, d.queryLen + shape.window.getLeft() + shape.window.getRight());
+      blocks = std::max<int64_t>(
+          1, std::min(llvm::divideCeil(kDecodeBlocksWanted, d.batch * d.kvHeads),
+                      llvm::divideCeil(keys, attnc::gpu::kDecodeWarps * kMinKeysPerPart)));
+    }
+    shape.kvSplits = blocks * attnc::gpu::kDecodeWarps;
   }
 
   /// The tensor cores' type (precision fp16 or bf16), else null.

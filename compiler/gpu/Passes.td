@@ -59,6 +59,18 @@ def GpuLowerSdpaPass : Pass<"gpu-lower-sdpa", "::mlir::func::FuncOp"> {
     butterfly `gpu.shuffle`s. The same key tiles are walked and the same
     keys hidden as above; `q-block` and `kv-block` apply to the fp32
     kernel only. Other ops keep the fp32 kernel.
+
+    Decode shapes, where a kv head has at most `decode-rows` query rows
+    (queries x its group of query heads; head dims up to 256), take a third
+    kernel at any precision: blocks of 4 warps per (kv split, kv head,
+    batch row), each warp walking a part of the key range of its own a key
+    row at a time, lanes on consecutive columns (coalesced loads, two keys
+    in flight), every query row of the group at once (the cache read once
+    per group): a dot product per lane and row, a butterfly sum, the online
+    softmax with one exponential per score, rows in registers. The parts
+    are merged as above; `kv-splits` then counts blocks per kv head (each
+    4 parts), by default enough for about 512 blocks while each part keeps
+    32 keys.
   }];
   let options = [
     Option<"qBlock", "q-block", "int64_t", /*default=*/"64",
@@ -73,6 +85,9 @@ def GpuLowerSdpaPass : Pass<"gpu-lower-sdpa", "::mlir::func::FuncOp"> {
     Option<"precision", "precision", "std::string", /*default=*/"\"fp32\"",
            "What the products multiply in: fp32 (the CUDA-core kernel), fp16 or bf16 (the "
            "tensor-core kernel where it applies)">,
+    Option<"decodeRows", "decode-rows", "int64_t", /*default=*/"8",
+           "Most query rows per kv head (queries x query heads per kv head) for which the "
+           "decode kernel runs (0: never)">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",

@@ -1,11 +1,13 @@
 //===- SdpaKernel.h - What the attention kernels share -----------*- C++ -*-===//
 //
-// gpu-lower-sdpa writes attn.sdpa as one of two kernels: the fp32 one on
-// CUDA cores, one thread per query row (LowerSdpa.cpp), and the
+// gpu-lower-sdpa writes attn.sdpa as one of three kernels: the fp32 one on
+// CUDA cores, one thread per query row (LowerSdpa.cpp); the
 // FlashAttention-2 one on tensor cores for --precision fp16|bf16
-// (TensorCoreSdpa.cpp). Both walk the same key tiles (those the window
-// lets a block's rows see), hide the same keys and index the same
-// layouts; this is that common part.
+// (TensorCoreSdpa.cpp); and for decode shapes (a few query rows per kv
+// head) one whose warps each stream a part of the keys (DecodeSdpa.cpp).
+// They walk the same key range (the keys the window lets a block's rows
+// see), hide the same keys, index the same layouts and merge kv splits
+// alike; this is that common part.
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,6 +36,8 @@ struct SdpaShape {
   /// (rows query-major: row r is query r / headsPerBlock of head
   /// r % headsPerBlock of the group).
   int64_t qBlock, headsPerBlock = 1;
+  /// Keys per shared-memory tile (tile kernels), and parts each key
+  /// range is split into (the decode kernel: kDecodeWarps per block).
   int64_t kvBlock, kvSplits;
   mlir::attn::WindowAttr window;
   float scale;
@@ -92,6 +96,11 @@ protected:
   std::pair<mlir::Value, mlir::Value> keyRange(mlir::Value firstRow, int64_t rows,
                                                mlir::Value offset);
 
+  /// The second kernel of a kv split: one thread per result element
+  /// merges the shape.kvSplits parts (each rescaled by exp(its maximum -
+  /// the largest)) and normalizes.
+  void buildMerge(const SdpaOperands &operands);
+
   const SdpaShape &shape;
 };
 
@@ -105,6 +114,22 @@ bool tensorCoresTake(const SdpaShape &shape);
 /// multiplying in `narrow` (f16 or bf16) with f32 accumulators.
 void buildTensorCoreSdpa(mlir::OpBuilder &b, mlir::Location loc, const SdpaShape &shape,
                          const SdpaOperands &operands, mlir::Type narrow);
+
+/// Warps per block of the decode kernel, each walking a part of the keys.
+constexpr int64_t kDecodeWarps = 4;
+/// Head dims the decode kernel keeps in registers: 8 columns per lane.
+constexpr int64_t kDecodeMaxHeadDim = 256;
+
+/// Whether the decode kernel takes `dims`: at most `maxRows` query rows
+/// per kv head (queries x the group of heads that share it) and head dims
+/// of at most kDecodeMaxHeadDim.
+bool decodeKernelTakes(const mlir::attn::SdpaDims &dims, int64_t maxRows);
+
+/// The decode kernel for `shape` (headsPerBlock: the whole group,
+/// qBlock: queries x group, kvSplits: a multiple of kDecodeWarps) and its
+/// merge, at the builder's insertion point.
+void buildDecodeSdpa(mlir::OpBuilder &b, mlir::Location loc, const SdpaShape &shape,
+                     const SdpaOperands &operands);
 
 } // namespace attnc::gpu
 

@@ -1,6 +1,10 @@
-// RUN: attnc-opt %s -split-input-file -gpu-lower-sdpa -cse | FileCheck %s
-// RUN: attnc-opt %s -split-input-file -gpu-lower-sdpa="q-block=16 kv-block=8" | FileCheck %s --check-prefix=BLOCKS
-// RUN: attnc-opt %s -split-input-file -gpu-lower-sdpa="kv-splits=3" -cse | FileCheck %s --check-prefix=SPLIT
+// The fp32 tile kernel (decode-rows=0 keeps the decode shapes on it too):
+// RUN: attnc-opt %s -split-input-file -gpu-lower-sdpa="decode-rows=0" -cse | FileCheck %s
+// RUN: attnc-opt %s -split-input-file -gpu-lower-sdpa="q-block=16 kv-block=8 decode-rows=0" | FileCheck %s --check-prefix=BLOCKS
+// RUN: attnc-opt %s -split-input-file -gpu-lower-sdpa="kv-splits=3 decode-rows=0" -cse | FileCheck %s --check-prefix=SPLIT
+// The decode kernel, and the tensor-core one:
+// RUN: attnc-opt %s -split-input-file -gpu-lower-sdpa -cse | FileCheck %s --check-prefix=DECODE
+// RUN: attnc-opt %s -split-input-file -gpu-lower-sdpa="kv-splits=3" -cse | FileCheck %s --check-prefix=DECODE-SPLIT
 // RUN: attnc-opt %s -split-input-file -gpu-lower-sdpa="precision=fp16" -cse | FileCheck %s --check-prefix=TC
 // RUN: attnc-opt %s -split-input-file -gpu-lower-sdpa="precision=fp16" -cse | FileCheck %s --check-prefix=TCBIAS
 
@@ -193,6 +197,22 @@ func.func @gqa_bshd_window(%q: tensor<2x32x4x16xf32>, %k: tensor<2x40x2x16xf32>,
 // TC: gpu.launch
 // TC-NOT: nvgpu.mma.sync
 // TC: gpu.terminator
+// On the decode kernel (one row per kv head): the offset and window set
+// the key range the 4 parts share, and each key's mask entry is loaded
+// once (the last key's past a part's end). With kv-splits=3, 3 blocks of
+// 4 parts per kv head.
+// DECODE-LABEL: func.func @offset_and_key_masks
+// DECODE: %[[KEEP:.+]] = bufferization.to_buffer %{{.+}} read_only : tensor<2x16xi1>
+// DECODE: gpu.launch blocks({{.+}}) in (%{{.+}} = %c1, %{{.+}} = %c2, %{{.+}} = %c2) threads({{.+}}) in (%{{.+}} = %c128,
+// DECODE: scf.for
+// DECODE: %[[SAFE:.+]] = arith.minsi %{{.+}}, %c15
+// DECODE: memref.load %[[KEEP]][%{{.+}}, %[[SAFE]]]
+// DECODE: gpu.launch
+// DECODE: gpu.launch blocks({{.+}}) in (%{{.+}} = %c1, %{{.+}} = %c2, %{{.+}} = %c2) threads({{.+}}) in (%{{.+}} = %c128,
+// DECODE: memref.load %{{.+}} : memref<2x16xf32
+// DECODE-SPLIT-LABEL: func.func @offset_and_key_masks
+// DECODE-SPLIT: memref.alloc() : memref<12x2x2x1x8xf32>
+// DECODE-SPLIT: gpu.launch blocks({{.+}}) in (%{{.+}} = %c3, %{{.+}} = %c2, %{{.+}} = %c2) threads({{.+}}) in (%{{.+}} = %c128,
 func.func @offset_and_key_masks(%q: tensor<2x2x1x8xf32>, %k: tensor<2x2x16x8xf32>, %v: tensor<2x2x16x8xf32>,
                                 %past: tensor<2xi64>, %keep: tensor<2x16xi1>, %bias: tensor<2x16xf32>)
     -> (tensor<2x2x1x8xf32>, tensor<2x2x1x8xf32>) {
@@ -215,6 +235,41 @@ func.func @offset_and_key_masks(%q: tensor<2x2x1x8xf32>, %k: tensor<2x2x16x8xf32
 // CHECK-SAME: workgroup(%{{.+}} : memref<64x64xf32, #gpu.address_space<workgroup>>, %{{.+}} : memref<64x64xf32, #gpu.address_space<workgroup>>)
 // CHECK: arith.remui %{{.+}}, %c4
 // CHECK: gpu.launch
+// By default the step runs on the decode kernel: blocks of 4 warps per
+// (part group, kv head, batch row), 8 x 4 = 32 parts of 32 keys (1024
+// keys, 512 blocks wanted over 2 kv heads, at least 32 keys a warp); no
+// shared memory. Each lane loads the 4 query rows' columns lane and lane +
+// 32 (scaled), then walks its warp's part 2 keys a step: both keys' K and
+// V columns loaded first (8 loads), then per key and row a butterfly sum
+// of 5 xor shuffles and one exponential; the row states (maximum, sum, 2
+// accumulator columns each) are the loop's 16 values. Lane 0 writes the
+// maxima and sums, every lane its columns, and the merge launch folds
+// the 32 parts.
+// DECODE-LABEL: func.func @gqa_decode
+// DECODE: %[[ACCS:.+]] = memref.alloc() : memref<32x1x8x1x64xf32>
+// DECODE: %[[MAXS:.+]] = memref.alloc() : memref<32x1x8x1xf32>
+// DECODE: gpu.launch blocks(%[[BX:.+]], %{{.+}}, %{{.+}}) in (%{{.+}} = %c8, %{{.+}} = %c2, %{{.+}} = %c1) threads(%[[T:.+]], %{{.+}}, %{{.+}}) in (%{{.+}} = %c128, %{{.+}} = %c1, %{{.+}} = %c1) {
+// DECODE-NEXT: %c32 = arith.constant 32 : index
+// DECODE-NEXT: %[[LANE:.+]] = arith.remui %[[T]], %c32
+// DECODE-NEXT: %[[WARP:.+]] = arith.divui %[[T]], %c32
+// DECODE: %[[PART:.+]] = arith.addi %{{.+}}, %[[WARP]]
+// DECODE-COUNT-8: arith.mulf %{{.+}}, %cst
+// DECODE: scf.for %{{.+}} = %c0 to %{{.+}} step %c2 iter_args({{.+}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32) {
+// DECODE-COUNT-8: memref.load %{{.+}} : memref<1x2x1024x64xf32
+// DECODE-NOT: memref.load
+// DECODE-COUNT-5: gpu.shuffle  xor
+// DECODE-NOT: gpu.shuffle
+// DECODE: math.exp
+// DECODE-NOT: math.exp
+// DECODE: gpu.shuffle  xor
+// DECODE: scf.yield
+// DECODE: %[[FIRST:.+]] = arith.cmpi eq, %[[LANE]], %c0
+// DECODE-NEXT: memref.store %{{.+}}, %[[ACCS]][%[[PART]],
+// DECODE-NEXT: memref.store %{{.+}}, %[[ACCS]][%[[PART]],
+// DECODE-NEXT: scf.if %[[FIRST]] {
+// DECODE-NEXT: memref.store %{{.+}}, %[[MAXS]][%[[PART]],
+// DECODE: gpu.launch
+// DECODE: scf.for {{.+}} to %c32
 func.func @gqa_decode(%q: tensor<1x8x1x64xf32>, %k: tensor<1x2x1024x64xf32>, %v: tensor<1x2x1024x64xf32>)
     -> tensor<1x8x1x64xf32> {
   %o = attn.sdpa %q, %k, %v {scale = 0.125 : f32}

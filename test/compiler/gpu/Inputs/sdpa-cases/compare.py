@@ -51,6 +51,8 @@ expected = {
     "wide_window": sdpa(load("q9"), load("k9"), load("v9"), 0.17677669, 160, 64),
     "whole_tiles": sdpa(load("q10"), load("k10"), load("v10"), 0.17677669, None, None,
                         keep=np.load(f"{d}/keep10.npy")),
+    "decode_bias": sdpa(load("q11"), load("k11"), load("v11"), 0.11180340, 300, 0,
+                        offset=np.load(f"{d}/past11.npy"), bias=load("bias11")),
 }
 for name, want in expected.items():
     got = np.load(f"{d}/{kernel_out}/{name}.npy")
@@ -59,6 +61,9 @@ for name, want in expected.items():
     print(f"{name}: kernel vs numpy {'ok' if error < tolerance else f'FAILED (relative error {error:.3g})'}")
     if name == "empty_rows":
         ok = np.all(got[:, :, 12:, :] == 0) and np.all(np.abs(got[:, :, :12, :]).sum(-1) > 0)
+        print(f"{name}: rows with no key are {'zero' if ok else 'NOT zero (FAILED)'}")
+    if name == "decode_bias":
+        ok = np.all(got[1] == 0) and np.all(np.abs(got[0]).sum(-1) > 0)
         print(f"{name}: rows with no key are {'zero' if ok else 'NOT zero (FAILED)'}")
     error = np.abs(got - cpu).max() / max(np.abs(cpu).max(), 1e-30)
     print(f"{name}: kernel vs cpu {'ok' if error < tolerance else f'FAILED (relative error {error:.3g})'}")

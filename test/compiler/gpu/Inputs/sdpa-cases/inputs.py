@@ -11,7 +11,8 @@ shapes = {"q1": (1, 2, 100, 16), "k1": (1, 2, 100, 16), "v1": (1, 2, 100, 16),
           "q7": (1, 4, 1, 16), "k7": (1, 2, 600, 16), "v7": (1, 2, 600, 16),
           "q8": (2, 2, 70, 64), "k8": (2, 2, 150, 64), "v8": (2, 2, 150, 64),
           "q9": (1, 2, 256, 32), "k9": (1, 2, 256, 32), "v9": (1, 2, 256, 32),
-          "q10": (1, 2, 96, 32), "k10": (1, 2, 192, 32), "v10": (1, 2, 192, 32)}
+          "q10": (1, 2, 96, 32), "k10": (1, 2, 192, 32), "v10": (1, 2, 192, 32),
+          "q11": (2, 4, 2, 80), "k11": (2, 1, 333, 80), "v11": (2, 1, 333, 48)}
 for name, shape in shapes.items():
     np.save(f"{d}/{name}.npy", rng.standard_normal(shape).astype(np.float32))
 # Decoding: 3 new rows after 37 (row 0) and 30 (row 1) cached positions,
@@ -36,3 +37,14 @@ keep10 = np.ones((1, 192), bool)
 keep10[0, [5, 17]] = False
 keep10[0, 90:130] = False
 np.save(f"{d}/keep10.npy", keep10)
+# A decode step of two queries for a group of four heads, head dims that
+# are not multiples of a warp: the first batch row after 331 cached
+# positions, some keys at -inf (from the first of its range: a part's
+# first scores) or finfo.min through the bias; the second row's queries
+# stand past every key of their window (rows with no key: zeros).
+np.save(f"{d}/past11.npy", np.array([331, 700], np.int64))
+bias11 = np.zeros((2, 333), np.float32)
+bias11[0, 31:45] = -np.inf
+bias11[0, 200] = np.finfo(np.float32).min
+bias11[0, 331] = 2.0
+np.save(f"{d}/bias11.npy", bias11)

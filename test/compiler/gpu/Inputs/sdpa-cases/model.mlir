@@ -18,12 +18,16 @@ func.func @main(%q1: tensor<1x2x100x16xf32> {attnc.name = "q1"}, %k1: tensor<1x2
                 %q9: tensor<1x2x256x32xf32> {attnc.name = "q9"}, %k9: tensor<1x2x256x32xf32> {attnc.name = "k9"},
                 %v9: tensor<1x2x256x32xf32> {attnc.name = "v9"},
                 %q10: tensor<1x2x96x32xf32> {attnc.name = "q10"}, %k10: tensor<1x2x192x32xf32> {attnc.name = "k10"},
-                %v10: tensor<1x2x192x32xf32> {attnc.name = "v10"}, %keep10: tensor<1x192xi1> {attnc.name = "keep10"})
+                %v10: tensor<1x2x192x32xf32> {attnc.name = "v10"}, %keep10: tensor<1x192xi1> {attnc.name = "keep10"},
+                %q11: tensor<2x4x2x80xf32> {attnc.name = "q11"}, %k11: tensor<2x1x333x80xf32> {attnc.name = "k11"},
+                %v11: tensor<2x1x333x48xf32> {attnc.name = "v11"}, %past11: tensor<2xi64> {attnc.name = "past11"},
+                %bias11: tensor<2x333xf32> {attnc.name = "bias11"})
     -> (tensor<1x2x100x16xf32> {attnc.name = "causal"}, tensor<2x37x4x8xf32> {attnc.name = "gqa_window"},
         tensor<1x1x20x8xf32> {attnc.name = "empty_rows"}, tensor<1x3x1x32xf32> {attnc.name = "one_query"},
         tensor<2x4x3x16xf32> {attnc.name = "decode_masked"}, tensor<2x4x9x16xf32> {attnc.name = "padding_bias"},
         tensor<1x4x1x16xf32> {attnc.name = "long_decode"}, tensor<2x2x70x64xf32> {attnc.name = "padded_keys"},
-        tensor<1x2x256x32xf32> {attnc.name = "wide_window"}, tensor<1x2x96x32xf32> {attnc.name = "whole_tiles"}) {
+        tensor<1x2x256x32xf32> {attnc.name = "wide_window"}, tensor<1x2x96x32xf32> {attnc.name = "whole_tiles"},
+        tensor<2x4x2x48xf32> {attnc.name = "decode_bias"}) {
   %o1 = attn.sdpa %q1, %k1, %v1 {scale = 0.25 : f32, mask = #attn.window<left = inf, right = 0>}
       : (tensor<1x2x100x16xf32>, tensor<1x2x100x16xf32>, tensor<1x2x100x16xf32>) -> tensor<1x2x100x16xf32>
   %o2 = attn.sdpa %q2, %k2, %v2 {scale = 0.25 : f32, mask = #attn.window<left = 5, right = 3>,
@@ -45,5 +49,7 @@ func.func @main(%q1: tensor<1x2x100x16xf32> {attnc.name = "q1"}, %k1: tensor<1x2
       : (tensor<1x2x256x32xf32>, tensor<1x2x256x32xf32>, tensor<1x2x256x32xf32>) -> tensor<1x2x256x32xf32>
   %o10 = attn.sdpa %q10, %k10, %v10 key_mask(%keep10) {scale = 0.17677669 : f32}
       : (tensor<1x2x96x32xf32>, tensor<1x2x192x32xf32>, tensor<1x2x192x32xf32>, tensor<1x192xi1>) -> tensor<1x2x96x32xf32>
-  return %o1, %o2, %o3, %o4, %o5, %o6, %o7, %o8, %o9, %o10 : tensor<1x2x100x16xf32>, tensor<2x37x4x8xf32>, tensor<1x1x20x8xf32>, tensor<1x3x1x32xf32>, tensor<2x4x3x16xf32>, tensor<2x4x9x16xf32>, tensor<1x4x1x16xf32>, tensor<2x2x70x64xf32>, tensor<1x2x256x32xf32>, tensor<1x2x96x32xf32>
+  %o11 = attn.sdpa %q11, %k11, %v11 offset(%past11) key_mask(%bias11) {scale = 0.11180340 : f32, mask = #attn.window<left = 300, right = 0>}
+      : (tensor<2x4x2x80xf32>, tensor<2x1x333x80xf32>, tensor<2x1x333x48xf32>, tensor<2xi64>, tensor<2x333xf32>) -> tensor<2x4x2x48xf32>
+  return %o1, %o2, %o3, %o4, %o5, %o6, %o7, %o8, %o9, %o10, %o11 : tensor<1x2x100x16xf32>, tensor<2x37x4x8xf32>, tensor<1x1x20x8xf32>, tensor<1x3x1x32xf32>, tensor<2x4x3x16xf32>, tensor<2x4x9x16xf32>, tensor<1x4x1x16xf32>, tensor<2x2x70x64xf32>, tensor<1x2x256x32xf32>, tensor<1x2x96x32xf32>, tensor<2x4x2x48xf32>
 }
