@@ -523,21 +523,7 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
     for (SdpaTensor t : {SdpaTensor::Query, SdpaTensor::Key, SdpaTensor::Value,
                          SdpaTensor::Result})
       shape.seqMajor[unsigned(t)] = op.isSeqMajor(t);
-    // Decode shapes take the kernel whose warps stream the keys; of the
-    // others, the tensor-core kernel's blocks are one head's 64 rows and
-    // the fp32 kernel's span a group of heads that share keys.
-    bool decode = attnc::gpu::decodeKernelTakes(shape.dims, decodeRows);
-    bool tensorCores = false;
-    if (decode) {
-      planDecode(shape);
-    } else {
-      if (narrow) {
-        planBlocks(shape, /*heads=*/1);
-        tensorCores = attnc::gpu::tensorCoresTake(shape);
-      }
-      if (!tensorCores)
-        planBlocks(shape, shape.dims.queryHeads / shape.dims.kvHeads);
-    }
+    KernelKind kind = plan(shape);
 
     OpBuilder b(op);
     Location loc = op.getLoc();
@@ -564,12 +550,17 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
       operands.partSums = parts({});
     }
 
-    if (decode)
+    switch (kind) {
+    case KernelKind::Decode:
       attnc::gpu::buildDecodeSdpa(b, loc, shape, operands);
-    else if (tensorCores)
+      break;
+    case KernelKind::TensorCores:
       attnc::gpu::buildTensorCoreSdpa(b, loc, shape, operands, narrow);
-    else
+      break;
+    case KernelKind::Tiles:
       SdpaKernelBuilder(b, loc, shape).build(operands);
+      break;
+    }
     for (Value part : {operands.partAccumulators, operands.partMaxima, operands.partSums})
       if (part)
         memref::DeallocOp::create(b, loc, part);
@@ -578,6 +569,30 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
     op.replaceAllUsesWith(result);
     op.erase();
     return success();
+  }
+
+  enum class KernelKind { Decode, TensorCores, Tiles };
+
+  /// The kernel that runs `shape`, its blocks and splits planned: decode
+  /// shapes take the kernel whose warps stream the keys; of the others, the
+  /// tensor-core kernel (with a narrow precision) where it takes the
+  /// one-head blocks of 64 rows it plans, else the fp32 tile kernel, whose
+  /// blocks span a group of heads that share keys.
+  KernelKind plan(KernelShape &shape) {
+    if (attnc::gpu::decodeKernelTakes(shape.dims, decodeRows)) {
+      planDecode(shape);
+      return KernelKind::Decode;
+    }
+    if (narrow) {
+      KernelShape oneHead = shape;
+      planBlocks(oneHead, /*heads=*/1);
+      if (attnc::gpu::tensorCoresTake(oneHead)) {
+        shape = oneHead;
+        return KernelKind::TensorCores;
+      }
+    }
+    planBlocks(shape, shape.dims.queryHeads / shape.dims.kvHeads);
+    return KernelKind::Tiles;
   }
 
   /// The fp32 kernel's blocks: rows (threads) of `heads` query heads each

@@ -264,6 +264,25 @@ def GpuLowerBf16MmaPass : Pass<"gpu-lower-bf16-mma", "::mlir::gpu::GPUModuleOp">
                            "::mlir::vector::VectorDialect"];
 }
 
+def GpuAlignSharedPass : Pass<"gpu-align-shared", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Align every kernel's shared-memory buffers (16 bytes by default)";
+  let description = [{
+    In a kernel module, before `convert-gpu-to-nvvm`: every workgroup
+    attribution of every `gpu.func` gets `llvm.align = alignment` (unless
+    it already asks for at least that), which the NVVM lowering gives the
+    buffer's `.shared` variable. `ldmatrix` reads 16-byte rows, and 128-bit
+    vector accesses (the attention kernel's staging) move 16 bytes: their
+    shared addresses must be 16-byte aligned, while the lowering otherwise
+    aligns a buffer only to its element type (2 bytes for f16), so whether
+    a row is aligned would depend on where ptxas places the buffer.
+  }];
+  let options = [
+    Option<"alignment", "alignment", "int64_t", /*default=*/"16",
+           "Bytes each shared buffer is aligned to (a power of two)">,
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def GpuDeviceBuffersPass : Pass<"gpu-device-buffers", "::mlir::func::FuncOp"> {
   let summary = "Give every buffer a kernel reads or writes a device copy";
   let description = [{

@@ -105,6 +105,8 @@ void buildGpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   // The tensor-core products (upstream's conversion takes fp16 only).
   kernels.addPass(gpu::createGpuLowerBf16MmaPass());
   kernels.addPass(createConvertNVGPUToNVVMPass());
+  // Shared buffers 16-byte aligned: ldmatrix rows and 128-bit copies.
+  kernels.addPass(gpu::createGpuAlignSharedPass());
   kernels.addPass(createConvertGpuOpsToNVVMOps());
   kernels.addPass(createCanonicalizerPass());
   kernels.addPass(createCSEPass());
