@@ -12,6 +12,7 @@
 
 #include "compiler/gpu/EmulateWarpOps.h"
 #include "compiler/gpu/Passes.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/IR/IRMapping.h"
 
 namespace attnc::gpu {
@@ -41,6 +42,44 @@ func::FuncOp threadNumberFunction(ModuleOp module) {
   return function;
 }
 
+/// Asynchronous copies (cp.async) as plain ones: each copy's elements
+/// loaded and stored in order, its group and wait gone (the copy is done
+/// when it returns; the barrier a kernel puts after its wait still orders
+/// it for the other threads). Partial copies (zero fill) are not taken.
+LogicalResult expandAsyncCopies(mlir::gpu::LaunchOp launch) {
+  SmallVector<Operation *> waits, groups;
+  SmallVector<nvgpu::DeviceAsyncCopyOp> copies;
+  launch.walk([&](Operation *op) {
+    if (isa<nvgpu::DeviceAsyncWaitOp>(op))
+      waits.push_back(op);
+    else if (isa<nvgpu::DeviceAsyncCreateGroupOp>(op))
+      groups.push_back(op);
+    else if (auto copy = dyn_cast<nvgpu::DeviceAsyncCopyOp>(op))
+      copies.push_back(copy);
+  });
+  for (nvgpu::DeviceAsyncCopyOp copy : copies)
+    if (copy.getSrcElements())
+      return copy.emitOpError("gpu-emulate-launches emulates whole asynchronous copies only "
+                              "(no source element count)");
+  for (Operation *op : llvm::concat<Operation *>(waits, groups))
+    op->erase();
+  for (nvgpu::DeviceAsyncCopyOp copy : copies) {
+    OpBuilder b(copy);
+    Location loc = copy.getLoc();
+    SmallVector<Value> from(copy.getSrcIndices()), to(copy.getDstIndices());
+    Value lastFrom = from.back(), lastTo = to.back();
+    for (int64_t i = 0, n = copy.getDstElements().getZExtValue(); i < n; ++i) {
+      Value offset = arith::ConstantIndexOp::create(b, loc, i);
+      from.back() = arith::AddIOp::create(b, loc, lastFrom, offset);
+      to.back() = arith::AddIOp::create(b, loc, lastTo, offset);
+      Value element = memref::LoadOp::create(b, loc, copy.getSrc(), from);
+      memref::StoreOp::create(b, loc, element, copy.getDst(), to);
+    }
+    copy.erase();
+  }
+  return success();
+}
+
 struct GpuEmulateLaunchesPass
     : public attnc::gpu::impl::GpuEmulateLaunchesPassBase<GpuEmulateLaunchesPass> {
   void runOnOperation() override {
@@ -58,6 +97,8 @@ struct GpuEmulateLaunchesPass
                                 "(structured control flow)");
     // Warp-wide ops first: they become shared buffers and barriers.
     if (failed(attnc::gpu::expandWarpOps(launch)))
+      return failure();
+    if (failed(expandAsyncCopies(launch)))
       return failure();
     ModuleOp module = launch->getParentOfType<ModuleOp>();
     func::FuncOp threadNumber = threadNumberFunction(module);

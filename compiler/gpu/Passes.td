@@ -52,8 +52,11 @@ def GpuLowerSdpaPass : Pass<"gpu-lower-sdpa", "::mlir::func::FuncOp"> {
     whose head dims are multiples of 16 (query/key) and 8 (value), at most
     128, and that needs no kv splits runs on the tensor cores instead: the
     FlashAttention-2 kernel, a block of 4 warps per 64 query rows, each
-    warp 16 rows; q (scaled), k and v rounded to that type as they are
-    staged in shared memory 64 keys at a time; S = Q·Kᵀ and O += P·V as
+    warp 16 rows; k and v rounded to that type once by a kernel before it
+    (K as [B, Hkv, T', D], V transposed as [B, Hkv, Dv, T'], T' whole
+    tiles of 64, zeros after the last key) and staged in shared memory 64
+    keys at a time by 16-byte `nvgpu.device_async_copy`s (cp.async), the
+    walk starting at a whole tile; q (scaled) rounded as it is staged; S = Q·Kᵀ and O += P·V as
     `nvgpu.mma.sync` (16 x 8 x 16, f32 accumulators), P fed from the score
     fragments in registers; the row maxima and sums over a row's 4 lanes by
     butterfly `gpu.shuffle`s. The same key tiles are walked and the same
@@ -335,12 +338,14 @@ def GpuEmulateLaunchesPass : Pass<"gpu-emulate-launches", "::mlir::func::FuncOp"
     them, then sums its C elements in f32; xor `gpu.shuffle`: each lane
     stores its value and reads its partner's; `nvgpu.ldmatrix`: each lane
     stores the row it names and loads its elements from the rows that
-    lanes 8 i + lane / 4 named.
+    lanes 8 i + lane / 4 named. An asynchronous copy
+    (`nvgpu.device_async_copy`, cp.async) copies its elements in place;
+    its groups and waits vanish.
   }];
   let dependentDialects = ["::mlir::omp::OpenMPDialect", "::mlir::scf::SCFDialect",
                            "::mlir::memref::MemRefDialect", "::mlir::func::FuncDialect",
                            "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
-                           "::mlir::vector::VectorDialect"];
+                           "::mlir::vector::VectorDialect", "::mlir::nvgpu::NVGPUDialect"];
 }
 
 #endif // ATTNC_GPU_PASSES_TD

@@ -1,7 +1,12 @@
 //===- TensorCoreSdpa.cpp - attn.sdpa as FlashAttention-2 on mma.sync ------===//
 //
-// With --precision fp16|bf16, attention runs on the tensor cores: q, k and
-// v are rounded to that type as they are staged, both products
+// With --precision fp16|bf16, attention runs on the tensor cores: k and v
+// are rounded to that type once, by a kernel of their own, into buffers
+// laid out as the tiles take them (K [B, Hkv, T', D], V transposed [B,
+// Hkv, Dv, T'], T' whole tiles, zeros after the last key), so that the
+// attention kernel reads half the bytes of the f32 tensors, once per
+// query block, and stages each tile by 16-byte asynchronous copies
+// (cp.async); q is rounded as it is staged. Both products
 // (S = Q·Kᵀ and O += P·V) are `mma.sync.m16n8k16` with f32 accumulators,
 // and the online softmax stays in f32 registers. The FlashAttention-2
 // shape: a block of 4 warps per 64 query rows (of one head and batch
@@ -22,10 +27,14 @@
 // per lane until the end (every lane of a row scales them alike).
 //
 // Q, K and V fragments come out of shared memory by ldmatrix.x4 (rows
-// padded by 8 elements, so one matrix's 8 rows start in 8 bank groups).
-// Not yet: cp.async double buffering, vector global loads, wgmma
-// (sm_90a); decode shapes (few query rows, kv splits) keep the fp32
-// kernel.
+// padded by 8 elements, so one matrix's 8 rows start in 8 bank groups;
+// gpu-align-shared aligns the buffers to 16 bytes). The key walk starts
+// at a whole tile (its first key rounded down to 64: the keys before the
+// range are outside every row's window and hidden by the edge tests), so
+// that every copy is whole and 16-byte aligned. Not yet: double
+// buffering (the next tile's copies in flight during this one's
+// products), wgmma (sm_90a); decode shapes (few query rows) take the
+// decode kernel.
 //
 //===----------------------------------------------------------------------===//
 
@@ -53,6 +62,19 @@ constexpr int64_t kRowPadding = 8;
 constexpr int64_t kMaxHeadDim = 128;
 /// Rows of an accumulator fragment a lane holds: g and g + 8.
 constexpr int64_t kLaneRows = mma::kCRegisters;
+/// Elements of a 16-byte copy (global to shared memory, one thread).
+constexpr int64_t kCopyElements = 8;
+/// Padding of the narrowing kernel's transposed tile (row stride 33
+/// words: a warp's stores land in distinct banks).
+constexpr int64_t kTransposePadding = 2;
+
+/// K and V rounded to the narrow type by the narrowing kernel, in the
+/// layouts their shared tiles take: K [B, Hkv, T', D], V transposed
+/// [B, Hkv, Dv, T'], T' the key length rounded up to whole tiles (zeros
+/// past the last key), so that every tile is whole and 16-byte aligned.
+struct NarrowKeysValues {
+  Value keys, values;
+};
 
 class TensorCoreSdpaBuilder : attnc::gpu::SdpaKernelBase {
 public:
@@ -63,6 +85,20 @@ public:
   void build(const attnc::gpu::SdpaOperands &operands);
 
 private:
+  /// Allocates the narrow K and V and launches the kernel that fills them
+  /// (before the attention kernel, which then reads half the bytes and
+  /// stages its tiles by 16-byte copies).
+  NarrowKeysValues narrowKeysValues(const attnc::gpu::SdpaOperands &operands);
+  /// The attention kernel's launch.
+  void buildAttention(const attnc::gpu::SdpaOperands &operands, const NarrowKeysValues &narrowed);
+  /// Starts copying a rows x width block of narrow `source` (width a
+  /// multiple of 8) into `tile` by asynchronous 16-byte copies (cp.async,
+  /// not yet committed); `at(r, c)` gives the source indices of element
+  /// (r, c).
+  void copyTile(Value source, Value tile, int64_t rows, int64_t width,
+                function_ref<SmallVector<Value>(Value, Value)> at);
+  int64_t paddedKeys() const { return llvm::alignTo(shape.dims.keyLen, kKvBlock); }
+
   /// `value` combined with the values of the other 3 lanes of its quad
   /// (the lanes holding the same rows of a fragment).
   Value overQuad(Value value, function_ref<Value(Value, Value)> combine);
@@ -187,7 +223,76 @@ SmallVector<SmallVector<Value>> TensorCoreSdpaBuilder::hideKeys(
   return masked;
 }
 
+void TensorCoreSdpaBuilder::copyTile(Value source, Value tile, int64_t rows, int64_t width,
+                                     function_ref<SmallVector<Value>(Value, Value)> at) {
+  auto token = nvgpu::DeviceAsyncTokenType::get(b.getContext());
+  int64_t perRow = width / kCopyElements;
+  forEach(thread, index(rows * perRow), index(kThreads), [&](Value e) {
+    Value r = arith::DivUIOp::create(b, loc, e, index(perRow));
+    Value c = mul(arith::RemUIOp::create(b, loc, e, index(perRow)), index(kCopyElements));
+    nvgpu::DeviceAsyncCopyOp::create(b, loc, token, tile, ValueRange{r, c}, source, at(r, c),
+                                     b.getIndexAttr(kCopyElements), /*srcElements=*/Value(),
+                                     b.getUnitAttr());
+  });
+}
+
+NarrowKeysValues TensorCoreSdpaBuilder::narrowKeysValues(
+    const attnc::gpu::SdpaOperands &operands) {
+  const mlir::attn::SdpaDims &d = shape.dims;
+  NarrowKeysValues narrowed;
+  narrowed.keys = memref::AllocOp::create(
+      b, loc, MemRefType::get({d.batch, d.kvHeads, paddedKeys(), d.headDim}, narrow));
+  narrowed.values = memref::AllocOp::create(
+      b, loc, MemRefType::get({d.batch, d.kvHeads, d.valueDim, paddedKeys()}, narrow));
+  // A block per tile of keys (kv head, batch row): K and V staged into
+  // shared memory (rounded, zeros past the last key; V transposed), then
+  // written out row by row, both sides coalesced.
+  Value one = index(1);
+  auto launch = gpu::LaunchOp::create(
+      b, loc, index(paddedKeys() / kKvBlock), index(d.kvHeads), index(d.batch),
+      index(kThreads), one, one, nullptr, nullptr, ValueRange{},
+      TypeRange{buffer({kKvBlock, d.headDim}, gpu::AddressSpace::Workgroup, narrow),
+                buffer({d.valueDim, kKvBlock + kTransposePadding}, gpu::AddressSpace::Workgroup,
+                       narrow)});
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  thread = launch.getThreadIds().x;
+  Value keyTile = launch.getWorkgroupAttributions()[0];
+  Value valueTile = launch.getWorkgroupAttributions()[1];
+  Value kvHead = launch.getBlockIds().y, batch = launch.getBlockIds().z;
+  Value first = mul(launch.getBlockIds().x, index(kKvBlock));
+  Value count = minIdx(index(kKvBlock), sub(index(d.keyLen), first));
+  stageRows(operands.key, SdpaTensor::Key, keyTile, kKvBlock, d.headDim, first, count, batch,
+            kvHead, thread, kThreads);
+  stageRows(operands.value, SdpaTensor::Value, valueTile, kKvBlock, d.valueDim, first, count,
+            batch, kvHead, thread, kThreads, /*transposed=*/true);
+  gpu::BarrierOp::create(b, loc);
+  forEach(thread, index(kKvBlock * d.headDim), index(kThreads), [&](Value e) {
+    Value r = arith::DivUIOp::create(b, loc, e, index(d.headDim));
+    Value c = arith::RemUIOp::create(b, loc, e, index(d.headDim));
+    Value x = memref::LoadOp::create(b, loc, keyTile, ValueRange{r, c});
+    memref::StoreOp::create(b, loc, x, narrowed.keys, ValueRange{batch, kvHead, add(first, r), c});
+  });
+  forEach(thread, index(d.valueDim * kKvBlock), index(kThreads), [&](Value e) {
+    Value c = arith::DivUIOp::create(b, loc, e, index(kKvBlock));
+    Value j = arith::RemUIOp::create(b, loc, e, index(kKvBlock));
+    Value x = memref::LoadOp::create(b, loc, valueTile, ValueRange{c, j});
+    memref::StoreOp::create(b, loc, x, narrowed.values,
+                            ValueRange{batch, kvHead, c, add(first, j)});
+  });
+  gpu::TerminatorOp::create(b, loc);
+  return narrowed;
+}
+
 void TensorCoreSdpaBuilder::build(const attnc::gpu::SdpaOperands &operands) {
+  NarrowKeysValues narrowed = narrowKeysValues(operands);
+  buildAttention(operands, narrowed);
+  memref::DeallocOp::create(b, loc, narrowed.keys);
+  memref::DeallocOp::create(b, loc, narrowed.values);
+}
+
+void TensorCoreSdpaBuilder::buildAttention(const attnc::gpu::SdpaOperands &operands,
+                                           const NarrowKeysValues &narrowed) {
   const mlir::attn::SdpaDims &d = shape.dims;
   Value one = index(1);
   // K's tile holds the block's queries before the walk (Q's fragments then
@@ -252,7 +357,10 @@ void TensorCoreSdpaBuilder::build(const attnc::gpu::SdpaOperands &operands) {
   for (int64_t half = 0; half < kLaneRows; ++half)
     carried.push_back(zero);
 
+  // The walk starts at a whole tile of the narrow K and V (the keys before
+  // the range are outside every row's window: the edge tests hide them).
   auto [keyBegin, keyEnd] = keyRange(firstRow, kQBlock, offset);
+  keyBegin = mul(b.createOrFold<arith::DivUIOp>(loc, keyBegin, index(kKvBlock)), index(kKvBlock));
   auto tiles = scf::ForOp::create(b, loc, keyBegin, keyEnd, index(kKvBlock), carried);
   {
     OpBuilder::InsertionGuard walk(b);
@@ -263,11 +371,16 @@ void TensorCoreSdpaBuilder::build(const attnc::gpu::SdpaOperands &operands) {
     SmallVector<Value> maxima(state.begin() + outputTiles,
                               state.begin() + outputTiles + kLaneRows);
     SmallVector<Value> sums(state.begin() + outputTiles + kLaneRows, state.end());
-    Value count = minIdx(index(kKvBlock), sub(keyEnd, first));
-    stageRows(operands.key, SdpaTensor::Key, keyTile, kKvBlock, d.headDim, first, count, batch,
-              kvHead, thread, kThreads);
-    stageRows(operands.value, SdpaTensor::Value, valueTile, kKvBlock, d.valueDim, first, count,
-              batch, kvHead, thread, kThreads, /*transposed=*/true);
+    copyTile(narrowed.keys, keyTile, kKvBlock, d.headDim, [&](Value r, Value c) {
+      return SmallVector<Value>{batch, kvHead, add(first, r), c};
+    });
+    copyTile(narrowed.values, valueTile, d.valueDim, kKvBlock, [&](Value r, Value c) {
+      return SmallVector<Value>{batch, kvHead, r, add(first, c)};
+    });
+    // This thread's copies in one group, awaited before the barrier.
+    Value copies = nvgpu::DeviceAsyncCreateGroupOp::create(
+        b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), ValueRange{});
+    nvgpu::DeviceAsyncWaitOp::create(b, loc, copies, /*numGroups=*/nullptr);
     if (keyBiases)
       stageKeyBiases(operands.keyMask, keyBiases, first, batch);
     gpu::BarrierOp::create(b, loc);

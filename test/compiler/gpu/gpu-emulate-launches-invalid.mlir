@@ -84,3 +84,20 @@ func.func @transposed_matrix_load() {
   }
   return
 }
+
+// -----
+
+// A partial copy (zero fill past a source element count) is not emulated.
+func.func @partial_async_copy(%src: memref<8xf16>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c1, %v = %c1, %w = %c1)
+             workgroup(%tile : memref<8xf16, #gpu.address_space<workgroup>>) {
+    // expected-error @below {{gpu-emulate-launches emulates whole asynchronous copies only (no source element count)}}
+    %copy = nvgpu.device_async_copy %src[%c0], %tile[%c0], 8, %n
+        : memref<8xf16> to memref<8xf16, #gpu.address_space<workgroup>>
+    gpu.terminator
+  }
+  return
+}

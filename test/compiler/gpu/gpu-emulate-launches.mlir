@@ -150,3 +150,35 @@ func.func @matrix_load(%out: memref<32xvector<4x2xf16>>) {
   }
   return
 }
+
+// -----
+
+// An asynchronous 16-byte copy (8 f16) into shared memory becomes 8
+// element loads and stores in place; its group and wait vanish, and the
+// kernel's own barrier orders the tile for the other threads.
+// CHECK-LABEL: func.func @async_copy
+// CHECK: %[[T:.+]] = memref.alloc() : memref<4x8xf16>
+// CHECK: omp.parallel
+// CHECK-COUNT-8: memref.load %{{.+}} : memref<4x8xf16>
+// CHECK-NOT: nvgpu.device_async
+// CHECK: omp.barrier
+func.func @async_copy(%src: memref<4x8xf16>, %out: memref<4xf16>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c4, %v = %c1, %w = %c1)
+             workgroup(%tile : memref<4x8xf16, #gpu.address_space<workgroup>>) {
+    %copy = nvgpu.device_async_copy %src[%tx, %c0], %tile[%tx, %c0], 8 {bypassL1}
+        : memref<4x8xf16> to memref<4x8xf16, #gpu.address_space<workgroup>>
+    %group = nvgpu.device_async_create_group %copy
+    nvgpu.device_async_wait %group
+    gpu.barrier
+    %other = arith.subi %c4, %c1 : index
+    %row = arith.subi %other, %tx : index
+    %x = memref.load %tile[%row, %c0] : memref<4x8xf16, #gpu.address_space<workgroup>>
+    memref.store %x, %out[%tx] : memref<4xf16>
+    gpu.terminator
+  }
+  return
+}

@@ -58,11 +58,19 @@
 // BLOCKS: gpu.launch blocks({{.+}}) in (%{{.+}} = %c21{{(_[0-9]+)?}}, %{{.+}} = %c2{{(_[0-9]+)?}}, %{{.+}} = %c1{{(_[0-9]+)?}}) threads({{.+}}) in (%{{.+}} = %c16{{(_[0-9]+)?}}, %{{.+}} = %c1{{(_[0-9]+)?}}, %{{.+}} = %c1{{(_[0-9]+)?}})
 // BLOCKS-SAME: workgroup(%{{.+}} : memref<8x64xf32, #gpu.address_space<workgroup>>, %{{.+}} : memref<8x64xf32, #gpu.address_space<workgroup>>)
 // BLOCKS: gpu.launch blocks({{.+}}) in (%{{.+}} = %c50{{(_[0-9]+)?}},
-// With precision=fp16, the tensor-core kernel: 2 blocks of 64 query rows
-// x 2 heads, 4 warps (128 threads); K's shared tile ([64 keys][64 + 8] in
-// fp16) first holds the scaled queries, whose 4 A fragments (head dim 64
-// = 4 k steps, one ldmatrix.x4 each) stay in registers; V staged
-// transposed ([64][64 + 8]); B fragments by ldmatrix.x4 in pairs. The
+// With precision=fp16, the tensor-core kernel. First K and V are rounded
+// to f16 once, into [1, 2, 128, 64] and V transposed [1, 2, 64, 128] (the
+// 100 keys padded to 2 whole tiles, zeros after): a launch per 64-key
+// tile (x 2 kv heads) stages them in shared memory (V's tile transposed,
+// rows padded by 2), then writes them out. Then the attention: 2 blocks
+// of 64 query rows x 2 heads, 4 warps (128 threads); K's shared tile ([64
+// keys][64 + 8] in fp16) first holds the scaled queries, whose 4 A
+// fragments (head dim 64 = 4 k steps, one ldmatrix.x4 each) stay in
+// registers; per tile, K and V (transposed, [64][64 + 8]) copied from the
+// f16 buffers by 16-byte asynchronous copies (cp.async), committed as one
+// group and awaited before the barrier; the walk starts at a whole tile
+// (keys from 0 here; gqa_bshd_window rounds its first key down to 64);
+// B fragments by ldmatrix.x4 in pairs. The
 // key walk carries 8 output fragments (value dim 64 / 8) and each lane
 // row's maximum and sum; per 64-key tile 8 x 4 products for S, the
 // scores' 32 elements per lane through one branch (a tile every row sees
@@ -71,6 +79,16 @@
 // x 8 output tiles for P·V; the row maxima over a quad by two xor
 // shuffles; at the end the row sums likewise.
 // TC-LABEL: func.func @causal
+// TC: %[[NK:.+]] = memref.alloc() : memref<1x2x128x64xf16>
+// TC: %[[NV:.+]] = memref.alloc() : memref<1x2x64x128xf16>
+// TC: gpu.launch blocks({{.+}}) in (%{{.+}} = %c2, %{{.+}} = %c2, %{{.+}} = %c1) threads({{.+}}) in (%{{.+}} = %c128, %{{.+}} = %c1, %{{.+}} = %c1)
+// TC-SAME: workgroup(%[[NKT:[a-z0-9]+]] : memref<64x64xf16, #gpu.address_space<workgroup>>, %[[NVT:[a-z0-9]+]] : memref<64x66xf16, #gpu.address_space<workgroup>>)
+// TC: arith.truncf %{{.+}} : f32 to f16
+// TC: gpu.barrier
+// TC: memref.load %[[NKT]]
+// TC: memref.store %{{.+}}, %[[NK]]
+// TC: memref.load %[[NVT]]
+// TC: memref.store %{{.+}}, %[[NV]]
 // TC: gpu.launch blocks({{.+}}) in (%{{.+}} = %c2, %{{.+}} = %c2, %{{.+}} = %c1) threads({{.+}}) in (%{{.+}} = %c128, %{{.+}} = %c1, %{{.+}} = %c1)
 // TC-SAME: workgroup(%[[KT:[a-z0-9]+]] : memref<64x72xf16, #gpu.address_space<workgroup>>, %[[VT:[a-z0-9]+]] : memref<64x72xf16, #gpu.address_space<workgroup>>)
 // TC: arith.mulf %{{.+}}, %cst
@@ -79,7 +97,12 @@
 // TC: gpu.barrier
 // TC-COUNT-4: nvgpu.ldmatrix %[[KT]][{{.+}}] {numTiles = 4 : i32, transpose = false} : memref<64x72xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
 // TC: gpu.barrier
-// TC: scf.for {{.+}} step %c64 iter_args({{.+}}) -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, f32, f32, f32, f32)
+// TC: scf.for %{{.+}} = %c0 to {{.+}} step %c64 iter_args({{.+}}) -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, f32, f32, f32, f32)
+// TC: nvgpu.device_async_copy %[[NK]][{{.+}}], %[[KT]][{{.+}}], 8 {bypassL1} : memref<1x2x128x64xf16> to memref<64x72xf16, #gpu.address_space<workgroup>>
+// TC: nvgpu.device_async_copy %[[NV]][{{.+}}], %[[VT]][{{.+}}], 8 {bypassL1} : memref<1x2x64x128xf16> to memref<64x72xf16, #gpu.address_space<workgroup>>
+// TC: %[[GROUP:.+]] = nvgpu.device_async_create_group
+// TC-NEXT: nvgpu.device_async_wait %[[GROUP]]
+// TC-NEXT: gpu.barrier
 // TC: nvgpu.ldmatrix %[[KT]]
 // TC-COUNT-32: nvgpu.mma.sync
 // TC: %[[HIDDEN:.+]]:32 = scf.if %{{.+}} -> ({{(f32, )+}}f32) {
@@ -99,6 +122,8 @@
 // TC: gpu.shuffle  xor
 // TC: arith.divf
 // TC: gpu.terminator
+// TC: memref.dealloc %[[NK]]
+// TC: memref.dealloc %[[NV]]
 func.func @causal(%q: tensor<1x2x100x64xf32>, %k: tensor<1x2x100x64xf32>, %v: tensor<1x2x100x64xf32>) -> tensor<1x2x100x64xf32> {
   %o = attn.sdpa %q, %k, %v {scale = 0.125 : f32, mask = #attn.window<left = inf, right = 0>}
       : (tensor<1x2x100x64xf32>, tensor<1x2x100x64xf32>, tensor<1x2x100x64xf32>) -> tensor<1x2x100x64xf32>
@@ -130,6 +155,18 @@ func.func @causal(%q: tensor<1x2x100x64xf32>, %k: tensor<1x2x100x64xf32>, %v: te
 // CHECK: memref.load %{{.+}}[%[[B]], %{{.+}}, %[[KVH]], %{{.+}}] : memref<2x40x2x16xf32
 // CHECK: memref.load %{{.+}}[%[[B]], %{{.+}}, %[[KVH]], %{{.+}}] : memref<2x40x2x8xf32
 // CHECK: memref.store %{{.+}}, %{{.+}}[%[[B]], %{{.+}}, %[[H]], %{{.+}}] : memref<2x32x4x8xf32>
+// On the tensor cores the window's first key is rounded down to a whole
+// tile of the f16 K and V (40 keys padded to 64); the keys before it are
+// outside every row's window, hidden by the edge tests.
+// TC-LABEL: func.func @gqa_bshd_window
+// TC: memref.alloc() : memref<2x2x64x16xf16>
+// TC: memref.alloc() : memref<2x2x8x64xf16>
+// TC: gpu.launch
+// TC: %[[SHIFTED:.+]] = arith.subi %{{.+}}, %c15
+// TC: %[[FROM:.+]] = arith.maxsi %[[SHIFTED]], %c0
+// TC: %[[TILES:.+]] = arith.divui %[[FROM]], %c64
+// TC: %[[BEGIN:.+]] = arith.muli %[[TILES]], %c64
+// TC: scf.for %{{.+}} = %[[BEGIN]] to %c40 step %c64
 func.func @gqa_bshd_window(%q: tensor<2x32x4x16xf32>, %k: tensor<2x40x2x16xf32>, %v: tensor<2x40x2x8xf32>) -> tensor<2x32x4x8xf32> {
   %o = attn.sdpa %q, %k, %v {scale = 0.25 : f32, mask = #attn.window<left = 15, right = inf>,
                              layout = #attn.layout<query = bshd, key = bshd, value = bshd, result = bshd>}
@@ -284,6 +321,7 @@ func.func @gqa_decode(%q: tensor<1x8x1x64xf32>, %k: tensor<1x2x1024x64xf32>, %v:
 // clamped past the last key), and read once per column a lane holds;
 // every score adds its key's bias before the whole-tile branch.
 // TC-LABEL: func.func @tensor_core_key_bias
+// TC: gpu.launch
 // TC: gpu.launch
 // TC-SAME: workgroup(%{{.+}} : memref<64x24xf16, #gpu.address_space<workgroup>>, %{{.+}} : memref<16x72xf16, #gpu.address_space<workgroup>>, %[[KB:[a-z0-9]+]] : memref<64xf32, #gpu.address_space<workgroup>>)
 // TC: scf.for
