@@ -89,6 +89,10 @@ private:
   KeyShare loadKey(const attnc::gpu::SdpaOperands &operands, Value key, Value partEnd);
   /// Folds key `k` into query row `r`'s state.
   void addKey(RowState &state, ArrayRef<Value> query, const KeyShare &k, int64_t r);
+  /// The rows' states as the key loop carries them (per row: maximum,
+  /// sum, accumulator columns), and back.
+  SmallVector<RowState> unpack(ValueRange carried);
+  static SmallVector<Value> pack(ArrayRef<RowState> states);
   /// Writes the warp's part: its rows' accumulators, maxima and sums.
   void storePart(const attnc::gpu::SdpaOperands &operands, ArrayRef<RowState> states,
                  Value part);
@@ -173,6 +177,26 @@ void DecodeSdpaBuilder::addKey(RowState &state, ArrayRef<Value> query, const Key
   }
 }
 
+SmallVector<RowState> DecodeSdpaBuilder::unpack(ValueRange carried) {
+  int64_t perRow = shares(shape.dims.valueDim) + 2;
+  SmallVector<RowState> states;
+  for (int64_t r = 0; r < rows(); ++r) {
+    ValueRange row = carried.slice(r * perRow, perRow);
+    states.push_back({row[0], row[1], SmallVector<Value>(row.drop_front(2))});
+  }
+  return states;
+}
+
+SmallVector<Value> DecodeSdpaBuilder::pack(ArrayRef<RowState> states) {
+  SmallVector<Value> carried;
+  for (const RowState &state : states) {
+    carried.push_back(state.max);
+    carried.push_back(state.sum);
+    carried.append(state.accumulator);
+  }
+  return carried;
+}
+
 void DecodeSdpaBuilder::storePart(const attnc::gpu::SdpaOperands &operands,
                                   ArrayRef<RowState> states, Value part) {
   const SdpaDims &d = shape.dims;
@@ -248,24 +272,14 @@ void DecodeSdpaBuilder::buildBody(gpu::LaunchOp launch,
   Value partBegin = add(keyBegin, mul(part, perPart));
   Value partEnd = minIdx(keyEnd, add(partBegin, perPart));
 
-  SmallVector<Value> init;
-  Value negInf = f32(-std::numeric_limits<float>::infinity());
-  int64_t columns = shares(d.valueDim);
-  for (int64_t r = 0; r < rows(); ++r) {
-    init.push_back(negInf);
-    init.push_back(f32(0.0f));
-    init.append(columns, f32(0.0f));
-  }
-  auto loop = scf::ForOp::create(b, loc, index(0), perPart, index(kKeysPerStep), init);
+  RowState empty{f32(-std::numeric_limits<float>::infinity()), f32(0.0f),
+                 SmallVector<Value>(shares(d.valueDim), f32(0.0f))};
+  auto loop = scf::ForOp::create(b, loc, index(0), perPart, index(kKeysPerStep),
+                                 pack(SmallVector<RowState>(rows(), empty)));
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
-    SmallVector<RowState> states;
-    ValueRange carried = loop.getRegionIterArgs();
-    for (int64_t r = 0; r < rows(); ++r) {
-      ValueRange row = carried.slice(r * (columns + 2), columns + 2);
-      states.push_back({row[0], row[1], SmallVector<Value>(row.drop_front(2))});
-    }
+    SmallVector<RowState> states = unpack(loop.getRegionIterArgs());
     SmallVector<KeyShare> step;
     for (int64_t k = 0; k < kKeysPerStep; ++k)
       step.push_back(loadKey(operands, add(add(partBegin, loop.getInductionVar()), index(k)),
@@ -273,21 +287,9 @@ void DecodeSdpaBuilder::buildBody(gpu::LaunchOp launch,
     for (const KeyShare &key : step)
       for (int64_t r = 0; r < rows(); ++r)
         addKey(states[r], queries[r], key, r);
-    SmallVector<Value> next;
-    for (RowState &state : states) {
-      next.push_back(state.max);
-      next.push_back(state.sum);
-      next.append(state.accumulator);
-    }
-    scf::YieldOp::create(b, loc, next);
+    scf::YieldOp::create(b, loc, pack(states));
   }
-
-  SmallVector<RowState> states;
-  for (int64_t r = 0; r < rows(); ++r) {
-    ValueRange row = loop.getResults().slice(r * (columns + 2), columns + 2);
-    states.push_back({row[0], row[1], SmallVector<Value>(row.drop_front(2))});
-  }
-  storePart(operands, states, part);
+  storePart(operands, unpack(loop.getResults()), part);
   gpu::TerminatorOp::create(b, loc);
 }
 

@@ -8,6 +8,12 @@
 // instead, the same op is two or three kernels whose reductions give a
 // whole row to one thread.
 //
+// Rows of up to `held-row` elements (1024 by default: 32 per lane) are
+// read once: each lane keeps its share of the row in registers for the
+// statistics and the result (a softmax keeps its exponentials, computed
+// once). Longer rows are read again from memory (L1/L2) for each pass:
+// ptxas gives a held row of 768 48 registers, one of 2048 162.
+//
 // Warps past the last row compute on the last row (so that every
 // lane meets the shuffles, which the emulated warp ops need too) and store
 // nothing.
@@ -30,6 +36,8 @@ using namespace mlir;
 namespace {
 
 constexpr int64_t kWarpSize = 32;
+/// Most elements of a row the lanes may hold (128 registers each).
+constexpr int64_t kMaxHeldRow = 128 * kWarpSize;
 
 enum class RowOp { LayerNorm, RmsNorm, Softmax };
 
@@ -93,8 +101,9 @@ std::optional<RowShape> shapeOf(mlir::attn::SoftmaxOp op) {
 
 class RowKernelBuilder : attnc::gpu::KernelBuilder {
 public:
-  RowKernelBuilder(OpBuilder &b, Location loc, const RowShape &shape, int64_t warps)
-      : KernelBuilder(b, loc), shape(shape), warps(warps) {}
+  RowKernelBuilder(OpBuilder &b, Location loc, const RowShape &shape, int64_t warps,
+                   int64_t heldRow)
+      : KernelBuilder(b, loc), shape(shape), warps(warps), heldRow(heldRow) {}
 
   /// The launch, at the builder's insertion point: `result` = the op on
   /// `input` (scale and, for LayerNorm, `bias` applied to a norm).
@@ -130,9 +139,23 @@ private:
     return indices;
   }
 
+  /// Columns per lane: lane + 32 j for j below this.
+  int64_t shares() const { return llvm::divideCeil(shape.width, kWarpSize); }
+  /// Whether share j may be past the row's end (the last of a ragged row).
+  bool ragged(int64_t j) const { return (j + 1) * kWarpSize > shape.width; }
+  Value column(int64_t j) { return add(lane, index(j * kWarpSize)); }
+  /// Loads this lane's share of the row at `rowIndices` into `held` (past
+  /// the row's end, the last column's value: masked wherever used).
+  void holdRow(Value input, ArrayRef<Value> rowIndices);
+  /// Stores transform(held values) into the row at `rowIndices`.
+  void storeHeld(Value result, ArrayRef<Value> rowIndices, const Transform &transform);
+
   const RowShape &shape;
-  int64_t warps;
+  int64_t warps, heldRow;
   Value lane;
+  /// The lane's share of the row when the row is held in registers
+  /// (column lane + 32 j at j), else empty.
+  SmallVector<Value> held;
 };
 
 SmallVector<Value> RowKernelBuilder::delinearize(Value linear, ArrayRef<int64_t> dims) {
@@ -160,6 +183,16 @@ Value RowKernelBuilder::overWarp(Value value, function_ref<Value(Value, Value)> 
 Value RowKernelBuilder::rowReduce(Value input, ArrayRef<Value> rowIndices, Value init,
                                    function_ref<Value(Value)> term,
                                    function_ref<Value(Value, Value)> combine) {
+  if (!held.empty()) {
+    Value partial = init;
+    for (int64_t j = 0; j < shares(); ++j) {
+      Value t = term(held[j]);
+      if (ragged(j))
+        t = arith::SelectOp::create(b, loc, lessThan(column(j), shape.width), t, init);
+      partial = combine(partial, t);
+    }
+    return overWarp(partial, combine);
+  }
   auto loop =
       scf::ForOp::create(b, loc, lane, index(shape.width), index(kWarpSize), ValueRange{init});
   {
@@ -208,6 +241,16 @@ RowKernelBuilder::Transform RowKernelBuilder::softmax(Value input, ArrayRef<Valu
   auto weight = [=](Value x) -> Value {
     return math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, x, top));
   };
+  if (!held.empty()) {
+    // The held row becomes its weights: each exponential computed once.
+    for (Value &x : held)
+      x = weight(x);
+    Value inverseSum =
+        arith::DivFOp::create(b, loc, f32(1.0f), rowSum(input, statsRow, [](Value e) { return e; }));
+    return [=](Value e, ArrayRef<Value>) -> Value {
+      return arith::MulFOp::create(b, loc, e, inverseSum);
+    };
+  }
   Value inverseSum =
       arith::DivFOp::create(b, loc, f32(1.0f), rowSum(input, statsRow, weight));
   return [=](Value x, ArrayRef<Value>) -> Value {
@@ -227,6 +270,8 @@ void RowKernelBuilder::build(Value input, Value scale, Value bias, Value result)
                   arith::DivUIOp::create(b, loc, thread, index(kWarpSize)));
   // The statistics of the row, or of the last one for warps past it.
   SmallVector<Value> statsRow = delinearize(minIdx(row, index(shape.rows - 1)), shape.rowDims);
+  if (shape.width <= heldRow)
+    holdRow(input, statsRow);
   Transform transform = shape.op == RowOp::Softmax
                             ? softmax(input, statsRow)
                             : normalize(input, statsRow, scale, bias);
@@ -234,14 +279,41 @@ void RowKernelBuilder::build(Value input, Value scale, Value bias, Value result)
   auto store = scf::IfOp::create(b, loc, lessThan(row, shape.rows), /*withElseRegion=*/false);
   b.setInsertionPoint(store.thenBlock()->getTerminator());
   SmallVector<Value> rowIndices = delinearize(row, shape.rowDims);
-  forEach(lane, index(shape.width), index(kWarpSize), [&](Value column) {
-    SmallVector<Value> columnIndices = delinearize(column, shape.columnDims);
-    Value x = memref::LoadOp::create(b, loc, input, at(rowIndices, columnIndices));
-    memref::StoreOp::create(b, loc, transform(x, columnIndices), result,
-                            at(rowIndices, columnIndices));
-  });
+  if (!held.empty()) {
+    storeHeld(result, rowIndices, transform);
+  } else {
+    forEach(lane, index(shape.width), index(kWarpSize), [&](Value column) {
+      SmallVector<Value> columnIndices = delinearize(column, shape.columnDims);
+      Value x = memref::LoadOp::create(b, loc, input, at(rowIndices, columnIndices));
+      memref::StoreOp::create(b, loc, transform(x, columnIndices), result,
+                              at(rowIndices, columnIndices));
+    });
+  }
   b.setInsertionPointToEnd(&launch.getBody().front());
   gpu::TerminatorOp::create(b, loc);
+}
+
+void RowKernelBuilder::holdRow(Value input, ArrayRef<Value> rowIndices) {
+  for (int64_t j = 0; j < shares(); ++j) {
+    Value c = ragged(j) ? minIdx(column(j), index(shape.width - 1)) : column(j);
+    held.push_back(memref::LoadOp::create(
+        b, loc, input, at(rowIndices, delinearize(c, shape.columnDims))));
+  }
+}
+
+void RowKernelBuilder::storeHeld(Value result, ArrayRef<Value> rowIndices,
+                                 const Transform &transform) {
+  for (int64_t j = 0; j < shares(); ++j) {
+    OpBuilder::InsertionGuard guard(b);
+    Value c = column(j);
+    if (ragged(j)) {
+      auto inside = scf::IfOp::create(b, loc, lessThan(c, shape.width), /*withElseRegion=*/false);
+      b.setInsertionPoint(inside.thenBlock()->getTerminator());
+    }
+    SmallVector<Value> columnIndices = delinearize(c, shape.columnDims);
+    memref::StoreOp::create(b, loc, transform(held[j], columnIndices), result,
+                            at(rowIndices, columnIndices));
+  }
 }
 
 struct GpuLowerNormsPass : public attnc::gpu::impl::GpuLowerNormsPassBase<GpuLowerNormsPass> {
@@ -250,6 +322,11 @@ struct GpuLowerNormsPass : public attnc::gpu::impl::GpuLowerNormsPassBase<GpuLow
   void runOnOperation() override {
     if (warpsPerBlock < 1 || warpsPerBlock > 32) {
       getOperation().emitError("gpu-lower-norms: warps-per-block must be in [1, 32]");
+      return signalPassFailure();
+    }
+    if (heldRow < 0 || heldRow > kMaxHeldRow) {
+      getOperation().emitError("gpu-lower-norms: held-row must be in [0, ")
+          << kMaxHeldRow << "]";
       return signalPassFailure();
     }
     SmallVector<Operation *> ops;
@@ -280,7 +357,7 @@ struct GpuLowerNormsPass : public attnc::gpu::impl::GpuLowerNormsPassBase<GpuLow
     Value result =
         memref::AllocOp::create(b, loc, MemRefType::get(type.getShape(), type.getElementType()));
     auto operand = [&](Value v) { return v ? attnc::gpu::bufferOf(b, loc, v) : Value(); };
-    RowKernelBuilder(b, loc, *shape, warpsPerBlock)
+    RowKernelBuilder(b, loc, *shape, warpsPerBlock, heldRow)
         .build(operand(input), operand(scale), operand(bias), result);
     op->getResult(0).replaceAllUsesWith(bufferization::ToTensorOp::create(
         b, loc, type, result, /*restrict=*/true, /*writable=*/true));

@@ -114,9 +114,12 @@ def GpuLowerNormsPass : Pass<"gpu-lower-norms", "::mlir::func::FuncOp"> {
     one; a third writes `(x - mean) / sqrt(var + epsilon) * scale + bias`
     (`x / sqrt(mean(x^2) + epsilon) * scale`). A softmax takes the row's
     maximum (shuffles combining by maximum), then the sum of `exp(x - max)`,
-    and writes `exp(x - max) / sum`. The row stays in L1/L2
-    between the passes; the generic path instead runs each reduction with
-    one thread per row and the normalization as a kernel of its own.
+    and writes `exp(x - max) / sum`. A row of at most `held-row` elements
+    is read once: each lane keeps its share in registers through the
+    passes (a softmax its exponentials, computed once); a longer row stays
+    in L1/L2 between them and is read again. The generic path instead runs
+    each reduction with one thread per row and the normalization as a
+    kernel of its own.
 
     Operands are bufferized on the spot and the result is a new buffer, as
     in `gpu-lower-sdpa`. Others (run-time dims, other types, scales
@@ -126,6 +129,9 @@ def GpuLowerNormsPass : Pass<"gpu-lower-norms", "::mlir::func::FuncOp"> {
   let options = [
     Option<"warpsPerBlock", "warps-per-block", "int64_t", /*default=*/"4",
            "Rows per thread block, one warp each">,
+    Option<"heldRow", "held-row", "int64_t", /*default=*/"1024",
+           "Longest row (elements) whose lanes keep their share in registers, read once "
+           "(at most 4096; 0: every row read again for each pass)">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",

@@ -1,5 +1,8 @@
-// RUN: attnc-opt %s -split-input-file -gpu-lower-norms -cse | FileCheck %s
+// Rows read again for each pass (held-row=0), then held in registers
+// (the default: rows of up to 1024 elements):
+// RUN: attnc-opt %s -split-input-file -gpu-lower-norms="held-row=0" -cse | FileCheck %s
 // RUN: attnc-opt %s -split-input-file -gpu-lower-norms="warps-per-block=2" -cse | FileCheck %s --check-prefix=WARPS
+// RUN: attnc-opt %s -split-input-file -gpu-lower-norms -cse | FileCheck %s --check-prefix=HELD
 
 // LayerNorm over the last dim of [2, 5, 100]: 10 rows, a warp each, 4 per
 // block of 128 threads (3 blocks; the last two warps of the last block
@@ -41,6 +44,32 @@
 // CHECK: gpu.terminator
 // CHECK: bufferization.to_tensor %[[OUT]] restrict writable
 // CHECK-NOT: attn.layer_norm
+// Held (the default): each lane loads its 4 columns once (lane + 0, 32,
+// 64 and 96; the last clamped to 99, masked out of the sums past the
+// row), the statistics from those registers, the row written from them
+// (the last column guarded).
+// HELD-LABEL: func.func @layer_norm
+// HELD: %[[XB:.+]] = bufferization.to_buffer %{{.+}} read_only
+// HELD: gpu.launch
+// HELD: %[[LANE:.+]] = arith.remui
+// HELD: memref.load %[[XB]]
+// HELD: memref.load %[[XB]]
+// HELD: memref.load %[[XB]]
+// HELD: %[[LAST:.+]] = arith.addi %[[LANE]], %c96
+// HELD: arith.minsi %[[LAST]], %c99
+// HELD: memref.load %[[XB]]
+// HELD-NOT: memref.load %[[XB]]
+// HELD: %[[INSIDE:.+]] = arith.cmpi slt, %[[LAST]], %c100
+// HELD: arith.select %[[INSIDE]]
+// HELD-COUNT-5: gpu.shuffle  xor
+// HELD: math.sqrt
+// HELD: scf.if
+// HELD-COUNT-3: memref.store
+// HELD: scf.if %[[INSIDE]]
+// HELD-NEXT: memref.load
+// HELD: memref.store
+// HELD-NOT: memref.load %[[XB]]
+// HELD: gpu.terminator
 // Two warps per block: 5 blocks of 64 threads.
 // WARPS-LABEL: func.func @layer_norm
 // WARPS: gpu.launch blocks({{.+}}) in (%{{.+}} = %c5, %{{.+}} = %c1, %{{.+}} = %c1) threads({{.+}}) in (%{{.+}} = %c64,
@@ -128,6 +157,16 @@ func.func @left_alone(%x: tensor<2x3x40xf32>, %g: tensor<40xf32>, %d: tensor<?x6
 // CHECK: arith.mulf %{{.+}}, %[[INV]]
 // CHECK: memref.store
 // CHECK: attn.softmax %{{.+}} {axis = 1 : i64}
+// Held: each lane's 2 values loaded once and their exponentials taken
+// once, then scaled by 1 / sum as they are written.
+// HELD-LABEL: func.func @softmax
+// HELD: gpu.launch
+// HELD-COUNT-2: memref.load
+// HELD: arith.maximumf
+// HELD-COUNT-5: gpu.shuffle  xor
+// HELD-COUNT-2: math.exp
+// HELD-NOT: math.exp
+// HELD: gpu.terminator
 func.func @softmax(%x: tensor<2x4x50xf32>) -> (tensor<2x4x50xf32>, tensor<2x4x50xf32>) {
   %y = attn.softmax %x {axis = 2 : i64} : tensor<2x4x50xf32>
   %z = attn.softmax %x {axis = 1 : i64} : tensor<2x4x50xf32>
