@@ -114,12 +114,9 @@ SmallVector<Value> DecodeSdpaBuilder::loadShares(Value source, SdpaTensor which,
 }
 
 Value DecodeSdpaBuilder::warpSum(Value value) {
-  for (int32_t mask = kWarpSize / 2; mask > 0; mask /= 2) {
-    Value other = gpu::ShuffleOp::create(b, loc, value, mask, kWarpSize, gpu::ShuffleMode::XOR)
-                      .getShuffleResult();
-    value = arith::AddFOp::create(b, loc, value, other);
-  }
-  return value;
+  return butterfly(value, {16, 8, 4, 2, 1}, [&](Value x, Value y) -> Value {
+    return arith::AddFOp::create(b, loc, x, y);
+  });
 }
 
 KeyShare DecodeSdpaBuilder::loadKey(const attnc::gpu::SdpaOperands &operands, Value key,

@@ -52,6 +52,20 @@ protected:
     body(loop.getInductionVar());
   }
 
+  /// `value` combined with the values of the lanes that differ from this
+  /// one in `masks`' bits, by xor shuffles (width 32) in that order: every
+  /// lane of the group gets the result. {16, 8, 4, 2, 1}: the whole warp.
+  mlir::Value butterfly(mlir::Value value, llvm::ArrayRef<int32_t> masks,
+                        llvm::function_ref<mlir::Value(mlir::Value, mlir::Value)> combine) {
+    for (int32_t mask : masks) {
+      mlir::Value other = mlir::gpu::ShuffleOp::create(b, loc, value, mask, /*width=*/32,
+                                                       mlir::gpu::ShuffleMode::XOR)
+                              .getShuffleResult();
+      value = combine(value, other);
+    }
+    return value;
+  }
+
   /// A buffer of `shape` and `element` (f32 if null) in `space` (a
   /// launch's workgroup or private attribution).
   mlir::MemRefType buffer(llvm::ArrayRef<int64_t> shape, mlir::gpu::AddressSpace space,

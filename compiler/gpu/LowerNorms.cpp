@@ -172,12 +172,7 @@ SmallVector<Value> RowKernelBuilder::delinearize(Value linear, ArrayRef<int64_t>
 }
 
 Value RowKernelBuilder::overWarp(Value value, function_ref<Value(Value, Value)> combine) {
-  for (int32_t mask = kWarpSize / 2; mask > 0; mask /= 2) {
-    Value other = gpu::ShuffleOp::create(b, loc, value, mask, kWarpSize, gpu::ShuffleMode::XOR)
-                      .getShuffleResult();
-    value = combine(value, other);
-  }
-  return value;
+  return butterfly(value, {16, 8, 4, 2, 1}, combine);
 }
 
 Value RowKernelBuilder::rowReduce(Value input, ArrayRef<Value> rowIndices, Value init,

@@ -210,8 +210,8 @@ void SdpaKernelBase::buildMerge(const SdpaOperands &operands) {
   constexpr int64_t kThreads = 256;
   int64_t elements = d.batch * d.queryHeads * d.queryLen * d.valueDim;
   Value one = index(1);
-  auto launch = mlir::gpu::LaunchOp::create(b, loc, index(llvm::divideCeil(elements, kThreads)), one,
-                                      one, index(kThreads), one, one);
+  auto launch = mlir::gpu::LaunchOp::create(
+      b, loc, index(llvm::divideCeil(elements, kThreads)), one, one, index(kThreads), one, one);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&launch.getBody().front());
   Value element = add(mul(launch.getBlockIds().x, index(kThreads)), launch.getThreadIds().x);

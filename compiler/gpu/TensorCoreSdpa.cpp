@@ -129,13 +129,7 @@ private:
 
 Value TensorCoreSdpaBuilder::overQuad(Value value,
                                       function_ref<Value(Value, Value)> combine) {
-  for (int32_t mask : {1, 2}) {
-    Value other = gpu::ShuffleOp::create(b, loc, value, mask, mma::kWarpSize,
-                                         gpu::ShuffleMode::XOR)
-                      .getShuffleResult();
-    value = combine(value, other);
-  }
-  return value;
+  return butterfly(value, {1, 2}, combine);
 }
 
 void TensorCoreSdpaBuilder::stageKeyBiases(Value keyMask, Value biases, Value first,
