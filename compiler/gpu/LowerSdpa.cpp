@@ -150,23 +150,27 @@ void SdpaKernelBase::stageRows(Value source, SdpaTensor which, Value tile, int64
   forEach(thread, index(rows * width), index(threads), [&](Value e) {
     Value r = arith::DivUIOp::create(b, loc, e, index(width));
     Value c = arith::RemUIOp::create(b, loc, e, index(width));
-    auto load = scf::IfOp::create(b, loc, element, lessThan(r, count), /*withElseRegion=*/true);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(load.thenBlock());
-      Value x = memref::LoadOp::create(b, loc, source, at(which, batch, head, add(first, r), c));
-      if (scale != 1.0f)
-        x = arith::MulFOp::create(b, loc, x, f32(scale));
-      if (x.getType() != element)
-        x = arith::TruncFOp::create(b, loc, element, x);
-      scf::YieldOp::create(b, loc, x);
-      b.setInsertionPointToStart(load.elseBlock());
-      scf::YieldOp::create(b, loc,
-                           ValueRange{arith::ConstantOp::create(b, loc, b.getFloatAttr(element, 0.0))});
-    }
-    memref::StoreOp::create(b, loc, load.getResult(0), tile,
-                            transposed ? ValueRange{c, r} : ValueRange{r, c});
+    Value x = loadRowElement(source, which, element, r, c, first, count, batch, head, scale);
+    memref::StoreOp::create(b, loc, x, tile, transposed ? ValueRange{c, r} : ValueRange{r, c});
   });
+}
+
+Value SdpaKernelBase::loadRowElement(Value source, SdpaTensor which, Type element, Value r,
+                                     Value c, Value first, Value count, Value batch, Value head,
+                                     float scale) {
+  auto load = scf::IfOp::create(b, loc, element, lessThan(r, count), /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(load.thenBlock());
+  Value x = memref::LoadOp::create(b, loc, source, at(which, batch, head, add(first, r), c));
+  if (scale != 1.0f)
+    x = arith::MulFOp::create(b, loc, x, f32(scale));
+  if (x.getType() != element)
+    x = arith::TruncFOp::create(b, loc, element, x);
+  scf::YieldOp::create(b, loc, x);
+  b.setInsertionPointToStart(load.elseBlock());
+  scf::YieldOp::create(b, loc,
+                       ValueRange{arith::ConstantOp::create(b, loc, b.getFloatAttr(element, 0.0))});
+  return load.getResult(0);
 }
 
 Value SdpaKernelBase::visible(Value position, Value key) {

@@ -71,6 +71,13 @@ protected:
                  int64_t rows, int64_t width, mlir::Value first, mlir::Value count,
                  mlir::Value batch, mlir::Value head, mlir::Value thread, int64_t threads,
                  bool transposed = false, float scale = 1.0f);
+  /// Element (r, c) of what stageRows stages: position first + r, column
+  /// c of `source`, times `scale`, converted to `element`; zero when r is
+  /// not below `count` (nothing read).
+  mlir::Value loadRowElement(mlir::Value source, mlir::attn::SdpaTensor which,
+                             mlir::Type element, mlir::Value r, mlir::Value c,
+                             mlir::Value first, mlir::Value count, mlir::Value batch,
+                             mlir::Value head, float scale = 1.0f);
 
   /// Whether the key at `key` is in the window of the query at `position`.
   mlir::Value visible(mlir::Value position, mlir::Value key);

@@ -31,10 +31,12 @@
 // gpu-align-shared aligns the buffers to 16 bytes). The key walk starts
 // at a whole tile (its first key rounded down to 64: the keys before the
 // range are outside every row's window and hidden by the edge tests), so
-// that every copy is whole and 16-byte aligned. Not yet: double
-// buffering (the next tile's copies in flight during this one's
-// products), wgmma (sm_90a); decode shapes (few query rows) take the
-// decode kernel.
+// that every copy is whole and 16-byte aligned. The copies overlap the
+// products without a second pair of tiles (which at head dim 128 would
+// not fit the 48 KiB of static shared memory): a tile's values load while
+// its scores are computed, and the next tile's keys while its P·V runs,
+// each the other's wait (cp.async.wait_group 1, then 0). Not yet: wgmma
+// (sm_90a); decode shapes (few query rows) take the decode kernel.
 //
 //===----------------------------------------------------------------------===//
 
@@ -97,6 +99,12 @@ private:
   /// (r, c).
   void copyTile(Value source, Value tile, int64_t rows, int64_t width,
                 function_ref<SmallVector<Value>(Value, Value)> at);
+  /// Commits this thread's copies started since the last commit as one
+  /// group (cp.async.commit_group); the group's token.
+  Value commitCopies();
+  /// Waits until at most `pending` of this thread's newest groups are
+  /// still in flight (cp.async.wait_group); `group` is the newest.
+  void awaitCopies(Value group, int64_t pending);
   int64_t paddedKeys() const { return llvm::alignTo(shape.dims.keyLen, kKvBlock); }
 
   /// `value` combined with the values of the other 3 lanes of its quad
@@ -230,6 +238,15 @@ void TensorCoreSdpaBuilder::copyTile(Value source, Value tile, int64_t rows, int
   });
 }
 
+Value TensorCoreSdpaBuilder::commitCopies() {
+  return nvgpu::DeviceAsyncCreateGroupOp::create(
+      b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), ValueRange{});
+}
+
+void TensorCoreSdpaBuilder::awaitCopies(Value group, int64_t pending) {
+  nvgpu::DeviceAsyncWaitOp::create(b, loc, group, b.getI32IntegerAttr(pending));
+}
+
 NarrowKeysValues TensorCoreSdpaBuilder::narrowKeysValues(
     const attnc::gpu::SdpaOperands &operands) {
   const mlir::attn::SdpaDims &d = shape.dims;
@@ -238,35 +255,32 @@ NarrowKeysValues TensorCoreSdpaBuilder::narrowKeysValues(
       b, loc, MemRefType::get({d.batch, d.kvHeads, paddedKeys(), d.headDim}, narrow));
   narrowed.values = memref::AllocOp::create(
       b, loc, MemRefType::get({d.batch, d.kvHeads, d.valueDim, paddedKeys()}, narrow));
-  // A block per tile of keys (kv head, batch row): K and V staged into
-  // shared memory (rounded, zeros past the last key; V transposed), then
-  // written out row by row, both sides coalesced.
+  // A block per tile of keys (kv head, batch row). K is rounded as it is
+  // copied, row for row (zeros past the last key); V goes through shared
+  // memory to be transposed, both its reads and its writes coalesced.
   Value one = index(1);
   auto launch = gpu::LaunchOp::create(
       b, loc, index(paddedKeys() / kKvBlock), index(d.kvHeads), index(d.batch),
       index(kThreads), one, one, nullptr, nullptr, ValueRange{},
-      TypeRange{buffer({kKvBlock, d.headDim}, gpu::AddressSpace::Workgroup, narrow),
-                buffer({d.valueDim, kKvBlock + kTransposePadding}, gpu::AddressSpace::Workgroup,
+      TypeRange{buffer({d.valueDim, kKvBlock + kTransposePadding}, gpu::AddressSpace::Workgroup,
                        narrow)});
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&launch.getBody().front());
   thread = launch.getThreadIds().x;
-  Value keyTile = launch.getWorkgroupAttributions()[0];
-  Value valueTile = launch.getWorkgroupAttributions()[1];
+  Value valueTile = launch.getWorkgroupAttributions()[0];
   Value kvHead = launch.getBlockIds().y, batch = launch.getBlockIds().z;
   Value first = mul(launch.getBlockIds().x, index(kKvBlock));
   Value count = minIdx(index(kKvBlock), sub(index(d.keyLen), first));
-  stageRows(operands.key, SdpaTensor::Key, keyTile, kKvBlock, d.headDim, first, count, batch,
-            kvHead, thread, kThreads);
-  stageRows(operands.value, SdpaTensor::Value, valueTile, kKvBlock, d.valueDim, first, count,
-            batch, kvHead, thread, kThreads, /*transposed=*/true);
-  gpu::BarrierOp::create(b, loc);
   forEach(thread, index(kKvBlock * d.headDim), index(kThreads), [&](Value e) {
     Value r = arith::DivUIOp::create(b, loc, e, index(d.headDim));
     Value c = arith::RemUIOp::create(b, loc, e, index(d.headDim));
-    Value x = memref::LoadOp::create(b, loc, keyTile, ValueRange{r, c});
+    Value x = loadRowElement(operands.key, SdpaTensor::Key, narrow, r, c, first, count, batch,
+                             kvHead);
     memref::StoreOp::create(b, loc, x, narrowed.keys, ValueRange{batch, kvHead, add(first, r), c});
   });
+  stageRows(operands.value, SdpaTensor::Value, valueTile, kKvBlock, d.valueDim, first, count,
+            batch, kvHead, thread, kThreads, /*transposed=*/true);
+  gpu::BarrierOp::create(b, loc);
   forEach(thread, index(d.valueDim * kKvBlock), index(kThreads), [&](Value e) {
     Value c = arith::DivUIOp::create(b, loc, e, index(kKvBlock));
     Value j = arith::RemUIOp::create(b, loc, e, index(kKvBlock));
@@ -355,6 +369,15 @@ void TensorCoreSdpaBuilder::buildAttention(const attnc::gpu::SdpaOperands &opera
   // the range are outside every row's window: the edge tests hide them).
   auto [keyBegin, keyEnd] = keyRange(firstRow, kQBlock, offset);
   keyBegin = mul(b.createOrFold<arith::DivUIOp>(loc, keyBegin, index(kKvBlock)), index(kKvBlock));
+  auto copyKeys = [&](Value first) {
+    copyTile(narrowed.keys, keyTile, kKvBlock, d.headDim, [&](Value r, Value c) {
+      return SmallVector<Value>{batch, kvHead, add(first, r), c};
+    });
+    return commitCopies();
+  };
+  // The first tile's keys are in flight before the walk (Q's fragments
+  // are in registers and the barrier above freed K's tile).
+  copyKeys(keyBegin);
   auto tiles = scf::ForOp::create(b, loc, keyBegin, keyEnd, index(kKvBlock), carried);
   {
     OpBuilder::InsertionGuard walk(b);
@@ -365,16 +388,14 @@ void TensorCoreSdpaBuilder::buildAttention(const attnc::gpu::SdpaOperands &opera
     SmallVector<Value> maxima(state.begin() + outputTiles,
                               state.begin() + outputTiles + kLaneRows);
     SmallVector<Value> sums(state.begin() + outputTiles + kLaneRows, state.end());
-    copyTile(narrowed.keys, keyTile, kKvBlock, d.headDim, [&](Value r, Value c) {
-      return SmallVector<Value>{batch, kvHead, add(first, r), c};
-    });
+    // The tile's values load while its scores are computed: one group
+    // after the keys' (issued before the walk or by the previous tile), so
+    // awaiting all but the newest group awaits the keys.
     copyTile(narrowed.values, valueTile, d.valueDim, kKvBlock, [&](Value r, Value c) {
       return SmallVector<Value>{batch, kvHead, r, add(first, c)};
     });
-    // This thread's copies in one group, awaited before the barrier.
-    Value copies = nvgpu::DeviceAsyncCreateGroupOp::create(
-        b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), ValueRange{});
-    nvgpu::DeviceAsyncWaitOp::create(b, loc, copies, /*numGroups=*/nullptr);
+    Value valueCopies = commitCopies();
+    awaitCopies(valueCopies, /*pending=*/1);
     if (keyBiases)
       stageKeyBiases(operands.keyMask, keyBiases, first, batch);
     gpu::BarrierOp::create(b, loc);
@@ -428,6 +449,17 @@ void TensorCoreSdpaBuilder::buildAttention(const attnc::gpu::SdpaOperands &opera
           sums[half] = arith::AddFOp::create(b, loc, sums[half], p);
           weights[j].push_back(arith::TruncFOp::create(b, loc, narrow, p));
         }
+    // Every warp is done with the keys and the values have landed: the
+    // next tile's keys load while this tile's P·V runs.
+    awaitCopies(valueCopies, /*pending=*/0);
+    gpu::BarrierOp::create(b, loc);
+    Value nextTile = add(first, index(kKvBlock));
+    auto prefetch = scf::IfOp::create(b, loc, lessThan(nextTile, keyEnd), /*withElseRegion=*/false);
+    {
+      OpBuilder::InsertionGuard inside(b);
+      b.setInsertionPoint(prefetch.thenBlock()->getTerminator());
+      copyKeys(nextTile);
+    }
     // O = O · correction + P·V. P's A fragment for keys [16s, 16s + 16)
     // is made of score fragments 2s and 2s + 1, held by this same lane
     // (mma::aFromC).
@@ -455,7 +487,8 @@ void TensorCoreSdpaBuilder::buildAttention(const attnc::gpu::SdpaOperands &opera
         outputs[n] = nvgpu::MmaSyncOp::create(b, loc, probabilities, values[n], outputs[n],
                                               ArrayRef<int64_t>{mma::kM, mma::kN, mma::kK});
     }
-    // Every warp is done with the tiles before the next ones overwrite them.
+    // Every warp is done with the values before the next tile's overwrite
+    // them.
     gpu::BarrierOp::create(b, loc);
     SmallVector<Value> next(outputs);
     next.append(maxima.begin(), maxima.end());

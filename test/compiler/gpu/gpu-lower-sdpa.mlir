@@ -82,11 +82,12 @@
 // TC: %[[NK:.+]] = memref.alloc() : memref<1x2x128x64xf16>
 // TC: %[[NV:.+]] = memref.alloc() : memref<1x2x64x128xf16>
 // TC: gpu.launch blocks({{.+}}) in (%{{.+}} = %c2, %{{.+}} = %c2, %{{.+}} = %c1) threads({{.+}}) in (%{{.+}} = %c128, %{{.+}} = %c1, %{{.+}} = %c1)
-// TC-SAME: workgroup(%[[NKT:[a-z0-9]+]] : memref<64x64xf16, #gpu.address_space<workgroup>>, %[[NVT:[a-z0-9]+]] : memref<64x66xf16, #gpu.address_space<workgroup>>)
+// TC-SAME: workgroup(%[[NVT:[a-z0-9]+]] : memref<64x66xf16, #gpu.address_space<workgroup>>)
 // TC: arith.truncf %{{.+}} : f32 to f16
-// TC: gpu.barrier
-// TC: memref.load %[[NKT]]
 // TC: memref.store %{{.+}}, %[[NK]]
+// TC: arith.truncf %{{.+}} : f32 to f16
+// TC: memref.store %{{.+}}, %[[NVT]]
+// TC: gpu.barrier
 // TC: memref.load %[[NVT]]
 // TC: memref.store %{{.+}}, %[[NV]]
 // TC: gpu.launch blocks({{.+}}) in (%{{.+}} = %c2, %{{.+}} = %c2, %{{.+}} = %c1) threads({{.+}}) in (%{{.+}} = %c128, %{{.+}} = %c1, %{{.+}} = %c1)
@@ -97,12 +98,16 @@
 // TC: gpu.barrier
 // TC-COUNT-4: nvgpu.ldmatrix %[[KT]][{{.+}}] {numTiles = 4 : i32, transpose = false} : memref<64x72xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
 // TC: gpu.barrier
-// TC: scf.for %{{.+}} = %c0 to {{.+}} step %c64 iter_args({{.+}}) -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, f32, f32, f32, f32)
+// The first tile's keys are in flight before the walk; each tile's values
+// load during its scores, the next tile's keys during its P·V.
 // TC: nvgpu.device_async_copy %[[NK]][{{.+}}], %[[KT]][{{.+}}], 8 {bypassL1} : memref<1x2x128x64xf16> to memref<64x72xf16, #gpu.address_space<workgroup>>
+// TC: nvgpu.device_async_create_group
+// TC: scf.for %[[FIRST:.+]] = %c0 to %[[END:.+]] step %c64 iter_args({{.+}}) -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, f32, f32, f32, f32)
 // TC: nvgpu.device_async_copy %[[NV]][{{.+}}], %[[VT]][{{.+}}], 8 {bypassL1} : memref<1x2x64x128xf16> to memref<64x72xf16, #gpu.address_space<workgroup>>
-// TC: %[[GROUP:.+]] = nvgpu.device_async_create_group
-// TC-NEXT: nvgpu.device_async_wait %[[GROUP]]
+// TC: %[[VALUES:.+]] = nvgpu.device_async_create_group
+// TC-NEXT: nvgpu.device_async_wait %[[VALUES]] {numGroups = 1 : i32}
 // TC-NEXT: gpu.barrier
+// TC-NOT: nvgpu.device_async_copy
 // TC: nvgpu.ldmatrix %[[KT]]
 // TC-COUNT-32: nvgpu.mma.sync
 // TC: %[[HIDDEN:.+]]:32 = scf.if %{{.+}} -> ({{(f32, )+}}f32) {
@@ -114,6 +119,15 @@
 // TC: gpu.shuffle  xor %{{.+}}, %c1_i32{{[_0-9]*}}, %c32_i32{{[_0-9]*}} : f32
 // TC: gpu.shuffle  xor %{{.+}}, %c2_i32{{[_0-9]*}}, %c32_i32{{[_0-9]*}} : f32
 // TC: math.exp
+// TC: nvgpu.device_async_wait %[[VALUES]] {numGroups = 0 : i32}
+// TC-NEXT: gpu.barrier
+// TC-NEXT: %[[NEXT:.+]] = arith.addi %[[FIRST]], %c64
+// TC-NEXT: %[[MORE:.+]] = arith.cmpi slt, %[[NEXT]], %[[END]]
+// TC-NEXT: scf.if %[[MORE]] {
+// TC: nvgpu.device_async_copy %[[NK]][{{.+}}], %[[KT]]
+// TC: nvgpu.device_async_create_group
+// TC-NEXT: }
+// TC-NOT: gpu.barrier
 // TC: nvgpu.ldmatrix %[[VT]]
 // TC-COUNT-32: nvgpu.mma.sync
 // TC: gpu.barrier
