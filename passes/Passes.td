@@ -446,6 +446,16 @@ def AttnTileMatmulPass : Pass<"attn-tile-matmul", "::mlir::func::FuncOp"> {
       (recorded as `attn.activation`), so the FFN's activation needs no
       pass over its largest tensor.
 
+    An f32 `attn.conv` with one group (ViT's patch embedding, Whisper's
+    Conv1d front end) runs through the same kernel as `columns ·
+    weightᵀ + bias` (im2col): a `linalg.generic` copies the zero-padded
+    input's windows into rows, columns[(n, o...), (c, k...)] =
+    padded[n, c, o·stride + k·dilation]; the weight [M, C, k...] is
+    already [M, C·k...] in memory and is packed like a projection's; an
+    `attn.gelu` after the conv is the epilogue; a second copy turns the
+    rows [(n, o...), M] back into [N, M, o...]. Grouped convolutions stay
+    for `attn-to-linalg`.
+
     The choice is recorded on the loop (`attn.register_tile`,
     `attn.vector_width`, `attn.task_rows`, `attn.task_panels`,
     `attn.k_block`, `attn.chunk_panels`, `attn.weight_packed`). With

@@ -9,6 +9,7 @@
 #include "passes/Passes.h"
 #include "passes/SdpaTiling.h"
 #include "passes/lowering/LinalgBuilders.h"
+#include "passes/tiling/ConvColumns.h"
 #include "passes/tiling/PackedMatmulKernel.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -82,6 +83,19 @@ std::pair<Value, bool> throughTranspose(Value weight, bool transposed) {
   return {weight, transposed};
 }
 
+/// The activation, applied to the finished sums (after bias and residual):
+/// an attn.gelu that is the only use of what `c` computes so far.
+void absorbActivation(Contraction &c) {
+  if (!c.replaced.hasOneUse())
+    return;
+  if (auto gelu = dyn_cast<GeluOp>(*c.replaced.getUsers().begin())) {
+    c.activation = gelu.getApproximate() == GeluApproximation::tanh ? MatmulActivation::geluTanh
+                                                                    : MatmulActivation::gelu;
+    c.replaced = gelu.getResult();
+    c.absorbed.push_back(gelu);
+  }
+}
+
 /// The contraction `op` describes, if the kernel can run it; `add` is
 /// absorbed as its bias when it is the product's only use.
 std::optional<Contraction> matchContraction(Operation *op) {
@@ -128,15 +142,7 @@ std::optional<Contraction> matchContraction(Operation *op) {
         c.absorbed.push_back(add);
       }
     }
-  // The activation, applied to the finished sums (after bias and residual).
-  if (c.replaced.hasOneUse())
-    if (auto gelu = dyn_cast<GeluOp>(*c.replaced.getUsers().begin())) {
-      c.activation = gelu.getApproximate() == GeluApproximation::tanh
-                         ? MatmulActivation::geluTanh
-                         : MatmulActivation::gelu;
-      c.replaced = gelu.getResult();
-      c.absorbed.push_back(gelu);
-    }
+  absorbActivation(c);
   std::tie(c.weight, c.transposed) = throughTranspose(c.weight, c.transposed);
   return c;
 }
@@ -213,6 +219,29 @@ void lowerContraction(RewriterBase &rewriter, const Contraction &c,
   rewriter.eraseOp(c.op);
 }
 
+/// A convolution as columns · weightᵀ (ConvColumns.h), with its bias and
+/// a GELU after it (elementwise, so it applies before the copy back to
+/// channels-first as well as after) in the kernel.
+void lowerConv(RewriterBase &rewriter, ConvOp conv, const MatmulKernelShape &shape) {
+  Contraction c{conv, {}, {}, conv.getBias(), {}, true, conv.getResult(),
+                MatmulActivation::none, {}};
+  absorbActivation(c);
+  rewriter.setInsertionPoint(c.replaced.getDefiningOp());
+  Location loc = conv.getLoc();
+  MatmulOperands operands;
+  operands.input = buildConvColumns(rewriter, loc, conv);
+  operands.weight = buildConvWeightRows(rewriter, loc, conv);
+  operands.transposed = true;
+  operands.bias = c.bias;
+  operands.activation = c.activation;
+  Value rows = buildPackedMatmul(rewriter, loc, operands, shape);
+  rewriter.replaceAllUsesWith(c.replaced,
+                              buildChannelsFirst(rewriter, loc, rows, conv.getType()));
+  for (Operation *absorbed : llvm::reverse(c.absorbed))
+    rewriter.eraseOp(absorbed);
+  rewriter.eraseOp(conv);
+}
+
 struct AttnTileMatmulPass : attn::impl::AttnTileMatmulPassBase<AttnTileMatmulPass> {
   using Base::Base;
 
@@ -241,7 +270,7 @@ struct AttnTileMatmulPass : attn::impl::AttnTileMatmulPassBase<AttnTileMatmulPas
     // which may be the next one's input.
     SmallVector<Operation *> candidates;
     getOperation().walk([&](Operation *op) {
-      if (isa<LinearOp, MatmulOp>(op))
+      if (isa<LinearOp, MatmulOp, ConvOp>(op))
         candidates.push_back(op);
     });
     IRRewriter rewriter(&getContext());
@@ -258,8 +287,12 @@ struct AttnTileMatmulPass : attn::impl::AttnTileMatmulPassBase<AttnTileMatmulPas
       }
       if (!shape || shape->vectorWidth == 0)
         continue;
-      if (std::optional<Contraction> c = matchContraction(op))
+      if (auto conv = dyn_cast<ConvOp>(op)) {
+        if (convRunsAsMatmul(conv))
+          lowerConv(rewriter, conv, *shape);
+      } else if (std::optional<Contraction> c = matchContraction(op)) {
         lowerContraction(rewriter, *c, *shape);
+      }
     }
   }
 };

@@ -15,6 +15,16 @@ torch's outputs):
   llama_2l_S       TinyLlama-1.1B layer shapes, 2 layers: hidden 2048, 32 query
                    / 4 kv heads, SwiGLU 5632, RMSNorm, RoPE, vocab 32000
 
+and, at their one real size each (--seq does not apply):
+
+  vit_base         ViT-B/16: a 224 x 224 image as 196 patches of 16 x 16 (a
+                   Conv2d patch embedding) plus the class token, 12 layers,
+                   768, 12 heads, FFN 3072, 1000 classes (86 M parameters)
+  whisper_base     Whisper-base: 80 mel bins x 3000 frames through two
+                   Conv1d (the second with stride 2) into 1500 encoder
+                   positions, 6 encoder and 6 decoder layers, 512, 8 heads,
+                   FFN 2048, vocab 51865, 4 decoder tokens
+
 The architectures are test/models/generate.py's; only their sizes differ.
 Weights are N(0, 0.02) (embeddings N(0, 0.02) too), as the real models are
 initialised, so activations stay in a realistic range.
@@ -71,7 +81,28 @@ def llama_2l(seq):
                        {"input_ids": {1: "sequence"}, "logits": {1: "sequence"}})
 
 
+def vit_base():
+    model = g.init_weights(
+        g.ViT(image=224, patch=16, chans=3, d=768, n_layer=12, n_head=12, inner=3072,
+              classes=1000), "vit_base", std=0.02, embed_std=0.02)
+    pixels = g.rand_floats(g.rng_for("vit_base"), (1, 3, 224, 224))
+    return g.ModelSpec(model, [(pixels,)], ["pixel_values"], ["logits"], {}, opset=14)
+
+
+def whisper_base():
+    model = g.init_weights(
+        g.Whisper(n_mels=80, d=512, n_head=8, n_enc=6, n_dec=6, inner=2048, vocab=51865,
+                  max_source=1500, max_target=448), "whisper_base", std=0.02, embed_std=0.02)
+    rng = g.rng_for("whisper_base")
+    features = g.rand_floats(rng, (1, 80, 3000))
+    ids = g.rand_ids(rng, (1, 4), 51865)
+    return g.ModelSpec(model, [(features, ids)], ["input_features", "decoder_input_ids"],
+                       ["logits"], {})
+
+
 BUILDERS = {"gpt2_small": gpt2_small, "bert_base": bert_base, "llama_2l": llama_2l}
+# Models at their one real size, exported once under their own name.
+FIXED_SIZE = {"vit_base": vit_base, "whisper_base": whisper_base}
 
 
 def tile_weights(module, period):
@@ -86,19 +117,24 @@ def tile_weights(module, period):
     return module
 
 
-def builder(name, seq, period=None):
-    """The spec of model `name` at sequence length `seq`, its weights tiled
-    with `period` if given."""
-    spec = BUILDERS[name](seq)
+def tiled(spec, period):
+    """`spec` with its weights tiled with `period`, if given."""
     if period:
         tile_weights(spec.module, period)
     return spec
 
 
+def builder(name, seq, period=None):
+    """The spec of model `name` at sequence length `seq`, its weights tiled
+    with `period` if given."""
+    return tiled(BUILDERS[name](seq), period)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("out_dir")
-    ap.add_argument("--only", nargs="+", choices=sorted(BUILDERS), default=sorted(BUILDERS))
+    ap.add_argument("--only", nargs="+", choices=sorted(BUILDERS) + sorted(FIXED_SIZE),
+                    default=sorted(BUILDERS) + sorted(FIXED_SIZE))
     ap.add_argument("--seq", nargs="+", type=int, default=[128, 1024])
     ap.add_argument("--tiled-weights", type=int, metavar="PERIOD",
                     help="each parameter repeats its first PERIOD values (compressible)")
@@ -106,13 +142,25 @@ def main():
     torch.set_num_threads(1)
     os.makedirs(args.out_dir, exist_ok=True)
     for name in args.only:
+        if name in FIXED_SIZE:
+            key = f"{name}_tiled" if args.tiled_weights else name
+            export(key, lambda name=name: tiled(FIXED_SIZE[name](), args.tiled_weights),
+                   args.out_dir)
+            continue
         for seq in args.seq:
             key = f"{name}_tiled_{seq}" if args.tiled_weights else f"{name}_{seq}"
-            if (pathlib.Path(args.out_dir) / key / "test_data_set_0" / "output_0.pb").exists():
-                print(f"[{key}] exists, kept", flush=True)
-                continue
-            g.REGISTRY[key] = lambda name=name, seq=seq: builder(name, seq, args.tiled_weights)
-            g.generate_one(key, args.out_dir)
+            export(key, lambda name=name, seq=seq: builder(name, seq, args.tiled_weights),
+                   args.out_dir)
+
+
+def export(key, build, out_dir):
+    """Exports the spec `build` makes as test directory OUT_DIR/key, unless
+    it is already there."""
+    if (pathlib.Path(out_dir) / key / "test_data_set_0" / "output_0.pb").exists():
+        print(f"[{key}] exists, kept", flush=True)
+        return
+    g.REGISTRY[key] = build
+    g.generate_one(key, out_dir)
 
 
 if __name__ == "__main__":

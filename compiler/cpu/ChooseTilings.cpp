@@ -13,6 +13,7 @@
 #include "dialects/attn/RunTimeDims.h"
 #include "passes/SdpaTiling.h"
 #include "passes/Transforms.h"
+#include "passes/tiling/ConvColumns.h"
 #include "passes/tiling/PackedMatmulKernel.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/Support/raw_ostream.h"
@@ -229,15 +230,19 @@ private:
   }
 
   /// The target's matmul kernel for its columns on every f32 attn.linear
-  /// and attn.matmul that has no `attn.tiling` yet.
+  /// and attn.matmul, and every convolution that runs as a matmul (its
+  /// columns: the output channels), that has no `attn.tiling` yet.
   void chooseMatmulTilings(ModuleOp module, const TargetDescription &target) {
     module.walk([&](Operation *op) {
-      if (!isa<attn::LinearOp, attn::MatmulOp>(op) || op->hasAttr(attn::kTilingAttrName))
+      auto conv = dyn_cast<attn::ConvOp>(op);
+      if ((!isa<attn::LinearOp, attn::MatmulOp>(op) &&
+           !(conv && attn::tiling::convRunsAsMatmul(conv))) ||
+          op->hasAttr(attn::kTilingAttrName))
         return;
       auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType());
       if (!type || !type.getElementType().isF32() || type.getRank() == 0)
         return;
-      int64_t columns = type.getShape().back();
+      int64_t columns = conv ? type.getDimSize(1) : type.getShape().back();
       attn::tiling::MatmulKernelShape kernel =
           chooseMatmulKernel(target, ShapedType::isDynamic(columns) ? 0 : columns);
       if (kernel.vectorWidth != 0)

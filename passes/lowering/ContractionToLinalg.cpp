@@ -211,21 +211,7 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     int64_t n = inputType.getDimSize(0), c = inputType.getDimSize(1);
     int64_t m = weightType.getDimSize(0);
 
-    Value input = adaptor.getInput();
-    if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
-      SmallVector<int64_t> padded(inputType.getShape());
-      SmallVector<OpFoldResult> offsets(inputType.getRank(), rewriter.getIndexAttr(0));
-      for (int64_t i = 0; i < spatial; ++i) {
-        padded[2 + i] += pads[i] + pads[spatial + i];
-        offsets[2 + i] = rewriter.getIndexAttr(pads[i]);
-      }
-      Value zeros = buildFilled(rewriter, loc, RankedTensorType::get(padded, element),
-                                scalarConstant(rewriter, loc, element, 0));
-      SmallVector<OpFoldResult> sizes, unit(inputType.getRank(), rewriter.getIndexAttr(1));
-      for (int64_t dim : inputType.getShape())
-        sizes.push_back(rewriter.getIndexAttr(dim));
-      input = tensor::InsertSliceOp::create(rewriter, loc, input, zeros, offsets, sizes, unit);
-    }
+    Value input = buildZeroPadded(rewriter, loc, adaptor.getInput(), pads);
     auto inShape = cast<RankedTensorType>(input.getType()).getShape();
     // [N, C, ...] -> [N, G, C/G, ...]; [M, C/G, k...] -> [G, M/G, C/G, k...].
     SmallVector<int64_t> groupedIn = {n, groups, c / groups};

@@ -78,6 +78,26 @@ Value buildFilled(OpBuilder &b, Location loc, RankedTensorType type,
   return linalg::FillOp::create(b, loc, value, empty).getResult(0);
 }
 
+Value buildZeroPadded(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> pads) {
+  if (llvm::all_of(pads, [](int64_t p) { return p == 0; }))
+    return input;
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t spatial = type.getRank() - 2;
+  SmallVector<int64_t> padded(type.getShape());
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  for (int64_t i = 0; i < spatial; ++i) {
+    padded[2 + i] += pads[i] + pads[spatial + i];
+    offsets[2 + i] = b.getIndexAttr(pads[i]);
+  }
+  Type element = type.getElementType();
+  Value zeros = buildFilled(b, loc, RankedTensorType::get(padded, element),
+                            scalarConstant(b, loc, element, 0));
+  SmallVector<OpFoldResult> sizes, unit(type.getRank(), b.getIndexAttr(1));
+  for (int64_t dim : type.getShape())
+    sizes.push_back(b.getIndexAttr(dim));
+  return tensor::InsertSliceOp::create(b, loc, input, zeros, offsets, sizes, unit);
+}
+
 Value buildReshape(OpBuilder &b, Location loc, Value value,
                    ArrayRef<int64_t> shape) {
   auto type = cast<RankedTensorType>(value.getType());

@@ -50,6 +50,11 @@ Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
 Value buildFilled(OpBuilder &b, Location loc, RankedTensorType type,
                   Value value, ValueRange dynamicSizes = {});
 
+/// `input` [N, C, spatial...] (static) inside zeros: `pads` holds the
+/// begin pads of each spatial dim, then the end pads (ONNX Conv's order).
+/// `input` itself when every pad is 0.
+Value buildZeroPadded(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> pads);
+
 /// Reshapes `value` to `shape` (same element count) with collapse/expand.
 /// With run-time dims, only unit dims may be added or dropped.
 Value buildReshape(OpBuilder &b, Location loc, Value value,

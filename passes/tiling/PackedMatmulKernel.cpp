@@ -173,6 +173,17 @@ MatmulPlan planMatmul(int64_t m, int64_t k, int64_t n, const MatmulKernelShape &
   int64_t groupsWanted =
       runTimeRows ? shape.tasks
                   : std::max<int64_t>(1, (shape.tasks + plan.rowBlocks - 1) / plan.rowBlocks);
+  // Row blocks of equal heights (to the strip), and with no panel groups
+  // to share out, as many as a multiple of the tasks wanted: ViT-B's 197
+  // rows in blocks of 128 and 69 left one of two threads waiting for a
+  // third of every product (213 ms against 199 for ONNX Runtime).
+  if (!runTimeRows) {
+    int64_t blocks = plan.rowBlocks;
+    if (groupsWanted == 1)
+      blocks = roundUp(blocks, std::max<int64_t>(1, shape.tasks));
+    plan.taskRows = roundUp((m + blocks - 1) / blocks, plan.rows);
+    plan.rowBlocks = (m + plan.taskRows - 1) / plan.taskRows;
+  }
   // As many groups as wanted, of sizes that differ by at most one panel:
   // rounding the group size up instead left 6 panels in 3 groups of 2 for
   // 4 tasks on 2 cores, one core doing twice the other's work (a 2048 x
@@ -263,12 +274,16 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
              operands.activation);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(forall.getTerminator());
+  // Tasks in groups of panels, each group's row blocks in a row: a
+  // thread's contiguous share of the tasks is a share of the columns for
+  // every row, whatever the row blocks' heights.
   Value task = forall.getInductionVars()[0];
-  Value group = im.rem(task, groups);
+  Value blockCount = runTimeRows ? im.ceilDiv(rowTotal, im.c(taskRows)) : im.c(rowBlocks);
+  Value group = im.div(task, blockCount);
   Value firstPanel = im.div(im.mul(group, im.c(panels.count)), im.c(groups));
   Value panelCount = im.sub(
       im.div(im.mul(im.add(group, im.c(1)), im.c(panels.count)), im.c(groups)), firstPanel);
-  Value rowStart = im.mul(im.div(task, groups), im.c(taskRows));
+  Value rowStart = im.mul(im.rem(task, blockCount), im.c(taskRows));
   Value rowCount = im.min(im.c(taskRows), im.sub(rowTotal, rowStart));
   Value colStart = im.mul(firstPanel, im.c(width));
   // 2^16 / the task's strips (its last, shorter one included): what share
@@ -396,6 +411,10 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
 
 std::optional<ArrayRef<float>> tiling::constantFloats(Value value,
                                                      SmallVectorImpl<float> &storage) {
+  // A collapse of a constant (a convolution's weight as rows) holds the
+  // same values in the same order.
+  while (auto collapse = value.getDefiningOp<tensor::CollapseShapeOp>())
+    value = collapse.getSrc();
   ElementsAttr attr;
   if (!matchPattern(value, m_Constant(&attr)) || !attr.getElementType().isF32())
     return std::nullopt;

@@ -10,7 +10,7 @@ namespace mlir::attn::tiling {
 
 /// The f32 values of a constant, if `value` is one with readable values
 /// (a dense_resource blob, read in place, or dense elements, copied into
-/// `storage`).
+/// `storage`), also seen through tensor.collapse_shape.
 std::optional<ArrayRef<float>> constantFloats(Value value, SmallVectorImpl<float> &storage);
 
 /// How attn-tile-matmul runs each contraction out[M, N] = a[M, K] · w[K, N]

@@ -1,5 +1,6 @@
 // RUN: attnc-opt %s -attn-tile-matmul="vector-width=4 register-rows=3 register-column-vectors=2 task-rows=6 k-block=8 tasks=2" -split-input-file | FileCheck %s
 // RUN: attnc-opt %s -attn-tile-matmul -split-input-file | FileCheck %s --check-prefix=OFF
+// RUN: attnc-opt %s -attn-tile-matmul="vector-width=4 register-rows=3 register-column-vectors=2 task-rows=6 k-block=8 tasks=2" -split-input-file -mlir-print-local-scope | FileCheck %s --check-prefix=CONV
 
 // nn.Linear on 3-D activations as torch exports it (MatMul + Add): the
 // constant weight [8, 20] is packed now into 3 panels of 2 x 4 columns
@@ -21,7 +22,7 @@
 // CHECK: %[[SHARE:.+]] = arith.divui %c65536, %[[STRIPS]] : index
 // CHECK: %[[SLICE:.+]] = tensor.extract_slice %[[O]]{{.+}} to tensor<?x?xf32>
 // CHECK: scf.for %[[PANEL:.+]] = %{{.+}} to %{{.+}} step %c1
-// CHECK: %[[NEXT:.+]] = arith.minsi %{{.+}}, %c2 : index
+// CHECK: %[[NEXT:.+]] = arith.minsi %{{.+}}, %c2{{.*}} : index
 // CHECK: scf.for %[[ROW:.+]] = %{{.+}} to %{{.+}} step %c3
 // CHECK: %[[STRIP:.+]] = arith.divui %[[ROW]], %c3{{.*}} : index
 // CHECK: arith.muli %[[STRIP]], %{{.+}} : index
@@ -268,7 +269,7 @@ func.func @two_run_time_dims(%x: tensor<?x?x8xf32>) -> tensor<?x?x20xf32> {
 // (group g: panels [g·3/2, (g+1)·3/2)), at most 2 each.
 // CHECK-LABEL: func.func @uneven_panel_groups
 // CHECK: scf.forall (%[[T:.+]]) in (2)
-// CHECK: %[[G:.+]] = arith.remui %[[T]], %c2{{.*}} : index
+// CHECK: %[[G:.+]] = arith.divui %[[T]], %c1{{.*}} : index
 // CHECK: %[[GP:.+]] = arith.muli %[[G]], %c3{{.*}} : index
 // CHECK: %[[FIRST:.+]] = arith.divui %[[GP]], %c2{{.*}} : index
 // CHECK: %[[NEXT:.+]] = arith.addi %[[G]], %c1{{.*}} : index
@@ -280,4 +281,101 @@ func.func @uneven_panel_groups(%x: tensor<1x8xf32>) -> tensor<1x24xf32> {
   %w = attn.constant dense<0.25> : tensor<8x24xf32>
   %y = attn.matmul %x, %w : (tensor<1x8xf32>, tensor<8x24xf32>) -> tensor<1x24xf32>
   return %y : tensor<1x24xf32>
+}
+
+// -----
+
+// A convolution runs as a matmul (im2col): the padded input's windows are
+// copied into rows, columns[(n, o), (c, k)] = padded[n, c, 2·o + k], the
+// constant weight [5, 3, 3] is packed as the transposed weight [5, 9] at
+// compile time, the bias starts the accumulators, the GELU after the conv
+// is the kernel's epilogue, and a copy turns the rows [(n, o), m] back
+// into channels [n, m, o].
+// CONV-LABEL: func.func @conv1d_as_matmul
+// CONV: %[[PADDED:.+]] = tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 1] [1, 3, 10] [1, 1, 1] : tensor<1x3x10xf32> into tensor<1x3x11xf32>
+// CONV: %[[COPIED:.+]] = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d2, d1 * 2 + d3)>, affine_map<{{.+}}>], {{.+}}} ins(%[[PADDED]] : tensor<1x3x11xf32>) outs(%{{.+}} : tensor<1x5x3x3xf32>)
+// CONV: %[[COLUMNS:.+]] = tensor.collapse_shape %[[COPIED]] {{\[}}[0, 1], [2, 3]] : tensor<1x5x3x3xf32> into tensor<5x9xf32>
+// CONV: arith.constant dense_resource<packed_weight> : tensor<1x9x8xf32>
+// CONV: %[[ROWS:.+]] = scf.forall
+// CONV: tensor.extract %[[COLUMNS]]
+// CONV: math.erf {{.+}} : vector<4xf32>
+// CONV: } {attn.activation = "gelu"
+// CONV-SAME: attn.weight_packed = "compile-time"
+// CONV: %[[EXPANDED:.+]] = tensor.expand_shape %[[ROWS]] {{\[}}[0, 1], [2]] output_shape [1, 5, 5] : tensor<5x5xf32> into tensor<1x5x5xf32>
+// CONV: %[[RESULT:.+]] = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2, d1)>, affine_map<{{.+}}>], {{.+}}} ins(%[[EXPANDED]] : tensor<1x5x5xf32>)
+// CONV-NOT: attn.conv
+// CONV-NOT: attn.gelu
+// CONV: return %[[RESULT]]
+func.func @conv1d_as_matmul(%x: tensor<1x3x10xf32>, %b: tensor<5xf32>) -> tensor<1x5x5xf32> {
+  %w = attn.constant dense<0.5> : tensor<5x3x3xf32>
+  %y = attn.conv %x, %w, %b {strides = array<i64: 2>, pads = array<i64: 1, 0>, dilations = array<i64: 1>, groups = 1 : i64} : (tensor<1x3x10xf32>, tensor<5x3x3xf32>, tensor<5xf32>) -> tensor<1x5x5xf32>
+  %g = attn.gelu %y : tensor<1x5x5xf32>
+  return %g : tensor<1x5x5xf32>
+}
+
+// -----
+
+// ViT's patch embedding (stride = kernel, no padding): the windows read
+// the input as it is, [n, c, 4·oh + kh, 4·ow + kw], into rows of 2 x 4 x 4
+// columns.
+// CONV-LABEL: func.func @patches_as_matmul
+// CONV-NOT: tensor.insert_slice
+// CONV: linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d3, d1 * 4 + d4, d2 * 4 + d5)>, affine_map<{{.+}}>], {{.+}}} ins(%arg0 : tensor<1x2x8x8xf32>) outs(%{{.+}} : tensor<1x2x2x2x4x4xf32>)
+// CONV: tensor.collapse_shape %{{.+}} {{\[}}[0, 1, 2], [3, 4, 5]] : tensor<1x2x2x2x4x4xf32> into tensor<4x32xf32>
+// CONV: arith.constant dense_resource<packed_weight> : tensor<1x32x8xf32>
+// CONV: scf.forall
+// CONV: tensor.expand_shape %{{.+}} {{\[}}[0, 1, 2], [3]] output_shape [1, 2, 2, 6] : tensor<4x6xf32> into tensor<1x2x2x6xf32>
+// CONV-NOT: attn.conv
+func.func @patches_as_matmul(%x: tensor<1x2x8x8xf32>) -> tensor<1x6x2x2xf32> {
+  %w = attn.constant dense<0.25> : tensor<6x2x4x4xf32>
+  %y = attn.conv %x, %w {strides = array<i64: 4, 4>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x2x8x8xf32>, tensor<6x2x4x4xf32>) -> tensor<1x6x2x2xf32>
+  return %y : tensor<1x6x2x2xf32>
+}
+
+// -----
+
+// A grouped convolution is not one matmul: it stays for attn-to-linalg.
+// CONV-LABEL: func.func @grouped_conv_stays
+// CONV: attn.conv %{{.+}} {{{.*}}groups = 2
+// CONV-NOT: scf.forall
+// CONV: return %{{.+}} : tensor<1x4x4xf32>
+func.func @grouped_conv_stays(%x: tensor<1x4x6xf32>) -> tensor<1x4x4xf32> {
+  %w = attn.constant dense<0.5> : tensor<4x2x3xf32>
+  %y = attn.conv %x, %w {strides = array<i64: 1>, pads = array<i64: 0, 0>, dilations = array<i64: 1>, groups = 2 : i64} : (tensor<1x4x6xf32>, tensor<4x2x3xf32>) -> tensor<1x4x4xf32>
+  return %y : tensor<1x4x4xf32>
+}
+
+// -----
+
+// Row blocks of equal heights: 30 rows in blocks of at most 6 strips (18
+// rows) would be 18 + 12, two tasks for two wanted; blocks of 12 rows
+// (4 strips) at most would be 12 + 12 + 6. With no panel groups to share
+// out (one group), the blocks are made a multiple of the tasks wanted and
+// as even as whole strips allow: task-rows 12 -> 4 blocks of 9 rows (the
+// last 3), two per thread.
+// CHECK-LABEL: func.func @even_row_blocks
+// CHECK: scf.forall (%{{.+}}) in (4)
+// CHECK: attn.task_rows = 9 : i64
+func.func @even_row_blocks(%x: tensor<30x8xf32>) -> tensor<30x20xf32> {
+  %w = attn.constant dense<0.5> : tensor<8x20xf32>
+  %y = attn.matmul %x, %w {attn.tiling = #attn.matmul_tiling<vector_width = 4, register_rows = 3, register_column_vectors = 2, task_rows = 12, k_block = 8, tasks = 2, chunk_panels = 0>} : (tensor<30x8xf32>, tensor<8x20xf32>) -> tensor<30x20xf32>
+  return %y : tensor<30x20xf32>
+}
+
+// -----
+
+// Tasks run group by group, each group's row blocks in a row (task t:
+// group t / 2, row block t mod 2), so that a thread's contiguous share of
+// the tasks is a share of the columns over every row: 2 row blocks of 6
+// rows by 2 groups of panels for 4 tasks.
+// CHECK-LABEL: func.func @tasks_group_by_group
+// CHECK: scf.forall (%[[T:.+]]) in (4)
+// CHECK: %[[G:.+]] = arith.divui %[[T]], %c2{{.*}} : index
+// CHECK: %[[B:.+]] = arith.remui %[[T]], %c2{{.*}} : index
+// CHECK: arith.muli %[[B]], %c6{{.*}} : index
+// CHECK: attn.task_panels = 2 : i64, attn.task_rows = 6 : i64
+func.func @tasks_group_by_group(%x: tensor<12x8xf32>) -> tensor<12x32xf32> {
+  %w = attn.constant dense<0.5> : tensor<8x32xf32>
+  %y = attn.matmul %x, %w {attn.tiling = #attn.matmul_tiling<vector_width = 4, register_rows = 3, register_column_vectors = 2, task_rows = 6, k_block = 8, tasks = 4, chunk_panels = 0>} : (tensor<12x8xf32>, tensor<8x32xf32>) -> tensor<12x32xf32>
+  return %y : tensor<12x32xf32>
 }

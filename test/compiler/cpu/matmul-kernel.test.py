@@ -125,6 +125,63 @@ write("bias_gelu_tanh",
       [("x", x)], [("y", tanh_gelu(f64(x) @ f64(w) + f64(b)))], [("w", w), ("b", b)])
 
 
+# Convolutions as matmuls (im2col): ViT's patch embedding, Whisper's
+# strided and padded Conv1d with the GELU after it, a 2-D conv with
+# dilation and uneven pads, a run-time weight, and a grouped conv (which
+# stays a linalg loop nest).
+def conv(x, w, b=None, strides=(1, 1), pads=(0, 0, 0, 0), dilations=(1, 1), groups=1):
+    """ONNX Conv in float64, 1-D or 2-D (1-D as 2-D with a unit height)."""
+    one_d = x.ndim == 3
+    if one_d:
+        x, w = x[:, :, None, :], w[:, :, None, :]
+        strides, dilations = (1, strides[0]), (1, dilations[0])
+        pads = (0, pads[0], 0, pads[1])
+    x = np.pad(f64(x), ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])))
+    n, c, h, wd = x.shape
+    m, cg, kh, kw = w.shape
+    oh = (h - dilations[0] * (kh - 1) - 1) // strides[0] + 1
+    ow = (wd - dilations[1] * (kw - 1) - 1) // strides[1] + 1
+    y = np.zeros((n, m, oh, ow))
+    mg = m // groups
+    for g in range(groups):
+        for i in range(kh):
+            for j in range(kw):
+                window = x[:, g * cg:(g + 1) * cg,
+                           i * dilations[0]:i * dilations[0] + strides[0] * (oh - 1) + 1:strides[0],
+                           j * dilations[1]:j * dilations[1] + strides[1] * (ow - 1) + 1:strides[1]]
+                y[:, g * mg:(g + 1) * mg] += np.einsum("nchw,mc->nmhw", window,
+                                                       f64(w[g * mg:(g + 1) * mg, :, i, j]))
+    if b is not None:
+        y += f64(b)[None, :, None, None]
+    return y[:, :, 0, :] if one_d else y
+
+
+x, w, b = rand(1, 3, 32, 32), rand(40, 3, 8, 8) * np.float32(0.1), rand(40)
+write("conv_patches", [helper.make_node("Conv", ["x", "w", "b"], ["y"], strides=[8, 8])],
+      [("x", x)], [("y", conv(x, w, b, strides=(8, 8)))], [("w", w), ("b", b)])
+x, w, b = rand(1, 20, 37), rand(33, 20, 3) * np.float32(0.2), rand(33)
+write("conv1d_stride_pad_gelu",
+      [helper.make_node("Conv", ["x", "w", "b"], ["h"], strides=[2], pads=[1, 1]),
+       c("sqrt2", 1.4142135381698608), c("one", 1.0), c("half", 0.5),
+       helper.make_node("Div", ["h", "sqrt2"], ["s"]), helper.make_node("Erf", ["s"], ["e"]),
+       helper.make_node("Add", ["e", "one"], ["p"]), helper.make_node("Mul", ["h", "p"], ["m"]),
+       helper.make_node("Mul", ["m", "half"], ["y"])],
+      [("x", x)], [("y", erf_gelu(conv(x, w, b, strides=(2,), pads=(1, 1))))],
+      [("w", w), ("b", b)])
+x, w = rand(2, 5, 11, 9), rand(17, 5, 3, 2)
+write("conv_dilated_uneven_pads",
+      [helper.make_node("Conv", ["x", "w"], ["y"], strides=[1, 2], pads=[2, 0, 1, 1],
+                        dilations=[2, 1])],
+      [("x", x)], [("y", conv(x, w, strides=(1, 2), pads=(2, 0, 1, 1), dilations=(2, 1)))],
+      [("w", w)])
+x, w = rand(1, 6, 10), rand(8, 6, 3)
+write("conv_runtime_weight", [helper.make_node("Conv", ["x", "w"], ["y"], pads=[1, 1])],
+      [("x", x), ("w", w)], [("y", conv(x, w, pads=(1, 1)))], [])
+x, w = rand(1, 8, 12), rand(6, 4, 3)
+write("conv_grouped", [helper.make_node("Conv", ["x", "w"], ["y"], group=2)],
+      [("x", x)], [("y", conv(x, w, groups=2))], [("w", w)])
+
+
 def run_on_aarch64(src):
     """Compiles every case for NEON (aarch64, --single-thread), links it
     with the runtime cross-built from `src`, runs it under qemu-aarch64 and
