@@ -31,6 +31,25 @@ ReassociationIndices consecutive(int64_t first, int64_t n) {
   return dims;
 }
 
+/// A tensor of `shape` whose element at each index (the loops) is
+/// `source`'s at `read` of it: a copy as one linalg.generic.
+Value buildGather(OpBuilder &b, Location loc, Value source, ArrayRef<AffineExpr> read,
+                  ArrayRef<int64_t> shape) {
+  MLIRContext *ctx = b.getContext();
+  const int64_t loops = shape.size();
+  Type element = cast<RankedTensorType>(source.getType()).getElementType();
+  Value empty = tensor::EmptyOp::create(b, loc, shape, element);
+  return linalg::GenericOp::create(
+             b, loc, empty.getType(), source, empty,
+             ArrayRef<AffineMap>{AffineMap::get(loops, 0, read, ctx),
+                                 AffineMap::getMultiDimIdentityMap(loops, ctx)},
+             SmallVector<utils::IteratorType>(loops, utils::IteratorType::parallel),
+             [](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(nb, l, args[0]);
+             })
+      .getResult(0);
+}
+
 } // namespace
 
 bool tiling::convRunsAsMatmul(ConvOp conv) {
@@ -58,23 +77,12 @@ Value tiling::buildConvColumns(OpBuilder &b, Location loc, ConvOp conv) {
   shape.append(out.begin(), out.end());
   shape.push_back(c);
   shape.append(kernel.begin(), kernel.end());
-  const int64_t loops = shape.size();
   auto dim = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
   SmallVector<AffineExpr> read = {dim(0), dim(1 + spatial)};
   for (int64_t i = 0; i < spatial; ++i)
     read.push_back(dim(1 + i) * conv.getStrides()[i] +
                    dim(2 + spatial + i) * conv.getDilations()[i]);
-  Value empty = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
-  Value windows =
-      linalg::GenericOp::create(
-          b, loc, empty.getType(), padded, empty,
-          ArrayRef<AffineMap>{AffineMap::get(loops, 0, read, ctx),
-                              AffineMap::getMultiDimIdentityMap(loops, ctx)},
-          SmallVector<utils::IteratorType>(loops, utils::IteratorType::parallel),
-          [](OpBuilder &nb, Location l, ValueRange args) {
-            linalg::YieldOp::create(nb, l, args[0]);
-          })
-          .getResult(0);
+  Value windows = buildGather(b, loc, padded, read, shape);
 
   int64_t rows = n, columns = c;
   for (int64_t o : out)
@@ -113,14 +121,5 @@ Value tiling::buildChannelsFirst(OpBuilder &b, Location loc, Value rows, RankedT
   for (int64_t i = 0; i < spatial; ++i)
     read.push_back(dim(2 + i));
   read.push_back(dim(1));
-  Value empty = tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
-  return linalg::GenericOp::create(
-             b, loc, type, expanded, empty,
-             ArrayRef<AffineMap>{AffineMap::get(rank, 0, read, ctx),
-                                 AffineMap::getMultiDimIdentityMap(rank, ctx)},
-             SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-             [](OpBuilder &nb, Location l, ValueRange args) {
-               linalg::YieldOp::create(nb, l, args[0]);
-             })
-      .getResult(0);
+  return buildGather(b, loc, expanded, read, type.getShape());
 }
