@@ -229,8 +229,8 @@ void lowerConv(RewriterBase &rewriter, ConvOp conv, const MatmulKernelShape &sha
   rewriter.setInsertionPoint(c.replaced.getDefiningOp());
   Location loc = conv.getLoc();
   MatmulOperands operands;
-  operands.input = buildConvColumns(rewriter, loc, conv);
-  operands.weight = buildConvWeightRows(rewriter, loc, conv);
+  operands.input = buildConvColumns(rewriter, loc, conv, conv.getInput());
+  operands.weight = buildConvWeightRows(rewriter, loc, conv, conv.getWeight());
   operands.transposed = true;
   operands.bias = c.bias;
   operands.activation = c.activation;

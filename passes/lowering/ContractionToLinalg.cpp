@@ -9,6 +9,7 @@
 #include "dialects/attn/Broadcast.h"
 #include "passes/lowering/LinalgBuilders.h"
 #include "passes/lowering/Patterns.h"
+#include "passes/tiling/ConvColumns.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -192,13 +193,46 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
   }
 };
 
+/// One group, static, f32: the windows as rows times the weight's rows
+/// (im2col, tiling/ConvColumns.h), one 2-D contraction that a backend's
+/// matmul kernel takes (the GPU tiles it), started from the bias, then
+/// the rows back to channels.
+Value convAsMatmul(ConversionPatternRewriter &rewriter, Location loc, ConvOp op,
+                   ConvOp::Adaptor adaptor) {
+  MLIRContext *ctx = rewriter.getContext();
+  Value columns = tiling::buildConvColumns(rewriter, loc, op, adaptor.getInput());
+  Value weight = tiling::buildConvWeightRows(rewriter, loc, op, adaptor.getWeight());
+  int64_t rows = cast<RankedTensorType>(columns.getType()).getDimSize(0);
+  int64_t channels = op.getType().getDimSize(1);
+  auto rowsType = RankedTensorType::get({rows, channels}, rewriter.getF32Type());
+  Value init =
+      adaptor.getBias()
+          ? buildElementwise(rewriter, loc, rowsType, adaptor.getBias(),
+                             [](OpBuilder &, Location, ValueRange args) { return args[0]; })
+          : buildFilled(rewriter, loc, rowsType, scalarConstant(rewriter, loc, rewriter.getF32Type(), 0));
+  // Loops (row, m, k): columns[row, k] · weight[m, k].
+  AffineExpr row = getAffineDimExpr(0, ctx), m = getAffineDimExpr(1, ctx),
+             k = getAffineDimExpr(2, ctx);
+  Value product = buildContraction(
+      rewriter, loc, columns, weight, init, AffineMap::get(3, 0, {row, k}, ctx),
+      AffineMap::get(3, 0, {m, k}, ctx), AffineMap::get(3, 0, {row, m}, ctx),
+      {utils::IteratorType::parallel, utils::IteratorType::parallel,
+       utils::IteratorType::reduction});
+  return tiling::buildChannelsFirst(rewriter, loc, product, op.getType());
+}
+
 // conv: pad into a zero tensor, split channels into groups, one generic
-// over (n, g, m, out...) x (c, kernel...), then add the bias.
+// over (n, g, m, out...) x (c, kernel...), then add the bias. One group
+// runs as a matmul instead (convAsMatmul).
 struct ConvLowering : OpConversionPattern<ConvOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(ConvOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
+    if (tiling::convRunsAsMatmul(op)) {
+      rewriter.replaceOp(op, convAsMatmul(rewriter, loc, op, adaptor));
+      return success();
+    }
     MLIRContext *ctx = rewriter.getContext();
     RankedTensorType type = op.getType();
     Type element = type.getElementType();

@@ -61,14 +61,14 @@ bool tiling::convRunsAsMatmul(ConvOp conv) {
   return conv.getType().getNumElements() > 0 && conv.getWeight().getType().getNumElements() > 0;
 }
 
-Value tiling::buildConvColumns(OpBuilder &b, Location loc, ConvOp conv) {
+Value tiling::buildConvColumns(OpBuilder &b, Location loc, ConvOp conv, Value input) {
   MLIRContext *ctx = b.getContext();
   RankedTensorType inputType = conv.getInput().getType();
   ArrayRef<int64_t> kernel = conv.getWeight().getType().getShape().drop_front(2);
   ArrayRef<int64_t> out = conv.getType().getShape().drop_front(2);
   const int64_t spatial = out.size();
   const int64_t n = inputType.getDimSize(0), c = inputType.getDimSize(1);
-  Value padded = lowering::buildZeroPadded(b, loc, conv.getInput(), conv.getPads());
+  Value padded = lowering::buildZeroPadded(b, loc, input, conv.getPads());
 
   // Loops (n, o..., c, k...), each writing columns[n, o..., c, k...] from
   // padded[n, c, o·stride + k·dilation]: the windows never reach past the
@@ -95,12 +95,11 @@ Value tiling::buildConvColumns(OpBuilder &b, Location loc, ConvOp conv) {
                                         consecutive(1 + spatial, 1 + spatial)});
 }
 
-Value tiling::buildConvWeightRows(OpBuilder &b, Location loc, ConvOp conv) {
+Value tiling::buildConvWeightRows(OpBuilder &b, Location loc, ConvOp conv, Value weight) {
   RankedTensorType type = conv.getWeight().getType();
   int64_t columns = type.getNumElements() / type.getDimSize(0);
   return tensor::CollapseShapeOp::create(
-      b, loc, RankedTensorType::get({type.getDimSize(0), columns}, b.getF32Type()),
-      conv.getWeight(),
+      b, loc, RankedTensorType::get({type.getDimSize(0), columns}, b.getF32Type()), weight,
       SmallVector<ReassociationIndices>{{0}, consecutive(1, type.getRank() - 1)});
 }
 

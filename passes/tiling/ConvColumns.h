@@ -22,12 +22,14 @@ namespace mlir::attn::tiling {
 /// Whether `conv` can run as a matmul here: one group, f32, static shapes.
 bool convRunsAsMatmul(ConvOp conv);
 
-/// columns [N·O..., C·k...] of `conv`'s input (zeros where a window reaches
-/// into the padding), a tensor built at the builder's insertion point.
-Value buildConvColumns(OpBuilder &b, Location loc, ConvOp conv);
+/// columns [N·O..., C·k...] of `input`, `conv`'s input (zeros where a
+/// window reaches into the padding), a tensor built at the builder's
+/// insertion point.
+Value buildConvColumns(OpBuilder &b, Location loc, ConvOp conv, Value input);
 
-/// `conv`'s weight [M, C, k...] as the matmul's transposed weight [M, C·k...].
-Value buildConvWeightRows(OpBuilder &b, Location loc, ConvOp conv);
+/// `weight`, `conv`'s weight [M, C, k...], as the matmul's transposed
+/// weight [M, C·k...].
+Value buildConvWeightRows(OpBuilder &b, Location loc, ConvOp conv, Value weight);
 
 /// The matmul's result [N·O..., M] as `conv`'s result [N, M, O...].
 Value buildChannelsFirst(OpBuilder &b, Location loc, Value rows, RankedTensorType type);

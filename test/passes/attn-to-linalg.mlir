@@ -1,4 +1,5 @@
 // RUN: attnc-opt %s -attn-to-linalg -split-input-file -verify-diagnostics | FileCheck %s
+// RUN: attnc-opt %s -attn-to-linalg -split-input-file -mlir-print-local-scope -verify-diagnostics | FileCheck %s --check-prefix=CONV
 
 // Broadcasting lives in the indexing maps: the [4] operand reads dim 1 only.
 // CHECK-DAG: #[[$ID:.+]] = affine_map<(d0, d1) -> (d0, d1)>
@@ -242,4 +243,36 @@ func.func @cut_to_run_time_count(%x: tensor<1x?x8xf32>, %table: tensor<64x8xf32>
   %n = tensor.dim %x, %c1 : tensor<1x?x8xf32>
   %rows = attn.slice %table[%n] {offsets = array<i64: 0, 0>, sizes = array<i64: -9223372036854775808, 8>, strides = array<i64: 1, 1>} : tensor<64x8xf32> -> tensor<?x8xf32>
   return %rows : tensor<?x8xf32>
+}
+
+// -----
+
+// A one-group convolution is one 2-D contraction (im2col), which a
+// backend's matmul kernel takes: the padded input's windows copied into
+// rows [5, 9] (o, c·k), the weight [5, 3, 3] seen as [5, 9], the
+// accumulators started from the bias, the rows copied back to channels.
+// CONV-LABEL: func.func @conv_as_contraction
+// CONV: %[[PADDED:.+]] = tensor.insert_slice %arg0 into %{{.+}}[0, 0, 1] [1, 3, 10] [1, 1, 1] : tensor<1x3x10xf32> into tensor<1x3x11xf32>
+// CONV: %[[WINDOWS:.+]] = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d2, d1 * 2 + d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>]{{.+}} ins(%[[PADDED]]
+// CONV: %[[COLUMNS:.+]] = tensor.collapse_shape %[[WINDOWS]] {{\[}}[0, 1], [2, 3]] : tensor<1x5x3x3xf32> into tensor<5x9xf32>
+// CONV: %[[ROWS:.+]] = tensor.collapse_shape %arg1 {{\[}}[0], [1, 2]] : tensor<5x3x3xf32> into tensor<5x9xf32>
+// CONV: %[[BIAS:.+]] = linalg.generic {{.+}} ins(%arg2 : tensor<5xf32>) outs(%{{.+}} : tensor<5x5xf32>)
+// CONV: %[[PRODUCT:.+]] = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[COLUMNS]], %[[ROWS]] : tensor<5x9xf32>, tensor<5x9xf32>) outs(%[[BIAS]] : tensor<5x5xf32>)
+// CONV: %[[EXPANDED:.+]] = tensor.expand_shape %[[PRODUCT]] {{\[}}[0, 1], [2]] output_shape [1, 5, 5]
+// CONV: %[[RESULT:.+]] = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2, d1)>, {{.+}} ins(%[[EXPANDED]]
+// CONV: return %[[RESULT]]
+func.func @conv_as_contraction(%x: tensor<1x3x10xf32>, %w: tensor<5x3x3xf32>, %b: tensor<5xf32>) -> tensor<1x5x5xf32> {
+  %y = attn.conv %x, %w, %b {strides = array<i64: 2>, pads = array<i64: 1, 0>, dilations = array<i64: 1>, groups = 1 : i64} : (tensor<1x3x10xf32>, tensor<5x3x3xf32>, tensor<5xf32>) -> tensor<1x5x5xf32>
+  return %y : tensor<1x5x5xf32>
+}
+
+// -----
+
+// Grouped: one loop nest over (n, g, m, o) x (c, k), the input and weight
+// split into groups.
+// CONV-LABEL: func.func @grouped_conv_loop_nest
+// CONV: linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d4, d3 + d5)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d1, d2, d4, d5)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+func.func @grouped_conv_loop_nest(%x: tensor<1x4x6xf32>, %w: tensor<4x2x3xf32>) -> tensor<1x4x4xf32> {
+  %y = attn.conv %x, %w {strides = array<i64: 1>, pads = array<i64: 0, 0>, dilations = array<i64: 1>, groups = 2 : i64} : (tensor<1x4x6xf32>, tensor<4x2x3xf32>) -> tensor<1x4x4xf32>
+  return %y : tensor<1x4x4xf32>
 }
