@@ -195,6 +195,15 @@ Value fromRows(RewriterBase &rewriter, Location loc, Value rows, RankedTensorTyp
                                        leadingDimsIntoRows(type.getRank()), sizes);
 }
 
+/// `result` for what `c` computed: its uses take it, and the ops it
+/// absorbed and the contraction itself go.
+void replaceContraction(RewriterBase &rewriter, const Contraction &c, Value result) {
+  rewriter.replaceAllUsesWith(c.replaced, result);
+  for (Operation *absorbed : llvm::reverse(c.absorbed))
+    rewriter.eraseOp(absorbed);
+  rewriter.eraseOp(c.op);
+}
+
 void lowerContraction(RewriterBase &rewriter, const Contraction &c,
                       const MatmulKernelShape &shape) {
   Operation *last = c.replaced.getDefiningOp();
@@ -212,11 +221,7 @@ void lowerContraction(RewriterBase &rewriter, const Contraction &c,
     operands.residual = toRows(rewriter, loc, c.residual);
   operands.activation = c.activation;
   Value product = buildPackedMatmul(rewriter, loc, operands, shape);
-  rewriter.replaceAllUsesWith(c.replaced,
-                              fromRows(rewriter, loc, product, resultType, c.input));
-  for (Operation *add : llvm::reverse(c.absorbed))
-    rewriter.eraseOp(add);
-  rewriter.eraseOp(c.op);
+  replaceContraction(rewriter, c, fromRows(rewriter, loc, product, resultType, c.input));
 }
 
 /// A convolution as columns · weightᵀ (ConvColumns.h), with its bias and
@@ -235,11 +240,7 @@ void lowerConv(RewriterBase &rewriter, ConvOp conv, const MatmulKernelShape &sha
   operands.bias = c.bias;
   operands.activation = c.activation;
   Value rows = buildPackedMatmul(rewriter, loc, operands, shape);
-  rewriter.replaceAllUsesWith(c.replaced,
-                              buildChannelsFirst(rewriter, loc, rows, conv.getType()));
-  for (Operation *absorbed : llvm::reverse(c.absorbed))
-    rewriter.eraseOp(absorbed);
-  rewriter.eraseOp(conv);
+  replaceContraction(rewriter, c, buildChannelsFirst(rewriter, loc, rows, conv.getType()));
 }
 
 struct AttnTileMatmulPass : attn::impl::AttnTileMatmulPassBase<AttnTileMatmulPass> {
