@@ -271,7 +271,7 @@ struct AttnTileMatmulPass : attn::impl::AttnTileMatmulPassBase<AttnTileMatmulPas
     // which may be the next one's input.
     SmallVector<Operation *> candidates;
     getOperation().walk([&](Operation *op) {
-      if (isa<LinearOp, MatmulOp, ConvOp>(op))
+      if (runsOnMatmulKernel(op))
         candidates.push_back(op);
     });
     IRRewriter rewriter(&getContext());
@@ -288,10 +288,9 @@ struct AttnTileMatmulPass : attn::impl::AttnTileMatmulPassBase<AttnTileMatmulPas
       }
       if (!shape || shape->vectorWidth == 0)
         continue;
-      if (auto conv = dyn_cast<ConvOp>(op)) {
-        if (convRunsAsMatmul(conv))
-          lowerConv(rewriter, conv, *shape);
-      } else if (std::optional<Contraction> c = matchContraction(op)) {
+      if (auto conv = dyn_cast<ConvOp>(op))
+        lowerConv(rewriter, conv, *shape);
+      else if (std::optional<Contraction> c = matchContraction(op)) {
         lowerContraction(rewriter, *c, *shape);
       }
     }

@@ -13,7 +13,6 @@
 #include "dialects/attn/RunTimeDims.h"
 #include "passes/SdpaTiling.h"
 #include "passes/Transforms.h"
-#include "passes/tiling/ConvColumns.h"
 #include "passes/tiling/PackedMatmulKernel.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/Support/raw_ostream.h"
@@ -234,11 +233,9 @@ private:
   /// columns: the output channels), that has no `attn.tiling` yet.
   void chooseMatmulTilings(ModuleOp module, const TargetDescription &target) {
     module.walk([&](Operation *op) {
-      auto conv = dyn_cast<attn::ConvOp>(op);
-      if ((!isa<attn::LinearOp, attn::MatmulOp>(op) &&
-           !(conv && attn::tiling::convRunsAsMatmul(conv))) ||
-          op->hasAttr(attn::kTilingAttrName))
+      if (!attn::tiling::runsOnMatmulKernel(op) || op->hasAttr(attn::kTilingAttrName))
         return;
+      bool conv = isa<attn::ConvOp>(op);
       auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType());
       if (!type || !type.getElementType().isF32() || type.getRank() == 0)
         return;

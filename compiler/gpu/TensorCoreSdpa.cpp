@@ -369,11 +369,14 @@ void TensorCoreSdpaBuilder::buildAttention(const attnc::gpu::SdpaOperands &opera
   // the range are outside every row's window: the edge tests hide them).
   auto [keyBegin, keyEnd] = keyRange(firstRow, kQBlock, offset);
   keyBegin = mul(b.createOrFold<arith::DivUIOp>(loc, keyBegin, index(kKvBlock)), index(kKvBlock));
+  // The keys' group is never awaited by its own token: cp.async.wait_group
+  // counts groups, so the wait on the values' group (pending 1, then 0)
+  // covers it.
   auto copyKeys = [&](Value first) {
     copyTile(narrowed.keys, keyTile, kKvBlock, d.headDim, [&](Value r, Value c) {
       return SmallVector<Value>{batch, kvHead, add(first, r), c};
     });
-    return commitCopies();
+    commitCopies();
   };
   // The first tile's keys are in flight before the walk (Q's fragments
   // are in registers and the barrier above freed K's tile).

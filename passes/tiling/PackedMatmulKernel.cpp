@@ -32,6 +32,7 @@
 
 #include "passes/tiling/PackedMatmulKernel.h"
 #include "passes/lowering/LinalgBuilders.h"
+#include "passes/tiling/ConvColumns.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -170,20 +171,22 @@ MatmulPlan planMatmul(int64_t m, int64_t k, int64_t n, const MatmulKernelShape &
   plan.taskRows = runTimeRows ? roundUp(shape.taskRows, plan.rows)
                               : std::min(roundUp(shape.taskRows, plan.rows), roundUp(m, plan.rows));
   plan.rowBlocks = runTimeRows ? 0 : (m + plan.taskRows - 1) / plan.taskRows;
-  int64_t groupsWanted =
-      runTimeRows ? shape.tasks
-                  : std::max<int64_t>(1, (shape.tasks + plan.rowBlocks - 1) / plan.rowBlocks);
-  // Row blocks of equal heights (to the strip), and with no panel groups
-  // to share out, as many as a multiple of the tasks wanted: ViT-B's 197
-  // rows in blocks of 128 and 69 left one of two threads waiting for a
-  // third of every product (213 ms against 199 for ONNX Runtime).
+  // Row blocks of equal heights (to the strip), and where the row blocks
+  // alone make the tasks (no panel groups to share out), as many as a
+  // multiple of the tasks wanted: ViT-B's 197 rows in blocks of 128 and
+  // 69 left one of two threads waiting for a third of every product (213
+  // ms against 199 for ONNX Runtime). The panel groups follow from the
+  // blocks as they end up.
   if (!runTimeRows) {
     int64_t blocks = plan.rowBlocks;
-    if (groupsWanted == 1)
+    if (blocks >= shape.tasks)
       blocks = roundUp(blocks, std::max<int64_t>(1, shape.tasks));
     plan.taskRows = roundUp((m + blocks - 1) / blocks, plan.rows);
     plan.rowBlocks = (m + plan.taskRows - 1) / plan.taskRows;
   }
+  int64_t groupsWanted =
+      runTimeRows ? shape.tasks
+                  : std::max<int64_t>(1, (shape.tasks + plan.rowBlocks - 1) / plan.rowBlocks);
   // As many groups as wanted, of sizes that differ by at most one panel:
   // rounding the group size up instead left 6 panels in 3 groups of 2 for
   // 4 tasks on 2 cores, one core doing twice the other's work (a 2048 x
@@ -407,6 +410,12 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
   b.setInsertionPointToStart(forall.getTerminator().getBody());
   tensor::ParallelInsertSliceOp::create(b, slice, shared, offsets, sizes, strides);
   return forall.getResult(0);
+}
+
+bool tiling::runsOnMatmulKernel(Operation *op) {
+  if (auto conv = dyn_cast<ConvOp>(op))
+    return convRunsAsMatmul(conv);
+  return isa<LinearOp, MatmulOp>(op);
 }
 
 std::optional<ArrayRef<float>> tiling::constantFloats(Value value,

@@ -4,6 +4,7 @@
 #define ATTNC_PASSES_TILING_PACKEDMATMULKERNEL_H
 
 #include "dialects/attn/AttnAttrs.h"
+#include "dialects/attn/AttnOps.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::attn::tiling {
@@ -12,6 +13,12 @@ namespace mlir::attn::tiling {
 /// (a dense_resource blob, read in place, or dense elements, copied into
 /// `storage`), also seen through tensor.collapse_shape.
 std::optional<ArrayRef<float>> constantFloats(Value value, SmallVectorImpl<float> &storage);
+
+/// Whether `op` is one of the contractions attn-tile-matmul runs on this
+/// kernel: attn.linear, attn.matmul, or an attn.conv that runs as a matmul
+/// (convRunsAsMatmul). cpu-choose-tilings tags exactly these, so the two
+/// passes cannot disagree on which ops get a kernel.
+bool runsOnMatmulKernel(Operation *op);
 
 /// How attn-tile-matmul runs each contraction out[M, N] = a[M, K] · w[K, N]
 /// (+ bias): what the cost model (chooseMatmulKernel) decides for a target
