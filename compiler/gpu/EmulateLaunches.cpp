@@ -165,7 +165,15 @@ struct GpuEmulateLaunchesPass
       }
       b.clone(op, map);
     }
-    // Barriers and thread-space types inside the cloned body.
+    // Views of the shared buffers (a stage of a double buffer) are views of
+    // host memory now, like the buffers themselves.
+    team.walk([](Operation *op) {
+      for (OpResult result : op->getResults())
+        if (auto type = dyn_cast<MemRefType>(result.getType());
+            type && isa_and_nonnull<mlir::gpu::AddressSpaceAttr>(type.getMemorySpace()))
+          result.setType(onHost(type));
+    });
+    // Barriers inside the cloned body.
     SmallVector<mlir::gpu::BarrierOp> barriers;
     team.walk([&](mlir::gpu::BarrierOp barrier) { barriers.push_back(barrier); });
     for (mlir::gpu::BarrierOp barrier : barriers) {

@@ -125,6 +125,10 @@ Value WarpOpExpander::expand(mlir::gpu::ShuffleOp op) {
 Value WarpOpExpander::expand(nvgpu::LdMatrixOp op) {
   // Each lane names a row (its indices); lane l's register i is matrix
   // i's row l / 4, the row lane 8 i + l / 4 named, from column 2 (l % 4).
+  // Transposed (.trans), it is matrix i's column l / 4 at rows 2 (l % 4)
+  // and + 1: the rows lanes 8 i + 2 (l % 4) and + 1 named, each at column
+  // l / 4 from where that lane's row starts.
+  bool transpose = op.getTranspose();
   ValueRange indices = op.getIndices();
   for (int64_t d = 0; d < 2; ++d)
     memref::StoreOp::create(b, loc, indices[d], scratchRows,
@@ -132,27 +136,29 @@ Value WarpOpExpander::expand(nvgpu::LdMatrixOp op) {
   mlir::gpu::BarrierOp::create(b, loc);
   auto type = cast<VectorType>(op.getRes().getType());
   SmallVector<Value> elements;
-  for (int64_t reg = 0; reg < type.getDimSize(0); ++reg) {
-    Value namer = plus(lane.group, 8 * reg);
-    Value row = memref::LoadOp::create(b, loc, scratchRows, ValueRange{lane.warp, namer, index(0)});
-    Value column =
-        memref::LoadOp::create(b, loc, scratchRows, ValueRange{lane.warp, namer, index(1)});
+  auto named = [&](Value namer, int64_t d) {
+    return memref::LoadOp::create(b, loc, scratchRows, ValueRange{lane.warp, namer, index(d)})
+        .getResult();
+  };
+  for (int64_t reg = 0; reg < type.getDimSize(0); ++reg)
     for (int64_t e = 0; e < mma::kPerRegister; ++e) {
-      Value at = b.createOrFold<arith::AddIOp>(loc, column, plus(lane.pairColumn, e));
+      Value namer = transpose ? plus(lane.pairColumn, 8 * reg + e) : plus(lane.group, 8 * reg);
+      Value row = named(namer, 0);
+      Value at = b.createOrFold<arith::AddIOp>(
+          loc, named(namer, 1), transpose ? lane.group : plus(lane.pairColumn, e));
       elements.push_back(memref::LoadOp::create(b, loc, op.getSrcMemref(), ValueRange{row, at}));
     }
-  }
   mlir::gpu::BarrierOp::create(b, loc);
   return vector::FromElementsOp::create(b, loc, type, elements);
 }
 
 /// ldmatrix as the tensor-core kernels use it: 1, 2 or 4 matrices of
-/// 16-bit elements from a 2-D buffer, not transposed.
+/// 16-bit elements from a 2-D buffer, plain or transposed.
 bool isPlainLdMatrix(nvgpu::LdMatrixOp op) {
   auto source = cast<MemRefType>(op.getSrcMemref().getType());
   auto type = cast<VectorType>(op.getRes().getType());
   int64_t matrices = op.getNumTiles();
-  return !op.getTranspose() && source.getRank() == 2 &&
+  return source.getRank() == 2 &&
          source.getElementType().getIntOrFloatBitWidth() == 16 &&
          (matrices == 1 || matrices == 2 || matrices == 4) &&
          type.getShape() == ArrayRef<int64_t>{matrices, mma::kPerRegister};
@@ -181,8 +187,8 @@ LogicalResult expandWarpOps(mlir::gpu::LaunchOp launch) {
     return success();
   for (nvgpu::LdMatrixOp op : matrixLoads)
     if (!isPlainLdMatrix(op))
-      return op.emitOpError("gpu-emulate-launches emulates ldmatrix of 1, 2 or 4 untransposed "
-                            "matrices of 16-bit elements from a 2-D buffer only");
+      return op.emitOpError("gpu-emulate-launches emulates ldmatrix of 1, 2 or 4 matrices "
+                            "(plain or transposed) of 16-bit elements from a 2-D buffer only");
   for (nvgpu::MmaSyncOp op : products)
     if (!isM16N8K16(op))
       return op.emitOpError("gpu-emulate-launches emulates m16n8k16 products of fp16/bf16 "

@@ -9,7 +9,10 @@
 // fragment is 4 such matrices (rows +0/+8 x k +0/+8), a B fragment 2 (k
 // +0/+8 of 8 n rows), so one `.x4` load gives an A fragment or the B
 // fragments of two neighbouring n tiles: a quarter of the instructions
-// (and shared-memory requests) of loading element by element.
+// (and shared-memory requests) of loading element by element. A B tile
+// may also be [k][n] (a weight whose n is contiguous, staged as it is
+// stored): ldmatrix.trans then hands out each 8 x 8 matrix transposed,
+// which is again the mma.sync layout.
 //
 //===----------------------------------------------------------------------===//
 
@@ -40,6 +43,10 @@ public:
     // lanes 0-15 (the others' rows are ignored; they name the same ones).
     bColumn = add(mul(div(lane, 16), 8), rem(lane, 8));
     bK = mul(rem(div(lane, 8), 2), 8);
+    // B from a [k][n] tile (.trans): the same four matrices, each lane
+    // naming a k row of 8 n values: k = lane mod 16, n +8 for lanes 16-31.
+    kMajorRow = rem(lane, 16);
+    kMajorColumn = mul(div(lane, 16), 8);
   }
 
   /// g (the lane's row in an accumulator fragment) and 2t (its first
@@ -73,6 +80,29 @@ public:
     return fragments;
   }
 
+  /// The same B fragments from `tile` stored [k][n] (a weight whose n is
+  /// contiguous in memory, staged as it is): ldmatrix.trans hands each
+  /// lane the transposed matrices' elements, the layout mma.sync wants.
+  llvm::SmallVector<mlir::Value> loadBKMajor(mlir::Value tile, mlir::Value k, mlir::Value column,
+                                             int64_t tiles) {
+    llvm::SmallVector<mlir::Value> fragments;
+    for (int64_t j = 0; j < tiles; j += 2) {
+      mlir::Value row = add(k, kMajorRow);
+      mlir::Value n = add(column, add(kMajorColumn, index(j * mma::kN)));
+      if (j + 1 == tiles) {
+        fragments.push_back(load(tile, row, n, 2, /*transpose=*/true));
+        break;
+      }
+      mlir::Value pair = load(tile, row, n, 4, /*transpose=*/true);
+      for (int64_t half = 0; half < 2; ++half)
+        fragments.push_back(mlir::vector::ExtractStridedSliceOp::create(
+            b, loc, pair, llvm::ArrayRef<int64_t>{2 * half, 0},
+            llvm::ArrayRef<int64_t>{mma::kBRegisters, mma::kPerRegister},
+            llvm::ArrayRef<int64_t>{1, 1}));
+    }
+    return fragments;
+  }
+
   /// `elements` (row-major) as a vector of `shape`.
   mlir::Value vectorOf(llvm::ArrayRef<mlir::Value> elements, llvm::ArrayRef<int64_t> shape) {
     auto type = mlir::VectorType::get(shape, elements.front().getType());
@@ -86,11 +116,13 @@ public:
 
 private:
   /// `matrices` 8 x 8 matrices of `tile`, this lane naming (row, column).
-  mlir::Value load(mlir::Value tile, mlir::Value row, mlir::Value column, int64_t matrices) {
+  /// With `transpose`, each matrix is handed out transposed (ldmatrix.trans).
+  mlir::Value load(mlir::Value tile, mlir::Value row, mlir::Value column, int64_t matrices,
+                   bool transpose = false) {
     auto element = llvm::cast<mlir::MemRefType>(tile.getType()).getElementType();
     auto type = mlir::VectorType::get({matrices, mma::kPerRegister}, element);
     return mlir::nvgpu::LdMatrixOp::create(b, loc, type, tile, mlir::ValueRange{row, column},
-                                           /*transpose=*/false, matrices);
+                                           transpose, matrices);
   }
 
   mlir::Value index(int64_t value) { return mlir::arith::ConstantIndexOp::create(b, loc, value); }
@@ -109,7 +141,8 @@ private:
 
   mlir::OpBuilder &b;
   mlir::Location loc;
-  mlir::Value aRow, aK, bColumn, bK; // the row this lane names for ldmatrix
+  // The row this lane names for ldmatrix: A, B [n][k], B [k][n].
+  mlir::Value aRow, aK, bColumn, bK, kMajorRow, kMajorColumn;
 };
 
 } // namespace attnc::gpu

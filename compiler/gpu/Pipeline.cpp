@@ -100,6 +100,9 @@ void buildGpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
   // (gpu-to-llvm lowers only their async forms).
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
   OpPassManager &kernels = pm.nest<mlir::gpu::GPUModuleOp>();
+  // Views (a stage of a double-buffered shared tile) as offsets and strides
+  // the NVVM conversions lower; the affine maps it leaves, as arithmetic.
+  kernels.addPass(memref::createExpandStridedMetadataPass());
   kernels.addPass(createLowerAffinePass());
   kernels.addPass(createSCFToControlFlowPass());
   // The tensor-core products (upstream's conversion takes fp16 only).

@@ -68,18 +68,18 @@ func.func @down_shuffle(%x: f32) {
 
 // -----
 
-// Only untransposed ldmatrix (the tensor-core kernels stage B n-major so
-// as not to need the transposed form).
-func.func @transposed_matrix_load() {
+// ldmatrix from a buffer of another rank than 2 (the tensor-core kernels
+// load from 2-D tiles or 2-D views of their stages).
+func.func @matrix_load_from_3d_buffer() {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c32 = arith.constant 32 : index
   gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
              threads(%tx, %ty, %tz) in (%u = %c32, %v = %c1, %w = %c1)
-             workgroup(%tile : memref<16x16xf16, #gpu.address_space<workgroup>>) {
-    // expected-error @below {{gpu-emulate-launches emulates ldmatrix of 1, 2 or 4 untransposed matrices of 16-bit elements from a 2-D buffer only}}
-    %m = nvgpu.ldmatrix %tile[%c0, %c0] {numTiles = 4 : i32, transpose = true}
-        : memref<16x16xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
+             workgroup(%tile : memref<2x16x16xf16, #gpu.address_space<workgroup>>) {
+    // expected-error @below {{gpu-emulate-launches emulates ldmatrix of 1, 2 or 4 matrices (plain or transposed) of 16-bit elements from a 2-D buffer only}}
+    %m = nvgpu.ldmatrix %tile[%c0, %c0, %c0] {numTiles = 4 : i32, transpose = true}
+        : memref<2x16x16xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
     gpu.terminator
   }
   return

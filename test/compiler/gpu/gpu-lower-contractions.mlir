@@ -217,32 +217,50 @@ func.func @initializers_kept(%a: memref<8x32xf32>, %w: memref<32x16xf32>, %c: me
 // -----
 
 // A weight gpu-cast-weights stored in fp16 runs on the tensor cores: one
-// block of 4 warps (128 threads) per 64 x 64 tile; the A and B slices of
-// 32 ks staged in fp16 (the f32 activation rounded, B stored n-major, rows
-// padded to 40); 2 x 4 mma tiles per warp whose accumulators are the k
-// loop's 8 vector<2x2xf32> values; per k step of 16, an ldmatrix.x4 per A
-// fragment and per two B fragments; one k slice of 32 = 2 steps = 16
-// products; 32 floats stored per lane.
+// block of 4 warps (128 threads) per 64 x 64 tile; 2 x 4 mma tiles per
+// warp whose accumulators are the k loop's 8 vector<2x2xf32> values. Both
+// operands come in whole 16-byte chunks along a contiguous dim (A's k, the
+// [k][n] weight's n), so the slices of 32 ks are pipelined through two
+// shared buffers: A as [2][m][k] rows padded to 40, B as stored, [2][k][n]
+// rows padded to 72. Before the loop, slice 0's chunks (two per thread per
+// operand: vector loads of 8, A's rounded to fp16) are stored into stage 0;
+// in the loop, the next slice's chunks are loaded first, this stage's
+// fragments multiplied (A by ldmatrix, B by ldmatrix.trans: 16 products),
+// and the chunks stored into the other stage before the one barrier.
 // CHECK-LABEL: func.func @fp16_weight
 // CHECK-SAME: (%[[A:.+]]: memref<8x32xf32>, %[[W:.+]]: memref<32x16xf16>, %[[C:.+]]: memref<8x16xf32>)
 // CHECK: gpu.launch blocks({{.+}}) in (%{{[a-z0-9]+}} = %c1, %{{[a-z0-9]+}} = %c1, %{{[a-z0-9]+}} = %c1) threads({{.+}}) in (%{{[a-z0-9]+}} = %c128,
-// CHECK-SAME: workgroup(%[[TA:[a-z0-9]+]] : memref<64x40xf16, #gpu.address_space<workgroup>>, %[[TB:[a-z0-9]+]] : memref<64x40xf16, #gpu.address_space<workgroup>>)
+// CHECK-SAME: workgroup(%[[TA:[a-z0-9]+]] : memref<2x64x40xf16, #gpu.address_space<workgroup>>, %[[TB:[a-z0-9]+]] : memref<2x32x72xf16, #gpu.address_space<workgroup>>)
 // CHECK-COUNT-8: vector.from_elements {{.+}} : vector<2x2xf32>
-// CHECK: scf.for %{{.+}} = %c0 to %c32 step %c32 iter_args({{.+}}) -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>)
-// CHECK: %[[X:.+]] = memref.load %[[A]]
-// CHECK: %[[XH:.+]] = arith.truncf %[[X]] : f32 to f16
-// CHECK: memref.store %{{.+}}, %[[TA]][%[[R:.+]], %[[K:.+]]] :
-// CHECK: memref.load %[[W]]
-// CHECK: memref.store %{{.+}}, %[[TB]][%[[N:.+]], %[[KB:.+]]] :
+// CHECK-COUNT-2: vector.load %[[A]][{{.+}}] {alignment = 16 : i64} : memref<8x32xf32>, vector<8xf32>
+// CHECK-COUNT-2: vector.load %[[W]][{{.+}}] {alignment = 16 : i64} : memref<32x16xf16>, vector<8xf16>
+// CHECK: %[[A0:.+]] = memref.subview %[[TA]][%c0, 0, 0] [1, 64, 40] [1, 1, 1]
+// CHECK: arith.truncf %{{.+}} : vector<8xf32> to vector<8xf16>
+// CHECK: vector.store %{{.+}}, %[[A0]]
+// CHECK: %[[B0:.+]] = memref.subview %[[TB]][%c0, 0, 0] [1, 32, 72] [1, 1, 1]
+// CHECK: vector.store %{{.+}}, %[[B0]]
 // CHECK: gpu.barrier
-// CHECK: nvgpu.ldmatrix %[[TA]][{{.+}}] {numTiles = 4 : i32, transpose = false} : memref<64x40xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
-// CHECK: nvgpu.ldmatrix %[[TA]]
-// CHECK: %[[PAIR:.+]] = nvgpu.ldmatrix %[[TB]][{{.+}}] {numTiles = 4 : i32, transpose = false} : memref<64x40xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
+// CHECK: scf.for %[[K:.+]] = %c0 to %c32 step %c32 iter_args({{.+}}) -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>)
+// CHECK: %[[SLICE:.+]] = arith.divui %[[K]], %c32
+// CHECK: %[[STAGE:.+]] = arith.remui %[[SLICE]], %c2
+// CHECK: %[[OTHER:.+]] = arith.subi %c1, %[[STAGE]]
+// CHECK-COUNT-2: vector.load %[[A]]
+// CHECK-COUNT-2: vector.load %[[W]]
+// CHECK: %[[SA:.+]] = memref.subview %[[TA]][%[[STAGE]], 0, 0]
+// CHECK: %[[SB:.+]] = memref.subview %[[TB]][%[[STAGE]], 0, 0]
+// CHECK: nvgpu.ldmatrix %[[SA]][{{.+}}] {numTiles = 4 : i32, transpose = false} : memref<64x40xf16, strided<[40, 1], offset: ?>, #gpu.address_space<workgroup>> -> vector<4x2xf16>
+// CHECK: nvgpu.ldmatrix %[[SA]]
+// CHECK: %[[PAIR:.+]] = nvgpu.ldmatrix %[[SB]][{{.+}}] {numTiles = 4 : i32, transpose = true} : memref<32x72xf16, strided<[72, 1], offset: ?>, #gpu.address_space<workgroup>> -> vector<4x2xf16>
 // CHECK: vector.extract_strided_slice %[[PAIR]] {offsets = [0, 0], sizes = [2, 2], strides = [1, 1]} : vector<4x2xf16> to vector<2x2xf16>
 // CHECK: vector.extract_strided_slice %[[PAIR]] {offsets = [2, 0], sizes = [2, 2], strides = [1, 1]} : vector<4x2xf16> to vector<2x2xf16>
-// CHECK: nvgpu.ldmatrix %[[TB]]
+// CHECK: nvgpu.ldmatrix %[[SB]]
 // CHECK-COUNT-16: nvgpu.mma.sync({{.+}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
-// CHECK: gpu.barrier
+// CHECK: %[[NA:.+]] = memref.subview %[[TA]][%[[OTHER]], 0, 0]
+// CHECK-COUNT-2: vector.store %{{.+}}, %[[NA]]
+// CHECK: %[[NB:.+]] = memref.subview %[[TB]][%[[OTHER]], 0, 0]
+// CHECK-COUNT-2: vector.store %{{.+}}, %[[NB]]
+// CHECK-NEXT: gpu.barrier
+// CHECK-NEXT: scf.yield
 // CHECK-COUNT-32: memref.store %{{.+}}, %[[C]]
 // CHECK-NOT: linalg.generic
 // With tensor-cores=false, the f32 kernel: it extends each weight element
