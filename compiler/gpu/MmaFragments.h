@@ -63,21 +63,10 @@ public:
   /// by `.x2`.
   llvm::SmallVector<mlir::Value> loadB(mlir::Value tile, mlir::Value k, mlir::Value column,
                                        int64_t tiles) {
-    llvm::SmallVector<mlir::Value> fragments;
-    for (int64_t j = 0; j < tiles; j += 2) {
+    return loadBPairs(tiles, [&](int64_t j, int64_t matrices) {
       mlir::Value n = add(column, add(bColumn, index(j * mma::kN)));
-      if (j + 1 == tiles) {
-        fragments.push_back(load(tile, n, add(k, bK), 2));
-        break;
-      }
-      mlir::Value pair = load(tile, n, add(k, bK), 4);
-      for (int64_t half = 0; half < 2; ++half)
-        fragments.push_back(mlir::vector::ExtractStridedSliceOp::create(
-            b, loc, pair, llvm::ArrayRef<int64_t>{2 * half, 0},
-            llvm::ArrayRef<int64_t>{mma::kBRegisters, mma::kPerRegister},
-            llvm::ArrayRef<int64_t>{1, 1}));
-    }
-    return fragments;
+      return load(tile, n, add(k, bK), matrices);
+    });
   }
 
   /// The same B fragments from `tile` stored [k][n] (a weight whose n is
@@ -85,22 +74,10 @@ public:
   /// lane the transposed matrices' elements, the layout mma.sync wants.
   llvm::SmallVector<mlir::Value> loadBKMajor(mlir::Value tile, mlir::Value k, mlir::Value column,
                                              int64_t tiles) {
-    llvm::SmallVector<mlir::Value> fragments;
-    for (int64_t j = 0; j < tiles; j += 2) {
-      mlir::Value row = add(k, kMajorRow);
+    return loadBPairs(tiles, [&](int64_t j, int64_t matrices) {
       mlir::Value n = add(column, add(kMajorColumn, index(j * mma::kN)));
-      if (j + 1 == tiles) {
-        fragments.push_back(load(tile, row, n, 2, /*transpose=*/true));
-        break;
-      }
-      mlir::Value pair = load(tile, row, n, 4, /*transpose=*/true);
-      for (int64_t half = 0; half < 2; ++half)
-        fragments.push_back(mlir::vector::ExtractStridedSliceOp::create(
-            b, loc, pair, llvm::ArrayRef<int64_t>{2 * half, 0},
-            llvm::ArrayRef<int64_t>{mma::kBRegisters, mma::kPerRegister},
-            llvm::ArrayRef<int64_t>{1, 1}));
-    }
-    return fragments;
+      return load(tile, add(k, kMajorRow), n, matrices, /*transpose=*/true);
+    });
   }
 
   /// `elements` (row-major) as a vector of `shape`.
@@ -115,6 +92,26 @@ public:
   }
 
 private:
+  /// The fragments of `tiles` n tiles, `loadPair(j, matrices)` loading
+  /// tiles j and j + 1 (4 matrices) or, for an odd last one, tile j (2).
+  llvm::SmallVector<mlir::Value>
+  loadBPairs(int64_t tiles, llvm::function_ref<mlir::Value(int64_t, int64_t)> loadPair) {
+    llvm::SmallVector<mlir::Value> fragments;
+    for (int64_t j = 0; j < tiles; j += 2) {
+      if (j + 1 == tiles) {
+        fragments.push_back(loadPair(j, 2));
+        break;
+      }
+      mlir::Value pair = loadPair(j, 4);
+      for (int64_t half = 0; half < 2; ++half)
+        fragments.push_back(mlir::vector::ExtractStridedSliceOp::create(
+            b, loc, pair, llvm::ArrayRef<int64_t>{2 * half, 0},
+            llvm::ArrayRef<int64_t>{mma::kBRegisters, mma::kPerRegister},
+            llvm::ArrayRef<int64_t>{1, 1}));
+    }
+    return fragments;
+  }
+
   /// `matrices` 8 x 8 matrices of `tile`, this lane naming (row, column).
   /// With `transpose`, each matrix is handed out transposed (ldmatrix.trans).
   mlir::Value load(mlir::Value tile, mlir::Value row, mlir::Value column, int64_t matrices,
