@@ -290,9 +290,8 @@ struct AttnTileMatmulPass : attn::impl::AttnTileMatmulPassBase<AttnTileMatmulPas
         continue;
       if (auto conv = dyn_cast<ConvOp>(op))
         lowerConv(rewriter, conv, *shape);
-      else if (std::optional<Contraction> c = matchContraction(op)) {
+      else if (std::optional<Contraction> c = matchContraction(op))
         lowerContraction(rewriter, *c, *shape);
-      }
     }
   }
 };
