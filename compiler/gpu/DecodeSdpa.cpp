@@ -127,7 +127,7 @@ KeyShare DecodeSdpaBuilder::loadKey(const attnc::gpu::SdpaOperands &operands, Va
   share.counted = lessThan(key, partEnd);
   // Past the part's end the load reads the last key (in bounds) and the
   // score is hidden.
-  Value safe = minIdx(key, index(d.keyLen - 1));
+  Value safe = minIdx(key, sub(shape.keyLen, index(1)));
   share.keyColumns = loadShares(operands.key, SdpaTensor::Key, kvHead, safe, d.headDim);
   share.valueColumns = loadShares(operands.value, SdpaTensor::Value, kvHead, safe, d.valueDim);
   if (operands.keyMask)

@@ -71,9 +71,21 @@ func::FuncOp constantUploadFunction(ModuleOp module) {
   return function;
 }
 
-bool isIdentity(Value value) {
+/// Whether `value` is a dense buffer (identity layout): what gpu.alloc
+/// makes and gpu.memcpy copies. Its dims may be run-time ones.
+bool isDense(Value value) {
   auto type = dyn_cast<MemRefType>(value.getType());
-  return type && type.getLayout().isIdentity() && type.hasStaticShape();
+  return type && type.getLayout().isIdentity();
+}
+
+/// The run-time dims of dense `buffer`, in order, for a gpu.alloc like it.
+SmallVector<Value> dynamicSizesOf(OpBuilder &b, Location loc, Value buffer) {
+  auto type = cast<MemRefType>(buffer.getType());
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      sizes.push_back(memref::DimOp::create(b, loc, buffer, d));
+  return sizes;
 }
 
 /// The buffers the kernels of `func` use, those they load from and those
@@ -143,9 +155,8 @@ struct GpuDeviceBuffersPass
   /// The device buffer that replaces `root` in every use.
   FailureOr<Value> deviceBufferFor(func::FuncOp func, Value root, bool read, bool written) {
     Location loc = root.getLoc();
-    if (!isIdentity(root)) {
-      emitError(loc) << "the CUDA backend needs a kernel's buffers dense and static-shaped, got "
-                     << root.getType();
+    if (!isDense(root)) {
+      emitError(loc) << "the CUDA backend needs a kernel's buffers dense, got " << root.getType();
       return failure();
     }
     if (auto global = root.getDefiningOp<memref::GetGlobalOp>()) {
@@ -167,8 +178,9 @@ struct GpuDeviceBuffersPass
     }
     if (auto alloc = root.getDefiningOp<memref::AllocOp>()) {
       OpBuilder b(alloc);
-      auto deviceAlloc = gpu::AllocOp::create(b, loc, alloc.getType(), /*asyncToken=*/Type(),
-                                              ValueRange{}, ValueRange{}, ValueRange{});
+      auto deviceAlloc =
+          gpu::AllocOp::create(b, loc, alloc.getType(), /*asyncToken=*/Type(), ValueRange{},
+                               alloc.getDynamicSizes(), alloc.getSymbolOperands());
       alloc.replaceAllUsesWith(deviceAlloc.getMemref());
       alloc.erase();
       return deviceAlloc.getMemref();
@@ -182,10 +194,15 @@ struct GpuDeviceBuffersPass
       return failure();
     }
     OpBuilder b = OpBuilder::atBlockBegin(&func.getBody().front());
-    auto copy = gpu::AllocOp::create(b, loc, argument.getType(), Type(), ValueRange{},
-                                     ValueRange{}, ValueRange{});
+    // A run-time dim is the argument's own (read before its uses move).
+    SmallVector<Value> sizes = dynamicSizesOf(b, loc, argument);
+    auto copy = gpu::AllocOp::create(b, loc, argument.getType(), Type(), ValueRange{}, sizes,
+                                     ValueRange{});
     Value deviceArg = copy.getMemref();
-    argument.replaceAllUsesExcept(deviceArg, copy);
+    SmallPtrSet<Operation *, 4> keep = {copy};
+    for (Value size : sizes)
+      keep.insert(size.getDefiningOp());
+    argument.replaceAllUsesExcept(deviceArg, keep);
     // An output the kernels only write needs no copy in.
     if (read)
       gpu::MemcpyOp::create(b, loc, Type(), ValueRange{}, deviceArg, argument);
@@ -216,7 +233,7 @@ struct GpuDeviceBuffersPass
         continue;
       }
       if (auto copy = dyn_cast<memref::CopyOp>(user)) {
-        if (!isIdentity(copy.getSource()) || !isIdentity(copy.getTarget()))
+        if (!isDense(copy.getSource()) || !isDense(copy.getTarget()))
           return copy.emitOpError("copies a device buffer through a strided view; the CUDA "
                                   "backend copies dense buffers only");
         OpBuilder b(copy);
@@ -229,6 +246,9 @@ struct GpuDeviceBuffersPass
         user->erase();
         continue;
       }
+      // A run-time dim is read from the descriptor, on the host.
+      if (isa<memref::DimOp>(user))
+        continue;
       if (isa<func::ReturnOp>(user))
         return user->emitOpError("returns a device buffer; the CUDA backend returns results "
                                  "through the caller's buffers");

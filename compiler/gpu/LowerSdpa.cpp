@@ -28,6 +28,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/gpu/SdpaKernel.h"
+#include "dialects/attn/RunTimeDims.h"
 
 #include <limits>
 
@@ -48,8 +49,17 @@ using mlir::attn::WindowAttr;
 using KernelOperands = attnc::gpu::SdpaOperands;
 using KernelShape = attnc::gpu::SdpaShape;
 
-/// Whether the kernel runs `op`: static shapes, f32, no dense mask, a key
-/// mask (if any) of i1 or f32.
+/// The largest length sequence axis of sdpa tensor `t` takes in a run:
+/// its size, or the bound of a run-time one (`--max-shape`); nullopt for
+/// a run-time length without a bound.
+std::optional<int64_t> lengthBound(SdpaOp op, SdpaTensor t) {
+  Value tensor = t == SdpaTensor::Query ? op.getQuery() : op.getKey();
+  return mlir::attn::runTimeBound(tensor, mlir::attn::sdpaSeqAxis(op.isSeqMajor(t)));
+}
+
+/// Whether the kernel runs `op`: f32, no dense mask, a key mask (if any)
+/// of i1 or f32, every dim static but the sequence lengths, which may be
+/// bounded run-time ones.
 bool kernelTakes(SdpaOp op) {
   if (op.getDenseMask())
     return false;
@@ -58,10 +68,26 @@ bool kernelTakes(SdpaOp op) {
     if (!element.isInteger(1) && !element.isF32())
       return false;
   }
-  return llvm::all_of(ValueRange{op.getQuery(), op.getKey(), op.getValue()}, [](Value v) {
+  auto staticButSeq = [&](Value v, SdpaTensor t) {
     auto type = cast<RankedTensorType>(v.getType());
-    return type.hasStaticShape() && type.getElementType().isF32();
-  });
+    unsigned seq = mlir::attn::sdpaSeqAxis(op.isSeqMajor(t));
+    for (unsigned d = 0; d < type.getRank(); ++d)
+      if (d != seq && type.isDynamicDim(d))
+        return false;
+    return type.getElementType().isF32();
+  };
+  return staticButSeq(op.getQuery(), SdpaTensor::Query) &&
+         staticButSeq(op.getKey(), SdpaTensor::Key) &&
+         staticButSeq(op.getValue(), SdpaTensor::Value) &&
+         lengthBound(op, SdpaTensor::Query) && lengthBound(op, SdpaTensor::Key);
+}
+
+/// Dim `dim` of `tensor` in this run, as an index value.
+Value extentOf(OpBuilder &b, Location loc, Value tensor, unsigned dim) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  if (!type.isDynamicDim(dim))
+    return arith::ConstantIndexOp::create(b, loc, type.getDimSize(dim));
+  return tensor::DimOp::create(b, loc, tensor, dim);
 }
 
 /// Keys per shared-memory tile: K and V tiles together in 32 KiB, a
@@ -199,9 +225,8 @@ Value SdpaKernelBase::queryOffset(const SdpaOperands &operands, Value batch) {
 }
 
 std::pair<Value, Value> SdpaKernelBase::keyRange(Value firstRow, int64_t rows, Value offset) {
-  const mlir::attn::SdpaDims &d = shape.dims;
-  Value lastRow = sub(minIdx(add(firstRow, index(rows)), index(d.queryLen)), index(1));
-  Value keyBegin = index(0), keyEnd = index(d.keyLen);
+  Value lastRow = sub(minIdx(add(firstRow, index(rows)), shape.queryLen), index(1));
+  Value keyBegin = index(0), keyEnd = shape.keyLen;
   if (!shape.window.isLeftUnbounded())
     keyBegin = maxIdx(index(0), sub(add(firstRow, offset), index(shape.window.getLeft())));
   if (!shape.window.isRightUnbounded())
@@ -212,10 +237,10 @@ std::pair<Value, Value> SdpaKernelBase::keyRange(Value firstRow, int64_t rows, V
 void SdpaKernelBase::buildMerge(const SdpaOperands &operands) {
   const SdpaDims &d = shape.dims;
   constexpr int64_t kThreads = 256;
-  int64_t elements = d.batch * d.queryHeads * d.queryLen * d.valueDim;
+  Value elements = mul(shape.queryLen, index(d.batch * d.queryHeads * d.valueDim));
   Value one = index(1);
-  auto launch = mlir::gpu::LaunchOp::create(
-      b, loc, index(llvm::divideCeil(elements, kThreads)), one, one, index(kThreads), one, one);
+  auto launch = mlir::gpu::LaunchOp::create(b, loc, blocksOf(elements, kThreads), one, one,
+                                            index(kThreads), one, one);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&launch.getBody().front());
   Value element = add(mul(launch.getBlockIds().x, index(kThreads)), launch.getThreadIds().x);
@@ -224,13 +249,12 @@ void SdpaKernelBase::buildMerge(const SdpaOperands &operands) {
     OpBuilder::InsertionGuard body(b);
     b.setInsertionPoint(inside.thenBlock()->getTerminator());
     // element = ((batch · Hq + head) · S + row) · Dv + column
-    auto divRem = [&](Value x, int64_t by) -> std::pair<Value, Value> {
-      return {arith::DivUIOp::create(b, loc, x, index(by)),
-              arith::RemUIOp::create(b, loc, x, index(by))};
+    auto divRem = [&](Value x, Value by) -> std::pair<Value, Value> {
+      return {arith::DivUIOp::create(b, loc, x, by), arith::RemUIOp::create(b, loc, x, by)};
     };
-    auto [rest, column] = divRem(element, d.valueDim);
-    auto [rest2, row] = divRem(rest, d.queryLen);
-    auto [batch, head] = divRem(rest2, d.queryHeads);
+    auto [rest, column] = divRem(element, index(d.valueDim));
+    auto [rest2, row] = divRem(rest, shape.queryLen);
+    auto [batch, head] = divRem(rest2, index(d.queryHeads));
     Value splits = index(shape.kvSplits);
     Value negInf = f32(-std::numeric_limits<float>::infinity());
     auto maxLoop = scf::ForOp::create(b, loc, index(0), splits, one, ValueRange{negInf});
@@ -336,7 +360,7 @@ gpu::LaunchOp SdpaKernelBuilder::createLaunch() {
   const SdpaDims &d = shape.dims;
   Value one = index(1);
   return gpu::LaunchOp::create(
-      b, loc, index(llvm::divideCeil(d.queryLen, shape.queriesPerBlock()) * shape.kvSplits),
+      b, loc, mul(blocksOf(shape.queryLen, shape.queriesPerBlock()), index(shape.kvSplits)),
       index(d.queryHeads / shape.headsPerBlock),
       index(d.batch), index(shape.qBlock), one, one, /*dynamicSharedMemorySize=*/nullptr,
       /*asyncTokenType=*/nullptr, /*asyncDependencies=*/ValueRange{},
@@ -385,10 +409,10 @@ void SdpaKernelBuilder::buildBody(gpu::LaunchOp launch, const KernelOperands &op
   Value kvHead = arith::DivUIOp::create(b, loc, head, index(d.queryHeads / d.kvHeads));
   Value firstRow = mul(qBlockIndex, index(queries));
   Value row = add(firstRow, queryInBlock);
-  Value active = lessThan(row, index(d.queryLen));
+  Value active = lessThan(row, shape.queryLen);
   // Threads past the last row still stage tiles and meet the barriers; they
   // compute on the last row and store nothing.
-  Value safeRow = minIdx(row, index(d.queryLen - 1));
+  Value safeRow = minIdx(row, sub(shape.queryLen, index(1)));
   // Query i stands at position offset + i (the past length when decoding).
   Value offset = queryOffset(operands, batch);
   Value position = add(safeRow, offset);
@@ -520,6 +544,10 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
       return success();
     KernelShape shape;
     shape.dims = op.getDims();
+    // Run-time lengths: the plan is made for their bounds.
+    shape.dims.queryLen = *lengthBound(op, SdpaTensor::Query);
+    shape.dims.keyLen = *lengthBound(op, SdpaTensor::Key);
+    bool runTimeQueries = !cast<RankedTensorType>(op.getQuery().getType()).hasStaticShape();
     shape.kvBlock = std::min<int64_t>(kvBlock ? kvBlock : defaultKvBlock(shape.dims),
                                       shape.dims.keyLen);
     shape.window = op.getWindow();
@@ -527,10 +555,14 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
     for (SdpaTensor t : {SdpaTensor::Query, SdpaTensor::Key, SdpaTensor::Value,
                          SdpaTensor::Result})
       shape.seqMajor[unsigned(t)] = op.isSeqMajor(t);
-    KernelKind kind = plan(shape);
+    KernelKind kind = plan(shape, runTimeQueries);
 
     OpBuilder b(op);
     Location loc = op.getLoc();
+    shape.queryLen = extentOf(b, loc, op.getQuery(),
+                              mlir::attn::sdpaSeqAxis(op.isSeqMajor(SdpaTensor::Query)));
+    shape.keyLen = extentOf(b, loc, op.getKey(),
+                            mlir::attn::sdpaSeqAxis(op.isSeqMajor(SdpaTensor::Key)));
     KernelOperands operands;
     operands.query = attnc::gpu::bufferOf(b, loc, op.getQuery());
     operands.key = attnc::gpu::bufferOf(b, loc, op.getKey());
@@ -540,9 +572,15 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
     if (Value mask = op.getKeyMask())
       operands.keyMask = attnc::gpu::bufferOf(b, loc, mask);
     auto resultType = cast<RankedTensorType>(op.getType());
+    // The result's only run-time dim is its sequence axis (the query's).
+    SmallVector<Value> resultSizes;
+    if (runTimeQueries)
+      resultSizes.push_back(shape.queryLen);
     operands.result = memref::AllocOp::create(
-        b, loc, MemRefType::get(resultType.getShape(), resultType.getElementType()));
+        b, loc, MemRefType::get(resultType.getShape(), resultType.getElementType()),
+        resultSizes);
     if (shape.kvSplits > 1) {
+      // Sized for the longest query; the kernels index the run's rows.
       const SdpaDims &d = shape.dims;
       auto parts = [&](ArrayRef<int64_t> rest) {
         SmallVector<int64_t> dims = {shape.kvSplits, d.batch, d.queryHeads, d.queryLen};
@@ -582,8 +620,8 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
   /// tensor-core kernel (with a narrow precision) where it takes the
   /// one-head blocks of 64 rows it plans, else the fp32 tile kernel, whose
   /// blocks span a group of heads that share keys.
-  KernelKind plan(KernelShape &shape) {
-    if (attnc::gpu::decodeKernelTakes(shape.dims, decodeRows)) {
+  KernelKind plan(KernelShape &shape, bool runTimeQueries) {
+    if (!runTimeQueries && attnc::gpu::decodeKernelTakes(shape.dims, decodeRows)) {
       planDecode(shape);
       return KernelKind::Decode;
     }

@@ -30,7 +30,14 @@ struct SdpaOperands {
 
 /// What a kernel needs to know about one attn.sdpa.
 struct SdpaShape {
+  /// The op's dims; with run-time sequence lengths (`attnc compile
+  /// --max-shape`), queryLen and keyLen are their bounds, which size the
+  /// plan (blocks, splits, buffers) and nothing else.
   mlir::attn::SdpaDims dims;
+  /// The lengths of this run, index values defined before the kernels'
+  /// launches (constants when static): what the kernels index, mask and
+  /// count by.
+  mlir::Value queryLen, keyLen;
   /// The fp32 kernel's rows (threads) per block, and the query heads
   /// those rows span: 1, or a whole group of heads that share a kv head
   /// (rows query-major: row r is query r / headsPerBlock of head
@@ -93,8 +100,12 @@ protected:
   mlir::Value queryBlockOf(mlir::Value x, int64_t rowsPerBlock) {
     if (shape.window.isRightUnbounded())
       return x;
-    int64_t blocks = llvm::divideCeil(shape.dims.queryLen, rowsPerBlock);
-    return sub(index(blocks - 1), x);
+    return sub(sub(blocksOf(shape.queryLen, rowsPerBlock), index(1)), x);
+  }
+
+  /// ceil(length / per): the blocks (or tiles) that cover `length`.
+  mlir::Value blocksOf(mlir::Value length, int64_t per) {
+    return b.createOrFold<mlir::arith::CeilDivUIOp>(loc, length, index(per));
   }
 
   /// [begin, end) of the keys that rows [firstRow, firstRow + rows) (those
@@ -129,7 +140,8 @@ constexpr int64_t kDecodeMaxHeadDim = 256;
 
 /// Whether the decode kernel takes `dims`: at most `maxRows` query rows
 /// per kv head (queries x the group of heads that share it) and head dims
-/// of at most kDecodeMaxHeadDim.
+/// of at most kDecodeMaxHeadDim. Its rows are its threads' registers: the
+/// query length must be static (the key length may be a run-time one).
 bool decodeKernelTakes(const mlir::attn::SdpaDims &dims, int64_t maxRows);
 
 /// The decode kernel for `shape` (headsPerBlock: the whole group,

@@ -143,7 +143,7 @@ Value TensorCoreSdpaBuilder::overQuad(Value value,
 void TensorCoreSdpaBuilder::stageKeyBiases(Value keyMask, Value biases, Value first,
                                             Value batch) {
   forEach(thread, index(kKvBlock), index(kThreads), [&](Value column) {
-    Value key = minIdx(add(first, column), index(shape.dims.keyLen - 1));
+    Value key = minIdx(add(first, column), sub(shape.keyLen, index(1)));
     Value mask = memref::LoadOp::create(b, loc, keyMask, ValueRange{batch, key});
     if (mask.getType().isInteger(1)) // true: shown
       mask = arith::SelectOp::create(b, loc, mask, f32(0.0f),
@@ -260,7 +260,7 @@ NarrowKeysValues TensorCoreSdpaBuilder::narrowKeysValues(
   // memory to be transposed, both its reads and its writes coalesced.
   Value one = index(1);
   auto launch = gpu::LaunchOp::create(
-      b, loc, index(paddedKeys() / kKvBlock), index(d.kvHeads), index(d.batch),
+      b, loc, blocksOf(shape.keyLen, kKvBlock), index(d.kvHeads), index(d.batch),
       index(kThreads), one, one, nullptr, nullptr, ValueRange{},
       TypeRange{buffer({d.valueDim, kKvBlock + kTransposePadding}, gpu::AddressSpace::Workgroup,
                        narrow)});
@@ -270,7 +270,7 @@ NarrowKeysValues TensorCoreSdpaBuilder::narrowKeysValues(
   Value valueTile = launch.getWorkgroupAttributions()[0];
   Value kvHead = launch.getBlockIds().y, batch = launch.getBlockIds().z;
   Value first = mul(launch.getBlockIds().x, index(kKvBlock));
-  Value count = minIdx(index(kKvBlock), sub(index(d.keyLen), first));
+  Value count = minIdx(index(kKvBlock), sub(shape.keyLen, first));
   forEach(thread, index(kKvBlock * d.headDim), index(kThreads), [&](Value e) {
     Value r = arith::DivUIOp::create(b, loc, e, index(d.headDim));
     Value c = arith::RemUIOp::create(b, loc, e, index(d.headDim));
@@ -313,7 +313,7 @@ void TensorCoreSdpaBuilder::buildAttention(const attnc::gpu::SdpaOperands &opera
   if (operands.keyMask)
     shared.push_back(buffer({kKvBlock}, gpu::AddressSpace::Workgroup));
   auto launch = gpu::LaunchOp::create(
-      b, loc, index(llvm::divideCeil(d.queryLen, kQBlock)), index(d.queryHeads), index(d.batch),
+      b, loc, blocksOf(shape.queryLen, kQBlock), index(d.queryHeads), index(d.batch),
       index(kThreads), one, one, nullptr, nullptr, ValueRange{}, shared);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&launch.getBody().front());
@@ -340,7 +340,7 @@ void TensorCoreSdpaBuilder::buildAttention(const attnc::gpu::SdpaOperands &opera
 
   // The queries, scaled, through K's tile into registers: one A fragment
   // per 16 of the head dim.
-  Value queryRows = minIdx(index(kQBlock), sub(index(d.queryLen), firstRow));
+  Value queryRows = minIdx(index(kQBlock), sub(shape.queryLen, firstRow));
   stageRows(operands.query, SdpaTensor::Query, keyTile, kQBlock, d.headDim, firstRow, queryRows,
             batch, head, thread, kThreads, /*transposed=*/false, shape.scale);
   gpu::BarrierOp::create(b, loc);
@@ -512,7 +512,7 @@ void TensorCoreSdpaBuilder::buildAttention(const attnc::gpu::SdpaOperands &opera
         b, loc, positive, arith::DivFOp::create(b, loc, f32(1.0f), sum), zero));
   }
   for (int64_t half = 0; half < kLaneRows; ++half) {
-    auto store = scf::IfOp::create(b, loc, lessThan(rows[half], d.queryLen),
+    auto store = scf::IfOp::create(b, loc, lessThan(rows[half], shape.queryLen),
                                    /*withElseRegion=*/false);
     OpBuilder::InsertionGuard inside(b);
     b.setInsertionPoint(store.thenBlock()->getTerminator());

@@ -118,3 +118,37 @@ func.func @write_only_output(%out: memref<8xf32>) {
   }
   return
 }
+
+// -----
+
+// Run-time dims (`--max-shape`): the device copies take the argument's and
+// the allocation's extents, the host reads an extent from the descriptor
+// (a launch's grid), and the copies move the run's elements.
+// CHECK-LABEL: func.func @run_time_dims
+// CHECK-SAME: (%[[IN:.+]]: memref<?x8xf32>, %[[OUT:.+]]: memref<?x8xf32>)
+// CHECK: %[[C0:.+]] = arith.constant 0 : index
+// CHECK: %[[ROWS:.+]] = memref.dim %[[IN]], %[[C0]]
+// CHECK: %[[DIN:.+]] = gpu.alloc (%[[ROWS]]) : memref<?x8xf32>
+// CHECK: gpu.memcpy %[[DIN]], %[[IN]] : memref<?x8xf32>, memref<?x8xf32>
+// CHECK: %[[N:.+]] = memref.dim %[[DIN]]
+// CHECK: %[[TMP:.+]] = gpu.alloc (%[[N]]) : memref<?x8xf32>
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %[[N]],
+// CHECK: gpu.memcpy %[[OUT]], %[[TMP]] : memref<?x8xf32>, memref<?x8xf32>
+// CHECK-DAG: gpu.dealloc %[[DIN]]
+// CHECK-DAG: gpu.dealloc %[[TMP]]
+// CHECK: return
+func.func @run_time_dims(%in: memref<?x8xf32>, %out: memref<?x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = memref.dim %in, %c0 : memref<?x8xf32>
+  %tmp = memref.alloc(%n) : memref<?x8xf32>
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %n, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c1, %v = %c1, %w = %c1) {
+    %a = memref.load %in[%bx, %tx] : memref<?x8xf32>
+    memref.store %a, %tmp[%bx, %tx] : memref<?x8xf32>
+    gpu.terminator
+  }
+  memref.copy %tmp, %out : memref<?x8xf32> to memref<?x8xf32>
+  memref.dealloc %tmp : memref<?x8xf32>
+  return
+}
