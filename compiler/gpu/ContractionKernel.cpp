@@ -6,12 +6,21 @@ using namespace mlir;
 
 namespace attnc::gpu {
 
+ContractionKernelBuilder::ContractionKernelBuilder(OpBuilder &b, Location loc,
+                                                   const Contraction &c, Operation *initializer,
+                                                   std::optional<Epilogue> epilogue)
+    : KernelBuilder(b, loc), c(c), initializer(initializer), epilogue(epilogue) {
+  for (Range range : linalg::LinalgOp(c.op).createLoopRanges(b, loc))
+    extents.push_back(getValueOrCreateConstantIndexOp(b, loc, range.size));
+}
+
 mlir::gpu::LaunchOp ContractionKernelBuilder::launchOverTiles(int64_t tileM, int64_t tileN,
                                                              int64_t threads, TypeRange shared) {
   Value one = index(1);
   auto launch = mlir::gpu::LaunchOp::create(
-      b, loc, index(llvm::divideCeil(size(c.dims.n), tileN)),
-      index(llvm::divideCeil(size(c.dims.m), tileM)), index(batches()), index(threads), one, one,
+      b, loc, b.createOrFold<arith::CeilDivUIOp>(loc, extent(c.dims.n), index(tileN)),
+      b.createOrFold<arith::CeilDivUIOp>(loc, extent(c.dims.m), index(tileM)), batches(),
+      index(threads), one, one,
       /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
       /*asyncDependencies=*/ValueRange{}, shared);
   b.setInsertionPointToStart(&launch.getBody().front());
@@ -36,8 +45,8 @@ void ContractionKernelBuilder::delinearize(SmallVectorImpl<Value> &loops, ArrayR
       loops[d] = linear;
       break;
     }
-    loops[d] = b.createOrFold<arith::RemUIOp>(loc, linear, index(size(d)));
-    linear = b.createOrFold<arith::DivUIOp>(loc, linear, index(size(d)));
+    loops[d] = b.createOrFold<arith::RemUIOp>(loc, linear, extent(d));
+    linear = b.createOrFold<arith::DivUIOp>(loc, linear, extent(d));
   }
 }
 
@@ -101,8 +110,8 @@ Value ContractionKernelBuilder::startValue(ArrayRef<Value> loops, Value row, Val
   SmallVector<Value> at(loops);
   delinearize(at, c.dims.m, row);
   delinearize(at, c.dims.n, column);
-  Value inside = arith::AndIOp::create(b, loc, lessThan(row, size(c.dims.m)),
-                                       lessThan(column, size(c.dims.n)));
+  Value inside = arith::AndIOp::create(b, loc, lessThan(row, extent(c.dims.m)),
+                                       lessThan(column, extent(c.dims.n)));
   if (!initializer)
     return loadOrZero(c.out, c.mapC, at, inside, b.getF32Type());
   if (auto fill = dyn_cast<linalg::FillOp>(initializer))
@@ -124,8 +133,8 @@ void ContractionKernelBuilder::storeResult(ArrayRef<Value> loops, Value row, Val
   SmallVector<Value> at(loops);
   delinearize(at, c.dims.m, row);
   delinearize(at, c.dims.n, column);
-  Value inside = arith::AndIOp::create(b, loc, lessThan(row, size(c.dims.m)),
-                                       lessThan(column, size(c.dims.n)));
+  Value inside = arith::AndIOp::create(b, loc, lessThan(row, extent(c.dims.m)),
+                                       lessThan(column, extent(c.dims.n)));
   auto store = scf::IfOp::create(b, loc, inside, /*withElseRegion=*/false);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(store.thenBlock()->getTerminator());
@@ -154,8 +163,8 @@ Value ContractionKernelBuilder::loadSliceElement(Value operand, AffineMap map, T
                                                  Value rowStart, ArrayRef<unsigned> colDims,
                                                  Value colStart, SmallVector<Value> loops) {
   Value row = add(rowStart, r), column = add(colStart, col);
-  Value inside = arith::AndIOp::create(b, loc, lessThan(row, size(rowDims)),
-                                       lessThan(column, size(colDims)));
+  Value inside = arith::AndIOp::create(b, loc, lessThan(row, extent(rowDims)),
+                                       lessThan(column, extent(colDims)));
   // Past the edges the indices wrap inside the operand; the load is
   // skipped anyway.
   delinearize(loops, rowDims, row);

@@ -21,18 +21,24 @@ namespace attnc::gpu {
 
 class ContractionKernelBuilder : protected KernelBuilder {
 protected:
+  /// The loop extents are read at the builder's insertion point, before
+  /// the launch: run-time ones (`--max-shape`) from the operands.
   ContractionKernelBuilder(mlir::OpBuilder &b, mlir::Location loc, const Contraction &c,
-                           mlir::Operation *initializer, std::optional<Epilogue> epilogue)
-      : KernelBuilder(b, loc), c(c), initializer(initializer), epilogue(epilogue) {}
+                           mlir::Operation *initializer, std::optional<Epilogue> epilogue);
 
+  /// A loop dim's size when static (ShapedType::kDynamic if not): what
+  /// plans; extent() is what indexes.
   int64_t size(unsigned dim) const { return c.sizes[dim]; }
-  int64_t size(llvm::ArrayRef<unsigned> dims) const {
-    int64_t total = 1;
+  /// The extent of loop dim `dim` in this run, or the product of those of
+  /// `dims`: constants when static.
+  mlir::Value extent(unsigned dim) { return extents[dim]; }
+  mlir::Value extent(llvm::ArrayRef<unsigned> dims) {
+    mlir::Value total = index(1);
     for (unsigned d : dims)
-      total *= c.sizes[d];
+      total = mul(total, extents[d]);
     return total;
   }
-  int64_t batches() const { return size(c.dims.batch); }
+  mlir::Value batches() { return extent(c.dims.batch); }
 
   /// A launch with one block of `threads` threads per tileM x tileN tile of
   /// the output (grid x over the n dims, y over the m dims, z over the
@@ -118,6 +124,8 @@ protected:
   const Contraction &c;
   mlir::Operation *initializer;
   std::optional<Epilogue> epilogue;
+  /// Each loop dim's extent (index values defined before the launch).
+  llvm::SmallVector<mlir::Value> extents;
 };
 
 /// The tensor-core kernel for `c` (one of whose inputs is fp16 or bf16),

@@ -177,6 +177,8 @@ struct GpuDeviceBuffersPass
       return device;
     }
     if (auto alloc = root.getDefiningOp<memref::AllocOp>()) {
+      if (hasHostStores(alloc))
+        return stagedDeviceBuffer(alloc);
       OpBuilder b(alloc);
       auto deviceAlloc =
           gpu::AllocOp::create(b, loc, alloc.getType(), /*asyncToken=*/Type(), ValueRange{},
@@ -212,6 +214,54 @@ struct GpuDeviceBuffersPass
         gpu::MemcpyOp::create(atReturn, loc, Type(), ValueRange{}, argument, deviceArg);
       });
     return deviceArg;
+  }
+
+  /// Whether the host writes elements of `alloc` itself (a run-time
+  /// scalar the graph made a tensor of: a Range's start, say).
+  static bool hasHostStores(memref::AllocOp alloc) {
+    return llvm::any_of(alloc->getUsers(), [](Operation *user) {
+      return isa<memref::StoreOp>(user) && !user->getParentOfType<gpu::LaunchOp>();
+    });
+  }
+
+  /// A buffer the host fills element by element before kernels read it:
+  /// the host keeps writing its own buffer, which is copied to a device
+  /// one after the last of those stores; the kernels read the copy. The
+  /// stores must all come, in `alloc`'s block, before every other use.
+  FailureOr<Value> stagedDeviceBuffer(memref::AllocOp alloc) {
+    Block *block = alloc->getBlock();
+    Operation *lastStore = nullptr;
+    SmallVector<Operation *> others;
+    for (Operation *user : alloc->getUsers()) {
+      bool hostStore = isa<memref::StoreOp>(user) && !user->getParentOfType<gpu::LaunchOp>();
+      if (hostStore && user->getBlock() != block)
+        return user->emitOpError("writes a kernel's buffer on the host inside a region; the "
+                                 "CUDA backend copies such buffers once, before the kernels");
+      if (hostStore && (!lastStore || lastStore->isBeforeInBlock(user)))
+        lastStore = user;
+      else if (!hostStore && !isa<memref::DeallocOp>(user))
+        others.push_back(block->findAncestorOpInBlock(*user));
+    }
+    for (Operation *use : others)
+      if (!use || use->isBeforeInBlock(lastStore))
+        return lastStore->emitOpError("writes a kernel's buffer on the host after a kernel or "
+                                      "copy uses it; the CUDA backend copies it once, before");
+    OpBuilder b(lastStore);
+    b.setInsertionPointAfter(lastStore);
+    Location loc = alloc.getLoc();
+    auto device = gpu::AllocOp::create(b, loc, alloc.getType(), Type(), ValueRange{},
+                                       alloc.getDynamicSizes(), alloc.getSymbolOperands());
+    gpu::MemcpyOp::create(b, loc, Type(), ValueRange{}, device.getMemref(), alloc.getResult());
+    alloc.getResult().replaceUsesWithIf(device.getMemref(), [&](OpOperand &use) {
+      Operation *user = use.getOwner();
+      bool hostStore = isa<memref::StoreOp>(user) && !user->getParentOfType<gpu::LaunchOp>();
+      return !hostStore && !isa<memref::DeallocOp, gpu::MemcpyOp>(user);
+    });
+    // The host's buffer is freed at the returns (its deallocation, if
+    // any, stays where it was).
+    if (llvm::none_of(alloc->getUsers(), [](Operation *u) { return isa<memref::DeallocOp>(u); }))
+      stagedHostBuffers.push_back(alloc.getResult());
+    return device.getMemref();
   }
 
   /// Host operations on `buffer` (outside kernels): copies become
@@ -262,6 +312,8 @@ struct GpuDeviceBuffersPass
   void freeAtReturns(func::FuncOp func, ArrayRef<Value> device) {
     func.walk([&](func::ReturnOp ret) {
       OpBuilder b(ret);
+      for (Value host : stagedHostBuffers)
+        memref::DeallocOp::create(b, ret.getLoc(), host);
       for (Value buffer : device)
         if (!constants.contains(buffer))
           mlir::gpu::DeallocOp::create(b, ret.getLoc(), Type(), ValueRange{}, buffer);
@@ -270,6 +322,8 @@ struct GpuDeviceBuffersPass
 
   /// The device copies of globals (never freed by the model).
   llvm::DenseSet<Value> constants;
+  /// Host buffers of staged device buffers with no deallocation of their own.
+  SmallVector<Value> stagedHostBuffers;
 };
 
 } // namespace

@@ -58,9 +58,8 @@ std::optional<Contraction> matchContraction(linalg::GenericOp generic) {
   FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(op);
   if (failed(dims) || dims->m.empty() || dims->n.empty() || dims->k.size() != 1)
     return std::nullopt;
+  // Run-time dims (kDynamic here) are read when the kernel is built.
   SmallVector<int64_t> sizes = op.getStaticLoopRanges();
-  if (llvm::any_of(sizes, ShapedType::isDynamic))
-    return std::nullopt;
   Contraction c{op,
                 *dims,
                 sizes,
@@ -126,7 +125,7 @@ void ScalarKernelBuilder::build() {
     for (int64_t j = 0; j < kMicro; ++j)
       initial.push_back(startValue(loops, rowOf(i), columnOf(j)));
 
-  auto slices = scf::ForOp::create(b, loc, index(0), index(size(k)), index(tileK), initial);
+  auto slices = scf::ForOp::create(b, loc, index(0), extent(k), index(tileK), initial);
   {
     OpBuilder::InsertionGuard slice(b);
     b.setInsertionPointToStart(slices.getBody());

@@ -42,11 +42,12 @@ constexpr int64_t kMaxHeldRow = 128 * kWarpSize;
 enum class RowOp { LayerNorm, RmsNorm, Softmax };
 
 /// What the kernel needs to know about one op: the input's dims before
-/// `axis` (the rows) and from it (the row).
+/// `axis` (the rows: run-time ones allowed, kDynamic here) and from it
+/// (the row: static).
 struct RowShape {
   RowOp op = RowOp::LayerNorm;
   SmallVector<int64_t> rowDims, columnDims;
-  int64_t rows = 1, width = 1;
+  int64_t width = 1;
   float epsilon = 0.0f;
 };
 
@@ -58,10 +59,10 @@ bool coversRow(Value param, ArrayRef<int64_t> columnDims) {
 }
 
 /// The rows of `input` normalized from `axis` on, if the kernel takes it:
-/// static, f32, not empty.
+/// f32, the row static and not empty (the rows may be run-time dims).
 std::optional<RowShape> rowsOf(Value input, int64_t axis, RowOp op) {
   auto type = cast<RankedTensorType>(input.getType());
-  if (!type.hasStaticShape() || !type.getElementType().isF32() || type.getRank() == 0)
+  if (!type.getElementType().isF32() || type.getRank() == 0)
     return std::nullopt;
   if (axis < 0)
     axis += type.getRank();
@@ -69,11 +70,11 @@ std::optional<RowShape> rowsOf(Value input, int64_t axis, RowOp op) {
   shape.op = op;
   shape.rowDims.assign(type.getShape().begin(), type.getShape().begin() + axis);
   shape.columnDims.assign(type.getShape().begin() + axis, type.getShape().end());
-  for (int64_t d : shape.rowDims)
-    shape.rows *= d;
+  if (llvm::any_of(shape.columnDims, ShapedType::isDynamic) || llvm::is_contained(shape.rowDims, 0))
+    return std::nullopt;
   for (int64_t d : shape.columnDims)
     shape.width *= d;
-  if (shape.rows == 0 || shape.width == 0)
+  if (shape.width == 0)
     return std::nullopt;
   return shape;
 }
@@ -101,9 +102,12 @@ std::optional<RowShape> shapeOf(mlir::attn::SoftmaxOp op) {
 
 class RowKernelBuilder : attnc::gpu::KernelBuilder {
 public:
-  RowKernelBuilder(OpBuilder &b, Location loc, const RowShape &shape, int64_t warps,
-                   int64_t heldRow)
-      : KernelBuilder(b, loc), shape(shape), warps(warps), heldRow(heldRow) {}
+  /// `rowExtents`: the row dims' extents in this run (index values defined
+  /// before the launch, constants when static).
+  RowKernelBuilder(OpBuilder &b, Location loc, const RowShape &shape,
+                   SmallVector<Value> rowExtents, int64_t warps, int64_t heldRow)
+      : KernelBuilder(b, loc), shape(shape), rowExtents(std::move(rowExtents)), warps(warps),
+        heldRow(heldRow) {}
 
   /// The launch, at the builder's insertion point: `result` = the op on
   /// `input` (scale and, for LayerNorm, `bias` applied to a norm).
@@ -114,8 +118,18 @@ public:
   using Transform = std::function<Value(Value x, ArrayRef<Value> columnIndices)>;
 
 private:
-  /// `linear` as indices over `dims` (the last fastest).
-  SmallVector<Value> delinearize(Value linear, ArrayRef<int64_t> dims);
+  /// `linear` as indices over dims of extents `extents` (the last fastest).
+  SmallVector<Value> delinearize(Value linear, ArrayRef<Value> extents);
+  SmallVector<Value> delinearize(Value linear, ArrayRef<int64_t> dims) {
+    return delinearize(linear, llvm::map_to_vector(dims, [&](int64_t d) { return index(d); }));
+  }
+  /// The number of rows in this run.
+  Value rowCount() {
+    Value count = index(1);
+    for (Value extent : rowExtents)
+      count = mul(count, extent);
+    return count;
+  }
   /// `value` combined over the warp: every lane gets the result.
   Value overWarp(Value value, function_ref<Value(Value, Value)> combine);
   /// term(x) over the row at `rowIndices`, combined from `init` in each
@@ -151,6 +165,7 @@ private:
   void storeHeld(Value result, ArrayRef<Value> rowIndices, const Transform &transform);
 
   const RowShape &shape;
+  SmallVector<Value> rowExtents;
   int64_t warps, heldRow;
   Value lane;
   /// The lane's share of the row when the row is held in registers
@@ -158,15 +173,15 @@ private:
   SmallVector<Value> held;
 };
 
-SmallVector<Value> RowKernelBuilder::delinearize(Value linear, ArrayRef<int64_t> dims) {
-  SmallVector<Value> indices(dims.size());
-  for (int64_t i = dims.size() - 1; i >= 0; --i) {
+SmallVector<Value> RowKernelBuilder::delinearize(Value linear, ArrayRef<Value> extents) {
+  SmallVector<Value> indices(extents.size());
+  for (int64_t i = extents.size() - 1; i >= 0; --i) {
     if (i == 0) {
       indices[i] = linear;
       break;
     }
-    indices[i] = b.createOrFold<arith::RemUIOp>(loc, linear, index(dims[i]));
-    linear = b.createOrFold<arith::DivUIOp>(loc, linear, index(dims[i]));
+    indices[i] = b.createOrFold<arith::RemUIOp>(loc, linear, extents[i]);
+    linear = b.createOrFold<arith::DivUIOp>(loc, linear, extents[i]);
   }
   return indices;
 }
@@ -255,8 +270,10 @@ RowKernelBuilder::Transform RowKernelBuilder::softmax(Value input, ArrayRef<Valu
 
 void RowKernelBuilder::build(Value input, Value scale, Value bias, Value result) {
   Value one = index(1);
-  auto launch = gpu::LaunchOp::create(b, loc, index(llvm::divideCeil(shape.rows, warps)), one,
-                                      one, index(warps * kWarpSize), one, one);
+  Value rows = rowCount();
+  auto launch = gpu::LaunchOp::create(b, loc,
+                                      b.createOrFold<arith::CeilDivUIOp>(loc, rows, index(warps)),
+                                      one, one, index(warps * kWarpSize), one, one);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&launch.getBody().front());
   Value thread = launch.getThreadIds().x;
@@ -264,16 +281,16 @@ void RowKernelBuilder::build(Value input, Value scale, Value bias, Value result)
   Value row = add(mul(launch.getBlockIds().x, index(warps)),
                   arith::DivUIOp::create(b, loc, thread, index(kWarpSize)));
   // The statistics of the row, or of the last one for warps past it.
-  SmallVector<Value> statsRow = delinearize(minIdx(row, index(shape.rows - 1)), shape.rowDims);
+  SmallVector<Value> statsRow = delinearize(minIdx(row, sub(rows, one)), rowExtents);
   if (shape.width <= heldRow)
     holdRow(input, statsRow);
   Transform transform = shape.op == RowOp::Softmax
                             ? softmax(input, statsRow)
                             : normalize(input, statsRow, scale, bias);
 
-  auto store = scf::IfOp::create(b, loc, lessThan(row, shape.rows), /*withElseRegion=*/false);
+  auto store = scf::IfOp::create(b, loc, lessThan(row, rows), /*withElseRegion=*/false);
   b.setInsertionPoint(store.thenBlock()->getTerminator());
-  SmallVector<Value> rowIndices = delinearize(row, shape.rowDims);
+  SmallVector<Value> rowIndices = delinearize(row, rowExtents);
   if (!held.empty()) {
     storeHeld(result, rowIndices, transform);
   } else {
@@ -349,10 +366,20 @@ struct GpuLowerNormsPass : public attnc::gpu::impl::GpuLowerNormsPassBase<GpuLow
     OpBuilder b(op);
     Location loc = op->getLoc();
     auto type = cast<RankedTensorType>(op->getResult(0).getType());
-    Value result =
-        memref::AllocOp::create(b, loc, MemRefType::get(type.getShape(), type.getElementType()));
+    // The result is shaped like the input: its run-time dims are rows.
+    SmallVector<Value> rowExtents, resultSizes;
+    for (auto [d, size] : llvm::enumerate(shape->rowDims)) {
+      Value extent = ShapedType::isDynamic(size)
+                         ? Value(tensor::DimOp::create(b, loc, input, d))
+                         : Value(arith::ConstantIndexOp::create(b, loc, size));
+      rowExtents.push_back(extent);
+      if (ShapedType::isDynamic(size))
+        resultSizes.push_back(extent);
+    }
+    Value result = memref::AllocOp::create(
+        b, loc, MemRefType::get(type.getShape(), type.getElementType()), resultSizes);
     auto operand = [&](Value v) { return v ? attnc::gpu::bufferOf(b, loc, v) : Value(); };
-    RowKernelBuilder(b, loc, *shape, warpsPerBlock, heldRow)
+    RowKernelBuilder(b, loc, *shape, std::move(rowExtents), warpsPerBlock, heldRow)
         .build(operand(input), operand(scale), operand(bias), result);
     op->getResult(0).replaceAllUsesWith(bufferization::ToTensorOp::create(
         b, loc, type, result, /*restrict=*/true, /*writable=*/true));

@@ -57,13 +57,12 @@ std::optional<int64_t> lengthBound(SdpaOp op, SdpaTensor t) {
   return mlir::attn::runTimeBound(tensor, mlir::attn::sdpaSeqAxis(op.isSeqMajor(t)));
 }
 
-/// Whether the kernel runs `op`: f32, no dense mask, a key mask (if any)
-/// of i1 or f32, every dim static but the sequence lengths, which may be
-/// bounded run-time ones.
+/// Whether the kernel runs `op`: f32, masks (if any) of i1 or f32, every
+/// dim static but the sequence lengths (which need bounds: lengthBound).
 bool kernelTakes(SdpaOp op) {
-  if (op.getDenseMask())
-    return false;
-  if (Value mask = op.getKeyMask()) {
+  for (Value mask : {op.getKeyMask(), op.getDenseMask()}) {
+    if (!mask)
+      continue;
     Type element = cast<RankedTensorType>(mask.getType()).getElementType();
     if (!element.isInteger(1) && !element.isF32())
       return false;
@@ -78,8 +77,7 @@ bool kernelTakes(SdpaOp op) {
   };
   return staticButSeq(op.getQuery(), SdpaTensor::Query) &&
          staticButSeq(op.getKey(), SdpaTensor::Key) &&
-         staticButSeq(op.getValue(), SdpaTensor::Value) &&
-         lengthBound(op, SdpaTensor::Query) && lengthBound(op, SdpaTensor::Key);
+         staticButSeq(op.getValue(), SdpaTensor::Value);
 }
 
 /// Dim `dim` of `tensor` in this run, as an index value.
@@ -143,10 +141,21 @@ public:
 
 private:
 
-  /// Scores of the tile's keys for the query at `position` (window and key
-  /// mask applied) into `scores`; returns their maximum.
-  Value scoreTile(Value queryRow, Value keys, Value scores, Value position, Value first,
-                  Value count, Value batch, Value keyMask);
+  /// Where a thread's query row is: its batch row, query head, index in
+  /// the query and position (index + offset).
+  struct RowAt {
+    Value batch, head, row, position;
+  };
+
+  /// Scores of the tile's keys for the query `at` (window, key mask and
+  /// dense mask applied) into `scores`; returns their maximum.
+  Value scoreTile(const KernelOperands &operands, Value queryRow, Value keys, Value scores,
+                  const RowAt &at, Value first, Value count);
+
+  /// `score` with the mask's verdict on (at, key): -inf where `shown` is
+  /// false or an i1 mask hides the key, an f32 mask's value added.
+  Value applyMasks(const KernelOperands &operands, Value score, Value shown, const RowAt &at,
+                   Value key);
 
   /// Adds exp(score - rowMax) x value row of every key to the accumulator;
   /// returns the sum of those weights added to `sum`.
@@ -301,8 +310,8 @@ void SdpaKernelBase::buildMerge(const SdpaOperands &operands) {
 
 namespace {
 
-Value SdpaKernelBuilder::scoreTile(Value queryRow, Value keys, Value scores, Value position,
-                                   Value first, Value count, Value batch, Value keyMask) {
+Value SdpaKernelBuilder::scoreTile(const KernelOperands &operands, Value queryRow, Value keys,
+                                   Value scores, const RowAt &at, Value first, Value count) {
   Value negInf = f32(-std::numeric_limits<float>::infinity());
   auto loop = scf::ForOp::create(b, loc, index(0), count, index(1), ValueRange{negInf});
   OpBuilder::InsertionGuard guard(b);
@@ -320,20 +329,35 @@ Value SdpaKernelBuilder::scoreTile(Value queryRow, Value keys, Value scores, Val
     scf::YieldOp::create(b, loc, s);
   }
   Value key = add(first, r);
-  Value shown = visible(position, key);
-  Value score = dot.getResult(0);
-  if (keyMask) {
-    Value mask = memref::LoadOp::create(b, loc, keyMask, ValueRange{batch, key});
-    if (mask.getType().isInteger(1)) // true: visible
-      shown = arith::AndIOp::create(b, loc, shown, mask);
-    else // a bias added to the key's score
-      score = arith::AddFOp::create(b, loc, score, mask);
-  }
-  score = arith::SelectOp::create(b, loc, shown, score, negInf);
+  Value score = applyMasks(operands, dot.getResult(0), visible(at.position, key), at, key);
   memref::StoreOp::create(b, loc, score, scores, ValueRange{r});
   Value rowMax = arith::MaximumFOp::create(b, loc, loop.getRegionIterArgs()[0], score);
   scf::YieldOp::create(b, loc, rowMax);
   return loop.getResult(0);
+}
+
+Value SdpaKernelBuilder::applyMasks(const KernelOperands &operands, Value score, Value shown,
+                                     const RowAt &at, Value key) {
+  SmallVector<Value> masks;
+  if (operands.keyMask)
+    masks.push_back(memref::LoadOp::create(b, loc, operands.keyMask, ValueRange{at.batch, key}));
+  if (Value dense = operands.denseMask) {
+    // Broadcast to [B, Hq, S, T] from the right: a unit dim reads index 0.
+    auto type = cast<MemRefType>(dense.getType());
+    Value full[4] = {at.batch, at.head, at.row, key};
+    SmallVector<Value> indices;
+    for (int64_t d = 0, rank = type.getRank(); d < rank; ++d)
+      indices.push_back(type.getDimSize(d) == 1 ? index(0) : full[4 - rank + d]);
+    masks.push_back(memref::LoadOp::create(b, loc, dense, indices));
+  }
+  for (Value mask : masks) {
+    if (mask.getType().isInteger(1)) // true: visible
+      shown = arith::AndIOp::create(b, loc, shown, mask);
+    else // a bias added to the score
+      score = arith::AddFOp::create(b, loc, score, mask);
+  }
+  return arith::SelectOp::create(b, loc, shown, score,
+                                 f32(-std::numeric_limits<float>::infinity()));
 }
 
 Value SdpaKernelBuilder::accumulateTile(Value values, Value scores, Value accumulator,
@@ -459,8 +483,8 @@ void SdpaKernelBuilder::buildBody(gpu::LaunchOp launch, const KernelOperands &op
               kvHead, thread, shape.qBlock);
     gpu::BarrierOp::create(b, loc);
 
-    Value tileMax = scoreTile(queryRow, keyTile, scores, position, first, count, batch,
-                              operands.keyMask);
+    Value tileMax = scoreTile(operands, queryRow, keyTile, scores,
+                              RowAt{batch, head, safeRow, position}, first, count);
     Value newMax = arith::MaximumFOp::create(b, loc, runningMax, tileMax);
     // While the row has seen no key its maximum is -inf; subtracting 0
     // instead keeps exp(-inf - -inf) from making NaN (every weight is 0).
@@ -530,23 +554,29 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
       return signalPassFailure();
     }
     narrow = *type;
-    SmallVector<SdpaOp> ops;
-    getOperation().walk([&](SdpaOp op) { ops.push_back(op); });
-    for (SdpaOp op : ops)
-      if (failed(lower(op)))
-        return signalPassFailure();
+    // The lengths' bounds are traced through the graph before any op is
+    // replaced (a lowered op's result has no rule to trace through).
+    SmallVector<std::tuple<SdpaOp, int64_t, int64_t>> ops;
+    getOperation().walk([&](SdpaOp op) {
+      std::optional<int64_t> queries = lengthBound(op, SdpaTensor::Query);
+      std::optional<int64_t> keys = lengthBound(op, SdpaTensor::Key);
+      // Left for attn-decompose-sdpa: its matmuls and softmax run as the
+      // generic kernels every other op gets (gpu-loops-to-kernels).
+      if (kernelTakes(op) && queries && keys)
+        ops.emplace_back(op, *queries, *keys);
+    });
+    for (auto [op, queries, keys] : ops)
+      lower(op, queries, keys);
   }
 
-  LogicalResult lower(SdpaOp op) {
-    // Left for attn-decompose-sdpa: its matmuls and softmax run as the
-    // generic kernels every other op gets (gpu-loops-to-kernels).
-    if (!kernelTakes(op))
-      return success();
+  /// `op` as the kernel's launches, planned for at most `queryBound`
+  /// queries and `keyBound` keys.
+  void lower(SdpaOp op, int64_t queryBound, int64_t keyBound) {
     KernelShape shape;
     shape.dims = op.getDims();
     // Run-time lengths: the plan is made for their bounds.
-    shape.dims.queryLen = *lengthBound(op, SdpaTensor::Query);
-    shape.dims.keyLen = *lengthBound(op, SdpaTensor::Key);
+    shape.dims.queryLen = queryBound;
+    shape.dims.keyLen = keyBound;
     bool runTimeQueries = !cast<RankedTensorType>(op.getQuery().getType()).hasStaticShape();
     shape.kvBlock = std::min<int64_t>(kvBlock ? kvBlock : defaultKvBlock(shape.dims),
                                       shape.dims.keyLen);
@@ -555,7 +585,7 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
     for (SdpaTensor t : {SdpaTensor::Query, SdpaTensor::Key, SdpaTensor::Value,
                          SdpaTensor::Result})
       shape.seqMajor[unsigned(t)] = op.isSeqMajor(t);
-    KernelKind kind = plan(shape, runTimeQueries);
+    KernelKind kind = plan(shape, runTimeQueries, op.getDenseMask() != nullptr);
 
     OpBuilder b(op);
     Location loc = op.getLoc();
@@ -571,6 +601,8 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
       operands.offset = attnc::gpu::bufferOf(b, loc, offset);
     if (Value mask = op.getKeyMask())
       operands.keyMask = attnc::gpu::bufferOf(b, loc, mask);
+    if (Value mask = op.getDenseMask())
+      operands.denseMask = attnc::gpu::bufferOf(b, loc, mask);
     auto resultType = cast<RankedTensorType>(op.getType());
     // The result's only run-time dim is its sequence axis (the query's).
     SmallVector<Value> resultSizes;
@@ -610,7 +642,6 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
                                                      /*restrict=*/true, /*writable=*/true);
     op.replaceAllUsesWith(result);
     op.erase();
-    return success();
   }
 
   enum class KernelKind { Decode, TensorCores, Tiles };
@@ -619,13 +650,15 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
   /// shapes take the kernel whose warps stream the keys; of the others, the
   /// tensor-core kernel (with a narrow precision) where it takes the
   /// one-head blocks of 64 rows it plans, else the fp32 tile kernel, whose
-  /// blocks span a group of heads that share keys.
-  KernelKind plan(KernelShape &shape, bool runTimeQueries) {
-    if (!runTimeQueries && attnc::gpu::decodeKernelTakes(shape.dims, decodeRows)) {
+  /// blocks span a group of heads that share keys. A dense mask (a score
+  /// each) is read by the fp32 tile kernel only.
+  KernelKind plan(KernelShape &shape, bool runTimeQueries, bool denseMask) {
+    if (!runTimeQueries && !denseMask &&
+        attnc::gpu::decodeKernelTakes(shape.dims, decodeRows)) {
       planDecode(shape);
       return KernelKind::Decode;
     }
-    if (narrow) {
+    if (narrow && !denseMask) {
       KernelShape oneHead = shape;
       planBlocks(oneHead, /*heads=*/1);
       if (attnc::gpu::tensorCoresTake(oneHead)) {

@@ -17,15 +17,18 @@ include "mlir/Pass/PassBase.td"
 def GpuLowerSdpaPass : Pass<"gpu-lower-sdpa", "::mlir::func::FuncOp"> {
   let summary = "Lower each attn.sdpa to a FlashAttention kernel launch (gpu.launch)";
   let description = [{
-    Every static-shaped f32 `attn.sdpa` without a dense mask becomes one
-    `gpu.launch` over (query block, query head, batch): a block of `q-block`
+    Every f32 `attn.sdpa` whose dims are static but for its sequence
+    lengths, which may be run-time ones with bounds (`attnc.dim_bounds`:
+    the plan is made for the bounds, the kernels read the run's lengths),
+    becomes one `gpu.launch` over (query block, query head, batch): a block of `q-block`
     threads, one per query row, walks the key range its rows' window allows
     in tiles of `kv-block` keys staged in shared memory, with the online
     softmax of FlashAttention (running maximum and sum per row, the output
     rescaled once per tile). Keys outside every row's `#attn.window` of the
     block are never loaded; keys outside one row's window, or hidden by a
-    boolean key mask, score `-inf`; an additive key mask is added to the
-    scores. The query offset (rank 0 or one per batch row: a decode step's
+    boolean key or dense mask, score `-inf`; an additive key or dense mask
+    is added to the scores (a dense mask broadcast to [B, Hq, S, T], read
+    per score: only this fp32 kernel takes one). The query offset (rank 0 or one per batch row: a decode step's
     past length) moves each row's position and with it the window. A row
     that sees no key yields zeros (sdpa.C10). Both layouts (`#attn.layout`)
     and grouped query heads are read in place; with grouped heads a block's
@@ -35,8 +38,8 @@ def GpuLowerSdpaPass : Pass<"gpu-lower-sdpa", "::mlir::func::FuncOp"> {
 
     The operands are bufferized on the spot (`bufferization.to_buffer`), the
     result is a new buffer (`bufferization.to_tensor`); one-shot
-    bufferization handles the rest. An `attn.sdpa` with a dense mask,
-    run-time dims or a non-f32 type stays as it is, for
+    bufferization handles the rest. An `attn.sdpa` with unbounded run-time
+    lengths, another run-time dim or a non-f32 type stays as it is, for
     `attn-decompose-sdpa` (its products and softmax then run as generic
     kernels).
 
@@ -102,7 +105,8 @@ def GpuLowerSdpaPass : Pass<"gpu-lower-sdpa", "::mlir::func::FuncOp"> {
 def GpuLowerNormsPass : Pass<"gpu-lower-norms", "::mlir::func::FuncOp"> {
   let summary = "Lower each attn.layer_norm, attn.rms_norm and attn.softmax to one kernel launch";
   let description = [{
-    Every static-shaped f32 `attn.layer_norm` / `attn.rms_norm` whose scale
+    Every f32 `attn.layer_norm` / `attn.rms_norm` (the normalized row
+    static, the rows before it static or run-time dims) whose scale
     (and bias) have the normalized dims' shape, and every such
     `attn.softmax` over its last axis (attention the fused kernel does not
     take), becomes one `gpu.launch`: a warp per row (the dims before `axis`; the
@@ -193,9 +197,10 @@ def GpuLowerContractionsPass : Pass<"gpu-lower-contractions", "::mlir::func::Fun
   let description = [{
     After bufferization, every `linalg.generic` that is a contraction with
     one m, one n and one k dim (any batch dims), f32 operands, the body
-    `out + a * b` and static sizes (a projection, the tied unembedding, a
-    batched product, an unfused attention's products) becomes one
-    `gpu.launch`: a block per `tile-m` x `tile-n` output tile (batch dims
+    `out + a * b` (a projection, the tied unembedding, a batched product,
+    an unfused attention's products) becomes one `gpu.launch`; run-time
+    dims (`--max-shape`: a prompt's rows) are read before the launch and
+    size its grid and edges. A block per `tile-m` x `tile-n` output tile (batch dims
     along the grid's z), `(tile-m / 4) x (tile-n / 4)` threads each
     accumulating a 4 x 4 micro-tile, the k range in slices of `tile-k`
     whose A and B tiles the block stages in shared memory (zeros past the
@@ -296,11 +301,15 @@ def GpuDeviceBuffersPass : Pass<"gpu-device-buffers", "::mlir::func::FuncOp"> {
   let summary = "Give every buffer a kernel reads or writes a device copy";
   let description = [{
     After bufferization: a `memref.alloc` that a `gpu.launch` uses becomes
-    a `gpu.alloc` (device memory), its `memref.dealloc` a `gpu.dealloc`, and
+    a `gpu.alloc` (device memory, of the allocation's run-time extents), its `memref.dealloc` a `gpu.dealloc`, and
     a host `memref.copy` from or into it a `gpu.memcpy`. A function argument
     (the caller's input or output buffer, host memory) that a kernel uses
     gets a device buffer, filled at the function's start when a kernel reads
-    it and copied back at its end when one writes it. A global a kernel reads (a weight) gets its
+    it and copied back at its end when one writes it (run-time dims: the
+    argument's extents). A buffer the host fills by `memref.store` before
+    any other use (a run-time scalar made a tensor: a Range's start) stays
+    the host's for those stores and is copied to a device buffer after the
+    last of them. A global a kernel reads (a weight) gets its
     device copy from the runtime (`attnc_cuda_constant`, uploaded once per
     process), not freed by the model. A loop nest or linalg op left outside
     the kernels is an error: it would run on the host unasked. A host

@@ -20,9 +20,11 @@
 namespace attnc::gpu {
 
 /// The kernel's buffers: q, k, v, the result, and the optional query
-/// offset (i64, rank 0 or [B]) and key mask ([B, T], i1 or additive f32).
+/// offset (i64, rank 0 or [B]), key mask ([B, T], i1 or additive f32) and
+/// dense mask (broadcast to [B, Hq, S, T], i1 or additive f32; the fp32
+/// tile kernel's only).
 struct SdpaOperands {
-  mlir::Value query, key, value, result, offset, keyMask;
+  mlir::Value query, key, value, result, offset, keyMask, denseMask;
   /// With kv splits: each part's unnormalized accumulator [splits, B, Hq,
   /// S, Dv], and its running maximum and sum [splits, B, Hq, S].
   mlir::Value partAccumulators, partMaxima, partSums;

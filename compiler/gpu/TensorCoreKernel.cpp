@@ -137,7 +137,8 @@ std::optional<ChunkedOperand> TensorCoreKernelBuilder::chunked(Value operand, Af
   // A chunk never straddles a row of the contiguous dim, and starts on a
   // 16-byte boundary: the operand's offset and its other strides are whole
   // 16-byte units (its base is a device allocation, 256-byte aligned).
-  if (size(op.innerDims.back()) % kChunk != 0)
+  int64_t innerSize = size(op.innerDims.back());
+  if (ShapedType::isDynamic(innerSize) || innerSize % kChunk != 0)
     return std::nullopt;
   auto type = cast<MemRefType>(operand.getType());
   int64_t perAligned = kChunkBytesAligned / (type.getElementTypeBitWidth() / 8);
@@ -180,8 +181,8 @@ void TensorCoreKernelBuilder::loadChunks(const ChunkedOperand &op, SmallVectorIm
       innerMemDim = d;
   for (Chunk &chunk : chunks) {
     Value outer = add(outerStart, chunk.outer), inner = add(innerStart, chunk.inner);
-    chunk.inside = arith::AndIOp::create(b, loc, lessThan(outer, size(op.outerDims)),
-                                         lessThan(inner, size(op.innerDims)));
+    chunk.inside = arith::AndIOp::create(b, loc, lessThan(outer, extent(op.outerDims)),
+                                         lessThan(inner, extent(op.innerDims)));
     SmallVector<Value> at(loops);
     delinearize(at, op.outerDims, outer);
     delinearize(at, op.innerDims, inner);
@@ -194,8 +195,8 @@ void TensorCoreKernelBuilder::loadChunks(const ChunkedOperand &op, SmallVectorIm
       if (!dim || (!llvm::is_contained(op.outerDims, dim.getPosition()) &&
                    !llvm::is_contained(op.innerDims, dim.getPosition())))
         continue;
-      int64_t last = type.getDimSize(d) - (d == innerMemDim ? kChunk : 1);
-      position = minIdx(position, index(last));
+      Value last = sub(extent(dim.getPosition()), index(d == innerMemDim ? kChunk : 1));
+      position = minIdx(position, last);
     }
     chunk.loaded = vector::LoadOp::create(b, loc, vectorType, op.operand, indices,
                                           /*nontemporal=*/false, llvm::MaybeAlign(kChunkBytesAligned));
@@ -242,7 +243,7 @@ SmallVector<Value> TensorCoreKernelBuilder::elementwiseSlices(Value tileA, Value
                                                               ArrayRef<Value> loops,
                                                               ArrayRef<Value> start) {
   ArrayRef<unsigned> m = c.dims.m, n = c.dims.n, k = c.dims.k;
-  auto slices = scf::ForOp::create(b, loc, index(0), index(size(k)), index(kSliceK), start);
+  auto slices = scf::ForOp::create(b, loc, index(0), extent(k), index(kSliceK), start);
   OpBuilder::InsertionGuard slice(b);
   b.setInsertionPointToStart(slices.getBody());
   Value firstK = slices.getInductionVar();
@@ -295,7 +296,7 @@ SmallVector<Value> TensorCoreKernelBuilder::pipelinedSlices(const ChunkedOperand
   load(index(0));
   store(index(0));
   mlir::gpu::BarrierOp::create(b, loc);
-  auto slices = scf::ForOp::create(b, loc, index(0), index(size(c.dims.k)), index(kSliceK), start);
+  auto slices = scf::ForOp::create(b, loc, index(0), extent(c.dims.k), index(kSliceK), start);
   OpBuilder::InsertionGuard slice(b);
   b.setInsertionPointToStart(slices.getBody());
   Value firstK = slices.getInductionVar();

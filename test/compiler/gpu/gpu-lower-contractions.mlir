@@ -427,3 +427,46 @@ func.func @epilogue_kept(%a: memref<8x32xf32>, %w: memref<32x16xf32>, %out: memr
   }
   return
 }
+
+// -----
+
+// Run-time rows (`--max-shape`: a prompt's length): M is read from the
+// activation before the launch; the grid's block rows are ceil(M / 64),
+// and the stores' edge test compares with M. With an fp16 weight the
+// pipelined tensor-core kernel takes it (K and N static, whole 16-byte
+// chunks), its chunks' edge test and row clamp from M too.
+// CHECK-LABEL: func.func @run_time_rows
+// CHECK-SAME: (%[[A:.+]]: memref<?x32xf32>, %[[B:.+]]: memref<32x16xf32>, %[[C:.+]]: memref<?x16xf32>, %[[W:.+]]: memref<32x16xf16>, %[[D:.+]]: memref<?x16xf32>)
+// CHECK: %[[M:.+]] = memref.dim %[[A]], %c0 : memref<?x32xf32>
+// CHECK: %[[ROWS:.+]] = arith.ceildivui %[[M]], %c64
+// CHECK: gpu.launch blocks({{.+}}) in (%{{[a-z0-9]+}} = %c1, %{{[a-z0-9]+}} = %[[ROWS]], %{{[a-z0-9]+}} = %c1)
+// CHECK: arith.cmpi slt, %{{.+}}, %[[M]]
+// CHECK: gpu.terminator
+// CHECK: gpu.launch blocks({{.+}}) in (%{{[a-z0-9]+}} = %c1, %{{[a-z0-9]+}} = %[[ROWS]], %{{[a-z0-9]+}} = %c1)
+// CHECK: %[[LASTROW:.+]] = arith.subi %[[M]], %c1
+// CHECK: arith.minsi %{{.+}}, %[[LASTROW]]
+// CHECK: vector.load %[[A]]
+// CHECK: nvgpu.mma.sync
+func.func @run_time_rows(%a: memref<?x32xf32>, %b: memref<32x16xf32>, %c: memref<?x16xf32>,
+                         %w: memref<32x16xf16>, %d: memref<?x16xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<?x32xf32>, memref<32x16xf32>) outs(%c : memref<?x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : memref<?x32xf32>, memref<32x16xf16>) outs(%d : memref<?x16xf32>) {
+  ^bb0(%x: f32, %y: f16, %acc: f32):
+    %e = arith.extf %y : f16 to f32
+    %p = arith.mulf %x, %e : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}

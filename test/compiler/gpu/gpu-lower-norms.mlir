@@ -119,19 +119,39 @@ func.func @two_dims(%x: tensor<2x3x40xf32>, %g: tensor<3x40xf32>) -> tensor<2x3x
 
 // -----
 
-// Left for attn-to-linalg: a scale broadcast over part of the row, and
-// run-time dims.
+// Left for attn-to-linalg: a scale broadcast over part of the row, and a
+// run-time normalized row.
 // CHECK-LABEL: func.func @left_alone
 // CHECK-NOT: gpu.launch
 // CHECK: attn.layer_norm
 // CHECK: attn.rms_norm
-func.func @left_alone(%x: tensor<2x3x40xf32>, %g: tensor<40xf32>, %d: tensor<?x64xf32>, %h: tensor<64xf32>)
-    -> (tensor<2x3x40xf32>, tensor<?x64xf32>) {
+func.func @left_alone(%x: tensor<2x3x40xf32>, %g: tensor<40xf32>, %d: tensor<4x?xf32>, %h: tensor<?xf32>)
+    -> (tensor<2x3x40xf32>, tensor<4x?xf32>) {
   %y = attn.layer_norm %x, %g {axis = 1 : i64, epsilon = 1.0e-05 : f32}
       : (tensor<2x3x40xf32>, tensor<40xf32>) -> tensor<2x3x40xf32>
   %z = attn.rms_norm %d, %h {axis = 1 : i64, epsilon = 1.0e-06 : f32}
-      : (tensor<?x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
-  return %y, %z : tensor<2x3x40xf32>, tensor<?x64xf32>
+      : (tensor<4x?xf32>, tensor<?xf32>) -> tensor<4x?xf32>
+  return %y, %z : tensor<2x3x40xf32>, tensor<4x?xf32>
+}
+
+// -----
+
+// Run-time rows (`--max-shape`: a prompt's length) over a static row: the
+// row count read before the launch (1 x seq), the grid ceil(rows / 4)
+// blocks, the result allocated for the run's rows, the last row clamped
+// and rows past it idle.
+// CHECK-LABEL: func.func @run_time_rows
+// CHECK: %[[SEQ:.+]] = tensor.dim %{{.+}}, %c1 : tensor<1x?x64xf32>
+// CHECK: %[[OUT:.+]] = memref.alloc(%[[SEQ]]) : memref<1x?x64xf32>
+// CHECK: %[[BLOCKS:.+]] = arith.ceildivui %[[SEQ]], %c4
+// CHECK: gpu.launch blocks({{.+}}) in (%{{.+}} = %[[BLOCKS]], %{{.+}} = %c1, %{{.+}} = %c1)
+// CHECK: %[[LAST:.+]] = arith.subi %[[SEQ]], %c1
+// CHECK: arith.minsi %{{.+}}, %[[LAST]]
+// CHECK: arith.cmpi slt, %{{.+}}, %[[SEQ]]
+func.func @run_time_rows(%x: tensor<1x?x64xf32>, %g: tensor<64xf32>) -> tensor<1x?x64xf32> {
+  %y = attn.rms_norm %x, %g {axis = 2 : i64, epsilon = 1.0e-06 : f32}
+      : (tensor<1x?x64xf32>, tensor<64xf32>) -> tensor<1x?x64xf32>
+  return %y : tensor<1x?x64xf32>
 }
 
 // -----

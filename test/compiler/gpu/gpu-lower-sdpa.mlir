@@ -362,19 +362,80 @@ func.func @tensor_core_key_bias(%q: tensor<1x1x64x16xf32>, %k: tensor<1x1x128x16
 
 // -----
 
-// What the kernel lacks so far (a dense mask, run-time dims, f16) stays for
-// attn-decompose-sdpa.
+// A dense mask (broadcast to [B, Hq, S, T]) on the fp32 tile kernel: each
+// score loads its entry, a unit dim at index 0, the others at the score's
+// (batch, head, row, key); an additive one adds it, a boolean one ANDs it
+// with the window's verdict. Neither the decode kernel nor the tensor
+// cores read one: those runs plan the fp32 tile kernel too.
+// CHECK-LABEL: func.func @dense_masks
+// CHECK: %[[ADD:.+]] = bufferization.to_buffer %{{.+}} read_only : tensor<1x1x4x16xf32>
+// CHECK: gpu.launch
+// CHECK: %[[BIAS:.+]] = memref.load %[[ADD]][%c0, %c0, %{{.+}}, %{{.+}}]
+// CHECK: arith.addf %{{.+}}, %[[BIAS]]
+// CHECK: %[[KEEP:.+]] = bufferization.to_buffer %{{.+}} read_only : tensor<2x4x16xi1>
+// CHECK: gpu.launch blocks(%{{[a-z0-9]+}}, %[[BY:[a-z0-9]+]], %{{[a-z0-9]+}}) in
+// CHECK: %[[SHOWN:.+]] = memref.load %[[KEEP]][%{{.+}}, %{{.+}}, %{{.+}}]
+// CHECK: arith.andi %{{.+}}, %[[SHOWN]]
+// DECODE-LABEL: func.func @dense_masks
+// DECODE-NOT: vector.
+// DECODE-NOT: gpu.shuffle
+// DECODE: return
+// TC-LABEL: func.func @dense_masks
+// TC-NOT: nvgpu.mma.sync
+// TC: return
+func.func @dense_masks(%q: tensor<1x2x4x16xf32>, %k: tensor<1x2x16x16xf32>, %v: tensor<1x2x16x16xf32>,
+                       %bias: tensor<1x1x4x16xf32>, %keep: tensor<2x4x16xi1>)
+    -> (tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>) {
+  %a = attn.sdpa %q, %k, %v dense_mask(%bias) {scale = 0.5 : f32} : (tensor<1x2x4x16xf32>, tensor<1x2x16x16xf32>, tensor<1x2x16x16xf32>, tensor<1x1x4x16xf32>) -> tensor<1x2x4x16xf32>
+  %b = attn.sdpa %q, %k, %v dense_mask(%keep) {scale = 0.5 : f32, mask = #attn.window<left = inf, right = 0>} : (tensor<1x2x4x16xf32>, tensor<1x2x16x16xf32>, tensor<1x2x16x16xf32>, tensor<2x4x16xi1>) -> tensor<1x2x4x16xf32>
+  return %a, %b : tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>
+}
+
+// -----
+
+// Run-time lengths (`--max-shape`): the plan is made for the bounds (seq
+// <= 100 queries, past + seq <= 356 keys), the kernels read the run's
+// lengths: the grid's query blocks ceil(S / 64), the result allocated S
+// rows, rows past S idle, the key range ending at T.
+// CHECK-LABEL: func.func @run_time_lengths
+// CHECK-DAG: %[[S:.+]] = tensor.dim %{{.+}}, %c2 : tensor<1x2x?x16xf32>
+// CHECK-DAG: %[[T:.+]] = tensor.dim %{{.+}}, %c2 : tensor<1x2x?x16xf32>
+// CHECK: %[[OUT:.+]] = memref.alloc(%[[S]]) : memref<1x2x?x16xf32>
+// CHECK: %[[QBLOCKS:.+]] = arith.ceildivui %[[S]], %c64
+// CHECK: gpu.launch blocks({{.+}}) in (%{{.+}} = %[[QBLOCKS]], %{{.+}} = %c2, %{{.+}} = %c1) threads({{.+}}) in (%{{.+}} = %c64,
+// CHECK: arith.cmpi slt, %{{.+}}, %[[S]]
+// CHECK: %[[LAST:.+]] = arith.subi %[[S]], %c1
+// CHECK: arith.minsi %{{.+}}, %[[LAST]]
+// CHECK: %[[END:.+]] = arith.minsi %[[T]], %{{.+}}
+// CHECK: scf.for %{{.+}} = %{{.+}} to %[[END]] step %c64
+// TC-LABEL: func.func @run_time_lengths
+// TC: %[[T:.+]] = tensor.dim %{{.+}}, %c2 : tensor<1x2x?x16xf32>
+// TC: memref.alloc() : memref<1x2x384x16xf16>
+// TC: %[[TILES:.+]] = arith.ceildivui %[[T]], %c64
+// TC: gpu.launch blocks({{.+}}) in (%{{.+}} = %[[TILES]],
+// TC: nvgpu.mma.sync
+func.func @run_time_lengths(%q: tensor<1x2x?x16xf32> {attnc.dim_symbols = ["", "", "seq", ""]},
+                            %past: tensor<1x2x?x16xf32> {attnc.dim_symbols = ["", "", "past", ""]},
+                            %k: tensor<1x2x?x16xf32> {attnc.dim_symbols = ["", "", "seq", ""]})
+    -> tensor<1x2x?x16xf32> attributes {attnc.dim_bounds = {seq = 100 : i64, past = 256 : i64}} {
+  %keys = attn.concat %past, %k {axis = 2 : i64} : (tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>) -> tensor<1x2x?x16xf32>
+  %o = attn.sdpa %q, %keys, %keys {scale = 0.25 : f32, mask = #attn.window<left = inf, right = 0>}
+      : (tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>) -> tensor<1x2x?x16xf32>
+  return %o : tensor<1x2x?x16xf32>
+}
+
+// -----
+
+// What the kernels lack so far (run-time lengths without bounds, f16
+// operands) stays for attn-decompose-sdpa.
 // CHECK-LABEL: func.func @left_for_decomposition
 // CHECK-NOT: gpu.launch
-// CHECK: attn.sdpa %{{.+}} dense_mask
 // CHECK: attn.sdpa {{.+}} -> tensor<1x2x?x8xf32>
 // CHECK: attn.sdpa {{.+}} -> tensor<1x2x4x8xf16>
-func.func @left_for_decomposition(%q: tensor<1x2x1x8xf32>, %k: tensor<1x2x16x8xf32>, %v: tensor<1x2x16x8xf32>,
-                                  %m: tensor<1x1x1x16xf32>, %qd: tensor<1x2x?x8xf32>, %kd: tensor<1x2x?x8xf32>,
+func.func @left_for_decomposition(%qd: tensor<1x2x?x8xf32>, %kd: tensor<1x2x?x8xf32>,
                                   %qh: tensor<1x2x4x8xf16>, %kh: tensor<1x2x16x8xf16>)
-    -> (tensor<1x2x1x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x4x8xf16>) {
-  %a = attn.sdpa %q, %k, %v dense_mask(%m) {scale = 0.5 : f32} : (tensor<1x2x1x8xf32>, tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>, tensor<1x1x1x16xf32>) -> tensor<1x2x1x8xf32>
+    -> (tensor<1x2x?x8xf32>, tensor<1x2x4x8xf16>) {
   %c = attn.sdpa %qd, %kd, %kd {scale = 0.5 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
   %d = attn.sdpa %qh, %kh, %kh {scale = 0.5 : f32} : (tensor<1x2x4x8xf16>, tensor<1x2x16x8xf16>, tensor<1x2x16x8xf16>) -> tensor<1x2x4x8xf16>
-  return %a, %c, %d : tensor<1x2x1x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x4x8xf16>
+  return %c, %d : tensor<1x2x?x8xf32>, tensor<1x2x4x8xf16>
 }
