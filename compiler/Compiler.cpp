@@ -175,7 +175,8 @@ static LogicalResult linkObjects(MLIRContext &context, Location fileLoc,
                                                      : LinkKind::Executable;
   std::string error;
   bool linked = linkModel(objects.paths, std::string(linkedPath), kind, options.target,
-                          options.pipeline.threads, error);
+                          options.pipeline.threads,
+                          options.pipeline.gpu.enabled() && !options.pipeline.gpu.emulated, error);
   if (!linked) {
     llvm::sys::fs::remove(linkedPath);
     return emitError(fileLoc) << error;

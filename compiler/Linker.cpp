@@ -60,7 +60,7 @@ static std::string findDriver() {
 }
 
 bool linkModel(const std::vector<std::string> &objectPaths, const std::string &outputPath,
-               LinkKind kind, const TargetOptions &target, bool usesOpenMP,
+               LinkKind kind, const TargetOptions &target, bool usesOpenMP, bool usesCuda,
                std::string &error) {
   std::string driver = findDriver();
   if (driver.empty()) {
@@ -81,6 +81,18 @@ bool linkModel(const std::vector<std::string> &objectPaths, const std::string &o
     args.push_back("-nostdlib");
   } else if (kind == LinkKind::SharedLibrary) {
     args.push_back("-shared");
+    // The archive's CUDA layer (only the objects the model calls are
+    // taken), built position-independent for this.
+    if (usesCuda) {
+      std::string lib = runtimeDirFor(target, error);
+      if (lib.empty())
+        return false;
+      llvm::SmallString<256> path(lib);
+      llvm::sys::path::append(path, "libattnc_runtime.a");
+      args.push_back(std::string(path));
+      args.push_back("-ldl");
+      args.push_back("-pthread");
+    }
   } else {
     std::string lib = runtimeDirFor(target, error);
     if (lib.empty())

@@ -37,8 +37,11 @@ std::vector<std::string> openmpLinkArgs(const TargetOptions &target, std::string
 /// (runtimeDirFor), or one relocatable object.
 /// `usesOpenMP`: the object calls libomp (parallel loops); without it the
 /// artifact does not depend on libomp at all (--single-thread).
+/// `usesCuda`: the object calls the runtime's CUDA driver layer (mgpu*,
+/// --device=cuda), which a shared library then carries itself: a process
+/// that loads it (attnc generate, a caller's dlopen) need not provide it.
 bool linkModel(const std::vector<std::string> &objectPaths, const std::string &outputPath,
-               LinkKind kind, const TargetOptions &target, bool usesOpenMP,
+               LinkKind kind, const TargetOptions &target, bool usesOpenMP, bool usesCuda,
                std::string &error);
 
 } // namespace attnc

@@ -78,6 +78,32 @@ bool isDense(Value value) {
   return type && type.getLayout().isIdentity();
 }
 
+/// The dense buffer a strided `type` views when it is row-major with room
+/// to spare along some dims (a KV cache kept in place: positions up to its
+/// capacity, a run's past filling some): static strides and offset 0, the
+/// last stride 1, each other a whole multiple of the next one; the view's
+/// dim i then spans stride[i-1] / stride[i] elements of the buffer. The
+/// buffer's shape, or nullopt.
+std::optional<SmallVector<int64_t>> coveringShape(MemRefType type) {
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  int64_t rank = type.getRank();
+  if (rank == 0 || failed(type.getStridesAndOffset(strides, offset)) || offset != 0 ||
+      llvm::any_of(strides, ShapedType::isDynamic) || strides.back() != 1 ||
+      type.isDynamicDim(0))
+    return std::nullopt;
+  SmallVector<int64_t> shape(rank);
+  shape[0] = type.getDimSize(0);
+  for (int64_t d = 1; d < rank; ++d) {
+    if (strides[d] <= 0 || strides[d - 1] % strides[d] != 0)
+      return std::nullopt;
+    shape[d] = strides[d - 1] / strides[d];
+    if (!type.isDynamicDim(d) && type.getDimSize(d) > shape[d])
+      return std::nullopt;
+  }
+  return shape;
+}
+
 /// The run-time dims of dense `buffer`, in order, for a gpu.alloc like it.
 SmallVector<Value> dynamicSizesOf(OpBuilder &b, Location loc, Value buffer) {
   auto type = cast<MemRefType>(buffer.getType());
@@ -155,8 +181,11 @@ struct GpuDeviceBuffersPass
   /// The device buffer that replaces `root` in every use.
   FailureOr<Value> deviceBufferFor(func::FuncOp func, Value root, bool read, bool written) {
     Location loc = root.getLoc();
-    if (!isDense(root)) {
-      emitError(loc) << "the CUDA backend needs a kernel's buffers dense, got " << root.getType();
+    if (!isDense(root) && !(isa<BlockArgument>(root) &&
+                            coveringShape(cast<MemRefType>(root.getType())))) {
+      emitError(loc) << "the CUDA backend needs a kernel's buffers dense, or a caller's view "
+                        "of a dense buffer with room to spare, got "
+                     << root.getType();
       return failure();
     }
     if (auto global = root.getDefiningOp<memref::GetGlobalOp>()) {
@@ -188,6 +217,8 @@ struct GpuDeviceBuffersPass
       return deviceAlloc.getMemref();
     }
     auto argument = dyn_cast<BlockArgument>(root);
+    if (argument && argument.getOwner() == &func.getBody().front() && !isDense(argument))
+      return deviceCopyOfView(func, argument, read, written);
     if (!argument || argument.getOwner() != &func.getBody().front()) {
       InFlightDiagnostic diag = emitError(loc)
                                 << "the CUDA backend cannot give a kernel this buffer yet";
@@ -264,6 +295,52 @@ struct GpuDeviceBuffersPass
     return device.getMemref();
   }
 
+  /// A caller's buffer that views a larger dense one (coveringShape): the
+  /// whole dense buffer gets a device copy (copied in when a kernel reads
+  /// the view, back when one writes it), and the kernels read the same view
+  /// of it.
+  Value deviceCopyOfView(func::FuncOp func, BlockArgument argument, bool read, bool written) {
+    Location loc = argument.getLoc();
+    auto type = cast<MemRefType>(argument.getType());
+    SmallVector<int64_t> shape = *coveringShape(type);
+    auto denseType = MemRefType::get(shape, type.getElementType());
+    OpBuilder b = OpBuilder::atBlockBegin(&func.getBody().front());
+    SmallVector<int64_t> denseStrides(shape.size(), 1);
+    for (int64_t d = shape.size() - 2; d >= 0; --d)
+      denseStrides[d] = denseStrides[d + 1] * shape[d + 1];
+    auto host = memref::ReinterpretCastOp::create(b, loc, denseType, argument, 0, shape,
+                                                  denseStrides);
+    auto device = gpu::AllocOp::create(b, loc, denseType, Type(), ValueRange{}, ValueRange{},
+                                       ValueRange{});
+    // The view's extents in this run (its run-time dims read on the host).
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      sizes.push_back(type.isDynamicDim(d)
+                          ? OpFoldResult(memref::DimOp::create(b, loc, argument, d).getResult())
+                          : OpFoldResult(b.getIndexAttr(type.getDimSize(d))));
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    (void)type.getStridesAndOffset(strides, offset);
+    auto view = memref::ReinterpretCastOp::create(
+        b, loc, type, device.getMemref(), b.getIndexAttr(0), sizes,
+        llvm::map_to_vector(strides, [&](int64_t s) -> OpFoldResult { return b.getIndexAttr(s); }));
+    SmallPtrSet<Operation *, 4> keep = {host};
+    for (OpFoldResult size : sizes)
+      if (auto value = dyn_cast<Value>(size))
+        keep.insert(value.getDefiningOp());
+    argument.replaceAllUsesExcept(view.getResult(), keep);
+    if (read)
+      gpu::MemcpyOp::create(b, loc, Type(), ValueRange{}, device.getMemref(), host.getResult());
+    if (written)
+      func.walk([&](func::ReturnOp ret) {
+        OpBuilder atReturn(ret);
+        gpu::MemcpyOp::create(atReturn, loc, Type(), ValueRange{}, host.getResult(),
+                              device.getMemref());
+      });
+    freedAs[view.getResult()] = device.getMemref();
+    return view.getResult();
+  }
+
   /// Host operations on `buffer` (outside kernels): copies become
   /// gpu.memcpy, casts pass it on, deallocations are dropped (freeAtReturns
   /// frees it); anything else is an error.
@@ -316,7 +393,8 @@ struct GpuDeviceBuffersPass
         memref::DeallocOp::create(b, ret.getLoc(), host);
       for (Value buffer : device)
         if (!constants.contains(buffer))
-          mlir::gpu::DeallocOp::create(b, ret.getLoc(), Type(), ValueRange{}, buffer);
+          mlir::gpu::DeallocOp::create(b, ret.getLoc(), Type(), ValueRange{},
+                                       freedAs.lookup(buffer) ? freedAs.lookup(buffer) : buffer);
     });
   }
 
@@ -324,6 +402,9 @@ struct GpuDeviceBuffersPass
   llvm::DenseSet<Value> constants;
   /// Host buffers of staged device buffers with no deallocation of their own.
   SmallVector<Value> stagedHostBuffers;
+  /// Device views of caller views (deviceCopyOfView) -> the allocations
+  /// to free for them.
+  llvm::DenseMap<Value, Value> freedAs;
 };
 
 } // namespace

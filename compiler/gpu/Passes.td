@@ -306,7 +306,9 @@ def GpuDeviceBuffersPass : Pass<"gpu-device-buffers", "::mlir::func::FuncOp"> {
     (the caller's input or output buffer, host memory) that a kernel uses
     gets a device buffer, filled at the function's start when a kernel reads
     it and copied back at its end when one writes it (run-time dims: the
-    argument's extents). A buffer the host fills by `memref.store` before
+    argument's extents; a caller's view of a larger row-major buffer, such
+    as a KV cache kept in place at its capacity, gets a copy of that whole
+    buffer and the kernels the same view of it). A buffer the host fills by `memref.store` before
     any other use (a run-time scalar made a tensor: a Range's start) stays
     the host's for those stores and is copied to a device buffer after the
     last of them. A global a kernel reads (a weight) gets its

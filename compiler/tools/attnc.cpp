@@ -5,12 +5,13 @@
 //         [--target TRIPLE] [--mcpu CPU]
 //         [--q-block N] [--kv-block N] [--attention-kernel=auto|vector|portable]
 //         [--decompose-attention] [--print-tiling] [--kv-capacity N] [--kv-rings=false]
+//         [--device=cpu|cuda|cuda-emulated] [--gpu=sm_80|sm_90|sm_90a] [--precision=fp32|fp16|bf16]
 //   attnc check DIR... [--rtol R] [--atol A] [--max-shape NAME=DxD...]... [--kv-capacity N]
-//         [--kv-rings=false]
+//         [--kv-rings=false] [--device=...] [--gpu=...] [--precision=...]
 //   attnc report MODEL.onnx [--input-shape NAME=DxD...]... [--json]
 //   attnc generate MODEL.onnx|MODEL.so --prompt-ids ID,ID,... [--max-new-tokens N]
 //         [--max-length L] [--prefill-chunk N] [--temperature T] [--top-k K] [--seed S] [--stop-id ID,...]
-//         [--kv-cache=in-place|copy] [--kv-rings=false]
+//         [--kv-cache=in-place|copy] [--kv-rings=false] [--device=...] [--gpu=...] [--precision=...]
 //
 //===----------------------------------------------------------------------===//
 
@@ -123,17 +124,17 @@ static cl::opt<std::string> device(
     "device",
     cl::desc("Where the model runs: cpu (default), cuda (an NVIDIA GPU) or cuda-emulated (the "
              "CUDA kernels on CPU threads, slowly: for testing them without a GPU)"),
-    cl::init("cpu"), cl::sub(compileCommand), cl::sub(checkCommand));
+    cl::init("cpu"), cl::sub(compileCommand), cl::sub(checkCommand), cl::sub(generateCommand));
 static cl::opt<std::string> gpuChip(
     "gpu", cl::desc("With --device=cuda: the GPU architecture, sm_80 (default), sm_90 or sm_90a"),
-    cl::init("sm_80"), cl::sub(compileCommand), cl::sub(checkCommand));
+    cl::init("sm_80"), cl::sub(compileCommand), cl::sub(checkCommand), cl::sub(generateCommand));
 
 static cl::opt<std::string> precision(
     "precision",
     cl::desc("With --device=cuda or cuda-emulated: fp32 (default), or fp16 / bf16: weights "
              "stored in that type (converted at compile time), products with them and attention "
              "on the tensor cores in it, accumulating in fp32"),
-    cl::init("fp32"), cl::sub(compileCommand), cl::sub(checkCommand));
+    cl::init("fp32"), cl::sub(compileCommand), cl::sub(checkCommand), cl::sub(generateCommand));
 
 static cl::opt<int64_t> qBlock("q-block",
                                cl::desc("Queries per attention block (default: the cost model's)"),
@@ -404,7 +405,8 @@ static int runCompile(Mode mode) {
 
 static int runGenerate() {
   attnc::GenerateOptions options;
-  if (!readAttentionOptions(options.pipeline, options.tilingFlags))
+  if (!readAttentionOptions(options.pipeline, options.tilingFlags) ||
+      !readDevice(options.pipeline))
     return 1;
   options.pipeline.kvRings = kvRings;
   if (maxLength < 0) {

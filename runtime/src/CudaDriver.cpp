@@ -347,6 +347,10 @@ void *mgpuModuleGetFunction(void *handle, const char *name) {
 void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY, intptr_t gridZ,
                       intptr_t blockX, intptr_t blockY, intptr_t blockZ, int32_t sharedBytes,
                       void *stream, void **params, void **extra, size_t /*paramsCount*/) {
+  // A grid over a run-time dim of 0 (an empty KV cache) runs nothing; the
+  // driver would refuse it.
+  if (gridX == 0 || gridY == 0 || gridZ == 0)
+    return;
   auto launch = [&] {
     check(gpu().launchKernel(function, gridX, gridY, gridZ, blockX, blockY, blockZ, sharedBytes,
                              stream, params, extra),
@@ -398,6 +402,8 @@ void mgpuMemFree(void *pointer, void *stream) {
 }
 
 void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream) {
+  if (bytes == 0) // an empty buffer (a run-time dim of 0): null pointers, nothing to move
+    return;
   check(gpu().memcpyAsync(reinterpret_cast<CUdeviceptr>(dst), reinterpret_cast<CUdeviceptr>(src),
                           bytes, stream),
         "copy between host and GPU failed");

@@ -152,3 +152,38 @@ func.func @run_time_dims(%in: memref<?x8xf32>, %out: memref<?x8xf32>) {
   memref.dealloc %tmp : memref<?x8xf32>
   return
 }
+
+// -----
+
+// A caller's view of a larger dense buffer (a KV cache kept in place: its
+// positions up to a capacity of 32, the run's past filling some): the
+// whole [1, 2, 32, 8] buffer gets a device copy, in and back, and the
+// kernel reads the same view of it, of the run's extent; the copy is
+// what is freed.
+// CHECK-LABEL: func.func @cache_view
+// CHECK-SAME: (%[[CACHE:.+]]: memref<1x2x?x8xf32, strided<[512, 256, 8, 1]>>)
+// CHECK: %[[HOST:.+]] = memref.reinterpret_cast %[[CACHE]] to offset: [0], sizes: [1, 2, 32, 8], strides: [512, 256, 8, 1] : {{.+}} to memref<1x2x32x8xf32>
+// CHECK: %[[DEV:.+]] = gpu.alloc () : memref<1x2x32x8xf32>
+// CHECK: %[[LEN:.+]] = memref.dim %[[CACHE]], %c2
+// CHECK: %[[VIEW:.+]] = memref.reinterpret_cast %[[DEV]] to offset: [0], sizes: [1, 2, %[[LEN]], 8], strides: [512, 256, 8, 1]
+// CHECK: gpu.memcpy %[[DEV]], %[[HOST]]
+// CHECK: gpu.launch
+// CHECK: memref.load %[[VIEW]]
+// CHECK: memref.store %{{.+}}, %[[VIEW]]
+// CHECK: gpu.memcpy %[[HOST]], %[[DEV]]
+// CHECK-NEXT: gpu.dealloc %[[DEV]]
+// CHECK-NEXT: return
+func.func @cache_view(%cache: memref<1x2x?x8xf32, strided<[512, 256, 8, 1]>>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %n = memref.dim %cache, %c2 : memref<1x2x?x8xf32, strided<[512, 256, 8, 1]>>
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %n, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c1, %v = %c1, %w = %c1) {
+    %a = memref.load %cache[%c0, %c1, %bx, %tx] : memref<1x2x?x8xf32, strided<[512, 256, 8, 1]>>
+    %b = arith.addf %a, %a : f32
+    memref.store %b, %cache[%c0, %c1, %bx, %tx] : memref<1x2x?x8xf32, strided<[512, 256, 8, 1]>>
+    gpu.terminator
+  }
+  return
+}
