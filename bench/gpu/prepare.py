@@ -12,6 +12,8 @@ run.sh unpacks it):
   OUT/models/NAME/test_data_set_*   with its inputs and torch's outputs;
   OUT/models_fp16/NAME/...     four of them with --precision=fp16 (weights
                                stored in fp16);
+  OUT/models_runtime/NAME/...  four compiled once with run-time dims
+                               (--max-shape), with every data set;
   OUT/attention/CASE           attn.sdpa alone at the benchmark's sizes, in
                                fp16 and bf16 (tensor cores) and fp32,
   OUT/attention/cases.json     their shapes, masks and precisions (inputs are
@@ -85,6 +87,15 @@ def compile_model(attnc, source, exe, device, shapes=()):
 
 # Models also compiled with their weights in fp16 (--precision=fp16).
 FP16_MODELS = ("gpt2", "bert", "llama", "vit")
+# Models also compiled once with run-time dims (--max-shape), run at each
+# data set's shapes (two lengths each).
+PAST = [f"--max-shape={kind}_{layer}=1x4x31x12" for layer in (0, 1) for kind in ("past_key", "past_value")]
+RUNTIME_MODELS = {
+    "gpt2": ["--max-shape=input_ids=1x32"],
+    "mistral": ["--max-shape=input_ids=1x32"],
+    "bert": ["--max-shape=input_ids=2x32", "--max-shape=attention_mask=2x32"],
+    "gpt2_kv_cache": PAST,
+}
 
 
 def prepare_models(attnc, out, device):
@@ -109,6 +120,14 @@ def prepare_models(attnc, out, device):
                               [*device, "--precision=fp16"], shapes)
                 shutil.copytree(model / "test_data_set_0", narrow / "test_data_set_0")
                 print(f"model {model.name} (fp16 weights)", flush=True)
+            if model.name in RUNTIME_MODELS:
+                runtime = out / "models_runtime" / model.name
+                runtime.mkdir(parents=True)
+                compile_model(attnc, model / "model.onnx", runtime / "model",
+                              [*device, *RUNTIME_MODELS[model.name]])
+                for data in model.glob("test_data_set_*"):
+                    shutil.copytree(data, runtime / data.name)
+                print(f"model {model.name} (run-time dims)", flush=True)
 
 
 def matmul_mlir(m, k, n, seed):

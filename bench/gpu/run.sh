@@ -10,11 +10,13 @@
 # --device=cuda into bench/gpu/prepared and archives it as
 # bench/gpu/prepared.tar.xz (git-ignored: carry the archive; this script
 # unpacks it when the folder is missing). Then this script, within 8
-# minutes (each step's timeout below; together 460 s, plus unpacking):
+# minutes (each step's timeout below; together 480 s, plus unpacking):
 #   1. RESULTS_DIR/machine.txt: the GPU, driver and toolkit;
 #   2. RESULTS_DIR/models.txt: every model on the GPU against torch's
 #      outputs (check_models.py, rtol = atol = 1e-4), then four with their
-#      weights in fp16 (within 2e-3 of each output's largest magnitude);
+#      weights in fp16 (within 2e-3 of each output's largest magnitude),
+#      then four compiled once with run-time dims, at every data set's
+#      length;
 #   3. RESULTS_DIR/attention.md: the attention kernels (tensor cores in
 #      fp16/bf16, CUDA cores in fp32) against torch's SDPA
 #      (bench_attention.py), kernel times and errors;
@@ -55,6 +57,12 @@ if [ -d "$prepared/models_fp16" ]; then
     | tee -a "$results/models.txt"
   timeout 45 $python "$here/check_models.py" "$prepared/models_fp16" --rtol 0 --atol 2e-3 \
     --of-largest | tee -a "$results/models.txt" || status=1
+fi
+if [ -d "$prepared/models_runtime" ]; then
+  echo "--- compiled once with run-time dims (--max-shape), every data set's length" \
+    | tee -a "$results/models.txt"
+  timeout 20 $python "$here/check_models.py" "$prepared/models_runtime" \
+    | tee -a "$results/models.txt" || status=1
 fi
 if [ -d "$prepared/matmul" ]; then
   timeout 40 $python "$here/bench_matmul.py" "$prepared/matmul" --repeat 5 \
