@@ -174,13 +174,14 @@ Value ContractionKernelBuilder::loadSliceElement(Value operand, AffineMap map, T
   // element's address alive across the products).
   // Only the row and column dims can run past the edge (batch dims come
   // from the grid).
+  // The operand's dim is the loop dim's extent (a run-time one read
+  // before the launch).
   SmallVector<Value> indices = indicesFor(map, loops);
-  auto shape = cast<MemRefType>(operand.getType()).getShape();
   for (auto [d, position] : llvm::enumerate(indices)) {
     auto dim = dyn_cast<AffineDimExpr>(map.getResult(d));
     if (dim && (llvm::is_contained(rowDims, dim.getPosition()) ||
                 llvm::is_contained(colDims, dim.getPosition())))
-      position = minIdx(position, index(shape[d] - 1));
+      position = minIdx(position, sub(extent(dim.getPosition()), index(1)));
   }
   Value loaded = convert(memref::LoadOp::create(b, loc, operand, indices), type);
   Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(type, 0.0));

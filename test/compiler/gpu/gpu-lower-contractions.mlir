@@ -432,7 +432,7 @@ func.func @epilogue_kept(%a: memref<8x32xf32>, %w: memref<32x16xf32>, %out: memr
 
 // Run-time rows (`--max-shape`: a prompt's length): M is read from the
 // activation before the launch; the grid's block rows are ceil(M / 64),
-// and the stores' edge test compares with M. With an fp16 weight the
+// the edge tests compare with M, and rows past it are clamped to M - 1. With an fp16 weight the
 // pipelined tensor-core kernel takes it (K and N static, whole 16-byte
 // chunks), its chunks' edge test and row clamp from M too.
 // CHECK-LABEL: func.func @run_time_rows
@@ -441,6 +441,8 @@ func.func @epilogue_kept(%a: memref<8x32xf32>, %w: memref<32x16xf32>, %out: memr
 // CHECK: %[[ROWS:.+]] = arith.ceildivui %[[M]], %c64
 // CHECK: gpu.launch blocks({{.+}}) in (%{{[a-z0-9]+}} = %c1, %{{[a-z0-9]+}} = %[[ROWS]], %{{[a-z0-9]+}} = %c1)
 // CHECK: arith.cmpi slt, %{{.+}}, %[[M]]
+// CHECK: %[[LAST:.+]] = arith.subi %[[M]], %c1
+// CHECK: arith.minsi %{{.+}}, %[[LAST]]
 // CHECK: gpu.terminator
 // CHECK: gpu.launch blocks({{.+}}) in (%{{[a-z0-9]+}} = %c1, %{{[a-z0-9]+}} = %[[ROWS]], %{{[a-z0-9]+}} = %c1)
 // CHECK: %[[LASTROW:.+]] = arith.subi %[[M]], %c1
