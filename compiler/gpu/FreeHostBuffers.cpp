@@ -3,9 +3,11 @@
 // The CUDA pipeline bufferizes without the ownership-based deallocation,
 // which rejects kernels (their barriers declare no memory effects); on the
 // GPU, gpu-device-buffers frees every device buffer at the return. For
-// --device=cuda-emulated the buffers stay host allocations: this pass
-// frees each allocation of the function's entry block that is not returned
-// (nor viewed by a returned value) before every return.
+// --device=cuda-emulated the buffers stay host allocations, and with
+// --device=cuda a few do (one whose run-time shape alone is read, a
+// host-filled scalar): this pass frees each allocation of the function's
+// entry block that is not returned (nor viewed by a returned value) or
+// already freed, before every return.
 //
 //===----------------------------------------------------------------------===//
 

@@ -325,13 +325,15 @@ def GpuDeviceBuffersPass : Pass<"gpu-device-buffers", "::mlir::func::FuncOp"> {
 }
 
 def GpuFreeHostBuffersPass : Pass<"gpu-free-host-buffers", "::mlir::func::FuncOp"> {
-  let summary = "Free the entry block's allocations before each return (--device=cuda-emulated)";
+  let summary = "Free the entry block's host allocations before each return";
   let description = [{
     The CUDA pipeline bufferizes without upstream's ownership-based
     deallocation, which rejects kernel bodies (`gpu.barrier` declares no
     memory effects); on a GPU, `gpu-device-buffers` frees every device
     buffer at the return. Where the kernels are emulated the buffers stay
-    host allocations: each `memref.alloc` of the function's entry block
+    host allocations, and on a GPU a few do (after `gpu-device-buffers`: an
+    allocation whose run-time shape alone the kernels' sizes read, a
+    host-filled scalar): each `memref.alloc` of the function's entry block
     that is neither returned (nor viewed by a returned value) nor already
     freed gets a `memref.dealloc` before every return.
   }];

@@ -88,6 +88,11 @@ void buildGpuLoweringPipeline(OpPassManager &pm, const PipelineOptions &options)
     return;
   }
   pm.addNestedPass<func::FuncOp>(gpu::createGpuDeviceBuffersPass());
+  // What stays on the host (a buffer whose run-time shape alone the
+  // kernels' sizes read, a host-filled scalar) is freed at the returns;
+  // the canonicalizer then drops the allocations nothing reads.
+  pm.addNestedPass<func::FuncOp>(gpu::createGpuFreeHostBuffersPass());
+  pm.addPass(createCanonicalizerPass());
 
   // Kernels: outlined into a gpu.module for the chip, lowered to NVVM.
   pm.addPass(createGpuKernelOutliningPass());
