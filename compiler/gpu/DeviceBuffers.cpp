@@ -3,13 +3,17 @@
 // A kernel reads and writes device memory; the caller's inputs and outputs
 // are host memory, and so is every memref.alloc until told otherwise. After
 // bufferization this pass finds each buffer a gpu.launch captures (through
-// casts and views), gives it device memory and moves the data where the host needs
-// it:
+// casts and views), gives it device memory and moves the data where the
+// host needs it:
 //   - memref.alloc -> gpu.alloc; freed by gpu.dealloc before each return;
 //   - a function argument -> a device copy, filled at the start when a
-//     kernel reads it and copied back before each return when one writes it;
-//   - a global (a weight) -> the device copy the runtime uploads once per
-//     process (attnc_cuda_constant), never freed by the model;
+//     kernel reads it and copied back before each return when one writes it
+//     (a view of a larger buffer: a copy of that whole buffer, same view);
+//   - an allocation the host fills by stores first -> the host's until its
+//     last store, then copied to a device buffer the kernels read;
+//   - a global (a weight) -> the device copy the runtime uploads on first
+//     use and keeps while the model is loaded (attnc_cuda_constant), never
+//     freed by the function;
 //   - a host memref.copy from or into a device buffer -> gpu.memcpy.
 // Anything else on the host that touches a device buffer would read or
 // write memory the host cannot see: it is an error naming the operation.
@@ -189,8 +193,8 @@ struct GpuDeviceBuffersPass
       return failure();
     }
     if (auto global = root.getDefiningOp<memref::GetGlobalOp>()) {
-      // A weight: uploaded once per process by the runtime, which keeps
-      // the device copy for every later run.
+      // A weight: uploaded on first use by the runtime, which keeps the
+      // device copy for every later run while the model is loaded.
       OpBuilder b(global);
       b.setInsertionPointAfter(global);
       auto type = cast<MemRefType>(global.getType());
@@ -247,12 +251,15 @@ struct GpuDeviceBuffersPass
     return deviceArg;
   }
 
+  /// A store the host makes itself, outside every kernel.
+  static bool isHostStore(Operation *op) {
+    return isa<memref::StoreOp>(op) && !op->getParentOfType<gpu::LaunchOp>();
+  }
+
   /// Whether the host writes elements of `alloc` itself (a run-time
   /// scalar the graph made a tensor of: a Range's start, say).
   static bool hasHostStores(memref::AllocOp alloc) {
-    return llvm::any_of(alloc->getUsers(), [](Operation *user) {
-      return isa<memref::StoreOp>(user) && !user->getParentOfType<gpu::LaunchOp>();
-    });
+    return llvm::any_of(alloc->getUsers(), isHostStore);
   }
 
   /// A buffer the host fills element by element before kernels read it:
@@ -264,7 +271,7 @@ struct GpuDeviceBuffersPass
     Operation *lastStore = nullptr;
     SmallVector<Operation *> others;
     for (Operation *user : alloc->getUsers()) {
-      bool hostStore = isa<memref::StoreOp>(user) && !user->getParentOfType<gpu::LaunchOp>();
+      bool hostStore = isHostStore(user);
       if (hostStore && user->getBlock() != block)
         return user->emitOpError("writes a kernel's buffer on the host inside a region; the "
                                  "CUDA backend copies such buffers once, before the kernels");
@@ -285,13 +292,10 @@ struct GpuDeviceBuffersPass
     gpu::MemcpyOp::create(b, loc, Type(), ValueRange{}, device.getMemref(), alloc.getResult());
     alloc.getResult().replaceUsesWithIf(device.getMemref(), [&](OpOperand &use) {
       Operation *user = use.getOwner();
-      bool hostStore = isa<memref::StoreOp>(user) && !user->getParentOfType<gpu::LaunchOp>();
-      return !hostStore && !isa<memref::DeallocOp, gpu::MemcpyOp>(user);
+      return !isHostStore(user) && !isa<memref::DeallocOp, gpu::MemcpyOp>(user);
     });
-    // The host's buffer is freed at the returns (its deallocation, if
-    // any, stays where it was).
-    if (llvm::none_of(alloc->getUsers(), [](Operation *u) { return isa<memref::DeallocOp>(u); }))
-      stagedHostBuffers.push_back(alloc.getResult());
+    // The host's buffer keeps its deallocation, if it has one; if not,
+    // gpu-free-host-buffers, after this pass, frees it at the returns.
     return device.getMemref();
   }
 
@@ -389,8 +393,6 @@ struct GpuDeviceBuffersPass
   void freeAtReturns(func::FuncOp func, ArrayRef<Value> device) {
     func.walk([&](func::ReturnOp ret) {
       OpBuilder b(ret);
-      for (Value host : stagedHostBuffers)
-        memref::DeallocOp::create(b, ret.getLoc(), host);
       for (Value buffer : device)
         if (!constants.contains(buffer))
           mlir::gpu::DeallocOp::create(b, ret.getLoc(), Type(), ValueRange{},
@@ -400,8 +402,6 @@ struct GpuDeviceBuffersPass
 
   /// The device copies of globals (never freed by the model).
   llvm::DenseSet<Value> constants;
-  /// Host buffers of staged device buffers with no deallocation of their own.
-  SmallVector<Value> stagedHostBuffers;
   /// Device views of caller views (deviceCopyOfView) -> the allocations
   /// to free for them.
   llvm::DenseMap<Value, Value> freedAs;

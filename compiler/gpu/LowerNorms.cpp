@@ -22,6 +22,7 @@
 
 #include "compiler/gpu/KernelBuilder.h"
 #include "dialects/attn/AttnOps.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 
 #include <functional>
 #include <limits>
@@ -369,9 +370,8 @@ struct GpuLowerNormsPass : public attnc::gpu::impl::GpuLowerNormsPassBase<GpuLow
     // The result is shaped like the input: its run-time dims are rows.
     SmallVector<Value> rowExtents, resultSizes;
     for (auto [d, size] : llvm::enumerate(shape->rowDims)) {
-      Value extent = ShapedType::isDynamic(size)
-                         ? Value(tensor::DimOp::create(b, loc, input, d))
-                         : Value(arith::ConstantIndexOp::create(b, loc, size));
+      Value extent =
+          getValueOrCreateConstantIndexOp(b, loc, tensor::getMixedSize(b, loc, input, d));
       rowExtents.push_back(extent);
       if (ShapedType::isDynamic(size))
         resultSizes.push_back(extent);

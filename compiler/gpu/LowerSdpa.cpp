@@ -28,6 +28,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/gpu/SdpaKernel.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "dialects/attn/RunTimeDims.h"
 
 #include <limits>
@@ -78,14 +79,6 @@ bool kernelTakes(SdpaOp op) {
   return staticButSeq(op.getQuery(), SdpaTensor::Query) &&
          staticButSeq(op.getKey(), SdpaTensor::Key) &&
          staticButSeq(op.getValue(), SdpaTensor::Value);
-}
-
-/// Dim `dim` of `tensor` in this run, as an index value.
-Value extentOf(OpBuilder &b, Location loc, Value tensor, unsigned dim) {
-  auto type = cast<RankedTensorType>(tensor.getType());
-  if (!type.isDynamicDim(dim))
-    return arith::ConstantIndexOp::create(b, loc, type.getDimSize(dim));
-  return tensor::DimOp::create(b, loc, tensor, dim);
 }
 
 /// Keys per shared-memory tile: K and V tiles together in 32 KiB, a
@@ -589,10 +582,13 @@ struct GpuLowerSdpaPass : public attnc::gpu::impl::GpuLowerSdpaPassBase<GpuLower
 
     OpBuilder b(op);
     Location loc = op.getLoc();
-    shape.queryLen = extentOf(b, loc, op.getQuery(),
-                              mlir::attn::sdpaSeqAxis(op.isSeqMajor(SdpaTensor::Query)));
-    shape.keyLen = extentOf(b, loc, op.getKey(),
-                            mlir::attn::sdpaSeqAxis(op.isSeqMajor(SdpaTensor::Key)));
+    // The lengths in this run: constants, or tensor.dim of a run-time dim.
+    auto lengthOf = [&](Value tensor, SdpaTensor t) {
+      unsigned axis = mlir::attn::sdpaSeqAxis(op.isSeqMajor(t));
+      return getValueOrCreateConstantIndexOp(b, loc, tensor::getMixedSize(b, loc, tensor, axis));
+    };
+    shape.queryLen = lengthOf(op.getQuery(), SdpaTensor::Query);
+    shape.keyLen = lengthOf(op.getKey(), SdpaTensor::Key);
     KernelOperands operands;
     operands.query = attnc::gpu::bufferOf(b, loc, op.getQuery());
     operands.key = attnc::gpu::bufferOf(b, loc, op.getKey());

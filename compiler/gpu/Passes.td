@@ -301,23 +301,26 @@ def GpuDeviceBuffersPass : Pass<"gpu-device-buffers", "::mlir::func::FuncOp"> {
   let summary = "Give every buffer a kernel reads or writes a device copy";
   let description = [{
     After bufferization: a `memref.alloc` that a `gpu.launch` uses becomes
-    a `gpu.alloc` (device memory, of the allocation's run-time extents), its `memref.dealloc` a `gpu.dealloc`, and
-    a host `memref.copy` from or into it a `gpu.memcpy`. A function argument
-    (the caller's input or output buffer, host memory) that a kernel uses
-    gets a device buffer, filled at the function's start when a kernel reads
-    it and copied back at its end when one writes it (run-time dims: the
-    argument's extents; a caller's view of a larger row-major buffer, such
-    as a KV cache kept in place at its capacity, gets a copy of that whole
-    buffer and the kernels the same view of it). A buffer the host fills by `memref.store` before
-    any other use (a run-time scalar made a tensor: a Range's start) stays
-    the host's for those stores and is copied to a device buffer after the
-    last of them. A global a kernel reads (a weight) gets its
-    device copy from the runtime (`attnc_cuda_constant`, uploaded once per
-    process), not freed by the model. A loop nest or linalg op left outside
-    the kernels is an error: it would run on the host unasked. A host
-    operation that would touch a device
-    buffer in any other way, or a kernel's buffer with a non-identity
-    layout, is an error naming the operation.
+    a `gpu.alloc` (device memory, of the allocation's run-time extents),
+    its `memref.dealloc` a `gpu.dealloc`, and a host `memref.copy` from or
+    into it a `gpu.memcpy`. A function argument (the caller's input or
+    output buffer, host memory) that a kernel uses gets a device buffer,
+    filled at the function's start when a kernel reads it and copied back
+    at its end when one writes it (run-time dims: the argument's extents;
+    a caller's view of a larger row-major buffer, such as a KV cache kept
+    in place at its capacity, gets a copy of that whole buffer and the
+    kernels the same view of it). A buffer the host fills by
+    `memref.store` before any other use (a run-time scalar made a tensor: a
+    Range's start) stays the host's for those stores and is copied to a
+    device buffer after the last of them; the host buffer is left to
+    `gpu-free-host-buffers`, which runs after this pass. A global a kernel
+    reads (a weight) gets its device copy from the runtime
+    (`attnc_cuda_constant`, uploaded on first use and kept while the model
+    is loaded), not freed by the function. A loop nest or linalg op left outside the kernels is an error:
+    it would run on the host unasked. A host operation that would touch a
+    device buffer in any other way, a host store into a kernel's buffer
+    inside a region or after a kernel used it, or a kernel's buffer with a
+    non-identity layout, is an error naming the operation.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect",
                            "::mlir::LLVM::LLVMDialect", "::mlir::func::FuncDialect",

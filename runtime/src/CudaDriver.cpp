@@ -16,6 +16,13 @@
 //   - Device buffers a run frees are kept for the next run's allocations
 //     of the same size (BufferPool): after the first run, a run allocates
 //     and frees nothing through the driver.
+//   - Everything this layer holds (the weights' copies, the pool's
+//     buffers) is freed by static destructors: at exit, and when a shared
+//     library that carries this layer (an `--emit=lib --device=cuda`
+//     model) is unloaded, so a process may load and unload GPU models
+//     without leaking device or host memory. The objects holding it are
+//     built after the driver is initialized, so at exit their destructors
+//     run before whatever the driver registered for its own.
 //   - With ATTNC_CUDA_KERNEL_TIME=1 in the environment, each stream
 //     synchronization (one per run) records the GPU time of the kernels
 //     launched since the last one (CUDA events around each launch), and the
@@ -104,13 +111,14 @@ template <typename Fn> void resolve(void *library, Fn &slot, const char *name) {
     fail("the CUDA driver lacks", name);
 }
 
-Driver *loadDriver() {
+Driver loadDriver() {
   void *library = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
   if (!library)
     fail("no CUDA driver (libcuda.so.1 cannot be loaded); this model was compiled with "
          "--device=cuda and needs an NVIDIA GPU and its driver",
          dlerror());
-  auto *d = new Driver(); // never freed: kernels may be unloaded at exit
+  Driver driver;
+  Driver *d = &driver;
   resolve(library, d->init, "cuInit");
   resolve(library, d->deviceGetCount, "cuDeviceGetCount");
   resolve(library, d->deviceGet, "cuDeviceGet");
@@ -134,12 +142,14 @@ Driver *loadDriver() {
   resolve(library, d->eventSynchronize, "cuEventSynchronize");
   resolve(library, d->eventElapsedTime, "cuEventElapsedTime_v2");
   resolve(library, d->eventDestroy, "cuEventDestroy_v2");
-  return d;
+  return driver;
 }
 
 Driver &driver() {
-  static Driver *instance = loadDriver();
-  return *instance;
+  // Trivially destructible: valid until the code is unmapped, for the
+  // kernels' module unloads that MLIR's destructors make last of all.
+  static Driver instance = loadDriver();
+  return instance;
 }
 
 /// The driver with device 0's primary context current on this thread.
@@ -166,20 +176,22 @@ Driver &gpu() {
 }
 
 /// ATTNC_CUDA_KERNEL_TIME: the kernels' GPU time per run (between stream
-/// synchronizations), printed at exit.
+/// synchronizations), printed at exit (or when the model is unloaded).
 class KernelTimer {
 public:
+  /// The timer, or null when the environment does not ask for one.
   static KernelTimer *get() {
-    static KernelTimer *timer = [] {
+    static const bool enabled = [] {
       const char *flag = std::getenv("ATTNC_CUDA_KERNEL_TIME");
-      if (!flag || !*flag || std::string_view(flag) == "0")
-        return static_cast<KernelTimer *>(nullptr);
-      auto *created = new KernelTimer(); // reports at exit, never freed
-      std::atexit([] { get()->report(); });
-      return created;
+      return flag && *flag && std::string_view(flag) != "0";
     }();
-    return timer;
+    if (!enabled)
+      return nullptr;
+    static KernelTimer timer;
+    return &timer;
   }
+
+  ~KernelTimer() { report(); }
 
   /// Events around one launch on `stream`.
   void around(CUstream stream, const std::function<void()> &launch) {
@@ -246,16 +258,21 @@ struct LazyModule {
 /// allocates nothing from the driver. A buffer freed on a stream is reused
 /// on that stream at once (its work is ordered after the last use) and on
 /// any other once that stream has been synchronized. Everything is given
-/// back to the driver at exit; until then the pool holds what the largest
-/// set of live buffers took.
+/// back to the driver at exit or unload; until then the pool holds what
+/// the largest set of live buffers took.
 class BufferPool {
 public:
   static BufferPool &get() {
-    static auto *pool = new BufferPool(); // freed at exit by releaseAll
-    return *pool;
+    static BufferPool pool(gpu());
+    return pool;
   }
 
-  CUdeviceptr take(Driver &d, size_t bytes, CUstream stream) {
+  ~BufferPool() {
+    for (auto &[pointer, bytes] : sizes)
+      (void)d.memFree(pointer); // at exit or unload: a failure changes nothing
+  }
+
+  CUdeviceptr take(size_t bytes, CUstream stream) {
     std::lock_guard<std::mutex> lock(mutex);
     for (std::vector<Block> *list : {&pending[stream], &idle}) {
       auto found = std::find_if(list->begin(), list->end(),
@@ -268,8 +285,6 @@ public:
     }
     CUdeviceptr pointer = 0;
     check(d.memAlloc(&pointer, bytes), "out of GPU memory");
-    if (sizes.empty())
-      std::atexit(releaseAll); // after the driver's own handlers: runs before them
     sizes[pointer] = bytes;
     return pointer;
   }
@@ -300,20 +315,50 @@ private:
     size_t bytes;
   };
 
-  static void releaseAll() {
-    BufferPool &pool = get();
-    std::lock_guard<std::mutex> lock(pool.mutex);
-    for (auto &[pointer, bytes] : pool.sizes)
-      (void)driver().memFree(pointer); // at exit: a failure changes nothing
-    pool.sizes.clear();
-    pool.idle.clear();
-    pool.pending.clear();
-  }
+  /// Built after the driver is initialized (see the file's header).
+  explicit BufferPool(Driver &d) : d(d) {}
 
+  Driver &d;
   std::mutex mutex;
   std::unordered_map<CUdeviceptr, size_t> sizes; // every buffer handed out
   std::vector<Block> idle;
   std::unordered_map<CUstream, std::vector<Block>> pending;
+};
+
+/// The device copies of the weights (attnc_cuda_constant), by host
+/// address; each layer of this runtime serves the one model whose code
+/// carries it, and frees the copies with it.
+class WeightCopies {
+public:
+  static WeightCopies &get() {
+    static WeightCopies copies(gpu());
+    return copies;
+  }
+
+  ~WeightCopies() {
+    for (auto &[host, device] : copies)
+      if (device)
+        (void)d.memFree(device); // at exit or unload: a failure changes nothing
+  }
+
+  void *copyOf(void *host, int64_t bytes) {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto [entry, added] = copies.try_emplace(host, 0);
+    if (added && bytes > 0) {
+      check(d.memAlloc(&entry->second, bytes), "out of GPU memory for the model's weights");
+      check(d.memcpyHtoD(entry->second, host, bytes),
+            "cannot copy the model's weights to the GPU");
+    }
+    return reinterpret_cast<void *>(entry->second);
+  }
+
+private:
+  /// Built after the driver is initialized (see the file's header).
+  explicit WeightCopies(Driver &d) : d(d) {}
+
+  Driver &d;
+  std::mutex mutex;
+  std::unordered_map<void *, CUdeviceptr> copies;
 };
 
 } // namespace
@@ -389,7 +434,7 @@ void *mgpuMemAlloc(uint64_t bytes, void *stream, bool hostShared) {
   if (hostShared)
     check(d.memAllocManaged(&pointer, bytes, CU_MEM_ATTACH_GLOBAL), "out of GPU memory");
   else
-    pointer = BufferPool::get().take(d, bytes, stream);
+    pointer = BufferPool::get().take(bytes, stream);
   return reinterpret_cast<void *>(pointer);
 }
 
@@ -410,23 +455,10 @@ void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream) {
 }
 
 /// The device copy of a model's constant (a weight) at `host`, uploaded on
-/// first use and kept for the process's life: weights never change, and
-/// every run after the first finds them on the GPU.
+/// first use and kept while the model's code is loaded: weights never
+/// change, and every run after the first finds them on the GPU.
 void *attnc_cuda_constant(void *host, int64_t bytes) {
-  static std::mutex mutex;
-  static auto *copies = new std::unordered_map<void *, void *>(); // kept until exit
-  std::lock_guard<std::mutex> lock(mutex);
-  auto [entry, added] = copies->try_emplace(host, nullptr);
-  if (added) {
-    Driver &d = gpu();
-    CUdeviceptr pointer = 0;
-    if (bytes > 0) {
-      check(d.memAlloc(&pointer, bytes), "out of GPU memory for the model's weights");
-      check(d.memcpyHtoD(pointer, host, bytes), "cannot copy the model's weights to the GPU");
-    }
-    entry->second = reinterpret_cast<void *>(pointer);
-  }
-  return entry->second;
+  return WeightCopies::get().copyOf(host, bytes);
 }
 
 } // extern "C"

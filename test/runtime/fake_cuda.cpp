@@ -83,7 +83,13 @@ const std::pair<const uintptr_t, size_t> *deviceRange(uintptr_t pointer, size_t 
 
 extern "C" {
 
-CUresult cuInit(unsigned) { return kSuccess; }
+// The driver's state is built at initialization, as a real driver's is: what
+// its caller builds after cuInit is destroyed before it at exit (the
+// runtime's buffer pool and weight copies free their memory first).
+CUresult cuInit(unsigned) {
+  state();
+  return kSuccess;
+}
 CUresult cuDeviceGetCount(int *count) {
   *count = 1;
   return kSuccess;

@@ -38,3 +38,45 @@ func.func @host_loop(%in: memref<4xf32>, %out: memref<4xf32>) {
   linalg.copy ins(%in : memref<4xf32>) outs(%out : memref<4xf32>)
   return
 }
+
+// -----
+
+// The host fills a kernel's buffer under a condition: the one copy after
+// the last store has no single place.
+func.func @host_store_in_region(%n: index, %cond: i1, %out: memref<4xi64>) {
+  %start = memref.alloc() : memref<1xi64>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %v = arith.index_cast %n : index to i64
+  scf.if %cond {
+    // expected-error @below {{'memref.store' op writes a kernel's buffer on the host inside a region; the CUDA backend copies such buffers once, before the kernels}}
+    memref.store %v, %start[%c0] : memref<1xi64>
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c1, %v2 = %c1, %w = %c1) {
+    %s = memref.load %start[%c0] : memref<1xi64>
+    memref.store %s, %out[%tx] : memref<4xi64>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// The host stores into a kernel's buffer after the kernel read it.
+func.func @host_store_after_kernel(%n: index, %out: memref<4xi64>) {
+  %start = memref.alloc() : memref<1xi64>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %v = arith.index_cast %n : index to i64
+  memref.store %v, %start[%c0] : memref<1xi64>
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c1, %v2 = %c1, %w = %c1) {
+    %s = memref.load %start[%c0] : memref<1xi64>
+    memref.store %s, %out[%tx] : memref<4xi64>
+    gpu.terminator
+  }
+  // expected-error @below {{'memref.store' op writes a kernel's buffer on the host after a kernel or copy uses it; the CUDA backend copies it once, before}}
+  memref.store %v, %start[%c0] : memref<1xi64>
+  return
+}

@@ -70,7 +70,7 @@ func.func @host_only(%in: memref<4xf32>, %out: memref<4xf32>) {
 // -----
 
 // A weight a kernel reads: its device copy comes from the runtime
-// (attnc_cuda_constant uploads it once per process), as a memref built
+// (attnc_cuda_constant uploads it on first use and keeps it), as a memref built
 // on the returned address; it is not freed at the end.
 // CHECK: func.func private @attnc_cuda_constant(index, index) -> index
 // CHECK-LABEL: func.func @reads_weights
@@ -183,6 +183,38 @@ func.func @cache_view(%cache: memref<1x2x?x8xf32, strided<[512, 256, 8, 1]>>) {
     %a = memref.load %cache[%c0, %c1, %bx, %tx] : memref<1x2x?x8xf32, strided<[512, 256, 8, 1]>>
     %b = arith.addf %a, %a : f32
     memref.store %b, %cache[%c0, %c1, %bx, %tx] : memref<1x2x?x8xf32, strided<[512, 256, 8, 1]>>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// A scalar the host fills (a Range's start made a 1-element tensor): the
+// host keeps storing into its own buffer, which is copied to a device one
+// after the last store; the kernel reads the device copy. The host buffer
+// is left to gpu-free-host-buffers; the device one is freed here.
+// CHECK-LABEL: func.func @host_filled_scalar
+// CHECK-SAME: (%[[N:.+]]: index, %[[OUT:.+]]: memref<4xi64>)
+// CHECK: %[[HOST:.+]] = memref.alloc() : memref<1xi64>
+// CHECK: memref.store %{{.+}}, %[[HOST]]
+// CHECK-NEXT: %[[DEV:.+]] = gpu.alloc () : memref<1xi64>
+// CHECK-NEXT: gpu.memcpy %[[DEV]], %[[HOST]]
+// CHECK: gpu.launch
+// CHECK: memref.load %[[DEV]]
+// CHECK-NOT: memref.dealloc
+// CHECK-DAG: gpu.dealloc %[[DEV]]
+// CHECK: return
+func.func @host_filled_scalar(%n: index, %out: memref<4xi64>) {
+  %start = memref.alloc() : memref<1xi64>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %v = arith.index_cast %n : index to i64
+  memref.store %v, %start[%c0] : memref<1xi64>
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c1, %v2 = %c1, %w = %c1) {
+    %s = memref.load %start[%c0] : memref<1xi64>
+    memref.store %s, %out[%tx] : memref<4xi64>
     gpu.terminator
   }
   return
