@@ -190,14 +190,16 @@ mlir::attn::tiling::MatmulKernelShape chooseMatmulKernel(const TargetDescription
   return choice;
 }
 
-TilingChoice chooseSdpaTiling(SdpaOp op, const TargetDescription &target,
-                              const TilingRequest &request) {
-  SdpaShape shape = readShape(op, request);
-  TilingChoice choice;
-  std::string reason;
-  llvm::raw_string_ostream why(reason);
-  bool flagBlocks = request.flags.setsBlocks();
+namespace {
 
+/// Whether the vector kernel fits an op: its lanes (narrowed to divide the
+/// head sizes) and, when it cannot run, why not (empty when it can).
+struct VectorFit {
+  int64_t lanes;
+  std::string whyNot;
+};
+
+VectorFit fitVectorKernel(SdpaOp op, const SdpaShape &shape, const TargetDescription &target) {
   // The vector kernel is built around vector FMAs on f32 with head sizes
   // in whole vectors; anything else runs the portable kernel.
   int64_t lanes = target.hasFma ? target.vectorBits / 32 : 0;
@@ -205,20 +207,172 @@ TilingChoice chooseSdpaTiling(SdpaOp op, const TargetDescription &target,
   // wide vectors (D = 8 or 40 with AVX-512's 16 lanes).
   while (lanes > 4 && shape.isF32 && (shape.headDim % lanes || shape.valueDim % lanes))
     lanes /= 2;
-  std::string noVector;
-  llvm::raw_string_ostream noVectorOs(noVector);
+  std::string whyNot;
+  llvm::raw_string_ostream os(whyNot);
   if (lanes == 0)
-    noVectorOs << (target.vectorBits == 0 ? "no SIMD unit" : "no FMA") << " on "
-               << (target.cpu.empty() ? target.triple : target.cpu);
+    os << (target.vectorBits == 0 ? "no SIMD unit" : "no FMA") << " on "
+       << (target.cpu.empty() ? target.triple : target.cpu);
   else if (!shape.isF32)
-    noVectorOs << "the vector kernel is f32 only, got "
-               << op.getQuery().getType().getElementType();
+    os << "the vector kernel is f32 only, got " << op.getQuery().getType().getElementType();
   else if (shape.headDim % lanes || shape.valueDim % lanes)
-    noVectorOs << "head sizes " << shape.headDim << " and " << shape.valueDim
-               << " are not multiples of " << lanes << " " << target.simd << " lanes";
+    os << "head sizes " << shape.headDim << " and " << shape.valueDim
+       << " are not multiples of " << lanes << " " << target.simd << " lanes";
+  return {lanes, whyNot};
+}
 
-  bool vector = noVector.empty() && request.flags.kernel != AttentionKernel::Portable;
-  if (request.flags.kernel == AttentionKernel::Vector) {
+/// Block sizes, and how a window shaped them (for the reason line).
+struct SdpaBlocks {
+  int64_t q, kv;
+  bool shrunkToWindow = false, alignedToWindow = false;
+};
+
+/// What blocks must be whole multiples of, and the smallest kv-block.
+struct BlockGrain {
+  int64_t qAlign, kvAlign, kvMin;
+};
+
+/// Blocks from the caches: the K and V tiles in L1, the whole working set
+/// in half of L2, shaped by a sliding window, never larger than the
+/// problem.
+SdpaBlocks cacheFittedBlocks(const SdpaShape &shape, const BlockGrain &grain, bool vectorRuns,
+                             int64_t l1, int64_t l2) {
+  // kv-block: the K tile, then the V tile, is swept once per register-row
+  // strip, so each should stay in L1 beside the score and q strips: in
+  // half of it for the portable kernel (which wants kMinPortableKvBlock
+  // too), in 3/4 for the vector kernel, whose strips are one register tile
+  // of rows. 48 KiB L1, non-causal S = 4096 in 240-row q-blocks: 128
+  // keys (32 KiB of K) 146 ms, 192 (48 KiB) 160 ms, 256 157 ms
+  // (bench/RESULTS.md "Larger blocks").
+  int64_t widest = std::max(shape.headDim, shape.valueDim);
+  int64_t kTileBytes = vectorRuns ? l1 * 3 / 4 : l1 / 2;
+  SdpaBlocks blocks;
+  blocks.kv = std::max(grain.kvMin,
+                       roundDown(kTileBytes / (4 * std::max<int64_t>(widest, 1)), grain.kvAlign));
+  // q-block: as many rows as keep the whole working set in half of L2
+  // (the other half streams the next K/V tiles), up to the kernel's most.
+  auto fits = [&](int64_t q, int64_t kv) {
+    return sdpaWorkingSetBytes(q, kv, shape.headDim, shape.valueDim) <= l2 / 2;
+  };
+  while (!fits(grain.qAlign, blocks.kv) && blocks.kv > grain.kvMin)
+    blocks.kv -= grain.kvAlign;
+  int64_t maxQBlock = vectorRuns ? kMaxVectorQBlock : kMaxPortableQBlock;
+  blocks.q = std::max(grain.qAlign, roundDown(maxQBlock, grain.qAlign));
+  while (blocks.q > grain.qAlign && !fits(blocks.q, blocks.kv))
+    blocks.q -= grain.qAlign;
+  // A sliding window: blocks straddling its edges compute masked scores,
+  // about (q-block + kv-block) / span of the work; keep that under half.
+  if (shape.windowSpan)
+    while (blocks.q + blocks.kv > *shape.windowSpan / 2 &&
+           (blocks.q > grain.qAlign || blocks.kv > grain.kvMin)) {
+      blocks.shrunkToWindow = true;
+      if (blocks.q >= blocks.kv && blocks.q > grain.qAlign)
+        blocks.q -= grain.qAlign;
+      else if (blocks.kv > grain.kvMin)
+        blocks.kv -= grain.kvAlign;
+      else
+        blocks.q -= grain.qAlign;
+    }
+  // Then a q-block as long as the kv-block, so that every q-block starts on
+  // a kv-block boundary: it visits the same ceil((span + Q - 1) / K) blocks
+  // as its neighbours, where a misaligned one often straddles one more.
+  // The vector kernel pads the rows to whole register tiles (64 -> 66 with
+  // 6-row tiles), which costs less than that block. Window 256, S = 4096:
+  // 390 -> 310 visited block pairs per head (60x64 -> 64x64 blocks), and
+  // 38.7 -> 35.0 ms at S = 8192 (bench/RESULTS.md, "Window alignment").
+  if (shape.windowSpan && blocks.q != blocks.kv && blocks.kv >= grain.qAlign) {
+    blocks.q = blocks.kv;
+    blocks.alignedToWindow = true;
+  }
+  // Never larger than the problem (in whole register tiles for the vector
+  // kernel).
+  blocks.q = std::min(blocks.q, roundUp(std::max<int64_t>(shape.queries, 1),
+                                        vectorRuns ? grain.qAlign : 1));
+  blocks.kv = std::min(blocks.kv, roundUp(std::max<int64_t>(shape.keys, 1),
+                                          vectorRuns ? grain.kvAlign : 1));
+  return blocks;
+}
+
+/// Parallel tasks: (batch, head, q-block), with the query heads of a kv
+/// head in one task in the vector kernel.
+int64_t sdpaTasks(const SdpaShape &shape, bool vectorRuns, int64_t qBlock) {
+  int64_t heads = shape.batch * (vectorRuns ? shape.kvHeads : shape.heads);
+  return heads * ceilDiv(shape.queries, qBlock);
+}
+
+/// --q-block / --kv-block override the blocks exactly: the vector kernel
+/// pads a block to whole register tiles itself (the padding rows and
+/// columns are computed and discarded, padding keys masked), so any size
+/// is correct; the register tile only shrinks to fit a small block. A
+/// block beyond the problem is clamped (a warning); tiles beyond
+/// kMaxWorkingSet are refused (choice.error, false returned), beyond L2
+/// warned about.
+bool applyBlockFlags(const TilingFlags &flags, const SdpaShape &shape, bool vectorRuns,
+                     int64_t lanes, int64_t l2, SdpaBlocks &blocks, RegisterTile &tile,
+                     TilingChoice &choice) {
+  if (flags.qBlock) {
+    blocks.q = *flags.qBlock;
+    if (vectorRuns && blocks.q < tile.rows)
+      tile.rows = blocks.q;
+  }
+  if (flags.kvBlock) {
+    blocks.kv = *flags.kvBlock;
+    if (vectorRuns && blocks.kv < lanes * tile.columns)
+      tile.columns = std::max<int64_t>(1, ceilDiv(blocks.kv, lanes));
+  }
+  if (!flags.setsBlocks())
+    return true;
+  // A block beyond the problem is one ragged block anyway; clamping it
+  // keeps its tiles from being sized by the flag.
+  int64_t qMax = std::max<int64_t>(shape.queries, 1);
+  int64_t kvMax = std::max<int64_t>(shape.keys, 1);
+  if (flags.qBlock && blocks.q > qMax) {
+    choice.warnings.push_back("--q-block " + std::to_string(blocks.q) + " clamped to " +
+                              std::to_string(qMax) + ": the op has " +
+                              std::to_string(shape.queries) + " queries");
+    blocks.q = qMax;
+  }
+  if (flags.kvBlock && blocks.kv > kvMax) {
+    choice.warnings.push_back("--kv-block " + std::to_string(blocks.kv) + " clamped to " +
+                              std::to_string(kvMax) + ": the op has " +
+                              std::to_string(shape.keys) + " keys");
+    blocks.kv = kvMax;
+  }
+  int64_t bytes = sdpaWorkingSetBytes(blocks.q, blocks.kv, shape.headDim, shape.valueDim);
+  std::string what = "--q-block/--kv-block: " + std::to_string(blocks.q) + "x" +
+                     std::to_string(blocks.kv) + " blocks need " + formatBytes(bytes) +
+                     " of tiles per thread, more than the ";
+  if (bytes > kMaxWorkingSet) {
+    choice.error = what + formatBytes(kMaxWorkingSet) + " allowed";
+    return false;
+  }
+  if (bytes > l2)
+    choice.warnings.push_back(what + formatBytes(l2) + " L2 cache; expect it to be slow");
+  return true;
+}
+
+/// Flash decoding: too few (batch, head, q-block) tasks for the cores and
+/// a long kv range: each q-block's kv range split into parallel parts.
+int64_t chooseKvSplits(const SdpaShape &shape, const TargetDescription &target, int64_t tasks,
+                       int64_t kvBlock) {
+  if (target.cores <= 0 || tasks >= kTasksPerCore * target.cores)
+    return 1;
+  return std::max<int64_t>(1, std::min({ceilDiv(kTasksPerCore * target.cores, tasks),
+                                        shape.visibleKeys / kMinKeysPerSplit,
+                                        ceilDiv(shape.visibleKeys, kvBlock)}));
+}
+
+} // namespace
+
+TilingChoice chooseSdpaTiling(SdpaOp op, const TargetDescription &target,
+                              const TilingRequest &request) {
+  SdpaShape shape = readShape(op, request);
+  TilingChoice choice;
+  const TilingFlags &flags = request.flags;
+  bool flagBlocks = flags.setsBlocks();
+
+  auto [lanes, noVector] = fitVectorKernel(op, shape, target);
+  bool vector = noVector.empty() && flags.kernel != AttentionKernel::Portable;
+  if (flags.kernel == AttentionKernel::Vector) {
     if (!noVector.empty()) {
       choice.error = "--attention-kernel=vector: " + noVector;
       return choice;
@@ -234,10 +388,8 @@ TilingChoice chooseSdpaTiling(SdpaOp op, const TargetDescription &target,
   // 8x8 scores and single-query decode steps (bench/RESULTS.md, "Tiled or
   // unfused"). `decompose` stays for a measurement that says otherwise.
 
-  SdpaTiling &tiling = choice.tiling;
   bool vectorRuns = vector && request.vectorKernelAvailable;
   RegisterTile tile{1, 1};
-  int64_t qAlign = 8, kvAlign = 16;
   if (vector) {
     tile = chooseRegisterTile(target.vectorRegisters, shape.valueDim / lanes, target.fmaUnits,
                               kMaxRegisterRows);
@@ -250,131 +402,25 @@ TilingChoice chooseSdpaTiling(SdpaOp op, const TargetDescription &target,
   // Blocks are whole register tiles for the vector kernel. For the
   // portable kernel, multiples of 8 rows and 16 keys (a 64-byte line of
   // f32 scores); its auto-vectorized loops need nothing more.
-  if (vectorRuns) {
-    qAlign = tile.rows;
-    kvAlign = lanes * tile.columns;
-  }
-
-  // kv-block: the K tile, then the V tile, is swept once per register-row
-  // strip, so each should stay in L1 beside the score and q strips: in
-  // half of it for the portable kernel (which wants kMinPortableKvBlock
-  // too), in 3/4 for the vector kernel, whose strips are one register tile
-  // of rows. 48 KiB L1, non-causal S = 4096 in 240-row q-blocks: 128
-  // keys (32 KiB of K) 146 ms, 192 (48 KiB) 160 ms, 256 157 ms
-  // (bench/RESULTS.md "Larger blocks").
+  BlockGrain grain = vectorRuns ? BlockGrain{tile.rows, lanes * tile.columns, lanes * tile.columns}
+                                : BlockGrain{8, 16, kMinPortableKvBlock};
   int64_t l1 = target.l1Bytes > 0 ? target.l1Bytes : 32 * kKiB;
   int64_t l2 = target.l2Bytes > 0 ? target.l2Bytes : 256 * kKiB;
-  int64_t widest = std::max(shape.headDim, shape.valueDim);
-  int64_t kvMin = vectorRuns ? kvAlign : kMinPortableKvBlock;
-  int64_t kTileBytes = vectorRuns ? l1 * 3 / 4 : l1 / 2;
-  int64_t kvBlock =
-      std::max(kvMin, roundDown(kTileBytes / (4 * std::max<int64_t>(widest, 1)), kvAlign));
-  // q-block: as many rows as keep the whole working set in half of L2
-  // (the other half streams the next K/V tiles), up to the kernel's most.
-  auto fits = [&](int64_t q, int64_t kv) {
-    return sdpaWorkingSetBytes(q, kv, shape.headDim, shape.valueDim) <= l2 / 2;
-  };
-  while (!fits(qAlign, kvBlock) && kvBlock > kvMin)
-    kvBlock -= kvAlign;
-  int64_t maxQBlock = vectorRuns ? kMaxVectorQBlock : kMaxPortableQBlock;
-  int64_t qBlock = std::max(qAlign, roundDown(maxQBlock, qAlign));
-  while (qBlock > qAlign && !fits(qBlock, kvBlock))
-    qBlock -= qAlign;
-  // A sliding window: blocks straddling its edges compute masked scores,
-  // about (q-block + kv-block) / span of the work; keep that under half.
-  bool shrunkToWindow = false;
-  if (shape.windowSpan)
-    while (qBlock + kvBlock > *shape.windowSpan / 2 &&
-           (qBlock > qAlign || kvBlock > kvMin)) {
-      shrunkToWindow = true;
-      if (qBlock >= kvBlock && qBlock > qAlign)
-        qBlock -= qAlign;
-      else if (kvBlock > kvMin)
-        kvBlock -= kvAlign;
-      else
-        qBlock -= qAlign;
-    }
-  // Then a q-block as long as the kv-block, so that every q-block starts on
-  // a kv-block boundary: it visits the same ceil((span + Q - 1) / K) blocks
-  // as its neighbours, where a misaligned one often straddles one more.
-  // The vector kernel pads the rows to whole register tiles (64 -> 66 with
-  // 6-row tiles), which costs less than that block. Window 256, S = 4096:
-  // 390 -> 310 visited block pairs per head (60x64 -> 64x64 blocks), and
-  // 38.7 -> 35.0 ms at S = 8192 (bench/RESULTS.md, "Window alignment").
-  bool alignedToWindow = false;
-  if (shape.windowSpan && qBlock != kvBlock && kvBlock >= qAlign) {
-    qBlock = kvBlock;
-    alignedToWindow = true;
-  }
-  // Never larger than the problem (in whole register tiles for the vector
-  // kernel).
-  qBlock = std::min(qBlock, roundUp(std::max<int64_t>(shape.queries, 1), vectorRuns ? qAlign : 1));
-  kvBlock = std::min(kvBlock, roundUp(std::max<int64_t>(shape.keys, 1), vectorRuns ? kvAlign : 1));
-  // Parallel tasks are (batch, head, q-block), with the query heads of a
-  // kv head in one task in the vector kernel: shrink the q-block (not
-  // below the register tile) until each core gets kTasksPerCore.
-  int64_t heads = shape.batch * (vectorRuns ? shape.kvHeads : shape.heads);
-  auto tasks = [&](int64_t q) { return heads * ceilDiv(shape.queries, q); };
+  SdpaBlocks blocks = cacheFittedBlocks(shape, grain, vectorRuns, l1, l2);
+  // Shrink the q-block (not below the register tile) until each core gets
+  // kTasksPerCore tasks.
   if (target.cores > 0)
-    while (qBlock > qAlign && tasks(qBlock) < kTasksPerCore * target.cores)
-      qBlock -= qAlign;
+    while (blocks.q > grain.qAlign &&
+           sdpaTasks(shape, vectorRuns, blocks.q) < kTasksPerCore * target.cores)
+      blocks.q -= grain.qAlign;
+  if (!applyBlockFlags(flags, shape, vectorRuns, lanes, l2, blocks, tile, choice))
+    return choice;
+  int64_t tasks = sdpaTasks(shape, vectorRuns, blocks.q);
+  int64_t splits = chooseKvSplits(shape, target, tasks, blocks.kv);
 
-  // Flags override the blocks exactly: the vector kernel pads a block to
-  // whole register tiles itself (the padding rows and columns are computed
-  // and discarded, padding keys masked), so any size is correct; the
-  // register tile only shrinks to fit a small block.
-  if (request.flags.qBlock) {
-    qBlock = *request.flags.qBlock;
-    if (vectorRuns && qBlock < tile.rows)
-      tile.rows = qBlock;
-  }
-  if (request.flags.kvBlock) {
-    kvBlock = *request.flags.kvBlock;
-    if (vectorRuns && kvBlock < lanes * tile.columns)
-      tile.columns = std::max<int64_t>(1, ceilDiv(kvBlock, lanes));
-  }
-  if (flagBlocks) {
-    // A block beyond the problem is one ragged block anyway; clamping it
-    // keeps its tiles from being sized by the flag.
-    int64_t qMax = std::max<int64_t>(shape.queries, 1);
-    int64_t kvMax = std::max<int64_t>(shape.keys, 1);
-    if (request.flags.qBlock && qBlock > qMax) {
-      choice.warnings.push_back("--q-block " + std::to_string(qBlock) + " clamped to " +
-                                std::to_string(qMax) + ": the op has " +
-                                std::to_string(shape.queries) + " queries");
-      qBlock = qMax;
-    }
-    if (request.flags.kvBlock && kvBlock > kvMax) {
-      choice.warnings.push_back("--kv-block " + std::to_string(kvBlock) + " clamped to " +
-                                std::to_string(kvMax) + ": the op has " +
-                                std::to_string(shape.keys) + " keys");
-      kvBlock = kvMax;
-    }
-    int64_t bytes = sdpaWorkingSetBytes(qBlock, kvBlock, shape.headDim, shape.valueDim);
-    if (bytes > kMaxWorkingSet) {
-      choice.error = "--q-block/--kv-block: " + std::to_string(qBlock) + "x" +
-                     std::to_string(kvBlock) + " blocks need " + formatBytes(bytes) +
-                     " of tiles per thread, more than the " + formatBytes(kMaxWorkingSet) +
-                     " allowed";
-      return choice;
-    }
-    if (bytes > l2)
-      choice.warnings.push_back("--q-block/--kv-block: " + std::to_string(qBlock) + "x" +
-                                std::to_string(kvBlock) + " blocks need " + formatBytes(bytes) +
-                                " of tiles per thread, more than the " + formatBytes(l2) +
-                                " L2 cache; expect it to be slow");
-  }
-
-  // Flash decoding: too few (batch, head, q-block) tasks for the cores and
-  // a long kv range: split each q-block's kv range into parallel parts.
-  int64_t splits = 1;
-  if (target.cores > 0 && tasks(qBlock) < kTasksPerCore * target.cores)
-    splits = std::max<int64_t>(
-        1, std::min({ceilDiv(kTasksPerCore * target.cores, tasks(qBlock)),
-                     shape.visibleKeys / kMinKeysPerSplit, ceilDiv(shape.visibleKeys, kvBlock)}));
-
-  tiling.qBlock = qBlock;
-  tiling.kvBlock = kvBlock;
+  SdpaTiling &tiling = choice.tiling;
+  tiling.qBlock = blocks.q;
+  tiling.kvBlock = blocks.kv;
   tiling.vectorWidth = vectorRuns ? lanes : 0;
   if (vector) {
     tiling.registerRows = tile.rows;
@@ -384,6 +430,7 @@ TilingChoice chooseSdpaTiling(SdpaOp op, const TargetDescription &target,
   // 16 lanes of AVX-512: exponentials scale by 2^n with vscalefps.
   tiling.avx512 = vectorRuns && target.simd == "avx512" && lanes == 16;
 
+  llvm::raw_string_ostream why(choice.reason);
   if (flagBlocks)
     why << "blocks from --q-block/--kv-block; ";
   why << "cost model: ";
@@ -396,15 +443,16 @@ TilingChoice chooseSdpaTiling(SdpaOp op, const TargetDescription &target,
     why << "portable kernel ("
         << (noVector.empty() ? std::string("--attention-kernel=portable") : noVector) << ")";
   }
-  why << ", " << qBlock << "x" << kvBlock << " blocks: "
-      << formatBytes(sdpaWorkingSetBytes(qBlock, kvBlock, shape.headDim, shape.valueDim))
+  why << ", " << blocks.q << "x" << blocks.kv << " blocks: "
+      << formatBytes(sdpaWorkingSetBytes(blocks.q, blocks.kv, shape.headDim, shape.valueDim))
       << " working set in " << formatBytes(l2) << " L2";
-  if ((shrunkToWindow || alignedToWindow) && !flagBlocks)
-    why << " (" << (shrunkToWindow && alignedToWindow ? "shrunk to and aligned for"
-                    : shrunkToWindow                     ? "shrunk to"
-                                                         : "aligned for")
+  if ((blocks.shrunkToWindow || blocks.alignedToWindow) && !flagBlocks)
+    why << " ("
+        << (blocks.shrunkToWindow && blocks.alignedToWindow ? "shrunk to and aligned for"
+            : blocks.shrunkToWindow                         ? "shrunk to"
+                                                            : "aligned for")
         << " the " << *shape.windowSpan << "-key window)";
-  why << ", " << tasks(qBlock) << " tasks";
+  why << ", " << tasks << " tasks";
   if (target.cores > 0)
     why << " for " << target.cores << " cores";
   else
@@ -412,7 +460,6 @@ TilingChoice chooseSdpaTiling(SdpaOp op, const TargetDescription &target,
   if (splits > 1)
     why << (request.kvSplitsAvailable ? ", kv range split " : ", would split the kv range ")
         << splits << " ways" << (request.kvSplitsAvailable ? "" : " (no split kernel yet)");
-  choice.reason = reason;
   return choice;
 }
 
