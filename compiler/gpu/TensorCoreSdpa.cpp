@@ -91,8 +91,83 @@ private:
   /// (before the attention kernel, which then reads half the bytes and
   /// stages its tiles by 16-byte copies).
   NarrowKeysValues narrowKeysValues(const attnc::gpu::SdpaOperands &operands);
-  /// The attention kernel's launch.
+  /// Where one attention block works, and what its stages share.
+  struct AttentionBlock {
+    /// Shared memory: K's tile (Q's before the walk), V's, and with a key
+    /// mask the tile's key biases.
+    Value keyTile, valueTile, keyBiases;
+    Value head, batch, kvHead;
+    /// The block's first query row, its warp's first row in the block, and
+    /// the queries' position offset (a KV cache's past length).
+    Value firstRow, warpRow, offset;
+    /// This lane's rows (g and g + 8 of its warp's 16) and their positions.
+    SmallVector<Value> rows, positions;
+    /// One past the last key of the walk.
+    Value keyEnd;
+    Value negInf, zero;
+  };
+  /// The key walk's loop-carried state: the output accumulator fragments,
+  /// each lane row's running maximum and its lane's share of the running
+  /// sum.
+  struct WalkState {
+    SmallVector<Value> outputs, maxima, sums;
+
+    static WalkState of(ValueRange values, int64_t outputTiles) {
+      WalkState state;
+      state.outputs.assign(values.begin(), values.begin() + outputTiles);
+      state.maxima.assign(values.begin() + outputTiles, values.begin() + outputTiles + kLaneRows);
+      state.sums.assign(values.begin() + outputTiles + kLaneRows, values.end());
+      return state;
+    }
+    SmallVector<Value> flat() const {
+      SmallVector<Value> values(outputs);
+      values.append(maxima.begin(), maxima.end());
+      values.append(sums.begin(), sums.end());
+      return values;
+    }
+  };
+
+  /// The attention kernel's launch: the block's setup, the key walk
+  /// (walkTile per tile), the normalized store.
   void buildAttention(const attnc::gpu::SdpaOperands &operands, const NarrowKeysValues &narrowed);
+  /// The queries, scaled and staged through K's tile into registers: one
+  /// A fragment per 16 of the head dim.
+  SmallVector<Value> loadQueryFragments(const attnc::gpu::SdpaOperands &operands,
+                                        const AttentionBlock &block,
+                                        attnc::gpu::MmaFragments &fragments);
+  WalkState initialWalkState(const AttentionBlock &block);
+  /// Starts the copy of the key tile at `first` (one commit group).
+  void copyKeys(const NarrowKeysValues &narrowed, const AttentionBlock &block, Value first);
+  /// One key tile of the walk: values copied in, scores, masking, the
+  /// online softmax, the next tile's keys prefetched, P·V; `state` updated.
+  void walkTile(const attnc::gpu::SdpaOperands &operands, const NarrowKeysValues &narrowed,
+                const AttentionBlock &block, ArrayRef<Value> queryFragments,
+                attnc::gpu::MmaFragments &fragments, Value first, WalkState &state);
+  /// S = Q·Kᵀ for this warp's 16 rows and the tile's keys (kScoreTiles
+  /// accumulator fragments).
+  SmallVector<Value> tileScores(const AttentionBlock &block, ArrayRef<Value> queryFragments,
+                                attnc::gpu::MmaFragments &fragments);
+  /// The online softmax over one tile's masked scores: new row maxima,
+  /// the old state's `corrections` (exp(old max - new max)), running sums
+  /// rescaled and added to; returns P = exp(S - max) rounded to the narrow
+  /// type, per score fragment.
+  SmallVector<SmallVector<Value>> softmaxWeights(const AttentionBlock &block,
+                                                 ArrayRef<SmallVector<Value>> masked,
+                                                 WalkState &state,
+                                                 SmallVectorImpl<Value> &corrections);
+  /// O = O · correction + P·V, P straight from the score fragments.
+  void accumulateValues(const AttentionBlock &block, ArrayRef<SmallVector<Value>> weights,
+                        ArrayRef<Value> corrections, attnc::gpu::MmaFragments &fragments,
+                        WalkState &state);
+  /// out = O / sum for this lane's rows inside the query length.
+  void storeNormalized(const attnc::gpu::SdpaOperands &operands, const AttentionBlock &block,
+                       const WalkState &final, attnc::gpu::MmaFragments &fragments);
+  int64_t outputTiles() const { return shape.dims.valueDim / mma::kN; }
+  /// A zero f32 accumulator fragment.
+  Value zeroAccumulator() {
+    auto type = VectorType::get({mma::kCRegisters, mma::kPerRegister}, b.getF32Type());
+    return arith::ConstantOp::create(b, loc, type, DenseElementsAttr::get(type, 0.0f));
+  }
   /// Starts copying a rows x width block of narrow `source` (width a
   /// multiple of 8) into `tile` by asynchronous 16-byte copies (cp.async,
   /// not yet committed); `at(r, c)` gives the source indices of element
@@ -317,194 +392,239 @@ void TensorCoreSdpaBuilder::buildAttention(const attnc::gpu::SdpaOperands &opera
       index(kThreads), one, one, nullptr, nullptr, ValueRange{}, shared);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&launch.getBody().front());
-  Value keyTile = launch.getWorkgroupAttributions()[0];
-  Value valueTile = launch.getWorkgroupAttributions()[1];
-  Value keyBiases;
+  AttentionBlock block;
+  block.keyTile = launch.getWorkgroupAttributions()[0];
+  block.valueTile = launch.getWorkgroupAttributions()[1];
   if (operands.keyMask)
-    keyBiases = launch.getWorkgroupAttributions()[2];
+    block.keyBiases = launch.getWorkgroupAttributions()[2];
   thread = launch.getThreadIds().x;
   Value warp = arith::DivUIOp::create(b, loc, thread, index(mma::kWarpSize));
   attnc::gpu::MmaFragments fragments(
       b, loc, arith::RemUIOp::create(b, loc, thread, index(mma::kWarpSize)));
-  Value head = launch.getBlockIds().y, batch = launch.getBlockIds().z;
-  Value kvHead = arith::DivUIOp::create(b, loc, head, index(d.queryHeads / d.kvHeads));
-  Value firstRow = mul(queryBlockOf(launch.getBlockIds().x, kQBlock), index(kQBlock));
-  Value warpRow = mul(warp, index(mma::kM));
-  Value offset = queryOffset(operands, batch);
+  block.head = launch.getBlockIds().y;
+  block.batch = launch.getBlockIds().z;
+  block.kvHead = arith::DivUIOp::create(b, loc, block.head, index(d.queryHeads / d.kvHeads));
+  block.firstRow = mul(queryBlockOf(launch.getBlockIds().x, kQBlock), index(kQBlock));
+  block.warpRow = mul(warp, index(mma::kM));
+  block.offset = queryOffset(operands, block.batch);
   // This lane's rows: g and g + 8 of its warp's 16.
-  SmallVector<Value> rows, positions;
   for (int64_t half = 0; half < kLaneRows; ++half) {
-    rows.push_back(add(add(firstRow, warpRow), add(fragments.group, index(8 * half))));
-    positions.push_back(add(rows.back(), offset));
+    block.rows.push_back(
+        add(add(block.firstRow, block.warpRow), add(fragments.group, index(8 * half))));
+    block.positions.push_back(add(block.rows.back(), block.offset));
   }
 
-  // The queries, scaled, through K's tile into registers: one A fragment
-  // per 16 of the head dim.
-  Value queryRows = minIdx(index(kQBlock), sub(shape.queryLen, firstRow));
-  stageRows(operands.query, SdpaTensor::Query, keyTile, kQBlock, d.headDim, firstRow, queryRows,
-            batch, head, thread, kThreads, /*transposed=*/false, shape.scale);
-  gpu::BarrierOp::create(b, loc);
-  SmallVector<Value> queryFragments;
-  for (int64_t k = 0; k < d.headDim; k += mma::kK)
-    queryFragments.push_back(fragments.loadA(keyTile, warpRow, index(k)));
-  gpu::BarrierOp::create(b, loc);
-
-  // Loop-carried: the output accumulators (one fragment per 8 value
-  // columns), each lane row's running maximum and its lane's share of the
-  // running sum.
-  Value negInf = f32(-std::numeric_limits<float>::infinity());
-  Value zero = f32(0.0f);
-  auto accumulatorType = VectorType::get({mma::kCRegisters, mma::kPerRegister}, b.getF32Type());
-  int64_t outputTiles = d.valueDim / mma::kN;
-  SmallVector<Value> carried;
-  for (int64_t n = 0; n < outputTiles; ++n)
-    carried.push_back(arith::ConstantOp::create(
-        b, loc, accumulatorType, DenseElementsAttr::get(accumulatorType, 0.0f)));
-  for (int64_t half = 0; half < kLaneRows; ++half)
-    carried.push_back(negInf);
-  for (int64_t half = 0; half < kLaneRows; ++half)
-    carried.push_back(zero);
+  SmallVector<Value> queryFragments = loadQueryFragments(operands, block, fragments);
+  block.negInf = f32(-std::numeric_limits<float>::infinity());
+  block.zero = f32(0.0f);
+  WalkState initial = initialWalkState(block);
 
   // The walk starts at a whole tile of the narrow K and V (the keys before
   // the range are outside every row's window: the edge tests hide them).
-  auto [keyBegin, keyEnd] = keyRange(firstRow, kQBlock, offset);
+  auto [keyBegin, keyEnd] = keyRange(block.firstRow, kQBlock, block.offset);
   keyBegin = mul(b.createOrFold<arith::DivUIOp>(loc, keyBegin, index(kKvBlock)), index(kKvBlock));
-  // The keys' group is never awaited by its own token: cp.async.wait_group
-  // counts groups, so the wait on the values' group (pending 1, then 0)
-  // covers it.
-  auto copyKeys = [&](Value first) {
-    copyTile(narrowed.keys, keyTile, kKvBlock, d.headDim, [&](Value r, Value c) {
-      return SmallVector<Value>{batch, kvHead, add(first, r), c};
-    });
-    commitCopies();
-  };
+  block.keyEnd = keyEnd;
   // The first tile's keys are in flight before the walk (Q's fragments
-  // are in registers and the barrier above freed K's tile).
-  copyKeys(keyBegin);
-  auto tiles = scf::ForOp::create(b, loc, keyBegin, keyEnd, index(kKvBlock), carried);
+  // are in registers and the barrier after them freed K's tile).
+  copyKeys(narrowed, block, keyBegin);
+  auto tiles = scf::ForOp::create(b, loc, keyBegin, keyEnd, index(kKvBlock), initial.flat());
   {
     OpBuilder::InsertionGuard walk(b);
     b.setInsertionPointToStart(tiles.getBody());
-    Value first = tiles.getInductionVar();
-    ValueRange state = tiles.getRegionIterArgs();
-    SmallVector<Value> outputs(state.begin(), state.begin() + outputTiles);
-    SmallVector<Value> maxima(state.begin() + outputTiles,
-                              state.begin() + outputTiles + kLaneRows);
-    SmallVector<Value> sums(state.begin() + outputTiles + kLaneRows, state.end());
-    // The tile's values load while its scores are computed: one group
-    // after the keys' (issued before the walk or by the previous tile), so
-    // awaiting all but the newest group awaits the keys.
-    copyTile(narrowed.values, valueTile, d.valueDim, kKvBlock, [&](Value r, Value c) {
-      return SmallVector<Value>{batch, kvHead, r, add(first, c)};
-    });
-    Value valueCopies = commitCopies();
-    awaitCopies(valueCopies, /*pending=*/1);
-    if (keyBiases)
-      stageKeyBiases(operands.keyMask, keyBiases, first, batch);
-    gpu::BarrierOp::create(b, loc);
-
-    // S = Q·Kᵀ for this warp's 16 rows and the tile's 64 keys.
-    SmallVector<Value> scores(
-        kScoreTiles, arith::ConstantOp::create(b, loc, accumulatorType,
-                                               DenseElementsAttr::get(accumulatorType, 0.0f)));
-    for (int64_t k = 0; k < d.headDim; k += mma::kK) {
-      SmallVector<Value> keys = fragments.loadB(keyTile, index(k), index(0), kScoreTiles);
-      for (int64_t j = 0; j < kScoreTiles; ++j)
-        scores[j] = nvgpu::MmaSyncOp::create(b, loc, queryFragments[k / mma::kK], keys[j],
-                                             scores[j],
-                                             ArrayRef<int64_t>{mma::kM, mma::kN, mma::kK});
-    }
-    SmallVector<SmallVector<Value>> masked =
-        hideKeys(scores, first, keyEnd, firstRow, offset, positions, keyBiases, fragments);
-    // Each lane row's maximum over the tile.
-    SmallVector<Value> tileMax(kLaneRows, negInf);
-    for (int64_t j = 0; j < kScoreTiles; ++j)
-      for (int64_t reg = 0; reg < mma::kCRegisters; ++reg)
-        for (int64_t e = 0; e < mma::kPerRegister; ++e) {
-          int64_t half = mma::cOffset(reg, e).first / 8;
-          tileMax[half] = arith::MaximumFOp::create(b, loc, tileMax[half],
-                                                    masked[j][reg * mma::kPerRegister + e]);
-        }
-    SmallVector<Value> shifts, corrections;
-    for (int64_t half = 0; half < kLaneRows; ++half) {
-      Value rowMax = overQuad(tileMax[half], [&](Value x, Value y) -> Value {
-        return arith::MaximumFOp::create(b, loc, x, y);
-      });
-      Value newMax = arith::MaximumFOp::create(b, loc, maxima[half], rowMax);
-      // While a row has seen no key its maximum is -inf; subtracting 0
-      // instead keeps exp(-inf - -inf) from making NaN.
-      Value seen = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, newMax, negInf);
-      shifts.push_back(arith::SelectOp::create(b, loc, seen, newMax, zero));
-      corrections.push_back(
-          math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, maxima[half], shifts.back())));
-      maxima[half] = newMax;
-      sums[half] = arith::MulFOp::create(b, loc, sums[half], corrections.back());
-    }
-    // P = exp(S - max), summed per lane row, rounded for the second product.
-    SmallVector<SmallVector<Value>> weights(kScoreTiles);
-    for (int64_t j = 0; j < kScoreTiles; ++j)
-      for (int64_t reg = 0; reg < mma::kCRegisters; ++reg)
-        for (int64_t e = 0; e < mma::kPerRegister; ++e) {
-          int64_t half = mma::cOffset(reg, e).first / 8;
-          Value p = math::ExpOp::create(
-              b, loc,
-              arith::SubFOp::create(b, loc, masked[j][reg * mma::kPerRegister + e], shifts[half]));
-          sums[half] = arith::AddFOp::create(b, loc, sums[half], p);
-          weights[j].push_back(arith::TruncFOp::create(b, loc, narrow, p));
-        }
-    // Every warp is done with the keys and the values have landed: the
-    // next tile's keys load while this tile's P·V runs.
-    awaitCopies(valueCopies, /*pending=*/0);
-    gpu::BarrierOp::create(b, loc);
-    Value nextTile = add(first, index(kKvBlock));
-    auto prefetch = scf::IfOp::create(b, loc, lessThan(nextTile, keyEnd), /*withElseRegion=*/false);
-    {
-      OpBuilder::InsertionGuard inside(b);
-      b.setInsertionPoint(prefetch.thenBlock()->getTerminator());
-      copyKeys(nextTile);
-    }
-    // O = O · correction + P·V. P's A fragment for keys [16s, 16s + 16)
-    // is made of score fragments 2s and 2s + 1, held by this same lane
-    // (mma::aFromC).
-    for (int64_t n = 0; n < outputTiles; ++n) {
-      SmallVector<Value> scaled;
-      for (int64_t reg = 0; reg < mma::kCRegisters; ++reg)
-        for (int64_t e = 0; e < mma::kPerRegister; ++e)
-          scaled.push_back(arith::MulFOp::create(
-              b, loc, fragments.element(outputs[n], reg, e),
-              corrections[mma::cOffset(reg, e).first / 8]));
-      outputs[n] = fragments.vectorOf(scaled, {mma::kCRegisters, mma::kPerRegister});
-    }
-    for (int64_t s = 0; s < kKeySteps; ++s) {
-      SmallVector<Value> elements;
-      for (int64_t reg = 0; reg < mma::kARegisters; ++reg)
-        for (int64_t e = 0; e < mma::kPerRegister; ++e) {
-          auto [fragment, flat] = mma::aFromC(reg, e);
-          elements.push_back(weights[2 * s + fragment][flat]);
-        }
-      Value probabilities =
-          fragments.vectorOf(elements, {mma::kARegisters, mma::kPerRegister});
-      SmallVector<Value> values =
-          fragments.loadB(valueTile, index(s * mma::kK), index(0), outputTiles);
-      for (int64_t n = 0; n < outputTiles; ++n)
-        outputs[n] = nvgpu::MmaSyncOp::create(b, loc, probabilities, values[n], outputs[n],
-                                              ArrayRef<int64_t>{mma::kM, mma::kN, mma::kK});
-    }
-    // Every warp is done with the values before the next tile's overwrite
-    // them.
-    gpu::BarrierOp::create(b, loc);
-    SmallVector<Value> next(outputs);
-    next.append(maxima.begin(), maxima.end());
-    next.append(sums.begin(), sums.end());
-    scf::YieldOp::create(b, loc, next);
+    WalkState state = WalkState::of(tiles.getRegionIterArgs(), outputTiles());
+    walkTile(operands, narrowed, block, queryFragments, fragments, tiles.getInductionVar(),
+             state);
+    scf::YieldOp::create(b, loc, state.flat());
   }
+  storeNormalized(operands, block, WalkState::of(tiles.getResults(), outputTiles()), fragments);
+  gpu::TerminatorOp::create(b, loc);
+}
 
+SmallVector<Value>
+TensorCoreSdpaBuilder::loadQueryFragments(const attnc::gpu::SdpaOperands &operands,
+                                          const AttentionBlock &block,
+                                          attnc::gpu::MmaFragments &fragments) {
+  const mlir::attn::SdpaDims &d = shape.dims;
+  // The queries, scaled, through K's tile into registers: one A fragment
+  // per 16 of the head dim.
+  Value queryRows = minIdx(index(kQBlock), sub(shape.queryLen, block.firstRow));
+  stageRows(operands.query, SdpaTensor::Query, block.keyTile, kQBlock, d.headDim, block.firstRow,
+            queryRows, block.batch, block.head, thread, kThreads, /*transposed=*/false,
+            shape.scale);
+  gpu::BarrierOp::create(b, loc);
+  SmallVector<Value> queryFragments;
+  for (int64_t k = 0; k < d.headDim; k += mma::kK)
+    queryFragments.push_back(fragments.loadA(block.keyTile, block.warpRow, index(k)));
+  gpu::BarrierOp::create(b, loc);
+  return queryFragments;
+}
+
+TensorCoreSdpaBuilder::WalkState
+TensorCoreSdpaBuilder::initialWalkState(const AttentionBlock &block) {
+  // The output accumulators (one fragment per 8 value columns), each lane
+  // row's running maximum and its lane's share of the running sum.
+  WalkState state;
+  for (int64_t n = 0; n < outputTiles(); ++n)
+    state.outputs.push_back(zeroAccumulator());
+  state.maxima.assign(kLaneRows, block.negInf);
+  state.sums.assign(kLaneRows, block.zero);
+  return state;
+}
+
+void TensorCoreSdpaBuilder::copyKeys(const NarrowKeysValues &narrowed,
+                                     const AttentionBlock &block, Value first) {
+  // The keys' group is never awaited by its own token: cp.async.wait_group
+  // counts groups, so the wait on the values' group (pending 1, then 0)
+  // covers it.
+  copyTile(narrowed.keys, block.keyTile, kKvBlock, shape.dims.headDim, [&](Value r, Value c) {
+    return SmallVector<Value>{block.batch, block.kvHead, add(first, r), c};
+  });
+  commitCopies();
+}
+
+void TensorCoreSdpaBuilder::walkTile(const attnc::gpu::SdpaOperands &operands,
+                                     const NarrowKeysValues &narrowed,
+                                     const AttentionBlock &block, ArrayRef<Value> queryFragments,
+                                     attnc::gpu::MmaFragments &fragments, Value first,
+                                     WalkState &state) {
+  // The tile's values load while its scores are computed: one group
+  // after the keys' (issued before the walk or by the previous tile), so
+  // awaiting all but the newest group awaits the keys.
+  copyTile(narrowed.values, block.valueTile, shape.dims.valueDim, kKvBlock,
+           [&](Value r, Value c) {
+             return SmallVector<Value>{block.batch, block.kvHead, r, add(first, c)};
+           });
+  Value valueCopies = commitCopies();
+  awaitCopies(valueCopies, /*pending=*/1);
+  if (block.keyBiases)
+    stageKeyBiases(operands.keyMask, block.keyBiases, first, block.batch);
+  gpu::BarrierOp::create(b, loc);
+
+  SmallVector<Value> scores = tileScores(block, queryFragments, fragments);
+  SmallVector<SmallVector<Value>> masked =
+      hideKeys(scores, first, block.keyEnd, block.firstRow, block.offset, block.positions,
+               block.keyBiases, fragments);
+  SmallVector<Value> corrections;
+  SmallVector<SmallVector<Value>> weights = softmaxWeights(block, masked, state, corrections);
+
+  // Every warp is done with the keys and the values have landed: the
+  // next tile's keys load while this tile's P·V runs.
+  awaitCopies(valueCopies, /*pending=*/0);
+  gpu::BarrierOp::create(b, loc);
+  Value nextTile = add(first, index(kKvBlock));
+  auto prefetch =
+      scf::IfOp::create(b, loc, lessThan(nextTile, block.keyEnd), /*withElseRegion=*/false);
+  {
+    OpBuilder::InsertionGuard inside(b);
+    b.setInsertionPoint(prefetch.thenBlock()->getTerminator());
+    copyKeys(narrowed, block, nextTile);
+  }
+  accumulateValues(block, weights, corrections, fragments, state);
+  // Every warp is done with the values before the next tile's overwrite
+  // them.
+  gpu::BarrierOp::create(b, loc);
+}
+
+SmallVector<Value> TensorCoreSdpaBuilder::tileScores(const AttentionBlock &block,
+                                                     ArrayRef<Value> queryFragments,
+                                                     attnc::gpu::MmaFragments &fragments) {
+  // S = Q·Kᵀ for this warp's 16 rows and the tile's 64 keys.
+  SmallVector<Value> scores(kScoreTiles, zeroAccumulator());
+  for (int64_t k = 0; k < shape.dims.headDim; k += mma::kK) {
+    SmallVector<Value> keys = fragments.loadB(block.keyTile, index(k), index(0), kScoreTiles);
+    for (int64_t j = 0; j < kScoreTiles; ++j)
+      scores[j] = nvgpu::MmaSyncOp::create(b, loc, queryFragments[k / mma::kK], keys[j], scores[j],
+                                           ArrayRef<int64_t>{mma::kM, mma::kN, mma::kK});
+  }
+  return scores;
+}
+
+SmallVector<SmallVector<Value>>
+TensorCoreSdpaBuilder::softmaxWeights(const AttentionBlock &block,
+                                      ArrayRef<SmallVector<Value>> masked, WalkState &state,
+                                      SmallVectorImpl<Value> &corrections) {
+  Value negInf = block.negInf, zero = block.zero;
+  // Each lane row's maximum over the tile.
+  SmallVector<Value> tileMax(kLaneRows, negInf);
+  for (int64_t j = 0; j < kScoreTiles; ++j)
+    for (int64_t reg = 0; reg < mma::kCRegisters; ++reg)
+      for (int64_t e = 0; e < mma::kPerRegister; ++e) {
+        int64_t half = mma::cOffset(reg, e).first / 8;
+        tileMax[half] = arith::MaximumFOp::create(b, loc, tileMax[half],
+                                                  masked[j][reg * mma::kPerRegister + e]);
+      }
+  SmallVector<Value> shifts;
+  for (int64_t half = 0; half < kLaneRows; ++half) {
+    Value rowMax = overQuad(tileMax[half], [&](Value x, Value y) -> Value {
+      return arith::MaximumFOp::create(b, loc, x, y);
+    });
+    Value newMax = arith::MaximumFOp::create(b, loc, state.maxima[half], rowMax);
+    // While a row has seen no key its maximum is -inf; subtracting 0
+    // instead keeps exp(-inf - -inf) from making NaN.
+    Value seen = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, newMax, negInf);
+    shifts.push_back(arith::SelectOp::create(b, loc, seen, newMax, zero));
+    corrections.push_back(math::ExpOp::create(
+        b, loc, arith::SubFOp::create(b, loc, state.maxima[half], shifts.back())));
+    state.maxima[half] = newMax;
+    state.sums[half] = arith::MulFOp::create(b, loc, state.sums[half], corrections.back());
+  }
+  // P = exp(S - max), summed per lane row, rounded for the second product.
+  SmallVector<SmallVector<Value>> weights(kScoreTiles);
+  for (int64_t j = 0; j < kScoreTiles; ++j)
+    for (int64_t reg = 0; reg < mma::kCRegisters; ++reg)
+      for (int64_t e = 0; e < mma::kPerRegister; ++e) {
+        int64_t half = mma::cOffset(reg, e).first / 8;
+        Value p = math::ExpOp::create(
+            b, loc,
+            arith::SubFOp::create(b, loc, masked[j][reg * mma::kPerRegister + e], shifts[half]));
+        state.sums[half] = arith::AddFOp::create(b, loc, state.sums[half], p);
+        weights[j].push_back(arith::TruncFOp::create(b, loc, narrow, p));
+      }
+  return weights;
+}
+
+void TensorCoreSdpaBuilder::accumulateValues(const AttentionBlock &block,
+                                             ArrayRef<SmallVector<Value>> weights,
+                                             ArrayRef<Value> corrections,
+                                             attnc::gpu::MmaFragments &fragments,
+                                             WalkState &state) {
+  // O = O · correction + P·V. P's A fragment for keys [16s, 16s + 16)
+  // is made of score fragments 2s and 2s + 1, held by this same lane
+  // (mma::aFromC).
+  SmallVector<Value> &outputs = state.outputs;
+  for (int64_t n = 0; n < outputTiles(); ++n) {
+    SmallVector<Value> scaled;
+    for (int64_t reg = 0; reg < mma::kCRegisters; ++reg)
+      for (int64_t e = 0; e < mma::kPerRegister; ++e)
+        scaled.push_back(arith::MulFOp::create(b, loc, fragments.element(outputs[n], reg, e),
+                                               corrections[mma::cOffset(reg, e).first / 8]));
+    outputs[n] = fragments.vectorOf(scaled, {mma::kCRegisters, mma::kPerRegister});
+  }
+  for (int64_t s = 0; s < kKeySteps; ++s) {
+    SmallVector<Value> elements;
+    for (int64_t reg = 0; reg < mma::kARegisters; ++reg)
+      for (int64_t e = 0; e < mma::kPerRegister; ++e) {
+        auto [fragment, flat] = mma::aFromC(reg, e);
+        elements.push_back(weights[2 * s + fragment][flat]);
+      }
+    Value probabilities = fragments.vectorOf(elements, {mma::kARegisters, mma::kPerRegister});
+    SmallVector<Value> values =
+        fragments.loadB(block.valueTile, index(s * mma::kK), index(0), outputTiles());
+    for (int64_t n = 0; n < outputTiles(); ++n)
+      outputs[n] = nvgpu::MmaSyncOp::create(b, loc, probabilities, values[n], outputs[n],
+                                            ArrayRef<int64_t>{mma::kM, mma::kN, mma::kK});
+  }
+}
+
+void TensorCoreSdpaBuilder::storeNormalized(const attnc::gpu::SdpaOperands &operands,
+                                            const AttentionBlock &block, const WalkState &final,
+                                            attnc::gpu::MmaFragments &fragments) {
   // out = O / sum (the row's sum over its 4 lanes); a row that saw no key
   // (sum 0) yields zeros; rows past the query length store nothing.
-  ValueRange results = tiles.getResults();
+  Value zero = block.zero;
   SmallVector<Value> inverses;
   for (int64_t half = 0; half < kLaneRows; ++half) {
-    Value sum = overQuad(results[outputTiles + kLaneRows + half], [&](Value x, Value y) -> Value {
+    Value sum = overQuad(final.sums[half], [&](Value x, Value y) -> Value {
       return arith::AddFOp::create(b, loc, x, y);
     });
     Value positive = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, sum, zero);
@@ -512,24 +632,24 @@ void TensorCoreSdpaBuilder::buildAttention(const attnc::gpu::SdpaOperands &opera
         b, loc, positive, arith::DivFOp::create(b, loc, f32(1.0f), sum), zero));
   }
   for (int64_t half = 0; half < kLaneRows; ++half) {
-    auto store = scf::IfOp::create(b, loc, lessThan(rows[half], shape.queryLen),
+    auto store = scf::IfOp::create(b, loc, lessThan(block.rows[half], shape.queryLen),
                                    /*withElseRegion=*/false);
     OpBuilder::InsertionGuard inside(b);
     b.setInsertionPoint(store.thenBlock()->getTerminator());
-    for (int64_t n = 0; n < outputTiles; ++n)
+    for (int64_t n = 0; n < outputTiles(); ++n)
       for (int64_t reg = 0; reg < mma::kCRegisters; ++reg)
         for (int64_t e = 0; e < mma::kPerRegister; ++e) {
           auto [rowPlus, columnPlus] = mma::cOffset(reg, e);
           if (rowPlus / 8 != half)
             continue;
           Value column = add(fragments.pairColumn, index(n * mma::kN + columnPlus));
-          Value value = arith::MulFOp::create(b, loc, fragments.element(results[n], reg, e),
+          Value value = arith::MulFOp::create(b, loc, fragments.element(final.outputs[n], reg, e),
                                               inverses[half]);
-          memref::StoreOp::create(b, loc, value, operands.result,
-                                  at(SdpaTensor::Result, batch, head, rows[half], column));
+          memref::StoreOp::create(
+              b, loc, value, operands.result,
+              at(SdpaTensor::Result, block.batch, block.head, block.rows[half], column));
         }
   }
-  gpu::TerminatorOp::create(b, loc);
 }
 
 } // namespace
