@@ -164,212 +164,284 @@ void peelScaleBehindViews(Value value, double &scale, SmallVectorImpl<Operation 
   }
 }
 
+/// Where the scores walk is relative to a [B, H, S, T] view of 3-D scores
+/// [B*H, S, T]: from the softmax's side first outside the view, then
+/// inside it, then past it at the product.
+enum class ScoresView { Outside, Inside, Past };
+
+/// Matches one attention site outward from its softmax, in stages: the
+/// probabilities' side (zeroings, then the P·V product), the scores' side
+/// (one step per mask, scale, clamp or view, down to the Q·Kᵀ product),
+/// the product and its operands. The first thing that does not fit fails
+/// the match, with the reason `attnc report` shows.
+class SdpaSiteMatcher {
+public:
+  SdpaSiteMatcher(SoftmaxOp softmax, std::string &reason)
+      : reason(reason), rank(softmax.getType().getRank()) {
+    site.softmax = softmax;
+  }
+
+  FailureOr<SdpaSite> match() {
+    if (failed(matchProbabilities()) || failed(walkScores()) || failed(matchProduct()) ||
+        failed(checkOperands()))
+      return failure();
+    return site;
+  }
+
+private:
+  LogicalResult fail(const Twine &why) {
+    reason = why.str();
+    return failure();
+  }
+
+  /// The softmax over the last axis of 3-D or 4-D scores, its only use
+  /// (through zeroings) the P·V product.
+  LogicalResult matchProbabilities() {
+    SoftmaxOp softmax = site.softmax;
+    if ((int64_t)softmax.getAxis() != rank - 1)
+      return fail("softmax is not over the last (key) axis");
+    if (rank != 3 && rank != 4)
+      return fail("scores have rank " + Twine(rank) + "; expected [B, H, S, T] or [B*H, S, T]");
+    if (!softmax->hasOneUse())
+      return fail("the attention probabilities have other uses (e.g. a graph "
+                  "output); fusing would drop them");
+    // Probabilities zeroed again after the softmax where the scores were
+    // masked before it (NeMo's conformer): the same keys stay hidden.
+    Value probs = softmax.getResult();
+    SmallVector<Operation *> zeroingOps;
+    Operation *user = *softmax->user_begin();
+    while (std::optional<ZeroedProbabilities> zeroing = matchZeroing(user, probs)) {
+      if (!user->hasOneUse())
+        return fail("the zeroed attention probabilities have other uses");
+      zeroings.push_back(*zeroing);
+      zeroingOps.push_back(user);
+      probs = user->getResult(0);
+      user = *user->user_begin();
+    }
+    auto output = dyn_cast<MatmulOp>(user);
+    if (!output || output.getLhs() != probs)
+      return fail("the attention probabilities are not multiplied by V");
+    site.output = output;
+    site.covered = {output};
+    site.covered.append(zeroingOps.rbegin(), zeroingOps.rend());
+    site.covered.push_back(softmax);
+    return success();
+  }
+
+  /// From the softmax input down to the Q·Kᵀ product, one op at a time;
+  /// then every zeroing after the softmax must have its mask before it.
+  LogicalResult walkScores() {
+    scoresAt = site.softmax.getInput();
+    for (int steps = 0;; ++steps) {
+      Operation *op = scoresAt.getDefiningOp();
+      if (!op || steps > 16)
+        return fail("scores are not computed from a Q·Kᵀ product (found " + opName(op) + ")");
+      if (isa<MatmulOp>(op))
+        break;
+      if (!op->hasOneUse())
+        return fail("an intermediate scores value (" + opName(op) + ") has other uses");
+      site.covered.push_back(op);
+      if (failed(stepThrough(op)))
+        return failure();
+    }
+    if (view == ScoresView::Inside)
+      return fail("the [B, H, S, T] view of the scores is not of a [B*H, S, T] product");
+    for (const ZeroedProbabilities &z : zeroings)
+      if (!llvm::any_of(maskedAndZeroed, [&](const ZeroedProbabilities &m) {
+            return m.condition == z.condition && m.visible == z.visible;
+          }))
+        return fail("the probabilities are zeroed after the softmax where the scores were "
+                    "not masked the same way before it");
+    return success();
+  }
+
+  /// One op between the product and the softmax: records what it does to
+  /// the scores and moves `scoresAt` to its scores operand.
+  LogicalResult stepThrough(Operation *op) {
+    if (auto reshape = dyn_cast<ReshapeOp>(op))
+      return throughView(reshape);
+    if (auto max = dyn_cast<MaxOp>(op))
+      return throughClamp(max);
+    if (site.clamp && isa<WhereOp>(op))
+      return fail("a Where masks the scores inside a clamp");
+    if (view == ScoresView::Past && isa<AddOp, SubOp, WhereOp>(op))
+      return fail("a mask is added to the [B*H, S, T] scores outside their "
+                  "[B, H, S, T] view");
+    if (auto add = dyn_cast<AddOp>(op))
+      return throughAdd(add);
+    if (auto sub = dyn_cast<SubOp>(op))
+      return throughSub(sub);
+    if (auto where = dyn_cast<WhereOp>(op))
+      return throughWhere(where);
+    if (isa<MulOp, DivOp>(op))
+      return throughScale(op);
+    return fail("unexpected " + opName(op) + " between the Q·Kᵀ product and the softmax");
+  }
+
+  /// A reshape between 3-D scores and their [B, H, S, T] view.
+  LogicalResult throughView(ReshapeOp reshape) {
+    bool viewBack = view == ScoresView::Outside && rank == 3;
+    int64_t heads = view == ScoresView::Past ? 0 : headsOfScoresView(reshape, !viewBack);
+    if (heads == 0 || (!viewBack && heads != site.viewHeads))
+      return fail("scores are reshaped other than between [B*H, S, T] and a "
+                  "[B, H, S, T] view of them");
+    if (viewBack &&
+        !(site.additiveMasks.empty() && site.visibleMasks.empty() && site.hiddenMasks.empty()))
+      return fail("a mask is added to the [B*H, S, T] scores outside their "
+                  "[B, H, S, T] view");
+    site.viewHeads = heads;
+    view = viewBack ? ScoresView::Inside : ScoresView::Past;
+    scoresAt = reshape.getInput();
+    return success();
+  }
+
+  /// OPT's clamp: max(scores, c), c <= -1e30, once, with no scale after it.
+  LogicalResult throughClamp(MaxOp max) {
+    bool lhsScores = reachesMatmul(max.getLhs());
+    std::optional<double> c = matchScalarConstant(lhsScores ? max.getRhs() : max.getLhs());
+    if (!c || *c > kClampBelow || site.clamp || factor != 1.0)
+      return fail("scores go through a max other than one clamp at a constant <= -1e30 "
+                  "with no scale after it");
+    site.clamp = *c;
+    site.clampedFrom = site.additiveMasks.size();
+    scoresAt = lhsScores ? max.getLhs() : max.getRhs();
+    return success();
+  }
+
+  /// scores + mask, either way round.
+  LogicalResult throughAdd(AddOp add) {
+    bool lhsScores = reachesMatmul(add.getLhs());
+    if (!lhsScores && !reachesMatmul(add.getRhs()))
+      return fail("neither side of a mask add leads to the Q·Kᵀ product");
+    Value mask = lhsScores ? add.getRhs() : add.getLhs();
+    site.additiveMasks.push_back({mask, factor});
+    scoresAt = lhsScores ? add.getLhs() : add.getRhs();
+    return success();
+  }
+
+  /// scores - mask.
+  LogicalResult throughSub(SubOp sub) {
+    if (!reachesMatmul(sub.getLhs()))
+      return fail("scores are subtracted from a mask, not masked");
+    site.additiveMasks.push_back({sub.getRhs(), -factor});
+    scoresAt = sub.getLhs();
+    return success();
+  }
+
+  /// Where(c, scores, fill) or Where(c, fill, scores) with a fill that
+  /// hides keys: exactly, or (a large finite fill) where the same mask
+  /// zeroes the probabilities again after the softmax.
+  LogicalResult throughWhere(WhereOp where) {
+    bool keepWhenTrue = reachesMatmul(where.getTrueValue());
+    Value fillValue = keepWhenTrue ? where.getFalseValue() : where.getTrueValue();
+    std::optional<double> fill = matchScalarConstant(fillValue);
+    if (!fill)
+      return fail("a Where on the scores does not fill with a constant");
+    bool zeroedToo = llvm::any_of(zeroings, [&](const ZeroedProbabilities &z) {
+      return z.condition == where.getCondition() && z.visible == keepWhenTrue;
+    });
+    if (!hidesExactly(*fill * factor) && !(zeroedToo && *fill * factor <= kZeroedFill))
+      return fail("a Where fills with " + Twine(std::to_string(*fill)) +
+                  ", which does not hide keys exactly (needs -inf or <= -1e9, or <= -1e4 "
+                  "with the same mask zeroing the probabilities after the softmax)");
+    if (zeroedToo)
+      maskedAndZeroed.push_back({where.getCondition(), keepWhenTrue});
+    (keepWhenTrue ? site.visibleMasks : site.hiddenMasks).push_back(where.getCondition());
+    scoresAt = keepWhenTrue ? where.getTrueValue() : where.getFalseValue();
+    return success();
+  }
+
+  /// A positive constant scale of the scores; masks inside it are scaled
+  /// too (`factor`).
+  LogicalResult throughScale(Operation *op) {
+    std::optional<ConstantScaling> scaling = matchConstantScaling(op);
+    if (!scaling)
+      return fail("scores are scaled by something other than a positive "
+                  "constant scalar");
+    site.scale *= scaling->factor;
+    factor *= scaling->factor;
+    scoresAt = scaling->scaled;
+    return success();
+  }
+
+  /// The Q·Kᵀ product, with the scales on q or k (and behind their head
+  /// views) folded into the site's scale.
+  LogicalResult matchProduct() {
+    auto scores = cast<MatmulOp>(scoresAt.getDefiningOp());
+    if (!scores->hasOneUse())
+      return fail("the Q·Kᵀ scores have other uses");
+    site.scores = scores;
+    site.covered.push_back(scores);
+    site.query = peelScale(scores.getLhs(), site.scale, site.covered);
+    site.keyT = peelScale(scores.getRhs(), site.scale, site.covered);
+    peelScaleBehindViews(site.query, site.scale, site.scalesBehindViews, site.covered);
+    peelScaleBehindViews(site.keyT, site.scale, site.scalesBehindViews, site.covered);
+    site.value = site.output.getRhs();
+    return success();
+  }
+
+  /// q, kᵀ and v of the scores' rank, static but for the sequence lengths,
+  /// their batch and head dims matching (k and v may broadcast a head).
+  LogicalResult checkOperands() {
+    auto q = cast<RankedTensorType>(site.query.getType());
+    auto kt = cast<RankedTensorType>(site.keyT.getType());
+    auto v = cast<RankedTensorType>(site.value.getType());
+    if (q.getRank() != rank || kt.getRank() != rank || v.getRank() != rank)
+      return fail("q, kᵀ and v do not all have the scores' rank " + Twine(rank));
+    // Run-time lengths (a KV cache, a prompt of any length) may be `?`: the
+    // query length S (q's dim -2) and the key length T (kᵀ's dim -1, v's dim
+    // -2), on rank-4 [B, H, ., .] operands, which attn.sdpa takes as they are.
+    // Every other dim is static.
+    auto staticExcept = [](RankedTensorType type, int64_t runTimeDim) {
+      for (int64_t d = 0; d < type.getRank(); ++d)
+        if (type.isDynamicDim(d) && d != runTimeDim)
+          return false;
+      return true;
+    };
+    bool runTimeLengths = rank == 4 && site.viewHeads == 0;
+    if (!runTimeLengths && (!q.hasStaticShape() || !kt.hasStaticShape() || !v.hasStaticShape()))
+      return fail("q, k and v need static shapes");
+    if (runTimeLengths && (!staticExcept(q, 2) || !staticExcept(kt, 3) || !staticExcept(v, 2)))
+      return fail("q, k and v need static batch, head and channel dims (only the "
+                  "sequence lengths may be run-time dims)");
+    // Batch (and head) dims: k and v may broadcast a unit dim over q's
+    // (multi-query attention through matmul broadcasting).
+    for (int64_t d = 0; d < rank - 2; ++d) {
+      int64_t qd = q.getDimSize(d), kd = kt.getDimSize(d), vd = v.getDimSize(d);
+      if (kd != vd)
+        return fail("k and v differ in batch/head dim " + Twine(d));
+      if (kd != qd && kd != 1)
+        return fail("k's batch/head dim " + Twine(d) + " (" + Twine(kd) +
+                    ") neither matches q's (" + Twine(qd) + ") nor broadcasts");
+      if (d == 0 && (rank == 4 || site.viewHeads) && kd != qd)
+        return fail("k and v broadcast over the batch dim, which attn.sdpa "
+                    "does not model");
+    }
+    // Softmax takes floats, and a binary op's operands share its element
+    // type, so q, kᵀ, v and every additive mask are float tensors here.
+    return success();
+  }
+
+  SdpaSite site;
+  std::string &reason;
+  int64_t rank;
+  /// Zeroings of the probabilities after the softmax, and the Wheres
+  /// before it that hide the same keys (each zeroing needs one).
+  SmallVector<ZeroedProbabilities> zeroings, maskedAndZeroed;
+  /// The walk's place: the scores value reached, the product of the
+  /// scales applied outside it (a mask found inside is scaled by it too),
+  /// and where it is relative to a view of 3-D scores.
+  Value scoresAt;
+  double factor = 1.0;
+  ScoresView view = ScoresView::Outside;
+};
+
 } // namespace
 
 bool isAttentionSite(SoftmaxOp softmax) { return reachesMatmul(softmax.getInput()); }
 
 FailureOr<SdpaSite> matchSdpaSite(SoftmaxOp softmax, std::string &reason) {
-  auto fail = [&](const Twine &why) -> FailureOr<SdpaSite> {
-    reason = why.str();
-    return failure();
-  };
-  SdpaSite site;
-  site.softmax = softmax;
-  RankedTensorType probsType = softmax.getType();
-  int64_t rank = probsType.getRank();
-  if ((int64_t)softmax.getAxis() != rank - 1)
-    return fail("softmax is not over the last (key) axis");
-  if (rank != 3 && rank != 4)
-    return fail("scores have rank " + Twine(rank) + "; expected [B, H, S, T] or [B*H, S, T]");
-  if (!softmax->hasOneUse())
-    return fail("the attention probabilities have other uses (e.g. a graph "
-                "output); fusing would drop them");
-  // Probabilities zeroed again after the softmax where the scores were
-  // masked before it (NeMo's conformer): the same keys stay hidden.
-  Value probs = softmax.getResult();
-  SmallVector<ZeroedProbabilities> zeroings;
-  SmallVector<Operation *> zeroingOps;
-  Operation *user = *softmax->user_begin();
-  while (std::optional<ZeroedProbabilities> zeroing = matchZeroing(user, probs)) {
-    if (!user->hasOneUse())
-      return fail("the zeroed attention probabilities have other uses");
-    zeroings.push_back(*zeroing);
-    zeroingOps.push_back(user);
-    probs = user->getResult(0);
-    user = *user->user_begin();
-  }
-  auto output = dyn_cast<MatmulOp>(user);
-  if (!output || output.getLhs() != probs)
-    return fail("the attention probabilities are not multiplied by V");
-  site.output = output;
-  site.covered = {output};
-  site.covered.append(zeroingOps.rbegin(), zeroingOps.rend());
-  site.covered.push_back(softmax);
-  // A pre-softmax Where whose fill is large but finite hides its keys when
-  // the same mask zeroes them again after the softmax; matched at the end.
-  SmallVector<ZeroedProbabilities> maskedAndZeroed;
-  auto zeroedAfter = [&](Value condition, bool visible) {
-    return llvm::any_of(zeroings, [&](const ZeroedProbabilities &z) {
-      return z.condition == condition && z.visible == visible;
-    });
-  };
-
-  // Walk from the softmax input down to the Q·Kᵀ product. `factor` is the
-  // product of the scales applied outside the current point: a mask found
-  // inside is scaled by it too.
-  Value x = softmax.getInput();
-  double factor = 1.0;
-  // 3-D scores may be viewed as [B, H, S, T] for the masks and viewed
-  // back: from the softmax's side the walk is first outside the view,
-  // then inside (site.viewHeads = H), then past it at the product.
-  enum class View { Outside, Inside, Past } view = View::Outside;
-  for (int steps = 0;; ++steps) {
-    Operation *op = x.getDefiningOp();
-    if (!op || steps > 16)
-      return fail("scores are not computed from a Q·Kᵀ product (found " +
-                  opName(op) + ")");
-    if (isa<MatmulOp>(op))
-      break;
-    if (!op->hasOneUse())
-      return fail("an intermediate scores value (" + opName(op) +
-                  ") has other uses");
-    site.covered.push_back(op);
-    if (auto reshape = dyn_cast<ReshapeOp>(op)) {
-      bool viewBack = view == View::Outside && rank == 3;
-      int64_t heads = view == View::Past ? 0 : headsOfScoresView(reshape, !viewBack);
-      if (heads == 0 || (!viewBack && heads != site.viewHeads))
-        return fail("scores are reshaped other than between [B*H, S, T] and a "
-                    "[B, H, S, T] view of them");
-      if (viewBack && !(site.additiveMasks.empty() && site.visibleMasks.empty() &&
-                        site.hiddenMasks.empty()))
-        return fail("a mask is added to the [B*H, S, T] scores outside their "
-                    "[B, H, S, T] view");
-      site.viewHeads = heads;
-      view = viewBack ? View::Inside : View::Past;
-      x = reshape.getInput();
-      continue;
-    }
-    if (auto max = dyn_cast<MaxOp>(op)) {
-      bool lhsScores = reachesMatmul(max.getLhs());
-      std::optional<double> c = matchScalarConstant(lhsScores ? max.getRhs() : max.getLhs());
-      if (!c || *c > kClampBelow || site.clamp || factor != 1.0)
-        return fail("scores go through a max other than one clamp at a constant <= -1e30 "
-                    "with no scale after it");
-      site.clamp = *c;
-      site.clampedFrom = site.additiveMasks.size();
-      x = lhsScores ? max.getLhs() : max.getRhs();
-      continue;
-    }
-    if (site.clamp && isa<WhereOp>(op))
-      return fail("a Where masks the scores inside a clamp");
-    if (view == View::Past && isa<AddOp, SubOp, WhereOp>(op))
-      return fail("a mask is added to the [B*H, S, T] scores outside their "
-                  "[B, H, S, T] view");
-    if (auto add = dyn_cast<AddOp>(op)) {
-      bool lhsScores = reachesMatmul(add.getLhs());
-      if (!lhsScores && !reachesMatmul(add.getRhs()))
-        return fail("neither side of a mask add leads to the Q·Kᵀ product");
-      Value mask = lhsScores ? add.getRhs() : add.getLhs();
-      site.additiveMasks.push_back({mask, factor});
-      x = lhsScores ? add.getLhs() : add.getRhs();
-      continue;
-    }
-    if (auto sub = dyn_cast<SubOp>(op)) {
-      if (!reachesMatmul(sub.getLhs()))
-        return fail("scores are subtracted from a mask, not masked");
-      site.additiveMasks.push_back({sub.getRhs(), -factor});
-      x = sub.getLhs();
-      continue;
-    }
-    if (auto where = dyn_cast<WhereOp>(op)) {
-      bool keepWhenTrue = reachesMatmul(where.getTrueValue());
-      Value fillValue = keepWhenTrue ? where.getFalseValue() : where.getTrueValue();
-      std::optional<double> fill = matchScalarConstant(fillValue);
-      if (!fill)
-        return fail("a Where on the scores does not fill with a constant");
-      bool zeroedToo = zeroedAfter(where.getCondition(), keepWhenTrue);
-      if (!hidesExactly(*fill * factor) && !(zeroedToo && *fill * factor <= kZeroedFill))
-        return fail("a Where fills with " + Twine(std::to_string(*fill)) +
-                    ", which does not hide keys exactly (needs -inf or <= -1e9, or <= -1e4 "
-                    "with the same mask zeroing the probabilities after the softmax)");
-      if (zeroedToo)
-        maskedAndZeroed.push_back({where.getCondition(), keepWhenTrue});
-      (keepWhenTrue ? site.visibleMasks : site.hiddenMasks)
-          .push_back(where.getCondition());
-      x = keepWhenTrue ? where.getTrueValue() : where.getFalseValue();
-      continue;
-    }
-    if (isa<MulOp, DivOp>(op)) {
-      std::optional<ConstantScaling> scaling = matchConstantScaling(op);
-      if (!scaling)
-        return fail("scores are scaled by something other than a positive "
-                    "constant scalar");
-      site.scale *= scaling->factor;
-      factor *= scaling->factor;
-      x = scaling->scaled;
-      continue;
-    }
-    return fail("unexpected " + opName(op) +
-                " between the Q·Kᵀ product and the softmax");
-  }
-
-  if (view == View::Inside)
-    return fail("the [B, H, S, T] view of the scores is not of a [B*H, S, T] product");
-  for (const ZeroedProbabilities &z : zeroings)
-    if (!llvm::any_of(maskedAndZeroed, [&](const ZeroedProbabilities &m) {
-          return m.condition == z.condition && m.visible == z.visible;
-        }))
-      return fail("the probabilities are zeroed after the softmax where the scores were "
-                  "not masked the same way before it");
-  auto scores = cast<MatmulOp>(x.getDefiningOp());
-  if (!scores->hasOneUse())
-    return fail("the Q·Kᵀ scores have other uses");
-  site.scores = scores;
-  site.covered.push_back(scores);
-  site.query = peelScale(scores.getLhs(), site.scale, site.covered);
-  site.keyT = peelScale(scores.getRhs(), site.scale, site.covered);
-  peelScaleBehindViews(site.query, site.scale, site.scalesBehindViews, site.covered);
-  peelScaleBehindViews(site.keyT, site.scale, site.scalesBehindViews, site.covered);
-  site.value = output.getRhs();
-
-  auto q = cast<RankedTensorType>(site.query.getType());
-  auto kt = cast<RankedTensorType>(site.keyT.getType());
-  auto v = cast<RankedTensorType>(site.value.getType());
-  if (q.getRank() != rank || kt.getRank() != rank || v.getRank() != rank)
-    return fail("q, kᵀ and v do not all have the scores' rank " + Twine(rank));
-  // Run-time lengths (a KV cache, a prompt of any length) may be `?`: the
-  // query length S (q's dim -2) and the key length T (kᵀ's dim -1, v's dim
-  // -2), on rank-4 [B, H, ., .] operands, which attn.sdpa takes as they are.
-  // Every other dim is static.
-  auto staticExcept = [](RankedTensorType type, int64_t runTimeDim) {
-    for (int64_t d = 0; d < type.getRank(); ++d)
-      if (type.isDynamicDim(d) && d != runTimeDim)
-        return false;
-    return true;
-  };
-  bool runTimeLengths = rank == 4 && site.viewHeads == 0;
-  if (!runTimeLengths && (!q.hasStaticShape() || !kt.hasStaticShape() || !v.hasStaticShape()))
-    return fail("q, k and v need static shapes");
-  if (runTimeLengths &&
-      (!staticExcept(q, 2) || !staticExcept(kt, 3) || !staticExcept(v, 2)))
-    return fail("q, k and v need static batch, head and channel dims (only the "
-                "sequence lengths may be run-time dims)");
-  // Batch (and head) dims: k and v may broadcast a unit dim over q's
-  // (multi-query attention through matmul broadcasting).
-  for (int64_t d = 0; d < rank - 2; ++d) {
-    int64_t qd = q.getDimSize(d), kd = kt.getDimSize(d), vd = v.getDimSize(d);
-    if (kd != vd)
-      return fail("k and v differ in batch/head dim " + Twine(d));
-    if (kd != qd && kd != 1)
-      return fail("k's batch/head dim " + Twine(d) + " (" + Twine(kd) +
-                  ") neither matches q's (" + Twine(qd) + ") nor broadcasts");
-    if (d == 0 && (rank == 4 || site.viewHeads) && kd != qd)
-      return fail("k and v broadcast over the batch dim, which attn.sdpa "
-                  "does not model");
-  }
-  // Softmax takes floats, and a binary op's operands share its element
-  // type, so q, kᵀ, v and every additive mask are float tensors here.
-  return site;
+  return SdpaSiteMatcher(softmax, reason).match();
 }
 
 SdpaOp rewriteSdpaSite(RewriterBase &rewriter, const SdpaSite &site) {
