@@ -219,37 +219,72 @@ void recordPlan(scf::ForallOp loop, const MatmulPlan &plan, const MatmulKernelSh
                 b.getStringAttr(packedAtCompileTime ? "compile-time" : "run-time"));
 }
 
-} // namespace
+/// Builds one product's packed-matmul kernel (the file's header): the
+/// weight packed, the parallel loop over tasks, each task's chunks of
+/// panels through every k-block.
+class PackedMatmulBuilder {
+public:
+  PackedMatmulBuilder(ImplicitLocOpBuilder &b, Location loc, const MatmulOperands &operands,
+                      const MatmulKernelShape &shape)
+      : b(b), loc(loc), operands(operands), shape(shape), e(b, shape.vectorWidth), im(e.im) {
+    auto inputType = cast<RankedTensorType>(operands.input.getType());
+    auto weightType = cast<RankedTensorType>(operands.weight.getType());
+    m = inputType.getDimSize(0);
+    k = inputType.getDimSize(1);
+    n = weightType.getDimSize(operands.transposed ? 0 : 1);
+    plan = planMatmul(m, k, n, shape);
+  }
 
-Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
-                                const MatmulOperands &operands, const MatmulKernelShape &shape) {
-  ImplicitLocOpBuilder b(loc, rewriter);
-  const int64_t w = shape.vectorWidth;
-  Emitter e(b, w);
-  IndexMath &im = e.im;
-  Type f32 = b.getF32Type();
+  Value build();
 
-  auto inputType = cast<RankedTensorType>(operands.input.getType());
-  auto weightType = cast<RankedTensorType>(operands.weight.getType());
-  int64_t m = inputType.getDimSize(0), k = inputType.getDimSize(1);
-  int64_t n = weightType.getDimSize(operands.transposed ? 0 : 1);
+private:
+  /// Where one task works: its group's panels, its block of rows, its
+  /// columns, and each of its strips' share of a panel slice's prefetch.
+  struct Task {
+    Value firstPanel, panelCount, rowStart, rowCount, colStart, stripShare;
+  };
 
-  MatmulPlan plan = planMatmul(m, k, n, shape);
+  /// The weight in panels (packed here when constant), the bias padded to
+  /// whole panels, and the packed weight as a buffer for the prefetches.
+  void packWeight();
+  Task taskAt(Value task, Value rowTotal);
+  /// All k-blocks of panels [chunkBegin, chunkEnd) of the task's group
+  /// into `partial`: the chunk's partial sums stay in L2 between k-blocks.
+  Value chunkProduct(const Task &task, Value partial, Value chunkBegin, Value chunkEnd);
+  /// One k-block of the task: for each panel of the chunk (its k-block
+  /// slice read from memory once, then from cache), every strip of rows;
+  /// the block of `input` rows stays in L2 across the group.
+  Value kBlockProduct(const Task &task, Value partial, Value chunkBegin, Value chunkEnd,
+                      Value kBegin, Value kEnd, bool firstBlock, bool lastBlock);
+  /// The first k-block starts the accumulators from the bias and the
+  /// residual (so the skip connection's add costs one read, no pass of its
+  /// own), the others from the partial sums in the output rows.
+  Value startFromBias(const Task &task, Value row, Value col);
+  Value startFromPartial(Value partial, Value row, Value col);
+  /// The activation on the finished sums (the last k-block only).
+  Value activate(Value sums);
+  bool hasActivation() const { return operands.activation != MatmulActivation::none; }
+
+  ImplicitLocOpBuilder &b;
+  Location loc;
+  const MatmulOperands &operands;
+  const MatmulKernelShape &shape;
+  Emitter e;
+  IndexMath &im;
+  int64_t m, k, n;
+  MatmulPlan plan;
+  Value packed, bias, weightBuffer, zero;
+};
+
+void PackedMatmulBuilder::packWeight() {
   const Panels &panels = plan.panels;
-  int64_t width = panels.width, rows = plan.rows, tailRows = plan.tailRows;
-  int64_t taskRows = plan.taskRows, rowBlocks = plan.rowBlocks, groups = plan.groups;
-  int64_t groupPanels = plan.groupPanels, kBlock = plan.kBlock;
-  int64_t columnVectors = shape.registerColumnVectors, nPad = panels.count * width;
-  bool maskColumns = plan.maskColumns;
-
   SmallVector<float> storage;
-  Value packed;
   if (std::optional<ArrayRef<float>> values = constantFloats(operands.weight, storage))
     packed = packConstantWeight(b, *values, operands.transposed, panels);
   else
     packed = packWeightAtRunTime(b, operands.weight, operands.transposed, panels);
-  Value bias = operands.bias ? padBias(b, operands.bias, n, nPad) : Value();
-
+  if (operands.bias)
+    bias = padBias(b, operands.bias, n, panels.count * panels.width);
   // The weight streams from memory: while a panel's slice of a k-block is
   // in use, its strips fetch the next panel's slice into L2 (a jump of K
   // rows that the hardware prefetcher does not follow; chained 2048x5632 /
@@ -257,159 +292,189 @@ Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
   // k-block's first slice after a group's last panel instead measured
   // slower (115 ms). Read in place (read_only: no copy); prefetches never
   // fault.
-  Value weightBuffer = bufferization::ToBufferOp::create(
-      b, MemRefType::get(panels.type(b.getContext()).getShape(), f32), packed,
+  weightBuffer = bufferization::ToBufferOp::create(
+      b, MemRefType::get(panels.type(b.getContext()).getShape(), b.getF32Type()), packed,
       /*read_only=*/true);
+}
 
+PackedMatmulBuilder::Task PackedMatmulBuilder::taskAt(Value task, Value rowTotal) {
+  // Tasks in groups of panels, each group's row blocks in a row: a
+  // thread's contiguous share of the tasks is a share of the columns for
+  // every row, whatever the row blocks' heights.
+  const Panels &panels = plan.panels;
+  Value blockCount = ShapedType::isDynamic(m) ? im.ceilDiv(rowTotal, im.c(plan.taskRows))
+                                              : im.c(plan.rowBlocks);
+  Value group = im.div(task, blockCount);
+  Task at;
+  at.firstPanel = im.div(im.mul(group, im.c(panels.count)), im.c(plan.groups));
+  at.panelCount = im.sub(im.div(im.mul(im.add(group, im.c(1)), im.c(panels.count)),
+                                im.c(plan.groups)),
+                         at.firstPanel);
+  at.rowStart = im.mul(im.rem(task, blockCount), im.c(plan.taskRows));
+  at.rowCount = im.min(im.c(plan.taskRows), im.sub(rowTotal, at.rowStart));
+  at.colStart = im.mul(at.firstPanel, im.c(panels.width));
+  // 2^16 / the task's strips (its last, shorter one included): what share
+  // of the next panel's slice each strip fetches, in 16-bit fixed point.
+  at.stripShare = im.div(im.c(kFixedOne), im.ceilDiv(at.rowCount, im.c(plan.rows)));
+  return at;
+}
+
+Value PackedMatmulBuilder::startFromBias(const Task &task, Value row, Value col) {
+  Value start = bias ? e.read(bias, {im.add(task.colStart, col)}) : zero;
+  if (!operands.residual)
+    return start;
+  SmallVector<Value> at = {im.add(task.rowStart, row), im.add(task.colStart, col)};
+  Value residual = plan.maskColumns ? e.readMasked(operands.residual, at)
+                                    : e.read(operands.residual, at);
+  return bias ? arith::AddFOp::create(b, start, residual).getResult() : residual;
+}
+
+Value PackedMatmulBuilder::startFromPartial(Value partial, Value row, Value col) {
+  return plan.maskColumns ? e.readMasked(partial, {row, col}) : e.read(partial, {row, col});
+}
+
+Value PackedMatmulBuilder::activate(Value sums) {
+  return operands.activation == MatmulActivation::geluTanh ? lowering::geluTanh(b, loc, sums)
+                                                           : lowering::geluExact(b, loc, sums);
+}
+
+Value PackedMatmulBuilder::kBlockProduct(const Task &task, Value partial, Value chunkBegin,
+                                         Value chunkEnd, Value kBegin, Value kEnd,
+                                         bool firstBlock, bool lastBlock) {
+  const Panels &panels = plan.panels;
+  const int64_t w = shape.vectorWidth, width = panels.width, rows = plan.rows;
+  const int64_t columnVectors = shape.registerColumnVectors;
+  auto init = [&](Value acc, Value row, Value col) {
+    return firstBlock ? startFromBias(task, row, col) : startFromPartial(acc, row, col);
+  };
+  auto finishWith = [&](Value sums) { return activate(sums); };
+  function_ref<Value(Value)> finish =
+      lastBlock && hasActivation() ? function_ref<Value(Value)>(finishWith) : nullptr;
+  auto lhs = [&](Value row, Value kk) {
+    return e.at(operands.input, {im.add(task.rowStart, row), kk});
+  };
+  return e.loop(chunkBegin, chunkEnd, 1, partial, [&](Value local, ValueRange acc) {
+    Value panel = im.add(task.firstPanel, local);
+    Value panelCol = im.mul(local, im.c(width));
+    Value nextPanel = im.min(im.add(panel, im.c(1)), im.c(panels.count - 1));
+    // Strip s of n fetches rows [s/n, (s+1)/n) of the next panel's
+    // k-block slice, a row per n steps: the fetches spread evenly over
+    // the whole panel's time. Every strip fetching the whole slice at
+    // once (the first from memory, the rest hitting L2) left the first
+    // strip waiting on its fetches: LLaMA-shaped model at S = 128 about
+    // 160 -> 150 ms, GPT-2 small 140 -> 132 ms (bench/RESULTS.md).
+    auto range = [&](Value i0) {
+      Value stripStep = im.mul(im.div(i0, rows), im.sub(kEnd, kBegin));
+      auto prefetchNext = [&, stripStep](Value kk) {
+        Value share = im.mul(im.add(stripStep, im.sub(kk, kBegin)), task.stripShare);
+        Value row = im.add(kBegin, im.div(share, kFixedOne));
+        for (int64_t v = 0; v < columnVectors; ++v)
+          memref::PrefetchOp::create(b, weightBuffer, ValueRange{nextPanel, row, im.c(v * w)},
+                                     /*isWrite=*/false, /*localityHint=*/2,
+                                     /*isDataCache=*/true);
+      };
+      return Emitter::StripRange{panelCol, im.add(panelCol, im.c(width)), kBegin, kEnd,
+                                 prefetchNext};
+    };
+    auto rhs = [&](Value kk, Value col) {
+      return e.read(packed, {panel, kk, im.sub(col, panelCol)});
+    };
+    Value rowCount = task.rowCount;
+    Value wholeRows = im.sub(rowCount, im.rem(rowCount, rows));
+    Value result = e.registerTiledProduct(acc[0], im.c(0), wholeRows, rows, columnVectors, range,
+                                          init, lhs, rhs, plan.maskColumns, finish);
+    if (plan.tailRows > 0)
+      result = e.registerTiledProduct(result, wholeRows, rowCount, plan.tailRows, columnVectors,
+                                      range, init, lhs, rhs, plan.maskColumns, finish);
+    // A tail known only at run time (under R rows): strips of 8, 4, 2
+    // and 1 rows, as many of each as fit in what is left.
+    if (plan.tailRows < 0)
+      for (int64_t height = 8; height >= 1; height /= 2) {
+        if (height >= rows)
+          continue;
+        Value left = im.sub(rowCount, wholeRows);
+        Value end = im.add(wholeRows, im.mul(im.div(left, height), im.c(height)));
+        result = e.registerTiledProduct(result, wholeRows, end, height, columnVectors, range,
+                                        init, lhs, rhs, plan.maskColumns, finish);
+        wholeRows = end;
+      }
+    return SmallVector<Value>{result};
+  })[0];
+}
+
+Value PackedMatmulBuilder::chunkProduct(const Task &task, Value partial, Value chunkBegin,
+                                        Value chunkEnd) {
+  // The activation maps the finished sums, so it runs in the last k-block
+  // only; that block is then emitted apart from the loop over the others
+  // (without an activation, the loop runs to K and the code stays single).
+  int64_t kBlock = plan.kBlock;
+  bool activation = hasActivation();
+  int64_t loopEnd = activation ? (k - 1) / kBlock * kBlock : k;
+  partial = kBlockProduct(task, partial, chunkBegin, chunkEnd, im.c(0), im.c(kBlock),
+                          /*firstBlock=*/true, /*lastBlock=*/kBlock >= k);
+  if (kBlock < loopEnd)
+    partial = e.loop(kBlock, loopEnd, kBlock, partial, [&](Value kBegin, ValueRange p) {
+      Value kEnd = im.min(im.add(kBegin, im.c(kBlock)), im.c(k));
+      return SmallVector<Value>{kBlockProduct(task, p[0], chunkBegin, chunkEnd, kBegin, kEnd,
+                                              /*firstBlock=*/false, /*lastBlock=*/false)};
+    })[0];
+  if (activation && kBlock < k)
+    partial = kBlockProduct(task, partial, chunkBegin, chunkEnd, im.c(loopEnd), im.c(k),
+                            /*firstBlock=*/false, /*lastBlock=*/true);
+  return partial;
+}
+
+Value PackedMatmulBuilder::build() {
+  packWeight();
   // M at run time: the rows, the row blocks and the output's size from the
   // input.
   bool runTimeRows = ShapedType::isDynamic(m);
   Value rowTotal = runTimeRows ? tensor::DimOp::create(b, operands.input, 0).getResult()
                                : im.c(m);
-  Value out = tensor::EmptyOp::create(b, RankedTensorType::get({m, n}, f32),
+  Value out = tensor::EmptyOp::create(b, RankedTensorType::get({m, n}, b.getF32Type()),
                                       runTimeRows ? ValueRange{rowTotal} : ValueRange{});
   OpFoldResult taskTotal =
-      runTimeRows ? OpFoldResult(im.mul(im.ceilDiv(rowTotal, im.c(taskRows)), im.c(groups)))
-                  : OpFoldResult(b.getIndexAttr(rowBlocks * groups));
+      runTimeRows
+          ? OpFoldResult(im.mul(im.ceilDiv(rowTotal, im.c(plan.taskRows)), im.c(plan.groups)))
+          : OpFoldResult(b.getIndexAttr(plan.rowBlocks * plan.groups));
   auto forall = scf::ForallOp::create(b, ArrayRef<OpFoldResult>{taskTotal}, ValueRange{out},
                                       std::nullopt);
   recordPlan(forall, plan, shape, isa<arith::ConstantOp>(packed.getDefiningOp()),
              operands.activation);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(forall.getTerminator());
-  // Tasks in groups of panels, each group's row blocks in a row: a
-  // thread's contiguous share of the tasks is a share of the columns for
-  // every row, whatever the row blocks' heights.
-  Value task = forall.getInductionVars()[0];
-  Value blockCount = runTimeRows ? im.ceilDiv(rowTotal, im.c(taskRows)) : im.c(rowBlocks);
-  Value group = im.div(task, blockCount);
-  Value firstPanel = im.div(im.mul(group, im.c(panels.count)), im.c(groups));
-  Value panelCount = im.sub(
-      im.div(im.mul(im.add(group, im.c(1)), im.c(panels.count)), im.c(groups)), firstPanel);
-  Value rowStart = im.mul(im.rem(task, blockCount), im.c(taskRows));
-  Value rowCount = im.min(im.c(taskRows), im.sub(rowTotal, rowStart));
-  Value colStart = im.mul(firstPanel, im.c(width));
-  // 2^16 / the task's strips (its last, shorter one included): what share
-  // of the next panel's slice each strip fetches, in 16-bit fixed point.
-  Value stripShare = im.div(im.c(kFixedOne), im.ceilDiv(rowCount, im.c(rows)));
-  Value colCount = im.min(im.mul(panelCount, im.c(width)), im.sub(im.c(n), colStart));
-  SmallVector<OpFoldResult> offsets = {rowStart, colStart};
-  SmallVector<OpFoldResult> sizes = {rowCount, colCount};
+  Task task = taskAt(forall.getInductionVars()[0], rowTotal);
+  Value colCount = im.min(im.mul(task.panelCount, im.c(plan.panels.width)),
+                          im.sub(im.c(n), task.colStart));
+  SmallVector<OpFoldResult> offsets = {task.rowStart, task.colStart};
+  SmallVector<OpFoldResult> sizes = {task.rowCount, colCount};
   SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
   Value shared = forall.getRegionIterArgs()[0];
   Value slice = tensor::ExtractSliceOp::create(b, shared, offsets, sizes, strides);
+  zero = e.splat(e.f32(0.0));
 
-  // The first k-block starts the accumulators from the bias and the
-  // residual (so the skip connection's add costs one read, no pass of its
-  // own), the others from the partial sums in the output rows.
-  Value zero = e.splat(e.f32(0.0));
-  auto startFromBias = [&](Value, Value row, Value col) {
-    Value start = bias ? e.read(bias, {im.add(colStart, col)}) : zero;
-    if (!operands.residual)
-      return start;
-    SmallVector<Value> at = {im.add(rowStart, row), im.add(colStart, col)};
-    Value residual = maskColumns ? e.readMasked(operands.residual, at)
-                                 : e.read(operands.residual, at);
-    return bias ? arith::AddFOp::create(b, start, residual).getResult() : residual;
-  };
-  auto startFromPartial = [&](Value partial, Value row, Value col) {
-    return maskColumns ? e.readMasked(partial, {row, col}) : e.read(partial, {row, col});
-  };
-  auto lhs = [&](Value row, Value kk) {
-    return e.at(operands.input, {im.add(rowStart, row), kk});
-  };
-  // One k-block of the task: for each panel of the group (its k-block
-  // slice read from memory once, then from cache), every strip of rows;
-  // the block of `input` rows stays in L2 across the group.
-  auto kBlockProduct = [&](Value partial, Value chunkBegin, Value chunkEnd, Value kBegin,
-                           Value kEnd, function_ref<Value(Value, Value, Value)> init,
-                           function_ref<Value(Value)> finish) {
-    return e.loop(chunkBegin, chunkEnd, 1, partial, [&](Value local, ValueRange acc) {
-      Value panel = im.add(firstPanel, local);
-      Value panelCol = im.mul(local, im.c(width));
-      Value nextPanel = im.min(im.add(panel, im.c(1)), im.c(panels.count - 1));
-      // Strip s of n fetches rows [s/n, (s+1)/n) of the next panel's
-      // k-block slice, a row per n steps: the fetches spread evenly over
-      // the whole panel's time. Every strip fetching the whole slice at
-      // once (the first from memory, the rest hitting L2) left the first
-      // strip waiting on its fetches: LLaMA-shaped model at S = 128 about
-      // 160 -> 150 ms, GPT-2 small 140 -> 132 ms (bench/RESULTS.md).
-      auto range = [&](Value i0) {
-        Value stripStep = im.mul(im.div(i0, rows), im.sub(kEnd, kBegin));
-        auto prefetchNext = [&, stripStep](Value kk) {
-          Value share = im.mul(im.add(stripStep, im.sub(kk, kBegin)), stripShare);
-          Value row = im.add(kBegin, im.div(share, kFixedOne));
-          for (int64_t v = 0; v < columnVectors; ++v)
-            memref::PrefetchOp::create(b, weightBuffer, ValueRange{nextPanel, row, im.c(v * w)},
-                                       /*isWrite=*/false, /*localityHint=*/2,
-                                       /*isDataCache=*/true);
-        };
-        return Emitter::StripRange{panelCol, im.add(panelCol, im.c(width)), kBegin, kEnd,
-                                   prefetchNext};
-      };
-      auto rhs = [&](Value kk, Value col) {
-        return e.read(packed, {panel, kk, im.sub(col, panelCol)});
-      };
-      Value wholeRows = im.sub(rowCount, im.rem(rowCount, rows));
-      Value result = e.registerTiledProduct(acc[0], im.c(0), wholeRows, rows, columnVectors,
-                                            range, init, lhs, rhs, maskColumns, finish);
-      if (tailRows > 0)
-        result = e.registerTiledProduct(result, wholeRows, rowCount, tailRows, columnVectors,
-                                        range, init, lhs, rhs, maskColumns, finish);
-      // A tail known only at run time (under R rows): strips of 8, 4, 2
-      // and 1 rows, as many of each as fit in what is left.
-      if (tailRows < 0)
-        for (int64_t height = 8; height >= 1; height /= 2) {
-          if (height >= rows)
-            continue;
-          Value left = im.sub(rowCount, wholeRows);
-          Value end = im.add(wholeRows, im.mul(im.div(left, height), im.c(height)));
-          result = e.registerTiledProduct(result, wholeRows, end, height, columnVectors, range,
-                                          init, lhs, rhs, maskColumns, finish);
-          wholeRows = end;
-        }
-      return SmallVector<Value>{result};
-    })[0];
-  };
-  // The activation maps the finished sums, so it runs in the last k-block
-  // only; that block is then emitted apart from the loop over the others
-  // (without an activation, the loop runs to K and the code stays single).
-  auto activate = [&](Value sums) {
-    return operands.activation == MatmulActivation::geluTanh ? lowering::geluTanh(b, loc, sums)
-                                                             : lowering::geluExact(b, loc, sums);
-  };
-  bool activation = operands.activation != MatmulActivation::none;
-  function_ref<Value(Value)> finish = activation ? function_ref<Value(Value)>(activate)
-                                                 : function_ref<Value(Value)>();
-  int64_t loopEnd = activation ? (k - 1) / kBlock * kBlock : k;
-  // All k-blocks of a chunk of the group's panels before the next chunk:
-  // the chunk's partial sums stay in L2 between k-blocks.
-  auto chunkProduct = [&](Value partial, Value chunkBegin, Value chunkEnd) {
-    partial = kBlockProduct(partial, chunkBegin, chunkEnd, im.c(0), im.c(kBlock), startFromBias,
-                            kBlock >= k ? finish : nullptr);
-    if (kBlock < loopEnd)
-      partial = e.loop(kBlock, loopEnd, kBlock, partial, [&](Value kBegin, ValueRange p) {
-        Value kEnd = im.min(im.add(kBegin, im.c(kBlock)), im.c(k));
-        return SmallVector<Value>{kBlockProduct(p[0], chunkBegin, chunkEnd, kBegin, kEnd,
-                                                startFromPartial, nullptr)};
-      })[0];
-    if (activation && kBlock < k)
-      partial = kBlockProduct(partial, chunkBegin, chunkEnd, im.c(loopEnd), im.c(k),
-                              startFromPartial, finish);
-    return partial;
-  };
   int64_t chunkPanels = plan.chunkPanels;
-  if (chunkPanels >= groupPanels)
-    slice = chunkProduct(slice, im.c(0), panelCount);
+  if (chunkPanels >= plan.groupPanels)
+    slice = chunkProduct(task, slice, im.c(0), task.panelCount);
   else
-    slice = e.loop(im.c(0), panelCount, chunkPanels, slice, [&](Value chunkBegin, ValueRange p) {
-      Value chunkEnd = im.min(im.add(chunkBegin, im.c(chunkPanels)), panelCount);
-      return SmallVector<Value>{chunkProduct(p[0], chunkBegin, chunkEnd)};
-    })[0];
+    slice = e.loop(im.c(0), task.panelCount, chunkPanels, slice,
+                   [&](Value chunkBegin, ValueRange p) {
+                     Value chunkEnd =
+                         im.min(im.add(chunkBegin, im.c(chunkPanels)), task.panelCount);
+                     return SmallVector<Value>{chunkProduct(task, p[0], chunkBegin, chunkEnd)};
+                   })[0];
 
   b.setInsertionPointToStart(forall.getTerminator().getBody());
   tensor::ParallelInsertSliceOp::create(b, slice, shared, offsets, sizes, strides);
   return forall.getResult(0);
+}
+
+} // namespace
+
+Value tiling::buildPackedMatmul(RewriterBase &rewriter, Location loc,
+                                const MatmulOperands &operands, const MatmulKernelShape &shape) {
+  ImplicitLocOpBuilder b(loc, rewriter);
+  return PackedMatmulBuilder(b, loc, operands, shape).build();
 }
 
 bool tiling::runsOnMatmulKernel(Operation *op) {
