@@ -409,6 +409,149 @@ void printMemoryStats(const attnc_model_t *model, const MemoryStats &before,
               static_cast<unsigned long long>(after.peakLive + workspace));
 }
 
+/// Binds every --input argument, checks that each model input got one, and
+/// loads them (in the model's input order).
+Status prepareInputs(const attnc_model_t *model, const Options &options,
+                     std::vector<BoundInput> &inputs, std::vector<attnc_tensor_t> &tensors) {
+  size_t inputCount = attnc_model_input_count(model);
+  inputs.clear();
+  inputs.resize(inputCount);
+  for (const std::string &argument : options.inputs)
+    if (Status status = bindInput(model, argument, inputs); !status)
+      return status;
+  tensors.assign(inputCount, attnc_tensor_t());
+  for (size_t i = 0; i < inputCount; ++i) {
+    attnc_tensor_info_t info;
+    if (Status status = toStatus(attnc_model_input_info(model, i, &info)); !status)
+      return status;
+    if (!inputs[i].bound)
+      return Status::error("missing input '" + std::string(info.name) +
+                           "'; the model's inputs are " + describeInputs(model));
+  }
+  for (size_t i = 0; i < inputCount; ++i)
+    if (Status status = loadInput(model, i, inputs[i], tensors[i]); !status)
+      return status;
+  return Status();
+}
+
+/// The model's outputs for one set of inputs: their buffers, the tensors
+/// viewing them, and their shapes.
+struct Outputs {
+  std::vector<AlignedBuffer> buffers;
+  std::vector<attnc_tensor_t> tensors;
+  std::vector<std::vector<int64_t>> shapes;
+};
+
+/// Each output's buffer, shaped for these inputs (run-time dims take the
+/// inputs' values).
+Status allocateOutputs(const attnc_model_t *model, const std::vector<attnc_tensor_t> &inputs,
+                       Outputs &outputs) {
+  size_t outputCount = attnc_model_output_count(model);
+  outputs.buffers.resize(outputCount);
+  outputs.tensors.resize(outputCount);
+  outputs.shapes.resize(outputCount);
+  for (size_t i = 0; i < outputCount; ++i) {
+    attnc_tensor_info_t info;
+    if (Status status = toStatus(attnc_model_output_info(model, i, &info)); !status)
+      return status;
+    std::vector<int64_t> &shape = outputs.shapes[i];
+    shape.resize(info.rank);
+    if (Status status = toStatus(attnc_model_output_shape(model, inputs.data(), inputs.size(), i,
+                                                          shape.data()));
+        !status)
+      return status;
+    size_t elements = 1;
+    for (int64_t d : shape)
+      elements *= static_cast<size_t>(d);
+    size_t bytes = elements * attnc_dtype_size(info.dtype);
+    Result<AlignedBuffer> buffer = allocate(bytes);
+    if (!buffer)
+      return Status::error("output '" + std::string(info.name) + "': " + buffer.error());
+    outputs.buffers[i] = std::move(buffer.value());
+    outputs.tensors[i] = {outputs.buffers[i].data.get(), info.dtype, info.rank, shape.data(),
+                          bytes};
+  }
+  return Status();
+}
+
+/// Runs the model `repeat` times; each run's wall time in `millis`.
+Status timeRuns(attnc_model_t *model, const std::vector<attnc_tensor_t> &inputs,
+                Outputs &outputs, size_t repeat, std::vector<double> &millis) {
+  millis.reserve(repeat);
+  for (size_t iteration = 0; iteration < repeat; ++iteration) {
+    auto start = std::chrono::steady_clock::now();
+    if (Status status = toStatus(attnc_model_invoke(model, inputs.data(), inputs.size(),
+                                                    outputs.tensors.data(),
+                                                    outputs.tensors.size()));
+        !status)
+      return status;
+    auto stop = std::chrono::steady_clock::now();
+    millis.push_back(std::chrono::duration<double, std::milli>(stop - start).count());
+  }
+  return Status();
+}
+
+/// One line per output (name, shape, dtype), and with --print its values
+/// in brief.
+Status printOutputs(const attnc_model_t *model, const Outputs &outputs, bool print) {
+  for (size_t i = 0; i < outputs.tensors.size(); ++i) {
+    attnc_tensor_info_t info;
+    if (Status status = toStatus(attnc_model_output_info(model, i, &info)); !status)
+      return status;
+    std::printf("%s: shape %s %s\n", info.name,
+                attnc::formatShape(outputs.shapes[i].data(), info.rank).c_str(),
+                attnc_dtype_name(info.dtype));
+    if (print)
+      std::fputs(attnc::io::summarizeTensor(outputs.buffers[i].data.get(), info.dtype,
+                                            outputs.shapes[i].data(), info.rank)
+                     .c_str(),
+                 stdout);
+  }
+  return Status();
+}
+
+/// Each KV cache kept in place after the run, as the exported present it
+/// stands for (every run wrote the same new positions), printed and
+/// collected in `presents`; its bytes are copied out only to be printed
+/// or written (`withBytes`).
+Status keptPresents(const attnc_model_t *model, const std::vector<BoundInput> &inputs,
+                    const std::vector<attnc_tensor_t> &inputTensors, bool print, bool withBytes,
+                    std::vector<Tensor> &presents) {
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].cache)
+      continue;
+    attnc_tensor_info_t info;
+    if (Status status = toStatus(attnc_model_input_info(model, i, &info)); !status)
+      return status;
+    presents.emplace_back();
+    int64_t firstHeld = 0;
+    if (Status status =
+            toStatus(attnc::io::readPresent(model, inputTensors.data(), inputTensors.size(), i,
+                                            presents.back(), firstHeld, withBytes));
+        !status)
+      return status;
+    if (firstHeld > 0) {
+      // A ring lets go of the positions its window no longer reaches: the
+      // present it stands for cannot be written.
+      std::printf("%s: not kept (the KV cache '%s' is a ring holding positions %lld..%lld "
+                  "only)\n",
+                  info.cache_present, info.name, (long long)firstHeld,
+                  (long long)(firstHeld + presents.back().shape[info.cache_axis] - 1));
+      presents.pop_back();
+      continue;
+    }
+    std::printf("%s: shape %s %s (the KV cache '%s', kept in place)\n", info.cache_present,
+                attnc::formatShape(presents.back().shape.data(), info.rank).c_str(),
+                attnc_dtype_name(info.dtype), info.name);
+    if (print)
+      std::fputs(attnc::io::summarizeTensor(presents.back().bytes.data(), info.dtype,
+                                            presents.back().shape.data(), info.rank)
+                     .c_str(),
+                 stdout);
+  }
+  return Status();
+}
+
 Status runMain(int argc, char **argv) {
   Options options;
   if (Status status = parseOptions(argc, argv, options); !status)
@@ -426,124 +569,25 @@ Status runMain(int argc, char **argv) {
   if (!wrapped)
     return wrapped;
 
-  size_t inputCount = attnc_model_input_count(model.get());
-  size_t outputCount = attnc_model_output_count(model.get());
-  std::vector<BoundInput> inputs(inputCount);
-  for (const std::string &argument : options.inputs)
-    if (Status status = bindInput(model.get(), argument, inputs); !status)
-      return status;
-  std::vector<attnc_tensor_t> inputTensors(inputCount);
-  for (size_t i = 0; i < inputCount; ++i) {
-    attnc_tensor_info_t info;
-    if (Status status = toStatus(attnc_model_input_info(model.get(), i, &info));
-        !status)
-      return status;
-    if (!inputs[i].bound)
-      return Status::error("missing input '" + std::string(info.name) +
-                           "'; the model's inputs are " +
-                           describeInputs(model.get()));
-  }
-  for (size_t i = 0; i < inputCount; ++i)
-    if (Status status = loadInput(model.get(), i, inputs[i], inputTensors[i]);
-        !status)
-      return status;
-
-  // Each output's shape for these inputs (run-time dims take the inputs'
-  // values).
-  std::vector<AlignedBuffer> outputBuffers(outputCount);
-  std::vector<attnc_tensor_t> outputTensors(outputCount);
-  std::vector<std::vector<int64_t>> outputShapes(outputCount);
-  for (size_t i = 0; i < outputCount; ++i) {
-    attnc_tensor_info_t info;
-    if (Status status =
-            toStatus(attnc_model_output_info(model.get(), i, &info));
-        !status)
-      return status;
-    outputShapes[i].resize(info.rank);
-    if (Status status = toStatus(attnc_model_output_shape(
-            model.get(), inputTensors.data(), inputCount, i, outputShapes[i].data()));
-        !status)
-      return status;
-    size_t elements = 1;
-    for (int64_t d : outputShapes[i])
-      elements *= static_cast<size_t>(d);
-    size_t bytes = elements * attnc_dtype_size(info.dtype);
-    Result<AlignedBuffer> buffer = allocate(bytes);
-    if (!buffer)
-      return Status::error("output '" + std::string(info.name) +
-                           "': " + buffer.error());
-    outputBuffers[i] = std::move(buffer.value());
-    outputTensors[i] = {outputBuffers[i].data.get(), info.dtype, info.rank,
-                        outputShapes[i].data(), bytes};
-  }
-
+  std::vector<BoundInput> inputs;
+  std::vector<attnc_tensor_t> inputTensors;
+  if (Status status = prepareInputs(model.get(), options, inputs, inputTensors); !status)
+    return status;
+  Outputs outputs;
+  if (Status status = allocateOutputs(model.get(), inputTensors, outputs); !status)
+    return status;
   MemoryStats before = readMemoryStats();
   std::vector<double> millis;
-  millis.reserve(options.repeat);
-  for (size_t iteration = 0; iteration < options.repeat; ++iteration) {
-    auto start = std::chrono::steady_clock::now();
-    if (Status status = toStatus(
-            attnc_model_invoke(model.get(), inputTensors.data(), inputCount,
-                               outputTensors.data(), outputCount));
-        !status)
-      return status;
-    auto stop = std::chrono::steady_clock::now();
-    millis.push_back(
-        std::chrono::duration<double, std::milli>(stop - start).count());
-  }
-
-  for (size_t i = 0; i < outputCount; ++i) {
-    attnc_tensor_info_t info;
-    if (Status status =
-            toStatus(attnc_model_output_info(model.get(), i, &info));
-        !status)
-      return status;
-    std::printf("%s: shape %s %s\n", info.name,
-                attnc::formatShape(outputShapes[i].data(), info.rank).c_str(),
-                attnc_dtype_name(info.dtype));
-    if (options.print)
-      std::fputs(attnc::io::summarizeTensor(outputBuffers[i].data.get(), info.dtype,
-                                            outputShapes[i].data(), info.rank)
-                     .c_str(),
-                 stdout);
-  }
-  // Each KV cache kept in place after the run, as the exported present it
-  // stands for (every run wrote the same new positions); its bytes are
-  // copied out only to be printed or written.
-  const bool presentBytes = options.print || !options.outputDir.empty();
+  if (Status status = timeRuns(model.get(), inputTensors, outputs, options.repeat, millis);
+      !status)
+    return status;
+  if (Status status = printOutputs(model.get(), outputs, options.print); !status)
+    return status;
   std::vector<Tensor> presents;
-  for (size_t i = 0; i < inputCount; ++i) {
-    if (!inputs[i].cache)
-      continue;
-    attnc_tensor_info_t info;
-    if (Status status = toStatus(attnc_model_input_info(model.get(), i, &info)); !status)
-      return status;
-    presents.emplace_back();
-    int64_t firstHeld = 0;
-    if (Status status = toStatus(attnc::io::readPresent(model.get(), inputTensors.data(),
-                                                        inputCount, i, presents.back(),
-                                                        firstHeld, presentBytes));
-        !status)
-      return status;
-    if (firstHeld > 0) {
-      // A ring lets go of the positions its window no longer reaches: the
-      // present it stands for cannot be written.
-      std::printf("%s: not kept (the KV cache '%s' is a ring holding positions %lld..%lld "
-                  "only)\n",
-                  info.cache_present, info.name, (long long)firstHeld,
-                  (long long)(firstHeld + presents.back().shape[info.cache_axis] - 1));
-      presents.pop_back();
-      continue;
-    }
-    std::printf("%s: shape %s %s (the KV cache '%s', kept in place)\n", info.cache_present,
-                attnc::formatShape(presents.back().shape.data(), info.rank).c_str(),
-                attnc_dtype_name(info.dtype), info.name);
-    if (options.print)
-      std::fputs(attnc::io::summarizeTensor(presents.back().bytes.data(), info.dtype,
-                                            presents.back().shape.data(), info.rank)
-                     .c_str(),
-                 stdout);
-  }
+  if (Status status = keptPresents(model.get(), inputs, inputTensors, options.print,
+                                   options.print || !options.outputDir.empty(), presents);
+      !status)
+    return status;
   std::printf("median run time: %.3f ms over %zu runs\n", median(millis),
               options.repeat);
   if (options.stats)
@@ -556,7 +600,7 @@ Status runMain(int argc, char **argv) {
   TensorFileFormat format = options.inputs.empty()
                                 ? TensorFileFormat::Npy
                                 : attnc::io::formatForPath(options.inputs[0]);
-  return writeOutputs(model.get(), outputBuffers, outputShapes, std::move(presents),
+  return writeOutputs(model.get(), outputs.buffers, outputs.shapes, std::move(presents),
                       options.outputDir, format);
 }
 
