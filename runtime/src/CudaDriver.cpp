@@ -117,32 +117,31 @@ Driver loadDriver() {
     fail("no CUDA driver (libcuda.so.1 cannot be loaded); this model was compiled with "
          "--device=cuda and needs an NVIDIA GPU and its driver",
          dlerror());
-  Driver driver;
-  Driver *d = &driver;
-  resolve(library, d->init, "cuInit");
-  resolve(library, d->deviceGetCount, "cuDeviceGetCount");
-  resolve(library, d->deviceGet, "cuDeviceGet");
-  resolve(library, d->primaryCtxRetain, "cuDevicePrimaryCtxRetain");
-  resolve(library, d->ctxSetCurrent, "cuCtxSetCurrent");
-  resolve(library, d->moduleLoadData, "cuModuleLoadData");
-  resolve(library, d->moduleUnload, "cuModuleUnload");
-  resolve(library, d->moduleGetFunction, "cuModuleGetFunction");
-  resolve(library, d->launchKernel, "cuLaunchKernel");
-  resolve(library, d->streamCreate, "cuStreamCreate");
-  resolve(library, d->streamSynchronize, "cuStreamSynchronize");
-  resolve(library, d->streamDestroy, "cuStreamDestroy_v2");
-  resolve(library, d->memAlloc, "cuMemAlloc_v2");
-  resolve(library, d->memAllocManaged, "cuMemAllocManaged");
-  resolve(library, d->memFree, "cuMemFree_v2");
-  resolve(library, d->memcpyAsync, "cuMemcpyAsync");
-  resolve(library, d->memcpyHtoD, "cuMemcpyHtoD_v2");
-  resolve(library, d->getErrorString, "cuGetErrorString");
-  resolve(library, d->eventCreate, "cuEventCreate");
-  resolve(library, d->eventRecord, "cuEventRecord");
-  resolve(library, d->eventSynchronize, "cuEventSynchronize");
-  resolve(library, d->eventElapsedTime, "cuEventElapsedTime_v2");
-  resolve(library, d->eventDestroy, "cuEventDestroy_v2");
-  return driver;
+  Driver d;
+  resolve(library, d.init, "cuInit");
+  resolve(library, d.deviceGetCount, "cuDeviceGetCount");
+  resolve(library, d.deviceGet, "cuDeviceGet");
+  resolve(library, d.primaryCtxRetain, "cuDevicePrimaryCtxRetain");
+  resolve(library, d.ctxSetCurrent, "cuCtxSetCurrent");
+  resolve(library, d.moduleLoadData, "cuModuleLoadData");
+  resolve(library, d.moduleUnload, "cuModuleUnload");
+  resolve(library, d.moduleGetFunction, "cuModuleGetFunction");
+  resolve(library, d.launchKernel, "cuLaunchKernel");
+  resolve(library, d.streamCreate, "cuStreamCreate");
+  resolve(library, d.streamSynchronize, "cuStreamSynchronize");
+  resolve(library, d.streamDestroy, "cuStreamDestroy_v2");
+  resolve(library, d.memAlloc, "cuMemAlloc_v2");
+  resolve(library, d.memAllocManaged, "cuMemAllocManaged");
+  resolve(library, d.memFree, "cuMemFree_v2");
+  resolve(library, d.memcpyAsync, "cuMemcpyAsync");
+  resolve(library, d.memcpyHtoD, "cuMemcpyHtoD_v2");
+  resolve(library, d.getErrorString, "cuGetErrorString");
+  resolve(library, d.eventCreate, "cuEventCreate");
+  resolve(library, d.eventRecord, "cuEventRecord");
+  resolve(library, d.eventSynchronize, "cuEventSynchronize");
+  resolve(library, d.eventElapsedTime, "cuEventElapsedTime_v2");
+  resolve(library, d.eventDestroy, "cuEventDestroy_v2");
+  return d;
 }
 
 Driver &driver() {
