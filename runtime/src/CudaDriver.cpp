@@ -250,6 +250,14 @@ struct LazyModule {
   CUmodule module = nullptr;
 };
 
+/// Frees `pointer` while this layer is torn down (at exit, or when the
+/// model's library is unloaded, on whichever thread does that): the context
+/// made current first; failures are ignored, as nothing can be done then.
+void freeOnTeardown(Driver &d, CUdeviceptr pointer) {
+  (void)d.ctxSetCurrent(d.context);
+  (void)d.memFree(pointer);
+}
+
 /// Device buffers are kept when a run frees them and handed to the next
 /// allocation of the same size: every run of a model allocates the same
 /// buffers, and cuMemAlloc / cuMemFree cost tens of microseconds each (and
@@ -268,7 +276,7 @@ public:
 
   ~BufferPool() {
     for (auto &[pointer, bytes] : sizes)
-      (void)d.memFree(pointer); // at exit or unload: a failure changes nothing
+      freeOnTeardown(d, pointer);
   }
 
   CUdeviceptr take(size_t bytes, CUstream stream) {
@@ -337,7 +345,7 @@ public:
   ~WeightCopies() {
     for (auto &[host, device] : copies)
       if (device)
-        (void)d.memFree(device); // at exit or unload: a failure changes nothing
+        freeOnTeardown(d, device);
   }
 
   void *copyOf(void *host, int64_t bytes) {
