@@ -303,10 +303,7 @@ public:
 private:
   /// The projection of `n` loops onto `dims`.
   AffineMap map(unsigned n, ArrayRef<unsigned> dims) {
-    SmallVector<AffineExpr> exprs;
-    for (unsigned dim : dims)
-      exprs.push_back(getAffineDimExpr(dim, ctx));
-    return AffineMap::get(n, 0, exprs, ctx);
+    return AffineMap::getMultiDimMapWithTargets(n, dims, ctx);
   }
 
   /// exp(x - m') where a hidden x (-inf) contributes exactly 0, also when
