@@ -4,6 +4,7 @@
 #include "compiler/Linker.h"
 #include "compiler/ModelInfo.h"
 #include "compiler/ModelSignature.h"
+#include "compiler/ReleaseBlobs.h"
 #include "compiler/StaticLibrary.h"
 #include "compiler/Target.h"
 #include "compiler/TargetDescription.h"
@@ -22,6 +23,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
+#include <cstdio>
 #include <thread>
 
 using namespace mlir;
@@ -219,6 +221,89 @@ static LogicalResult checkOutputFolder(MLIRContext &context, llvm::StringRef out
          << (llvm::sys::fs::exists(folder) ? "is not a folder" : "does not exist");
 }
 
+/// Fails, naming the weight, when the weights lie past what code for
+/// `triple` reaches (WeightsObject.h).
+static LogicalResult checkWeightsReach(Location fileLoc, const std::vector<DetachedWeight> &weights,
+                                       const llvm::Triple &triple) {
+  uint64_t end = 0;
+  const DetachedWeight *far = firstWeightOutOfReach(weights, triple, end);
+  if (!far)
+    return success();
+  InFlightDiagnostic diag = emitError(fileLoc) << "the model's weights are too large for "
+                                               << triple.getArchName() << ": weight ";
+  if (!far->tensor.empty())
+    diag << "'" << far->tensor << "' (" << far->name << ")";
+  else
+    diag << "'" << far->name << "'";
+  char gib[32];
+  std::snprintf(gib, sizeof(gib), "%.2f", end / double(1 << 30));
+  return diag << " ends " << gib
+              << " GiB into them, past what this target's code reaches PC-relatively ("
+              << (weightsReach(triple) >> 30) << " GiB, less 64 MiB for the code); on x86-64 the weights may take any size";
+}
+
+/// The model's runtime signature (its inputs and outputs, what
+/// `attnc inspect` prints), read from `func.func @main` after the graph
+/// passes; fails where --kv-capacity asks for a cache the model lacks.
+static FailureOr<ModelSignature> modelSignature(ModuleOp module, Location fileLoc,
+                                                llvm::StringRef inputPath,
+                                                const CompileOptions &options) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main)
+    return emitError(fileLoc) << "expected a 'func.func @main' in '" << inputPath << "'";
+  FailureOr<ModelSignature> signature = readSignature(main);
+  if (failed(signature))
+    return failure();
+  if (options.pipeline.kvCapacity > 0 && options.requireKvCache &&
+      llvm::none_of(signature->inputs, [](const TensorSignature &t) { return t.cacheAxis >= 0; }))
+    return emitError(fileLoc)
+           << "--kv-capacity: the model has no KV cache to keep in place (an output that is "
+              "Concat(past input, new rows) along the past's run-time length; "
+              "--attn-explain says why each concat of an input is not)";
+  signature->description =
+      describeModel(module, *signature, llvm::sys::path::filename(inputPath), options.target,
+                    options.pipeline.threads);
+  return signature;
+}
+
+/// Generates `llvmModule`'s code and writes the artifact `options.emit`
+/// asks for: a single object, a static library, or a link (executable,
+/// shared library, object with the weights merged in). `weights`, when
+/// given, get an object of their own; `noWeights` says the model has none
+/// at all (so that code generation may run in parts either way).
+static LogicalResult writeNativeArtifact(MLIRContext &context, Location fileLoc,
+                                         llvm::StringRef outputPath, llvm::Module &llvmModule,
+                                         llvm::TargetMachine &machine,
+                                         const std::vector<DetachedWeight> *weights,
+                                         bool noWeights, const ModelSignature &signature,
+                                         const CompileOptions &options, TimingScope &total) {
+  // Code generation on every core, in parts (the weights, when they stay
+  // in the module, would go through bitcode with each: then in one piece).
+  TimingScope phase = total.nest("code generation");
+  unsigned partitions =
+      weights || noWeights ? std::min(std::thread::hardware_concurrency(), 8u) : 1;
+  std::vector<llvm::SmallVector<char, 0>> code;
+  std::string error;
+  if (!emitObjects(llvmModule, machine, options.target, partitions, code, error))
+    return emitError(fileLoc) << error;
+  phase.stop();
+  std::vector<llvm::StringRef> codeBytes;
+  for (const llvm::SmallVector<char, 0> &object : code)
+    codeBytes.emplace_back(object.data(), object.size());
+  if (options.emit == EmitKind::Object && !weights && codeBytes.size() == 1)
+    return writeAtomically(context, outputPath, codeBytes.front());
+  if (options.emit == EmitKind::StaticLibrary) {
+    std::string weightBytes;
+    if (weights) {
+      llvm::raw_string_ostream os(weightBytes);
+      writeWeightsObject(*weights, machine.getTargetTriple(), os);
+    }
+    return writeStaticLibrary(context, fileLoc, outputPath, codeBytes, weightBytes, signature,
+                              options);
+  }
+  return linkObjects(context, fileLoc, outputPath, codeBytes, weights, machine, options, total);
+}
+
 LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
                            llvm::StringRef outputPath, const CompileOptions &options) {
   Location fileLoc = FileLineColLoc::get(&context, inputPath, 0, 0);
@@ -244,6 +329,8 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
         buildAttnGraphPipeline(pm, options.pipeline);
       })))
     return failure();
+  // The weights that merged projections replaced.
+  releaseUnreferencedBlobs(*module);
   PipelineOptions pipeline = options.pipeline;
   pipeline.target = options.target;
   pipeline.tilingFlags = options.tilingFlags;
@@ -264,21 +351,9 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
     return writeText(context, outputPath, printed(*module));
   }
 
-  auto main = module->lookupSymbol<func::FuncOp>("main");
-  if (!main)
-    return emitError(fileLoc) << "expected a 'func.func @main' in '" << inputPath << "'";
-  FailureOr<ModelSignature> signature = readSignature(main);
+  FailureOr<ModelSignature> signature = modelSignature(*module, fileLoc, inputPath, options);
   if (failed(signature))
     return failure();
-  if (options.pipeline.kvCapacity > 0 && options.requireKvCache &&
-      llvm::none_of(signature->inputs, [](const TensorSignature &t) { return t.cacheAxis >= 0; }))
-    return emitError(fileLoc)
-           << "--kv-capacity: the model has no KV cache to keep in place (an output that is "
-              "Concat(past input, new rows) along the past's run-time length; "
-              "--attn-explain says why each concat of an input is not)";
-  signature->description =
-      describeModel(*module, *signature, llvm::sys::path::filename(inputPath), options.target,
-                    options.pipeline.threads);
 
   std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(options.target, error);
   if (!machine)
@@ -293,6 +368,8 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
       })))
     return failure();
   signature->workspaceBytes = entryWorkspaceBytes(*module);
+  // The weights in the layouts they had before packing.
+  releaseUnreferencedBlobs(*module);
 
   phase.stop(); // translateToLLVMIR times its own phases
   llvm::LLVMContext llvmContext;
@@ -301,6 +378,8 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
       translateToLLVMIR(*module, *signature, *machine, llvmContext, total, weights, error);
   if (!llvmModule)
     return emitError(fileLoc) << error;
+  if (failed(checkWeightsReach(fileLoc, weights, machine->getTargetTriple())))
+    return failure();
   // The weights get an object of their own where attnc can write one
   // (64-bit little-endian ELF), else they go into the code's.
   bool weightsObject = !weights.empty() && canWriteWeightsObject(machine->getTargetTriple());
@@ -313,30 +392,9 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef inputPath,
     return writeText(context, outputPath, text);
   }
 
-  // Code generation on every core, in parts (the weights, when they stay
-  // in the module, would go through bitcode with each: then in one piece).
-  phase = total.nest("code generation");
-  unsigned partitions =
-      weightsObject || weights.empty() ? std::min(std::thread::hardware_concurrency(), 8u) : 1;
-  std::vector<llvm::SmallVector<char, 0>> code;
-  if (!emitObjects(*llvmModule, *machine, options.target, partitions, code, error))
-    return emitError(fileLoc) << error;
-  std::vector<llvm::StringRef> codeBytes;
-  for (const llvm::SmallVector<char, 0> &object : code)
-    codeBytes.emplace_back(object.data(), object.size());
-  if (options.emit == EmitKind::Object && !weightsObject && codeBytes.size() == 1)
-    return writeAtomically(context, outputPath, codeBytes.front());
-  if (options.emit == EmitKind::StaticLibrary) {
-    std::string weightBytes;
-    if (weightsObject) {
-      llvm::raw_string_ostream os(weightBytes);
-      writeWeightsObject(weights, machine->getTargetTriple(), os);
-    }
-    return writeStaticLibrary(context, fileLoc, outputPath, codeBytes, weightBytes, *signature,
-                              options);
-  }
-  return linkObjects(context, fileLoc, outputPath, codeBytes, weightsObject ? &weights : nullptr,
-                     *machine, options, total);
+  return writeNativeArtifact(context, fileLoc, outputPath, *llvmModule, *machine,
+                             weightsObject ? &weights : nullptr, weights.empty(), *signature,
+                             options, total);
 }
 
 LogicalResult inspectModel(MLIRContext &context, llvm::StringRef inputPath,

@@ -63,6 +63,9 @@ mlir::OwningOpRef<mlir::ModuleOp> loadModel(mlir::MLIRContext &context,
 
 /// Compiles `inputPath` into `outputPath` as `options.emit` says. On failure
 /// emits diagnostics through `context` and leaves no output file behind.
+/// `context` must hold no other model: between pipelines the compile frees
+/// the bytes of every weight blob its module no longer refers to
+/// (ReleaseBlobs.h).
 mlir::LogicalResult compileModel(mlir::MLIRContext &context,
                                  llvm::StringRef inputPath,
                                  llvm::StringRef outputPath,

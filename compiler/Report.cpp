@@ -1,6 +1,7 @@
 //===- Report.cpp - `attnc report`: what fusion did to each attention ---===//
 
 #include "compiler/Report.h"
+#include "compiler/NodeNames.h"
 #include "passes/Transforms.h"
 #include "passes/fusion/SdpaMatcher.h" // isAttentionSite
 #include "mlir/IR/Matchers.h"
@@ -28,19 +29,6 @@ struct SiteReport {
   bool runtimeOffset = false, keyMask = false, denseMask = false;
   int64_t qHeads = 0, kvHeads = 0, s = 0, t = 0, d = 0;
 };
-
-/// ONNX node names carried by `loc` (NameLocs from the importer), in order.
-void collectNodeNames(Location loc, std::vector<std::string> &names) {
-  if (auto name = dyn_cast<NameLoc>(loc)) {
-    std::string text = name.getName().str();
-    if (llvm::find(names, text) == names.end())
-      names.push_back(text);
-    return;
-  }
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location child : fused.getLocations())
-      collectNodeNames(child, names);
-}
 
 /// The ONNX nodes a fused op covers (its location fuses theirs), in the
 /// order the imported graph held them.

@@ -138,35 +138,43 @@ FailureOr<Projection> asProjection(Operation *op, std::string &reason) {
   return p;
 }
 
-/// The row-major bytes of a constant (a splat expanded), or nullopt where
-/// they cannot be read (an unloaded resource, packed booleans).
-std::optional<std::vector<char>> rawBytes(ElementsAttr attr) {
+/// A constant's row-major bytes: a view of its storage (a model's weights
+/// are not copied: GPT-2 large's would be 3 GB), or of `expanded` for a
+/// splat, which is stored as one element.
+struct ConstantBytes {
+  ArrayRef<char> view;
+  std::vector<char> expanded;
+  ArrayRef<char> bytes() const { return expanded.empty() ? view : ArrayRef<char>(expanded); }
+};
+
+/// The bytes of `attr`, or nullopt where they cannot be read (an unloaded
+/// resource, packed booleans).
+std::optional<ConstantBytes> rawBytes(ElementsAttr attr) {
   auto type = cast<ShapedType>(attr.getType());
   int64_t elementBytes = type.getElementTypeBitWidth() / 8;
   int64_t count = type.getNumElements();
   if (type.getElementTypeBitWidth() % 8 != 0)
     return std::nullopt;
-  ArrayRef<char> data;
+  ConstantBytes result;
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
     AsmResourceBlob *blob = resource.getRawHandle().getBlob();
     if (!blob)
       return std::nullopt;
-    data = blob->getData();
+    result.view = blob->getData();
   } else if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
-    data = dense.getRawData();
+    result.view = dense.getRawData();
   } else {
     return std::nullopt;
   }
-  if ((int64_t)data.size() == elementBytes && count != 1) {
-    std::vector<char> splat;
-    splat.reserve(count * elementBytes);
+  if ((int64_t)result.view.size() == elementBytes && count != 1) {
+    result.expanded.reserve(count * elementBytes);
     for (int64_t i = 0; i < count; ++i)
-      splat.insert(splat.end(), data.begin(), data.end());
-    return splat;
+      result.expanded.insert(result.expanded.end(), result.view.begin(), result.view.end());
+    return result;
   }
-  if ((int64_t)data.size() != count * elementBytes)
+  if ((int64_t)result.view.size() != count * elementBytes)
     return std::nullopt;
-  return std::vector<char>(data.begin(), data.end());
+  return result;
 }
 
 /// `parts` ([rows, columns_i] each, row-major) joined along `axis` (0:
@@ -174,11 +182,11 @@ std::optional<std::vector<char>> rawBytes(ElementsAttr attr) {
 ElementsAttr concatenate(ArrayRef<ElementsAttr> parts, int64_t axis, StringRef name) {
   auto first = cast<RankedTensorType>(parts.front().getType());
   int64_t elementBytes = first.getElementTypeBitWidth() / 8;
-  SmallVector<std::vector<char>> bytes;
+  SmallVector<ConstantBytes> bytes;
   SmallVector<int64_t> shape(first.getShape());
   shape[axis] = 0;
   for (ElementsAttr part : parts) {
-    std::optional<std::vector<char>> partBytes = rawBytes(part);
+    std::optional<ConstantBytes> partBytes = rawBytes(part);
     if (!partBytes)
       return {};
     bytes.push_back(std::move(*partBytes));
@@ -189,14 +197,14 @@ ElementsAttr concatenate(ArrayRef<ElementsAttr> parts, int64_t axis, StringRef n
   AsmResourceBlob blob = HeapAsmResourceBlob::allocate(total, alignof(std::max_align_t));
   char *out = blob.getMutableData().data();
   if (axis == 0 || shape.size() == 1) {
-    for (const std::vector<char> &part : bytes)
-      out = std::copy(part.begin(), part.end(), out);
+    for (const ConstantBytes &part : bytes)
+      out = llvm::copy(part.bytes(), out);
   } else {
     // Row r of the result is row r of every part, side by side.
     for (int64_t row = 0; row < shape[0]; ++row)
       for (auto [part, attr] : llvm::zip(bytes, parts)) {
         int64_t rowBytes = cast<RankedTensorType>(attr.getType()).getShape()[1] * elementBytes;
-        out = std::copy_n(part.data() + row * rowBytes, rowBytes, out);
+        out = std::copy_n(part.bytes().data() + row * rowBytes, rowBytes, out);
       }
   }
   return DenseResourceElementsAttr::get(type, name, std::move(blob));

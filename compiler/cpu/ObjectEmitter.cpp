@@ -11,6 +11,7 @@
 #include "compiler/cpu/EntryPoint.h"
 #include "compiler/cpu/ModelAllocator.h"
 #include "compiler/ModelInfo.h"
+#include "compiler/NodeNames.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -184,15 +185,25 @@ std::vector<DetachedWeight> detachWeights(mlir::ModuleOp module) {
     if (!blob || blob->getData().size() < kMinDetachedBytes)
       return;
     detached.push_back({global.getSymName().str(), blob->getData(),
-                        global.getAlignment().value_or(64)});
+                        global.getAlignment().value_or(64), firstNodeName(global.getLoc())});
     global.removeValueAttr();
     global.setLinkage(mlir::LLVM::Linkage::External);
     // Defined in the same link unit (the weights object or, for
-    // --emit=llvm, attachWeights): addressed directly, not through a GOT.
+    // --emit=llvm, attachWeights): addressed directly, never loaded from
+    // a GOT entry (on x86-64 as a 64-bit offset from the GOT's address,
+    // addressAsLargeData).
     global.setVisibility_(mlir::LLVM::Visibility::Hidden);
     global.setDsoLocal(true);
   });
   return detached;
+}
+
+/// On targets where the weights are large data (WeightsObject.h), the
+/// code addresses each of them with a 64-bit offset, whatever the
+/// module's code model: they may lie more than 2 GiB from it.
+void addressAsLargeData(llvm::GlobalVariable &global, const llvm::Module &module) {
+  if (weightsAreLargeData(llvm::Triple(module.getTargetTriple())))
+    global.setCodeModel(llvm::CodeModel::Large);
 }
 
 } // namespace
@@ -223,6 +234,7 @@ void attachWeights(llvm::Module &module, const std::vector<DetachedWeight> &weig
   auto *all = new llvm::GlobalVariable(module, data->getType(), /*isConstant=*/true,
                                        llvm::GlobalValue::PrivateLinkage, data, "attnc.weights");
   all->setAlignment(llvm::Align(kWeightsAlignment));
+  addressAsLargeData(*all, module);
   for (auto [declaration, offset] : placed) {
     llvm::Constant *at = llvm::ConstantExpr::getInBoundsGetElementPtr(
         byte, all, llvm::ConstantInt::get(llvm::Type::getInt64Ty(ctx), offset));
@@ -252,6 +264,9 @@ translateToLLVMIR(mlir::ModuleOp module, const ModelSignature &signature,
   }
   llvmModule->setTargetTriple(machine.getTargetTriple());
   llvmModule->setDataLayout(machine.createDataLayout());
+  for (const DetachedWeight &weight : weights)
+    if (llvm::GlobalVariable *declaration = llvmModule->getNamedGlobal(weight.name))
+      addressAsLargeData(*declaration, *llvmModule);
   if (!addRuntimeAbi(*llvmModule, signature, error))
     return nullptr;
   cpu::defineModelAllocator(*llvmModule, kMemoryStatsFunction);

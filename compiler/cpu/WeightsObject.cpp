@@ -3,7 +3,8 @@
 // Layout of the object, in file order: the ELF header; the weights'
 // section data; the symbol table (the null symbol, then one global hidden
 // object symbol per weight); its string table; the section-name string
-// table; the section headers (null, .rodata.attnc_weights, .symtab,
+// table; the section headers (null, .rodata.attnc_weights or, on x86-64,
+// .lrodata.attnc_weights (WeightsObject.h says why), .symtab,
 // .strtab, .shstrtab, and an empty .note.GNU-stack, which tells the linker
 // that the stack need not be executable).
 //
@@ -12,6 +13,7 @@
 #include "compiler/cpu/WeightsObject.h"
 #include "llvm/BinaryFormat/ELF.h"
 #include <cstring>
+#include <limits>
 
 namespace attnc {
 
@@ -65,16 +67,47 @@ bool canWriteWeightsObject(const llvm::Triple &triple) {
          machineOf(triple).has_value();
 }
 
+bool weightsAreLargeData(const llvm::Triple &triple) {
+  return triple.getArch() == llvm::Triple::x86_64 && triple.isOSBinFormatELF();
+}
+
+std::vector<uint64_t> layOutWeights(const std::vector<DetachedWeight> &weights, uint64_t &size) {
+  std::vector<uint64_t> offsets;
+  size = 0;
+  for (const DetachedWeight &weight : weights) {
+    size = alignTo(size, std::max<uint64_t>(weight.alignment, 64));
+    offsets.push_back(size);
+    size += weight.bytes.size();
+  }
+  return offsets;
+}
+
+uint64_t weightsReach(const llvm::Triple &triple) {
+  if (weightsAreLargeData(triple))
+    return std::numeric_limits<uint64_t>::max();
+  return triple.isAArch64() ? uint64_t(4) << 30 : uint64_t(2) << 30;
+}
+
+const DetachedWeight *firstWeightOutOfReach(const std::vector<DetachedWeight> &weights,
+                                            const llvm::Triple &triple, uint64_t &end) {
+  if (weightsAreLargeData(triple))
+    return nullptr;
+  uint64_t reach = weightsReach(triple);
+  uint64_t headroom = uint64_t(64) << 20;
+  uint64_t size;
+  std::vector<uint64_t> offsets = layOutWeights(weights, size);
+  for (auto [weight, offset] : llvm::zip(weights, offsets)) {
+    end = offset + weight.bytes.size();
+    if (end > reach - headroom)
+      return &weight;
+  }
+  return nullptr;
+}
+
 void writeWeightsObject(const std::vector<DetachedWeight> &weights, const llvm::Triple &triple,
                         llvm::raw_ostream &os) {
-  // Where each weight sits in the section, and the section's size.
-  std::vector<uint64_t> offsets;
-  uint64_t dataSize = 0;
-  for (const DetachedWeight &weight : weights) {
-    dataSize = alignTo(dataSize, std::max<uint64_t>(weight.alignment, 64));
-    offsets.push_back(dataSize);
-    dataSize += weight.bytes.size();
-  }
+  uint64_t dataSize;
+  std::vector<uint64_t> offsets = layOutWeights(weights, dataSize);
 
   StringTable names, sectionNames;
   std::vector<elf::Elf64_Sym> symbols(1);
@@ -108,8 +141,12 @@ void writeWeightsObject(const std::vector<DetachedWeight> &weights, const llvm::
     section.sh_size = size;
     section.sh_addralign = alignment;
   };
-  describe(Weights, ".rodata.attnc_weights", elf::SHT_PROGBITS, elf::SHF_ALLOC, dataOffset,
-           dataSize, kWeightsAlignment);
+  if (weightsAreLargeData(triple))
+    describe(Weights, ".lrodata.attnc_weights", elf::SHT_PROGBITS,
+             elf::SHF_ALLOC | elf::SHF_X86_64_LARGE, dataOffset, dataSize, kWeightsAlignment);
+  else
+    describe(Weights, ".rodata.attnc_weights", elf::SHT_PROGBITS, elf::SHF_ALLOC, dataOffset,
+             dataSize, kWeightsAlignment);
   describe(SymbolTable, ".symtab", elf::SHT_SYMTAB, 0, symbolsOffset, symbolsSize, 8);
   sections[SymbolTable].sh_link = Strings;
   sections[SymbolTable].sh_info = 1; // the first global symbol

@@ -146,7 +146,8 @@ readExternalLocation(const TensorProto &tensor, StringRef modelDir,
   return result;
 }
 
-/// Opens the external file and returns the tensor's byte range in it.
+/// Maps the tensor's byte range of its external file (read, not copied:
+/// the caller copies it once, into the tensor's blob).
 static FailureOr<std::unique_ptr<llvm::MemoryBuffer>>
 openExternalData(const TensorProto &tensor, StringRef modelDir, Location loc,
                  int64_t expectedBytes) {
@@ -154,15 +155,15 @@ openExternalData(const TensorProto &tensor, StringRef modelDir, Location loc,
       readExternalLocation(tensor, modelDir, loc);
   if (failed(where))
     return failure();
-  auto file = llvm::MemoryBuffer::getFile(where->path, /*IsText=*/false,
-                                          /*RequiresNullTerminator=*/false);
-  if (!file) {
+  auto cannotRead = [&](std::error_code error) {
     emitError(loc) << "tensor '" << tensor.name()
                    << "' is stored in external data file '" << where->path
-                   << "', which cannot be read: " << file.getError().message();
+                   << "', which cannot be read: " << error.message();
     return failure();
-  }
-  uint64_t fileSize = (*file)->getBufferSize();
+  };
+  uint64_t fileSize = 0;
+  if (std::error_code error = llvm::sys::fs::file_size(where->path, fileSize))
+    return cannotRead(error);
   uint64_t length = where->length.value_or(
       where->offset <= fileSize ? fileSize - where->offset : 0);
   if (length != (uint64_t)expectedBytes || where->offset > fileSize ||
@@ -173,8 +174,10 @@ openExternalData(const TensorProto &tensor, StringRef modelDir, Location loc,
                    << length << " in a file of " << fileSize << " bytes";
     return failure();
   }
-  return llvm::MemoryBuffer::getMemBufferCopy(
-      (*file)->getBuffer().substr(where->offset, length), where->path);
+  auto slice = llvm::MemoryBuffer::getFileSlice(where->path, length, where->offset);
+  if (!slice)
+    return cannotRead(slice.getError());
+  return std::move(*slice);
 }
 
 LogicalResult mlir::attn::onnx_frontend::checkExternalData(
