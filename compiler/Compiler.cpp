@@ -20,10 +20,10 @@
 #include "mlir/Support/Timing.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
-#include <cstdio>
 #include <thread>
 
 using namespace mlir;
@@ -235,9 +235,7 @@ static LogicalResult checkWeightsReach(Location fileLoc, const std::vector<Detac
     diag << "'" << far->tensor << "' (" << far->name << ")";
   else
     diag << "'" << far->name << "'";
-  char gib[32];
-  std::snprintf(gib, sizeof(gib), "%.2f", end / double(1 << 30));
-  return diag << " ends " << gib
+  return diag << " ends " << llvm::formatv("{0:F2}", end / double(1 << 30)).str()
               << " GiB into them, past what this target's code reaches PC-relatively ("
               << (weightsReach(triple) >> 30) << " GiB, less 64 MiB for the code); on x86-64 the weights may take any size";
 }

@@ -62,11 +62,9 @@ std::vector<uint64_t> layOutWeights(const std::vector<DetachedWeight> &weights, 
 /// are large data.
 uint64_t weightsReach(const llvm::Triple &triple);
 
-/// Where the weights are not large data, the code reaches them
-/// PC-relatively from the other side of .rodata (AArch64's ADRP: +-4
-/// GiB; RISC-V's auipc: +-2 GiB): the first weight that ends past that
-/// reach (less 64 MiB for the code and its other constants), or null when
-/// all fit. `end` is where that weight ends.
+/// The first weight that ends past weightsReach(triple) (less 64 MiB for
+/// the code and its other constants), or null when all fit. `end` is
+/// where that weight ends.
 const DetachedWeight *firstWeightOutOfReach(const std::vector<DetachedWeight> &weights,
                                             const llvm::Triple &triple, uint64_t &end);
 
